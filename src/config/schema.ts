@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { parseDuration, parseHostPort, parseSize, type HostPort } from './units.js';
+
+/**
+ * The TOML config contract (../shared/DESIGN.md "Config"). Every table is strict: an unknown key
+ * is an error, so a typo never silently falls back to a default.
+ */
+
+const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const bytes = parseSize(value);
+  if (bytes === null) {
+    ctx.addIssue({ code: 'custom', message: `not a size like "25MB": ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration like "30s", "5m", "5d": ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** "host:port", or "" for a listener that is switched off. */
+const listener = z.string().transform((value, ctx): HostPort | null => {
+  if (value === '') return null;
+  const parsed = parseHostPort(value);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `not "host:port" with a port 0-65535: ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const domainName = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'not a domain name')
+  .transform((d) => d.toLowerCase());
+
+const rights = z.string().regex(/^[lrswipkxtea]*$/, 'rights are letters from "lrswipkxtea" (RFC 4314)');
+
+const server = z
+  .object({
+    domain: domainName.default('cantho.gov.vn'),
+    domains: z.array(domainName).default([]),
+    hostname: domainName.default('mail.cantho.gov.vn'),
+    data_dir: z.string().min(1).default('./data'),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+const tls = z
+  .object({
+    cert: z.string().default(''),
+    key: z.string().default(''),
+  })
+  .strict();
+
+const smtp = z
+  .object({
+    mx: listener.prefault('127.0.0.1:2525'),
+    submission: listener.prefault('127.0.0.1:2587'),
+    submissions: listener.prefault('127.0.0.1:2465'),
+    max_message_size: size.prefault('25MB'),
+    relay: z
+      .string()
+      .default('')
+      .refine((v) => v === '' || parseHostPort(v) !== null, 'not "host:port"'),
+    max_recipients: z.number().int().min(1).max(10_000).default(100),
+    max_connections_per_ip: z.number().int().min(1).default(20),
+    max_commands_before_data: z.number().int().min(1).default(200),
+    idle_timeout: duration.prefault('5m'),
+    user_max_recipients: z.number().int().min(1).default(100),
+    user_messages_per_hour: z.number().int().min(1).default(200),
+    queue_max_age: duration.prefault('5d'),
+    queue_retry_base: duration.prefault('1m'),
+  })
+  .strict();
+
+const dkim = z
+  .object({
+    selector: z.string().default(''),
+    private_key: z.string().default(''),
+  })
+  .strict()
+  .refine((d) => (d.selector === '') === (d.private_key === ''), 'selector and private_key go together');
+
+const imap = z
+  .object({
+    listen: listener.prefault('127.0.0.1:2143'),
+    tls_listen: listener.prefault('127.0.0.1:2993'),
+    allow_plaintext_auth: z.boolean().default(false),
+    max_connections_per_user: z.number().int().min(1).default(50),
+    shared_prefix: z
+      .string()
+      .regex(/^[^/*%"\\][^*%"\\]*\/$/, 'a folder name ending in "/", like "Shared/"')
+      .default('Shared/'),
+    idle_keepalive: duration.prefault('2m'),
+  })
+  .strict();
+
+const quota = z.object({ default: size.prefault('2GB') }).strict();
+
+const policy = z
+  .object({
+    require_password_change: z.boolean().default(true),
+    login_failures_before_delay: z.number().int().min(1).default(3),
+    login_failures_before_lock: z.number().int().min(1).default(10),
+    login_lock: duration.prefault('15m'),
+    violations_before_report: z.number().int().min(1).default(3),
+    violation_window: duration.prefault('365d'),
+    suspended_unit_receives: z.boolean().default(true),
+    default_delegate_rights: rights.default('lrswite'),
+  })
+  .strict();
+
+const http = z
+  .object({
+    listen: listener.prefault('127.0.0.1:8080'),
+    public_url: z.string().default(''),
+  })
+  .strict();
+
+const clamav = z
+  .object({
+    socket: z.string().default('/run/clamav/clamd.ctl'),
+    host: z.string().default(''),
+    port: z.number().int().min(1).max(65535).default(3310),
+    on_unavailable: z.enum(['tempfail', 'accept']).default('tempfail'),
+    timeout: duration.prefault('30s'),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+const spam = z.object({ rules: z.string().default('spam-rules.toml') }).strict();
+
+const naming = z
+  .object({
+    person: z
+      .string()
+      .regex(/\{(given|initials|family|middle)\}/, 'must use {given}, {initials}, {family} or {middle}')
+      .default('{given}{initials}'),
+  })
+  .strict();
+
+const retention = z.object({ retired_days: z.number().int().min(0).default(90) }).strict();
+
+export const configSchema = z
+  .object({
+    server: server.prefault({}),
+    tls: tls.prefault({}),
+    smtp: smtp.prefault({}),
+    dkim: dkim.prefault({}),
+    imap: imap.prefault({}),
+    quota: quota.prefault({}),
+    policy: policy.prefault({}),
+    http: http.prefault({}),
+    clamav: clamav.prefault({}),
+    spam: spam.prefault({}),
+    naming: naming.prefault({}),
+    retention: retention.prefault({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+type ParsedConfig = z.output<typeof configSchema>;
+
+/** The validated config, with paths resolved and the list of local domains filled in. */
+export interface Config extends ParsedConfig {
+  /** Absolute path of the file this came from, or null for the embedded defaults. */
+  readonly file: string | null;
+  /** Every domain we accept mail for, lowercase, primary first. */
+  readonly localDomains: readonly string[];
+  /** Absolute paths derived from the file's location. */
+  readonly paths: {
+    readonly dataDir: string;
+    readonly database: string;
+    readonly spamRules: string;
+    readonly templates: string;
+  };
+}

@@ -1,0 +1,72 @@
+import type { AccountId } from '../store/types.js';
+
+/**
+ * The directory's public contract (danh bạ điện tử): the only source of accounts. Protocol code
+ * asks these questions; it never reads directory tables.
+ */
+
+/** RFC 4314 rights letters: l r s w i p k x t e a. */
+export type Rights = string;
+export const ALL_RIGHTS: Rights = 'lrswipkxtea';
+
+export type Protocol = 'imap' | 'smtp' | 'web' | 'cli';
+
+export interface LoginContext {
+  readonly protocol: Protocol;
+  /** Client IP, for throttling and the audit log. */
+  readonly ip: string;
+  /** IMAP ID or similar, for the audit log. */
+  readonly clientId?: string;
+}
+
+/** Who a session is. For `vpubnd*annv`, `person` is annv and `account` is vpubnd. */
+export interface Identity {
+  /** The official who authenticated. */
+  readonly person: AccountId;
+  /** The account whose mailboxes the session opens as its own. */
+  readonly account: AccountId;
+  readonly displayName: string;
+  /** Rights on `account` (all of them when account === person). */
+  readonly rights: Rights;
+}
+
+export type LoginFailure =
+  /** Unknown login or wrong password: the same answer for both (no user enumeration). */
+  | 'bad-credentials'
+  /** Retired person: login refused (DESIGN.md Lifecycle). */
+  | 'retired'
+  /** The person's unit (or the unit opened with unit*person) is suspended (Điều 10). */
+  | 'suspended'
+  /** Correct password that must be changed first: IMAP NO [EXPIRED], SMTP 535 with the web URL. */
+  | 'expired'
+  /** Too many failures: temporarily locked. */
+  | 'locked';
+
+export type LoginResult =
+  | { readonly ok: true; readonly identity: Identity }
+  | { readonly ok: false; readonly reason: LoginFailure; /** ms the caller should wait before answering (throttling). */ readonly delayMs: number };
+
+export type RecipientResolution =
+  | { readonly ok: true; readonly account: AccountId; readonly kind: 'person' | 'unit' | 'alias' | 'reserved' }
+  | { readonly ok: false; readonly reason: 'unknown' | 'retired' | 'not-local' | 'suspended' };
+
+/** Raised for bad input to directory changes; the CLI prints `message` as its one line and exits 1. */
+export class DirectoryError extends Error {
+  constructor(
+    readonly code:
+      | 'unknown-unit'
+      | 'unknown-person'
+      | 'address-taken'
+      | 'address-reserved'
+      | 'invalid-address'
+      | 'invalid-name'
+      | 'missing-doc'
+      | 'already-retired'
+      | 'invalid-rights'
+      | 'invalid-input',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DirectoryError';
+  }
+}

@@ -1,0 +1,87 @@
+import type { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import type {
+  AccountId,
+  AppendResult,
+  BlobId,
+  CopyResult,
+  DeliveryResult,
+  DeliveryTarget,
+  Flag,
+  FlagOperation,
+  MailboxChange,
+  MailboxCounts,
+  MailboxId,
+  MailboxInfo,
+  MessageMeta,
+  MessageRow,
+  ModSeq,
+  SpecialUse,
+  StoreFlagsResult,
+  TextField,
+  Uid,
+} from './types.js';
+
+/**
+ * What the protocols may ask of the message store. All methods that change data commit before
+ * they return (or resolve) and emit a MailboxChange on `events` after the commit.
+ */
+export interface MailStore {
+  /** Emits 'change' (MailboxChange) after every commit, and 'external' when another process wrote. */
+  readonly events: EventEmitter<{ change: [MailboxChange] }>;
+
+  // --- accounts and mailboxes --------------------------------------------------------------
+  /** Creates the default folders (INBOX, Sent, Drafts, Trash, Junk, Archive) if missing. Idempotent. */
+  ensureAccount(account: AccountId): void;
+  /** Every mailbox of the account, sorted by name. */
+  listMailboxes(account: AccountId): MailboxInfo[];
+  /** Case-sensitive except INBOX, which matches in any case (RFC 3501 §5.1). */
+  getMailbox(account: AccountId, name: string): MailboxInfo | null;
+  getMailboxById(id: MailboxId): MailboxInfo | null;
+  /** Creates a mailbox and any missing parents. StoreError 'already-exists' / 'invalid-name'. */
+  createMailbox(account: AccountId, name: string, specialUse?: SpecialUse | null): MailboxInfo;
+  /** RFC 3501 §6.3.4: deletes a mailbox and its messages; INBOX cannot be deleted. */
+  deleteMailbox(account: AccountId, name: string): void;
+  /** RFC 3501 §6.3.5: renames with its children; renaming INBOX moves its messages to the new name and leaves INBOX empty. */
+  renameMailbox(account: AccountId, from: string, to: string): void;
+  mailboxCounts(id: MailboxId): MailboxCounts;
+  /** Subscriptions are names, and may name mailboxes that do not exist (RFC 3501 §6.3.6). */
+  setSubscribed(account: AccountId, name: string, subscribed: boolean): void;
+  listSubscriptions(account: AccountId): string[];
+  /** Total RFC822.SIZE of everything the account holds (QUOTA STORAGE, in bytes). */
+  accountUsage(account: AccountId): number;
+
+  // --- messages ----------------------------------------------------------------------------
+  /**
+   * Stores the body once and links it into each target's INBOX or Junk, in one transaction
+   * grouped with other concurrent deliveries; resolves only after the commit (synchronous=FULL).
+   */
+  deliver(targets: readonly DeliveryTarget[], raw: Buffer, options?: { internalDate?: Date; flags?: readonly Flag[] }): Promise<DeliveryResult>;
+  /** IMAP APPEND: one message into one mailbox. StoreError 'nonexistent' / 'over-quota'. */
+  append(mailbox: MailboxId, raw: Buffer, options?: { flags?: readonly Flag[]; internalDate?: Date }): AppendResult;
+  /** Every message in UID order (the IMAP session keeps the sequence-number map). With changedSince: only rows with modseq > it. */
+  listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): MessageRow[];
+  /** Expunged UIDs with modseq > since (RFC 7162 VANISHED support; may be empty if not tracked that far back). */
+  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[];
+  /** ENVELOPE, BODYSTRUCTURE and part offsets stored at delivery, for the given UIDs (missing UIDs are skipped). */
+  getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[];
+  /** Raw bytes [start, end) of a stored message; end defaults to the whole message. */
+  readBlob(blob: BlobId, start?: number, end?: number): Buffer;
+  /** The whole raw message as a stream (for large bodies). */
+  streamBlob(blob: BlobId): Readable;
+  /** Sets, adds or removes flags; with unchangedSince, rows with a higher modseq are reported in `modified` and left alone. */
+  storeFlags(mailbox: MailboxId, uids: readonly Uid[], operation: FlagOperation, flags: readonly Flag[], unchangedSince?: ModSeq): StoreFlagsResult;
+  /** RFC 3501 \Recent: returns the UIDs still marked recent and clears the mark, so only one session sees them. */
+  claimRecent(mailbox: MailboxId): Uid[];
+  /** COPY: new UIDs in the destination, flags kept, body shared. */
+  copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult;
+  /** RFC 6851 MOVE: copy + expunge in one transaction. */
+  moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult;
+  /** Removes messages flagged \Deleted (only among `uids` when given, RFC 4315 UID EXPUNGE); returns the removed UIDs ascending. */
+  expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[];
+  /** Full-text search through the FTS index, folded for Vietnamese; returns matching UIDs of the mailbox. */
+  searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid>;
+
+  /** Finishes pending group commits and closes the database. */
+  close(): Promise<void>;
+}
