@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import type { DirectoryService } from './directory/api.js';
+import type { FilterPipeline } from './filters/verdict.js';
+import type { MailStore } from './store/api.js';
+
+/**
+ * DNS lookups as `dns.promises.resolve(name, rrtype)` does them. Injected everywhere DNS is
+ * needed (SPF/DKIM/DMARC, MX lookup for the outbound queue, DNSBL): tests pass a table.
+ */
+export type DnsResolver = (name: string, rrtype: string) => Promise<unknown[]>;
+
+export interface TlsMaterial {
+  readonly key: Buffer;
+  readonly cert: Buffer;
+}
+
+/** Everything a listener needs, built once by src/server.ts (the composition root). */
+export interface AppContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: MailStore;
+  readonly directory: DirectoryService;
+  readonly filters: FilterPipeline;
+  readonly tls: TlsMaterial;
+  readonly resolver: DnsResolver;
+}
+
+/** A started listener; `port` is the real one (tests configure port 0). */
+export interface RunningListener {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}

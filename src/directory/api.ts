@@ -1,0 +1,55 @@
+import type { EventEmitter } from 'node:events';
+import type { AccountId } from '../store/types.js';
+import type { Identity, LoginContext, LoginResult, RecipientResolution, Rights } from './types.js';
+
+/** A unit mailbox the person may open through the shared namespace or `unit*person`. */
+export interface UnitAccess {
+  readonly unit: AccountId;
+  readonly unitName: string;
+  readonly rights: Rights;
+  readonly sendAs: boolean;
+  /** Seen state of the unit: one \Seen for the team, or each delegate their own. */
+  readonly seenMode: 'shared' | 'private';
+}
+
+/** One entry of an audit row written by protocol code (delegate actions, logins, violations). */
+export interface AuditEntry {
+  /** Who did it: a person's address, "cli:<user>", "system". */
+  readonly actor: string;
+  /** Dotted verb: "login.ok", "login.fail", "delegate.read", "delegate.move", "person.add", … */
+  readonly action: string;
+  /** The address the action is about (a person or a unit). */
+  readonly subject: string;
+  readonly doc?: string | null;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What SMTP, IMAP and web ask of the directory. Implemented by src/directory over the store's
+ * database handle. Emits 'changed' with the address of a person or unit whose state changed
+ * (password reset, retirement, suspension, delegation), so open sessions can re-check.
+ */
+export interface DirectoryService {
+  readonly events: EventEmitter<{ changed: [AccountId] }>;
+  /** The primary domain and every local domain, lowercase. */
+  readonly localDomains: readonly string[];
+
+  /** `annv`, `AnNV@cantho.gov.vn`, `vpubnd*annv`: checks password, status, throttling; audits. */
+  verifyLogin(login: string, password: string, context: LoginContext): Promise<LoginResult>;
+  /** Re-checks a live session (called after a 'changed' event): null if it must end. */
+  revalidate(identity: Identity): Identity | null;
+  /** SMTP RCPT: may mail be delivered to this address? */
+  resolveRecipient(address: string): RecipientResolution;
+  /** Is `address` a local domain? */
+  isLocalDomain(domain: string): boolean;
+  /** May this person use `fromAddress` as MAIL FROM / From:? Own address, or a unit with send-as. */
+  canSendAs(person: AccountId, fromAddress: string): boolean;
+  /** Unit mailboxes this person may see (rights include at least "l"). */
+  unitAccess(person: AccountId): UnitAccess[];
+  /** Rights of `person` on the mailboxes of `owner` (all rights on their own). */
+  rightsOn(person: AccountId, owner: AccountId): Rights;
+  /** Full name of a person or unit (for Sender: headers, DSNs, the web page), or null when unknown. */
+  displayName(account: AccountId): string | null;
+  /** Writes one audit row. */
+  audit(entry: AuditEntry): void;
+}

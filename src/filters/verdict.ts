@@ -1,0 +1,48 @@
+/**
+ * The contract between the filter pipeline and the SMTP edge. Each filter returns a Verdict;
+ * the pipeline combines them; SMTP maps the final one to a folder or a reply.
+ */
+
+export type VerdictAction = 'accept' | 'junk' | 'reject' | 'tempfail';
+
+export interface VerdictReason {
+  /** Which filter or rule: "virus", "spam:URI_SHORTENER", "bayes", "dnsbl:zen.example". */
+  readonly id: string;
+  readonly score: number;
+  readonly description: string;
+}
+
+export interface Verdict {
+  readonly action: VerdictAction;
+  readonly score: number;
+  readonly reasons: readonly VerdictReason[];
+  /** Where a reject/tempfail is answered: the SMTP reply the edge sends (e.g. 554 5.7.1 "virus found: Eicar"). */
+  readonly reply?: { readonly code: number; readonly enhanced: string; readonly text: string };
+  /** Headers to prepend to the stored copy (X-Spam-Status, X-Virus-Status, …), in order. */
+  readonly addHeaders: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Subject tag from `tag_subject_at`, to prefix to the Subject header, or null. */
+  readonly subjectTag: string | null;
+}
+
+/** What the edge knows about a message when it asks for a verdict. */
+export interface FilterContext {
+  readonly direction: 'inbound' | 'outbound';
+  readonly remoteIp: string;
+  readonly helo: string;
+  readonly mailFrom: string;
+  readonly recipients: readonly string[];
+  /** Authenticated official (outbound), or null. */
+  readonly authenticatedAs: string | null;
+  /** Authentication-Results data computed by the SMTP edge with mailauth (inbound only). */
+  readonly auth?: {
+    readonly spf: string;
+    readonly dkim: string;
+    readonly dmarc: string;
+    readonly arc?: string;
+  };
+}
+
+/** The composed pipeline SMTP calls, once per message, inbound and outbound. */
+export interface FilterPipeline {
+  check(raw: Buffer, context: FilterContext): Promise<Verdict>;
+}
