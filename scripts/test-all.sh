@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine with Node 20, then runs the
+# whole suite. README.md shows this command; .ci/run calls it. Ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Real peers the tests talk to: clamd (virus scans), swaks, mutt, mbsync, curl, Python's
+# imaplib/smtplib, and Chromium for the web page's browser tests.
+DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks mutt isync curl python3 chromium ca-certificates)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts clamd and freshclam as services on install; the tests run their own clamd with a
+# tiny signature database, so the packaged ones are not needed (and cannot download signatures here).
+as_root systemctl stop clamav-daemon clamav-freshclam >/dev/null 2>&1 || true
+
+npm ci --no-audit --no-fund
+
+npx tsc --noEmit
+
+report=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  if (r.numTotalTests === 0 || r.numFailedTests > 0 || !r.success) process.exitCode = 1;
+' "$report" || status=1
+rm -f "$report"
+exit "$status"
