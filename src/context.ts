@@ -3,6 +3,7 @@ import type { Config } from './config/index.js';
 import type { DirectoryService } from './directory/api.js';
 import type { FilterPipeline } from './filters/verdict.js';
 import type { MailStore } from './store/api.js';
+import type { OutboundQueue } from './store/queue.js';
 
 /**
  * DNS lookups as `dns.promises.resolve(name, rrtype)` does them. Injected everywhere DNS is
@@ -20,6 +21,8 @@ export interface AppContext {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: MailStore;
+  /** Outbound SMTP queue tables (src/store/queue.ts), worked by src/smtp/queue-worker.ts. */
+  readonly queue: OutboundQueue;
   readonly directory: DirectoryService;
   readonly filters: FilterPipeline;
   readonly tls: TlsMaterial;

@@ -32,8 +32,9 @@ async function generateSelfSigned(hostname: string): Promise<{ cert: string; key
   notAfterDate.setFullYear(notAfterDate.getFullYear() + 5);
   const names = [hostname, 'localhost', '127.0.0.1', '::1'];
   const pems = await selfsigned.generate([{ name: 'commonName', value: hostname }], {
-    keyType: 'ec',
-    curve: 'P-256',
+    // RSA: selfsigned 5 fails on EC keys ("Cannot get schema for 'AlgorithmIdentifier'").
+    keyType: 'rsa',
+    keySize: 2048,
     algorithm: 'sha256',
     notBeforeDate,
     notAfterDate,

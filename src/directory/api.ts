@@ -1,6 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { AccountId } from '../store/types.js';
-import type { Identity, LoginContext, LoginResult, RecipientResolution, Rights } from './types.js';
+import type { DirectoryEntry } from './directory-search.js';
+import type { PasswordChangeResult } from './password-change.js';
+import type { Identity, LoginContext, LoginResult, RecipientResolution, Rights, ViolationSource } from './types.js';
 
 /** A unit mailbox the person may open through the shared namespace or `unit*person`. */
 export interface UnitAccess {
@@ -52,4 +54,20 @@ export interface DirectoryService {
   displayName(account: AccountId): string | null;
   /** Writes one audit row. */
   audit(entry: AuditEntry): void;
+  /**
+   * The directory officials look up on the web page (search, vCard): every unit and person in
+   * service; with `unit` (tên_sd or address), that unit and its members. DirectoryError 'unknown-unit'.
+   */
+  listEntries(unit?: string): DirectoryEntry[];
+  /**
+   * Self-service password change (web page, issue 7): verifies the current password (a wrong one
+   * counts as a login failure), applies the password policy, clears the must-change flag; audits,
+   * emits 'changed'.
+   */
+  changePassword(person: AccountId, currentPassword: string, newPassword: string, context: LoginContext): Promise<PasswordChangeResult>;
+  /**
+   * Records a violation of Điều 10 by a local person (virus or spam sent, rate limit, admin).
+   * DirectoryError 'unknown-person' when the address is not one of ours.
+   */
+  recordViolation(address: string, reason: string, options: { serious?: boolean; source: ViolationSource; actor?: string }): void;
 }

@@ -28,6 +28,8 @@ export interface Identity {
   readonly displayName: string;
   /** Rights on `account` (all of them when account === person). */
   readonly rights: Rights;
+  /** Opaque: which password the session logged in with; revalidate ends it after a reset. */
+  readonly credentialVersion?: number;
 }
 
 export type LoginFailure =
@@ -44,11 +46,21 @@ export type LoginFailure =
 
 export type LoginResult =
   | { readonly ok: true; readonly identity: Identity }
-  | { readonly ok: false; readonly reason: LoginFailure; /** ms the caller should wait before answering (throttling). */ readonly delayMs: number };
+  | {
+      readonly ok: false;
+      readonly reason: LoginFailure;
+      /** ms the caller should wait before answering (throttling). */
+      readonly delayMs: number;
+      /** With 'expired' (the password was right): who must change it; the web page signs them in to the change page only. */
+      readonly person?: AccountId;
+    };
 
 export type RecipientResolution =
   | { readonly ok: true; readonly account: AccountId; readonly kind: 'person' | 'unit' | 'alias' | 'reserved' }
   | { readonly ok: false; readonly reason: 'unknown' | 'retired' | 'not-local' | 'suspended' };
+
+/** Where a violation record comes from (Điều 10; issue 7). */
+export type ViolationSource = 'admin' | 'filter' | 'rate-limit';
 
 /** Raised for bad input to directory changes; the CLI prints `message` as its one line and exits 1. */
 export class DirectoryError extends Error {

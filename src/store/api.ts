@@ -82,6 +82,13 @@ export interface MailStore {
   /** Full-text search through the FTS index, folded for Vietnamese; returns matching UIDs of the mailbox. */
   searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid>;
 
+  /**
+   * Deletes stored bodies that no mailbox references any more (after EXPUNGE, MOVE, DELETE);
+   * returns how many. Bodies are not removed at expunge time, so a session still streaming one
+   * is not cut off; the retention job calls this.
+   */
+  purgeUnreferencedBlobs(): number;
+
   /** Finishes pending group commits and closes the database. */
   close(): Promise<void>;
 }

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { accountOf, parseLocalAddress } from '../directory/address.js';
+import type { AuditRow } from '../directory/index.js';
+import { CliError, runWithDirectory } from './runner.js';
+
+/** `audit [--subject <addr>] [--since <date>]` (DESIGN.md "CLI"): the directory's and delegates' record. */
+export function registerAuditCommand(program: Command): void {
+  program
+    .command('audit')
+    .description('show the audit log: directory changes, logins, delegate actions')
+    .option('--subject <addr>', 'only rows about this person or unit')
+    .option('--since <date>', 'only rows from this date or time (e.g. 2026-11-01 or 2026-11-01T08:00:00Z)')
+    .action((options: { subject?: string; since?: string }, command: Command) =>
+      runWithDirectory(command, ({ directory, config }) => {
+        const since = options.since === undefined ? undefined : parseSince(options.since);
+        const local = options.subject === undefined ? null : parseLocalAddress(options.subject, config.localDomains);
+        const subject = local === null ? options.subject?.toLowerCase() : accountOf(local, config.server.domain);
+        const rows = directory.queryAudit({ subject, since });
+        return { json: rows, text: rows.map(auditLine).join('\n') };
+      }),
+    );
+}
+
+function parseSince(text: string): string {
+  // A bare date is the start of that day, UTC: the audit log's times are UTC.
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
+  const time = Date.parse(iso);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(time)) throw new CliError(`--since: not a date like 2026-11-01: ${JSON.stringify(text)}`);
+  return new Date(time).toISOString();
+}
+
+function auditLine(row: AuditRow): string {
+  return [row.at, row.actor, row.action, row.subject, row.doc ? `doc ${row.doc}` : ''].filter(Boolean).join('\t');
+}

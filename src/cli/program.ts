@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { registerAuditCommand } from './audit.js';
+import { registerDelegateCommands } from './delegate.js';
+import { registerPersonCommands } from './person.js';
+import { registerQueueCommands } from './queue.js';
+import { registerServeCommand } from './serve.js';
+import { registerUnitCommands } from './unit.js';
+import { registerViolationCommands } from './violation.js';
+
+/**
+ * The `cantho-mail` command line (DESIGN.md "CLI"). Each command group lives in its own file and
+ * registers itself here with one line; `--config` and `--json` are declared once on the root and
+ * accepted before or after the command (read with `globalOptions(command)` in runner.ts).
+ */
+const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
+  registerServeCommand,
+  registerUnitCommands,
+  registerPersonCommands,
+  registerDelegateCommands,
+  registerViolationCommands,
+  registerQueueCommands,
+  registerAuditCommand,
+];
+
+export function buildProgram(): Command {
+  const program = new Command('cantho-mail')
+    .description('mail server for cantho.gov.vn: SMTP, IMAP and the directory of officials')
+    .option('--config <file>', 'config file (default: $CANTHO_MAIL_CONFIG, else config/cantho-mail.toml)')
+    .option('--json', 'print one JSON document')
+    .showSuggestionAfterError()
+    .configureHelp({ showGlobalOptions: true });
+  for (const register of COMMAND_GROUPS) register(program);
+  return program;
+}

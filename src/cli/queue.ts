@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { SqliteOutboundQueue, type QueueEntry } from '../store/queue.js';
+import { CliError, runWithDirectory } from './runner.js';
+
+/**
+ * `queue list|retry|delete` (DESIGN.md "CLI") over the outbound queue tables. The running server's
+ * worker looks at the queue at least once a second, so a retry takes effect within that.
+ */
+export function registerQueueCommands(program: Command): void {
+  const queue = program.command('queue').description('the outbound mail queue');
+
+  queue
+    .command('list')
+    .description('queued messages and the state of each recipient')
+    .action((_options: unknown, command: Command) =>
+      runWithDirectory(command, ({ db }) => {
+        const entries = new SqliteOutboundQueue(db).list();
+        return { json: entries, text: entries.map(entryLines).join('\n') };
+      }),
+    );
+
+  queue
+    .command('retry <id>')
+    .description('try every pending recipient of a queued message now')
+    .action((id: string, _options: unknown, command: Command) =>
+      runWithDirectory(command, ({ db }) => {
+        const messageId = parseId(id);
+        if (!new SqliteOutboundQueue(db).retry(messageId, new Date())) throw new CliError(`no queued message ${messageId}`);
+        return { json: { retried: messageId }, text: `message ${messageId} will be retried now` };
+      }),
+    );
+
+  queue
+    .command('delete <id>')
+    .description('drop a queued message without a DSN')
+    .action((id: string, _options: unknown, command: Command) =>
+      runWithDirectory(command, ({ db }) => {
+        const messageId = parseId(id);
+        if (!new SqliteOutboundQueue(db).delete(messageId)) throw new CliError(`no queued message ${messageId}`);
+        return { json: { deleted: messageId }, text: `message ${messageId} deleted` };
+      }),
+    );
+}
+
+function parseId(text: string): number {
+  if (!/^[1-9]\d{0,15}$/.test(text)) throw new CliError(`not a queue id: ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function entryLines(entry: QueueEntry): string {
+  const head = `${entry.id}\t${entry.createdAt.toISOString()}\t${entry.size} bytes\t<${entry.sender}>`;
+  const recipients = entry.recipients.map(
+    (r) => `\t${r.address}\t${r.state}\tattempts=${r.attempts}\tnext=${r.nextAttemptAt.toISOString()}${r.lastError ? `\t${r.lastError}` : ''}`,
+  );
+  return [head, ...recipients].join('\n');
+}

@@ -1,0 +1,131 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, locateConfigFile, type Config } from '../config/index.js';
+import { Directory, DirectoryError, type DirectoryContext } from '../directory/index.js';
+import { openDatabase, SqliteMailStore, type Db } from '../store/index.js';
+
+/**
+ * The one place CLI commands get their config, database and directory, print their result and
+ * turn bad input into the contract's answer (DESIGN.md "CLI"): exit 1 and one line on stderr.
+ * Each directory change is one transaction inside the directory functions, so a refused
+ * command has changed nothing.
+ */
+
+/** The global options every command accepts (declared once on the root program). */
+export interface GlobalOptions {
+  readonly config?: string;
+  readonly json?: boolean;
+}
+
+export interface CliSession {
+  readonly config: Config;
+  readonly directory: Directory;
+  /** For the lifecycle functions (addPerson(ctx, …), …). */
+  readonly ctx: DirectoryContext;
+  readonly store: SqliteMailStore;
+  /** The database handle, for store-side tables that are not the MailStore's (the outbound queue). */
+  readonly db: Db;
+  /** Who the audit log names: "cli:<os user>". */
+  readonly actor: string;
+}
+
+/** What a command prints: `json` with --json (one document), else `text` lines. */
+export interface CommandOutput {
+  readonly json: unknown;
+  readonly text: string;
+}
+
+/** Bad input the CLI itself detects (an option value, stdin); printed like a DirectoryError. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** Loads the config or exits 1 with its one line: used by commands that need no database (serve). */
+export function loadConfigFor(command: Command): Config {
+  return loadConfig(locateConfigFile(globalOptions(command).config));
+}
+
+/** Runs a command against the directory; prints its output or its one-line error and sets the exit code. */
+export async function runWithDirectory(command: Command, handler: (session: CliSession) => Promise<CommandOutput> | CommandOutput): Promise<void> {
+  let store: SqliteMailStore | null = null;
+  try {
+    const config = loadConfigFor(command);
+    const db = openDatabase(config.paths.database);
+    store = new SqliteMailStore(db);
+    const directory = new Directory({ db, config, store });
+    printOutput(command, await handler({ config, directory, ctx: directory.context, store, db, actor: cliActor() }));
+  } catch (error) {
+    failWith(error);
+  } finally {
+    await store?.close();
+  }
+}
+
+/** Runs a command that needs only the config (spam test, check-config); prints like runWithDirectory. */
+export async function runWithConfig(command: Command, handler: (config: Config) => Promise<CommandOutput> | CommandOutput): Promise<void> {
+  try {
+    printOutput(command, await handler(loadConfigFor(command)));
+  } catch (error) {
+    failWith(error);
+  }
+}
+
+/** With --json one JSON document, else the text lines (nothing for an empty list). */
+export function printOutput(command: Command, output: CommandOutput): void {
+  const { json } = globalOptions(command);
+  process.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text === '' ? '' : `${output.text}\n`);
+}
+
+/** The contract's error answer: one line on stderr, exit code 1. Unexpected errors keep their stack for the admin's bug report. */
+export function failWith(error: unknown): void {
+  if (error instanceof DirectoryError || error instanceof ConfigError || error instanceof CliError) {
+    process.stderr.write(`error: ${oneLine(error.message)}\n`);
+  } else {
+    process.stderr.write(`error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    if (process.env.CANTHO_MAIL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  }
+  process.exitCode = 1;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+function cliActor(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    // A container user without a passwd entry has no name.
+    return `cli:uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/**
+ * `--password-stdin`: the whole of standard input, without its final line break. Never from an
+ * argument, which other users could read in the process list (DESIGN.md "CLI").
+ */
+export async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new CliError('--password-stdin reads the password from standard input: pipe it in');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (password === '') throw new CliError('--password-stdin: standard input is empty');
+  return password;
+}
+
+/** `key: value` lines for a record, skipping empty values; nested lists joined by ", ". */
+export function formatRecord(record: object): string {
+  return Object.entries(record)
+    .filter(([, value]) => value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0))
+    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.map(formatValue).join(', ') : formatValue(value)}`)
+    .join('\n');
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
+}

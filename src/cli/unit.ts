@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { addUnit, listUnits, resumeUnit, setUnitHead, showUnit, suspendUnit, type UnitView } from '../directory/index.js';
+import { formatRecord, runWithDirectory } from './runner.js';
+
+/** `unit add|set-head|list|show|suspend|resume` (DESIGN.md "CLI"). */
+export function registerUnitCommands(program: Command): void {
+  const unit = program.command('unit').description('units (cơ quan, phòng ban) and their mailboxes');
+
+  unit
+    .command('add <tên_sd>')
+    .description('add a unit with its mailbox')
+    .requiredOption('--name <name>', 'full name, e.g. "Văn phòng UBND thành phố"')
+    .option('--parent <tên_sd>', 'parent unit')
+    .option('--head <addr>', 'head of the unit (a person)')
+    .requiredOption('--doc <ref>', 'request document reference')
+    .action((localPart: string, options: { name: string; parent?: string; head?: string; doc: string }, command: Command) =>
+      runWithDirectory(command, ({ ctx, actor }) => {
+        const added = addUnit(ctx, { localPart, name: options.name, parent: options.parent, head: options.head }, { actor, doc: options.doc });
+        return { json: added, text: `added ${added.address}` };
+      }),
+    );
+
+  unit
+    .command('set-head <tên_sd> <addr>')
+    .description('make a person the head of a unit (all rights on its mailbox)')
+    .requiredOption('--doc <ref>', 'request document reference')
+    .action((localPart: string, head: string, options: { doc: string }, command: Command) =>
+      runWithDirectory(command, ({ ctx, actor }) => {
+        const changed = setUnitHead(ctx, localPart, head, { actor, doc: options.doc });
+        return { json: changed, text: `${changed.head} heads ${changed.address}` };
+      }),
+    );
+
+  unit
+    .command('list')
+    .description('list units')
+    .action((_options: unknown, command: Command) =>
+      runWithDirectory(command, ({ ctx }) => {
+        const units = listUnits(ctx);
+        return { json: units, text: units.map(unitLine).join('\n') };
+      }),
+    );
+
+  unit
+    .command('show <tên_sd>')
+    .description('show a unit and its members')
+    .action((localPart: string, _options: unknown, command: Command) =>
+      runWithDirectory(command, ({ ctx }) => {
+        const details = showUnit(ctx, localPart);
+        return { json: details, text: formatRecord(details) };
+      }),
+    );
+
+  unit
+    .command('suspend <tên_sd>')
+    .description("suspend a unit: its members' logins and sending are refused (Điều 10)")
+    .requiredOption('--reason <text>', 'why')
+    .requiredOption('--doc <ref>', 'request document reference')
+    .action((localPart: string, options: { reason: string; doc: string }, command: Command) =>
+      runWithDirectory(command, ({ ctx, actor }) => {
+        const changed = suspendUnit(ctx, localPart, options.reason, { actor, doc: options.doc });
+        return { json: changed, text: `suspended ${changed.address}` };
+      }),
+    );
+
+  unit
+    .command('resume <tên_sd>')
+    .description('end the suspension of a unit')
+    .requiredOption('--doc <ref>', 'request document reference')
+    .action((localPart: string, options: { doc: string }, command: Command) =>
+      runWithDirectory(command, ({ ctx, actor }) => {
+        const changed = resumeUnit(ctx, localPart, { actor, doc: options.doc });
+        return { json: changed, text: `resumed ${changed.address}` };
+      }),
+    );
+}
+
+function unitLine(unit: UnitView): string {
+  return [unit.address, unit.status, unit.name, unit.head ? `head ${unit.head}` : ''].filter(Boolean).join('\t');
+}

@@ -1,0 +1,110 @@
+import { foldVietnamese } from '../text/vietnamese.js';
+import { requireUnit, type DirectoryContext } from './context.js';
+import type { UnitRecord } from './records.js';
+
+/**
+ * Search of the city's directory (danh bạ) by name, unit, title and address, insensitive to
+ * diacritics and case: `nguyen van an` finds `Nguyễn Văn Ân`, `so tt` finds `Sở Thông tin và
+ * Truyền thông`. Each word of the query must begin a word of one of the fields; results come
+ * with the best name matches first, then in Vietnamese order (by given name, as a Vietnamese
+ * directory is read).
+ */
+
+/** One line of the directory as the web page and the vCard export show it. */
+export interface DirectoryEntry {
+  readonly kind: 'person' | 'unit';
+  /** Full address, lowercase: `annv@cantho.gov.vn`. */
+  readonly address: string;
+  /** Full name of the person or unit. */
+  readonly name: string;
+  /** The person's unit; for a unit, null. */
+  readonly unit: { readonly address: string; readonly name: string } | null;
+  readonly title: string | null;
+  readonly phone: string | null;
+}
+
+export const DEFAULT_SEARCH_LIMIT = 100;
+
+/**
+ * The directory as officials see it: every unit and every person still in service (a retired
+ * person is no longer in the directory, though the address stays taken). With `unit` (its tên_sd
+ * or address): that unit and its members only; DirectoryError 'unknown-unit'.
+ */
+export function listDirectoryEntries(ctx: DirectoryContext, unit?: string): DirectoryEntry[] {
+  const units = unit === undefined ? ctx.records.units() : [requireUnit(ctx, unit)];
+  // With one unit, every listed person belongs to it, so `units` covers them all.
+  const unitsById = new Map<number, UnitRecord>(units.map((u) => [u.id, u]));
+  const unitEntry = (u: UnitRecord): DirectoryEntry['unit'] => ({ address: ctx.records.accountOf(u), name: u.name });
+  const persons = ctx.records.persons(unit === undefined ? undefined : units[0]?.id).filter((p) => p.status === 'active');
+  return [
+    ...units.map((u): DirectoryEntry => ({ kind: 'unit', address: ctx.records.accountOf(u), name: u.name, unit: null, title: null, phone: null })),
+    ...persons.map((p): DirectoryEntry => {
+      const own = unitsById.get(p.unitId);
+      return {
+        kind: 'person',
+        address: ctx.records.accountOf(p),
+        name: p.fullName,
+        unit: own ? unitEntry(own) : null,
+        title: p.title,
+        phone: p.phone,
+      };
+    }),
+  ];
+}
+
+/** The words of a text, folded: "Nguyễn Văn Ân" → ["nguyen", "van", "an"], "annv@cantho.gov.vn" → ["annv", "cantho", "gov", "vn"]. */
+export function searchWords(text: string): string[] {
+  return foldVietnamese(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w !== '');
+}
+
+interface Indexed {
+  readonly entry: DirectoryEntry;
+  readonly nameWords: readonly string[];
+  readonly otherWords: readonly string[];
+}
+
+function index(entry: DirectoryEntry): Indexed {
+  return {
+    entry,
+    nameWords: searchWords(entry.name),
+    otherWords: [entry.unit?.name ?? '', entry.title ?? '', entry.address].flatMap(searchWords),
+  };
+}
+
+const beginsAWord = (words: readonly string[], token: string): boolean => words.some((w) => w.startsWith(token));
+
+/**
+ * 3: the query is the whole name; 2: every query word begins a word of the name; 1: every query
+ * word begins a word of some field; 0: no match.
+ */
+function score(item: Indexed, tokens: readonly string[]): number {
+  if (item.nameWords.join(' ') === tokens.join(' ')) return 3;
+  if (tokens.every((t) => beginsAWord(item.nameWords, t))) return 2;
+  if (tokens.every((t) => beginsAWord(item.nameWords, t) || beginsAWord(item.otherWords, t))) return 1;
+  return 0;
+}
+
+const collator = new Intl.Collator('vi', { sensitivity: 'base' });
+
+/** Vietnamese order: a person by given name (the last word), then the full name; units by name. */
+export function compareEntries(a: DirectoryEntry, b: DirectoryEntry): number {
+  const givenName = (e: DirectoryEntry): string => (e.kind === 'person' ? (e.name.trim().split(/\s+/).pop() ?? '') : e.name);
+  return collator.compare(givenName(a), givenName(b)) || collator.compare(a.name, b.name) || a.address.localeCompare(b.address);
+}
+
+/** Entries matching every word of `query`, best first, at most `limit`. An empty query finds nothing. */
+export function searchDirectory(entries: readonly DirectoryEntry[], query: string, limit = DEFAULT_SEARCH_LIMIT): DirectoryEntry[] {
+  const tokens = searchWords(query);
+  if (tokens.length === 0) return [];
+  return entries
+    .map((entry) => {
+      const item = index(entry);
+      return { entry, score: score(item, tokens) };
+    })
+    .filter((r) => r.score > 0)
+    .sort((a, b) => b.score - a.score || compareEntries(a.entry, b.entry))
+    .slice(0, limit)
+    .map((r) => r.entry);
+}

@@ -1,0 +1,372 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { MailStore } from '../store/api.js';
+import { migrate, type Db } from '../store/database.js';
+import type { AccountId } from '../store/types.js';
+import { accountOf, parseLocalAddress, type LocalPart } from './address.js';
+import type { AuditEntry, DirectoryService, UnitAccess } from './api.js';
+import { AuditLog, type AuditQuery, type AuditRow } from './audit-log.js';
+import type { AccountProvisioner, DirectoryContext } from './context.js';
+import { listDirectoryEntries, type DirectoryEntry } from './directory-search.js';
+import { LoginCache } from './login-cache.js';
+import { changePassword, type PasswordChangeResult } from './password-change.js';
+import { hashPassword, PRODUCTION_ARGON2, verifyPassword, type Argon2Cost } from './password.js';
+import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
+import { DIRECTORY_MIGRATIONS } from './schema.js';
+import { DEFAULT_THROTTLE, LoginThrottle, type ThrottlePolicy } from './throttle.js';
+import {
+  ALL_RIGHTS,
+  type Identity,
+  type LoginContext,
+  type LoginFailure,
+  type LoginResult,
+  type RecipientResolution,
+  type Rights,
+  type ViolationSource,
+} from './types.js';
+import { recordViolation } from './violations.js';
+
+/**
+ * The directory as the protocols see it (DirectoryService), over the store's database handle.
+ *
+ * Invariants:
+ * - Only successful password checks are cached, and only the argon2 step is skipped: status,
+ *   unit suspension and rights are read from the database on every login, so a change made by
+ *   another process (the CLI) applies at the next login even before the 'external' event.
+ * - A login that fails for any reason the client could fix by guessing (unknown login, wrong
+ *   password, `unit*person` without rights) gets the same answer, 'bad-credentials', and counts
+ *   towards throttling; statuses (retired, suspended, expired) are only told to someone who
+ *   gave the right password.
+ * - A locked account or IP is refused before argon2 runs, so a flood of guesses costs no CPU.
+ */
+
+export interface DirectoryOptions {
+  readonly db: Db;
+  readonly config: Config;
+  /** The message store: default folders for every new person or unit; its 'external' event. */
+  readonly store: AccountProvisioner & Partial<Pick<MailStore, 'events'>>;
+  readonly logger?: Logger;
+  /** Production default: OWASP's argon2id minimum. Tests pass cheaper ones. */
+  readonly argon2?: Argon2Cost;
+  readonly now?: () => Date;
+  readonly loginCacheTtlMs?: number;
+  readonly throttle?: Partial<ThrottlePolicy>;
+}
+
+/** How long a successful password check is remembered. */
+const LOGIN_CACHE_TTL_MS = 60_000;
+/** Login names from the network are attacker-chosen: keep what reaches the audit log short and printable. */
+const MAX_LOGGED_LOGIN = 320;
+
+export interface LoginStats {
+  argon2Verifications: number;
+  cacheHits: number;
+}
+
+export class Directory implements DirectoryService {
+  readonly events = new EventEmitter<{ changed: [AccountId] }>();
+  readonly localDomains: readonly string[];
+  /** For lifecycle functions (units.ts, persons.ts, …) run in this process: their changes clear the cache and emit 'changed'. */
+  readonly context: DirectoryContext;
+  readonly stats: LoginStats = { argon2Verifications: 0, cacheHits: 0 };
+
+  private readonly records: DirectoryRecords;
+  private readonly auditLog: AuditLog;
+  private readonly cache: LoginCache;
+  private readonly throttle: LoginThrottle;
+  private readonly config: Config;
+  private readonly logger: Logger | undefined;
+  private readonly argon2: Argon2Cost;
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(options: DirectoryOptions) {
+    const { db, config } = options;
+    // Tables first: the prepared statements below need them.
+    migrate(db, 'directory', DIRECTORY_MIGRATIONS);
+    this.config = config;
+    this.localDomains = config.localDomains;
+    this.logger = options.logger;
+    this.argon2 = options.argon2 ?? PRODUCTION_ARGON2;
+    const now = options.now ?? (() => new Date());
+    this.records = new DirectoryRecords(db, config.server.domain);
+    this.auditLog = new AuditLog(db, now);
+    this.cache = new LoginCache(options.loginCacheTtlMs ?? LOGIN_CACHE_TTL_MS, () => now().getTime());
+    this.throttle = new LoginThrottle(
+      {
+        ...DEFAULT_THROTTLE,
+        failuresBeforeDelay: config.policy.login_failures_before_delay,
+        failuresBeforeLock: config.policy.login_failures_before_lock,
+        lockMs: config.policy.login_lock,
+        ...options.throttle,
+      },
+      () => now().getTime(),
+    );
+    this.context = {
+      db,
+      config,
+      records: this.records,
+      auditLog: this.auditLog,
+      accounts: options.store,
+      now,
+      argon2: this.argon2,
+      changed: (accounts) => this.changed(accounts),
+    };
+    // Reserved names (postmaster, abuse, …) are delivered to postmaster's mailbox.
+    options.store.ensureAccount(this.postmaster());
+    // Another process changed the database: it may have reset a password or retired someone.
+    options.store.events?.on('change', (change) => {
+      if (change.kind === 'external') this.cache.clear();
+    });
+  }
+
+  async verifyLogin(login: string, password: string, context: LoginContext): Promise<LoginResult> {
+    const parsed = this.parseLogin(login);
+    const throttleKey = parsed?.person ?? printable(login).toLowerCase();
+    const subject = parsed ? accountOf(parsed.unit ?? parsed.person, this.config.server.domain) : printable(login);
+    const detail = { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) };
+
+    const state = this.throttle.check(throttleKey, context.ip);
+    // Refused without an audit row: the lock itself was audited, and a flood must not fill the log.
+    if (state.locked) return { ok: false, reason: 'locked', delayMs: state.delayMs };
+
+    const found = parsed ? this.records.personByLocal(parsed.person) : null;
+    // An unknown login costs as much as a wrong password: timing must not tell which it was.
+    const passwordOk = found ? await this.checkPassword(found, password) : await verifyPassword(await this.dummy(), password);
+    if (!found || !passwordOk) {
+      return this.refuse(throttleKey, subject, subject, 'bad-credentials', detail);
+    }
+    // Re-read after the await: a change may have committed while argon2 ran.
+    const person = this.records.personById(found.id)!;
+    const personAccount = this.records.accountOf(person);
+    const refuse = (reason: LoginFailure) => this.refuse(throttleKey, personAccount, subject, reason, detail);
+    if (person.status === 'retired') return refuse('retired');
+
+    let account = personAccount;
+    let rights: Rights = ALL_RIGHTS;
+    let unit: UnitRecord | null = null;
+    if (parsed!.unit !== null) {
+      unit = this.records.unitByLocal(parsed!.unit);
+      rights = unit ? this.rightsOnUnit(person, unit) : '';
+      // issue 6: `unit*person` without rights fails exactly like a wrong password.
+      if (!unit || rights === '') return refuse('bad-credentials');
+      account = this.records.accountOf(unit);
+    }
+    if (unit?.status === 'suspended' || this.records.unitById(person.unitId)!.status === 'suspended') return refuse('suspended');
+    if (person.mustChangePassword && this.config.policy.require_password_change) return refuse('expired');
+
+    this.throttle.succeed(throttleKey);
+    this.auditLog.write({ actor: personAccount, action: 'login.ok', subject: account, detail });
+    return {
+      ok: true,
+      identity: { person: personAccount, account, displayName: person.fullName, rights, credentialVersion: person.credentialVersion },
+    };
+  }
+
+  revalidate(identity: Identity): Identity | null {
+    const person = this.personOf(identity.person);
+    if (!person || person.status === 'retired') return null;
+    if (identity.credentialVersion !== undefined && identity.credentialVersion !== person.credentialVersion) return null;
+    if (this.records.unitById(person.unitId)!.status === 'suspended') return null;
+    if (identity.account === identity.person) return identity;
+    const unit = this.unitOf(identity.account);
+    if (!unit || unit.status === 'suspended') return null;
+    const rights = this.rightsOnUnit(person, unit);
+    if (rights === '') return null;
+    return rights === identity.rights ? identity : { ...identity, rights };
+  }
+
+  resolveRecipient(address: string): RecipientResolution {
+    const at = address.lastIndexOf('@');
+    if (at !== -1 && !this.isLocalDomain(address.slice(at + 1))) return { ok: false, reason: 'not-local' };
+    const local = parseLocalAddress(address, this.localDomains);
+    return local === null ? { ok: false, reason: 'unknown' } : this.resolveLocal(local, 0);
+  }
+
+  isLocalDomain(domain: string): boolean {
+    return this.localDomains.includes(domain.toLowerCase().replace(/\.$/, ''));
+  }
+
+  canSendAs(personAccount: AccountId, fromAddress: string): boolean {
+    const person = this.personOf(personAccount);
+    const local = parseLocalAddress(fromAddress, this.localDomains);
+    if (!person || person.status === 'retired' || local === null) return false;
+    if (this.records.unitById(person.unitId)!.status === 'suspended') return false;
+    if (local === person.localPart) return true;
+    const unit = this.records.unitByLocal(local);
+    if (!unit || unit.status === 'suspended') return false;
+    return unit.headPersonId === person.id || this.records.delegation(unit.id, person.id)?.sendAs === true;
+  }
+
+  unitAccess(personAccount: AccountId): UnitAccess[] {
+    const person = this.personOf(personAccount);
+    if (!person || person.status === 'retired') return [];
+    const units = new Map<number, UnitRecord>();
+    for (const unit of this.records.unitsHeadedBy(person.id)) units.set(unit.id, unit);
+    for (const delegation of this.records.delegationsOfPerson(person.id)) units.set(delegation.unitId, this.records.unitById(delegation.unitId)!);
+    const access: UnitAccess[] = [];
+    for (const unit of [...units.values()].sort((a, b) => a.localPart.localeCompare(b.localPart))) {
+      const rights = this.rightsOnUnit(person, unit);
+      if (unit.status === 'suspended' || !rights.includes('l')) continue;
+      const isHead = unit.headPersonId === person.id;
+      access.push({
+        unit: this.records.accountOf(unit),
+        unitName: unit.name,
+        rights,
+        sendAs: isHead || this.records.delegation(unit.id, person.id)?.sendAs === true,
+        seenMode: unit.seenMode,
+      });
+    }
+    return access;
+  }
+
+  rightsOn(personAccount: AccountId, owner: AccountId): Rights {
+    const person = this.personOf(personAccount);
+    if (!person || person.status === 'retired') return '';
+    if (owner === personAccount) return ALL_RIGHTS;
+    const unit = this.unitOf(owner);
+    return unit ? this.rightsOnUnit(person, unit) : '';
+  }
+
+  displayName(account: AccountId): string | null {
+    return this.personOf(account)?.fullName ?? this.unitOf(account)?.name ?? null;
+  }
+
+  audit(entry: AuditEntry): void {
+    this.auditLog.write(entry);
+  }
+
+  /** Rows of the audit log, oldest first (`cantho-mail audit`). */
+  queryAudit(filter: AuditQuery = {}): AuditRow[] {
+    return this.auditLog.query(filter);
+  }
+
+  listEntries(unit?: string): DirectoryEntry[] {
+    return listDirectoryEntries(this.context, unit);
+  }
+
+  async changePassword(person: AccountId, currentPassword: string, newPassword: string, context: LoginContext): Promise<PasswordChangeResult> {
+    const throttleKey = parseLocalAddress(person, this.localDomains) ?? person;
+    if (this.throttle.check(throttleKey, context.ip).locked) {
+      return { ok: false, reason: 'wrong-current', message: 'Tài khoản tạm thời bị khóa vì nhập sai mật khẩu nhiều lần.' };
+    }
+    const result = await changePassword(this.context, person, currentPassword, newPassword, context);
+    // A wrong current password is a guess like a failed login: it counts towards throttling and locks.
+    if (!result.ok && result.reason === 'wrong-current') this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip });
+    return result;
+  }
+
+  recordViolation(address: string, reason: string, options: { serious?: boolean; source: ViolationSource; actor?: string }): void {
+    recordViolation(this.context, address, reason, options);
+  }
+
+  /** After a commit in this process: forget cached passwords and tell open sessions to re-check. */
+  private changed(accounts: readonly AccountId[]): void {
+    for (const account of new Set(accounts)) {
+      this.cache.forget(account);
+      this.events.emit('changed', account);
+    }
+  }
+
+  private async checkPassword(person: PersonRecord, password: string): Promise<boolean> {
+    const account = this.records.accountOf(person);
+    if (this.cache.has(account, password, person.passwordHash)) {
+      this.stats.cacheHits++;
+      return true;
+    }
+    this.stats.argon2Verifications++;
+    const ok = await verifyPassword(person.passwordHash, password);
+    if (ok) this.cache.remember(account, password, person.passwordHash);
+    return ok;
+  }
+
+  private refuse(throttleKey: string, actor: string, subject: string, reason: LoginFailure, detail: Record<string, string>): LoginResult {
+    const delayMs = reason === 'bad-credentials' ? this.countFailure(throttleKey, subject, detail) : 0;
+    this.auditLog.write({ actor, action: 'login.fail', subject, detail: { ...detail, reason } });
+    // The web page signs an 'expired' official in to the change page only (issue 7).
+    return reason === 'expired' ? { ok: false, reason, delayMs, person: actor as AccountId } : { ok: false, reason, delayMs };
+  }
+
+  /** Counts a failed guess; audits the lock when this one caused it. Returns the delay to apply. */
+  private countFailure(throttleKey: string, subject: string, detail: Record<string, string>): number {
+    const outcome = this.throttle.fail(throttleKey, detail.ip!);
+    if (outcome.lockedNow) {
+      this.auditLog.write({ actor: 'system', action: 'login.lock', subject, detail: { ...detail, lockMs: this.config.policy.login_lock } });
+      this.logger?.warn({ subject, ip: detail.ip }, 'login locked after repeated failures');
+    }
+    return outcome.delayMs;
+  }
+
+  /** A hash of a random password with our cost, to verify against when the login is unknown. */
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.argon2);
+    return this.dummyHash;
+  }
+
+  /** `annv`, `annv@cantho.gov.vn`, `vpubnd*annv` (DESIGN.md "Login names"). */
+  private parseLogin(login: string): { person: LocalPart; unit: LocalPart | null } | null {
+    const star = login.indexOf('*');
+    if (star === -1) {
+      const person = parseLocalAddress(login, this.localDomains);
+      return person ? { person, unit: null } : null;
+    }
+    const unit = parseLocalAddress(login.slice(0, star), this.localDomains);
+    const person = parseLocalAddress(login.slice(star + 1), this.localDomains);
+    return unit && person ? { person, unit } : null;
+  }
+
+  private resolveLocal(local: LocalPart, depth: number): RecipientResolution {
+    const entry = this.records.address(local);
+    if (!entry) return { ok: false, reason: 'unknown' };
+    const account = accountOf(local, this.config.server.domain);
+    switch (entry.kind) {
+      case 'person': {
+        const person = this.records.personByLocal(local)!;
+        if (person.status === 'retired') return { ok: false, reason: 'retired' };
+        if (!this.receives(this.records.unitById(person.unitId)!)) return { ok: false, reason: 'suspended' };
+        return { ok: true, account, kind: 'person' };
+      }
+      case 'unit':
+        return this.receives(this.records.unitByLocal(local)!) ? { ok: true, account, kind: 'unit' } : { ok: false, reason: 'suspended' };
+      case 'alias':
+      case 'reserved': {
+        if (entry.target !== null && depth === 0) {
+          const target = this.resolveLocal(entry.target as LocalPart, depth + 1);
+          return target.ok ? { ...target, kind: entry.kind } : target;
+        }
+        // noreply is a promise that nobody reads it: refuse rather than pile mail up unread.
+        if (local === 'noreply') return { ok: false, reason: 'unknown' };
+        return { ok: true, account: this.postmaster(), kind: entry.kind };
+      }
+    }
+  }
+
+  /** Issue 7: a suspended unit still receives unless policy.suspended_unit_receives is false. */
+  private receives(unit: UnitRecord): boolean {
+    return unit.status === 'active' || this.config.policy.suspended_unit_receives;
+  }
+
+  private rightsOnUnit(person: PersonRecord, unit: UnitRecord): Rights {
+    if (unit.headPersonId === person.id) return ALL_RIGHTS;
+    return this.records.delegation(unit.id, person.id)?.rights ?? '';
+  }
+
+  private personOf(account: AccountId): PersonRecord | null {
+    const local = parseLocalAddress(account, this.localDomains);
+    return local === null ? null : this.records.personByLocal(local);
+  }
+
+  private unitOf(account: AccountId): UnitRecord | null {
+    const local = parseLocalAddress(account, this.localDomains);
+    return local === null ? null : this.records.unitByLocal(local);
+  }
+
+  private postmaster(): AccountId {
+    return accountOf('postmaster', this.config.server.domain);
+  }
+}
+
+function printable(text: string): string {
+  return text.replace(/\p{Cc}/gu, '?').slice(0, MAX_LOGGED_LOGIN);
+}

@@ -1,0 +1,21 @@
+export type { DirectoryService, UnitAccess, AuditEntry } from './api.js';
+export * from './types.js';
+export { Directory, type DirectoryOptions, type LoginStats } from './directory.js';
+export type { AccountProvisioner, ChangeRequest, DirectoryContext } from './context.js';
+export { addUnit, setUnitHead, suspendUnit, resumeUnit, showUnit, listUnits, type UnitDetails, type UnitInput } from './units.js';
+export {
+  addPerson,
+  transferPerson,
+  retirePerson,
+  resetPassword,
+  showPerson,
+  listPersons,
+  type PersonDetails,
+  type PersonInput,
+  type PasswordIssued,
+} from './persons.js';
+export { grantDelegation, revokeDelegation, listDelegations, type GrantInput } from './delegations.js';
+export { recordViolation, listViolations, type ViolationView } from './violations.js';
+export type { AuditQuery, AuditRow } from './audit-log.js';
+export type { DelegationView, PersonView, UnitView } from './views.js';
+export { PRODUCTION_ARGON2, type Argon2Cost } from './password.js';

@@ -1,0 +1,199 @@
+import type { AccountId } from '../store/types.js';
+import { toLocalPart, type LocalPart } from './address.js';
+import {
+  cleanText,
+  requireActivePerson,
+  requireDoc,
+  requireFreeAddress,
+  requirePerson,
+  requireUnit,
+  runChange,
+  type ChangeRequest,
+  type DirectoryContext,
+} from './context.js';
+import { endDelegationsOf } from './delegations.js';
+import { firstFreeLocalPart, localPartFromName, parsePersonName } from './naming.js';
+import { checkNewPassword, generatePassword, hashPassword } from './password.js';
+import type { PersonRecord } from './records.js';
+import { foldVietnamese } from '../text/vietnamese.js';
+import { DirectoryError } from './types.js';
+import { delegationView, personView, type DelegationView, type PersonView } from './views.js';
+
+/** Persons (cán bộ, công chức): add, transfer, retire, password reset (DESIGN.md "Lifecycle"). */
+
+export interface PersonInput {
+  readonly name: string;
+  /** tên_sd or address of the unit. */
+  readonly unit: string;
+  /** Explicit tên_sd instead of the generated one; validated the same way. */
+  readonly address?: string | undefined;
+  readonly title?: string | undefined;
+  readonly phone?: string | undefined;
+  /** From `--password-stdin`; generated when absent. */
+  readonly password?: string | undefined;
+}
+
+export interface PasswordIssued {
+  readonly person: PersonView;
+  /** The generated password, shown once; null when the admin gave one. */
+  readonly password: string | null;
+}
+
+/** Digits, spaces and the usual separators: `0292 3820 123`, `+84 292 382 0123`, `(0292) 382.0123`. */
+const PHONE = /^\+?[0-9 ().-]{3,30}$/;
+
+export async function addPerson(ctx: DirectoryContext, input: PersonInput, request: ChangeRequest): Promise<PasswordIssued> {
+  const doc = requireDoc(request.doc);
+  const name = parsePersonName(input.name);
+  requireUnit(ctx, input.unit);
+  const explicit = input.address === undefined ? null : toLocalPart(input.address);
+  if (explicit) requireFreeAddress(ctx, explicit);
+  const title = input.title === undefined ? null : cleanText(input.title, 'the title');
+  const phone = input.phone === undefined ? null : checkPhone(input.phone);
+  const generated = input.password === undefined ? generatePassword() : null;
+  const password = input.password ?? generated!;
+  checkNewPassword(password);
+  // argon2 is async and slow: hash before the transaction, which must stay synchronous and short.
+  const hash = await hashPassword(password, ctx.argon2);
+  const person = runChange(ctx, () => {
+    const unit = requireUnit(ctx, input.unit);
+    let localPart: LocalPart;
+    if (explicit) {
+      requireFreeAddress(ctx, explicit);
+      localPart = explicit;
+    } else {
+      localPart = firstFreeLocalPart(localPartFromName(name, ctx.config.naming.person), (c) => ctx.records.address(c) !== null);
+    }
+    const now = ctx.now().toISOString();
+    ctx.db.prepare(`INSERT INTO addresses (local_part, kind, created_at) VALUES (?, 'person', ?)`).run(localPart, now);
+    ctx.db
+      .prepare(
+        `INSERT INTO persons (local_part, full_name, name_folded, unit_id, title, phone, password_hash, must_change_password,
+           password_changed_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+      )
+      .run(localPart, name.display, foldVietnamese(name.display), unit.id, title, phone, hash, now, now, now);
+    const after = personView(ctx.records, ctx.records.personByLocal(localPart)!);
+    ctx.accounts.ensureAccount(after.address);
+    ctx.auditLog.write({ actor: request.actor, action: 'person.add', subject: after.address, doc, before: null, after });
+    return { result: after, changed: [after.address] };
+  });
+  return { person, password: generated };
+}
+
+export function transferPerson(ctx: DirectoryContext, address: string, unitAddress: string, request: ChangeRequest): PersonView {
+  const doc = requireDoc(request.doc);
+  return runChange(ctx, () => {
+    const person = requireActivePerson(ctx, address);
+    const unit = requireUnit(ctx, unitAddress);
+    if (person.unitId === unit.id) {
+      throw new DirectoryError('invalid-input', `${ctx.records.accountOf(person)} is already in ${ctx.records.accountOf(unit)}`);
+    }
+    const before = personView(ctx.records, person);
+    const ended = leavePosts(ctx, person, doc, request.actor, 'transfer');
+    ctx.db.prepare('UPDATE persons SET unit_id = ?, updated_at = ? WHERE id = ?').run(unit.id, ctx.now().toISOString(), person.id);
+    const after = personView(ctx.records, ctx.records.personById(person.id)!);
+    ctx.auditLog.write({ actor: request.actor, action: 'person.transfer', subject: after.address, doc, before, after });
+    return { result: after, changed: [after.address, ...ended] };
+  });
+}
+
+/** Login refused from now on; the address stays taken while the mailbox exists (DESIGN.md "Lifecycle"). */
+export function retirePerson(ctx: DirectoryContext, address: string, request: ChangeRequest): PersonView {
+  const doc = requireDoc(request.doc);
+  return runChange(ctx, () => {
+    const person = requireActivePerson(ctx, address);
+    const before = personView(ctx.records, person);
+    const ended = leavePosts(ctx, person, doc, request.actor, 'retire');
+    const now = ctx.now().toISOString();
+    ctx.db.prepare(`UPDATE persons SET status = 'retired', retired_at = ?, updated_at = ? WHERE id = ?`).run(now, now, person.id);
+    const after = personView(ctx.records, ctx.records.personById(person.id)!);
+    ctx.auditLog.write({ actor: request.actor, action: 'person.retire', subject: after.address, doc, before, after });
+    return { result: after, changed: [after.address, ...ended] };
+  });
+}
+
+/**
+ * A person who leaves a unit or the service stops heading units and loses their delegations,
+ * recorded with the same document reference. Returns the units concerned.
+ */
+function leavePosts(ctx: DirectoryContext, person: PersonRecord, doc: string, actor: string, because: string): AccountId[] {
+  const units = endDelegationsOf(ctx, person, doc, actor, because);
+  for (const unit of ctx.records.unitsHeadedBy(person.id)) {
+    const before = ctx.records.accountOf(unit);
+    ctx.db.prepare('UPDATE units SET head_person_id = NULL, updated_at = ? WHERE id = ?').run(ctx.now().toISOString(), unit.id);
+    ctx.auditLog.write({
+      actor,
+      action: 'unit.set-head',
+      subject: before,
+      doc,
+      before: { head: ctx.records.accountOf(person) },
+      after: { head: null },
+      detail: { because },
+    });
+    units.push(before);
+  }
+  return units;
+}
+
+/**
+ * A new password that must be changed before use (issue 7); the credential version grows so
+ * sessions opened with the old one end at their next command (revalidate).
+ */
+export async function resetPassword(
+  ctx: DirectoryContext,
+  address: string,
+  newPassword: string | undefined,
+  request: ChangeRequest,
+): Promise<PasswordIssued> {
+  requireActivePerson(ctx, address);
+  const generated = newPassword === undefined ? generatePassword() : null;
+  const password = newPassword ?? generated!;
+  checkNewPassword(password);
+  const hash = await hashPassword(password, ctx.argon2);
+  const person = runChange(ctx, () => {
+    const current = requireActivePerson(ctx, address);
+    const now = ctx.now().toISOString();
+    ctx.db
+      .prepare(
+        `UPDATE persons SET password_hash = ?, previous_password_hash = password_hash, must_change_password = 1,
+           credential_version = credential_version + 1, password_changed_at = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(hash, now, now, current.id);
+    const after = personView(ctx.records, ctx.records.personById(current.id)!);
+    ctx.auditLog.write({
+      actor: request.actor,
+      action: 'person.password-reset',
+      subject: after.address,
+      doc: request.doc?.trim() || null,
+      detail: { generated: generated !== null },
+    });
+    return { result: after, changed: [after.address] };
+  });
+  return { person, password: generated };
+}
+
+export interface PersonDetails extends PersonView {
+  readonly headOf: AccountId[];
+  readonly delegations: DelegationView[];
+}
+
+export function showPerson(ctx: DirectoryContext, address: string): PersonDetails {
+  const person = requirePerson(ctx, address);
+  return {
+    ...personView(ctx.records, person),
+    headOf: ctx.records.unitsHeadedBy(person.id).map((u) => ctx.records.accountOf(u)),
+    delegations: ctx.records.delegationsOfPerson(person.id).map((d) => delegationView(ctx.records, d)),
+  };
+}
+
+export function listPersons(ctx: DirectoryContext, unitAddress?: string): PersonView[] {
+  const unitId = unitAddress === undefined ? undefined : requireUnit(ctx, unitAddress).id;
+  return ctx.records.persons(unitId).map((p) => personView(ctx.records, p));
+}
+
+function checkPhone(phone: string): string {
+  const clean = phone.trim();
+  if (!PHONE.test(clean)) throw new DirectoryError('invalid-input', `invalid phone number ${JSON.stringify(phone)}`);
+  return clean;
+}

@@ -1,0 +1,46 @@
+import type { MessageView } from './message.js';
+import type { RuleSet } from './rules/compile.js';
+import type { FilterContext, Verdict, VerdictReason } from './verdict.js';
+
+/** One message as the filters see it: the bytes (for clamd) and the parsed view (for rules and Bayes). */
+export interface FilterMessage {
+  readonly raw: Buffer;
+  readonly view: MessageView;
+}
+
+/**
+ * What one filter returns. `final` stops the filters after it (an allow-listed sender skips spam
+ * scoring; it is still virus-scanned because the virus filter runs first).
+ */
+export interface FilterOutcome {
+  readonly verdict: Verdict;
+  readonly final?: boolean;
+}
+
+/**
+ * One step of the pipeline. `rules` is the rule set taken once for this message, so a reload in
+ * the middle never mixes two files in one verdict.
+ */
+export interface Filter {
+  readonly name: string;
+  check(message: FilterMessage, context: FilterContext, rules: RuleSet): Promise<FilterOutcome>;
+}
+
+/** A verdict that only adds score, reasons or headers. */
+export function scoreVerdict(reasons: readonly VerdictReason[], addHeaders: Verdict['addHeaders'] = []): Verdict {
+  return {
+    action: 'accept',
+    score: reasons.reduce((sum, r) => sum + r.score, 0),
+    reasons,
+    addHeaders,
+    subjectTag: null,
+  };
+}
+
+export function refuseVerdict(
+  action: 'reject' | 'tempfail',
+  reason: VerdictReason,
+  reply: NonNullable<Verdict['reply']>,
+): Verdict {
+  return { action, score: reason.score, reasons: [reason], reply, addHeaders: [], subjectTag: null };
+}

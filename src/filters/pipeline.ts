@@ -1,0 +1,110 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { DnsResolver } from '../context.js';
+import { createBayesFilter } from './bayes/filter.js';
+import type { BayesLearner } from './bayes/learn.js';
+import { DnsblChecker } from './dnsbl.js';
+import type { Filter } from './filter.js';
+import { readMessage } from './message.js';
+import type { RuleSet } from './rules/compile.js';
+import type { RulesLoadResult } from './rules/load.js';
+import { RulesHolder } from './rules/watch.js';
+import { createSenderListFilter } from './sender-lists.js';
+import { createSpamRulesFilter } from './spam-rules.js';
+import type { FilterContext, FilterPipeline, Verdict, VerdictReason } from './verdict.js';
+import { createVirusFilter } from './virus.js';
+
+export interface FilterDeps {
+  readonly logger: Logger;
+  readonly resolver: DnsResolver;
+  /** Bayes over the store's token tables; null leaves Bayes out. */
+  readonly bayes: BayesLearner | null;
+  /** Scan with clamd; default `[clamav] enabled`. `spam test --no-virus` turns it off. */
+  readonly virus?: boolean;
+  /** Reload the rules file when it changes on disk; default true (the CLI passes false). */
+  readonly watchRules?: boolean;
+}
+
+/** The pipeline plus what the server's signal handling and shutdown need. */
+export interface RunningFilterPipeline extends FilterPipeline {
+  /** SIGHUP: re-read the rules file now. */
+  reloadRules(): RulesLoadResult;
+  /** The rule set the next message will be checked against. */
+  currentRules(): RuleSet;
+  close(): void;
+}
+
+/**
+ * Composes the filters once from config, in order: virus (so that allow-listed senders are still
+ * scanned), allow/block lists, spam rules, Bayes. Used by MX intake (direction "inbound") and by
+ * submission ("outbound"). Throws RulesFileError when the rules file is unusable at start-up.
+ */
+export function createFilterPipeline(config: Config, deps: FilterDeps): RunningFilterPipeline {
+  const logger = deps.logger.child({ component: 'filters' });
+  const holder = new RulesHolder(config.paths.spamRules, logger);
+  if (deps.watchRules ?? true) holder.watch();
+
+  const filters: Filter[] = [];
+  if (deps.virus ?? config.clamav.enabled) filters.push(createVirusFilter(config.clamav, logger));
+  filters.push(createSenderListFilter(), createSpamRulesFilter(new DnsblChecker(deps.resolver, logger)));
+  if (deps.bayes) filters.push(createBayesFilter(deps.bayes));
+
+  return {
+    async check(raw: Buffer, context: FilterContext): Promise<Verdict> {
+      const rules = holder.current();
+      const message = { raw, view: await readMessage(raw) };
+      const verdicts: Verdict[] = [];
+      for (const filter of filters) {
+        const outcome = await filter.check(message, context, rules);
+        verdicts.push(outcome.verdict);
+        // A refusal is final: scoring spam in a message we will not take is wasted work.
+        if (outcome.final || outcome.verdict.action === 'reject' || outcome.verdict.action === 'tempfail') break;
+      }
+      const verdict = combineVerdicts(verdicts, rules, context);
+      logger.debug({ direction: context.direction, action: verdict.action, score: verdict.score, reasons: verdict.reasons.map((r) => r.id) }, 'filter verdict');
+      return verdict;
+    },
+    reloadRules: () => holder.reload(),
+    currentRules: () => holder.current(),
+    close: () => holder.close(),
+  };
+}
+
+/**
+ * Reject and tempfail from any filter win (reject first: a virus found is a certainty, a scanner
+ * outage is not); otherwise the scores add up and the rules file's thresholds decide.
+ */
+export function combineVerdicts(verdicts: readonly Verdict[], rules: RuleSet, context: FilterContext): Verdict {
+  const reasons = verdicts.flatMap((v) => v.reasons);
+  const score = Math.round(verdicts.reduce((sum, v) => sum + v.score, 0) * 100) / 100;
+  const filterHeaders = verdicts.flatMap((v) => v.addHeaders);
+  const refusal = verdicts.find((v) => v.action === 'reject') ?? verdicts.find((v) => v.action === 'tempfail');
+  if (refusal) {
+    return { action: refusal.action, score, reasons, ...(refusal.reply ? { reply: refusal.reply } : {}), addHeaders: filterHeaders, subjectTag: null };
+  }
+
+  const t = rules.thresholds;
+  const action = score >= t.reject_at ? 'reject' : score >= t.junk_at || verdicts.some((v) => v.action === 'junk') ? 'junk' : 'accept';
+  const addHeaders = [...filterHeaders, ...spamHeaders(score, action !== 'accept', reasons, rules)];
+  const subjectTag = t.tag_subject_at !== undefined && score >= t.tag_subject_at ? t.subject_tag : null;
+  if (action === 'reject') {
+    // RFC 5321 §4.2.2/RFC 3463 §3.8: 5.7.1 "delivery not authorized, message refused". Inbound gets
+    // 550 as the issue asks; outbound (our own official) gets 554, the same as an infected message.
+    const code = context.direction === 'inbound' ? 550 : 554;
+    return { action, score, reasons, reply: { code, enhanced: '5.7.1', text: `Message refused as spam (score ${score})` }, addHeaders, subjectTag };
+  }
+  return { action, score, reasons, addHeaders, subjectTag };
+}
+
+/** X-Spam-Score and X-Spam-Status in the SpamAssassin shape admins and mail clients know. */
+function spamHeaders(score: number, isSpam: boolean, reasons: readonly VerdictReason[], rules: RuleSet): Array<[string, string]> {
+  const tests = reasons
+    .filter((r) => !r.id.startsWith('virus'))
+    .map((r) => `${r.id.replace(/^(spam|bayes):/, '')}=${r.score}`)
+    .join(',');
+  const t = rules.thresholds;
+  return [
+    ['X-Spam-Score', score.toFixed(1)],
+    ['X-Spam-Status', `${isSpam ? 'Yes' : 'No'}, score=${score.toFixed(1)} junk_at=${t.junk_at} reject_at=${t.reject_at} tests=${tests || 'none'}`],
+  ];
+}

@@ -1,0 +1,108 @@
+import { foldVietnamese } from '../../text/vietnamese.js';
+import type { FilterContext } from '../verdict.js';
+import type { MessageView } from '../message.js';
+import { SenderList } from './lists.js';
+import type { RuleSpec, RulesFile, TextRuleSpec } from './schema.js';
+import { escapeRegex } from './toml-lines.js';
+
+/** A rule ready to run: the text it reads and the compiled matcher, or a DNSBL zone to ask. */
+export type CompiledRule =
+  | (RuleBase & { readonly kind: 'text'; readonly read: TextReader; readonly fold: boolean; readonly pattern: RegExp })
+  | (RuleBase & { readonly kind: 'check'; readonly test: (message: MessageView, context: FilterContext) => boolean })
+  | (RuleBase & { readonly kind: 'dnsbl'; readonly zone: string; readonly answers: readonly string[] });
+
+interface RuleBase {
+  readonly id: string;
+  readonly description: string;
+  readonly score: number;
+  readonly direction: 'inbound' | 'outbound' | 'both';
+}
+
+/** Reads the strings a text rule looks at; `key` lets the engine cache folded text per message. */
+interface TextReader {
+  readonly key: string;
+  read(message: MessageView): readonly string[];
+}
+
+/** One loaded rules file, immutable: a reload builds a new one and swaps it in whole. */
+export interface RuleSet {
+  readonly file: string;
+  readonly thresholds: RulesFile['thresholds'];
+  readonly allow: SenderList;
+  readonly block: SenderList;
+  readonly dnsbl: RulesFile['dnsbl'];
+  readonly parser: RulesFile['parser'];
+  readonly bayes: RulesFile['bayes'];
+  readonly rules: readonly CompiledRule[];
+}
+
+export function compileRules(spec: RulesFile, file: string): RuleSet {
+  return {
+    file,
+    thresholds: spec.thresholds,
+    allow: new SenderList(spec.allow),
+    block: new SenderList(spec.block),
+    dnsbl: spec.dnsbl,
+    parser: spec.parser,
+    bayes: spec.bayes,
+    rules: spec.rule.map(compileRule),
+  };
+}
+
+function compileRule(spec: RuleSpec): CompiledRule {
+  const base: RuleBase = { id: spec.id, description: spec.description, score: spec.score, direction: spec.direction };
+  switch (spec.target) {
+    case 'auth': {
+      const values = new Set(spec.values);
+      const method = spec.method;
+      // Authentication-Results exist only for inbound mail (the SMTP edge computes them).
+      return { ...base, kind: 'check', test: (_m, context) => context.auth !== undefined && values.has(context.auth[method].toLowerCase()) };
+    }
+    case 'size': {
+      const min = spec.min ?? 0;
+      const max = spec.max ?? Number.POSITIVE_INFINITY;
+      return { ...base, kind: 'check', test: (message) => message.size >= min && message.size <= max };
+    }
+    case 'dnsbl':
+      return { ...base, kind: 'dnsbl', zone: spec.zone, answers: spec.answers };
+    default:
+      return { ...base, kind: 'text', read: textReader(spec), fold: spec.fold, pattern: compilePattern(spec) };
+  }
+}
+
+function textReader(spec: TextRuleSpec): TextReader {
+  switch (spec.target) {
+    case 'header': {
+      const name = spec.header.toLowerCase();
+      return { key: `header:${name}`, read: (m) => m.headers.get(name) ?? [] };
+    }
+    case 'subject':
+      return { key: 'subject', read: (m) => [m.subject] };
+    case 'from':
+      return { key: 'from', read: (m) => [m.from] };
+    case 'body':
+      return { key: 'body', read: (m) => [m.text] };
+    case 'rawbody':
+      return { key: 'rawbody', read: (m) => [m.rawBody] };
+    case 'url':
+      return { key: 'url', read: (m) => m.urls };
+    case 'attachment_name':
+      return { key: 'attachment_name', read: (m) => m.attachments.map((a) => a.name) };
+    case 'attachment_type':
+      return { key: 'attachment_type', read: (m) => m.attachments.map((a) => a.type) };
+  }
+}
+
+/**
+ * Words match whole words (not inside a longer word), a space in a phrase matches any run of
+ * whitespace. With `fold`, the text is folded (foldVietnamese) before matching, and so are the
+ * non-ASCII letters of the pattern: `khuyến mãi`, `khuyen mai` and `KHUYẾN MÃI` all match.
+ * Regex syntax characters are ASCII, so folding only non-ASCII keeps `\S`, `\W` intact.
+ */
+function compilePattern(spec: TextRuleSpec): RegExp {
+  const flags = spec.case_sensitive && !spec.fold ? 'u' : 'iu';
+  const fold = (s: string) => (spec.fold ? s.replace(/[^\x00-\x7f]/g, (c) => foldVietnamese(c)) : s);
+  if (spec.regex !== undefined) return new RegExp(fold(spec.regex), flags);
+  const alternatives = spec.words!.map((w) => escapeRegex(fold(w.trim())).replace(/\s+/g, '\\s+'));
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, flags);
+}

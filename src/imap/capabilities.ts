@@ -1,0 +1,63 @@
+/**
+ * Every capability we announce, once, with the RFC that defines it. What a client sees depends on
+ * the session: before authentication only what it needs to log in (RFC 3501 §6.1.1 allows the list
+ * to change), STARTTLS/LOGINDISABLED/AUTH= by TLS state (RFC 3501 §6.2.1, §6.2.3).
+ */
+import type { Config } from '../config/index.js';
+
+interface Capability {
+  readonly name: string;
+  readonly rfc: string;
+  /** Shown before LOGIN as well (what a client needs to decide how to log in). */
+  readonly beforeAuth?: boolean;
+  readonly when?: (config: Config) => boolean;
+}
+
+const CAPABILITIES: readonly Capability[] = [
+  { name: 'IMAP4rev1', rfc: 'RFC 3501', beforeAuth: true },
+  { name: 'LITERAL+', rfc: 'RFC 7888', beforeAuth: true },
+  { name: 'SASL-IR', rfc: 'RFC 4959', beforeAuth: true },
+  { name: 'ID', rfc: 'RFC 2971', beforeAuth: true },
+  { name: 'ENABLE', rfc: 'RFC 5161', beforeAuth: true },
+  { name: 'IDLE', rfc: 'RFC 2177', beforeAuth: true },
+  { name: 'NAMESPACE', rfc: 'RFC 2342' },
+  { name: 'UIDPLUS', rfc: 'RFC 4315' },
+  { name: 'MOVE', rfc: 'RFC 6851' },
+  { name: 'UNSELECT', rfc: 'RFC 3691' },
+  { name: 'CHILDREN', rfc: 'RFC 3348' },
+  { name: 'SPECIAL-USE', rfc: 'RFC 6154' },
+  { name: 'LIST-EXTENDED', rfc: 'RFC 5258' },
+  { name: 'LIST-STATUS', rfc: 'RFC 5819' },
+  { name: 'ESEARCH', rfc: 'RFC 4731' },
+  { name: 'CONDSTORE', rfc: 'RFC 7162' },
+  { name: 'STATUS=SIZE', rfc: 'RFC 8438' },
+  { name: 'UTF8=ACCEPT', rfc: 'RFC 6855' },
+  { name: 'QUOTA', rfc: 'RFC 9208', when: (c) => c.quota.default > 0 },
+  { name: 'QUOTA=RES-STORAGE', rfc: 'RFC 9208', when: (c) => c.quota.default > 0 },
+];
+
+export interface CapabilityState {
+  readonly authenticated: boolean;
+  readonly secure: boolean;
+}
+
+/** RFC 7889: the largest message APPEND accepts, the same limit SMTP has. */
+export function appendLimit(config: Config): number {
+  return config.smtp.max_message_size;
+}
+
+/** Whether a plaintext password may be sent now (RFC 3501 §6.2.3; tests on loopback opt in). */
+export function plaintextAuthAllowed(config: Config, secure: boolean): boolean {
+  return secure || config.imap.allow_plaintext_auth;
+}
+
+export function capabilityList(config: Config, state: CapabilityState): string[] {
+  const list = CAPABILITIES.filter((c) => (state.authenticated || c.beforeAuth) && (c.when?.(config) ?? true)).map((c) => c.name);
+  if (!state.authenticated) {
+    if (!state.secure) list.push('STARTTLS'); // RFC 3501 §6.2.1
+    if (plaintextAuthAllowed(config, state.secure)) list.push('AUTH=PLAIN'); // RFC 4616
+    else list.push('LOGINDISABLED'); // RFC 3501 §6.2.3
+  }
+  list.push(`APPENDLIMIT=${appendLimit(config)}`); // RFC 7889
+  return list;
+}

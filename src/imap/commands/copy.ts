@@ -1,0 +1,58 @@
+import type { MailboxInfo, Uid } from '../../store/types.js';
+import { ImapError } from '../errors.js';
+import { requireMailbox, requireRight } from '../mailboxes.js';
+import { formatSequenceSet, readSequenceSet, resolveSequenceNumbers, resolveUidSet } from '../sequence-set.js';
+import type { Session } from '../session.js';
+import type { CommandHandler, CommandRequest } from './index.js';
+import { requireQuotaRoom } from './quota.js';
+
+export interface CopyArguments {
+  /** UIDs to copy, ascending (the order COPYUID pairs them in). */
+  readonly uids: readonly Uid[];
+  readonly destination: MailboxInfo;
+}
+
+/**
+ * `sequence-set SP mailbox`, shared by COPY and MOVE (RFC 6851 §3). A missing destination is
+ * `NO [TRYCREATE]` (RFC 3501 §6.4.7). A message named by sequence number that another session
+ * expunged fails the whole command with nothing copied (RFC 2180 §4.4.1); by UID it is simply
+ * not there (RFC 3501 §6.4.8).
+ */
+export function readCopyArguments(session: Session, { uid, args }: CommandRequest): CopyArguments {
+  const selected = session.requireSelected();
+  args.space();
+  const set = readSequenceSet(args);
+  args.space();
+  const name = args.mailbox();
+  args.end();
+  const seqs = uid ? resolveUidSet(set, selected.uids) : resolveSequenceNumbers(set, selected.exists);
+  const destination = requireMailbox(session, name, 'TRYCREATE');
+  requireRight(session, 'i', 'insert messages');
+  const uids = seqs.map((seq) => selected.uidAt(seq)!);
+  const present = uids.filter((u) => !selected.isExpunged(u));
+  if (!uid && present.length < uids.length) throw new ImapError('NO', 'EXPUNGEISSUED', 'Some of the messages no longer exist');
+  return { uids: present, destination };
+}
+
+/** RFC 4315 §3 `COPYUID uidvalidity source-uids destination-uids`; none when nothing was copied. */
+export function copyUidCode(result: { readonly uidValidity: number; readonly mapping: ReadonlyArray<readonly [Uid, Uid]> }): string | undefined {
+  if (result.mapping.length === 0) return undefined;
+  const source = formatSequenceSet(result.mapping.map(([from]) => from));
+  const destination = formatSequenceSet(result.mapping.map(([, to]) => to));
+  return `COPYUID ${result.uidValidity} ${source} ${destination}`;
+}
+
+/** RFC 3501 §6.4.7 COPY and UID COPY, with RFC 4315 COPYUID; copies count against the quota (RFC 9208 §5.1). */
+export const copy: CommandHandler = (session, request) => {
+  const { uids, destination } = readCopyArguments(session, request);
+  const store = session.ctx.store;
+  const source = session.requireSelected().info.id;
+  if (uids.length > 0) {
+    const wanted = new Set(uids);
+    const octets = store.listMessages(source).reduce((sum, row) => (wanted.has(row.uid) ? sum + row.size : sum), 0);
+    requireQuotaRoom(session, octets);
+  }
+  const result = store.copyMessages(source, uids, destination.id);
+  const code = copyUidCode(result);
+  return { ...(code ? { code } : {}), text: `${request.uid ? 'UID COPY' : 'COPY'} completed` };
+};

@@ -1,0 +1,24 @@
+import type { Extension } from '../session.js';
+import type { CommandHandler } from './index.js';
+
+/** Extensions a client may ENABLE (RFC 5161 §3.1); others are ignored, as the RFC requires. */
+const ENABLEABLE: readonly Extension[] = ['CONDSTORE', 'UTF8=ACCEPT'];
+
+export const enable: CommandHandler = (session, { args }) => {
+  const names: string[] = [];
+  do {
+    args.space();
+    names.push(args.keyword());
+  } while (!args.atEnd());
+  const newlyEnabled: string[] = [];
+  for (const name of names) {
+    const extension = ENABLEABLE.find((e) => e === name);
+    // RFC 6855 §3: UTF8=ACCEPT only before a mailbox is selected.
+    if (!extension || session.enabled.has(extension) || (extension === 'UTF8=ACCEPT' && session.selected)) continue;
+    session.enabled.add(extension);
+    newlyEnabled.push(extension);
+  }
+  // RFC 5161 §3.1: ENABLED lists only what this command newly enabled.
+  session.out.untagged(['ENABLED', ...newlyEnabled].join(' '));
+  return { text: 'ENABLE completed' };
+};

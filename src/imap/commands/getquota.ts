@@ -1,0 +1,13 @@
+import { refuse } from '../errors.js';
+import type { CommandHandler } from './index.js';
+import { QUOTA_ROOT, quotaEnabled, writeQuota } from './quota.js';
+
+/** RFC 9208 §4.2 */
+export const getquota: CommandHandler = (session, { args }) => {
+  args.space();
+  const root = args.astringText();
+  args.end();
+  if (!quotaEnabled(session) || root !== QUOTA_ROOT) throw refuse('NONEXISTENT', 'No such quota root');
+  writeQuota(session);
+  return { text: 'GETQUOTA completed' };
+};

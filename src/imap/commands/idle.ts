@@ -1,0 +1,24 @@
+import { ImapError } from '../errors.js';
+import type { CommandHandler } from './index.js';
+
+/**
+ * RFC 2177 IDLE: after the `+`, changes to the selected mailbox are written as they happen (within
+ * the same tick as the store's commit event), and `* OK Still here` every imap.idle_keepalive keeps
+ * NAT boxes and clients from dropping the connection. Ends with the client's "DONE".
+ */
+export const idle: CommandHandler = async (session, { args }) => {
+  args.end();
+  session.out.continuation('idling');
+  session.flushUpdates(true);
+  const stopWaking = session.onWake(() => session.flushUpdates(true));
+  const keepalive = setInterval(() => session.out.untagged('OK Still here'), session.ctx.config.imap.idle_keepalive);
+  try {
+    const line = await session.readLine();
+    if (line === null) return { text: 'IDLE ended: connection closed' };
+    if (line.toString('latin1').toUpperCase() !== 'DONE') throw new ImapError('BAD', null, 'Expected DONE to end IDLE');
+    return { text: 'IDLE terminated' };
+  } finally {
+    clearInterval(keepalive);
+    stopWaking();
+  }
+};

@@ -1,0 +1,128 @@
+/**
+ * The command table (RFC 3501 §6): one entry per command name, with the states it is valid in.
+ * The session looks the name up here; a name not in the table is `BAD unknown command`, a name used
+ * in another state is `BAD … not valid in … state`. "UID FETCH" and the like are their own entries,
+ * as RFC 3501 §6.4.8 makes them different commands (EXPUNGE may be sent during them).
+ *
+ * A handler:
+ *   (session: Session, request: CommandRequest) => Completion | Promise<Completion>
+ *   - reads its arguments from `request.args` (an ArgReader positioned right after the command
+ *     name: call `args.space()` before the first argument and `args.end()` after the last);
+ *   - writes untagged responses with `session.out.untagged(...)`;
+ *   - fails by throwing ImapError / ParseError (errors.ts); StoreError is mapped with
+ *     fromStoreError, anything else becomes `NO [SERVERBUG]`;
+ *   - returns the text (and response code) of the tagged OK; the session sends pending
+ *     unsolicited updates just before it.
+ * `expungeAllowed: false` marks FETCH, STORE and SEARCH, during which RFC 3501 §7.4.1 forbids
+ * EXPUNGE responses. Message commands (FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, APPEND, UID …)
+ * add their own lines here.
+ */
+import type { ArgReader } from '../parser.js';
+import type { Session, SessionState } from '../session.js';
+import { append } from './append.js';
+import { authenticate } from './authenticate.js';
+import { capability } from './capability.js';
+import { check } from './check.js';
+import { close } from './close.js';
+import { copy } from './copy.js';
+import { create } from './create.js';
+import { deleteMailbox } from './delete.js';
+import { enable } from './enable.js';
+import { expunge } from './expunge.js';
+import { fetch } from './fetch.js';
+import { getquota } from './getquota.js';
+import { getquotaroot } from './getquotaroot.js';
+import { id } from './id.js';
+import { idle } from './idle.js';
+import { list } from './list.js';
+import { login } from './login.js';
+import { logout } from './logout.js';
+import { move } from './move.js';
+import { lsub } from './lsub.js';
+import { namespace } from './namespace.js';
+import { noop } from './noop.js';
+import { rename } from './rename.js';
+import { search } from './search.js';
+import { examine, select } from './select.js';
+import { starttls } from './starttls.js';
+import { status } from './status.js';
+import { store } from './store.js';
+import { subscribe, unsubscribe } from './subscribe.js';
+import { unselect } from './unselect.js';
+
+export interface CommandRequest {
+  readonly tag: string;
+  /** Upper-case name as in the table: "SELECT", "UID FETCH". */
+  readonly name: string;
+  /** True for the UID variants (RFC 3501 §6.4.8). */
+  readonly uid: boolean;
+  readonly args: ArgReader;
+}
+
+export interface Completion {
+  /** Text inside the brackets of the tagged OK, e.g. "READ-WRITE" or "APPENDUID 38505 3955". */
+  readonly code?: string;
+  readonly text: string;
+  /** Runs after the tagged OK is written (STARTTLS negotiates TLS, LOGOUT closes). */
+  readonly after?: () => Promise<void>;
+}
+
+export type CommandHandler = (session: Session, request: CommandRequest) => Completion | Promise<Completion>;
+
+export interface CommandSpec {
+  readonly states: ReadonlySet<SessionState>;
+  readonly run: CommandHandler;
+  /** RFC 3501 §7.4.1: false for FETCH, STORE and SEARCH (not their UID forms). Default true. */
+  readonly expungeAllowed?: boolean;
+}
+
+export const ANY_STATE: ReadonlySet<SessionState> = new Set(['not-authenticated', 'authenticated', 'selected']);
+export const NOT_AUTHENTICATED: ReadonlySet<SessionState> = new Set(['not-authenticated']);
+export const AUTHENTICATED: ReadonlySet<SessionState> = new Set(['authenticated', 'selected']);
+export const SELECTED: ReadonlySet<SessionState> = new Set(['selected']);
+
+export const COMMANDS = new Map<string, CommandSpec>([
+  // RFC 3501 §6.1: any state
+  ['CAPABILITY', { states: ANY_STATE, run: capability }],
+  ['NOOP', { states: ANY_STATE, run: noop }],
+  ['LOGOUT', { states: ANY_STATE, run: logout }],
+  ['ID', { states: ANY_STATE, run: id }], // RFC 2971
+  // RFC 3501 §6.2: not authenticated
+  ['STARTTLS', { states: NOT_AUTHENTICATED, run: starttls }],
+  ['LOGIN', { states: NOT_AUTHENTICATED, run: login }],
+  ['AUTHENTICATE', { states: NOT_AUTHENTICATED, run: authenticate }],
+  // RFC 3501 §6.3: authenticated
+  ['ENABLE', { states: new Set(['authenticated']), run: enable }], // RFC 5161 §3.1: not once selected
+  ['SELECT', { states: AUTHENTICATED, run: select }],
+  ['EXAMINE', { states: AUTHENTICATED, run: examine }],
+  ['CREATE', { states: AUTHENTICATED, run: create }],
+  ['DELETE', { states: AUTHENTICATED, run: deleteMailbox }],
+  ['RENAME', { states: AUTHENTICATED, run: rename }],
+  ['SUBSCRIBE', { states: AUTHENTICATED, run: subscribe }],
+  ['UNSUBSCRIBE', { states: AUTHENTICATED, run: unsubscribe }],
+  ['LIST', { states: AUTHENTICATED, run: list }],
+  ['LSUB', { states: AUTHENTICATED, run: lsub }],
+  ['NAMESPACE', { states: AUTHENTICATED, run: namespace }], // RFC 2342
+  ['STATUS', { states: AUTHENTICATED, run: status }],
+  ['IDLE', { states: AUTHENTICATED, run: idle }], // RFC 2177
+  ['GETQUOTA', { states: AUTHENTICATED, run: getquota }], // RFC 9208
+  ['GETQUOTAROOT', { states: AUTHENTICATED, run: getquotaroot }],
+  ['APPEND', { states: AUTHENTICATED, run: append }],
+  // RFC 3501 §6.4: selected
+  ['CHECK', { states: SELECTED, run: check }],
+  ['CLOSE', { states: SELECTED, run: close }],
+  ['UNSELECT', { states: SELECTED, run: unselect }], // RFC 3691
+  ['EXPUNGE', { states: SELECTED, run: expunge }],
+  ['SEARCH', { states: SELECTED, run: search, expungeAllowed: false }],
+  ['FETCH', { states: SELECTED, run: fetch, expungeAllowed: false }],
+  ['STORE', { states: SELECTED, run: store, expungeAllowed: false }],
+  ['COPY', { states: SELECTED, run: copy }],
+  ['MOVE', { states: SELECTED, run: move }], // RFC 6851
+  // RFC 3501 §6.4.8: the UID forms may see EXPUNGE responses (they do not use sequence numbers).
+  ['UID FETCH', { states: SELECTED, run: fetch }],
+  ['UID STORE', { states: SELECTED, run: store }],
+  ['UID SEARCH', { states: SELECTED, run: search }],
+  ['UID COPY', { states: SELECTED, run: copy }],
+  ['UID MOVE', { states: SELECTED, run: move }], // RFC 6851
+  ['UID EXPUNGE', { states: SELECTED, run: expunge }], // RFC 4315
+]);

@@ -1,0 +1,62 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../../config/index.js';
+import type { LoginFailure } from '../../directory/types.js';
+import { plaintextAuthAllowed } from '../capabilities.js';
+import { ImapError, refuse } from '../errors.js';
+import type { Session } from '../session.js';
+import type { CommandHandler, Completion } from './index.js';
+
+/** The self-service page where a password that must be changed is changed (issue 7). */
+export function passwordPageUrl(config: Config): string {
+  if (config.http.public_url) return config.http.public_url;
+  const host = config.http.listen ? `${config.http.listen.host.includes(':') ? `[${config.http.listen.host}]` : config.http.listen.host}:${config.http.listen.port}` : config.server.hostname;
+  return `http://${host}/`;
+}
+
+const FAILURE_TEXT: Record<Exclude<LoginFailure, 'expired'>, string> = {
+  'bad-credentials': 'Invalid credentials',
+  retired: 'Invalid credentials',
+  suspended: 'Mail service for your unit is suspended; contact the IT centre',
+  locked: 'Too many failed logins; try again later',
+};
+
+/**
+ * Checks a user name and password with the directory and moves the session to the authenticated
+ * state, for LOGIN and AUTHENTICATE PLAIN alike. Failures wait `delayMs` first (throttling) and
+ * answer with RFC 5530 codes.
+ */
+export async function completeLogin(session: Session, login: string, password: string): Promise<Completion> {
+  if (!plaintextAuthAllowed(session.ctx.config, session.secure)) {
+    throw refuse('PRIVACYREQUIRED', 'Use STARTTLS before logging in');
+  }
+  const result = await session.ctx.directory.verifyLogin(login, password, {
+    protocol: 'imap',
+    ip: session.remoteAddress,
+    ...(session.clientId ? { clientId: session.clientId } : {}),
+  });
+  if (!result.ok) {
+    session.log.info({ reason: result.reason }, 'login failed');
+    if (result.delayMs > 0) await sleep(result.delayMs);
+    if (result.reason === 'expired') {
+      throw refuse('EXPIRED', `Your password must be changed first: ${passwordPageUrl(session.ctx.config)}`);
+    }
+    throw refuse('AUTHENTICATIONFAILED', FAILURE_TEXT[result.reason]);
+  }
+  if (!session.authenticated(result.identity)) {
+    throw refuse('LIMIT', `Too many connections for this user (at most ${session.ctx.config.imap.max_connections_per_user})`);
+  }
+  session.log.info('login');
+  session.ctx.store.ensureAccount(result.identity.account);
+  return { code: `CAPABILITY ${session.capabilities().join(' ')}`, text: 'Logged in' };
+}
+
+/** RFC 3501 §6.2.3 */
+export const login: CommandHandler = async (session, { args }) => {
+  args.space();
+  const user = args.astringText();
+  args.space();
+  const password = args.astringText();
+  args.end();
+  if (user === '' || password === '') throw new ImapError('BAD', null, 'LOGIN needs a user name and a password');
+  return completeLogin(session, user, password);
+};

@@ -1,0 +1,29 @@
+import { MAILBOX_DELIMITER } from '../../store/types.js';
+import { ancestors, compilePatterns } from '../list-pattern.js';
+import { atom, type ImapValue } from '../responses.js';
+import { compareNames } from './list.js';
+import type { CommandHandler } from './index.js';
+
+/**
+ * RFC 3501 §6.3.9 LSUB: subscribed names matching the pattern; with "%", a parent that is not
+ * subscribed itself but has a subscribed child is listed as \Noselect.
+ */
+export const lsub: CommandHandler = (session, { args }) => {
+  args.space();
+  const reference = args.listPattern();
+  args.space();
+  const pattern = args.listPattern();
+  args.end();
+  const matches = compilePatterns(reference, [pattern]);
+  const subscribed = new Set(session.ctx.store.listSubscriptions(session.account));
+  const names = new Set<string>();
+  for (const name of subscribed) {
+    if (matches(name)) names.add(name);
+    for (const parent of ancestors(name)) if (!subscribed.has(parent) && matches(parent)) names.add(parent);
+  }
+  for (const name of [...names].sort(compareNames)) {
+    const attributes: ImapValue[] = subscribed.has(name) ? [] : [atom('\\Noselect')];
+    session.out.untagged('LSUB', attributes, MAILBOX_DELIMITER, session.wireName(name));
+  }
+  return { text: 'LSUB completed' };
+};

@@ -1,0 +1,23 @@
+import { refuse } from '../errors.js';
+import { requireRight } from '../mailboxes.js';
+import { copyUidCode, readCopyArguments } from './copy.js';
+import type { CommandHandler } from './index.js';
+
+/**
+ * RFC 6851 MOVE and UID MOVE: copy and expunge in one store transaction. The COPYUID goes in an
+ * untagged OK before the EXPUNGE responses (§4.3), which are sent at once (the store has told this
+ * session's SelectedMailbox of the expunge before moveMessages returns).
+ */
+export const move: CommandHandler = (session, request) => {
+  const { uids, destination } = readCopyArguments(session, request);
+  const selected = session.requireSelected();
+  if (selected.readOnly) throw refuse('CANNOT', 'The mailbox is read-only');
+  // RFC 6851 §3.3 / RFC 4314 §4: the source needs the rights to delete and expunge.
+  requireRight(session, 't', 'delete messages');
+  requireRight(session, 'e', 'expunge messages');
+  const result = session.ctx.store.moveMessages(selected.info.id, uids, destination.id);
+  const code = copyUidCode(result);
+  if (code) session.out.untagged(`OK [${code}] Moved`);
+  session.flushUpdates(true);
+  return { text: `${request.uid ? 'UID MOVE' : 'MOVE'} completed` };
+};

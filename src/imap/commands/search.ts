@@ -1,0 +1,65 @@
+import type { MessageRow, Uid } from '../../store/types.js';
+import { atom, type ImapValue } from '../responses.js';
+import { evaluateSearch } from '../search/evaluate.js';
+import { parseSearch } from '../search/parse.js';
+import { usesModSeq, type SearchQuery } from '../search/query.js';
+import { formatSequenceSet } from '../sequence-set.js';
+import type { CommandHandler } from './index.js';
+
+/**
+ * RFC 3501 §6.4.4 SEARCH and §6.4.8 UID SEARCH; with RETURN (…) the answer is RFC 4731 ESEARCH,
+ * and a MODSEQ key adds the highest MODSEQ of the matches (RFC 7162 §3.1.5).
+ */
+export const search: CommandHandler = async (session, { tag, uid, args }) => {
+  const selected = session.requireSelected();
+  const query = parseSearch(args);
+  const withModSeq = usesModSeq(query.key);
+  // RFC 7162 §3.1: SEARCH MODSEQ is CONDSTORE-enabling.
+  if (withModSeq) session.enabled.add('CONDSTORE');
+  const store = session.ctx.store;
+  const rows = new Map<Uid, MessageRow>(store.listMessages(selected.info.id).map((row) => [row.uid, row]));
+  const messages = selected.uids.map((u) => rows.get(u) ?? null);
+  const seqs = await evaluateSearch(query.key, {
+    store,
+    mailbox: selected.info.id,
+    messages,
+    uids: selected.uids,
+    isRecent: (u) => selected.isRecent(u),
+  });
+  const results = uid ? seqs.map((seq) => selected.uidAt(seq)!) : seqs;
+  const highestModSeq = withModSeq && seqs.length > 0 ? seqs.reduce((max, seq) => Math.max(max, messages[seq - 1]!.modSeq), 0) : null;
+  if (query.returns) session.out.untagged('ESEARCH', ...esearchData(tag, uid, query.returns, results, highestModSeq));
+  else session.out.untagged(searchLine(results, highestModSeq));
+  return { text: `${uid ? 'UID SEARCH' : 'SEARCH'} completed` };
+};
+
+/** `SEARCH 2 5 9 (MODSEQ 917162500)`, built as text: a result may have 100,000 numbers. */
+function searchLine(results: readonly number[], highestModSeq: number | null): string {
+  let line = results.length > 0 ? `SEARCH ${results.join(' ')}` : 'SEARCH';
+  if (highestModSeq !== null) line += ` (MODSEQ ${highestModSeq})`;
+  return line;
+}
+
+/**
+ * RFC 4731 §3.1: `ESEARCH (TAG "a1") UID MIN 2 MAX 9 ALL 2:5,9 COUNT 4`; MIN, MAX and ALL are left
+ * out when nothing matched; RETURN () means ALL.
+ */
+function esearchData(
+  tag: string,
+  uid: boolean,
+  options: NonNullable<SearchQuery['returns']>,
+  results: readonly number[],
+  highestModSeq: number | null,
+): ImapValue[] {
+  const wanted = options.size === 0 ? new Set(['ALL']) : options;
+  const line: ImapValue[] = [[atom('TAG'), tag]];
+  if (uid) line.push(atom('UID'));
+  if (results.length > 0) {
+    if (wanted.has('MIN')) line.push(atom('MIN'), results[0]!);
+    if (wanted.has('MAX')) line.push(atom('MAX'), results[results.length - 1]!);
+    if (wanted.has('ALL')) line.push(atom('ALL'), atom(formatSequenceSet(results)));
+  }
+  if (wanted.has('COUNT')) line.push(atom('COUNT'), results.length);
+  if (highestModSeq !== null) line.push(atom('MODSEQ'), highestModSeq);
+  return line;
+}

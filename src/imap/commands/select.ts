@@ -1,0 +1,66 @@
+import { requireMailbox } from '../mailboxes.js';
+import { atom } from '../responses.js';
+import { SelectedMailbox } from '../selected.js';
+import type { Session } from '../session.js';
+import type { CommandHandler, CommandRequest, Completion } from './index.js';
+
+/** RFC 3501 §2.3.2 system flags (\Recent is the server's, never set by clients). */
+export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'] as const;
+
+/** RFC 4314 §4: rights that let a session change a mailbox; with none of them SELECT is read-only. */
+const WRITE_RIGHTS = /[siwte]/;
+
+/**
+ * RFC 3501 §6.3.1 SELECT and §6.3.2 EXAMINE, with RFC 7162 §3.2.5 (CONDSTORE) select parameter.
+ * A failed SELECT leaves no mailbox selected; switching mailboxes announces `OK [CLOSED]` first
+ * (RFC 7162 §3.2.11, part of IMAP4rev2).
+ */
+async function open(session: Session, { args }: CommandRequest, examine: boolean): Promise<Completion> {
+  args.space();
+  const name = args.mailbox();
+  if (!args.atEnd()) {
+    args.space();
+    args.list(() => {
+      const param = args.keyword();
+      if (param !== 'CONDSTORE') throw args.error(`unknown SELECT parameter ${param.slice(0, 20)}`);
+      return param;
+    }, false);
+    session.enabled.add('CONDSTORE'); // RFC 7162 §3.1: a CONDSTORE parameter enables it
+  }
+  args.end();
+  if (session.selected) {
+    session.deselect();
+    session.out.untagged('OK [CLOSED] Previous mailbox closed');
+  }
+  const mailbox = requireMailbox(session, name);
+  const readOnly = examine || !WRITE_RIGHTS.test(session.identity?.rights ?? '');
+  const store = session.ctx.store;
+  const rows = store.listMessages(mailbox.id);
+  // RFC 3501 §2.3.2: the first session to SELECT takes \Recent; EXAMINE must not clear it.
+  const recent = readOnly ? [] : store.claimRecent(mailbox.id);
+  const selected = new SelectedMailbox(mailbox, readOnly, rows, recent);
+
+  const keywords = new Set<string>();
+  for (const row of rows) for (const flag of row.flags) if (!flag.startsWith('\\')) keywords.add(flag);
+  const flags = [...SYSTEM_FLAGS, ...[...keywords].sort()];
+  const recentCount = readOnly ? store.mailboxCounts(mailbox.id).recent : selected.recentCount;
+  const firstUnseen = rows.findIndex((r) => !r.flags.includes('\\Seen')) + 1;
+  const lastUid = rows[rows.length - 1]?.uid ?? 0;
+  const uidNext = Math.max(mailbox.uidNext, lastUid + 1);
+
+  session.out.untagged('FLAGS', flags.map((f) => atom(f)));
+  session.out.untagged(`${rows.length} EXISTS`);
+  session.out.untagged(`${recentCount} RECENT`);
+  if (firstUnseen > 0) session.out.untagged(`OK [UNSEEN ${firstUnseen}] First unseen message`);
+  // RFC 3501 §7.1: "\*" means clients may create keywords.
+  const permanent = readOnly ? '' : [...flags, '\\*'].join(' ');
+  session.out.untagged(`OK [PERMANENTFLAGS (${permanent})] Flags permitted`);
+  session.out.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
+  session.out.untagged(`OK [UIDNEXT ${uidNext}] Predicted next UID`);
+  session.out.untagged(`OK [HIGHESTMODSEQ ${selected.highestModSeq}] Highest mod-sequence`);
+  session.select(selected);
+  return { code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${examine ? 'EXAMINE' : 'SELECT'} completed` };
+}
+
+export const select: CommandHandler = (session, request) => open(session, request, false);
+export const examine: CommandHandler = (session, request) => open(session, request, true);

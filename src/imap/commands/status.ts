@@ -1,0 +1,49 @@
+import type { MailboxInfo } from '../../store/types.js';
+import { requireMailbox } from '../mailboxes.js';
+import type { ArgReader } from '../parser.js';
+import { atom, type ImapValue } from '../responses.js';
+import type { Session } from '../session.js';
+import type { CommandHandler } from './index.js';
+
+/** RFC 3501 §6.3.10 items, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ, RFC 9051 DELETED. */
+const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'SIZE', 'HIGHESTMODSEQ', 'DELETED'] as const;
+export type StatusItem = (typeof STATUS_ITEMS)[number];
+
+/** "(" status-att *(SP status-att) ")" — shared with LIST RETURN (STATUS (…)), RFC 5819. */
+export function readStatusItems(args: ArgReader): StatusItem[] {
+  return args.list(() => {
+    const item = args.keyword();
+    const known = STATUS_ITEMS.find((i) => i === item);
+    if (!known) throw args.error(`unknown STATUS item ${item.slice(0, 20)}`);
+    return known;
+  }, false);
+}
+
+/** `* STATUS name (ITEM n …)`. Asking for HIGHESTMODSEQ enables CONDSTORE (RFC 7162 §3.1). */
+export function writeStatus(session: Session, mailbox: MailboxInfo, items: readonly StatusItem[]): void {
+  if (items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE');
+  const counts = session.ctx.store.mailboxCounts(mailbox.id);
+  const values: Record<StatusItem, number> = {
+    MESSAGES: counts.messages,
+    RECENT: counts.recent,
+    UIDNEXT: mailbox.uidNext,
+    UIDVALIDITY: mailbox.uidValidity,
+    UNSEEN: counts.unseen,
+    SIZE: counts.size,
+    HIGHESTMODSEQ: mailbox.highestModSeq,
+    DELETED: counts.deleted,
+  };
+  const out: ImapValue[] = [];
+  for (const item of items) out.push(atom(item), values[item]);
+  session.out.untagged('STATUS', session.wireName(mailbox.name), out);
+}
+
+export const status: CommandHandler = (session, { args }) => {
+  args.space();
+  const name = args.mailbox();
+  args.space();
+  const items = readStatusItems(args);
+  args.end();
+  writeStatus(session, requireMailbox(session, name), items);
+  return { text: 'STATUS completed' };
+};

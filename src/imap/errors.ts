@@ -1,0 +1,69 @@
+/**
+ * Typed command failures, handled once at the protocol edge (session.ts): a command handler throws
+ * an ImapError and the session answers `<tag> NO|BAD [CODE] text`. Response codes are RFC 5530's.
+ */
+import { StoreError } from '../store/types.js';
+
+export type ImapStatus = 'NO' | 'BAD';
+
+/** RFC 3501 §7.1 and RFC 5530 response codes we answer with (plus RFC 7889 TOOBIG, RFC 7162 MODIFIED). */
+export type ResponseCode =
+  | 'ALREADYEXISTS'
+  | 'AUTHENTICATIONFAILED'
+  | 'AUTHORIZATIONFAILED'
+  | 'BADCHARSET'
+  | 'CANNOT'
+  | 'CLIENTBUG'
+  | 'EXPIRED'
+  | 'EXPUNGEISSUED'
+  | 'INUSE'
+  | 'LIMIT'
+  | 'NONEXISTENT'
+  | 'NOPERM'
+  | 'OVERQUOTA'
+  | 'PRIVACYREQUIRED'
+  | 'SERVERBUG'
+  | 'TOOBIG'
+  | 'TRYCREATE'
+  | 'UNAVAILABLE'
+  | 'UNKNOWN-CTE';
+
+export class ImapError extends Error {
+  constructor(
+    readonly status: ImapStatus,
+    readonly code: ResponseCode | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImapError';
+  }
+}
+
+/** The command line does not follow the grammar (RFC 3501 §9): always a tagged BAD. */
+export class ParseError extends ImapError {
+  constructor(message: string) {
+    super('BAD', null, message);
+    this.name = 'ParseError';
+  }
+}
+
+/** `NO [code] text`, the common case of a command that is well-formed but cannot be done. */
+export function refuse(code: ResponseCode | null, message: string): ImapError {
+  return new ImapError('NO', code, message);
+}
+
+const STORE_CODES: Record<StoreError['code'], ResponseCode> = {
+  nonexistent: 'NONEXISTENT',
+  'already-exists': 'ALREADYEXISTS',
+  cannot: 'CANNOT',
+  'over-quota': 'OVERQUOTA',
+  'too-big': 'TOOBIG',
+  'invalid-name': 'CANNOT',
+};
+
+/** Maps the store's typed failures to `NO [code]`; anything else is rethrown (the session answers SERVERBUG). */
+export function fromStoreError(err: unknown): ImapError {
+  if (err instanceof ImapError) return err;
+  if (err instanceof StoreError) return new ImapError('NO', STORE_CODES[err.code], err.message);
+  throw err;
+}

@@ -1,0 +1,138 @@
+/**
+ * RFC 3501 §6.4.5 FETCH data items (with RFC 7162 MODSEQ and the CHANGEDSINCE modifier), read
+ * through ArgReader:
+ *
+ *   fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /
+ *           "(" fetch-att *(SP fetch-att) ")") [SP "(" fetch-modifier *(SP fetch-modifier) ")"]
+ */
+import type { ArgReader } from '../parser.js';
+import type { Section, SectionText } from './section.js';
+
+export type FetchItem =
+  | { readonly kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ' }
+  | { readonly kind: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT' }
+  /** BODY[section]<origin.count> and BODY.PEEK[…]. */
+  | {
+      readonly kind: 'BODY[]';
+      readonly section: Section;
+      readonly peek: boolean;
+      readonly partial: { readonly origin: number; readonly count: number } | null;
+    };
+
+export interface FetchRequest {
+  readonly items: readonly FetchItem[];
+  /** RFC 7162 §3.1.4 CHANGEDSINCE: only messages whose MODSEQ is above it. */
+  readonly changedSince: number | null;
+}
+
+/** RFC 3501 §6.4.5 macros. */
+const MACROS: Readonly<Record<string, readonly FetchItem['kind'][]>> = {
+  ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
+  FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
+  FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
+};
+
+const SIMPLE = new Set([
+  'UID',
+  'FLAGS',
+  'INTERNALDATE',
+  'RFC822.SIZE',
+  'ENVELOPE',
+  'BODYSTRUCTURE',
+  'BODY',
+  'MODSEQ',
+  'RFC822',
+  'RFC822.HEADER',
+  'RFC822.TEXT',
+]);
+
+const isNameChar = (b: number): boolean =>
+  (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2e;
+
+/** Reads the items and modifiers after the sequence set (`reader` is at the space before them). */
+export function parseFetchItems(reader: ArgReader): FetchRequest {
+  reader.space();
+  let items: FetchItem[];
+  if (reader.peek() === 0x28) {
+    items = reader.list(() => parseItem(reader), false);
+  } else {
+    // A macro stands alone, never inside the list.
+    const name = readName(reader);
+    const kinds = MACROS[name];
+    items = kinds ? kinds.map((kind) => ({ kind }) as FetchItem) : [itemNamed(reader, name)];
+  }
+  let changedSince: number | null = null;
+  if (!reader.atEnd()) {
+    reader.space();
+    reader.list(() => {
+      const modifier = reader.keyword();
+      if (modifier !== 'CHANGEDSINCE') throw reader.error(`unknown FETCH modifier ${modifier}`);
+      reader.space();
+      changedSince = reader.modSeq();
+    }, false);
+  }
+  reader.end();
+  return { items, changedSince };
+}
+
+const readName = (reader: ArgReader): string => reader.readWhile(isNameChar, 'a fetch item').toUpperCase();
+
+function parseItem(reader: ArgReader): FetchItem {
+  return itemNamed(reader, readName(reader));
+}
+
+function itemNamed(reader: ArgReader, name: string): FetchItem {
+  if (reader.peek() === 0x5b && (name === 'BODY' || name === 'BODY.PEEK')) {
+    const section = parseSection(reader);
+    return { kind: 'BODY[]', section, peek: name === 'BODY.PEEK', partial: parsePartial(reader) };
+  }
+  if (!SIMPLE.has(name)) throw reader.error(`unknown fetch item ${name}`);
+  return { kind: name } as FetchItem;
+}
+
+/** section = "[" [section-spec] "]" (RFC 3501 §9). */
+function parseSection(reader: ArgReader): Section {
+  reader.expect('[');
+  if (reader.take(']')) return { part: [], text: null };
+  const words = reader.readWhile(isNameChar, 'a section').split('.');
+  const part: number[] = [];
+  while (words.length > 0 && /^[0-9]+$/.test(words[0]!)) {
+    const n = Number(words.shift());
+    if (n === 0 || n > 0xffffffff) throw reader.error('section part numbers start at 1');
+    part.push(n);
+  }
+  const text = parseSectionText(reader, words.join('.').toUpperCase(), part.length > 0);
+  reader.expect(']');
+  return { part, text };
+}
+
+function parseSectionText(reader: ArgReader, name: string, afterPart: boolean): SectionText | null {
+  switch (name) {
+    case '':
+      if (!afterPart) throw reader.error('empty section text');
+      return null;
+    case 'HEADER':
+    case 'TEXT':
+      return { kind: name };
+    case 'MIME':
+      // RFC 3501 §9 section-text: MIME only follows a part number.
+      if (!afterPart) throw reader.error('MIME needs a part number');
+      return { kind: 'MIME' };
+    case 'HEADER.FIELDS':
+    case 'HEADER.FIELDS.NOT':
+      reader.space();
+      return { kind: 'HEADER.FIELDS', not: name.endsWith('.NOT'), fields: reader.list(() => reader.astringText(), false) };
+    default:
+      throw reader.error(`unknown section ${name}`);
+  }
+}
+
+/** partial = "<" number "." nz-number ">". */
+function parsePartial(reader: ArgReader): { origin: number; count: number } | null {
+  if (!reader.take('<')) return null;
+  const origin = reader.number();
+  reader.expect('.');
+  const count = reader.nzNumber();
+  reader.expect('>');
+  return { origin, count };
+}

@@ -1,0 +1,36 @@
+/**
+ * cantho-mail's IMAP server: IMAP4rev1 (RFC 3501) with the extensions in capabilities.ts, served
+ * from the MailStore (src/store/api.ts), logins through the DirectoryService.
+ *
+ * Where things are:
+ *   server.ts        startImap(ctx): listeners (STARTTLS and implicit TLS), the session hub that
+ *                    routes store/directory events, the per-user connection limit
+ *   session.ts       one connection: state machine, command loop, unsolicited updates
+ *   selected.ts      SelectedMailbox: seq ↔ UID map, \Recent, pending updates
+ *   parser.ts        CommandReader (framing, literals, limits) and ArgReader (arguments)
+ *   responses.ts     ImapValue encoding and ResponseWriter
+ *   mutf7.ts         modified UTF-7 mailbox names (RFC 3501 §5.1.3)
+ *   errors.ts        ImapError / ParseError, StoreError → NO [code]
+ *   capabilities.ts  each capability once, with its RFC
+ *   mailboxes.ts     mailbox lookup by name with RFC 5530 codes
+ *   list-pattern.ts  LIST/LSUB wildcards
+ *   commands/index.ts the command table by state; commands/<name>.ts one file per command
+ *
+ * Invariants:
+ *   1. One command at a time per connection. The session pulls the next command from the reader
+ *      only after the previous tagged response; pipelined input waits, unread, in the reader.
+ *   2. The store commits before it emits a change (api.ts), and sessions only record changes when
+ *      they arrive; a session announces them (EXISTS, EXPUNGE, FETCH FLAGS) just before a tagged
+ *      response, or at once while in IDLE — never EXPUNGE during FETCH, STORE or SEARCH with
+ *      sequence numbers, never EXPUNGE with no command in progress (RFC 3501 §5.2, §7.4.1).
+ *   3. Sequence numbers seen by a command do not move during it: SelectedMailbox's map changes only
+ *      in collectUpdates().
+ *   4. Whole responses are written at once; large bodies go through ResponseWriter.writeStream and
+ *      drained(), so one big FETCH does not hold the process or buffer without bound.
+ *   5. Literals above the limit are refused before they are read (RFC 7889), so no client makes us
+ *      buffer more than APPENDLIMIT, and the connection stays in sync.
+ *   6. Store and directory calls are synchronous or awaited inside the command; no account lock is
+ *      held while writing to a socket (the store has none to hold: each call is one transaction).
+ *   7. Passwords, AUTHENTICATE data and message literals are never logged.
+ */
+export { startImap } from './server.js';

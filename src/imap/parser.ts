@@ -1,0 +1,529 @@
+/**
+ * Reading IMAP commands (RFC 3501 §2.2, grammar §9).
+ *
+ * Two layers:
+ *
+ * 1. CommandReader frames the byte stream into whole commands. It is pulled by the session
+ *    (`await reader.next(limits)`), so a continuation `+` is only ever sent while no other command
+ *    is in progress and pipelined input simply waits in the buffer. A line ending in `{n}` is a
+ *    synchronising literal: the reader answers `+ Ready` and then takes n octets; `{n+}` is a
+ *    non-synchronising literal (RFC 7888 LITERAL+) whose octets follow at once. Limits:
+ *      - a line (without literals) longer than MAX_LINE → {kind:'too-long'}; the reader skips to
+ *        the end of that line, so the connection stays in sync;
+ *      - a literal above the limit (APPENDLIMIT for APPEND, MAX_ARGUMENT_LITERAL otherwise) is
+ *        refused BEFORE its data is read ({kind:'too-big'}, RFC 7889): a synchronising one gets no
+ *        `+`, so the client never sends it; a LITERAL+ one is read and thrown away unbuffered.
+ *    The raw command returned keeps literals inline (`{n}\r\n` + data), so ArgReader can parse
+ *    it like any other string.
+ *
+ * 2. ArgReader reads arguments from one framed command. Every command parses through it:
+ *    atom, astring, string (quoted or literal, as Buffer), nstring, number, nzNumber, list(item),
+ *    mailbox (modified UTF-7 → UTF-8, or UTF-8 under UTF8=ACCEPT; INBOX in any case → "INBOX"),
+ *    listPattern, flag, flagList, date, dateTime, space, end. Each throws ParseError (→ tagged BAD).
+ */
+import type { Readable } from 'node:stream';
+import { decodeMutf7, Mutf7Error } from './mutf7.js';
+import { ParseError } from './errors.js';
+
+/** Longest command line we read, literals excluded (RFC 7162 §4 asks for at least 8192 octets). */
+export const MAX_LINE = 64 * 1024;
+/** Largest literal accepted outside APPEND (a password, a search string, a mailbox name). */
+export const MAX_ARGUMENT_LITERAL = 64 * 1024;
+/** Bytes of a too-long line we skip before giving up on the client and closing. */
+const MAX_SKIP = 1024 * 1024;
+/** Buffered, unread input above which we stop reading from the socket (back-pressure). */
+const HIGH_WATER = 256 * 1024;
+
+export type Frame =
+  /** A whole command (tag, name, arguments, literals inline), without the final CRLF. */
+  | { readonly kind: 'command'; readonly raw: Buffer }
+  /** A line longer than MAX_LINE was skipped; `tag` is its first word when it looked like one. */
+  | { readonly kind: 'too-long'; readonly tag: string | null }
+  /** A literal above `limit` was refused before it was read; the rest of the command was skipped. */
+  | { readonly kind: 'too-big'; readonly tag: string | null; readonly size: number; readonly limit: number }
+  /** The client closed (flood false), or sent so much without a line end that we stop reading (flood true). */
+  | { readonly kind: 'end'; readonly flood: boolean };
+
+export interface FrameLimits {
+  /** Largest APPEND literal (APPENDLIMIT, smtp.max_message_size). */
+  readonly appendLimit: number;
+}
+
+const LITERAL_AT_END = /\{(\d{1,20})(\+?)\}$/;
+const TAG_AND_NAME = /^([^\s(){%*"\\\]]+) (?:UID )?([A-Za-z]+)/;
+
+/**
+ * Pull-based framer over a socket. `attach` replaces the stream (STARTTLS) and drops anything
+ * buffered from the old one: plaintext pipelined after STARTTLS must not be executed inside TLS.
+ */
+export class CommandReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private ended = false;
+  private wake: (() => void) | null = null;
+  private stream: Readable | null = null;
+  private readonly onData = (chunk: Buffer): void => {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered > HIGH_WATER) this.stream?.pause();
+    this.notify();
+  };
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.notify();
+  };
+
+  constructor(
+    stream: Readable,
+    private readonly sendContinuation: () => void,
+  ) {
+    this.attach(stream);
+  }
+
+  attach(stream: Readable): void {
+    if (this.stream) {
+      this.stream.removeListener('data', this.onData);
+      this.stream.removeListener('end', this.onEnd);
+      this.stream.removeListener('close', this.onEnd);
+    }
+    this.chunks = [];
+    this.buffered = 0;
+    this.stream = stream;
+    stream.on('data', this.onData);
+    stream.on('end', this.onEnd);
+    stream.on('close', this.onEnd);
+  }
+
+  /** Whether input is waiting that the session has not asked for yet (pipelining). */
+  get hasBufferedInput(): boolean {
+    return this.buffered > 0;
+  }
+
+  /** The next whole command. */
+  async next(limits: FrameLimits): Promise<Frame> {
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const line = await this.readLine();
+      if (line === 'end') return { kind: 'end', flood: !this.ended };
+      if (!Buffer.isBuffer(line)) return { kind: 'too-long', tag: guessTag(parts[0] ?? line.head) };
+      parts.push(line);
+      total += line.length;
+      // Many small literals must not add up to an unbounded command either.
+      if (total > limits.appendLimit + MAX_LINE) return { kind: 'end', flood: true };
+      const match = LITERAL_AT_END.exec(line.toString('latin1'));
+      if (!match) return { kind: 'command', raw: Buffer.concat(parts) };
+      const size = Number(match[1]);
+      const synchronising = match[2] === '';
+      const head = parts[0]!.toString('latin1');
+      const isAppend = TAG_AND_NAME.exec(head)?.[2]?.toUpperCase() === 'APPEND';
+      const limit = isAppend ? limits.appendLimit : MAX_ARGUMENT_LITERAL;
+      if (size > limit) {
+        if (!synchronising && !(await this.skipRest(size))) return { kind: 'end', flood: !this.ended };
+        return { kind: 'too-big', tag: guessTag(parts[0]), size, limit };
+      }
+      if (synchronising) this.sendContinuation();
+      const data = await this.readExact(size);
+      if (data === null) return { kind: 'end', flood: false };
+      parts.push(Buffer.from('\r\n'), data);
+      total += size;
+    }
+  }
+
+  /** One line of client input, e.g. an AUTHENTICATE response or IDLE's DONE (RFC 2177). */
+  async nextLine(): Promise<Buffer | null> {
+    for (;;) {
+      const line = await this.readLine();
+      if (line === 'end') return null;
+      if (Buffer.isBuffer(line)) return line;
+    }
+  }
+
+  /**
+   * After refusing a LITERAL+ literal, reads its octets and the rest of the command away without
+   * keeping them: further LITERAL+ literals are skipped too; a synchronising one ends the command,
+   * since the client waits for a `+` that will not come and reads our tagged answer instead.
+   */
+  private async skipRest(size: number): Promise<boolean> {
+    let pending = size;
+    for (;;) {
+      if (!(await this.discard(pending))) return false;
+      const line = await this.readLine();
+      if (line === 'end') return false;
+      if (!Buffer.isBuffer(line)) return true;
+      const match = LITERAL_AT_END.exec(line.toString('latin1'));
+      if (!match || match[2] === '') return true;
+      pending = Number(match[1]);
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private async more(): Promise<boolean> {
+    if (this.ended) return false;
+    this.stream?.resume();
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+    return true;
+  }
+
+  private flatten(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  private consume(n: number): Buffer {
+    const all = this.flatten();
+    const taken = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
+    if (this.buffered <= HIGH_WATER) this.stream?.resume();
+    return taken;
+  }
+
+  /** A line without its CRLF (a bare LF is accepted as well, as most servers do). */
+  private async readLine(): Promise<Buffer | 'end' | { readonly head: Buffer }> {
+    let searched = 0;
+    for (;;) {
+      const all = this.flatten();
+      const lf = all.indexOf(0x0a, searched);
+      if (lf >= 0 && lf <= MAX_LINE) {
+        const line = this.consume(lf + 1);
+        return line.subarray(0, lf > 0 && line[lf - 1] === 0x0d ? lf - 1 : lf);
+      }
+      if (all.length > MAX_LINE) {
+        const head = Buffer.from(all.subarray(0, 80));
+        return (await this.skipLine()) ? { head } : 'end';
+      }
+      searched = all.length;
+      if (!(await this.more())) return 'end';
+    }
+  }
+
+  private async skipLine(): Promise<boolean> {
+    let skipped = 0;
+    for (;;) {
+      const all = this.flatten();
+      const lf = all.indexOf(0x0a);
+      if (lf >= 0) {
+        this.consume(lf + 1);
+        return true;
+      }
+      skipped += all.length;
+      this.consume(all.length);
+      if (skipped > MAX_SKIP) return false;
+      if (!(await this.more())) return false;
+    }
+  }
+
+  private async readExact(n: number): Promise<Buffer | null> {
+    while (this.buffered < n) {
+      if (!(await this.more())) return null;
+    }
+    return Buffer.from(this.consume(n));
+  }
+
+  private async discard(n: number): Promise<boolean> {
+    let left = n;
+    for (;;) {
+      const take = Math.min(left, this.buffered);
+      this.consume(take);
+      left -= take;
+      if (left === 0) return true;
+      if (!(await this.more())) return false;
+    }
+  }
+}
+
+function guessTag(line: Buffer | undefined): string | null {
+  if (!line) return null;
+  const match = /^([^\s(){%*"\\\]+]{1,64})[ \r\n]/.exec(line.subarray(0, 80).toString('latin1'));
+  return match ? match[1]! : null;
+}
+
+// --- arguments -------------------------------------------------------------------------------
+
+const SP = 0x20;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** RFC 3501 §9 atom-specials: ( ) { SP CTL % * " \ ] — and 8-bit, which is never an atom. */
+function isAtomChar(b: number): boolean {
+  return b > 0x20 && b < 0x7f && b !== 0x28 && b !== 0x29 && b !== 0x7b && b !== 0x25 && b !== 0x2a && b !== DQUOTE && b !== BACKSLASH && b !== 0x5d;
+}
+
+/** ASTRING-CHAR = ATOM-CHAR / resp-specials ("]"). */
+function isAstringChar(b: number): boolean {
+  return isAtomChar(b) || b === 0x5d;
+}
+
+/** list-char = ATOM-CHAR / list-wildcards / resp-specials. */
+function isListChar(b: number): boolean {
+  return isAstringChar(b) || b === 0x25 || b === 0x2a;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export interface ArgOptions {
+  /** RFC 6855: after ENABLE UTF8=ACCEPT, mailbox names are UTF-8 rather than modified UTF-7. */
+  readonly utf8: boolean;
+}
+
+export class ArgReader {
+  pos: number;
+
+  constructor(
+    readonly raw: Buffer,
+    private readonly options: ArgOptions,
+    start = 0,
+  ) {
+    this.pos = start;
+  }
+
+  /** Nothing left of the command. */
+  atEnd(): boolean {
+    return this.pos >= this.raw.length;
+  }
+
+  /** The next octet without consuming it. */
+  peek(): number | undefined {
+    return this.raw[this.pos];
+  }
+
+  /** Whether the input continues with `text` (ASCII, case-insensitive). */
+  peekText(text: string): boolean {
+    const slice = this.raw.subarray(this.pos, this.pos + text.length).toString('latin1');
+    return slice.toUpperCase() === text.toUpperCase();
+  }
+
+  /** Consumes `text` (case-insensitive) if it comes next. */
+  take(text: string): boolean {
+    if (!this.peekText(text)) return false;
+    this.pos += text.length;
+    return true;
+  }
+
+  expect(text: string): void {
+    if (!this.take(text)) throw this.error(`expected "${text}"`);
+  }
+
+  space(): void {
+    if (this.raw[this.pos] !== SP) throw this.error('expected a space');
+    this.pos++;
+  }
+
+  /** The command must be over: nothing follows (RFC 3501: no trailing space either). */
+  end(): void {
+    if (!this.atEnd()) throw this.error('unexpected text at end of command');
+  }
+
+  /** Octets while `accept` holds; at least one. */
+  readWhile(accept: (b: number) => boolean, what: string): string {
+    const start = this.pos;
+    while (this.pos < this.raw.length && accept(this.raw[this.pos]!)) this.pos++;
+    if (this.pos === start) throw this.error(`expected ${what}`);
+    return this.raw.toString('latin1', start, this.pos);
+  }
+
+  atom(): string {
+    return this.readWhile(isAtomChar, 'an atom');
+  }
+
+  /** An atom, returned upper-cased: command names, search keys, status items. */
+  keyword(): string {
+    return this.atom().toUpperCase();
+  }
+
+  /** Quoted string or literal, as raw octets. */
+  string(): Buffer {
+    const b = this.raw[this.pos];
+    if (b === DQUOTE) return this.quoted();
+    if (b === 0x7b || (b === 0x7e && this.raw[this.pos + 1] === 0x7b)) return this.literal();
+    throw this.error('expected a string');
+  }
+
+  /** astring = 1*ASTRING-CHAR / string. */
+  astring(): Buffer {
+    const b = this.raw[this.pos];
+    if (b === DQUOTE || b === 0x7b) return this.string();
+    return Buffer.from(this.readWhile(isAstringChar, 'an astring'), 'latin1');
+  }
+
+  /** An astring as UTF-8 text (user names, passwords, header names). */
+  astringText(): string {
+    return this.astring().toString('utf8');
+  }
+
+  /** nstring = string / NIL. */
+  nstring(): Buffer | null {
+    if (this.peekNil()) return null;
+    return this.string();
+  }
+
+  /** number = 1*DIGIT, at most 2^32-1 (RFC 3501 §9). */
+  number(): number {
+    const text = this.readWhile((b) => b >= 0x30 && b <= 0x39, 'a number');
+    const n = Number(text);
+    if (text.length > 10 || n > 0xffffffff) throw this.error('number out of range');
+    return n;
+  }
+
+  nzNumber(): number {
+    const n = this.number();
+    if (n === 0) throw this.error('expected a number greater than zero');
+    return n;
+  }
+
+  /** RFC 7162 mod-sequence-value: 1*DIGIT up to 2^63-1; we keep it within JS's exact integers. */
+  modSeq(): number {
+    const text = this.readWhile((b) => b >= 0x30 && b <= 0x39, 'a mod-sequence');
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) throw this.error('mod-sequence out of range');
+    return n;
+  }
+
+  /** "(" [item *(SP item)] ")"; `allowEmpty` false requires at least one item. */
+  list<T>(item: () => T, allowEmpty = true): T[] {
+    this.expect('(');
+    const items: T[] = [];
+    if (this.take(')')) {
+      if (!allowEmpty) throw this.error('empty list');
+      return items;
+    }
+    for (;;) {
+      items.push(item());
+      if (this.take(')')) return items;
+      this.space();
+    }
+  }
+
+  /** A mailbox argument as the store spells it (UTF-8; "INBOX" normalised, RFC 3501 §5.1). */
+  mailbox(): string {
+    return normaliseInbox(this.decodeName(this.astring()));
+  }
+
+  /** list-mailbox of LIST/LSUB (RFC 3501 §6.3.8): astring-like, with % and * allowed unquoted. */
+  listPattern(): string {
+    const b = this.raw[this.pos];
+    const bytes = b === DQUOTE || b === 0x7b ? this.string() : Buffer.from(this.readWhile(isListChar, 'a mailbox pattern'), 'latin1');
+    return this.decodeName(bytes);
+  }
+
+  /** flag = "\Answered" / … / "\" atom / keyword (RFC 3501 §9); returned as written. */
+  flag(): string {
+    if (this.raw[this.pos] === BACKSLASH) {
+      this.pos++;
+      return '\\' + this.atom();
+    }
+    return this.atom();
+  }
+
+  /** flag-list = "(" [flag *(SP flag)] ")". */
+  flagList(): string[] {
+    return this.list(() => this.flag());
+  }
+
+  /** date = date-text / DQUOTE date-text DQUOTE; date-text = d-Mon-yyyy. Midnight UTC of that day. */
+  date(): Date {
+    const quoted = this.take('"');
+    const text = this.readWhile((b) => b === 0x2d || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a), 'a date');
+    if (quoted) this.expect('"');
+    const match = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(text);
+    const month = match ? monthIndex(match[2]!) : -1;
+    if (!match || month < 0) throw this.error('expected a date like 1-Feb-2026');
+    return checkedDate(Date.UTC(Number(match[3]), month, Number(match[1])), Number(match[1]), this);
+  }
+
+  /** date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE. */
+  dateTime(): Date {
+    const text = this.quoted().toString('latin1');
+    const match = /^([ \d]\d)-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$/.exec(text);
+    const month = match ? monthIndex(match[2]!) : -1;
+    if (!match || month < 0) throw this.error('expected a date-time like "01-Feb-2026 10:00:00 +0700"');
+    const [, day, , year, hh, mm, ss, sign, zh, zm] = match;
+    const offset = (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
+    if (Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 60 || Number(zm) > 59) throw this.error('time out of range');
+    const utc = Date.UTC(Number(year), month, Number(day), Number(hh), Number(mm), Number(ss)) - offset * 60_000;
+    return checkedDate(Date.UTC(Number(year), month, Number(day)), Number(day), this, utc);
+  }
+
+  /** A ParseError that says where the problem is. */
+  error(message: string): ParseError {
+    return new ParseError(`${message} at octet ${this.pos}`);
+  }
+
+  private peekNil(): boolean {
+    if (!this.peekText('NIL')) return false;
+    const after = this.raw[this.pos + 3];
+    if (after !== undefined && isAtomChar(after)) return false;
+    this.pos += 3;
+    return true;
+  }
+
+  private quoted(): Buffer {
+    this.expect('"');
+    const out: number[] = [];
+    for (;;) {
+      const b = this.raw[this.pos++];
+      if (b === undefined || b === 0x0d || b === 0x0a) throw this.error('unterminated quoted string');
+      if (b === DQUOTE) return Buffer.from(out);
+      if (b === BACKSLASH) {
+        const escaped = this.raw[this.pos++];
+        if (escaped !== DQUOTE && escaped !== BACKSLASH) throw this.error('only \\" and \\\\ may be escaped in a quoted string');
+        out.push(escaped);
+      } else {
+        out.push(b);
+      }
+    }
+  }
+
+  private literal(): Buffer {
+    // RFC 3516 literal8 "~{n}" is accepted where a literal is (APPEND of binary-safe data).
+    this.take('~');
+    this.expect('{');
+    const size = this.number();
+    this.take('+');
+    this.expect('}\r\n');
+    if (this.pos + size > this.raw.length) throw this.error('literal shorter than announced');
+    const data = this.raw.subarray(this.pos, this.pos + size);
+    this.pos += size;
+    return data;
+  }
+
+  private decodeName(bytes: Buffer): string {
+    if (this.options.utf8) {
+      const text = bytes.toString('utf8');
+      if (!Buffer.from(text, 'utf8').equals(bytes)) throw this.error('mailbox name is not valid UTF-8');
+      return text;
+    }
+    try {
+      return decodeMutf7(bytes.toString('latin1'));
+    } catch (err) {
+      if (err instanceof Mutf7Error) throw this.error(err.message);
+      throw err;
+    }
+  }
+}
+
+/** RFC 3501 §5.1: INBOX is case-insensitive, also as the first level of a hierarchy ("inbox/x"). */
+export function normaliseInbox(name: string): string {
+  if (name.length >= 5 && name.slice(0, 5).toUpperCase() === 'INBOX' && (name.length === 5 || name[5] === '/')) {
+    return 'INBOX' + name.slice(5);
+  }
+  return name;
+}
+
+function monthIndex(name: string): number {
+  return MONTHS.findIndex((m) => m.toLowerCase() === name.toLowerCase());
+}
+
+function checkedDate(dayStart: number, day: number, reader: ArgReader, exact = dayStart): Date {
+  if (new Date(dayStart).getUTCDate() !== day) throw reader.error('no such day');
+  return new Date(exact);
+}

@@ -1,0 +1,198 @@
+/**
+ * Writing IMAP responses (RFC 3501 §7, grammar §9). Used by every command, including FETCH's
+ * ENVELOPE/BODYSTRUCTURE formatting, so the encoding rules live here only:
+ *
+ *   type ImapValue = null | number | bigint | string | Buffer | Atom | Literal | Adjacent | ImapValue[]
+ *     null            → NIL
+ *     number, bigint  → decimal
+ *     string, Buffer  → quoted string when it is short 7-bit text without CR, LF or NUL, else a
+ *                       literal {n}\r\n… (strings are sent as UTF-8)
+ *     atom('\\Seen')  → written as is (flags, keywords, section specs like BODY[1.MIME])
+ *     literal(buf)    → always a literal (message bodies)
+ *     adjacent([a, b]) → a and b with no space between (the bodies of a multipart BODYSTRUCTURE)
+ *     [a, b, …]       → parenthesised list "(a b …)"; an empty array is "()"
+ *
+ *   encodeValue(v): Buffer           one value
+ *   encodeLine(values): Buffer       values separated by spaces (no CRLF)
+ *   astring(text): Atom | string     an atom when the text is a valid atom, else quoted/literal
+ *   utf8Quoted(text)                 UTF-8 in a quoted string, once the client ENABLEd UTF8=ACCEPT
+ *
+ * ResponseWriter wraps the socket: untagged(head, ...values), tagged(tag, status, code, text),
+ * continuation(text), write(raw), writeStream(readable) for bodies, and drained() to respect
+ * back-pressure between large responses. Writes are whole responses, never interleaved.
+ */
+import type { Readable } from 'node:stream';
+
+/** Written verbatim: flags, keywords, atoms, section specifiers. The caller vouches for the syntax. */
+export class Atom {
+  constructor(readonly text: string) {}
+}
+
+/** Always sent as a literal, whatever its content (message data, RFC 3501 §7.4.2 BODY[]). */
+export class Literal {
+  constructor(readonly data: Buffer) {}
+}
+
+/** Values written back to back with no space between: RFC 3501 §9 body-type-mpart `1*body`. */
+export class Adjacent {
+  constructor(readonly values: readonly ImapValue[]) {}
+}
+
+export type ImapValue = null | number | bigint | string | Buffer | Atom | Literal | Adjacent | readonly ImapValue[];
+
+export const atom = (text: string): Atom => new Atom(text);
+export const literal = (data: Buffer): Literal => new Literal(data);
+export const adjacent = (values: readonly ImapValue[]): Adjacent => new Adjacent(values);
+
+/** Longest text we still send quoted; longer values go as literals, which clients parse cheaply. */
+const MAX_QUOTED = 1024;
+
+/** RFC 3501 §9 ATOM-CHAR: any CHAR except atom-specials ( ) { SP CTL % * " \ ]. */
+const ATOM = /^[^(){ \x00-\x1f\x7f%*"\\\]\x80-\uffff]+$/;
+
+function isQuotable(bytes: Buffer): boolean {
+  if (bytes.length > MAX_QUOTED) return false;
+  for (const b of bytes) {
+    if (b === 0 || b === 0x0d || b === 0x0a || b >= 0x80) return false;
+  }
+  return true;
+}
+
+function encodeString(bytes: Buffer, out: Buffer[]): void {
+  if (isQuotable(bytes)) {
+    out.push(Buffer.from(`"${bytes.toString('latin1').replace(/[\\"]/g, '\\$&')}"`, 'latin1'));
+  } else {
+    out.push(Buffer.from(`{${bytes.length}}\r\n`, 'latin1'), bytes);
+  }
+}
+
+function encodeInto(value: ImapValue, out: Buffer[]): void {
+  if (value === null) {
+    out.push(Buffer.from('NIL'));
+  } else if (typeof value === 'number' || typeof value === 'bigint') {
+    out.push(Buffer.from(String(value)));
+  } else if (typeof value === 'string') {
+    encodeString(Buffer.from(value, 'utf8'), out);
+  } else if (Buffer.isBuffer(value)) {
+    encodeString(value, out);
+  } else if (value instanceof Atom) {
+    out.push(Buffer.from(value.text, 'utf8'));
+  } else if (value instanceof Adjacent) {
+    for (const item of value.values) encodeInto(item, out);
+  } else if (value instanceof Literal) {
+    out.push(Buffer.from(`{${value.data.length}}\r\n`, 'latin1'), value.data);
+  } else {
+    out.push(Buffer.from('('));
+    value.forEach((item, i) => {
+      if (i > 0) out.push(Buffer.from(' '));
+      encodeInto(item, out);
+    });
+    out.push(Buffer.from(')'));
+  }
+}
+
+export function encodeValue(value: ImapValue): Buffer {
+  const out: Buffer[] = [];
+  encodeInto(value, out);
+  return Buffer.concat(out);
+}
+
+/** Values separated by single spaces, as in `* 3 FETCH (…)` or `* LIST (…) "/" name`. */
+export function encodeLine(values: readonly ImapValue[]): Buffer {
+  const out: Buffer[] = [];
+  values.forEach((value, i) => {
+    if (i > 0) out.push(Buffer.from(' '));
+    encodeInto(value, out);
+  });
+  return Buffer.concat(out);
+}
+
+/** RFC 3501 astring: an atom where the grammar allows one (NIL is not an atom here), else a string. */
+export function astring(text: string): ImapValue {
+  return ATOM.test(text) && text.toUpperCase() !== 'NIL' ? new Atom(text) : text;
+}
+
+/**
+ * RFC 6855 §3: after ENABLE UTF8=ACCEPT, quoted strings may carry UTF-8. Text with CR, LF, NUL or
+ * a `"`/`\\` still goes the usual way.
+ */
+export function utf8Quoted(text: string): ImapValue {
+  return /^[^\r\n\0"\\]{0,1024}$/u.test(text) ? new Atom(`"${text}"`) : text;
+}
+
+/** Where responses go: a net.Socket or tls.TLSSocket. */
+export interface ResponseSink {
+  write(chunk: Buffer): boolean;
+  readonly writableNeedDrain: boolean;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  removeListener(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
+export type TaggedStatus = 'OK' | 'NO' | 'BAD';
+
+const CRLF = Buffer.from('\r\n');
+
+export class ResponseWriter {
+  constructor(private sink: ResponseSink) {}
+
+  /** STARTTLS swaps the socket under the same writer. */
+  replaceSink(sink: ResponseSink): void {
+    this.sink = sink;
+  }
+
+  /** Raw bytes, for the rare response built by hand (already valid IMAP). */
+  write(chunk: Buffer | string): void {
+    if (this.sink.destroyed || this.sink.writableEnded) return;
+    this.sink.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  }
+
+  /**
+   * `* head v1 v2 …\r\n`: `head` is written as text (`'OK Still here'`, `'3 FETCH'`, `'LIST'`), the
+   * values are encoded: `untagged('LIST', [atom('\\HasNoChildren')], '/', name)`.
+   */
+  untagged(head: string, ...values: ImapValue[]): void {
+    const parts: Buffer[] = [Buffer.from(`* ${head}`, 'utf8')];
+    if (values.length > 0) parts.push(Buffer.from(' '), encodeLine(values));
+    parts.push(CRLF);
+    this.write(Buffer.concat(parts));
+  }
+
+  /** `tag OK|NO|BAD [CODE] text\r\n`; `code` is the text between the brackets, e.g. "UIDNEXT 5". */
+  tagged(tag: string, status: TaggedStatus, code: string | null, text: string): void {
+    this.write(`${tag} ${status} ${code ? `[${code}] ` : ''}${text}\r\n`);
+  }
+
+  /** RFC 3501 §7.5 command continuation request. */
+  continuation(text: string): void {
+    this.write(`+ ${text}\r\n`);
+  }
+
+  /** Streams a body (e.g. a literal's data after its `{n}\r\n`) with back-pressure. */
+  async writeStream(stream: Readable): Promise<void> {
+    for await (const chunk of stream) {
+      if (this.sink.destroyed || this.sink.writableEnded) {
+        stream.destroy();
+        return;
+      }
+      this.sink.write(chunk as Buffer);
+      await this.drained();
+    }
+  }
+
+  /** Resolves once the socket has taken what was written (call between large responses). */
+  drained(): Promise<void> {
+    const sink = this.sink;
+    if (!sink.writableNeedDrain || sink.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        sink.removeListener('drain', done);
+        sink.removeListener('close', done);
+        resolve();
+      };
+      sink.once('drain', done);
+      sink.once('close', done);
+    });
+  }
+}

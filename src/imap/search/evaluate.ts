@@ -1,0 +1,163 @@
+/**
+ * Runs a parsed SEARCH over the session's view of a mailbox. Flags, dates, sizes, UIDs and MODSEQ
+ * come from the MessageRow list the session already holds; text keys ask the FTS index once per key
+ * (store.searchText); only HEADER and SENT* read stored data per message (the header block, the
+ * stored envelope), and only when the query has such a key.
+ */
+import libmime from 'libmime';
+import type { MailStore } from '../../store/api.js';
+import type { MailboxId, MessageMeta, MessageRow, Uid } from '../../store/types.js';
+import { parseHeaderBlock } from '../../store/mime/header-block.js';
+import { foldVietnamese } from '../../text/vietnamese.js';
+import { sequenceSetContains } from '../sequence-set.js';
+import { dayOfDateHeader, localDay, type Day } from '../fetch/date-time.js';
+import type { SearchKey } from './query.js';
+
+export interface SearchScope {
+  readonly store: MailStore;
+  readonly mailbox: MailboxId;
+  /**
+   * The session's messages in sequence order (index seq-1); null for one another session
+   * expunged that this session has not been told of yet: it matches nothing (RFC 2180 §4.1.4).
+   */
+  readonly messages: ReadonlyArray<MessageRow | null>;
+  /** UID by sequence number - 1, the session's map (`*` of a UID set is its last entry). */
+  readonly uids: readonly Uid[];
+  /** RFC 3501 §2.3.2 \Recent is per session. */
+  readonly isRecent: (uid: Uid) => boolean;
+}
+
+/** Messages examined between two yields to the event loop, so a large search does not hold up other connections. */
+const BATCH = 1000;
+
+/** The sequence numbers (ascending) of the messages that match. */
+export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promise<number[]> {
+  const facts = new MessageFacts(key, scope);
+  const matches: number[] = [];
+  for (let start = 0; start < scope.messages.length; start += BATCH) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const end = Math.min(start + BATCH, scope.messages.length);
+    facts.loadBatch(start, end);
+    for (let i = start; i < end; i++) if (scope.messages[i] && facts.matches(key, i)) matches.push(i + 1);
+  }
+  return matches;
+}
+
+/**
+ * Per-search lookups, each made at most once: FTS hits per text key, then per batch of messages
+ * the stored meta (only when a key needs it), and the header block of the message being tested.
+ */
+class MessageFacts {
+  private readonly textHits = new Map<SearchKey, Set<Uid>>();
+  private readonly needsMeta: boolean;
+  private metas = new Map<Uid, MessageMeta>();
+  private headerBlock: { readonly index: number; readonly block: Buffer } | null = null;
+  private readonly seqStar: number;
+  private readonly uidStar: number;
+
+  constructor(
+    key: SearchKey,
+    private readonly scope: SearchScope,
+  ) {
+    const needs = { meta: false };
+    this.collect(key, needs);
+    this.needsMeta = needs.meta;
+    this.seqStar = scope.messages.length;
+    this.uidStar = scope.uids.at(-1) ?? 0;
+  }
+
+  loadBatch(start: number, end: number): void {
+    if (!this.needsMeta) return;
+    const uids = this.scope.messages.slice(start, end).flatMap((m) => (m ? [m.uid] : []));
+    this.metas = new Map(this.scope.store.getMessageMeta(this.scope.mailbox, uids).map((m) => [m.uid, m]));
+  }
+
+  private collect(key: SearchKey, needs: { meta: boolean }): void {
+    switch (key.kind) {
+      case 'text':
+        this.textHits.set(key, this.scope.store.searchText(this.scope.mailbox, key.field, key.value));
+        break;
+      case 'header':
+        needs.meta = true;
+        break;
+      case 'date':
+        if (key.of === 'sent') needs.meta = true;
+        break;
+      case 'not':
+        this.collect(key.key, needs);
+        break;
+      case 'or':
+        this.collect(key.left, needs);
+        this.collect(key.right, needs);
+        break;
+      case 'and':
+        for (const k of key.keys) this.collect(k, needs);
+        break;
+      default:
+        break;
+    }
+  }
+
+  matches(key: SearchKey, index: number): boolean {
+    const row = this.scope.messages[index]!;
+    switch (key.kind) {
+      case 'all':
+        return true;
+      case 'flag': {
+        const wanted = key.flag.toLowerCase();
+        return row.flags.some((f) => f.toLowerCase() === wanted) === key.present;
+      }
+      case 'recent':
+        return this.scope.isRecent(row.uid) === key.present;
+      case 'sequence':
+        return sequenceSetContains(key.set, index + 1, this.seqStar);
+      case 'uid':
+        return sequenceSetContains(key.set, row.uid, this.uidStar);
+      case 'text':
+        return this.textHits.get(key)!.has(row.uid);
+      case 'header':
+        return this.headerMatches(index, key.name, key.value);
+      case 'date': {
+        const day = key.of === 'internal' ? localDay(row.internalDate) : this.sentDay(row);
+        return key.compare === 'before' ? day < key.day : key.compare === 'on' ? day === key.day : day >= key.day;
+      }
+      case 'size':
+        return key.compare === 'larger' ? row.size > key.octets : row.size < key.octets;
+      case 'modseq':
+        return row.modSeq >= key.modSeq;
+      case 'not':
+        return !this.matches(key.key, index);
+      case 'or':
+        return this.matches(key.left, index) || this.matches(key.right, index);
+      case 'and':
+        return key.keys.every((k) => this.matches(k, index));
+    }
+  }
+
+  /** RFC 5256 §2.2 fallback: a message without a usable Date: header is dated by its internal date. */
+  private sentDay(row: MessageRow): Day {
+    const date = this.metas.get(row.uid)?.envelope.date;
+    return (date ? dayOfDateHeader(date) : null) ?? localDay(row.internalDate);
+  }
+
+  /**
+   * RFC 3501 §6.4.4 HEADER: the field exists and its text contains the string; an empty string
+   * matches any message with the field. Of a repeated field only the first is looked at. Encoded-words are decoded and both sides folded, so
+   * Vietnamese matches with or without diacritics, as in the FTS keys.
+   */
+  private headerMatches(index: number, name: string, value: string): boolean {
+    const block = this.headerBlockOf(index);
+    const field = parseHeaderBlock(block, 0, block.length, new Set([name.toLowerCase()])).fields.values().next();
+    if (field.done) return false;
+    return value === '' || foldVietnamese(libmime.decodeWords(field.value)).includes(foldVietnamese(value));
+  }
+
+  private headerBlockOf(index: number): Buffer {
+    if (this.headerBlock?.index !== index) {
+      const row = this.scope.messages[index]!;
+      const meta = this.metas.get(row.uid);
+      this.headerBlock = { index, block: meta ? this.scope.store.readBlob(row.blobId, 0, meta.headerSize) : Buffer.alloc(0) };
+    }
+    return this.headerBlock.block;
+  }
+}

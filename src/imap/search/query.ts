@@ -1,0 +1,53 @@
+/**
+ * The parsed form of an RFC 3501 §6.4.4 SEARCH (with RFC 7162 MODSEQ and RFC 4731 RETURN): a tree
+ * of keys, every key kept apart so that the evaluator asks the store only for what it needs.
+ */
+import type { TextField } from '../../store/types.js';
+import type { Day } from '../fetch/date-time.js';
+import type { SequenceSet } from '../sequence-set.js';
+
+
+export type SearchKey =
+  | { readonly kind: 'all' }
+  /** ANSWERED, DELETED, DRAFT, FLAGGED, SEEN, KEYWORD and their UN… forms. */
+  | { readonly kind: 'flag'; readonly flag: string; readonly present: boolean }
+  /** RECENT / OLD: the session's \Recent set (RFC 3501 §2.3.2). */
+  | { readonly kind: 'recent'; readonly present: boolean }
+  | { readonly kind: 'sequence'; readonly set: SequenceSet }
+  | { readonly kind: 'uid'; readonly set: SequenceSet }
+  /** Through the full-text index (store.searchText), folded for Vietnamese. */
+  | { readonly kind: 'text'; readonly field: TextField; readonly value: string }
+  | { readonly kind: 'header'; readonly name: string; readonly value: string }
+  /** BEFORE/ON/SINCE: the internal date; SENTBEFORE/SENTON/SENTSINCE: the Date: header; both "disregarding time and timezone". */
+  | { readonly kind: 'date'; readonly of: 'internal' | 'sent'; readonly compare: 'before' | 'on' | 'since'; readonly day: Day }
+  | { readonly kind: 'size'; readonly compare: 'larger' | 'smaller'; readonly octets: number }
+  /** RFC 7162 §3.1.5: messages whose MODSEQ is at least this. */
+  | { readonly kind: 'modseq'; readonly modSeq: number }
+  | { readonly kind: 'not'; readonly key: SearchKey }
+  | { readonly kind: 'or'; readonly left: SearchKey; readonly right: SearchKey }
+  | { readonly kind: 'and'; readonly keys: readonly SearchKey[] };
+
+/** RFC 4731 §3.1 result options. */
+export type ReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT';
+
+export interface SearchQuery {
+  readonly key: SearchKey;
+  /** null: a plain SEARCH, answered with `* SEARCH`; a set (possibly empty = ALL): ESEARCH. */
+  readonly returns: ReadonlySet<ReturnOption> | null;
+}
+
+/** True when the tree uses MODSEQ: the response then carries the highest MODSEQ (RFC 7162 §3.1.5). */
+export function usesModSeq(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'modseq':
+      return true;
+    case 'not':
+      return usesModSeq(key.key);
+    case 'or':
+      return usesModSeq(key.left) || usesModSeq(key.right);
+    case 'and':
+      return key.keys.some(usesModSeq);
+    default:
+      return false;
+  }
+}

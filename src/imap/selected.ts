@@ -1,0 +1,186 @@
+/**
+ * The selected mailbox of one session (RFC 3501 §3.3): its sequence-number ↔ UID map, its \Recent
+ * set, and the changes other sessions (or SMTP delivery) made that this session has not been told
+ * about yet.
+ *
+ * For commands:
+ *   selected.info          MailboxInfo at SELECT time (id, name, uidValidity)
+ *   selected.readOnly      EXAMINE, or SELECT without write access
+ *   selected.exists        number of messages this session knows of (highest sequence number)
+ *   selected.uids          Uid by sequence number - 1, ascending; never mutate it
+ *   selected.uidAt(seq)    Uid | undefined
+ *   selected.seqOf(uid)    sequence number, 0 when not in the map
+ *   selected.isExpunged(uid)  expunged elsewhere but not yet announced: RFC 2180 §4.1 — FETCH may
+ *                          answer what it can, STORE must not fail the whole command
+ *   selected.flagsFor(uid, flags)  stored flags plus \Recent when this session holds it
+ *   selected.markFlagsReported(uids)  after STORE wrote its own FETCH responses, so they are not
+ *                          repeated as unsolicited updates
+ *
+ * Invariants: the map changes only in collectUpdates(), which the session calls where RFC 3501
+ * §7.4.1 allows (EXPUNGE never during FETCH/STORE/SEARCH nor without a command in progress;
+ * inside IDLE at once). Sequence numbers seen by a command are therefore stable during it.
+ */
+import type { MailStore } from '../store/api.js';
+import type { MailboxChange, MailboxInfo, MessageRow, ModSeq, Uid } from '../store/types.js';
+import { atom, type ImapValue } from './responses.js';
+
+/** Arguments of ResponseWriter.untagged: a text head and encoded values. */
+export type UntaggedLine = [head: string, ...values: ImapValue[]];
+
+export interface UpdateOptions {
+  /** May EXPUNGE responses be sent now (false during FETCH, STORE, SEARCH with sequence numbers)? */
+  readonly expungeAllowed: boolean;
+  /** RFC 7162 §3.2: after CONDSTORE is enabled, unsolicited FETCH carries MODSEQ. */
+  readonly condstore: boolean;
+}
+
+export class SelectedMailbox {
+  private uidList: Uid[];
+  private readonly recentSet: Set<Uid>;
+  private knownModSeq: ModSeq;
+  private readonly pendingExpunge = new Set<Uid>();
+  private readonly pendingFlags = new Set<Uid>();
+  private pendingAppend = false;
+  private needsFullSync = false;
+
+  constructor(
+    readonly info: MailboxInfo,
+    readonly readOnly: boolean,
+    rows: readonly MessageRow[],
+    recent: Iterable<Uid>,
+  ) {
+    this.uidList = rows.map((r) => r.uid);
+    this.recentSet = new Set(recent);
+    this.knownModSeq = rows.reduce((max, r) => (r.modSeq > max ? r.modSeq : max), info.highestModSeq);
+  }
+
+  get uids(): readonly Uid[] {
+    return this.uidList;
+  }
+
+  get exists(): number {
+    return this.uidList.length;
+  }
+
+  get recentCount(): number {
+    return this.recentSet.size;
+  }
+
+  /** Highest MODSEQ this session has been told about (RFC 7162 HIGHESTMODSEQ). */
+  get highestModSeq(): ModSeq {
+    return this.knownModSeq;
+  }
+
+  uidAt(seq: number): Uid | undefined {
+    return this.uidList[seq - 1];
+  }
+
+  seqOf(uid: Uid): number {
+    let lo = 0;
+    let hi = this.uidList.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = this.uidList[mid]!;
+      if (at === uid) return mid + 1;
+      if (at < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  isExpunged(uid: Uid): boolean {
+    return this.pendingExpunge.has(uid);
+  }
+
+  isRecent(uid: Uid): boolean {
+    return this.recentSet.has(uid);
+  }
+
+  /** RFC 3501 §2.3.2: \Recent is a session flag, never stored. */
+  flagsFor(uid: Uid, flags: readonly string[]): ImapValue[] {
+    const out: ImapValue[] = flags.map((f) => atom(f));
+    if (this.recentSet.has(uid)) out.push(atom('\\Recent'));
+    return out;
+  }
+
+  markFlagsReported(uids: Iterable<Uid>): void {
+    for (const uid of uids) this.pendingFlags.delete(uid);
+  }
+
+  /** Records a store change for this mailbox; nothing is written until collectUpdates(). */
+  noteChange(change: MailboxChange): void {
+    switch (change.kind) {
+      case 'append':
+        this.pendingAppend = true;
+        break;
+      case 'expunge':
+        for (const uid of change.uids) if (this.seqOf(uid) > 0) this.pendingExpunge.add(uid);
+        break;
+      case 'flags':
+        for (const uid of change.uids) this.pendingFlags.add(uid);
+        break;
+      case 'external':
+        this.needsFullSync = true;
+        break;
+      case 'mailboxes':
+        break;
+    }
+  }
+
+  get hasPendingUpdates(): boolean {
+    return this.pendingAppend || this.needsFullSync || this.pendingExpunge.size > 0 || this.pendingFlags.size > 0;
+  }
+
+  /**
+   * Applies pending changes to the map and returns the untagged responses that announce them, in
+   * the order RFC 3501 §7.4.1 needs: EXPUNGEs (each renumbering the rest), then EXISTS/RECENT for
+   * new messages, then FETCH FLAGS for changed ones.
+   */
+  collectUpdates(store: MailStore, options: UpdateOptions): UntaggedLine[] {
+    if (!this.hasPendingUpdates) return [];
+    const lines: UntaggedLine[] = [];
+    let changed: readonly MessageRow[] | null = null;
+    if (this.needsFullSync) {
+      // Another process wrote the database: compare the whole mailbox with what we announced.
+      this.needsFullSync = false;
+      const all = store.listMessages(this.info.id);
+      const present = new Set(all.map((r) => r.uid));
+      for (const uid of this.uidList) if (!present.has(uid)) this.pendingExpunge.add(uid);
+      changed = all.filter((r) => r.modSeq > this.knownModSeq);
+      for (const row of changed) this.pendingFlags.add(row.uid);
+      this.pendingAppend = true;
+    }
+    if (options.expungeAllowed && this.pendingExpunge.size > 0) {
+      for (const uid of [...this.pendingExpunge].sort((a, b) => a - b)) {
+        const seq = this.seqOf(uid);
+        if (seq === 0) continue;
+        this.uidList.splice(seq - 1, 1);
+        this.recentSet.delete(uid);
+        lines.push([`${seq} EXPUNGE`]);
+      }
+      this.pendingExpunge.clear();
+    }
+    if (this.pendingAppend || this.pendingFlags.size > 0) {
+      changed ??= store.listMessages(this.info.id, { changedSince: this.knownModSeq });
+      const lastKnown = this.uidList[this.uidList.length - 1] ?? 0;
+      const added = changed.filter((r) => r.uid > lastKnown).sort((a, b) => a.uid - b.uid);
+      if (added.length > 0) {
+        this.uidList.push(...added.map((r) => r.uid));
+        if (!this.readOnly) for (const uid of store.claimRecent(this.info.id)) this.recentSet.add(uid);
+        lines.push([`${this.uidList.length} EXISTS`], [`${this.recentSet.size} RECENT`]);
+      }
+      for (const row of changed) {
+        if (row.modSeq > this.knownModSeq) this.knownModSeq = row.modSeq;
+        if (row.uid > lastKnown || !this.pendingFlags.has(row.uid) || this.pendingExpunge.has(row.uid)) continue;
+        const seq = this.seqOf(row.uid);
+        if (seq === 0) continue;
+        const items: ImapValue[] = [atom('UID'), row.uid, atom('FLAGS'), this.flagsFor(row.uid, row.flags)];
+        if (options.condstore) items.push(atom('MODSEQ'), [row.modSeq]);
+        lines.push([`${seq} FETCH`, items]);
+      }
+      this.pendingAppend = false;
+      this.pendingFlags.clear();
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The IMAP listeners: STARTTLS on `imap.listen`, implicit TLS on `imap.tls_listen` (RFC 8314),
+ * both with the certificate from `[tls]`. One hub per startImap() keeps the open sessions, routes
+ * store changes to the sessions that have that mailbox selected (one store listener in all, not
+ * one per connection), ends sessions whose login the directory withdrew, and enforces
+ * `imap.max_connections_per_user`.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { AppContext, RunningListener } from '../context.js';
+import type { AccountId, MailboxChange } from '../store/types.js';
+import { Session, type SessionHost } from './session.js';
+
+class SessionHub implements SessionHost {
+  readonly secureContext: tls.SecureContext;
+  /** Open sessions and the listener that accepted each. */
+  private readonly sessions = new Map<Session, string>();
+  private readonly perPerson = new Map<AccountId, number>();
+  private readonly counted = new WeakSet<Session>();
+  private nextId = 1;
+  private readonly onStoreChange = (change: MailboxChange): void => {
+    for (const session of this.sessions.keys()) {
+      const selected = session.selected;
+      if (!selected) continue;
+      if (change.kind === 'external' || ('mailbox' in change && change.mailbox === selected.info.id)) session.onStoreChange(change);
+    }
+  };
+  private readonly onDirectoryChange = (who: AccountId): void => {
+    for (const session of [...this.sessions.keys()]) {
+      const identity = session.identity;
+      if (identity && (identity.person === who || identity.account === who)) session.onDirectoryChange();
+    }
+  };
+
+  constructor(private readonly ctx: AppContext) {
+    this.secureContext = tls.createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert });
+    ctx.store.events.on('change', this.onStoreChange);
+    ctx.directory.events.on('changed', this.onDirectoryChange);
+  }
+
+  accept(socket: net.Socket, secure: boolean, listener: string): void {
+    socket.setNoDelay(true);
+    const session = new Session(this.ctx, socket, `imap-${process.pid}-${this.nextId++}`, secure, this);
+    this.sessions.set(session, listener);
+    session.log.debug({ remote: socket.remoteAddress, secure }, 'connection');
+    session.run().catch((err: unknown) => {
+      session.log.error({ err }, 'session crashed');
+      session.close();
+    });
+  }
+
+  registerLogin(session: Session): boolean {
+    const person = session.identity!.person;
+    const count = this.perPerson.get(person) ?? 0;
+    if (count >= this.ctx.config.imap.max_connections_per_user) return false;
+    this.perPerson.set(person, count + 1);
+    this.counted.add(session);
+    return true;
+  }
+
+  unregister(session: Session): void {
+    this.sessions.delete(session);
+    if (!this.counted.has(session)) return;
+    this.counted.delete(session);
+    const person = session.identity!.person;
+    const count = (this.perPerson.get(person) ?? 1) - 1;
+    if (count > 0) this.perPerson.set(person, count);
+    else this.perPerson.delete(person);
+  }
+
+  /** Ends the sessions a listener accepted (shutdown), RFC 3501 §7.1.5 BYE first. */
+  closeSessions(listener: string): void {
+    for (const [session, origin] of [...this.sessions]) {
+      if (origin !== listener) continue;
+      session.out.untagged('BYE Server shutting down');
+      session.close();
+    }
+  }
+
+  detach(): void {
+    this.ctx.store.events.removeListener('change', this.onStoreChange);
+    this.ctx.directory.events.removeListener('changed', this.onDirectoryChange);
+  }
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
+  const hub = new SessionHub(ctx);
+  const servers: Array<{ name: string; server: net.Server; host: string; port: number }> = [];
+  const { listen: plain, tls_listen: implicit } = ctx.config.imap;
+  if (plain) {
+    const server = net.createServer((socket) => hub.accept(socket, false, 'imap'));
+    servers.push({ name: 'imap', server, host: plain.host, port: await listen(server, plain.host, plain.port) });
+  }
+  if (implicit) {
+    const server = tls.createServer({ key: ctx.tls.key, cert: ctx.tls.cert }, (socket) => hub.accept(socket, true, 'imaps'));
+    server.on('tlsClientError', (err) => ctx.logger.debug({ proto: 'imap', err: err.message }, 'TLS handshake failed'));
+    servers.push({ name: 'imaps', server, host: implicit.host, port: await listen(server, implicit.host, implicit.port) });
+  }
+  let open = servers.length;
+  return servers.map(({ name, server, host, port }) => ({
+    name,
+    host,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        // server.close waits for the sockets it accepted, so end their sessions too.
+        server.close(() => resolve());
+        hub.closeSessions(name);
+      });
+      if (--open === 0) hub.detach();
+    },
+  }));
+}

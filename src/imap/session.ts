@@ -1,0 +1,308 @@
+/**
+ * One IMAP connection: the RFC 3501 §3 state machine (not-authenticated → authenticated →
+ * selected → logout), the command loop, and delivery of unsolicited updates.
+ *
+ * For commands:
+ *   session.ctx / session.log / session.out (ResponseWriter)
+ *   session.state, session.identity, session.account (throws when not logged in)
+ *   session.selected: SelectedMailbox | null;  session.requireSelected()
+ *   session.condstore / session.utf8 (ENABLEd extensions)
+ *   session.argOptions (for a nested ArgReader), session.wireName(name) (mailbox name to send)
+ *   session.select(mailbox) / session.deselect()
+ *   session.readLine() (AUTHENTICATE responses, IDLE's DONE)
+ *
+ * Invariants:
+ *   - one command at a time: the loop pulls the next command only after the previous tagged
+ *     response was written, so pipelined input waits in the reader and a `+` continuation is never
+ *     written in the middle of another command's responses;
+ *   - store changes are only recorded (SelectedMailbox.noteChange) when they arrive and announced
+ *     before a tagged response or at once in IDLE, never EXPUNGE during FETCH/STORE/SEARCH;
+ *   - passwords and literals are never logged: the command log line has the name and outcome only.
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
+import type { AppContext } from '../context.js';
+import type { Identity } from '../directory/types.js';
+import type { AccountId, MailboxChange } from '../store/types.js';
+import { appendLimit, capabilityList } from './capabilities.js';
+import { COMMANDS, type CommandSpec, type Completion } from './commands/index.js';
+import { ImapError, fromStoreError } from './errors.js';
+import { encodeMutf7 } from './mutf7.js';
+import { ArgReader, CommandReader, type ArgOptions } from './parser.js';
+import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
+import type { SelectedMailbox } from './selected.js';
+
+export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+/** RFC 3501 §5.4: an autologout timer of at least 30 minutes of client inactivity. */
+export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** What the session needs from the listener that accepted it (server.ts). */
+export interface SessionHost {
+  readonly secureContext: SecureContext;
+  /** Counts the login against the per-user limit; false when the person has too many connections. */
+  registerLogin(session: Session): boolean;
+  unregister(session: Session): void;
+}
+
+export type Extension = 'CONDSTORE' | 'UTF8=ACCEPT';
+
+export class Session {
+  state: SessionState = 'not-authenticated';
+  identity: Identity | null = null;
+  selected: SelectedMailbox | null = null;
+  /** RFC 2971 ID of the client, for the audit log. */
+  clientId: string | undefined;
+  readonly enabled = new Set<Extension>();
+  readonly out: ResponseWriter;
+  log: Logger;
+  private socket: Socket;
+  private readonly reader: CommandReader;
+  private idleListener: (() => void) | null = null;
+  private inactivity: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    readonly ctx: AppContext,
+    socket: Socket,
+    readonly cid: string,
+    public secure: boolean,
+    private readonly host: SessionHost,
+  ) {
+    this.socket = socket;
+    this.out = new ResponseWriter(socket);
+    this.reader = new CommandReader(socket, () => this.out.continuation('Ready for literal data'));
+    this.log = ctx.logger.child({ cid, proto: 'imap' });
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    socket.on('data', () => this.touch());
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
+  get account(): AccountId {
+    if (!this.identity) throw new ImapError('BAD', null, 'not logged in');
+    return this.identity.account;
+  }
+
+  get condstore(): boolean {
+    return this.enabled.has('CONDSTORE');
+  }
+
+  get utf8(): boolean {
+    return this.enabled.has('UTF8=ACCEPT');
+  }
+
+  get argOptions(): ArgOptions {
+    return { utf8: this.utf8 };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  capabilities(): string[] {
+    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure });
+  }
+
+  requireSelected(): SelectedMailbox {
+    if (!this.selected) throw new ImapError('BAD', null, 'no mailbox selected');
+    return this.selected;
+  }
+
+  /** A mailbox name as sent to this client: modified UTF-7, or UTF-8 after ENABLE UTF8=ACCEPT. */
+  wireName(name: string): ImapValue {
+    return this.utf8 ? utf8Quoted(name) : astring(encodeMutf7(name));
+  }
+
+  select(mailbox: SelectedMailbox): void {
+    this.selected = mailbox;
+    this.state = 'selected';
+  }
+
+  deselect(): void {
+    this.selected = null;
+    if (this.state === 'selected') this.state = 'authenticated';
+  }
+
+  /** After LOGIN/AUTHENTICATE succeeded. False when the per-user connection limit is reached. */
+  authenticated(identity: Identity): boolean {
+    this.identity = identity;
+    if (!this.host.registerLogin(this)) {
+      this.identity = null;
+      return false;
+    }
+    this.state = 'authenticated';
+    this.log = this.log.child({ user: identity.person === identity.account ? identity.person : `${identity.account}*${identity.person}` });
+    return true;
+  }
+
+  /** One line from the client outside the command grammar; null when it has gone. */
+  readLine(): Promise<Buffer | null> {
+    return this.reader.nextLine();
+  }
+
+  /** RFC 3501 §6.2.1: TLS starts right after the tagged OK; buffered plaintext is dropped. */
+  async startTls(): Promise<void> {
+    const tlsSocket = new TLSSocket(this.socket, { isServer: true, secureContext: this.host.secureContext });
+    this.reader.attach(tlsSocket);
+    this.out.replaceSink(tlsSocket);
+    this.socket = tlsSocket;
+    tlsSocket.on('error', (err) => {
+      this.log.debug({ err: err.message }, 'TLS error');
+      this.close();
+    });
+    tlsSocket.on('data', () => this.touch());
+    await new Promise<void>((resolve) => {
+      tlsSocket.once('secure', resolve);
+      tlsSocket.once('close', resolve);
+    });
+    this.secure = true;
+  }
+
+  /** Serves the connection until LOGOUT, disconnect or autologout. */
+  async run(): Promise<void> {
+    this.touch();
+    this.out.untagged(`OK [CAPABILITY ${this.capabilities().join(' ')}] ${this.ctx.config.server.hostname} IMAP ready`);
+    try {
+      while (this.state !== 'logout' && !this.closed) {
+        const frame = await this.reader.next({ appendLimit: appendLimit(this.ctx.config) });
+        if (frame.kind === 'end') {
+          if (frame.flood) this.out.untagged('BYE Too much input without a line end');
+          break;
+        }
+        if (frame.kind === 'too-long') {
+          this.answerUntaggable(frame.tag, 'BAD', null, 'Command line too long');
+          continue;
+        }
+        if (frame.kind === 'too-big') {
+          // RFC 7889 §4: refused before the data was sent; the client is back in sync.
+          const isAppend = frame.limit === appendLimit(this.ctx.config);
+          this.answerUntaggable(frame.tag, isAppend ? 'NO' : 'BAD', 'TOOBIG', `Literal of ${frame.size} octets is over the limit of ${frame.limit}`);
+          continue;
+        }
+        await this.execute(frame.raw);
+        await this.out.drained();
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  /** A store change for the mailbox this session has selected (server.ts routes them). */
+  onStoreChange(change: MailboxChange): void {
+    if (!this.selected) return;
+    this.selected.noteChange(change);
+    if (this.idleListener) this.idleListener();
+  }
+
+  /** Directory 'changed' for this session's person or account: re-check, or end the session. */
+  onDirectoryChange(): void {
+    if (!this.identity) return;
+    const identity = this.ctx.directory.revalidate(this.identity);
+    if (identity) {
+      this.identity = identity;
+      return;
+    }
+    this.log.info('session ended: login no longer valid');
+    this.out.untagged('BYE Your login is no longer valid');
+    this.close();
+  }
+
+  /** RFC 3501 §7.1.5: ends the connection after an untagged BYE the caller has written. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.state = 'logout';
+    if (this.inactivity) clearTimeout(this.inactivity);
+    this.host.unregister(this);
+    this.socket.end();
+    // A client that does not read must not keep the socket open forever.
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  /**
+   * Writes the unsolicited updates the selected mailbox has pending (RFC 3501 §5.2, §7.4.1).
+   * Called before every tagged response and, in IDLE, whenever a change arrives.
+   */
+  flushUpdates(expungeAllowed: boolean): void {
+    if (!this.selected) return;
+    for (const line of this.selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore })) {
+      this.out.untagged(...line);
+    }
+  }
+
+  /**
+   * While IDLE (RFC 2177) waits for DONE, `wake` runs whenever a store change arrived, and once
+   * more when the session closes. Returns a function that stops listening.
+   */
+  onWake(wake: () => void): () => void {
+    this.idleListener = wake;
+    return () => {
+      if (this.idleListener === wake) this.idleListener = null;
+    };
+  }
+
+  private touch(): void {
+    if (this.inactivity) this.inactivity.refresh();
+    else
+      this.inactivity = setTimeout(() => {
+        this.out.untagged('BYE Autologout; idle for too long');
+        this.close();
+      }, IDLE_TIMEOUT_MS).unref();
+  }
+
+  private answerUntaggable(tag: string | null, status: 'NO' | 'BAD', code: string | null, text: string): void {
+    if (tag) this.out.tagged(tag, status, code, text);
+    else this.out.untagged(`BAD ${code ? `[${code}] ` : ''}${text}`);
+  }
+
+  private async execute(raw: Buffer): Promise<void> {
+    const started = performance.now();
+    const args = new ArgReader(raw, this.argOptions);
+    let tag: string;
+    let name: string;
+    try {
+      // RFC 3501 §9: tag = 1*<any ASTRING-CHAR except "+">
+      tag = args.readWhile((b) => b > 0x20 && b < 0x7f && !'(){%*"\\+'.includes(String.fromCharCode(b)), 'a tag');
+      args.space();
+      name = args.keyword();
+    } catch {
+      this.out.untagged('BAD Expected a tag and a command name');
+      return;
+    }
+    let spec: CommandSpec | undefined;
+    let completion: Completion | null = null;
+    try {
+      if (name === 'UID') {
+        args.space();
+        name = `UID ${args.keyword()}`;
+      }
+      spec = COMMANDS.get(name);
+      if (!spec) throw new ImapError('BAD', null, `Unknown command ${name.slice(0, 40)}`);
+      if (!spec.states.has(this.state)) throw new ImapError('BAD', null, `${name} is not valid in the ${this.state} state`);
+      completion = await spec.run(this, { tag, name, uid: name.startsWith('UID '), args });
+    } catch (err) {
+      const failure = this.asImapError(err, name);
+      this.flushUpdates(spec?.expungeAllowed ?? true);
+      this.out.tagged(tag, failure.status, failure.code, failure.message);
+      this.log.debug({ cmd: name, ms: Math.round(performance.now() - started), result: failure.status }, 'command');
+      return;
+    }
+    this.flushUpdates(spec.expungeAllowed ?? true);
+    this.out.tagged(tag, 'OK', completion.code ?? null, completion.text);
+    this.log.debug({ cmd: name, ms: Math.round(performance.now() - started), result: 'OK' }, 'command');
+    if (completion.after) await completion.after();
+  }
+
+  private asImapError(err: unknown, name: string): ImapError {
+    try {
+      return fromStoreError(err);
+    } catch {
+      this.log.error({ err, cmd: name }, 'command failed');
+      return new ImapError('NO', 'SERVERBUG', 'Internal error; the failure was logged');
+    }
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * Process-wide metrics in the Prometheus text exposition format (version 0.0.4), served by the web
+ * listener at `/metrics`. A leaf module: SMTP, IMAP, the filters and the queue increment the
+ * metrics declared at the bottom of this file without depending on the web. Every metric is
+ * declared here, once, so its name, type and labels are one place to read.
+ *
+ * Format: https://prometheus.io/docs/instrumenting/exposition_formats/ — one `# HELP` and one
+ * `# TYPE` line per metric family, then one sample per line `name{label="value"} number`; label
+ * values escape backslash, double quote and newline; histograms expose cumulative `_bucket{le=…}`
+ * lines ending with `le="+Inf"`, then `_sum` and `_count`.
+ */
+
+export type Labels = Readonly<Record<string, string>>;
+
+interface Metric {
+  readonly name: string;
+  readonly help: string;
+  render(): string[];
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function formatLabels(names: readonly string[], values: readonly string[]): string {
+  if (names.length === 0) return '';
+  return `{${names.map((n, i) => `${n}="${escapeLabelValue(values[i] ?? '')}"`).join(',')}}`;
+}
+
+/** Label values in declaration order; every declared label is required, no others allowed. */
+function labelValues(metric: string, names: readonly string[], labels: Labels | undefined): string[] {
+  const given = labels ?? {};
+  const keys = Object.keys(given);
+  if (keys.length !== names.length || keys.some((k) => !names.includes(k))) {
+    throw new Error(`metric ${metric}: labels must be exactly {${names.join(', ')}}, got {${keys.join(', ')}}`);
+  }
+  return names.map((n) => given[n] as string);
+}
+
+/** Series keyed by their label values (joined with a separator that cannot occur unescaped). */
+class SeriesMap<T> {
+  private readonly series = new Map<string, { values: string[]; data: T }>();
+  constructor(private readonly create: () => T) {}
+
+  get(values: string[]): T {
+    const key = JSON.stringify(values);
+    let entry = this.series.get(key);
+    if (!entry) {
+      entry = { values, data: this.create() };
+      this.series.set(key, entry);
+    }
+    return entry.data;
+  }
+
+  /** Sorted by label values, so the output is stable between scrapes. */
+  entries(): Array<{ values: string[]; data: T }> {
+    return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+  }
+
+  clear(): void {
+    this.series.clear();
+  }
+}
+
+function header(metric: Metric, type: string): string[] {
+  return [`# HELP ${metric.name} ${escapeHelp(metric.help)}`, `# TYPE ${metric.name} ${type}`];
+}
+
+/** A value that only goes up (resets when the process restarts). */
+export class Counter implements Metric {
+  private readonly series = new SeriesMap(() => ({ value: 0 }));
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly string[] = [],
+  ) {}
+
+  inc(labels?: Labels, by = 1): void {
+    if (!(by >= 0)) throw new Error(`counter ${this.name} can only increase`);
+    this.series.get(labelValues(this.name, this.labelNames, labels)).value += by;
+  }
+
+  value(labels?: Labels): number {
+    return this.series.get(labelValues(this.name, this.labelNames, labels)).value;
+  }
+
+  render(): string[] {
+    const lines = header(this, 'counter');
+    for (const { values, data } of this.series.entries()) {
+      lines.push(`${this.name}${formatLabels(this.labelNames, values)} ${formatNumber(data.value)}`);
+    }
+    return lines;
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
+/**
+ * A value that goes up and down. Either set/inc/dec by its owner, or read at scrape time from a
+ * collector (the queue length is a row count the store knows; counting it on every change would
+ * duplicate the truth).
+ */
+export class Gauge implements Metric {
+  private readonly series = new SeriesMap(() => ({ value: 0 }));
+  private collector: (() => number) | null = null;
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly string[] = [],
+  ) {}
+
+  set(value: number, labels?: Labels): void {
+    this.series.get(labelValues(this.name, this.labelNames, labels)).value = value;
+  }
+
+  inc(labels?: Labels, by = 1): void {
+    this.series.get(labelValues(this.name, this.labelNames, labels)).value += by;
+  }
+
+  dec(labels?: Labels, by = 1): void {
+    this.inc(labels, -by);
+  }
+
+  value(labels?: Labels): number {
+    return this.series.get(labelValues(this.name, this.labelNames, labels)).value;
+  }
+
+  /** For a gauge without labels: read the value when scraped. Replaces any previous collector. */
+  collect(read: (() => number) | null): void {
+    if (this.labelNames.length > 0) throw new Error(`gauge ${this.name}: a collector needs a gauge without labels`);
+    this.collector = read;
+  }
+
+  render(): string[] {
+    const lines = header(this, 'gauge');
+    if (this.collector) {
+      let value: number;
+      try {
+        value = this.collector();
+      } catch {
+        // A failing source (database closed during shutdown) must not break the whole scrape.
+        value = NaN;
+      }
+      lines.push(`${this.name} ${formatNumber(value)}`);
+      return lines;
+    }
+    for (const { values, data } of this.series.entries()) {
+      lines.push(`${this.name}${formatLabels(this.labelNames, values)} ${formatNumber(data.value)}`);
+    }
+    return lines;
+  }
+
+  reset(): void {
+    this.series.clear();
+    this.collector = null;
+  }
+}
+
+/** Observations counted into cumulative buckets (seconds, by Prometheus convention). */
+export class Histogram implements Metric {
+  private readonly series: SeriesMap<{ counts: number[]; sum: number; count: number }>;
+  private readonly buckets: readonly number[];
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    buckets: readonly number[],
+    private readonly labelNames: readonly string[] = [],
+  ) {
+    if (labelNames.includes('le')) throw new Error(`histogram ${name}: "le" is reserved`);
+    this.buckets = [...buckets].sort((a, b) => a - b);
+    this.series = new SeriesMap(() => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+  }
+
+  observe(value: number, labels?: Labels): void {
+    const data = this.series.get(labelValues(this.name, this.labelNames, labels));
+    this.buckets.forEach((bound, i) => {
+      if (value <= bound) data.counts[i] = (data.counts[i] ?? 0) + 1;
+    });
+    data.sum += value;
+    data.count += 1;
+  }
+
+  /** Starts a timer; calling the returned function observes the elapsed seconds. */
+  startTimer(labels?: Labels): () => number {
+    const started = process.hrtime.bigint();
+    return () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.observe(seconds, labels);
+      return seconds;
+    };
+  }
+
+  render(): string[] {
+    const lines = header(this, 'histogram');
+    const names = [...this.labelNames, 'le'];
+    for (const { values, data } of this.series.entries()) {
+      this.buckets.forEach((bound, i) => {
+        lines.push(`${this.name}_bucket${formatLabels(names, [...values, formatNumber(bound)])} ${data.counts[i] ?? 0}`);
+      });
+      lines.push(`${this.name}_bucket${formatLabels(names, [...values, '+Inf'])} ${data.count}`);
+      lines.push(`${this.name}_sum${formatLabels(this.labelNames, values)} ${formatNumber(data.sum)}`);
+      lines.push(`${this.name}_count${formatLabels(this.labelNames, values)} ${data.count}`);
+    }
+    return lines;
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
+type AnyMetric = Counter | Gauge | Histogram;
+
+export class MetricsRegistry {
+  private readonly metrics = new Map<string, AnyMetric>();
+
+  register<M extends AnyMetric>(metric: M): M {
+    if (!NAME.test(metric.name)) throw new Error(`invalid metric name: ${metric.name}`);
+    if (this.metrics.has(metric.name)) throw new Error(`metric registered twice: ${metric.name}`);
+    this.metrics.set(metric.name, metric);
+    return metric;
+  }
+
+  /** The text exposition of every metric, in registration order. */
+  render(): string {
+    return `${[...this.metrics.values()].flatMap((m) => m.render()).join('\n')}\n`;
+  }
+
+  /** Forgets every sample and collector (tests that start several servers in one process). */
+  reset(): void {
+    for (const metric of this.metrics.values()) metric.reset();
+  }
+}
+
+/** `Content-Type` of the text exposition format. */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+function checkLabelNames(names: readonly string[]): readonly string[] {
+  for (const n of names) if (!LABEL_NAME.test(n) || n.startsWith('__')) throw new Error(`invalid label name: ${n}`);
+  return names;
+}
+
+export const registry = new MetricsRegistry();
+
+/** Protocol of a listener: "smtp-mx", "smtp-submission", "imap", "web". */
+export const connectionsTotal = registry.register(
+  new Counter('cantho_connections_total', 'Connections accepted, by listener.', checkLabelNames(['listener'])),
+);
+export const connectionsOpen = registry.register(
+  new Gauge('cantho_connections_open', 'Connections open now, by listener.', checkLabelNames(['listener'])),
+);
+export const messagesAccepted = registry.register(
+  new Counter('cantho_messages_accepted_total', 'Messages acknowledged with 250, by path ("mx" or "submission").', checkLabelNames(['path'])),
+);
+/** `reason`: a short stable word — "virus", "spam", "unknown-recipient", "rate-limit", "size", "auth-fail", … */
+export const messagesRejected = registry.register(
+  new Counter('cantho_messages_rejected_total', 'Messages refused, by path and reason.', checkLabelNames(['path', 'reason'])),
+);
+export const queueLength = registry.register(new Gauge('cantho_queue_length', 'Messages waiting in the outbound queue.'));
+export const filterDuration = registry.register(
+  new Histogram(
+    'cantho_filter_duration_seconds',
+    'Time each filter took for one message.',
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    checkLabelNames(['filter']),
+  ),
+);
+/** `result`: "ok" or a LoginFailure ("bad-credentials", "expired", "locked", "suspended", "retired"). */
+export const logins = registry.register(
+  new Counter('cantho_logins_total', 'Login attempts, by protocol and result.', checkLabelNames(['protocol', 'result'])),
+);

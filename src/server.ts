@@ -1,0 +1,95 @@
+import { promises as dns } from 'node:dns';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import type { AppContext, DnsResolver, RunningListener } from './context.js';
+import { Directory } from './directory/index.js';
+import { BayesLearner } from './filters/bayes/learn.js';
+import { createFilterPipeline } from './filters/pipeline.js';
+import { startImap } from './imap/server.js';
+import { createLogger } from './logger.js';
+import { startSmtp, type SmtpStartOptions } from './smtp/server.js';
+import { openBayesStore } from './store/bayes.js';
+import { openDatabase, SqliteMailStore } from './store/index.js';
+import { SqliteOutboundQueue } from './store/queue.js';
+import { loadTlsMaterial } from './tls.js';
+import { startWeb } from './web/server.js';
+
+/**
+ * The composition root (DESIGN.md): builds every module from the config, starts the listeners,
+ * and stops them in the reverse order. Nothing else constructs modules.
+ */
+
+export interface ServerOptions {
+  readonly logger?: Logger;
+  /** DNS for SPF/DKIM/DMARC, MX lookups and DNSBLs; tests inject a table. */
+  readonly resolver?: DnsResolver;
+  /** Directory tuning for tests (cheaper argon2). */
+  readonly directory?: Partial<Pick<ConstructorParameters<typeof Directory>[0], 'argon2' | 'throttle' | 'loginCacheTtlMs'>>;
+  readonly smtp?: SmtpStartOptions;
+}
+
+export interface RunningServer {
+  readonly context: AppContext;
+  readonly listeners: readonly RunningListener[];
+  /** The real port of a listener by name ("smtp-mx", "imap", "http", …). */
+  port(name: string): number;
+  /** SIGHUP: re-read the spam rules now. */
+  reload(): void;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const db = openDatabase(config.paths.database);
+  const store = new SqliteMailStore(db);
+  const directory = new Directory({ db, config, store, logger, ...options.directory });
+  const resolver: DnsResolver = options.resolver ?? ((name, rrtype) => dns.resolve(name, rrtype) as Promise<unknown[]>);
+  const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)) });
+  const context: AppContext = {
+    config,
+    logger,
+    store,
+    queue: new SqliteOutboundQueue(db),
+    directory,
+    filters,
+    tls: await loadTlsMaterial(config),
+    resolver,
+  };
+
+  const listeners: RunningListener[] = [];
+  const closeAll = async () => {
+    // Listeners first (no new work), then the filters' watchers, then the store finishes its
+    // pending group commit and closes the database.
+    await Promise.allSettled(listeners.map((listener) => listener.close()));
+    filters.close();
+    await store.close();
+  };
+  try {
+    listeners.push(...(await startWeb(context)));
+    listeners.push(...(await startSmtp(context, options.smtp)));
+    listeners.push(...(await startImap(context)));
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  logger.info({ listeners: listeners.map((l) => `${l.name}=${l.host}:${l.port}`) }, 'cantho-mail started');
+
+  let closing: Promise<void> | null = null;
+  return {
+    context,
+    listeners,
+    port(name) {
+      const listener = listeners.find((l) => l.name === name);
+      if (!listener) throw new Error(`no listener named ${name}; have ${listeners.map((l) => l.name).join(', ')}`);
+      return listener.port;
+    },
+    reload() {
+      const result = filters.reloadRules();
+      logger.info({ result }, 'reload requested');
+    },
+    close() {
+      closing ??= closeAll().then(() => logger.info('cantho-mail stopped'));
+      return closing;
+    },
+  };
+}

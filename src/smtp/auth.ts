@@ -1,0 +1,41 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
+import type { Config } from '../config/index.js';
+import type { AppContext } from '../context.js';
+import type { Identity, LoginFailure } from '../directory/types.js';
+import { SmtpReply } from './reply.js';
+
+/**
+ * AUTH PLAIN / LOGIN (RFC 4954, 4616) through the directory. The directory decides about
+ * throttling; we wait the `delayMs` it asks for before answering, so a brute-force client gets
+ * slower answers, not faster failures.
+ */
+export async function authenticateLogin(ctx: AppContext, auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<Identity> {
+  if (auth.method !== 'PLAIN' && auth.method !== 'LOGIN') throw new SmtpReply(504, '5.5.4', 'Unrecognized authentication type');
+  const result = await ctx.directory.verifyLogin(auth.username ?? '', auth.password ?? '', { protocol: 'smtp', ip: session.remoteAddress });
+  if (result.ok) return result.identity;
+  if (result.delayMs > 0) await sleep(result.delayMs);
+  throw loginRefusal(result.reason, ctx.config);
+}
+
+function loginRefusal(reason: LoginFailure, config: Config): SmtpReply {
+  switch (reason) {
+    case 'bad-credentials':
+      return new SmtpReply(535, '5.7.8', 'Authentication credentials invalid');
+    case 'retired':
+      return new SmtpReply(535, '5.7.8', 'Authentication credentials invalid: this account is retired');
+    case 'suspended':
+      return new SmtpReply(535, '5.7.8', 'Authentication refused: the unit of this account is suspended, contact the administrator');
+    case 'expired':
+      return new SmtpReply(535, '5.7.8', `Password must be changed before use: ${passwordChangeUrl(config)}`);
+    case 'locked':
+      // RFC 4954 §6: 454 4.7.0 temporary authentication failure.
+      return new SmtpReply(454, '4.7.0', 'Too many failed logins, try again later');
+  }
+}
+
+/** Where an official changes the password (issue 7, item 1): the web page's public URL. */
+function passwordChangeUrl(config: Config): string {
+  const base = config.http.public_url !== '' ? config.http.public_url : `https://${config.server.hostname}/`;
+  return base.endsWith('/') ? base : `${base}/`;
+}

@@ -1,0 +1,84 @@
+/**
+ * Header-block edits on a raw message, byte-exact everywhere else: the body (and any DKIM
+ * signature over it) is never touched. RFC 5322 §2.2: a field runs until the next line that does
+ * not start with WSP; the header block ends at the first empty line.
+ */
+
+export interface HeaderField {
+  /** Lowercase field name. */
+  readonly name: string;
+  /** Byte range of the whole field in the raw message, folded lines and final CRLF included. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Offset just past the empty line that ends the header block (the whole message if there is none). */
+export function headerBlockEnd(raw: Buffer): number {
+  if (raw[0] === 0x0d && raw[1] === 0x0a) return 2;
+  const end = raw.indexOf('\r\n\r\n');
+  return end === -1 ? raw.length : end + 4;
+}
+
+export function headerFields(raw: Buffer): HeaderField[] {
+  const blockEnd = headerBlockEnd(raw);
+  const fields: HeaderField[] = [];
+  let start = 0;
+  while (start < blockEnd) {
+    let end = raw.indexOf('\r\n', start);
+    end = end === -1 || end >= blockEnd ? blockEnd : end + 2;
+    // Continuation lines (starting with SP or HT) belong to the same field.
+    while (end < blockEnd && (raw[end] === 0x20 || raw[end] === 0x09)) {
+      const next = raw.indexOf('\r\n', end);
+      end = next === -1 || next >= blockEnd ? blockEnd : next + 2;
+    }
+    const colon = raw.indexOf(':', start);
+    if (colon !== -1 && colon < end) fields.push({ name: raw.toString('latin1', start, colon).trim().toLowerCase(), start, end });
+    start = end;
+  }
+  return fields;
+}
+
+/** The unfolded value of a field (UTF-8, as RFC 6532 allows), without the name and colon. */
+export function fieldValue(raw: Buffer, field: HeaderField): string {
+  const text = raw.toString('utf8', field.start, field.end);
+  return text
+    .slice(text.indexOf(':') + 1)
+    .replace(/\r\n(?=[ \t])/g, '')
+    .trim();
+}
+
+/** Values of every field called `name`, in order. */
+export function fieldValues(raw: Buffer, name: string): string[] {
+  return headerFields(raw)
+    .filter((f) => f.name === name)
+    .map((f) => fieldValue(raw, f));
+}
+
+/** The message without the fields for which `drop` returns true. */
+export function removeFields(raw: Buffer, drop: (field: HeaderField, value: string) => boolean): Buffer {
+  const dropped = headerFields(raw).filter((f) => drop(f, fieldValue(raw, f)));
+  if (dropped.length === 0) return raw;
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const field of dropped) {
+    parts.push(raw.subarray(at, field.start));
+    at = field.end;
+  }
+  parts.push(raw.subarray(at));
+  return Buffer.concat(parts);
+}
+
+/** Puts complete field lines ("Name: value", folded with CRLF+WSP if needed) on top, in the order given. */
+export function prependFields(raw: Buffer, lines: readonly string[]): Buffer {
+  if (lines.length === 0) return raw;
+  return Buffer.concat([Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8'), raw]);
+}
+
+/** Inserts `tag` in front of the Subject value (adds a Subject when there is none). */
+export function tagSubject(raw: Buffer, tag: string): Buffer {
+  const subject = headerFields(raw).find((f) => f.name === 'subject');
+  if (!subject) return prependFields(raw, [`Subject: ${tag}`]);
+  const colon = raw.indexOf(':', subject.start) + 1;
+  const space = raw[colon] === 0x20 ? 1 : 0;
+  return Buffer.concat([raw.subarray(0, colon + space), Buffer.from(`${tag} `, 'utf8'), raw.subarray(colon + space)]);
+}

@@ -1,0 +1,213 @@
+import type { Logger } from 'pino';
+import type { AppContext } from '../context.js';
+import type { DueRecipient } from '../store/queue.js';
+import { buildDsn } from './dsn.js';
+import { nodemailerTransport, RouteError, routesFor, type OutboundTransport, type RecipientOutcome } from './outbound.js';
+
+export interface QueueWorkerOptions {
+  /** Port of remote MX hosts: 25. Tests point it at their stand-in for the Internet; not a config key, production never needs another. */
+  readonly mxPort?: number;
+  /** How one attempt talks SMTP; tests may inject another. Default: nodemailer. */
+  readonly transport?: OutboundTransport;
+  /** How often the queue is looked at even when nobody woke the worker (the CLI may have changed it). */
+  readonly pollIntervalMs?: number;
+  /** Deliveries in flight at once. */
+  readonly concurrency?: number;
+  readonly now?: () => Date;
+}
+
+/** The longest wait between two attempts, however many failed before. */
+const MAX_RETRY_INTERVAL_MS = 4 * 3_600_000;
+const BATCH = 200;
+
+/**
+ * Delivers queued mail (DESIGN.md "Submission"). Each (message, destination domain) is one
+ * attempt; the outcome is recorded per recipient, so a recipient that accepted is never sent the
+ * message again. Temporary failures are retried with exponential backoff from
+ * `smtp.queue_retry_base` until `smtp.queue_max_age`; permanent failures and expiry produce a DSN
+ * in the sender's INBOX. Everything lives in the queue tables, so a restart resumes where the
+ * last commit left off.
+ */
+export class QueueWorker {
+  private readonly log: Logger;
+  private readonly mxPort: number;
+  private readonly transport: OutboundTransport;
+  private readonly pollIntervalMs: number;
+  private readonly concurrency: number;
+  private readonly now: () => Date;
+  /** Recipient ids with an attempt in flight, so that a tick never sends them twice at once. */
+  private readonly inFlight = new Set<number>();
+  private readonly running = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private tickAgain = false;
+  private stopped = true;
+
+  constructor(
+    private readonly ctx: AppContext,
+    options: QueueWorkerOptions = {},
+  ) {
+    this.log = ctx.logger.child({ proto: 'smtp', component: 'queue' });
+    this.mxPort = options.mxPort ?? 25;
+    this.transport = options.transport ?? nodemailerTransport(ctx.config.server.hostname, 60_000);
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.concurrency = options.concurrency ?? 8;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Look at the queue now (after an enqueue, or a `queue retry`). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = this.tick().finally(() => {
+      this.ticking = null;
+      if (this.tickAgain) {
+        this.tickAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Stops taking new work and waits for the attempts in flight to be recorded. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+    await Promise.all(this.running);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    try {
+      await this.deliverPendingDsns();
+      for (const group of this.dueGroups()) {
+        if (this.stopped) break;
+        while (this.running.size >= this.concurrency) await Promise.race(this.running);
+        for (const r of group) this.inFlight.add(r.id);
+        const attempt = this.attempt(group)
+          .catch((err: unknown) => this.log.error({ err, message: group[0]!.messageId }, 'queue attempt failed'))
+          .finally(() => {
+            for (const r of group) this.inFlight.delete(r.id);
+            this.running.delete(attempt);
+            // The attempt may have made a DSN due, or freed a slot for more work.
+            this.wake();
+          });
+        this.running.add(attempt);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'queue tick failed');
+    }
+    if (!this.stopped) this.timer = setTimeout(() => this.wake(), this.delayUntilNextDue()).unref();
+  }
+
+  private delayUntilNextDue(): number {
+    const next = this.ctx.queue.nextDueAt();
+    if (!next) return this.pollIntervalMs;
+    return Math.max(10, Math.min(this.pollIntervalMs, next.getTime() - this.now().getTime()));
+  }
+
+  /** Due recipients not already in flight, grouped by message and destination domain. */
+  private dueGroups(): DueRecipient[][] {
+    const groups = new Map<string, DueRecipient[]>();
+    for (const r of this.ctx.queue.due(this.now(), BATCH)) {
+      if (this.inFlight.has(r.id)) continue;
+      const key = `${r.messageId} ${r.domain}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    return [...groups.values()];
+  }
+
+  private async attempt(group: DueRecipient[]): Promise<void> {
+    const { messageId, sender, domain, createdAt } = group[0]!;
+    const now = this.now();
+    const maxAge = this.ctx.config.smtp.queue_max_age;
+    if (now.getTime() - createdAt.getTime() >= maxAge) {
+      const last = group[0]!.lastError;
+      this.ctx.queue.markUndeliverable(ids(group), 'expired', `delivery time expired${last ? ` (last error: ${last})` : ''}`, now);
+      this.log.info({ message: messageId, domain, recipients: group.length }, 'queue: expired');
+      return;
+    }
+    const raw = this.ctx.queue.readMessage(messageId);
+    if (!raw) return; // deleted by `queue delete` meanwhile
+    let pending = group;
+    let outcomes = new Map<string, RecipientOutcome>();
+    try {
+      for (const route of await routesFor(domain, this.ctx.config, this.ctx.resolver, this.mxPort)) {
+        const result = await this.transport(route, { from: sender, to: pending.map((r) => r.address) }, raw);
+        outcomes = new Map([...outcomes, ...result]);
+        // Only recipients deferred by this host are worth trying at the next one (RFC 5321 §5.1).
+        pending = pending.filter((r) => outcomes.get(r.address.toLowerCase())?.kind !== 'delivered' && outcomes.get(r.address.toLowerCase())?.kind !== 'failed');
+        if (pending.length === 0) break;
+      }
+    } catch (err) {
+      if (!(err instanceof RouteError)) throw err;
+      const outcome: RecipientOutcome = err.permanent ? { kind: 'failed', error: err.message } : { kind: 'deferred', error: err.message };
+      for (const r of pending) outcomes.set(r.address.toLowerCase(), outcome);
+    }
+    this.record(group, outcomes, now);
+  }
+
+  private record(group: DueRecipient[], outcomes: Map<string, RecipientOutcome>, now: Date): void {
+    const { messageId, domain } = group[0]!;
+    const byKind = { delivered: [] as DueRecipient[], deferred: [] as DueRecipient[], failed: [] as DueRecipient[] };
+    for (const r of group) byKind[outcomes.get(r.address.toLowerCase())?.kind ?? 'deferred'].push(r);
+    const first = (rs: DueRecipient[]) => outcomes.get(rs[0]!.address.toLowerCase());
+    if (byKind.delivered.length > 0) {
+      const outcome = first(byKind.delivered) as Extract<RecipientOutcome, { kind: 'delivered' }>;
+      // Nothing else happens between the remote 250 (the transport has returned) and this single
+      // UPDATE: a crash in that window is the only way a recipient could get the message twice.
+      this.ctx.queue.markDelivered(ids(byKind.delivered), outcome.response, now);
+    }
+    for (const r of byKind.failed) {
+      const outcome = outcomes.get(r.address.toLowerCase()) as Extract<RecipientOutcome, { kind: 'failed' }>;
+      this.ctx.queue.markUndeliverable([r.id], 'failed', outcome.error, now);
+    }
+    for (const r of byKind.deferred) {
+      const outcome = outcomes.get(r.address.toLowerCase());
+      const error = outcome && outcome.kind === 'deferred' ? outcome.error : 'no answer for this recipient';
+      this.ctx.queue.markDeferred([r.id], error, this.nextAttempt(r, now), now);
+    }
+    this.log.info(
+      { message: messageId, domain, delivered: byKind.delivered.length, deferred: byKind.deferred.length, failed: byKind.failed.length },
+      'queue attempt',
+    );
+  }
+
+  /** Exponential backoff: base, 2·base, 4·base … at most MAX_RETRY_INTERVAL_MS, and a last try at expiry. */
+  private nextAttempt(r: DueRecipient, now: Date): Date {
+    const { queue_retry_base: base, queue_max_age: maxAge } = this.ctx.config.smtp;
+    const delay = Math.min(base * 2 ** Math.min(r.attempts, 30), MAX_RETRY_INTERVAL_MS);
+    return new Date(Math.min(now.getTime() + delay, r.createdAt.getTime() + maxAge));
+  }
+
+  /**
+   * DSNs owed after permanent failures or expiry. The DSN is committed in the sender's INBOX
+   * before the queue forgets it is owed, so a crash between the two may repeat a DSN, never lose it.
+   */
+  private async deliverPendingDsns(): Promise<void> {
+    for (const dsn of this.ctx.queue.pendingDsns()) {
+      const resolution = this.ctx.directory.resolveRecipient(dsn.sender);
+      if (resolution.ok) {
+        const domain = dsn.sender.slice(dsn.sender.lastIndexOf('@') + 1).toLowerCase();
+        const report = buildDsn(dsn, this.ctx.queue.readMessage(dsn.messageId), this.ctx.config.server.hostname, domain, this.now());
+        await this.ctx.store.deliver([{ account: resolution.account, folder: 'INBOX' }], report);
+      } else {
+        this.log.warn({ message: dsn.messageId, reason: resolution.reason }, 'queue: DSN dropped, the sender is no longer a local account');
+      }
+      this.ctx.queue.dsnDelivered(dsn.messageId);
+    }
+  }
+}
+
+function ids(recipients: readonly DueRecipient[]): number[] {
+  return recipients.map((r) => r.id);
+}

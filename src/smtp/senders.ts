@@ -1,0 +1,36 @@
+import addressparser from 'nodemailer/lib/addressparser';
+import { encodeWord, isPlainText, quoteString } from 'nodemailer/lib/mime-funcs';
+import type { DirectoryService } from '../directory/api.js';
+import type { Identity } from '../directory/types.js';
+import { fieldValues, prependFields, removeFields } from './headers.js';
+import { replies } from './reply.js';
+
+/** MAIL FROM on submission: the official's own address or a unit they may send as; never `<>`. */
+export function checkEnvelopeSender(directory: DirectoryService, identity: Identity, address: string): void {
+  if (address === '' || !directory.canSendAs(identity.person, address)) throw replies.notAllowedSender();
+}
+
+/**
+ * The From: header of a submitted message must name only addresses the official may use. When
+ * one of them belongs to another account (a unit the person sends as), RFC 5322 §3.6.2 wants a
+ * Sender: field naming the person who actually sent it; any Sender: the client wrote is replaced,
+ * so nobody can claim to be someone else there either. Returns the message to send on.
+ */
+export function applyFromPolicy(directory: DirectoryService, identity: Identity, raw: Buffer): Buffer {
+  const fromValues = fieldValues(raw, 'from');
+  if (fromValues.length !== 1) throw replies.notAllowedFromHeader();
+  const authors = addressparser(fromValues[0]!, { flatten: true }).map((a) => a.address.toLowerCase());
+  if (authors.length === 0 || authors.some((address) => !directory.canSendAs(identity.person, address))) {
+    throw replies.notAllowedFromHeader();
+  }
+  const withoutSender = removeFields(raw, (field) => field.name === 'sender');
+  const onBehalf = authors.some((address) => {
+    const resolution = directory.resolveRecipient(address);
+    return !resolution.ok || resolution.account !== identity.person;
+  });
+  if (!onBehalf) return withoutSender;
+  const name = directory.displayName(identity.person) ?? identity.displayName;
+  // RFC 2047 §5: a Vietnamese name goes into the phrase as encoded words.
+  const phrase = isPlainText(name) ? quoteString(name) : encodeWord(name, 'Q', 52);
+  return prependFields(withoutSender, [`Sender: ${phrase} <${identity.person}>`]);
+}

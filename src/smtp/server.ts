@@ -1,0 +1,176 @@
+import { once } from 'node:events';
+import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { HostPort } from '../config/index.js';
+import type { AppContext, RunningListener } from '../context.js';
+import type { Identity } from '../directory/types.js';
+import { authenticateLogin } from './auth.js';
+import { createDkimSigner } from './dkim.js';
+import { receiveInbound } from './inbound.js';
+import { SmtpListener } from './listener.js';
+import { QueueWorker, type QueueWorkerOptions } from './queue-worker.js';
+import { HourlyRateLimit } from './rate-limit.js';
+import { decideRecipient } from './recipients.js';
+import { replies, SmtpReply } from './reply.js';
+import { checkEnvelopeSender } from './senders.js';
+import { checkHourlyLimit, receiveSubmission, type SubmissionServices } from './submission.js';
+import { transactionOf } from './transaction.js';
+import { reportViolation } from './violations.js';
+
+/**
+ * The SMTP side of cantho-mail (DESIGN.md "Protocols"):
+ * - `smtp.mx`: mail from the Internet for local domains only; no AUTH, never relays;
+ * - `smtp.submission` (STARTTLS, required before AUTH) and `smtp.submissions` (implicit TLS,
+ *   RFC 8314): officials with AUTH PLAIN/LOGIN; remote recipients go to the outbound queue.
+ * Invariants: a recipient is accepted or refused at RCPT; `250` after DATA only once the store
+ * (or the queue) has committed; every local recipient of a message is one `store.deliver` call.
+ */
+
+export interface SmtpStartOptions {
+  /** The outbound queue worker; `false` leaves the queue alone (a bench of the MX only). */
+  readonly queueWorker?: QueueWorkerOptions | false;
+}
+
+type Role = 'mx' | 'submission' | 'submissions';
+
+export async function startSmtp(ctx: AppContext, options: SmtpStartOptions = {}): Promise<RunningListener[]> {
+  const worker = options.queueWorker === false ? null : new QueueWorker(ctx, options.queueWorker);
+  const services: SubmissionServices = {
+    rateLimit: new HourlyRateLimit(ctx.config.smtp.user_messages_per_hour),
+    dkim: createDkimSigner(ctx.config),
+    wakeQueue: () => worker?.wake(),
+  };
+  const wanted: Array<[Role, HostPort | null]> = [
+    ['mx', ctx.config.smtp.mx],
+    ['submission', ctx.config.smtp.submission],
+    ['submissions', ctx.config.smtp.submissions],
+  ];
+  const started: RunningListener[] = [];
+  try {
+    for (const [role, address] of wanted) if (address) started.push(await listen(ctx, role, address, services));
+  } catch (err) {
+    await Promise.all(started.map((l) => l.close()));
+    throw err;
+  }
+  if (!worker || started.length === 0) return started;
+  worker.start();
+  // The worker belongs to the SMTP service: it stops when the last of its listeners is closed.
+  let open = started.length;
+  return started.map((listener) => ({
+    ...listener,
+    close: async () => {
+      await listener.close();
+      if (--open === 0) await worker.stop();
+    },
+  }));
+}
+
+async function listen(ctx: AppContext, role: Role, address: HostPort, services: SubmissionServices): Promise<RunningListener> {
+  const server = new SmtpListener(listenerOptions(ctx, role, services), ctx.config.smtp.max_commands_before_data);
+  server.listen(address.port, address.host);
+  await Promise.race([once(server.server, 'listening'), once(server.server, 'error').then(([err]) => Promise.reject(err as Error))]);
+  const bound = server.server.address();
+  const port = typeof bound === 'object' && bound ? bound.port : address.port;
+  ctx.logger.info({ proto: 'smtp', listener: role, host: address.host, port }, 'listening');
+  return {
+    name: `smtp-${role}`,
+    host: address.host,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServices): SMTPServerOptions {
+  const { smtp, server } = ctx.config;
+  const connectionsPerIp = new Map<string, number>();
+  const counted = new Set<string>();
+  const isSubmission = role !== 'mx';
+  return {
+    name: server.hostname,
+    key: ctx.tls.key,
+    cert: ctx.tls.cert,
+    secure: role === 'submissions',
+    size: smtp.max_message_size,
+    // RFC 2034 ENHANCEDSTATUSCODES; the rest (PIPELINING, 8BITMIME, SMTPUTF8, STARTTLS) are on by default.
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: true,
+    disabledCommands: isSubmission ? [] : ['AUTH'],
+    authMethods: ['PLAIN', 'LOGIN'],
+    authRequiredMessage: '5.7.0 Authentication required',
+    disableReverseLookup: true,
+    socketTimeout: smtp.idle_timeout,
+    closeTimeout: 10_000,
+    logger: ctx.logger.child({ proto: 'smtp', listener: role }),
+
+    onConnect(session, callback) {
+      const count = connectionsPerIp.get(session.remoteAddress) ?? 0;
+      if (count >= smtp.max_connections_per_ip) {
+        callback(new SmtpReply(421, '4.7.0', 'Too many connections from your address, try again later'));
+        return;
+      }
+      connectionsPerIp.set(session.remoteAddress, count + 1);
+      counted.add(session.id);
+      callback();
+    },
+
+    onClose(session) {
+      if (!counted.delete(session.id)) return;
+      const count = (connectionsPerIp.get(session.remoteAddress) ?? 1) - 1;
+      if (count <= 0) connectionsPerIp.delete(session.remoteAddress);
+      else connectionsPerIp.set(session.remoteAddress, count);
+    },
+
+    onAuth(auth, session, callback) {
+      authenticateLogin(ctx, auth, session).then(
+        (identity) => callback(null, { user: identity }),
+        (err: unknown) => callback(asReply(ctx, session, err)),
+      );
+    },
+
+    onMailFrom(address, session, callback) {
+      try {
+        if (isSubmission) {
+          const identity = session.user as Identity;
+          checkEnvelopeSender(ctx.directory, identity, address.address);
+          checkHourlyLimit(ctx, services, identity);
+        }
+        callback();
+      } catch (err) {
+        callback(asReply(ctx, session, err));
+      }
+    },
+
+    onRcptTo(address, session, callback) {
+      try {
+        const count = session.envelope.rcptTo.length;
+        if (count >= smtp.max_recipients) throw replies.tooManyRecipients();
+        if (isSubmission && count >= smtp.user_max_recipients) {
+          const identity = session.user as Identity;
+          if (count === smtp.user_max_recipients) reportViolation(ctx, identity.person, 'recipient-limit', `more than ${smtp.user_max_recipients} recipients in one message`);
+          throw new SmtpReply(450, '4.7.1', `Recipient limit of ${smtp.user_max_recipients} per message reached`);
+        }
+        const decision = decideRecipient(ctx.directory, address.address, isSubmission);
+        const transaction = transactionOf(session);
+        if (decision.kind === 'local') transaction.local.add(decision.account);
+        else transaction.remote.add(decision.address);
+        callback();
+      } catch (err) {
+        callback(asReply(ctx, session, err));
+      }
+    },
+
+    onData(stream, session, callback) {
+      const receive = isSubmission ? receiveSubmission(ctx, services, stream, session) : receiveInbound(ctx, stream, session);
+      receive.then(
+        (text) => callback(null, text),
+        (err: unknown) => callback(asReply(ctx, session, err)),
+      );
+    },
+  };
+}
+
+/** Our refusals go out as they are; anything else is an internal fault: logged, and a 451 so the client retries. */
+function asReply(ctx: AppContext, session: SMTPServerSession, err: unknown): SmtpReply {
+  if (err instanceof SmtpReply) return err;
+  ctx.logger.error({ proto: 'smtp', cid: session.id, err }, 'SMTP transaction failed');
+  return replies.tempFailure();
+}

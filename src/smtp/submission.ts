@@ -1,0 +1,91 @@
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { AppContext } from '../context.js';
+import type { Identity } from '../directory/types.js';
+import type { DkimSigner } from './dkim.js';
+import { prependFields } from './headers.js';
+import { readMessage } from './message-reader.js';
+import type { HourlyRateLimit } from './rate-limit.js';
+import { SmtpReply } from './reply.js';
+import { applyFromPolicy } from './senders.js';
+import { receivedHeader, removeForgedAuthResults } from './trace.js';
+import { transactionOf } from './transaction.js';
+import { reportViolation } from './violations.js';
+
+export interface SubmissionServices {
+  readonly rateLimit: HourlyRateLimit;
+  readonly dkim: DkimSigner | null;
+  /** Tells the queue worker there is new work. */
+  readonly wakeQueue: () => void;
+}
+
+/** RFC 4954 §4.4 / RFC 6409: what we write above a message an official submitted. */
+function submissionTrace(ctx: AppContext, session: SMTPServerSession, identity: Identity): string[] {
+  const hostname = ctx.config.server.hostname;
+  return [receivedHeader(session, hostname, new Date()), `Authentication-Results: ${hostname}; auth=pass smtp.auth=${identity.person}`];
+}
+
+/** `smtp.user_messages_per_hour` (450 4.7.1), checked at MAIL FROM and counted at DATA. */
+export function checkHourlyLimit(ctx: AppContext, services: SubmissionServices, identity: Identity): void {
+  if (services.rateLimit.allows(identity.person, Date.now())) return;
+  if (services.rateLimit.firstRefusal(identity.person)) {
+    reportViolation(ctx, identity.person, 'rate-limit', `more than ${ctx.config.smtp.user_messages_per_hour} messages per hour`);
+  }
+  throw new SmtpReply(450, '4.7.1', `Sending limit of ${ctx.config.smtp.user_messages_per_hour} messages per hour reached, try again later`);
+}
+
+/**
+ * DATA on submission: the From: policy (553 5.7.1, Sender: when sending as a unit), outbound
+ * filtering (a virus or reject-level spam → 554 and a violation), then local recipients straight
+ * into the store and remote ones, DKIM-signed, into the queue. The copy in Sent is the client's
+ * (it APPENDs it), so none is filed here.
+ */
+export async function receiveSubmission(
+  ctx: AppContext,
+  services: SubmissionServices,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+): Promise<string> {
+  const identity = session.user as Identity;
+  const original = await readMessage(stream, ctx.config.smtp.max_message_size);
+  checkHourlyLimit(ctx, services, identity);
+  const hostname = ctx.config.server.hostname;
+  const message = prependFields(
+    removeForgedAuthResults(applyFromPolicy(ctx.directory, identity, original), hostname),
+    submissionTrace(ctx, session, identity),
+  );
+  const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  const { local, remote } = transactionOf(session);
+  const verdict = await ctx.filters.check(message, {
+    direction: 'outbound',
+    remoteIp: session.remoteAddress,
+    helo: session.hostNameAppearsAs,
+    mailFrom,
+    recipients: session.envelope.rcptTo.map((r) => r.address),
+    authenticatedAs: identity.person,
+  });
+  if (verdict.action === 'reject') {
+    const kind = verdict.reasons.some((r) => r.id === 'virus' || r.id.startsWith('virus:')) ? 'virus' : 'spam';
+    reportViolation(ctx, identity.person, kind, verdict.reasons.map((r) => r.id).join(', '));
+    const reply = verdict.reply ?? { code: 554, enhanced: '5.7.1', text: 'Message refused by content filter' };
+    throw new SmtpReply(554, reply.enhanced.startsWith('5') ? reply.enhanced : '5.7.1', reply.text);
+  }
+  if (verdict.action === 'tempfail') {
+    const reply = verdict.reply ?? { code: 451, enhanced: '4.7.1', text: 'Message could not be checked now, try again later' };
+    throw new SmtpReply(reply.code, reply.enhanced, reply.text);
+  }
+  const domain = mailFrom.slice(mailFrom.lastIndexOf('@') + 1).toLowerCase();
+  const outgoing = remote.size > 0 && services.dkim ? await services.dkim(message, domain) : message;
+  // Local recipients first, then the queue: a failure between the two is answered 451, and the
+  // client's retry may duplicate local copies, but nothing that got 250 is ever missing.
+  if (local.size > 0) await ctx.store.deliver([...local].map((account) => ({ account, folder: 'INBOX' as const })), message);
+  if (remote.size > 0) {
+    ctx.queue.enqueue(mailFrom, [...remote], outgoing, new Date());
+    services.wakeQueue();
+  }
+  services.rateLimit.record(identity.person, Date.now());
+  ctx.logger.info(
+    { proto: 'smtp', cid: session.id, user: identity.person, size: original.length, local: local.size, remote: remote.size },
+    'message submitted',
+  );
+  return 'Message accepted for delivery';
+}

@@ -1,0 +1,39 @@
+import type { SMTPServerSession } from 'smtp-server';
+import { removeFields } from './headers.js';
+
+/** RFC 5322 §3.3 date-time in UTC, e.g. "Sat, 28 Nov 2026 07:30:00 +0000". */
+export function rfc5322Date(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, '+0000');
+}
+
+/**
+ * RFC 5321 §4.4 trace field. `with` is smtp-server's transmission type (ESMTP, ESMTPS, ESMTPSA …,
+ * RFC 3848). The recipient is named only when there is one, so a Bcc list does not leak.
+ */
+export function receivedHeader(session: SMTPServerSession, hostname: string, now: Date): string {
+  const helo = session.hostNameAppearsAs || 'unknown';
+  const ip = `[${session.remoteAddress}]`;
+  const tcpInfo = session.clientHostname === ip ? ip : `${session.clientHostname} ${ip}`;
+  const tls = session.tlsOptions ? ` (${session.tlsOptions.version} ${session.tlsOptions.name})` : '';
+  const recipients = session.envelope.rcptTo;
+  const forClause = recipients.length === 1 ? `\r\n\tfor <${recipients[0]!.address}>` : '';
+  return (
+    `Received: from ${helo} (${tcpInfo})\r\n` +
+    `\tby ${hostname} (cantho-mail) with ${session.transmissionType}${tls} id ${session.id}${forClause};\r\n` +
+    `\t${rfc5322Date(now)}`
+  );
+}
+
+/**
+ * RFC 8601 §5: an Authentication-Results field that claims our authserv-id but was not added by us
+ * is forged and must not reach the reader's client.
+ */
+export function removeForgedAuthResults(raw: Buffer, hostname: string): Buffer {
+  const ours = hostname.toLowerCase();
+  return removeFields(raw, (field, value) => field.name === 'authentication-results' && authservId(value) === ours);
+}
+
+/** The authserv-id: the first token of the value, before any ";" or version number. */
+function authservId(value: string): string {
+  return (value.split(/[;\s]/, 1)[0] ?? '').toLowerCase();
+}

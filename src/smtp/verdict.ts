@@ -1,0 +1,31 @@
+import type { Verdict } from '../filters/verdict.js';
+import type { AccountId, DeliveryTarget } from '../store/types.js';
+import { prependFields, tagSubject } from './headers.js';
+import { SmtpReply } from './reply.js';
+
+/** A reject or tempfail verdict as the reply the client gets; null when the message may be kept. */
+export function verdictRefusal(verdict: Verdict): SmtpReply | null {
+  if (verdict.action === 'reject') {
+    const reply = verdict.reply ?? { code: 550, enhanced: '5.7.1', text: 'Message refused by content filter' };
+    return new SmtpReply(reply.code, reply.enhanced, reply.text);
+  }
+  if (verdict.action === 'tempfail') {
+    const reply = verdict.reply ?? { code: 451, enhanced: '4.7.1', text: 'Message could not be checked now, try again later' };
+    return new SmtpReply(reply.code, reply.enhanced, reply.text);
+  }
+  return null;
+}
+
+/** The stored copy: the filter's headers on top and the subject tag, if any. */
+export function applyVerdict(raw: Buffer, verdict: Verdict): Buffer {
+  const tagged = verdict.subjectTag ? tagSubject(raw, verdict.subjectTag) : raw;
+  return prependFields(
+    tagged,
+    verdict.addHeaders.map(([name, value]) => `${name}: ${value}`),
+  );
+}
+
+export function deliveryTargets(accounts: Iterable<AccountId>, verdict: Verdict): DeliveryTarget[] {
+  const folder = verdict.action === 'junk' ? 'Junk' : 'INBOX';
+  return [...accounts].map((account) => ({ account, folder }));
+}

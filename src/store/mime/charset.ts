@@ -1,0 +1,13 @@
+/** Bytes in a declared charset → text, through libmime's charset tables (iconv-lite underneath). */
+import { decode } from 'libmime/lib/charset.js';
+
+/**
+ * Text declared us-ascii (the RFC 2045 §5.2 default) or not declared at all is read as UTF-8, a
+ * superset: 8-bit text under that label is nearly always unlabelled UTF-8, which is what most
+ * Vietnamese mail sent without a charset is. Unknown charsets fall back to UTF-8 inside libmime.
+ */
+export function decodeCharset(bytes: Buffer, charset: string | undefined): string {
+  const name = (charset ?? '').trim().toLowerCase();
+  if (name === '' || name === 'us-ascii' || name === 'ascii' || name === 'utf-8' || name === 'utf8') return bytes.toString('utf8');
+  return decode(bytes, name);
+}

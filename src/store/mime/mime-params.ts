@@ -1,0 +1,147 @@
+/**
+ * Parameterised MIME header values: Content-Type (RFC 2045 §5.1) and Content-Disposition
+ * (RFC 2183), with RFC 2231 parameter value continuations and charset/language encoding.
+ *
+ * Lenient where real mail is sloppy: unquoted values may hold tspecials (`boundary=----=_Part_1`),
+ * comments are dropped, the first of two same-named parameters wins, and an RFC 2231 form of a
+ * parameter wins over its plain form (RFC 2231 §4.1 lets senders give both for old readers).
+ * Encoded-words inside values are left as written.
+ */
+import { decodeCharset } from './charset.js';
+import { trimWsp } from './header-block.js';
+
+export interface ParameterizedValue {
+  /** The part before the first `;`, trimmed (e.g. `text/plain`, `attachment`), as written. */
+  readonly value: string;
+  /** Parameter names lowercased. */
+  readonly params: Record<string, string>;
+}
+
+/** RFC 2231 §3: at most this many continuation sections per parameter are read. */
+const MAX_SECTIONS = 1000;
+
+export function parseParameterizedValue(header: string): ParameterizedValue {
+  const segments = splitOutsideQuotes(stripComments(header));
+  const value = trimWsp(segments[0] ?? '');
+  const plain = new Map<string, string>();
+  const extended = new Map<string, Map<number, { text: string; encoded: boolean }>>();
+  for (let s = 1; s < segments.length; s++) {
+    const segment = segments[s]!;
+    const eq = segment.indexOf('=');
+    if (eq < 0) continue;
+    const rawName = trimWsp(segment.slice(0, eq)).toLowerCase();
+    const text = unquote(trimWsp(segment.slice(eq + 1)));
+    const section = rfc2231Section(rawName);
+    if (section === null) {
+      if (rawName && !plain.has(rawName)) plain.set(rawName, text);
+      continue;
+    }
+    let sections = extended.get(section.name);
+    if (!sections) extended.set(section.name, (sections = new Map()));
+    if (!sections.has(section.index) && sections.size < MAX_SECTIONS) sections.set(section.index, { text, encoded: section.encoded });
+  }
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, text] of plain) params[name] = text;
+  for (const [name, sections] of extended) params[name] = joinSections(sections);
+  return { value, params: { ...params } };
+}
+
+/** `name*` (one encoded section), `name*N` (plain continuation), `name*N*` (encoded continuation). */
+function rfc2231Section(name: string): { name: string; index: number; encoded: boolean } | null {
+  const m = /^([^*]+)\*(?:(\d{1,4})(\*)?)?$/.exec(name);
+  if (!m) return null;
+  if (m[2] === undefined) return { name: m[1]!, index: 0, encoded: true };
+  return { name: m[1]!, index: Number(m[2]), encoded: m[3] === '*' };
+}
+
+/**
+ * RFC 2231 §3–4: sections joined in index order; the first encoded section starts with
+ * `charset'language'`; encoded sections are %-escaped octets in that charset.
+ */
+function joinSections(sections: ReadonlyMap<number, { text: string; encoded: boolean }>): string {
+  const ordered = [...sections.entries()].sort((a, b) => a[0] - b[0]);
+  let charset: string | undefined;
+  const chunks: Buffer[] = [];
+  ordered.forEach(([, section], i) => {
+    let text = section.text;
+    if (section.encoded && i === 0) {
+      const q1 = text.indexOf("'");
+      const q2 = q1 < 0 ? -1 : text.indexOf("'", q1 + 1);
+      if (q2 >= 0) {
+        charset = text.slice(0, q1) || undefined;
+        text = text.slice(q2 + 1);
+      }
+    }
+    chunks.push(section.encoded ? percentDecode(text) : Buffer.from(text, 'utf8'));
+  });
+  return decodeCharset(Buffer.concat(chunks), charset);
+}
+
+function percentDecode(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const hex = c === '%' ? text.slice(i + 1, i + 3) : '';
+    if (hex.length === 2 && /^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** Removes RFC 822 comments outside quoted strings; nesting is a counter, so no recursion. */
+function stripComments(text: string): string {
+  if (!text.includes('(')) return text;
+  let out = '';
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && (quoted || depth > 0)) {
+      if (depth === 0) out += c + (text[i + 1] ?? '');
+      i++;
+    } else if (quoted) {
+      out += c;
+      if (c === '"') quoted = false;
+    } else if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    else if (depth === 0) {
+      out += c;
+      if (c === '"') quoted = true;
+    }
+  }
+  return out;
+}
+
+function splitOutsideQuotes(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === ';' && !quoted) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/** A quoted-string value loses its quotes and quoted-pairs; anything after the closing quote is dropped. */
+function unquote(text: string): string {
+  if (!text.startsWith('"')) return text;
+  let out = '';
+  for (let i = 1; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\') out += text[++i] ?? '';
+    else if (c === '"') break;
+    else out += c;
+  }
+  return out;
+}

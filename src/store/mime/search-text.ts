@@ -1,0 +1,84 @@
+/**
+ * Decoded, Vietnamese-folded text of a message for the FTS index: subject and addresses with
+ * RFC 2047 encoded-words decoded, and the text of text/plain and text/html parts after transfer
+ * and charset decoding. Body text is capped so a huge message costs a bounded amount of work.
+ */
+import libmime from 'libmime';
+import { foldVietnamese } from '../../text/vietnamese.js';
+import type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from '../types.js';
+import { decodeCharset } from './charset.js';
+import { htmlToText } from './html-text.js';
+import { decodeTransferEncoding } from './transfer-encoding.js';
+
+/** Characters of body text indexed per message. */
+export const MAX_BODY_TEXT = 1_000_000;
+/** Encoded bytes read per text part for the remaining budget: base64 is 4/3, quoted-printable up to 3×. */
+const ENCODED_BYTES_PER_CHAR = 4;
+
+export function buildSearchText(raw: Buffer, envelope: Envelope, structure: MimePart): MessageAnalysis['searchText'] {
+  const body = new BodyText(raw);
+  body.collect(structure);
+  return {
+    subject: foldVietnamese(decodeWords(envelope.subject ?? '')),
+    from: foldVietnamese(addressText(envelope.from)),
+    to: foldVietnamese(addressText(envelope.to)),
+    cc: foldVietnamese(addressText(envelope.cc)),
+    bcc: foldVietnamese(addressText(envelope.bcc)),
+    body: foldVietnamese(body.text()),
+  };
+}
+
+/** RFC 2047 encoded-words decoded; undecodable text stays as written. */
+function decodeWords(text: string): string {
+  try {
+    return libmime.decodeWords(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Display names (decoded) and addresses, group names included, so FROM/TO search finds either. */
+function addressText(list: readonly EnvelopeAddress[] | null): string {
+  if (!list) return '';
+  const words: string[] = [];
+  for (const a of list) {
+    if (a.name) words.push(decodeWords(a.name));
+    if (a.mailbox) words.push(a.host ? `${a.mailbox}@${a.host}` : a.mailbox);
+  }
+  return words.join(' ');
+}
+
+class BodyText {
+  private readonly chunks: string[] = [];
+  private remaining = MAX_BODY_TEXT;
+
+  constructor(private readonly raw: Buffer) {}
+
+  text(): string {
+    return this.chunks.join('\n');
+  }
+
+  collect(part: MimePart): void {
+    if (this.remaining <= 0) return;
+    if (part.children) {
+      // RFC 2046 §5.1.4: alternatives carry the same content; index the plain one when there is one.
+      const plain = part.subtype === 'alternative' ? part.children.find((c) => c.type === 'text' && c.subtype === 'plain') : undefined;
+      for (const child of plain ? [plain] : part.children) this.collect(child);
+    } else if (part.message) {
+      const inner = part.message.envelope;
+      this.add([decodeWords(inner.subject ?? ''), addressText(inner.from)].join(' '));
+      this.collect(part.message.structure);
+    } else if (part.type === 'text' && (part.subtype === 'plain' || part.subtype === 'html')) {
+      const encodedEnd = Math.min(part.bodyEnd, part.bodyStart + this.remaining * ENCODED_BYTES_PER_CHAR);
+      const bytes = decodeTransferEncoding(this.raw.subarray(part.bodyStart, encodedEnd), part.encoding);
+      const text = decodeCharset(bytes, part.params['charset']);
+      this.add(part.subtype === 'html' ? htmlToText(text) : text);
+    }
+  }
+
+  private add(text: string): void {
+    const kept = text.length > this.remaining ? text.slice(0, this.remaining) : text;
+    this.chunks.push(kept);
+    this.remaining -= kept.length + 1;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The MIME tree of a message with exact byte offsets into the raw message (RFC 2045, RFC 2046),
+ * carrying what RFC 3501 §7.4.2 BODYSTRUCTURE needs, extension data included.
+ *
+ * One forward pass: each entity reads its header, then its body up to the next delimiter line of
+ * any open multipart (BoundaryScanner), so nothing is scanned once per nesting level.
+ *
+ * Invariants the IMAP formatter relies on:
+ * - headerStart <= bodyStart <= bodyEnd, within the body of the enclosing part; children are in
+ *   order and do not overlap; a part ends before the line break in front of the next delimiter.
+ * - a part of type multipart always has at least one child; a message/rfc822 part always has
+ *   `message`. Where that cannot hold (no usable boundary, no delimiter in the body) the part is
+ *   read as text/plain, the common practice of readers (RFC 2046 §5.1.1 gives no recovery);
+ *   beyond the nesting or part-count limit it is application/octet-stream: opaque, never split.
+ */
+import type { Envelope, MimePart } from '../types.js';
+import { LineCounter, lineContentEnd } from './bytes.js';
+import { BoundaryScanner, type Delimiter } from './boundaries.js';
+import { ENVELOPE_FIELDS, envelopeFromFields } from './envelope.js';
+import { parseHeaderBlock, trimWsp } from './header-block.js';
+import { parseParameterizedValue } from './mime-params.js';
+
+/** Nesting of multiparts and messages beyond which parts are opaque: bounds stack and work. */
+export const MAX_DEPTH = 50;
+/** Parts per message; delimiters after the last counted part are ignored like an epilogue. */
+export const MAX_PARTS = 10_000;
+
+const ENTITY_FIELDS: ReadonlySet<string> = new Set([
+  ...ENVELOPE_FIELDS,
+  'content-type',
+  'content-transfer-encoding',
+  'content-id',
+  'content-description',
+  'content-md5',
+  'content-disposition',
+  'content-language',
+  'content-location',
+]);
+
+export interface ParsedMessage {
+  readonly envelope: Envelope;
+  readonly structure: MimePart;
+}
+
+export function parseMessage(raw: Buffer): ParsedMessage {
+  const { envelope, structure } = new MimeParser(raw).message(0, 0);
+  return { envelope, structure };
+}
+
+interface ContentType {
+  readonly type: string;
+  readonly subtype: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** RFC 2045 §5.2: no or an invalid Content-Type means text/plain; charset=us-ascii. */
+const DEFAULT_TYPE: ContentType = { type: 'text', subtype: 'plain', params: { charset: 'us-ascii' } };
+/** RFC 2046 §5.1.5: in a multipart/digest the default is message/rfc822. */
+const DIGEST_DEFAULT_TYPE: ContentType = { type: 'message', subtype: 'rfc822', params: {} };
+
+/** An entity and the delimiter that ended it (null: the end of the message). */
+interface Parsed<T> {
+  readonly value: T;
+  readonly end: Delimiter | null;
+}
+
+class MimeParser {
+  private readonly boundaries: BoundaryScanner;
+  private readonly lines: LineCounter;
+  private parts = 0;
+
+  constructor(private readonly raw: Buffer) {
+    this.boundaries = new BoundaryScanner(raw);
+    this.lines = new LineCounter(raw);
+  }
+
+  /** A message (the top level, or the body of a message/rfc822 part) starting at `start`. */
+  message(start: number, depth: number): ParsedMessage & { readonly end: Delimiter | null } {
+    const { value, end } = this.entity(start, DEFAULT_TYPE, depth);
+    return { envelope: envelopeFromFields(value.fields), structure: value.part, end };
+  }
+
+  private entity(start: number, defaultType: ContentType, depth: number): Parsed<{ part: MimePart; fields: ReadonlyMap<string, string> }> {
+    this.parts++;
+    const header = parseHeaderBlock(this.raw, start, this.raw.length, ENTITY_FIELDS, (pos) => this.boundaries.at(pos));
+    const { fields, bodyStart } = header;
+    let contentType = parseContentType(fields.get('content-type')) ?? defaultType;
+    const withinLimits = depth < MAX_DEPTH && this.parts < MAX_PARTS;
+    const isMultipart = contentType.type === 'multipart';
+    const isMessage = contentType.type === 'message' && contentType.subtype === 'rfc822';
+
+    let end: Delimiter | null = header.stop;
+    let children: MimePart[] | undefined;
+    let message: ParsedMessage | undefined;
+    if ((isMultipart || isMessage) && !withinLimits) {
+      contentType = { ...contentType, type: 'application', subtype: 'octet-stream' };
+      end = this.boundaries.find(bodyStart);
+    } else if (isMultipart) {
+      const parsed = header.stop ? null : this.multipartBody(bodyStart, contentType, depth);
+      if (parsed) ({ value: children, end } = parsed);
+      if (!children?.length) {
+        children = undefined;
+        contentType = { ...contentType, type: 'text', subtype: 'plain' };
+      }
+    } else if (isMessage) {
+      if (header.stop) message = this.emptyMessage(bodyStart);
+      else ({ end, ...message } = this.message(bodyStart, depth + 1));
+    } else if (!header.stop) {
+      end = this.boundaries.find(bodyStart);
+    }
+
+    // The line break before the ending delimiter is the delimiter's (RFC 2046 §5.1.1).
+    const bodyEnd = end ? lineContentEnd(this.raw, bodyStart, end.lineStart) : this.raw.length;
+    const disposition = fields.get('content-disposition');
+    const parsedDisposition = disposition === undefined ? null : parseParameterizedValue(disposition);
+    const part: MimePart = {
+      type: contentType.type,
+      subtype: contentType.subtype,
+      params: contentType.params,
+      id: nonEmpty(fields.get('content-id')),
+      description: nonEmpty(fields.get('content-description')),
+      encoding: transferEncoding(fields.get('content-transfer-encoding')),
+      md5: nonEmpty(fields.get('content-md5')),
+      disposition: parsedDisposition?.value ? { type: parsedDisposition.value.toLowerCase(), params: parsedDisposition.params } : null,
+      language: languageList(fields.get('content-language')),
+      location: nonEmpty(fields.get('content-location')),
+      headerStart: start,
+      bodyStart,
+      bodyEnd,
+      size: bodyEnd - bodyStart,
+      lines: contentType.type === 'text' || message ? this.lines.lines(bodyStart, bodyEnd) : 0,
+      ...(children ? { children } : {}),
+      ...(message ? { message } : {}),
+    };
+    return { value: { part, fields }, end };
+  }
+
+  /**
+   * RFC 2046 §5.1.1: the body parts between the delimiters of this multipart's boundary. The
+   * preamble before the first delimiter and the epilogue after the close delimiter are not parts;
+   * without a close delimiter the last part runs to the delimiter of an enclosing multipart or
+   * the end of the message. Null when the boundary is unusable.
+   */
+  private multipartBody(bodyStart: number, contentType: ContentType, depth: number): Parsed<MimePart[]> | null {
+    const boundary = contentType.params['boundary'];
+    const level = boundary ? this.boundaries.push(boundary) : null;
+    if (level === null) return null;
+    const childType = contentType.subtype === 'digest' ? DIGEST_DEFAULT_TYPE : DEFAULT_TYPE;
+    const children: MimePart[] = [];
+    let d = this.boundaries.find(bodyStart);
+    while (d && d.level === level && !d.close && this.parts < MAX_PARTS) {
+      const child = this.entity(d.next, childType, depth + 1);
+      children.push(child.value.part);
+      d = child.end;
+    }
+    this.boundaries.pop();
+    // After our close delimiter (or the last part we count): the epilogue, up to an enclosing delimiter.
+    if (d && d.level === level) d = this.boundaries.find(d.next);
+    return { value: children, end: d };
+  }
+
+  /** A message/rfc822 part whose body is empty: an enclosed message with no header and no body. */
+  private emptyMessage(at: number): ParsedMessage {
+    this.parts++;
+    const structure: MimePart = {
+      ...DEFAULT_TYPE,
+      id: null,
+      description: null,
+      encoding: '7BIT',
+      md5: null,
+      disposition: null,
+      language: null,
+      location: null,
+      headerStart: at,
+      bodyStart: at,
+      bodyEnd: at,
+      size: 0,
+      lines: 0,
+    };
+    return { envelope: envelopeFromFields(new Map()), structure };
+  }
+}
+
+function parseContentType(value: string | undefined): ContentType | null {
+  if (value === undefined) return null;
+  const { value: mediaType, params } = parseParameterizedValue(value);
+  const slash = mediaType.indexOf('/');
+  const type = trimWsp(mediaType.slice(0, slash)).toLowerCase();
+  const subtype = trimWsp(mediaType.slice(slash + 1)).toLowerCase();
+  if (slash < 0 || !isToken(type) || !isToken(subtype)) return null;
+  return { type, subtype, params };
+}
+
+/** RFC 2045 §5.1 token: no spaces, controls or tspecials. */
+function isToken(text: string): boolean {
+  return /^[^\x00-\x20\x7f()<>@,;:\\"/[\]?=]+$/.test(text);
+}
+
+/** RFC 2045 §6.1: the mechanism as written (comments dropped); absent means 7BIT. */
+function transferEncoding(value: string | undefined): string {
+  const mechanism = /^[^\s(;]+/.exec(value ?? '');
+  return mechanism ? mechanism[0] : '7BIT';
+}
+
+/** RFC 3282 Content-Language: a comma-separated list of tags. */
+function languageList(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  const tags = value
+    .replace(/\([^()]*\)/g, '')
+    .split(',')
+    .map(trimWsp)
+    .filter((tag) => tag !== '');
+  return tags.length > 0 ? tags : null;
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}

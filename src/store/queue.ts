@@ -1,0 +1,261 @@
+import { migrate, type Db } from './database.js';
+
+/**
+ * The outbound queue's durable state (DESIGN.md: queue tables live in the store; the worker is
+ * src/smtp/queue-worker.ts). State is kept per recipient, so that a recipient whose server has
+ * accepted the message is never sent it again, whatever happens to the others.
+ */
+
+export type QueueRecipientState = 'pending' | 'delivered' | 'failed' | 'expired';
+
+export interface DueRecipient {
+  readonly id: number;
+  readonly messageId: number;
+  readonly address: string;
+  /** Lowercase domain part, to group recipients by destination. */
+  readonly domain: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly sender: string;
+  readonly createdAt: Date;
+}
+
+export interface QueueEntry {
+  readonly id: number;
+  readonly sender: string;
+  readonly createdAt: Date;
+  readonly size: number;
+  readonly recipients: ReadonlyArray<{
+    readonly address: string;
+    readonly state: QueueRecipientState;
+    readonly attempts: number;
+    readonly nextAttemptAt: Date;
+    readonly lastError: string | null;
+  }>;
+}
+
+/** A message some of whose recipients failed for good: the sender is owed a DSN (RFC 3464). */
+export interface PendingDsn {
+  readonly messageId: number;
+  readonly sender: string;
+  readonly createdAt: Date;
+  readonly failures: ReadonlyArray<{ readonly address: string; readonly state: 'failed' | 'expired'; readonly error: string }>;
+}
+
+export interface OutboundQueue {
+  /** Stores the message and its recipients (all due now) in one transaction. Returns the message id. */
+  enqueue(sender: string, recipients: readonly string[], raw: Buffer, now: Date): number;
+  /** Pending recipients due at `now`, oldest first. */
+  due(now: Date, limit: number): DueRecipient[];
+  /** When the next pending recipient is due, or null when nothing is pending. */
+  nextDueAt(): Date | null;
+  readMessage(messageId: number): Buffer | null;
+  /** The remote server said 250: one UPDATE statement, so the window between its 250 and our commit is one statement. */
+  markDelivered(recipientIds: readonly number[], response: string, now: Date): void;
+  markDeferred(recipientIds: readonly number[], error: string, nextAttemptAt: Date, now: Date): void;
+  /** Permanent failure (`failed`) or past the maximum age (`expired`); a DSN becomes pending. */
+  markUndeliverable(recipientIds: readonly number[], state: 'failed' | 'expired', error: string, now: Date): void;
+  pendingDsns(): PendingDsn[];
+  /** The DSN for this message is in the sender's INBOX; a message with nothing left to do is removed. */
+  dsnDelivered(messageId: number): void;
+  list(): QueueEntry[];
+  /** `queue retry`: every pending recipient of the message is due now. False if there is no such message. */
+  retry(messageId: number, now: Date): boolean;
+  /** `queue delete`: drops the message and its recipients. False if there is no such message. */
+  delete(messageId: number): boolean;
+}
+
+const MIGRATIONS = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE queue_messages (
+        id INTEGER PRIMARY KEY,
+        sender TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        raw BLOB NOT NULL
+      );
+      CREATE TABLE queue_recipients (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+        address TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed', 'expired')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        dsn_pending INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX queue_recipients_due ON queue_recipients (state, next_attempt_at);
+      CREATE INDEX queue_recipients_message ON queue_recipients (message_id);
+      CREATE INDEX queue_recipients_dsn ON queue_recipients (message_id) WHERE dsn_pending = 1;
+    `,
+  },
+];
+
+interface RecipientRow {
+  id: number;
+  message_id: number;
+  address: string;
+  domain: string;
+  state: QueueRecipientState;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  sender: string;
+  created_at: number;
+}
+
+export class SqliteOutboundQueue implements OutboundQueue {
+  constructor(private readonly db: Db) {
+    migrate(db, 'queue', MIGRATIONS);
+  }
+
+  enqueue(sender: string, recipients: readonly string[], raw: Buffer, now: Date): number {
+    const insertMessage = this.db.prepare('INSERT INTO queue_messages (sender, created_at, size, raw) VALUES (?, ?, ?, ?)');
+    const insertRecipient = this.db.prepare(
+      'INSERT INTO queue_recipients (message_id, address, domain, next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    return this.db.transaction(() => {
+      const id = Number(insertMessage.run(sender, now.getTime(), raw.length, raw).lastInsertRowid);
+      for (const address of recipients) {
+        insertRecipient.run(id, address, address.slice(address.lastIndexOf('@') + 1).toLowerCase(), now.getTime(), now.getTime());
+      }
+      return id;
+    })();
+  }
+
+  due(now: Date, limit: number): DueRecipient[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.message_id, r.address, r.domain, r.attempts, r.last_error, m.sender, m.created_at
+         FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
+         WHERE r.state = 'pending' AND r.next_attempt_at <= ?
+         ORDER BY r.next_attempt_at, r.id LIMIT ?`,
+      )
+      .all(now.getTime(), limit) as RecipientRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      messageId: r.message_id,
+      address: r.address,
+      domain: r.domain,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      sender: r.sender,
+      createdAt: new Date(r.created_at),
+    }));
+  }
+
+  nextDueAt(): Date | null {
+    const at = this.db.prepare("SELECT MIN(next_attempt_at) FROM queue_recipients WHERE state = 'pending'").pluck().get() as number | null;
+    return at === null ? null : new Date(at);
+  }
+
+  readMessage(messageId: number): Buffer | null {
+    return (this.db.prepare('SELECT raw FROM queue_messages WHERE id = ?').pluck().get(messageId) as Buffer | undefined) ?? null;
+  }
+
+  markDelivered(recipientIds: readonly number[], response: string, now: Date): void {
+    this.db
+      .prepare(
+        `UPDATE queue_recipients SET state = 'delivered', last_error = ?, updated_at = ?
+         WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(response, now.getTime(), JSON.stringify(recipientIds));
+    this.removeFinished(recipientIds);
+  }
+
+  markDeferred(recipientIds: readonly number[], error: string, nextAttemptAt: Date, now: Date): void {
+    this.db
+      .prepare(
+        `UPDATE queue_recipients SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
+         WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(error, nextAttemptAt.getTime(), now.getTime(), JSON.stringify(recipientIds));
+  }
+
+  markUndeliverable(recipientIds: readonly number[], state: 'failed' | 'expired', error: string, now: Date): void {
+    this.db
+      .prepare(
+        `UPDATE queue_recipients SET state = ?, attempts = attempts + 1, last_error = ?, dsn_pending = 1, updated_at = ?
+         WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(state, error, now.getTime(), JSON.stringify(recipientIds));
+  }
+
+  pendingDsns(): PendingDsn[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.message_id, r.address, r.state, r.last_error, m.sender, m.created_at
+         FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
+         WHERE r.dsn_pending = 1 ORDER BY r.message_id, r.id`,
+      )
+      .all() as Array<{ message_id: number; address: string; state: 'failed' | 'expired'; last_error: string | null; sender: string; created_at: number }>;
+    const byMessage = new Map<number, { messageId: number; sender: string; createdAt: Date; failures: PendingDsn['failures'][number][] }>();
+    for (const row of rows) {
+      let dsn = byMessage.get(row.message_id);
+      if (!dsn) {
+        dsn = { messageId: row.message_id, sender: row.sender, createdAt: new Date(row.created_at), failures: [] };
+        byMessage.set(row.message_id, dsn);
+      }
+      dsn.failures.push({ address: row.address, state: row.state, error: row.last_error ?? '' });
+    }
+    return [...byMessage.values()];
+  }
+
+  dsnDelivered(messageId: number): void {
+    const recipientIds = this.db
+      .prepare('UPDATE queue_recipients SET dsn_pending = 0 WHERE message_id = ? AND dsn_pending = 1 RETURNING id')
+      .pluck()
+      .all(messageId) as number[];
+    this.removeFinished(recipientIds);
+  }
+
+  list(): QueueEntry[] {
+    const messages = this.db.prepare('SELECT id, sender, created_at, size FROM queue_messages ORDER BY id').all() as Array<{
+      id: number;
+      sender: string;
+      created_at: number;
+      size: number;
+    }>;
+    const recipients = this.db.prepare('SELECT * FROM queue_recipients WHERE message_id = ? ORDER BY id');
+    return messages.map((m) => ({
+      id: m.id,
+      sender: m.sender,
+      createdAt: new Date(m.created_at),
+      size: m.size,
+      recipients: (recipients.all(m.id) as RecipientRow[]).map((r) => ({
+        address: r.address,
+        state: r.state,
+        attempts: r.attempts,
+        nextAttemptAt: new Date(r.next_attempt_at),
+        lastError: r.last_error,
+      })),
+    }));
+  }
+
+  retry(messageId: number, now: Date): boolean {
+    const exists = this.db.prepare('SELECT 1 FROM queue_messages WHERE id = ?').pluck().get(messageId);
+    if (!exists) return false;
+    this.db
+      .prepare("UPDATE queue_recipients SET next_attempt_at = ?, updated_at = ? WHERE message_id = ? AND state = 'pending'")
+      .run(now.getTime(), now.getTime(), messageId);
+    return true;
+  }
+
+  delete(messageId: number): boolean {
+    return this.db.prepare('DELETE FROM queue_messages WHERE id = ?').run(messageId).changes > 0;
+  }
+
+  /** Removes the messages of these recipients that have nothing left to do: no pending recipient, no DSN owed. */
+  private removeFinished(recipientIds: readonly number[]): void {
+    this.db
+      .prepare(
+        `DELETE FROM queue_messages WHERE id IN (SELECT message_id FROM queue_recipients WHERE id IN (SELECT value FROM json_each(?)))
+         AND NOT EXISTS (SELECT 1 FROM queue_recipients r WHERE r.message_id = queue_messages.id AND (r.state = 'pending' OR r.dsn_pending = 1))`,
+      )
+      .run(JSON.stringify(recipientIds));
+  }
+}

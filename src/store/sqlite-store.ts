@@ -1,0 +1,538 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { MailStore } from './api.js';
+import { BlobStore } from './blobs.js';
+import { migrate, type Db } from './database.js';
+import { watchExternalChanges } from './external-changes.js';
+import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
+import { ftsMatchExpression } from './fts.js';
+import { GroupCommit } from './group-commit.js';
+import { canonicalMailboxName, isSameOrInferior, parentNames, validMailboxName } from './mailbox-names.js';
+import { analyzeMessage } from './mime/index.js';
+import { STORE_MIGRATIONS } from './schema.js';
+import { prepareStatements, type MailboxRow, type MessageRecord, type StoreStatements } from './statements.js';
+import {
+  DEFAULT_FOLDERS,
+  StoreError,
+  asModSeq,
+  asUid,
+  type AccountId,
+  type AppendResult,
+  type BlobId,
+  type CopyResult,
+  type DeliveryResult,
+  type DeliveryTarget,
+  type Flag,
+  type FlagOperation,
+  type MailboxChange,
+  type MailboxCounts,
+  type MailboxId,
+  type MailboxInfo,
+  type MessageAnalysis,
+  type MessageMeta,
+  type MessageRow,
+  type ModSeq,
+  type SpecialUse,
+  type StoreFlagsResult,
+  type TextField,
+  type Uid,
+} from './types.js';
+
+/** A message checked and analysed before it enters a transaction, so a bad one fails alone and early. */
+interface PreparedMessage {
+  readonly raw: Buffer;
+  readonly sha256: BlobId;
+  readonly analysis: MessageAnalysis;
+  readonly flags: StoredFlags;
+  readonly internalDate: number;
+}
+
+interface DeliveryJob {
+  readonly message: PreparedMessage;
+  readonly targets: readonly DeliveryTarget[];
+}
+
+interface Appended {
+  readonly account: AccountId;
+  readonly mailbox: MailboxId;
+  readonly uid: Uid;
+  readonly modSeq: ModSeq;
+}
+
+/** UIDs as one bound parameter (`IN (SELECT value FROM json_each(?))`): any count, one prepared statement. */
+const uidList = (uids: readonly Uid[]): string => JSON.stringify(uids);
+
+/**
+ * The MailStore on SQLite (DESIGN.md "Data", "Durability"). Construct it on the handle from
+ * openDatabase so the directory shares the same connection; the constructor applies the store's
+ * migrations.
+ *
+ * Notes:
+ * - Every write is one IMMEDIATE transaction (the write lock is taken first, so a CLI process
+ *   writing at the same time waits on busy_timeout instead of failing half-way).
+ * - Change events are emitted only after COMMIT; internal helpers never emit, public methods do.
+ * - UIDs and MODSEQs are allocated by one UPDATE … RETURNING on the mailbox row inside the
+ *   transaction, so they are strictly ascending even with the CLI writing concurrently.
+ * - One MODSEQ per operation: all rows a STORE/EXPUNGE/COPY changes share the new value (RFC 7162 §3.1).
+ */
+export class SqliteMailStore implements MailStore {
+  readonly events = new EventEmitter<{ change: [MailboxChange] }>();
+  private readonly blobs: BlobStore;
+  private readonly deliveries: GroupCommit<DeliveryJob, { result: DeliveryResult; appended: Appended[] }>;
+  private readonly flagLists = new FlagListCache();
+  private readonly stopWatching: () => void;
+  private readonly sql: StoreStatements;
+
+  constructor(private readonly db: Db) {
+    migrate(db, 'store', STORE_MIGRATIONS);
+    this.sql = prepareStatements(db);
+    this.blobs = new BlobStore(db);
+    this.deliveries = new GroupCommit(
+      db,
+      (job) => this.applyDelivery(job),
+      (results) => this.emitAppends(results.flatMap((r) => r.appended)),
+    );
+    this.stopWatching = watchExternalChanges(db, () => this.events.emit('change', { kind: 'external' }));
+    // Every IMAP session (IDLE, selected mailbox) listens: hundreds of listeners are normal here.
+    this.events.setMaxListeners(0);
+  }
+
+  /** Transactions and deliveries of the group commit so far (tests and the benchmark read it). */
+  get deliveryStats(): { readonly transactions: number; readonly jobs: number } {
+    return this.deliveries.stats;
+  }
+
+  // --- accounts and mailboxes --------------------------------------------------------------
+
+  ensureAccount(account: AccountId): void {
+    if (this.write(() => this.createDefaultFolders(account))) this.events.emit('change', { kind: 'mailboxes', account });
+  }
+
+  listMailboxes(account: AccountId): MailboxInfo[] {
+    return this.sql.mailboxesOfAccount.all(account).map(toMailboxInfo);
+  }
+
+  getMailbox(account: AccountId, name: string): MailboxInfo | null {
+    const row = this.sql.mailboxByName.get(account, canonicalMailboxName(name));
+    return row === undefined ? null : toMailboxInfo(row);
+  }
+
+  getMailboxById(id: MailboxId): MailboxInfo | null {
+    const row = this.sql.mailboxById.get(id);
+    return row === undefined ? null : toMailboxInfo(row);
+  }
+
+  createMailbox(account: AccountId, name: string, specialUse: SpecialUse | null = null): MailboxInfo {
+    const canonical = validMailboxName(name);
+    const row = this.write(() => {
+      if (this.sql.mailboxByName.get(account, canonical) !== undefined) {
+        throw new StoreError('already-exists', `mailbox ${canonical} already exists`);
+      }
+      this.createParents(account, canonical);
+      return this.insertMailbox(account, canonical, specialUse);
+    });
+    this.events.emit('change', { kind: 'mailboxes', account });
+    return toMailboxInfo(row);
+  }
+
+  deleteMailbox(account: AccountId, name: string): void {
+    const canonical = canonicalMailboxName(name);
+    // RFC 3501 §6.3.4: deleting INBOX is an error.
+    if (canonical === 'INBOX') throw new StoreError('cannot', 'INBOX cannot be deleted');
+    this.write(() => {
+      const row = this.requireMailboxByName(account, canonical);
+      // RFC 3501 §6.3.4 would leave a \Noselect parent; the store has no such mailboxes, so it
+      // refuses instead (as Dovecot does) and the client deletes the children first.
+      const mailboxes = this.sql.mailboxesOfAccount.all(account);
+      if (mailboxes.some((other) => other.id !== row.id && isSameOrInferior(other.name, canonical))) {
+        throw new StoreError('cannot', `mailbox ${canonical} has inferior mailboxes; delete them first`);
+      }
+      this.sql.deleteMailbox.run(row.id);
+    });
+    this.events.emit('change', { kind: 'mailboxes', account });
+  }
+
+  renameMailbox(account: AccountId, from: string, to: string): void {
+    const source = canonicalMailboxName(from);
+    const target = validMailboxName(to);
+    const changes: MailboxChange[] = [{ kind: 'mailboxes', account }];
+    this.write(() => {
+      const sourceRow = this.requireMailboxByName(account, source);
+      if (this.sql.mailboxByName.get(account, target) !== undefined) {
+        throw new StoreError('already-exists', `mailbox ${target} already exists`);
+      }
+      if (source === 'INBOX') {
+        changes.push(...this.renameInbox(sourceRow, target));
+        return;
+      }
+      if (isSameOrInferior(target, source)) throw new StoreError('cannot', 'a mailbox cannot be moved below itself');
+      // Every mailbox's parents exist (CREATE makes them, DELETE refuses a parent), so with
+      // `target` free no inferior's new name can be taken either.
+      const moving = this.sql.mailboxesOfAccount.all(account).filter((row) => isSameOrInferior(row.name, source));
+      this.createParents(account, target);
+      // RFC 3501 §6.3.5: inferior names are renamed too; UIDVALIDITY stays, the mailbox is the same.
+      for (const row of moving) this.sql.renameMailbox.run(target + row.name.slice(source.length), row.id);
+    });
+    for (const change of changes) this.events.emit('change', change);
+  }
+
+  mailboxCounts(id: MailboxId): MailboxCounts {
+    this.requireMailbox(id);
+    return this.sql.counts.get({ seen: SEEN_BIT, deleted: DELETED_BIT, id })!;
+  }
+
+  setSubscribed(account: AccountId, name: string, subscribed: boolean): void {
+    const canonical = canonicalMailboxName(name);
+    this.write(() => (subscribed ? this.sql.subscribe : this.sql.unsubscribe).run(account, canonical));
+    this.events.emit('change', { kind: 'mailboxes', account });
+  }
+
+  listSubscriptions(account: AccountId): string[] {
+    return this.sql.subscriptions.all(account);
+  }
+
+  accountUsage(account: AccountId): number {
+    return this.sql.accountUsage.get(account)!;
+  }
+
+  // --- messages ----------------------------------------------------------------------------
+
+  async deliver(
+    targets: readonly DeliveryTarget[],
+    raw: Buffer,
+    options: { internalDate?: Date; flags?: readonly Flag[] } = {},
+  ): Promise<DeliveryResult> {
+    if (targets.length === 0) throw new StoreError('cannot', 'a delivery needs at least one recipient');
+    for (const target of targets) {
+      if (target.folder !== 'INBOX' && target.folder !== 'Junk') {
+        throw new StoreError('nonexistent', `no delivery folder ${String(target.folder)}`);
+      }
+    }
+    // One copy per (account, folder), however often the SMTP envelope named it.
+    const unique = new Map(targets.map((target) => [`${target.account}\n${target.folder}`, target]));
+    return (await this.deliveries.submit({ message: prepareMessage(raw, options), targets: [...unique.values()] })).result;
+  }
+
+  append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
+    const message = prepareMessage(raw, options);
+    const { appended, uidValidity } = this.write(() => {
+      const row = this.requireMailbox(mailbox);
+      const blob = this.blobs.store(message.sha256, message.raw, message.analysis);
+      return { appended: this.insertMessage(row.id, blob, message), uidValidity: row.uidvalidity };
+    });
+    this.emitAppends([appended]);
+    return { mailbox, uidValidity, uid: appended.uid };
+  }
+
+  listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): MessageRow[] {
+    const rows =
+      options.changedSince === undefined
+        ? this.sql.listMessages.all(mailbox)
+        : this.sql.listChangedMessages.all(mailbox, options.changedSince);
+    const flagLists = this.flagLists;
+    return rows.map(([uid, modSeq, system, keywords, internalDate, size, sha256]) => ({
+      uid: uid as Uid,
+      modSeq: modSeq as ModSeq,
+      flags: flagLists.get(system, keywords),
+      internalDate: new Date(internalDate),
+      size,
+      blobId: sha256 as BlobId,
+    }));
+  }
+
+  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] {
+    return this.sql.expungedSince.all(mailbox, since) as Uid[];
+  }
+
+  getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {
+    return this.sql.messageMeta.all(mailbox, uidList(uids)).map((row) => ({
+      uid: row.uid as Uid,
+      envelope: JSON.parse(row.envelope) as MessageMeta['envelope'],
+      structure: JSON.parse(row.structure) as MessageMeta['structure'],
+      headerSize: row.header_size,
+    }));
+  }
+
+  readBlob(blob: BlobId, start?: number, end?: number): Buffer {
+    return this.blobs.read(blob, start, end);
+  }
+
+  streamBlob(blob: BlobId): Readable {
+    return this.blobs.stream(blob);
+  }
+
+  storeFlags(
+    mailbox: MailboxId,
+    uids: readonly Uid[],
+    operation: FlagOperation,
+    flags: readonly Flag[],
+    unchangedSince?: ModSeq,
+  ): StoreFlagsResult {
+    const change = parseFlags(flags);
+    const updated: MessageRow[] = [];
+    const modified: Uid[] = [];
+    let account: AccountId | undefined;
+    let modSeq: number | undefined;
+    this.write(() => {
+      account = this.requireMailbox(mailbox).account as AccountId;
+      for (const row of this.sql.messagesByUid.all(mailbox, uidList(uids))) {
+        // RFC 7162 §3.1.3: a row changed after UNCHANGEDSINCE is left alone and reported.
+        if (unchangedSince !== undefined && row.modseq > unchangedSince) {
+          modified.push(row.uid as Uid);
+          continue;
+        }
+        const next = applyFlagOperation(row, operation, change);
+        if (next === row) continue;
+        modSeq ??= this.sql.bumpModSeq.get(mailbox)!;
+        this.sql.updateFlags.run(next.system, next.keywords, modSeq, mailbox, row.uid);
+        updated.push(this.toMessageRow({ ...row, ...next, modseq: modSeq }));
+      }
+    });
+    if (modSeq !== undefined && account !== undefined) {
+      this.events.emit('change', { kind: 'flags', account, mailbox, uids: updated.map((row) => row.uid), modSeq: asModSeq(modSeq) });
+    }
+    return { updated, modified };
+  }
+
+  claimRecent(mailbox: MailboxId): Uid[] {
+    const uids = this.write(() => this.sql.claimRecent.all(mailbox));
+    return (uids as Uid[]).sort((a, b) => a - b);
+  }
+
+  copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
+    const { result, appended } = this.write(() => this.copyRows(source, uids, destination));
+    this.emitAppends(appended);
+    return result;
+  }
+
+  moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
+    const { result, appended, expunged } = this.write(() => {
+      const copied = this.copyRows(source, uids, destination);
+      const moved = copied.result.mapping.map(([from]) => from);
+      return { ...copied, expunged: this.removeMessages(source, moved) };
+    });
+    // RFC 6851 §4.4: the source learns of the EXPUNGE, the destination of the new messages.
+    this.emitAppends(appended);
+    if (expunged !== null) this.events.emit('change', expunged);
+    return result;
+  }
+
+  expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[] {
+    const change = this.write(() => {
+      this.requireMailbox(mailbox);
+      const deleted =
+        uids === undefined
+          ? this.sql.deletedUids.all(mailbox, DELETED_BIT)
+          : this.sql.deletedUidsAmong.all(mailbox, DELETED_BIT, uidList(uids));
+      return this.removeMessages(mailbox, deleted as Uid[]);
+    });
+    if (change === null) return [];
+    this.events.emit('change', change);
+    return [...change.uids];
+  }
+
+  searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid> {
+    const expression = ftsMatchExpression(field, query);
+    // A string without a word constrains nothing a word index can see (SEARCH SUBJECT "" matches all).
+    const uids = expression === null ? this.sql.allUids.all(mailbox) : this.sql.searchText.all(mailbox, expression);
+    return new Set(uids as Uid[]);
+  }
+
+  purgeUnreferencedBlobs(): number {
+    return this.write(() => this.blobs.purgeUnreferenced());
+  }
+
+  async close(): Promise<void> {
+    this.stopWatching();
+    if (!this.db.open) return;
+    this.deliveries.flushAll();
+    this.db.close();
+  }
+
+  // --- internals: run inside a transaction, never emit -------------------------------------
+
+  private write<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  private requireMailbox(id: MailboxId): MailboxRow {
+    const row = this.sql.mailboxById.get(id);
+    if (row === undefined) throw new StoreError('nonexistent', `no mailbox ${id}`);
+    return row;
+  }
+
+  private requireMailboxByName(account: AccountId, name: string): MailboxRow {
+    const row = this.sql.mailboxByName.get(account, name);
+    if (row === undefined) throw new StoreError('nonexistent', `no mailbox ${name}`);
+    return row;
+  }
+
+  /**
+   * UIDVALIDITY: the current time in seconds, and above every value handed out before, so a
+   * mailbox re-created within the same second still gets a new one (RFC 3501 §2.3.1.1).
+   */
+  private insertMailbox(account: AccountId, name: string, specialUse: SpecialUse | null): MailboxRow {
+    const uidValidity = this.sql.nextUidValidity.get(Math.floor(Date.now() / 1000))!;
+    return this.sql.insertMailbox.get(account, name, specialUse, uidValidity)!;
+  }
+
+  private createParents(account: AccountId, name: string): void {
+    for (const parent of parentNames(name)) {
+      if (this.sql.mailboxByName.get(account, parent) === undefined) this.insertMailbox(account, parent, null);
+    }
+  }
+
+  /**
+   * Creates the default folders that are missing (a renamed one keeps its special use, so it is
+   * not created again under the old name) and subscribes new ones, since clients such as
+   * Thunderbird show subscribed folders only. Returns whether anything was created.
+   */
+  private createDefaultFolders(account: AccountId): boolean {
+    let created = false;
+    for (const folder of DEFAULT_FOLDERS) {
+      if (this.sql.mailboxByName.get(account, folder.name) !== undefined) continue;
+      if (folder.specialUse !== null && this.sql.mailboxBySpecialUse.get(account, folder.specialUse) !== undefined) continue;
+      this.insertMailbox(account, folder.name, folder.specialUse);
+      this.sql.subscribe.run(account, folder.name);
+      created = true;
+    }
+    return created;
+  }
+
+  /** RFC 6154: Junk is the mailbox marked \Junk (whatever the user renamed it to), else one named Junk. */
+  private deliveryMailbox(target: DeliveryTarget): MailboxRow | undefined {
+    if (target.folder === 'INBOX') return this.sql.mailboxByName.get(target.account, 'INBOX');
+    return this.sql.mailboxBySpecialUse.get(target.account, '\\Junk') ?? this.sql.mailboxByName.get(target.account, 'Junk');
+  }
+
+  private applyDelivery(job: DeliveryJob): { result: DeliveryResult; appended: Appended[] } {
+    const blob = this.blobs.store(job.message.sha256, job.message.raw, job.message.analysis);
+    const appended: Appended[] = [];
+    for (const target of job.targets) {
+      let mailbox = this.deliveryMailbox(target);
+      if (mailbox === undefined) {
+        // An account the directory created but no client has opened yet, or a deleted Junk.
+        this.createDefaultFolders(target.account);
+        mailbox = this.deliveryMailbox(target)!;
+      }
+      appended.push(this.insertMessage(mailbox.id, blob, job.message));
+    }
+    const delivered = appended.map(({ account, mailbox, uid }) => ({ account, mailbox, uid }));
+    return { result: { blobId: job.message.sha256, delivered }, appended };
+  }
+
+  private insertMessage(mailbox: number, blob: number, message: PreparedMessage): Appended {
+    const slot = this.sql.allocateUids.get({ count: 1, id: mailbox })!;
+    this.sql.insertMessage.run(
+      mailbox,
+      slot.first,
+      slot.modseq,
+      message.flags.system,
+      message.flags.keywords,
+      message.internalDate,
+      message.raw.length,
+      blob,
+    );
+    return { account: slot.account as AccountId, mailbox: mailbox as MailboxId, uid: asUid(slot.first), modSeq: asModSeq(slot.modseq) };
+  }
+
+  /** COPY: new UIDs in source UID order, one MODSEQ, flags kept, \Recent set (RFC 3501 §6.4.7). */
+  private copyRows(source: MailboxId, uids: readonly Uid[], destination: MailboxId): { result: CopyResult; appended: Appended[] } {
+    this.requireMailbox(source);
+    const target = this.requireMailbox(destination);
+    const rows = this.sql.messagesByUid.all(source, uidList(uids));
+    if (rows.length === 0) return { result: { uidValidity: target.uidvalidity, mapping: [] }, appended: [] };
+    const slot = this.sql.allocateUids.get({ count: rows.length, id: destination })!;
+    const mapping: Array<readonly [Uid, Uid]> = [];
+    const appended: Appended[] = [];
+    rows.forEach((row, index) => {
+      const uid = asUid(slot.first + index);
+      this.sql.insertMessage.run(destination, uid, slot.modseq, row.system, row.keywords, row.internal_date, row.size, row.blob);
+      mapping.push([row.uid as Uid, uid]);
+      appended.push({ account: target.account as AccountId, mailbox: destination, uid, modSeq: asModSeq(slot.modseq) });
+    });
+    return { result: { uidValidity: target.uidvalidity, mapping }, appended };
+  }
+
+  /** Removes rows and remembers them for VANISHED (RFC 7162 §3.2.10), all under one new MODSEQ. */
+  private removeMessages(mailbox: MailboxId, uids: readonly Uid[]): Extract<MailboxChange, { kind: 'expunge' }> | null {
+    if (uids.length === 0) return null;
+    const modSeq = this.sql.bumpModSeq.get(mailbox)!;
+    for (const uid of uids) {
+      this.sql.deleteMessage.run(mailbox, uid);
+      this.sql.recordExpunged.run(mailbox, uid, modSeq);
+    }
+    const account = this.requireMailbox(mailbox).account as AccountId;
+    return { kind: 'expunge', account, mailbox, uids: [...uids].sort((a, b) => a - b), modSeq: asModSeq(modSeq) };
+  }
+
+  /**
+   * RFC 3501 §6.3.5: renaming INBOX moves all its messages to a new mailbox of that name and
+   * leaves INBOX empty; INBOX's inferiors are not renamed.
+   */
+  private renameInbox(inbox: MailboxRow, target: string): MailboxChange[] {
+    const account = inbox.account as AccountId;
+    this.createParents(account, target);
+    const created = this.insertMailbox(account, target, null);
+    const uids = this.sql.allUids.all(inbox.id) as Uid[];
+    const { appended } = this.copyRows(inbox.id as MailboxId, uids, created.id as MailboxId);
+    const expunged = this.removeMessages(inbox.id as MailboxId, uids);
+    return expunged === null ? [] : [expunged, ...this.appendChanges(appended)];
+  }
+
+  private emitAppends(appended: readonly Appended[]): void {
+    for (const change of this.appendChanges(appended)) this.events.emit('change', change);
+  }
+
+  /** One 'append' event per mailbox, with its UIDs ascending and the highest MODSEQ. */
+  private appendChanges(appended: readonly Appended[]): MailboxChange[] {
+    const byMailbox = new Map<MailboxId, { account: AccountId; uids: Uid[]; modSeq: ModSeq }>();
+    for (const { account, mailbox, uid, modSeq } of appended) {
+      const entry = byMailbox.get(mailbox);
+      if (entry === undefined) {
+        byMailbox.set(mailbox, { account, uids: [uid], modSeq });
+      } else {
+        entry.uids.push(uid);
+        if (modSeq > entry.modSeq) entry.modSeq = modSeq;
+      }
+    }
+    return [...byMailbox].map(([mailbox, entry]) => ({ kind: 'append', mailbox, ...entry }));
+  }
+
+  private toMessageRow(row: MessageRecord): MessageRow {
+    return {
+      uid: row.uid as Uid,
+      modSeq: row.modseq as ModSeq,
+      flags: this.flagLists.get(row.system, row.keywords),
+      internalDate: new Date(row.internal_date),
+      size: row.size,
+      blobId: row.sha256 as BlobId,
+    };
+  }
+}
+
+/** Hashes, analyses and validates a message outside any transaction. */
+function prepareMessage(raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date }): PreparedMessage {
+  const internalDate = (options.internalDate ?? new Date()).getTime();
+  if (!Number.isFinite(internalDate)) throw new StoreError('cannot', 'invalid internal date');
+  return {
+    raw,
+    sha256: createHash('sha256').update(raw).digest('hex') as BlobId,
+    analysis: analyzeMessage(raw),
+    flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
+    internalDate,
+  };
+}
+
+function toMailboxInfo(row: MailboxRow): MailboxInfo {
+  return {
+    id: row.id as MailboxId,
+    account: row.account as AccountId,
+    name: row.name,
+    specialUse: row.special_use as SpecialUse | null,
+    uidValidity: row.uidvalidity,
+    uidNext: row.uidnext as Uid,
+    highestModSeq: row.highestmodseq as ModSeq,
+  };
+}

@@ -1,0 +1,151 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { parseCookies, sessionCookieName } from './cookies.js';
+import { CSRF_FIELD, csrfTokenMatches } from './csrf.js';
+import { DEFAULT_LOGIN_GATE, LoginGate, type LoginGateOptions } from './login-gate.js';
+import { messagePage } from './pages/message.js';
+import { changePasswordRoutes } from './routes/change-password.js';
+import { directoryRoutes } from './routes/directory.js';
+import { publicRoutes } from './routes/public.js';
+import { signInRoutes } from './routes/sign-in.js';
+import { SessionStore, type SessionLookup, type SessionOptions, type SessionUser } from './sessions.js';
+import { formOf, sendPage, viewerOf, type WebState } from './state.js';
+import { PATHS, servedOverHttps } from './urls.js';
+
+/**
+ * The officials' self-service site (issue 7): sign-in, password change, directory search and
+ * vCard, plus Thunderbird autoconfig, /healthz and /metrics. Invariants:
+ * - plain server-rendered HTML in Vietnamese, usable without JavaScript; no script is allowed
+ *   by the CSP at all;
+ * - every POST carries the session's CSRF token or is refused with 403 before its handler runs;
+ * - every change of privilege gets a new session id (sessions.ts);
+ * - after any directory change, signed-in sessions are re-checked with directory.revalidate, so
+ *   a password reset, retirement or unit suspension ends them at once.
+ */
+
+export interface WebOptions {
+  readonly sessions?: Partial<SessionOptions>;
+  readonly loginGate?: LoginGateOptions;
+}
+
+/** A form is a few short fields; anything bigger is not one of ours. */
+const FORM_BODY_LIMIT = 16 * 1024;
+
+/**
+ * default-src 'none': no script, frame, font or connection; the stylesheet is ours; forms post
+ * only to us; no one may frame the page (clickjacking on the password form).
+ */
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export function buildWebApp(ctx: AppContext, options: WebOptions = {}): FastifyInstance {
+  const state: WebState = {
+    ctx,
+    sessions: new SessionStore(options.sessions),
+    gate: new LoginGate(options.loginGate ?? DEFAULT_LOGIN_GATE),
+    cookies: { secure: servedOverHttps(ctx.config) },
+  };
+  const domain = ctx.config.server.domain;
+  const cookieName = sessionCookieName(state.cookies);
+
+  const app = Fastify({
+    loggerInstance: ctx.logger.child({ proto: 'web' }) as FastifyBaseLogger,
+    // One debug line per request below instead of Fastify's two info lines (which carry query strings).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: FORM_BODY_LIMIT,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  // Fastify wants null for a decorated object (a shared default object would leak between requests).
+  app.decorateRequest('webSession', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.webSession = state.sessions.lookup(parseCookies(request.headers.cookie).get(cookieName));
+  });
+
+  // Synchronizer-token check of every POST (csrf.ts): missing, forged or from an ended session → 403.
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const lookup = request.webSession;
+    if (lookup.state === 'active' && csrfTokenMatches(lookup.session.csrfToken, formOf(request)[CSRF_FIELD])) return;
+    const expired = lookup.state === 'expired';
+    request.log.info({ path: request.url, session: lookup.state }, 'POST refused: CSRF token missing or wrong');
+    return sendPage(
+      reply,
+      403,
+      messagePage({
+        domain,
+        viewer: lookup.state === 'active' ? viewerOf(lookup.session) : null,
+        title: expired ? 'Phiên làm việc đã hết hạn' : 'Yêu cầu bị từ chối',
+        text: expired
+          ? 'Phiên làm việc đã hết hạn nên biểu mẫu không được gửi đi. Vui lòng đăng nhập lại.'
+          : 'Biểu mẫu không có mã bảo vệ hợp lệ, nên yêu cầu không được thực hiện. Hãy mở lại trang và gửi lại biểu mẫu.',
+        link: { href: PATHS.signIn, label: 'Về trang đăng nhập' },
+      }),
+    );
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('content-security-policy', CSP);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'same-origin');
+    if (state.cookies.secure) reply.header('strict-transport-security', 'max-age=31536000');
+    // Pages show names, phone numbers and forms with tokens: never kept in a shared cache.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    request.log.debug({ method: request.method, path: request.routeOptions.url ?? 'unknown', status: reply.statusCode }, 'request');
+  });
+
+  app.setNotFoundHandler(async (request, reply) =>
+    sendPage(
+      reply,
+      404,
+      messagePage({
+        domain,
+        viewer: request.webSession?.state === 'active' ? viewerOf(request.webSession.session) : null,
+        title: 'Không tìm thấy trang',
+        text: 'Địa chỉ này không có trang nào.',
+        link: { href: PATHS.home, label: 'Về trang chính' },
+      }),
+    ),
+  );
+
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'web request failed');
+    return sendPage(
+      reply,
+      status,
+      messagePage({
+        domain,
+        viewer: null,
+        title: status === 500 ? 'Lỗi máy chủ' : 'Yêu cầu không hợp lệ',
+        text: status === 500 ? 'Máy chủ gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau ít phút.' : 'Máy chủ không hiểu yêu cầu này.',
+        link: { href: PATHS.home, label: 'Về trang chính' },
+      }),
+    );
+  });
+
+  const recheck = (account: string): void =>
+    state.sessions.recheck((user: SessionUser) => {
+      // A must-change session holds no identity to re-check: any change to that person ends it.
+      if (user.identity === null) return user.person === account ? null : user;
+      const identity = ctx.directory.revalidate(user.identity);
+      if (identity === null) return null;
+      return identity === user.identity ? user : { ...user, identity, displayName: identity.displayName };
+    });
+  ctx.directory.events.on('changed', recheck);
+  app.addHook('onClose', async () => {
+    ctx.directory.events.off('changed', recheck);
+  });
+
+  publicRoutes(app, state);
+  signInRoutes(app, state);
+  changePasswordRoutes(app, state);
+  directoryRoutes(app, state);
+  return app;
+}

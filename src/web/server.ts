@@ -1,0 +1,37 @@
+import type { AddressInfo } from 'node:net';
+import type { AppContext, RunningListener } from '../context.js';
+import { connectionsOpen, connectionsTotal, queueLength } from '../metrics.js';
+import { buildWebApp, type WebOptions } from './app.js';
+
+/**
+ * Starts the self-service site on `http.listen` (none when it is ""). Plain HTTP: TLS for
+ * officials is the reverse proxy's job at `http.public_url` (cookies are then marked Secure).
+ */
+export async function startWeb(ctx: AppContext, options: WebOptions = {}): Promise<RunningListener[]> {
+  const listen = ctx.config.http.listen;
+  if (!listen) return [];
+  const app = buildWebApp(ctx, options);
+
+  app.server.on('connection', (socket) => {
+    connectionsTotal.inc({ listener: 'web' });
+    connectionsOpen.inc({ listener: 'web' });
+    socket.once('close', () => connectionsOpen.dec({ listener: 'web' }));
+  });
+  // Messages whose recipients still wait for delivery, read when /metrics is scraped.
+  queueLength.collect(() => ctx.queue.list().filter((m) => m.recipients.some((r) => r.state === 'pending')).length);
+
+  await app.listen({ host: listen.host, port: listen.port });
+  const address = app.server.address() as AddressInfo;
+  ctx.logger.info({ proto: 'web', host: address.address, port: address.port }, 'web listener started');
+  return [
+    {
+      name: 'web',
+      host: address.address,
+      port: address.port,
+      close: async () => {
+        queueLength.collect(null);
+        await app.close();
+      },
+    },
+  ];
+}

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configFromObject, type ConfigInput } from '../../src/config/index.js';
+import { Directory } from '../../src/directory/directory.js';
+import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
+
+/** Cheap argon2id for tests: the parameters travel in the hash, production's defaults are untouched. */
+export const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+export const ADMIN = { actor: 'cli:test', doc: '12/QĐ-VP' };
+
+export interface TestDirectory {
+  readonly directory: Directory;
+  readonly store: SqliteMailStore;
+  /** Moves the directory's clock forward. */
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+/** A directory over a real store in its own temp data directory, with a clock the test moves. */
+export function openTestDirectory(config: ConfigInput = {}): TestDirectory {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cm-'));
+  const cfg = configFromObject({ ...config, server: { data_dir: dataDir, ...config.server } });
+  const db = openDatabase(cfg.paths.database);
+  const store = new SqliteMailStore(db);
+  let now = Date.parse('2026-11-28T08:00:00Z');
+  const directory = new Directory({ db, config: cfg, store, argon2: TEST_ARGON2, now: () => new Date(now) });
+  return {
+    directory,
+    store,
+    advance: (ms) => {
+      now += ms;
+    },
+    close: async () => {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

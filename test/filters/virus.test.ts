@@ -1,0 +1,144 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFilterPipeline, type RunningFilterPipeline } from '../../src/filters/pipeline.js';
+import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
+import { captureLogger, compose, inbound, makeZip, outbound, plain, tempDir, testConfig, writeRules } from './support.js';
+
+/** Real clamd (test/helpers/clamd.ts) with our one-signature database; every reply asserted exactly. */
+
+const INFECTED = { code: 554, enhanced: '5.7.1', text: 'Message contains a virus (Test.EICAR.UNOFFICIAL)' };
+const UNAVAILABLE = { code: 451, enhanced: '4.3.0', text: 'Virus scanner unavailable, try again later' };
+
+const temp = tempDir();
+const rulesFile = writeRules(temp.dir, '');
+let clamd: RunningClamd;
+const open: RunningFilterPipeline[] = [];
+
+function pipeline(clamav: Record<string, unknown>, logger = captureLogger().logger): RunningFilterPipeline {
+  const p = createFilterPipeline(testConfig(rulesFile, { clamav: { timeout: '5s', ...clamav } }), { logger, resolver: async () => [], bayes: null, watchRules: false });
+  open.push(p);
+  return p;
+}
+
+beforeAll(async () => {
+  clamd = await startClamd();
+});
+afterAll(async () => {
+  for (const p of open) p.close();
+  await clamd.stop();
+  temp.cleanup();
+});
+
+describe('virus filter with a real clamd', () => {
+  it('accepts a clean message and marks it X-Virus-Status: Clean', async () => {
+    const verdict = await pipeline({ socket: clamd.socket }).check(plain('Họp giao ban', 'Kính gửi các đồng chí.'), inbound());
+    expect(verdict.action).toBe('accept');
+    expect(verdict.addHeaders[0]).toEqual(['X-Virus-Status', 'Clean']);
+  });
+
+  it('refuses EICAR in the body with 554 5.7.1 naming the signature', async () => {
+    const verdict = await pipeline({ socket: clamd.socket }).check(plain('hello', `see this: ${EICAR}`), inbound());
+    expect(verdict.action).toBe('reject');
+    expect(verdict.reply).toEqual(INFECTED);
+    expect(verdict.reasons).toEqual([{ id: 'virus', score: 0, description: 'virus found: Test.EICAR.UNOFFICIAL' }]);
+  });
+
+  it('finds EICAR as a plain (7bit) attachment', async () => {
+    const raw = await compose({ text: 'file attached', attachments: [{ filename: 'eicar.com', content: EICAR, contentTransferEncoding: '7bit' }] });
+    expect(raw.includes(EICAR)).toBe(true);
+    expect((await pipeline({ socket: clamd.socket }).check(raw, inbound())).reply).toEqual(INFECTED);
+  });
+
+  it('finds EICAR base64-encoded in a MIME attachment', async () => {
+    const raw = await compose({ text: 'file attached', attachments: [{ filename: 'report.txt', content: Buffer.from(EICAR) }] });
+    expect(raw.includes(EICAR)).toBe(false);
+    expect((await pipeline({ socket: clamd.socket }).check(raw, inbound())).reply).toEqual(INFECTED);
+  });
+
+  it('finds EICAR inside a zip attachment, over TCP as well as the unix socket', async () => {
+    const zip = makeZip([{ name: 'readme.txt', data: Buffer.from('nothing here') }, { name: 'tai_lieu/eicar.com', data: Buffer.from(EICAR) }]);
+    const raw = await compose({ text: 'hồ sơ đính kèm', attachments: [{ filename: 'ho_so.zip', content: zip }] });
+    expect((await pipeline({ socket: clamd.socket }).check(raw, inbound())).reply).toEqual(INFECTED);
+    expect((await pipeline({ host: '127.0.0.1', port: clamd.port }).check(raw, inbound())).reply).toEqual(INFECTED);
+  });
+
+  it('refuses an infected message sent by an official (outbound) the same way', async () => {
+    const verdict = await pipeline({ socket: clamd.socket }).check(plain('x', EICAR), outbound());
+    expect(verdict.reply).toEqual(INFECTED);
+    expect(verdict.reasons[0]!.id).toBe('virus');
+  });
+
+  it('scans a zip bomb without hanging: clamd stops extracting at MaxFileSize and answers OK', async () => {
+    // 64 MB of zeros deflate to ~64 KB; clamd extracts only up to MaxFileSize (25 MB here).
+    const zip = makeZip([{ name: 'zeros.bin', data: Buffer.alloc(64 * 1024 * 1024) }]);
+    const raw = await compose({ text: 'bomb', attachments: [{ filename: 'bomb.zip', content: zip }] });
+    const started = Date.now();
+    const verdict = await pipeline({ socket: clamd.socket }).check(raw, inbound());
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(verdict.action).toBe('accept');
+    expect(verdict.addHeaders[0]).toEqual(['X-Virus-Status', 'Clean']);
+  }, 30_000);
+
+  it('refuses zips nested deeper than MaxRecursion when clamd has AlertExceedsMax', async () => {
+    let data: Buffer = Buffer.from('innermost');
+    for (let level = 0; level < 6; level++) data = makeZip([{ name: `level${level}.zip`, data }]);
+    const raw = await compose({ text: 'nested', attachments: [{ filename: 'nested.zip', content: data }] });
+    const strict = await startClamd({ alertExceedsMax: true, maxRecursion: 4 });
+    try {
+      const verdict = await pipeline({ socket: strict.socket }).check(raw, inbound());
+      expect(verdict.reply).toEqual({ code: 554, enhanced: '5.7.1', text: 'Message contains a virus (Heuristics.Limits.Exceeded.MaxRecursion)' });
+    } finally {
+      await strict.stop();
+    }
+  }, 30_000);
+});
+
+describe('virus filter when clamd is not there', () => {
+  it('tempfails with 451 4.3.0 once clamd is stopped in the middle of a run', async () => {
+    const own = await startClamd();
+    const { logger, lines } = captureLogger();
+    const p = pipeline({ socket: own.socket }, logger);
+    expect((await p.check(plain('a', 'clean'), inbound())).action).toBe('accept');
+    await own.stop();
+    const verdict = await p.check(plain('b', 'clean'), inbound());
+    expect(verdict.action).toBe('tempfail');
+    expect(verdict.reply).toEqual(UNAVAILABLE);
+    expect(verdict.reasons[0]!.id).toBe('virus:unavailable');
+    expect(lines.some((l) => l.level === 40 && l.msg === 'clamd unavailable: message tempfailed')).toBe(true);
+  }, 30_000);
+
+  it('with on_unavailable = "accept", delivers with X-Virus-Status: Unchecked and logs a warning', async () => {
+    const { logger, lines } = captureLogger();
+    const verdict = await pipeline({ socket: '/nonexistent/clamd.sock', on_unavailable: 'accept' }, logger).check(plain('c', 'clean'), inbound());
+    expect(verdict.action).toBe('accept');
+    expect(verdict.addHeaders[0]).toEqual(['X-Virus-Status', 'Unchecked']);
+    expect(lines.find((l) => l.level === 40)?.msg).toBe('clamd unavailable: message accepted unscanned (on_unavailable = "accept")');
+  });
+
+  it('tempfails when clamd accepts the connection but never answers (timeout), without hanging', async () => {
+    const silent = net.createServer((socket) => socket.on('data', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const started = Date.now();
+      const verdict = await pipeline({ host: '127.0.0.1', port, timeout: '500ms' }).check(plain('d', 'clean'), inbound());
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(verdict.reply).toEqual(UNAVAILABLE);
+      expect(verdict.reasons[0]!.description).toBe('virus scanner unavailable: no answer within 500 ms');
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('tempfails when clamd answers garbage', async () => {
+    const liar = net.createServer((socket) => socket.once('data', () => socket.end('banana\0')));
+    await new Promise<void>((resolve) => liar.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (liar.address() as net.AddressInfo).port;
+      const verdict = await pipeline({ host: '127.0.0.1', port }).check(plain('e', 'clean'), inbound());
+      expect(verdict.reply).toEqual(UNAVAILABLE);
+    } finally {
+      liar.close();
+    }
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { bodyStructureValue } from '../../src/imap/fetch/bodystructure.js';
+import { filterHeaderFields, formatSection, locateSection, type Section } from '../../src/imap/fetch/section.js';
+import { encodeValue } from '../../src/imap/responses.js';
+import { analyzeMessage } from '../../src/store/mime/index.js';
+
+/** A multipart/mixed with a text part, an enclosed multipart/alternative message and a PDF. */
+export const NESTED = Buffer.from(
+  [
+    'From: Trần Thị Đào <daott@cantho.gov.vn>',
+    'To: annv@cantho.gov.vn',
+    'Subject: =?utf-8?B?QsOhbyBjw6Fv?=',
+    'Date: Sat, 28 Nov 2026 08:00:00 +0700',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="outer"',
+    '',
+    'preamble',
+    '--outer',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Language: vi',
+    '',
+    'Xin chào',
+    '--outer',
+    'Content-Type: message/rfc822',
+    'Content-Description: forwarded',
+    '',
+    'From: inner@example.org',
+    'Subject: inner',
+    'Message-ID: <inner@example.org>',
+    'Content-Type: multipart/alternative; boundary="inner"',
+    '',
+    '--inner',
+    'Content-Type: text/plain',
+    '',
+    'inner text',
+    '--inner',
+    'Content-Type: text/html; charset=us-ascii',
+    '',
+    '<p>inner</p>',
+    '--inner--',
+    '',
+    '--outer',
+    'Content-Type: application/pdf; name="a.pdf"',
+    'Content-Disposition: attachment; filename="a.pdf"',
+    'Content-Transfer-Encoding: base64',
+    'Content-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==',
+    'Content-Location: http://example.org/a.pdf',
+    'Content-Language: vi, en',
+    '',
+    'QUJD',
+    '--outer--',
+    '',
+  ].join('\r\n'),
+);
+
+const analysis = analyzeMessage(NESTED);
+const text = (value: Parameters<typeof encodeValue>[0]) => encodeValue(value).toString('utf8');
+
+function section(spec: Section): string | null {
+  const range = locateSection(spec, analysis.structure, analysis.headerSize, NESTED.length);
+  if (!range) return null;
+  const bytes = NESTED.subarray(range.start, range.end);
+  return (range.fields ? filterHeaderFields(bytes, range.fields.names, range.fields.not) : bytes).toString('utf8');
+}
+
+describe('BODYSTRUCTURE (RFC 3501 §7.4.2)', () => {
+  it('formats a nested message with extension data', () => {
+    expect(text(bodyStructureValue(analysis.structure, true))).toBe(
+      '(' +
+        '("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 1 NIL NIL "vi" NIL)' +
+        '("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" 245 ' +
+        '(NIL "inner" (("" NIL "inner" "example.org")) (("" NIL "inner" "example.org")) (("" NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
+        '(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 10 1 NIL NIL NIL NIL)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 1 NIL NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "inner") NIL NIL NIL) ' +
+        '12 NIL NIL NIL NIL)' +
+        '("APPLICATION" "PDF" ("NAME" "a.pdf") NIL NIL "BASE64" 4 "Q2hlY2sgSW50ZWdyaXR5IQ==" ("ATTACHMENT" ("FILENAME" "a.pdf")) ("vi" "en") "http://example.org/a.pdf")' +
+        ' "MIXED" ("BOUNDARY" "outer") NIL NIL NIL)',
+    );
+  });
+
+  it('leaves the extension data out of BODY, inside enclosed messages too', () => {
+    expect(text(bodyStructureValue(analysis.structure, false))).toBe(
+      '(' +
+        '("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 1)' +
+        '("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" 245 ' +
+        '(NIL "inner" (("" NIL "inner" "example.org")) (("" NIL "inner" "example.org")) (("" NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
+        '(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 10 1)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 1) "ALTERNATIVE") ' +
+        '12)' +
+        '("APPLICATION" "PDF" ("NAME" "a.pdf") NIL NIL "BASE64" 4)' +
+        ' "MIXED")',
+    );
+  });
+
+  it('formats a single-part message', () => {
+    const single = analyzeMessage(Buffer.from('Subject: x\r\n\r\nline one\r\nline two\r\n'));
+    expect(text(bodyStructureValue(single.structure, true))).toBe('("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 20 2 NIL NIL NIL NIL)');
+  });
+});
+
+describe('BODY[section] (RFC 3501 §6.4.5)', () => {
+  it('numbers parts, continuing inside an enclosed message', () => {
+    expect(section({ part: [1], text: null })).toBe('Xin chào');
+    expect(section({ part: [2, 1], text: null })).toBe('inner text');
+    expect(section({ part: [2, 2], text: null })).toBe('<p>inner</p>');
+    expect(section({ part: [3], text: null })).toBe('QUJD');
+    expect(section({ part: [2], text: null })).toMatch(/^From: inner@example\.org\r\n[\s\S]*--inner--\r\n$/);
+  });
+
+  it('gives HEADER, TEXT and HEADER.FIELDS of the message and of an enclosed one', () => {
+    expect(section({ part: [], text: { kind: 'HEADER' } })).toBe(NESTED.toString('utf8').split('preamble')[0]);
+    expect(section({ part: [2], text: { kind: 'HEADER' } })).toBe(
+      'From: inner@example.org\r\nSubject: inner\r\nMessage-ID: <inner@example.org>\r\nContent-Type: multipart/alternative; boundary="inner"\r\n\r\n',
+    );
+    expect(section({ part: [2], text: { kind: 'TEXT' } })).toMatch(/^--inner\r\n[\s\S]*--inner--\r\n$/);
+    expect(section({ part: [], text: { kind: 'HEADER.FIELDS', not: false, fields: ['subject', 'TO'] } })).toBe(
+      'To: annv@cantho.gov.vn\r\nSubject: =?utf-8?B?QsOhbyBjw6Fv?=\r\n\r\n',
+    );
+    expect(section({ part: [2], text: { kind: 'HEADER.FIELDS', not: true, fields: ['Content-Type', 'Message-ID'] } })).toBe(
+      'From: inner@example.org\r\nSubject: inner\r\n\r\n',
+    );
+  });
+
+  it('gives the MIME header of a part', () => {
+    expect(section({ part: [3], text: { kind: 'MIME' } })).toMatch(/^Content-Type: application\/pdf; name="a.pdf"\r\n[\s\S]*\r\n\r\n$/);
+    expect(section({ part: [2, 1], text: { kind: 'MIME' } })).toBe('Content-Type: text/plain\r\n\r\n');
+  });
+
+  it('has nothing for a part that does not exist or HEADER of a part that is no message', () => {
+    expect(section({ part: [4], text: null })).toBeNull();
+    expect(section({ part: [1, 1], text: null })).toBeNull();
+    expect(section({ part: [1], text: { kind: 'HEADER' } })).toBeNull();
+    expect(section({ part: [2, 3], text: null })).toBeNull();
+  });
+
+  it('treats part 1 of a single-part message as its body', () => {
+    const raw = Buffer.from('Subject: x\r\n\r\nbody\r\n');
+    const single = analyzeMessage(raw);
+    const range = locateSection({ part: [1], text: null }, single.structure, single.headerSize, raw.length)!;
+    expect(raw.subarray(range.start, range.end).toString()).toBe('body\r\n');
+  });
+
+  it('repeats the section in the response name', () => {
+    expect(formatSection({ part: [2, 1], text: { kind: 'MIME' } })).toBe('2.1.MIME');
+    expect(formatSection({ part: [], text: { kind: 'HEADER.FIELDS', not: true, fields: ['From', 'to'] } })).toBe('HEADER.FIELDS.NOT (FROM TO)');
+    expect(formatSection({ part: [], text: null })).toBe('');
+  });
+
+  it('keeps folded lines of a matching field and stops at the blank line', () => {
+    const block = Buffer.from('Subject: a\r\n long\r\nX-Other: b\r\nsubject: again\r\n\r\n');
+    expect(filterHeaderFields(block, ['SUBJECT'], false).toString()).toBe('Subject: a\r\n long\r\nsubject: again\r\n\r\n');
+    expect(filterHeaderFields(Buffer.from('A: 1\r\nB: 2'), ['a'], false).toString()).toBe('A: 1\r\n');
+  });
+});

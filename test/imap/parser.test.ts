@@ -1,0 +1,155 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import { ParseError } from '../../src/imap/errors.js';
+import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_LINE, type Frame } from '../../src/imap/parser.js';
+
+const reader = (text: string | Buffer, utf8 = false): ArgReader => new ArgReader(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'), { utf8 });
+
+describe('ArgReader', () => {
+  test('reads atoms, quoted strings, literals and NIL', () => {
+    const args = reader('abc "q \\"x\\" \\\\" {3}\r\nl\r\n NIL "NIL"');
+    expect(args.atom()).toBe('abc');
+    args.space();
+    expect(args.string().toString()).toBe('q "x" \\');
+    args.space();
+    expect(args.astring().toString()).toBe('l\r\n');
+    args.space();
+    expect(args.nstring()).toBeNull();
+    args.space();
+    expect(args.nstring()?.toString()).toBe('NIL');
+    args.end();
+  });
+
+  test('LITERAL+ and literal8 forms are strings too', () => {
+    const args = reader('{2+}\r\nab ~{1}\r\nc');
+    expect(args.string().toString()).toBe('ab');
+    args.space();
+    expect(args.string().toString()).toBe('c');
+  });
+
+  test('refuses a literal shorter than announced, a bad escape and an unterminated quote', () => {
+    expect(() => reader('{5}\r\nab').string()).toThrow(ParseError);
+    expect(() => reader('"a\\b"').string()).toThrow(ParseError);
+    expect(() => reader('"abc').string()).toThrow(ParseError);
+  });
+
+  test('numbers stay within 32 bits; nz-number refuses 0', () => {
+    expect(reader('4294967295').number()).toBe(4294967295);
+    expect(() => reader('4294967296').number()).toThrow(/out of range/);
+    expect(() => reader('0').nzNumber()).toThrow(ParseError);
+    expect(() => reader('x').number()).toThrow(ParseError);
+  });
+
+  test('lists, flags and flag lists', () => {
+    const args = reader('(\\Seen $Label1 \\Flagged) ()');
+    expect(args.flagList()).toEqual(['\\Seen', '$Label1', '\\Flagged']);
+    args.space();
+    expect(args.flagList()).toEqual([]);
+    expect(() => reader('(a b').list(() => 1)).toThrow(ParseError);
+  });
+
+  test('mailbox names: modified UTF-7 decoded, INBOX in any case', () => {
+    expect(reader('"Th&AbA- &AREevw-n"').mailbox()).toBe('Thư đến');
+    expect(reader('inbox').mailbox()).toBe('INBOX');
+    expect(reader('Inbox/Con').mailbox()).toBe('INBOX/Con');
+    expect(reader('Inboxes').mailbox()).toBe('Inboxes');
+    expect(() => reader('"Th&AbA"').mailbox()).toThrow(ParseError);
+    expect(() => reader(Buffer.from('"Thư"')).mailbox()).toThrow(ParseError);
+  });
+
+  test('mailbox names are UTF-8 after ENABLE UTF8=ACCEPT, and "&" is then literal', () => {
+    expect(reader('"Thư đến"', true).mailbox()).toBe('Thư đến');
+    expect(reader('"A&B"', true).mailbox()).toBe('A&B');
+    expect(() => reader(Buffer.from([0x22, 0xff, 0x22]), true).mailbox()).toThrow(/UTF-8/);
+  });
+
+  test('list patterns take % and * unquoted', () => {
+    const args = reader('Shared/% *');
+    expect(args.listPattern()).toBe('Shared/%');
+    args.space();
+    expect(args.listPattern()).toBe('*');
+  });
+
+  test('dates and date-times', () => {
+    expect(reader('1-Feb-2026').date().toISOString()).toBe('2026-02-01T00:00:00.000Z');
+    expect(reader('"28-Nov-2026"').date().toISOString()).toBe('2026-11-28T00:00:00.000Z');
+    expect(reader('"28-Nov-2026 08:30:00 +0700"').dateTime().toISOString()).toBe('2026-11-28T01:30:00.000Z');
+    expect(reader('" 1-Jan-2026 00:00:00 -0130"').dateTime().toISOString()).toBe('2026-01-01T01:30:00.000Z');
+    expect(() => reader('31-Feb-2026').date()).toThrow(/no such day/);
+    expect(() => reader('1-Foo-2026').date()).toThrow(ParseError);
+    expect(() => reader('"28-Nov-2026 25:00:00 +0700"').dateTime()).toThrow(ParseError);
+  });
+
+  test('end() refuses trailing text, including a trailing space', () => {
+    const args = reader('abc ');
+    args.atom();
+    expect(() => args.end()).toThrow(/unexpected text/);
+  });
+});
+
+/** Feeds `input` to a CommandReader and collects frames and continuations until the input ends. */
+async function frames(input: Array<string | Buffer>, appendLimit = 1000): Promise<{ frames: Frame[]; continuations: number }> {
+  const stream = new PassThrough();
+  let continuations = 0;
+  const commands = new CommandReader(stream, () => continuations++);
+  for (const chunk of input) stream.write(chunk);
+  stream.end();
+  const out: Frame[] = [];
+  for (;;) {
+    const frame = await commands.next({ appendLimit });
+    out.push(frame);
+    if (frame.kind === 'end') return { frames: out, continuations };
+  }
+}
+
+const raw = (frame: Frame | undefined): string => (frame?.kind === 'command' ? frame.raw.toString('latin1') : `<${frame?.kind}>`);
+
+describe('CommandReader', () => {
+  test('frames pipelined commands split across chunks', async () => {
+    const { frames: out, continuations } = await frames(['a1 NO', 'OP\r\na2 CAPA', 'BILITY\r\n']);
+    expect(out.map(raw)).toEqual(['a1 NOOP', 'a2 CAPABILITY', '<end>']);
+    expect(continuations).toBe(0);
+  });
+
+  test('keeps literals inline and asks for each synchronising one', async () => {
+    const { frames: out, continuations } = await frames(['a LOGIN {4}\r\n', 'annv {3+}\r\nabc\r\n']);
+    expect(raw(out[0])).toBe('a LOGIN {4}\r\nannv {3+}\r\nabc');
+    expect(continuations).toBe(1);
+  });
+
+  test('a literal of the exact announced size may contain CRLF and braces', async () => {
+    const { frames: out } = await frames(['a X {7}\r\n{1}\r\n\r\n\r\n']);
+    expect(raw(out[0])).toBe('a X {7}\r\n{1}\r\n\r\n');
+    expect(raw(out[1])).toBe('<end>');
+  });
+
+  test('refuses an oversize synchronising literal without reading it', async () => {
+    const { frames: out, continuations } = await frames(['a APPEND INBOX {1001}\r\n', 'b NOOP\r\n'], 1000);
+    expect(out[0]).toEqual({ kind: 'too-big', tag: 'a', size: 1001, limit: 1000 });
+    expect(raw(out[1])).toBe('b NOOP');
+    expect(continuations).toBe(0);
+  });
+
+  test('an argument literal outside APPEND is limited to MAX_ARGUMENT_LITERAL', async () => {
+    const { frames: out } = await frames([`a LOGIN {${MAX_ARGUMENT_LITERAL + 1}}\r\n`, 'b NOOP\r\n'], 10 * MAX_ARGUMENT_LITERAL);
+    expect(out[0]?.kind).toBe('too-big');
+    expect(raw(out[1])).toBe('b NOOP');
+  });
+
+  test('skips the data of an oversize LITERAL+ literal and stays in sync', async () => {
+    const { frames: out } = await frames(['a APPEND INBOX {1500+}\r\n', 'x'.repeat(1500), ' {2+}\r\nyy\r\nb NOOP\r\n'], 1000);
+    expect(out[0]).toMatchObject({ kind: 'too-big', tag: 'a' });
+    expect(raw(out[1])).toBe('b NOOP');
+  });
+
+  test('a line over MAX_LINE is skipped up to its end', async () => {
+    const { frames: out } = await frames([`t1 NOOP ${'x'.repeat(MAX_LINE + 10)}\r\n`, 't2 NOOP\r\n']);
+    expect(out[0]).toEqual({ kind: 'too-long', tag: 't1' });
+    expect(raw(out[1])).toBe('t2 NOOP');
+  });
+
+  test('input that ends mid-literal is the end of the connection', async () => {
+    const { frames: out } = await frames(['a APPEND INBOX {10}\r\n', 'abc']);
+    expect(out).toEqual([{ kind: 'end', flood: false }]);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * The SMTP tests' view of the real server (src/server.ts through test/helpers/server.ts): the
+ * officials below, test spam rules, a TLS pair, and the "Internet" — a second SMTP server on
+ * 127.0.0.1 that every MX in the test DNS points to. `restartableServer` runs the same composition
+ * on a data directory that outlives it, for restart and crash tests.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { SMTPServer } from 'smtp-server';
+import { configFromObject, type ConfigInput } from '../../src/config/index.js';
+import type { AppContext } from '../../src/context.js';
+import { addPerson, addUnit, Directory, grantDelegation, retirePerson } from '../../src/directory/index.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import type { SmtpStartOptions } from '../../src/smtp/server.js';
+import { asAccountId, type AccountId } from '../../src/store/types.js';
+import { startTestServer, tableResolver, TEST_ARGON2, TEST_DOC, type DnsTable } from '../helpers/server.js';
+
+export { tableResolver, type DnsTable };
+
+export const PASSWORD = 'Mat-khau-rat-dai-2026';
+export const ANNV = asAccountId('annv@cantho.gov.vn');
+export const BINHTT = asAccountId('binhtt@cantho.gov.vn');
+/** Never changed the password the admin gave: every login is `expired`. */
+export const CUONGLV = asAccountId('cuonglv@cantho.gov.vn');
+export const UNIT = asAccountId('vpubnd@cantho.gov.vn');
+
+export const SPAM_RULES = `
+[thresholds]
+junk_at = 5.0
+reject_at = 15.0
+tag_subject_at = 8.0
+subject_tag = "[SPAM]"
+
+[[rule]]
+id = "TEST_JUNK"
+description = "test: junk word in the subject"
+score = 6.0
+target = "subject"
+words = ["junkword"]
+
+[[rule]]
+id = "TEST_REJECT"
+description = "test: reject word in the body"
+score = 20.0
+target = "body"
+words = ["rejectword"]
+`;
+
+export interface Harness {
+  readonly ctx: AppContext;
+  readonly directory: Directory;
+  readonly dir: string;
+  readonly mx: number;
+  readonly submission: number;
+  readonly submissions: number;
+  /** Raw bytes of every message in `account`'s folder, in UID order. */
+  messages(account: AccountId, folder?: string): Buffer[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly config?: ConfigInput;
+  readonly dns?: DnsTable;
+  readonly smtp?: SmtpStartOptions;
+}
+
+/** Test rules, a TLS pair (made with openssl: src/tls.ts's generator fails to load under vitest) and our config tables. */
+function fixtures(dir: string, config: ConfigInput = {}): ConfigInput {
+  mkdirSync(dir, { recursive: true });
+  const rules = path.join(dir, 'smtp-test-rules.toml');
+  const key = path.join(dir, 'smtp-test-key.pem');
+  const cert = path.join(dir, 'smtp-test-cert.pem');
+  if (!existsSync(rules)) writeFileSync(rules, SPAM_RULES);
+  if (!existsSync(cert)) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=mail.cantho.gov.vn', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  }
+  return {
+    ...config,
+    smtp: { queue_retry_base: '1s', ...config.smtp },
+    policy: { require_password_change: true, ...config.policy },
+    spam: { rules },
+    tls: { cert, key },
+  };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const fixtureDir = path.join(os.tmpdir(), `cm-smtp-fixtures-${process.pid}`);
+  const test = await startTestServer({ config: fixtures(fixtureDir, options.config), dns: options.dns ?? {}, ...(options.smtp ? { smtp: options.smtp } : {}) });
+  await populate(test.directory);
+  return view(test.server, test.directory, test.dataDir, () => test.close());
+}
+
+/**
+ * The real composition root on `dir`, which survives close(): the first start populates the
+ * directory, later ones find everything where the last one (or a crash) left it.
+ */
+export async function restartableServer(dir: string, options: HarnessOptions = {}): Promise<Harness> {
+  const fresh = !existsSync(path.join(dir, 'mail.db'));
+  const input = fixtures(dir, options.config);
+  const config = configFromObject({
+    ...input,
+    server: { data_dir: dir },
+    smtp: { mx: '127.0.0.1:0', submission: '127.0.0.1:0', submissions: '127.0.0.1:0', ...input.smtp },
+    imap: { listen: '', tls_listen: '' },
+    http: { listen: '' },
+    clamav: { enabled: false },
+  });
+  const server = await startServer(config, {
+    logger: pino({ level: 'silent' }),
+    resolver: tableResolver(options.dns ?? {}),
+    directory: { argon2: TEST_ARGON2 },
+    ...(options.smtp ? { smtp: options.smtp } : {}),
+  });
+  const directory = server.context.directory as Directory;
+  if (fresh) await populate(directory);
+  return view(server, directory, dir, () => server.close());
+}
+
+function view(server: RunningServer, directory: Directory, dir: string, close: () => Promise<void>): Harness {
+  const { store } = server.context;
+  return {
+    ctx: server.context,
+    directory,
+    dir,
+    mx: server.port('smtp-mx'),
+    submission: server.port('smtp-submission'),
+    submissions: server.port('smtp-submissions'),
+    messages(account, folder = 'INBOX') {
+      const mailbox = store.getMailbox(account, folder);
+      if (!mailbox) return [];
+      return store.listMessages(mailbox.id).map((m) => store.readBlob(m.blobId));
+    },
+    close,
+  };
+}
+
+/** Unit vpubnd; annv and binhtt (passwords changed, annv may send as vpubnd); cuonglv (must change); dungpv retired. */
+async function populate(directory: Directory): Promise<void> {
+  const ctx = directory.context;
+  const request = { actor: 'cli:test', doc: TEST_DOC };
+  addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, request);
+  for (const [name, address] of [
+    ['Nguyễn Văn An', 'annv'],
+    ['Trần Thị Bình', 'binhtt'],
+    ['Lê Văn Cường', 'cuonglv'],
+    ['Phạm Văn Dũng', 'dungpv'],
+  ] as const) {
+    await addPerson(ctx, { name, unit: 'vpubnd', address, password: `${PASSWORD}-initial` }, request);
+  }
+  for (const person of [ANNV, BINHTT]) {
+    const changed = await directory.changePassword(person, `${PASSWORD}-initial`, PASSWORD, { protocol: 'cli', ip: '127.0.0.1' });
+    if (!changed.ok) throw new Error(`password change for ${person} failed: ${JSON.stringify(changed)}`);
+  }
+  grantDelegation(ctx, { unit: 'vpubnd', person: 'annv', sendAs: true }, request);
+  retirePerson(ctx, 'dungpv', request);
+}
+
+export interface ReceivedMail {
+  readonly from: string;
+  readonly to: string[];
+  readonly raw: Buffer;
+  readonly secure: boolean;
+}
+
+export interface Internet {
+  readonly port: number;
+  readonly received: ReceivedMail[];
+  close(): Promise<void>;
+}
+
+/**
+ * The rest of the world: one SMTP server on 127.0.0.1 that every MX in the test DNS points to.
+ * RCPT local parts starting with "reject" get 550 5.1.1, "defer" get 451 4.3.0.
+ */
+export async function startInternet(): Promise<Internet> {
+  const received: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    logger: false,
+    disableReverseLookup: true,
+    onRcptTo(address, _session, callback) {
+      if (address.address.startsWith('reject')) return callback(Object.assign(new Error('5.1.1 no such user'), { responseCode: 550 }));
+      if (address.address.startsWith('defer')) return callback(Object.assign(new Error('4.3.0 try later'), { responseCode: 451 }));
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks),
+          secure: session.secure,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,115 @@
+import net from 'node:net';
+import tls from 'node:tls';
+
+/**
+ * A deliberately dumb SMTP client over a raw socket, for what real clients will not send: bare
+ * LFs, smuggling attempts, huge lines, commands out of order. Replies are returned whole
+ * (multi-line replies joined with "\n").
+ */
+export class RawSmtp {
+  private buffer = '';
+  private readonly replies: string[] = [];
+  private readonly waiters: Array<(reply: string) => void> = [];
+  private pending: string[] = [];
+  readonly closed: Promise<void>;
+
+  private constructor(private socket: net.Socket) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.listen(socket);
+  }
+
+  static async connect(port: number, options: { tls?: boolean } = {}): Promise<RawSmtp> {
+    const socket = options.tls
+      ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+      : net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.on('error', () => undefined);
+    return new RawSmtp(socket);
+  }
+
+  private listen(socket: net.Socket): void {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer += chunk.toString('utf8');
+      let end: number;
+      while ((end = this.buffer.indexOf('\r\n')) !== -1) {
+        const line = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end + 2);
+        this.pending.push(line);
+        if (/^\d{3}(?: |$)/.test(line)) {
+          const reply = this.pending.join('\n');
+          this.pending = [];
+          const waiter = this.waiters.shift();
+          if (waiter) waiter(reply);
+          else this.replies.push(reply);
+        }
+      }
+    });
+  }
+
+  /** The next complete reply; rejects when the connection closes first or after `timeoutMs`. */
+  reply(timeoutMs = 5000): Promise<string> {
+    const queued = this.replies.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no reply')), timeoutMs);
+      const waiter = (reply: string) => {
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      this.waiters.push(waiter);
+      void this.closed.then(() => {
+        const index = this.waiters.indexOf(waiter);
+        if (index !== -1) {
+          this.waiters.splice(index, 1);
+          clearTimeout(timer);
+          reject(new Error('connection closed'));
+        }
+      });
+    });
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /** Sends one command line (CRLF added) and returns its reply. */
+  command(line: string): Promise<string> {
+    this.write(`${line}\r\n`);
+    return this.reply();
+  }
+
+  /** STARTTLS, then continues on the TLS socket. */
+  async startTls(): Promise<string> {
+    const reply = await this.command('STARTTLS');
+    if (!reply.startsWith('220')) return reply;
+    const secure = tls.connect({ socket: this.socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    this.socket.removeAllListeners('data');
+    this.socket = secure;
+    this.listen(secure);
+    return reply;
+  }
+
+  /** Greeting + EHLO; returns the EHLO reply. */
+  async hello(name = 'client.example.org'): Promise<string> {
+    const greeting = await this.reply();
+    if (!greeting.startsWith('220')) throw new Error(`greeting: ${greeting}`);
+    return this.command(`EHLO ${name}`);
+  }
+
+  /** Abrupt end, as a client that crashes. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  async quit(): Promise<void> {
+    this.write('QUIT\r\n');
+    await this.closed;
+  }
+}

@@ -1,0 +1,73 @@
+import { text } from 'node:stream/consumers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHUNK_SIZE } from '../../src/store/blobs.js';
+import { StoreError, asUid, type BlobId } from '../../src/store/types.js';
+import { annv, message, openTestStore, type TestStore } from './helpers.js';
+
+let t: TestStore;
+beforeEach(() => {
+  t = openTestStore();
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+/** A message of about 2.5 chunks whose byte at offset i is predictable from the body pattern. */
+function bigMessage(): Buffer {
+  const line = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef\r\n';
+  return message({ subject: 'Tệp lớn', body: line.repeat(Math.ceil((CHUNK_SIZE * 2.5) / line.length)) });
+}
+
+describe('blobs', () => {
+  it('reads any byte range of a body that spans several chunks', async () => {
+    const raw = bigMessage();
+    const { blobId } = await t.store.deliver([{ account: annv, folder: 'INBOX' }], raw);
+    expect(t.store.readBlob(blobId).equals(raw)).toBe(true);
+    const ranges: Array<[number, number]> = [
+      [0, 10],
+      [CHUNK_SIZE - 5, CHUNK_SIZE + 5],
+      [CHUNK_SIZE, 2 * CHUNK_SIZE],
+      [10, raw.length],
+      [raw.length - 3, raw.length + 100],
+      [raw.length + 5, raw.length + 10],
+      [7, 7],
+    ];
+    for (const [start, end] of ranges) {
+      expect(t.store.readBlob(blobId, start, end).equals(raw.subarray(start, end))).toBe(true);
+    }
+    expect(t.store.readBlob(blobId, 100).equals(raw.subarray(100))).toBe(true);
+  });
+
+  it('streams a body chunk by chunk', async () => {
+    const raw = bigMessage();
+    const { blobId } = await t.store.deliver([{ account: annv, folder: 'INBOX' }], raw);
+    const chunks: Buffer[] = [];
+    for await (const chunk of t.store.streamBlob(blobId)) chunks.push(chunk as Buffer);
+    expect(chunks.length).toBe(3);
+    expect(Buffer.concat(chunks).equals(raw)).toBe(true);
+    expect(await text(t.store.streamBlob(blobId))).toBe(raw.toString('utf8'));
+  });
+
+  it('refuses an unknown body', () => {
+    expect(() => t.store.readBlob('0'.repeat(64) as BlobId)).toThrow(StoreError);
+    expect(() => t.store.streamBlob('0'.repeat(64) as BlobId)).toThrow(StoreError);
+  });
+});
+
+describe('message meta', () => {
+  it('returns the ENVELOPE, BODYSTRUCTURE and header size stored at delivery, for existing UIDs only', async () => {
+    const raw = message({ subject: 'Họp giao ban', id: 'hop-1' });
+    await t.store.deliver([{ account: annv, folder: 'INBOX' }], raw);
+    const inbox = t.store.getMailbox(annv, 'INBOX')!;
+    const meta = t.store.getMessageMeta(inbox.id, [asUid(1), asUid(2)]);
+    expect(meta).toHaveLength(1);
+    const [first] = meta;
+    expect(first!.uid).toBe(1);
+    expect(first!.envelope.messageId).toBe('<hop-1@cantho.gov.vn>');
+    expect(first!.envelope.from?.[0]).toMatchObject({ mailbox: 'daott', host: 'cantho.gov.vn' });
+    expect(first!.structure).toMatchObject({ type: 'text', subtype: 'plain' });
+    const headerEnd = raw.indexOf('\r\n\r\n') + 4;
+    expect(first!.headerSize).toBe(headerEnd);
+    expect(first!.structure.bodyStart).toBe(headerEnd);
+  });
+});

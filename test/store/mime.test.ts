@@ -1,0 +1,440 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeMessage, MAX_DEPTH, MAX_PARTS } from '../../src/store/mime/index.js';
+import type { MimePart } from '../../src/store/types.js';
+
+/** Joins header and body lines with CRLF, the way a message arrives over SMTP. */
+const crlf = (...lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'utf8');
+
+const bodyOf = (raw: Buffer, part: MimePart): string => raw.subarray(part.bodyStart, part.bodyEnd).toString('utf8');
+const mimeOf = (raw: Buffer, part: MimePart): string => raw.subarray(part.headerStart, part.bodyStart).toString('utf8');
+
+describe('analyzeMessage: a single text part', () => {
+  const raw = crlf(
+    'Date: Sat, 28 Nov 2026 07:00:00 +0700',
+    'From: "Nguyễn Văn An" <annv@cantho.gov.vn>',
+    'To: daott@cantho.gov.vn',
+    'Subject: Lịch họp',
+    '  tuần sau',
+    'Message-ID: <1@cantho.gov.vn>',
+    'In-Reply-To: <0@cantho.gov.vn>',
+    '',
+    'Line one',
+    'Line two',
+    '',
+  );
+  const a = analyzeMessage(raw);
+
+  it('reads the envelope from the raw header values, unfolded, with sender and reply-to from from', () => {
+    const annv = { name: 'Nguyễn Văn An', adl: null, mailbox: 'annv', host: 'cantho.gov.vn' };
+    expect(a.envelope).toEqual({
+      date: 'Sat, 28 Nov 2026 07:00:00 +0700',
+      subject: 'Lịch họp  tuần sau',
+      from: [annv],
+      sender: [annv],
+      replyTo: [annv],
+      to: [{ name: null, adl: null, mailbox: 'daott', host: 'cantho.gov.vn' }],
+      cc: null,
+      bcc: null,
+      inReplyTo: '<0@cantho.gov.vn>',
+      messageId: '<1@cantho.gov.vn>',
+    });
+  });
+
+  it('gives the RFC 2045 defaults and exact body offsets, size and lines', () => {
+    const headerEnd = raw.indexOf('\r\n\r\n') + 4;
+    expect(a.headerSize).toBe(headerEnd);
+    expect(a.structure).toEqual({
+      type: 'text',
+      subtype: 'plain',
+      params: { charset: 'us-ascii' },
+      id: null,
+      description: null,
+      encoding: '7BIT',
+      md5: null,
+      disposition: null,
+      language: null,
+      location: null,
+      headerStart: 0,
+      bodyStart: headerEnd,
+      bodyEnd: raw.length,
+      size: raw.length - headerEnd,
+      lines: 2,
+    });
+    expect(bodyOf(raw, a.structure)).toBe('Line one\r\nLine two\r\n');
+  });
+
+  it('indexes subject, addresses and body folded for Vietnamese', () => {
+    expect(a.searchText).toEqual({
+      subject: 'lich hop  tuan sau',
+      from: 'nguyen van an annv@cantho.gov.vn',
+      to: 'daott@cantho.gov.vn',
+      cc: '',
+      bcc: '',
+      body: 'line one\r\nline two\r\n',
+    });
+  });
+});
+
+describe('analyzeMessage: multipart', () => {
+  it('splits multipart/alternative at the delimiters; the CRLF before a delimiter is not body', () => {
+    const raw = crlf(
+      'From: a@b.vn',
+      'Content-Type: multipart/alternative; boundary="=_alt"',
+      '',
+      'This is a preamble.',
+      '--=_alt',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Chào bạn',
+      '--=_alt',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>Chào <b>bạn</b></p>',
+      '',
+      '--=_alt--',
+      'epilogue',
+    );
+    const a = analyzeMessage(raw);
+    const [plain, html] = a.structure.children!;
+    expect(a.structure.children).toHaveLength(2);
+    expect([a.structure.type, a.structure.subtype, a.structure.params]).toEqual(['multipart', 'alternative', { boundary: '=_alt' }]);
+    expect(bodyOf(raw, plain!)).toBe('Chào bạn');
+    expect(plain!.size).toBe(Buffer.byteLength('Chào bạn'));
+    expect(plain!.lines).toBe(1);
+    expect(mimeOf(raw, plain!)).toBe('Content-Type: text/plain; charset=utf-8\r\n\r\n');
+    expect(bodyOf(raw, html!)).toBe('<p>Chào <b>bạn</b></p>\r\n');
+    expect(html!.lines).toBe(1);
+    expect(a.structure.bodyEnd).toBe(raw.length);
+    // RFC 2046 §5.1.4: the alternatives say the same thing; the plain one is indexed.
+    expect(a.searchText.body).toBe('chao ban');
+  });
+
+  it('reads an attachment: disposition with RFC 2231 parameters, id, description, md5, language, location', () => {
+    const raw = crlf(
+      'Subject: report',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed;',
+      '\tboundary=----=_Part_1',
+      '',
+      '------=_Part_1',
+      'Content-Type: text/plain; charset="UTF-8"',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'K=C3=ADnh g=E1=BB=ADi =',
+      'anh =C4=90=C3=A0o',
+      '------=_Part_1',
+      'Content-Type: application/pdf;',
+      " name*0*=UTF-8''B%C3%A1o%20c%C3%A1o%20;",
+      ' name*1="2026.pdf"',
+      'Content-Transfer-Encoding: BASE64',
+      'Content-ID: <att1@cantho.gov.vn>',
+      'Content-Description: =?utf-8?Q?B=C3=A1o_c=C3=A1o?=',
+      'Content-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==',
+      "Content-Disposition: attachment; filename*=utf-8'vi'B%C3%A1o%20c%C3%A1o%202026.pdf;",
+      ' size=6; creation-date="Sat, 28 Nov 2026 07:00:00 +0700"',
+      'Content-Language: vi, en (fallback)',
+      'Content-Location: http://cantho.gov.vn/bc.pdf',
+      '',
+      'JVBERi0=',
+      '------=_Part_1--',
+      '',
+    );
+    const a = analyzeMessage(raw);
+    const [text, pdf] = a.structure.children!;
+    expect(a.structure.params).toEqual({ boundary: '----=_Part_1' });
+    expect(text!.encoding).toBe('quoted-printable');
+    expect(text!.params).toEqual({ charset: 'UTF-8' });
+    expect(bodyOf(raw, text!)).toBe('K=C3=ADnh g=E1=BB=ADi =\r\nanh =C4=90=C3=A0o');
+    expect(text!.lines).toBe(2);
+    expect(pdf).toMatchObject({
+      type: 'application',
+      subtype: 'pdf',
+      params: { name: 'Báo cáo 2026.pdf' },
+      id: '<att1@cantho.gov.vn>',
+      description: '=?utf-8?Q?B=C3=A1o_c=C3=A1o?=',
+      encoding: 'BASE64',
+      md5: 'Q2hlY2sgSW50ZWdyaXR5IQ==',
+      disposition: { type: 'attachment', params: { filename: 'Báo cáo 2026.pdf', size: '6', 'creation-date': 'Sat, 28 Nov 2026 07:00:00 +0700' } },
+      language: ['vi', 'en'],
+      location: 'http://cantho.gov.vn/bc.pdf',
+      lines: 0,
+      size: 8,
+    });
+    expect(bodyOf(raw, pdf!)).toBe('JVBERi0=');
+    expect(a.searchText.body).toBe('kinh gui anh dao');
+  });
+
+  it('encloses a message/rfc822 with its own envelope and structure, offsets into the outer message', () => {
+    const inner = [
+      'From: Lê Ân <anl@cantho.gov.vn>',
+      'Subject: =?utf-8?B?VOG7nSB0csOsbmg=?=',
+      'Content-Type: multipart/mixed; boundary=inner',
+      '',
+      '--inner',
+      '',
+      'Nội dung',
+      '--inner--',
+    ];
+    const raw = crlf(
+      'From: fwd@cantho.gov.vn',
+      'Content-Type: multipart/mixed; boundary=outer',
+      '',
+      '--outer',
+      'Content-Type: text/plain',
+      '',
+      'See below.',
+      '--outer',
+      'Content-Type: message/rfc822',
+      'Content-Disposition: inline',
+      '',
+      ...inner,
+      '--outer--',
+    );
+    const a = analyzeMessage(raw);
+    const rfc822 = a.structure.children![1]!;
+    expect([rfc822.type, rfc822.subtype]).toEqual(['message', 'rfc822']);
+    expect(bodyOf(raw, rfc822)).toBe(inner.join('\r\n'));
+    expect(rfc822.lines).toBe(inner.length);
+    const { envelope, structure } = rfc822.message!;
+    expect(envelope.subject).toBe('=?utf-8?B?VOG7nSB0csOsbmg=?=');
+    expect(envelope.from).toEqual([{ name: 'Lê Ân', adl: null, mailbox: 'anl', host: 'cantho.gov.vn' }]);
+    expect(structure.headerStart).toBe(rfc822.bodyStart);
+    expect(structure.bodyEnd).toBe(rfc822.bodyEnd);
+    const innerText = structure.children![0]!;
+    expect(innerText.params).toEqual({ charset: 'us-ascii' });
+    expect(mimeOf(raw, innerText)).toBe('\r\n');
+    expect(bodyOf(raw, innerText)).toBe('Nội dung');
+    expect(a.searchText.body).toBe('see below.\nto trinh le an anl@cantho.gov.vn\nnoi dung');
+  });
+
+  it('reads parts of a multipart/digest as message/rfc822 by default (RFC 2046 §5.1.5)', () => {
+    const raw = crlf('Content-Type: multipart/digest; boundary=d', '', '--d', '', 'Subject: one', '', 'first', '--d--');
+    const part = analyzeMessage(raw).structure.children![0]!;
+    expect([part.type, part.subtype]).toEqual(['message', 'rfc822']);
+    expect(part.message!.envelope.subject).toBe('one');
+    expect(bodyOf(raw, part.message!.structure)).toBe('first');
+  });
+
+  it('ends the last part at the end of the body when the close delimiter is missing', () => {
+    const raw = crlf('Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'one', '--b', '', 'two, cut short');
+    const parts = analyzeMessage(raw).structure.children!;
+    expect(parts.map((p) => bodyOf(raw, p))).toEqual(['one', 'two, cut short']);
+  });
+
+  it('reads a multipart without a boundary parameter or without any delimiter as one text/plain body', () => {
+    for (const contentType of ['multipart/mixed', 'multipart/mixed; boundary=nowhere']) {
+      const raw = crlf(`Content-Type: ${contentType}`, '', 'just text', '');
+      const { structure } = analyzeMessage(raw);
+      expect([structure.type, structure.subtype, structure.children]).toEqual(['text', 'plain', undefined]);
+      expect(bodyOf(raw, structure)).toBe('just text\r\n');
+      expect(structure.lines).toBe(1);
+    }
+  });
+
+  it('does not take a longer boundary or a boundary inside a line for a delimiter', () => {
+    const raw = crlf('Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'x --b', '--bb', '--b  ', '', 'y', '--b--');
+    const parts = analyzeMessage(raw).structure.children!;
+    expect(parts.map((p) => bodyOf(raw, p))).toEqual(['x --b\r\n--bb', 'y']);
+  });
+
+  it('gives a part with no header and no body zero-length ranges at the right place', () => {
+    const raw = crlf('Content-Type: multipart/mixed; boundary=b', '', '--b', '--b', 'Content-Type: text/plain', '--b--');
+    const [empty, headerOnly] = analyzeMessage(raw).structure.children!;
+    expect(empty).toMatchObject({ size: 0, lines: 0 });
+    expect(empty!.headerStart).toBe(empty!.bodyEnd);
+    expect(mimeOf(raw, headerOnly!)).toBe('Content-Type: text/plain');
+    expect(headerOnly!.size).toBe(0);
+  });
+});
+
+describe('analyzeMessage: envelope addresses', () => {
+  const envelopeOf = (header: string) => analyzeMessage(crlf(header, '', '')).envelope;
+  const addr = (name: string | null, mailbox: string | null, host: string | null, adl: string | null = null) => ({ name, adl, mailbox, host });
+
+  it('gives groups as RFC 3501 start and end markers', () => {
+    expect(envelopeOf('To: Phòng A: a@x.vn, "B" <b@x.vn>;, c@y.vn, undisclosed-recipients:;').to).toEqual([
+      addr(null, 'Phòng A', null),
+      addr(null, 'a', 'x.vn'),
+      addr('B', 'b', 'x.vn'),
+      addr(null, null, null),
+      addr(null, 'c', 'y.vn'),
+      addr(null, 'undisclosed-recipients', null),
+      addr(null, null, null),
+    ]);
+  });
+
+  it('closes a group left open at the end of the field', () => {
+    expect(envelopeOf('Cc: team: a@x.vn').cc).toEqual([addr(null, 'team', null), addr(null, 'a', 'x.vn'), addr(null, null, null)]);
+  });
+
+  it('unquotes names, uses a comment as the name, keeps a quoted local part, reads routes and literals', () => {
+    expect(
+      envelopeOf(
+        'From: "Trần \\"Út\\" Thị" <ut@x.vn>, dao@x.vn (Đào Thị), John Q. Public <jqp@x.org>, "a b"@x.vn, <@relay.vn,@r2.vn:r@y.vn>, u@[10.0.0.1]',
+      ).from,
+    ).toEqual([
+      addr('Trần "Út" Thị', 'ut', 'x.vn'),
+      addr('Đào Thị', 'dao', 'x.vn'),
+      addr('John Q. Public', 'jqp', 'x.org'),
+      addr(null, '"a b"', 'x.vn'),
+      addr(null, 'r', 'y.vn', '@relay.vn,@r2.vn'),
+      addr(null, 'u', '[10.0.0.1]'),
+    ]);
+  });
+
+  it('gives a NIL host when the domain is missing, and an empty address for <>', () => {
+    expect(envelopeOf('To: postmaster, Some One <someone>').to).toEqual([addr(null, 'postmaster', null), addr('Some One', 'someone', null)]);
+    expect(envelopeOf('From: <>').from).toEqual([addr(null, '', '')]);
+  });
+
+  it('gives NIL for an empty address field, and takes sender and reply-to when present', () => {
+    const env = envelopeOf('From: a@x.vn\r\nSender: s@x.vn\r\nReply-To: r@x.vn\r\nTo:   \r\nBcc: b@x.vn');
+    expect(env.to).toBeNull();
+    expect(env.sender).toEqual([addr(null, 's', 'x.vn')]);
+    expect(env.replyTo).toEqual([addr(null, 'r', 'x.vn')]);
+    expect(env.bcc).toEqual([addr(null, 'b', 'x.vn')]);
+  });
+
+  it('reads header names case-insensitively and takes the first of repeated fields', () => {
+    const env = envelopeOf('SUBJECT: first\r\nsubject: second\r\nfRoM : a@x.vn');
+    expect(env.subject).toBe('first');
+    expect(env.from).toEqual([addr(null, 'a', 'x.vn')]);
+  });
+});
+
+describe('analyzeMessage: decoding for the search index', () => {
+  it('keeps encoded-words raw in the envelope and decodes them for search', () => {
+    const raw = crlf(
+      'Subject: =?utf-8?B?VGjGsCBt4budaSBo4buNcA==?= =?utf-8?Q?_=C4=91=E1=BB=8Bnh_k=E1=BB=B3?=',
+      'From: =?utf-8?Q?Ph=C3=B2ng_T=E1=BB=95_ch=E1=BB=A9c?= <tochuc@cantho.gov.vn>',
+      '',
+      '',
+    );
+    const a = analyzeMessage(raw);
+    expect(a.envelope.subject).toBe('=?utf-8?B?VGjGsCBt4budaSBo4buNcA==?= =?utf-8?Q?_=C4=91=E1=BB=8Bnh_k=E1=BB=B3?=');
+    expect(a.envelope.from![0]!.name).toBe('=?utf-8?Q?Ph=C3=B2ng_T=E1=BB=95_ch=E1=BB=A9c?=');
+    expect(a.searchText.subject).toBe('thu moi hop dinh ky');
+    expect(a.searchText.from).toBe('phong to chuc tochuc@cantho.gov.vn');
+  });
+
+  it('decodes base64 bodies and legacy charsets (windows-1258, iso-8859-1)', () => {
+    const raw = crlf(
+      'Content-Type: multipart/mixed; boundary=b',
+      '',
+      '--b',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('Đà Nẵng').toString('base64'),
+      '--b',
+      'Content-Type: text/plain; charset=windows-1258',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      // "Cần Thơ" in windows-1258: â = E2, ` = combining grave CC, ơ = F5.
+      'C=E2=CCn Th=F5',
+      '--b',
+      'Content-Type: text/plain; charset=iso-8859-1',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'caf=E9',
+      '--b--',
+    );
+    expect(analyzeMessage(raw).searchText.body).toBe('da nang\ncan tho\ncafe');
+  });
+
+  it('strips tags, scripts, styles and comments from HTML and resolves character references', () => {
+    const raw = crlf(
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<html><head><title>t</title><style>p{x:1}</style></head><body><!-- c -->',
+      '<p>Ph&ograve;ng &amp; Ban</p><script>alert(1)</script><p>&#272;&#7889;i 3 &lt; 4&#x21;</p></body></html>',
+    );
+    expect(analyzeMessage(raw).searchText.body.replace(/\s+/g, ' ').trim()).toBe('phong & ban doi 3 < 4!');
+  });
+
+  it('caps the indexed body text', () => {
+    const raw = crlf('Subject: big', '', 'a'.repeat(3_000_000));
+    expect(analyzeMessage(raw).searchText.body.length).toBe(1_000_000);
+  });
+});
+
+describe('analyzeMessage: line ends and limits', () => {
+  it('reads a message with bare LF line ends (mbox import)', () => {
+    const raw = Buffer.from(
+      ['Subject: lf', 'Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: text/plain', '', 'one', 'two', '--b', '', 'three', '--b--', ''].join('\n'),
+    );
+    const a = analyzeMessage(raw);
+    expect(a.envelope.subject).toBe('lf');
+    expect(a.headerSize).toBe(raw.indexOf('\n\n') + 2);
+    const [one, three] = a.structure.children!;
+    expect(bodyOf(raw, one!)).toBe('one\ntwo');
+    expect(one!.lines).toBe(2);
+    expect(mimeOf(raw, one!)).toBe('Content-Type: text/plain\n\n');
+    expect(bodyOf(raw, three!)).toBe('three');
+  });
+
+  it('reads a message without a body', () => {
+    const raw = crlf('Subject: header only');
+    const a = analyzeMessage(raw);
+    expect(a.headerSize).toBe(raw.length);
+    expect(a.structure).toMatchObject({ bodyStart: raw.length, bodyEnd: raw.length, size: 0, lines: 0 });
+    expect(a.envelope.subject).toBe('header only');
+  });
+
+  it('splits a message of 5,000 parts in well under a second', () => {
+    const lines = ['Content-Type: multipart/mixed; boundary=p', ''];
+    for (let i = 0; i < 5000; i++) lines.push('--p', 'Content-Type: text/plain', '', `part ${i}`);
+    lines.push('--p--', '');
+    const raw = crlf(...lines);
+    const started = performance.now();
+    const a = analyzeMessage(raw);
+    const elapsed = performance.now() - started;
+    expect(a.structure.children).toHaveLength(5000);
+    expect(bodyOf(raw, a.structure.children![4999]!)).toBe('part 4999');
+    expect(elapsed).toBeLessThan(500);
+  });
+
+  it('analyzes a 25 MB message with a base64 attachment in well under a second', () => {
+    const attachment = Buffer.alloc(18_000_000, 7).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const raw = crlf(
+      'Content-Type: multipart/mixed; boundary=b',
+      '',
+      '--b',
+      '',
+      'see attachment',
+      '--b',
+      'Content-Type: application/octet-stream',
+      'Content-Transfer-Encoding: base64',
+      '',
+      attachment,
+      '--b--',
+    );
+    expect(raw.length).toBeGreaterThan(24_000_000);
+    const started = performance.now();
+    const a = analyzeMessage(raw);
+    const elapsed = performance.now() - started;
+    expect(a.structure.children![1]!.size).toBe(attachment.length);
+    expect(elapsed).toBeLessThan(500);
+  });
+
+  it('treats multiparts nested deeper than the limit as opaque bodies, without overflowing the stack', () => {
+    const depth = 10_000;
+    let text = 'innermost';
+    for (let i = depth; i > 0; i--) text = `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n${text}\r\n--b${i}--`;
+    const raw = Buffer.from(text);
+    let part = analyzeMessage(raw).structure;
+    let levels = 0;
+    while (part.children) {
+      part = part.children[0]!;
+      levels++;
+    }
+    expect(levels).toBe(MAX_DEPTH);
+    expect([part.type, part.subtype]).toEqual(['application', 'octet-stream']);
+  });
+
+  it('stops splitting at the part-count limit', () => {
+    const raw = Buffer.from(`Content-Type: multipart/mixed; boundary=p\r\n\r\n${'--p\r\n\r\nx\r\n'.repeat(MAX_PARTS + 500)}--p--`);
+    const a = analyzeMessage(raw);
+    expect(a.structure.children).toHaveLength(MAX_PARTS - 1);
+  });
+});
