@@ -1,4 +1,5 @@
 import { promises as dns } from 'node:dns';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -36,37 +37,14 @@ export function registerSpamCommands(program: Command): void {
     .option('--ip <address>', 'client IP to assume (for IP lists and DNSBL rules)', '')
     .option('--mail-from <address>', 'envelope sender to assume (default: the From: address)')
     .option('--no-virus', 'skip the clamd scan')
-    .action((file: string, options: { outbound?: boolean; ip: string; mailFrom?: string; virus: boolean }, command: Command) =>
+    .action((file: string, options: TestOptions, command: Command) =>
       run(command, async (config) => {
         const raw = await readFile(file).catch((err: NodeJS.ErrnoException) => {
           throw new CliError(`cannot read ${file}: ${err.code ?? err.message}`);
         });
-        return withBayes(config, async (learner) => {
-          const logger = pino({ level: 'warn' }, pino.destination(2));
-          const pipeline = createFilterPipeline(config, { logger, resolver: systemResolver, bayes: learner, virus: options.virus, watchRules: false });
-          try {
-            const fromHeader = /^From:.*?([^\s<>"]+@[^\s<>"]+)/im.exec(raw.subarray(0, 64 * 1024).toString('utf8'))?.[1] ?? '';
-            const context: FilterContext = {
-              direction: options.outbound ? 'outbound' : 'inbound',
-              remoteIp: options.ip,
-              helo: '',
-              mailFrom: options.mailFrom ?? fromHeader,
-              recipients: [],
-              authenticatedAs: options.outbound ? (options.mailFrom ?? fromHeader) : null,
-            };
-            const verdict = await pipeline.check(raw, context);
-            const rules = pipeline.currentRules();
-            const totals = learner.totals();
-            const bayesState = !rules.bayes.enabled
-              ? 'disabled in the rules file'
-              : totals.spam < rules.bayes.min_spam || totals.ham < rules.bayes.min_ham
-                ? `silent: learnt ${totals.spam} spam and ${totals.ham} ham, needs ${rules.bayes.min_spam} and ${rules.bayes.min_ham}`
-                : null;
-            return explain(verdict, rules.thresholds, bayesState);
-          } finally {
-            pipeline.close();
-          }
-        });
+        // A look at a message must not create the server's database: without one, Bayes knows nothing.
+        if (!existsSync(config.paths.database)) return testMessage(config, raw, options, null);
+        return withBayes(config, (learner) => testMessage(config, raw, options, learner));
       }),
     );
 
@@ -112,6 +90,40 @@ export function registerSpamCommands(program: Command): void {
 }
 
 const systemResolver = (name: string, rrtype: string) => dns.resolve(name, rrtype) as Promise<unknown[]>;
+
+interface TestOptions {
+  readonly outbound?: boolean;
+  readonly ip: string;
+  readonly mailFrom?: string;
+  readonly virus: boolean;
+}
+
+async function testMessage(config: Config, raw: Buffer, options: TestOptions, learner: BayesLearner | null): Promise<CommandOutput> {
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const pipeline = createFilterPipeline(config, { logger, resolver: systemResolver, bayes: learner, virus: options.virus, watchRules: false });
+  try {
+    const fromHeader = /^From:.*?([^\s<>"]+@[^\s<>"]+)/im.exec(raw.subarray(0, 64 * 1024).toString('utf8'))?.[1] ?? '';
+    const context: FilterContext = {
+      direction: options.outbound ? 'outbound' : 'inbound',
+      remoteIp: options.ip,
+      helo: '',
+      mailFrom: options.mailFrom ?? fromHeader,
+      recipients: [],
+      authenticatedAs: options.outbound ? (options.mailFrom ?? fromHeader) : null,
+    };
+    const verdict = await pipeline.check(raw, context);
+    const rules = pipeline.currentRules();
+    const totals = learner?.totals() ?? { spam: 0, ham: 0 };
+    const bayesState = !rules.bayes.enabled
+      ? 'disabled in the rules file'
+      : totals.spam < rules.bayes.min_spam || totals.ham < rules.bayes.min_ham
+        ? `silent: learnt ${totals.spam} spam and ${totals.ham} ham, needs ${rules.bayes.min_spam} and ${rules.bayes.min_ham}`
+        : null;
+    return explain(verdict, rules.thresholds, bayesState);
+  } finally {
+    pipeline.close();
+  }
+}
 
 async function run(command: Command, handler: (config: Config) => Promise<CommandOutput> | CommandOutput): Promise<void> {
   try {

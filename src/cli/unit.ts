@@ -47,7 +47,8 @@ export function registerUnitCommands(program: Command): void {
     .action((localPart: string, _options: unknown, command: Command) =>
       runWithDirectory(command, ({ ctx }) => {
         const details = showUnit(ctx, localPart);
-        return { json: details, text: formatRecord(details) };
+        const text = formatRecord({ ...details, delegations: details.delegations.map((d) => `${d.person} ${d.rights}${d.sendAs ? ' send-as' : ''}`) });
+        return { json: details, text };
       }),
     );
 

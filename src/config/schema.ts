@@ -121,6 +121,9 @@ const http = z
   .object({
     listen: listener.prefault('127.0.0.1:8080'),
     public_url: z.string().default(''),
+    /** Web sessions end when unused this long, and this long after sign-in whatever happens. */
+    session_idle: duration.prefault('30m'),
+    session_lifetime: duration.prefault('8h'),
   })
   .strict();
 

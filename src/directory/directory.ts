@@ -12,7 +12,7 @@ import type { AccountProvisioner, DirectoryContext } from './context.js';
 import { listDirectoryEntries, type DirectoryEntry } from './directory-search.js';
 import { LoginCache } from './login-cache.js';
 import { changePassword, type PasswordChangeResult } from './password-change.js';
-import { hashPassword, PRODUCTION_ARGON2, verifyPassword, type Argon2Cost } from './password.js';
+import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword, type Argon2Cost } from './password.js';
 import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
 import { DIRECTORY_MIGRATIONS } from './schema.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottlePolicy } from './throttle.js';
@@ -132,15 +132,22 @@ export class Directory implements DirectoryService {
     if (state.locked) return { ok: false, reason: 'locked', delayMs: state.delayMs };
 
     const found = parsed ? this.records.personByLocal(parsed.person) : null;
-    // An unknown login costs as much as a wrong password: timing must not tell which it was.
-    const passwordOk = found ? await this.checkPassword(found, password) : await verifyPassword(await this.dummy(), password);
+    let passwordOk = false;
+    // No password we accept is longer (two UTF-16 units per character at most): a megabyte
+    // "password" gets no argon2 run.
+    if (password.length <= 2 * MAX_PASSWORD_LENGTH) {
+      // An unknown login costs as much as a wrong password: timing must not tell which it was.
+      passwordOk = found ? await this.checkPassword(found, password) : await verifyPassword(await this.dummy(), password);
+    }
     if (!found || !passwordOk) {
       return this.refuse(throttleKey, subject, subject, 'bad-credentials', detail);
     }
-    // Re-read after the await: a change may have committed while argon2 ran.
+    // Re-read after the await: a change may have committed while argon2 ran, and a password
+    // reset meanwhile makes the one we checked worthless.
     const person = this.records.personById(found.id)!;
     const personAccount = this.records.accountOf(person);
     const refuse = (reason: LoginFailure) => this.refuse(throttleKey, personAccount, subject, reason, detail);
+    if (person.passwordHash !== found.passwordHash) return refuse('bad-credentials');
     if (person.status === 'retired') return refuse('retired');
 
     let account = personAccount;
@@ -282,7 +289,10 @@ export class Directory implements DirectoryService {
   }
 
   private refuse(throttleKey: string, actor: string, subject: string, reason: LoginFailure, detail: Record<string, string>): LoginResult {
-    const delayMs = reason === 'bad-credentials' ? this.countFailure(throttleKey, subject, detail) : 0;
+    // Only a guess counts; a right password with a status to tell clears the count like a success.
+    let delayMs = 0;
+    if (reason === 'bad-credentials') delayMs = this.countFailure(throttleKey, subject, detail);
+    else this.throttle.succeed(throttleKey);
     this.auditLog.write({ actor, action: 'login.fail', subject, detail: { ...detail, reason } });
     // The web page signs an 'expired' official in to the change page only (issue 7).
     return reason === 'expired' ? { ok: false, reason, delayMs, person: actor as AccountId } : { ok: false, reason, delayMs };

@@ -67,7 +67,7 @@ export class DirectoryRecords {
   private readonly statements;
 
   constructor(
-    readonly db: Db,
+    db: Db,
     private readonly primaryDomain: string,
   ) {
     this.statements = {

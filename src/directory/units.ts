@@ -12,7 +12,7 @@ import {
 } from './context.js';
 import type { UnitRecord } from './records.js';
 import { DirectoryError } from './types.js';
-import { unitView, type UnitView } from './views.js';
+import { delegationView, unitView, type DelegationView, type UnitView } from './views.js';
 
 /** Units (cơ quan, phòng ban): an admin-chosen tên_sd, a head, suspension for serious violations. */
 
@@ -109,11 +109,16 @@ function affectedBy(ctx: DirectoryContext, unit: UnitRecord): AccountId[] {
 
 export interface UnitDetails extends UnitView {
   readonly members: AccountId[];
+  readonly delegations: DelegationView[];
 }
 
 export function showUnit(ctx: DirectoryContext, unitAddress: string): UnitDetails {
   const unit = requireUnit(ctx, unitAddress);
-  return { ...unitView(ctx.records, unit), members: ctx.records.persons(unit.id).map((p) => ctx.records.accountOf(p)) };
+  return {
+    ...unitView(ctx.records, unit),
+    members: ctx.records.persons(unit.id).map((p) => ctx.records.accountOf(p)),
+    delegations: ctx.records.delegationsOfUnit(unit.id).map((d) => delegationView(ctx.records, d)),
+  };
 }
 
 export function listUnits(ctx: DirectoryContext): UnitView[] {

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { DnsResolver } from '../context.js';
 import { unmapIPv4 } from './rules/lists.js';
@@ -66,10 +66,22 @@ export class DnsblChecker {
   }
 }
 
+/**
+ * Addresses no public blocklist can list (RFC 6890 special-purpose: loopback, private, link-local,
+ * unique-local): a client there is one of ours or a test, and asking would only leak it.
+ */
+const NOT_LISTABLE = new BlockList();
+for (const [net, prefix] of [['127.0.0.0', 8], ['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16], ['100.64.0.0', 10]] as const) {
+  NOT_LISTABLE.addSubnet(net, prefix, 'ipv4');
+}
+for (const [net, prefix] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) NOT_LISTABLE.addSubnet(net, prefix, 'ipv6');
+
 /** RFC 5782 §2.1 (IPv4: octets reversed) and §2.4 (IPv6: 32 nibbles reversed), then the zone. */
+/** The name to look up, or null for an address that is not worth asking about. */
 export function dnsblQueryName(ip: string, zone: string): string | null {
   const address = unmapIPv4(ip);
   const version = isIP(address);
+  if (version !== 0 && NOT_LISTABLE.check(address, version === 4 ? 'ipv4' : 'ipv6')) return null;
   if (version === 4) return `${address.split('.').reverse().join('.')}.${zone}`;
   if (version !== 6) return null;
   const [head = '', tail = ''] = address.split('::');

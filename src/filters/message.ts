@@ -55,14 +55,25 @@ export async function readMessage(raw: Buffer): Promise<MessageView> {
   let parseProblem: string | null = null;
   try {
     const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: TEXT_LIMIT });
-    text = (parsed.text ?? '').slice(0, TEXT_LIMIT);
+    // NFC: a patterns's "ã" is one code point; mail composed on some systems sends "a" + U+0303.
+    text = (parsed.text ?? '').slice(0, TEXT_LIMIT).normalize('NFC');
     html = typeof parsed.html === 'string' ? parsed.html.slice(0, TEXT_LIMIT) : '';
+    // mailparser leaves HTML above maxHtmlLengthToParse unconverted: padding a spam with 2 MB of
+    // HTML must not hide its words, so strip the tags of what we keep.
+    if (text === '' && html !== '') text = stripTags(html);
     attachments = parsed.attachments.map((a) => ({ name: a.filename ?? '', type: (a.contentType ?? '').toLowerCase() }));
   } catch (err) {
     parseProblem = (err as Error).message;
     text = rawBody;
   }
   return { size: raw.length, headers, subject, from, fromAddress, text, rawBody, urls: extractUrls(text, html), attachments, parseProblem };
+}
+
+function stripTags(html: string): string {
+  return html
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ');
 }
 
 function splitHeader(raw: Buffer): { headerText: string; bodyStart: number } {
@@ -92,6 +103,7 @@ function parseHeaders(headerText: string): Map<string, string[]> {
     } catch {
       // RFC 2047 §6.3: an encoded-word that cannot be decoded is shown as it is.
     }
+    value = value.normalize('NFC');
     const list = headers.get(name);
     if (list) list.push(value);
     else headers.set(name, [value]);

@@ -64,6 +64,14 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
       logger.debug({ direction: context.direction, action: verdict.action, score: verdict.score, reasons: verdict.reasons.map((r) => r.id) }, 'filter verdict');
       return verdict;
     },
+    async learn(kind, raw) {
+      if (!deps.bayes) return;
+      const outcome = await deps.bayes.train(kind, raw);
+      logger.debug({ kind, outcome }, 'bayes learnt a message');
+    },
+    async unlearn(raw) {
+      if (deps.bayes) await deps.bayes.untrain(raw);
+    },
     reloadRules: () => holder.reload(),
     currentRules: () => holder.current(),
     close: () => holder.close(),

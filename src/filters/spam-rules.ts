@@ -48,7 +48,7 @@ function hit(rule: CompiledRule): VerdictReason {
 function ruleMatches(rule: CompiledRule, view: MessageView, context: FilterContext, texts: TextCache): boolean {
   if (rule.kind === 'check') return rule.test(view, context);
   if (rule.kind === 'dnsbl') return false;
-  return texts.get(rule.read.key, rule.fold, () => rule.read.read(view)).some((text) => rule.pattern.test(text));
+  return texts.get(rule.read.key, rule.fold, () => rule.read.read(view)).some(rule.matches);
 }
 
 /** Folding a 1 MB body once per message, not once per rule: 200 rules share the folded text. */

@@ -45,4 +45,12 @@ export interface FilterContext {
 /** The composed pipeline SMTP calls, once per message, inbound and outbound. */
 export interface FilterPipeline {
   check(raw: Buffer, context: FilterContext): Promise<Verdict>;
+  /**
+   * A user classified a message (IMAP): moved into Junk → 'spam'; moved out of Junk into a folder
+   * other than Trash → 'ham'. Bayes learns it (a message learnt as the other class is moved over;
+   * learning the same bytes twice counts once). A no-op when Bayes is not configured.
+   */
+  learn(kind: 'spam' | 'ham', raw: Buffer): Promise<void>;
+  /** Forgets what was learnt from these bytes (e.g. the user undid the move). */
+  unlearn(raw: Buffer): Promise<void>;
 }

@@ -8,7 +8,8 @@ export function rfc5322Date(date: Date): string {
 
 /**
  * RFC 5321 §4.4 trace field. `with` is smtp-server's transmission type (ESMTP, ESMTPS, ESMTPSA …,
- * RFC 3848). The recipient is named only when there is one, so a Bcc list does not leak.
+ * RFC 3848); `id` names the message (connection id and transaction number), so it is unique per
+ * message. The recipient is named only when there is one, so a Bcc list does not leak.
  */
 export function receivedHeader(session: SMTPServerSession, hostname: string, now: Date): string {
   const helo = session.hostNameAppearsAs || 'unknown';
@@ -19,7 +20,7 @@ export function receivedHeader(session: SMTPServerSession, hostname: string, now
   const forClause = recipients.length === 1 ? `\r\n\tfor <${recipients[0]!.address}>` : '';
   return (
     `Received: from ${helo} (${tcpInfo})\r\n` +
-    `\tby ${hostname} (cantho-mail) with ${session.transmissionType}${tls} id ${session.id}${forClause};\r\n` +
+    `\tby ${hostname} (cantho-mail) with ${session.transmissionType}${tls} id ${session.id}.${session.transaction}${forClause};\r\n` +
     `\t${rfc5322Date(now)}`
   );
 }

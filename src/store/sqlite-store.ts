@@ -106,6 +106,8 @@ export class SqliteMailStore implements MailStore {
   // --- accounts and mailboxes --------------------------------------------------------------
 
   ensureAccount(account: AccountId): void {
+    // Called on every login: the common case (nothing missing) reads only and takes no write lock.
+    if (this.missingDefaultFolders(account).length === 0) return;
     if (this.write(() => this.createDefaultFolders(account))) this.events.emit('change', { kind: 'mailboxes', account });
   }
 
@@ -389,15 +391,22 @@ export class SqliteMailStore implements MailStore {
    * Thunderbird show subscribed folders only. Returns whether anything was created.
    */
   private createDefaultFolders(account: AccountId): boolean {
-    let created = false;
-    for (const folder of DEFAULT_FOLDERS) {
-      if (this.sql.mailboxByName.get(account, folder.name) !== undefined) continue;
-      if (folder.specialUse !== null && this.sql.mailboxBySpecialUse.get(account, folder.specialUse) !== undefined) continue;
-      this.insertMailbox(account, folder.name, folder.specialUse);
-      this.sql.subscribe.run(account, folder.name);
-      created = true;
-    }
-    return created;
+    const missing = this.missingDefaultFolders(account);
+    for (const folder of missing) this.createSubscribedFolder(account, folder.name, folder.specialUse);
+    return missing.length > 0;
+  }
+
+  private missingDefaultFolders(account: AccountId): typeof DEFAULT_FOLDERS {
+    return DEFAULT_FOLDERS.filter(
+      (folder) =>
+        this.sql.mailboxByName.get(account, folder.name) === undefined &&
+        (folder.specialUse === null || this.sql.mailboxBySpecialUse.get(account, folder.specialUse) === undefined),
+    );
+  }
+
+  private createSubscribedFolder(account: AccountId, name: string, specialUse: SpecialUse | null): void {
+    this.insertMailbox(account, name, specialUse);
+    this.sql.subscribe.run(account, name);
   }
 
   /** RFC 6154: Junk is the mailbox marked \Junk (whatever the user renamed it to), else one named Junk. */
@@ -412,8 +421,10 @@ export class SqliteMailStore implements MailStore {
     for (const target of job.targets) {
       let mailbox = this.deliveryMailbox(target);
       if (mailbox === undefined) {
-        // An account the directory created but no client has opened yet, or a deleted Junk.
-        this.createDefaultFolders(target.account);
+        // INBOX cannot be deleted, so without one this is an account no client has opened yet:
+        // it gets all default folders. Otherwise its owner deleted Junk: only that comes back.
+        if (this.sql.mailboxByName.get(target.account, 'INBOX') === undefined) this.createDefaultFolders(target.account);
+        else this.createSubscribedFolder(target.account, 'Junk', '\\Junk');
         mailbox = this.deliveryMailbox(target)!;
       }
       appended.push(this.insertMessage(mailbox.id, blob, job.message));

@@ -1,14 +1,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { MailboxChange } from '../store/types.js';
 import { parseCookies, sessionCookieName } from './cookies.js';
 import { CSRF_FIELD, csrfTokenMatches } from './csrf.js';
-import { DEFAULT_LOGIN_GATE, LoginGate, type LoginGateOptions } from './login-gate.js';
+import { LoginGate } from './login-gate.js';
 import { messagePage } from './pages/message.js';
 import { changePasswordRoutes } from './routes/change-password.js';
 import { directoryRoutes } from './routes/directory.js';
 import { publicRoutes } from './routes/public.js';
 import { signInRoutes } from './routes/sign-in.js';
-import { SessionStore, type SessionLookup, type SessionOptions, type SessionUser } from './sessions.js';
+import { SessionStore, type SessionLookup, type SessionUser } from './sessions.js';
 import { formOf, sendPage, viewerOf, type WebState } from './state.js';
 import { PATHS, servedOverHttps } from './urls.js';
 
@@ -19,14 +20,9 @@ import { PATHS, servedOverHttps } from './urls.js';
  *   by the CSP at all;
  * - every POST carries the session's CSRF token or is refused with 403 before its handler runs;
  * - every change of privilege gets a new session id (sessions.ts);
- * - after any directory change, signed-in sessions are re-checked with directory.revalidate, so
- *   a password reset, retirement or unit suspension ends them at once.
+ * - after any directory change, in this process or by the CLI, signed-in sessions are re-checked
+ *   with directory.revalidate, so a password reset, retirement or unit suspension ends them at once.
  */
-
-export interface WebOptions {
-  readonly sessions?: Partial<SessionOptions>;
-  readonly loginGate?: LoginGateOptions;
-}
 
 /** A form is a few short fields; anything bigger is not one of ours. */
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -37,11 +33,11 @@ const FORM_BODY_LIMIT = 16 * 1024;
  */
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-export function buildWebApp(ctx: AppContext, options: WebOptions = {}): FastifyInstance {
+export function buildWebApp(ctx: AppContext): FastifyInstance {
   const state: WebState = {
     ctx,
-    sessions: new SessionStore(options.sessions),
-    gate: new LoginGate(options.loginGate ?? DEFAULT_LOGIN_GATE),
+    sessions: new SessionStore({ idleMs: ctx.config.http.session_idle, absoluteMs: ctx.config.http.session_lifetime }),
+    gate: new LoginGate(),
     cookies: { secure: servedOverHttps(ctx.config) },
   };
   const domain = ctx.config.server.domain;
@@ -130,17 +126,27 @@ export function buildWebApp(ctx: AppContext, options: WebOptions = {}): FastifyI
     );
   });
 
-  const recheck = (account: string): void =>
+  /**
+   * `account`: the person or unit a change in this process was about. null: another process (the
+   * CLI) committed something, we do not know what, so every full session is re-checked.
+   */
+  const recheck = (account: string | null): void =>
     state.sessions.recheck((user: SessionUser) => {
-      // A must-change session holds no identity to re-check: any change to that person ends it.
+      // A must-change session holds no identity to re-check: a change to that person ends it.
       if (user.identity === null) return user.person === account ? null : user;
       const identity = ctx.directory.revalidate(user.identity);
       if (identity === null) return null;
       return identity === user.identity ? user : { ...user, identity, displayName: identity.displayName };
     });
-  ctx.directory.events.on('changed', recheck);
+  const onDirectoryChange = (account: string): void => recheck(account);
+  const onStoreChange = (change: MailboxChange): void => {
+    if (change.kind === 'external') recheck(null);
+  };
+  ctx.directory.events.on('changed', onDirectoryChange);
+  // DISABLED
   app.addHook('onClose', async () => {
-    ctx.directory.events.off('changed', recheck);
+    ctx.directory.events.off('changed', onDirectoryChange);
+    ctx.store.events.off('change', onStoreChange);
   });
 
   publicRoutes(app, state);

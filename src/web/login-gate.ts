@@ -7,22 +7,18 @@
  * Other clients are not affected: the waits are timers, not work.
  */
 
-export interface LoginGateOptions {
-  /** Attempts from one IP checked or waiting at the same time (a city office shares one NAT address). */
-  readonly maxInFlight: number;
-}
-
-export const DEFAULT_LOGIN_GATE: LoginGateOptions = { maxInFlight: 2 };
+/** Attempts from one IP checked or waiting at the same time (a city office shares one NAT address). */
+export const MAX_IN_FLIGHT_PER_IP = 2;
 
 export class LoginGate {
   private readonly inFlight = new Map<string, number>();
 
-  constructor(private readonly options: LoginGateOptions = DEFAULT_LOGIN_GATE) {}
+  constructor(private readonly maxInFlight = MAX_IN_FLIGHT_PER_IP) {}
 
   /** A release function when the attempt may go ahead, or null when the IP must retry later. */
   enter(ip: string): (() => void) | null {
     const current = this.inFlight.get(ip) ?? 0;
-    if (current >= this.options.maxInFlight) return null;
+    if (current >= this.maxInFlight) return null;
     this.inFlight.set(ip, current + 1);
     let released = false;
     return () => {

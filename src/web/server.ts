@@ -1,16 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import type { AppContext, RunningListener } from '../context.js';
 import { connectionsOpen, connectionsTotal, queueLength } from '../metrics.js';
-import { buildWebApp, type WebOptions } from './app.js';
+import { buildWebApp } from './app.js';
 
 /**
  * Starts the self-service site on `http.listen` (none when it is ""). Plain HTTP: TLS for
  * officials is the reverse proxy's job at `http.public_url` (cookies are then marked Secure).
  */
-export async function startWeb(ctx: AppContext, options: WebOptions = {}): Promise<RunningListener[]> {
+export async function startWeb(ctx: AppContext): Promise<RunningListener[]> {
   const listen = ctx.config.http.listen;
   if (!listen) return [];
-  const app = buildWebApp(ctx, options);
+  const app = buildWebApp(ctx);
 
   app.server.on('connection', (socket) => {
     connectionsTotal.inc({ listener: 'web' });

@@ -41,6 +41,7 @@ export interface SessionOptions {
   readonly now: () => number;
 }
 
+/** Defaults for a store built without options; the server passes `http.session_idle` and `http.session_lifetime`. */
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   idleMs: 30 * 60_000,
   absoluteMs: 8 * 3_600_000,

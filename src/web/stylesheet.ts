@@ -37,6 +37,7 @@ button.primary:hover { background: #083a73; }
 .error-summary h2 { margin: 0 0 .5rem; font-size: 1.1rem; color: #b00020; }
 .error-summary ul { margin: 0; padding-left: 1.2rem; }
 .error-summary a { color: #b00020; font-weight: 600; }
+.notice p, .warning p { margin: 0; }
 .notice { border-left: 6px solid #0b7a3b; background: #eaf6ee; padding: .75rem 1rem; margin-bottom: 1.25rem; }
 .warning { border-left: 6px solid #b26b00; background: #fff4e0; padding: .75rem 1rem; margin-bottom: 1.25rem; }
 .rules { margin: .25rem 0 .5rem; padding-left: 1.2rem; color: #3d3d3d; }
@@ -46,7 +47,8 @@ button.primary:hover { background: #083a73; }
 table { border-collapse: collapse; width: 100%; margin-top: .5rem; }
 caption { text-align: left; font-weight: 600; padding-bottom: .4rem; }
 th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
-th { background: #f0f0f0; }
+thead th { background: #f0f0f0; }
+td.phone { white-space: nowrap; }
 .kind { display: inline-block; font-size: .8rem; padding: 0 .4rem; border-radius: 3px; background: #e8eef7; color: #0b3d75; }
 .downloads { margin-top: 2rem; border-top: 1px solid #d0d0d0; padding-top: .5rem; }
 .downloads form { display: flex; gap: .5rem; align-items: flex-end; flex-wrap: wrap; }

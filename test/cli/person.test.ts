@@ -74,3 +74,13 @@ describe('cantho-mail person add (issue 2 "Done when")', () => {
     expect(audit.map((r: { action: string }) => r.action)).toEqual(['person.add', 'person.password-reset', 'person.password-reset']);
   });
 });
+
+describe('two admins at once', () => {
+  it('never gives the same address twice', async () => {
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => cli.run(['person', 'add', '--name', 'Phạm Minh Chính', '--unit', 'vpubnd', '--doc', '15/QĐ-VP', '--json'])),
+    );
+    expect([a!.code, b!.code]).toEqual([0, 0]);
+    expect([JSON.parse(a!.stdout).address, JSON.parse(b!.stdout).address].sort()).toEqual(['chinhpm2@cantho.gov.vn', 'chinhpm@cantho.gov.vn']);
+  });
+});

@@ -267,3 +267,24 @@ describe('recipients, senders and rights', () => {
     expect(t.directory.displayName(asAccountId('khongco@cantho.gov.vn'))).toBeNull();
   });
 });
+
+describe('verifyLogin against floods', () => {
+  it('refuses an absurdly long password without running argon2', async () => {
+    await setUp();
+    expect(await login('annv', 'x'.repeat(1_000_000))).toMatchObject({ ok: false, reason: 'bad-credentials' });
+    expect(t.directory.stats.argon2Verifications).toBe(0);
+  });
+
+  it('keeps serving other IPs while one IP sends 10,000 guesses', async () => {
+    await setUp();
+    const attacker = { protocol: 'imap', ip: '203.0.113.66' } as const;
+    const started = Date.now();
+    const results = [];
+    for (let i = 0; i < 10_000; i++) results.push(await login(`annv${i % 50}`, `đoán ${i}`, attacker));
+    expect(results.filter((r) => !r.ok && r.reason === 'locked').length).toBeGreaterThan(9_800);
+    // Only the guesses before the IP lock ran argon2 (the dummy hash for unknown logins is not counted in stats).
+    expect(t.directory.queryAudit().filter((r) => r.action === 'login.fail').length).toBeLessThanOrEqual(100);
+    expect((await login('annv')).ok).toBe(true);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});

@@ -92,6 +92,23 @@ describe('Bayes learning in the store', () => {
   });
 });
 
+describe('learning through the pipeline (what IMAP calls)', () => {
+  it('learns a message moved into Junk as spam, back out as ham, and forgets it', async () => {
+    const dir = path.join(temp.dir, 'learn');
+    (await import('node:fs')).mkdirSync(dir);
+    const pipeline = createFilterPipeline(testConfig(writeRules(dir, '')), { logger: captureLogger().logger, resolver: async () => [], bayes: learner, virus: false, watchRules: false });
+    const raw = plain('Nhà cái uy tín', 'nạp lần đầu tặng 100%');
+    const before = store.totals();
+    await pipeline.learn('spam', raw);
+    expect(store.totals()).toEqual({ spam: before.spam + 1, ham: before.ham });
+    await pipeline.learn('ham', raw);
+    expect(store.totals()).toEqual({ spam: before.spam, ham: before.ham + 1 });
+    await pipeline.unlearn(raw);
+    expect(store.totals()).toEqual(before);
+    pipeline.close();
+  });
+});
+
 describe('Bayes in the pipeline, measured on a synthetic corpus', () => {
   const corpus = generateCorpus(600);
   // 70/30 split, every class in both halves (the corpus alternates ham and spam).

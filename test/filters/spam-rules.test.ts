@@ -191,6 +191,15 @@ describe('DNSBL rules', () => {
     expect(asked[1]).toBe('1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.example');
   });
 
+  it('never asks about loopback, private or link-local clients', async () => {
+    const asked: string[] = [];
+    const p = pipelineWith(zen, { resolver: async (name) => (asked.push(name), ['127.0.0.2']) });
+    for (const remoteIp of ['127.0.0.1', '10.1.2.3', '192.168.1.5', '::1', 'fd00::5', '::ffff:172.16.0.9']) {
+      expect((await p.check(plain('s', 'x'), inbound({ remoteIp }))).reasons).toEqual([]);
+    }
+    expect(asked).toEqual([]);
+  });
+
   it('does not count an answer outside the listed ones, and skips outbound mail', async () => {
     const p = pipelineWith(zen, { resolver: async () => ['127.0.0.10'] });
     expect((await p.check(plain('s', 'x'), inbound())).reasons).toEqual([]);
@@ -230,6 +239,13 @@ describe('hostile messages', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(verdict.reasons.map((r) => r.id)).toEqual(['spam:SUBJ', 'spam:LONG', 'spam:RAW']);
   }, 20_000);
+
+  it('still reads the words of an HTML body padded beyond the HTML-to-text limit', async () => {
+    const padding = '<div style="display:none">' + 'x '.repeat(1024 * 1024) + '</div>';
+    const raw = Buffer.from(`From: a@example.net\r\nSubject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Khuyến <b>mãi</b> lớn</p>${padding}\r\n`);
+    const verdict = await pipelineWith(rule('KM', 2, 'target = "body"\nwords = ["khuyến mãi"]\nfold = true')).check(raw, inbound());
+    expect(verdict.reasons.map((r) => r.id)).toEqual(['spam:KM']);
+  });
 
   it('decodes what it can of broken base64 and keeps going', async () => {
     const good = Buffer.from('Khuyến mãi cực lớn hôm nay').toString('base64');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { asAccountId } from '../../src/store/types.js';
 import { PASSWORD, RawClient, imapflow, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
@@ -49,13 +50,19 @@ describe('AUTHENTICATE PLAIN (RFC 3501 §6.2.2, RFC 4616, RFC 4959 SASL-IR)', ()
     client.close();
   });
 
-  test('an authorization identity asks for that mailbox as unit*person', async () => {
+  test('an authorization identity opens that unit mailbox with the person’s rights (unit*person)', async () => {
+    server.server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+    server.server.grant('vpubnd', 'annv@cantho.gov.vn');
+    server.store.ensureAccount(asAccountId('vpubnd@cantho.gov.vn'));
+    server.store.createMailbox(asAccountId('vpubnd@cantho.gov.vn'), 'Công văn đến');
     const client = await RawClient.connect(server.ports.imap);
-    await client.command('a1', `AUTHENTICATE PLAIN ${plain('vpubnd', 'annv', PASSWORD)}`);
-    expect(server.directory.logins.at(-1)?.login).toBe('vpubnd*annv');
-    await client.command('a2', `AUTHENTICATE PLAIN ${plain('annv', 'annv', PASSWORD)}`);
-    expect(server.directory.logins.at(-1)?.login).toBe('annv');
+    expect((await client.command('a1', `AUTHENTICATE PLAIN ${plain('vpubnd', 'annv', PASSWORD)}`))[0]).toMatch(/^a1 OK /);
+    expect(await client.command('l', 'LIST "" "C*"')).toEqual(['* LIST (\\HasNoChildren) "/" "C&APQ-ng v&AQM-n &AREevw-n"', 'l OK LIST completed']);
     client.close();
+    const outsider = await RawClient.connect(server.ports.imap);
+    await server.addUser('ngoai', { unit: 'sotc' });
+    expect(await outsider.command('a2', `AUTHENTICATE PLAIN ${plain('vpubnd', 'ngoai', PASSWORD)}`)).toEqual(['a2 NO [AUTHENTICATIONFAILED] Invalid credentials']);
+    outsider.close();
   });
 
   test('imapflow authenticates with AUTH=PLAIN', async () => {

@@ -3,55 +3,7 @@ import { bodyStructureValue } from '../../src/imap/fetch/bodystructure.js';
 import { filterHeaderFields, formatSection, locateSection, type Section } from '../../src/imap/fetch/section.js';
 import { encodeValue } from '../../src/imap/responses.js';
 import { analyzeMessage } from '../../src/store/mime/index.js';
-
-/** A multipart/mixed with a text part, an enclosed multipart/alternative message and a PDF. */
-export const NESTED = Buffer.from(
-  [
-    'From: Trần Thị Đào <daott@cantho.gov.vn>',
-    'To: annv@cantho.gov.vn',
-    'Subject: =?utf-8?B?QsOhbyBjw6Fv?=',
-    'Date: Sat, 28 Nov 2026 08:00:00 +0700',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="outer"',
-    '',
-    'preamble',
-    '--outer',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Language: vi',
-    '',
-    'Xin chào',
-    '--outer',
-    'Content-Type: message/rfc822',
-    'Content-Description: forwarded',
-    '',
-    'From: inner@example.org',
-    'Subject: inner',
-    'Message-ID: <inner@example.org>',
-    'Content-Type: multipart/alternative; boundary="inner"',
-    '',
-    '--inner',
-    'Content-Type: text/plain',
-    '',
-    'inner text',
-    '--inner',
-    'Content-Type: text/html; charset=us-ascii',
-    '',
-    '<p>inner</p>',
-    '--inner--',
-    '',
-    '--outer',
-    'Content-Type: application/pdf; name="a.pdf"',
-    'Content-Disposition: attachment; filename="a.pdf"',
-    'Content-Transfer-Encoding: base64',
-    'Content-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==',
-    'Content-Location: http://example.org/a.pdf',
-    'Content-Language: vi, en',
-    '',
-    'QUJD',
-    '--outer--',
-    '',
-  ].join('\r\n'),
-);
+import { NESTED } from './message-fixtures.js';
 
 const analysis = analyzeMessage(NESTED);
 const text = (value: Parameters<typeof encodeValue>[0]) => encodeValue(value).toString('utf8');
@@ -64,14 +16,18 @@ function section(spec: Section): string | null {
 }
 
 describe('BODYSTRUCTURE (RFC 3501 §7.4.2)', () => {
+  // The enclosed message: from its first header line up to the CRLF before "--outer".
+  const enclosed = section({ part: [2], text: null })!;
+  const enclosedLines = enclosed.split('\r\n').length - 1;
+
   it('formats a nested message with extension data', () => {
     expect(text(bodyStructureValue(analysis.structure, true))).toBe(
       '(' +
-        '("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 1 NIL NIL "vi" NIL)' +
-        '("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" 245 ' +
-        '(NIL "inner" (("" NIL "inner" "example.org")) (("" NIL "inner" "example.org")) (("" NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
-        '(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 10 1 NIL NIL NIL NIL)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 1 NIL NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "inner") NIL NIL NIL) ' +
-        '12 NIL NIL NIL NIL)' +
+        '("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 0 NIL NIL "vi" NIL)' +
+        `("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" ${enclosed.length} ` +
+        '(NIL "inner" ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
+        '(("TEXT" "PLAIN" NIL NIL NIL "7BIT" 10 0 NIL NIL NIL NIL)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 0 NIL NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "inner") NIL NIL NIL) ' +
+        `${enclosedLines} NIL NIL NIL NIL)` +
         '("APPLICATION" "PDF" ("NAME" "a.pdf") NIL NIL "BASE64" 4 "Q2hlY2sgSW50ZWdyaXR5IQ==" ("ATTACHMENT" ("FILENAME" "a.pdf")) ("vi" "en") "http://example.org/a.pdf")' +
         ' "MIXED" ("BOUNDARY" "outer") NIL NIL NIL)',
     );
@@ -80,11 +36,11 @@ describe('BODYSTRUCTURE (RFC 3501 §7.4.2)', () => {
   it('leaves the extension data out of BODY, inside enclosed messages too', () => {
     expect(text(bodyStructureValue(analysis.structure, false))).toBe(
       '(' +
-        '("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 1)' +
-        '("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" 245 ' +
-        '(NIL "inner" (("" NIL "inner" "example.org")) (("" NIL "inner" "example.org")) (("" NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
-        '(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 10 1)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 1) "ALTERNATIVE") ' +
-        '12)' +
+        '("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 0)' +
+        `("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" ${enclosed.length} ` +
+        '(NIL "inner" ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
+        '(("TEXT" "PLAIN" NIL NIL NIL "7BIT" 10 0)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 0) "ALTERNATIVE") ' +
+        `${enclosedLines})` +
         '("APPLICATION" "PDF" ("NAME" "a.pdf") NIL NIL "BASE64" 4)' +
         ' "MIXED")',
     );

@@ -98,7 +98,7 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
     const client = await loggedIn(server);
     expect(await client.command('b1', 'LIST (BOGUS) "" *')).toEqual(['b1 BAD unknown LIST selection option BOGUS at octet 14']);
     expect(await client.command('b2', 'LIST "" * RETURN (BOGUS)')).toEqual(['b2 BAD unknown LIST return option BOGUS at octet 26']);
-    expect(await client.command('b3', 'LIST (RECURSIVEMATCH) "" *')).toEqual(['b3 BAD RECURSIVEMATCH needs SUBSCRIBED at octet 26']);
+    expect(await client.command('b3', 'LIST (RECURSIVEMATCH) "" *')).toEqual(['b3 BAD RECURSIVEMATCH needs SUBSCRIBED']);
     expect(await client.command('b4', 'LIST ""')).toEqual(['b4 BAD expected a space at octet 10']);
     client.close();
   });

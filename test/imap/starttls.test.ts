@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { asAccountId } from '../../src/store/types.js';
 import { PASSWORD, RawClient, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
@@ -74,8 +75,8 @@ describe('STARTTLS, implicit TLS and LOGINDISABLED (RFC 3501 §6.2.1, §6.2.3; R
   test('a Python imaplib session: STARTTLS, login, list, select, create a Vietnamese folder, status', async () => {
     const script = path.join(import.meta.dirname, 'clients', 'imaplib_starttls.py');
     // imaplib sends LOGIN arguments as ASCII.
-    const account = server.directory.addUser('python', null, 'ascii-only-password');
-    const { stdout } = await promisify(execFile)('python3', [script, String(server.ports.imap), 'python', 'ascii-only-password'], { timeout: 20_000 });
+    const account = asAccountId(await server.addUser('python', { password: 'ascii-only-Password-42' }));
+    const { stdout } = await promisify(execFile)('python3', [script, String(server.ports.imap), 'python', 'ascii-only-Password-42'], { timeout: 20_000 });
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toBe('capabilities APPENDLIMIT=26214400 ENABLE ID IDLE IMAP4REV1 LITERAL+ LOGINDISABLED SASL-IR STARTTLS');
     expect(lines[1]).toBe('tls APPENDLIMIT=26214400 AUTH=PLAIN ENABLE ID IDLE IMAP4REV1 LITERAL+ SASL-IR');

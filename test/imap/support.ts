@@ -1,140 +1,47 @@
 /**
- * IMAP test harness: the real listener (startImap) over a real SqliteMailStore in a temp data dir,
- * on 127.0.0.1 port 0, with a small in-memory directory so each test can say exactly which login
- * answers what (ok, expired, locked, suspended). Also a raw line client (`RawClient`) for exact
- * protocol assertions, and an imapflow factory.
+ * IMAP test helpers over the whole real server (test/helpers/server.ts: real store, directory and
+ * listeners on 127.0.0.1 port 0): `startImapTestServer()` adds the user annv (PASSWORD) and exposes
+ * the store; `RawClient` is a line-level client for exact protocol assertions; `imapflow()` builds
+ * an imapflow client.
  */
-import { execFileSync } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
 import { ImapFlow } from 'imapflow';
-import pino from 'pino';
-import { configFromObject, type ConfigInput } from '../../src/config/index.js';
-import type { AppContext, RunningListener } from '../../src/context.js';
-import type { AuditEntry, DirectoryService, UnitAccess } from '../../src/directory/api.js';
-import type { Identity, LoginContext, LoginFailure, LoginResult, RecipientResolution, Rights } from '../../src/directory/types.js';
-import { ALL_RIGHTS } from '../../src/directory/types.js';
-import { startImap } from '../../src/imap/server.js';
-import { openDatabase } from '../../src/store/database.js';
-import { SqliteMailStore } from '../../src/store/sqlite-store.js';
-import { asAccountId, type AccountId } from '../../src/store/types.js';
-import { loadTlsMaterial } from '../../src/tls.js';
+import type { ConfigInput } from '../../src/config/index.js';
+import type { AppContext } from '../../src/context.js';
+import type { Directory } from '../../src/directory/index.js';
+import type { MailStore } from '../../src/store/api.js';
+import { asAccountId } from '../../src/store/types.js';
+import { TEST_DOC, startTestServer, type TestServer } from '../helpers/server.js';
 
 export const PASSWORD = 'mật khẩu đúng 123';
-
-interface FakeUser {
-  password: string;
-  failure: LoginFailure | null;
-  identity: Identity;
-}
-
-/** Just enough of the directory for IMAP: logins, revalidation and 'changed' events. */
-export class FakeDirectory implements Pick<DirectoryService, 'events' | 'localDomains' | 'verifyLogin' | 'revalidate' | 'rightsOn' | 'unitAccess' | 'audit'> {
-  readonly events = new EventEmitter<{ changed: [AccountId] }>();
-  readonly localDomains = ['cantho.gov.vn'];
-  readonly users = new Map<AccountId, FakeUser>();
-  /** Every login attempt: the name as the session passed it, and the context. */
-  readonly logins: Array<{ login: string; context: LoginContext }> = [];
-  /** ms a failed login should wait (LoginResult.delayMs). */
-  failureDelayMs = 0;
-
-  addUser(local: string, failure: LoginFailure | null = null, password = PASSWORD): AccountId {
-    const account = asAccountId(`${local}@cantho.gov.vn`);
-    this.users.set(account, { password, failure, identity: { person: account, account, displayName: local, rights: ALL_RIGHTS } });
-    return account;
-  }
-
-  /** Ends the user's sessions the way a password reset or retirement does. */
-  withdraw(account: AccountId): void {
-    this.users.delete(account);
-    this.events.emit('changed', account);
-  }
-
-  async verifyLogin(login: string, password: string, context: LoginContext): Promise<LoginResult> {
-    this.logins.push({ login, context });
-    const lower = login.toLowerCase();
-    const user = this.users.get(asAccountId(lower.includes('@') ? lower : `${lower}@cantho.gov.vn`));
-    if (!user || user.password !== password) return { ok: false, reason: 'bad-credentials', delayMs: this.failureDelayMs };
-    if (user.failure) return { ok: false, reason: user.failure, delayMs: 0 };
-    return { ok: true, identity: user.identity };
-  }
-
-  revalidate(identity: Identity): Identity | null {
-    return this.users.get(identity.person)?.identity ?? null;
-  }
-
-  rightsOn(person: AccountId, owner: AccountId): Rights {
-    return person === owner ? ALL_RIGHTS : '';
-  }
-
-  unitAccess(): UnitAccess[] {
-    return [];
-  }
-
-  audit(_entry: AuditEntry): void {}
-
-  resolveRecipient(): RecipientResolution {
-    return { ok: false, reason: 'unknown' };
-  }
-}
+export const ANNV = asAccountId('annv@cantho.gov.vn');
+/** What directory changes in tests are recorded with. */
+export const CHANGE = { actor: 'cli:test', doc: TEST_DOC };
 
 export interface ImapTestServer {
-  readonly store: SqliteMailStore;
-  readonly directory: FakeDirectory;
-  readonly ports: { readonly imap: number; readonly imaps: number };
-  readonly dataDir: string;
+  readonly store: MailStore;
+  readonly directory: Directory;
+  readonly ports: TestServer['ports'];
   readonly context: AppContext;
+  readonly server: TestServer;
+  /** Adds a person with PASSWORD (or `password`) in unit `unit` (default vpubnd); returns the address. */
+  addUser(local: string, options?: { unit?: string; password?: string; name?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
-/** A self-signed pair made with openssl (the test machine has it), in the test's data dir. */
-function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-  return { cert, key };
-}
-
-/** A server with one user, annv (password PASSWORD), unless the test adds more. */
-export async function startImapTestServer(overrides: ConfigInput = {}): Promise<ImapTestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-'));
-  const config = configFromObject({
-    ...overrides,
-    tls: makeCertificate(dataDir),
-    server: { data_dir: dataDir, ...overrides.server },
-    imap: { listen: '127.0.0.1:0', tls_listen: '127.0.0.1:0', allow_plaintext_auth: true, ...overrides.imap },
-  });
-  const store = new SqliteMailStore(openDatabase(config.paths.database));
-  const directory = new FakeDirectory();
-  directory.addUser('annv');
-  const context = {
-    config,
-    logger: pino({ level: process.env.IMAP_TEST_LOG ?? 'silent' }),
-    store,
-    directory: directory as unknown as DirectoryService,
-    tls: await loadTlsMaterial(config),
-  } as unknown as AppContext;
-  const listeners: RunningListener[] = await startImap(context);
-  const port = (name: string): number => listeners.find((l) => l.name === name)?.port ?? 0;
-  return {
-    store,
-    directory,
-    dataDir,
-    context,
-    ports: { imap: port('imap'), imaps: port('imaps') },
-    async close() {
-      await Promise.all(listeners.map((l) => l.close()));
-      await store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+/** The real server with one user, annv (Nguyễn Văn An, password PASSWORD), whose folders exist. */
+export async function startImapTestServer(config: ConfigInput = {}): Promise<ImapTestServer> {
+  const server = await startTestServer({ config });
+  const context = server.server.context;
+  const addUser: ImapTestServer['addUser'] = async (local, options = {}) => {
+    const user = await server.addUser(options.name ?? `Người Dùng ${local}`, { address: local, password: options.password ?? PASSWORD, ...(options.unit ? { unit: options.unit } : {}) });
+    context.store.ensureAccount(asAccountId(user.address));
+    return user.address;
   };
+  await addUser('annv', { name: 'Nguyễn Văn An' });
+  return { store: context.store, directory: server.directory, ports: server.ports, context, server, addUser, close: () => server.close() };
 }
-
-export const ANNV = asAccountId('annv@cantho.gov.vn');
 
 export function imapflow(server: ImapTestServer, options: { user?: string; secure?: boolean; pass?: string } = {}): ImapFlow {
   return new ImapFlow({

@@ -5,7 +5,7 @@
  * on a data directory that outlives it, for restart and crash tests.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -87,10 +87,13 @@ function fixtures(dir: string, config: ConfigInput = {}): ConfigInput {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const fixtureDir = path.join(os.tmpdir(), `cm-smtp-fixtures-${process.pid}`);
+  const fixtureDir = mkdtempSync(path.join(os.tmpdir(), 'cm-'));
   const test = await startTestServer({ config: fixtures(fixtureDir, options.config), dns: options.dns ?? {}, ...(options.smtp ? { smtp: options.smtp } : {}) });
   await populate(test.directory);
-  return view(test.server, test.directory, test.dataDir, () => test.close());
+  return view(test.server, test.directory, test.dataDir, async () => {
+    await test.close();
+    rmSync(fixtureDir, { recursive: true, force: true });
+  });
 }
 
 /**

@@ -46,7 +46,7 @@ describe('MX listener', () => {
     const messages = h.messages(ANNV).slice(before);
     expect(messages).toHaveLength(1);
     const text = messages[0]!.toString();
-    expect(text).toMatch(/^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby mail\.cantho\.gov\.vn \(cantho-mail\) with ESMTP id \w+\r\n\tfor <annv@cantho\.gov\.vn>;/m);
+    expect(text).toMatch(/^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby mail\.cantho\.gov\.vn \(cantho-mail\) with ESMTP id \w+\.1\r\n\tfor <annv@cantho\.gov\.vn>;/m);
     expect(text).toMatch(/^Authentication-Results: mail\.cantho\.gov\.vn;\r\n dkim=none/m);
     expect(text).toContain('Subject: swaks MX test');
   });

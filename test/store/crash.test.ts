@@ -18,10 +18,20 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-/** Runs the delivering child from delivery `first` until it has acknowledged `atLeast`, then kill -9. */
-async function deliverUntilKilled(file: string, first: number, atLeast: number): Promise<number[]> {
+interface DeliveringChild {
+  /** Deliveries whose promise had resolved in the child, in the order it printed them. */
+  readonly acknowledged: number[];
+  /** Resolves once the child has acknowledged `count` deliveries. */
+  acknowledgedAtLeast(count: number): Promise<void>;
+  /** kill -9, resolved when the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** Starts crash-child.ts delivering from delivery `first` on. */
+function startDeliveringChild(file: string, first: number): DeliveringChild {
   const proc = spawn(process.execPath, ['--import', 'tsx', child, file, String(first)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const acknowledged: number[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
   let buffered = '';
   const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_code, signal) => resolve(signal)));
   proc.stdout.setEncoding('utf8');
@@ -31,10 +41,22 @@ async function deliverUntilKilled(file: string, first: number, atLeast: number):
     buffered = lines.pop()!;
     // Only whole lines count: a torn last line is a delivery we cannot claim was acknowledged.
     for (const line of lines) acknowledged.push(Number(line));
-    if (acknowledged.length >= atLeast && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    for (const waiter of waiters.filter((w) => acknowledged.length >= w.count)) waiter.resolve();
   });
-  expect(await exited).toBe('SIGKILL');
-  return acknowledged;
+  return {
+    acknowledged,
+    acknowledgedAtLeast(count) {
+      if (acknowledged.length >= count) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        waiters.push({ count, resolve });
+        void exited.then(() => reject(new Error(`child exited after ${acknowledged.length} deliveries`)));
+      });
+    },
+    async kill() {
+      proc.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+    },
+  };
 }
 
 /** How many times each body is in annv's INBOX, by SHA-256, read with a plain connection. */
@@ -61,9 +83,11 @@ it('after kill -9 mid-delivery, every acknowledged delivery is present exactly o
   const acknowledged: number[] = [];
   // Three crashes in a row on the same file, each at a different point of the group-commit cycle.
   for (const [round, atLeast] of [300, 457, 611].entries()) {
-    const acked = await deliverUntilKilled(t.file, round * 1_000_000, atLeast);
-    expect(acked.length).toBeGreaterThanOrEqual(atLeast);
-    acknowledged.push(...acked);
+    const delivering = startDeliveringChild(t.file, round * 1_000_000);
+    await delivering.acknowledgedAtLeast(atLeast);
+    await delivering.kill();
+    expect(delivering.acknowledged.length).toBeGreaterThanOrEqual(atLeast);
+    acknowledged.push(...delivering.acknowledged);
 
     const { copies, uids } = inboxCopies(t.file);
     for (const n of acknowledged) {
@@ -81,4 +105,29 @@ it('after kill -9 mid-delivery, every acknowledged delivery is present exactly o
   const { delivered } = await store.deliver([{ account: annv, folder: 'INBOX' }], crashMessage(-1));
   expect(delivered[0]!.uid).toBe(Math.max(...uids) + 1);
   await store.close();
+});
+
+it('another process (the CLI) writing the same mailbox meanwhile: every UID distinct, nothing lost or doubled', { timeout: 120_000 }, async () => {
+  t.store.ensureAccount(annv);
+  const inbox = t.store.getMailbox(annv, 'INBOX')!;
+  const delivering = startDeliveringChild(t.file, 0);
+  await delivering.acknowledgedAtLeast(1);
+  const appended: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    appended.push(t.store.append(inbox.id, crashMessage(-1000 - i)).uid);
+    // Let the child's writes in between ours.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await delivering.kill();
+
+  const { copies, uids } = inboxCopies(t.file);
+  expect(new Set(uids).size).toBe(uids.length);
+  for (let i = 1; i < appended.length; i++) expect(appended[i]!).toBeGreaterThan(appended[i - 1]!);
+  for (const n of [...delivering.acknowledged, ...Array.from({ length: 60 }, (_, i) => -1000 - i)]) {
+    expect(copies.get(createHash('sha256').update(crashMessage(n)).digest('hex')), `message ${n}`).toBe(1);
+  }
+  // The two writers really interleaved: the child's UIDs lie between ours.
+  const ours = new Set(appended);
+  const theirs = uids.filter((uid) => !ours.has(uid));
+  expect(theirs.some((uid) => uid > appended[0]! && uid < appended.at(-1)!)).toBe(true);
 });

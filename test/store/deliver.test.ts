@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { StoreError, asAccountId, type DeliveryTarget, type MailboxChange } from '../../src/store/types.js';
+import { StoreError, asAccountId, asUid, type DeliveryTarget, type MailboxChange } from '../../src/store/types.js';
 import { annv, daott, message, openTestStore, type TestStore } from './helpers.js';
 
 let t: TestStore;
@@ -71,6 +71,27 @@ describe('deliver', () => {
     expect(t.store.claimRecent(junk.id)).toEqual([1]);
     expect(t.store.claimRecent(junk.id)).toEqual([]);
     expect(t.store.mailboxCounts(junk.id).recent).toBe(0);
+  });
+
+  it('re-creates a deleted Junk folder (and only that) rather than dropping spam into INBOX', async () => {
+    t.store.ensureAccount(annv);
+    t.store.deleteMailbox(annv, 'Junk');
+    t.store.deleteMailbox(annv, 'Archive');
+    const { delivered } = await t.store.deliver([{ account: annv, folder: 'Junk' }], message());
+    const junk = t.store.getMailbox(annv, 'Junk')!;
+    expect(junk.specialUse).toBe('\\Junk');
+    expect(delivered[0]!.mailbox).toBe(junk.id);
+    expect(t.store.listMessages(t.store.getMailbox(annv, 'INBOX')!.id)).toEqual([]);
+    expect(t.store.getMailbox(annv, 'Archive')).toBeNull();
+  });
+
+  it('resolves each promise only when another connection can already read the message', async () => {
+    const visibleAtResolve = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ id: `v${i}` })).then(() => countRows('messages')),
+      ),
+    );
+    for (const visible of visibleAtResolve) expect(visible).toBe(20);
   });
 
   it('delivers one copy per recipient even when the envelope names one twice', async () => {
@@ -159,9 +180,9 @@ describe('accountUsage', () => {
     await t.store.deliver([{ account: annv, folder: 'Junk' }], b);
     const inbox = t.store.getMailbox(annv, 'INBOX')!;
     const archive = t.store.getMailbox(annv, 'Archive')!;
-    t.store.copyMessages(inbox.id, [1 as never], archive.id);
+    t.store.copyMessages(inbox.id, [asUid(1)], archive.id);
     expect(t.store.accountUsage(annv)).toBe(2 * a.length + b.length);
-    t.store.storeFlags(inbox.id, [1 as never], 'add', ['\\Deleted']);
+    t.store.storeFlags(inbox.id, [asUid(1)], 'add', ['\\Deleted']);
     t.store.expunge(inbox.id);
     expect(t.store.accountUsage(annv)).toBe(a.length + b.length);
     expect(t.store.accountUsage(daott)).toBe(0);

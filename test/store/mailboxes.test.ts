@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError, type MailboxChange } from '../../src/store/types.js';
+import { StoreError, asModSeq, type MailboxChange } from '../../src/store/types.js';
 import { annv, daott, message, openTestStore, type TestStore } from './helpers.js';
 
 let t: TestStore;
@@ -132,7 +132,7 @@ describe('rename', () => {
     expect(t.store.listMessages(inbox.id)).toEqual([]);
     expect(t.store.getMailbox(annv, 'INBOX')!.id).toBe(inbox.id);
     expect(names()).toContain('INBOX/Con');
-    expect(t.store.expungedSince(inbox.id, 0 as never)).toEqual([1, 2]);
+    expect(t.store.expungedSince(inbox.id, asModSeq(0))).toEqual([1, 2]);
     expect(changes.map((change) => change.kind).sort()).toEqual(['append', 'expunge', 'mailboxes']);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError, asModSeq, asUid, type MailboxChange, type MailboxInfo, type Uid } from '../../src/store/types.js';
+import { StoreError, asMailboxId, asModSeq, asUid, type MailboxChange, type MailboxInfo, type Uid } from '../../src/store/types.js';
 import { annv, message, openTestStore, type TestStore } from './helpers.js';
 
 let t: TestStore;
@@ -127,7 +127,7 @@ describe('copy and move', () => {
   });
 
   it('refuses a missing destination without changing the source', () => {
-    expect(() => t.store.moveMessages(inbox.id, uids(1), 424242 as never)).toThrow(StoreError);
+    expect(() => t.store.moveMessages(inbox.id, uids(1), asMailboxId(424242))).toThrow(StoreError);
     expect(t.store.listMessages(inbox.id)).toHaveLength(5);
   });
 });
@@ -175,7 +175,7 @@ describe('append', () => {
     const row = t.store.listMessages(inbox.id).at(-1)!;
     expect(row.flags).toEqual(['\\Seen', '\\Draft']);
     expect(row.internalDate.toISOString()).toBe('2026-01-02T03:04:05.000Z');
-    expect(() => t.store.append(424242 as never, message())).toThrow(StoreError);
+    expect(() => t.store.append(asMailboxId(424242), message())).toThrow(StoreError);
     expect(() => t.store.append(inbox.id, message(), { internalDate: new Date('nonsense') })).toThrow(StoreError);
   });
 

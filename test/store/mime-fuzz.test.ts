@@ -6,7 +6,7 @@ import type { MessageAnalysis, MimePart } from '../../src/store/types.js';
 /** A message shape to build: leaves carry the exact body text the analysis must point back to. */
 type Shape =
   | { readonly kind: 'leaf'; readonly headers: readonly string[]; readonly body: string }
-  | { readonly kind: 'multipart'; readonly subtype: string; readonly children: readonly Shape[] }
+  | { readonly kind: 'multipart'; readonly subtype: string; readonly boundary: string; readonly children: readonly Shape[] }
   | { readonly kind: 'message'; readonly subject: string; readonly inner: Shape };
 
 /** Body text without `-`, so no body line can be taken for a delimiter. */
@@ -27,6 +27,8 @@ const shape: fc.Arbitrary<Shape> = fc.letrec<{ node: Shape }>((tie) => ({
     fc.record({
       kind: fc.constant('multipart' as const),
       subtype: fc.constantFrom('mixed', 'alternative', 'related'),
+      // Boundaries that prefix each other or repeat in nested parts: the longest, then the innermost, wins.
+      boundary: fc.constantFrom('b', 'b_', 'b_x', '=_b', 'c'),
       children: fc.array(tie('node'), { minLength: 1, maxLength: 4 }),
     }),
     fc.record({ kind: fc.constant('message' as const), subject: fc.stringMatching(/^[a-z ]{0,10}$/), inner: tie('node') }),
@@ -34,17 +36,16 @@ const shape: fc.Arbitrary<Shape> = fc.letrec<{ node: Shape }>((tie) => ({
 })).node;
 
 /** Builds the message text for a shape; line ends are `eol` except inside leaf bodies (bare LF there too). */
-function build(node: Shape, eol: string, counter: { n: number }): string {
+function build(node: Shape, eol: string): string {
   switch (node.kind) {
     case 'leaf':
       return [...node.headers, ''].join(eol) + eol + node.body.replaceAll('\n', eol);
     case 'multipart': {
-      const boundary = `b${counter.n++}x`;
-      const parts = node.children.map((child) => `--${boundary}${eol}${build(child, eol, counter)}${eol}`);
-      return [`Content-Type: multipart/${node.subtype}; boundary="${boundary}"`, '', 'preamble', ''].join(eol) + parts.join('') + `--${boundary}--${eol}epilogue`;
+      const parts = node.children.map((child) => `--${node.boundary}${eol}${build(child, eol)}${eol}`);
+      return [`Content-Type: multipart/${node.subtype}; boundary="${node.boundary}"`, '', 'preamble', ''].join(eol) + parts.join('') + `--${node.boundary}--${eol}epilogue`;
     }
     case 'message':
-      return [`Subject: ${node.subject}`, 'Content-Type: message/rfc822', '', ''].join(eol) + build(node.inner, eol, counter);
+      return [`Subject: ${node.subject}`, 'Content-Type: message/rfc822', '', ''].join(eol) + build(node.inner, eol);
   }
 }
 
@@ -140,7 +141,7 @@ describe('analyzeMessage fuzz', () => {
   it('points every part of a generated message at the exact bytes it was built from', () => {
     fc.assert(
       fc.property(shape, fc.constantFrom('\r\n', '\n'), (node, eol) => {
-        const raw = Buffer.from(build(node, eol, { n: 0 }));
+        const raw = Buffer.from(build(node, eol));
         const analysis = analyzeMessage(raw);
         expectWellFormed(raw, analysis);
         expectMatches(raw, analysis.structure, node, eol);
@@ -152,7 +153,7 @@ describe('analyzeMessage fuzz', () => {
   it('never throws on damaged messages, and their offsets stay in range and ordered', () => {
     fc.assert(
       fc.property(shape, fc.array(mutation, { minLength: 1, maxLength: 6 }), (node, edits) => {
-        const raw = mutate(Buffer.from(build(node, '\r\n', { n: 0 })), edits);
+        const raw = mutate(Buffer.from(build(node, '\r\n')), edits);
         expectWellFormed(raw, analyzeMessage(raw));
       }),
       { numRuns: 500 },

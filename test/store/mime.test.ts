@@ -100,7 +100,8 @@ describe('analyzeMessage: multipart', () => {
     expect([a.structure.type, a.structure.subtype, a.structure.params]).toEqual(['multipart', 'alternative', { boundary: '=_alt' }]);
     expect(bodyOf(raw, plain!)).toBe('Chào bạn');
     expect(plain!.size).toBe(Buffer.byteLength('Chào bạn'));
-    expect(plain!.lines).toBe(1);
+    // Its one line has no line end of its own: the CRLF is the delimiter's.
+    expect(plain!.lines).toBe(0);
     expect(mimeOf(raw, plain!)).toBe('Content-Type: text/plain; charset=utf-8\r\n\r\n');
     expect(bodyOf(raw, html!)).toBe('<p>Chào <b>bạn</b></p>\r\n');
     expect(html!.lines).toBe(1);
@@ -145,7 +146,7 @@ describe('analyzeMessage: multipart', () => {
     expect(text!.encoding).toBe('quoted-printable');
     expect(text!.params).toEqual({ charset: 'UTF-8' });
     expect(bodyOf(raw, text!)).toBe('K=C3=ADnh g=E1=BB=ADi =\r\nanh =C4=90=C3=A0o');
-    expect(text!.lines).toBe(2);
+    expect(text!.lines).toBe(1);
     expect(pdf).toMatchObject({
       type: 'application',
       subtype: 'pdf',
@@ -194,7 +195,7 @@ describe('analyzeMessage: multipart', () => {
     const rfc822 = a.structure.children![1]!;
     expect([rfc822.type, rfc822.subtype]).toEqual(['message', 'rfc822']);
     expect(bodyOf(raw, rfc822)).toBe(inner.join('\r\n'));
-    expect(rfc822.lines).toBe(inner.length);
+    expect(rfc822.lines).toBe(inner.length - 1);
     const { envelope, structure } = rfc822.message!;
     expect(envelope.subject).toBe('=?utf-8?B?VOG7nSB0csOsbmg=?=');
     expect(envelope.from).toEqual([{ name: 'Lê Ân', adl: null, mailbox: 'anl', host: 'cantho.gov.vn' }]);
@@ -231,10 +232,40 @@ describe('analyzeMessage: multipart', () => {
     }
   });
 
-  it('does not take a longer boundary or a boundary inside a line for a delimiter', () => {
-    const raw = crlf('Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'x --b', '--bb', '--b  ', '', 'y', '--b--');
+  it('takes a line starting with the delimiter for a delimiter, whatever follows (RFC 2046 §5.1.1 note), but not one inside a line', () => {
+    const raw = crlf('Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'x --b', ' --b', '--b  padding', '', 'y', '--b--');
     const parts = analyzeMessage(raw).structure.children!;
-    expect(parts.map((p) => bodyOf(raw, p))).toEqual(['x --b\r\n--bb', 'y']);
+    expect(parts.map((p) => bodyOf(raw, p))).toEqual(['x --b\r\n --b', 'y']);
+  });
+
+  it('matches the longest of boundaries that prefix each other, and lets a nested multipart own a reused boundary', () => {
+    const raw = crlf(
+      'Content-Type: multipart/mixed; boundary=b',
+      '',
+      '--b',
+      'Content-Type: multipart/alternative; boundary=b_2',
+      '',
+      '--b_2',
+      '',
+      'inner one',
+      '--b_2',
+      'Content-Type: multipart/related; boundary=b',
+      '',
+      '--b',
+      '',
+      'reused',
+      '--b--',
+      '--b_2--',
+      '--b',
+      '',
+      'outer two',
+      '--b--',
+    );
+    const [alternative, outerTwo] = analyzeMessage(raw).structure.children!;
+    const [innerOne, related] = alternative!.children!;
+    expect(bodyOf(raw, innerOne!)).toBe('inner one');
+    expect(bodyOf(raw, related!.children![0]!)).toBe('reused');
+    expect(bodyOf(raw, outerTwo!)).toBe('outer two');
   });
 
   it('gives a part with no header and no body zero-length ranges at the right place', () => {
@@ -244,6 +275,15 @@ describe('analyzeMessage: multipart', () => {
     expect(empty!.headerStart).toBe(empty!.bodyEnd);
     expect(mimeOf(raw, headerOnly!)).toBe('Content-Type: text/plain');
     expect(headerOnly!.size).toBe(0);
+  });
+
+  it('gives an empty message/rfc822 part an empty enclosed message', () => {
+    const raw = crlf('Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: message/rfc822', '', '--b--');
+    const part = analyzeMessage(raw).structure.children![0]!;
+    expect(mimeOf(raw, part)).toBe('Content-Type: message/rfc822\r\n');
+    expect(part.size).toBe(0);
+    expect(part.message!.envelope).toMatchObject({ subject: null, from: null });
+    expect(part.message!.structure).toMatchObject({ type: 'text', subtype: 'plain', headerStart: part.bodyStart, bodyEnd: part.bodyEnd });
   });
 });
 
@@ -368,7 +408,7 @@ describe('analyzeMessage: line ends and limits', () => {
     expect(a.headerSize).toBe(raw.indexOf('\n\n') + 2);
     const [one, three] = a.structure.children!;
     expect(bodyOf(raw, one!)).toBe('one\ntwo');
-    expect(one!.lines).toBe(2);
+    expect(one!.lines).toBe(1);
     expect(mimeOf(raw, one!)).toBe('Content-Type: text/plain\n\n');
     expect(bodyOf(raw, three!)).toBe('three');
   });
@@ -420,7 +460,7 @@ describe('analyzeMessage: line ends and limits', () => {
   it('treats multiparts nested deeper than the limit as opaque bodies, without overflowing the stack', () => {
     const depth = 10_000;
     let text = 'innermost';
-    for (let i = depth; i > 0; i--) text = `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n${text}\r\n--b${i}--`;
+    for (let i = depth; i > 0; i--) text = `Content-Type: multipart/mixed; boundary==_${i}_=\r\n\r\n--=_${i}_=\r\n${text}\r\n--=_${i}_=--`;
     const raw = Buffer.from(text);
     let part = analyzeMessage(raw).structure;
     let levels = 0;

@@ -1,9 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PEOPLE, startWebHarness, type WebHarness } from './support.js';
+import { launchChromium, PEOPLE, startWebHarness, type Chromium, type WebHarness } from './support.js';
 
 /**
  * The officials' path through the site in Debian's Chromium, headless, with JavaScript switched
@@ -11,42 +9,18 @@ import { PEOPLE, startWebHarness, type WebHarness } from './support.js';
  * each refusal, the directory search and the vCard download.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Without the background-networking flags Chromium keeps dialling Google, which this network refuses. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 let h: WebHarness;
-let browser: BrowserContext;
-let profile: string;
+let browser: Chromium;
 let page: Page;
 
 beforeAll(async () => {
   h = await startWebHarness();
-  profile = mkdtempSync(path.join(os.tmpdir(), 'cm-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    javaScriptEnabled: false,
-    acceptDownloads: true,
-    locale: 'vi-VN',
-    viewport: { width: 1100, height: 800 },
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  browser = await launchChromium();
+  page = browser.context.pages()[0] ?? (await browser.context.newPage());
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  rmSync(profile, { recursive: true, force: true });
   await h?.close();
 });
 
@@ -121,6 +95,7 @@ describe('the self-service site in Chromium', () => {
       expect(await focusedId()).toBe(field);
       expect(new URL(page.url()).pathname).toBe('/doi-mat-khau');
     }
+    await page.screenshot({ path: '/tmp/cantho-web-change-password.png', fullPage: true });
   });
 
   it('accepts a good new password and opens the directory', async () => {

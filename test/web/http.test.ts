@@ -9,7 +9,7 @@ const ADMIN = { actor: 'cli:test', doc: '16/QĐ-UBND' };
 describe('public endpoints', () => {
   let h: WebHarness;
   beforeAll(async () => {
-    h = await startWebHarness({ config: { server: { domains: ['ubnd.cantho.gov.vn'] } } });
+    h = await startWebHarness({ server: { domains: ['ubnd.cantho.gov.vn'] } });
   });
   afterAll(() => h.close());
 
@@ -90,7 +90,7 @@ ${[
 describe('sessions, cookies and CSRF', () => {
   let h: WebHarness;
   beforeAll(async () => {
-    h = await startWebHarness({ config: { policy: { login_failures_before_delay: 1, login_failures_before_lock: 3 } } });
+    h = await startWebHarness({ policy: { login_failures_before_delay: 3, login_failures_before_lock: 3 } });
   });
   afterAll(() => h.close());
 
@@ -189,7 +189,8 @@ describe('sessions, cookies and CSRF', () => {
     }
   });
 
-  it('locks an account after repeated failures, even for the right password, with 429', async () => {
+  // The directory answers a locked login after its longest delay (8 s), which the page honours.
+  it('locks an account after repeated failures, even for the right password, with 429', { timeout: 30_000 }, async () => {
     for (let i = 0; i < 3; i++) expect((await signIn(h.url, 'annv', `guess number ${i}`)).response.status).toBe(403);
     const locked = await signIn(h.url, 'annv', PEOPLE.an.initial);
     expect(locked.response.status).toBe(429);
@@ -228,7 +229,7 @@ describe('the web follows the directory', () => {
   });
 
   it('ends an idle session: pages send to sign-in with a notice, forms are refused', async () => {
-    h = await startWebHarness({ web: { sessions: { idleMs: 300 } } });
+    h = await startWebHarness({ http: { session_idle: '300ms' } });
     const { cookie } = await signIn(h.url, PEOPLE.dao.address, PEOPLE.dao.password);
     const page = await curl(`${h.url}/doi-mat-khau`, ['--cookie', cookie!]);
     expect(page.status).toBe(200);
@@ -252,7 +253,7 @@ describe('the web follows the directory', () => {
   });
 
   it('marks the cookie Secure with the __Host- prefix when public_url is https, and sends HSTS', async () => {
-    h = await startWebHarness({ config: { http: { public_url: 'https://mail.cantho.gov.vn' } } });
+    h = await startWebHarness({ http: { public_url: 'https://mail.cantho.gov.vn' } });
     const page = await curl(`${h.url}/dang-nhap`);
     expect(page.headers['set-cookie']).toMatch(/^__Host-cm_sid=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
     expect(page.headers['strict-transport-security']).toBe('max-age=31536000');

@@ -3,19 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
-import { configFromObject, type ConfigInput } from '../../src/config/index.js';
-import type { AppContext } from '../../src/context.js';
-import { addPerson, addUnit, Directory } from '../../src/directory/index.js';
-import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
-import { SqliteOutboundQueue } from '../../src/store/queue.js';
+import { chromium, type BrowserContext } from 'playwright-core';
+import type { ConfigInput } from '../../src/config/index.js';
+import { addPerson, type Directory } from '../../src/directory/index.js';
 import { asAccountId } from '../../src/store/types.js';
-import type { WebOptions } from '../../src/web/app.js';
-import { startWeb } from '../../src/web/server.js';
-
-/** Cheap argon2id for tests: the parameters travel in the hash, production's defaults are untouched. */
-const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
-const ADMIN = { actor: 'cli:test', doc: '15/QĐ-UBND' };
+import { startTestServer, TEST_DOC, type TestServer } from '../helpers/server.js';
 
 /** Officials every web test starts with. `an` still has the password he was given (must change). */
 export const PEOPLE = {
@@ -27,69 +19,41 @@ export const PEOPLE = {
 export interface WebHarness {
   readonly url: string;
   readonly port: number;
-  readonly ctx: AppContext;
   readonly directory: Directory;
+  readonly server: TestServer;
   close(): Promise<void>;
 }
 
-export interface WebHarnessOptions {
-  readonly config?: ConfigInput;
-  readonly web?: WebOptions;
-}
-
 /**
- * The real web listener on 127.0.0.1, port 0, over a real store and directory in a temp data
- * directory, with two units and three officials. Throttling delays are short so that tests of
- * locks stay fast; the counts before delay and lock are the configured ones.
+ * The whole server (startTestServer) with the password lifecycle on (`require_password_change`),
+ * two units and three officials: `an` with the password he was given, `dao` and `binh` with
+ * their own. Config tables given here are merged over that.
  */
-export async function startWebHarness(options: WebHarnessOptions = {}): Promise<WebHarness> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cm-'));
-  const input = options.config ?? {};
-  const config = configFromObject({
-    ...input,
-    server: { data_dir: dir, log_level: 'silent', ...input.server },
-    http: { listen: '127.0.0.1:0', ...input.http },
-  });
-  const logger = pino({ level: config.server.log_level });
-  const db = openDatabase(config.paths.database);
-  const store = new SqliteMailStore(db);
-  const directory = new Directory({ db, config, store, logger, argon2: TEST_ARGON2, throttle: { baseDelayMs: 20, maxDelayMs: 200 } });
-  const ctx: AppContext = {
-    config,
-    logger,
-    store,
-    queue: new SqliteOutboundQueue(db),
-    directory,
-    filters: { check: () => Promise.reject(new Error('the web listener filters no mail')) },
-    tls: { key: Buffer.alloc(0), cert: Buffer.alloc(0) },
-    resolver: () => Promise.resolve([]),
-  };
-
-  const d = directory.context;
-  addUnit(d, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  addUnit(d, { localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
-  await addPerson(d, { name: PEOPLE.an.name, unit: 'vpubnd', title: 'Chánh Văn phòng', phone: '0292 3820 123', password: PEOPLE.an.initial }, ADMIN);
+export async function startWebHarness(config: ConfigInput = {}): Promise<WebHarness> {
+  const server = await startTestServer({ config: { ...config, policy: { require_password_change: true, ...config.policy } } });
+  const { directory } = server;
+  const request = { actor: 'cli:test', doc: TEST_DOC };
+  server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+  server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
+  await addPerson(
+    directory.context,
+    { name: PEOPLE.an.name, unit: 'vpubnd', title: 'Chánh Văn phòng', phone: '0292 3820 123', password: PEOPLE.an.initial },
+    request,
+  );
   for (const [person, unit, title] of [
     [PEOPLE.dao, 'sotttt', 'Giám đốc'],
     [PEOPLE.binh, 'vpubnd', 'Chuyên viên'],
   ] as const) {
-    await addPerson(d, { name: person.name, unit, title, password: 'Tam-thoi-2026-abc' }, ADMIN);
+    await addPerson(directory.context, { name: person.name, unit, title, password: 'Tam-thoi-2026-abc' }, request);
     const settled = await directory.changePassword(asAccountId(person.address), 'Tam-thoi-2026-abc', person.password, { protocol: 'cli', ip: '127.0.0.1' });
     if (!settled.ok) throw new Error(`test setup: ${settled.message}`);
   }
-
-  const listeners = await startWeb(ctx, options.web);
-  const web = listeners[0]!;
   return {
-    url: `http://127.0.0.1:${web.port}`,
-    port: web.port,
-    ctx,
+    url: `http://127.0.0.1:${server.ports.http}`,
+    port: server.ports.http,
     directory,
-    async close() {
-      for (const listener of listeners) await listener.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    server,
+    close: () => server.close(),
   };
 }
 
@@ -156,4 +120,45 @@ export async function signIn(url: string, login: string, password: string): Prom
     '--data-urlencode', `password=${password}`,
   ]);
   return { response, cookie: sessionCookieOf(response) };
+}
+
+/** Without the background-networking flags Chromium keeps dialling Google, which this network refuses. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Chromium {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's Chromium (installed by scripts/test-all.sh; Playwright downloads no browser), headless,
+ * with a fresh profile and JavaScript switched off: the site must work without it.
+ */
+export async function launchChromium(): Promise<Chromium> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'cm-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    javaScriptEnabled: false,
+    acceptDownloads: true,
+    locale: 'vi-VN',
+    viewport: { width: 1100, height: 800 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }

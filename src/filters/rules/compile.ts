@@ -7,7 +7,7 @@ import { escapeRegex } from './toml-lines.js';
 
 /** A rule ready to run: the text it reads and the compiled matcher, or a DNSBL zone to ask. */
 export type CompiledRule =
-  | (RuleBase & { readonly kind: 'text'; readonly read: TextReader; readonly fold: boolean; readonly pattern: RegExp })
+  | (RuleBase & { readonly kind: 'text'; readonly read: TextReader; readonly fold: boolean; readonly matches: (text: string) => boolean })
   | (RuleBase & { readonly kind: 'check'; readonly test: (message: MessageView, context: FilterContext) => boolean })
   | (RuleBase & { readonly kind: 'dnsbl'; readonly zone: string; readonly answers: readonly string[] });
 
@@ -66,7 +66,7 @@ function compileRule(spec: RuleSpec): CompiledRule {
     case 'dnsbl':
       return { ...base, kind: 'dnsbl', zone: spec.zone, answers: spec.answers };
     default:
-      return { ...base, kind: 'text', read: textReader(spec), fold: spec.fold, pattern: compilePattern(spec) };
+      return { ...base, kind: 'text', read: textReader(spec), fold: spec.fold, matches: compileMatcher(spec) };
   }
 }
 
@@ -95,14 +95,34 @@ function textReader(spec: TextRuleSpec): TextReader {
 
 /**
  * Words match whole words (not inside a longer word), a space in a phrase matches any run of
- * whitespace. With `fold`, the text is folded (foldVietnamese) before matching, and so are the
- * non-ASCII letters of the pattern: `khuyến mãi`, `khuyen mai` and `KHUYẾN MÃI` all match.
- * Regex syntax characters are ASCII, so folding only non-ASCII keeps `\S`, `\W` intact.
+ * whitespace. With `fold`, the text is folded (foldVietnamese, which also lowercases) before
+ * matching, and so are the non-ASCII letters of the pattern: `khuyến mãi`, `khuyen mai` and
+ * `KHUYẾN MÃI` all match. Regex syntax characters are ASCII, so folding only non-ASCII keeps
+ * `\S`, `\W` intact.
+ *
+ * Speed (bench/filters.ts): a pattern that starts with a lookbehind makes V8 try it at every
+ * position; starting with the literal words lets it skip ahead, so the left word boundary is
+ * checked in code on each candidate match instead.
  */
-function compilePattern(spec: TextRuleSpec): RegExp {
-  const flags = spec.case_sensitive && !spec.fold ? 'u' : 'iu';
+function compileMatcher(spec: TextRuleSpec): (text: string) => boolean {
   const fold = (s: string) => (spec.fold ? s.replace(/[^\x00-\x7f]/g, (c) => foldVietnamese(c)) : s);
-  if (spec.regex !== undefined) return new RegExp(fold(spec.regex), flags);
-  const alternatives = spec.words!.map((w) => escapeRegex(fold(w.trim())).replace(/\s+/g, '\\s+'));
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, flags);
+  if (spec.regex !== undefined) {
+    const regex = new RegExp(fold(spec.regex), spec.case_sensitive && !spec.fold ? 'u' : 'iu');
+    return (text) => regex.test(text);
+  }
+  // Folded text is lowercase already: lowercase words need no case-insensitive matching.
+  const words = spec.words!.map((w) => (spec.fold ? foldVietnamese(w.trim()) : w.trim()));
+  const alternatives = words.map((w) => escapeRegex(w).replace(/\s+/g, '\\s+'));
+  const regex = new RegExp(`(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, spec.fold || spec.case_sensitive ? 'gu' : 'giu');
+  return (text) => {
+    regex.lastIndex = 0;
+    for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+      if (!WORD_CHAR_BEFORE.test(text.slice(Math.max(0, match.index - 2), match.index))) return true;
+      regex.lastIndex = match.index + 1;
+    }
+    return false;
+  };
 }
+
+/** The code point just before a match is a letter or digit (two UTF-16 units cover a surrogate pair). */
+const WORD_CHAR_BEFORE = /[\p{L}\p{N}\p{M}]$/u;

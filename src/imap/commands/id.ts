@@ -1,3 +1,4 @@
+import { ParseError } from '../errors.js';
 import type { ImapValue } from '../responses.js';
 import type { CommandHandler } from './index.js';
 
@@ -12,7 +13,7 @@ export const id: CommandHandler = (session, { args }) => {
   const params = args.take('NIL') ? null : args.list(() => args.nstring()?.toString('utf8') ?? null);
   args.end();
   if (params) {
-    if (params.length % 2 !== 0 || params.length > MAX_PAIRS * 2) throw args.error('ID takes up to 30 field/value pairs');
+    if (params.length % 2 !== 0 || params.length > MAX_PAIRS * 2) throw new ParseError('ID takes up to 30 field/value pairs');
     const fields: Record<string, string | null> = {};
     for (let i = 0; i < params.length; i += 2) fields[(params[i] ?? '').toLowerCase().slice(0, 30)] = params[i + 1]?.slice(0, 1024) ?? null;
     session.clientId = [fields.name, fields.version].filter(Boolean).join(' ') || undefined;

@@ -1,4 +1,5 @@
 import { MAILBOX_DELIMITER, type MailboxInfo } from '../../store/types.js';
+import { ImapError } from '../errors.js';
 import { ancestors, compilePatterns } from '../list-pattern.js';
 import { atom, type ImapValue } from '../responses.js';
 import { readStatusItems, writeStatus, type StatusItem } from './status.js';
@@ -59,7 +60,7 @@ export const list: CommandHandler = (session, { args }) => {
     statusItems,
   };
   // RFC 5258 §3.1: RECURSIVEMATCH needs another selection option to modify.
-  if (request.recursiveMatch && !request.selectSubscribed && !request.selectSpecialUse) throw args.error('RECURSIVEMATCH needs SUBSCRIBED');
+  if (request.recursiveMatch && !request.selectSubscribed && !request.selectSpecialUse) throw new ImapError('BAD', null, 'RECURSIVEMATCH needs SUBSCRIBED');
 
   if (patterns.length === 1 && patterns[0] === '') {
     // RFC 3501 §6.3.8: an empty pattern asks for the delimiter and the root.

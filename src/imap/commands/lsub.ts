@@ -5,8 +5,8 @@ import { compareNames } from './list.js';
 import type { CommandHandler } from './index.js';
 
 /**
- * RFC 3501 §6.3.9 LSUB: subscribed names matching the pattern; with "%", a parent that is not
- * subscribed itself but has a subscribed child is listed as \Noselect.
+ * RFC 3501 §6.3.9 LSUB: subscribed names matching the pattern; when "%" stops above a subscribed
+ * name, its unsubscribed parent is listed instead, as \Noselect.
  */
 export const lsub: CommandHandler = (session, { args }) => {
   args.space();
@@ -19,7 +19,7 @@ export const lsub: CommandHandler = (session, { args }) => {
   const names = new Set<string>();
   for (const name of subscribed) {
     if (matches(name)) names.add(name);
-    for (const parent of ancestors(name)) if (!subscribed.has(parent) && matches(parent)) names.add(parent);
+    else for (const parent of ancestors(name)) if (!subscribed.has(parent) && matches(parent)) names.add(parent);
   }
   for (const name of [...names].sort(compareNames)) {
     const attributes: ImapValue[] = subscribed.has(name) ? [] : [atom('\\Noselect')];

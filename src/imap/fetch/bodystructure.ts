@@ -4,7 +4,7 @@
  * BODY is the same shape without it, also inside enclosed messages.
  */
 import type { MimePart } from '../../store/types.js';
-import type { ImapValue } from '../responses.js';
+import { adjacent, type ImapValue } from '../responses.js';
 import { envelopeValue } from './envelope.js';
 
 /** RFC 3501 §9 body-fld-param: `("NAME" "value" …)` or NIL. */
@@ -36,8 +36,7 @@ function trailingExtensions(part: MimePart): ImapValue[] {
 export function bodyStructureValue(part: MimePart, extensible: boolean): ImapValue {
   if (part.children) {
     // body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]: no space between the bodies.
-    const value: ImapValue[] = part.children.map((child) => bodyStructureValue(child, extensible));
-    value.push(part.subtype.toUpperCase());
+    const value: ImapValue[] = [adjacent(part.children.map((child) => bodyStructureValue(child, extensible))), part.subtype.toUpperCase()];
     // body-ext-mpart = body-fld-param [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc]]]
     if (extensible) value.push(paramList(part.params), ...trailingExtensions(part));
     return value;

@@ -3,12 +3,12 @@
  * already filled sender and reply-to from from): only a change of shape happens here.
  */
 import type { Envelope, EnvelopeAddress } from '../../store/types.js';
-import type { ImapValue } from '../responses.js';
+import { adjacent, type ImapValue } from '../responses.js';
 
-/** A list of `(name adl mailbox host)`, or NIL for none. */
+/** RFC 3501 §9 `"(" 1*address ")"` (no space between the addresses), or NIL for none. */
 function addressList(list: readonly EnvelopeAddress[] | null): ImapValue {
   if (!list || list.length === 0) return null;
-  return list.map((a) => [a.name, a.adl, a.mailbox, a.host]);
+  return [adjacent(list.map((a) => [a.name, a.adl, a.mailbox, a.host]))];
 }
 
 /** `(date subject from sender reply-to to cc bcc in-reply-to message-id)`. */

@@ -6,9 +6,10 @@
  * skipped, along with its continuations. The block ends at the first empty line, which belongs
  * to the header (§2.1); without one, the whole range is header and the body is empty. Inside a
  * multipart a delimiter line also ends it (`stopAt`), and the line break before the delimiter is
- * the delimiter's (RFC 2046 §5.1.1), not the header's.
+ * the delimiter's (RFC 2046 §5.1.1), not the header's. (Whether the line after the empty line is
+ * a delimiter is for the caller to decide: a multipart's own boundary is open only from there.)
  */
-import { HTAB, SP, lineContentEnd, nextLineStart } from './bytes.js';
+import { CR, HTAB, LF, SP, indexWithin, lineContentEnd, nextLineStart } from './bytes.js';
 
 export interface HeaderBlock<Stop = never> {
   /** First occurrence of each wanted field (lowercase name) → unfolded value, bytes read as UTF-8. */
@@ -53,8 +54,6 @@ export function parseHeaderBlock<Stop = never>(
     const lineEnd = nextLineStart(buf, pos, end);
     const contentEnd = lineContentEnd(buf, pos, lineEnd);
     if (contentEnd === pos) {
-      const stopAfterBlank = lineEnd < end ? (stopAt?.(lineEnd) ?? null) : null;
-      if (stopAfterBlank !== null) return stopBefore(lineEnd, stopAfterBlank);
       finish();
       return { fields, bodyStart: lineEnd, stop: null };
     }
@@ -116,7 +115,14 @@ function matchName(buf: Buffer, start: number, colon: number, names: ReadonlyMap
 
 /** RFC 5322 §2.2.3: unfolding removes the line breaks and keeps the WSP that follows them. */
 function unfoldValue(buf: Buffer, start: number, end: number): string {
-  return trimWsp(buf.toString('utf8', start, end).replace(/[\r\n]+/g, ''));
+  if (indexWithin(buf, LF, start, end) < 0 && indexWithin(buf, CR, start, end) < 0) return trimWsp(buf.toString('utf8', start, end));
+  const bytes = Buffer.allocUnsafe(end - start);
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b !== CR && b !== LF) bytes[n++] = b;
+  }
+  return trimWsp(bytes.toString('utf8', 0, n));
 }
 
 /** Trims SP and HTAB only (String.trim would also eat NBSP and other Unicode spaces). Linear, unlike a `[ \t]+$` regex. */

@@ -7,6 +7,7 @@
  * parameter wins over its plain form (RFC 2231 §4.1 lets senders give both for old readers).
  * Encoded-words inside values are left as written.
  */
+import { hexValue } from './bytes.js';
 import { decodeCharset } from './charset.js';
 import { trimWsp } from './header-block.js';
 
@@ -17,16 +18,18 @@ export interface ParameterizedValue {
   readonly params: Record<string, string>;
 }
 
-/** RFC 2231 §3: at most this many continuation sections per parameter are read. */
-const MAX_SECTIONS = 1000;
+/** Parameters (RFC 2231 sections included) read per header; real ones have a handful. */
+const MAX_PARAMS = 1000;
+const PERCENT = 0x25;
 
 export function parseParameterizedValue(header: string): ParameterizedValue {
   const segments = splitOutsideQuotes(stripComments(header));
-  const value = trimWsp(segments[0] ?? '');
+  const value = trimWsp(segments.next().value ?? '');
   const plain = new Map<string, string>();
   const extended = new Map<string, Map<number, { text: string; encoded: boolean }>>();
-  for (let s = 1; s < segments.length; s++) {
-    const segment = segments[s]!;
+  let count = 0;
+  for (const segment of segments) {
+    if (++count > MAX_PARAMS) break;
     const eq = segment.indexOf('=');
     if (eq < 0) continue;
     const rawName = trimWsp(segment.slice(0, eq)).toLowerCase();
@@ -38,7 +41,7 @@ export function parseParameterizedValue(header: string): ParameterizedValue {
     }
     let sections = extended.get(section.name);
     if (!sections) extended.set(section.name, (sections = new Map()));
-    if (!sections.has(section.index) && sections.size < MAX_SECTIONS) sections.set(section.index, { text, encoded: section.encoded });
+    if (!sections.has(section.index)) sections.set(section.index, { text, encoded: section.encoded });
   }
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, text] of plain) params[name] = text;
@@ -77,47 +80,44 @@ function joinSections(sections: ReadonlyMap<number, { text: string; encoded: boo
   return decodeCharset(Buffer.concat(chunks), charset);
 }
 
+/** RFC 2231 §4 `%XX` octets; anything else stands for its own UTF-8 bytes. */
 function percentDecode(text: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    const hex = c === '%' ? text.slice(i + 1, i + 3) : '';
-    if (hex.length === 2 && /^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
+  const src = Buffer.from(text, 'utf8');
+  const out = Buffer.allocUnsafe(src.length);
+  let o = 0;
+  for (let i = 0; i < src.length; i++) {
+    const hi = src[i] === PERCENT ? hexValue(src[i + 1]) : -1;
+    const lo = hi >= 0 ? hexValue(src[i + 2]) : -1;
+    if (lo >= 0) {
+      out[o++] = hi * 16 + lo;
       i += 2;
-    } else {
-      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
-    }
+    } else out[o++] = src[i]!;
   }
-  return Buffer.from(bytes);
+  return out.subarray(0, o);
 }
 
 /** Removes RFC 822 comments outside quoted strings; nesting is a counter, so no recursion. */
 function stripComments(text: string): string {
   if (!text.includes('(')) return text;
-  let out = '';
+  const kept: string[] = [];
+  let keptFrom = 0;
   let depth = 0;
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\\' && (quoted || depth > 0)) {
-      if (depth === 0) out += c + (text[i + 1] ?? '');
-      i++;
-    } else if (quoted) {
-      out += c;
-      if (c === '"') quoted = false;
-    } else if (c === '(') depth++;
-    else if (c === ')' && depth > 0) depth--;
-    else if (depth === 0) {
-      out += c;
-      if (c === '"') quoted = true;
-    }
+    const c = text[i];
+    if (c === '\\' && (quoted || depth > 0)) i++;
+    else if (quoted) quoted = c !== '"';
+    else if (c === '"' && depth === 0) quoted = true;
+    else if (c === '(') {
+      if (depth++ === 0) kept.push(text.slice(keptFrom, i));
+    } else if (c === ')' && depth > 0 && --depth === 0) keptFrom = i + 1;
   }
-  return out;
+  if (depth === 0) kept.push(text.slice(keptFrom));
+  return kept.join('');
 }
 
-function splitOutsideQuotes(text: string): string[] {
-  const parts: string[] = [];
+/** The `;`-separated pieces outside quoted strings, one at a time (a hostile header may hold millions). */
+function* splitOutsideQuotes(text: string): Generator<string, undefined> {
   let start = 0;
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
@@ -125,23 +125,19 @@ function splitOutsideQuotes(text: string): string[] {
     if (c === '\\' && quoted) i++;
     else if (c === '"') quoted = !quoted;
     else if (c === ';' && !quoted) {
-      parts.push(text.slice(start, i));
+      yield text.slice(start, i);
       start = i + 1;
     }
   }
-  parts.push(text.slice(start));
-  return parts;
+  yield text.slice(start);
+  return undefined;
 }
 
 /** A quoted-string value loses its quotes and quoted-pairs; anything after the closing quote is dropped. */
 function unquote(text: string): string {
   if (!text.startsWith('"')) return text;
-  let out = '';
-  for (let i = 1; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\\') out += text[++i] ?? '';
-    else if (c === '"') break;
-    else out += c;
-  }
-  return out;
+  let close = 1;
+  while (close < text.length && text[close] !== '"') close += text[close] === '\\' ? 2 : 1;
+  const inner = text.slice(1, Math.min(close, text.length));
+  return inner.includes('\\') ? inner.replace(/\\([\s\S])/g, '$1') : inner;
 }

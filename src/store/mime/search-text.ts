@@ -12,6 +12,8 @@ import { decodeTransferEncoding } from './transfer-encoding.js';
 
 /** Characters of body text indexed per message. */
 export const MAX_BODY_TEXT = 1_000_000;
+/** Characters indexed per header field (subject, each address field). */
+export const MAX_HEADER_TEXT = 64 * 1024;
 /** Encoded bytes read per text part for the remaining budget: base64 is 4/3, quoted-printable up to 3×. */
 const ENCODED_BYTES_PER_CHAR = 4;
 
@@ -19,7 +21,7 @@ export function buildSearchText(raw: Buffer, envelope: Envelope, structure: Mime
   const body = new BodyText(raw);
   body.collect(structure);
   return {
-    subject: foldVietnamese(decodeWords(envelope.subject ?? '')),
+    subject: foldVietnamese(decodeWords((envelope.subject ?? '').slice(0, MAX_HEADER_TEXT))),
     from: foldVietnamese(addressText(envelope.from)),
     to: foldVietnamese(addressText(envelope.to)),
     cc: foldVietnamese(addressText(envelope.cc)),
@@ -40,12 +42,19 @@ function decodeWords(text: string): string {
 /** Display names (decoded) and addresses, group names included, so FROM/TO search finds either. */
 function addressText(list: readonly EnvelopeAddress[] | null): string {
   if (!list) return '';
-  const words: string[] = [];
+  const entries: string[] = [];
+  let length = 0;
   for (const a of list) {
-    if (a.name) words.push(decodeWords(a.name));
-    if (a.mailbox) words.push(a.host ? `${a.mailbox}@${a.host}` : a.mailbox);
+    if (length >= MAX_HEADER_TEXT) break;
+    const name = a.name ? decodeWords(a.name.slice(0, MAX_HEADER_TEXT)) : '';
+    const address = a.mailbox && a.host ? `${a.mailbox}@${a.host}` : (a.mailbox ?? '');
+    const entry = name && address ? `${name} ${address}` : name || address;
+    if (entry) {
+      entries.push(entry);
+      length += entry.length + 1;
+    }
   }
-  return words.join(' ');
+  return entries.join(' ').slice(0, MAX_HEADER_TEXT);
 }
 
 class BodyText {

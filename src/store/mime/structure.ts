@@ -83,30 +83,47 @@ class MimeParser {
   private entity(start: number, defaultType: ContentType, depth: number): Parsed<{ part: MimePart; fields: ReadonlyMap<string, string> }> {
     this.parts++;
     const header = parseHeaderBlock(this.raw, start, this.raw.length, ENTITY_FIELDS, (pos) => this.boundaries.at(pos));
-    const { fields, bodyStart } = header;
+    const { fields } = header;
+    let bodyStart = header.bodyStart;
+    let end: Delimiter | null = header.stop;
     let contentType = parseContentType(fields.get('content-type')) ?? defaultType;
     const withinLimits = depth < MAX_DEPTH && this.parts < MAX_PARTS;
     const isMultipart = contentType.type === 'multipart';
     const isMessage = contentType.type === 'message' && contentType.subtype === 'rfc822';
+    if ((isMultipart || isMessage) && !withinLimits) contentType = { ...contentType, type: 'application', subtype: 'octet-stream' };
 
-    let end: Delimiter | null = header.stop;
+    // A multipart's boundary is open from the end of its header: the line right after the empty
+    // line may be its first delimiter, even when an enclosing boundary is a prefix of it.
+    const boundary = isMultipart && withinLimits && !end ? contentType.params['boundary'] : undefined;
+    const level = boundary ? this.boundaries.push(boundary) : null;
+    const first = end ? null : this.boundaries.at(bodyStart);
+    if (first && first.level !== level) {
+      // An enclosing delimiter right after the empty line: that line break is the delimiter's
+      // (RFC 2046 §5.1.1), so the header has no empty line and the body is empty.
+      end = first;
+      bodyStart = lineContentEnd(this.raw, start, first.lineStart);
+    }
+
     let children: MimePart[] | undefined;
     let message: ParsedMessage | undefined;
-    if ((isMultipart || isMessage) && !withinLimits) {
-      contentType = { ...contentType, type: 'application', subtype: 'octet-stream' };
-      end = this.boundaries.find(bodyStart);
-    } else if (isMultipart) {
-      const parsed = header.stop ? null : this.multipartBody(bodyStart, contentType, depth);
-      if (parsed) ({ value: children, end } = parsed);
-      if (!children?.length) {
-        children = undefined;
-        contentType = { ...contentType, type: 'text', subtype: 'plain' };
+    let delimited = end !== null;
+    if (level !== null) {
+      if (end) this.boundaries.pop();
+      else {
+        ({ value: children, end } = this.multipartBody(bodyStart, level, contentType.subtype === 'digest' ? DIGEST_DEFAULT_TYPE : DEFAULT_TYPE, depth));
+        delimited = true;
       }
-    } else if (isMessage) {
-      if (header.stop) message = this.emptyMessage(bodyStart);
-      else ({ end, ...message } = this.message(bodyStart, depth + 1));
-    } else if (!header.stop) {
-      end = this.boundaries.find(bodyStart);
+    } else if (isMessage && withinLimits) {
+      if (end) message = this.emptyMessage(bodyStart);
+      else {
+        ({ end, ...message } = this.message(bodyStart, depth + 1));
+        delimited = true;
+      }
+    }
+    if (!delimited) end = this.boundaries.find(bodyStart);
+    if (isMultipart && withinLimits && !children?.length) {
+      children = undefined;
+      contentType = { ...contentType, type: 'text', subtype: 'plain' };
     }
 
     // The line break before the ending delimiter is the delimiter's (RFC 2046 §5.1.1).
@@ -139,13 +156,9 @@ class MimeParser {
    * RFC 2046 §5.1.1: the body parts between the delimiters of this multipart's boundary. The
    * preamble before the first delimiter and the epilogue after the close delimiter are not parts;
    * without a close delimiter the last part runs to the delimiter of an enclosing multipart or
-   * the end of the message. Null when the boundary is unusable.
+   * the end of the message. The boundary is open (at `level`) on entry and closed on return.
    */
-  private multipartBody(bodyStart: number, contentType: ContentType, depth: number): Parsed<MimePart[]> | null {
-    const boundary = contentType.params['boundary'];
-    const level = boundary ? this.boundaries.push(boundary) : null;
-    if (level === null) return null;
-    const childType = contentType.subtype === 'digest' ? DIGEST_DEFAULT_TYPE : DEFAULT_TYPE;
+  private multipartBody(bodyStart: number, level: number, childType: ContentType, depth: number): Parsed<MimePart[]> {
     const children: MimePart[] = [];
     let d = this.boundaries.find(bodyStart);
     while (d && d.level === level && !d.close && this.parts < MAX_PARTS) {

@@ -1,5 +1,5 @@
 /** RFC 2045 §6 Content-Transfer-Encoding decoding of a part body, on bytes, in one pass. */
-import { CR, HTAB, LF, SP } from './bytes.js';
+import { CR, HTAB, LF, SP, hexValue } from './bytes.js';
 
 /** Decodes base64 and quoted-printable; 7bit, 8bit, binary and unknown encodings pass through. */
 export function decodeTransferEncoding(body: Buffer, encoding: string): Buffer {
@@ -44,12 +44,4 @@ export function decodeQuotedPrintable(src: Buffer): Buffer {
     else out[o++] = c;
   }
   return out.subarray(0, o);
-}
-
-function hexValue(b: number | undefined): number {
-  if (b === undefined) return -1;
-  if (b >= 0x30 && b <= 0x39) return b - 0x30;
-  if (b >= 0x41 && b <= 0x46) return b - 0x37;
-  if (b >= 0x61 && b <= 0x66) return b - 0x57;
-  return -1;
 }

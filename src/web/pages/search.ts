@@ -29,7 +29,7 @@ function row(entry: DirectoryEntry): SafeHtml {
   <td>${entry.title ?? ''}</td>
   <td>${unitName ?? ''}${unitAddress ? html`<br><a href="${unitVCardHref(unitAddress)}">vCard đơn vị<span class="visually-hidden"> ${unitName ?? ''}</span></a>` : ''}</td>
   <td><a href="mailto:${entry.address}">${entry.address}</a></td>
-  <td>${entry.phone ? html`<a href="tel:${entry.phone.replace(/[^0-9+]/g, '')}">${entry.phone}</a>` : ''}</td>
+  <td class="phone">${entry.phone ? html`<a href="tel:${entry.phone.replace(/[^0-9+]/g, '')}">${entry.phone}</a>` : ''}</td>
 </tr>`;
 }
 

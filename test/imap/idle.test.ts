@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ANNV, PASSWORD, RawClient, imapflow, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
+
+let server: ImapTestServer;
+beforeAll(async () => {
+  server = await startImapTestServer({ imap: { idle_keepalive: '300ms', max_connections_per_user: 3 } });
+  server.store.ensureAccount(ANNV);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function idling(): Promise<RawClient> {
+  const client = await loggedIn(server);
+  await client.command('s', 'SELECT INBOX');
+  client.send('i IDLE\r\n');
+  expect(await client.readLine()).toBe('+ idling');
+  return client;
+}
+
+describe('IDLE (RFC 2177)', () => {
+  test('a delivery reaches an IDLE session within a second', async () => {
+    const client = await idling();
+    const exists = server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages;
+    const started = Date.now();
+    await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('Công văn mới'));
+    expect(await client.until((l) => /RECENT$/.test(l), 1000)).toEqual([`* ${exists + 1} EXISTS`, '* 1 RECENT']);
+    expect(Date.now() - started).toBeLessThan(1000);
+    client.send('DONE\r\n');
+    expect(await client.readLine()).toBe('i OK IDLE terminated');
+    client.close();
+  });
+
+  test('expunges and flag changes by others are sent at once while idling', async () => {
+    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+    const a = server.store.append(inbox.id, message('a')).uid;
+    const b = server.store.append(inbox.id, message('b')).uid;
+    const client = await idling();
+    const seqB = server.store.listMessages(inbox.id).findIndex((r) => r.uid === b) + 1;
+    server.store.storeFlags(inbox.id, [b], 'add', ['\\Flagged']);
+    // This session took \Recent at SELECT (RFC 3501 §2.3.2), so it shows with the new flag.
+    expect(await client.readLine(1000)).toBe(`* ${seqB} FETCH (UID ${b} FLAGS (\\Flagged \\Recent))`);
+    server.store.storeFlags(inbox.id, [a], 'add', ['\\Deleted']);
+    await client.readLine(1000);
+    server.store.expunge(inbox.id, [a]);
+    expect(await client.readLine(1000)).toBe(`* ${seqB - 1} EXPUNGE`);
+    client.send('DONE\r\n');
+    expect(await client.readLine()).toBe('i OK IDLE terminated');
+    client.close();
+  });
+
+  test('keeps the connection alive with "* OK Still here"', async () => {
+    const client = await idling();
+    expect(await client.readLine(2000)).toBe('* OK Still here');
+    client.send('DONE\r\n');
+    expect(await client.until((l) => l.startsWith('i '))).toContain('i OK IDLE terminated');
+    client.close();
+  });
+
+  test('anything but DONE ends IDLE with BAD; IDLE works without a selected mailbox too', async () => {
+    const client = await loggedIn(server);
+    client.send('i IDLE\r\n');
+    expect(await client.readLine()).toBe('+ idling');
+    client.send('NOOP\r\n');
+    expect(await client.readLine()).toBe('i BAD Expected DONE to end IDLE');
+    expect(await client.command('n', 'NOOP')).toEqual(['n OK NOOP completed']);
+    client.close();
+  });
+
+  test('a client that disconnects in IDLE is forgotten (its connection no longer counts)', async () => {
+    await new Promise((r) => setTimeout(r, 100)); // earlier tests' closed connections
+    const clients = [await idling(), await idling(), await idling()];
+    for (const client of clients) client.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await RawClient.connect(server.ports.imap);
+    expect((await again.command('l', `LOGIN annv "${PASSWORD}"`))[0]).toMatch(/^l OK /);
+    await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('after the disconnect'));
+    expect(await again.command('n', 'NOOP')).toEqual(['n OK NOOP completed']);
+    again.close();
+  });
+
+  test('imapflow in IDLE hears about a delivery', async () => {
+    const flow = imapflow(server);
+    await flow.connect();
+    await flow.mailboxOpen('INBOX');
+    const heard = new Promise<number>((resolve) => flow.on('exists', (data: { count: number }) => resolve(data.count)));
+    const idle = flow.idle();
+    await new Promise((r) => setTimeout(r, 50));
+    const before = server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages;
+    await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('imapflow idle'));
+    expect(await heard).toBe(before + 1);
+    await flow.logout();
+    await idle.catch(() => undefined);
+  });
+});

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ANNV, imapflow, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
+
+let server: ImapTestServer;
+let sizes = 0;
+beforeAll(async () => {
+  server = await startImapTestServer();
+  server.store.ensureAccount(ANNV);
+  const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+  for (const [subject, flags] of [['một', ['\\Seen']], ['hai', ['\\Deleted']], ['ba', []]] as const) {
+    const raw = message(subject);
+    sizes += raw.length;
+    server.store.append(inbox.id, raw, { flags: [...flags] });
+  }
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ)', () => {
+  test('answers every item in the order asked', async () => {
+    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+    const client = await loggedIn(server);
+    expect(await client.command('s', 'STATUS INBOX (UIDNEXT MESSAGES UNSEEN RECENT UIDVALIDITY SIZE HIGHESTMODSEQ DELETED)')).toEqual([
+      `* STATUS INBOX (UIDNEXT 4 MESSAGES 3 UNSEEN 2 RECENT 3 UIDVALIDITY ${inbox.uidValidity} SIZE ${sizes} HIGHESTMODSEQ ${inbox.highestModSeq} DELETED 1)`,
+      's OK STATUS completed',
+    ]);
+    client.close();
+  });
+
+  test('a missing mailbox is NONEXISTENT; unknown or no items are BAD', async () => {
+    const client = await loggedIn(server);
+    expect(await client.command('s1', 'STATUS Nowhere (MESSAGES)')).toEqual(['s1 NO [NONEXISTENT] No such mailbox']);
+    expect(await client.command('s2', 'STATUS INBOX (BOGUS)')).toEqual(['s2 BAD unknown STATUS item BOGUS at octet 22']);
+    expect(await client.command('s3', 'STATUS INBOX ()')).toEqual(['s3 BAD empty list at octet 18']);
+    client.close();
+  });
+
+  test('imapflow reads the status, size included', async () => {
+    const flow = imapflow(server);
+    await flow.connect();
+    const status = await flow.status('INBOX', { messages: true, unseen: true, uidNext: true, highestModseq: true });
+    expect(status).toMatchObject({ messages: 3, unseen: 2, uidNext: 4 });
+    await flow.logout();
+  });
+});
