@@ -76,6 +76,12 @@ class SeriesMap<T> {
   }
 }
 
+/** Names starting with "__" are reserved for Prometheus itself. */
+function checkLabelNames(metric: string, names: readonly string[]): readonly string[] {
+  for (const n of names) if (!LABEL_NAME.test(n) || n.startsWith('__')) throw new Error(`metric ${metric}: invalid label name ${n}`);
+  return names;
+}
+
 function header(metric: Metric, type: string): string[] {
   return [`# HELP ${metric.name} ${escapeHelp(metric.help)}`, `# TYPE ${metric.name} ${type}`];
 }
@@ -83,11 +89,14 @@ function header(metric: Metric, type: string): string[] {
 /** A value that only goes up (resets when the process restarts). */
 export class Counter implements Metric {
   private readonly series = new SeriesMap(() => ({ value: 0 }));
+  private readonly labelNames: readonly string[];
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly labelNames: readonly string[] = [],
-  ) {}
+    labelNames: readonly string[] = [],
+  ) {
+    this.labelNames = checkLabelNames(name, labelNames);
+  }
 
   inc(labels?: Labels, by = 1): void {
     if (!(by >= 0)) throw new Error(`counter ${this.name} can only increase`);
@@ -118,12 +127,15 @@ export class Counter implements Metric {
  */
 export class Gauge implements Metric {
   private readonly series = new SeriesMap(() => ({ value: 0 }));
+  private readonly labelNames: readonly string[];
   private collector: (() => number) | null = null;
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly labelNames: readonly string[] = [],
-  ) {}
+    labelNames: readonly string[] = [],
+  ) {
+    this.labelNames = checkLabelNames(name, labelNames);
+  }
 
   set(value: number, labels?: Labels): void {
     this.series.get(labelValues(this.name, this.labelNames, labels)).value = value;
@@ -176,13 +188,15 @@ export class Gauge implements Metric {
 export class Histogram implements Metric {
   private readonly series: SeriesMap<{ counts: number[]; sum: number; count: number }>;
   private readonly buckets: readonly number[];
+  private readonly labelNames: readonly string[];
   constructor(
     readonly name: string,
     readonly help: string,
     buckets: readonly number[],
-    private readonly labelNames: readonly string[] = [],
+    labelNames: readonly string[] = [],
   ) {
     if (labelNames.includes('le')) throw new Error(`histogram ${name}: "le" is reserved`);
+    this.labelNames = checkLabelNames(name, labelNames);
     this.buckets = [...buckets].sort((a, b) => a - b);
     this.series = new SeriesMap(() => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
   }
@@ -251,26 +265,21 @@ export class MetricsRegistry {
 /** `Content-Type` of the text exposition format. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-function checkLabelNames(names: readonly string[]): readonly string[] {
-  for (const n of names) if (!LABEL_NAME.test(n) || n.startsWith('__')) throw new Error(`invalid label name: ${n}`);
-  return names;
-}
-
 export const registry = new MetricsRegistry();
 
 /** Protocol of a listener: "smtp-mx", "smtp-submission", "imap", "web". */
 export const connectionsTotal = registry.register(
-  new Counter('cantho_connections_total', 'Connections accepted, by listener.', checkLabelNames(['listener'])),
+  new Counter('cantho_connections_total', 'Connections accepted, by listener.', ['listener']),
 );
 export const connectionsOpen = registry.register(
-  new Gauge('cantho_connections_open', 'Connections open now, by listener.', checkLabelNames(['listener'])),
+  new Gauge('cantho_connections_open', 'Connections open now, by listener.', ['listener']),
 );
 export const messagesAccepted = registry.register(
-  new Counter('cantho_messages_accepted_total', 'Messages acknowledged with 250, by path ("mx" or "submission").', checkLabelNames(['path'])),
+  new Counter('cantho_messages_accepted_total', 'Messages acknowledged with 250, by path ("mx" or "submission").', ['path']),
 );
 /** `reason`: a short stable word — "virus", "spam", "unknown-recipient", "rate-limit", "size", "auth-fail", … */
 export const messagesRejected = registry.register(
-  new Counter('cantho_messages_rejected_total', 'Messages refused, by path and reason.', checkLabelNames(['path', 'reason'])),
+  new Counter('cantho_messages_rejected_total', 'Messages refused, by path and reason.', ['path', 'reason']),
 );
 export const queueLength = registry.register(new Gauge('cantho_queue_length', 'Messages waiting in the outbound queue.'));
 export const filterDuration = registry.register(
@@ -278,10 +287,17 @@ export const filterDuration = registry.register(
     'cantho_filter_duration_seconds',
     'Time each filter took for one message.',
     [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    checkLabelNames(['filter']),
+    ['filter'],
   ),
 );
-/** `result`: "ok" or a LoginFailure ("bad-credentials", "expired", "locked", "suspended", "retired"). */
+/** `result`: "ok", a LoginFailure ("bad-credentials", "expired", "locked", "suspended", "retired"), or "throttled" (turned away before the check). */
 export const logins = registry.register(
-  new Counter('cantho_logins_total', 'Login attempts, by protocol and result.', checkLabelNames(['protocol', 'result'])),
+  new Counter('cantho_logins_total', 'Login attempts, by protocol and result.', ['protocol', 'result']),
 );
+
+/** Counts a listener's new connection in both connection metrics, and its end when the socket closes. */
+export function trackConnection(listener: string, socket: { once(event: 'close', listener: () => void): unknown }): void {
+  connectionsTotal.inc({ listener });
+  connectionsOpen.inc({ listener });
+  socket.once('close', () => connectionsOpen.dec({ listener }));
+}

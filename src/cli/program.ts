@@ -4,6 +4,7 @@ import { registerDelegateCommands } from './delegate.js';
 import { registerPersonCommands } from './person.js';
 import { registerQueueCommands } from './queue.js';
 import { registerServeCommand } from './serve.js';
+import { registerSpamCommands } from './spam.js';
 import { registerUnitCommands } from './unit.js';
 import { registerViolationCommands } from './violation.js';
 
@@ -19,6 +20,7 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerDelegateCommands,
   registerViolationCommands,
   registerQueueCommands,
+  registerSpamCommands,
   registerAuditCommand,
 ];
 

@@ -124,6 +124,11 @@ const http = z
     /** Web sessions end when unused this long, and this long after sign-in whatever happens. */
     session_idle: duration.prefault('30m'),
     session_lifetime: duration.prefault('8h'),
+    /**
+     * Reverse proxies in front of the site (addresses or CIDR ranges): only their
+     * X-Forwarded-For is believed, so throttling and the audit log see the official's address.
+     */
+    trusted_proxies: z.array(z.string().min(1)).default([]),
   })
   .strict();
 

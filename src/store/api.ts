@@ -5,6 +5,7 @@ import type {
   AppendResult,
   BlobId,
   CopyResult,
+  DeliveryOptions,
   DeliveryResult,
   DeliveryTarget,
   Flag,
@@ -56,7 +57,7 @@ export interface MailStore {
    * Stores the body once and links it into each target's INBOX or Junk, in one transaction
    * grouped with other concurrent deliveries; resolves only after the commit (synchronous=FULL).
    */
-  deliver(targets: readonly DeliveryTarget[], raw: Buffer, options?: { internalDate?: Date; flags?: readonly Flag[] }): Promise<DeliveryResult>;
+  deliver(targets: readonly DeliveryTarget[], raw: Buffer, options?: DeliveryOptions): Promise<DeliveryResult>;
   /** IMAP APPEND: one message into one mailbox. StoreError 'nonexistent' / 'over-quota'. */
   append(mailbox: MailboxId, raw: Buffer, options?: { flags?: readonly Flag[]; internalDate?: Date }): AppendResult;
   /** Every message in UID order (the IMAP session keeps the sequence-number map). With changedSince: only rows with modseq > it. */
@@ -88,6 +89,12 @@ export interface MailStore {
    * is not cut off; the retention job calls this.
    */
   purgeUnreferencedBlobs(): number;
+
+  /**
+   * Retention (issue 7): deletes every mailbox, message and subscription of the account in one
+   * transaction; returns how many messages went. Their bodies stay until purgeUnreferencedBlobs.
+   */
+  purgeAccount(account: AccountId): number;
 
   /** Finishes pending group commits and closes the database. */
   close(): Promise<void>;

@@ -21,6 +21,7 @@ import {
   type AppendResult,
   type BlobId,
   type CopyResult,
+  type DeliveryOptions,
   type DeliveryResult,
   type DeliveryTarget,
   type Flag,
@@ -51,6 +52,7 @@ interface PreparedMessage {
 interface DeliveryJob {
   readonly message: PreparedMessage;
   readonly targets: readonly DeliveryTarget[];
+  readonly inTransaction: (() => void) | undefined;
 }
 
 interface Appended {
@@ -200,11 +202,7 @@ export class SqliteMailStore implements MailStore {
 
   // --- messages ----------------------------------------------------------------------------
 
-  async deliver(
-    targets: readonly DeliveryTarget[],
-    raw: Buffer,
-    options: { internalDate?: Date; flags?: readonly Flag[] } = {},
-  ): Promise<DeliveryResult> {
+  async deliver(targets: readonly DeliveryTarget[], raw: Buffer, options: DeliveryOptions = {}): Promise<DeliveryResult> {
     if (targets.length === 0) throw new StoreError('cannot', 'a delivery needs at least one recipient');
     for (const target of targets) {
       if (target.folder !== 'INBOX' && target.folder !== 'Junk') {
@@ -213,7 +211,8 @@ export class SqliteMailStore implements MailStore {
     }
     // One copy per (account, folder), however often the SMTP envelope named it.
     const unique = new Map(targets.map((target) => [`${target.account}\n${target.folder}`, target]));
-    return (await this.deliveries.submit({ message: prepareMessage(raw, options), targets: [...unique.values()] })).result;
+    const job = { message: prepareMessage(raw, options), targets: [...unique.values()], inTransaction: options.inTransaction };
+    return (await this.deliveries.submit(job)).result;
   }
 
   append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
@@ -345,6 +344,18 @@ export class SqliteMailStore implements MailStore {
     return this.write(() => this.blobs.purgeUnreferenced());
   }
 
+  purgeAccount(account: AccountId): number {
+    const removed = this.write(() => {
+      const messages = this.sql.accountMessageCount.get(account)!;
+      // Messages, expunge records (and the mbox import ledger) go with their mailboxes: ON DELETE CASCADE.
+      const mailboxes = this.sql.deleteAccountMailboxes.run(account).changes;
+      this.sql.deleteAccountSubscriptions.run(account);
+      return { messages, mailboxes };
+    });
+    if (removed.mailboxes > 0) this.events.emit('change', { kind: 'mailboxes', account });
+    return removed.messages;
+  }
+
   async close(): Promise<void> {
     this.stopWatching();
     if (!this.db.open) return;
@@ -429,6 +440,7 @@ export class SqliteMailStore implements MailStore {
       }
       appended.push(this.insertMessage(mailbox.id, blob, job.message));
     }
+    job.inTransaction?.();
     const delivered = appended.map(({ account, mailbox, uid }) => ({ account, mailbox, uid }));
     return { result: { blobId: job.message.sha256, delivered }, appended };
   }

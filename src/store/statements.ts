@@ -66,6 +66,11 @@ export function prepareStatements(db: Db) {
        FROM messages WHERE mailbox = @id`,
     ),
     accountUsage: db.prepare<[string], number>('SELECT coalesce(sum(total_size), 0) FROM mailboxes WHERE account = ?').pluck(),
+    accountMessageCount: db
+      .prepare<[string], number>('SELECT count(*) FROM messages WHERE mailbox IN (SELECT id FROM mailboxes WHERE account = ?)')
+      .pluck(),
+    deleteAccountMailboxes: db.prepare<[string]>('DELETE FROM mailboxes WHERE account = ?'),
+    deleteAccountSubscriptions: db.prepare<[string]>('DELETE FROM subscriptions WHERE account = ?'),
     subscribe: db.prepare<[string, string]>('INSERT OR IGNORE INTO subscriptions (account, name) VALUES (?, ?)'),
     unsubscribe: db.prepare<[string, string]>('DELETE FROM subscriptions WHERE account = ? AND name = ?'),
     subscriptions: db.prepare<[string], string>('SELECT name FROM subscriptions WHERE account = ? ORDER BY name').pluck(),

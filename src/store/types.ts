@@ -158,6 +158,17 @@ export interface DeliveryTarget {
   readonly folder: DeliveryFolder;
 }
 
+export interface DeliveryOptions {
+  readonly internalDate?: Date;
+  readonly flags?: readonly Flag[];
+  /**
+   * Runs inside the delivery's own transaction (its savepoint), after the message rows are
+   * written: a caller's bookkeeping commits with the delivery or not at all (issue 7: a warning
+   * is marked sent exactly when it is in the INBOX). Throwing rolls back this delivery alone.
+   */
+  readonly inTransaction?: () => void;
+}
+
 export interface DeliveryResult {
   readonly blobId: BlobId;
   readonly delivered: ReadonlyArray<{ readonly account: AccountId; readonly mailbox: MailboxId; readonly uid: Uid }>;

@@ -50,6 +50,9 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
     bodyLimit: FORM_BODY_LIMIT,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    // Behind the city's reverse proxy every request comes from the proxy: believe its
+    // X-Forwarded-For, and nobody else's (a client could write anything there).
+    trustProxy: ctx.config.http.trusted_proxies.length > 0 ? [...ctx.config.http.trusted_proxies] : false,
   });
 
   app.removeAllContentTypeParsers();
@@ -143,7 +146,7 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
     if (change.kind === 'external') recheck(null);
   };
   ctx.directory.events.on('changed', onDirectoryChange);
-  // DISABLED
+  ctx.store.events.on('change', onStoreChange);
   app.addHook('onClose', async () => {
     ctx.directory.events.off('changed', onDirectoryChange);
     ctx.store.events.off('change', onStoreChange);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { AppContext, RunningListener } from '../context.js';
-import { connectionsOpen, connectionsTotal, queueLength } from '../metrics.js';
+import { queueLength, trackConnection } from '../metrics.js';
 import { buildWebApp } from './app.js';
 
 /**
@@ -12,11 +12,7 @@ export async function startWeb(ctx: AppContext): Promise<RunningListener[]> {
   if (!listen) return [];
   const app = buildWebApp(ctx);
 
-  app.server.on('connection', (socket) => {
-    connectionsTotal.inc({ listener: 'web' });
-    connectionsOpen.inc({ listener: 'web' });
-    socket.once('close', () => connectionsOpen.dec({ listener: 'web' }));
-  });
+  app.server.on('connection', (socket) => trackConnection('web', socket));
   // Messages whose recipients still wait for delivery, read when /metrics is scraped.
   queueLength.collect(() => ctx.queue.list().filter((m) => m.recipients.some((r) => r.state === 'pending')).length);
 

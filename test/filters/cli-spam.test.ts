@@ -10,7 +10,7 @@ import { plain, tempDir, writeRules } from './support.js';
 /** `cantho-mail spam check-config | test | train` as real processes: exit codes and exact output. */
 
 const exec = promisify(execFile);
-const ENTRY = path.resolve('test/filters/cli-entry.ts');
+const ENTRY = path.resolve('bin/cantho-mail.mjs');
 
 const temp = tempDir();
 let clamd: RunningClamd;
@@ -21,7 +21,7 @@ const BAYES = '[bayes]\nmin_spam = 50\nmin_ham = 50\n\n[[bayes.band]]\nid = "BAY
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', ENTRY, '--config', configFile, ...args], { timeout: 60_000 });
+    const { stdout, stderr } = await exec(process.execPath, [ENTRY, '--config', configFile, ...args], { timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -5,7 +5,6 @@ import { ANNV, loggedIn, message, startImapTestServer, type ImapTestServer } fro
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer();
-  server.store.ensureAccount(ANNV);
 });
 afterAll(async () => {
   await server.close();

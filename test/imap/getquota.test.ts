@@ -4,7 +4,6 @@ import { ANNV, imapflow, loggedIn, message, startImapTestServer, type ImapTestSe
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer({ quota: { default: '1MB' } });
-  server.store.ensureAccount(ANNV);
   server.store.append(server.store.getMailbox(ANNV, 'INBOX')!.id, message('x', 'y'.repeat(3000)));
 });
 afterAll(async () => {

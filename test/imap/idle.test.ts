@@ -4,7 +4,6 @@ import { ANNV, PASSWORD, RawClient, imapflow, loggedIn, message, startImapTestSe
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer({ imap: { idle_keepalive: '300ms', max_connections_per_user: 3 } });
-  server.store.ensureAccount(ANNV);
 });
 afterAll(async () => {
   await server.close();

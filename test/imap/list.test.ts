@@ -4,7 +4,6 @@ import { ANNV, imapflow, loggedIn, message, startImapTestServer, type ImapTestSe
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer();
-  server.store.ensureAccount(ANNV);
   server.store.createMailbox(ANNV, 'Thư đến/2026');
   server.store.createMailbox(ANNV, 'Sent/Cũ');
   const inbox = server.store.getMailbox(ANNV, 'INBOX')!;

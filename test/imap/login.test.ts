@@ -42,8 +42,13 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
   test('an account locked after too many failures is refused even with the right password', async () => {
     await server.addUser('lockvt');
     const client = await RawClient.connect(server.ports.imap);
-    for (let i = 0; i < 3; i++) await client.command(`f${i}`, 'LOGIN lockvt wrong');
-    expect(await client.command('a1', `LOGIN lockvt "${PASSWORD}"`)).toEqual(['a1 NO [AUTHENTICATIONFAILED] Too many failed logins; try again later']);
+    // The directory slows each answer down (up to 8 s once locked), so wait longer than usual.
+    const answer = (tag: string, command: string) => {
+      client.send(`${tag} ${command}\r\n`);
+      return client.until((l) => l.startsWith(`${tag} `), 15_000);
+    };
+    for (let i = 0; i < 3; i++) await answer(`f${i}`, 'LOGIN lockvt wrong');
+    expect(await answer('a1', `LOGIN lockvt "${PASSWORD}"`)).toEqual(['a1 NO [AUTHENTICATIONFAILED] Too many failed logins; try again later']);
     client.close();
   }, 60_000);
 

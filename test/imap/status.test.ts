@@ -5,7 +5,6 @@ let server: ImapTestServer;
 let sizes = 0;
 beforeAll(async () => {
   server = await startImapTestServer();
-  server.store.ensureAccount(ANNV);
   const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
   for (const [subject, flags] of [['một', ['\\Seen']], ['hai', ['\\Deleted']], ['ba', []]] as const) {
     const raw = message(subject);

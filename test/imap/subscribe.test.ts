@@ -4,7 +4,6 @@ import { ANNV, imapflow, loggedIn, startImapTestServer, type ImapTestServer } fr
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer();
-  server.store.ensureAccount(ANNV);
   server.store.createMailbox(ANNV, 'Dự án/Cầu Cần Thơ');
 });
 afterAll(async () => {

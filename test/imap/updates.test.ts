@@ -9,7 +9,6 @@ let server: ImapTestServer;
 let box: MailboxInfo;
 beforeAll(async () => {
   server = await startImapTestServer();
-  server.store.ensureAccount(ANNV);
   box = server.store.createMailbox(ANNV, 'Chung');
 });
 afterAll(async () => {
@@ -73,7 +72,7 @@ describe('unsolicited updates between sessions (RFC 3501 §5.2, §7.4.1)', () =>
 describe('SelectedMailbox', () => {
   test('holds EXPUNGE back while a FETCH/STORE/SEARCH may not see it, but still reports new mail', async () => {
     const local = await startImapTestServer();
-    local.store.ensureAccount(ANNV);
+
     const inbox = local.store.getMailbox(ANNV, 'INBOX')!;
     const a = local.store.append(inbox.id, message('a')).uid;
     const selected = new SelectedMailbox(local.store.getMailbox(ANNV, 'INBOX')!, false, local.store.listMessages(inbox.id), []);

@@ -81,6 +81,7 @@ it('a new official: EXPIRED in imaplib, a new password in Chromium, then a login
   expect(await imapLogin('annv@cantho.gov.vn', CHOSEN)).toBe('OK OK');
 });
 
+// Continues from the test above: annv exists and signs in with the password he chose.
 it('a password reset with the CLI (another process) ends the official’s web session', { timeout: 60_000 }, async () => {
   const { cookie } = await signIn(`http://127.0.0.1:${ts.ports.http}`, 'annv', CHOSEN);
   const search = `http://127.0.0.1:${ts.ports.http}/tra-cuu`;

@@ -190,6 +190,18 @@ describe('sessions, cookies and CSRF', () => {
   });
 
   // The directory answers a locked login after its longest delay (8 s), which the page honours.
+  it('asks for what is missing, and refuses bodies that are not a small form', async () => {
+    const { response } = await signIn(h.url, PEOPLE.binh.address, '');
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('Hãy nhập mật khẩu.');
+    const { cookie, token } = await anonymousSession(h.url);
+    const json = await curl(`${h.url}/dang-nhap`, ['--cookie', cookie, '--header', 'Content-Type: application/json', '--data', `{"_csrf":"${token}"}`]);
+    expect(json.status).toBe(415);
+    expect(json.body).toContain('<h1>Yêu cầu không hợp lệ</h1>');
+    const huge = await curl(`${h.url}/dang-nhap`, ['--cookie', cookie, '--data', `_csrf=${token}&login=${'a'.repeat(20_000)}`]);
+    expect(huge.status).toBe(413);
+  });
+
   it('locks an account after repeated failures, even for the right password, with 429', { timeout: 30_000 }, async () => {
     for (let i = 0; i < 3; i++) expect((await signIn(h.url, 'annv', `guess number ${i}`)).response.status).toBe(403);
     const locked = await signIn(h.url, 'annv', PEOPLE.an.initial);
@@ -250,6 +262,31 @@ describe('the web follows the directory', () => {
     expect(expired.headers['location']).toBe('/dang-nhap?thong-bao=het-han');
     const signInPage = await curl(`${h.url}${expired.headers['location']}`);
     expect(signInPage.body).toContain('Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.');
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy', async () => {
+    const ipsOfFailures = () =>
+      h.directory
+        .queryAudit({ subject: PEOPLE.dao.address })
+        .filter((row) => row.action === 'login.fail')
+        .map((row) => (row.detail as { ip: string }).ip);
+    const attempt = async () => {
+      const { cookie, token } = await anonymousSession(h.url);
+      await curl(`${h.url}/dang-nhap`, [
+        '--cookie', cookie,
+        '--header', 'X-Forwarded-For: 203.0.113.9',
+        '--data-urlencode', `_csrf=${token}`,
+        '--data-urlencode', `login=${PEOPLE.dao.address}`,
+        '--data-urlencode', 'password=not-her-password',
+      ]);
+    };
+    h = await startWebHarness();
+    await attempt();
+    expect(ipsOfFailures()).toEqual(['127.0.0.1']);
+    await h.close();
+    h = await startWebHarness({ http: { trusted_proxies: ['127.0.0.1'] } });
+    await attempt();
+    expect(ipsOfFailures()).toEqual(['203.0.113.9']);
   });
 
   it('marks the cookie Secure with the __Host- prefix when public_url is https, and sends HSTS', async () => {

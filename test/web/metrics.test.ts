@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Counter, Gauge, Histogram, MetricsRegistry } from '../../src/metrics.js';
+import { EventEmitter } from 'node:events';
+import { connectionsOpen, connectionsTotal, Counter, Gauge, Histogram, MetricsRegistry, trackConnection } from '../../src/metrics.js';
 
 describe('metrics registry (Prometheus text format 0.0.4)', () => {
   it('renders counters, gauges and histograms with HELP and TYPE lines', () => {
@@ -56,5 +57,19 @@ describe('metrics registry (Prometheus text format 0.0.4)', () => {
     expect(() => c.inc({ protocol: 'imap' }, -1)).toThrow(/only increase/);
     expect(() => registry.register(new Counter('t_c', 'again'))).toThrow(/twice/);
     expect(() => registry.register(new Counter('bad-name', 'x'))).toThrow(/invalid metric name/);
+    expect(() => new Counter('t_d', 'D.', ['__name'])).toThrow(/invalid label name __name/);
+    expect(() => new Histogram('t_h', 'H.', [1], ['le'])).toThrow(/"le" is reserved/);
+  });
+});
+
+describe('trackConnection', () => {
+  it('counts a connection and its close', () => {
+    const socket = new EventEmitter();
+    const total = connectionsTotal.value({ listener: 'test' });
+    trackConnection('test', socket);
+    expect(connectionsTotal.value({ listener: 'test' })).toBe(total + 1);
+    expect(connectionsOpen.value({ listener: 'test' })).toBe(1);
+    socket.emit('close');
+    expect(connectionsOpen.value({ listener: 'test' })).toBe(0);
   });
 });

@@ -9,11 +9,17 @@
  * (a nested multipart that reuses its parent's boundary owns it). No multipart rescans the bodies
  * of the parts inside it: the whole tree costs one pass however deep it nests.
  */
-import { LF, NEAR, nextLineStart } from './bytes.js';
+import { LF, NEAR, lineContentEnd, nextLineStart } from './bytes.js';
 
 export interface Delimiter {
-  /** Start of the `--boundary` line; the line break before it belongs to the delimiter too. */
+  /** Start of the `--boundary` line. */
   readonly lineStart: number;
+  /**
+   * Start of the line break in front of it, which belongs to the delimiter too: where the body
+   * before it ends. When the line before is a (not close) delimiter line, that line break ends
+   * that line, so this is `lineStart`.
+   */
+  readonly breakStart: number;
   /** Start of the line after it. */
   readonly next: number;
   /** Nesting level of the multipart whose boundary it is (what `push` returned). */
@@ -31,6 +37,8 @@ export class BoundaryScanner {
   private readonly open: Buffer[] = [];
   /** How many open boundaries start with each byte: most lines are rejected on one lookup. */
   private readonly firstBytes = new Uint16Array(256);
+  /** The last delimiter found: lines are only ever looked at going forward, some twice. */
+  private last: Delimiter | null = null;
 
   constructor(private readonly raw: Buffer) {}
 
@@ -52,6 +60,7 @@ export class BoundaryScanner {
   /** The delimiter line of an open boundary starting at `lineStart`, or null. */
   at(lineStart: number): Delimiter | null {
     const raw = this.raw;
+    if (this.last?.lineStart === lineStart) return this.last;
     if (this.open.length === 0 || raw[lineStart] !== DASH || raw[lineStart + 1] !== DASH) return null;
     const from = lineStart + 2;
     const first = raw[from];
@@ -67,7 +76,25 @@ export class BoundaryScanner {
     }
     if (level < 0) return null;
     const after = from + length;
-    return { lineStart, next: nextLineStart(raw, after, raw.length), level, close: raw[after] === DASH && raw[after + 1] === DASH };
+    this.last = {
+      lineStart,
+      breakStart: lineContentEnd(raw, this.lineBreakFloor(), lineStart),
+      next: nextLineStart(raw, after, raw.length),
+      level,
+      close: raw[after] === DASH && raw[after + 1] === DASH,
+    };
+    return this.last;
+  }
+
+  /**
+   * Where line breaks may start to belong to the next delimiter: a delimiter line owns the line
+   * break that ends it (`dash-boundary transport-padding CRLF body-part`), but after a close
+   * delimiter the line break may be the next delimiter's, the epilogue being optional.
+   */
+  private lineBreakFloor(): number {
+    const last = this.last;
+    if (!last) return 0;
+    return last.close ? lineContentEnd(this.raw, last.lineStart, last.next) : last.next;
   }
 
   /** The first delimiter line of an open boundary at or after the line start `pos`, or null. */

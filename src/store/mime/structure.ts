@@ -127,7 +127,7 @@ class MimeParser {
     }
 
     // The line break before the ending delimiter is the delimiter's (RFC 2046 §5.1.1).
-    const bodyEnd = end ? lineContentEnd(this.raw, bodyStart, end.lineStart) : this.raw.length;
+    const bodyEnd = end ? Math.max(bodyStart, end.breakStart) : this.raw.length;
     const disposition = fields.get('content-disposition');
     const parsedDisposition = disposition === undefined ? null : parseParameterizedValue(disposition);
     const part: MimePart = {

@@ -5,10 +5,11 @@ import { csrfField, page } from '../layout.js';
 import { PATHS } from '../urls.js';
 
 /** Why the sign-in form is shown again: a directory refusal, or too many attempts at once from one IP. */
-export type SignInProblem = LoginFailure | 'busy' | 'missing';
+export type SignInProblem = LoginFailure | 'busy' | 'missing-login' | 'missing-password';
 
 const PROBLEMS: Readonly<Record<Exclude<SignInProblem, 'expired'>, FieldError>> = {
-  missing: { field: 'ten-dang-nhap', message: 'Hãy nhập tên đăng nhập và mật khẩu.' },
+  'missing-login': { field: 'ten-dang-nhap', message: 'Hãy nhập tên đăng nhập.' },
+  'missing-password': { field: 'mat-khau', message: 'Hãy nhập mật khẩu.' },
   'bad-credentials': { field: 'mat-khau', message: 'Tên đăng nhập hoặc mật khẩu không đúng.' },
   locked: {
     field: 'mat-khau',

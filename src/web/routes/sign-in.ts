@@ -7,7 +7,8 @@ import { PATHS } from '../urls.js';
 
 /** HTTP status of each refusal: 429 when waiting helps, 403 otherwise. */
 const STATUS: Readonly<Record<Exclude<SignInProblem, 'expired'>, number>> = {
-  missing: 400,
+  'missing-login': 400,
+  'missing-password': 400,
   'bad-credentials': 403,
   retired: 403,
   suspended: 403,
@@ -53,7 +54,8 @@ export function signInRoutes(app: FastifyInstance, state: WebState): void {
     const refuse = (problem: Exclude<SignInProblem, 'expired'>) =>
       sendPage(reply, STATUS[problem], signInPage({ domain, hostname, csrfToken: session.csrfToken, login, problem }));
 
-    if (login === '' || password === '') return refuse('missing');
+    if (login === '') return refuse('missing-login');
+    if (password === '') return refuse('missing-password');
     const release = gate.enter(request.ip);
     if (!release) {
       logins.inc({ protocol: 'web', result: 'throttled' });
