@@ -7,6 +7,9 @@ import { BayesLearner } from './filters/bayes/learn.js';
 import { createFilterPipeline } from './filters/pipeline.js';
 import { startImap } from './imap/server.js';
 import { createLogger } from './logger.js';
+import { scheduleDaily } from './maintenance/daily.js';
+import { runRetention } from './maintenance/retention.js';
+import { ViolationNoticeOutbox } from './policy/violation-notices.js';
 import { startSmtp, type SmtpStartOptions } from './smtp/server.js';
 import { openBayesStore } from './store/bayes.js';
 import { openDatabase, SqliteMailStore } from './store/index.js';
@@ -56,12 +59,26 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     resolver,
   };
 
+  // --- issue 7: Điều 10 notices and the daily retention job (src/policy, src/maintenance) ---
+  // The outbox is worked at start (notices a crash left owed), after each violation this process
+  // records, and when another process (the CLI) wrote the database.
+  const outbox = new ViolationNoticeOutbox({ ctx: directory.context, store, logger });
+  directory.violations.on('recorded', () => outbox.kick());
+  store.events.on('change', (change) => {
+    if (change.kind === 'external') outbox.kick();
+  });
+  outbox.kick();
+  const stopRetention = scheduleDaily('retention', () => runRetention(directory.context, store, 'system'), logger);
+  // --- end issue 7 ---
+
   const listeners: RunningListener[] = [];
   const closeAll = async () => {
-    // Listeners first (no new work), then the filters' watchers, then the store finishes its
-    // pending group commit and closes the database.
+    // Listeners first (no new work), then the filters' watchers and periodic jobs, then the store
+    // finishes its pending group commit and closes the database.
     await Promise.allSettled(listeners.map((listener) => listener.close()));
     filters.close();
+    stopRetention();
+    await outbox.idle();
     await store.close();
   };
   try {

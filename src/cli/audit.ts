@@ -30,5 +30,21 @@ function parseSince(text: string): string {
 }
 
 function auditLine(row: AuditRow): string {
-  return [row.at, row.actor, row.action, row.subject, row.doc ? `doc ${row.doc}` : ''].filter(Boolean).join('\t');
+  return [row.at, row.actor, row.action, row.subject, row.doc ? `doc ${row.doc}` : '', delegateSummary(row)].filter(Boolean).join('\t');
+}
+
+/** A delegate action (issue 6): the folder, where messages went, and which messages, readable without --json. */
+function delegateSummary(row: AuditRow): string {
+  const detail = row.detail;
+  if (!row.action.startsWith('delegate.') || typeof detail !== 'object' || detail === null) return '';
+  const { mailbox, destination, messages, count } = detail as { mailbox?: unknown; destination?: unknown; messages?: unknown; count?: unknown };
+  const parts: string[] = [];
+  if (typeof mailbox === 'string') parts.push(mailbox);
+  if (typeof destination === 'string') parts.push(`→ ${destination}`);
+  if (Array.isArray(messages)) {
+    const listed = messages.map((m: { messageId?: string | null; subject?: string | null }) => `${m.messageId ?? '(no Message-ID)'} "${m.subject ?? ''}"`);
+    const more = typeof count === 'number' && count > listed.length ? ` and ${count - listed.length} more` : '';
+    parts.push(listed.join(', ') + more);
+  }
+  return parts.join(' ');
 }

@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit.js';
 import { registerDelegateCommands } from './delegate.js';
+import { registerExportCommand } from './export.js';
+import { registerImportCommand } from './import.js';
+import { registerMaintenanceCommands } from './maintenance.js';
 import { registerPersonCommands } from './person.js';
 import { registerQueueCommands } from './queue.js';
 import { registerServeCommand } from './serve.js';
@@ -22,6 +25,9 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerQueueCommands,
   registerSpamCommands,
   registerAuditCommand,
+  registerMaintenanceCommands,
+  registerExportCommand,
+  registerImportCommand,
 ];
 
 export function buildProgram(): Command {

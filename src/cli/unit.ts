@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { addUnit, listUnits, resumeUnit, setUnitHead, showUnit, suspendUnit, type UnitView } from '../directory/index.js';
+import { addUnit, listUnits, resumeUnit, setSeenMode, setUnitHead, showUnit, suspendUnit, type UnitView } from '../directory/index.js';
 import { formatRecord, runWithDirectory } from './runner.js';
 
-/** `unit add|set-head|list|show|suspend|resume` (DESIGN.md "CLI"). */
+/** `unit add|set-head|set-seen|list|show|suspend|resume` (DESIGN.md "CLI", issue 6 for set-seen). */
 export function registerUnitCommands(program: Command): void {
   const unit = program.command('unit').description('units (cơ quan, phòng ban) and their mailboxes');
 
@@ -28,6 +28,17 @@ export function registerUnitCommands(program: Command): void {
       runWithDirectory(command, ({ ctx, actor }) => {
         const changed = setUnitHead(ctx, localPart, head, { actor, doc: options.doc });
         return { json: changed, text: `${changed.head} heads ${changed.address}` };
+      }),
+    );
+
+  unit
+    .command('set-seen <tên_sd> <mode>')
+    .description('seen state of the unit mailbox: "shared" (one delegate reading marks it read for all) or "private" (each their own)')
+    .requiredOption('--doc <ref>', 'request document reference')
+    .action((localPart: string, mode: string, options: { doc: string }, command: Command) =>
+      runWithDirectory(command, ({ ctx, actor }) => {
+        const changed = setSeenMode(ctx, localPart, mode, { actor, doc: options.doc });
+        return { json: changed, text: `${changed.address} seen mode ${changed.seenMode}` };
       }),
     );
 

@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
 import { listViolations, recordViolation, type ViolationView } from '../directory/index.js';
+import { sendPendingNotices } from '../policy/violation-notices.js';
 import { runWithDirectory } from './runner.js';
 
-/** `violation add|list` (DESIGN.md "CLI"; Điều 10 — warnings and reports come with issue 7). */
+/**
+ * `violation add|list` (DESIGN.md "CLI"; Điều 10). `add` commits the record, then delivers the
+ * warning (and, at the threshold, the report to the head of the unit) itself: the database is
+ * shared, so this works with or without a running server.
+ */
 export function registerViolationCommands(program: Command): void {
   const violation = program.command('violation').description('violations of the mail regulation (Điều 10)');
 
@@ -12,9 +17,17 @@ export function registerViolationCommands(program: Command): void {
     .requiredOption('--reason <text>', 'what happened')
     .option('--serious', 'a serious case')
     .action((address: string, options: { reason: string; serious?: boolean }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
+      runWithDirectory(command, async ({ ctx, store, actor }) => {
         const recorded = recordViolation(ctx, address, options.reason, { serious: options.serious === true, source: 'admin', actor });
-        return { json: recorded, text: `recorded violation ${recorded.id} by ${recorded.person}` };
+        const notices = await sendPendingNotices({ ctx, store });
+        const [violation] = listViolations(ctx, recorded.person).filter((v) => v.id === recorded.id);
+        const lines = [
+          `recorded violation ${recorded.id} by ${recorded.person}`,
+          `notices sent: ${notices.warnings} warning(s), ${notices.reports} report(s)${notices.failed > 0 ? `, ${notices.failed} failed (sent later by the server)` : ''}`,
+          // Điều 10: suspending the unit is the admin's decision, on a written request.
+          ...(recorded.serious ? [`serious: to suspend the unit, run \`cantho-mail unit suspend <unit> --reason <text> --doc <ref>\``] : []),
+        ];
+        return { json: { ...violation, notices }, text: lines.join('\n') };
       }),
     );
 
@@ -30,5 +43,6 @@ export function registerViolationCommands(program: Command): void {
 }
 
 function violationLine(v: ViolationView): string {
-  return [String(v.id), v.createdAt, v.person, v.serious ? 'serious' : '', v.source, v.reason].filter(Boolean).join('\t');
+  const notices = [v.warnedAt ? `warned ${v.warnedAt}` : 'warning owed', v.reportedAt ? `reported ${v.reportedAt}` : ''];
+  return [String(v.id), v.createdAt, v.person, v.serious ? 'serious' : '', v.source, v.reason, ...notices].filter(Boolean).join('\t');
 }

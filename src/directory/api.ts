@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { AccountId } from '../store/types.js';
+import type { AclChange, AclEntry } from './acl.js';
 import type { DirectoryEntry } from './directory-search.js';
 import type { PasswordChangeResult } from './password-change.js';
 import type { Identity, LoginContext, LoginResult, RecipientResolution, Rights, ViolationSource } from './types.js';
@@ -50,6 +51,17 @@ export interface DirectoryService {
   unitAccess(person: AccountId): UnitAccess[];
   /** Rights of `person` on the mailboxes of `owner` (all rights on their own). */
   rightsOn(person: AccountId, owner: AccountId): Rights;
+  /**
+   * RFC 4314 GETACL of `owner`'s mailboxes (issue 6: one ACL per account, not per folder): for a
+   * unit its head (every right) and delegates, for a person the person alone.
+   */
+  acl(owner: AccountId): AclEntry[];
+  /**
+   * RFC 4314 SETACL/DELETEACL on a unit's mailboxes by `actor`, who must hold "a" there (checked
+   * by the caller). Writes the same delegation row and audit rows as `delegate grant|revoke`, and
+   * emits 'changed'. DirectoryError for personal mailboxes, the head, unknown persons or rights.
+   */
+  changeAcl(actor: AccountId, owner: AccountId, identifier: string, change: AclChange): void;
   /** Full name of a person or unit (for Sender: headers, DSNs, the web page), or null when unknown. */
   displayName(account: AccountId): string | null;
   /** Writes one audit row. */

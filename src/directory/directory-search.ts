@@ -62,13 +62,17 @@ export function searchWords(text: string): string[] {
 interface Indexed {
   readonly entry: DirectoryEntry;
   readonly nameWords: readonly string[];
+  /** The name's words joined by one space: compared whole with the query's. */
+  readonly nameKey: string;
   readonly otherWords: readonly string[];
 }
 
 function index(entry: DirectoryEntry): Indexed {
+  const nameWords = searchWords(entry.name);
   return {
     entry,
-    nameWords: searchWords(entry.name),
+    nameWords,
+    nameKey: nameWords.join(' '),
     otherWords: [entry.unit?.name ?? '', entry.title ?? '', entry.address].flatMap(searchWords),
   };
 }
@@ -79,8 +83,8 @@ const beginsAWord = (words: readonly string[], token: string): boolean => words.
  * 3: the query is the whole name; 2: every query word begins a word of the name; 1: every query
  * word begins a word of some field; 0: no match.
  */
-function score(item: Indexed, tokens: readonly string[]): number {
-  if (item.nameWords.join(' ') === tokens.join(' ')) return 3;
+function score(item: Indexed, tokens: readonly string[], phrase: string): number {
+  if (item.nameKey === phrase) return 3;
   if (tokens.every((t) => beginsAWord(item.nameWords, t))) return 2;
   if (tokens.every((t) => beginsAWord(item.nameWords, t) || beginsAWord(item.otherWords, t))) return 1;
   return 0;
@@ -94,17 +98,31 @@ export function compareEntries(a: DirectoryEntry, b: DirectoryEntry): number {
   return collator.compare(givenName(a), givenName(b)) || collator.compare(a.name, b.name) || a.address.localeCompare(b.address);
 }
 
-/** Entries matching every word of `query`, best first, at most `limit`. An empty query finds nothing. */
-export function searchDirectory(entries: readonly DirectoryEntry[], query: string, limit = DEFAULT_SEARCH_LIMIT): DirectoryEntry[] {
-  const tokens = searchWords(query);
-  if (tokens.length === 0) return [];
-  return entries
-    .map((entry) => {
-      const item = index(entry);
-      return { entry, score: score(item, tokens) };
-    })
-    .filter((r) => r.score > 0)
-    .sort((a, b) => b.score - a.score || compareEntries(a.entry, b.entry))
-    .slice(0, limit)
-    .map((r) => r.entry);
+/**
+ * The directory folded and sorted once, searched many times: folding (NFD) and Vietnamese
+ * collation are the expensive steps, so a search is one pass of prefix comparisons over
+ * pre-folded words, with results already in order within each score.
+ */
+export class DirectorySearchIndex {
+  private readonly items: readonly Indexed[];
+  /** Every entry, in Vietnamese order. */
+  readonly entries: readonly DirectoryEntry[];
+
+  constructor(entries: readonly DirectoryEntry[]) {
+    this.entries = [...entries].sort(compareEntries);
+    this.items = this.entries.map(index);
+  }
+
+  /** Entries matching every word of `query`, best first, at most `limit`. An empty query finds nothing. */
+  search(query: string, limit = DEFAULT_SEARCH_LIMIT): DirectoryEntry[] {
+    const tokens = searchWords(query);
+    if (tokens.length === 0) return [];
+    const phrase = tokens.join(' ');
+    const byScore: DirectoryEntry[][] = [[], [], []];
+    for (const item of this.items) {
+      const s = score(item, tokens, phrase);
+      if (s > 0) byScore[3 - s]!.push(item.entry);
+    }
+    return byScore.flat().slice(0, limit);
+  }
 }

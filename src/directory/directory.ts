@@ -6,6 +6,7 @@ import type { MailStore } from '../store/api.js';
 import { migrate, type Db } from '../store/database.js';
 import type { AccountId } from '../store/types.js';
 import { accountOf, parseLocalAddress, type LocalPart } from './address.js';
+import { changeUnitAcl, unitAcl, type AclChange, type AclEntry } from './acl.js';
 import type { AuditEntry, DirectoryService, UnitAccess } from './api.js';
 import { AuditLog, type AuditQuery, type AuditRow } from './audit-log.js';
 import type { AccountProvisioner, DirectoryContext } from './context.js';
@@ -18,6 +19,7 @@ import { DIRECTORY_MIGRATIONS } from './schema.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottlePolicy } from './throttle.js';
 import {
   ALL_RIGHTS,
+  DirectoryError,
   type Identity,
   type LoginContext,
   type LoginFailure,
@@ -26,7 +28,7 @@ import {
   type Rights,
   type ViolationSource,
 } from './types.js';
-import { recordViolation } from './violations.js';
+import { recordViolation, type ViolationView } from './violations.js';
 
 /**
  * The directory as the protocols see it (DirectoryService), over the store's database handle.
@@ -67,6 +69,8 @@ export interface LoginStats {
 
 export class Directory implements DirectoryService {
   readonly events = new EventEmitter<{ changed: [AccountId] }>();
+  /** 'recorded' after a violation recorded in this process commits: the server's notice outbox listens (issue 7). */
+  readonly violations = new EventEmitter<{ recorded: [ViolationView] }>();
   readonly localDomains: readonly string[];
   /** For lifecycle functions (units.ts, persons.ts, …) run in this process: their changes clear the cache and emit 'changed'. */
   readonly context: DirectoryContext;
@@ -236,6 +240,19 @@ export class Directory implements DirectoryService {
     return unit ? this.rightsOnUnit(person, unit) : '';
   }
 
+  acl(owner: AccountId): AclEntry[] {
+    const unit = this.unitOf(owner);
+    if (unit) return unitAcl(this.context, unit);
+    return this.personOf(owner) ? [{ identifier: owner, rights: ALL_RIGHTS }] : [];
+  }
+
+  changeAcl(actor: AccountId, owner: AccountId, identifier: string, change: AclChange): void {
+    if (!this.unitOf(owner)) throw new DirectoryError('invalid-input', 'personal mailboxes are not shared: only a unit mailbox has delegates');
+    // There is no written request behind an IMAP command: the document reference says where the change came from.
+    const doc = change.kind === 'delete' ? 'IMAP DELETEACL' : 'IMAP SETACL';
+    changeUnitAcl(this.context, owner, identifier, change, { actor, doc });
+  }
+
   displayName(account: AccountId): string | null {
     return this.personOf(account)?.fullName ?? this.unitOf(account)?.name ?? null;
   }
@@ -265,7 +282,7 @@ export class Directory implements DirectoryService {
   }
 
   recordViolation(address: string, reason: string, options: { serious?: boolean; source: ViolationSource; actor?: string }): void {
-    recordViolation(this.context, address, reason, options);
+    this.violations.emit('recorded', recordViolation(this.context, address, reason, options));
   }
 
   /** After a commit in this process: forget cached passwords and tell open sessions to re-check. */

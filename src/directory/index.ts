@@ -2,7 +2,7 @@ export type { DirectoryService, UnitAccess, AuditEntry } from './api.js';
 export * from './types.js';
 export { Directory, type DirectoryOptions, type LoginStats } from './directory.js';
 export type { AccountProvisioner, ChangeRequest, DirectoryContext } from './context.js';
-export { addUnit, setUnitHead, suspendUnit, resumeUnit, showUnit, listUnits, type UnitDetails, type UnitInput } from './units.js';
+export { addUnit, setUnitHead, setSeenMode, suspendUnit, resumeUnit, showUnit, listUnits, SEEN_MODES, type SeenMode, type UnitDetails, type UnitInput } from './units.js';
 export {
   addPerson,
   transferPerson,
@@ -14,6 +14,8 @@ export {
   type PersonInput,
   type PasswordIssued,
 } from './persons.js';
+export { delegateAuditEntry, messageRef, MAX_LISTED_MESSAGES, type DelegateAction, type DelegateActionInput, type MessageRef } from './delegate-actions.js';
+export { changeUnitAcl, unitAcl, type AclChange, type AclEntry } from './acl.js';
 export { grantDelegation, revokeDelegation, listDelegations, type GrantInput } from './delegations.js';
 export { recordViolation, listViolations, type ViolationView } from './violations.js';
 export type { AuditQuery, AuditRow } from './audit-log.js';

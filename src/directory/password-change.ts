@@ -28,6 +28,21 @@ const MESSAGES: Readonly<Record<'wrong-current' | 'retired' | 'suspended', strin
 
 const fail = (reason: keyof typeof MESSAGES): PasswordChangeResult => ({ ok: false, reason, message: MESSAGES[reason] });
 
+/**
+ * Inside a change's transaction: the new hash becomes the current one, the old one the previous
+ * one (for the reuse rule), and the credential version grows so that sessions opened with the
+ * old password end (revalidate). `mustChange`: true for a password someone else gave (reset).
+ */
+export function writePasswordHash(ctx: DirectoryContext, personId: number, hash: string, options: { mustChange: boolean }): void {
+  const now = ctx.now().toISOString();
+  ctx.db
+    .prepare(
+      `UPDATE persons SET password_hash = ?, previous_password_hash = password_hash, must_change_password = ?,
+         credential_version = credential_version + 1, password_changed_at = ?, updated_at = ? WHERE id = ?`,
+    )
+    .run(hash, options.mustChange ? 1 : 0, now, now, personId);
+}
+
 export async function changePassword(
   ctx: DirectoryContext,
   person: AccountId,
@@ -69,13 +84,7 @@ export async function changePassword(
     const current = requirePerson(ctx, person);
     // An admin reset between our check and now wins: the password we verified is no longer the current one.
     if (current.credentialVersion !== record.credentialVersion) return { result: fail('wrong-current'), changed: [] };
-    const now = ctx.now().toISOString();
-    ctx.db
-      .prepare(
-        `UPDATE persons SET password_hash = ?, previous_password_hash = password_hash, must_change_password = 0,
-           credential_version = credential_version + 1, password_changed_at = ?, updated_at = ? WHERE id = ?`,
-      )
-      .run(hash, now, now, current.id);
+    writePasswordHash(ctx, current.id, hash, { mustChange: false });
     const address = ctx.records.accountOf(current);
     ctx.auditLog.write({
       actor: address,

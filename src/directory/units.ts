@@ -62,6 +62,25 @@ export function setUnitHead(ctx: DirectoryContext, unitAddress: string, headAddr
   });
 }
 
+/** Issue 6 item 4: one \Seen for the team ('shared', the default) or each delegate their own ('private'). */
+export type SeenMode = UnitRecord['seenMode'];
+export const SEEN_MODES: readonly SeenMode[] = ['shared', 'private'];
+
+export function setSeenMode(ctx: DirectoryContext, unitAddress: string, mode: string, request: ChangeRequest): UnitView {
+  const doc = requireDoc(request.doc);
+  const seenMode = SEEN_MODES.find((m) => m === mode);
+  if (!seenMode) throw new DirectoryError('invalid-input', `seen mode must be "shared" or "private", not ${JSON.stringify(mode)}`);
+  return runChange(ctx, () => {
+    const unit = requireUnit(ctx, unitAddress);
+    if (unit.seenMode === seenMode) throw new DirectoryError('invalid-input', `${ctx.records.accountOf(unit)} already has seen mode ${seenMode}`);
+    const before = unitView(ctx.records, unit);
+    ctx.db.prepare('UPDATE units SET seen_mode = ?, updated_at = ? WHERE id = ?').run(seenMode, ctx.now().toISOString(), unit.id);
+    const after = unitView(ctx.records, ctx.records.unitById(unit.id)!);
+    ctx.auditLog.write({ actor: request.actor, action: 'unit.set-seen', subject: after.address, doc, before, after });
+    return { result: after, changed: [after.address, ...affectedBy(ctx, unit)] };
+  });
+}
+
 /** Điều 10: a serious violation suspends the whole unit's logins and sending (issue 7). */
 export function suspendUnit(ctx: DirectoryContext, unitAddress: string, reason: string, request: ChangeRequest): UnitView {
   const doc = requireDoc(request.doc);

@@ -23,6 +23,10 @@ export interface ViolationView {
   readonly source: ViolationSource;
   readonly actor: string;
   readonly createdAt: string;
+  /** When the warning e-mail reached the person's INBOX (issue 7); null while owed. */
+  readonly warnedAt: string | null;
+  /** When this violation's report reached the head of the unit; null if none was sent (or it is owed). */
+  readonly reportedAt: string | null;
 }
 
 interface ViolationRow {
@@ -33,9 +37,12 @@ interface ViolationRow {
   source: ViolationSource;
   actor: string;
   createdAt: string;
+  warnedAt: string | null;
+  reportedAt: string | null;
 }
 
-const SELECT = `SELECT v.id, p.local_part AS localPart, v.reason, v.serious, v.source, v.actor, v.created_at AS createdAt
+const SELECT = `SELECT v.id, p.local_part AS localPart, v.reason, v.serious, v.source, v.actor, v.created_at AS createdAt,
+    v.warned_at AS warnedAt, v.reported_at AS reportedAt
   FROM violations v JOIN persons p ON p.id = v.person_id`;
 
 export function recordViolation(ctx: DirectoryContext, address: string, reason: string, options: ViolationOptions): ViolationView {
@@ -69,5 +76,7 @@ function toView(ctx: DirectoryContext, row: ViolationRow): ViolationView {
     source: row.source,
     actor: row.actor,
     createdAt: row.createdAt,
+    warnedAt: row.warnedAt,
+    reportedAt: row.reportedAt,
   };
 }

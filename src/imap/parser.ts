@@ -22,6 +22,7 @@
  *    listPattern, flag, flagList, date, dateTime, space, end. Each throws ParseError (→ tagged BAD).
  */
 import type { Readable } from 'node:stream';
+import { canonicalMailboxName } from '../store/mailbox-names.js';
 import { decodeMutf7, Mutf7Error } from './mutf7.js';
 import { ParseError } from './errors.js';
 
@@ -40,12 +41,12 @@ export type Frame =
   /** A line longer than MAX_LINE was skipped; `tag` is its first word when it looked like one. */
   | { readonly kind: 'too-long'; readonly tag: string | null }
   /** A literal above `limit` was refused before it was read; the rest of the command was skipped. */
-  | { readonly kind: 'too-big'; readonly tag: string | null; readonly size: number; readonly limit: number }
+  | { readonly kind: 'too-big'; readonly tag: string | null; readonly size: number; readonly limit: number; readonly append: boolean }
   /** The client closed (flood false), or sent so much without a line end that we stop reading (flood true). */
   | { readonly kind: 'end'; readonly flood: boolean };
 
 export interface FrameLimits {
-  /** Largest APPEND literal (APPENDLIMIT, smtp.max_message_size). */
+  /** Largest APPEND literal: APPENDLIMIT once logged in, MAX_ARGUMENT_LITERAL before. */
   readonly appendLimit: number;
 }
 
@@ -120,7 +121,7 @@ export class CommandReader {
       const limit = isAppend ? limits.appendLimit : MAX_ARGUMENT_LITERAL;
       if (size > limit) {
         if (!synchronising && !(await this.skipRest(size))) return { kind: 'end', flood: !this.ended };
-        return { kind: 'too-big', tag: guessTag(parts[0]), size, limit };
+        return { kind: 'too-big', tag: guessTag(parts[0]), size, limit, append: isAppend };
       }
       if (synchronising) this.sendContinuation();
       const data = await this.readExact(size);
@@ -403,9 +404,9 @@ export class ArgReader {
     }
   }
 
-  /** A mailbox argument as the store spells it (UTF-8; "INBOX" normalised, RFC 3501 §5.1). */
+  /** A mailbox argument as the store spells it (UTF-8 NFC; INBOX in any case is "INBOX", RFC 3501 §5.1). */
   mailbox(): string {
-    return normaliseInbox(this.decodeName(this.astring()));
+    return canonicalMailboxName(this.decodeName(this.astring()));
   }
 
   /** list-mailbox of LIST/LSUB (RFC 3501 §6.3.8): astring-like, with % and * allowed unquoted. */
@@ -509,14 +510,6 @@ export class ArgReader {
       throw err;
     }
   }
-}
-
-/** RFC 3501 §5.1: INBOX is case-insensitive, also as the first level of a hierarchy ("inbox/x"). */
-export function normaliseInbox(name: string): string {
-  if (name.length >= 5 && name.slice(0, 5).toUpperCase() === 'INBOX' && (name.length === 5 || name[5] === '/')) {
-    return 'INBOX' + name.slice(5);
-  }
-  return name;
 }
 
 function monthIndex(name: string): number {

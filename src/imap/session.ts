@@ -29,7 +29,7 @@ import { appendLimit, capabilityList } from './capabilities.js';
 import { COMMANDS, type CommandSpec, type Completion } from './commands/index.js';
 import { ImapError, fromStoreError } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
-import { ArgReader, CommandReader, type ArgOptions } from './parser.js';
+import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, type ArgOptions } from './parser.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
 import type { SelectedMailbox } from './selected.js';
 
@@ -37,6 +37,8 @@ export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 
 
 /** RFC 3501 §5.4: an autologout timer of at least 30 minutes of client inactivity. */
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+/** Before login the RFC sets no minimum; a short one keeps idle unauthenticated sockets from piling up. */
+export const PREAUTH_TIMEOUT_MS = 60 * 1000;
 
 /** What the session needs from the listener that accepted it (server.ts). */
 export interface SessionHost {
@@ -168,7 +170,8 @@ export class Session {
     this.out.untagged(`OK [CAPABILITY ${this.capabilities().join(' ')}] ${this.ctx.config.server.hostname} IMAP ready`);
     try {
       while (this.state !== 'logout' && !this.closed) {
-        const frame = await this.reader.next({ appendLimit: appendLimit(this.ctx.config) });
+        // Before login nobody may make us buffer a message-sized literal.
+        const frame = await this.reader.next({ appendLimit: this.identity ? appendLimit(this.ctx.config) : MAX_ARGUMENT_LITERAL });
         if (frame.kind === 'end') {
           if (frame.flood) this.out.untagged('BYE Too much input without a line end');
           break;
@@ -179,8 +182,7 @@ export class Session {
         }
         if (frame.kind === 'too-big') {
           // RFC 7889 §4: refused before the data was sent; the client is back in sync.
-          const isAppend = frame.limit === appendLimit(this.ctx.config);
-          this.answerUntaggable(frame.tag, isAppend ? 'NO' : 'BAD', 'TOOBIG', `Literal of ${frame.size} octets is over the limit of ${frame.limit}`);
+          this.answerUntaggable(frame.tag, frame.append ? 'NO' : 'BAD', 'TOOBIG', `Literal of ${frame.size} octets is over the limit of ${frame.limit}`);
           continue;
         }
         await this.execute(frame.raw);
@@ -245,13 +247,15 @@ export class Session {
     };
   }
 
+  /** Client input restarts the autologout timer (its length depends on whether we know who it is). */
   private touch(): void {
-    if (this.inactivity) this.inactivity.refresh();
-    else
-      this.inactivity = setTimeout(() => {
-        this.out.untagged('BYE Autologout; idle for too long');
-        this.close();
-      }, IDLE_TIMEOUT_MS).unref();
+    if (this.inactivity) clearTimeout(this.inactivity);
+    if (this.closed) return;
+    this.inactivity = setTimeout(() => {
+      this.log.debug('autologout');
+      this.out.untagged('BYE Autologout; idle for too long');
+      this.close();
+    }, this.identity ? IDLE_TIMEOUT_MS : PREAUTH_TIMEOUT_MS).unref();
   }
 
   private answerUntaggable(tag: string | null, status: 'NO' | 'BAD', code: string | null, text: string): void {

@@ -6,6 +6,7 @@ import { prependFields } from './headers.js';
 import { readMessage } from './message-reader.js';
 import type { HourlyRateLimit } from './rate-limit.js';
 import { SmtpReply } from './reply.js';
+import { recordSendAs } from './send-as.js';
 import { applyFromPolicy } from './senders.js';
 import { receivedHeader, removeForgedAuthResults } from './trace.js';
 import { transactionOf } from './transaction.js';
@@ -83,6 +84,7 @@ export async function receiveSubmission(
     services.wakeQueue();
   }
   services.rateLimit.record(identity.person, Date.now());
+  recordSendAs(ctx.directory, identity, message, session.envelope.rcptTo.map((r) => r.address));
   ctx.logger.info(
     { proto: 'smtp', cid: session.id, user: identity.person, size: original.length, local: local.size, remote: remote.size },
     'message submitted',

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import type { MailboxChange } from '../store/types.js';
 import { parseCookies, sessionCookieName } from './cookies.js';
 import { CSRF_FIELD, csrfTokenMatches } from './csrf.js';
+import { DirectoryCache } from './directory-cache.js';
 import { LoginGate } from './login-gate.js';
 import { messagePage } from './pages/message.js';
 import { changePasswordRoutes } from './routes/change-password.js';
@@ -39,6 +40,7 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
     sessions: new SessionStore({ idleMs: ctx.config.http.session_idle, absoluteMs: ctx.config.http.session_lifetime }),
     gate: new LoginGate(),
     cookies: { secure: servedOverHttps(ctx.config) },
+    directory: new DirectoryCache(() => ctx.directory.listEntries()),
   };
   const domain = ctx.config.server.domain;
   const cookieName = sessionCookieName(state.cookies);
@@ -130,10 +132,12 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   });
 
   /**
+   * After a directory change the cached directory is dropped and sessions are re-checked.
    * `account`: the person or unit a change in this process was about. null: another process (the
    * CLI) committed something, we do not know what, so every full session is re-checked.
    */
-  const recheck = (account: string | null): void =>
+  const recheck = (account: string | null): void => {
+    state.directory.invalidate();
     state.sessions.recheck((user: SessionUser) => {
       // A must-change session holds no identity to re-check: a change to that person ends it.
       if (user.identity === null) return user.person === account ? null : user;
@@ -141,6 +145,7 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
       if (identity === null) return null;
       return identity === user.identity ? user : { ...user, identity, displayName: identity.displayName };
     });
+  };
   const onDirectoryChange = (account: string): void => recheck(account);
   const onStoreChange = (change: MailboxChange): void => {
     if (change.kind === 'external') recheck(null);

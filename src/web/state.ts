@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { clearedSessionCookie, sessionCookie, type CookiePolicy } from './cookies.js';
+import type { DirectoryCache } from './directory-cache.js';
 import type { Viewer } from './layout.js';
 import type { LoginGate } from './login-gate.js';
 import type { SessionLookup, SessionStore, WebSession } from './sessions.js';
@@ -19,6 +20,7 @@ export interface WebState {
   readonly sessions: SessionStore;
   readonly gate: LoginGate;
   readonly cookies: CookiePolicy;
+  readonly directory: DirectoryCache;
 }
 
 export const HTML = 'text/html; charset=utf-8';

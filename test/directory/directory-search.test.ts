@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchDirectory, type DirectoryEntry } from '../../src/directory/directory-search.js';
+import { DirectorySearchIndex, type DirectoryEntry } from '../../src/directory/directory-search.js';
 
 const vp = { address: 'vpubnd@cantho.gov.vn', name: 'Văn phòng UBND thành phố' };
 const stt = { address: 'sotttt@cantho.gov.vn', name: 'Sở Thông tin và Truyền thông' };
@@ -19,7 +19,8 @@ const entries: DirectoryEntry[] = [
   person('daott@cantho.gov.vn', 'Trần Thị Đào', stt, 'Giám đốc'),
   person('binhlq@cantho.gov.vn', 'Lê Quang Bình', vp),
 ];
-const names = (query: string) => searchDirectory(entries, query).map((e) => e.name);
+const directory = new DirectorySearchIndex(entries);
+const names = (query: string) => directory.search(query).map((e) => e.name);
 
 describe('directory search', () => {
   it('finds Nguyễn Văn Ân from "nguyen van an", without diacritics or case', () => {
@@ -52,6 +53,6 @@ describe('directory search', () => {
 
   it('puts the exact name first and respects the limit', () => {
     expect(names('nguyễn văn ân')[0]).toBe('Nguyễn Văn An');
-    expect(searchDirectory(entries, 'cantho', 2)).toHaveLength(2);
+    expect(directory.search('cantho', 2)).toHaveLength(2);
   });
 });

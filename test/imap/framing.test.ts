@@ -52,6 +52,18 @@ describe('command framing (RFC 3501 §2.2, §4.3; RFC 7888; RFC 7889)', () => {
     client.close();
   });
 
+  test('before login, no literal may be larger than an argument needs', async () => {
+    const client = await RawClient.connect(server.ports.imap);
+    client.send('a1 APPEND INBOX {70000}\r\n');
+    expect(await client.readLine()).toBe('a1 NO [TOOBIG] Literal of 70000 octets is over the limit of 65536');
+    client.send('a2 LOGIN {70000+}\r\n');
+    client.send(Buffer.alloc(70000, 0x61));
+    client.send(' x\r\n');
+    expect(await client.readLine()).toBe('a2 BAD [TOOBIG] Literal of 70000 octets is over the limit of 65536');
+    expect(await client.command('a3', 'NOOP')).toEqual(['a3 OK NOOP completed']);
+    client.close();
+  });
+
   test('skips an oversize LITERAL+ APPEND and answers TOOBIG', async () => {
     const client = await loggedIn(server);
     client.send(`a1 APPEND INBOX {2000+}\r\n${'x'.repeat(2000)}\r\n`);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ANNV, PASSWORD, RawClient, imapflow, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
 
@@ -76,6 +77,32 @@ describe('IDLE (RFC 2177)', () => {
     await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('after the disconnect'));
     expect(await again.command('n', 'NOOP')).toEqual(['n OK NOOP completed']);
     again.close();
+  });
+
+  test('a message sent with swaks to the MX reaches an IDLEing imapflow session within a second', async () => {
+    const flow = imapflow(server);
+    await flow.connect();
+    await flow.mailboxOpen('INBOX');
+    const before = (flow.mailbox as { exists: number }).exists;
+    const heard = new Promise<number>((resolve) => flow.on('exists', () => resolve(Date.now())));
+    const idle = flow.idle();
+    await new Promise((r) => setTimeout(r, 50));
+    let accepted = 0;
+    await new Promise<void>((resolve, reject) => {
+      const swaks = spawn('swaks', ['--server', `127.0.0.1:${server.ports.mx}`, '--from', 'someone@example.org', '--to', 'annv@cantho.gov.vn', '--header', 'Subject: Giấy mời họp', '--body', 'Kính mời anh An dự họp.', '--silent', '2']);
+      swaks.on('error', reject);
+      swaks.on('exit', (code) => {
+        accepted = Date.now();
+        if (code === 0) resolve();
+        else reject(new Error(`swaks exited with ${code}`));
+      });
+    });
+    const at = await heard;
+    // swaks exits after QUIT, so the 250 came earlier: within a second of it the client knows.
+    expect(at - accepted).toBeLessThan(1000);
+    expect(server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages).toBe(before + 1);
+    await flow.logout();
+    await idle.catch(() => undefined);
   });
 
   test('imapflow in IDLE hears about a delivery', async () => {

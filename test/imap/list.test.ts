@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ANNV, imapflow, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
+import { ANNV, PASSWORD, imapflow, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
 beforeAll(async () => {
@@ -107,6 +109,22 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
     expect(await client.command('e', 'ENABLE UTF8=ACCEPT')).toEqual(['* ENABLED UTF8=ACCEPT', 'e OK ENABLE completed']);
     expect(await client.command('l', 'LIST "" "Thư đến/*"')).toEqual(['* LIST (\\HasNoChildren) "/" "Thư đến/2026"', 'l OK LIST completed']);
     client.close();
+  });
+
+  test('curl lists the mailboxes over imaps://', async () => {
+    const { stdout } = await promisify(execFile)('curl', ['--silent', '--show-error', '--insecure', '--user', `annv:${PASSWORD}`, `imaps://127.0.0.1:${server.ports.imaps}/`], { timeout: 20_000 });
+    expect(stdout.split('\r\n')).toEqual([
+      '* LIST (\\HasNoChildren) "/" INBOX',
+      '* LIST (\\HasNoChildren \\Archive) "/" Archive',
+      '* LIST (\\HasNoChildren \\Drafts) "/" Drafts',
+      '* LIST (\\HasNoChildren \\Junk) "/" Junk',
+      '* LIST (\\HasChildren \\Sent) "/" Sent',
+      '* LIST (\\HasNoChildren) "/" Sent/C&AWk-',
+      '* LIST (\\HasChildren) "/" "Th&AbA- &AREevw-n"',
+      '* LIST (\\HasNoChildren) "/" "Th&AbA- &AREevw-n/2026"',
+      '* LIST (\\HasNoChildren \\Trash) "/" Trash',
+      '',
+    ]);
   });
 
   test('imapflow sees the tree and special uses', async () => {

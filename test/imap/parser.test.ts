@@ -125,7 +125,7 @@ describe('CommandReader', () => {
 
   test('refuses an oversize synchronising literal without reading it', async () => {
     const { frames: out, continuations } = await frames(['a APPEND INBOX {1001}\r\n', 'b NOOP\r\n'], 1000);
-    expect(out[0]).toEqual({ kind: 'too-big', tag: 'a', size: 1001, limit: 1000 });
+    expect(out[0]).toEqual({ kind: 'too-big', tag: 'a', size: 1001, limit: 1000, append: true });
     expect(raw(out[1])).toBe('b NOOP');
     expect(continuations).toBe(0);
   });

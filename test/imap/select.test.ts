@@ -59,9 +59,11 @@ describe('SELECT and EXAMINE (RFC 3501 §6.3.1-2, RFC 7162 §3.1.2.1)', () => {
     client.close();
   });
 
-  test('INBOX is found in any case', async () => {
+  test('INBOX is found in any case, and a decomposed name finds its composed mailbox', async () => {
     const client = await loggedIn(server);
     expect((await client.command('s', 'SELECT iNbOx')).at(-1)).toBe('s OK [READ-WRITE] SELECT completed');
+    // "Chọn" as C h o U+0323 n.
+    expect((await client.command('d', 'EXAMINE Cho&AyM-n')).at(-1)).toBe('d OK [READ-ONLY] EXAMINE completed');
     client.close();
   });
 

@@ -82,12 +82,17 @@ it('a new official: EXPIRED in imaplib, a new password in Chromium, then a login
 });
 
 // Continues from the test above: annv exists and signs in with the password he chose.
-it('a password reset with the CLI (another process) ends the official’s web session', { timeout: 60_000 }, async () => {
+it('the web follows changes made with the CLI (another process): a new colleague, a password reset', { timeout: 60_000 }, async () => {
   const { cookie } = await signIn(`http://127.0.0.1:${ts.ports.http}`, 'annv', CHOSEN);
-  const search = `http://127.0.0.1:${ts.ports.http}/tra-cuu`;
-  expect((await curl(search, ['--cookie', cookie!])).status).toBe(200);
-  await cli(['person', 'password-reset', 'annv', '--password-stdin'], 'Cap-lai-2026-qrs\n');
+  const search = `http://127.0.0.1:${ts.ports.http}/tra-cuu?q=le+quang+binh`;
+  expect((await curl(search, ['--cookie', cookie!])).body).toContain('Không tìm thấy ai khớp với “le quang binh”.');
+
+  await cli(['person', 'add', '--name', 'Lê Quang Bình', '--unit', 'vpubnd', '--doc', '3/QĐ-UBND']);
   // The server notices another process's commit within a second (PRAGMA data_version).
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  expect((await curl(search, ['--cookie', cookie!])).body).toContain('<a href="mailto:binhlq@cantho.gov.vn">binhlq@cantho.gov.vn</a>');
+
+  await cli(['person', 'password-reset', 'annv', '--password-stdin'], 'Cap-lai-2026-qrs\n');
   await new Promise((resolve) => setTimeout(resolve, 1_200));
   const after = await curl(search, ['--cookie', cookie!]);
   expect(after.status).toBe(303);

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resetPassword, suspendUnit } from '../../src/directory/index.js';
+import { addPerson, resetPassword, retirePerson, suspendUnit } from '../../src/directory/index.js';
 import { anonymousSession, csrfTokenOf, curl, PEOPLE, sessionCookieOf, signIn, startWebHarness, type WebHarness } from './support.js';
 
 /** Web listener tests with the real curl client against the real listener on 127.0.0.1. */
@@ -225,6 +225,18 @@ describe('the web follows the directory', () => {
     const after = await curl(`${h.url}/tra-cuu`, ['--cookie', cookie!]);
     expect(after.status).toBe(303);
     expect(after.headers['location']).toBe('/dang-nhap');
+  });
+
+  it('finds a colleague added while the server runs, and forgets a retired one', async () => {
+    h = await startWebHarness();
+    const { cookie } = await signIn(h.url, PEOPLE.dao.address, PEOPLE.dao.password);
+    const search = (q: string) => curl(`${h.url}/tra-cuu?q=${encodeURIComponent(q)}`, ['--cookie', cookie!]);
+    expect((await search('pham thu')).body).toContain('Không tìm thấy ai khớp với “pham thu”.');
+    await addPerson(h.directory.context, { name: 'Phạm Thị Thu', unit: 'sotttt', password: 'Tam-thoi-2026-abc' }, ADMIN);
+    expect((await search('pham thu')).body).toContain('<th scope="row">Phạm Thị Thu</th>');
+    expect((await search('le quang binh')).body).toContain('<th scope="row">Lê Quang Bình</th>');
+    retirePerson(h.directory.context, PEOPLE.binh.address, ADMIN);
+    expect((await search('le quang binh')).body).toContain('Không tìm thấy ai khớp');
   });
 
   it('a suspended unit’s member can neither sign in nor stay signed in', async () => {

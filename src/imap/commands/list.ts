@@ -1,6 +1,7 @@
 import { MAILBOX_DELIMITER, type MailboxInfo } from '../../store/types.js';
 import { ImapError } from '../errors.js';
-import { ancestors, compilePatterns } from '../list-pattern.js';
+import { parentNames } from '../../store/mailbox-names.js';
+import { compilePatterns } from '../list-pattern.js';
 import { atom, type ImapValue } from '../responses.js';
 import { readStatusItems, writeStatus, type StatusItem } from './status.js';
 import type { CommandHandler } from './index.js';
@@ -75,12 +76,12 @@ export const list: CommandHandler = (session, { args }) => {
 
   // Names with an existing child, and parents that exist only because they have children.
   const hasChildren = new Set<string>();
-  for (const name of mailboxes.keys()) for (const parent of ancestors(name)) hasChildren.add(parent);
+  for (const name of mailboxes.keys()) for (const parent of parentNames(name)) hasChildren.add(parent);
   const universe = new Set<string>([...mailboxes.keys(), ...hasChildren]);
   if (request.selectSubscribed) for (const name of subscribed) universe.add(name);
   // RECURSIVEMATCH (RFC 5258 §3.5): parents that do not match the selection but have a child that does.
   const subscribedDescendant = new Set<string>();
-  if (request.recursiveMatch) for (const name of subscribed) for (const parent of ancestors(name)) subscribedDescendant.add(parent);
+  if (request.recursiveMatch) for (const name of subscribed) for (const parent of parentNames(name)) subscribedDescendant.add(parent);
 
   for (const name of [...universe].sort(compareNames)) {
     if (!matches(name)) continue;

@@ -1,5 +1,6 @@
 import { MAILBOX_DELIMITER } from '../../store/types.js';
-import { ancestors, compilePatterns } from '../list-pattern.js';
+import { parentNames } from '../../store/mailbox-names.js';
+import { compilePatterns } from '../list-pattern.js';
 import { atom, type ImapValue } from '../responses.js';
 import { compareNames } from './list.js';
 import type { CommandHandler } from './index.js';
@@ -19,7 +20,7 @@ export const lsub: CommandHandler = (session, { args }) => {
   const names = new Set<string>();
   for (const name of subscribed) {
     if (matches(name)) names.add(name);
-    else for (const parent of ancestors(name)) if (!subscribed.has(parent) && matches(parent)) names.add(parent);
+    else for (const parent of parentNames(name)) if (!subscribed.has(parent) && matches(parent)) names.add(parent);
   }
   for (const name of [...names].sort(compareNames)) {
     const attributes: ImapValue[] = subscribed.has(name) ? [] : [atom('\\Noselect')];

@@ -28,7 +28,7 @@ export interface Delimiter {
 }
 
 /** RFC 2046 §5.1.1 allows 70 characters; a longer boundary parameter is not a usable one. */
-export const MAX_BOUNDARY_LENGTH = 200;
+const MAX_BOUNDARY_LENGTH = 200;
 const DASH = 0x2d;
 const LINE_THEN_DASHES = Buffer.from('\n--', 'latin1');
 
@@ -69,7 +69,7 @@ export class BoundaryScanner {
     let length = 0;
     for (let k = this.open.length - 1; k >= 0; k--) {
       const key = this.open[k]!;
-      if (key.length > length && key[0] === first && raw.length - from >= key.length && raw.compare(key, 0, key.length, from, from + key.length) === 0) {
+      if (key.length > length && matchesAt(raw, from, key)) {
         level = k;
         length = key.length;
       }
@@ -118,4 +118,11 @@ export class BoundaryScanner {
       i++;
     }
   }
+}
+
+/** Whether `raw` holds `key` at `from`; a plain loop, as most candidates differ in the first bytes. */
+function matchesAt(raw: Buffer, from: number, key: Buffer): boolean {
+  if (raw.length - from < key.length) return false;
+  for (let i = 0; i < key.length; i++) if (raw[from + i] !== key[i]) return false;
+  return true;
 }

@@ -9,5 +9,10 @@ import { decode } from 'libmime/lib/charset.js';
 export function decodeCharset(bytes: Buffer, charset: string | undefined): string {
   const name = (charset ?? '').trim().toLowerCase();
   if (name === '' || name === 'us-ascii' || name === 'ascii' || name === 'utf-8' || name === 'utf8') return bytes.toString('utf8');
-  return decode(bytes, name);
+  try {
+    return decode(bytes, name);
+  } catch {
+    // Analysis runs inside delivery: a charset table failing must not refuse the message.
+    return bytes.toString('utf8');
+  }
 }

@@ -21,6 +21,7 @@ export interface HeaderBlock<Stop = never> {
 }
 
 const COLON = 0x3a;
+const NUL = 0x00;
 /** A colon further into the line does not end a name anyone asks for (the longest is content-transfer-encoding). */
 const MAX_NAME_LENGTH = 64;
 
@@ -113,14 +114,19 @@ function matchName(buf: Buffer, start: number, colon: number, names: ReadonlyMap
   return null;
 }
 
-/** RFC 5322 §2.2.3: unfolding removes the line breaks and keeps the WSP that follows them. */
+/**
+ * RFC 5322 §2.2.3: unfolding removes the line breaks and keeps the WSP that follows them. NULs go
+ * too: no IMAP string can carry them (RFC 3501 §4.3, CHAR8 excludes NUL).
+ */
 function unfoldValue(buf: Buffer, start: number, end: number): string {
-  if (indexWithin(buf, LF, start, end) < 0 && indexWithin(buf, CR, start, end) < 0) return trimWsp(buf.toString('utf8', start, end));
+  if (indexWithin(buf, LF, start, end) < 0 && indexWithin(buf, CR, start, end) < 0 && indexWithin(buf, NUL, start, end) < 0) {
+    return trimWsp(buf.toString('utf8', start, end));
+  }
   const bytes = Buffer.allocUnsafe(end - start);
   let n = 0;
   for (let i = start; i < end; i++) {
     const b = buf[i]!;
-    if (b !== CR && b !== LF) bytes[n++] = b;
+    if (b !== CR && b !== LF && b !== NUL) bytes[n++] = b;
   }
   return trimWsp(bytes.toString('utf8', 0, n));
 }

@@ -13,7 +13,7 @@ import { decodeTransferEncoding } from './transfer-encoding.js';
 /** Characters of body text indexed per message. */
 export const MAX_BODY_TEXT = 1_000_000;
 /** Characters indexed per header field (subject, each address field). */
-export const MAX_HEADER_TEXT = 64 * 1024;
+const MAX_HEADER_TEXT = 64 * 1024;
 /** Encoded bytes read per text part for the remaining budget: base64 is 4/3, quoted-printable up to 3×. */
 const ENCODED_BYTES_PER_CHAR = 4;
 
@@ -21,7 +21,7 @@ export function buildSearchText(raw: Buffer, envelope: Envelope, structure: Mime
   const body = new BodyText(raw);
   body.collect(structure);
   return {
-    subject: foldVietnamese(decodeWords((envelope.subject ?? '').slice(0, MAX_HEADER_TEXT))),
+    subject: foldVietnamese(subjectText(envelope)),
     from: foldVietnamese(addressText(envelope.from)),
     to: foldVietnamese(addressText(envelope.to)),
     cc: foldVietnamese(addressText(envelope.cc)),
@@ -37,6 +37,10 @@ function decodeWords(text: string): string {
   } catch {
     return text;
   }
+}
+
+function subjectText(envelope: Envelope): string {
+  return decodeWords((envelope.subject ?? '').slice(0, MAX_HEADER_TEXT));
 }
 
 /** Display names (decoded) and addresses, group names included, so FROM/TO search finds either. */
@@ -75,7 +79,7 @@ class BodyText {
       for (const child of plain ? [plain] : part.children) this.collect(child);
     } else if (part.message) {
       const inner = part.message.envelope;
-      this.add([decodeWords(inner.subject ?? ''), addressText(inner.from)].join(' '));
+      this.add(`${subjectText(inner)} ${addressText(inner.from)}`);
       this.collect(part.message.structure);
     } else if (part.type === 'text' && (part.subtype === 'plain' || part.subtype === 'html')) {
       const encodedEnd = Math.min(part.bodyEnd, part.bodyStart + this.remaining * ENCODED_BYTES_PER_CHAR);

@@ -20,7 +20,7 @@ const EQUALS = 0x3d;
  * RFC 2045 §6.7: `=XX` is an octet, `=` before a line end (trailing WSP allowed) is a soft line
  * break, and any other `=` is kept as written (note 1: robust decoders do not reject it).
  */
-export function decodeQuotedPrintable(src: Buffer): Buffer {
+function decodeQuotedPrintable(src: Buffer): Buffer {
   const out = Buffer.allocUnsafe(src.length);
   let o = 0;
   for (let i = 0; i < src.length; i++) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { compareEntries, DEFAULT_SEARCH_LIMIT, searchDirectory } from '../../directory/directory-search.js';
+import { DEFAULT_SEARCH_LIMIT, type DirectoryEntry } from '../../directory/directory-search.js';
 import { DirectoryError } from '../../directory/types.js';
 import { toVCards, VCARD_CONTENT_TYPE } from '../../directory/vcard.js';
 import { messagePage } from '../pages/message.js';
@@ -27,9 +27,9 @@ export function directoryRoutes(app: FastifyInstance, state: WebState): void {
     const session = signedInSession(request, reply, false);
     if (!session) return reply;
     const query = (typeof request.query.q === 'string' ? request.query.q : '').trim().slice(0, MAX_QUERY);
-    const entries = ctx.directory.listEntries();
+    const directory = state.directory.get();
     // One more than shown tells whether the list was cut.
-    const found = query === '' ? null : searchDirectory(entries, query, DEFAULT_SEARCH_LIMIT + 1);
+    const found = query === '' ? null : directory.search(query, DEFAULT_SEARCH_LIMIT + 1);
     const noticeKey = request.query['thong-bao'];
     const notice = noticeKey === undefined ? undefined : NOTICES[noticeKey];
     return sendPage(
@@ -41,7 +41,7 @@ export function directoryRoutes(app: FastifyInstance, state: WebState): void {
         query,
         results: found === null ? null : found.slice(0, DEFAULT_SEARCH_LIMIT),
         truncatedAt: found !== null && found.length > DEFAULT_SEARCH_LIMIT ? DEFAULT_SEARCH_LIMIT : null,
-        units: entries.filter((e) => e.kind === 'unit').sort(compareEntries),
+        units: directory.entries.filter((e) => e.kind === 'unit'),
         ...(notice ? { notice } : {}),
       }),
     );
@@ -51,9 +51,9 @@ export function directoryRoutes(app: FastifyInstance, state: WebState): void {
     const session = signedInSession(request, reply, false);
     if (!session) return reply;
     const unit = typeof request.query['don-vi'] === 'string' ? request.query['don-vi'].trim().toLowerCase() : '';
-    let entries;
+    let entries: readonly DirectoryEntry[];
     try {
-      entries = unit === '' ? ctx.directory.listEntries() : ctx.directory.listEntries(unit);
+      entries = unit === '' ? state.directory.get().entries : ctx.directory.listEntries(unit);
     } catch (error) {
       if (!(error instanceof DirectoryError)) throw error;
       return sendPage(

@@ -1,0 +1,27 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { accountOf, requireLocalAddress } from '../directory/address.js';
+import { exportMbox } from '../maintenance/mbox-export.js';
+import { CliError, runWithDirectory } from './runner.js';
+
+/** `export <addr> --mbox FILE`: every folder of a person's or unit's mailbox (issue 7; format in src/maintenance/mbox-export.ts). */
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export <addr>')
+    .description('write every folder of a mailbox to one mbox file (X-Folder and Status/X-Status headers)')
+    .requiredOption('--mbox <file>', 'the mbox file to write')
+    .action((address: string, options: { mbox: string }, command: Command) =>
+      runWithDirectory(command, ({ config, ctx, store, actor }) => {
+        const local = requireLocalAddress(address, config.localDomains, 'person');
+        const account = accountOf(local, config.server.domain);
+        if (ctx.records.address(local) === null) throw new CliError(`unknown address ${JSON.stringify(address)}`);
+        if (store.listMailboxes(account).length === 0) throw new CliError(`${account} has no mailbox (never used, or purged)`);
+        const report = exportMbox(store, account, path.resolve(options.mbox));
+        ctx.auditLog.write({ actor, action: 'mailbox.export', subject: account, detail: { file: report.file, messages: report.messages } });
+        return {
+          json: report,
+          text: [`exported ${report.messages} message(s) of ${account} to ${report.file}`, ...report.folders.map((f) => `  ${f.name}\t${f.messages}`)].join('\n'),
+        };
+      }),
+    );
+}

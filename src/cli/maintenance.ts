@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { runRetention } from '../maintenance/retention.js';
+import { sendPendingNotices } from '../policy/violation-notices.js';
+import { runWithDirectory } from './runner.js';
+
+/**
+ * `maintenance run`: what the server does daily (issue 7) — retention of retired persons' mail,
+ * unreferenced bodies removed, addresses freed — plus any violation notice still owed.
+ */
+export function registerMaintenanceCommands(program: Command): void {
+  const maintenance = program.command('maintenance').description('retention and other periodic jobs');
+
+  maintenance
+    .command('run')
+    .description("purge retired persons' mail after retention.retired_days, then unreferenced bodies; send owed notices")
+    .action((_options: unknown, command: Command) =>
+      runWithDirectory(command, async ({ ctx, store, actor }) => {
+        const retention = runRetention(ctx, store, actor);
+        const notices = await sendPendingNotices({ ctx, store });
+        const text = [
+          `retired before ${retention.cutoff}: ${retention.accounts.length} account(s)`,
+          ...retention.accounts.map((a) => `  ${a.address}\tretired ${a.retiredAt}\t${a.messagesPurged} message(s) purged\t${a.release}`),
+          `messages purged: ${retention.messagesPurged}`,
+          `unreferenced bodies removed: ${retention.blobsPurged}`,
+          `addresses freed: ${retention.addressesReleased}`,
+          `violation notices sent: ${notices.warnings} warning(s), ${notices.reports} report(s)${notices.failed ? `, ${notices.failed} failed` : ''}`,
+        ].join('\n');
+        return { json: { retention, notices }, text };
+      }),
+    );
+}

@@ -1,0 +1,57 @@
+import type { MailStore } from '../store/api.js';
+import type { MboxImportLedger } from '../store/mbox.js';
+import type { AccountId, MailboxId } from '../store/types.js';
+import { readMbox, type MboxProblem } from './mbox.js';
+import { takeMetadata } from './mbox-headers.js';
+
+/**
+ * `cantho-mail import <addr> --mbox FILE [--folder NAME]` (issue 7): mail from the old system.
+ * Each message goes to `--folder`, else the folder its `X-Folder:` names (our export), else
+ * INBOX; flags come from `Status:`/`X-Status:`/`X-Keywords:`; the internal date from the `From `
+ * line. Idempotent and resumable through the ledger (src/store/mbox.ts): a message is stored and
+ * recorded in one transaction, so a second run, or one after a crash or after the file was
+ * repaired, imports only what is not in yet. A broken `From ` line or a truncated last message
+ * stops the import there (what came before stays imported) and is reported in `stoppedAt`.
+ */
+
+export interface ImportReport {
+  readonly account: AccountId;
+  readonly imported: number;
+  /** Already imported by an earlier run. */
+  readonly skipped: number;
+  readonly folders: Readonly<Record<string, { imported: number; skipped: number }>>;
+  /** Where and why reading stopped before the end of the file; null when the whole file was read. */
+  readonly stoppedAt: MboxProblem | null;
+}
+
+export function importMbox(
+  store: Pick<MailStore, 'getMailbox' | 'createMailbox'>,
+  ledger: MboxImportLedger,
+  account: AccountId,
+  data: Buffer,
+  options: { readonly folder?: string | undefined } = {},
+): ImportReport {
+  const folders: Record<string, { imported: number; skipped: number }> = {};
+  let imported = 0;
+  let skipped = 0;
+  for (const entry of readMbox(data)) {
+    if (entry.kind !== 'message') return { account, imported, skipped, folders, stoppedAt: entry };
+    const { message, metadata } = takeMetadata(entry.raw);
+    const folder = options.folder ?? metadata.folder ?? 'INBOX';
+    const outcome = ledger.appendOnce(mailboxFor(store, account, folder), message, { flags: metadata.flags, internalDate: entry.date });
+    const count = (folders[folder] ??= { imported: 0, skipped: 0 });
+    if (outcome.imported) {
+      count.imported++;
+      imported++;
+    } else {
+      count.skipped++;
+      skipped++;
+    }
+  }
+  return { account, imported, skipped, folders, stoppedAt: null };
+}
+
+/** The folder, created (with its parents) when the old system had it and we do not. */
+function mailboxFor(store: Pick<MailStore, 'getMailbox' | 'createMailbox'>, account: AccountId, name: string): MailboxId {
+  return (store.getMailbox(account, name) ?? store.createMailbox(account, name)).id;
+}
