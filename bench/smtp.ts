@@ -136,7 +136,11 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
     throw Object.assign(new Error(`no DNS in the bench: ${name}`), { code: 'ENOTFOUND' });
   };
   const pipeline = filters === 'off' ? null : createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), watchRules: false });
-  const accept: FilterPipeline = { check: async () => ({ action: 'accept', score: 0, reasons: [], addHeaders: [], subjectTag: null }) };
+  const accept: FilterPipeline = {
+    check: async () => ({ action: 'accept', score: 0, reasons: [], addHeaders: [], subjectTag: null }),
+    learn: async () => undefined,
+    unlearn: async () => undefined,
+  };
   const ctx: AppContext = {
     config,
     logger,

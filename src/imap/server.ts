@@ -19,6 +19,9 @@ class SessionHub implements SessionHost {
   private readonly counted = new WeakSet<Session>();
   private nextId = 1;
   private readonly onStoreChange = (change: MailboxChange): void => {
+    // Another process (the CLI) may have reset a password, retired someone or suspended a unit:
+    // every logged-in session re-checks its login, as after a directory 'changed' (issue 7).
+    if (change.kind === 'external') for (const session of [...this.sessions.keys()]) session.onDirectoryChange();
     for (const session of this.sessions.keys()) {
       const selected = session.selected;
       if (!selected) continue;

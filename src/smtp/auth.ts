@@ -12,7 +12,13 @@ import { SmtpReply } from './reply.js';
  */
 export async function authenticateLogin(ctx: AppContext, auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<Identity> {
   if (auth.method !== 'PLAIN' && auth.method !== 'LOGIN') throw new SmtpReply(504, '5.5.4', 'Unrecognized authentication type');
-  const result = await ctx.directory.verifyLogin(auth.username ?? '', auth.password ?? '', { protocol: 'smtp', ip: session.remoteAddress });
+  // The EHLO name is the closest SMTP has to IMAP's ID: it names the client in the login audit (issue 7).
+  const clientId = session.hostNameAppearsAs ? `ehlo ${session.hostNameAppearsAs.slice(0, 200)}` : undefined;
+  const result = await ctx.directory.verifyLogin(auth.username ?? '', auth.password ?? '', {
+    protocol: 'smtp',
+    ip: session.remoteAddress,
+    ...(clientId ? { clientId } : {}),
+  });
   if (result.ok) return result.identity;
   if (result.delayMs > 0) await sleep(result.delayMs);
   throw loginRefusal(result.reason, ctx.config);

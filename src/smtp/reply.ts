@@ -34,6 +34,8 @@ export const replies = {
   tooManyRecipients: () => new SmtpReply(452, '4.5.3', 'Too many recipients'),
   messageTooBig: (max: number) => new SmtpReply(552, '5.3.4', `Message size exceeds fixed maximum message size (${max} bytes)`),
   bareLineEnd: () => new SmtpReply(554, '5.6.0', 'Message refused: bare <CR> or <LF> in DATA (RFC 5321 §2.3.8)'),
+  // RFC 4954 §6: the session's login was withdrawn (password reset, retirement, unit suspended, issue 7).
+  loginWithdrawn: () => new SmtpReply(530, '5.7.0', 'Authentication no longer valid: password reset, account retired or unit suspended; contact the administrator'),
   notAllowedSender: () => new SmtpReply(553, '5.7.1', 'Sender address not allowed for this login'),
   notAllowedFromHeader: () => new SmtpReply(553, '5.7.1', 'From: header address not allowed for this login'),
   tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later'),
