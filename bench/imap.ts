@@ -137,7 +137,8 @@ class Connection {
   }
 
   async login(user: string): Promise<void> {
-    await this.command('L', `LOGIN "${user}" {${Buffer.byteLength(PASSWORD)}+}\r\n${Buffer.from(PASSWORD).toString('latin1')}`);
+    this.socket.write(Buffer.concat([Buffer.from(`L LOGIN "${user}" {${Buffer.byteLength(PASSWORD)}+}\r\n`), Buffer.from(PASSWORD), Buffer.from('\r\n')]));
+    await this.expect('L OK');
   }
 
   close(): void {
@@ -230,19 +231,20 @@ async function measureIdleMemory(server: RunningImap, count: number): Promise<{ 
 
 async function startOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap> {
   fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
   const configFile = path.join(dir, 'cantho-mail.toml');
   fs.writeFileSync(
     configFile,
     [
       '[server]',
       `data_dir = ${JSON.stringify(path.join(dir, 'data'))}`,
-      'log_level = "info"',
+      'log_level = "warn"',
       '[smtp]',
       'mx = ""',
       'submission = ""',
       'submissions = ""',
       '[imap]',
-      'listen = "127.0.0.1:0"',
+      `listen = "127.0.0.1:${port}"`,
       'tls_listen = ""',
       'allow_plaintext_auth = true',
       `max_connections_per_user = ${connections + 10}`,
@@ -275,20 +277,23 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
   await Promise.all(Array.from({ length: 64 }, deliverNext));
   await setup.close();
 
-  const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /imap=127\.0\.0\.1:(\d+)/.exec(output);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`cantho-mail serve exited with ${code}: ${output.slice(-500)}`)));
-  });
-  child.stdout!.resume();
+  const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForGreeting(port, child);
   return { name: 'cantho-mail', port, user: issued.person.address, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** Polls until the server greets on `port`; fails if the child exits first or after 60 s. */
+async function waitForGreeting(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      (await Connection.open(port)).close();
+      return;
+    } catch (err) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server on port ${port} did not start: ${String(err)}`);
+      await pause(100);
+    }
+  }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -359,15 +364,7 @@ service anvil {
 `,
   );
   const child = spawn(binary, ['-F', '-c', configFile], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    try {
-      (await Connection.open(port)).close();
-      break;
-    } catch (err) {
-      if (i > 100 || child.exitCode !== null) throw new Error(`dovecot did not start: ${String(err)}; see ${path.join(dir, 'log')}`);
-      await pause(100);
-    }
-  }
+  await waitForGreeting(port, child);
   // The same messages, appended with LITERAL+ and pipelined in windows.
   const client = await Connection.open(port);
   await client.login(user);

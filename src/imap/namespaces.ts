@@ -129,6 +129,21 @@ export function visibleMailboxes(session: NamespaceSession): Map<string, Mailbox
 }
 
 /**
+ * Issue 6 "Revocation takes effect on open sessions": why this session may not go on, or null.
+ * A `unit*person` session needs some right on the unit; a session with a unit's folder selected
+ * needs "r" on it. Read from the directory now, so a change made by another process counts too.
+ */
+export function accessWithdrawn(session: NamespaceSession & { readonly selected: { readonly info: MailboxInfo } | null }): string | null {
+  const identity = identityOf(session);
+  if (identity.account !== identity.person && rightsOn(session, identity.account) === '') return 'Your rights on this unit mailbox were withdrawn';
+  const selected = session.selected?.info;
+  if (selected && selected.account !== identity.person && !rightsOn(session, selected.account).includes('r')) {
+    return 'Your rights on the selected mailbox were withdrawn';
+  }
+  return null;
+}
+
+/**
  * Issue 6 item 4: whether \Seen on `owner`'s mailboxes is the team's ('shared') or the person's
  * own ('private'). A person's own mailboxes are always 'shared' (there is nobody to share with).
  */

@@ -127,15 +127,8 @@ export class QueueWorker {
   }
 
   private async attempt(group: DueRecipient[]): Promise<void> {
-    const { messageId, sender, domain, createdAt } = group[0]!;
+    const { messageId, sender, domain } = group[0]!;
     const now = this.now();
-    const maxAge = this.ctx.config.smtp.queue_max_age;
-    if (now.getTime() - createdAt.getTime() >= maxAge) {
-      const last = group[0]!.lastError;
-      this.ctx.queue.markUndeliverable(ids(group), 'expired', `delivery time expired${last ? ` (last error: ${last})` : ''}`, now);
-      this.log.info({ message: messageId, domain, recipients: group.length }, 'queue: expired');
-      return;
-    }
     const raw = this.ctx.queue.readMessage(messageId);
     if (!raw) return; // deleted by `queue delete` meanwhile
     let pending = group;
@@ -171,10 +164,13 @@ export class QueueWorker {
       const outcome = outcomes.get(r.address.toLowerCase()) as Extract<RecipientOutcome, { kind: 'failed' }>;
       this.ctx.queue.markUndeliverable([r.id], 'failed', outcome.error, now);
     }
+    const expiry = this.ctx.config.smtp.queue_max_age;
     for (const r of byKind.deferred) {
       const outcome = outcomes.get(r.address.toLowerCase());
       const error = outcome && outcome.kind === 'deferred' ? outcome.error : 'no answer for this recipient';
-      this.ctx.queue.markDeferred([r.id], error, this.nextAttempt(r, now), now);
+      // A temporary failure at or past queue_max_age is the last one: the sender gets a DSN.
+      if (now.getTime() >= r.createdAt.getTime() + expiry) this.ctx.queue.markUndeliverable([r.id], 'expired', `delivery time expired, last error: ${error}`, now);
+      else this.ctx.queue.markDeferred([r.id], error, this.nextAttempt(r, now), now);
     }
     this.log.info(
       { message: messageId, domain, delivered: byKind.delivered.length, deferred: byKind.deferred.length, failed: byKind.failed.length },
@@ -182,7 +178,7 @@ export class QueueWorker {
     );
   }
 
-  /** Exponential backoff: base, 2·base, 4·base … at most MAX_RETRY_INTERVAL_MS, and a last try at expiry. */
+  /** Exponential backoff: base, 2·base, 4·base … at most MAX_RETRY_INTERVAL_MS, and a last try when the message reaches queue_max_age. */
   private nextAttempt(r: DueRecipient, now: Date): Date {
     const { queue_retry_base: base, queue_max_age: maxAge } = this.ctx.config.smtp;
     const delay = Math.min(base * 2 ** Math.min(r.attempts, 30), MAX_RETRY_INTERVAL_MS);

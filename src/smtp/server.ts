@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { HostPort } from '../config/index.js';
 import type { AppContext, RunningListener } from '../context.js';
@@ -65,9 +64,15 @@ export async function startSmtp(ctx: AppContext, options: SmtpStartOptions = {})
 }
 
 async function listen(ctx: AppContext, role: Role, address: HostPort, services: SubmissionServices): Promise<RunningListener> {
-  const server = new SmtpListener(listenerOptions(ctx, role, services), ctx.config.smtp.max_commands_before_data);
-  server.listen(address.port, address.host);
-  await Promise.race([once(server.server, 'listening'), once(server.server, 'error').then(([err]) => Promise.reject(err as Error))]);
+  const log = ctx.logger.child({ proto: 'smtp', listener: role });
+  const server = new SmtpListener(listenerOptions(ctx, role, services), ctx.config.smtp.max_commands_before_data, log);
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
   const bound = server.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : address.port;
   ctx.logger.info({ proto: 'smtp', listener: role, host: address.host, port }, 'listening');
@@ -99,7 +104,6 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
     disableReverseLookup: true,
     socketTimeout: smtp.idle_timeout,
     closeTimeout: 10_000,
-    logger: ctx.logger.child({ proto: 'smtp', listener: role }),
 
     onConnect(session, callback) {
       const count = connectionsPerIp.get(session.remoteAddress) ?? 0;

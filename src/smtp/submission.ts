@@ -19,12 +19,6 @@ export interface SubmissionServices {
   readonly wakeQueue: () => void;
 }
 
-/** RFC 4954 §4.4 / RFC 6409: what we write above a message an official submitted. */
-function submissionTrace(ctx: AppContext, session: SMTPServerSession, identity: Identity): string[] {
-  const hostname = ctx.config.server.hostname;
-  return [receivedHeader(session, hostname, new Date()), `Authentication-Results: ${hostname}; auth=pass smtp.auth=${identity.person}`];
-}
-
 /** `smtp.user_messages_per_hour` (450 4.7.1), checked at MAIL FROM and counted at DATA. */
 export function checkHourlyLimit(ctx: AppContext, services: SubmissionServices, identity: Identity): void {
   if (services.rateLimit.allows(identity.person, Date.now())) return;
@@ -50,10 +44,10 @@ export async function receiveSubmission(
   const original = await readMessage(stream, ctx.config.smtp.max_message_size);
   checkHourlyLimit(ctx, services, identity);
   const hostname = ctx.config.server.hostname;
-  const message = prependFields(
-    removeForgedAuthResults(applyFromPolicy(ctx.directory, identity, original), hostname),
-    submissionTrace(ctx, session, identity),
-  );
+  // RFC 5321 §4.4 trace; "with ESMTPSA" (RFC 3848) already says the client authenticated.
+  const message = prependFields(removeForgedAuthResults(applyFromPolicy(ctx.directory, identity, original), hostname), [
+    receivedHeader(session, hostname, new Date()),
+  ]);
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   const { local, remote } = transactionOf(session);
   const verdict = await ctx.filters.check(message, {

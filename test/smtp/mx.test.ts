@@ -202,6 +202,22 @@ s.quit()
     expect(h.messages(ANNV)).toHaveLength(before);
   });
 
+  test('a client that resets the connection mid-DATA stores nothing and the server keeps serving', async () => {
+    const before = h.messages(ANNV).length;
+    const client = await RawSmtp.connect(h.mx);
+    await openData(client);
+    client.write('Subject: reset\r\n\r\npart');
+    await new Promise((r) => setTimeout(r, 50));
+    client.reset();
+    await client.closed;
+    await new Promise((r) => setTimeout(r, 100));
+    const next = await RawSmtp.connect(h.mx);
+    await openData(next);
+    expect(await next.command('Subject: after\r\n\r\nok\r\n.')).toMatch(/^250 2\.6\.0 /);
+    await next.quit();
+    expect(h.messages(ANNV)).toHaveLength(before + 1);
+  });
+
   test('connections per IP above the limit get 421 4.7.0', async () => {
     const open = await Promise.all([0, 1, 2, 3].map(() => RawSmtp.connect(h.mx)));
     for (const c of open) expect(await c.reply()).toMatch(/^220 /);
@@ -229,6 +245,20 @@ s.quit()
     await client.hello();
     expect(await client.reply(5000)).toMatch(/^421 /);
     await client.closed;
+  });
+
+  test('SMTPUTF8 and 8BITMIME: a UTF-8 sender and an 8-bit body are stored byte for byte', async () => {
+    const client = await RawSmtp.connect(h.mx);
+    await client.hello();
+    expect(await client.command('MAIL FROM:<người.gửi@ví-dụ.vn> SMTPUTF8 BODY=8BITMIME')).toBe('250 2.1.0 Accepted');
+    expect(await client.command('RCPT TO:<binhtt@cantho.gov.vn>')).toBe('250 2.1.5 Accepted');
+    expect(await client.command('RCPT TO:<bình@cantho.gov.vn>')).toBe('550 5.1.1 Mailbox unavailable: no such user here');
+    await client.command('DATA');
+    const body = 'From: Người Gửi <người.gửi@ví-dụ.vn>\r\nSubject: Thư tiếng Việt\r\n\r\nĐây là thư 8 bit: đ Đ ư ơ\r\n';
+    client.write(body);
+    expect(await client.command('.')).toMatch(/^250 2\.6\.0 /);
+    await client.quit();
+    expect(h.messages(BINHTT).at(-1)!.toString('utf8').endsWith(body)).toBe(true);
   });
 
   test('PIPELINING: a whole transaction in one write gets its replies in order', async () => {

@@ -92,6 +92,16 @@ describe('outbound queue', () => {
     expect(h.ctx.queue.list()).toEqual([]);
   }, 20_000);
 
+  test('with smtp.relay set, everything goes to the smarthost whatever the MX records say', async () => {
+    const internet = await startInternet();
+    cleanups.push(() => internet.close());
+    const h = await startHarness({ dns: DNS, config: { smtp: { relay: `127.0.0.1:${internet.port}` } }, smtp: { queueWorker: { mxPort: await deadPort(), pollIntervalMs: 100 } } });
+    cleanups.push(() => h.close());
+    await submit(h, ['a@example.org', 'b@nomail.example'], 'via smarthost');
+    await waitFor(() => internet.received.length === 2 || undefined);
+    expect(internet.received.map((m) => m.to).sort()).toEqual([['a@example.org'], ['b@nomail.example']]);
+  });
+
   test('a null MX (RFC 7505) fails at once with a DSN', async () => {
     const h = await startHarness({ dns: DNS, smtp: { queueWorker: { mxPort: await deadPort(), pollIntervalMs: 100 } } });
     cleanups.push(() => h.close());

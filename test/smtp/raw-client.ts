@@ -103,9 +103,14 @@ export class RawSmtp {
     return this.command(`EHLO ${name}`);
   }
 
-  /** Abrupt end, as a client that crashes. */
+  /** Abrupt end, as a client that crashes (FIN). */
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** Abrupt end with a TCP RST, as a client behind a dying NAT. */
+  reset(): void {
+    this.socket.resetAndDestroy();
   }
 
   async quit(): Promise<void> {

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listViolations } from '../../src/directory/index.js';
+import { listViolations, suspendUnit } from '../../src/directory/index.js';
+import { TEST_DOC } from '../helpers/server.js';
 import { python, swaks } from './clients.js';
 import { ANNV, BINHTT, PASSWORD, startHarness, startInternet, tableResolver, UNIT, type DnsTable, type Harness, type Internet } from './harness.js';
 import { RawSmtp } from './raw-client.js';
@@ -70,6 +71,7 @@ describe('submission', () => {
     const client = await RawSmtp.connect(h.submission);
     const ehlo = await client.hello();
     expect(ehlo).toContain('250-STARTTLS');
+    expect(ehlo).not.toContain('AUTH');
     expect(await client.command('AUTH PLAIN AGFubnYAeA==')).toBe('530 5.7.0 Must issue a STARTTLS command first');
     expect(await client.command('MAIL FROM:<annv@cantho.gov.vn>')).toBe('530 5.7.0 Authentication required');
     await client.quit();
@@ -87,7 +89,7 @@ describe('submission', () => {
     const local = h.messages(BINHTT).slice(before);
     expect(local).toHaveLength(1);
     expect(local[0]!.toString()).toMatch(/^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby mail\.cantho\.gov\.vn \(cantho-mail\) with ESMTPSA/);
-    expect(local[0]!.toString()).toContain('Authentication-Results: mail.cantho.gov.vn; auth=pass smtp.auth=annv@cantho.gov.vn');
+
     const remote = await waitFor(() => internet.received.find((m) => m.to.includes('friend@example.org')));
     expect(remote.from).toBe('annv@cantho.gov.vn');
     expect(remote.secure).toBe(true);
@@ -159,6 +161,14 @@ s.quit()
     }
   });
 
+  test('after STARTTLS, EHLO announces AUTH PLAIN LOGIN', async () => {
+    const client = await RawSmtp.connect(h.submission);
+    await client.hello();
+    expect(await client.startTls()).toBe('220 2.0.0 Ready to start TLS');
+    expect((await client.command('EHLO client.example.org')).split('\n')).toContain('250-AUTH PLAIN LOGIN');
+    await client.quit();
+  });
+
   test('AUTH brute force against one account is slowed down', async () => {
     const client = await RawSmtp.connect(h.submissions, { tls: true });
     await client.hello();
@@ -204,8 +214,23 @@ s.quit()
       ),
     );
     transport.close();
-    const subjects = h.messages(BINHTT).slice(before).map((m) => /^Subject: (.*)$/m.exec(m.toString())![1]!.trim());
+    // The INBOX may also get the directory's violation warnings (issue 7) meanwhile.
+    const subjects = h.messages(BINHTT)
+      .slice(before)
+      .map((m) => /^Subject: (.*)$/m.exec(m.toString())![1]!.trim())
+      .filter((s) => s.startsWith('bulk '));
     expect(subjects.sort()).toEqual(Array.from({ length: 100 }, (_, i) => `bulk ${i}`).sort());
+  });
+
+  // Last: suspends the unit everyone here belongs to.
+  test('a member of a suspended unit cannot log in: 535 5.7.8', async () => {
+    suspendUnit(h.directory.context, 'vpubnd', 'Điều 10 test', { actor: 'cli:test', doc: TEST_DOC });
+    const client = await RawSmtp.connect(h.submissions, { tls: true });
+    await client.hello();
+    expect(await client.command(`AUTH PLAIN ${Buffer.from(`\0binhtt\0${PASSWORD}`).toString('base64')}`)).toBe(
+      '535 5.7.8 Authentication refused: the unit of this account is suspended, contact the administrator',
+    );
+    await client.quit();
   });
 });
 

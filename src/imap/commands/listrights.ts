@@ -20,7 +20,7 @@ export const listrights: CommandHandler = (session, { args }) => {
   const always = session.ctx.directory
     .acl(target.location.owner)
     .some((entry) => entry.rights === ALL_RIGHTS && sameOfficial(entry.identifier, identifier, session.ctx.config.server.domain));
-  const rights: ImapValue[] = always ? [ALL_RIGHTS] : ['', ...[...ALL_RIGHTS].map((r) => astring(r))];
+  const rights: ImapValue[] = always ? [astring(ALL_RIGHTS)] : ['', ...[...ALL_RIGHTS].map((r) => astring(r))];
   session.out.untagged('LISTRIGHTS', session.wireName(wireNameOf(session, target.mailbox)), astring(identifier), ...rights);
   return { text: 'LISTRIGHTS completed' };
 };

@@ -4,9 +4,9 @@
  * - Everything comes from the rows the store lists and the meta it stored at delivery; no message
  *   is parsed here. Bodies are read from the blob by the offsets of that meta.
  * - Messages go in batches: one meta query per batch, one socket write per batch of small
- *   responses, and a turn of the event loop between batches, so a FETCH of 10,000 messages does
- *   not hold up other connections. A body above STREAM_FROM is written in blob-sized pieces,
- *   waiting for the socket to drain between them.
+ *   responses (or per WRITE_AT bytes), and a turn of the event loop between batches, so a FETCH of
+ *   10,000 messages does not hold up other connections. A body above STREAM_FROM is written in
+ *   blob-sized pieces, waiting for the socket to drain between them.
  * - RFC 3501 §6.4.5: BODY[…] (not PEEK), RFC822 and RFC822.TEXT set \Seen where the session
  *   may; the new flags go out in the same FETCH response (with MODSEQ once CONDSTORE is on).
  */
@@ -26,6 +26,8 @@ const BATCH = 100;
 const STREAM_FROM = 256 * 1024;
 /** Piece size when streaming (the store keeps bodies in chunks of this size). */
 const PIECE = 256 * 1024;
+/** Encoded responses are written once this much has gathered, or at the end of a batch. */
+const WRITE_AT = 1024 * 1024;
 
 export interface FetchTarget {
   readonly store: MailStore;
@@ -94,7 +96,14 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
 
     const seenNow = markSeen ? setSeen(store, mailbox, batch) : new Set<Uid>();
     const metas = withMeta ? new Map(store.getMessageMeta(mailbox, batch.map((m) => m.row.uid)).map((m) => [m.uid, m])) : null;
-    const pending: Buffer[] = [];
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (pending.length > 0) target.out.write(Buffer.concat(pending));
+      pending = [];
+      pendingBytes = 0;
+      await target.out.drained();
+    };
     for (const { seq, row } of batch) {
       const meta = metas?.get(row.uid) ?? null;
       if (metas && !meta) {
@@ -104,15 +113,17 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
       }
       const items = messageItems(target, request, row, meta, seenNow.has(row.uid));
       if (items.some((v) => v instanceof BlobRange)) {
-        target.out.write(Buffer.concat(pending.splice(0)));
+        await flush();
         await writeStreamed(target, seq, items);
-      } else {
-        pending.push(encodeResponse(seq, items as ImapValue[]));
+        continue;
       }
+      const response = encodeResponse(seq, items as ImapValue[]);
+      pending.push(response);
+      pendingBytes += response.length;
+      if (pendingBytes >= WRITE_AT) await flush();
     }
-    if (pending.length > 0) target.out.write(Buffer.concat(pending));
+    await flush();
     if (seenNow.size > 0) selected.markFlagsReported(seenNow);
-    await target.out.drained();
   }
   return { missing };
 }

@@ -13,14 +13,29 @@ import { Tokenizer, type Token } from './rfc5322-tokens.js';
 /** Addresses read per field: a hostile field of millions of `a,` must not become millions of objects. */
 export const MAX_ADDRESSES = 10_000;
 
+/**
+ * Addresses read for all the envelopes of one message together (enclosed messages have theirs):
+ * the per-field cap alone would still let thousands of enclosed messages hold millions.
+ */
+export const MAX_MESSAGE_ADDRESSES = 100_000;
+
+/** What is left of MAX_MESSAGE_ADDRESSES while one message is read. */
+export class AddressBudget {
+  remaining = MAX_MESSAGE_ADDRESSES;
+}
+
 const GROUP_END: EnvelopeAddress = Object.freeze({ name: null, adl: null, mailbox: null, host: null });
 
-/** The addresses of the list, or null when there are none (RFC 3501: NIL for an absent or empty field). */
-export function parseAddressList(value: string): EnvelopeAddress[] | null {
+/**
+ * The addresses of the list, or null when there are none (RFC 3501: NIL for an absent or empty
+ * field). Reads at most MAX_ADDRESSES, and no more than the budget has left.
+ */
+export function parseAddressList(value: string, budget: AddressBudget = new AddressBudget()): EnvelopeAddress[] | null {
   const tokens = new Tokenizer(value);
   const out: EnvelopeAddress[] = [];
+  const limit = Math.min(MAX_ADDRESSES, budget.remaining);
   let inGroup = false;
-  while (out.length < MAX_ADDRESSES) {
+  while (out.length < limit) {
     const token = tokens.peek();
     if (!token) break;
     if (token.kind === 'special' && token.text !== '.' && token.text !== '<' && token.text !== '@') {
@@ -58,6 +73,7 @@ export function parseAddressList(value: string): EnvelopeAddress[] | null {
     }
   }
   if (inGroup) out.push(GROUP_END);
+  budget.remaining -= out.length;
   return out.length > 0 ? out : null;
 }
 

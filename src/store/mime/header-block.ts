@@ -22,8 +22,8 @@ export interface HeaderBlock<Stop = never> {
 
 const COLON = 0x3a;
 const NUL = 0x00;
-/** A colon further into the line does not end a name anyone asks for (the longest is content-transfer-encoding). */
-const MAX_NAME_LENGTH = 64;
+/** WSP tolerated between a field name and its colon (RFC 5322 §4.5.3), beyond which a colon does not end a wanted name. */
+const MAX_WSP_BEFORE_COLON = 16;
 
 /**
  * Only the fields in `wanted` are kept, so a header of many thousand lines costs no more than a
@@ -63,7 +63,7 @@ export function parseHeaderBlock<Stop = never>(
       if (field) field.valueEnd = contentEnd;
     } else {
       finish();
-      const colon = colonIndex(buf, pos, contentEnd);
+      const colon = colonIndex(buf, pos, Math.min(contentEnd, pos + names.longest + MAX_WSP_BEFORE_COLON));
       const name = colon > pos ? matchName(buf, pos, colon, names) : null;
       if (name !== null && !fields.has(name)) field = { name, valueStart: colon + 1, valueEnd: contentEnd };
     }
@@ -73,22 +73,27 @@ export function parseHeaderBlock<Stop = never>(
   return { fields, bodyStart: end, stop: null };
 }
 
-/** The colon ending a field name, looked for only as far as a wanted name could reach; -1 if none. */
-function colonIndex(buf: Buffer, from: number, end: number): number {
-  const limit = Math.min(end, from + MAX_NAME_LENGTH);
+/** The colon ending a field name in `buf[from, limit)`, as far as a wanted name could reach; -1 if none. */
+function colonIndex(buf: Buffer, from: number, limit: number): number {
   for (let i = from; i < limit; i++) if (buf[i] === COLON) return i;
   return -1;
 }
 
-const lengthIndexes = new WeakMap<ReadonlySet<string>, ReadonlyMap<number, readonly string[]>>();
+interface WantedNames {
+  /** Lowercase names by length. */
+  readonly byLength: ReadonlyMap<number, readonly string[]>;
+  readonly longest: number;
+}
+
+const wantedIndexes = new WeakMap<ReadonlySet<string>, WantedNames>();
 
 /** The wanted names grouped by length, built once per set. */
-function namesByLength(wanted: ReadonlySet<string>): ReadonlyMap<number, readonly string[]> {
-  let index = lengthIndexes.get(wanted);
+function namesByLength(wanted: ReadonlySet<string>): WantedNames {
+  let index = wantedIndexes.get(wanted);
   if (!index) {
     const byLength = new Map<number, string[]>();
     for (const name of wanted) byLength.set(name.length, [...(byLength.get(name.length) ?? []), name.toLowerCase()]);
-    lengthIndexes.set(wanted, (index = byLength));
+    wantedIndexes.set(wanted, (index = { byLength, longest: Math.max(0, ...byLength.keys()) }));
   }
   return index;
 }
@@ -98,10 +103,10 @@ function namesByLength(wanted: ReadonlySet<string>): ReadonlyMap<number, readonl
  * so the many fields nobody asked for cost no string. RFC 5322 §4.5.3 (obsolete syntax) allows
  * WSP between the name and the colon.
  */
-function matchName(buf: Buffer, start: number, colon: number, names: ReadonlyMap<number, readonly string[]>): string | null {
+function matchName(buf: Buffer, start: number, colon: number, names: WantedNames): string | null {
   let end = colon;
   while (end > start && (buf[end - 1] === SP || buf[end - 1] === HTAB)) end--;
-  const candidates = names.get(end - start);
+  const candidates = names.byLength.get(end - start);
   if (!candidates) return null;
   for (const name of candidates) {
     let i = 0;

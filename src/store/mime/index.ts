@@ -4,8 +4,11 @@
  * part, and the decoded, folded text for the FTS index. IMAP FETCH formats ENVELOPE,
  * BODYSTRUCTURE and BODY[section] from this alone, never re-parsing the message.
  *
- * Works on the raw bytes (offsets are byte offsets; lines may end in CRLF or bare LF), in time
- * linear in the message size for any nesting up to MAX_DEPTH; never throws on malformed input.
+ * Works on the raw bytes (offsets are byte offsets; lines may end in CRLF or bare LF) in one
+ * forward pass, so time is linear in the message size however the parts nest; nesting beyond
+ * MAX_DEPTH and parts beyond MAX_PARTS are left opaque, and every per-field or per-text amount of
+ * work is capped (MAX_ADDRESSES, MAX_BODY_TEXT). Malformed input never throws: it is read the way
+ * lenient readers read it, because delivery must not fail on a message's shape.
  */
 import type { MessageAnalysis } from '../types.js';
 import { buildSearchText } from './search-text.js';

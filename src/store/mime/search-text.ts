@@ -51,7 +51,8 @@ function addressText(list: readonly EnvelopeAddress[] | null): string {
   for (const a of list) {
     if (length >= MAX_HEADER_TEXT) break;
     const name = a.name ? decodeWords(a.name.slice(0, MAX_HEADER_TEXT)) : '';
-    const address = a.mailbox && a.host ? `${a.mailbox}@${a.host}` : (a.mailbox ?? '');
+    // Without a host the mailbox is a group name or a bare name, which may be encoded-words too.
+    const address = a.mailbox && a.host ? `${a.mailbox}@${a.host}` : decodeWords((a.mailbox ?? '').slice(0, MAX_HEADER_TEXT));
     const entry = name && address ? `${name} ${address}` : name || address;
     if (entry) {
       entries.push(entry);

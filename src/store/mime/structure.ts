@@ -16,6 +16,7 @@
 import type { Envelope, MimePart } from '../types.js';
 import { LineCounter, lineContentEnd } from './bytes.js';
 import { BoundaryScanner, type Delimiter } from './boundaries.js';
+import { AddressBudget } from './addresses.js';
 import { ENVELOPE_FIELDS, envelopeFromFields } from './envelope.js';
 import { parseHeaderBlock, trimWsp } from './header-block.js';
 import { parseParameterizedValue } from './mime-params.js';
@@ -25,8 +26,8 @@ export const MAX_DEPTH = 50;
 /** Parts per message; delimiters after the last counted part are ignored like an epilogue. */
 export const MAX_PARTS = 10_000;
 
-const ENTITY_FIELDS: ReadonlySet<string> = new Set([
-  ...ENVELOPE_FIELDS,
+/** The fields BODYSTRUCTURE reads from every part (RFC 2045, RFC 2183, RFC 3282, RFC 2557). */
+const PART_FIELDS: ReadonlySet<string> = new Set([
   'content-type',
   'content-transfer-encoding',
   'content-id',
@@ -36,6 +37,8 @@ const ENTITY_FIELDS: ReadonlySet<string> = new Set([
   'content-language',
   'content-location',
 ]);
+/** A message's header also gives its ENVELOPE. */
+const MESSAGE_FIELDS: ReadonlySet<string> = new Set([...PART_FIELDS, ...ENVELOPE_FIELDS]);
 
 export interface ParsedMessage {
   readonly envelope: Envelope;
@@ -67,6 +70,7 @@ interface Parsed<T> {
 class MimeParser {
   private readonly boundaries: BoundaryScanner;
   private readonly lines: LineCounter;
+  private readonly addresses = new AddressBudget();
   private parts = 0;
 
   constructor(private readonly raw: Buffer) {
@@ -76,14 +80,19 @@ class MimeParser {
 
   /** A message (the top level, or the body of a message/rfc822 part) starting at `start`. */
   message(start: number, depth: number): ParsedMessage & { readonly end: Delimiter | null } {
-    const { value, end } = this.entity(start, DEFAULT_TYPE, depth);
-    return { envelope: envelopeFromFields(value.fields), structure: value.part, end };
+    const { value, end } = this.entity(start, DEFAULT_TYPE, depth, true);
+    return { envelope: value.envelope!, structure: value.part, end };
   }
 
-  private entity(start: number, defaultType: ContentType, depth: number): Parsed<{ part: MimePart; fields: ReadonlyMap<string, string> }> {
+  /**
+   * One entity; for a message (`ofMessage`) its envelope too, read before its parts so that an
+   * outer envelope comes first on the address budget.
+   */
+  private entity(start: number, defaultType: ContentType, depth: number, ofMessage = false): Parsed<{ part: MimePart; envelope: Envelope | null }> {
     this.parts++;
-    const header = parseHeaderBlock(this.raw, start, this.raw.length, ENTITY_FIELDS, (pos) => this.boundaries.at(pos));
+    const header = parseHeaderBlock(this.raw, start, this.raw.length, ofMessage ? MESSAGE_FIELDS : PART_FIELDS, (pos) => this.boundaries.at(pos));
     const { fields } = header;
+    const envelope = ofMessage ? envelopeFromFields(fields, this.addresses) : null;
     let bodyStart = header.bodyStart;
     let end: Delimiter | null = header.stop;
     let contentType = parseContentType(fields.get('content-type')) ?? defaultType;
@@ -123,7 +132,7 @@ class MimeParser {
     if (!delimited) end = this.boundaries.find(bodyStart);
     if (isMultipart && withinLimits && !children?.length) {
       children = undefined;
-      contentType = { ...contentType, type: 'text', subtype: 'plain' };
+      contentType = { type: 'text', subtype: 'plain', params: { charset: 'us-ascii', ...contentType.params } };
     }
 
     // The line break before the ending delimiter is the delimiter's (RFC 2046 §5.1.1).
@@ -149,7 +158,7 @@ class MimeParser {
       ...(children ? { children } : {}),
       ...(message ? { message } : {}),
     };
-    return { value: { part, fields }, end };
+    return { value: { part, envelope }, end };
   }
 
   /**
@@ -190,7 +199,7 @@ class MimeParser {
       size: 0,
       lines: 0,
     };
-    return { envelope: envelopeFromFields(new Map()), structure };
+    return { envelope: envelopeFromFields(new Map(), this.addresses), structure };
   }
 }
 
@@ -201,6 +210,9 @@ function parseContentType(value: string | undefined): ContentType | null {
   const type = trimWsp(mediaType.slice(0, slash)).toLowerCase();
   const subtype = trimWsp(mediaType.slice(slash + 1)).toLowerCase();
   if (slash < 0 || !isToken(type) || !isToken(subtype)) return null;
+  // RFC 2045 §5.2 (and RFC 2046 §4.1.2): text without a charset parameter is US-ASCII; say so,
+  // as BODYSTRUCTURE from other servers does.
+  if (type === 'text' && params['charset'] === undefined) return { type, subtype, params: { ...params, charset: 'us-ascii' } };
   return { type, subtype, params };
 }
 

@@ -1,0 +1,86 @@
+/**
+ * Issue 6 item 7: what a delegate does in a unit's mailbox goes on record — open, read a body,
+ * change flags, copy/move, append, expunge, create/delete/rename a folder — with person, unit,
+ * folder, and Message-ID and subject of each message (src/directory/delegate-actions.ts). A
+ * session in its own person's mailboxes writes nothing. Called after the store committed, so the
+ * record holds what happened, not what was tried.
+ */
+import { delegateAuditEntry, messageRef, MAX_LISTED_MESSAGES, type DelegateAction, type MessageRef } from '../directory/delegate-actions.js';
+import type { MailboxInfo, Uid } from '../store/types.js';
+import type { FetchRequest } from './fetch/items.js';
+import { wireNameOf } from './namespaces.js';
+import type { Session } from './session.js';
+
+export interface DelegateAuditOptions {
+  /** The messages acted on, by UID in `mailbox` (read before an expunge or move removes them). */
+  readonly uids?: readonly Uid[];
+  /** Already-read references (when the messages are gone from `mailbox`). */
+  readonly messages?: readonly MessageRef[];
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** Whether acting on `mailbox` is a delegate action of this session (someone else's, i.e. a unit's, mailbox). */
+export function isDelegateMailbox(session: Session, mailbox: MailboxInfo): boolean {
+  return session.identity !== null && mailbox.account !== session.identity.person;
+}
+
+/** Message references for an audit row, read from the ENVELOPE stored at delivery (no parsing here). */
+export function messageRefs(session: Session, mailbox: MailboxInfo, uids: readonly Uid[]): MessageRef[] {
+  if (uids.length === 0) return [];
+  const listed = uids.slice(0, MAX_LISTED_MESSAGES);
+  const refs: MessageRef[] = session.ctx.store
+    .getMessageMeta(mailbox.id, listed)
+    .map((meta) => messageRef(meta.envelope.messageId, meta.envelope.subject, meta.uid));
+  // The rest are counted, not described (an audit row stays small for FETCH 1:*).
+  for (const uid of uids.slice(listed.length)) refs.push({ uid, messageId: null, subject: null });
+  return refs;
+}
+
+export function auditDelegate(session: Session, mailbox: MailboxInfo, action: DelegateAction, options: DelegateAuditOptions = {}): void {
+  if (!isDelegateMailbox(session, mailbox)) return;
+  const messages = options.messages ?? (options.uids ? messageRefs(session, mailbox, options.uids) : []);
+  session.ctx.directory.audit(
+    delegateAuditEntry({
+      person: session.identity!.person,
+      unit: mailbox.account,
+      action,
+      mailbox: mailbox.name,
+      messages,
+      ...(options.extra ? { extra: options.extra } : {}),
+    }),
+  );
+}
+
+/**
+ * Whether a FETCH reads message content ("read a body"): RFC822, RFC822.TEXT and BODY[…] /
+ * BODY.PEEK[…] other than header sections. ENVELOPE and header fields, which every client fetches
+ * to draw its message list, are not reading.
+ */
+export function readsBody(request: FetchRequest): boolean {
+  return request.items.some(
+    (item) =>
+      item.kind === 'RFC822' ||
+      item.kind === 'RFC822.TEXT' ||
+      (item.kind === 'BODY[]' && item.section.text?.kind !== 'HEADER' && item.section.text?.kind !== 'HEADER.FIELDS' && item.section.text?.kind !== 'MIME'),
+  );
+}
+
+/**
+ * COPY / MOVE between folders of different owners or within a unit: one row on each unit side
+ * involved, naming the other folder by the name this session sees. `messages` must be read
+ * before a MOVE removes them from the source (messageRefs).
+ */
+export function auditTransfer(
+  session: Session,
+  action: 'copy' | 'move',
+  source: MailboxInfo,
+  destination: MailboxInfo,
+  messages: readonly MessageRef[],
+): void {
+  if (isDelegateMailbox(session, source)) {
+    auditDelegate(session, source, action, { messages, extra: { destination: wireNameOf(session, destination) } });
+  }
+  if (isDelegateMailbox(session, destination) && destination.account !== source.account) {
+    auditDelegate(session, destination, action, { messages, extra: { source: wireNameOf(session, source) } });
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Issue 5 "Tests with clients no one here wrote": curl's IMAP client (libcurl, RFC 5092 URLs)
+ * listing and fetching, over STARTTLS on `imap.listen` (--ssl-reqd) and implicit TLS on
+ * `imap.tls_listen` (imaps://), against the server started with the README command.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeMessage, deliverWithSwaks, type Letter } from './mail.js';
+import { runProcess, startReadmeServer, type Official, type ReadmeServer } from './readme-server.js';
+
+const LETTER: Letter = { subject: 'Giấy mời họp', body: 'Kính mời ông Nguyễn Văn Ân dự họp lúc 8 giờ.', messageId: '<curl-1@example.org>' };
+const SECOND: Letter = { subject: 'Báo cáo tháng 11', body: 'Số liệu tháng 11.', messageId: '<curl-2@example.org>' };
+
+describe('curl imap:// and imaps://', () => {
+  let server: ReadmeServer;
+  let official: Official;
+  let sent: string;
+
+  beforeAll(async () => {
+    server = await startReadmeServer();
+    official = await server.addOfficial('Nguyễn Văn An');
+    const transcript = await deliverWithSwaks(server, official.address, LETTER);
+    // The Date header swaks sent, to rebuild the exact message we expect back.
+    sent = composeMessage(official.address, LETTER, new Date(/^ -> Date: (.*)$/m.exec(transcript)![1]!));
+    await deliverWithSwaks(server, official.address, SECOND);
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** curl as an official would run it: STARTTLS required, the self-signed certificate not verified. */
+  const curl = (url: string, ...extra: string[]) =>
+    runProcess('curl', ['-sS', '--max-time', '30', '-k', '-u', `${official.address}:${official.password}`, ...extra, url]);
+  const imapUrl = (rest: string) => `imap://127.0.0.1:${server.ports.imap}/${rest}`;
+
+  it('lists the mailboxes over STARTTLS', async () => {
+    const result = await curl(imapUrl(''), '--ssl-reqd');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        '* LIST (\\HasNoChildren) "/" INBOX',
+        '* LIST (\\HasNoChildren \\Archive) "/" Archive',
+        '* LIST (\\HasNoChildren \\Drafts) "/" Drafts',
+        '* LIST (\\HasNoChildren \\Junk) "/" Junk',
+        '* LIST (\\HasNoChildren \\Sent) "/" Sent',
+        '* LIST (\\HasNoChildren \\Trash) "/" Trash',
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('fetches a message by UID over STARTTLS: the message as sent, under our trace headers', async () => {
+    const result = await curl(imapUrl('INBOX;UID=1'), '--ssl-reqd');
+    expect(result.code, result.stderr).toBe(0);
+    const [trace] = result.stdout.split(sent.slice(0, sent.indexOf('\r\n')));
+    expect(result.stdout).toBe(`${trace}${sent}`);
+    expect(trace!.match(/^Received: from /gm)).toHaveLength(1);
+    expect(trace).toMatch(/^Authentication-Results: mail\.cantho\.gov\.vn;/m);
+  });
+
+  it('fetches one section (RFC 5092 ;SECTION=) and the second message by UID', async () => {
+    const text = await curl(imapUrl('INBOX;UID=1;SECTION=TEXT'), '--ssl-reqd');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toBe(`${LETTER.body}\r\n`);
+    const subject = await curl(imapUrl('INBOX;UID=2;SECTION=HEADER.FIELDS%20(SUBJECT)'), '--ssl-reqd');
+    expect(subject.code, subject.stderr).toBe(0);
+    expect(subject.stdout).toBe('Subject: =?UTF-8?B?QsOhbyBjw6FvIHRow6FuZyAxMQ==?=\r\n\r\n');
+  });
+
+  it('searches with a query URL: the Vietnamese name without diacritics finds message 1', async () => {
+    const result = await curl(imapUrl('INBOX?TEXT%20%22nguyen%20van%20an%22'), '--ssl-reqd');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('* SEARCH 1\r\n');
+  });
+
+  it('lists and fetches over implicit TLS (imaps://)', async () => {
+    const list = await curl(`imaps://127.0.0.1:${server.ports.imaps}/`);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.split('\r\n')).toContain('* LIST (\\HasNoChildren) "/" INBOX');
+    const message = await curl(`imaps://127.0.0.1:${server.ports.imaps}/INBOX;UID=1`);
+    expect(message.code, message.stderr).toBe(0);
+    expect(message.stdout.endsWith(sent)).toBe(true);
+  });
+
+  it('refuses a wrong password with a login failure, not a crash', async () => {
+    const result = await runProcess('curl', ['-sS', '--max-time', '30', '-k', '--ssl-reqd', '-u', `${official.address}:wrong-password-1`, imapUrl('')]);
+    // curl exit 67: "The user name, password, or similar was not accepted".
+    expect(result.code).toBe(67);
+    expect(result.stdout).toBe('');
+  });
+});

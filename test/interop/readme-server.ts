@@ -1,0 +1,259 @@
+/**
+ * The server as an official's administrator starts it from the README: `node bin/cantho-mail.mjs
+ * serve` (what `npm start` runs) as a child process, and accounts made with the real CLI. Unlike
+ * test/helpers/server.ts nothing runs in the test's process, so what the interop tests exercise is
+ * exactly the shipped start-up path: config file, TLS pair made on first start, clamd, listeners.
+ *
+ * The config is a copy of config/cantho-mail.toml (with spam-rules.toml and templates/, which it
+ * names relatively) in a temp directory. Only these keys differ from the shipped file:
+ * - server.data_dir: the temp directory;
+ * - every listener: a free port on 127.0.0.1 (the defaults would collide between test files);
+ * - clamav.socket: a real clamd from test/helpers/clamd.ts (without it, on_unavailable=tempfail
+ *   answers 451 to every inbound message);
+ * - imap.allow_plaintext_auth, only when a test asks for it (a client that cannot STARTTLS);
+ * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
+ * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
+ *   the first password is changed through the web page's form, as an official would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import { startClamd, type RunningClamd } from '../helpers/clamd.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/cantho-mail.mjs');
+
+export interface ReadmeServerOptions {
+  /** `imap.allow_plaintext_auth = true`: only for a client that cannot STARTTLS with a self-signed certificate. */
+  readonly allowPlaintextAuth?: boolean;
+  /** `smtp.relay = "127.0.0.1:PORT"`: the smarthost outbound mail goes to. */
+  readonly relayPort?: number;
+  /**
+   * How the first password stops being a must-change one: 'web' (default) signs in and changes it
+   * with the web page's forms through curl; 'config' sets `policy.require_password_change = false`.
+   */
+  readonly passwordChange?: 'web' | 'config';
+}
+
+export interface Ports {
+  readonly mx: number;
+  readonly submission: number;
+  readonly submissions: number;
+  readonly imap: number;
+  readonly imaps: number;
+  readonly http: number;
+}
+
+export interface Official {
+  readonly address: string;
+  /** The password that works for IMAP and SMTP (after the first-use change). */
+  readonly password: string;
+}
+
+export interface ProcessResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ReadmeServer {
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly configFile: string;
+  readonly ports: Ports;
+  /** The server's stdout and stderr so far (pino lines), for failure messages. */
+  log(): string;
+  /** `node bin/cantho-mail.mjs --config FILE ARGS…` with `stdin` piped in. */
+  cli(args: readonly string[], stdin?: string): Promise<ProcessResult>;
+  /**
+   * `unit add` (once per unit) and `person add --password-stdin`, then the first-use password
+   * change (see ReadmeServerOptions.passwordChange). Returns the address the CLI printed.
+   */
+  addOfficial(name: string, options?: { unit?: string; unitName?: string }): Promise<Official>;
+  /** SIGTERM, wait for exit (code 0 asserted by the caller via exitCode), stop clamd, remove the temp dir. */
+  stop(): Promise<void>;
+  /** The exit code of `serve` after stop(): 0 when it closed cleanly. */
+  exitCode(): number | null;
+}
+
+/** The password given with `person add --password-stdin`; must be changed on first use. */
+export const FIRST_PASSWORD = 'Khoi-Dau-4827-Tam';
+/** The password after the change through the web page. ASCII: it goes into URLs and muttrc. */
+export const CHANGED_PASSWORD = 'Phu-Sa-Mien-Tay-9153';
+
+export async function startReadmeServer(options: ReadmeServerOptions = {}): Promise<ReadmeServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cm-interop-'));
+  const dataDir = path.join(dir, 'data');
+  const configDir = path.join(dir, 'config');
+  cpSync(path.join(ROOT, 'config'), configDir, { recursive: true });
+  const configFile = path.join(configDir, 'cantho-mail.toml');
+
+  let clamd: RunningClamd | null = null;
+  let child: ChildProcess | null = null;
+  let output = '';
+  let exitCode: number | null = null;
+  const killOnExit = () => child?.kill('SIGKILL');
+
+  const cleanup = async () => {
+    process.removeListener('exit', killOnExit);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const forced = setTimeout(() => child?.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(forced);
+    }
+    await clamd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    clamd = await startClamd();
+    const ports: Ports = {
+      mx: await freePort(),
+      submission: await freePort(),
+      submissions: await freePort(),
+      imap: await freePort(),
+      imaps: await freePort(),
+      http: await freePort(),
+    };
+    const config = parseToml(readFileSync(configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+    const at = (port: number) => `127.0.0.1:${port}`;
+    config.server!.data_dir = dataDir;
+    Object.assign(config.smtp!, { mx: at(ports.mx), submission: at(ports.submission), submissions: at(ports.submissions) });
+    Object.assign(config.imap!, { listen: at(ports.imap), tls_listen: at(ports.imaps) });
+    config.http!.listen = at(ports.http);
+    config.clamav!.socket = clamd.socket;
+    if (options.allowPlaintextAuth) config.imap!.allow_plaintext_auth = true;
+    if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
+    if (options.passwordChange === 'config') config.policy!.require_password_change = false;
+    writeFileSync(configFile, stringifyToml(config));
+
+    child = spawn(process.execPath, [BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    process.once('exit', killOnExit);
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => (exitCode = code));
+    await waitForHealth(ports.http, child, () => output);
+
+    const cli = (args: readonly string[], stdin?: string) => runCli(configFile, dir, args, stdin);
+    const units = new Set<string>();
+    const server: ReadmeServer = {
+      dir,
+      dataDir,
+      configFile,
+      ports,
+      log: () => output,
+      cli,
+      async addOfficial(name, addOptions = {}) {
+        const unit = addOptions.unit ?? 'vpubnd';
+        if (!units.has(unit)) {
+          await mustSucceed(cli(['unit', 'add', unit, '--name', addOptions.unitName ?? 'Văn phòng UBND thành phố', '--doc', '1/QĐ-VP']));
+          units.add(unit);
+        }
+        const added = await mustSucceed(cli(['--json', 'person', 'add', '--name', name, '--unit', unit, '--doc', '12/QĐ-VP', '--password-stdin'], `${FIRST_PASSWORD}\n`));
+        const address = (JSON.parse(added.stdout) as { address: string }).address;
+        if (options.passwordChange === 'config') return { address, password: FIRST_PASSWORD };
+        await changePasswordOnWeb(ports.http, address, FIRST_PASSWORD, CHANGED_PASSWORD, dir);
+        return { address, password: CHANGED_PASSWORD };
+      },
+      stop: cleanup,
+      exitCode: () => exitCode,
+    };
+    return server;
+  } catch (error) {
+    const log = output;
+    await cleanup();
+    throw new Error(`${(error as Error).message}\n--- server output ---\n${log}`);
+  }
+}
+
+async function waitForHealth(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited during start-up (code ${child.exitCode})`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`no 200 from /healthz within 60 s\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function runCli(configFile: string, cwd: string, args: readonly string[], stdin?: string): Promise<ProcessResult> {
+  return runProcess(process.execPath, [BIN, '--config', configFile, ...args], { cwd, stdin });
+}
+
+/** Runs a program to its end (60 s at most); never rejects, the caller asserts on the result. */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; stdin?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<ProcessResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: `${stderr}${error.message}` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+async function mustSucceed(pending: Promise<ProcessResult>): Promise<ProcessResult> {
+  const result = await pending;
+  if (result.code !== 0) throw new Error(`command failed (${result.code}): ${result.stderr}${result.stdout}`);
+  return result;
+}
+
+/**
+ * The first-use change an official makes in a browser, done with curl and a cookie jar: GET the
+ * sign-in form (session cookie + CSRF token), POST it (303 to the change page), GET the change
+ * page (its own CSRF token), POST current/new/confirm (303 to the search page).
+ */
+async function changePasswordOnWeb(port: number, login: string, current: string, next: string, dir: string): Promise<void> {
+  const base = `http://127.0.0.1:${port}`;
+  const jar = path.join(dir, `cookies-${login}.txt`);
+  const curl = (args: readonly string[]) => mustSucceed(runProcess('curl', ['-sS', '-b', jar, '-c', jar, ...args]));
+  const tokenOf = (html: string) => {
+    const match = /name="_csrf" value="([^"]+)"/.exec(html);
+    if (!match) throw new Error(`no CSRF field in the page:\n${html.slice(0, 500)}`);
+    return match[1]!;
+  };
+  const form = (fields: Record<string, string>) => Object.entries(fields).flatMap(([key, value]) => ['--data-urlencode', `${key}=${value}`]);
+  const statusAndLocation = ['-o', '/dev/null', '-w', '%{http_code} %{redirect_url}'];
+
+  const signIn = await curl([`${base}/dang-nhap`]);
+  const signedIn = await curl([...statusAndLocation, ...form({ _csrf: tokenOf(signIn.stdout), login, password: current }), `${base}/dang-nhap`]);
+  if (signedIn.stdout !== `303 ${base}/doi-mat-khau`) throw new Error(`sign-in with the first password answered "${signedIn.stdout}", not 303 to /doi-mat-khau`);
+  const page = await curl([`${base}/doi-mat-khau`]);
+  const changed = await curl([...statusAndLocation, ...form({ _csrf: tokenOf(page.stdout), current, new: next, confirm: next }), `${base}/doi-mat-khau`]);
+  if (!changed.stdout.startsWith(`303 ${base}/tra-cuu`)) throw new Error(`password change answered "${changed.stdout}", not 303 to /tra-cuu`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

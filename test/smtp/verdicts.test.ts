@@ -1,0 +1,85 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { dkimSign } from 'mailauth';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { listViolations } from '../../src/directory/index.js';
+import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
+import { ANNV, BINHTT, PASSWORD, startHarness, type DnsTable, type Harness } from './harness.js';
+import { RawSmtp } from './raw-client.js';
+
+/** SPF, DKIM and DMARC of example.org as the test DNS publishes them. */
+const sender = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const DNS: DnsTable = {
+  'example.org TXT': [['v=spf1 ip4:127.0.0.1 -all']],
+  'sel._domainkey.example.org TXT': [[`v=DKIM1; k=rsa; p=${sender.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`]],
+  '_dmarc.example.org TXT': [['v=DMARC1; p=reject']],
+  'spoofed.example TXT': [['v=spf1 ip4:192.0.2.1 -all']],
+};
+
+let clamd: RunningClamd;
+let h: Harness;
+
+beforeAll(async () => {
+  clamd = await startClamd();
+  h = await startHarness({ dns: DNS, config: { clamav: { enabled: true, socket: clamd.socket } }, smtp: { queueWorker: false } });
+}, 30_000);
+afterAll(async () => {
+  await h.close();
+  await clamd.stop();
+});
+
+async function sendMx(mailFrom: string, to: string, body: Buffer | string): Promise<string> {
+  const client = await RawSmtp.connect(h.mx);
+  await client.hello('mx.example.org');
+  await client.command(`MAIL FROM:<${mailFrom}>`);
+  await client.command(`RCPT TO:<${to}>`);
+  await client.command('DATA');
+  client.write(body);
+  const reply = await client.command('.');
+  await client.quit();
+  return reply;
+}
+
+describe('authentication results and filter verdicts over SMTP', () => {
+  test('SPF, DKIM and DMARC pass for a signed message from an authorised IP', async () => {
+    const message = Buffer.from('From: news@example.org\r\nTo: annv@cantho.gov.vn\r\nSubject: signed\r\nDate: Sat, 28 Nov 2026 07:00:00 +0000\r\n\r\nsigned body\r\n');
+    const key = { signingDomain: 'example.org', selector: 'sel', privateKey: sender.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+    const signed = await dkimSign(message, { ...key, signatureData: [key] });
+    expect(await sendMx('news@example.org', 'annv@cantho.gov.vn', Buffer.concat([Buffer.from(signed.signatures), message]))).toMatch(/^250 2\.6\.0 /);
+    const stored = h.messages(ANNV).at(-1)!.toString();
+    const results = /^Authentication-Results: mail\.cantho\.gov\.vn;\r\n((?: .*\r\n)+)/m.exec(stored)![1]!;
+    expect(results).toMatch(/ dkim=pass header\.i=@example\.org header\.s=sel/);
+    expect(results).toMatch(/ spf=pass .*smtp\.mailfrom=news@example\.org/);
+    expect(results).toMatch(/ dmarc=pass .*header\.from=example\.org/);
+  });
+
+  test('SPF fail is reported for a forged envelope sender', async () => {
+    expect(await sendMx('ceo@spoofed.example', 'annv@cantho.gov.vn', 'From: ceo@spoofed.example\r\nSubject: spoof\r\n\r\nhi\r\n')).toMatch(/^250 2\.6\.0 /);
+    expect(h.messages(ANNV).at(-1)!.toString()).toMatch(/^ spf=fail /m);
+  });
+
+  test('an inbound virus is refused with the filter’s 554 5.7.1', async () => {
+    const reply = await sendMx('x@example.net', 'binhtt@cantho.gov.vn', `Subject: v\r\n\r\n${EICAR}\r\n`);
+    expect(reply).toBe('554 5.7.1 Message contains a virus (Test.EICAR.UNOFFICIAL)');
+    expect(h.messages(BINHTT).some((m) => m.includes('EICAR'))).toBe(false);
+  });
+
+  test('an official sending a virus gets 554 and a violation on record', async () => {
+    const client = await RawSmtp.connect(h.submissions, { tls: true });
+    await client.hello();
+    await client.command(`AUTH PLAIN ${Buffer.from(`\0annv\0${PASSWORD}`).toString('base64')}`);
+    await client.command('MAIL FROM:<annv@cantho.gov.vn>');
+    await client.command('RCPT TO:<binhtt@cantho.gov.vn>');
+    await client.command('DATA');
+    client.write(`From: annv@cantho.gov.vn\r\nSubject: v\r\n\r\n${EICAR}\r\n`);
+    expect(await client.command('.')).toBe('554 5.7.1 Message contains a virus (Test.EICAR.UNOFFICIAL)');
+    await client.quit();
+    expect(listViolations(h.directory.context, 'annv').map((v) => [v.source, v.reason])).toEqual([['filter', 'SMTP virus: virus']]);
+  });
+
+  test('with the virus scanner down the verdict is a tempfail: 451, nothing stored', async () => {
+    await clamd.stop();
+    const before = h.messages(BINHTT).length;
+    expect(await sendMx('x@example.net', 'binhtt@cantho.gov.vn', 'Subject: later\r\n\r\nhello\r\n')).toBe('451 4.3.0 Virus scanner unavailable, try again later');
+    expect(h.messages(BINHTT)).toHaveLength(before);
+  });
+});
