@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
 import { accountOf, requireLocalAddress } from '../directory/address.js';
+import { readMboxFile } from '../maintenance/mbox.js';
 import { importMbox } from '../maintenance/mbox-import.js';
 import { MboxImportLedger } from '../store/mbox.js';
 import { CliError, printOutput, runWithDirectory } from './runner.js';
@@ -17,19 +18,18 @@ export function registerImportCommand(program: Command): void {
     .requiredOption('--mbox <file>', 'the mbox file to read')
     .option('--folder <name>', 'put every message in this folder (default: X-Folder of each message, else INBOX)')
     .action((address: string, options: { mbox: string; folder?: string }, command: Command) =>
-      runWithDirectory(command, ({ config, ctx, db, store, actor }) => {
+      runWithDirectory(command, async ({ config, ctx, db, store, actor }) => {
         const local = requireLocalAddress(address, config.localDomains, 'person');
         const account = accountOf(local, config.server.domain);
         const person = ctx.records.personByLocal(local);
         if (person === null && ctx.records.unitByLocal(local) === null) throw new CliError(`unknown person or unit ${JSON.stringify(address)}`);
         if (person?.status === 'retired') throw new CliError(`${account} is retired: no mail is imported into a retired mailbox`);
-        let data: Buffer;
         try {
-          data = readFileSync(options.mbox);
+          accessSync(options.mbox, constants.R_OK);
         } catch (err) {
           throw new CliError(`cannot read ${options.mbox}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
-        const report = importMbox(store, new MboxImportLedger(db, store), account, data, { folder: options.folder });
+        const report = await importMbox(store, new MboxImportLedger(db, store), account, readMboxFile(options.mbox), { folder: options.folder });
         ctx.auditLog.write({
           actor,
           action: 'mailbox.import',

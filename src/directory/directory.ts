@@ -277,7 +277,9 @@ export class Directory implements DirectoryService {
     }
     const result = await changePassword(this.context, person, currentPassword, newPassword, context);
     // A wrong current password is a guess like a failed login: it counts towards throttling and locks.
-    if (!result.ok && result.reason === 'wrong-current') this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip });
+    if (!result.ok && result.reason === 'wrong-current') {
+      this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
+    }
     return result;
   }
 

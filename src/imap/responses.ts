@@ -50,61 +50,82 @@ const MAX_QUOTED = 1024;
 /** RFC 3501 §9 ATOM-CHAR: any CHAR except atom-specials ( ) { SP CTL % * " \ ]. */
 const ATOM = /^[^(){ \x00-\x1f\x7f%*"\\\]\x80-\uffff]+$/;
 
-function isQuotable(bytes: Buffer): boolean {
-  if (bytes.length > MAX_QUOTED) return false;
-  for (const b of bytes) {
-    if (b === 0 || b === 0x0d || b === 0x0a || b >= 0x80) return false;
-  }
-  return true;
-}
+/** Short 7-bit text without NUL, CR or LF goes quoted (RFC 3501 §9 quoted = DQUOTE *QUOTED-CHAR DQUOTE). */
+const QUOTABLE = /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/;
 
-function encodeString(bytes: Buffer, out: Buffer[]): void {
-  if (isQuotable(bytes)) {
-    out.push(Buffer.from(`"${bytes.toString('latin1').replace(/[\\"]/g, '\\$&')}"`, 'latin1'));
-  } else {
-    out.push(Buffer.from(`{${bytes.length}}\r\n`, 'latin1'), bytes);
-  }
-}
+/**
+ * Builds the encoded bytes: runs of text are kept as one string and turned into bytes once, so a
+ * FETCH of ENVELOPE and BODYSTRUCTURE for 10,000 messages does not allocate a Buffer per token.
+ */
+class Encoder {
+  private readonly parts: Buffer[] = [];
+  private pending = '';
 
-function encodeInto(value: ImapValue, out: Buffer[]): void {
-  if (value === null) {
-    out.push(Buffer.from('NIL'));
-  } else if (typeof value === 'number' || typeof value === 'bigint') {
-    out.push(Buffer.from(String(value)));
-  } else if (typeof value === 'string') {
-    encodeString(Buffer.from(value, 'utf8'), out);
-  } else if (Buffer.isBuffer(value)) {
-    encodeString(value, out);
-  } else if (value instanceof Atom) {
-    out.push(Buffer.from(value.text, 'utf8'));
-  } else if (value instanceof Adjacent) {
-    for (const item of value.values) encodeInto(item, out);
-  } else if (value instanceof Literal) {
-    out.push(Buffer.from(`{${value.data.length}}\r\n`, 'latin1'), value.data);
-  } else {
-    out.push(Buffer.from('('));
-    value.forEach((item, i) => {
-      if (i > 0) out.push(Buffer.from(' '));
-      encodeInto(item, out);
-    });
-    out.push(Buffer.from(')'));
+  text(text: string): void {
+    this.pending += text;
+  }
+
+  bytes(data: Buffer): void {
+    if (this.pending !== '') this.parts.push(Buffer.from(this.pending, 'utf8'));
+    this.pending = '';
+    this.parts.push(data);
+  }
+
+  finish(): Buffer {
+    if (this.pending !== '') this.parts.push(Buffer.from(this.pending, 'utf8'));
+    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+  }
+
+  value(value: ImapValue): void {
+    if (value === null) {
+      this.text('NIL');
+    } else if (typeof value === 'number' || typeof value === 'bigint') {
+      this.text(String(value));
+    } else if (typeof value === 'string') {
+      if (value.length <= MAX_QUOTED && QUOTABLE.test(value)) this.text(`"${value.replace(/[\\"]/g, '\\$&')}"`);
+      else this.text(`{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`);
+    } else if (Buffer.isBuffer(value)) {
+      const text = value.toString('latin1');
+      if (value.length <= MAX_QUOTED && QUOTABLE.test(text)) this.text(`"${text.replace(/[\\"]/g, '\\$&')}"`);
+      else this.literal(value);
+    } else if (value instanceof Atom) {
+      this.text(value.text);
+    } else if (value instanceof Adjacent) {
+      for (const item of value.values) this.value(item);
+    } else if (value instanceof Literal) {
+      this.literal(value.data);
+    } else {
+      this.text('(');
+      this.values(value);
+      this.text(')');
+    }
+  }
+
+  /** Values separated by single spaces. */
+  values(values: readonly ImapValue[]): void {
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.text(' ');
+      this.value(values[i]!);
+    }
+  }
+
+  private literal(data: Buffer): void {
+    this.text(`{${data.length}}\r\n`);
+    this.bytes(data);
   }
 }
 
 export function encodeValue(value: ImapValue): Buffer {
-  const out: Buffer[] = [];
-  encodeInto(value, out);
-  return Buffer.concat(out);
+  const encoder = new Encoder();
+  encoder.value(value);
+  return encoder.finish();
 }
 
 /** Values separated by single spaces, as in `* 3 FETCH (…)` or `* LIST (…) "/" name`. */
 export function encodeLine(values: readonly ImapValue[]): Buffer {
-  const out: Buffer[] = [];
-  values.forEach((value, i) => {
-    if (i > 0) out.push(Buffer.from(' '));
-    encodeInto(value, out);
-  });
-  return Buffer.concat(out);
+  const encoder = new Encoder();
+  encoder.values(values);
+  return encoder.finish();
 }
 
 /** RFC 3501 astring: an atom where the grammar allows one (NIL is not an atom here), else a string. */

@@ -7,7 +7,8 @@
  *   session.state, session.identity, session.account (throws when not logged in)
  *   session.selected: SelectedMailbox | null;  session.requireSelected()
  *   session.condstore / session.utf8 (ENABLEd extensions)
- *   session.argOptions (for a nested ArgReader), session.wireName(name) (mailbox name to send)
+ *   session.argOptions (for a nested ArgReader), session.wireName(name) (mailbox name to send),
+ *   session.mailboxName(mailboxInfo) (the same for a store mailbox, shared namespace included)
  *   session.select(mailbox) / session.deselect()
  *   session.readLine() (AUTHENTICATE responses, IDLE's DONE)
  *
@@ -24,7 +25,7 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/types.js';
-import type { AccountId, MailboxChange } from '../store/types.js';
+import type { AccountId, MailboxChange, MailboxInfo } from '../store/types.js';
 import { appendLimit, capabilityList } from './capabilities.js';
 import { COMMANDS, type CommandSpec, type Completion } from './commands/index.js';
 import { ImapError, fromStoreError } from './errors.js';
@@ -32,6 +33,7 @@ import { encodeMutf7 } from './mutf7.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, type ArgOptions } from './parser.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
 import type { SelectedMailbox } from './selected.js';
+import { displayName } from './shared.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -117,6 +119,11 @@ export class Session {
   /** A mailbox name as sent to this client: modified UTF-7, or UTF-8 after ENABLE UTF8=ACCEPT. */
   wireName(name: string): ImapValue {
     return this.utf8 ? utf8Quoted(name) : astring(encodeMutf7(name));
+  }
+
+  /** What the client calls a store mailbox: its own name, or its name in the shared namespace. */
+  mailboxName(mailbox: MailboxInfo): ImapValue {
+    return this.wireName(displayName(this, mailbox));
   }
 
   select(mailbox: SelectedMailbox): void {

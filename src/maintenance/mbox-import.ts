@@ -1,7 +1,7 @@
 import type { MailStore } from '../store/api.js';
 import type { MboxImportLedger } from '../store/mbox.js';
 import type { AccountId, MailboxId } from '../store/types.js';
-import { readMbox, type MboxProblem } from './mbox.js';
+import type { MboxEntry, MboxProblem } from './mbox.js';
 import { takeMetadata } from './mbox-headers.js';
 
 /**
@@ -24,17 +24,17 @@ export interface ImportReport {
   readonly stoppedAt: MboxProblem | null;
 }
 
-export function importMbox(
+export async function importMbox(
   store: Pick<MailStore, 'getMailbox' | 'createMailbox'>,
   ledger: MboxImportLedger,
   account: AccountId,
-  data: Buffer,
+  entries: AsyncIterable<MboxEntry> | Iterable<MboxEntry>,
   options: { readonly folder?: string | undefined } = {},
-): ImportReport {
+): Promise<ImportReport> {
   const folders: Record<string, { imported: number; skipped: number }> = {};
   let imported = 0;
   let skipped = 0;
-  for (const entry of readMbox(data)) {
+  for await (const entry of entries) {
     if (entry.kind !== 'message') return { account, imported, skipped, folders, stoppedAt: entry };
     const { message, metadata } = takeMetadata(entry.raw);
     const folder = options.folder ?? metadata.folder ?? 'INBOX';

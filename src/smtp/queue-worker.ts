@@ -132,13 +132,14 @@ export class QueueWorker {
     const raw = this.ctx.queue.readMessage(messageId);
     if (!raw) return; // deleted by `queue delete` meanwhile
     let pending = group;
-    let outcomes = new Map<string, RecipientOutcome>();
+    const outcomes = new Map<string, RecipientOutcome>();
+    const settled = (r: DueRecipient) => ['delivered', 'failed'].includes(outcomes.get(r.address.toLowerCase())?.kind ?? 'deferred');
     try {
       for (const route of await routesFor(domain, this.ctx.config, this.ctx.resolver, this.mxPort)) {
         const result = await this.transport(route, { from: sender, to: pending.map((r) => r.address) }, raw);
-        outcomes = new Map([...outcomes, ...result]);
+        for (const [address, outcome] of result) outcomes.set(address, outcome);
         // Only recipients deferred by this host are worth trying at the next one (RFC 5321 §5.1).
-        pending = pending.filter((r) => outcomes.get(r.address.toLowerCase())?.kind !== 'delivered' && outcomes.get(r.address.toLowerCase())?.kind !== 'failed');
+        pending = pending.filter((r) => !settled(r));
         if (pending.length === 0) break;
       }
     } catch (err) {

@@ -26,7 +26,7 @@ describe('BODYSTRUCTURE (RFC 3501 §7.4.2)', () => {
         '("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 0 NIL NIL "vi" NIL)' +
         `("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" ${enclosed.length} ` +
         '(NIL "inner" ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
-        '(("TEXT" "PLAIN" NIL NIL NIL "7BIT" 10 0 NIL NIL NIL NIL)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 0 NIL NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "inner") NIL NIL NIL) ' +
+        '(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 10 0 NIL NIL NIL NIL)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 0 NIL NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "inner") NIL NIL NIL) ' +
         `${enclosedLines} NIL NIL NIL NIL)` +
         '("APPLICATION" "PDF" ("NAME" "a.pdf") NIL NIL "BASE64" 4 "Q2hlY2sgSW50ZWdyaXR5IQ==" ("ATTACHMENT" ("FILENAME" "a.pdf")) ("vi" "en") "http://example.org/a.pdf")' +
         ' "MIXED" ("BOUNDARY" "outer") NIL NIL NIL)',
@@ -39,7 +39,7 @@ describe('BODYSTRUCTURE (RFC 3501 §7.4.2)', () => {
         '("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 0)' +
         `("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" ${enclosed.length} ` +
         '(NIL "inner" ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
-        '(("TEXT" "PLAIN" NIL NIL NIL "7BIT" 10 0)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 0) "ALTERNATIVE") ' +
+        '(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 10 0)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 0) "ALTERNATIVE") ' +
         `${enclosedLines})` +
         '("APPLICATION" "PDF" ("NAME" "a.pdf") NIL NIL "BASE64" 4)' +
         ' "MIXED")',

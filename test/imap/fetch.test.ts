@@ -31,7 +31,7 @@ describe('FETCH data from the meta stored at delivery', () => {
         `(({${fromName}}\r\nTrần Thị Đào NIL "daott" "cantho.gov.vn")) ((NIL NIL "annv" "cantho.gov.vn")) NIL NIL NIL NIL) ` +
         'BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 9 0 NIL NIL "vi" NIL)' +
         '("MESSAGE" "RFC822" NIL NIL "forwarded" "7BIT" 259 (NIL "inner" ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) ((NIL NIL "inner" "example.org")) NIL NIL NIL NIL "<inner@example.org>") ' +
-        '(("TEXT" "PLAIN" NIL NIL NIL "7BIT" 10 0 NIL NIL NIL NIL)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 0 NIL NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "inner") NIL NIL NIL) 14 NIL NIL NIL NIL)' +
+        '(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 10 0 NIL NIL NIL NIL)("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 12 0 NIL NIL NIL NIL) "ALTERNATIVE" ("BOUNDARY" "inner") NIL NIL NIL) 14 NIL NIL NIL NIL)' +
         '("APPLICATION" "PDF" ("NAME" "a.pdf") NIL NIL "BASE64" 4 "Q2hlY2sgSW50ZWdyaXR5IQ==" ("ATTACHMENT" ("FILENAME" "a.pdf")) ("vi" "en") "http://example.org/a.pdf") ' +
         `"MIXED" ("BOUNDARY" "outer") NIL NIL NIL) RFC822.SIZE ${NESTED.length})\r\n` +
         'A1 OK UID FETCH completed',

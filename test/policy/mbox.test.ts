@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatMboxMessage, readMbox, type MboxEntry } from '../../src/maintenance/mbox.js';
+import { formatMboxMessage, readMbox, readMboxFile, type MboxEntry } from '../../src/maintenance/mbox.js';
 import { putMetadata, takeMetadata } from '../../src/maintenance/mbox-headers.js';
 
 const DATE = new Date('2026-11-28T07:30:23Z');
@@ -77,5 +80,26 @@ describe('mbox (mboxrd)', () => {
       folder: null,
       flags: ['\\Draft', '\\Deleted', 'a', 'b'],
     });
+  });
+
+  it('reads a file as a stream the same way, whatever the chunk boundaries', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cm-'));
+    try {
+      const text =
+        'From a@b.c Sat Nov 28 07:30:23 2026\nSubject: 1\n\n>From one\r\n\n' +
+        'From a@b.c Sat Nov 28 07:30:23 2026\nSubject: 2\n\ntwo\n\n' +
+        'From a@b.c Sat Nov 28 07:30:23 2026\nSubject: 3\n\nthree, cut';
+      const file = path.join(dir, 'x.mbox');
+      writeFileSync(file, text);
+      const inMemory = entries(text);
+      expect(inMemory.map((e) => e.kind)).toEqual(['message', 'message', 'truncated']);
+      for (const chunkSize of [1, 2, 7, 64, 1 << 20]) {
+        const streamed: MboxEntry[] = [];
+        for await (const entry of readMboxFile(file, chunkSize)) streamed.push(entry);
+        expect(streamed).toEqual(inMemory);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,11 +8,12 @@ export const getquotaroot: CommandHandler = (session, { args }) => {
   const name = args.mailbox();
   args.end();
   const mailbox = requireMailbox(session, name);
-  if (!quotaEnabled(session)) {
-    session.out.untagged('QUOTAROOT', session.wireName(mailbox.name));
+  // A unit's mailbox counts against the unit, whose quota is not the person's to read.
+  if (!quotaEnabled(session) || mailbox.account !== session.account) {
+    session.out.untagged('QUOTAROOT', session.mailboxName(mailbox));
     return { text: 'GETQUOTAROOT completed' };
   }
-  session.out.untagged('QUOTAROOT', session.wireName(mailbox.name), QUOTA_ROOT);
+  session.out.untagged('QUOTAROOT', session.mailboxName(mailbox), QUOTA_ROOT);
   writeQuota(session);
   return { text: 'GETQUOTAROOT completed' };
 };

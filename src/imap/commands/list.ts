@@ -2,6 +2,8 @@ import { MAILBOX_DELIMITER, type MailboxInfo } from '../../store/types.js';
 import { ImapError } from '../errors.js';
 import { parentNames } from '../../store/mailbox-names.js';
 import { compilePatterns } from '../list-pattern.js';
+import { hasRight } from '../mailboxes.js';
+import { displayName, sharedUnits } from '../shared.js';
 import { atom, type ImapValue } from '../responses.js';
 import { readStatusItems, writeStatus, type StatusItem } from './status.js';
 import type { CommandHandler } from './index.js';
@@ -21,7 +23,8 @@ interface ListRequest {
  * RFC 3501 §6.3.8 LIST with RFC 5258 LIST-EXTENDED (selection and return options, multiple
  * patterns), RFC 3348 CHILDREN and RFC 6154 SPECIAL-USE attributes (always sent), and RFC 5819
  * LIST-STATUS. A missing parent of an existing mailbox is listed as \Noselect \HasChildren
- * (\NonExistent under SUBSCRIBED selection), so clients can walk the tree with "%".
+ * (\NonExistent under SUBSCRIBED selection), so clients can walk the tree with "%"; that is how
+ * the shared namespace's "Shared" and "Shared/<unit>" levels appear above the units' mailboxes.
  */
 export const list: CommandHandler = (session, { args }) => {
   args.space();
@@ -70,7 +73,9 @@ export const list: CommandHandler = (session, { args }) => {
   }
 
   const store = session.ctx.store;
+  // By the name the client sees: its own mailboxes, then the units' under the shared prefix.
   const mailboxes = new Map<string, MailboxInfo>(store.listMailboxes(session.account).map((m) => [m.name, m]));
+  for (const unit of sharedUnits(session)) for (const m of store.listMailboxes(unit.unit)) mailboxes.set(displayName(session, m), m);
   const subscribed = new Set(store.listSubscriptions(session.account));
   const matches = compilePatterns(reference, patterns);
 
@@ -92,17 +97,19 @@ export const list: CommandHandler = (session, { args }) => {
       if (!subscribedDescendant.has(name)) continue;
       childInfo = true;
     }
-    if (request.selectSpecialUse && !mailbox?.specialUse) continue;
+    // A unit's \Sent is not the delegate's: clients would file their own mail there.
+    const specialUse = mailbox?.account === session.account ? mailbox.specialUse : null;
+    if (request.selectSpecialUse && !specialUse) continue;
     const attributes: ImapValue[] = [];
     if (!mailbox) attributes.push(atom(hasChildren.has(name) && !request.selectSubscribed ? '\\Noselect' : '\\NonExistent'));
     attributes.push(atom(hasChildren.has(name) ? '\\HasChildren' : '\\HasNoChildren'));
     if ((request.selectSubscribed || request.returnSubscribed) && isSubscribed) attributes.push(atom('\\Subscribed'));
-    if (mailbox?.specialUse) attributes.push(atom(mailbox.specialUse));
+    if (specialUse) attributes.push(atom(specialUse));
     const line: ImapValue[] = [attributes, MAILBOX_DELIMITER, session.wireName(name)];
     if (childInfo) line.push([atom('CHILDINFO'), [atom('SUBSCRIBED')]]);
     session.out.untagged('LIST', ...line);
     // RFC 5819 §2: STATUS follows the LIST line of each selectable mailbox.
-    if (request.statusItems && mailbox) writeStatus(session, mailbox, request.statusItems);
+    if (request.statusItems && mailbox && hasRight(session, 'r', mailbox)) writeStatus(session, mailbox, request.statusItems);
   }
   return { text: 'LIST completed' };
 };

@@ -1,9 +1,17 @@
 import { MAILBOX_DELIMITER } from '../../store/types.js';
+import { encodeMutf7 } from '../mutf7.js';
+import { sharedPrefix, sharedUnits } from '../shared.js';
 import type { CommandHandler } from './index.js';
 
-/** RFC 2342: personal mailboxes at the root, no other users' or shared namespaces yet. */
+/**
+ * RFC 2342: personal mailboxes at the root, no other users' namespace, and the shared namespace
+ * of unit mailboxes (issue 6) when the person may see any.
+ */
 export const namespace: CommandHandler = (session, { args }) => {
   args.end();
-  session.out.untagged('NAMESPACE', [['', MAILBOX_DELIMITER]], null, null);
+  // RFC 2342 §5: a namespace prefix is a string (never an atom), in modified UTF-7 unless UTF8=ACCEPT.
+  const prefix = session.utf8 ? sharedPrefix(session) : encodeMutf7(sharedPrefix(session));
+  const shared = sharedUnits(session).length > 0 ? [[prefix, MAILBOX_DELIMITER]] : null;
+  session.out.untagged('NAMESPACE', [['', MAILBOX_DELIMITER]], null, shared);
   return { text: 'NAMESPACE completed' };
 };

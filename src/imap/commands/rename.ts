@@ -1,4 +1,5 @@
 import { fromStoreError, refuse } from '../errors.js';
+import { changeTarget } from '../mailboxes.js';
 import type { CommandHandler } from './index.js';
 
 /**
@@ -13,8 +14,11 @@ export const rename: CommandHandler = (session, { args }) => {
   args.end();
   if (to === 'INBOX' || to.startsWith('INBOX/')) throw refuse('CANNOT', 'Cannot rename to INBOX');
   if (to === from) throw refuse('ALREADYEXISTS', 'Mailbox already has that name');
+  const source = changeTarget(session, from, 'x', 'rename this mailbox'); // RFC 4314 §4
+  const target = changeTarget(session, to, 'k', 'create mailboxes');
+  if (source.account !== target.account) throw refuse('CANNOT', 'A mailbox cannot move to another account');
   try {
-    session.ctx.store.renameMailbox(session.account, from, to);
+    session.ctx.store.renameMailbox(source.account, source.name, target.name);
   } catch (err) {
     throw fromStoreError(err);
   }

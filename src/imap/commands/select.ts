@@ -1,4 +1,4 @@
-import { requireMailbox } from '../mailboxes.js';
+import { hasRight, requireMailbox, requireRight } from '../mailboxes.js';
 import { atom } from '../responses.js';
 import { SelectedMailbox } from '../selected.js';
 import type { Session } from '../session.js';
@@ -33,7 +33,8 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
     session.out.untagged('OK [CLOSED] Previous mailbox closed');
   }
   const mailbox = requireMailbox(session, name);
-  const readOnly = examine || !WRITE_RIGHTS.test(session.identity?.rights ?? '');
+  requireRight(session, 'r', 'read this mailbox', mailbox);
+  const readOnly = examine || !hasRight(session, WRITE_RIGHTS, mailbox);
   const store = session.ctx.store;
   const rows = store.listMessages(mailbox.id);
   // RFC 3501 §2.3.2: the first session to SELECT takes \Recent; EXAMINE must not clear it.
@@ -59,6 +60,11 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
   session.out.untagged(`OK [UIDNEXT ${uidNext}] Predicted next UID`);
   session.out.untagged(`OK [HIGHESTMODSEQ ${selected.highestModSeq}] Highest mod-sequence`);
   session.select(selected);
+  // Issue 6: a delegate opening a unit's mailbox is on record.
+  const identity = session.identity!;
+  if (mailbox.account !== identity.person) {
+    session.ctx.directory.audit({ actor: identity.person, action: 'delegate.open', subject: mailbox.account, detail: { mailbox: mailbox.name, readOnly } });
+  }
   return { code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${examine ? 'EXAMINE' : 'SELECT'} completed` };
 }
 

@@ -1,5 +1,5 @@
 import type { MailboxInfo } from '../../store/types.js';
-import { requireMailbox } from '../mailboxes.js';
+import { requireMailbox, requireRight } from '../mailboxes.js';
 import type { ArgReader } from '../parser.js';
 import { atom, type ImapValue } from '../responses.js';
 import type { Session } from '../session.js';
@@ -35,7 +35,7 @@ export function writeStatus(session: Session, mailbox: MailboxInfo, items: reado
   };
   const out: ImapValue[] = [];
   for (const item of items) out.push(atom(item), values[item]);
-  session.out.untagged('STATUS', session.wireName(mailbox.name), out);
+  session.out.untagged('STATUS', session.mailboxName(mailbox), out);
 }
 
 export const status: CommandHandler = (session, { args }) => {
@@ -44,6 +44,8 @@ export const status: CommandHandler = (session, { args }) => {
   args.space();
   const items = readStatusItems(args);
   args.end();
-  writeStatus(session, requireMailbox(session, name), items);
+  const mailbox = requireMailbox(session, name);
+  requireRight(session, 'r', 'read the status of this mailbox', mailbox); // RFC 4314 §4
+  writeStatus(session, mailbox, items);
   return { text: 'STATUS completed' };
 };
