@@ -93,56 +93,66 @@ function benchMessage(n: number): Buffer {
 
 /** A raw IMAP connection that waits for tagged replies and counts what it received. */
 class Connection {
-  private buffer = '';
-  private waiting: { needle: string; resolve: () => void } | null = null;
+  private tail = '';
+  private waiting: { pattern: RegExp; resolve: () => void; reject: (err: Error) => void } | null = null;
   received = 0;
 
   private constructor(readonly socket: net.Socket) {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       this.received += chunk.length;
-      // Only the tail can hold the tagged reply; keep it short so a 10 MB FETCH costs nothing here.
-      this.buffer = (this.buffer + chunk).slice(-512);
-      if (this.waiting && this.buffer.includes(this.waiting.needle)) {
-        const { resolve } = this.waiting;
-        this.waiting = null;
-        this.buffer = '';
-        resolve();
-      }
+      // Only the tail can hold the reply waited for; keeping it short makes a 10 MB FETCH cost nothing here.
+      this.tail = (this.tail + chunk).slice(-1024);
+      this.check();
     });
+    socket.on('close', () => this.waiting?.reject(new Error('connection closed')));
     socket.on('error', () => undefined);
   }
 
   static async open(port: number): Promise<Connection> {
     const socket = net.connect({ host: '127.0.0.1', port });
     const connection = new Connection(socket);
-    await connection.expect('* OK');
+    await connection.wait(/^\* OK/m);
     return connection;
   }
 
-  expect(needle: string): Promise<void> {
-    if (this.buffer.includes(needle)) {
-      this.buffer = '';
-      return Promise.resolve();
-    }
+  /** Resolves when the tail matches; a tagged NO or BAD rejects (see `tagged`). */
+  wait(pattern: RegExp): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.waiting = { needle, resolve };
-      this.socket.once('close', () => reject(new Error(`connection closed waiting for ${needle}`)));
+      this.waiting = { pattern, resolve, reject };
+      this.check();
     });
+  }
+
+  /** Waits for `tag OK`; `tag NO`/`tag BAD` fail the bench with the server's words. */
+  async tagged(tag: string): Promise<void> {
+    await this.wait(new RegExp(`(^|\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`));
   }
 
   async command(tag: string, text: string): Promise<void> {
     this.socket.write(`${tag} ${text}\r\n`);
-    await this.expect(`${tag} OK`);
+    await this.tagged(tag);
   }
 
   async login(user: string): Promise<void> {
     this.socket.write(Buffer.concat([Buffer.from(`L LOGIN "${user}" {${Buffer.byteLength(PASSWORD)}+}\r\n`), Buffer.from(PASSWORD), Buffer.from('\r\n')]));
-    await this.expect('L OK');
+    await this.tagged('L');
   }
 
   close(): void {
     this.socket.destroy();
+  }
+
+  private check(): void {
+    if (!this.waiting) return;
+    const match = this.waiting.pattern.exec(this.tail);
+    if (!match) return;
+    const { resolve, reject } = this.waiting;
+    this.waiting = null;
+    const line = this.tail.slice(match.index).trim();
+    this.tail = '';
+    if (match[2] && match[2] !== 'OK') reject(new Error(`server answered: ${line}`));
+    else resolve();
   }
 }
 
@@ -210,7 +220,7 @@ async function measureIdleMemory(server: RunningImap, count: number): Promise<{ 
         await client.login(server.user);
         await client.command('S', 'SELECT INBOX');
         client.socket.write('I IDLE\r\n');
-        await client.expect('+ ');
+        await client.wait(/^\+ /m);
         return client;
       }),
     );
@@ -278,7 +288,12 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
   await setup.close();
 
   const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForGreeting(port, child);
+  try {
+    await waitForGreeting(port, child);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
   return { name: 'cantho-mail', port, user: issued.person.address, pid: child.pid!, stop: () => stopChild(child) };
 }
 
@@ -319,11 +334,16 @@ async function startDovecot(dir: string, messages: readonly Buffer[], connection
   if (!binary) throw new Error('dovecot is not installed (apt-get install dovecot-imapd)');
   const port = await freePort();
   const user = 'annv';
-  const { uid, gid } = os.userInfo();
   for (const sub of ['run', 'home', 'log']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-  // dovecot's own services drop to these users; they run as root only if we are root.
-  fs.chmodSync(dir, 0o755);
-  fs.writeFileSync(path.join(dir, 'passwd'), `${user}:{PLAIN}${PASSWORD}:${uid}:${gid}::${path.join(dir, 'home', user)}\n`);
+  // Dovecot will not serve mail as root: as root, the mail belongs to nobody.
+  const home = path.join(dir, 'home', user);
+  fs.mkdirSync(home);
+  let { uid, gid } = os.userInfo();
+  if (uid === 0) {
+    [uid, gid] = [65534, 65534];
+    fs.chownSync(home, uid, gid);
+  }
+  fs.writeFileSync(path.join(dir, 'passwd'), `${user}:{PLAIN}${PASSWORD}:${uid}:${gid}::${home}\n`);
   const configFile = path.join(dir, 'dovecot.conf');
   fs.writeFileSync(
     configFile,
@@ -337,7 +357,6 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain
 mail_location = maildir:~/Maildir
-first_valid_uid = 0
 mail_max_userip_connections = ${connections + 10}
 default_process_limit = ${connections + 100}
 default_client_limit = ${connections * 2 + 100}
@@ -364,8 +383,18 @@ service anvil {
 `,
   );
   const child = spawn(binary, ['-F', '-c', configFile], { stdio: 'ignore' });
-  await waitForGreeting(port, child);
-  // The same messages, appended with LITERAL+ and pipelined in windows.
+  try {
+    await waitForGreeting(port, child);
+    await appendAll(port, user, messages);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { name: 'dovecot', port, user, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** The same messages, appended with LITERAL+ and pipelined in windows. */
+async function appendAll(port: number, user: string, messages: readonly Buffer[]): Promise<void> {
   const client = await Connection.open(port);
   await client.login(user);
   const WINDOW = 200;
@@ -374,10 +403,9 @@ service anvil {
     const chunks: Buffer[] = [];
     window.forEach((raw, i) => chunks.push(Buffer.from(`A${first + i} APPEND INBOX {${raw.length}+}\r\n`), raw, Buffer.from('\r\n')));
     client.socket.write(Buffer.concat(chunks));
-    await client.expect(`A${first + window.length - 1} OK`);
+    await client.tagged(`A${first + window.length - 1}`);
   }
   client.close();
-  return { name: 'dovecot', port, user, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 // --- the run ---------------------------------------------------------------------------------
@@ -411,6 +439,8 @@ export async function run(args: string[]): Promise<void> {
   console.log(`imap: ${count} messages (${totalMB.toFixed(1)} MB) in INBOX, ${connections} IDLE connections`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-bench-imap-'));
+  // Dovecot's auth process runs as its own user and must reach the passwd file inside.
+  fs.chmodSync(dir, 0o755);
   const running: RunningImap[] = [];
   try {
     const ours = await startOurs(path.join(dir, 'ours'), messages, connections);

@@ -9,9 +9,9 @@
  *
  * Setup choices, each a departure from Debian's stock master.cf only where a private instance
  * needs it:
- * - every service runs unchrooted: Debian chroots smtpd, cleanup and most other daemons into the queue
- *   directory and its init script copies /etc/resolv.conf, /etc/hosts, … there first; `postfix
- *   start` does not, so a chrooted private instance could not resolve anything;
+ * - every service runs unchrooted: Debian chroots smtpd, cleanup and most other daemons into
+ *   the queue directory, and its init script copies /etc/resolv.conf, /etc/hosts, … there
+ *   first; `postfix start` does not, so a chrooted private instance could not resolve anything;
  * - logs go to $maillog_file through postlogd (no syslog needed), kept until stop();
  * - process and concurrency limits are Postfix's defaults (default_process_limit = 100,
  *   destination concurrency 20, in_flow_delay = 1s), the settings a Debian admin starts from.
@@ -27,7 +27,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureDebianPackages } from './packages.js';
 import { freeLoopbackPort, waitForListener } from './ports.js';
-import { processesInGroup, waitForProcessGroupExit } from './processes.js';
+import { reapProcessGroup } from './processes.js';
 import { systemUser, type SystemUser } from './system-users.js';
 
 const run = promisify(execFile);
@@ -97,9 +97,8 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Runnin
   const stop = async (): Promise<void> => {
     const pid = masterPid();
     await run(POSTFIX, ['-c', etc, 'stop'], { timeout: STOP_TIMEOUT_MS }).catch(() => undefined);
-    if (pid !== null && !(await waitForProcessGroupExit(pid, STOP_TIMEOUT_MS))) {
-      for (const member of processesInGroup(pid)) process.kill(member, 'SIGKILL');
-    }
+    // master(8) runs in its own session (setsid), so its group is every Postfix process.
+    if (pid !== null) await reapProcessGroup(pid, STOP_TIMEOUT_MS);
     rmSync(dir, { recursive: true, force: true });
   };
 

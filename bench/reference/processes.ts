@@ -61,17 +61,26 @@ function kib(text: string, field: string): number {
   return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
 }
 
-/** Resolves when no process is left in process group `pgid` (a daemon's master leads its group); false on timeout. */
-export async function waitForProcessGroupExit(pgid: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Waits up to `timeoutMs` for every process of group `pgid` to exit (a daemon's master leads its
+ * group and takes its children down when told to stop), then SIGKILLs whatever is left.
+ */
+export async function reapProcessGroup(pgid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (processesInGroup(pgid).length === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return processesInGroup(pgid).length === 0;
+  while (processesInGroup(pgid).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const pid of processesInGroup(pgid)) signal(pid, 'SIGKILL');
 }
 
-export function processesInGroup(pgid: number): number[] {
+/** kill(2) that ignores a process which has already gone. */
+export function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+function processesInGroup(pgid: number): number[] {
   const members: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -12,7 +12,8 @@
  *   mutf7.ts         modified UTF-7 mailbox names (RFC 3501 §5.1.3)
  *   errors.ts        ImapError / ParseError, StoreError → NO [code]
  *   capabilities.ts  each capability once, with its RFC
- *   mailboxes.ts     mailbox lookup by name with RFC 5530 codes
+ *   mailboxes.ts     mailbox lookup by name with RFC 5530 codes, RFC 4314 rights checks
+ *   shared.ts        the shared namespace of unit mailboxes (Shared/<unit>/…), delegate audit
  *   list-pattern.ts  LIST/LSUB wildcards
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
  *
@@ -32,5 +33,7 @@
  *   6. Store and directory calls are synchronous or awaited inside the command; no account lock is
  *      held while writing to a socket (the store has none to hold: each call is one transaction).
  *   7. Passwords, AUTHENTICATE data and message literals are never logged.
+ *   8. A mailbox the person may not see answers exactly like one that does not exist (no
+ *      existence leak); every name goes through mailboxes.ts / shared.ts to get there.
  */
 export { startImap } from './server.js';

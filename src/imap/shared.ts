@@ -9,6 +9,9 @@
  *   sharedUnits(session)         → the units whose mailboxes this session lists
  *   displayName(session, mailbox)→ the name a client sees for a store mailbox
  *   rightsOn(session, account)   → the session's rights on an account's mailboxes
+ *   auditDelegate(session, action, mailbox, detail) → the audit row for a delegate's action on a
+ *                                   unit's mailbox ("open", "read", "flags", "move", "expunge");
+ *                                   nothing for a person's own mailboxes
  *
  * A session opened as `unit*person` already has the unit as its own account; it lists no shared
  * namespace.
@@ -75,4 +78,15 @@ export function resolveName(session: Session, name: string): MailboxTarget | nul
 export function displayName(session: Session, mailbox: MailboxInfo): string {
   if (!session.identity || mailbox.account === session.identity.account) return mailbox.name;
   return `${sharedPrefix(session)}${unitLabel(session, mailbox.account)}${MAILBOX_DELIMITER}${mailbox.name}`;
+}
+
+/**
+ * Issue 6: every action of a delegate on a unit's mailbox is on record, with the person, the unit
+ * and the mailbox (plus Message-ID and subject in `detail` where a message is concerned). Covers
+ * sessions opened as `unit*person` too, whose own account is the unit.
+ */
+export function auditDelegate(session: Session, action: string, mailbox: MailboxInfo, detail: Readonly<Record<string, unknown>> = {}): void {
+  const person = session.identity?.person;
+  if (!person || mailbox.account === person) return;
+  session.ctx.directory.audit({ actor: person, action: `delegate.${action}`, subject: mailbox.account, detail: { mailbox: mailbox.name, ...detail } });
 }

@@ -1,5 +1,5 @@
 import type { MailStore } from '../store/api.js';
-import type { MboxImportLedger } from '../store/mbox.js';
+import type { ImportMessage, MboxImportLedger } from '../store/mbox.js';
 import type { AccountId, MailboxId } from '../store/types.js';
 import type { MboxEntry, MboxProblem } from './mbox.js';
 import { takeMetadata } from './mbox-headers.js';
@@ -8,11 +8,15 @@ import { takeMetadata } from './mbox-headers.js';
  * `cantho-mail import <addr> --mbox FILE [--folder NAME]` (issue 7): mail from the old system.
  * Each message goes to `--folder`, else the folder its `X-Folder:` names (our export), else
  * INBOX; flags come from `Status:`/`X-Status:`/`X-Keywords:`; the internal date from the `From `
- * line. Idempotent and resumable through the ledger (src/store/mbox.ts): a message is stored and
- * recorded in one transaction, so a second run, or one after a crash or after the file was
- * repaired, imports only what is not in yet. A broken `From ` line or a truncated last message
+ * line. Idempotent and resumable through the ledger (src/store/mbox.ts): messages are stored and
+ * recorded in the same transaction, a batch at a time, so a second run, or one after a crash or
+ * after the file was repaired, imports only what is not in yet. A broken `From ` line or a truncated last message
  * stops the import there (what came before stays imported) and is reported in `stoppedAt`.
  */
+
+/** Messages per transaction: one fsync for many, and a crash loses at most this much work (re-done on the next run). */
+const BATCH_MESSAGES = 200;
+const BATCH_BYTES = 16 * 1024 * 1024;
 
 export interface ImportReport {
   readonly account: AccountId;
@@ -34,20 +38,35 @@ export async function importMbox(
   const folders: Record<string, { imported: number; skipped: number }> = {};
   let imported = 0;
   let skipped = 0;
+  let batch: Array<ImportMessage & { folder: string }> = [];
+  let batchBytes = 0;
+  const flush = () => {
+    if (batch.length === 0) return;
+    ledger.appendOnce(batch).forEach((outcome, index) => {
+      const count = (folders[batch[index]!.folder] ??= { imported: 0, skipped: 0 });
+      if (outcome.imported) {
+        count.imported++;
+        imported++;
+      } else {
+        count.skipped++;
+        skipped++;
+      }
+    });
+    batch = [];
+    batchBytes = 0;
+  };
   for await (const entry of entries) {
-    if (entry.kind !== 'message') return { account, imported, skipped, folders, stoppedAt: entry };
+    if (entry.kind !== 'message') {
+      flush();
+      return { account, imported, skipped, folders, stoppedAt: entry };
+    }
     const { message, metadata } = takeMetadata(entry.raw);
     const folder = options.folder ?? metadata.folder ?? 'INBOX';
-    const outcome = ledger.appendOnce(mailboxFor(store, account, folder), message, { flags: metadata.flags, internalDate: entry.date });
-    const count = (folders[folder] ??= { imported: 0, skipped: 0 });
-    if (outcome.imported) {
-      count.imported++;
-      imported++;
-    } else {
-      count.skipped++;
-      skipped++;
-    }
+    batch.push({ folder, mailbox: mailboxFor(store, account, folder), raw: message, flags: metadata.flags, internalDate: entry.date });
+    batchBytes += message.length;
+    if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) flush();
   }
+  flush();
   return { account, imported, skipped, folders, stoppedAt: null };
 }
 

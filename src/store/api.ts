@@ -83,6 +83,15 @@ export interface MailStore {
   /** Full-text search through the FTS index, folded for Vietnamese; returns matching UIDs of the mailbox. */
   searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid>;
 
+  // --- issue 6: seen mode 'private' of unit mailboxes --------------------------------------------
+  /** The UIDs of `mailbox` that `reader` has marked \Seen for themselves alone. */
+  privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid>;
+  /**
+   * Sets or clears `reader`'s own \Seen on `uids` (existing messages only); returns the UIDs whose
+   * state changed. Commits before returning; emits no change, as only that reader sees it.
+   */
+  setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[];
+
   /**
    * Deletes stored bodies that no mailbox references any more (after EXPUNGE, MOVE, DELETE);
    * returns how many. Bodies are not removed at expunge time, so a session still streaming one

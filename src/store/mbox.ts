@@ -27,6 +27,13 @@ const MBOX_IMPORT_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+export interface ImportMessage {
+  readonly mailbox: MailboxId;
+  readonly raw: Buffer;
+  readonly flags: readonly Flag[];
+  readonly internalDate: Date;
+}
+
 export type ImportOutcome = { readonly imported: true; readonly uid: Uid } | { readonly imported: false };
 
 /** One ledger per import run: it counts the occurrences of identical messages within the run. */
@@ -47,21 +54,28 @@ export class MboxImportLedger {
   }
 
   /**
-   * Appends the message unless its (mailbox, digest, occurrence) is in the ledger; the append runs
-   * as a savepoint of this transaction, so the message and its ledger row commit together.
+   * Appends each message unless its (mailbox, digest, occurrence) is in the ledger, all in ONE
+   * transaction (the appends run as its savepoints): a message and its ledger row commit
+   * together, and a batch pays one fsync instead of one per message.
    */
-  appendOnce(mailbox: MailboxId, raw: Buffer, options: { flags: readonly Flag[]; internalDate: Date }): ImportOutcome {
-    const sha256 = createHash('sha256').update(raw).digest('hex');
-    const key = `${mailbox} ${sha256}`;
-    const occurrence = (this.occurrences.get(key) ?? 0) + 1;
-    this.occurrences.set(key, occurrence);
+  appendOnce(messages: readonly ImportMessage[]): ImportOutcome[] {
+    const keyed = messages.map((message) => {
+      const sha256 = createHash('sha256').update(message.raw).digest('hex');
+      const key = `${message.mailbox} ${sha256}`;
+      const occurrence = (this.occurrences.get(key) ?? 0) + 1;
+      this.occurrences.set(key, occurrence);
+      return { ...message, sha256, occurrence };
+    });
+    const importedAt = new Date().toISOString();
     return this.db
-      .transaction((): ImportOutcome => {
-        if (this.seen.get(mailbox, sha256, occurrence) !== undefined) return { imported: false };
-        const { uid } = this.store.append(mailbox, raw, options);
-        this.record.run(mailbox, sha256, occurrence, uid, new Date().toISOString());
-        return { imported: true, uid };
-      })
+      .transaction(() =>
+        keyed.map(({ mailbox, raw, flags, internalDate, sha256, occurrence }): ImportOutcome => {
+          if (this.seen.get(mailbox, sha256, occurrence) !== undefined) return { imported: false };
+          const { uid } = this.store.append(mailbox, raw, { flags, internalDate });
+          this.record.run(mailbox, sha256, occurrence, uid, importedAt);
+          return { imported: true, uid };
+        }),
+      )
       .immediate();
   }
 }

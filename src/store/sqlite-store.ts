@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { MailStore } from './api.js';
 import { BlobStore } from './blobs.js';
 import { migrate, type Db } from './database.js';
+import { PrivateSeen } from './private-seen.js';
 import { watchExternalChanges } from './external-changes.js';
 import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
 import { ftsMatchExpression } from './fts.js';
@@ -85,9 +86,11 @@ export class SqliteMailStore implements MailStore {
   private readonly flagLists = new FlagListCache();
   private readonly stopWatching: () => void;
   private readonly sql: StoreStatements;
+  private readonly readers: PrivateSeen;
 
   constructor(private readonly db: Db) {
     migrate(db, 'store', STORE_MIGRATIONS);
+    this.readers = new PrivateSeen(db);
     this.sql = prepareStatements(db);
     this.blobs = new BlobStore(db);
     this.deliveries = new GroupCommit(
@@ -338,6 +341,14 @@ export class SqliteMailStore implements MailStore {
     // A string without a word constrains nothing a word index can see (SEARCH SUBJECT "" matches all).
     const uids = expression === null ? this.sql.allUids.all(mailbox) : this.sql.searchText.all(mailbox, expression);
     return new Set(uids as Uid[]);
+  }
+
+  privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {
+    return this.readers.seen(mailbox, reader);
+  }
+
+  setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[] {
+    return this.readers.set(mailbox, reader, uids, seen);
   }
 
   purgeUnreferencedBlobs(): number {

@@ -83,6 +83,45 @@ describe('curl imap:// and imaps://', () => {
     expect(message.stdout.endsWith(sent)).toBe(true);
   });
 
+  it('without TLS, curl finds no way to log in: LOGINDISABLED and no AUTH= before STARTTLS (RFC 3501 §6.2.3)', async () => {
+    const result = await runProcess('curl', ['-sS', '-v', '--max-time', '30', '-u', `${official.address}:${official.password}`, imapUrl('')]);
+    expect(result.code).toBe(67);
+    const capabilities = /^< \* CAPABILITY (.*)$/m.exec(result.stderr)?.[1]?.split(' ') ?? [];
+    expect(capabilities).toEqual(expect.arrayContaining(['IMAP4rev1', 'STARTTLS', 'LOGINDISABLED']));
+    expect(capabilities.filter((c) => c.startsWith('AUTH='))).toEqual([]);
+    expect(result.stderr).toContain('No known authentication mechanisms supported');
+  });
+
+  describe('an official whose password is Vietnamese (changed on the web page, typed in NFC)', () => {
+    const PASSWORD = 'Mật khẩu tiếng Việt 2026'.normalize('NFC');
+    let hoa: Official;
+
+    beforeAll(async () => {
+      hoa = await server.addOfficial('Lê Thị Hoa', { password: PASSWORD });
+    }, 60_000);
+
+    const listAs = (password: string) =>
+      runProcess('curl', ['-sS', '--max-time', '30', '-k', '--ssl-reqd', '-u', `${hoa.address}:${password}`, imapUrl('')]);
+
+    it('logs in with the same characters (AUTHENTICATE PLAIN carries UTF-8, RFC 4616 §2)', async () => {
+      const result = await listAs(PASSWORD);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.split('\r\n')).toContain('* LIST (\\HasNoChildren) "/" INBOX');
+    });
+
+    // BUG (src/directory/password.ts hashPassword/verifyPassword): passwords are hashed and
+    // compared as raw code points, with no Unicode normalization. RFC 4616 §2 makes the PLAIN
+    // password a SASLprep/OpaqueString (RFC 8265 §4.2.2: NFC) string, so "ậ" typed precomposed
+    // (U+1EAD) and typed as a + U+0323 + U+0302 (Unikey's "Unicode tổ hợp", macOS decomposed
+    // input) are the same password. Today the decomposed form gets NO [AUTHENTICATIONFAILED].
+    // Fix: normalize('NFC') before hashing and before verifying. Skipped until the directory's
+    // owner makes that change (existing hashes of non-NFC passwords need a thought).
+    it.skip('logs in when the client sends the password decomposed (NFD)', async () => {
+      const result = await listAs(PASSWORD.normalize('NFD'));
+      expect(result.code, result.stderr).toBe(0);
+    });
+  });
+
   it('refuses a wrong password with a login failure, not a crash', async () => {
     const result = await runProcess('curl', ['-sS', '--max-time', '30', '-k', '--ssl-reqd', '-u', `${official.address}:wrong-password-1`, imapUrl('')]);
     // curl exit 67: "The user name, password, or similar was not accepted".

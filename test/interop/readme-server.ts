@@ -10,10 +10,10 @@
  * - every listener: a free port on 127.0.0.1 (the defaults would collide between test files);
  * - clamav.socket: a real clamd from test/helpers/clamd.ts (without it, on_unavailable=tempfail
  *   answers 451 to every inbound message);
- * - imap.allow_plaintext_auth, only when a test asks for it (a client that cannot STARTTLS);
  * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
  * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
  *   the first password is changed through the web page's form, as an official would.
+ * imap.allow_plaintext_auth stays false: every client here does STARTTLS or implicit TLS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,12 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { startClamd, type RunningClamd } from '../helpers/clamd.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/cantho-mail.mjs');
 
 export interface ReadmeServerOptions {
-  /** `imap.allow_plaintext_auth = true`: only for a client that cannot STARTTLS with a self-signed certificate. */
-  readonly allowPlaintextAuth?: boolean;
   /** `smtp.relay = "127.0.0.1:PORT"`: the smarthost outbound mail goes to. */
   readonly relayPort?: number;
   /**
@@ -71,9 +69,11 @@ export interface ReadmeServer {
   cli(args: readonly string[], stdin?: string): Promise<ProcessResult>;
   /**
    * `unit add` (once per unit) and `person add --password-stdin`, then the first-use password
-   * change (see ReadmeServerOptions.passwordChange). Returns the address the CLI printed.
+   * change (see ReadmeServerOptions.passwordChange). `password` is the one the official ends up
+   * with (default CHANGED_PASSWORD, or FIRST_PASSWORD with `passwordChange: 'config'`).
+   * Returns the address the CLI printed.
    */
-  addOfficial(name: string, options?: { unit?: string; unitName?: string }): Promise<Official>;
+  addOfficial(name: string, options?: { unit?: string; unitName?: string; password?: string }): Promise<Official>;
   /** SIGTERM, wait for exit (code 0 asserted by the caller via exitCode), stop clamd, remove the temp dir. */
   stop(): Promise<void>;
   /** The exit code of `serve` after stop(): 0 when it closed cleanly. */
@@ -128,7 +128,6 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
     Object.assign(config.imap!, { listen: at(ports.imap), tls_listen: at(ports.imaps) });
     config.http!.listen = at(ports.http);
     config.clamav!.socket = clamd.socket;
-    if (options.allowPlaintextAuth) config.imap!.allow_plaintext_auth = true;
     if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
     if (options.passwordChange === 'config') config.policy!.require_password_change = false;
     writeFileSync(configFile, stringifyToml(config));
@@ -155,11 +154,13 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
           await mustSucceed(cli(['unit', 'add', unit, '--name', addOptions.unitName ?? 'Văn phòng UBND thành phố', '--doc', '1/QĐ-VP']));
           units.add(unit);
         }
-        const added = await mustSucceed(cli(['--json', 'person', 'add', '--name', name, '--unit', unit, '--doc', '12/QĐ-VP', '--password-stdin'], `${FIRST_PASSWORD}\n`));
+        const viaConfig = options.passwordChange === 'config';
+        const password = addOptions.password ?? (viaConfig ? FIRST_PASSWORD : CHANGED_PASSWORD);
+        const first = viaConfig ? password : FIRST_PASSWORD;
+        const added = await mustSucceed(cli(['--json', 'person', 'add', '--name', name, '--unit', unit, '--doc', '12/QĐ-VP', '--password-stdin'], `${first}\n`));
         const address = (JSON.parse(added.stdout) as { address: string }).address;
-        if (options.passwordChange === 'config') return { address, password: FIRST_PASSWORD };
-        await changePasswordOnWeb(ports.http, address, FIRST_PASSWORD, CHANGED_PASSWORD, dir);
-        return { address, password: CHANGED_PASSWORD };
+        if (!viaConfig) await changePasswordOnWeb(ports.http, address, FIRST_PASSWORD, password, dir);
+        return { address, password };
       },
       stop: cleanup,
       exitCode: () => exitCode,

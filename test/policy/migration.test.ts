@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +120,26 @@ describe('cantho-mail export / import', () => {
     appendFileSync(file('cut.mbox'), whole.slice(cut));
     const second = await cli(['import', 'cuonglv', '--mbox', file('cut.mbox'), '--folder', 'Cắt', '--json']);
     expect(JSON.parse(second.stdout)).toMatchObject({ imported: 1, skipped: 1, stoppedAt: null });
+  });
+
+  it('an import killed half-way (kill -9) leaves whole messages only, and the next run completes it without duplicates', async () => {
+    const count = 3000;
+    const text = Array.from({ length: count }, (_, i) => `From old@system.vn Sat Nov 28 07:30:23 2026\nSubject: so ${i}\n\n${'noi dung '.repeat(50)}${i}\n\n`).join('');
+    writeFileSync(file('many.mbox'), text);
+    const args = ['--config', path.join(t.dataDir, 'cli.toml'), 'import', 'cuonglv', '--mbox', file('many.mbox'), '--folder', 'Nhiều'];
+    const child = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/cantho-mail.mjs'), ...args], { stdio: 'ignore' });
+    const folder = () => store.getMailbox(asAccountId('cuonglv@cantho.gov.vn'), 'Nhiều');
+    await expect.poll(() => (folder() ? store.mailboxCounts(folder()!.id).messages : 0), { timeout: 20_000, interval: 20 }).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const before = store.mailboxCounts(folder()!.id).messages;
+    // Whole batches only: never a message without its ledger row, nor the other way round.
+    expect(before % 200).toBe(0);
+    expect(before).toBeLessThan(count);
+    const resumed = await cli(args.slice(2).concat('--json'));
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ imported: count - before, skipped: before, stoppedAt: null });
+    expect(store.mailboxCounts(folder()!.id).messages).toBe(count);
   });
 
   it('refuses bad input with one line: unknown person, missing file, invalid folder name', async () => {

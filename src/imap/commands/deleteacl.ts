@@ -1,17 +1,16 @@
-import { fromDirectoryError, readIdentifier, requireAclTarget, requireAdminister } from '../acl.js';
+import { administeredMailbox, fromDirectoryError } from './acl.js';
 import type { CommandHandler } from './index.js';
 
-/** RFC 4314 §3.2 DELETEACL mailbox identifier: on a unit folder, `delegate revoke` for the unit. */
+/** RFC 4314 §3.2: removes the identifier's entry (the delegation ends, on record). */
 export const deleteacl: CommandHandler = (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.space();
-  const identifier = readIdentifier(args);
+  const identifier = args.astringText();
   args.end();
-  const target = requireAclTarget(session, name);
-  requireAdminister(target);
+  const mailbox = administeredMailbox(session, name);
   try {
-    session.ctx.directory.changeAcl(session.identity!.person, target.location.owner, identifier, { kind: 'delete' });
+    session.ctx.directory.changeAcl(session.identity!.person, mailbox.account, identifier, { kind: 'delete' });
   } catch (err) {
     throw fromDirectoryError(err);
   }

@@ -30,20 +30,25 @@ import { deleteMailbox } from './delete.js';
 import { enable } from './enable.js';
 import { expunge } from './expunge.js';
 import { fetch } from './fetch.js';
+import { deleteacl } from './deleteacl.js';
+import { getacl } from './getacl.js';
 import { getquota } from './getquota.js';
 import { getquotaroot } from './getquotaroot.js';
 import { id } from './id.js';
 import { idle } from './idle.js';
 import { list } from './list.js';
+import { listrights } from './listrights.js';
 import { login } from './login.js';
 import { logout } from './logout.js';
 import { move } from './move.js';
 import { lsub } from './lsub.js';
+import { myrights } from './myrights.js';
 import { namespace } from './namespace.js';
 import { noop } from './noop.js';
 import { rename } from './rename.js';
 import { search } from './search.js';
 import { examine, select } from './select.js';
+import { setacl } from './setacl.js';
 import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store } from './store.js';
@@ -107,6 +112,11 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ['IDLE', { states: AUTHENTICATED, run: idle }], // RFC 2177
   ['GETQUOTA', { states: AUTHENTICATED, run: getquota }], // RFC 9208
   ['GETQUOTAROOT', { states: AUTHENTICATED, run: getquotaroot }],
+  ['SETACL', { states: AUTHENTICATED, run: setacl }], // RFC 4314
+  ['DELETEACL', { states: AUTHENTICATED, run: deleteacl }],
+  ['GETACL', { states: AUTHENTICATED, run: getacl }],
+  ['LISTRIGHTS', { states: AUTHENTICATED, run: listrights }],
+  ['MYRIGHTS', { states: AUTHENTICATED, run: myrights }],
   ['APPEND', { states: AUTHENTICATED, run: append }],
   // RFC 3501 §6.4: selected
   ['CHECK', { states: SELECTED, run: check }],

@@ -1,6 +1,7 @@
 import { hasRight, requireMailbox, requireRight } from '../mailboxes.js';
 import { atom } from '../responses.js';
 import { SelectedMailbox } from '../selected.js';
+import { auditDelegate } from '../shared.js';
 import type { Session } from '../session.js';
 import type { CommandHandler, CommandRequest, Completion } from './index.js';
 
@@ -60,11 +61,7 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
   session.out.untagged(`OK [UIDNEXT ${uidNext}] Predicted next UID`);
   session.out.untagged(`OK [HIGHESTMODSEQ ${selected.highestModSeq}] Highest mod-sequence`);
   session.select(selected);
-  // Issue 6: a delegate opening a unit's mailbox is on record.
-  const identity = session.identity!;
-  if (mailbox.account !== identity.person) {
-    session.ctx.directory.audit({ actor: identity.person, action: 'delegate.open', subject: mailbox.account, detail: { mailbox: mailbox.name, readOnly } });
-  }
+  auditDelegate(session, 'open', mailbox, { readOnly });
   return { code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${examine ? 'EXAMINE' : 'SELECT'} completed` };
 }
 

@@ -2,7 +2,9 @@
  * Writes the `* n FETCH (…)` responses of one FETCH / UID FETCH (RFC 3501 §6.4.5, §7.4.2).
  *
  * - Everything comes from the rows the store lists and the meta it stored at delivery; no message
- *   is parsed here. Bodies are read from the blob by the offsets of that meta.
+ *   is parsed here. Bodies are read from the blob by the offsets of that meta. ENVELOPE and
+ *   BODYSTRUCTURE come encoded from meta-cache.ts; the stored meta is read only on a miss, or for
+ *   the MIME tree (BODY, sections with part numbers).
  * - Messages go in batches: one meta query per batch, one socket write per batch of small
  *   responses (or per WRITE_AT bytes), and a turn of the event loop between batches, so a FETCH of
  *   10,000 messages does not hold up other connections. A body above STREAM_FROM is written in
@@ -16,7 +18,7 @@ import { atom, encodeValue, literal, type ImapValue, type ResponseWriter } from 
 import type { SelectedMailbox } from '../selected.js';
 import { bodyStructureValue } from './bodystructure.js';
 import { formatInternalDate } from './date-time.js';
-import { envelopeValue } from './envelope.js';
+import { encodedMetaCache, type EncodedMeta } from './meta-cache.js';
 import type { FetchItem, FetchRequest } from './items.js';
 import { applyPartial, filterHeaderFields, formatSection, locateSection } from './section.js';
 
@@ -59,11 +61,22 @@ class BlobRange {
 
 type ItemValue = ImapValue | BlobRange;
 
-const NEEDS_NO_META: ReadonlySet<FetchItem['kind']> = new Set(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ', 'RFC822']);
+/** Items answered from the encoded meta cache (ENVELOPE, BODYSTRUCTURE, the header size). */
+function needsEncoded(item: FetchItem): boolean {
+  if (item.kind === 'BODY[]') return item.section.part.length === 0 && item.section.text !== null;
+  return item.kind === 'ENVELOPE' || item.kind === 'BODYSTRUCTURE' || item.kind === 'RFC822.HEADER' || item.kind === 'RFC822.TEXT';
+}
 
-function needsMeta(item: FetchItem): boolean {
-  if (item.kind === 'BODY[]') return item.section.part.length > 0 || item.section.text !== null;
-  return !NEEDS_NO_META.has(item.kind);
+/** Items that need the MIME tree itself: BODY, and sections with part numbers. */
+function needsStructure(item: FetchItem): boolean {
+  return item.kind === 'BODY' || (item.kind === 'BODY[]' && item.section.part.length > 0);
+}
+
+/** What one message's response is built from. */
+interface MessageData {
+  readonly row: MessageRow;
+  readonly encoded: EncodedMeta | null;
+  readonly meta: MessageMeta | null;
 }
 
 function setsSeen(item: FetchItem): boolean {
@@ -80,7 +93,8 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
   // RFC 7162 §3.1.4: with CHANGEDSINCE only rows above it, so the store lists only those.
   const listed = store.listMessages(mailbox, request.changedSince === null ? {} : { changedSince: request.changedSince as ModSeq });
   const rows = new Map<Uid, MessageRow>(listed.map((row) => [row.uid, row]));
-  const withMeta = request.items.some(needsMeta);
+  const withEncoded = request.items.some(needsEncoded);
+  const withStructure = request.items.some(needsStructure);
   const markSeen = target.markSeen && request.items.some(setsSeen);
   let missing = 0;
 
@@ -95,7 +109,16 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
     if (batch.length === 0) continue;
 
     const seenNow = markSeen ? setSeen(store, mailbox, batch) : new Set<Uid>();
-    const metas = withMeta ? new Map(store.getMessageMeta(mailbox, batch.map((m) => m.row.uid)).map((m) => [m.uid, m])) : null;
+    // The stored meta is read only for what the cache cannot answer.
+    const cached = new Map<Uid, EncodedMeta>();
+    if (withEncoded) {
+      for (const { row } of batch) {
+        const entry = encodedMetaCache.get(row.blobId);
+        if (entry) cached.set(row.uid, entry);
+      }
+    }
+    const toRead = batch.filter((m) => withStructure || (withEncoded && !cached.has(m.row.uid))).map((m) => m.row.uid);
+    const metas = new Map(toRead.length > 0 ? store.getMessageMeta(mailbox, toRead).map((m) => [m.uid, m]) : []);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
@@ -105,13 +128,14 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
       await target.out.drained();
     };
     for (const { seq, row } of batch) {
-      const meta = metas?.get(row.uid) ?? null;
-      if (metas && !meta) {
+      const meta = metas.get(row.uid) ?? null;
+      const encoded = cached.get(row.uid) ?? (withEncoded && meta ? encodedMetaCache.add(row.blobId, meta) : null);
+      if ((withStructure && !meta) || (withEncoded && !encoded)) {
         // Expunged between the two reads: like a message the store no longer has.
         missing++;
         continue;
       }
-      const items = messageItems(target, request, row, meta, seenNow.has(row.uid));
+      const items = messageItems(target, request, { row, encoded, meta }, seenNow.has(row.uid));
       if (items.some((v) => v instanceof BlobRange)) {
         await flush();
         await writeStreamed(target, seq, items);
@@ -137,11 +161,12 @@ function setSeen(store: MailStore, mailbox: MailboxId, batch: Array<{ seq: numbe
   return new Set(updated.keys());
 }
 
-function messageItems(target: FetchTarget, request: FetchRequest, row: MessageRow, meta: MessageMeta | null, seenNow: boolean): ItemValue[] {
+function messageItems(target: FetchTarget, request: FetchRequest, data: MessageData, seenNow: boolean): ItemValue[] {
+  const { row } = data;
   const out: ItemValue[] = [];
   const kinds = new Set(request.items.map((i) => i.kind));
   if (target.uidCommand && !kinds.has('UID')) out.push(atom('UID'), row.uid);
-  for (const item of request.items) out.push(...itemValue(target, item, row, meta));
+  for (const item of request.items) out.push(...itemValue(target, item, data));
   // RFC 3501 §6.4.5: flags changed by the implicit \Seen are reported in the same response.
   if (seenNow && !kinds.has('FLAGS')) out.push(atom('FLAGS'), target.selected.flagsFor(row.uid, row.flags));
   // RFC 7162 §3.1.4.1: CHANGEDSINCE implies MODSEQ; §3.2: so does a flag change once CONDSTORE is on.
@@ -149,7 +174,8 @@ function messageItems(target: FetchTarget, request: FetchRequest, row: MessageRo
   return out;
 }
 
-function itemValue(target: FetchTarget, item: FetchItem, row: MessageRow, meta: MessageMeta | null): ItemValue[] {
+/** `encoded` is there for the items needsEncoded names, `meta` for those needsStructure names. */
+function itemValue(target: FetchTarget, item: FetchItem, { row, encoded, meta }: MessageData): ItemValue[] {
   switch (item.kind) {
     case 'UID':
       return [atom('UID'), row.uid];
@@ -162,27 +188,33 @@ function itemValue(target: FetchTarget, item: FetchItem, row: MessageRow, meta: 
     case 'MODSEQ':
       return [atom('MODSEQ'), [row.modSeq]];
     case 'ENVELOPE':
-      return [atom('ENVELOPE'), envelopeValue(meta!.envelope)];
+      return [atom('ENVELOPE'), atom(encoded!.envelope)];
     case 'BODYSTRUCTURE':
-      return [atom('BODYSTRUCTURE'), bodyStructureValue(meta!.structure, true)];
+      return [atom('BODYSTRUCTURE'), atom(encoded!.bodyStructure)];
     case 'BODY':
       return [atom('BODY'), bodyStructureValue(meta!.structure, false)];
     // RFC 3501 §6.4.5: RFC822 is BODY[], RFC822.HEADER is BODY.PEEK[HEADER], RFC822.TEXT is BODY[TEXT].
     case 'RFC822':
       return [atom('RFC822'), bodyData(target, row.blobId, 0, row.size)];
     case 'RFC822.HEADER':
-      return [atom('RFC822.HEADER'), bodyData(target, row.blobId, 0, meta!.headerSize)];
+      return [atom('RFC822.HEADER'), bodyData(target, row.blobId, 0, encoded!.headerSize)];
     case 'RFC822.TEXT':
-      return [atom('RFC822.TEXT'), bodyData(target, row.blobId, meta!.headerSize, row.size)];
+      return [atom('RFC822.TEXT'), bodyData(target, row.blobId, encoded!.headerSize, row.size)];
     case 'BODY[]':
-      return sectionItem(target, item, row, meta);
+      return sectionItem(target, item, row, encoded?.headerSize ?? meta?.headerSize ?? 0, meta);
   }
 }
 
-function sectionItem(target: FetchTarget, item: Extract<FetchItem, { kind: 'BODY[]' }>, row: MessageRow, meta: MessageMeta | null): ItemValue[] {
+function sectionItem(
+  target: FetchTarget,
+  item: Extract<FetchItem, { kind: 'BODY[]' }>,
+  row: MessageRow,
+  headerSize: number,
+  meta: MessageMeta | null,
+): ItemValue[] {
   // RFC 3501 §7.4.2: the response names the section as asked and gives the origin of a partial.
   const name = atom(`BODY[${formatSection(item.section)}]${item.partial ? `<${item.partial.origin}>` : ''}`);
-  const range = meta ? locateSection(item.section, meta.structure, meta.headerSize, row.size) : { start: 0, end: row.size };
+  const range = locateSection(item.section, meta?.structure ?? null, headerSize, row.size);
   if (!range) return [name, null];
   if (range.fields) {
     const header = filterHeaderFields(target.store.readBlob(row.blobId, range.start, range.end), range.fields.names, range.fields.not);

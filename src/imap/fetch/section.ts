@@ -66,15 +66,15 @@ function findPart(root: MimePart, path: readonly number[]): MimePart | null {
 /**
  * Where the section lies in the raw message of `messageSize` bytes whose top-level header block is
  * `headerSize` bytes; null when the section names a part that does not exist, or HEADER/TEXT of a
- * part that is not a MESSAGE/RFC822.
+ * part that is not a MESSAGE/RFC822. The MIME tree `root` is needed only for part numbers.
  */
-export function locateSection(section: Section, root: MimePart, headerSize: number, messageSize: number): SectionRange | null {
+export function locateSection(section: Section, root: MimePart | null, headerSize: number, messageSize: number): SectionRange | null {
   const text = section.text;
   if (section.part.length === 0) {
     if (!text) return { start: 0, end: messageSize };
     return messageTextRange(text, 0, headerSize, messageSize);
   }
-  const part = findPart(root, section.part);
+  const part = root && findPart(root, section.part);
   if (!part) return null;
   if (!text) return { start: part.bodyStart, end: part.bodyEnd };
   if (text.kind === 'MIME') return { start: part.headerStart, end: part.bodyStart };

@@ -1,0 +1,65 @@
+import { migrate, type Db, type Migration } from './database.js';
+import type { AccountId, MailboxId, Uid } from './types.js';
+
+/**
+ * Issue 6 item 4, seen mode 'private': each reader of a unit's mailbox has their own \Seen,
+ * kept beside the message rows (component "private-seen" in schema_migrations) and removed with
+ * them (ON DELETE CASCADE), so an expunged message leaves nothing behind. The message row's own
+ * \Seen stays the team's (seen mode 'shared').
+ */
+const PRIVATE_SEEN_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE private_seen (
+        mailbox INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        reader TEXT NOT NULL,
+        PRIMARY KEY (mailbox, uid, reader),
+        FOREIGN KEY (mailbox, uid) REFERENCES messages (mailbox, uid) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE INDEX private_seen_reader ON private_seen (mailbox, reader);
+    `,
+  },
+];
+
+export class PrivateSeen {
+  private readonly seenOf;
+  private readonly mark;
+  private readonly unmark;
+
+  constructor(private readonly db: Db) {
+    migrate(db, 'private-seen', PRIVATE_SEEN_MIGRATIONS);
+    this.seenOf = db.prepare<[number, string], number>('SELECT uid FROM private_seen WHERE mailbox = ? AND reader = ?').pluck();
+    // Only UIDs that exist: a message expunged meanwhile is not marked (the foreign key would refuse it).
+    this.mark = db.prepare<[string, number, string]>(
+      `INSERT OR IGNORE INTO private_seen (mailbox, uid, reader)
+       SELECT mailbox, uid, ? FROM messages WHERE mailbox = ? AND uid IN (SELECT value FROM json_each(?))`,
+    );
+    this.unmark = db.prepare<[number, string, string]>(
+      'DELETE FROM private_seen WHERE mailbox = ? AND reader = ? AND uid IN (SELECT value FROM json_each(?))',
+    );
+  }
+
+  /** The UIDs `reader` has seen in `mailbox`. */
+  seen(mailbox: MailboxId, reader: AccountId): Set<Uid> {
+    return new Set(this.seenOf.all(mailbox, reader) as Uid[]);
+  }
+
+  /** Sets or clears `reader`'s \Seen on `uids` in one transaction; returns the UIDs whose state changed, ascending. */
+  set(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[] {
+    if (uids.length === 0) return [];
+    return this.db
+      .transaction(() => {
+        const before = this.seen(mailbox, reader);
+        const wanted = uids.filter((uid) => before.has(uid) !== seen);
+        if (wanted.length === 0) return [];
+        const list = JSON.stringify(wanted);
+        if (seen) this.mark.run(reader, mailbox, list);
+        else this.unmark.run(mailbox, reader, list);
+        const after = this.seen(mailbox, reader);
+        return wanted.filter((uid) => after.has(uid) === seen).sort((a, b) => a - b);
+      })
+      .immediate();
+  }
+}
