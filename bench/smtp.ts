@@ -62,11 +62,13 @@ export async function run(args: string[]): Promise<void> {
       const server = await startBenchServer(filters === 'on' ? (clamd ?? 'no-clamd') : 'off');
       const label = `cantho-mail, filters ${filters}${filters === 'on' ? (clamd ? ' (rules, Bayes, clamd)' : ' (rules, Bayes; no clamd)') : ''}`;
       try {
-        report(`${label}, node client`, load.messages, await nodeLoad(server.port, load), server.stored());
+        let cpu = process.cpuUsage();
+        report(`${label}, node client`, load.messages, await nodeLoad(server.port, load), server.stored(), process.cpuUsage(cpu));
         if (values.compare) {
           const before = server.stored();
+          cpu = process.cpuUsage();
           const seconds = await smtpSource(server.port, smtpSourceLoad);
-          report(`${label}, smtp-source`, load.messages, seconds, server.stored() - before);
+          report(`${label}, smtp-source`, load.messages, seconds, server.stored() - before, process.cpuUsage(cpu));
           withSmtpSource.set(filters, load.messages / seconds);
         }
       } finally {
@@ -94,8 +96,13 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-function report(label: string, messages: number, seconds: number, stored: number): void {
-  console.log(`${label}: ${(messages / seconds).toFixed(0)} messages/s (${seconds.toFixed(2)} s; ${stored} stored)`);
+/**
+ * `cpu` (this process: the server, plus the node client when it drives the load) makes runs on a
+ * shared, loaded machine comparable where messages/s alone swings with the neighbours' load.
+ */
+function report(label: string, messages: number, seconds: number, stored: number, cpu?: NodeJS.CpuUsage): void {
+  const perMessage = cpu ? `; cpu ${((cpu.user + cpu.system) / 1000 / messages).toFixed(2)} ms/message (user ${(cpu.user / 1000 / messages).toFixed(2)})` : '';
+  console.log(`${label}: ${(messages / seconds).toFixed(0)} messages/s (${seconds.toFixed(2)} s; ${stored} stored${perMessage})`);
 }
 
 function commandExists(command: string): boolean {

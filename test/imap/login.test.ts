@@ -116,6 +116,16 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
     expect(await client.waitClosed()).toBe(true);
   });
 
+  test('suspending a unit ends its members’ open sessions with BYE', async () => {
+    await server.addUser('minhlq', { unit: 'sotnmt' });
+    const client = await loggedIn(server, 'minhlq');
+    client.send('i IDLE\r\n');
+    expect(await client.readLine()).toBe('+ idling');
+    suspendUnit(server.directory.context, 'sotnmt@cantho.gov.vn', 'vi phạm nghiêm trọng', CHANGE);
+    expect(await client.readLine()).toBe('* BYE Your login is no longer valid');
+    expect(await client.waitClosed()).toBe(true);
+  });
+
   test('imapflow logs in and out', async () => {
     const flow = imapflow(server);
     await flow.connect();

@@ -93,67 +93,89 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
   // RFC 7162 §3.1.4: with CHANGEDSINCE only rows above it, so the store lists only those.
   const listed = store.listMessages(mailbox, request.changedSince === null ? {} : { changedSince: request.changedSince as ModSeq });
   const rows = new Map<Uid, MessageRow>(listed.map((row) => [row.uid, row]));
-  const withEncoded = request.items.some(needsEncoded);
-  const withStructure = request.items.some(needsStructure);
-  const markSeen = target.markSeen && request.items.some(setsSeen);
+  const needs: Needs = {
+    encoded: request.items.some(needsEncoded),
+    structure: request.items.some(needsStructure),
+    seen: target.markSeen && request.items.some(setsSeen),
+  };
   let missing = 0;
-
   for (let first = 0; first < seqs.length; first += BATCH) {
     if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const batch: Array<{ seq: number; row: MessageRow }> = [];
+    const batch: BatchEntry[] = [];
     for (const seq of seqs.slice(first, first + BATCH)) {
       const row = rows.get(selected.uidAt(seq)!);
       if (row) batch.push({ seq, row });
+      // With CHANGEDSINCE an absent row is one that did not change.
       else if (request.changedSince === null) missing++;
     }
-    if (batch.length === 0) continue;
-
-    const seenNow = markSeen ? setSeen(store, mailbox, batch) : new Set<Uid>();
-    // The stored meta is read only for what the cache cannot answer.
-    const cached = new Map<Uid, EncodedMeta>();
-    if (withEncoded) {
-      for (const { row } of batch) {
-        const entry = encodedMetaCache.get(row.blobId);
-        if (entry) cached.set(row.uid, entry);
-      }
-    }
-    const toRead = batch.filter((m) => withStructure || (withEncoded && !cached.has(m.row.uid))).map((m) => m.row.uid);
-    const metas = new Map(toRead.length > 0 ? store.getMessageMeta(mailbox, toRead).map((m) => [m.uid, m]) : []);
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (pending.length > 0) target.out.write(Buffer.concat(pending));
-      pending = [];
-      pendingBytes = 0;
-      await target.out.drained();
-    };
-    for (const { seq, row } of batch) {
-      const meta = metas.get(row.uid) ?? null;
-      const encoded = cached.get(row.uid) ?? (withEncoded && meta ? encodedMetaCache.add(row.blobId, meta) : null);
-      if ((withStructure && !meta) || (withEncoded && !encoded)) {
-        // Expunged between the two reads: like a message the store no longer has.
-        missing++;
-        continue;
-      }
-      const items = messageItems(target, request, { row, encoded, meta }, seenNow.has(row.uid));
-      if (items.some((v) => v instanceof BlobRange)) {
-        await flush();
-        await writeStreamed(target, seq, items);
-        continue;
-      }
-      const response = encodeResponse(seq, items as ImapValue[]);
-      pending.push(response);
-      pendingBytes += response.length;
-      if (pendingBytes >= WRITE_AT) await flush();
-    }
-    await flush();
-    if (seenNow.size > 0) selected.markFlagsReported(seenNow);
+    missing += await writeBatch(target, request, needs, batch);
   }
   return { missing };
 }
 
+interface Needs {
+  readonly encoded: boolean;
+  readonly structure: boolean;
+  readonly seen: boolean;
+}
+
+interface BatchEntry {
+  readonly seq: number;
+  row: MessageRow;
+}
+
+/** Writes one batch; returns how many of its messages the store no longer had. */
+async function writeBatch(target: FetchTarget, request: FetchRequest, needs: Needs, batch: BatchEntry[]): Promise<number> {
+  if (batch.length === 0) return 0;
+  const { store, selected } = target;
+  const mailbox = selected.info.id;
+  const seenNow = needs.seen ? setSeen(store, mailbox, batch) : new Set<Uid>();
+  // The stored meta is read only for what the cache cannot answer.
+  const cached = new Map<Uid, EncodedMeta>();
+  if (needs.encoded) {
+    for (const { row } of batch) {
+      const entry = encodedMetaCache.get(row.blobId);
+      if (entry) cached.set(row.uid, entry);
+    }
+  }
+  const toRead = batch.filter((m) => needs.structure || (needs.encoded && !cached.has(m.row.uid))).map((m) => m.row.uid);
+  const metas = new Map(toRead.length > 0 ? store.getMessageMeta(mailbox, toRead).map((m) => [m.uid, m]) : []);
+
+  let missing = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (pending.length > 0) target.out.write(Buffer.concat(pending));
+    pending = [];
+    pendingBytes = 0;
+    await target.out.drained();
+  };
+  for (const { seq, row } of batch) {
+    const meta = metas.get(row.uid) ?? null;
+    const encoded = cached.get(row.uid) ?? (needs.encoded && meta ? encodedMetaCache.add(row.blobId, meta) : null);
+    if ((needs.structure && !meta) || (needs.encoded && !encoded)) {
+      // Expunged between the two reads: like a message the store no longer has.
+      missing++;
+      continue;
+    }
+    const items = messageItems(target, request, { row, encoded, meta }, seenNow.has(row.uid));
+    if (items.some((v) => v instanceof BlobRange)) {
+      await flush();
+      await writeStreamed(target, seq, items);
+      continue;
+    }
+    const response = encodeResponse(seq, items as ImapValue[]);
+    pending.push(response);
+    pendingBytes += response.length;
+    if (pendingBytes >= WRITE_AT) await flush();
+  }
+  await flush();
+  if (seenNow.size > 0) selected.markFlagsReported(seenNow);
+  return missing;
+}
+
 /** Adds \Seen where it is missing and updates `batch` with the new rows; returns the UIDs changed. */
-function setSeen(store: MailStore, mailbox: MailboxId, batch: Array<{ seq: number; row: MessageRow }>): Set<Uid> {
+function setSeen(store: MailStore, mailbox: MailboxId, batch: BatchEntry[]): Set<Uid> {
   const unseen = batch.filter((m) => !hasSeen(m.row)).map((m) => m.row.uid);
   if (unseen.length === 0) return new Set();
   const updated = new Map(store.storeFlags(mailbox, unseen, 'add', [SEEN]).updated.map((row) => [row.uid, row]));

@@ -1,0 +1,241 @@
+/**
+ * Issue 6 item 4, seen mode 'private': in such a unit's mailboxes each delegate (and the head)
+ * has their own \Seen. One ReaderView wraps the store for one IMAP session: rows of those
+ * mailboxes come back with the reader's own \Seen in place of the team's, and \Seen changes go to
+ * the reader's record (MailStore.setPrivateSeen); everything else passes through untouched, so
+ * SELECT, FETCH, STORE, SEARCH, STATUS and the unsolicited updates need no code of their own.
+ *
+ * Known limit: a private \Seen change has no MODSEQ and emits no store change (nobody else sees
+ * it), so the reader's other open sessions learn of it at their next SELECT or FETCH FLAGS rather
+ * than as an unsolicited FETCH, and RFC 7162 CHANGEDSINCE does not report it.
+ */
+import type { Readable } from 'node:stream';
+import type { AppContext } from '../context.js';
+import type { Identity } from '../directory/types.js';
+import type { MailStore } from '../store/api.js';
+import type {
+  AccountId,
+  AppendResult,
+  BlobId,
+  CopyResult,
+  DeliveryOptions,
+  DeliveryResult,
+  DeliveryTarget,
+  Flag,
+  FlagOperation,
+  MailboxCounts,
+  MailboxId,
+  MailboxInfo,
+  MessageMeta,
+  MessageRow,
+  ModSeq,
+  SpecialUse,
+  StoreFlagsResult,
+  TextField,
+  Uid,
+} from '../store/types.js';
+
+const SEEN = '\\Seen';
+const isSeen = (flag: Flag): boolean => flag.toLowerCase() === '\\seen';
+
+/** Who reads `mailbox` with a private \Seen in this session, or null when \Seen is the team's. */
+export type ReaderOf = (mailbox: MailboxId) => AccountId | null;
+
+/**
+ * The reader function of a session: the logged-in person, for mailboxes of a unit (not their
+ * own) whose seen mode is 'private', read from the directory at each call so `unit set-seen`
+ * applies to open sessions.
+ */
+export function sessionReader(ctx: Pick<AppContext, 'store' | 'directory'>, identity: () => Identity | null): ReaderOf {
+  const owners = new Map<MailboxId, AccountId | null>();
+  return (mailbox) => {
+    const who = identity();
+    if (!who) return null;
+    let owner = owners.get(mailbox);
+    if (owner === undefined) {
+      // A mailbox never changes owner: one lookup per mailbox and session.
+      owner = ctx.store.getMailboxById(mailbox)?.account ?? null;
+      owners.set(mailbox, owner);
+    }
+    if (owner === null || owner === who.person) return null;
+    return ctx.directory.unitAccess(who.person).find((access) => access.unit === owner)?.seenMode === 'private' ? who.person : null;
+  };
+}
+
+export class ReaderView implements MailStore {
+  constructor(
+    private readonly inner: MailStore,
+    private readonly readerOf: ReaderOf,
+  ) {}
+
+  get events(): MailStore['events'] {
+    return this.inner.events;
+  }
+
+  listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): MessageRow[] {
+    const rows = this.inner.listMessages(mailbox, options);
+    const reader = this.readerOf(mailbox);
+    return reader === null ? rows : this.asSeenBy(rows, this.inner.privateSeen(mailbox, reader));
+  }
+
+  mailboxCounts(id: MailboxId): MailboxCounts {
+    const counts = this.inner.mailboxCounts(id);
+    const reader = this.readerOf(id);
+    if (reader === null) return counts;
+    const seen = this.inner.privateSeen(id, reader);
+    return { ...counts, unseen: this.inner.listMessages(id).filter((row) => !seen.has(row.uid)).length };
+  }
+
+  storeFlags(mailbox: MailboxId, uids: readonly Uid[], operation: FlagOperation, flags: readonly Flag[], unchangedSince?: ModSeq): StoreFlagsResult {
+    const reader = this.readerOf(mailbox);
+    if (reader === null) return this.inner.storeFlags(mailbox, uids, operation, flags, unchangedSince);
+    const seen = flags.some(isSeen);
+    const others = flags.filter((flag) => !isSeen(flag));
+    // The team's flags, \Seen aside; replacing them leaves the row's \Seen alone, which in this mode nobody reads.
+    const shared =
+      operation === 'set' || others.length > 0 ? this.inner.storeFlags(mailbox, uids, operation, others, unchangedSince) : { updated: [], modified: [] };
+    const refused = new Set(shared.modified);
+    const eligible = uids.filter((uid) => !refused.has(uid));
+    let changed: Uid[] = [];
+    if (operation === 'set') changed = this.inner.setPrivateSeen(mailbox, reader, eligible, seen);
+    else if (seen) changed = this.inner.setPrivateSeen(mailbox, reader, eligible, operation === 'add');
+    const touched = new Set<Uid>([...shared.updated.map((row) => row.uid), ...changed]);
+    const rows = touched.size === 0 ? [] : this.listMessages(mailbox).filter((row) => touched.has(row.uid));
+    return { updated: rows, modified: shared.modified };
+  }
+
+  append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
+    const reader = this.readerOf(mailbox);
+    const seen = options.flags?.some(isSeen) ?? false;
+    if (reader === null || !seen) return this.inner.append(mailbox, raw, options);
+    const result = this.inner.append(mailbox, raw, { ...options, flags: options.flags!.filter((flag) => !isSeen(flag)) });
+    this.inner.setPrivateSeen(mailbox, reader, [result.uid], true);
+    return result;
+  }
+
+  copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
+    if (this.teamSeenOnly(source, destination)) return this.inner.copyMessages(source, uids, destination);
+    const seen = this.seenIn(source, uids);
+    return this.carrySeen(this.inner.copyMessages(source, uids, destination), seen, destination);
+  }
+
+  moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
+    if (this.teamSeenOnly(source, destination)) return this.inner.moveMessages(source, uids, destination);
+    // Read before the move: the private marks go with the source rows.
+    const seen = this.seenIn(source, uids);
+    return this.carrySeen(this.inner.moveMessages(source, uids, destination), seen, destination);
+  }
+
+  // --- unchanged ---------------------------------------------------------------------------------
+
+  ensureAccount(account: AccountId): void {
+    this.inner.ensureAccount(account);
+  }
+  listMailboxes(account: AccountId): MailboxInfo[] {
+    return this.inner.listMailboxes(account);
+  }
+  getMailbox(account: AccountId, name: string): MailboxInfo | null {
+    return this.inner.getMailbox(account, name);
+  }
+  getMailboxById(id: MailboxId): MailboxInfo | null {
+    return this.inner.getMailboxById(id);
+  }
+  createMailbox(account: AccountId, name: string, specialUse?: SpecialUse | null): MailboxInfo {
+    return this.inner.createMailbox(account, name, specialUse);
+  }
+  deleteMailbox(account: AccountId, name: string): void {
+    this.inner.deleteMailbox(account, name);
+  }
+  renameMailbox(account: AccountId, from: string, to: string): void {
+    this.inner.renameMailbox(account, from, to);
+  }
+  setSubscribed(account: AccountId, name: string, subscribed: boolean): void {
+    this.inner.setSubscribed(account, name, subscribed);
+  }
+  listSubscriptions(account: AccountId): string[] {
+    return this.inner.listSubscriptions(account);
+  }
+  accountUsage(account: AccountId): number {
+    return this.inner.accountUsage(account);
+  }
+  deliver(targets: readonly DeliveryTarget[], raw: Buffer, options?: DeliveryOptions): Promise<DeliveryResult> {
+    return this.inner.deliver(targets, raw, options);
+  }
+  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] {
+    return this.inner.expungedSince(mailbox, since);
+  }
+  getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {
+    return this.inner.getMessageMeta(mailbox, uids);
+  }
+  readBlob(blob: BlobId, start?: number, end?: number): Buffer {
+    return this.inner.readBlob(blob, start, end);
+  }
+  streamBlob(blob: BlobId): Readable {
+    return this.inner.streamBlob(blob);
+  }
+  claimRecent(mailbox: MailboxId): Uid[] {
+    return this.inner.claimRecent(mailbox);
+  }
+  expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[] {
+    return this.inner.expunge(mailbox, uids);
+  }
+  searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid> {
+    return this.inner.searchText(mailbox, field, query);
+  }
+  privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {
+    return this.inner.privateSeen(mailbox, reader);
+  }
+  setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[] {
+    return this.inner.setPrivateSeen(mailbox, reader, uids, seen);
+  }
+  purgeUnreferencedBlobs(): number {
+    return this.inner.purgeUnreferencedBlobs();
+  }
+  purgeAccount(account: AccountId): number {
+    return this.inner.purgeAccount(account);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  // --- internals -----------------------------------------------------------------------------------
+
+  private asSeenBy(rows: readonly MessageRow[], seen: ReadonlySet<Uid>): MessageRow[] {
+    return rows.map((row) => {
+      const flags = row.flags.filter((flag) => !isSeen(flag));
+      return { ...row, flags: seen.has(row.uid) ? [SEEN, ...flags] : flags };
+    });
+  }
+
+  /** Neither side has a private \Seen: the store copies the flags as they are. */
+  private teamSeenOnly(source: MailboxId, destination: MailboxId): boolean {
+    return this.readerOf(source) === null && this.readerOf(destination) === null;
+  }
+
+  /** The UIDs among `uids` this session sees as \Seen in `mailbox`. */
+  private seenIn(mailbox: MailboxId, uids: readonly Uid[]): Set<Uid> {
+    const wanted = new Set(uids);
+    return new Set(this.listMessages(mailbox).filter((row) => wanted.has(row.uid) && row.flags.some(isSeen)).map((row) => row.uid));
+  }
+
+  /** After COPY/MOVE: each copy is \Seen in the destination exactly when this session saw its source as \Seen. */
+  private carrySeen(result: CopyResult, seenAtSource: ReadonlySet<Uid>, destination: MailboxId): CopyResult {
+    if (result.mapping.length === 0) return result;
+    const reader = this.readerOf(destination);
+    const seen = result.mapping.filter(([from]) => seenAtSource.has(from)).map(([, to]) => to);
+    const unseen = result.mapping.filter(([from]) => !seenAtSource.has(from)).map(([, to]) => to);
+    if (reader !== null) {
+      this.inner.setPrivateSeen(destination, reader, seen, true);
+      return result;
+    }
+    // Into a mailbox with the team's \Seen (the person's own, or a unit in shared mode).
+    if (seen.length > 0) this.inner.storeFlags(destination, seen, 'add', [SEEN]);
+    if (unseen.length > 0) this.inner.storeFlags(destination, unseen, 'remove', [SEEN]);
+    return result;
+  }
+}
+
+/** The context one session works with: the store as its reader sees it. */
+export function sessionContext(ctx: AppContext, identity: () => Identity | null): AppContext {
+  return { ...ctx, store: new ReaderView(ctx.store, sessionReader(ctx, identity)) };
+}
