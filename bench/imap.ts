@@ -8,12 +8,13 @@
  *     growth divided by C. The server runs in a child process (`cantho-mail serve`, as users start
  *     it); memory is the proportional set size (PSS) of its process tree, so it compares with
  *     Dovecot's many processes without counting shared pages twice.
- * (c) --compare: the same against Dovecot from Debian (`dovecot-imapd`): its own config in a temp
- *     directory, a loopback port, passwd-file auth, maildir, the same messages appended over IMAP;
- *     then the ratios.
+ * (c) --compare: the same against Dovecot from Debian (`dovecot-imapd`), started and filled with
+ *     the same messages by bench/reference/dovecot.ts (own config in a temp directory, loopback
+ *     port, passwd-file auth, maildir); then the ratios.
  *
- * Our store is filled with store.deliver (group commit) before the server starts, as the fastest
- * way to a full mailbox; nothing here asserts timings.
+ * Both are measured warm: our store is filled with store.deliver (group commit) before the server
+ * starts, and one FETCH before the three timed ones builds our encoded-meta cache, as Dovecot's
+ * warm-up builds its dovecot.index.cache. Nothing here asserts timings.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,6 +27,9 @@ import { loadConfig } from '../src/config/index.js';
 import { addPerson, addUnit } from '../src/directory/index.js';
 import { startServer } from '../src/server.js';
 import { asAccountId } from '../src/store/types.js';
+import { startDovecot } from './reference/dovecot.js';
+import { freeLoopbackPort, waitForListener } from './reference/ports.js';
+import { rssOfProcessTree } from './reference/processes.js';
 
 const PASSWORD = 'Mật-khẩu-đo-1234';
 const FETCH_COMMAND = 'UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)';
@@ -164,6 +168,8 @@ async function measureFetch(server: RunningImap): Promise<{ ms: number; runs: nu
   const client = await Connection.open(server.port);
   await client.login(server.user);
   await client.command('S', 'SELECT INBOX');
+  // One run first, not counted: it fills our encoded-meta cache as Dovecot's warm-up fills its cache file.
+  await client.command('W', FETCH_COMMAND);
   const runs: number[] = [];
   let bytes = 0;
   for (let i = 0; i < RUNS; i++) {
@@ -177,40 +183,11 @@ async function measureFetch(server: RunningImap): Promise<{ ms: number; runs: nu
   return { ms: median(runs), runs, bytes };
 }
 
-/** PSS (or RSS) in KiB summed over the process and all its descendants. */
-function treeMemoryKiB(root: number): { pss: number; rss: number } {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  let pss = 0;
-  let rss = 0;
-  const visit = (pid: number): void => {
-    try {
-      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    } catch {
-      // Gone, or a kernel thread.
-    }
-    for (const child of children.get(pid) ?? []) visit(child);
-  };
-  visit(root);
-  return { pss, rss };
-}
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function measureIdleMemory(server: RunningImap, count: number): Promise<{ perConnectionKiB: number; rssPerConnectionKiB: number; beforeKiB: number; afterKiB: number }> {
   await pause(1000);
-  const before = treeMemoryKiB(server.pid);
+  const before = rssOfProcessTree(server.pid);
   const connections: Connection[] = [];
   const BATCH = 50;
   for (let opened = 0; opened < count; opened += BATCH) {
@@ -227,13 +204,13 @@ async function measureIdleMemory(server: RunningImap, count: number): Promise<{ 
     connections.push(...batch);
   }
   await pause(2000);
-  const after = treeMemoryKiB(server.pid);
+  const after = rssOfProcessTree(server.pid);
   for (const client of connections) client.close();
   return {
-    perConnectionKiB: (after.pss - before.pss) / count,
-    rssPerConnectionKiB: (after.rss - before.rss) / count,
-    beforeKiB: before.pss,
-    afterKiB: after.pss,
+    perConnectionKiB: (after.pssKiB - before.pssKiB) / count,
+    rssPerConnectionKiB: (after.rssKiB - before.rssKiB) / count,
+    beforeKiB: before.pssKiB,
+    afterKiB: after.pssKiB,
   };
 }
 
@@ -241,7 +218,7 @@ async function measureIdleMemory(server: RunningImap, count: number): Promise<{ 
 
 async function startOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap> {
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const configFile = path.join(dir, 'cantho-mail.toml');
   fs.writeFileSync(
     configFile,
@@ -289,26 +266,12 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
 
   const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    await waitForGreeting(port, child);
+    await waitForListener(port, 60_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
   } catch (err) {
     await stopChild(child);
     throw err;
   }
   return { name: 'cantho-mail', port, user: issued.person.address, pid: child.pid!, stop: () => stopChild(child) };
-}
-
-/** Polls until the server greets on `port`; fails if the child exits first or after 60 s. */
-async function waitForGreeting(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      (await Connection.open(port)).close();
-      return;
-    } catch (err) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server on port ${port} did not start: ${String(err)}`);
-      await pause(100);
-    }
-  }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -321,91 +284,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 // --- Dovecot ---------------------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startDovecot(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap> {
-  const binary = ['/usr/sbin/dovecot', '/usr/bin/dovecot'].find((file) => fs.existsSync(file));
-  if (!binary) throw new Error('dovecot is not installed (apt-get install dovecot-imapd)');
-  const port = await freePort();
-  const user = 'annv';
-  for (const sub of ['run', 'home', 'log']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-  // Dovecot will not serve mail as root: as root, the mail belongs to nobody.
-  const home = path.join(dir, 'home', user);
-  fs.mkdirSync(home);
-  let { uid, gid } = os.userInfo();
-  if (uid === 0) {
-    [uid, gid] = [65534, 65534];
-    fs.chownSync(home, uid, gid);
-  }
-  fs.writeFileSync(path.join(dir, 'passwd'), `${user}:{PLAIN}${PASSWORD}:${uid}:${gid}::${home}\n`);
-  const configFile = path.join(dir, 'dovecot.conf');
-  fs.writeFileSync(
-    configFile,
-    `
-base_dir = ${path.join(dir, 'run')}
-state_dir = ${path.join(dir, 'run')}
-log_path = ${path.join(dir, 'log', 'dovecot.log')}
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:~/Maildir
-mail_max_userip_connections = ${connections + 10}
-default_process_limit = ${connections + 100}
-default_client_limit = ${connections * 2 + 100}
-passdb {
-  driver = passwd-file
-  args = ${path.join(dir, 'passwd')}
-}
-userdb {
-  driver = passwd-file
-  args = ${path.join(dir, 'passwd')}
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = ${port}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service anvil {
-  client_limit = ${connections * 3 + 100}
-}
-`,
-  );
-  const child = spawn(binary, ['-F', '-c', configFile], { stdio: 'ignore' });
-  try {
-    await waitForGreeting(port, child);
-    await appendAll(port, user, messages);
-  } catch (err) {
-    await stopChild(child);
-    throw err;
-  }
-  return { name: 'dovecot', port, user, pid: child.pid!, stop: () => stopChild(child) };
-}
-
-/** The same messages, appended with LITERAL+ and pipelined in windows. */
-async function appendAll(port: number, user: string, messages: readonly Buffer[]): Promise<void> {
-  const client = await Connection.open(port);
-  await client.login(user);
-  const WINDOW = 200;
-  for (let first = 0; first < messages.length; first += WINDOW) {
-    const window = messages.slice(first, first + WINDOW);
-    const chunks: Buffer[] = [];
-    window.forEach((raw, i) => chunks.push(Buffer.from(`A${first + i} APPEND INBOX {${raw.length}+}\r\n`), raw, Buffer.from('\r\n')));
-    client.socket.write(Buffer.concat(chunks));
-    await client.tagged(`A${first + window.length - 1}`);
-  }
-  client.close();
+async function startReferenceDovecot(messages: readonly Buffer[], connections: number): Promise<RunningImap> {
+  const dovecot = await startDovecot({ messages, password: PASSWORD, maxConnections: connections });
+  return { name: 'dovecot', port: dovecot.port, user: dovecot.user, pid: dovecot.pid, stop: () => dovecot.stop() };
 }
 
 // --- the run ---------------------------------------------------------------------------------
@@ -439,8 +320,6 @@ export async function run(args: string[]): Promise<void> {
   console.log(`imap: ${count} messages (${totalMB.toFixed(1)} MB) in INBOX, ${connections} IDLE connections`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-bench-imap-'));
-  // Dovecot's auth process runs as its own user and must reach the passwd file inside.
-  fs.chmodSync(dir, 0o755);
   const running: RunningImap[] = [];
   try {
     const ours = await startOurs(path.join(dir, 'ours'), messages, connections);
@@ -449,9 +328,7 @@ export async function run(args: string[]): Promise<void> {
     await ours.stop();
     if (!values.compare) return;
 
-    const dovecotDir = path.join(dir, 'dovecot');
-    fs.mkdirSync(dovecotDir);
-    const dovecot = await startDovecot(dovecotDir, messages, connections);
+    const dovecot = await startReferenceDovecot(messages, connections);
     running.push(dovecot);
     const theirs = await measure(dovecot, connections);
     await dovecot.stop();

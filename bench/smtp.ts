@@ -49,7 +49,8 @@ export async function run(args: string[]): Promise<void> {
       compare: { type: 'boolean', default: false },
     },
   });
-  const settings = values.filters === 'both' ? (['off', 'on'] as const) : values.filters === 'off' || values.filters === 'on' ? [values.filters] : null;
+  const choices: Record<string, ReadonlyArray<'off' | 'on'>> = { both: ['off', 'on'], off: ['off'], on: ['on'] };
+  const settings = choices[values.filters];
   if (!settings) throw new Error(`--filters must be off, on or both, not "${values.filters}"`);
   const load: Load = { messages: Number(values.messages), connections: Number(values.connections), size: Number(values.size) };
   const smtpSourceLoad = { messages: load.messages, sessions: load.connections, size: load.size };

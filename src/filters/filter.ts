@@ -26,6 +26,12 @@ export interface Filter {
   check(message: FilterMessage, context: FilterContext, rules: RuleSet): Promise<FilterOutcome>;
 }
 
+/** A filter that reads only the bytes (clamd): the pipeline starts it before parsing, alongside the others. */
+export interface RawFilter {
+  readonly name: string;
+  check(raw: Buffer): Promise<FilterOutcome>;
+}
+
 /** A verdict that only adds score, reasons or headers. */
 export function scoreVerdict(reasons: readonly VerdictReason[], addHeaders: Verdict['addHeaders'] = []): Verdict {
   return {

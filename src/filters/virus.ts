@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import NodeClam from 'clamscan';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { refuseVerdict, scoreVerdict, type Filter, type FilterOutcome } from './filter.js';
+import { refuseVerdict, scoreVerdict, type FilterOutcome, type RawFilter } from './filter.js';
 
 /**
  * Virus scanning by clamd (INSTREAM, through the clamscan package) over the unix socket or TCP
@@ -14,7 +14,7 @@ import { refuseVerdict, scoreVerdict, type Filter, type FilterOutcome } from './
  * and retries later (RFC 5321 §4.2.5: 4yz is a transient failure); with "accept" the message is
  * delivered marked `X-Virus-Status: Unchecked` and a warning is logged. Never silently skipped.
  */
-export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Filter {
+export function createVirusFilter(clamav: Config['clamav'], logger: Logger): RawFilter {
   let scanner: Promise<NodeClam> | null = null;
   const log = logger.child({ filter: 'virus' });
   const connection = clamav.host !== '' ? { host: clamav.host, port: clamav.port, socket: false as const } : { socket: clamav.socket, host: false as const, port: false as const };
@@ -57,13 +57,13 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Fil
 
   return {
     name: 'virus',
-    async check(message) {
+    async check(raw) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), clamav.timeout);
       });
       try {
-        const scan = getScanner().then((clam) => clam.scanStream(Readable.from([message.raw])));
+        const scan = getScanner().then((clam) => clam.scanStream(Readable.from([raw])));
         // The scan keeps running after a timeout until clamscan's own socket timeout closes it;
         // its late result (or error) must not become an unhandled rejection.
         scan.catch(() => undefined);

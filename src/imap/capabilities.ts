@@ -33,7 +33,7 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'STATUS=SIZE', rfc: 'RFC 8438' },
   { name: 'UTF8=ACCEPT', rfc: 'RFC 6855' },
   { name: 'ACL', rfc: 'RFC 4314' },
-  { name: 'RIGHTS=kxten', rfc: 'RFC 4314 §2.1' },
+  { name: 'RIGHTS=texk', rfc: 'RFC 4314 §2.1' },
   { name: 'QUOTA', rfc: 'RFC 9208', when: (c) => c.quota.default > 0 },
   { name: 'QUOTA=RES-STORAGE', rfc: 'RFC 9208', when: (c) => c.quota.default > 0 },
 ];

@@ -13,7 +13,8 @@
  *   errors.ts        ImapError / ParseError, StoreError → NO [code]
  *   capabilities.ts  each capability once, with its RFC
  *   mailboxes.ts     mailbox lookup by name with RFC 5530 codes, RFC 4314 rights checks
- *   shared.ts        the shared namespace of unit mailboxes (Shared/<unit>/…), delegate audit
+ *   namespaces.ts    personal and shared (Shared/<unit>/…) namespaces, rights (issue 6)
+ *   acl.ts, delegate-audit.ts, seen-view.ts   ACL commands' helpers, delegate audit, private \Seen
  *   list-pattern.ts  LIST/LSUB wildcards
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
  *
@@ -26,14 +27,14 @@
  *      sequence numbers, never EXPUNGE with no command in progress (RFC 3501 §5.2, §7.4.1).
  *   3. Sequence numbers seen by a command do not move during it: SelectedMailbox's map changes only
  *      in collectUpdates().
- *   4. Whole responses are written at once; large bodies go through ResponseWriter.writeStream and
- *      drained(), so one big FETCH does not hold the process or buffer without bound.
+ *   4. Responses are written whole, or a large one in pieces with ResponseWriter.drained() between
+ *      them, so one big FETCH neither holds the process nor buffers without bound.
  *   5. Literals above the limit are refused before they are read (RFC 7889), so no client makes us
  *      buffer more than APPENDLIMIT, and the connection stays in sync.
  *   6. Store and directory calls are synchronous or awaited inside the command; no account lock is
  *      held while writing to a socket (the store has none to hold: each call is one transaction).
  *   7. Passwords, AUTHENTICATE data and message literals are never logged.
  *   8. A mailbox the person may not see answers exactly like one that does not exist (no
- *      existence leak); every name goes through mailboxes.ts / shared.ts to get there.
+ *      existence leak); every name goes through mailboxes.ts / namespaces.ts to get there.
  */
 export { startImap } from './server.js';

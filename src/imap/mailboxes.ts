@@ -1,17 +1,16 @@
 /**
  * Looking up the session's mailboxes by wire name, shared by SELECT, STATUS, LIST-STATUS and the
  * message commands (APPEND, COPY, MOVE answer `NO [TRYCREATE]` for a missing destination, RFC 3501
- * §6.4.7, the others `NO [NONEXISTENT]`, RFC 5530). Names in the shared namespace (shared.ts) find
- * the unit's mailbox; one the person may not see is simply not found.
+ * §6.4.7, the others `NO [NONEXISTENT]`, RFC 5530). Names go through namespaces.ts, so a name in
+ * the shared namespace finds the unit's mailbox and one the person may not know is not found.
  */
 import type { MailboxInfo } from '../store/types.js';
 import { refuse, type ResponseCode } from './errors.js';
 import type { Session } from './session.js';
-import { resolveName, rightsOn, type MailboxTarget } from './shared.js';
+import { findMailbox as locateMailbox, locate, rightsOn, type MailboxLocation } from './namespaces.js';
 
 export function findMailbox(session: Session, name: string): MailboxInfo | null {
-  const target = resolveName(session, name);
-  return target ? session.ctx.store.getMailbox(target.account, target.name) : null;
+  return locateMailbox(session, name)?.mailbox ?? null;
 }
 
 export function requireMailbox(session: Session, name: string, missing: ResponseCode = 'NONEXISTENT'): MailboxInfo {
@@ -38,13 +37,20 @@ export function hasRight(session: Session, right: string | RegExp, mailbox?: Mai
 }
 
 /**
- * Where CREATE, DELETE and RENAME act: the account and store name a wire name means, after
- * checking the RFC 4314 right the change needs (k to create, x to delete or rename). A shared
- * name the person may not see is NONEXISTENT, as if nothing were there.
+ * Where CREATE (or RENAME's new name) puts a mailbox, which needs "k" (RFC 4314 §4). A place the
+ * person may not know gets the same answer whether or not the unit exists.
  */
-export function changeTarget(session: Session, name: string, right: 'k' | 'x', action: string): MailboxTarget {
-  const target = resolveName(session, name);
-  if (!target) throw refuse('NONEXISTENT', 'No such mailbox');
-  if (!target.rights.includes(right)) throw refuse('NOPERM', `You may not ${action} here`);
-  return target;
+export function creationTarget(session: Session, name: string): MailboxLocation {
+  const location = locate(session, name);
+  if (!location) throw refuse('CANNOT', 'Mailboxes cannot be created there');
+  if (!location.rights.includes('k')) throw refuse('NOPERM', 'You may not create mailboxes here');
+  return location;
+}
+
+/** The existing mailbox DELETE or RENAME removes from its place, which needs "x" (RFC 4314 §4). */
+export function removalTarget(session: Session, name: string, action: 'delete' | 'rename'): { readonly location: MailboxLocation; readonly mailbox: MailboxInfo } {
+  const found = locateMailbox(session, name);
+  if (!found) throw refuse('NONEXISTENT', 'No such mailbox');
+  if (!found.location.rights.includes('x')) throw refuse('NOPERM', `You may not ${action} this mailbox`);
+  return found;
 }

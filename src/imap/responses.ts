@@ -18,10 +18,9 @@
  *   utf8Quoted(text)                 UTF-8 in a quoted string, once the client ENABLEd UTF8=ACCEPT
  *
  * ResponseWriter wraps the socket: untagged(head, ...values), tagged(tag, status, code, text),
- * continuation(text), write(raw), writeStream(readable) for bodies, and drained() to respect
- * back-pressure between large responses. Writes are whole responses, never interleaved.
+ * continuation(text), write(raw) for pieces of a large response, and drained() to respect
+ * back-pressure between them. Responses are written whole or in order, never interleaved.
  */
-import type { Readable } from 'node:stream';
 
 /** Written verbatim: flags, keywords, atoms, section specifiers. The caller vouches for the syntax. */
 export class Atom {
@@ -188,18 +187,6 @@ export class ResponseWriter {
   /** RFC 3501 §7.5 command continuation request. */
   continuation(text: string): void {
     this.write(`+ ${text}\r\n`);
-  }
-
-  /** Streams a body (e.g. a literal's data after its `{n}\r\n`) with back-pressure. */
-  async writeStream(stream: Readable): Promise<void> {
-    for await (const chunk of stream) {
-      if (this.sink.destroyed || this.sink.writableEnded) {
-        stream.destroy();
-        return;
-      }
-      this.sink.write(chunk as Buffer);
-      await this.drained();
-    }
   }
 
   /** Resolves once the socket has taken what was written (call between large responses). */

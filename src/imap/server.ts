@@ -31,7 +31,7 @@ class SessionHub implements SessionHost {
   private readonly onDirectoryChange = (who: AccountId): void => {
     for (const session of [...this.sessions.keys()]) {
       const identity = session.identity;
-      if (identity && (identity.person === who || identity.account === who)) session.onDirectoryChange();
+      if (identity && (identity.person === who || identity.account === who || session.selected?.info.account === who)) session.onDirectoryChange();
     }
   };
 

@@ -33,7 +33,7 @@ import { encodeMutf7 } from './mutf7.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, type ArgOptions } from './parser.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
 import type { SelectedMailbox } from './selected.js';
-import { displayName } from './shared.js';
+import { accessWithdrawn, wireNameOf } from './namespaces.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -103,10 +103,6 @@ export class Session {
     return { utf8: this.utf8 };
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   capabilities(): string[] {
     return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure });
   }
@@ -123,7 +119,7 @@ export class Session {
 
   /** What the client calls a store mailbox: its own name, or its name in the shared namespace. */
   mailboxName(mailbox: MailboxInfo): ImapValue {
-    return this.wireName(displayName(this, mailbox));
+    return this.wireName(wireNameOf(this, mailbox));
   }
 
   select(mailbox: SelectedMailbox): void {
@@ -144,6 +140,7 @@ export class Session {
       return false;
     }
     this.state = 'authenticated';
+    this.touch(); // from now on the 30-minute autologout applies
     this.log = this.log.child({ user: identity.person === identity.account ? identity.person : `${identity.account}*${identity.person}` });
     return true;
   }
@@ -207,16 +204,18 @@ export class Session {
     if (this.idleListener) this.idleListener();
   }
 
-  /** Directory 'changed' for this session's person or account: re-check, or end the session. */
+  /**
+   * Directory 'changed' for this session's person, account or selected mailbox's owner: re-check
+   * the login, and the rights on a unit's mailbox it has open (issue 6: a revocation ends it).
+   */
   onDirectoryChange(): void {
     if (!this.identity) return;
     const identity = this.ctx.directory.revalidate(this.identity);
-    if (identity) {
-      this.identity = identity;
-      return;
-    }
-    this.log.info('session ended: login no longer valid');
-    this.out.untagged('BYE Your login is no longer valid');
+    if (identity) this.identity = identity;
+    const reason = identity ? accessWithdrawn(this) : 'Your login is no longer valid';
+    if (!reason) return;
+    this.log.info({ reason }, 'session ended by a directory change');
+    this.out.untagged(`BYE ${reason}`);
     this.close();
   }
 

@@ -3,6 +3,7 @@ import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import type { Identity, LoginFailure } from '../directory/types.js';
+import { logins } from '../metrics.js';
 import { SmtpReply } from './reply.js';
 
 /**
@@ -19,6 +20,7 @@ export async function authenticateLogin(ctx: AppContext, auth: SMTPServerAuthent
     ip: session.remoteAddress,
     ...(clientId ? { clientId } : {}),
   });
+  logins.inc({ protocol: 'smtp', result: result.ok ? 'ok' : result.reason });
   if (result.ok) return result.identity;
   if (result.delayMs > 0) await sleep(result.delayMs);
   throw loginRefusal(result.reason, ctx.config);

@@ -4,6 +4,7 @@ import type { SMTPServerError } from 'smtp-server';
  * An SMTP refusal decided by our policy, carrying its own RFC 3463 enhanced status code. Handed to
  * smtp-server's callbacks; the listener (listener.ts) sends `code enhanced text` verbatim instead
  * of the library's guess from the reply code alone (which would say 5.1.3 for every 553).
+ * `reason` is the short stable word `cantho_messages_rejected_total` counts it under.
  */
 export class SmtpReply extends Error implements SMTPServerError {
   readonly responseCode: number;
@@ -12,6 +13,7 @@ export class SmtpReply extends Error implements SMTPServerError {
     readonly code: number,
     readonly enhanced: string,
     readonly text: string,
+    readonly reason = 'policy',
   ) {
     super(`${enhanced} ${text}`);
     this.name = 'SmtpReply';
@@ -25,18 +27,18 @@ export const ENHANCED_CODE_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
 /** The refusals used in more than one place, so that every listener words them the same way. */
 export const replies = {
   // RFC 5321 §3.6.2: relaying is refused for an unauthenticated client.
-  relayDenied: () => new SmtpReply(550, '5.7.1', 'Relaying denied'),
+  relayDenied: () => new SmtpReply(550, '5.7.1', 'Relaying denied', 'relay'),
   // RFC 5321 §3.6.1 / §2.3.11: %-hack, bang paths and quoted local parts are routing, not mailboxes.
-  routingSyntax: () => new SmtpReply(550, '5.7.1', 'Relaying denied: source routing in the address is not accepted'),
-  badAddress: () => new SmtpReply(553, '5.1.3', 'Bad destination mailbox address syntax'),
-  unknownRecipient: () => new SmtpReply(550, '5.1.1', 'Mailbox unavailable: no such user here'),
-  mailboxDisabled: () => new SmtpReply(550, '5.2.1', 'Mailbox disabled, not accepting messages'),
-  tooManyRecipients: () => new SmtpReply(452, '4.5.3', 'Too many recipients'),
-  messageTooBig: (max: number) => new SmtpReply(552, '5.3.4', `Message size exceeds fixed maximum message size (${max} bytes)`),
-  bareLineEnd: () => new SmtpReply(554, '5.6.0', 'Message refused: bare <CR> or <LF> in DATA (RFC 5321 §2.3.8)'),
+  routingSyntax: () => new SmtpReply(550, '5.7.1', 'Relaying denied: source routing in the address is not accepted', 'relay'),
+  badAddress: () => new SmtpReply(553, '5.1.3', 'Bad destination mailbox address syntax', 'bad-address'),
+  unknownRecipient: () => new SmtpReply(550, '5.1.1', 'Mailbox unavailable: no such user here', 'unknown-recipient'),
+  mailboxDisabled: () => new SmtpReply(550, '5.2.1', 'Mailbox disabled, not accepting messages', 'mailbox-disabled'),
+  tooManyRecipients: () => new SmtpReply(452, '4.5.3', 'Too many recipients', 'recipient-limit'),
+  messageTooBig: (max: number) => new SmtpReply(552, '5.3.4', `Message size exceeds fixed maximum message size (${max} bytes)`, 'size'),
+  bareLineEnd: () => new SmtpReply(554, '5.6.0', 'Message refused: bare <CR> or <LF> in DATA (RFC 5321 section 2.3.8)', 'bare-line-end'),
   // RFC 4954 §6: the session's login was withdrawn (password reset, retirement, unit suspended, issue 7).
-  loginWithdrawn: () => new SmtpReply(530, '5.7.0', 'Authentication no longer valid: password reset, account retired or unit suspended; contact the administrator'),
-  notAllowedSender: () => new SmtpReply(553, '5.7.1', 'Sender address not allowed for this login'),
-  notAllowedFromHeader: () => new SmtpReply(553, '5.7.1', 'From: header address not allowed for this login'),
-  tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later'),
+  loginWithdrawn: () => new SmtpReply(530, '5.7.0', 'Authentication no longer valid: password reset, account retired or unit suspended; contact the administrator', 'login-withdrawn'),
+  notAllowedSender: () => new SmtpReply(553, '5.7.1', 'Sender address not allowed for this login', 'sender-not-allowed'),
+  notAllowedFromHeader: () => new SmtpReply(553, '5.7.1', 'From: header address not allowed for this login', 'sender-not-allowed'),
+  tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later', 'error'),
 } as const;

@@ -1,7 +1,9 @@
+import type { Socket } from 'node:net';
 import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { HostPort } from '../config/index.js';
 import type { AppContext, RunningListener } from '../context.js';
 import type { Identity } from '../directory/types.js';
+import { messagesAccepted, messagesRejected, trackConnection } from '../metrics.js';
 import { authenticateLogin } from './auth.js';
 import { createDkimSigner } from './dkim.js';
 import { receiveInbound } from './inbound.js';
@@ -66,6 +68,8 @@ export async function startSmtp(ctx: AppContext, options: SmtpStartOptions = {})
 async function listen(ctx: AppContext, role: Role, address: HostPort, services: SubmissionServices): Promise<RunningListener> {
   const log = ctx.logger.child({ proto: 'smtp', listener: role });
   const server = new SmtpListener(listenerOptions(ctx, role, services), ctx.config.smtp.max_commands_before_data, log);
+  // 'connection' is the TCP socket, before TLS on smtps: every connection counts, failed handshakes too.
+  server.server.on('connection', (socket: Socket) => trackConnection(`smtp-${role}`, socket));
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(address.port, address.host, () => {
@@ -89,6 +93,13 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
   const connectionsPerIp = new Map<string, number>();
   const counted = new Set<string>();
   const isSubmission = role !== 'mx';
+  const path = isSubmission ? 'submission' : 'mx';
+  /** A refused MAIL, RCPT or DATA: counted under its reason, then answered. */
+  const refuse = (session: SMTPServerSession, err: unknown): SmtpReply => {
+    const reply = asReply(ctx, session, err);
+    messagesRejected.inc({ path, reason: reply.reason });
+    return reply;
+  };
   return {
     name: server.hostname,
     key: ctx.tls.key,
@@ -139,7 +150,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
         }
         callback();
       } catch (err) {
-        callback(asReply(ctx, session, err));
+        callback(refuse(session, err));
       }
     },
 
@@ -150,7 +161,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
         if (isSubmission && count >= smtp.user_max_recipients) {
           const identity = session.user as Identity;
           if (count === smtp.user_max_recipients) reportViolation(ctx, identity.person, 'recipient-limit', `more than ${smtp.user_max_recipients} recipients in one message`);
-          throw new SmtpReply(450, '4.7.1', `Recipient limit of ${smtp.user_max_recipients} per message reached`);
+          throw new SmtpReply(450, '4.7.1', `Recipient limit of ${smtp.user_max_recipients} per message reached`, 'rate-limit');
         }
         const decision = decideRecipient(ctx.directory, address.address, isSubmission);
         const transaction = transactionOf(session);
@@ -158,15 +169,18 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
         else transaction.remote.add(decision.address);
         callback();
       } catch (err) {
-        callback(asReply(ctx, session, err));
+        callback(refuse(session, err));
       }
     },
 
     onData(stream, session, callback) {
       const receive = isSubmission ? receiveSubmission(ctx, services, stream, session) : receiveInbound(ctx, stream, session);
       receive.then(
-        (text) => callback(null, text),
-        (err: unknown) => callback(asReply(ctx, session, err)),
+        (text) => {
+          messagesAccepted.inc({ path });
+          callback(null, text);
+        },
+        (err: unknown) => callback(refuse(session, err)),
       );
     },
   };

@@ -10,6 +10,7 @@ import { recordSendAs } from './send-as.js';
 import { applyFromPolicy } from './senders.js';
 import { receivedHeader, removeForgedAuthResults } from './trace.js';
 import { transactionOf } from './transaction.js';
+import { verdictRefusal } from './verdict.js';
 import { reportViolation } from './violations.js';
 
 export interface SubmissionServices {
@@ -25,7 +26,7 @@ export function checkHourlyLimit(ctx: AppContext, services: SubmissionServices, 
   if (services.rateLimit.firstRefusal(identity.person)) {
     reportViolation(ctx, identity.person, 'rate-limit', `more than ${ctx.config.smtp.user_messages_per_hour} messages per hour`);
   }
-  throw new SmtpReply(450, '4.7.1', `Sending limit of ${ctx.config.smtp.user_messages_per_hour} messages per hour reached, try again later`);
+  throw new SmtpReply(450, '4.7.1', `Sending limit of ${ctx.config.smtp.user_messages_per_hour} messages per hour reached, try again later`, 'rate-limit');
 }
 
 /**
@@ -58,16 +59,14 @@ export async function receiveSubmission(
     recipients: session.envelope.rcptTo.map((r) => r.address),
     authenticatedAs: identity.person,
   });
-  if (verdict.action === 'reject') {
-    const kind = verdict.reasons.some((r) => r.id === 'virus' || r.id.startsWith('virus:')) ? 'virus' : 'spam';
+  const refusal = verdictRefusal(verdict);
+  if (refusal && verdict.action === 'reject') {
+    const kind = refusal.reason === 'virus' ? 'virus' : 'spam';
     reportViolation(ctx, identity.person, kind, verdict.reasons.map((r) => r.id).join(', '));
-    const reply = verdict.reply ?? { code: 554, enhanced: '5.7.1', text: 'Message refused by content filter' };
-    throw new SmtpReply(554, reply.enhanced.startsWith('5') ? reply.enhanced : '5.7.1', reply.text);
+    // An official's own virus or spam is 554 whatever the filter proposed (issue 4, item 5).
+    throw new SmtpReply(554, refusal.enhanced.startsWith('5') ? refusal.enhanced : '5.7.1', refusal.text, refusal.reason);
   }
-  if (verdict.action === 'tempfail') {
-    const reply = verdict.reply ?? { code: 451, enhanced: '4.7.1', text: 'Message could not be checked now, try again later' };
-    throw new SmtpReply(reply.code, reply.enhanced, reply.text);
-  }
+  if (refusal) throw refusal;
   const domain = mailFrom.slice(mailFrom.lastIndexOf('@') + 1).toLowerCase();
   const outgoing = remote.size > 0 && services.dkim ? await services.dkim(message, domain) : message;
   // Local recipients first, then the queue: a failure between the two is answered 451, and the

@@ -7,13 +7,21 @@ import { SmtpReply } from './reply.js';
 export function verdictRefusal(verdict: Verdict): SmtpReply | null {
   if (verdict.action === 'reject') {
     const reply = verdict.reply ?? { code: 550, enhanced: '5.7.1', text: 'Message refused by content filter' };
-    return new SmtpReply(reply.code, reply.enhanced, reply.text);
+    return new SmtpReply(reply.code, reply.enhanced, reply.text, refusalReason(verdict));
   }
   if (verdict.action === 'tempfail') {
     const reply = verdict.reply ?? { code: 451, enhanced: '4.7.1', text: 'Message could not be checked now, try again later' };
-    return new SmtpReply(reply.code, reply.enhanced, reply.text);
+    return new SmtpReply(reply.code, reply.enhanced, reply.text, refusalReason(verdict));
   }
   return null;
+}
+
+/** The metrics reason of a refusing verdict: "virus", "blocked", "spam", "scanner-unavailable" or "filter-tempfail". */
+export function refusalReason(verdict: Verdict): string {
+  const ids = verdict.reasons.map((r) => r.id);
+  if (verdict.action === 'tempfail') return ids.includes('virus:unavailable') ? 'scanner-unavailable' : 'filter-tempfail';
+  if (ids.includes('virus')) return 'virus';
+  return ids.includes('block') ? 'blocked' : 'spam';
 }
 
 /** The stored copy: the filter's headers on top and the subject tag, if any. */

@@ -59,6 +59,8 @@ export interface OutboundQueue {
   /** The DSN for this message is in the sender's INBOX; a message with nothing left to do is removed. */
   dsnDelivered(messageId: number): void;
   list(): QueueEntry[];
+  /** Messages with at least one recipient still pending: the queue length /metrics reports, in one indexed count. */
+  pendingCount(): number;
   /** `queue retry`: every pending recipient of the message is due now. False if there is no such message. */
   retry(messageId: number, now: Date): boolean;
   /** `queue delete`: drops the message and its recipients. False if there is no such message. */
@@ -146,6 +148,10 @@ export class SqliteOutboundQueue implements OutboundQueue {
       sender: r.sender,
       createdAt: new Date(r.created_at),
     }));
+  }
+
+  pendingCount(): number {
+    return this.db.prepare("SELECT count(DISTINCT message_id) FROM queue_recipients WHERE state = 'pending'").pluck().get() as number;
   }
 
   nextDueAt(): Date | null {

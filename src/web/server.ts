@@ -14,7 +14,7 @@ export async function startWeb(ctx: AppContext): Promise<RunningListener[]> {
 
   app.server.on('connection', (socket) => trackConnection('web', socket));
   // Messages whose recipients still wait for delivery, read when /metrics is scraped.
-  queueLength.collect(() => ctx.queue.list().filter((m) => m.recipients.some((r) => r.state === 'pending')).length);
+  queueLength.collect(() => ctx.queue.pendingCount());
 
   await app.listen({ host: listen.host, port: listen.port });
   const address = app.server.address() as AddressInfo;

@@ -121,6 +121,8 @@ describe('FETCH sequence sets (RFC 3501 §9)', () => {
     ['MIME without a part', 'FETCH 1 BODY[MIME]'],
     ['a macro inside a list', 'FETCH 1 (ALL)'],
     ['a bad partial', 'FETCH 1 BODY[]<0.0>'],
+    ['an empty section part', 'FETCH 1 BODY[1.]'],
+    ['a header field name the response could not repeat', 'FETCH 1 BODY[HEADER.FIELDS ("a]")]'],
   ])('answers BAD to %s', async (_name, command) => {
     const client = await bed.login('INBOX');
     const reply = await client.command('A1', command);

@@ -3,6 +3,8 @@
  * listing and fetching, over STARTTLS on `imap.listen` (--ssl-reqd) and implicit TLS on
  * `imap.tls_listen` (imaps://), against the server started with the README command.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMessage, deliverWithSwaks, type Letter } from './mail.js';
 import { runProcess, startReadmeServer, type Official, type ReadmeServer } from './readme-server.js';
@@ -72,6 +74,22 @@ describe('curl imap:// and imaps://', () => {
     const result = await curl(imapUrl('INBOX?TEXT%20%22nguyen%20van%20an%22'), '--ssl-reqd');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('* SEARCH 1\r\n');
+  });
+
+  it('uploads a message with -T (APPEND) and reads it back byte for byte', async () => {
+    const upload = composeMessage(official.address, { subject: 'Bản nháp gửi lên bằng curl', body: 'Nội dung bản nháp.', messageId: '<curl-up@cantho.gov.vn>' });
+    const file = path.join(server.dir, 'upload.eml');
+    writeFileSync(file, upload);
+    const appended = await curl(imapUrl('Drafts'), '--ssl-reqd', '-T', file);
+    expect(appended.code, appended.stderr).toBe(0);
+    // RFC 4315 §3: the first message appended to an empty mailbox gets UID 1.
+    const fetched = await curl(imapUrl('Drafts;UID=1'), '--ssl-reqd');
+    expect(fetched.code, fetched.stderr).toBe(0);
+    expect(fetched.stdout).toBe(upload);
+    const flags = await curl(imapUrl('Drafts'), '--ssl-reqd', '-X', 'UID FETCH 1 (FLAGS RFC822.SIZE)');
+    // curl appends with \Seen; \Recent went to the session of the fetch above, the first to select
+    // Drafts after the APPEND (RFC 3501 §2.3.2: one session only).
+    expect(flags.stdout).toBe(`* 1 FETCH (UID 1 FLAGS (\\Seen) RFC822.SIZE ${Buffer.byteLength(upload)})\r\n`);
   });
 
   it('lists and fetches over implicit TLS (imaps://)', async () => {

@@ -63,6 +63,11 @@ out["search_folded"] = [typ, text(data[0])]
 imap.literal = "Nguyễn Văn Ân".encode("utf-8")
 typ, data = imap.search("UTF-8", "TEXT")
 out["search_literal"] = [typ, text(data[0])]
+# Subjects and display names are RFC 2047 encoded-words in the messages: searched decoded and folded.
+typ, data = imap.search("UTF-8", "SUBJECT", '"giay moi"')
+out["search_subject"] = [typ, text(data[0])]
+typ, data = imap.search("UTF-8", "FROM", '"so noi vu"')
+out["search_from"] = [typ, text(data[0])]
 typ, data = imap.search(None, "FLAGGED")
 out["search_flagged"] = [typ, text(data[0])]
 typ, data = imap.uid("SEARCH", "UNSEEN")

@@ -30,19 +30,7 @@ describe('mbsync (isync) against the README server', () => {
     server = await startReadmeServer();
     official = await server.addOfficial('Nguyễn Văn An');
     // 500 messages through the MX, as mail from outside arrives (clamd and the filters included).
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true, pool: true, maxConnections: 4, maxMessages: 200 });
-    try {
-      await Promise.all(
-        Array.from({ length: COUNT }, (_, i) =>
-          transport.sendMail({
-            envelope: { from: SENDER, to: [official.address] },
-            raw: composeMessage(official.address, { subject: `Công văn số ${i + 1}`, body: `Nội dung công văn số ${i + 1}.`, messageId: `<down-${i + 1}@example.org>` }),
-          }),
-        ),
-      );
-    } finally {
-      transport.close();
-    }
+    await deliver(1, COUNT, 4);
 
     maildir = path.join(server.dir, 'Maildir');
     mkdirSync(maildir);
@@ -83,6 +71,23 @@ describe('mbsync (isync) against the README server', () => {
     await server?.stop();
   });
 
+  /** Messages number `first`… (`count` of them) through the MX over `connections` parallel connections. */
+  async function deliver(first: number, count: number, connections: number): Promise<void> {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true, pool: true, maxConnections: connections, maxMessages: 1000 });
+    try {
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          transport.sendMail({
+            envelope: { from: SENDER, to: [official.address] },
+            raw: composeMessage(official.address, { subject: `Công văn số ${first + i}`, body: `Nội dung công văn số ${first + i}.`, messageId: `<down-${first + i}@example.org>` }),
+          }),
+        ),
+      );
+    } finally {
+      transport.close();
+    }
+  }
+
   /** One `mbsync -a` run; returns its final counters line. */
   async function sync(): Promise<string> {
     const result = await runProcess('script', ['-qec', `mbsync -c '${rc}' -a`, '/dev/null'], { timeoutMs: 180_000 });
@@ -110,6 +115,7 @@ describe('mbsync (isync) against the README server', () => {
     // Flag UID 7 \Flagged and \Seen on the near side (Maildir info "2,FS", flags in ASCII order).
     const seven = inboxFiles().find((file) => /,U=7:2,$/.test(file));
     expect(seven).toBeDefined();
+    const sevenId = /^Message-ID: (\S+)\r?$/im.exec(readFileSync(path.join(maildir, 'INBOX', seven!), 'utf8'))?.[1];
     renameSync(path.join(maildir, 'INBOX', seven!), path.join(maildir, 'INBOX', 'cur', `${path.basename(seven!)}FS`));
     // A new message written into the near INBOX.
     const upload = composeMessage(official.address, { subject: 'Thư tải lên', body: 'Viết trong Maildir, gửi lên bằng mbsync.', messageId: '<up-1@cantho.gov.vn>' });
@@ -129,7 +135,8 @@ describe('mbsync (isync) against the README server', () => {
       expect(inbox.exists).toBe(COUNT + 1);
       const flagged = await client.fetchOne('7', { flags: true, envelope: true }, { uid: true });
       expect(flagged && [...flagged.flags!].sort()).toEqual(['\\Flagged', '\\Seen']);
-      expect(flagged && flagged.envelope!.messageId).toBe('<down-7@example.org>');
+      // The same message on both sides (deliveries over 4 connections arrive in any order).
+      expect(flagged && flagged.envelope!.messageId).toBe(sevenId);
       const uploaded = await client.fetchOne('501', { envelope: true, source: true }, { uid: true });
       expect(uploaded && uploaded.envelope!.messageId).toBe('<up-1@cantho.gov.vn>');
       // Byte for byte what was written, plus the X-TUID header mbsync adds to every message it propagates.
@@ -143,5 +150,27 @@ describe('mbsync (isync) against the README server', () => {
 
     expect(await sync()).toBe('C: 1/1  B: 6/6  F: +0/0 *0/0 #0/0  N: +0/0 *0/0 #0/0');
     expect(inboxFiles()).toHaveLength(COUNT + 1);
+  });
+
+  it('loses nothing when it syncs while mail is being delivered', async () => {
+    // mbsync asks only for UIDs above the highest it has pulled: a UID that became visible
+    // before a lower one had committed would be skipped for good (RFC 3501 §2.3.1.1: UIDs are
+    // strictly ascending in the order messages are added).
+    const more = 200;
+    let delivered = false;
+    const delivering = deliver(COUNT + 1, more, 10).finally(() => (delivered = true));
+    let runsDuringDelivery = 0;
+    while (!delivered) {
+      await sync();
+      runsDuringDelivery++;
+    }
+    await delivering;
+    await sync();
+    expect(runsDuringDelivery).toBeGreaterThan(1);
+    const ids = inboxFiles().map((file) => /^Message-ID: (\S+)\r?$/im.exec(readFileSync(path.join(maildir, 'INBOX', file), 'utf8'))?.[1]);
+    expect(ids).toHaveLength(COUNT + 1 + more);
+    expect(new Set(ids).size).toBe(COUNT + 1 + more);
+    for (let n = COUNT + 1; n <= COUNT + more; n++) expect(ids).toContain(`<down-${n}@example.org>`);
+    expect(await sync()).toBe('C: 1/1  B: 6/6  F: +0/0 *0/0 #0/0  N: +0/0 *0/0 #0/0');
   });
 });

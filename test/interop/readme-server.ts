@@ -74,10 +74,15 @@ export interface ReadmeServer {
    * Returns the address the CLI printed.
    */
   addOfficial(name: string, options?: { unit?: string; unitName?: string; password?: string }): Promise<Official>;
-  /** SIGTERM, wait for exit (code 0 asserted by the caller via exitCode), stop clamd, remove the temp dir. */
+  /** `person add` only: the official still has FIRST_PASSWORD, which must be changed before use. */
+  addNewcomer(name: string, options?: { unit?: string; unitName?: string }): Promise<Official>;
+  /** The first-use change on the web page (sign in, change form), as a browser does it. */
+  changePasswordOnWeb(official: Official, next: string): Promise<Official>;
+  /**
+   * SIGTERM, wait for the exit, stop clamd, remove the temp dir. Rejects when `serve` did not
+   * exit with code 0 within 15 s (a clean shutdown is part of what the README promises).
+   */
   stop(): Promise<void>;
-  /** The exit code of `serve` after stop(): 0 when it closed cleanly. */
-  exitCode(): number | null;
 }
 
 /** The password given with `person add --password-stdin`; must be changed on first use. */
@@ -137,10 +142,19 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => (exitCode = code));
-    await waitForHealth(ports.http, child, () => output);
+    await waitForHealth(ports.http, child);
 
     const cli = (args: readonly string[], stdin?: string) => runCli(configFile, dir, args, stdin);
     const units = new Set<string>();
+    const addPerson = async (name: string, password: string, addOptions: { unit?: string; unitName?: string }): Promise<Official> => {
+      const unit = addOptions.unit ?? 'vpubnd';
+      if (!units.has(unit)) {
+        await mustSucceed(cli(['unit', 'add', unit, '--name', addOptions.unitName ?? 'Văn phòng UBND thành phố', '--doc', '1/QĐ-VP']));
+        units.add(unit);
+      }
+      const added = await mustSucceed(cli(['--json', 'person', 'add', '--name', name, '--unit', unit, '--doc', '12/QĐ-VP', '--password-stdin'], `${password}\n`));
+      return { address: (JSON.parse(added.stdout) as { address: string }).address, password };
+    };
     const server: ReadmeServer = {
       dir,
       dataDir,
@@ -149,21 +163,20 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       log: () => output,
       cli,
       async addOfficial(name, addOptions = {}) {
-        const unit = addOptions.unit ?? 'vpubnd';
-        if (!units.has(unit)) {
-          await mustSucceed(cli(['unit', 'add', unit, '--name', addOptions.unitName ?? 'Văn phòng UBND thành phố', '--doc', '1/QĐ-VP']));
-          units.add(unit);
-        }
         const viaConfig = options.passwordChange === 'config';
         const password = addOptions.password ?? (viaConfig ? FIRST_PASSWORD : CHANGED_PASSWORD);
-        const first = viaConfig ? password : FIRST_PASSWORD;
-        const added = await mustSucceed(cli(['--json', 'person', 'add', '--name', name, '--unit', unit, '--doc', '12/QĐ-VP', '--password-stdin'], `${first}\n`));
-        const address = (JSON.parse(added.stdout) as { address: string }).address;
-        if (!viaConfig) await changePasswordOnWeb(ports.http, address, FIRST_PASSWORD, password, dir);
-        return { address, password };
+        const added = await addPerson(name, viaConfig ? password : FIRST_PASSWORD, addOptions);
+        return viaConfig ? added : server.changePasswordOnWeb(added, password);
       },
-      stop: cleanup,
-      exitCode: () => exitCode,
+      addNewcomer: (name, addOptions = {}) => addPerson(name, FIRST_PASSWORD, addOptions),
+      async changePasswordOnWeb(official, next) {
+        await changePasswordOnWeb(ports.http, official.address, official.password, next, dir);
+        return { address: official.address, password: next };
+      },
+      async stop() {
+        await cleanup();
+        if (exitCode !== 0) throw new Error(`serve did not exit cleanly after SIGTERM (code ${exitCode})\n${output.slice(-3000)}`);
+      },
     };
     return server;
   } catch (error) {
@@ -173,7 +186,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
   }
 }
 
-async function waitForHealth(port: number, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForHealth(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited during start-up (code ${child.exitCode})`);
@@ -183,7 +196,7 @@ async function waitForHealth(port: number, child: ChildProcess, output: () => st
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`no 200 from /healthz within 60 s\n${output()}`);
+    if (Date.now() > deadline) throw new Error('no 200 from /healthz within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

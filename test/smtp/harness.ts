@@ -1,10 +1,9 @@
 /**
  * The SMTP tests' view of the real server (src/server.ts through test/helpers/server.ts): the
- * officials below, test spam rules, a TLS pair, and the "Internet" — a second SMTP server on
+ * officials below, test spam rules, and the "Internet" — a second SMTP server on
  * 127.0.0.1 that every MX in the test DNS points to. `restartableServer` runs the same composition
  * on a data directory that outlives it, for restart and crash tests.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,22 +66,16 @@ export interface HarnessOptions {
   readonly smtp?: SmtpStartOptions;
 }
 
-/** Test rules, a TLS pair (made with openssl: src/tls.ts's generator fails to load under vitest) and our config tables. */
+/** Test rules and our config tables; TLS is the server's own self-signed pair in its data directory (src/tls.ts). */
 function fixtures(dir: string, config: ConfigInput = {}): ConfigInput {
   mkdirSync(dir, { recursive: true });
   const rules = path.join(dir, 'smtp-test-rules.toml');
-  const key = path.join(dir, 'smtp-test-key.pem');
-  const cert = path.join(dir, 'smtp-test-cert.pem');
   if (!existsSync(rules)) writeFileSync(rules, SPAM_RULES);
-  if (!existsSync(cert)) {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=mail.cantho.gov.vn', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  }
   return {
     ...config,
     smtp: { queue_retry_base: '1s', ...config.smtp },
     policy: { require_password_change: true, ...config.policy },
     spam: { rules },
-    tls: { cert, key },
   };
 }
 

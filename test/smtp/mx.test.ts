@@ -178,7 +178,7 @@ s.quit()
     const client = await RawSmtp.connect(h.mx);
     await openData(client);
     client.write(body);
-    expect(await client.command('.')).toBe('554 5.6.0 Message refused: bare <CR> or <LF> in DATA (RFC 5321 §2.3.8)');
+    expect(await client.command('.')).toBe('554 5.6.0 Message refused: bare <CR> or <LF> in DATA (RFC 5321 section 2.3.8)');
     expect(await client.command('NOOP')).toBe('250 2.0.0 OK');
     await client.quit();
     expect(h.messages(ANNV)).toHaveLength(before.annv);

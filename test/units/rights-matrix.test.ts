@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addPerson, addUnit, grantDelegation, retirePerson, suspendUnit, transferPerson, type AclChange } from '../../src/directory/index.js';
+import { addPerson, addUnit, grantDelegation, retirePerson, setUnitHead, suspendUnit, transferPerson, type AclChange } from '../../src/directory/index.js';
 import { ALL_RIGHTS, DirectoryError } from '../../src/directory/types.js';
 import { asAccountId } from '../../src/store/types.js';
 import { ADMIN, openTestDirectory, type TestDirectory } from '../directory/setup.js';
@@ -36,7 +36,7 @@ beforeEach(async () => {
   }
   addUnit(ctx, { localPart: 'phongkt', name: 'Phòng Kế toán', head: 'gianght' }, ADMIN);
   // vpubnd: head truonglv; annv default rights with send-as; binhtt read-only; emvv will retire.
-  t.directory.context.db.prepare('UPDATE units SET head_person_id = (SELECT id FROM persons WHERE local_part = ?) WHERE local_part = ?').run('truonglv', 'vpubnd');
+  setUnitHead(ctx, 'vpubnd', 'truonglv', ADMIN);
   grantDelegation(ctx, { unit: 'vpubnd', person: 'annv', sendAs: true }, ADMIN);
   grantDelegation(ctx, { unit: 'vpubnd', person: 'binhtt', rights: 'lr' }, ADMIN);
   grantDelegation(ctx, { unit: 'vpubnd', person: 'emvv', rights: 'lrs' }, ADMIN);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BayesClass, BayesStore, LearnOutcome } from '../../store/bayes.js';
+import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome } from '../../store/bayes.js';
 import { readMessage, type MessageView } from '../message.js';
 import { spamProbability, type BayesResult } from './classifier.js';
 import { tokenize } from './tokenize.js';
@@ -28,9 +28,10 @@ export class BayesLearner {
     return this.store.totals();
   }
 
-  classify(message: MessageView): BayesResult {
+  /** `totals`: what the caller already read from totals(), so one message costs one count query. */
+  classify(message: MessageView, totals: BayesTokenCounts = this.store.totals()): BayesResult {
     const tokens = tokenize(message);
-    return spamProbability(tokens, this.store.tokenCounts(tokens), this.store.totals());
+    return spamProbability(tokens, this.store.tokenCounts(tokens), totals);
   }
 }
 

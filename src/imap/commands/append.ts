@@ -32,9 +32,9 @@ export const append: CommandHandler = (session, { args }) => {
 
   const mailbox = findMailbox(session, name);
   if (!mailbox) throw refuse('TRYCREATE', 'No such mailbox');
-  requireRight(session, 'i', 'append messages');
+  requireRight(session, 'i', 'append messages', mailbox);
   if (message.length === 0) throw refuse('CANNOT', 'An empty message cannot be stored');
-  requireQuotaRoom(session, message.length);
+  requireQuotaRoom(session, mailbox, message.length);
   const result = session.ctx.store.append(mailbox.id, message, { flags, ...(internalDate ? { internalDate } : {}) });
   return { code: `APPENDUID ${result.uidValidity} ${result.uid}`, text: 'APPEND completed' };
 };

@@ -1,5 +1,5 @@
 import { ImapError, ParseError } from '../errors.js';
-import { completeLogin } from './login.js';
+import { completeLogin, requirePrivacy } from './login.js';
 import type { CommandHandler } from './index.js';
 
 /** RFC 4616 PLAIN carries at most 255 octets per field; a little slack for base64. */
@@ -27,6 +27,8 @@ export const authenticate: CommandHandler = async (session, { args }) => {
   if (mechanism !== 'PLAIN') throw new ImapError('NO', 'CANNOT', `Unsupported mechanism ${mechanism.slice(0, 20)}; use PLAIN`);
   let response = initial;
   if (response === null) {
+    // Refused before the continuation: a "+" would invite the client to send its password in the clear.
+    requirePrivacy(session);
     session.out.continuation('');
     const line = await session.readLine();
     if (line === null) throw new ImapError('BAD', null, 'Connection closed during AUTHENTICATE');

@@ -27,7 +27,7 @@ export function readCopyArguments(session: Session, { uid, args }: CommandReques
   args.end();
   const seqs = uid ? resolveUidSet(set, selected.uids) : resolveSequenceNumbers(set, selected.exists);
   const destination = requireMailbox(session, name, 'TRYCREATE');
-  requireRight(session, 'i', 'insert messages');
+  requireRight(session, 'i', 'insert messages', destination);
   const uids = seqs.map((seq) => selected.uidAt(seq)!);
   const present = uids.filter((u) => !selected.isExpunged(u));
   if (!uid && present.length < uids.length) throw new ImapError('NO', 'EXPUNGEISSUED', 'Some of the messages no longer exist');
@@ -42,17 +42,19 @@ export function copyUidCode(result: { readonly uidValidity: number; readonly map
   return `COPYUID ${result.uidValidity} ${source} ${destination}`;
 }
 
-/** RFC 3501 §6.4.7 COPY and UID COPY, with RFC 4315 COPYUID; copies count against the quota (RFC 9208 §5.1). */
+/** RFC 9208 §5.1: the messages must fit in the quota of the destination's account. */
+export function requireRoomFor(session: Session, { uids, destination }: CopyArguments): void {
+  if (uids.length === 0) return;
+  const wanted = new Set(uids);
+  const rows = session.ctx.store.listMessages(session.requireSelected().info.id);
+  requireQuotaRoom(session, destination, rows.reduce((sum, row) => (wanted.has(row.uid) ? sum + row.size : sum), 0));
+}
+
+/** RFC 3501 §6.4.7 COPY and UID COPY, with RFC 4315 COPYUID. */
 export const copy: CommandHandler = (session, request) => {
-  const { uids, destination } = readCopyArguments(session, request);
-  const store = session.ctx.store;
-  const source = session.requireSelected().info.id;
-  if (uids.length > 0) {
-    const wanted = new Set(uids);
-    const octets = store.listMessages(source).reduce((sum, row) => (wanted.has(row.uid) ? sum + row.size : sum), 0);
-    requireQuotaRoom(session, octets);
-  }
-  const result = store.copyMessages(source, uids, destination.id);
+  const copyArguments = readCopyArguments(session, request);
+  requireRoomFor(session, copyArguments);
+  const result = session.ctx.store.copyMessages(session.requireSelected().info.id, copyArguments.uids, copyArguments.destination.id);
   const code = copyUidCode(result);
   return { ...(code ? { code } : {}), text: `${request.uid ? 'UID COPY' : 'COPY'} completed` };
 };

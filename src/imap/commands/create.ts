@@ -1,6 +1,7 @@
 import { MAILBOX_DELIMITER } from '../../store/types.js';
+import { auditDelegate } from '../delegate-audit.js';
 import { fromStoreError, refuse } from '../errors.js';
-import { changeTarget } from '../mailboxes.js';
+import { creationTarget } from '../mailboxes.js';
 import type { CommandHandler } from './index.js';
 
 /** RFC 3501 §6.3.3: a trailing delimiter only declares intent to have children; parents are created too. */
@@ -11,9 +12,9 @@ export const create: CommandHandler = (session, { args }) => {
   while (name.endsWith(MAILBOX_DELIMITER)) name = name.slice(0, -1);
   if (name === '') throw refuse('CANNOT', 'Mailbox name is empty');
   if (name === 'INBOX') throw refuse('ALREADYEXISTS', 'INBOX always exists');
-  const target = changeTarget(session, name, 'k', 'create mailboxes'); // RFC 4314 §4
+  const target = creationTarget(session, name);
   try {
-    session.ctx.store.createMailbox(target.account, target.name);
+    auditDelegate(session, session.ctx.store.createMailbox(target.owner, target.name), 'create-mailbox');
   } catch (err) {
     throw fromStoreError(err);
   }

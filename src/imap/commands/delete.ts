@@ -1,20 +1,21 @@
+import { auditDelegate } from '../delegate-audit.js';
 import { fromStoreError, refuse } from '../errors.js';
-import { changeTarget } from '../mailboxes.js';
+import { removalTarget } from '../mailboxes.js';
 import type { CommandHandler } from './index.js';
 
-/** RFC 3501 §6.3.4: INBOX cannot be deleted; children stay (they are listed under a \Noselect parent). */
+/** RFC 3501 §6.3.4: INBOX cannot be deleted; the store refuses a mailbox that still has children. */
 export const deleteMailbox: CommandHandler = (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.end();
   if (name === 'INBOX') throw refuse('CANNOT', 'INBOX cannot be deleted');
-  const target = changeTarget(session, name, 'x', 'delete this mailbox'); // RFC 4314 §4
-  const selected = session.selected?.info;
-  if (selected?.account === target.account && selected.name === target.name) session.deselect();
+  const { location, mailbox } = removalTarget(session, name, 'delete');
+  if (session.selected?.info.id === mailbox.id) session.deselect();
   try {
-    session.ctx.store.deleteMailbox(target.account, target.name);
+    session.ctx.store.deleteMailbox(location.owner, location.name);
   } catch (err) {
     throw fromStoreError(err);
   }
+  auditDelegate(session, mailbox, 'delete-mailbox');
   return { text: 'DELETE completed' };
 };

@@ -1,16 +1,17 @@
-import { administeredMailbox, fromDirectoryError } from './acl.js';
+import { fromDirectoryError, readIdentifier, requireAclTarget, requireAdminister } from '../acl.js';
 import type { CommandHandler } from './index.js';
 
-/** RFC 4314 §3.2: removes the identifier's entry (the delegation ends, on record). */
+/** RFC 4314 §3.2 DELETEACL mailbox identifier: on a unit folder, `delegate revoke` for the unit. */
 export const deleteacl: CommandHandler = (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.space();
-  const identifier = args.astringText();
+  const identifier = readIdentifier(args);
   args.end();
-  const mailbox = administeredMailbox(session, name);
+  const target = requireAclTarget(session, name);
+  requireAdminister(target);
   try {
-    session.ctx.directory.changeAcl(session.identity!.person, mailbox.account, identifier, { kind: 'delete' });
+    session.ctx.directory.changeAcl(session.identity!.person, target.location.owner, identifier, { kind: 'delete' });
   } catch (err) {
     throw fromDirectoryError(err);
   }

@@ -1,9 +1,9 @@
-import { MAILBOX_DELIMITER, type MailboxInfo } from '../../store/types.js';
+import { MAILBOX_DELIMITER } from '../../store/types.js';
 import { ImapError } from '../errors.js';
 import { parentNames } from '../../store/mailbox-names.js';
 import { compilePatterns } from '../list-pattern.js';
 import { hasRight } from '../mailboxes.js';
-import { displayName, sharedUnits } from '../shared.js';
+import { visibleMailboxes } from '../namespaces.js';
 import { atom, type ImapValue } from '../responses.js';
 import { readStatusItems, writeStatus, type StatusItem } from './status.js';
 import type { CommandHandler } from './index.js';
@@ -74,8 +74,7 @@ export const list: CommandHandler = (session, { args }) => {
 
   const store = session.ctx.store;
   // By the name the client sees: its own mailboxes, then the units' under the shared prefix.
-  const mailboxes = new Map<string, MailboxInfo>(store.listMailboxes(session.account).map((m) => [m.name, m]));
-  for (const unit of sharedUnits(session)) for (const m of store.listMailboxes(unit.unit)) mailboxes.set(displayName(session, m), m);
+  const mailboxes = visibleMailboxes(session);
   const subscribed = new Set(store.listSubscriptions(session.account));
   const matches = compilePatterns(reference, patterns);
 

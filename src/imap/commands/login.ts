@@ -26,9 +26,7 @@ const FAILURE_TEXT: Record<Exclude<LoginFailure, 'expired'>, string> = {
  * answer with RFC 5530 codes.
  */
 export async function completeLogin(session: Session, login: string, password: string): Promise<Completion> {
-  if (!plaintextAuthAllowed(session.ctx.config, session.secure)) {
-    throw refuse('PRIVACYREQUIRED', 'Use STARTTLS before logging in');
-  }
+  requirePrivacy(session);
   const result = await session.ctx.directory.verifyLogin(login, password, {
     protocol: 'imap',
     ip: session.remoteAddress,
@@ -48,6 +46,13 @@ export async function completeLogin(session: Session, login: string, password: s
   session.log.info('login');
   session.ctx.store.ensureAccount(result.identity.account);
   return { code: `CAPABILITY ${session.capabilities().join(' ')}`, text: 'Logged in' };
+}
+
+/** RFC 3501 §7.2.1 LOGINDISABLED: no password over a connection without TLS (unless the config allows it). */
+export function requirePrivacy(session: Session): void {
+  if (!plaintextAuthAllowed(session.ctx.config, session.secure)) {
+    throw refuse('PRIVACYREQUIRED', 'Use STARTTLS before logging in');
+  }
 }
 
 /** RFC 3501 §6.2.3 */

@@ -1,6 +1,6 @@
 import { refuse } from '../errors.js';
 import { requireRight } from '../mailboxes.js';
-import { copyUidCode, readCopyArguments } from './copy.js';
+import { copyUidCode, readCopyArguments, requireRoomFor } from './copy.js';
 import type { CommandHandler } from './index.js';
 
 /**
@@ -9,12 +9,15 @@ import type { CommandHandler } from './index.js';
  * session's SelectedMailbox of the expunge before moveMessages returns).
  */
 export const move: CommandHandler = (session, request) => {
-  const { uids, destination } = readCopyArguments(session, request);
+  const moveArguments = readCopyArguments(session, request);
+  const { uids, destination } = moveArguments;
   const selected = session.requireSelected();
   if (selected.readOnly) throw refuse('CANNOT', 'The mailbox is read-only');
   // RFC 6851 §3.3 / RFC 4314 §4: the source needs the rights to delete and expunge.
   requireRight(session, 't', 'delete messages');
   requireRight(session, 'e', 'expunge messages');
+  // Within one account a move changes no usage; into another (a unit's shared folder) it adds there.
+  if (destination.account !== selected.info.account) requireRoomFor(session, moveArguments);
   const result = session.ctx.store.moveMessages(selected.info.id, uids, destination.id);
   const code = copyUidCode(result);
   if (code) session.out.untagged(`OK [${code}] Moved`);

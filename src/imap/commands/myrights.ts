@@ -1,17 +1,17 @@
-import { refuse } from '../errors.js';
-import { requireMailbox } from '../mailboxes.js';
+import { requireAclTarget } from '../acl.js';
+import { wireNameOf } from '../namespaces.js';
 import { astring } from '../responses.js';
-import { rightsOn } from '../shared.js';
 import type { CommandHandler } from './index.js';
 
-/** RFC 4314 §3.5 (and §4: any of l, r, i, k, x or a lets a user ask). */
+/**
+ * RFC 4314 §3.5 MYRIGHTS: `* MYRIGHTS mailbox rights`. §4 allows it with any of "l r i k x a";
+ * a mailbox found through the namespaces is one the person holds "l" or "r" on.
+ */
 export const myrights: CommandHandler = (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.end();
-  const mailbox = requireMailbox(session, name);
-  const rights = rightsOn(session, mailbox.account);
-  if (!/[lrikxa]/.test(rights)) throw refuse('NONEXISTENT', 'No such mailbox');
-  session.out.untagged('MYRIGHTS', session.mailboxName(mailbox), astring(rights));
+  const target = requireAclTarget(session, name);
+  session.out.untagged('MYRIGHTS', session.wireName(wireNameOf(session, target.mailbox)), astring(target.location.rights));
   return { text: 'MYRIGHTS completed' };
 };

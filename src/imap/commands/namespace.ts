@@ -1,6 +1,6 @@
 import { MAILBOX_DELIMITER } from '../../store/types.js';
 import { encodeMutf7 } from '../mutf7.js';
-import { sharedPrefix, sharedUnits } from '../shared.js';
+import { sharedPrefix } from '../namespaces.js';
 import type { CommandHandler } from './index.js';
 
 /**
@@ -10,8 +10,9 @@ import type { CommandHandler } from './index.js';
 export const namespace: CommandHandler = (session, { args }) => {
   args.end();
   // RFC 2342 §5: a namespace prefix is a string (never an atom), in modified UTF-7 unless UTF8=ACCEPT.
-  const prefix = session.utf8 ? sharedPrefix(session) : encodeMutf7(sharedPrefix(session));
-  const shared = sharedUnits(session).length > 0 ? [[prefix, MAILBOX_DELIMITER]] : null;
+  const prefix = sharedPrefix(session);
+  const units = prefix === null ? [] : session.ctx.directory.unitAccess(session.identity!.person);
+  const shared = prefix !== null && units.length > 0 ? [[session.utf8 ? prefix : encodeMutf7(prefix), MAILBOX_DELIMITER]] : null;
   session.out.untagged('NAMESPACE', [['', MAILBOX_DELIMITER]], null, shared);
   return { text: 'NAMESPACE completed' };
 };

@@ -2,6 +2,7 @@
  * RFC 9208 QUOTA: one quota root "" per account, STORAGE in units of 1024 octets, limit from
  * config `quota.default` (0: no quota, and no QUOTA capability).
  */
+import type { MailboxInfo } from '../../store/types.js';
 import { refuse } from '../errors.js';
 import { atom } from '../responses.js';
 import type { Session } from '../session.js';
@@ -19,10 +20,10 @@ export function writeQuota(session: Session): void {
   session.out.untagged('QUOTA', QUOTA_ROOT, [atom('STORAGE'), usedKiB, limitKiB]);
 }
 
-/** RFC 9208 §5.1: APPEND and COPY that would take the account over its limit fail with NO [OVERQUOTA]. */
-export function requireQuotaRoom(session: Session, octets: number): void {
+/** RFC 9208 §5.1: APPEND and COPY that would take `mailbox`'s account over its limit fail with NO [OVERQUOTA]. */
+export function requireQuotaRoom(session: Session, mailbox: MailboxInfo, octets: number): void {
   const limit = session.ctx.config.quota.default;
-  if (limit > 0 && session.ctx.store.accountUsage(session.account) + octets > limit) {
+  if (limit > 0 && session.ctx.store.accountUsage(mailbox.account) + octets > limit) {
     throw refuse('OVERQUOTA', `Not enough room: the account may hold ${limit} octets`);
   }
 }

@@ -1,10 +1,12 @@
+import { auditDelegate } from '../delegate-audit.js';
 import { fromStoreError, refuse } from '../errors.js';
-import { changeTarget } from '../mailboxes.js';
+import { creationTarget, removalTarget } from '../mailboxes.js';
 import type { CommandHandler } from './index.js';
 
 /**
  * RFC 3501 §6.3.5: children move with their parent; renaming INBOX moves its messages into a new
- * mailbox and leaves INBOX empty (the store does both in one transaction).
+ * mailbox and leaves INBOX empty (the store does both in one transaction). RFC 4314 §4: "x" on the
+ * old place, "k" on the new, and both in the same account.
  */
 export const rename: CommandHandler = (session, { args }) => {
   args.space();
@@ -14,13 +16,14 @@ export const rename: CommandHandler = (session, { args }) => {
   args.end();
   if (to === 'INBOX' || to.startsWith('INBOX/')) throw refuse('CANNOT', 'Cannot rename to INBOX');
   if (to === from) throw refuse('ALREADYEXISTS', 'Mailbox already has that name');
-  const source = changeTarget(session, from, 'x', 'rename this mailbox'); // RFC 4314 §4
-  const target = changeTarget(session, to, 'k', 'create mailboxes');
-  if (source.account !== target.account) throw refuse('CANNOT', 'A mailbox cannot move to another account');
+  const { location: source, mailbox } = removalTarget(session, from, 'rename');
+  const target = creationTarget(session, to);
+  if (source.owner !== target.owner) throw refuse('CANNOT', 'A mailbox cannot move to another account');
   try {
-    session.ctx.store.renameMailbox(source.account, source.name, target.name);
+    session.ctx.store.renameMailbox(source.owner, source.name, target.name);
   } catch (err) {
     throw fromStoreError(err);
   }
+  auditDelegate(session, mailbox, 'rename-mailbox', { extra: { to: target.name } });
   return { text: 'RENAME completed' };
 };

@@ -1,7 +1,7 @@
 import { hasRight, requireMailbox, requireRight } from '../mailboxes.js';
 import { atom } from '../responses.js';
 import { SelectedMailbox } from '../selected.js';
-import { auditDelegate } from '../shared.js';
+import { auditDelegate } from '../delegate-audit.js';
 import type { Session } from '../session.js';
 import type { CommandHandler, CommandRequest, Completion } from './index.js';
 
@@ -61,7 +61,7 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
   session.out.untagged(`OK [UIDNEXT ${uidNext}] Predicted next UID`);
   session.out.untagged(`OK [HIGHESTMODSEQ ${selected.highestModSeq}] Highest mod-sequence`);
   session.select(selected);
-  auditDelegate(session, 'open', mailbox, { readOnly });
+  auditDelegate(session, mailbox, 'open', { extra: { readOnly } });
   return { code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${examine ? 'EXAMINE' : 'SELECT'} completed` };
 }
 

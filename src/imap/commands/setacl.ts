@@ -1,25 +1,30 @@
 import type { AclChange } from '../../directory/acl.js';
-import { administeredMailbox, fromDirectoryError } from './acl.js';
+import { fromDirectoryError, readIdentifier, requireAclTarget, requireAdminister } from '../acl.js';
 import type { CommandHandler } from './index.js';
 
 /**
- * RFC 4314 §3.1: rights replaced, or added/removed with a leading "+"/"-". The directory writes the
- * same delegation and audit rows as `cantho-mail delegate grant|revoke` (issue 6).
+ * RFC 4314 §3.1 SETACL mailbox identifier rights: the rights replace the identifier's, or with a
+ * leading "+" / "-" are added or removed. On a unit folder this is `delegate grant|revoke` for
+ * the unit (src/directory/acl.ts): the same record, the same audit row, actor the session's
+ * person. Rights with no letters left remove the delegation.
  */
 export const setacl: CommandHandler = (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.space();
-  const identifier = args.astringText();
+  const identifier = readIdentifier(args);
   args.space();
-  const modRights = args.astringText();
+  const text = args.astringText();
   args.end();
-  const mailbox = administeredMailbox(session, name);
-  const sign = modRights[0];
-  const change: AclChange =
-    sign === '+' ? { kind: 'add', rights: modRights.slice(1) } : sign === '-' ? { kind: 'remove', rights: modRights.slice(1) } : { kind: 'set', rights: modRights };
+  const target = requireAclTarget(session, name);
+  requireAdminister(target);
+  const change: AclChange = text.startsWith('+')
+    ? { kind: 'add', rights: text.slice(1) }
+    : text.startsWith('-')
+      ? { kind: 'remove', rights: text.slice(1) }
+      : { kind: 'set', rights: text };
   try {
-    session.ctx.directory.changeAcl(session.identity!.person, mailbox.account, identifier, change);
+    session.ctx.directory.changeAcl(session.identity!.person, target.location.owner, identifier, change);
   } catch (err) {
     throw fromDirectoryError(err);
   }

@@ -8,9 +8,25 @@
 import type { ArgReader } from '../parser.js';
 import type { Section, SectionText } from './section.js';
 
+/** Items named by one word (BODY here is the non-extensible structure, not BODY[…]). */
+const SIMPLE_ITEMS = [
+  'UID',
+  'FLAGS',
+  'INTERNALDATE',
+  'RFC822.SIZE',
+  'ENVELOPE',
+  'BODYSTRUCTURE',
+  'BODY',
+  'MODSEQ',
+  'RFC822',
+  'RFC822.HEADER',
+  'RFC822.TEXT',
+] as const;
+type SimpleItem = (typeof SIMPLE_ITEMS)[number];
+const isSimpleItem = (name: string): name is SimpleItem => (SIMPLE_ITEMS as readonly string[]).includes(name);
+
 export type FetchItem =
-  | { readonly kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ' }
-  | { readonly kind: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT' }
+  | { readonly kind: SimpleItem }
   /** BODY[section]<origin.count> and BODY.PEEK[…]. */
   | {
       readonly kind: 'BODY[]';
@@ -26,25 +42,11 @@ export interface FetchRequest {
 }
 
 /** RFC 3501 §6.4.5 macros. */
-const MACROS: Readonly<Record<string, readonly FetchItem['kind'][]>> = {
+const MACROS: Readonly<Record<string, readonly SimpleItem[]>> = {
   ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
   FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
-
-const SIMPLE = new Set([
-  'UID',
-  'FLAGS',
-  'INTERNALDATE',
-  'RFC822.SIZE',
-  'ENVELOPE',
-  'BODYSTRUCTURE',
-  'BODY',
-  'MODSEQ',
-  'RFC822',
-  'RFC822.HEADER',
-  'RFC822.TEXT',
-]);
 
 const isNameChar = (b: number): boolean =>
   (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2e;
@@ -59,7 +61,7 @@ export function parseFetchItems(reader: ArgReader): FetchRequest {
     // A macro stands alone, never inside the list.
     const name = readName(reader);
     const kinds = MACROS[name];
-    items = kinds ? kinds.map((kind) => ({ kind }) as FetchItem) : [itemNamed(reader, name)];
+    items = kinds ? kinds.map((kind) => ({ kind })) : [itemNamed(reader, name)];
   }
   let changedSince: number | null = null;
   if (!reader.atEnd()) {
@@ -86,8 +88,8 @@ function itemNamed(reader: ArgReader, name: string): FetchItem {
     const section = parseSection(reader);
     return { kind: 'BODY[]', section, peek: name === 'BODY.PEEK', partial: parsePartial(reader) };
   }
-  if (!SIMPLE.has(name)) throw reader.error(`unknown fetch item ${name}`);
-  return { kind: name } as FetchItem;
+  if (!isSimpleItem(name)) throw reader.error(`unknown fetch item ${name.slice(0, 40)}`);
+  return { kind: name };
 }
 
 /** section = "[" [section-spec] "]" (RFC 3501 §9). */
@@ -95,6 +97,7 @@ function parseSection(reader: ArgReader): Section {
   reader.expect('[');
   if (reader.take(']')) return { part: [], text: null };
   const words = reader.readWhile(isNameChar, 'a section').split('.');
+  if (words.includes('')) throw reader.error('empty part of a section');
   const part: number[] = [];
   while (words.length > 0 && /^[0-9]+$/.test(words[0]!)) {
     const n = Number(words.shift());
@@ -121,10 +124,20 @@ function parseSectionText(reader: ArgReader, name: string, afterPart: boolean): 
     case 'HEADER.FIELDS':
     case 'HEADER.FIELDS.NOT':
       reader.space();
-      return { kind: 'HEADER.FIELDS', not: name.endsWith('.NOT'), fields: reader.list(() => reader.astringText(), false) };
+      return { kind: 'HEADER.FIELDS', not: name.endsWith('.NOT'), fields: reader.list(() => headerFieldName(reader), false) };
     default:
       throw reader.error(`unknown section ${name}`);
   }
+}
+
+/**
+ * header-fld-name = astring; the response repeats it as an atom, so it must be one: RFC 5322 §3.6.8
+ * field names are printable ASCII anyway, and none of the real ones has an atom-special.
+ */
+function headerFieldName(reader: ArgReader): string {
+  const name = reader.astringText();
+  if (!/^[\x21-\x7e]+$/.test(name) || /[(){%*"\\\]:]/.test(name)) throw reader.error('not a header field name');
+  return name;
 }
 
 /** partial = "<" number "." nz-number ">". */

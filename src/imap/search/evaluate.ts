@@ -1,6 +1,6 @@
 /**
  * Runs a parsed SEARCH over the session's view of a mailbox. Flags, dates, sizes, UIDs and MODSEQ
- * come from the MessageRow list the session already holds; text keys ask the FTS index once per key
+ * come from the message rows the store lists; text keys ask the FTS index once per key
  * (store.searchText); only HEADER and SENT* read stored data per message (the header block, the
  * stored envelope), and only when the query has such a key.
  */

@@ -12,7 +12,7 @@ import { dayOfSearchDate } from '../fetch/date-time.js';
 import type { ReturnOption, SearchKey, SearchQuery } from './query.js';
 
 /** Charsets a search string may be in: UTF-8, and its subset US-ASCII (RFC 3501 §6.4.4 requires the latter). */
-export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'] as const;
+const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'] as const;
 
 /** Deeper nesting of NOT/OR/parentheses than any client writes: refused instead of risking the stack. */
 const MAX_DEPTH = 64;

@@ -4,10 +4,10 @@
  * and charset decoding. Body text is capped so a huge message costs a bounded amount of work.
  */
 import libmime from 'libmime';
+import { htmlToText } from '../../text/html-text.js';
 import { foldVietnamese } from '../../text/vietnamese.js';
 import type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from '../types.js';
 import { decodeCharset } from './charset.js';
-import { htmlToText } from './html-text.js';
 import { decodeTransferEncoding } from './transfer-encoding.js';
 
 /** Characters of body text indexed per message. */

@@ -1,8 +1,9 @@
 /**
- * HTML → plain text for the search index only: tags, comments, and script/style contents are
+ * HTML → plain text for reading, never for display: the search index (src/store/mime) and the
+ * spam rules and Bayes (src/filters) use it. Tags, comments, and script/style contents are
  * dropped, character references resolved. Never rendered, so it need not be a full HTML parser;
  * it must only be linear on hostile input: every search moves forward, and a `<` with no `>`
- * after it ends the text (nothing later can close a tag either).
+ * after it ends the text (nothing later can close a tag either). Leaf module: imports nothing of ours.
  */
 
 /** Elements whose content is not text a reader sees. */

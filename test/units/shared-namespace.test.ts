@@ -1,0 +1,193 @@
+import { ImapFlow } from 'imapflow';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { revokeDelegation } from '../../src/directory/index.js';
+import { TEST_DOC } from '../helpers/server.js';
+import type { RawClient } from '../imap/support.js';
+import { PASSWORD, UNIT, address, startUnitServer, type UnitServer } from './support.js';
+
+/**
+ * Issue 6 item 3 over real sockets: the shared namespace as the head, two delegates and an
+ * outsider see it — NAMESPACE, LIST patterns clients use, SUBSCRIBE, COPY/MOVE both ways, IDLE on
+ * the unit's INBOX, shared \Seen, and the audit rows each action leaves.
+ */
+
+let u: UnitServer;
+const open: RawClient[] = [];
+beforeAll(async () => {
+  u = await startUnitServer();
+});
+afterAll(() => u.close());
+afterEach(() => {
+  for (const client of open.splice(0)) client.close();
+});
+
+async function login(who: string): Promise<RawClient> {
+  const client = await u.login(who);
+  open.push(client);
+  return client;
+}
+
+const UNIT_FOLDERS = ['Archive', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash'].map((f) => `* LIST (\\HasNoChildren) "/" Shared/vpubnd/${f}`);
+const OWN_TOP = [
+  '* LIST (\\HasNoChildren) "/" INBOX',
+  '* LIST (\\HasNoChildren \\Archive) "/" Archive',
+  '* LIST (\\HasNoChildren \\Drafts) "/" Drafts',
+  '* LIST (\\HasNoChildren \\Junk) "/" Junk',
+  '* LIST (\\HasNoChildren \\Sent) "/" Sent',
+];
+
+describe('NAMESPACE and LIST', () => {
+  it('announces the shared namespace (RFC 2342) and ACL with RIGHTS= (RFC 4314)', async () => {
+    const annv = await login('annv');
+    expect(await annv.command('n', 'NAMESPACE')).toEqual(['* NAMESPACE (("" "/")) NIL (("Shared/" "/"))', 'n OK NAMESPACE completed']);
+    const [capability] = await annv.command('c', 'CAPABILITY');
+    expect(capability!.split(' ')).toEqual(expect.arrayContaining(['ACL', 'RIGHTS=texk', 'NAMESPACE', 'CHILDREN']));
+  });
+
+  it.each([
+    ['%', [...OWN_TOP, '* LIST (\\Noselect \\HasChildren) "/" Shared', '* LIST (\\HasNoChildren \\Trash) "/" Trash']],
+    ['Shared', ['* LIST (\\Noselect \\HasChildren) "/" Shared']],
+    ['Shared/%', ['* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd']],
+    ['Shared/*', ['* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd', ...UNIT_FOLDERS]],
+    ['Shared/vpubnd/%', UNIT_FOLDERS],
+    [
+      '*',
+      [...OWN_TOP, '* LIST (\\Noselect \\HasChildren) "/" Shared', '* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd', ...UNIT_FOLDERS, '* LIST (\\HasNoChildren \\Trash) "/" Trash'],
+    ],
+  ])('LIST "" "%s" walks down to the unit folders, parents \\Noselect \\HasChildren', async (pattern, lines) => {
+    const annv = await login('annv');
+    expect(await annv.command('l', `LIST "" "${pattern}"`)).toEqual([...lines, 'l OK LIST completed']);
+  });
+
+  it('takes the reference into account (LIST "Shared/" "%") and gives no special use to unit folders', async () => {
+    const head = await login('truonglv');
+    expect(await head.command('l', 'LIST "Shared/" "%"')).toEqual(['* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd', 'l OK LIST completed']);
+    // RFC 6154: the unit's Sent is not the head's Sent, or a phone would file the head's mail there.
+    const special = await head.command('s', 'LIST (SPECIAL-USE) "" "*"');
+    expect(special.filter((l) => l.includes('Shared'))).toEqual([]);
+  });
+
+  it('shows an outsider nothing of the unit, with any pattern', async () => {
+    const dungdt = await login('dungdt');
+    for (const pattern of ['*', '%', 'Shared', 'Shared/%', 'Shared/*', 'Shared/vpubnd/*']) {
+      const lines = await dungdt.command('l', `LIST "" "${pattern}"`);
+      expect(lines.filter((l) => l.includes('Shared'))).toEqual([]);
+    }
+  });
+
+  it('lists STATUS of unit folders under their shared names (LIST-STATUS, RFC 5819)', async () => {
+    const binhtt = await login('binhtt');
+    const lines = await binhtt.command('l', 'LIST "" "Shared/vpubnd/Sent" RETURN (STATUS (MESSAGES))');
+    expect(lines).toEqual(['* LIST (\\HasNoChildren) "/" Shared/vpubnd/Sent', '* STATUS Shared/vpubnd/Sent (MESSAGES 0)', 'l OK LIST completed']);
+  });
+});
+
+describe('SUBSCRIBE', () => {
+  it('keeps a subscription to a shared folder across sessions (LSUB and LIST SUBSCRIBED)', async () => {
+    const first = await login('binhtt');
+    expect(await first.command('s', 'SUBSCRIBE Shared/vpubnd/INBOX')).toEqual(['s OK SUBSCRIBE completed']);
+    first.close();
+    const second = await login('binhtt');
+    expect(await second.command('l', 'LSUB "" "Shared/*"')).toEqual(['* LSUB () "/" Shared/vpubnd/INBOX', 'l OK LSUB completed']);
+    expect(await second.command('l', 'LIST (SUBSCRIBED) "" "Shared/*"')).toEqual([
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Shared/vpubnd/INBOX',
+      'l OK LIST completed',
+    ]);
+  });
+});
+
+describe('SELECT, MYRIGHTS, flags and moves', () => {
+  it('opens the unit INBOX read-write for annv (lrswite) and read-only for binhtt (lr)', async () => {
+    await u.deliverToUnit('Công văn mở hộp thư');
+    const annv = await login('annv');
+    expect((await annv.command('s', 'SELECT Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-WRITE] SELECT completed');
+    expect(await annv.command('m', 'MYRIGHTS Shared/vpubnd/INBOX')).toEqual(['* MYRIGHTS Shared/vpubnd/INBOX lrswite', 'm OK MYRIGHTS completed']);
+    const binhtt = await login('binhtt');
+    expect((await binhtt.command('s', 'SELECT Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-ONLY] SELECT completed');
+    // Copying out needs only "r" on the source (RFC 4314 §4) and "i" on the own Archive.
+    expect((await binhtt.command('c', 'UID COPY 1:* Archive')).at(-1)).toMatch(/^c OK \[COPYUID \d+ [\d:,]+ [\d:,]+\] UID COPY completed$/);
+  });
+
+  it('shares \\Seen in the default seen mode: one delegate reading marks it read for the team', async () => {
+    const uid = await u.deliverToUnit('Công văn đã đọc chung');
+    const annv = await login('annv');
+    await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
+    expect((await annv.command('f', `UID FETCH ${uid} (BODY[TEXT])`))[0]).toMatch(new RegExp(`^\\* \\d+ FETCH \\(UID ${uid} BODY\\[TEXT\\] \\{\\d+\\}$`));
+    const head = await login('truonglv');
+    await head.command('e', 'EXAMINE Shared/vpubnd/INBOX');
+    expect((await head.command('f', `UID FETCH ${uid} (FLAGS)`))[0]).toMatch(/FLAGS \(\\Seen\)/);
+  });
+
+  it("moves a unit message into the delegate's own Archive and copies an own message into the unit, with COPYUID", async () => {
+    const uid = await u.deliverToUnit('Công văn chuyển vào lưu trữ', '<luu-tru-1@sotttt.cantho.gov.vn>');
+    const annv = await login('annv');
+    await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
+    const moved = await annv.command('m', `UID MOVE ${uid} Archive`);
+    expect(moved[0]).toMatch(/^\* OK \[COPYUID \d+ \d+ \d+\] Moved$/);
+    expect(moved.at(-1)).toBe('m OK UID MOVE completed');
+    await annv.command('s2', 'SELECT Archive');
+    const copied = await annv.command('c', 'UID COPY 1:* Shared/vpubnd/Archive');
+    expect(copied.at(-1)).toMatch(/^c OK \[COPYUID \d+ [\d:,]+ [\d:,]+\] UID COPY completed$/);
+    const rows = u.directory.queryAudit({ subject: UNIT }).filter((r) => r.actor === 'annv@cantho.gov.vn' && (r.action === 'delegate.move' || r.action === 'delegate.copy'));
+    expect(rows.map((r) => [r.action, (r.detail as { mailbox: string }).mailbox])).toEqual([
+      ['delegate.move', 'INBOX'],
+      ['delegate.copy', 'Archive'],
+    ]);
+    expect(rows[0]!.detail).toMatchObject({ destination: 'Archive', messages: [{ messageId: '<luu-tru-1@sotttt.cantho.gov.vn>', subject: 'Công văn chuyển vào lưu trữ' }] });
+    expect(rows[1]!.detail).toMatchObject({ source: 'Archive' });
+  });
+
+  it('refuses COPY into the unit without "i", and MOVE out of a folder opened read-only', async () => {
+    await u.deliverToUnit('Công văn chỉ đọc');
+    const binhtt = await login('binhtt');
+    await binhtt.command('s', 'SELECT INBOX');
+    await u.store.append(u.store.getMailbox(address('binhtt'), 'INBOX')!.id, Buffer.from('Subject: x\r\n\r\nx\r\n'));
+    await binhtt.command('n', 'NOOP');
+    expect(await binhtt.command('c', 'COPY 1 Shared/vpubnd/INBOX')).toEqual(['c NO [NOPERM] You may not insert messages here']);
+    await binhtt.command('s', 'SELECT Shared/vpubnd/INBOX');
+    expect(await binhtt.command('m', 'MOVE 1 Archive')).toEqual(['m NO [CANNOT] The mailbox is read-only']);
+  });
+});
+
+describe('IDLE on the unit INBOX', () => {
+  it('sees mail delivered to the unit (imapflow)', async () => {
+    const flow = new ImapFlow({
+      host: '127.0.0.1',
+      port: u.server.ports.imap,
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: 'annv', pass: PASSWORD },
+      logger: false,
+      disableAutoIdle: true,
+    });
+    await flow.connect();
+    try {
+      const box = await flow.mailboxOpen('Shared/vpubnd/INBOX');
+      const before = box.exists;
+      const exists = new Promise<number>((resolve) => flow.on('exists', (data: { count: number }) => resolve(data.count)));
+      const idling = flow.idle();
+      await new Promise((r) => setTimeout(r, 100));
+      await u.deliverToUnit('Công văn mới trong lúc IDLE');
+      expect(await Promise.race([exists, new Promise((_, reject) => setTimeout(() => reject(new Error('no EXISTS in 5 s')), 5000))])).toBe(before + 1);
+      await flow.noop();
+      await idling;
+    } finally {
+      await flow.logout();
+    }
+  });
+});
+
+describe('revocation', () => {
+  it('ends an open session that has the unit folder selected, and hides the unit from another at its next command', async () => {
+    u.server.grant('vpubnd', 'dungdt', { rights: 'lr' });
+    const selected = await login('dungdt');
+    expect((await selected.command('s', 'EXAMINE Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-ONLY] EXAMINE completed');
+    const idle = await login('dungdt');
+    expect((await idle.command('l', 'LIST "" "Shared/%"'))).toEqual(['* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd', 'l OK LIST completed']);
+    revokeDelegation(u.directory.context, 'vpubnd', 'dungdt', { actor: 'cli:test', doc: TEST_DOC });
+    expect(await selected.readLine()).toBe('* BYE Your rights on the selected mailbox were withdrawn');
+    expect(await selected.waitClosed()).toBe(true);
+    expect(await idle.command('l', 'LIST "" "Shared/%"')).toEqual(['l OK LIST completed']);
+    expect(await idle.command('s', 'SELECT Shared/vpubnd/INBOX')).toEqual(['s NO [NONEXISTENT] No such mailbox']);
+  });
+});
