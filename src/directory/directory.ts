@@ -67,6 +67,12 @@ export interface LoginStats {
   cacheHits: number;
 }
 
+/** A login name read as `person` or `unit*person` (DESIGN.md "Login names"). */
+interface ParsedLogin {
+  readonly person: LocalPart;
+  readonly unit: LocalPart | null;
+}
+
 export class Directory implements DirectoryService {
   readonly events = new EventEmitter<{ changed: [AccountId] }>();
   /** 'recorded' after a violation recorded in this process commits: the server's notice outbox listens (issue 7). */
@@ -84,6 +90,8 @@ export class Directory implements DirectoryService {
   private readonly logger: Logger | undefined;
   private readonly argon2: Argon2Cost;
   private dummyHash: Promise<string> | null = null;
+  /** Per throttle key, the end of the password checks queued for it (verifyLogin). */
+  private readonly checking = new Map<string, Promise<void>>();
 
   constructor(options: DirectoryOptions) {
     const { db, config } = options;
@@ -128,6 +136,21 @@ export class Directory implements DirectoryService {
   async verifyLogin(login: string, password: string, context: LoginContext): Promise<LoginResult> {
     const parsed = this.parseLogin(login);
     const throttleKey = parsed?.person ?? printable(login).toLowerCase();
+    // One password check at a time per account: each guess must see the failures counted before
+    // it, or N parallel connections would get N guesses past the lock.
+    const turn = (this.checking.get(throttleKey) ?? Promise.resolve()).then(() => this.checkLogin(parsed, throttleKey, login, password, context));
+    const done = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.checking.set(throttleKey, done);
+    void done.then(() => {
+      if (this.checking.get(throttleKey) === done) this.checking.delete(throttleKey);
+    });
+    return turn;
+  }
+
+  private async checkLogin(parsed: ParsedLogin | null, throttleKey: string, login: string, password: string, context: LoginContext): Promise<LoginResult> {
     const subject = parsed ? accountOf(parsed.unit ?? parsed.person, this.config.server.domain) : printable(login);
     const detail = { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) };
 
@@ -334,7 +357,7 @@ export class Directory implements DirectoryService {
   }
 
   /** `annv`, `annv@cantho.gov.vn`, `vpubnd*annv` (DESIGN.md "Login names"). */
-  private parseLogin(login: string): { person: LocalPart; unit: LocalPart | null } | null {
+  private parseLogin(login: string): ParsedLogin | null {
     const star = login.indexOf('*');
     if (star === -1) {
       const person = parseLocalAddress(login, this.localDomains);

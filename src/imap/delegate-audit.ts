@@ -84,3 +84,23 @@ export function auditTransfer(
     auditDelegate(session, destination, action, { messages, extra: { source: wireNameOf(session, source) } });
   }
 }
+
+/**
+ * Expunges \Deleted messages of `mailbox` (only among `uids` when given, RFC 4315) and, in a
+ * unit's mailbox, records which went: their references are read first, as the store forgets
+ * them with the rows. Returns the expunged UIDs. Shared by EXPUNGE, UID EXPUNGE and CLOSE.
+ */
+export function expungeAudited(session: Session, mailbox: MailboxInfo, uids?: readonly Uid[]): Uid[] {
+  const store = session.ctx.store;
+  if (!isDelegateMailbox(session, mailbox)) return store.expunge(mailbox.id, uids);
+  const wanted = uids ? new Set(uids) : null;
+  const doomed = store
+    .listMessages(mailbox.id)
+    .filter((row) => row.flags.includes('\\Deleted') && (wanted === null || wanted.has(row.uid)))
+    .map((row) => row.uid);
+  const refs = messageRefs(session, mailbox, doomed);
+  const expunged = store.expunge(mailbox.id, uids);
+  const gone = new Set(expunged);
+  if (gone.size > 0) auditDelegate(session, mailbox, 'expunge', { messages: refs.filter((ref) => ref.uid !== undefined && gone.has(ref.uid as Uid)) });
+  return expunged;
+}

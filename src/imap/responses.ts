@@ -55,10 +55,17 @@ const QUOTABLE = /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/;
 /**
  * Builds the encoded bytes: runs of text are kept as one string and turned into bytes once, so a
  * FETCH of ENVELOPE and BODYSTRUCTURE for 10,000 messages does not allocate a Buffer per token.
+ * FETCH uses one directly to gather many responses into one write.
  */
-class Encoder {
+export class Encoder {
   private readonly parts: Buffer[] = [];
   private pending = '';
+  private partBytes = 0;
+
+  /** About how many octets have been gathered (text counted in characters). */
+  get size(): number {
+    return this.partBytes + this.pending.length;
+  }
 
   text(text: string): void {
     this.pending += text;
@@ -68,6 +75,7 @@ class Encoder {
     if (this.pending !== '') this.parts.push(Buffer.from(this.pending, 'utf8'));
     this.pending = '';
     this.parts.push(data);
+    this.partBytes += data.length;
   }
 
   finish(): Buffer {

@@ -9,6 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../context.js';
 import type { AccountId, MailboxChange } from '../store/types.js';
+import { sessionContext } from './seen-view.js';
 import { Session, type SessionHost } from './session.js';
 
 class SessionHub implements SessionHost {
@@ -43,7 +44,10 @@ class SessionHub implements SessionHost {
 
   accept(socket: net.Socket, secure: boolean, listener: string): void {
     socket.setNoDelay(true);
-    const session = new Session(this.ctx, socket, `imap-${process.pid}-${this.nextId++}`, secure, this);
+    // Issue 6: the session reads the store through its person's own \Seen where a unit keeps it private.
+    let session: Session | null = null;
+    const context = sessionContext(this.ctx, () => session?.identity ?? null);
+    session = new Session(context, socket, `imap-${process.pid}-${this.nextId++}`, secure, this);
     this.sessions.set(session, listener);
     session.log.debug({ remote: socket.remoteAddress, secure }, 'connection');
     session.run().catch((err: unknown) => {

@@ -2,6 +2,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { encodeWord, isPlainText, quoteString } from 'nodemailer/lib/mime-funcs';
 import type { DirectoryService } from '../directory/api.js';
 import type { Identity } from '../directory/types.js';
+import { parseAddressList } from '../store/mime/addresses.js';
 import { fieldValues, prependFields, removeFields } from './headers.js';
 import { replies } from './reply.js';
 
@@ -13,6 +14,18 @@ export function checkEnvelopeSender(directory: DirectoryService, identity: Ident
 }
 
 /**
+ * The addresses a From: value names, read both by nodemailer's addressparser and by the store's
+ * RFC 5322 reader, whose ENVELOPE IMAP clients display. The two differ on malformed values
+ * (`annv@cantho.gov.vn <binhtt@cantho.gov.vn>` is binhtt to the first and annv to the second),
+ * so an address must pass the policy under both readings. Group markers (no host) are skipped.
+ */
+function fromAuthors(value: string): string[] {
+  const lenient = addressparser(value, { flatten: true }).map((a) => a.address.toLowerCase());
+  const envelope = (parseAddressList(value) ?? []).filter((a) => a.mailbox !== null && a.host !== null).map((a) => `${a.mailbox}@${a.host}`.toLowerCase());
+  return [...new Set([...lenient, ...envelope])];
+}
+
+/**
  * The From: header of a submitted message must name only addresses the official may use. When
  * one of them belongs to another account (a unit the person sends as), RFC 5322 §3.6.2 wants a
  * Sender: field naming the person who actually sent it; any Sender: the client wrote is replaced,
@@ -21,7 +34,7 @@ export function checkEnvelopeSender(directory: DirectoryService, identity: Ident
 export function applyFromPolicy(directory: DirectoryService, identity: Identity, raw: Buffer): Buffer {
   const fromValues = fieldValues(raw, 'from');
   if (fromValues.length !== 1) throw replies.notAllowedFromHeader();
-  const authors = addressparser(fromValues[0]!, { flatten: true }).map((a) => a.address.toLowerCase());
+  const authors = fromAuthors(fromValues[0]!);
   if (authors.length === 0 || authors.some((address) => !directory.canSendAs(identity.person, address))) {
     throw replies.notAllowedFromHeader();
   }

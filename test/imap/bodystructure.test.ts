@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { bodyStructureValue } from '../../src/imap/fetch/bodystructure.js';
+import { envelopeValue } from '../../src/imap/fetch/envelope.js';
+import { EncodedMetaCache } from '../../src/imap/fetch/meta-cache.js';
 import { filterHeaderFields, formatSection, locateSection, type Section } from '../../src/imap/fetch/section.js';
 import { encodeValue } from '../../src/imap/responses.js';
 import { analyzeMessage } from '../../src/store/mime/index.js';
+import { asUid, type BlobId } from '../../src/store/types.js';
 import { NESTED } from './message-fixtures.js';
 
 const analysis = analyzeMessage(NESTED);
@@ -104,5 +107,23 @@ describe('BODY[section] (RFC 3501 §6.4.5)', () => {
     const block = Buffer.from('Subject: a\r\n long\r\nX-Other: b\r\nsubject: again\r\n\r\n');
     expect(filterHeaderFields(block, ['SUBJECT'], false).toString()).toBe('Subject: a\r\n long\r\nsubject: again\r\n\r\n');
     expect(filterHeaderFields(Buffer.from('A: 1\r\nB: 2'), ['a'], false).toString()).toBe('A: 1\r\n');
+  });
+});
+
+describe('the encoded ENVELOPE/BODYSTRUCTURE cache', () => {
+  const meta = { uid: asUid(1), envelope: analysis.envelope, structure: analysis.structure, headerSize: analysis.headerSize };
+
+  it('gives back the encoding of the stored meta', () => {
+    const entry = new EncodedMetaCache().add('a' as BlobId, meta);
+    expect(entry.bodyStructure).toBe(text(bodyStructureValue(analysis.structure, true)));
+    expect(entry.envelope).toBe(text(envelopeValue(analysis.envelope)));
+    expect(entry.headerSize).toBe(analysis.headerSize);
+  });
+
+  it('drops the oldest entries past its bound', () => {
+    const probe = new EncodedMetaCache().add('x' as BlobId, meta);
+    const cache = new EncodedMetaCache(2 * (probe.envelope.length + probe.bodyStructure.length));
+    for (const blob of ['a', 'b', 'c']) cache.add(blob as BlobId, meta);
+    expect(['a', 'b', 'c'].map((blob) => cache.get(blob as BlobId) !== undefined)).toEqual([false, true, true]);
   });
 });

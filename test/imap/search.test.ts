@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParseError } from '../../src/imap/errors.js';
+import { ImapError, ParseError } from '../../src/imap/errors.js';
 import { ArgReader } from '../../src/imap/parser.js';
 import { parseSearch } from '../../src/imap/search/parse.js';
 import { startMessageTestBed, textMessage, type MessageTestBed } from './message-fixtures.js';
@@ -161,5 +162,21 @@ describe('SEARCH over a mailbox', () => {
     expect(await client.search({ body: 'Nguyễn Văn Ân' })).toEqual([1]);
     expect(await client.search({ seen: false }, { uid: true })).toEqual([uids[1], uids[2]]);
     expect(await client.search({ or: [{ flagged: true }, { header: { 'x-priority': '1' } }] })).toEqual([1, 2]);
+  });
+});
+
+describe('SEARCH parser under random input', () => {
+  const words = ['ALL', 'OR', 'NOT', '(', ')', 'SEEN', 'UID', '1:*', '*', '0', 'SINCE', '1-Feb-2026', 'HEADER', 'X', '""', '{3}\r\nabc', 'CHARSET', 'UTF-8', 'RETURN', '(MIN)', 'MODSEQ', '5', 'LARGER', 'KEYWORD', '$a', ' ', '\\'];
+  it('either parses or answers with an ImapError, never anything else', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.array(fc.constantFrom(...words), { maxLength: 12 }).map((parts) => parts.join(' '))), (args) => {
+        try {
+          parse(args);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ImapError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

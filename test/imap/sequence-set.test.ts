@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatSequenceSet,
@@ -78,5 +79,29 @@ describe('formatSequenceSet', () => {
     expect(formatSequenceSet([7])).toBe('7');
     expect(formatSequenceSet([])).toBe('');
     expect(formatSequenceSet([9, 10, 4, 5, 6, 1])).toBe('9:10,4:6,1');
+  });
+});
+
+describe('sequence sets under random input', () => {
+  it('parse or throw SequenceSetError, and resolve within the mailbox', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9*:,]{0,20}$/), fc.integer({ min: 0, max: 50 }), (text, count) => {
+        let set;
+        try {
+          set = parseSequenceSet(text);
+        } catch (err) {
+          expect(err).toBeInstanceOf(SequenceSetError);
+          return;
+        }
+        const uids = Array.from({ length: count }, (_, i) => 2 * i + 1);
+        for (const seq of resolveUidSet(set, uids)) expect(seq >= 1 && seq <= count).toBe(true);
+        try {
+          for (const seq of resolveSequenceNumbers(set, count)) expect(seq >= 1 && seq <= count).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(SequenceSetError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -22,6 +22,8 @@ describe('STORE (RFC 3501 §6.4.6)', () => {
       '* 2 FETCH (FLAGS (\\Flagged $Important))',
       'A1 OK STORE completed',
     ]);
+    // A message whose flags do not change is still answered (RFC 3501 §6.4.6).
+    expect(await client.command('A1b', 'STORE 1 +FLAGS ($important)')).toEqual(['* 1 FETCH (FLAGS (\\Flagged $Important))', 'A1b OK STORE completed']);
     expect(await client.command('A2', 'STORE 2 -FLAGS \\Flagged')).toEqual(['* 2 FETCH (FLAGS ($Important))', 'A2 OK STORE completed']);
     expect(await client.command('A3', 'STORE 1:2 FLAGS (\\Seen)')).toEqual([
       '* 1 FETCH (FLAGS (\\Seen))',

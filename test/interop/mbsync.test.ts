@@ -1,7 +1,8 @@
 /**
  * Issue 5 "Tests with clients no one here wrote": mbsync (Debian isync 1.4) syncing 500 messages
  * down into a Maildir, a flag change and a new message up, and a run after each that transfers
- * nothing — against the server started with the README command.
+ * nothing — against the server started with the README command. Then syncing while mail arrives,
+ * and after a restart of the server.
  *
  * mbsync verifies the server: its self-signed certificate (made on first start in
  * data_dir/tls/cert.pem) is given as a host certificate in CertificateFile, system CAs off.
@@ -18,6 +19,8 @@ import { composeMessage, SENDER } from './mail.js';
 import { runProcess, startReadmeServer, type Official, type ReadmeServer } from './readme-server.js';
 
 const COUNT = 500;
+/** Delivered while mbsync runs. */
+const MORE = 200;
 const BOXES = ['Archive', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash'];
 
 describe('mbsync (isync) against the README server', () => {
@@ -98,6 +101,8 @@ describe('mbsync (isync) against the README server', () => {
   }
 
   const inboxFiles = () => ['cur', 'new'].flatMap((sub) => readdirSync(path.join(maildir, 'INBOX', sub)).map((name) => path.join(sub, name)));
+  const messageIdOf = (file: string) => /^Message-ID: (\S+)\r?$/im.exec(readFileSync(path.join(maildir, 'INBOX', file), 'utf8'))?.[1];
+  const messageIds = () => inboxFiles().map(messageIdOf);
 
   it('syncs 500 messages down, then a run that transfers nothing', async () => {
     expect(await sync()).toBe(`C: 1/1  B: 6/6  F: +0/0 *0/0 #0/0  N: +${COUNT}/${COUNT} *0/0 #0/0`);
@@ -107,6 +112,8 @@ describe('mbsync (isync) against the README server', () => {
     // Each message once: mbsync names near-side files ",U=<near uid>:2,<flags>", numbered 1..500.
     const uids = files.map((file) => Number(/,U=(\d+)/.exec(file)?.[1])).sort((a, b) => a - b);
     expect(uids).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
+    // … and they are the 500 delivered ones.
+    expect(new Set(messageIds())).toEqual(new Set(Array.from({ length: COUNT }, (_, i) => `<down-${i + 1}@example.org>`)));
 
     expect(await sync()).toBe('C: 1/1  B: 6/6  F: +0/0 *0/0 #0/0  N: +0/0 *0/0 #0/0');
   });
@@ -115,7 +122,7 @@ describe('mbsync (isync) against the README server', () => {
     // Flag UID 7 \Flagged and \Seen on the near side (Maildir info "2,FS", flags in ASCII order).
     const seven = inboxFiles().find((file) => /,U=7:2,$/.test(file));
     expect(seven).toBeDefined();
-    const sevenId = /^Message-ID: (\S+)\r?$/im.exec(readFileSync(path.join(maildir, 'INBOX', seven!), 'utf8'))?.[1];
+    const sevenId = messageIdOf(seven!);
     renameSync(path.join(maildir, 'INBOX', seven!), path.join(maildir, 'INBOX', 'cur', `${path.basename(seven!)}FS`));
     // A new message written into the near INBOX.
     const upload = composeMessage(official.address, { subject: 'Thư tải lên', body: 'Viết trong Maildir, gửi lên bằng mbsync.', messageId: '<up-1@cantho.gov.vn>' });
@@ -156,9 +163,8 @@ describe('mbsync (isync) against the README server', () => {
     // mbsync asks only for UIDs above the highest it has pulled: a UID that became visible
     // before a lower one had committed would be skipped for good (RFC 3501 §2.3.1.1: UIDs are
     // strictly ascending in the order messages are added).
-    const more = 200;
     let delivered = false;
-    const delivering = deliver(COUNT + 1, more, 10).finally(() => (delivered = true));
+    const delivering = deliver(COUNT + 1, MORE, 10).finally(() => (delivered = true));
     let runsDuringDelivery = 0;
     while (!delivered) {
       await sync();
@@ -167,10 +173,25 @@ describe('mbsync (isync) against the README server', () => {
     await delivering;
     await sync();
     expect(runsDuringDelivery).toBeGreaterThan(1);
-    const ids = inboxFiles().map((file) => /^Message-ID: (\S+)\r?$/im.exec(readFileSync(path.join(maildir, 'INBOX', file), 'utf8'))?.[1]);
-    expect(ids).toHaveLength(COUNT + 1 + more);
-    expect(new Set(ids).size).toBe(COUNT + 1 + more);
-    for (let n = COUNT + 1; n <= COUNT + more; n++) expect(ids).toContain(`<down-${n}@example.org>`);
+    const ids = messageIds();
+    expect(ids).toHaveLength(COUNT + 1 + MORE);
+    expect(new Set(ids).size).toBe(COUNT + 1 + MORE);
+    for (let n = COUNT + 1; n <= COUNT + MORE; n++) expect(ids).toContain(`<down-${n}@example.org>`);
     expect(await sync()).toBe('C: 1/1  B: 6/6  F: +0/0 *0/0 #0/0  N: +0/0 *0/0 #0/0');
+  });
+
+  it('finds everything as it was after serve is stopped (SIGTERM) and started again', async () => {
+    await server.restart();
+    // Same UIDVALIDITY, UIDs and flags: a changed UIDVALIDITY would make mbsync refuse the box,
+    // a lost message or flag would show in the counters.
+    expect(await sync()).toBe('C: 1/1  B: 6/6  F: +0/0 *0/0 #0/0  N: +0/0 *0/0 #0/0');
+    const { client } = await connectImapflow(server.ports.imap, official);
+    try {
+      await client.mailboxOpen('INBOX', { readOnly: true });
+      expect(await client.search({ flagged: true }, { uid: true })).toEqual([7]);
+      expect(await client.status('INBOX', { messages: true })).toMatchObject({ messages: COUNT + 1 + MORE });
+    } finally {
+      await client.logout();
+    }
   });
 });

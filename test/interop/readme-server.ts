@@ -78,6 +78,10 @@ export interface ReadmeServer {
   addNewcomer(name: string, options?: { unit?: string; unitName?: string }): Promise<Official>;
   /** The first-use change on the web page (sign in, change form), as a browser does it. */
   changePasswordOnWeb(official: Official, next: string): Promise<Official>;
+  /** SIGTERM to serve (it must exit with 0), then the README command again on the same config and data. */
+  restart(): Promise<void>;
+  /** Stops the clamd the config points at (the README: inbound mail is then answered 451). */
+  stopClamd(): Promise<void>;
   /**
    * SIGTERM, wait for the exit, stop clamd, remove the temp dir. Rejects when `serve` did not
    * exit with code 0 within 15 s (a clean shutdown is part of what the README promises).
@@ -103,8 +107,8 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
   let exitCode: number | null = null;
   const killOnExit = () => child?.kill('SIGKILL');
 
-  const cleanup = async () => {
-    process.removeListener('exit', killOnExit);
+  /** SIGTERM to serve and wait for its exit (SIGKILL after 15 s). */
+  const terminate = async () => {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
       child.kill('SIGTERM');
@@ -112,37 +116,56 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       await exited;
       clearTimeout(forced);
     }
+  };
+  const cleanup = async () => {
+    process.removeListener('exit', killOnExit);
+    await terminate();
     await clamd?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
     clamd = await startClamd();
-    const ports: Ports = {
-      mx: await freePort(),
-      submission: await freePort(),
-      submissions: await freePort(),
-      imap: await freePort(),
-      imaps: await freePort(),
-      http: await freePort(),
-    };
-    const config = parseToml(readFileSync(configFile, 'utf8')) as Record<string, Record<string, unknown>>;
-    const at = (port: number) => `127.0.0.1:${port}`;
-    config.server!.data_dir = dataDir;
-    Object.assign(config.smtp!, { mx: at(ports.mx), submission: at(ports.submission), submissions: at(ports.submissions) });
-    Object.assign(config.imap!, { listen: at(ports.imap), tls_listen: at(ports.imaps) });
-    config.http!.listen = at(ports.http);
-    config.clamav!.socket = clamd.socket;
-    if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
-    if (options.passwordChange === 'config') config.policy!.require_password_change = false;
-    writeFileSync(configFile, stringifyToml(config));
+    const socket = clamd.socket;
+    const launch = async (reuse?: Ports): Promise<Ports> => {
+      const ports: Ports = reuse ?? {
+        mx: await freePort(),
+        submission: await freePort(),
+        submissions: await freePort(),
+        imap: await freePort(),
+        imaps: await freePort(),
+        http: await freePort(),
+      };
+      const config = parseToml(readFileSync(configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+      const at = (port: number) => `127.0.0.1:${port}`;
+      config.server!.data_dir = dataDir;
+      Object.assign(config.smtp!, { mx: at(ports.mx), submission: at(ports.submission), submissions: at(ports.submissions) });
+      Object.assign(config.imap!, { listen: at(ports.imap), tls_listen: at(ports.imaps) });
+      config.http!.listen = at(ports.http);
+      config.clamav!.socket = socket;
+      if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
+      if (options.passwordChange === 'config') config.policy!.require_password_change = false;
+      writeFileSync(configFile, stringifyToml(config));
 
-    child = spawn(process.execPath, [BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const started = spawn(process.execPath, [BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = started;
+      started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      started.once('exit', (code) => (exitCode = code));
+      await waitForHealth(ports.http, started);
+      return ports;
+    };
     process.once('exit', killOnExit);
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => (exitCode = code));
-    await waitForHealth(ports.http, child);
+    // A port found free may be taken by a parallel test file before serve binds it: try others.
+    let ports: Ports | null = null;
+    for (let attempt = 1; ports === null; attempt++) {
+      try {
+        ports = await launch();
+      } catch (error) {
+        if (attempt === 3 || !output.includes('EADDRINUSE')) throw error;
+        output = '';
+      }
+    }
 
     const cli = (args: readonly string[], stdin?: string) => runCli(configFile, dir, args, stdin);
     const units = new Set<string>();
@@ -172,6 +195,12 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       async changePasswordOnWeb(official, next) {
         await changePasswordOnWeb(ports.http, official.address, official.password, next, dir);
         return { address: official.address, password: next };
+      },
+      stopClamd: () => clamd!.stop(),
+      async restart() {
+        await terminate();
+        if (exitCode !== 0) throw new Error(`serve did not exit cleanly after SIGTERM (code ${exitCode})\n${output.slice(-3000)}`);
+        await launch(ports!);
       },
       async stop() {
         await cleanup();

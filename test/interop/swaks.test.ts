@@ -2,7 +2,7 @@
  * Issue 3 and issue 5 "Done when", with swaks (a client no one here wrote) against the server
  * started with the README command:
  * - `swaks --server 127.0.0.1:MX --to annv@cantho.gov.vn` is accepted and stored once, and an
- *   IDLEing imapflow session sees it within 1 s of swaks finishing;
+ *   IDLEing imapflow session sees it within 1 s of swaks finishing; with clamd gone it is 451;
  * - authenticated swaks on the submission port with --tls delivers to a local and a remote
  *   recipient (the remote through `smtp.relay`, a smarthost this test runs), and a remote failure
  *   (550 from the smarthost) produces an RFC 3464 DSN in the sender's INBOX.
@@ -61,6 +61,19 @@ describe('swaks to the MX, seen by an IDLEing imapflow session', () => {
       expect(await client.status('INBOX', { messages: true })).toMatchObject({ messages: 1 });
       expect(await client.status('Junk', { messages: true })).toMatchObject({ messages: 0 });
       expect(await client.search({ header: { 'message-id': messageId! } }, { uid: true })).toEqual([1]);
+    } finally {
+      await client.logout();
+    }
+  });
+
+  // Last in this block: it stops this server's clamd.
+  it('answers 451 while clamd cannot be reached, as the README says, and stores nothing', async () => {
+    await server.stopClamd();
+    const result = await swaks(['--server', `127.0.0.1:${server.ports.mx}`, '--to', 'annv@cantho.gov.vn']);
+    expect(result.output).toMatch(/^<\*\* 451 4\.3\.0 Virus scanner unavailable, try again later$/m);
+    const { client } = await connectImapflow(server.ports.imap, annv);
+    try {
+      expect(await client.status('INBOX', { messages: true })).toMatchObject({ messages: 1 });
     } finally {
       await client.logout();
     }

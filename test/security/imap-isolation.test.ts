@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AccountId } from '../../src/store/types.js';
 import { asAccountId } from '../../src/store/types.js';
 import { ANNV, PASSWORD, RawClient, loggedIn, message, startImapTestServer, type ImapTestServer } from '../imap/support.js';
+import { saslPlain } from './support.js';
 
 const UNIT = asAccountId('vpubnd@cantho.gov.vn');
 let server: ImapTestServer;
@@ -173,7 +174,7 @@ describe('cross-account isolation in IMAP', () => {
     for (const login of ['vpubnd*binhtt', 'annv*binhtt', 'VPUBND*binhtt', 'vpubnd@cantho.gov.vn*binhtt']) {
       const client = await RawClient.connect(server.ports.imap);
       expect(await client.command('l', `LOGIN ${literal(login)} ${literal(PASSWORD)}`)).toEqual(['l NO [AUTHENTICATIONFAILED] Invalid credentials']);
-      const ir = Buffer.from(`${login.split('*')[0]}\0binhtt\0${PASSWORD}`).toString('base64');
+      const ir = saslPlain('binhtt', PASSWORD, login.split('*')[0]);
       expect(await client.command('a', `AUTHENTICATE PLAIN ${ir}`)).toEqual(['a NO [AUTHENTICATIONFAILED] Invalid credentials']);
       client.close();
     }

@@ -15,10 +15,10 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { RawClient } from '../imap/support.js';
 import { python } from '../smtp/clients.js';
 import { RawSmtp } from '../smtp/raw-client.js';
+import { saslPlain } from './support.js';
 
 // ASCII only: imaplib sends LOGIN arguments as ASCII.
 const PASSWORD = 'Tls-review-Password-2026';
-const plain = (user: string, password: string) => Buffer.from(`\0${user}\0${password}`).toString('base64');
 
 let server: TestServer;
 beforeAll(async () => {
@@ -33,13 +33,13 @@ describe('no AUTH before TLS', () => {
     const ehlo = await client.hello();
     expect(ehlo).not.toMatch(/AUTH/);
     expect(ehlo).toMatch(/^250-STARTTLS$/m);
-    expect(await client.command(`AUTH PLAIN ${plain('annv', PASSWORD)}`)).toBe('530 5.7.0 Must issue a STARTTLS command first');
+    expect(await client.command(`AUTH PLAIN ${saslPlain('annv', PASSWORD)}`)).toBe('530 5.7.0 Must issue a STARTTLS command first');
     expect(await client.command('AUTH LOGIN')).toBe('530 5.7.0 Must issue a STARTTLS command first');
     expect(await client.command('AUTH PLAIN')).toBe('530 5.7.0 Must issue a STARTTLS command first');
     expect(await client.command('MAIL FROM:<annv@cantho.gov.vn>')).toBe('530 5.7.0 Authentication required');
     expect(await client.startTls()).toBe('220 2.0.0 Ready to start TLS');
     expect(await client.command('EHLO client.example.org')).toMatch(/^250-AUTH PLAIN LOGIN$/m);
-    expect(await client.command(`AUTH PLAIN ${plain('annv', PASSWORD)}`)).toBe('235 2.7.0 Authentication successful');
+    expect(await client.command(`AUTH PLAIN ${saslPlain('annv', PASSWORD)}`)).toBe('235 2.7.0 Authentication successful');
     await client.quit();
   });
 
@@ -88,7 +88,7 @@ m.logout()
 
   test('IMAP: AUTHENTICATE PLAIN, with or without an initial response, is refused before STARTTLS', async () => {
     const client = await RawClient.connect(server.ports.imap);
-    expect(await client.command('a', `AUTHENTICATE PLAIN ${plain('annv', PASSWORD)}`)).toEqual(['a NO [PRIVACYREQUIRED] Use STARTTLS before logging in']);
+    expect(await client.command('a', `AUTHENTICATE PLAIN ${saslPlain('annv', PASSWORD)}`)).toEqual(['a NO [PRIVACYREQUIRED] Use STARTTLS before logging in']);
     expect(await client.command('b', 'AUTHENTICATE PLAIN')).toEqual(['b NO [PRIVACYREQUIRED] Use STARTTLS before logging in']);
     expect(await client.command('c', 'SELECT INBOX')).toEqual(['c BAD SELECT is not valid in the not-authenticated state']);
     client.close();
@@ -114,7 +114,7 @@ describe('implicit-TLS ports refuse plaintext', () => {
   }
 
   test.each([
-    ['submissions (465)', 'submissions', 'EHLO client.example.org\r\nAUTH PLAIN ' + plain('annv', PASSWORD) + '\r\n'],
+    ['submissions (465)', 'submissions', 'EHLO client.example.org\r\nAUTH PLAIN ' + saslPlain('annv', PASSWORD) + '\r\n'],
     ['imaps (993)', 'imaps', `a LOGIN annv ${PASSWORD}\r\n`],
   ] as const)('%s: a plaintext client gets no greeting and no reply, and is disconnected', async (_name, port, line) => {
     const { text, closed } = await plaintextExchange(server.ports[port], line);
@@ -187,7 +187,7 @@ describe('STARTTLS command injection (CVE-2011-0411)', () => {
     ['MX', 'mx'],
     ['submission', 'submission'],
   ] as const)('%s: commands pipelined after STARTTLS in plaintext are not run in the TLS session', async (_name, port) => {
-    const injected = ['RSET', `AUTH PLAIN ${plain('annv', PASSWORD)}`, 'MAIL FROM:<annv@cantho.gov.vn>', 'RCPT TO:<annv@cantho.gov.vn>'];
+    const injected = ['RSET', `AUTH PLAIN ${saslPlain('annv', PASSWORD)}`, 'MAIL FROM:<annv@cantho.gov.vn>', 'RCPT TO:<annv@cantho.gov.vn>'];
     const client = await startTlsWithInjection(server.ports[port], injected);
     // The first reply inside TLS answers our EHLO: no RSET, AUTH or MAIL reply was queued up.
     expect(await client.command('EHLO client.example.org')).toMatch(/^250-mail\.cantho\.gov\.vn /);

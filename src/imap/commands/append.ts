@@ -1,3 +1,4 @@
+import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { findMailbox, requireRight } from '../mailboxes.js';
 import type { ArgReader } from '../parser.js';
@@ -36,6 +37,7 @@ export const append: CommandHandler = (session, { args }) => {
   if (message.length === 0) throw refuse('CANNOT', 'An empty message cannot be stored');
   requireQuotaRoom(session, mailbox, message.length);
   const result = session.ctx.store.append(mailbox.id, message, { flags, ...(internalDate ? { internalDate } : {}) });
+  auditDelegate(session, mailbox, 'append', { uids: [result.uid] });
   return { code: `APPENDUID ${result.uidValidity} ${result.uid}`, text: 'APPEND completed' };
 };
 

@@ -1,4 +1,4 @@
-import { auditDelegate, isDelegateMailbox, messageRefs } from '../delegate-audit.js';
+import { expungeAudited } from '../delegate-audit.js';
 import { hasRight } from '../mailboxes.js';
 import type { CommandHandler } from './index.js';
 
@@ -11,12 +11,7 @@ export const close: CommandHandler = (session, { args }) => {
   const selected = session.requireSelected();
   session.deselect();
   if (selected.readOnly || !hasRight(session, 'e', selected.info)) return { text: 'CLOSE completed' };
-  const store = session.ctx.store;
-  // Issue 6: what a delegate's CLOSE removes is on record; read the references while they exist.
-  const delegate = isDelegateMailbox(session, selected.info);
-  const doomed = delegate ? store.listMessages(selected.info.id).filter((r) => r.flags.includes('\\Deleted')).map((r) => r.uid) : [];
-  const messages = messageRefs(session, selected.info, doomed);
-  const expunged = store.expunge(selected.info.id);
-  if (delegate && expunged.length > 0) auditDelegate(session, selected.info, 'expunge', { messages });
+  // Issue 6: what a delegate's CLOSE removes is on record.
+  expungeAudited(session, selected.info);
   return { text: 'CLOSE completed' };
 };

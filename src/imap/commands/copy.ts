@@ -1,4 +1,5 @@
 import type { MailboxInfo, Uid } from '../../store/types.js';
+import { auditTransfer, isDelegateMailbox, messageRefs } from '../delegate-audit.js';
 import { ImapError } from '../errors.js';
 import { requireMailbox, requireRight } from '../mailboxes.js';
 import { formatSequenceSet, readSequenceSet, resolveSequenceNumbers, resolveUidSet } from '../sequence-set.js';
@@ -54,7 +55,12 @@ export function requireRoomFor(session: Session, { uids, destination }: CopyArgu
 export const copy: CommandHandler = (session, request) => {
   const copyArguments = readCopyArguments(session, request);
   requireRoomFor(session, copyArguments);
-  const result = session.ctx.store.copyMessages(session.requireSelected().info.id, copyArguments.uids, copyArguments.destination.id);
+  const source = session.requireSelected().info;
+  const result = session.ctx.store.copyMessages(source.id, copyArguments.uids, copyArguments.destination.id);
+  // Issue 6: copies into or out of a unit's mailbox are on record on the unit's side.
+  if (result.mapping.length > 0 && (isDelegateMailbox(session, source) || isDelegateMailbox(session, copyArguments.destination))) {
+    auditTransfer(session, 'copy', source, copyArguments.destination, messageRefs(session, source, result.mapping.map(([from]) => from)));
+  }
   const code = copyUidCode(result);
   return { ...(code ? { code } : {}), text: `${request.uid ? 'UID COPY' : 'COPY'} completed` };
 };

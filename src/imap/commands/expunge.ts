@@ -1,4 +1,5 @@
 import type { Uid } from '../../store/types.js';
+import { expungeAudited } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { requireRight } from '../mailboxes.js';
 import { readSequenceSet, resolveUidSet } from '../sequence-set.js';
@@ -20,6 +21,6 @@ export const expunge: CommandHandler = (session, { uid, args }) => {
   args.end();
   if (selected.readOnly) throw refuse('CANNOT', 'The mailbox is read-only');
   requireRight(session, 'e', 'expunge messages');
-  session.ctx.store.expunge(selected.info.id, uids);
+  expungeAudited(session, selected.info, uids);
   return { text: `${uid ? 'UID EXPUNGE' : 'EXPUNGE'} completed` };
 };

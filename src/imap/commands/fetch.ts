@@ -1,3 +1,4 @@
+import { auditDelegate, readsBody } from '../delegate-audit.js';
 import { ImapError } from '../errors.js';
 import { hasRight } from '../mailboxes.js';
 import { parseFetchItems } from '../fetch/items.js';
@@ -32,6 +33,8 @@ export const fetch: CommandHandler = async (session, { uid, args }) => {
     seqs,
     request,
   );
+  // Issue 6: a delegate reading bodies in a unit's mailbox is on record.
+  if (readsBody(request)) auditDelegate(session, selected.info, 'read', { uids: seqs.map((seq) => selected.uidAt(seq)!) });
   if (missing > 0 && !uid) throw new ImapError('NO', 'EXPUNGEISSUED', 'Some of the requested messages no longer exist');
   return { text: `${uid ? 'UID FETCH' : 'FETCH'} completed` };
 };

@@ -1,3 +1,4 @@
+import { auditTransfer, isDelegateMailbox, messageRefs } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { requireRight } from '../mailboxes.js';
 import { copyUidCode, readCopyArguments, requireRoomFor } from './copy.js';
@@ -18,7 +19,14 @@ export const move: CommandHandler = (session, request) => {
   requireRight(session, 'e', 'expunge messages');
   // Within one account a move changes no usage; into another (a unit's shared folder) it adds there.
   if (destination.account !== selected.info.account) requireRoomFor(session, moveArguments);
+  // Issue 6: a move into or out of a unit's mailbox is on record; read the references before they go.
+  const audited = isDelegateMailbox(session, selected.info) || isDelegateMailbox(session, destination);
+  const refs = audited ? messageRefs(session, selected.info, uids) : [];
   const result = session.ctx.store.moveMessages(selected.info.id, uids, destination.id);
+  if (audited && result.mapping.length > 0) {
+    const moved = new Set<number>(result.mapping.map(([from]) => from));
+    auditTransfer(session, 'move', selected.info, destination, refs.filter((ref) => ref.uid !== undefined && moved.has(ref.uid)));
+  }
   const code = copyUidCode(result);
   if (code) session.out.untagged(`OK [${code}] Moved`);
   session.flushUpdates(true);

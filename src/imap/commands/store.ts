@@ -1,5 +1,6 @@
 import type { MailStore } from '../../store/api.js';
 import type { FlagOperation, MailboxId, MessageRow, ModSeq, Uid } from '../../store/types.js';
+import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { requireRight } from '../mailboxes.js';
 import type { ArgReader } from '../parser.js';
@@ -39,14 +40,20 @@ export const store: CommandHandler = (session, { uid, args }) => {
   const mailbox = selected.info.id;
   const uids = seqs.map((seq) => selected.uidAt(seq)!).filter((u) => !selected.isExpunged(u));
   const result = session.ctx.store.storeFlags(mailbox, uids, operation, flags, unchangedSince ?? undefined);
+  if (result.updated.length > 0) auditDelegate(session, selected.info, 'flags', { uids: result.updated.map((row) => row.uid), extra: { operation, flags } });
   const silent = item === 'FLAGS.SILENT';
   const condstore = session.condstore;
   const updated = new Map<Uid, MessageRow>(result.updated.map((row) => [row.uid, row]));
   const modified = new Set(result.modified);
-  // Without .SILENT every message named is reported, changed or not; unchanged ones need their row.
+  // Without .SILENT every message named is reported, changed or not; unchanged ones need their row,
+  // read only when there are some (usually every message named changed).
   let reported: ReadonlyMap<Uid, MessageRow> = new Map();
-  if (!silent) reported = new Map([...currentRows(session.ctx.store, mailbox, uids, modified), ...updated]);
-  else if (condstore) reported = updated;
+  if (!silent) {
+    const unchanged = uids.length > updated.size + modified.size;
+    reported = unchanged ? new Map([...currentRows(session.ctx.store, mailbox, uids, modified), ...updated]) : updated;
+  } else if (condstore) {
+    reported = updated;
+  }
   for (const row of [...reported.values()].sort((a, b) => a.uid - b.uid)) {
     const items: ImapValue[] = [];
     if (!silent) items.push(atom('FLAGS'), selected.flagsFor(row.uid, row.flags));

@@ -37,6 +37,8 @@ export type FetchItem =
 
 export interface FetchRequest {
   readonly items: readonly FetchItem[];
+  /** The kinds among `items`, for the implied ones (UID in UID FETCH, FLAGS after \Seen is set). */
+  readonly kinds: ReadonlySet<FetchItem['kind']>;
   /** RFC 7162 §3.1.4 CHANGEDSINCE: only messages whose MODSEQ is above it. */
   readonly changedSince: number | null;
 }
@@ -74,7 +76,7 @@ export function parseFetchItems(reader: ArgReader): FetchRequest {
     }, false);
   }
   reader.end();
-  return { items, changedSince };
+  return { items, kinds: new Set(items.map((item) => item.kind)), changedSince };
 }
 
 const readName = (reader: ArgReader): string => reader.readWhile(isNameChar, 'a fetch item').toUpperCase();

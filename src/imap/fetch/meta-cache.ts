@@ -3,7 +3,9 @@
  * is the SHA-256 of its bytes, so an entry can never go stale; the cache only saves the JSON parse
  * of the stored meta and the encoding, which are most of the cost of the sync FETCH clients send
  * most (`UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)`). Shared by all sessions,
- * least recently used first out, bounded in characters.
+ * bounded in characters; the oldest entries go first (a hit does not reorder: that would cost a
+ * Map delete and insert per message of every FETCH, and an evicted entry that is still wanted
+ * simply comes back on its next miss).
  */
 import type { BlobId, MessageMeta } from '../../store/types.js';
 import { encodeValue } from '../responses.js';
@@ -23,19 +25,14 @@ export interface EncodedMeta {
 const DEFAULT_MAX_CHARS = 32 * 1024 * 1024;
 
 export class EncodedMetaCache {
-  /** A Map iterates in insertion order: re-inserting on use keeps the least recently used first. */
+  /** A Map iterates in insertion order, oldest first. */
   private readonly entries = new Map<BlobId, EncodedMeta>();
   private chars = 0;
 
   constructor(private readonly maxChars = DEFAULT_MAX_CHARS) {}
 
   get(blob: BlobId): EncodedMeta | undefined {
-    const entry = this.entries.get(blob);
-    if (entry) {
-      this.entries.delete(blob);
-      this.entries.set(blob, entry);
-    }
-    return entry;
+    return this.entries.get(blob);
   }
 
   /** Encodes the stored meta of `blob`, keeps it, and returns it. */

@@ -14,7 +14,7 @@
  */
 import type { MailStore } from '../../store/api.js';
 import type { BlobId, MailboxId, MessageMeta, MessageRow, ModSeq, Uid } from '../../store/types.js';
-import { atom, encodeValue, literal, type ImapValue, type ResponseWriter } from '../responses.js';
+import { atom, Encoder, literal, type ImapValue, type ResponseWriter } from '../responses.js';
 import type { SelectedMailbox } from '../selected.js';
 import { bodyStructureValue } from './bodystructure.js';
 import { formatInternalDate } from './date-time.js';
@@ -142,12 +142,10 @@ async function writeBatch(target: FetchTarget, request: FetchRequest, needs: Nee
   const metas = new Map(toRead.length > 0 ? store.getMessageMeta(mailbox, toRead).map((m) => [m.uid, m]) : []);
 
   let missing = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let pending = new Encoder();
   const flush = async (): Promise<void> => {
-    if (pending.length > 0) target.out.write(Buffer.concat(pending));
-    pending = [];
-    pendingBytes = 0;
+    if (pending.size > 0) target.out.write(pending.finish());
+    pending = new Encoder();
     await target.out.drained();
   };
   for (const { seq, row } of batch) {
@@ -164,10 +162,11 @@ async function writeBatch(target: FetchTarget, request: FetchRequest, needs: Nee
       await writeStreamed(target, seq, items);
       continue;
     }
-    const response = encodeResponse(seq, items as ImapValue[]);
-    pending.push(response);
-    pendingBytes += response.length;
-    if (pendingBytes >= WRITE_AT) await flush();
+    // `* seq FETCH (name value …)`
+    pending.text(`* ${seq} FETCH `);
+    pending.value(items as ImapValue[]);
+    pending.text('\r\n');
+    if (pending.size >= WRITE_AT) await flush();
   }
   await flush();
   if (seenNow.size > 0) selected.markFlagsReported(seenNow);
@@ -186,7 +185,7 @@ function setSeen(store: MailStore, mailbox: MailboxId, batch: BatchEntry[]): Set
 function messageItems(target: FetchTarget, request: FetchRequest, data: MessageData, seenNow: boolean): ItemValue[] {
   const { row } = data;
   const out: ItemValue[] = [];
-  const kinds = new Set(request.items.map((i) => i.kind));
+  const kinds = request.kinds;
   if (target.uidCommand && !kinds.has('UID')) out.push(atom('UID'), row.uid);
   for (const item of request.items) out.push(...itemValue(target, item, data));
   // RFC 3501 §6.4.5: flags changed by the implicit \Seen are reported in the same response.
@@ -252,34 +251,20 @@ function bodyData(target: FetchTarget, blob: BlobId, start: number, end: number)
   return literal(target.store.readBlob(blob, start, end));
 }
 
-const OPEN = Buffer.from(' FETCH (');
-const CLOSE = Buffer.from(')\r\n');
-const SPACE = Buffer.from(' ');
-
-/** `* seq FETCH (name value …)\r\n`. */
-function encodeResponse(seq: number, items: readonly ImapValue[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`* ${seq}`), OPEN];
-  items.forEach((item, i) => {
-    if (i > 0) parts.push(SPACE);
-    parts.push(encodeValue(item));
-  });
-  parts.push(CLOSE);
-  return Buffer.concat(parts);
-}
-
-/** Like encodeResponse, with each BlobRange sent as a literal read piece by piece from the blob. */
+/** A response with BlobRange items: each is sent as a literal read piece by piece from the blob. */
 async function writeStreamed(target: FetchTarget, seq: number, items: readonly ItemValue[]): Promise<void> {
-  let parts: Buffer[] = [Buffer.from(`* ${seq}`), OPEN];
+  let encoder = new Encoder();
+  encoder.text(`* ${seq} FETCH (`);
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    if (i > 0) parts.push(SPACE);
+    if (i > 0) encoder.text(' ');
     if (!(item instanceof BlobRange)) {
-      parts.push(encodeValue(item));
+      encoder.value(item);
       continue;
     }
-    parts.push(Buffer.from(`{${item.end - item.start}}\r\n`));
-    target.out.write(Buffer.concat(parts));
-    parts = [];
+    encoder.text(`{${item.end - item.start}}\r\n`);
+    target.out.write(encoder.finish());
+    encoder = new Encoder();
     for (let at = item.start; at < item.end; at += PIECE) {
       let piece: Buffer;
       try {
@@ -292,6 +277,6 @@ async function writeStreamed(target: FetchTarget, seq: number, items: readonly I
       await target.out.drained();
     }
   }
-  parts.push(CLOSE);
-  target.out.write(Buffer.concat(parts));
+  encoder.text(')\r\n');
+  target.out.write(encoder.finish());
 }

@@ -1,0 +1,84 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setSeenMode } from '../../src/directory/index.js';
+import { TEST_DOC } from '../helpers/server.js';
+import type { RawClient } from '../imap/support.js';
+import { UNIT, address, startUnitServer, type UnitServer } from './support.js';
+
+/**
+ * Issue 6 item 4 over IMAP: with `unit set-seen vpubnd private` each delegate keeps their own
+ * \Seen on the unit's messages — in FETCH, SEARCH, STATUS, SELECT — while the team's row stays
+ * as it was; moving a message into one's own folder takes one's own \Seen along.
+ */
+
+let u: UnitServer;
+const open: RawClient[] = [];
+let first: number;
+let second: number;
+
+beforeAll(async () => {
+  u = await startUnitServer();
+  setSeenMode(u.directory.context, 'vpubnd', 'private', { actor: 'cli:test', doc: TEST_DOC });
+  first = await u.deliverToUnit('Công văn thứ nhất');
+  second = await u.deliverToUnit('Công văn thứ hai');
+});
+afterAll(() => u.close());
+afterEach(() => {
+  for (const client of open.splice(0)) client.close();
+});
+
+async function login(who: string): Promise<RawClient> {
+  const client = await u.login(who);
+  open.push(client);
+  return client;
+}
+
+describe('seen mode private', () => {
+  it("keeps annv's reading to annv: the head and the other delegate still see it unread", async () => {
+    const annv = await login('annv');
+    await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
+    const fetched = await annv.command('f', `UID FETCH ${first} (BODY[TEXT])`);
+    expect(fetched[0]).toMatch(new RegExp(`^\\* 1 FETCH \\(UID ${first} BODY\\[TEXT\\] \\{\\d+\\}$`));
+    expect(fetched.at(-2)).toBe(' FLAGS (\\Seen \\Recent))');
+    expect(await annv.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS (\\Seen \\Recent))', '* 2 FETCH (FLAGS (\\Recent))', 'f OK FETCH completed']);
+    expect(await annv.command('u', 'SEARCH UNSEEN')).toEqual(['* SEARCH 2', 'u OK SEARCH completed']);
+    expect(await annv.command('t', 'STATUS Shared/vpubnd/INBOX (UNSEEN)')).toEqual(['* STATUS Shared/vpubnd/INBOX (UNSEEN 1)', 't OK STATUS completed']);
+
+    const head = await login('truonglv');
+    expect(await head.command('t', 'STATUS Shared/vpubnd/INBOX (UNSEEN)')).toEqual(['* STATUS Shared/vpubnd/INBOX (UNSEEN 2)', 't OK STATUS completed']);
+    const examined = await head.command('e', 'EXAMINE Shared/vpubnd/INBOX');
+    expect(examined).toContain('* OK [UNSEEN 1] First unseen message');
+    expect(await head.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS ())', 'f OK FETCH completed']);
+
+    // The unit's own row is untouched: the team's \Seen is not what a private reader sets.
+    const rows = u.store.listMessages(u.store.getMailbox(UNIT, 'INBOX')!.id);
+    expect(rows.map((r) => r.flags)).toEqual([[], []]);
+  });
+
+  it('STORE sets and clears only the reader’s own \\Seen, next to shared flags', async () => {
+    const binhtt = await login('binhtt');
+    await binhtt.command('e', 'EXAMINE Shared/vpubnd/INBOX');
+    expect(await binhtt.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS ())', 'f OK FETCH completed']);
+    const annv = await login('annv');
+    await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
+    expect(await annv.command('s', `UID STORE ${second} +FLAGS (\\Seen \\Flagged)`)).toEqual([`* 2 FETCH (FLAGS (\\Seen \\Flagged) UID ${second})`, 's OK UID STORE completed']);
+    expect(await annv.command('s', `UID STORE ${first} -FLAGS (\\Seen)`)).toEqual([`* 1 FETCH (FLAGS () UID ${first})`, 's OK UID STORE completed']);
+    const head = await login('truonglv');
+    await head.command('e', 'EXAMINE Shared/vpubnd/INBOX');
+    // \Flagged is the team's; \Seen stays annv's.
+    expect(await head.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS (\\Flagged))', 'f OK FETCH completed']);
+  });
+
+  it('a unit*person session reads with the same private \\Seen', async () => {
+    const phone = await login('vpubnd*annv');
+    await phone.command('s', 'EXAMINE INBOX');
+    expect(await phone.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS (\\Seen \\Flagged))', 'f OK FETCH completed']);
+  });
+
+  it("moving into one's own folder takes one's own \\Seen along", async () => {
+    const annv = await login('annv');
+    await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
+    expect((await annv.command('m', `UID MOVE ${first}:${second} Archive`)).at(-1)).toBe('m OK UID MOVE completed');
+    const archive = u.store.getMailbox(address('annv'), 'Archive')!;
+    expect(u.store.listMessages(archive.id).map((r) => r.flags)).toEqual([[], ['\\Seen', '\\Flagged']]);
+  });
+});
