@@ -37,10 +37,13 @@ function auditLine(row: AuditRow): string {
 function delegateSummary(row: AuditRow): string {
   const detail = row.detail;
   if (!row.action.startsWith('delegate.') || typeof detail !== 'object' || detail === null) return '';
-  const { mailbox, destination, messages, count } = detail as { mailbox?: unknown; destination?: unknown; messages?: unknown; count?: unknown };
+  const { mailbox, source, destination, to, messages, count } = detail as Record<string, unknown>;
   const parts: string[] = [];
+  if (typeof source === 'string') parts.push(`${source} →`);
   if (typeof mailbox === 'string') parts.push(mailbox);
-  if (typeof destination === 'string') parts.push(`→ ${destination}`);
+  // A copy or move names the other folder; a renamed folder its new name.
+  const onward = destination ?? to;
+  if (typeof onward === 'string') parts.push(`→ ${onward}`);
   if (Array.isArray(messages)) {
     const listed = messages.map((m: { messageId?: string | null; subject?: string | null }) => `${m.messageId ?? '(no Message-ID)'} "${m.subject ?? ''}"`);
     const more = typeof count === 'number' && count > listed.length ? ` and ${count - listed.length} more` : '';

@@ -41,6 +41,8 @@ const CAPABILITIES: readonly Capability[] = [
 export interface CapabilityState {
   readonly authenticated: boolean;
   readonly secure: boolean;
+  /** The client's address: plaintext AUTH is never allowed from beyond loopback. */
+  readonly remoteAddress: string;
 }
 
 /** RFC 7889: the largest message APPEND accepts, the same limit SMTP has. */
@@ -48,16 +50,25 @@ export function appendLimit(config: Config): number {
   return config.smtp.max_message_size;
 }
 
-/** Whether a plaintext password may be sent now (RFC 3501 §6.2.3; tests on loopback opt in). */
-export function plaintextAuthAllowed(config: Config, secure: boolean): boolean {
-  return secure || config.imap.allow_plaintext_auth;
+/**
+ * RFC 3501 §6.2.3 / RFC 8314: passwords travel only inside TLS. `imap.allow_plaintext_auth` exists
+ * for tests and only ever applies to loopback clients, so a config mistake cannot expose
+ * passwords on the network.
+ */
+export function plaintextAuthAllowed(config: Config, state: Pick<CapabilityState, 'secure' | 'remoteAddress'>): boolean {
+  return state.secure || (config.imap.allow_plaintext_auth && isLoopback(state.remoteAddress));
+}
+
+function isLoopback(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
 }
 
 export function capabilityList(config: Config, state: CapabilityState): string[] {
   const list = CAPABILITIES.filter((c) => (state.authenticated || c.beforeAuth) && (c.when?.(config) ?? true)).map((c) => c.name);
   if (!state.authenticated) {
     if (!state.secure) list.push('STARTTLS'); // RFC 3501 §6.2.1
-    if (plaintextAuthAllowed(config, state.secure)) list.push('AUTH=PLAIN'); // RFC 4616
+    if (plaintextAuthAllowed(config, state)) list.push('AUTH=PLAIN'); // RFC 4616
     else list.push('LOGINDISABLED'); // RFC 3501 §6.2.3
   }
   list.push(`APPENDLIMIT=${appendLimit(config)}`); // RFC 7889

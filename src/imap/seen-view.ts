@@ -4,10 +4,9 @@
  * mailboxes come back with the reader's own \Seen in place of the team's, and \Seen changes go to
  * the reader's record (MailStore.setPrivateSeen); everything else passes through untouched, so
  * SELECT, FETCH, STORE, SEARCH, STATUS and the unsolicited updates need no code of their own.
- *
- * Known limit: a private \Seen change has no MODSEQ and emits no store change (nobody else sees
- * it), so the reader's other open sessions learn of it at their next SELECT or FETCH FLAGS rather
- * than as an unsolicited FETCH, and RFC 7162 CHANGEDSINCE does not report it.
+ * A private change gets a MODSEQ and a store change like any flag change (setPrivateSeen), so the
+ * reader's other sessions hear of it; other readers' sessions re-read the row and see their own
+ * \Seen, unchanged.
  */
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../context.js';
@@ -34,6 +33,7 @@ import type {
   TextField,
   Uid,
 } from '../store/types.js';
+import { seenModeOf, type NamespaceSession } from './namespaces.js';
 
 const SEEN = '\\Seen';
 const isSeen = (flag: Flag): boolean => flag.toLowerCase() === '\\seen';
@@ -46,8 +46,14 @@ export type ReaderOf = (mailbox: MailboxId) => AccountId | null;
  * own) whose seen mode is 'private', read from the directory at each call so `unit set-seen`
  * applies to open sessions.
  */
-export function sessionReader(ctx: Pick<AppContext, 'store' | 'directory'>, identity: () => Identity | null): ReaderOf {
+export function sessionReader(ctx: NamespaceSession['ctx'], identity: () => Identity | null): ReaderOf {
   const owners = new Map<MailboxId, AccountId | null>();
+  const session: NamespaceSession = {
+    ctx,
+    get identity() {
+      return identity();
+    },
+  };
   return (mailbox) => {
     const who = identity();
     if (!who) return null;
@@ -57,8 +63,7 @@ export function sessionReader(ctx: Pick<AppContext, 'store' | 'directory'>, iden
       owner = ctx.store.getMailboxById(mailbox)?.account ?? null;
       owners.set(mailbox, owner);
     }
-    if (owner === null || owner === who.person) return null;
-    return ctx.directory.unitAccess(who.person).find((access) => access.unit === owner)?.seenMode === 'private' ? who.person : null;
+    return owner !== null && seenModeOf(session, owner) === 'private' ? who.person : null;
   };
 }
 

@@ -95,6 +95,17 @@ export class Session {
     return this.enabled.has('CONDSTORE');
   }
 
+  /**
+   * RFC 7162 §3.1: a CONDSTORE-enabling command (FETCH MODSEQ or CHANGEDSINCE, STORE
+   * UNCHANGEDSINCE, SEARCH MODSEQ, …) makes the session CONDSTORE-aware; the first one issued with a
+   * mailbox selected also reports that mailbox's HIGHESTMODSEQ.
+   */
+  enableCondstore(): void {
+    if (this.enabled.has('CONDSTORE')) return;
+    this.enabled.add('CONDSTORE');
+    if (this.selected) this.out.untagged(`OK [HIGHESTMODSEQ ${this.selected.highestModSeq}] Highest mod-sequence`);
+  }
+
   get utf8(): boolean {
     return this.enabled.has('UTF8=ACCEPT');
   }
@@ -104,7 +115,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure });
+    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress });
   }
 
   requireSelected(): SelectedMailbox {
@@ -213,7 +224,10 @@ export class Session {
     const identity = this.ctx.directory.revalidate(this.identity);
     if (identity) this.identity = identity;
     const reason = identity ? accessWithdrawn(this) : 'Your login is no longer valid';
-    if (!reason) return;
+    if (reason) this.endBecause(reason);
+  }
+
+  private endBecause(reason: string): void {
     this.log.info({ reason }, 'session ended by a directory change');
     this.out.untagged(`BYE ${reason}`);
     this.close();
@@ -281,6 +295,13 @@ export class Session {
       name = args.keyword();
     } catch {
       this.out.untagged('BAD Expected a tag and a command name');
+      return;
+    }
+    // Issue 6: rights are read at every command, so a revocation another process made (noticed by
+    // polling, within a second) still ends the session at its next command, not one later.
+    const withdrawn = this.identity ? accessWithdrawn(this) : null;
+    if (withdrawn) {
+      this.endBecause(withdrawn);
       return;
     }
     let spec: CommandSpec | undefined;

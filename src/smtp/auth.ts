@@ -15,7 +15,7 @@ export async function authenticateLogin(ctx: AppContext, auth: SMTPServerAuthent
   if (auth.method !== 'PLAIN' && auth.method !== 'LOGIN') throw new SmtpReply(504, '5.5.4', 'Unrecognized authentication type');
   // The EHLO name is the closest SMTP has to IMAP's ID: it names the client in the login audit (issue 7).
   const clientId = session.hostNameAppearsAs ? `ehlo ${session.hostNameAppearsAs.slice(0, 200)}` : undefined;
-  const result = await ctx.directory.verifyLogin(auth.username ?? '', auth.password ?? '', {
+  const result = await ctx.directory.verifyLogin(loginName(auth), auth.password ?? '', {
     protocol: 'smtp',
     ip: session.remoteAddress,
     ...(clientId ? { clientId } : {}),
@@ -24,6 +24,17 @@ export async function authenticateLogin(ctx: AppContext, auth: SMTPServerAuthent
   if (result.ok) return result.identity;
   if (result.delayMs > 0) await sleep(result.delayMs);
   throw loginRefusal(result.reason, ctx.config);
+}
+
+/**
+ * RFC 4616 §2: an authorization identity other than the authentication identity asks to act as
+ * it, and must fail unless allowed; as in IMAP (src/imap/commands/authenticate.ts) it is the
+ * `unit*person` login, which the directory grants only to the unit's head and delegates.
+ */
+function loginName(auth: SMTPServerAuthentication): string {
+  const username = auth.username ?? '';
+  const authzid = auth.method === 'PLAIN' ? (auth.authzid ?? '') : '';
+  return authzid !== '' && authzid.toLowerCase() !== username.toLowerCase() ? `${authzid}*${username}` : username;
 }
 
 function loginRefusal(reason: LoginFailure, config: Config): SmtpReply {

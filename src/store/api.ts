@@ -88,7 +88,8 @@ export interface MailStore {
   privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid>;
   /**
    * Sets or clears `reader`'s own \Seen on `uids` (existing messages only); returns the UIDs whose
-   * state changed. Commits before returning; emits no change, as only that reader sees it.
+   * state changed. Like storeFlags, the changed rows get a new MODSEQ and a 'flags' change is
+   * emitted after the commit, so the reader's other sessions (and CONDSTORE clients) learn of it.
    */
   setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[];
 

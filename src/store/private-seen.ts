@@ -5,7 +5,8 @@ import type { AccountId, MailboxId, Uid } from './types.js';
  * Issue 6 item 4, seen mode 'private': each reader of a unit's mailbox has their own \Seen,
  * kept beside the message rows (component "private-seen" in schema_migrations) and removed with
  * them (ON DELETE CASCADE), so an expunged message leaves nothing behind. The message row's own
- * \Seen stays the team's (seen mode 'shared').
+ * \Seen stays the team's (seen mode 'shared'). A change is a flag change like any other: the
+ * caller (SqliteMailStore) stamps the rows with a new MODSEQ in the same transaction.
  */
 const PRIVATE_SEEN_MIGRATIONS: readonly Migration[] = [
   {
@@ -27,8 +28,9 @@ export class PrivateSeen {
   private readonly seenOf;
   private readonly mark;
   private readonly unmark;
+  private readonly stamp;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     migrate(db, 'private-seen', PRIVATE_SEEN_MIGRATIONS);
     this.seenOf = db.prepare<[number, string], number>('SELECT uid FROM private_seen WHERE mailbox = ? AND reader = ?').pluck();
     // Only UIDs that exist: a message expunged meanwhile is not marked (the foreign key would refuse it).
@@ -39,6 +41,7 @@ export class PrivateSeen {
     this.unmark = db.prepare<[number, string, string]>(
       'DELETE FROM private_seen WHERE mailbox = ? AND reader = ? AND uid IN (SELECT value FROM json_each(?))',
     );
+    this.stamp = db.prepare<[number, number, string]>('UPDATE messages SET modseq = ? WHERE mailbox = ? AND uid IN (SELECT value FROM json_each(?))');
   }
 
   /** The UIDs `reader` has seen in `mailbox`. */
@@ -46,20 +49,24 @@ export class PrivateSeen {
     return new Set(this.seenOf.all(mailbox, reader) as Uid[]);
   }
 
-  /** Sets or clears `reader`'s \Seen on `uids` in one transaction; returns the UIDs whose state changed, ascending. */
+  /**
+   * Sets or clears `reader`'s \Seen on `uids`, inside the caller's transaction; returns the UIDs
+   * whose state changed, ascending.
+   */
   set(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[] {
     if (uids.length === 0) return [];
-    return this.db
-      .transaction(() => {
-        const before = this.seen(mailbox, reader);
-        const wanted = uids.filter((uid) => before.has(uid) !== seen);
-        if (wanted.length === 0) return [];
-        const list = JSON.stringify(wanted);
-        if (seen) this.mark.run(reader, mailbox, list);
-        else this.unmark.run(mailbox, reader, list);
-        const after = this.seen(mailbox, reader);
-        return wanted.filter((uid) => after.has(uid) === seen).sort((a, b) => a - b);
-      })
-      .immediate();
+    const before = this.seen(mailbox, reader);
+    const wanted = uids.filter((uid) => before.has(uid) !== seen);
+    if (wanted.length === 0) return [];
+    const list = JSON.stringify(wanted);
+    if (seen) this.mark.run(reader, mailbox, list);
+    else this.unmark.run(mailbox, reader, list);
+    const after = this.seen(mailbox, reader);
+    return wanted.filter((uid) => after.has(uid) === seen).sort((a, b) => a - b);
+  }
+
+  /** RFC 7162 §3.1: the changed rows carry the operation's new MODSEQ. */
+  stampModSeq(mailbox: MailboxId, uids: readonly Uid[], modSeq: number): void {
+    this.stamp.run(modSeq, mailbox, JSON.stringify(uids));
   }
 }

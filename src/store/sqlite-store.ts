@@ -348,7 +348,20 @@ export class SqliteMailStore implements MailStore {
   }
 
   setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[] {
-    return this.readers.set(mailbox, reader, uids, seen);
+    let account: AccountId | undefined;
+    let modSeq: number | undefined;
+    const changed = this.write(() => {
+      account = this.requireMailbox(mailbox).account as AccountId;
+      const changed = this.readers.set(mailbox, reader, uids, seen);
+      if (changed.length > 0) {
+        modSeq = this.sql.bumpModSeq.get(mailbox)!;
+        this.readers.stampModSeq(mailbox, changed, modSeq);
+      }
+      return changed;
+    });
+    // Sessions with the mailbox open re-read these rows, each through its own reader (CONDSTORE included).
+    if (modSeq !== undefined && account !== undefined) this.events.emit('change', { kind: 'flags', account, mailbox, uids: changed, modSeq: asModSeq(modSeq) });
+    return changed;
   }
 
   purgeUnreferencedBlobs(): number {

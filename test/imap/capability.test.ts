@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { configFromObject } from '../../src/config/index.js';
+import { plaintextAuthAllowed } from '../../src/imap/capabilities.js';
 import { RawClient, loggedIn, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
@@ -45,5 +47,19 @@ describe('CAPABILITY (RFC 3501 §6.1.1)', () => {
     const client = await RawClient.connect(server.ports.imap);
     expect(await client.command('c', 'CAPABILITY')).toEqual(['* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE STARTTLS AUTH=PLAIN APPENDLIMIT=26214400', 'c OK CAPABILITY completed']);
     client.close();
+  });
+});
+
+describe('plaintext AUTH (RFC 3501 §6.2.3)', () => {
+  test('allow_plaintext_auth only ever applies to loopback clients', () => {
+    const allowing = configFromObject({ imap: { allow_plaintext_auth: true } });
+    expect(plaintextAuthAllowed(allowing, { secure: false, remoteAddress: '127.0.0.1' })).toBe(true);
+    expect(plaintextAuthAllowed(allowing, { secure: false, remoteAddress: '::ffff:127.0.0.5' })).toBe(true);
+    expect(plaintextAuthAllowed(allowing, { secure: false, remoteAddress: '::1' })).toBe(true);
+    // Documentation addresses (RFC 5737 / RFC 3849): only the string is checked, nothing is sent.
+    expect(plaintextAuthAllowed(allowing, { secure: false, remoteAddress: '192.0.2.10' })).toBe(false);
+    expect(plaintextAuthAllowed(allowing, { secure: false, remoteAddress: '2001:db8::1' })).toBe(false);
+    expect(plaintextAuthAllowed(allowing, { secure: true, remoteAddress: '192.0.2.10' })).toBe(true);
+    expect(plaintextAuthAllowed(configFromObject({}), { secure: false, remoteAddress: '127.0.0.1' })).toBe(false);
   });
 });

@@ -102,6 +102,14 @@ describe('FETCH data from the meta stored at delivery', () => {
     expect(changed[0]).toMatch(/^\* 1 FETCH \(FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
     await client.command('A4', 'STORE 1 -FLAGS.SILENT (\\Flagged)');
   });
+
+  it('sends FLAGS with their MODSEQ once CONDSTORE is enabled (RFC 7162 §3.1)', async () => {
+    const client = await bed.login();
+    expect(await client.command('E', 'ENABLE CONDSTORE')).toEqual(['* ENABLED CONDSTORE', 'E OK ENABLE completed']);
+    await client.command('S', 'SELECT INBOX');
+    expect((await client.command('A1', 'FETCH 2 (FLAGS)'))[0]).toMatch(/^\* 2 FETCH \(FLAGS \(\) MODSEQ \(\d+\)\)$/);
+    expect((await client.command('A2', 'FETCH 2 (UID)'))[0]).toBe(`* 2 FETCH (UID ${plainUid})`);
+  });
 });
 
 describe('FETCH sequence sets (RFC 3501 §9)', () => {

@@ -139,6 +139,18 @@ describe('authenticated submission sends only as the official (or a unit they ma
   }
 
   test.each([
+    ['an official as another official', 'binhtt', 'annv', '535 5.7.8 Authentication credentials invalid'],
+    ['an official as a unit without a delegation', 'binhtt', 'vpubnd', '535 5.7.8 Authentication credentials invalid'],
+    ['an official as a unit of which they are a delegate', 'annv', 'vpubnd', '235 2.7.0 Authentication successful'],
+    ['an official as themselves, in another case', 'binhtt', 'BinhTT', '235 2.7.0 Authentication successful'],
+  ])('AUTH PLAIN with an authorization identity (RFC 4616 §2): %s', async (_name, authcid, authzid, expected) => {
+    const client = await RawSmtp.connect(h.submissions, { tls: true });
+    await client.hello();
+    expect(await client.command(`AUTH PLAIN ${saslPlain(authcid, PASSWORD, authzid)}`)).toBe(expected);
+    await client.quit();
+  });
+
+  test.each([
     ['annv@cantho.gov.vn', '553 5.7.1 Sender address not allowed for this login'],
     ['ANNV@CANTHO.GOV.VN', '553 5.7.1 Sender address not allowed for this login'],
     ['vpubnd@cantho.gov.vn', '553 5.7.1 Sender address not allowed for this login'],

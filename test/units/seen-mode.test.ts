@@ -68,6 +68,26 @@ describe('seen mode private', () => {
     expect(await head.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS (\\Flagged))', 'f OK FETCH completed']);
   });
 
+  it("tells the reader's other session (unsolicited FETCH, CHANGEDSINCE) and shows the others their own \\Seen", async () => {
+    const phone = await login('annv');
+    const examined = await phone.command('e', 'EXAMINE Shared/vpubnd/INBOX (CONDSTORE)');
+    const since = Number(/HIGHESTMODSEQ (\d+)/.exec(examined.join(' '))![1]);
+    const other = await login('truonglv');
+    await other.command('e', 'EXAMINE Shared/vpubnd/INBOX');
+    const desk = await login('annv');
+    await desk.command('s', 'SELECT Shared/vpubnd/INBOX');
+    const stored = await desk.command('s', `UID STORE ${first} +FLAGS.SILENT (\\Seen)`);
+    expect(stored).toEqual(['s OK UID STORE completed']);
+    const noop = await phone.command('n', 'NOOP');
+    expect(noop[0]).toMatch(new RegExp(`^\\* 1 FETCH \\(UID ${first} FLAGS \\(\\\\Seen\\) MODSEQ \\(\\d+\\)\\)$`));
+    expect(await phone.command('c', `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${since})`)).toEqual([
+      expect.stringMatching(new RegExp(`^\\* 1 FETCH \\(UID ${first} FLAGS \\(\\\\Seen\\) MODSEQ \\(\\d+\\)\\)$`)),
+      'c OK UID FETCH completed',
+    ]);
+    expect(await other.command('n', 'NOOP')).toEqual([`* 1 FETCH (UID ${first} FLAGS ())`, 'n OK NOOP completed']);
+    await desk.command('s', `UID STORE ${first} -FLAGS.SILENT (\\Seen)`);
+  });
+
   it('a unit*person session reads with the same private \\Seen', async () => {
     const phone = await login('vpubnd*annv');
     await phone.command('s', 'EXAMINE INBOX');

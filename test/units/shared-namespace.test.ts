@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { revokeDelegation } from '../../src/directory/index.js';
+import { runCli } from '../cli/cli-helpers.js';
 import { TEST_DOC } from '../helpers/server.js';
 import type { RawClient } from '../imap/support.js';
 import { PASSWORD, UNIT, address, startUnitServer, type UnitServer } from './support.js';
@@ -20,6 +23,10 @@ afterAll(() => u.close());
 afterEach(() => {
   for (const client of open.splice(0)) client.close();
 });
+
+function flow(user: string): ImapFlow {
+  return new ImapFlow({ host: '127.0.0.1', port: u.server.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass: PASSWORD }, logger: false, disableAutoIdle: true });
+}
 
 async function login(who: string): Promise<RawClient> {
   const client = await u.login(who);
@@ -82,6 +89,39 @@ describe('NAMESPACE and LIST', () => {
   });
 });
 
+describe('imapflow, as Thunderbird-like clients walk it', () => {
+  it('reads the shared namespace, lists the unit folders under \\Noselect parents, opens and subscribes', async () => {
+    const client = flow('annv');
+    await client.connect();
+    try {
+      expect(client.namespaces?.shared).toEqual([{ prefix: 'Shared/', delimiter: '/' }]);
+      const listed = await client.list();
+      const shared = listed.filter((m) => m.path.startsWith('Shared'));
+      expect(shared.map((m) => [m.path, [...m.flags].sort()])).toEqual([
+        ['Shared', ['\\HasChildren', '\\Noselect']],
+        ['Shared/vpubnd', ['\\HasChildren', '\\Noselect']],
+        ...['Archive', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash'].map((f) => [`Shared/vpubnd/${f}`, ['\\HasNoChildren']]),
+      ]);
+      // No unit folder poses as the person's own special folder.
+      expect(shared.every((m) => m.specialUse === undefined)).toBe(true);
+      expect(listed.find((m) => m.specialUse === '\\Sent')?.path).toBe('Sent');
+      const opened = await client.mailboxOpen('Shared/vpubnd/Sent', { readOnly: true });
+      expect(opened.path).toBe('Shared/vpubnd/Sent');
+      expect(await client.mailboxSubscribe('Shared/vpubnd/Sent')).toBe(true);
+    } finally {
+      await client.logout();
+    }
+    const again = flow('annv');
+    await again.connect();
+    try {
+      const subscribed = (await again.list()).filter((m) => m.subscribed).map((m) => m.path);
+      expect(subscribed).toContain('Shared/vpubnd/Sent');
+    } finally {
+      await again.logout();
+    }
+  });
+});
+
 describe('SUBSCRIBE', () => {
   it('keeps a subscription to a shared folder across sessions (LSUB and LIST SUBSCRIBED)', async () => {
     const first = await login('binhtt');
@@ -135,6 +175,19 @@ describe('SELECT, MYRIGHTS, flags and moves', () => {
     ]);
     expect(rows[0]!.detail).toMatchObject({ destination: 'Archive', messages: [{ messageId: '<luu-tru-1@sotttt.cantho.gov.vn>', subject: 'Công văn chuyển vào lưu trữ' }] });
     expect(rows[1]!.detail).toMatchObject({ source: 'Archive' });
+    // And back: a move from the own Archive into the unit's INBOX.
+    const back = await annv.command('b', 'UID MOVE 1 Shared/vpubnd/INBOX');
+    expect(back.at(-1)).toBe('b OK UID MOVE completed');
+    expect(u.directory.queryAudit({ subject: UNIT }).at(-1)).toMatchObject({ action: 'delegate.move', detail: { mailbox: 'INBOX', source: 'Archive' } });
+    // `cantho-mail audit` says which way each went.
+    const configFile = path.join(u.server.dataDir, 'cli.toml');
+    writeFileSync(configFile, `[server]\ndata_dir = ${JSON.stringify(u.server.dataDir)}\n`);
+    const audit = await runCli(['--config', configFile, 'audit', '--subject', 'vpubnd@cantho.gov.vn']);
+    const moves = audit.stdout.split('\n').filter((line) => line.includes('<luu-tru-1@') && line.includes('delegate.move'));
+    expect(moves.map((line) => line.split('\t').slice(1))).toEqual([
+      ['annv@cantho.gov.vn', 'delegate.move', 'vpubnd@cantho.gov.vn', 'INBOX → Archive <luu-tru-1@sotttt.cantho.gov.vn> "Công văn chuyển vào lưu trữ"'],
+      ['annv@cantho.gov.vn', 'delegate.move', 'vpubnd@cantho.gov.vn', 'Archive → INBOX <luu-tru-1@sotttt.cantho.gov.vn> "Công văn chuyển vào lưu trữ"'],
+    ]);
   });
 
   it('refuses COPY into the unit without "i", and MOVE out of a folder opened read-only', async () => {
@@ -151,28 +204,20 @@ describe('SELECT, MYRIGHTS, flags and moves', () => {
 
 describe('IDLE on the unit INBOX', () => {
   it('sees mail delivered to the unit (imapflow)', async () => {
-    const flow = new ImapFlow({
-      host: '127.0.0.1',
-      port: u.server.ports.imap,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: 'annv', pass: PASSWORD },
-      logger: false,
-      disableAutoIdle: true,
-    });
-    await flow.connect();
+    const client = flow('annv');
+    await client.connect();
     try {
-      const box = await flow.mailboxOpen('Shared/vpubnd/INBOX');
+      const box = await client.mailboxOpen('Shared/vpubnd/INBOX');
       const before = box.exists;
-      const exists = new Promise<number>((resolve) => flow.on('exists', (data: { count: number }) => resolve(data.count)));
-      const idling = flow.idle();
+      const exists = new Promise<number>((resolve) => client.on('exists', (data: { count: number }) => resolve(data.count)));
+      const idling = client.idle();
       await new Promise((r) => setTimeout(r, 100));
       await u.deliverToUnit('Công văn mới trong lúc IDLE');
       expect(await Promise.race([exists, new Promise((_, reject) => setTimeout(() => reject(new Error('no EXISTS in 5 s')), 5000))])).toBe(before + 1);
-      await flow.noop();
+      await client.noop();
       await idling;
     } finally {
-      await flow.logout();
+      await client.logout();
     }
   });
 });
@@ -189,5 +234,19 @@ describe('revocation', () => {
     expect(await selected.waitClosed()).toBe(true);
     expect(await idle.command('l', 'LIST "" "Shared/%"')).toEqual(['l OK LIST completed']);
     expect(await idle.command('s', 'SELECT Shared/vpubnd/INBOX')).toEqual(['s NO [NONEXISTENT] No such mailbox']);
+  });
+
+  it('applies a `cantho-mail delegate revoke` run in another process at the next command', async () => {
+    u.server.grant('vpubnd', 'dungdt', { rights: 'lr' });
+    const selected = await login('dungdt');
+    expect((await selected.command('s', 'EXAMINE Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-ONLY] EXAMINE completed');
+    const configFile = path.join(u.server.dataDir, 'cli.toml');
+    writeFileSync(configFile, `[server]\ndata_dir = ${JSON.stringify(u.server.dataDir)}\n`);
+    const revoked = await runCli(['--config', configFile, 'delegate', 'revoke', 'vpubnd', 'dungdt', '--doc', '88/QĐ-VP']);
+    expect(revoked).toEqual({ code: 0, stdout: 'revoked dungdt@cantho.gov.vn on vpubnd@cantho.gov.vn\n', stderr: '' });
+    selected.send('f FETCH 1 (FLAGS)\r\n');
+    expect(await selected.readLine()).toBe('* BYE Your rights on the selected mailbox were withdrawn');
+    expect(await selected.waitClosed()).toBe(true);
+    expect(u.directory.queryAudit({ subject: UNIT }).at(-1)).toMatchObject({ action: 'delegate.revoke', doc: '88/QĐ-VP' });
   });
 });

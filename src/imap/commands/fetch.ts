@@ -19,7 +19,7 @@ export const fetch: CommandHandler = async (session, { uid, args }) => {
   const request = parseFetchItems(args);
   const seqs = uid ? resolveUidSet(set, selected.uids) : resolveSequenceNumbers(set, selected.exists);
   // RFC 7162 §3.1: MODSEQ and CHANGEDSINCE are CONDSTORE-enabling.
-  if (request.changedSince !== null || request.items.some((item) => item.kind === 'MODSEQ')) session.enabled.add('CONDSTORE');
+  if (request.changedSince !== null || request.items.some((item) => item.kind === 'MODSEQ')) session.enableCondstore();
   const { missing } = await writeFetchResponses(
     {
       store: session.ctx.store,

@@ -50,7 +50,7 @@ export async function completeLogin(session: Session, login: string, password: s
 
 /** RFC 3501 §7.2.1 LOGINDISABLED: no password over a connection without TLS (unless the config allows it). */
 export function requirePrivacy(session: Session): void {
-  if (!plaintextAuthAllowed(session.ctx.config, session.secure)) {
+  if (!plaintextAuthAllowed(session.ctx.config, session)) {
     throw refuse('PRIVACYREQUIRED', 'Use STARTTLS before logging in');
   }
 }

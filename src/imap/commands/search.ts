@@ -15,7 +15,7 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
   const query = parseSearch(args);
   const withModSeq = usesModSeq(query.key);
   // RFC 7162 §3.1: SEARCH MODSEQ is CONDSTORE-enabling.
-  if (withModSeq) session.enabled.add('CONDSTORE');
+  if (withModSeq) session.enableCondstore();
   const store = session.ctx.store;
   const rows = new Map<Uid, MessageRow>(store.listMessages(selected.info.id).map((row) => [row.uid, row]));
   const messages = selected.uids.map((u) => rows.get(u) ?? null);

@@ -35,7 +35,7 @@ export const store: CommandHandler = (session, { uid, args }) => {
   const seqs = uid ? resolveUidSet(set, selected.uids) : resolveSequenceNumbers(set, selected.exists);
   if (selected.readOnly) throw refuse('CANNOT', 'The mailbox is read-only');
   requireFlagRights(session, operation, flags);
-  if (unchangedSince !== null) session.enabled.add('CONDSTORE');
+  if (unchangedSince !== null) session.enableCondstore();
 
   const mailbox = selected.info.id;
   const uids = seqs.map((seq) => selected.uidAt(seq)!).filter((u) => !selected.isExpunged(u));

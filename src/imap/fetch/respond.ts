@@ -190,8 +190,10 @@ function messageItems(target: FetchTarget, request: FetchRequest, data: MessageD
   for (const item of request.items) out.push(...itemValue(target, item, data));
   // RFC 3501 §6.4.5: flags changed by the implicit \Seen are reported in the same response.
   if (seenNow && !kinds.has('FLAGS')) out.push(atom('FLAGS'), target.selected.flagsFor(row.uid, row.flags));
-  // RFC 7162 §3.1.4.1: CHANGEDSINCE implies MODSEQ; §3.2: so does a flag change once CONDSTORE is on.
-  if (!kinds.has('MODSEQ') && (request.changedSince !== null || (seenNow && target.condstore))) out.push(atom('MODSEQ'), [row.modSeq]);
+  // RFC 7162 §3.1.4.1: CHANGEDSINCE implies MODSEQ; §3.1: once CONDSTORE is on, flags go with
+  // their mod-sequence (asked for, or changed by the implicit \Seen).
+  const flagsSent = kinds.has('FLAGS') || seenNow;
+  if (!kinds.has('MODSEQ') && (request.changedSince !== null || (flagsSent && target.condstore))) out.push(atom('MODSEQ'), [row.modSeq]);
   return out;
 }
 
