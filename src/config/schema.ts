@@ -130,7 +130,17 @@ const http = z
      */
     trusted_proxies: z.array(z.string().min(1)).default([]),
   })
-  .strict();
+  .strict()
+  // The sign-in form carries passwords: beyond loopback it must sit behind TLS (a reverse proxy
+  // that terminates it, named by an https public_url), never plain HTTP on the network.
+  .refine((h) => h.listen === null || isLoopbackHost(h.listen.host) || h.public_url.startsWith('https://'), {
+    message: 'a listener beyond loopback needs public_url = "https://…" (TLS in front of the sign-in form)',
+    path: ['listen'],
+  });
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
 
 const clamav = z
   .object({

@@ -98,3 +98,11 @@ describe('config', () => {
     expect(parseHostPort('localhost')).toBeNull();
   });
 });
+
+describe('config safety', () => {
+  it('refuses a web listener beyond loopback without an https public_url', () => {
+    const err = errorOf(() => configFromObject({ http: { listen: '0.0.0.0:8080' } }));
+    expect(err.message).toBe('(defaults): http.listen: a listener beyond loopback needs public_url = "https://…" (TLS in front of the sign-in form)');
+    expect(configFromObject({ http: { listen: '0.0.0.0:8080', public_url: 'https://mail.cantho.gov.vn' } }).http.listen).toEqual({ host: '0.0.0.0', port: 8080 });
+  });
+});
