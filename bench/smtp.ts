@@ -142,8 +142,10 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
     throw Object.assign(new Error(`no DNS in the bench: ${name}`), { code: 'ENOTFOUND' });
   };
   const pipeline = filters === 'off' ? null : createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), watchRules: false });
+  const accepted = async () => ({ action: 'accept', score: 0, reasons: [], addHeaders: [], subjectTag: null }) as const;
   const accept: FilterPipeline = {
-    check: async () => ({ action: 'accept', score: 0, reasons: [], addHeaders: [], subjectTag: null }),
+    check: accepted,
+    begin: () => ({ finish: accepted }),
     learn: async () => undefined,
     unlearn: async () => undefined,
   };

@@ -12,7 +12,7 @@ import { AuditLog, type AuditQuery, type AuditRow } from './audit-log.js';
 import type { AccountProvisioner, DirectoryContext } from './context.js';
 import { listDirectoryEntries, type DirectoryEntry } from './directory-search.js';
 import { LoginCache } from './login-cache.js';
-import { changePassword, type PasswordChangeResult } from './password-change.js';
+import { changePassword, PASSWORD_CHANGE_BUSY, type PasswordChangeResult } from './password-change.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword, type Argon2Cost } from './password.js';
 import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
 import { DIRECTORY_MIGRATIONS } from './schema.js';
@@ -42,6 +42,9 @@ import { recordViolation, type ViolationView } from './violations.js';
  *   towards throttling; statuses (retired, suspended, expired) are only told to someone who
  *   gave the right password.
  * - A locked account or IP is refused before argon2 runs, so a flood of guesses costs no CPU.
+ * - Each argon2 check of a login or password change holds one of its IP's few slots (throttle.ts);
+ *   without a free slot the answer is 'busy' at once, for every protocol. A login-cache hit runs
+ *   no argon2 and needs no slot.
  */
 
 export interface DirectoryOptions {
@@ -67,6 +70,15 @@ export interface LoginStats {
   cacheHits: number;
 }
 
+/** Load of the password checks (argon2) of logins and password changes, all IPs together. */
+export interface PasswordCheckStats {
+  inFlight: number;
+  /** High-water mark of `inFlight`. */
+  peakInFlight: number;
+  /** Refused 'busy': their IP had no free slot. */
+  busy: number;
+}
+
 /** A login name read as `person` or `unit*person` (DESIGN.md "Login names"). */
 interface ParsedLogin {
   readonly person: LocalPart;
@@ -81,6 +93,7 @@ export class Directory implements DirectoryService {
   /** For lifecycle functions (units.ts, persons.ts, …) run in this process: their changes clear the cache and emit 'changed'. */
   readonly context: DirectoryContext;
   readonly stats: LoginStats = { argon2Verifications: 0, cacheHits: 0 };
+  readonly passwordChecks: PasswordCheckStats = { inFlight: 0, peakInFlight: 0, busy: 0 };
 
   private readonly records: DirectoryRecords;
   private readonly auditLog: AuditLog;
@@ -159,16 +172,31 @@ export class Directory implements DirectoryService {
     if (state.locked) return { ok: false, reason: 'locked', delayMs: state.delayMs };
 
     const found = parsed ? this.records.personByLocal(parsed.person) : null;
-    let passwordOk = false;
     // No password we accept is longer (two UTF-16 units per character at most): a megabyte
     // "password" gets no argon2 run.
-    if (password.length <= 2 * MAX_PASSWORD_LENGTH) {
+    if (password.length > 2 * MAX_PASSWORD_LENGTH) return this.refuse(throttleKey, subject, subject, 'bad-credentials', detail);
+    if (found && this.cache.has(this.records.accountOf(found), password, found.passwordHash)) {
+      this.stats.cacheHits++;
+      return this.signIn(found, parsed!, throttleKey, subject, detail);
+    }
+
+    // Synchronously after throttle.check: the failures admit() weighs are the ones check() saw.
+    const release = this.throttle.admit(context.ip);
+    if (!release) return this.busy();
+    let result: LoginResult | null = null;
+    try {
       // An unknown login costs as much as a wrong password: timing must not tell which it was.
-      passwordOk = found ? await this.checkPassword(found, password) : await verifyPassword(await this.dummy(), password);
+      const passwordOk = await this.argon2Check(() => (found ? this.verifyHash(found, password) : this.dummy().then((hash) => verifyPassword(hash, password))));
+      result = found && passwordOk ? this.signIn(found, parsed!, throttleKey, subject, detail) : this.refuse(throttleKey, subject, subject, 'bad-credentials', detail);
+      return result;
+    } finally {
+      // A failure keeps the IP's slot while the client waits out its delay.
+      release(result && !result.ok ? result.delayMs : 0);
     }
-    if (!found || !passwordOk) {
-      return this.refuse(throttleKey, subject, subject, 'bad-credentials', detail);
-    }
+  }
+
+  /** The password was right: status, unit and rights decide; audits. */
+  private signIn(found: PersonRecord, parsed: ParsedLogin, throttleKey: string, subject: string, detail: Record<string, string>): LoginResult {
     // Re-read after the await: a change may have committed while argon2 ran, and a password
     // reset meanwhile makes the one we checked worthless.
     const person = this.records.personById(found.id)!;
@@ -180,8 +208,8 @@ export class Directory implements DirectoryService {
     let account = personAccount;
     let rights: Rights = ALL_RIGHTS;
     let unit: UnitRecord | null = null;
-    if (parsed!.unit !== null) {
-      unit = this.records.unitByLocal(parsed!.unit);
+    if (parsed.unit !== null) {
+      unit = this.records.unitByLocal(parsed.unit);
       rights = unit ? this.rightsOnUnit(person, unit) : '';
       // issue 6: `unit*person` without rights fails exactly like a wrong password.
       if (!unit || rights === '') return refuse('bad-credentials');
@@ -298,12 +326,23 @@ export class Directory implements DirectoryService {
     if (this.throttle.check(throttleKey, context.ip).locked) {
       return { ok: false, reason: 'wrong-current', message: 'Tài khoản tạm thời bị khóa vì nhập sai mật khẩu nhiều lần.' };
     }
-    const result = await changePassword(this.context, person, currentPassword, newPassword, context);
-    // A wrong current password is a guess like a failed login: it counts towards throttling and locks.
-    if (!result.ok && result.reason === 'wrong-current') {
-      this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
+    // Up to three argon2 runs (current, previous, new hash): one slot of the IP, like a login.
+    const release = this.throttle.admit(context.ip);
+    if (!release) {
+      this.busy();
+      return PASSWORD_CHANGE_BUSY;
     }
-    return result;
+    let delayMs = 0;
+    try {
+      const result = await this.argon2Check(() => changePassword(this.context, person, currentPassword, newPassword, context));
+      // A wrong current password is a guess like a failed login: it counts towards throttling and locks.
+      if (!result.ok && result.reason === 'wrong-current') {
+        delayMs = this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
+      }
+      return result;
+    } finally {
+      release(delayMs);
+    }
   }
 
   recordViolation(address: string, reason: string, options: { serious?: boolean; source: ViolationSource; actor?: string }): void {
@@ -318,16 +357,28 @@ export class Directory implements DirectoryService {
     }
   }
 
-  private async checkPassword(person: PersonRecord, password: string): Promise<boolean> {
-    const account = this.records.accountOf(person);
-    if (this.cache.has(account, password, person.passwordHash)) {
-      this.stats.cacheHits++;
-      return true;
-    }
+  private async verifyHash(person: PersonRecord, password: string): Promise<boolean> {
     this.stats.argon2Verifications++;
     const ok = await verifyPassword(person.passwordHash, password);
-    if (ok) this.cache.remember(account, password, person.passwordHash);
+    if (ok) this.cache.remember(this.records.accountOf(person), password, person.passwordHash);
     return ok;
+  }
+
+  /** Runs admitted argon2 work, counted in passwordChecks. */
+  private async argon2Check<T>(work: () => Promise<T>): Promise<T> {
+    const checks = this.passwordChecks;
+    checks.peakInFlight = Math.max(checks.peakInFlight, ++checks.inFlight);
+    try {
+      return await work();
+    } finally {
+      checks.inFlight--;
+    }
+  }
+
+  /** No audit row: nothing was checked, and a flood must not fill the log. */
+  private busy(): LoginResult {
+    this.passwordChecks.busy++;
+    return { ok: false, reason: 'busy', delayMs: 0 };
   }
 
   private refuse(throttleKey: string, actor: string, subject: string, reason: LoginFailure, detail: Record<string, string>): LoginResult {

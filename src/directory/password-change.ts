@@ -14,19 +14,24 @@ import { DirectoryError } from './types.js';
  * transaction, 'changed' emitted after the commit.
  */
 
-export type PasswordChangeFailure = 'wrong-current' | 'retired' | 'suspended' | PasswordRefusalCode;
+/** 'busy': too many password checks from the client's IP at once (throttle.ts); retry in a moment. */
+export type PasswordChangeFailure = 'wrong-current' | 'retired' | 'suspended' | 'busy' | PasswordRefusalCode;
 
 export type PasswordChangeResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: PasswordChangeFailure; readonly message: string };
 
-const MESSAGES: Readonly<Record<'wrong-current' | 'retired' | 'suspended', string>> = {
+const MESSAGES: Readonly<Record<'wrong-current' | 'retired' | 'suspended' | 'busy', string>> = {
   'wrong-current': 'Mật khẩu hiện tại không đúng.',
   retired: 'Tài khoản này đã nghỉ hưu hoặc thôi việc, không đổi được mật khẩu.',
   suspended: 'Đơn vị của bạn đang bị tạm ngừng dịch vụ thư điện tử; liên hệ Trung tâm Công nghệ thông tin.',
+  busy: 'Có quá nhiều yêu cầu cùng lúc từ máy của bạn. Vui lòng đợi vài giây rồi thử lại.',
 };
 
 const fail = (reason: keyof typeof MESSAGES): PasswordChangeResult => ({ ok: false, reason, message: MESSAGES[reason] });
+
+/** What Directory.changePassword answers when the IP has no free password-check slot. */
+export const PASSWORD_CHANGE_BUSY = fail('busy');
 
 /**
  * Inside a change's transaction: the new hash becomes the current one, the old one the previous

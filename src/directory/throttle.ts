@@ -6,6 +6,14 @@
  * account's allowance before it is slowed or locked: one official's typos must not lock out
  * the whole office. Counters live in memory only; they restart with the server, as a lock is
  * meant to be temporary anyway.
+ *
+ * Besides counting, an IP may have only `maxChecksPerIp` password checks (argon2, 19 MiB and
+ * one of libuv's 4 threads each) in flight at once, for every protocol alike; more are refused
+ * at once ('busy'), so a flood from one address cannot queue hashing for everyone else. A check
+ * that failed keeps its slot for the delay it earned: parallel connections cannot side-step the
+ * growing delays. And a check in flight may be a failure not yet counted: an IP is admitted only
+ * while its failures plus its checks in flight stay below its lock, so parallel guesses cannot
+ * outrun the lock.
  */
 
 export interface ThrottlePolicy {
@@ -18,6 +26,8 @@ export interface ThrottlePolicy {
   readonly maxDelayMs: number;
   /** Bound on remembered keys, so 10,000 made-up logins cannot grow memory without end. */
   readonly maxEntries: number;
+  /** Password checks from one IP in flight at once (see above). */
+  readonly maxChecksPerIp: number;
 }
 
 export const DEFAULT_THROTTLE: Omit<ThrottlePolicy, 'failuresBeforeDelay' | 'failuresBeforeLock' | 'lockMs'> = {
@@ -25,6 +35,10 @@ export const DEFAULT_THROTTLE: Omit<ThrottlePolicy, 'failuresBeforeDelay' | 'fai
   baseDelayMs: 500,
   maxDelayMs: 8_000,
   maxEntries: 100_000,
+  // Two, as the web page had: a check takes tens of ms, and only a check that misses the login
+  // cache takes a slot, so an office behind one NAT address seldom has a third at the same
+  // moment; a client turned away is told to retry (IMAP [UNAVAILABLE], SMTP 454, HTTP 429).
+  maxChecksPerIp: 2,
 };
 
 interface Counter {
@@ -41,8 +55,13 @@ export interface FailureOutcome {
   readonly lockedNow: boolean;
 }
 
+/** Ends an admitted check: its IP slot is freed after `holdMs` (the delay a failure earned), at once for 0. */
+export type ReleaseCheck = (holdMs: number) => void;
+
 export class LoginThrottle {
   private readonly counters = new Map<string, Counter>();
+  /** Per IP, checks admitted and not yet released; bounded by the open connections. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly policy: ThrottlePolicy,
@@ -57,6 +76,31 @@ export class LoginThrottle {
       if (counter && counter.lockedUntil > t) return { locked: true, delayMs: this.policy.maxDelayMs };
     }
     return { locked: false };
+  }
+
+  /**
+   * Right before a password check (after `check`, with no await in between): a release function
+   * when this IP may run one more now, or null when it must retry later ('busy').
+   */
+  admit(ip: string): ReleaseCheck | null {
+    const inFlight = this.inFlight.get(ip) ?? 0;
+    const failures = this.current(ipKey(ip), this.now())?.failures ?? 0;
+    if (inFlight >= this.policy.maxChecksPerIp || failures + inFlight >= this.policy.failuresBeforeLock * this.policy.ipFactor) return null;
+    this.inFlight.set(ip, inFlight + 1);
+    let released = false;
+    const free = () => {
+      const left = (this.inFlight.get(ip) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(ip);
+      else this.inFlight.set(ip, left);
+    };
+    return (holdMs) => {
+      if (released) return;
+      released = true;
+      // A timer, not work: other clients are not slowed by this IP's wait. unref: a pending
+      // release must not keep a stopping server alive.
+      if (holdMs > 0) setTimeout(free, holdMs).unref();
+      else free();
+    };
   }
 
   fail(account: string, ip: string): FailureOutcome {

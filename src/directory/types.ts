@@ -42,7 +42,9 @@ export type LoginFailure =
   /** Correct password that must be changed first: IMAP NO [EXPIRED], SMTP 535 with the web URL. */
   | 'expired'
   /** Too many failures: temporarily locked. */
-  | 'locked';
+  | 'locked'
+  /** Too many password checks in flight from the client's IP (throttle.ts): nothing was checked; retry shortly. */
+  | 'busy';
 
 export type LoginResult =
   | { readonly ok: true; readonly identity: Identity }

@@ -4,7 +4,8 @@
  *
  * For the composition root (src/server.ts): createFilterPipeline(config, deps) once, `reloadRules()`
  * on SIGHUP, `close()` at shutdown; a RulesFileError at start-up is a config error.
- * For SMTP: `check(raw, context)` → Verdict; after refusing an outbound message, record
+ * For SMTP: `check(raw, context)` → Verdict, or `begin(received)` … `finish(raw, context)` to let the
+ * virus scan run while the edge authenticates the message; after refusing an outbound message, record
  * violationFromVerdict(verdict, context) with the directory's recordViolation.
  * For IMAP: BayesLearner.train('spam' | 'ham', raw) when a user moves mail into or out of Junk.
  */
@@ -13,5 +14,5 @@ export { createFilterPipeline, type FilterDeps, type RunningFilterPipeline } fro
 export { formatRulesError, type RulesError } from './rules/errors.js';
 export { loadRulesFile, type RulesLoadResult } from './rules/load.js';
 export { RulesFileError } from './rules/watch.js';
-export type { FilterContext, FilterPipeline, Verdict, VerdictAction, VerdictReason } from './verdict.js';
+export type { FilterContext, FilterPipeline, PendingCheck, Verdict, VerdictAction, VerdictReason } from './verdict.js';
 export { violationFromVerdict, type FilterViolation } from './violation.js';

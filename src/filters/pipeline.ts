@@ -12,7 +12,7 @@ import type { RulesLoadResult } from './rules/load.js';
 import { RulesHolder } from './rules/watch.js';
 import { createSenderListFilter } from './sender-lists.js';
 import { createSpamRulesFilter } from './spam-rules.js';
-import type { FilterContext, FilterPipeline, Verdict, VerdictReason } from './verdict.js';
+import type { FilterContext, FilterPipeline, PendingCheck, Verdict, VerdictReason } from './verdict.js';
 import { createVirusFilter } from './virus.js';
 
 export interface FilterDeps {
@@ -64,23 +64,31 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
     return verdicts;
   };
 
+  const begin = (received: Buffer): PendingCheck => {
+    // clamd scans in its own process: the scan runs while the edge and the content filters work,
+    // instead of before them.
+    const scan = virus ? timed(virus.name, virus.check(received)) : null;
+    return {
+      async finish(raw, context) {
+        const rules = holder.current();
+        const content = checkContent(raw, context, rules);
+        // Judged after the scan; until then a failure must not count as unhandled.
+        content.catch(() => undefined);
+        const scanned = scan ? await scan : null;
+        // The verdict is the same as in order: a virus refusal drops the content verdicts (and
+        // any content failure), as if those filters had not run.
+        const verdicts: Verdict[] = scanned ? [scanned.verdict] : [];
+        if (!scanned || !stops(scanned)) verdicts.push(...(await content));
+        const verdict = combineVerdicts(verdicts, rules, context);
+        logger.debug({ direction: context.direction, action: verdict.action, score: verdict.score, reasons: verdict.reasons.map((r) => r.id) }, 'filter verdict');
+        return verdict;
+      },
+    };
+  };
+
   return {
-    async check(raw: Buffer, context: FilterContext): Promise<Verdict> {
-      const rules = holder.current();
-      // clamd scans in its own process: the scan runs while we parse and score, instead of
-      // before. The verdict is the same as in order: a virus refusal drops the content verdicts
-      // (and any content failure, as if those filters had not run).
-      const scan = virus ? timed(virus.name, virus.check(raw)) : null;
-      const content = checkContent(raw, context, rules);
-      // Judged after the scan; until then a failure must not count as unhandled.
-      content.catch(() => undefined);
-      const scanned = scan ? await scan : null;
-      const verdicts: Verdict[] = scanned ? [scanned.verdict] : [];
-      if (!scanned || !stops(scanned)) verdicts.push(...(await content));
-      const verdict = combineVerdicts(verdicts, rules, context);
-      logger.debug({ direction: context.direction, action: verdict.action, score: verdict.score, reasons: verdict.reasons.map((r) => r.id) }, 'filter verdict');
-      return verdict;
-    },
+    check: (raw, context) => begin(raw).finish(raw, context),
+    begin,
     async learn(kind, raw) {
       if (!deps.bayes) return;
       const outcome = await deps.bayes.train(kind, raw);

@@ -42,9 +42,22 @@ export interface FilterContext {
   };
 }
 
+/** A message's checks begun on the bytes as received; see FilterPipeline.begin. */
+export interface PendingCheck {
+  /** Runs the other filters on the message as it will be stored, with the edge's context, and gives the verdict. */
+  finish(raw: Buffer, context: FilterContext): Promise<Verdict>;
+}
+
 /** The composed pipeline SMTP calls, once per message, inbound and outbound. */
 export interface FilterPipeline {
   check(raw: Buffer, context: FilterContext): Promise<Verdict>;
+  /**
+   * check() in two steps, for an edge that has work of its own before it knows the context (the
+   * MX authenticating a message: SPF/DKIM/DMARC lookups): the virus scan starts on `received` at
+   * once, in clamd's process, and finish() runs the rest. The verdict is the same as check()'s;
+   * a check begun and never finished costs one scan and nothing else.
+   */
+  begin(received: Buffer): PendingCheck;
   /**
    * A user classified a message (IMAP): moved into Junk → 'spam'; moved out of Junk into a folder
    * other than Trash → 'ham'. Bayes learns it (a message learnt as the other class is moved over;

@@ -170,6 +170,11 @@ export class ResponseWriter {
     this.sink = sink;
   }
 
+  /** The connection is gone (or ending): nothing written now reaches the client. */
+  get closed(): boolean {
+    return this.sink.destroyed || this.sink.writableEnded;
+  }
+
   /** Raw bytes, for the rare response built by hand (already valid IMAP). */
   write(chunk: Buffer | string): void {
     if (this.sink.destroyed || this.sink.writableEnded) return;

@@ -50,6 +50,13 @@ function loginRefusal(reason: LoginFailure, config: Config): SmtpReply {
     case 'locked':
       // RFC 4954 §6: 454 4.7.0 temporary authentication failure.
       return new SmtpReply(454, '4.7.0', 'Too many failed logins, try again later');
+    case 'busy':
+      // RFC 4954 §6: 454 4.7.0; nothing was checked, the client may retry at once.
+      return new SmtpReply(454, '4.7.0', 'Too many logins at once from your address, try again in a moment');
+    default: {
+      const unknown: never = reason;
+      throw new Error(`unhandled login failure ${String(unknown)}`);
+    }
   }
 }
 

@@ -14,11 +14,13 @@ import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
   const original = await readMessage(stream, ctx.config.smtp.max_message_size);
+  // The virus scan starts now and runs while mailauth looks up SPF, DKIM and DMARC records.
+  const filtering = ctx.filters.begin(original);
   const hostname = ctx.config.server.hostname;
   const auth = await authenticateInbound(ctx, original, session);
   const traced = prependFields(removeForgedAuthResults(original, hostname), [receivedHeader(session, hostname, new Date()), auth.headers]);
   const recipients = transactionOf(session).local;
-  const verdict = await ctx.filters.check(traced, {
+  const verdict = await filtering.finish(traced, {
     direction: 'inbound',
     remoteIp: session.remoteAddress,
     helo: session.hostNameAppearsAs,

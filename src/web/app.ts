@@ -4,7 +4,6 @@ import type { MailboxChange } from '../store/types.js';
 import { parseCookies, sessionCookieName } from './cookies.js';
 import { CSRF_FIELD, csrfTokenMatches } from './csrf.js';
 import { DirectoryCache } from './directory-cache.js';
-import { LoginGate } from './login-gate.js';
 import { messagePage } from './pages/message.js';
 import { changePasswordRoutes } from './routes/change-password.js';
 import { directoryRoutes } from './routes/directory.js';
@@ -38,7 +37,6 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   const state: WebState = {
     ctx,
     sessions: new SessionStore({ idleMs: ctx.config.http.session_idle, absoluteMs: ctx.config.http.session_lifetime }),
-    gate: new LoginGate(),
     cookies: { secure: servedOverHttps(ctx.config) },
     directory: new DirectoryCache(() => ctx.directory.listEntries()),
   };

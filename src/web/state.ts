@@ -3,7 +3,6 @@ import type { AppContext } from '../context.js';
 import { clearedSessionCookie, sessionCookie, type CookiePolicy } from './cookies.js';
 import type { DirectoryCache } from './directory-cache.js';
 import type { Viewer } from './layout.js';
-import type { LoginGate } from './login-gate.js';
 import type { SessionLookup, SessionStore, WebSession } from './sessions.js';
 import { PATHS } from './urls.js';
 
@@ -18,7 +17,6 @@ declare module 'fastify' {
 export interface WebState {
   readonly ctx: AppContext;
   readonly sessions: SessionStore;
-  readonly gate: LoginGate;
   readonly cookies: CookiePolicy;
   readonly directory: DirectoryCache;
 }

@@ -95,7 +95,8 @@ describe('FETCH data from the meta stored at delivery', () => {
   it('gives MODSEQ and honours CHANGEDSINCE (RFC 7162)', async () => {
     const client = await bed.login('INBOX');
     const before = await client.command('A1', 'FETCH 1:* (MODSEQ)');
-    const modseqs = before.slice(0, 2).map((line) => Number(/MODSEQ \((\d+)\)/.exec(line)![1]));
+    expect(before[0]).toMatch(/^\* OK \[HIGHESTMODSEQ \d+\] /);
+    const modseqs = before.slice(1, 3).map((line) => Number(/MODSEQ \((\d+)\)/.exec(line)![1]));
     await client.command('A2', 'STORE 1 +FLAGS.SILENT (\\Flagged)');
     const changed = await client.command('A3', `FETCH 1:* (FLAGS) (CHANGEDSINCE ${Math.max(...modseqs)})`);
     expect(changed).toHaveLength(2);
@@ -161,7 +162,7 @@ describe('FETCH and other sessions', () => {
     expect(await reader.command('A3', 'NOOP')).toEqual(['A3 OK NOOP completed']);
   });
 
-  it('keeps other connections served during a large FETCH', async () => {
+  it('keeps other connections served during a large FETCH, and survives a client leaving in one', async () => {
     const big = await startMessageTestBed();
     try {
       await Promise.all(Array.from({ length: 1500 }, (_, i) => big.deliver(textMessage(`Tin số ${i}`, 'x'.repeat(2000)))));
@@ -176,6 +177,14 @@ describe('FETCH and other sessions', () => {
       await noop;
       expect(lines.at(-1)).toBe('F1 OK FETCH completed');
       expect(otherDoneAt).toBeLessThan(fetchDoneAt);
+
+      // A client that goes away in the middle of a large FETCH: the server stops and serves the rest.
+      const leaver = await big.login('INBOX');
+      leaver.send('F2 FETCH 1:* (BODY.PEEK[])\r\n');
+      await leaver.readLine();
+      leaver.close();
+      expect(await other.command('N2', 'NOOP')).toEqual(['N2 OK NOOP completed']);
+      expect((await fetcher.command('F3', 'FETCH 1 (UID)')).at(-1)).toBe('F3 OK FETCH completed');
     } finally {
       await big.close();
     }

@@ -143,7 +143,7 @@ describe('SEARCH over a mailbox', () => {
 
   it('adds the highest MODSEQ when MODSEQ is searched (RFC 7162 §3.1.5)', async () => {
     const client = await bed.login('INBOX');
-    const modseqs = (await client.command('A1', 'FETCH 1:3 (MODSEQ)')).slice(0, 3).map((line) => Number(/MODSEQ \((\d+)\)/.exec(line)![1]));
+    const modseqs = (await client.command('A1', 'FETCH 1:3 (MODSEQ)')).slice(1, 4).map((line) => Number(/MODSEQ \((\d+)\)/.exec(line)![1]));
     const reply = await client.command('A2', `SEARCH MODSEQ ${modseqs[1]}`);
     const expected = [1, 2, 3].filter((seq) => modseqs[seq - 1]! >= modseqs[1]!);
     expect(reply).toEqual([`* SEARCH ${expected.join(' ')} (MODSEQ ${Math.max(...modseqs)})`, 'A2 OK SEARCH completed']);

@@ -1,7 +1,8 @@
 /**
  * Issue 5 "Tests with clients no one here wrote": curl's IMAP client (libcurl, RFC 5092 URLs)
  * listing and fetching, over STARTTLS on `imap.listen` (--ssl-reqd) and implicit TLS on
- * `imap.tls_listen` (imaps://), against the server started with the README command.
+ * `imap.tls_listen` (imaps://), against the server started with the README command. Also:
+ * sections, a search URL, an upload (APPEND), a unit mailbox granted with the CLI, logins.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -108,6 +109,24 @@ describe('curl imap:// and imaps://', () => {
     expect(capabilities).toEqual(expect.arrayContaining(['IMAP4rev1', 'STARTTLS', 'LOGINDISABLED']));
     expect(capabilities.filter((c) => c.startsWith('AUTH='))).toEqual([]);
     expect(result.stderr).toContain('No known authentication mechanisms supported');
+  });
+
+  describe('a unit mailbox the official was granted with `delegate grant` (RFC 2342 shared namespace)', () => {
+    beforeAll(async () => {
+      const granted = await server.cli(['delegate', 'grant', 'vpubnd', official.address, '--doc', '3/QĐ-VP']);
+      expect(granted.code, granted.stderr).toBe(0);
+      await deliverWithSwaks(server, 'vpubnd@cantho.gov.vn', { subject: 'Công văn gửi Văn phòng', body: 'Gửi Văn phòng UBND.', messageId: '<curl-unit@example.org>' });
+    }, 60_000);
+
+    it('lists it under the shared prefix and fetches from it', async () => {
+      const namespace = await curl(imapUrl(''), '--ssl-reqd', '-X', 'NAMESPACE');
+      expect(namespace.stdout).toBe('* NAMESPACE (("" "/")) NIL (("Shared/" "/"))\r\n');
+      const list = await curl(imapUrl(''), '--ssl-reqd', '-X', 'LIST "" "Shared/vpubnd/%"');
+      expect(list.stdout.split('\r\n')).toContain('* LIST (\\HasNoChildren) "/" Shared/vpubnd/INBOX');
+      const subject = await curl(imapUrl('Shared/vpubnd/INBOX;UID=1;SECTION=HEADER.FIELDS%20(MESSAGE-ID)'), '--ssl-reqd');
+      expect(subject.code, subject.stderr).toBe(0);
+      expect(subject.stdout).toBe('Message-ID: <curl-unit@example.org>\r\n\r\n');
+    });
   });
 
   describe('an official whose password is Vietnamese (changed on the web page, typed in NFC)', () => {

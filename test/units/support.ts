@@ -4,8 +4,7 @@
  * (read only, `lr`) — and an outsider, dungdt of sotttt. Everyone has PASSWORD (ASCII, so
  * Python's imaplib can send it). `deliverToUnit` puts a message in the unit's INBOX as the MX does.
  */
-import { setUnitHead } from '../../src/directory/index.js';
-import type { Directory } from '../../src/directory/index.js';
+import { setUnitHead, type Directory } from '../../src/directory/index.js';
 import type { MailStore } from '../../src/store/api.js';
 import { asAccountId, type AccountId, type Uid } from '../../src/store/types.js';
 import { TEST_DOC, startTestServer, type TestServer } from '../helpers/server.js';

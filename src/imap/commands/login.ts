@@ -13,12 +13,27 @@ export function passwordPageUrl(config: Config): string {
   return `http://${host}/`;
 }
 
-const FAILURE_TEXT: Record<Exclude<LoginFailure, 'expired'>, string> = {
-  'bad-credentials': 'Invalid credentials',
-  retired: 'Invalid credentials',
-  suspended: 'Mail service for your unit is suspended; contact the IT centre',
-  locked: 'Too many failed logins; try again later',
-};
+/** RFC 5530 §3 codes for each refusal. */
+function loginRefusal(reason: LoginFailure, config: Config): ImapError {
+  switch (reason) {
+    case 'bad-credentials':
+    case 'retired':
+      return refuse('AUTHENTICATIONFAILED', 'Invalid credentials');
+    case 'suspended':
+      return refuse('AUTHENTICATIONFAILED', 'Mail service for your unit is suspended; contact the IT centre');
+    case 'expired':
+      return refuse('EXPIRED', `Your password must be changed first: ${passwordPageUrl(config)}`);
+    case 'locked':
+      return refuse('AUTHENTICATIONFAILED', 'Too many failed logins; try again later');
+    case 'busy':
+      // Nothing was checked: a temporary condition, not a wrong password the client should ask the user about.
+      return refuse('UNAVAILABLE', 'Too many logins at once from your address; try again in a moment');
+    default: {
+      const unknown: never = reason;
+      throw new Error(`unhandled login failure ${String(unknown)}`);
+    }
+  }
+}
 
 /**
  * Checks a user name and password with the directory and moves the session to the authenticated
@@ -35,10 +50,7 @@ export async function completeLogin(session: Session, login: string, password: s
   if (!result.ok) {
     session.log.info({ reason: result.reason }, 'login failed');
     if (result.delayMs > 0) await sleep(result.delayMs);
-    if (result.reason === 'expired') {
-      throw refuse('EXPIRED', `Your password must be changed first: ${passwordPageUrl(session.ctx.config)}`);
-    }
-    throw refuse('AUTHENTICATIONFAILED', FAILURE_TEXT[result.reason]);
+    throw loginRefusal(result.reason, session.ctx.config);
   }
   if (!session.authenticated(result.identity)) {
     throw refuse('LIMIT', `Too many connections for this user (at most ${session.ctx.config.imap.max_connections_per_user})`);

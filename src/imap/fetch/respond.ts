@@ -99,7 +99,8 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
     seen: target.markSeen && request.items.some(setsSeen),
   };
   let missing = 0;
-  for (let first = 0; first < seqs.length; first += BATCH) {
+  // Once the client has gone, the rest of a large FETCH is not worth reading.
+  for (let first = 0; first < seqs.length && !target.out.closed; first += BATCH) {
     if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const batch: BatchEntry[] = [];
     for (const seq of seqs.slice(first, first + BATCH)) {

@@ -16,7 +16,7 @@ const FORM_PROBLEMS: Readonly<Record<FormProblem, FieldError>> = {
 
 /** The field each refusal of the directory belongs to: the current password, or the new one. */
 export function fieldOfRefusal(reason: PasswordChangeFailure): string {
-  return reason === 'wrong-current' || reason === 'retired' || reason === 'suspended' ? 'mat-khau-hien-tai' : 'mat-khau-moi';
+  return reason === 'wrong-current' || reason === 'retired' || reason === 'suspended' || reason === 'busy' ? 'mat-khau-hien-tai' : 'mat-khau-moi';
 }
 
 export function formProblem(problem: FormProblem): FieldError {

@@ -4,8 +4,8 @@ import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { PATHS } from '../urls.js';
 
-/** Why the sign-in form is shown again: a directory refusal, or too many attempts at once from one IP. */
-export type SignInProblem = LoginFailure | 'busy' | 'missing-login' | 'missing-password';
+/** Why the sign-in form is shown again: a directory refusal (including 'busy'), or an empty field. */
+export type SignInProblem = LoginFailure | 'missing-login' | 'missing-password';
 
 const PROBLEMS: Readonly<Record<Exclude<SignInProblem, 'expired'>, FieldError>> = {
   'missing-login': { field: 'ten-dang-nhap', message: 'Hãy nhập tên đăng nhập.' },

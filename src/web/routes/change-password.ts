@@ -11,7 +11,7 @@ import { PATHS } from '../urls.js';
  * password, and every other session of the person ends (the directory emits 'changed').
  */
 export function changePasswordRoutes(app: FastifyInstance, state: WebState): void {
-  const { ctx, sessions, gate } = state;
+  const { ctx, sessions } = state;
   const domain = ctx.config.server.domain;
 
   app.get(PATHS.changePassword, async (request, reply) => {
@@ -37,27 +37,23 @@ export function changePasswordRoutes(app: FastifyInstance, state: WebState): voi
     else if (next !== confirm) errors.push(formProblem('mismatch'));
     if (errors.length > 0) return refuse(422, errors);
 
-    // A wrong current password is a guess like a wrong sign-in: the same per-IP gate applies.
-    const release = gate.enter(request.ip);
-    if (!release) {
+    const login = { protocol: 'web' as const, ip: request.ip, clientId: clientIdOf(request) };
+    // A wrong current password is a guess like a wrong sign-in: the directory throttles both per IP alike.
+    const result = await ctx.directory.changePassword(user.person, current, next, login);
+    if (!result.ok && result.reason === 'busy') {
+      // RFC 6585 §4: nothing was checked; the browser may send the form again in a moment.
       reply.header('retry-after', '1');
-      return refuse(429, [{ field: 'mat-khau-hien-tai', message: 'Có quá nhiều yêu cầu cùng lúc từ máy của bạn. Vui lòng đợi vài giây rồi thử lại.' }]);
+      return refuse(429, [{ field: fieldOfRefusal(result.reason), message: result.message }]);
     }
-    try {
-      const login = { protocol: 'web' as const, ip: request.ip, clientId: clientIdOf(request) };
-      const result = await ctx.directory.changePassword(user.person, current, next, login);
-      if (!result.ok) return refuse(422, [{ field: fieldOfRefusal(result.reason), message: result.message }]);
-      const signedIn = await ctx.directory.verifyLogin(user.person, next, login);
-      if (!signedIn.ok) {
-        // Changed, but the new password does not open a session (the unit was suspended meanwhile…): sign in again.
-        sessions.destroy(session.id);
-        return seeOther(reply, PATHS.signIn);
-      }
-      const { identity } = signedIn;
-      setSession(state, reply, sessions.rotate(session.id, { person: identity.person, displayName: identity.displayName, identity }));
-      return seeOther(reply, `${PATHS.search}?thong-bao=da-doi-mat-khau`);
-    } finally {
-      release();
+    if (!result.ok) return refuse(422, [{ field: fieldOfRefusal(result.reason), message: result.message }]);
+    const signedIn = await ctx.directory.verifyLogin(user.person, next, login);
+    if (!signedIn.ok) {
+      // Changed, but the new password does not open a session (the unit was suspended meanwhile…): sign in again.
+      sessions.destroy(session.id);
+      return seeOther(reply, PATHS.signIn);
     }
+    const { identity } = signedIn;
+    setSession(state, reply, sessions.rotate(session.id, { person: identity.person, displayName: identity.displayName, identity }));
+    return seeOther(reply, `${PATHS.search}?thong-bao=da-doi-mat-khau`);
   });
 }

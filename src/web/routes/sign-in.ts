@@ -22,7 +22,7 @@ const STATUS: Readonly<Record<Exclude<SignInProblem, 'expired'>, number>> = {
  * third party planted in the browser is useless afterwards (session fixation).
  */
 export function signInRoutes(app: FastifyInstance, state: WebState): void {
-  const { ctx, sessions, gate } = state;
+  const { ctx, sessions } = state;
   const hostname = ctx.config.server.hostname;
   const domain = ctx.config.server.domain;
 
@@ -56,32 +56,24 @@ export function signInRoutes(app: FastifyInstance, state: WebState): void {
 
     if (login === '') return refuse('missing-login');
     if (password === '') return refuse('missing-password');
-    const release = gate.enter(request.ip);
-    if (!release) {
-      logins.inc({ protocol: 'web', result: 'throttled' });
-      reply.header('retry-after', '1');
-      return refuse('busy');
+    const result = await ctx.directory.verifyLogin(login, password, { protocol: 'web', ip: request.ip, clientId: clientIdOf(request) });
+    logins.inc({ protocol: 'web', result: result.ok ? 'ok' : result.reason });
+    if (result.ok) {
+      const { identity } = result;
+      setSession(state, reply, sessions.rotate(session.id, { person: identity.person, displayName: identity.displayName, identity }));
+      return seeOther(reply, PATHS.search);
     }
-    try {
-      const result = await ctx.directory.verifyLogin(login, password, { protocol: 'web', ip: request.ip, clientId: clientIdOf(request) });
-      logins.inc({ protocol: 'web', result: result.ok ? 'ok' : result.reason });
-      if (result.ok) {
-        const { identity } = result;
-        setSession(state, reply, sessions.rotate(session.id, { person: identity.person, displayName: identity.displayName, identity }));
-        return seeOther(reply, PATHS.search);
-      }
-      if (result.reason === 'expired' && result.person) {
-        // Issue 7: the given password opens the change page and nothing else.
-        const displayName = ctx.directory.displayName(result.person) ?? result.person;
-        setSession(state, reply, sessions.rotate(session.id, { person: result.person, displayName, identity: null }));
-        return seeOther(reply, PATHS.changePassword);
-      }
-      // Honour the directory's throttling: the answer comes late, and this IP's slot stays taken meanwhile.
-      if (result.delayMs > 0) await sleep(result.delayMs);
-      return refuse(result.reason === 'expired' ? 'bad-credentials' : result.reason);
-    } finally {
-      release();
+    if (result.reason === 'expired' && result.person) {
+      // Issue 7: the given password opens the change page and nothing else.
+      const displayName = ctx.directory.displayName(result.person) ?? result.person;
+      setSession(state, reply, sessions.rotate(session.id, { person: result.person, displayName, identity: null }));
+      return seeOther(reply, PATHS.changePassword);
     }
+    // RFC 6585 §4: nothing was checked, the IP had too many checks in flight (directory/throttle.ts).
+    if (result.reason === 'busy') reply.header('retry-after', '1');
+    // Honour the directory's throttling: the answer comes late (the IP's check slot stays taken meanwhile).
+    if (result.delayMs > 0) await sleep(result.delayMs);
+    return refuse(result.reason === 'expired' ? 'bad-credentials' : result.reason);
   });
 
   app.post(PATHS.signOut, async (request, reply) => {
