@@ -290,7 +290,7 @@ export const filterDuration = registry.register(
     ['filter'],
   ),
 );
-/** `result`: "ok", a LoginFailure ("bad-credentials", "expired", "locked", "suspended", "retired"), or "throttled" (turned away before the check). */
+/** `result`: "ok" or a LoginFailure ("bad-credentials", "expired", "locked", "suspended", "retired", "busy": turned away before the check). */
 export const logins = registry.register(
   new Counter('cantho_logins_total', 'Login attempts, by protocol and result.', ['protocol', 'result']),
 );

@@ -94,6 +94,9 @@ const imap = z
     tls_listen: listener.prefault('127.0.0.1:2993'),
     allow_plaintext_auth: z.boolean().default(false),
     max_connections_per_user: z.number().int().min(1).default(50),
+    // More than SMTP's: IMAP connections stay open (IDLE), and a unit behind one NAT address has
+    // dozens of officials with several connections each (Thunderbird caches up to 5).
+    max_connections_per_ip: z.number().int().min(1).default(200),
     shared_prefix: z
       .string()
       .regex(/^[^/*%"\\][^*%"\\]*\/$/, 'a folder name ending in "/", like "Shared/"')

@@ -116,10 +116,13 @@ function extractAddress(from: string): string {
 }
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s"'<>()\[\]{}]+|\bwww\.[a-z0-9-]+(?:\.[a-z0-9-]+)+[^\s"'<>()\[\]{}]*/giu;
+/** What every URL_PATTERN match contains: a plain scan for it is several times cheaper than the pattern on text without links. */
+const URL_HINT = /http|www\./i;
 
 function extractUrls(text: string, html: string): string[] {
   const urls = new Set<string>();
   for (const source of [text, html]) {
+    if (!URL_HINT.test(source)) continue;
     for (const match of source.matchAll(URL_PATTERN)) {
       urls.add(match[0].replace(/[.,;:!?]+$/, ''));
       if (urls.size >= URL_LIMIT) return [...urls];

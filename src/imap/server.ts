@@ -3,7 +3,7 @@
  * both with the certificate from `[tls]`. One hub per startImap() keeps the open sessions, routes
  * store changes to the sessions that have that mailbox selected (one store listener in all, not
  * one per connection), ends sessions whose login the directory withdrew, and enforces
- * `imap.max_connections_per_user`.
+ * `imap.max_connections_per_user` and `imap.max_connections_per_ip`.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -17,6 +17,9 @@ class SessionHub implements SessionHost {
   /** Open sessions and the listener that accepted each. */
   private readonly sessions = new Map<Session, string>();
   private readonly perPerson = new Map<AccountId, number>();
+  /** Open sessions per client IP, and each session's IP (its socket may have forgotten it by unregister). */
+  private readonly perIp = new Map<string, number>();
+  private readonly ipOf = new Map<Session, string>();
   private readonly counted = new WeakSet<Session>();
   private nextId = 1;
   private readonly onStoreChange = (change: MailboxChange): void => {
@@ -44,11 +47,23 @@ class SessionHub implements SessionHost {
 
   accept(socket: net.Socket, secure: boolean, listener: string): void {
     socket.setNoDelay(true);
+    const ip = socket.remoteAddress ?? '';
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.ctx.config.imap.max_connections_per_ip) {
+      // RFC 3501 §7.1.5: BYE as the greeting when the server will not accept this client;
+      // RFC 5530 §3 UNAVAILABLE: a temporary condition, worth a later retry.
+      this.ctx.logger.info({ proto: 'imap', ip }, 'connection refused: too many from this address');
+      socket.end('* BYE [UNAVAILABLE] Too many connections from your address, try again later\r\n');
+      socket.on('error', () => socket.destroy());
+      return;
+    }
+    this.perIp.set(ip, fromIp + 1);
     // Issue 6: the session reads the store through its person's own \Seen where a unit keeps it private.
     let session: Session | null = null;
     const context = sessionContext(this.ctx, () => session?.identity ?? null);
     session = new Session(context, socket, `imap-${process.pid}-${this.nextId++}`, secure, this);
     this.sessions.set(session, listener);
+    this.ipOf.set(session, ip);
     session.log.debug({ remote: socket.remoteAddress, secure }, 'connection');
     session.run().catch((err: unknown) => {
       session.log.error({ err }, 'session crashed');
@@ -67,6 +82,13 @@ class SessionHub implements SessionHost {
 
   unregister(session: Session): void {
     this.sessions.delete(session);
+    const ip = this.ipOf.get(session);
+    if (ip !== undefined) {
+      this.ipOf.delete(session);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+    }
     if (!this.counted.has(session)) return;
     this.counted.delete(session);
     const person = session.identity!.person;

@@ -90,10 +90,12 @@ export class RawClient {
     this.listen(socket);
   }
 
-  static async connect(port: number, secure = false): Promise<RawClient> {
+  /** `localAddress`: another loopback address (127.0.0.2, …) plays another client. */
+  static async connect(port: number, secure = false, localAddress?: string): Promise<RawClient> {
+    const from = localAddress ? { localAddress } : {};
     const socket = secure
-      ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
-      : net.connect({ host: '127.0.0.1', port });
+      ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...from })
+      : net.connect({ host: '127.0.0.1', port, ...from });
     await new Promise<void>((resolve, reject) => {
       socket.once(secure ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);

@@ -18,10 +18,12 @@ export class RawSmtp {
     this.listen(socket);
   }
 
-  static async connect(port: number, options: { tls?: boolean } = {}): Promise<RawSmtp> {
+  /** `localAddress`: another loopback address (127.0.0.2, …) plays another client. */
+  static async connect(port: number, options: { tls?: boolean; localAddress?: string } = {}): Promise<RawSmtp> {
+    const from = options.localAddress ? { localAddress: options.localAddress } : {};
     const socket = options.tls
-      ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
-      : net.connect({ host: '127.0.0.1', port });
+      ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...from })
+      : net.connect({ host: '127.0.0.1', port, ...from });
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
