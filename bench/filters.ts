@@ -108,7 +108,7 @@ export async function run(args: string[]): Promise<void> {
       const virus = createVirusFilter(configFromObject({ clamav: { socket: clamd.socket, timeout: '10s' } }).clamav, silent);
       const line = 'Kính gửi các đồng chí, báo cáo tình hình thực hiện kế hoạch chuyển đổi số năm 2026.\r\n';
       const message = Buffer.from(`From: a@example.net\r\nSubject: scan\r\n\r\n${line.repeat(Math.ceil(100 * 1024 / Buffer.byteLength(line)))}`);
-      await virus.check(message); // first connection + clamscan set-up
+      await virus.check(message); // warm-up: clamd's first scan loads its engine state
       const latencies: number[] = [];
       for (let i = 0; i < scans; i++) {
         const started = performance.now();

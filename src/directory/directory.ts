@@ -85,6 +85,17 @@ interface ParsedLogin {
   readonly unit: LocalPart | null;
 }
 
+/** One verifyLogin call as the steps after parsing see it. */
+interface LoginAttempt {
+  readonly parsed: ParsedLogin | null;
+  /** Whose failures count: the person, or the login as typed when it is no login of ours. */
+  readonly throttleKey: string;
+  /** For the audit log: the account asked for, or the printable login. */
+  readonly subject: string;
+  readonly password: string;
+  readonly detail: Readonly<Record<string, string>>;
+}
+
 export class Directory implements DirectoryService {
   readonly events = new EventEmitter<{ changed: [AccountId] }>();
   /** 'recorded' after a violation recorded in this process commits: the server's notice outbox listens (issue 7). */
@@ -147,14 +158,25 @@ export class Directory implements DirectoryService {
   }
 
   async verifyLogin(login: string, password: string, context: LoginContext): Promise<LoginResult> {
-    const parsed = this.parseLogin(login);
-    const throttleKey = parsed?.person ?? printable(login).toLowerCase();
+    const attempt = this.attemptOf(login, password, context);
+    const state = this.throttle.check(attempt.throttleKey, context.ip);
+    // Refused without an audit row: the lock itself was audited, and a flood must not fill the log.
+    // Nor with a slot: the answer costs no argon2, and its wait is a timer; so a colleague's
+    // locked account does not take the slots of the office's shared address.
+    if (state.locked) return { ok: false, reason: 'locked', delayMs: state.delayMs };
+    // A password checked a moment ago is no guess and costs no argon2: no slot, no queue (a mail
+    // client opening several connections at once).
+    const cached = this.cachedSignIn(attempt);
+    if (cached) return cached;
+    const release = this.throttle.admit(context.ip);
+    if (!release) return this.busy();
     // One password check at a time per account: each guess must see the failures counted before
     // it, or N parallel connections would get N guesses past the lock.
-    const turn = (this.checking.get(throttleKey) ?? Promise.resolve()).then(() => this.checkLogin(parsed, throttleKey, login, password, context));
+    const { throttleKey } = attempt;
+    const turn = (this.checking.get(throttleKey) ?? Promise.resolve()).then(() => this.checkLogin(attempt));
     const done = turn.then(
-      () => undefined,
-      () => undefined,
+      (result) => release(result.ok ? 0 : result.delayMs),
+      () => release(0),
     );
     this.checking.set(throttleKey, done);
     void done.then(() => {
@@ -163,36 +185,43 @@ export class Directory implements DirectoryService {
     return turn;
   }
 
-  private async checkLogin(parsed: ParsedLogin | null, throttleKey: string, login: string, password: string, context: LoginContext): Promise<LoginResult> {
-    const subject = parsed ? accountOf(parsed.unit ?? parsed.person, this.config.server.domain) : printable(login);
-    const detail = { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) };
+  private attemptOf(login: string, password: string, context: LoginContext): LoginAttempt {
+    const parsed = this.parseLogin(login);
+    return {
+      parsed,
+      throttleKey: parsed?.person ?? printable(login).toLowerCase(),
+      subject: parsed ? accountOf(parsed.unit ?? parsed.person, this.config.server.domain) : printable(login),
+      password,
+      detail: { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) },
+    };
+  }
 
-    const state = this.throttle.check(throttleKey, context.ip);
-    // Refused without an audit row: the lock itself was audited, and a flood must not fill the log.
+  /** The login's turn (one per account at a time), in one of its IP's slots. */
+  private async checkLogin(attempt: LoginAttempt): Promise<LoginResult> {
+    const { parsed, throttleKey, subject, password, detail } = attempt;
+    // Again: guesses queued before this one may have locked the account meanwhile.
+    const state = this.throttle.check(throttleKey, detail.ip!);
     if (state.locked) return { ok: false, reason: 'locked', delayMs: state.delayMs };
+    // The check just before this one in the queue may have found the same password right.
+    const cached = this.cachedSignIn(attempt);
+    if (cached) return cached;
 
     const found = parsed ? this.records.personByLocal(parsed.person) : null;
     // No password we accept is longer (two UTF-16 units per character at most): a megabyte
     // "password" gets no argon2 run.
     if (password.length > 2 * MAX_PASSWORD_LENGTH) return this.refuse(throttleKey, subject, subject, 'bad-credentials', detail);
-    if (found && this.cache.has(this.records.accountOf(found), password, found.passwordHash)) {
-      this.stats.cacheHits++;
-      return this.signIn(found, parsed!, throttleKey, subject, detail);
-    }
+    // An unknown login costs as much as a wrong password: timing must not tell which it was.
+    const passwordOk = await this.argon2Check(() => (found ? this.verifyHash(found, password) : this.dummy().then((hash) => verifyPassword(hash, password))));
+    if (!found || !passwordOk) return this.refuse(throttleKey, subject, subject, 'bad-credentials', detail);
+    return this.signIn(found, parsed!, throttleKey, subject, detail);
+  }
 
-    // Synchronously after throttle.check: the failures admit() weighs are the ones check() saw.
-    const release = this.throttle.admit(context.ip);
-    if (!release) return this.busy();
-    let result: LoginResult | null = null;
-    try {
-      // An unknown login costs as much as a wrong password: timing must not tell which it was.
-      const passwordOk = await this.argon2Check(() => (found ? this.verifyHash(found, password) : this.dummy().then((hash) => verifyPassword(hash, password))));
-      result = found && passwordOk ? this.signIn(found, parsed!, throttleKey, subject, detail) : this.refuse(throttleKey, subject, subject, 'bad-credentials', detail);
-      return result;
-    } finally {
-      // A failure keeps the IP's slot while the client waits out its delay.
-      release(result && !result.ok ? result.delayMs : 0);
-    }
+  /** Signs in without argon2 when the login cache holds this very password; null otherwise. */
+  private cachedSignIn({ parsed, throttleKey, subject, password, detail }: LoginAttempt): LoginResult | null {
+    const found = parsed ? this.records.personByLocal(parsed.person) : null;
+    if (!found || !this.cache.has(this.records.accountOf(found), password, found.passwordHash)) return null;
+    this.stats.cacheHits++;
+    return this.signIn(found, parsed!, throttleKey, subject, detail);
   }
 
   /** The password was right: status, unit and rights decide; audits. */
@@ -329,19 +358,19 @@ export class Directory implements DirectoryService {
     // Up to three argon2 runs (current, previous, new hash): one slot of the IP, like a login.
     const release = this.throttle.admit(context.ip);
     if (!release) {
-      this.busy();
+      this.passwordChecks.busy++;
       return PASSWORD_CHANGE_BUSY;
     }
-    let delayMs = 0;
     try {
       const result = await this.argon2Check(() => changePassword(this.context, person, currentPassword, newPassword, context));
       // A wrong current password is a guess like a failed login: it counts towards throttling and locks.
       if (!result.ok && result.reason === 'wrong-current') {
-        delayMs = this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
+        this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
       }
       return result;
     } finally {
-      release(delayMs);
+      // The page answers at once (no delay to wait out), so the slot is free again at once.
+      release(0);
     }
   }
 

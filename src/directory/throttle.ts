@@ -7,13 +7,14 @@
  * the whole office. Counters live in memory only; they restart with the server, as a lock is
  * meant to be temporary anyway.
  *
- * Besides counting, an IP may have only `maxChecksPerIp` password checks (argon2, 19 MiB and
- * one of libuv's 4 threads each) in flight at once, for every protocol alike; more are refused
- * at once ('busy'), so a flood from one address cannot queue hashing for everyone else. A check
- * that failed keeps its slot for the delay it earned: parallel connections cannot side-step the
- * growing delays. And a check in flight may be a failure not yet counted: an IP is admitted only
- * while its failures plus its checks in flight stay below its lock, so parallel guesses cannot
- * outrun the lock.
+ * Besides counting, an IP may have only `maxChecksPerIp` password checks in flight at once, for
+ * every protocol alike: being checked (argon2, 19 MiB and one of libuv's 4 threads each) or, if
+ * wrong, waiting out the delay they earned (the protocol answers late). More are refused at once
+ * ('busy'), so a flood from one address can neither queue hashing for everyone else nor
+ * side-step the growing delays by sending in parallel. And a check in flight may be a failure
+ * not yet counted: a check is admitted only while the IP's failures plus its checks in flight
+ * stay below its lock, so parallel guesses cannot outrun the lock. Slots are kept on the
+ * throttle's clock, like the counters.
  */
 
 export interface ThrottlePolicy {
@@ -26,7 +27,7 @@ export interface ThrottlePolicy {
   readonly maxDelayMs: number;
   /** Bound on remembered keys, so 10,000 made-up logins cannot grow memory without end. */
   readonly maxEntries: number;
-  /** Password checks from one IP in flight at once (see above). */
+  /** Password checks from one IP in flight (running or waiting out their delay) at once (see above). */
   readonly maxChecksPerIp: number;
 }
 
@@ -55,13 +56,16 @@ export interface FailureOutcome {
   readonly lockedNow: boolean;
 }
 
-/** Ends an admitted check: its IP slot is freed after `holdMs` (the delay a failure earned), at once for 0. */
+/** Ends an admitted attempt: its IP slot stays taken `holdMs` more (the delay the client waits out), none for 0. */
 export type ReleaseCheck = (holdMs: number) => void;
+
+/** A slot runs until it is released (`Infinity`), then is held until the time in it. */
+type Slot = { until: number };
 
 export class LoginThrottle {
   private readonly counters = new Map<string, Counter>();
-  /** Per IP, checks admitted and not yet released; bounded by the open connections. */
-  private readonly inFlight = new Map<string, number>();
+  /** Per IP, its taken slots (at most maxChecksPerIp each). */
+  private readonly slots = new Map<string, Slot[]>();
 
   constructor(
     private readonly policy: ThrottlePolicy,
@@ -79,28 +83,30 @@ export class LoginThrottle {
   }
 
   /**
-   * Right before a password check (after `check`, with no await in between): a release function
-   * when this IP may run one more now, or null when it must retry later ('busy').
+   * Takes one of the IP's slots for a password check: a release function, or null when the IP
+   * must retry later ('busy'). Call right after `check` (no await between), so the failures
+   * weighed are the ones check() saw.
    */
   admit(ip: string): ReleaseCheck | null {
-    const inFlight = this.inFlight.get(ip) ?? 0;
-    const failures = this.current(ipKey(ip), this.now())?.failures ?? 0;
-    if (inFlight >= this.policy.maxChecksPerIp || failures + inFlight >= this.policy.failuresBeforeLock * this.policy.ipFactor) return null;
-    this.inFlight.set(ip, inFlight + 1);
-    let released = false;
-    const free = () => {
-      const left = (this.inFlight.get(ip) ?? 1) - 1;
-      if (left <= 0) this.inFlight.delete(ip);
-      else this.inFlight.set(ip, left);
-    };
+    const t = this.now();
+    if (this.slots.size > this.policy.maxEntries) for (const key of [...this.slots.keys()]) this.takenSlots(key, t);
+    const taken = this.takenSlots(ip, t);
+    const failures = this.current(ipKey(ip), t)?.failures ?? 0;
+    if (taken.length >= this.policy.maxChecksPerIp || failures + taken.length >= this.policy.failuresBeforeLock * this.policy.ipFactor) return null;
+    const slot: Slot = { until: Infinity };
+    taken.push(slot);
+    this.slots.set(ip, taken);
     return (holdMs) => {
-      if (released) return;
-      released = true;
-      // A timer, not work: other clients are not slowed by this IP's wait. unref: a pending
-      // release must not keep a stopping server alive.
-      if (holdMs > 0) setTimeout(free, holdMs).unref();
-      else free();
+      if (slot.until === Infinity) slot.until = this.now() + holdMs;
     };
+  }
+
+  /** The IP's slots still taken at `t`; forgets the IP when none is. */
+  private takenSlots(ip: string, t: number): Slot[] {
+    const taken = (this.slots.get(ip) ?? []).filter((slot) => slot.until > t);
+    if (taken.length === 0) this.slots.delete(ip);
+    else this.slots.set(ip, taken);
+    return taken;
   }
 
   fail(account: string, ip: string): FailureOutcome {

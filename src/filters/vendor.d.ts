@@ -8,36 +8,3 @@ declare module 'libmime' {
   };
   export default libmime;
 }
-
-declare module 'clamscan' {
-  import type { Readable } from 'node:stream';
-
-  interface ClamdscanSettings {
-    socket?: string | false;
-    host?: string | false;
-    port?: number | false;
-    timeout?: number;
-    localFallback?: boolean;
-    active?: boolean;
-    bypassTest?: boolean;
-  }
-  interface NodeClamOptions {
-    removeInfected?: boolean;
-    debugMode?: boolean;
-    scanLog?: string | null;
-    clamscan?: { active?: boolean };
-    clamdscan?: ClamdscanSettings;
-    preference?: 'clamscan' | 'clamdscan';
-  }
-  export interface ScanResult {
-    /** null: clamd answered something that is neither OK nor FOUND. */
-    isInfected: boolean | null;
-    viruses: string[];
-    resultString?: string;
-    timeout?: boolean;
-  }
-  export default class NodeClam {
-    init(options: NodeClamOptions): Promise<NodeClam>;
-    scanStream(stream: Readable): Promise<ScanResult>;
-  }
-}

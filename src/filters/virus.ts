@@ -1,12 +1,11 @@
-import { Readable } from 'node:stream';
-import NodeClam from 'clamscan';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
+import { scanInstream, type ClamdTarget } from './clamd.js';
 import { refuseVerdict, scoreVerdict, type FilterOutcome, type RawFilter } from './filter.js';
 
 /**
- * Virus scanning by clamd (INSTREAM, through the clamscan package) over the unix socket or TCP
- * from `[clamav]`. The message streams from memory to clamd; nothing touches the disk.
+ * Virus scanning by clamd (INSTREAM, clamd.ts) over the unix socket or TCP from `[clamav]`. The
+ * message goes from memory to clamd; nothing touches our disk.
  *
  * Every failure mode — clamd not running, connection refused or reset, no answer within
  * `[clamav] timeout`, an answer that is neither "OK" nor "… FOUND" (e.g. "INSTREAM size limit
@@ -15,28 +14,8 @@ import { refuseVerdict, scoreVerdict, type FilterOutcome, type RawFilter } from 
  * delivered marked `X-Virus-Status: Unchecked` and a warning is logged. Never silently skipped.
  */
 export function createVirusFilter(clamav: Config['clamav'], logger: Logger): RawFilter {
-  let scanner: Promise<NodeClam> | null = null;
   const log = logger.child({ filter: 'virus' });
-  const connection = clamav.host !== '' ? { host: clamav.host, port: clamav.port, socket: false as const } : { socket: clamav.socket, host: false as const, port: false as const };
-
-  // Set up lazily and again after a failure: clamd may be started after us, or restarted.
-  const getScanner = () => {
-    scanner ??= new NodeClam()
-      .init({
-        removeInfected: false,
-        debugMode: false,
-        scanLog: null,
-        clamscan: { active: false },
-        // bypassTest: no PING at set-up, so a clamd that is down does not make set-up fail for good.
-        clamdscan: { ...connection, timeout: clamav.timeout, localFallback: false, active: true, bypassTest: true },
-        preference: 'clamdscan',
-      })
-      .catch((err: unknown) => {
-        scanner = null;
-        throw err;
-      });
-    return scanner;
-  };
+  const target: ClamdTarget = clamav.host !== '' ? { host: clamav.host, port: clamav.port } : { socket: clamav.socket };
 
   const unavailable = (problem: string): FilterOutcome => {
     if (clamav.on_unavailable === 'accept') {
@@ -62,26 +41,27 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Raw
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), clamav.timeout);
       });
+      const scan = scanInstream(target, raw);
       try {
-        const scan = getScanner().then((clam) => clam.scanStream(Readable.from([raw])));
-        // The scan keeps running after a timeout until clamscan's own socket timeout closes it;
-        // its late result (or error) must not become an unhandled rejection.
-        scan.catch(() => undefined);
-        const result = await Promise.race([scan, deadline]);
-        if (result === 'timeout') return unavailable(`no answer within ${clamav.timeout} ms`);
-        if (result.isInfected === true) {
-          const signature = result.viruses.join(', ') || 'unknown';
-          log.info({ signature }, 'virus found');
+        const answer = await Promise.race([scan.answer, deadline]);
+        if (answer === 'timeout') {
+          // Gone from clamd's view too: it stops reading, and its late answer cannot arrive.
+          scan.abort();
+          scan.answer.catch(() => undefined);
+          return unavailable(`no answer within ${clamav.timeout} ms`);
+        }
+        if (answer.kind === 'infected') {
+          log.info({ signature: answer.signature }, 'virus found');
           return {
             verdict: refuseVerdict(
               'reject',
-              { id: 'virus', score: 0, description: `virus found: ${signature}` },
-              { code: 554, enhanced: '5.7.1', text: `Message contains a virus (${signature})` },
+              { id: 'virus', score: 0, description: `virus found: ${answer.signature}` },
+              { code: 554, enhanced: '5.7.1', text: `Message contains a virus (${answer.signature})` },
             ),
           };
         }
-        if (result.isInfected === false) return { verdict: scoreVerdict([], [['X-Virus-Status', 'Clean']]) };
-        return unavailable(`unexpected answer ${JSON.stringify((result.resultString ?? '').slice(0, 80))}`);
+        if (answer.kind === 'clean') return { verdict: scoreVerdict([], [['X-Virus-Status', 'Clean']]) };
+        return unavailable(`unexpected answer ${JSON.stringify(answer.answer.slice(0, 80))}`);
       } catch (err) {
         return unavailable(describe(err));
       } finally {

@@ -83,6 +83,12 @@ export class ReaderView implements MailStore {
     return reader === null ? rows : this.asSeenBy(rows, this.inner.privateSeen(mailbox, reader));
   }
 
+  getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[] {
+    const rows = this.inner.getMessages(mailbox, uids);
+    const reader = this.readerOf(mailbox);
+    return reader === null ? rows : this.asSeenBy(rows, this.inner.privateSeen(mailbox, reader));
+  }
+
   mailboxCounts(id: MailboxId): MailboxCounts {
     const counts = this.inner.mailboxCounts(id);
     const reader = this.readerOf(id);
@@ -105,7 +111,7 @@ export class ReaderView implements MailStore {
     if (operation === 'set') changed = this.inner.setPrivateSeen(mailbox, reader, eligible, seen);
     else if (seen) changed = this.inner.setPrivateSeen(mailbox, reader, eligible, operation === 'add');
     const touched = new Set<Uid>([...shared.updated.map((row) => row.uid), ...changed]);
-    const rows = touched.size === 0 ? [] : this.listMessages(mailbox).filter((row) => touched.has(row.uid));
+    const rows = this.getMessages(mailbox, [...touched].sort((a, b) => a - b));
     return { updated: rows, modified: shared.modified };
   }
 
@@ -219,8 +225,7 @@ export class ReaderView implements MailStore {
 
   /** The UIDs among `uids` this session sees as \Seen in `mailbox`. */
   private seenIn(mailbox: MailboxId, uids: readonly Uid[]): Set<Uid> {
-    const wanted = new Set(uids);
-    return new Set(this.listMessages(mailbox).filter((row) => wanted.has(row.uid) && row.flags.some(isSeen)).map((row) => row.uid));
+    return new Set(this.getMessages(mailbox, uids).filter((row) => row.flags.some(isSeen)).map((row) => row.uid));
   }
 
   /** After COPY/MOVE: each copy is \Seen in the destination exactly when this session saw its source as \Seen. */

@@ -7,7 +7,8 @@
  *   selected.info          MailboxInfo at SELECT time (id, name, uidValidity)
  *   selected.readOnly      EXAMINE, or SELECT without write access
  *   selected.exists        number of messages this session knows of (highest sequence number)
- *   selected.uids          Uid by sequence number - 1, ascending; never mutate it
+ *   selected.uids          Uid by sequence number - 1, ascending (a view: never mutate it, and
+ *                          don't keep it past the command — the next update may reallocate it)
  *   selected.uidAt(seq)    Uid | undefined
  *   selected.seqOf(uid)    sequence number, 0 when not in the map
  *   selected.isExpunged(uid)  expunged elsewhere but not yet announced: RFC 2180 §4.1 — FETCH may
@@ -35,7 +36,12 @@ export interface UpdateOptions {
 }
 
 export class SelectedMailbox {
-  private uidList: Uid[];
+  /**
+   * The UIDs by sequence number in the first `count` slots, with room to grow: 4 bytes a message
+   * (a JS array of numbers takes 8), since a client may keep one IDLE connection per folder.
+   */
+  private uidBuffer: Uint32Array;
+  private count: number;
   private readonly recentSet: Set<Uid>;
   private knownModSeq: ModSeq;
   private readonly pendingExpunge = new Set<Uid>();
@@ -49,17 +55,18 @@ export class SelectedMailbox {
     rows: readonly MessageRow[],
     recent: Iterable<Uid>,
   ) {
-    this.uidList = rows.map((r) => r.uid);
+    this.uidBuffer = Uint32Array.from(rows, (r) => r.uid);
+    this.count = rows.length;
     this.recentSet = new Set(recent);
     this.knownModSeq = rows.reduce((max, r) => (r.modSeq > max ? r.modSeq : max), info.highestModSeq);
   }
 
-  get uids(): readonly Uid[] {
-    return this.uidList;
+  get uids(): Uint32Array {
+    return this.uidBuffer.subarray(0, this.count);
   }
 
   get exists(): number {
-    return this.uidList.length;
+    return this.count;
   }
 
   get recentCount(): number {
@@ -72,15 +79,15 @@ export class SelectedMailbox {
   }
 
   uidAt(seq: number): Uid | undefined {
-    return this.uidList[seq - 1];
+    return seq >= 1 && seq <= this.count ? (this.uidBuffer[seq - 1] as Uid) : undefined;
   }
 
   seqOf(uid: Uid): number {
     let lo = 0;
-    let hi = this.uidList.length - 1;
+    let hi = this.count - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const at = this.uidList[mid]!;
+      const at = this.uidBuffer[mid]!;
       if (at === uid) return mid + 1;
       if (at < uid) lo = mid + 1;
       else hi = mid - 1;
@@ -145,29 +152,22 @@ export class SelectedMailbox {
       this.needsFullSync = false;
       const all = store.listMessages(this.info.id);
       const present = new Set(all.map((r) => r.uid));
-      for (const uid of this.uidList) if (!present.has(uid)) this.pendingExpunge.add(uid);
+      for (const uid of this.uids) if (!present.has(uid as Uid)) this.pendingExpunge.add(uid as Uid);
       changed = all.filter((r) => r.modSeq > this.knownModSeq);
       for (const row of changed) this.pendingFlags.add(row.uid);
       this.pendingAppend = true;
     }
     if (options.expungeAllowed && this.pendingExpunge.size > 0) {
-      for (const uid of [...this.pendingExpunge].sort((a, b) => a - b)) {
-        const seq = this.seqOf(uid);
-        if (seq === 0) continue;
-        this.uidList.splice(seq - 1, 1);
-        this.recentSet.delete(uid);
-        lines.push([`${seq} EXPUNGE`]);
-      }
-      this.pendingExpunge.clear();
+      lines.push(...this.removeExpunged());
     }
     if (this.pendingAppend || this.pendingFlags.size > 0) {
       changed ??= store.listMessages(this.info.id, { changedSince: this.knownModSeq });
-      const lastKnown = this.uidList[this.uidList.length - 1] ?? 0;
+      const lastKnown = this.count > 0 ? this.uidBuffer[this.count - 1]! : 0;
       const added = changed.filter((r) => r.uid > lastKnown).sort((a, b) => a.uid - b.uid);
       if (added.length > 0) {
-        this.uidList.push(...added.map((r) => r.uid));
+        this.appendUids(added.map((r) => r.uid));
         if (!this.readOnly) for (const uid of store.claimRecent(this.info.id)) this.recentSet.add(uid);
-        lines.push([`${this.uidList.length} EXISTS`], [`${this.recentSet.size} RECENT`]);
+        lines.push([`${this.count} EXISTS`], [`${this.recentSet.size} RECENT`]);
       }
       for (const row of changed) {
         if (row.modSeq > this.knownModSeq) this.knownModSeq = row.modSeq;
@@ -182,5 +182,38 @@ export class SelectedMailbox {
       this.pendingFlags.clear();
     }
     return lines;
+  }
+
+  /**
+   * Takes the pending expunges out of the map in one pass. RFC 3501 §7.4.1: each EXPUNGE
+   * renumbers the messages after it at once, so in ascending order the n-th removed message
+   * (from 0) is announced at its original sequence number minus n.
+   */
+  private removeExpunged(): UntaggedLine[] {
+    const lines: UntaggedLine[] = [];
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      const uid = this.uidBuffer[i]! as Uid;
+      if (this.pendingExpunge.has(uid)) {
+        this.recentSet.delete(uid);
+        lines.push([`${i + 1 - lines.length} EXPUNGE`]);
+      } else {
+        this.uidBuffer[kept++] = uid;
+      }
+    }
+    this.count = kept;
+    this.pendingExpunge.clear();
+    return lines;
+  }
+
+  /** New UIDs (ascending, above the last one) at the end, growing the buffer by half when full. */
+  private appendUids(uids: readonly Uid[]): void {
+    if (this.count + uids.length > this.uidBuffer.length) {
+      const grown = new Uint32Array(Math.max(this.count + uids.length, Math.ceil(this.uidBuffer.length * 1.5), 16));
+      grown.set(this.uidBuffer.subarray(0, this.count));
+      this.uidBuffer = grown;
+    }
+    this.uidBuffer.set(uids, this.count);
+    this.count += uids.length;
   }
 }

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../context.js';
+import { trackConnection } from '../metrics.js';
 import type { AccountId, MailboxChange } from '../store/types.js';
 import { sessionContext } from './seen-view.js';
 import { Session, type SessionHost } from './session.js';
@@ -46,6 +47,8 @@ class SessionHub implements SessionHost {
   }
 
   accept(socket: net.Socket, secure: boolean, listener: string): void {
+    // Every accepted connection, those turned away below too, as the SMTP listeners count them.
+    trackConnection(listener, socket);
     socket.setNoDelay(true);
     const ip = socket.remoteAddress ?? '';
     const fromIp = this.perIp.get(ip) ?? 0;

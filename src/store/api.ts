@@ -62,6 +62,11 @@ export interface MailStore {
   append(mailbox: MailboxId, raw: Buffer, options?: { flags?: readonly Flag[]; internalDate?: Date }): AppendResult;
   /** Every message in UID order (the IMAP session keeps the sequence-number map). With changedSince: only rows with modseq > it. */
   listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): MessageRow[];
+  /**
+   * The rows of the given UIDs, in UID order (missing UIDs are skipped): for commands that name a
+   * few messages of a large mailbox, where listMessages would read every row.
+   */
+  getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[];
   /** Expunged UIDs with modseq > since (RFC 7162 VANISHED support; may be empty if not tracked that far back). */
   expungedSince(mailbox: MailboxId, since: ModSeq): Uid[];
   /** ENVELOPE, BODYSTRUCTURE and part offsets stored at delivery, for the given UIDs (missing UIDs are skipped). */

@@ -245,6 +245,11 @@ export class SqliteMailStore implements MailStore {
     }));
   }
 
+  getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[] {
+    if (uids.length === 0) return [];
+    return this.sql.messagesByUid.all(mailbox, uidList(uids)).map((row) => this.toMessageRow(row));
+  }
+
   expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] {
     return this.sql.expungedSince.all(mailbox, since) as Uid[];
   }

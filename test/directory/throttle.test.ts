@@ -1,21 +1,25 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_THROTTLE, LoginThrottle } from '../../src/directory/throttle.js';
 
 /**
  * The per-IP gate of password checks (src/directory/throttle.ts): at most `maxChecksPerIp` in
- * flight per IP, a failure's slot kept for its delay, and checks in flight weighed as failures
- * not yet counted, so parallel guesses cannot get past the IP lock.
+ * flight per IP, a failed check's slot kept while the client waits out its delay, and checks in
+ * flight weighed as failures not yet counted, so parallel guesses cannot get past the IP lock.
  */
 
 const POLICY = { ...DEFAULT_THROTTLE, failuresBeforeDelay: 3, failuresBeforeLock: 10, lockMs: 60_000, maxChecksPerIp: 2 };
 // An IP locks at failuresBeforeLock × ipFactor failures.
 const IP_LOCK = POLICY.failuresBeforeLock * POLICY.ipFactor;
 
-afterEach(() => vi.useRealTimers());
+/** A throttle on a clock the test moves. */
+function throttleAt(policy = POLICY): { throttle: LoginThrottle; advance: (ms: number) => void } {
+  let now = 1_000_000;
+  return { throttle: new LoginThrottle(policy, () => now), advance: (ms) => (now += ms) };
+}
 
 describe('password checks in flight per IP', () => {
   it('admits two checks from one IP at once, turns the third away, and serves other IPs meanwhile', () => {
-    const throttle = new LoginThrottle(POLICY);
+    const { throttle } = throttleAt();
     const first = throttle.admit('192.0.2.1');
     const second = throttle.admit('192.0.2.1');
     expect(first).not.toBeNull();
@@ -29,19 +33,18 @@ describe('password checks in flight per IP', () => {
     expect(throttle.admit('192.0.2.1')).toBeNull();
   });
 
-  it('keeps a failed check’s slot for the delay it earned', () => {
-    vi.useFakeTimers();
-    const throttle = new LoginThrottle({ ...POLICY, maxChecksPerIp: 1 });
+  it('keeps a failed check’s slot while the client waits out its delay', () => {
+    const { throttle, advance } = throttleAt({ ...POLICY, maxChecksPerIp: 1 });
     throttle.admit('192.0.2.1')!(500);
     expect(throttle.admit('192.0.2.1')).toBeNull();
-    vi.advanceTimersByTime(499);
+    advance(499);
     expect(throttle.admit('192.0.2.1')).toBeNull();
-    vi.advanceTimersByTime(1);
+    advance(1);
     expect(throttle.admit('192.0.2.1')).not.toBeNull();
   });
 
   it('counts checks in flight as failures to come: never more guesses than the IP lock allows', () => {
-    const throttle = new LoginThrottle(POLICY);
+    const { throttle } = throttleAt();
     for (let i = 0; i < IP_LOCK - 1; i++) throttle.fail(`user${i}`, '192.0.2.1');
     const last = throttle.admit('192.0.2.1');
     expect(last).not.toBeNull();

@@ -27,6 +27,21 @@ describe('STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ)', ()
     client.close();
   });
 
+  test('HIGHESTMODSEQ enables CONDSTORE: the HIGHESTMODSEQ of the selected mailbox once, then MODSEQ in FETCH (RFC 7162 §3.1)', async () => {
+    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+    const archive = server.store.getMailbox(ANNV, 'Archive')!;
+    const client = await loggedIn(server);
+    await client.command('e', 'EXAMINE INBOX');
+    expect(await client.command('s1', 'STATUS Archive (HIGHESTMODSEQ)')).toEqual([
+      `* OK [HIGHESTMODSEQ ${inbox.highestModSeq}] Highest mod-sequence`,
+      `* STATUS Archive (HIGHESTMODSEQ ${archive.highestModSeq})`,
+      's1 OK STATUS completed',
+    ]);
+    expect(await client.command('s2', 'STATUS Archive (HIGHESTMODSEQ)')).toEqual([`* STATUS Archive (HIGHESTMODSEQ ${archive.highestModSeq})`, 's2 OK STATUS completed']);
+    expect(await client.command('f', 'FETCH 1 (UID)')).toEqual([expect.stringMatching(/^\* 1 FETCH \(UID 1 MODSEQ \(\d+\)\)$/), 'f OK FETCH completed']);
+    client.close();
+  });
+
   test('a missing mailbox is NONEXISTENT; unknown or no items are BAD', async () => {
     const client = await loggedIn(server);
     expect(await client.command('s1', 'STATUS Nowhere (MESSAGES)')).toEqual(['s1 NO [NONEXISTENT] No such mailbox']);

@@ -84,12 +84,12 @@ describe('SelectedMailbox', () => {
 
     const during = selected.collectUpdates(local.store, { expungeAllowed: false, condstore: false });
     expect(during).toEqual([['2 EXISTS'], ['1 RECENT']]);
-    expect(selected.uids).toEqual([a, b]);
+    expect([...selected.uids]).toEqual([a, b]);
     expect(selected.seqOf(b)).toBe(2);
 
     const after = selected.collectUpdates(local.store, { expungeAllowed: true, condstore: false });
     expect(after).toEqual([['1 EXPUNGE']]);
-    expect(selected.uids).toEqual([b]);
+    expect([...selected.uids]).toEqual([b]);
     expect(selected.seqOf(a)).toBe(0);
     expect(selected.uidAt(1)).toBe(b);
     await local.close();

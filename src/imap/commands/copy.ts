@@ -1,7 +1,9 @@
 import type { MailboxInfo, Uid } from '../../store/types.js';
 import { auditTransfer, isDelegateMailbox, messageRefs } from '../delegate-audit.js';
 import { ImapError } from '../errors.js';
+import { prepareJunkLearning } from '../junk-learning.js';
 import { requireMailbox, requireRight } from '../mailboxes.js';
+import { rowsOf } from '../message-rows.js';
 import { formatSequenceSet, readSequenceSet, resolveSequenceNumbers, resolveUidSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 import type { CommandHandler, CommandRequest } from './index.js';
@@ -46,17 +48,18 @@ export function copyUidCode(result: { readonly uidValidity: number; readonly map
 /** RFC 9208 §5.1: the messages must fit in the quota of the destination's account. */
 export function requireRoomFor(session: Session, { uids, destination }: CopyArguments): void {
   if (uids.length === 0) return;
-  const wanted = new Set(uids);
-  const rows = session.ctx.store.listMessages(session.requireSelected().info.id);
-  requireQuotaRoom(session, destination, rows.reduce((sum, row) => (wanted.has(row.uid) ? sum + row.size : sum), 0));
+  const rows = [...rowsOf(session.ctx.store, session.requireSelected().info.id, uids).values()];
+  requireQuotaRoom(session, destination, rows.reduce((sum, row) => sum + row.size, 0));
 }
 
-/** RFC 3501 §6.4.7 COPY and UID COPY, with RFC 4315 COPYUID. */
+/** RFC 3501 §6.4.7 COPY and UID COPY, with RFC 4315 COPYUID; into or out of Junk teaches Bayes (junk-learning.ts). */
 export const copy: CommandHandler = (session, request) => {
   const copyArguments = readCopyArguments(session, request);
   requireRoomFor(session, copyArguments);
   const source = session.requireSelected().info;
+  const learn = prepareJunkLearning(session, source, copyArguments.destination, copyArguments.uids);
   const result = session.ctx.store.copyMessages(source.id, copyArguments.uids, copyArguments.destination.id);
+  learn(result.mapping.map(([from]) => from));
   // Issue 6: copies into or out of a unit's mailbox are on record on the unit's side.
   if (result.mapping.length > 0 && (isDelegateMailbox(session, source) || isDelegateMailbox(session, copyArguments.destination))) {
     auditTransfer(session, 'copy', source, copyArguments.destination, messageRefs(session, source, result.mapping.map(([from]) => from)));

@@ -1,5 +1,6 @@
 import { auditTransfer, isDelegateMailbox, messageRefs } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
+import { prepareJunkLearning } from '../junk-learning.js';
 import { requireRight } from '../mailboxes.js';
 import { copyUidCode, readCopyArguments, requireRoomFor } from './copy.js';
 import type { CommandHandler } from './index.js';
@@ -7,7 +8,8 @@ import type { CommandHandler } from './index.js';
 /**
  * RFC 6851 MOVE and UID MOVE: copy and expunge in one store transaction. The COPYUID goes in an
  * untagged OK before the EXPUNGE responses (§4.3), which are sent at once (the store has told this
- * session's SelectedMailbox of the expunge before moveMessages returns).
+ * session's SelectedMailbox of the expunge before moveMessages returns). Into or out of Junk it
+ * teaches Bayes (junk-learning.ts).
  */
 export const move: CommandHandler = (session, request) => {
   const moveArguments = readCopyArguments(session, request);
@@ -22,7 +24,9 @@ export const move: CommandHandler = (session, request) => {
   // Issue 6: a move into or out of a unit's mailbox is on record; read the references before they go.
   const audited = isDelegateMailbox(session, selected.info) || isDelegateMailbox(session, destination);
   const refs = audited ? messageRefs(session, selected.info, uids) : [];
+  const learn = prepareJunkLearning(session, selected.info, destination, uids);
   const result = session.ctx.store.moveMessages(selected.info.id, uids, destination.id);
+  learn(result.mapping.map(([from]) => from));
   if (audited && result.mapping.length > 0) {
     const moved = new Set<number>(result.mapping.map(([from]) => from));
     auditTransfer(session, 'move', selected.info, destination, refs.filter((ref) => ref.uid !== undefined && moved.has(ref.uid)));

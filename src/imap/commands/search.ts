@@ -18,7 +18,7 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
   if (withModSeq) session.enableCondstore();
   const store = session.ctx.store;
   const rows = new Map<Uid, MessageRow>(store.listMessages(selected.info.id).map((row) => [row.uid, row]));
-  const messages = selected.uids.map((u) => rows.get(u) ?? null);
+  const messages = Array.from(selected.uids, (u) => rows.get(u as Uid) ?? null);
   const seqs = await evaluateSearch(query.key, {
     store,
     mailbox: selected.info.id,

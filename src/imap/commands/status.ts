@@ -21,7 +21,7 @@ export function readStatusItems(args: ArgReader): StatusItem[] {
 
 /** `* STATUS name (ITEM n …)`. Asking for HIGHESTMODSEQ enables CONDSTORE (RFC 7162 §3.1). */
 export function writeStatus(session: Session, mailbox: MailboxInfo, items: readonly StatusItem[]): void {
-  if (items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE');
+  if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
   const counts = session.ctx.store.mailboxCounts(mailbox.id);
   const values: Record<StatusItem, number> = {
     MESSAGES: counts.messages,

@@ -3,6 +3,7 @@ import type { FlagOperation, MailboxId, MessageRow, ModSeq, Uid } from '../../st
 import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { requireRight } from '../mailboxes.js';
+import { rowsOf } from '../message-rows.js';
 import type { ArgReader } from '../parser.js';
 import { atom, type ImapValue } from '../responses.js';
 import { formatSequenceSet, readSequenceSet, resolveSequenceNumbers, resolveUidSet } from '../sequence-set.js';
@@ -108,8 +109,7 @@ function readFlags(args: ArgReader): string[] {
 
 /** Current rows of the named messages that STORE left unchanged (and that did not fail UNCHANGEDSINCE). */
 function currentRows(store: MailStore, mailbox: MailboxId, uids: readonly Uid[], modified: ReadonlySet<Uid>): Map<Uid, MessageRow> {
-  const wanted = new Set(uids);
-  const rows = new Map<Uid, MessageRow>();
-  for (const row of store.listMessages(mailbox)) if (wanted.has(row.uid) && !modified.has(row.uid)) rows.set(row.uid, row);
+  const rows = rowsOf(store, mailbox, uids);
+  for (const uid of modified) rows.delete(uid);
   return rows;
 }

@@ -15,6 +15,7 @@
 import type { MailStore } from '../../store/api.js';
 import type { BlobId, MailboxId, MessageMeta, MessageRow, ModSeq, Uid } from '../../store/types.js';
 import { atom, Encoder, literal, type ImapValue, type ResponseWriter } from '../responses.js';
+import { rowsOf } from '../message-rows.js';
 import type { SelectedMailbox } from '../selected.js';
 import { bodyStructureValue } from './bodystructure.js';
 import { formatInternalDate } from './date-time.js';
@@ -90,9 +91,8 @@ const hasSeen = (row: MessageRow): boolean => row.flags.some((f) => f.toLowerCas
 export async function writeFetchResponses(target: FetchTarget, seqs: readonly number[], request: FetchRequest): Promise<FetchOutcome> {
   const { store, selected } = target;
   const mailbox = selected.info.id;
-  // RFC 7162 §3.1.4: with CHANGEDSINCE only rows above it, so the store lists only those.
-  const listed = store.listMessages(mailbox, request.changedSince === null ? {} : { changedSince: request.changedSince as ModSeq });
-  const rows = new Map<Uid, MessageRow>(listed.map((row) => [row.uid, row]));
+  // RFC 7162 §3.1.4: with CHANGEDSINCE only rows above it.
+  const rows = rowsOf(store, mailbox, seqs.map((seq) => selected.uidAt(seq)!), request.changedSince as ModSeq | null);
   const needs: Needs = {
     encoded: request.items.some(needsEncoded),
     structure: request.items.some(needsStructure),

@@ -22,7 +22,7 @@ export interface SearchScope {
    */
   readonly messages: ReadonlyArray<MessageRow | null>;
   /** UID by sequence number - 1, the session's map (`*` of a UID set is its last entry). */
-  readonly uids: readonly Uid[];
+  readonly uids: ArrayLike<number>;
   /** RFC 3501 §2.3.2 \Recent is per session. */
   readonly isRecent: (uid: Uid) => boolean;
 }
@@ -63,7 +63,7 @@ class MessageFacts {
     this.collect(key, needs);
     this.needsMeta = needs.meta;
     this.seqStar = scope.messages.length;
-    this.uidStar = scope.uids.at(-1) ?? 0;
+    this.uidStar = scope.uids[scope.uids.length - 1] ?? 0;
   }
 
   loadBatch(start: number, end: number): void {

@@ -71,7 +71,7 @@ export function signInRoutes(app: FastifyInstance, state: WebState): void {
     }
     // RFC 6585 §4: nothing was checked, the IP had too many checks in flight (directory/throttle.ts).
     if (result.reason === 'busy') reply.header('retry-after', '1');
-    // Honour the directory's throttling: the answer comes late (the IP's check slot stays taken meanwhile).
+    // Honour the directory's throttling: the answer comes late (after a wrong password, the IP's check slot stays taken meanwhile).
     if (result.delayMs > 0) await sleep(result.delayMs);
     return refuse(result.reason === 'expired' ? 'bad-credentials' : result.reason);
   });
