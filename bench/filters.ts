@@ -18,20 +18,12 @@ import { readMessage } from '../src/filters/message.js';
 import { createFilterPipeline } from '../src/filters/pipeline.js';
 import { loadRulesFile } from '../src/filters/rules/load.js';
 import { createSpamRulesFilter } from '../src/filters/spam-rules.js';
-import type { FilterContext } from '../src/filters/verdict.js';
 import { createVirusFilter } from '../src/filters/virus.js';
 import { startClamd } from '../test/helpers/clamd.js';
 import { generateCorpus } from '../test/filters/fixtures/corpus.js';
-import { tempDir } from '../test/filters/support.js';
+import { inbound, tempDir } from '../test/filters/support.js';
 
-const context: FilterContext = {
-  direction: 'inbound',
-  remoteIp: '203.0.113.7',
-  helo: 'mx.example.net',
-  mailFrom: 'sender@example.net',
-  recipients: ['annv@cantho.gov.vn'],
-  authenticatedAs: null,
-};
+const context = inbound();
 const silent = pino({ level: 'silent' });
 
 const WORDS = ['khuyến mãi', 'giảm giá', 'vay tiền', 'trúng thưởng', 'cá độ', 'nhà cái', 'việc nhẹ', 'hoa hồng', 'xác minh', 'tài khoản', 'free', 'winner', 'bitcoin', 'casino', 'loan', 'pharmacy'];

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
+import { message } from '../../test/store/helpers.js';
 import { startDovecot, type RunningDovecot } from './dovecot.js';
 import { smtpSource, startPostfix, type RunningPostfix } from './postfix.js';
 import { rssOfProcessTree } from './processes.js';
@@ -24,29 +25,16 @@ function expect(condition: boolean, what: string): void {
   console.log(`ok   ${what}`);
 }
 
-function message(n: number): Buffer {
-  return Buffer.from(
-    [
-      'From: Trần Thị Đào <daott@cantho.gov.vn>',
-      'To: Nguyễn Văn An <annv@cantho.gov.vn>',
-      `Subject: reference check ${n}`,
-      `Message-ID: <reference-${n}@cantho.gov.vn>`,
-      'Date: Sat, 28 Nov 2026 08:00:00 +0700',
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=utf-8',
-      'Content-Transfer-Encoding: 8bit',
-      '',
-      `Kính gửi anh An: thư số ${n}.`,
-      '',
-    ].join('\r\n'),
-  );
+/** The n-th check message: unique Message-ID and subject, CRLF line ends. */
+function checkMessage(n: number): Buffer {
+  return message({ id: `reference-${n}`, subject: `reference check ${n}`, body: `Kính gửi anh An: thư số ${n}.` });
 }
 
 async function checkPostfix(postfix: RunningPostfix): Promise<void> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: postfix.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 2 });
   try {
     await Promise.all(
-      Array.from({ length: MESSAGES }, (_, n) => transport.sendMail({ envelope: { from: 'daott@cantho.gov.vn', to: postfix.addresses[0]! }, raw: message(n) })),
+      Array.from({ length: MESSAGES }, (_, n) => transport.sendMail({ envelope: { from: 'daott@cantho.gov.vn', to: postfix.addresses[0]! }, raw: checkMessage(n) })),
     );
   } finally {
     transport.close();
@@ -108,7 +96,7 @@ try {
   postfix = await startPostfix();
   console.log(`postfix on 127.0.0.1:${postfix.port}`);
   await checkPostfix(postfix);
-  const messages = Array.from({ length: MESSAGES }, (_, n) => message(n));
+  const messages = Array.from({ length: MESSAGES }, (_, n) => checkMessage(n));
   dovecot = await startDovecot({ messages, maxConnections: 20 });
   console.log(`dovecot on 127.0.0.1:${dovecot.port} (pid ${dovecot.pid})`);
   await checkDovecot(dovecot, messages);

@@ -1,5 +1,5 @@
-import libmime from 'libmime';
 import type { AccountId } from '../store/types.js';
+import { decodeEncodedWords } from '../text/encoded-words.js';
 import type { AuditEntry } from './api.js';
 
 /**
@@ -71,17 +71,8 @@ export function messageRef(messageId: string | null, subject: string | null, uid
   return {
     ...(uid === undefined ? {} : { uid }),
     messageId: messageId === null ? null : printable(messageId),
-    subject: subject === null ? null : printable(decodeSubject(subject)),
+    subject: subject === null ? null : printable(decodeEncodedWords(subject)),
   };
-}
-
-function decodeSubject(raw: string): string {
-  try {
-    return libmime.decodeWords(raw);
-  } catch {
-    // A malformed encoded-word is kept as written: the record must still say which message it was.
-    return raw;
-  }
 }
 
 function printable(text: string): string {

@@ -1,6 +1,6 @@
 import type { AccountId } from '../store/types.js';
 import { requirePerson, runChange, type DirectoryContext } from './context.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { hashPassword, verifyPassword, writePasswordHash } from './password.js';
 import { checkPasswordRules, passwordRefusal, type PasswordRefusalCode } from './password-policy.js';
 import type { LoginContext } from './types.js';
 import { DirectoryError } from './types.js';
@@ -32,21 +32,6 @@ const fail = (reason: keyof typeof MESSAGES): PasswordChangeResult => ({ ok: fal
 
 /** What Directory.changePassword answers when the IP has no free password-check slot. */
 export const PASSWORD_CHANGE_BUSY = fail('busy');
-
-/**
- * Inside a change's transaction: the new hash becomes the current one, the old one the previous
- * one (for the reuse rule), and the credential version grows so that sessions opened with the
- * old password end (revalidate). `mustChange`: true for a password someone else gave (reset).
- */
-export function writePasswordHash(ctx: DirectoryContext, personId: number, hash: string, options: { mustChange: boolean }): void {
-  const now = ctx.now().toISOString();
-  ctx.db
-    .prepare(
-      `UPDATE persons SET password_hash = ?, previous_password_hash = password_hash, must_change_password = ?,
-         credential_version = credential_version + 1, password_changed_at = ?, updated_at = ? WHERE id = ?`,
-    )
-    .run(hash, options.mustChange ? 1 : 0, now, now, personId);
-}
 
 export async function changePassword(
   ctx: DirectoryContext,

@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import argon2 from 'argon2';
+import type { DirectoryContext } from './context.js';
 import { DirectoryError } from './types.js';
 
 /**
- * Password hashing and generation. Hashes are argon2id PHC strings: the parameters travel in
- * the hash, so cheaper test parameters never weaken what production verifies.
+ * Password hashing, generation and storage. Hashes are argon2id PHC strings: the parameters travel
+ * in the hash, so cheaper test parameters never weaken what production verifies.
  */
 
 export interface Argon2Cost {
@@ -51,4 +52,19 @@ export function checkNewPassword(password: string): void {
   if (length < MIN_PASSWORD_LENGTH) throw new DirectoryError('invalid-input', `the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   if (length > MAX_PASSWORD_LENGTH) throw new DirectoryError('invalid-input', `the password may have at most ${MAX_PASSWORD_LENGTH} characters`);
   if (/[\u0000-\u001f\u007f]/.test(password)) throw new DirectoryError('invalid-input', 'the password may not contain control characters');
+}
+
+/**
+ * Inside a change's transaction: the new hash becomes the current one, the old one the previous
+ * one (for the reuse rule), and the credential version grows so that sessions opened with the
+ * old password end (revalidate). `mustChange`: true for a password someone else gave (reset).
+ */
+export function writePasswordHash(ctx: DirectoryContext, personId: number, hash: string, options: { mustChange: boolean }): void {
+  const now = ctx.now().toISOString();
+  ctx.db
+    .prepare(
+      `UPDATE persons SET password_hash = ?, previous_password_hash = password_hash, must_change_password = ?,
+         credential_version = credential_version + 1, password_changed_at = ?, updated_at = ? WHERE id = ?`,
+    )
+    .run(hash, options.mustChange ? 1 : 0, now, now, personId);
 }

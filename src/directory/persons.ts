@@ -13,7 +13,7 @@ import {
 } from './context.js';
 import { endDelegationsOf } from './delegations.js';
 import { firstFreeLocalPart, localPartFromName, parsePersonName } from './naming.js';
-import { checkNewPassword, generatePassword, hashPassword } from './password.js';
+import { checkNewPassword, generatePassword, hashPassword, writePasswordHash } from './password.js';
 import type { PersonRecord } from './records.js';
 import { foldVietnamese } from '../text/vietnamese.js';
 import { DirectoryError } from './types.js';
@@ -153,13 +153,7 @@ export async function resetPassword(
   const hash = await hashPassword(password, ctx.argon2);
   const person = runChange(ctx, () => {
     const current = requireActivePerson(ctx, address);
-    const now = ctx.now().toISOString();
-    ctx.db
-      .prepare(
-        `UPDATE persons SET password_hash = ?, previous_password_hash = password_hash, must_change_password = 1,
-           credential_version = credential_version + 1, password_changed_at = ?, updated_at = ? WHERE id = ?`,
-      )
-      .run(hash, now, now, current.id);
+    writePasswordHash(ctx, current.id, hash, { mustChange: true });
     const after = personView(ctx.records, ctx.records.personById(current.id)!);
     ctx.auditLog.write({
       actor: request.actor,

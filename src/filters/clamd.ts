@@ -18,7 +18,7 @@ export type ClamdAnswer =
   /** Anything else clamd said (an ERROR line, a truncated answer). */
   | { readonly kind: 'unexpected'; readonly answer: string };
 
-/** clamd reads a chunk into its own buffer; 64 KB keeps each chunk well inside it. */
+/** Size of the length-prefixed chunks: few prefixes for a large message, each chunk far below StreamMaxLength. */
 const CHUNK = 64 * 1024;
 const COMMAND = Buffer.from('zINSTREAM\0', 'latin1');
 const END = Buffer.alloc(4);

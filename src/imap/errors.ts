@@ -12,6 +12,8 @@ export type ResponseCode =
   | 'AUTHENTICATIONFAILED'
   | 'AUTHORIZATIONFAILED'
   | 'BADCHARSET'
+  /** RFC 3501 §7.1: BADCHARSET may list the charsets that are supported, so a client can retry with one. */
+  | `BADCHARSET (${string})`
   | 'CANNOT'
   | 'CLIENTBUG'
   | 'EXPIRED'

@@ -192,9 +192,13 @@ export class ResponseWriter {
     this.write(Buffer.concat(parts));
   }
 
-  /** `tag OK|NO|BAD [CODE] text\r\n`; `code` is the text between the brackets, e.g. "UIDNEXT 5". */
+  /**
+   * `tag OK|NO|BAD [CODE] text\r\n`; `code` is the text between the brackets, e.g. "UIDNEXT 5".
+   * RFC 3501 §9 resp-text has no CR, LF or NUL: a message quoting the client's input (a charset
+   * sent as a literal) must not end the line early and inject a response of its own.
+   */
   tagged(tag: string, status: TaggedStatus, code: string | null, text: string): void {
-    this.write(`${tag} ${status} ${code ? `[${code}] ` : ''}${text}\r\n`);
+    this.write(`${tag} ${status} ${code ? `[${code}] ` : ''}${text.replace(/[\r\n\0]/g, ' ')}\r\n`);
   }
 
   /** RFC 3501 §7.5 command continuation request. */

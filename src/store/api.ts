@@ -106,8 +106,9 @@ export interface MailStore {
   purgeUnreferencedBlobs(): number;
 
   /**
-   * Retention (issue 7): deletes every mailbox, message and subscription of the account in one
-   * transaction; returns how many messages went. Their bodies stay until purgeUnreferencedBlobs.
+   * Retention (issue 7): deletes every mailbox, message and subscription of the account, and its
+   * private \Seen in unit mailboxes, in one transaction; returns how many messages went. Their
+   * bodies stay until purgeUnreferencedBlobs.
    */
   purgeAccount(account: AccountId): number;
 

@@ -29,6 +29,7 @@ export class PrivateSeen {
   private readonly mark;
   private readonly unmark;
   private readonly stamp;
+  private readonly forget;
 
   constructor(db: Db) {
     migrate(db, 'private-seen', PRIVATE_SEEN_MIGRATIONS);
@@ -42,6 +43,8 @@ export class PrivateSeen {
       'DELETE FROM private_seen WHERE mailbox = ? AND reader = ? AND uid IN (SELECT value FROM json_each(?))',
     );
     this.stamp = db.prepare<[number, number, string]>('UPDATE messages SET modseq = ? WHERE mailbox = ? AND uid IN (SELECT value FROM json_each(?))');
+    // One lookup of (mailbox, reader) per mailbox through the private_seen_reader index, not a scan of every row.
+    this.forget = db.prepare<[string]>('DELETE FROM private_seen WHERE mailbox IN (SELECT id FROM mailboxes) AND reader = ?');
   }
 
   /** The UIDs `reader` has seen in `mailbox`. */
@@ -68,5 +71,13 @@ export class PrivateSeen {
   /** RFC 7162 §3.1: the changed rows carry the operation's new MODSEQ. */
   stampModSeq(mailbox: MailboxId, uids: readonly Uid[], modSeq: number): void {
     this.stamp.run(modSeq, mailbox, JSON.stringify(uids));
+  }
+
+  /**
+   * Inside the caller's transaction: `reader`'s \Seen in every mailbox goes, so a person who
+   * later gets the same address starts with nothing read. No MODSEQ: no other reader's view changes.
+   */
+  forgetReader(reader: AccountId): void {
+    this.forget.run(reader);
   }
 }

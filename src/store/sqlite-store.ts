@@ -379,6 +379,8 @@ export class SqliteMailStore implements MailStore {
       // Messages, expunge records (and the mbox import ledger) go with their mailboxes: ON DELETE CASCADE.
       const mailboxes = this.sql.deleteAccountMailboxes.run(account).changes;
       this.sql.deleteAccountSubscriptions.run(account);
+      // As a reader of unit mailboxes: the address may be given to someone else later.
+      this.readers.forgetReader(account);
       return { messages, mailboxes };
     });
     if (removed.mailboxes > 0) this.events.emit('change', { kind: 'mailboxes', account });

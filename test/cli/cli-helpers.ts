@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/cantho-mail.mjs');
@@ -20,6 +21,8 @@ export interface CliFixture {
   readonly database: string;
   /** Runs `node bin/cantho-mail.mjs --config <file> …args`, with `input` on stdin. */
   run(args: readonly string[], input?: string): Promise<CliResult>;
+  /** `run` with `--json`: asserts exit code 0 and an empty stderr, and returns the parsed output. */
+  json(args: readonly string[], input?: string): Promise<any>;
   /** Every row of every table, to show that a refused command changed nothing. */
   dump(): string;
   remove(): void;
@@ -30,11 +33,18 @@ export function createCliFixture(extraToml = ''): CliFixture {
   const configFile = path.join(dir, 'cantho-mail.toml');
   writeFileSync(configFile, `[server]\ndata_dir = ${JSON.stringify(path.join(dir, 'data'))}\n${extraToml}`);
   const database = path.join(dir, 'data', 'mail.db');
+  const run = (args: readonly string[], input?: string) => runCli(['--config', configFile, ...args], input);
   return {
     dir,
     configFile,
     database,
-    run: (args, input) => runCli(['--config', configFile, ...args], input),
+    run,
+    async json(args, input) {
+      const result = await run([...args, '--json'], input);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout);
+    },
     dump: () => dumpDatabase(database),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -4,9 +4,7 @@ import path from 'node:path';
 import { configFromObject, type ConfigInput } from '../../src/config/index.js';
 import { Directory } from '../../src/directory/directory.js';
 import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
-
-/** Cheap argon2id for tests: the parameters travel in the hash, production's defaults are untouched. */
-export const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+import { TEST_ARGON2 } from '../helpers/server.js';
 
 export const ADMIN = { actor: 'cli:test', doc: '12/QĐ-VP' };
 

@@ -18,6 +18,7 @@ import pino from 'pino';
 import { configFromObject, type Config, type ConfigInput } from '../../src/config/index.js';
 import type { DnsResolver } from '../../src/context.js';
 import { addPerson, addUnit, grantDelegation, type Directory } from '../../src/directory/index.js';
+import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import type { SmtpStartOptions } from '../../src/smtp/server.js';
 
@@ -42,6 +43,8 @@ export interface TestServerOptions {
   readonly smtp?: SmtpStartOptions;
   /** Log to stderr at this level (default: silent). */
   readonly logLevel?: string;
+  /** Log with the production logger (src/logger.ts: redaction, config's server.log_level) to this stream instead. */
+  readonly logDestination?: pino.DestinationStream;
 }
 
 export interface TestUser {
@@ -81,7 +84,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   merged.server = { ...merged.server, data_dir: dataDir };
   const config = configFromObject(merged);
   const serverOptions: ServerOptions = {
-    logger: pino({ level: options.logLevel ?? 'silent' }),
+    logger: options.logDestination ? createLogger(config, options.logDestination) : pino({ level: options.logLevel ?? 'silent' }),
     resolver: tableResolver(options.dns ?? {}),
     directory: { argon2: TEST_ARGON2 },
     ...(options.smtp ? { smtp: options.smtp } : {}),

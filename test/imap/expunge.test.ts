@@ -19,6 +19,17 @@ async function fill(count: number): Promise<number[]> {
 }
 
 describe('EXPUNGE (RFC 3501 §6.4.3)', () => {
+  it('numbers scattered expunges as RFC 3501 §7.4.1 does: 3,4,7,11 of 11 are 3, 3, 5, 8', async () => {
+    const uids = await fill(11);
+    const client = await bed.login('INBOX');
+    await client.command('A1', 'STORE 3,4,7,11 +FLAGS.SILENT (\\Deleted)');
+    expect(await client.command('A2', 'EXPUNGE')).toEqual(['* 3 EXPUNGE', '* 3 EXPUNGE', '* 5 EXPUNGE', '* 8 EXPUNGE', 'A2 OK EXPUNGE completed']);
+    const left = [0, 1, 4, 5, 7, 8, 9].map((i, n) => `* ${n + 1} FETCH (UID ${uids[i]})`);
+    expect(await client.command('A3', 'FETCH 1:* (UID)')).toEqual([...left, 'A3 OK FETCH completed']);
+    await client.command('A4', 'STORE 1:* +FLAGS.SILENT (\\Deleted)');
+    await client.command('A5', 'EXPUNGE');
+  });
+
   it('removes \\Deleted messages, announcing each with its sequence number at that moment', async () => {
     const uids = await fill(4);
     const client = await bed.login('INBOX');

@@ -69,7 +69,7 @@ describe('SEARCH grammar (RFC 3501 §6.4.4)', () => {
   });
 
   it('answers NO [BADCHARSET] for a charset it does not know', () => {
-    expect(() => parse('CHARSET KOI8-R ALL')).toThrow(expect.objectContaining({ status: 'NO', code: 'BADCHARSET' }));
+    expect(() => parse('CHARSET KOI8-R ALL')).toThrow(expect.objectContaining({ status: 'NO', code: 'BADCHARSET (UTF-8 US-ASCII)' }));
   });
 });
 
@@ -126,6 +126,12 @@ describe('SEARCH over a mailbox', () => {
     expect(await search('HEADER Subject "thu moi"')).toBe('* SEARCH 3');
     expect(await search('2:* UNFLAGGED')).toBe('* SEARCH 3');
     expect(await search(`UID ${uids[1]}:*`)).toBe('* SEARCH 2 3');
+    // Keys that name messages narrow what is read; the other keys still apply to those.
+    expect(await search(`UID ${uids[0]}:${uids[1]} UNSEEN`)).toBe('* SEARCH 2');
+    expect(await search(`1:2 UID ${uids[1]}:* SEEN`)).toBe('* SEARCH');
+    expect(await search(`OR UID ${uids[0]} 2 LARGER 1000`)).toBe('* SEARCH 2');
+    expect(await search(`NOT UID ${uids[0]}`)).toBe('* SEARCH 2 3');
+    expect(await search('UID 999999')).toBe('* SEARCH');
     expect(await search('OLD')).toBe('* SEARCH 1 2 3');
     expect(await search('NEW')).toBe('* SEARCH');
   });
@@ -151,7 +157,10 @@ describe('SEARCH over a mailbox', () => {
 
   it('answers BADCHARSET and BAD over the wire and stays usable', async () => {
     const client = await bed.login('INBOX');
-    expect(await client.command('A1', 'SEARCH CHARSET ISO-2022-JP ALL')).toEqual(['A1 NO [BADCHARSET] charset ISO-2022-JP is not supported']);
+    expect(await client.command('A1', 'SEARCH CHARSET ISO-2022-JP ALL')).toEqual(['A1 NO [BADCHARSET (UTF-8 US-ASCII)] charset ISO-2022-JP is not supported']);
+    // A charset sent as a literal may hold a line break: it must not split the response (RFC 3501 §9 resp-text).
+    client.send('A1b SEARCH CHARSET {8+}\r\nX\r\n* BYE ALL\r\n');
+    expect(await client.readLine()).toBe('A1b NO [BADCHARSET (UTF-8 US-ASCII)] charset X  * BYE is not supported');
     expect((await client.command('A2', 'SEARCH FROBNICATE'))[0]).toMatch(/^A2 BAD unknown search key FROBNICATE/);
     expect(await client.command('A3', 'SEARCH 99')).toEqual(['* SEARCH', 'A3 OK SEARCH completed']);
   });

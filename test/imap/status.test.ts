@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Uid } from '../../src/store/types.js';
 import { ANNV, imapflow, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
@@ -27,7 +28,7 @@ describe('STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ)', ()
     client.close();
   });
 
-  test('HIGHESTMODSEQ enables CONDSTORE: the HIGHESTMODSEQ of the selected mailbox once, then MODSEQ in FETCH (RFC 7162 §3.1)', async () => {
+  test('HIGHESTMODSEQ enables CONDSTORE: the HIGHESTMODSEQ of the selected mailbox once, then MODSEQ in unsolicited FETCH (RFC 7162 §3.1, §3.2)', async () => {
     const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
     const archive = server.store.getMailbox(ANNV, 'Archive')!;
     const client = await loggedIn(server);
@@ -38,7 +39,9 @@ describe('STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ)', ()
       's1 OK STATUS completed',
     ]);
     expect(await client.command('s2', 'STATUS Archive (HIGHESTMODSEQ)')).toEqual([`* STATUS Archive (HIGHESTMODSEQ ${archive.highestModSeq})`, 's2 OK STATUS completed']);
-    expect(await client.command('f', 'FETCH 1 (UID)')).toEqual([expect.stringMatching(/^\* 1 FETCH \(UID 1 MODSEQ \(\d+\)\)$/), 'f OK FETCH completed']);
+    // §3.2: from now on unsolicited FETCH responses carry MODSEQ.
+    const [row] = server.store.storeFlags(inbox.id, [3 as Uid], 'add', ['$Important']).updated;
+    expect(await client.command('n', 'NOOP')).toEqual([`* 3 FETCH (UID 3 FLAGS ($Important) MODSEQ (${row!.modSeq}))`, 'n OK NOOP completed']);
     client.close();
   });
 

@@ -9,8 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LocalPart } from '../../src/directory/address.js';
-import { PRODUCTION_ARGON2, hashPassword } from '../../src/directory/password.js';
-import { writePasswordHash } from '../../src/directory/password-change.js';
+import { PRODUCTION_ARGON2, hashPassword, writePasswordHash } from '../../src/directory/password.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { RawClient } from '../imap/support.js';
 import { RawSmtp } from '../smtp/raw-client.js';

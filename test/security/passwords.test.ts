@@ -8,21 +8,16 @@
  * - the database holds argon2id hashes only (PHC strings, RFC 9106 parameters), and no
  *   password in any form anywhere in its file or WAL.
  */
-import { readFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { configFromObject } from '../../src/config/index.js';
-import { addPerson, addUnit, type Directory } from '../../src/directory/index.js';
-import { createLogger } from '../../src/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { TEST_ARGON2, TEST_DOC, tableResolver } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { RawClient } from '../imap/support.js';
 import { python } from '../smtp/clients.js';
 import { RawSmtp } from '../smtp/raw-client.js';
-import { curl, signIn } from '../web/support.js';
+import { curl, postPasswordChange, signIn } from '../web/support.js';
 import { saslPlain } from './support.js';
 
 // Distinctive, so that a match in the log can only be the password itself. ASCII: imaplib and
@@ -35,44 +30,26 @@ const PASSWORDS = {
 } as const;
 
 const log: string[] = [];
+let t: TestServer;
 let dataDir: string;
-let server: RunningServer;
 let ports: Record<string, number>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'cm-'));
-  const config = configFromObject({
-    server: { data_dir: dataDir, log_level: 'trace' },
-    smtp: { mx: '127.0.0.1:0', submission: '127.0.0.1:0', submissions: '127.0.0.1:0' },
-    imap: { listen: '127.0.0.1:0', tls_listen: '127.0.0.1:0', allow_plaintext_auth: true },
-    http: { listen: '127.0.0.1:0' },
-    policy: { require_password_change: false },
-    clamav: { enabled: false },
-  });
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
       log.push(chunk.toString('utf8'));
       done();
     },
   });
-  server = await startServer(config, {
-    // The production logger (with its redaction), writing here instead of stdout.
-    logger: createLogger(config, destination),
-    resolver: tableResolver({}),
-    directory: { argon2: TEST_ARGON2 },
-    smtp: { queueWorker: false },
-  });
-  const directory = server.context.directory as Directory;
-  const request = { actor: 'cli:test', doc: TEST_DOC };
-  addUnit(directory.context, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, request);
-  await addPerson(directory.context, { name: 'Nguyễn Văn An', unit: 'vpubnd', address: 'annv', password: PASSWORDS.annv }, request);
-  await addPerson(directory.context, { name: 'Trần Thị Bình', unit: 'vpubnd', address: 'binhtt', password: PASSWORDS.binhtt }, request);
-  ports = Object.fromEntries(server.listeners.map((l) => [l.name, l.port]));
+  // The production logger (with its redaction), writing here instead of stdout.
+  t = await startTestServer({ config: { server: { log_level: 'trace' } }, logDestination: destination, smtp: { queueWorker: false } });
+  dataDir = t.dataDir;
+  t.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+  await t.addUser('Nguyễn Văn An', { unit: 'vpubnd', address: 'annv', password: PASSWORDS.annv });
+  await t.addUser('Trần Thị Bình', { unit: 'vpubnd', address: 'binhtt', password: PASSWORDS.binhtt });
+  ports = Object.fromEntries(t.server.listeners.map((l) => [l.name, l.port]));
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => t?.close());
 
 /** Every form in which a password could leak: as is, URL-encoded, and inside SASL base64. */
 function leakForms(password: string): string[] {
@@ -148,13 +125,7 @@ async function webLogins(): Promise<void> {
   const page = await curl(`${url}/doi-mat-khau`, ['--cookie', cookie!]);
   const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
   expect(token).toBeDefined();
-  const change = await curl(`${url}/doi-mat-khau`, [
-    '--cookie', cookie!,
-    '--data-urlencode', `_csrf=${token}`,
-    '--data-urlencode', `current=${PASSWORDS.annv}`,
-    '--data-urlencode', `new=${PASSWORDS.changed}`,
-    '--data-urlencode', `confirm=${PASSWORDS.changed}`,
-  ]);
+  const change = await postPasswordChange(url, cookie!, token!, PASSWORDS.annv, PASSWORDS.changed);
   expect(change.status).toBe(303);
 }
 

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listDelegations } from '../../src/directory/index.js';
-import { RawClient } from '../imap/support.js';
 import { PASSWORD, UNIT, address, startUnitServer, unitMessage, type UnitServer } from './support.js';
 
 /**
@@ -10,7 +9,6 @@ import { PASSWORD, UNIT, address, startUnitServer, unitMessage, type UnitServer 
  */
 
 let u: UnitServer;
-const open: RawClient[] = [];
 beforeAll(async () => {
   u = await startUnitServer();
   await u.deliverToUnit('Công văn bí mật của đơn vị');
@@ -18,15 +16,7 @@ beforeAll(async () => {
   u.store.append(own.id, unitMessage('Thư của Dung'));
 });
 afterAll(() => u.close());
-afterEach(() => {
-  for (const client of open.splice(0)) client.close();
-});
-
-async function login(who: string): Promise<RawClient> {
-  const client = await u.login(who);
-  open.push(client);
-  return client;
-}
+afterEach(() => u.closeClients());
 
 describe('an outsider gets, for a unit folder, the answer for a mailbox that does not exist', () => {
   // `{box}` is Shared/vpubnd/INBOX (exists, no rights) and then Shared/khongco/INBOX (no such unit).
@@ -52,7 +42,7 @@ describe('an outsider gets, for a unit folder, the answer for a mailbox that doe
     ['MYRIGHTS', 'MYRIGHTS {box}', ['t NO [NONEXISTENT] No such mailbox']],
     ['GETQUOTAROOT', 'GETQUOTAROOT {box}', ['t NO [NONEXISTENT] No such mailbox']],
   ])('%s', async (_name, template, expected) => {
-    const dungdt = await login('dungdt');
+    const dungdt = await u.login('dungdt');
     const answers: string[][] = [];
     for (const unit of ['Shared/vpubnd', 'Shared/khongco']) {
       // COPY and MOVE come from the outsider's own INBOX; everything else runs unselected.
@@ -65,7 +55,7 @@ describe('an outsider gets, for a unit folder, the answer for a mailbox that doe
   });
 
   it('FETCH after the refused SELECT has no mailbox either way, and the unit mailbox is untouched and unaudited', async () => {
-    const dungdt = await login('dungdt');
+    const dungdt = await u.login('dungdt');
     for (const unit of ['vpubnd', 'khongco']) {
       await dungdt.command('s', `SELECT Shared/${unit}/INBOX`);
       expect(await dungdt.command('f', 'FETCH 1 BODY[]')).toEqual(['f BAD FETCH is not valid in the authenticated state']);
@@ -77,9 +67,9 @@ describe('an outsider gets, for a unit folder, the answer for a mailbox that doe
 
 describe('rights a delegate lacks', () => {
   it('without "x" annv cannot delete or rename a unit folder; the head can', async () => {
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     expect(await head.command('c', 'CREATE Shared/vpubnd/Tam')).toEqual(['c OK CREATE completed']);
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     expect(await annv.command('d', 'DELETE Shared/vpubnd/Tam')).toEqual(['d NO [NOPERM] You may not delete this mailbox']);
     expect(await annv.command('r', 'RENAME Shared/vpubnd/Tam Shared/vpubnd/Khac')).toEqual(['r NO [NOPERM] You may not rename this mailbox']);
     expect(await annv.command('c', 'CREATE Shared/vpubnd/CuaAn')).toEqual(['c NO [NOPERM] You may not create mailboxes here']);
@@ -91,9 +81,9 @@ describe('rights a delegate lacks', () => {
   });
 
   it('without "t" and "e" a delegate cannot mark \\Deleted nor expunge (rights set with SETACL by the head)', async () => {
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     expect(await head.command('a', 'SETACL Shared/vpubnd/INBOX binhtt lrswi')).toEqual(['a OK SETACL completed']);
-    const binhtt = await login('binhtt');
+    const binhtt = await u.login('binhtt');
     expect((await binhtt.command('s', 'SELECT Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-WRITE] SELECT completed');
     expect(await binhtt.command('t', 'STORE 1 +FLAGS (\\Deleted)')).toEqual(['t NO [NOPERM] You may not change \\Deleted here']);
     expect(await binhtt.command('w', 'STORE 1 +FLAGS.SILENT (\\Flagged)')).toEqual(['w OK STORE completed']);
@@ -110,7 +100,7 @@ describe('rights a delegate lacks', () => {
   });
 
   it('without "a" a delegate cannot read or change the ACL', async () => {
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     for (const command of ['SETACL Shared/vpubnd/INBOX binhtt +w', 'DELETEACL Shared/vpubnd/INBOX binhtt', 'GETACL Shared/vpubnd/INBOX', 'LISTRIGHTS Shared/vpubnd/INBOX binhtt']) {
       expect(await annv.command('a', command)).toEqual(['a NO [NOPERM] You may not administer the access rights of this mailbox']);
     }
@@ -123,7 +113,7 @@ describe('rights a delegate lacks', () => {
 
 describe('ACL commands of the head (RFC 4314 §3)', () => {
   it('GETACL, LISTRIGHTS and MYRIGHTS answer exactly', async () => {
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     expect(await head.command('g', 'GETACL Shared/vpubnd/Sent')).toEqual([
       '* ACL Shared/vpubnd/Sent truonglv@cantho.gov.vn lrswipkxtea annv@cantho.gov.vn lrswite binhtt@cantho.gov.vn lr',
       'g OK GETACL completed',
@@ -137,7 +127,7 @@ describe('ACL commands of the head (RFC 4314 §3)', () => {
   });
 
   it('SETACL and DELETEACL write what `delegate grant|revoke` writes', async () => {
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     expect(await head.command('a', 'SETACL Shared/vpubnd/INBOX dungdt@cantho.gov.vn lr')).toEqual(['a OK SETACL completed']);
     expect(await head.command('a', 'SETACL Shared/vpubnd/Archive dungdt +ic')).toEqual(['a OK SETACL completed']);
     expect(listDelegations(u.directory.context, 'vpubnd').find((d) => d.person === 'dungdt@cantho.gov.vn')).toMatchObject({ rights: 'lrik', doc: 'IMAP SETACL', grantedBy: 'truonglv@cantho.gov.vn' });
@@ -158,7 +148,7 @@ describe('ACL commands of the head (RFC 4314 §3)', () => {
     ['SETACL Shared/vpubnd/INBOX khongco lr', 'a NO unknown person "khongco"'],
     ['SETACL INBOX binhtt lr', 'a NO [CANNOT] personal mailboxes are not shared: only a unit mailbox has delegates'],
   ])('%s is refused', async (command, answer) => {
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     expect(await head.command('a', command)).toEqual([answer]);
     expect(listDelegations(u.directory.context, 'vpubnd').find((d) => d.person === 'binhtt@cantho.gov.vn')?.rights).toBe('lr');
   });
@@ -172,8 +162,7 @@ describe('unit*person login without rights', () => {
       ['dungdt', 'sai-mat-khau-2026'],
       ['vpubnd*khongco', PASSWORD],
     ]) {
-      const fresh = await RawClient.connect(u.server.ports.imap);
-      open.push(fresh);
+      const fresh = await u.connect();
       answers.push(await fresh.command('L', `LOGIN "${user}" "${password}"`));
     }
     expect(answers[0]).toEqual(['L NO [AUTHENTICATIONFAILED] Invalid credentials']);

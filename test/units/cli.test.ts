@@ -4,28 +4,22 @@ import { createCliFixture, type CliFixture } from '../cli/cli-helpers.js';
 /** `cantho-mail unit set-seen` (issue 6 item 4), run as an admin would, in its own process. */
 
 let cli: CliFixture;
-const json = async (args: string[]) => {
-  const result = await cli.run([...args, '--json']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout);
-};
 
 beforeAll(async () => {
   cli = createCliFixture();
-  await json(['unit', 'add', 'vpubnd', '--name', 'Văn phòng UBND thành phố', '--doc', '1/QĐ-UBND']);
+  await cli.json(['unit', 'add', 'vpubnd', '--name', 'Văn phòng UBND thành phố', '--doc', '1/QĐ-UBND']);
 });
 afterAll(() => cli.remove());
 
 describe('unit set-seen', () => {
   it('switches a unit between shared and private seen state, on record with its document', async () => {
-    expect(await json(['unit', 'show', 'vpubnd'])).toMatchObject({ seenMode: 'shared' });
+    expect(await cli.json(['unit', 'show', 'vpubnd'])).toMatchObject({ seenMode: 'shared' });
     const text = await cli.run(['unit', 'set-seen', 'vpubnd', 'private', '--doc', '9/QĐ-VP']);
     expect(text).toEqual({ code: 0, stdout: 'vpubnd@cantho.gov.vn seen mode private\n', stderr: '' });
-    expect(await json(['unit', 'show', 'vpubnd'])).toMatchObject({ seenMode: 'private' });
-    const audit = await json(['audit', '--subject', 'vpubnd']);
+    expect(await cli.json(['unit', 'show', 'vpubnd'])).toMatchObject({ seenMode: 'private' });
+    const audit = await cli.json(['audit', '--subject', 'vpubnd']);
     expect(audit.at(-1)).toMatchObject({ action: 'unit.set-seen', doc: '9/QĐ-VP', before: { seenMode: 'shared' }, after: { seenMode: 'private' } });
-    expect(await json(['unit', 'set-seen', 'vpubnd', 'shared', '--doc', '10/QĐ-VP'])).toMatchObject({ seenMode: 'shared' });
+    expect(await cli.json(['unit', 'set-seen', 'vpubnd', 'shared', '--doc', '10/QĐ-VP'])).toMatchObject({ seenMode: 'shared' });
   });
 
   it.each([

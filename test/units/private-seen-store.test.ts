@@ -58,4 +58,15 @@ describe('private \\Seen', () => {
     store.deleteMailbox(UNIT, 'Tạm');
     expect(store.privateSeen(temp, ANNV)).toEqual(new Set());
   });
+
+  it('forgets a purged reader, so a person later given the same address has read nothing', () => {
+    store.setPrivateSeen(inbox, ANNV, [asUid(1), asUid(2)], true);
+    store.setPrivateSeen(inbox, BINHTT, [asUid(2)], true);
+    store.ensureAccount(ANNV);
+    store.purgeAccount(ANNV);
+    expect(store.privateSeen(inbox, ANNV)).toEqual(new Set());
+    expect([...store.privateSeen(inbox, BINHTT)]).toEqual([2]);
+    store.ensureAccount(ANNV);
+    expect(store.privateSeen(inbox, ANNV)).toEqual(new Set());
+  });
 });

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setSeenMode } from '../../src/directory/index.js';
 import { TEST_DOC } from '../helpers/server.js';
-import type { RawClient } from '../imap/support.js';
 import { UNIT, address, startUnitServer, type UnitServer } from './support.js';
 
 /**
@@ -11,7 +10,6 @@ import { UNIT, address, startUnitServer, type UnitServer } from './support.js';
  */
 
 let u: UnitServer;
-const open: RawClient[] = [];
 let first: number;
 let second: number;
 
@@ -22,19 +20,11 @@ beforeAll(async () => {
   second = await u.deliverToUnit('Công văn thứ hai');
 });
 afterAll(() => u.close());
-afterEach(() => {
-  for (const client of open.splice(0)) client.close();
-});
-
-async function login(who: string): Promise<RawClient> {
-  const client = await u.login(who);
-  open.push(client);
-  return client;
-}
+afterEach(() => u.closeClients());
 
 describe('seen mode private', () => {
   it("keeps annv's reading to annv: the head and the other delegate still see it unread", async () => {
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
     const fetched = await annv.command('f', `UID FETCH ${first} (BODY[TEXT])`);
     expect(fetched[0]).toMatch(new RegExp(`^\\* 1 FETCH \\(UID ${first} BODY\\[TEXT\\] \\{\\d+\\}$`));
@@ -43,7 +33,7 @@ describe('seen mode private', () => {
     expect(await annv.command('u', 'SEARCH UNSEEN')).toEqual(['* SEARCH 2', 'u OK SEARCH completed']);
     expect(await annv.command('t', 'STATUS Shared/vpubnd/INBOX (UNSEEN)')).toEqual(['* STATUS Shared/vpubnd/INBOX (UNSEEN 1)', 't OK STATUS completed']);
 
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     expect(await head.command('t', 'STATUS Shared/vpubnd/INBOX (UNSEEN)')).toEqual(['* STATUS Shared/vpubnd/INBOX (UNSEEN 2)', 't OK STATUS completed']);
     const examined = await head.command('e', 'EXAMINE Shared/vpubnd/INBOX');
     expect(examined).toContain('* OK [UNSEEN 1] First unseen message');
@@ -55,26 +45,26 @@ describe('seen mode private', () => {
   });
 
   it('STORE sets and clears only the reader’s own \\Seen, next to shared flags', async () => {
-    const binhtt = await login('binhtt');
+    const binhtt = await u.login('binhtt');
     await binhtt.command('e', 'EXAMINE Shared/vpubnd/INBOX');
     expect(await binhtt.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS ())', 'f OK FETCH completed']);
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
     expect(await annv.command('s', `UID STORE ${second} +FLAGS (\\Seen \\Flagged)`)).toEqual([`* 2 FETCH (FLAGS (\\Seen \\Flagged) UID ${second})`, 's OK UID STORE completed']);
     expect(await annv.command('s', `UID STORE ${first} -FLAGS (\\Seen)`)).toEqual([`* 1 FETCH (FLAGS () UID ${first})`, 's OK UID STORE completed']);
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     await head.command('e', 'EXAMINE Shared/vpubnd/INBOX');
     // \Flagged is the team's; \Seen stays annv's.
     expect(await head.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS (\\Flagged))', 'f OK FETCH completed']);
   });
 
   it("tells the reader's other session (unsolicited FETCH, CHANGEDSINCE) and shows the others their own \\Seen", async () => {
-    const phone = await login('annv');
+    const phone = await u.login('annv');
     const examined = await phone.command('e', 'EXAMINE Shared/vpubnd/INBOX (CONDSTORE)');
     const since = Number(/HIGHESTMODSEQ (\d+)/.exec(examined.join(' '))![1]);
-    const other = await login('truonglv');
+    const other = await u.login('truonglv');
     await other.command('e', 'EXAMINE Shared/vpubnd/INBOX');
-    const desk = await login('annv');
+    const desk = await u.login('annv');
     await desk.command('s', 'SELECT Shared/vpubnd/INBOX');
     const stored = await desk.command('s', `UID STORE ${first} +FLAGS.SILENT (\\Seen)`);
     expect(stored).toEqual(['s OK UID STORE completed']);
@@ -89,13 +79,13 @@ describe('seen mode private', () => {
   });
 
   it('a unit*person session reads with the same private \\Seen', async () => {
-    const phone = await login('vpubnd*annv');
+    const phone = await u.login('vpubnd*annv');
     await phone.command('s', 'EXAMINE INBOX');
     expect(await phone.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS (\\Seen \\Flagged))', 'f OK FETCH completed']);
   });
 
   it("moving into one's own folder takes one's own \\Seen along", async () => {
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
     expect((await annv.command('m', `UID MOVE ${first}:${second} Archive`)).at(-1)).toBe('m OK UID MOVE completed');
     const archive = u.store.getMailbox(address('annv'), 'Archive')!;

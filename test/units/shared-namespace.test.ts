@@ -5,7 +5,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { revokeDelegation } from '../../src/directory/index.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { TEST_DOC } from '../helpers/server.js';
-import type { RawClient } from '../imap/support.js';
 import { PASSWORD, UNIT, address, startUnitServer, type UnitServer } from './support.js';
 
 /**
@@ -15,23 +14,14 @@ import { PASSWORD, UNIT, address, startUnitServer, type UnitServer } from './sup
  */
 
 let u: UnitServer;
-const open: RawClient[] = [];
 beforeAll(async () => {
   u = await startUnitServer();
 });
 afterAll(() => u.close());
-afterEach(() => {
-  for (const client of open.splice(0)) client.close();
-});
+afterEach(() => u.closeClients());
 
 function flow(user: string): ImapFlow {
   return new ImapFlow({ host: '127.0.0.1', port: u.server.ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass: PASSWORD }, logger: false, disableAutoIdle: true });
-}
-
-async function login(who: string): Promise<RawClient> {
-  const client = await u.login(who);
-  open.push(client);
-  return client;
 }
 
 const UNIT_FOLDERS = ['Archive', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash'].map((f) => `* LIST (\\HasNoChildren) "/" Shared/vpubnd/${f}`);
@@ -45,7 +35,7 @@ const OWN_TOP = [
 
 describe('NAMESPACE and LIST', () => {
   it('announces the shared namespace (RFC 2342) and ACL with RIGHTS= (RFC 4314)', async () => {
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     expect(await annv.command('n', 'NAMESPACE')).toEqual(['* NAMESPACE (("" "/")) NIL (("Shared/" "/"))', 'n OK NAMESPACE completed']);
     const [capability] = await annv.command('c', 'CAPABILITY');
     expect(capability!.split(' ')).toEqual(expect.arrayContaining(['ACL', 'RIGHTS=texk', 'NAMESPACE', 'CHILDREN']));
@@ -62,12 +52,12 @@ describe('NAMESPACE and LIST', () => {
       [...OWN_TOP, '* LIST (\\Noselect \\HasChildren) "/" Shared', '* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd', ...UNIT_FOLDERS, '* LIST (\\HasNoChildren \\Trash) "/" Trash'],
     ],
   ])('LIST "" "%s" walks down to the unit folders, parents \\Noselect \\HasChildren', async (pattern, lines) => {
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     expect(await annv.command('l', `LIST "" "${pattern}"`)).toEqual([...lines, 'l OK LIST completed']);
   });
 
   it('takes the reference into account (LIST "Shared/" "%") and gives no special use to unit folders', async () => {
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     expect(await head.command('l', 'LIST "Shared/" "%"')).toEqual(['* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd', 'l OK LIST completed']);
     // RFC 6154: the unit's Sent is not the head's Sent, or a phone would file the head's mail there.
     const special = await head.command('s', 'LIST (SPECIAL-USE) "" "*"');
@@ -75,7 +65,7 @@ describe('NAMESPACE and LIST', () => {
   });
 
   it('shows an outsider nothing of the unit, with any pattern', async () => {
-    const dungdt = await login('dungdt');
+    const dungdt = await u.login('dungdt');
     for (const pattern of ['*', '%', 'Shared', 'Shared/%', 'Shared/*', 'Shared/vpubnd/*']) {
       const lines = await dungdt.command('l', `LIST "" "${pattern}"`);
       expect(lines.filter((l) => l.includes('Shared'))).toEqual([]);
@@ -83,7 +73,7 @@ describe('NAMESPACE and LIST', () => {
   });
 
   it('lists STATUS of unit folders under their shared names (LIST-STATUS, RFC 5819)', async () => {
-    const binhtt = await login('binhtt');
+    const binhtt = await u.login('binhtt');
     const lines = await binhtt.command('l', 'LIST "" "Shared/vpubnd/Sent" RETURN (STATUS (MESSAGES))');
     expect(lines).toEqual(['* LIST (\\HasNoChildren) "/" Shared/vpubnd/Sent', '* STATUS Shared/vpubnd/Sent (MESSAGES 0)', 'l OK LIST completed']);
   });
@@ -124,10 +114,10 @@ describe('imapflow, as Thunderbird-like clients walk it', () => {
 
 describe('SUBSCRIBE', () => {
   it('keeps a subscription to a shared folder across sessions (LSUB and LIST SUBSCRIBED)', async () => {
-    const first = await login('binhtt');
+    const first = await u.login('binhtt');
     expect(await first.command('s', 'SUBSCRIBE Shared/vpubnd/INBOX')).toEqual(['s OK SUBSCRIBE completed']);
     first.close();
-    const second = await login('binhtt');
+    const second = await u.login('binhtt');
     expect(await second.command('l', 'LSUB "" "Shared/*"')).toEqual(['* LSUB () "/" Shared/vpubnd/INBOX', 'l OK LSUB completed']);
     expect(await second.command('l', 'LIST (SUBSCRIBED) "" "Shared/*"')).toEqual([
       '* LIST (\\HasNoChildren \\Subscribed) "/" Shared/vpubnd/INBOX',
@@ -139,10 +129,10 @@ describe('SUBSCRIBE', () => {
 describe('SELECT, MYRIGHTS, flags and moves', () => {
   it('opens the unit INBOX read-write for annv (lrswite) and read-only for binhtt (lr)', async () => {
     await u.deliverToUnit('Công văn mở hộp thư');
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     expect((await annv.command('s', 'SELECT Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-WRITE] SELECT completed');
     expect(await annv.command('m', 'MYRIGHTS Shared/vpubnd/INBOX')).toEqual(['* MYRIGHTS Shared/vpubnd/INBOX lrswite', 'm OK MYRIGHTS completed']);
-    const binhtt = await login('binhtt');
+    const binhtt = await u.login('binhtt');
     expect((await binhtt.command('s', 'SELECT Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-ONLY] SELECT completed');
     // Copying out needs only "r" on the source (RFC 4314 §4) and "i" on the own Archive.
     expect((await binhtt.command('c', 'UID COPY 1:* Archive')).at(-1)).toMatch(/^c OK \[COPYUID \d+ [\d:,]+ [\d:,]+\] UID COPY completed$/);
@@ -150,17 +140,17 @@ describe('SELECT, MYRIGHTS, flags and moves', () => {
 
   it('shares \\Seen in the default seen mode: one delegate reading marks it read for the team', async () => {
     const uid = await u.deliverToUnit('Công văn đã đọc chung');
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
     expect((await annv.command('f', `UID FETCH ${uid} (BODY[TEXT])`))[0]).toMatch(new RegExp(`^\\* \\d+ FETCH \\(UID ${uid} BODY\\[TEXT\\] \\{\\d+\\}$`));
-    const head = await login('truonglv');
+    const head = await u.login('truonglv');
     await head.command('e', 'EXAMINE Shared/vpubnd/INBOX');
     expect((await head.command('f', `UID FETCH ${uid} (FLAGS)`))[0]).toMatch(/FLAGS \(\\Seen\)/);
   });
 
   it("moves a unit message into the delegate's own Archive and copies an own message into the unit, with COPYUID", async () => {
     const uid = await u.deliverToUnit('Công văn chuyển vào lưu trữ', '<luu-tru-1@sotttt.cantho.gov.vn>');
-    const annv = await login('annv');
+    const annv = await u.login('annv');
     await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
     const moved = await annv.command('m', `UID MOVE ${uid} Archive`);
     expect(moved[0]).toMatch(/^\* OK \[COPYUID \d+ \d+ \d+\] Moved$/);
@@ -192,7 +182,7 @@ describe('SELECT, MYRIGHTS, flags and moves', () => {
 
   it('refuses COPY into the unit without "i", and MOVE out of a folder opened read-only', async () => {
     await u.deliverToUnit('Công văn chỉ đọc');
-    const binhtt = await login('binhtt');
+    const binhtt = await u.login('binhtt');
     await binhtt.command('s', 'SELECT INBOX');
     await u.store.append(u.store.getMailbox(address('binhtt'), 'INBOX')!.id, Buffer.from('Subject: x\r\n\r\nx\r\n'));
     await binhtt.command('n', 'NOOP');
@@ -225,9 +215,9 @@ describe('IDLE on the unit INBOX', () => {
 describe('revocation', () => {
   it('ends an open session that has the unit folder selected, and hides the unit from another at its next command', async () => {
     u.server.grant('vpubnd', 'dungdt', { rights: 'lr' });
-    const selected = await login('dungdt');
+    const selected = await u.login('dungdt');
     expect((await selected.command('s', 'EXAMINE Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-ONLY] EXAMINE completed');
-    const idle = await login('dungdt');
+    const idle = await u.login('dungdt');
     expect((await idle.command('l', 'LIST "" "Shared/%"'))).toEqual(['* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd', 'l OK LIST completed']);
     revokeDelegation(u.directory.context, 'vpubnd', 'dungdt', { actor: 'cli:test', doc: TEST_DOC });
     expect(await selected.readLine()).toBe('* BYE Your rights on the selected mailbox were withdrawn');
@@ -238,7 +228,7 @@ describe('revocation', () => {
 
   it('applies a `cantho-mail delegate revoke` run in another process at the next command', async () => {
     u.server.grant('vpubnd', 'dungdt', { rights: 'lr' });
-    const selected = await login('dungdt');
+    const selected = await u.login('dungdt');
     expect((await selected.command('s', 'EXAMINE Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-ONLY] EXAMINE completed');
     const configFile = path.join(u.server.dataDir, 'cli.toml');
     writeFileSync(configFile, `[server]\ndata_dir = ${JSON.stringify(u.server.dataDir)}\n`);

@@ -20,8 +20,12 @@ export interface UnitServer {
   readonly directory: Directory;
   /** A message in vpubnd's INBOX; resolves with its UID. */
   deliverToUnit(subject: string, messageId?: string): Promise<Uid>;
-  /** A raw IMAP client logged in as `login` (e.g. "annv" or "vpubnd*annv"). */
+  /** A raw IMAP client, not logged in; closed by closeClients. */
+  connect(): Promise<RawClient>;
+  /** A raw IMAP client logged in as `login` (e.g. "annv" or "vpubnd*annv"); closed by closeClients. */
   login(login: string): Promise<RawClient>;
+  /** Closes every client connect and login opened (for afterEach). */
+  closeClients(): void;
   close(): Promise<void>;
 }
 
@@ -60,6 +64,15 @@ export async function startUnitServer(config: Parameters<typeof startTestServer>
   server.grant('vpubnd', 'annv', { sendAs: true });
   server.grant('vpubnd', 'binhtt', { rights: 'lr' });
   for (const who of ['truonglv', 'annv', 'binhtt', 'dungdt']) store.ensureAccount(address(who));
+  const clients: RawClient[] = [];
+  const connect = async (): Promise<RawClient> => {
+    const client = await RawClient.connect(server.ports.imap);
+    clients.push(client);
+    return client;
+  };
+  const closeClients = (): void => {
+    for (const client of clients.splice(0)) client.close();
+  };
   return {
     server,
     store,
@@ -68,12 +81,17 @@ export async function startUnitServer(config: Parameters<typeof startTestServer>
       const result = await store.deliver([{ account: UNIT, folder: 'INBOX' }], unitMessage(subject, messageId));
       return result.delivered[0]!.uid;
     },
+    connect,
     async login(login) {
-      const client = await RawClient.connect(server.ports.imap);
+      const client = await connect();
       const reply = await client.command('L', `LOGIN "${login}" "${PASSWORD}"`);
       if (!reply.at(-1)!.startsWith('L OK')) throw new Error(`login ${login} failed: ${reply.join(' | ')}`);
       return client;
     },
-    close: () => server.close(),
+    closeClients,
+    close: () => {
+      closeClients();
+      return server.close();
+    },
   };
 }

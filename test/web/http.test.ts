@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addPerson, resetPassword, retirePerson, suspendUnit } from '../../src/directory/index.js';
-import { anonymousSession, csrfTokenOf, curl, PEOPLE, sessionCookieOf, signIn, startWebHarness, type WebHarness } from './support.js';
+import { anonymousSession, csrfTokenOf, curl, PEOPLE, postPasswordChange, sessionCookieOf, signIn, startWebHarness, type WebHarness } from './support.js';
 
 /** Web listener tests with the real curl client against the real listener on 127.0.0.1. */
 
@@ -258,13 +258,7 @@ describe('the web follows the directory', () => {
     const page = await curl(`${h.url}/doi-mat-khau`, ['--cookie', cookie!]);
     expect(page.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const post = await curl(`${h.url}/doi-mat-khau`, [
-      '--cookie', cookie!,
-      '--data-urlencode', `_csrf=${csrfTokenOf(page.body)}`,
-      '--data-urlencode', `current=${PEOPLE.dao.password}`,
-      '--data-urlencode', 'new=Mot-mat-khau-moi-hay',
-      '--data-urlencode', 'confirm=Mot-mat-khau-moi-hay',
-    ]);
+    const post = await postPasswordChange(h.url, cookie!, csrfTokenOf(page.body), PEOPLE.dao.password, 'Mot-mat-khau-moi-hay');
     expect(post.status).toBe(403);
     expect(post.body).toContain('<h1>Phiên làm việc đã hết hạn</h1>');
     const { cookie: second } = await signIn(h.url, PEOPLE.dao.address, PEOPLE.dao.password);
@@ -327,13 +321,7 @@ describe('forced password change and vCard with curl', () => {
     }
     const page = await curl(`${h.url}/doi-mat-khau`, ['--cookie', cookie!]);
     expect(page.body).toContain('Bạn cần đặt mật khẩu mới trước khi dùng thư điện tử.');
-    const changed = await curl(`${h.url}/doi-mat-khau`, [
-      '--cookie', cookie!,
-      '--data-urlencode', `_csrf=${csrfTokenOf(page.body)}`,
-      '--data-urlencode', `current=${PEOPLE.an.initial}`,
-      '--data-urlencode', 'new=Ben Ninh Kieu 2026',
-      '--data-urlencode', 'confirm=Ben Ninh Kieu 2026',
-    ]);
+    const changed = await postPasswordChange(h.url, cookie!, csrfTokenOf(page.body), PEOPLE.an.initial, 'Ben Ninh Kieu 2026');
     expect(changed.status).toBe(303);
     expect(changed.headers['location']).toBe('/tra-cuu?thong-bao=da-doi-mat-khau');
     const rotated = sessionCookieOf(changed);

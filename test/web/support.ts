@@ -122,6 +122,17 @@ export async function signIn(url: string, login: string, password: string): Prom
   return { response, cookie: sessionCookieOf(response) };
 }
 
+/** Posts the change-password form (/doi-mat-khau) with curl: `token` is the CSRF token of the page the session got. */
+export function postPasswordChange(url: string, cookie: string, token: string, current: string, next: string, confirm = next): Promise<CurlResult> {
+  return curl(`${url}/doi-mat-khau`, [
+    '--cookie', cookie,
+    '--data-urlencode', `_csrf=${token}`,
+    '--data-urlencode', `current=${current}`,
+    '--data-urlencode', `new=${next}`,
+    '--data-urlencode', `confirm=${confirm}`,
+  ]);
+}
+
 /** Without the background-networking flags Chromium keeps dialling Google, which this network refuses. */
 const CHROMIUM_ARGS = [
   '--headless',

@@ -1,9 +1,11 @@
 import type { MessageRow, Uid } from '../../store/types.js';
+import { rowsOf } from '../message-rows.js';
 import { atom, type ImapValue } from '../responses.js';
 import { evaluateSearch } from '../search/evaluate.js';
 import { parseSearch } from '../search/parse.js';
-import { usesModSeq, type SearchQuery } from '../search/query.js';
-import { formatSequenceSet } from '../sequence-set.js';
+import { usesModSeq, type SearchKey, type SearchQuery } from '../search/query.js';
+import type { SelectedMailbox } from '../selected.js';
+import { formatSequenceSet, resolveUidSet, sequenceSetContains } from '../sequence-set.js';
 import type { CommandHandler } from './index.js';
 
 /**
@@ -17,7 +19,12 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
   // RFC 7162 §3.1: SEARCH MODSEQ is CONDSTORE-enabling.
   if (withModSeq) session.enableCondstore();
   const store = session.ctx.store;
-  const rows = new Map<Uid, MessageRow>(store.listMessages(selected.info.id).map((row) => [row.uid, row]));
+  // Only the rows the key can match are read; the others stand as null, which matches nothing.
+  const candidates = candidateSeqs(query.key, selected);
+  const rows =
+    candidates === null
+      ? new Map<Uid, MessageRow>(store.listMessages(selected.info.id).map((row) => [row.uid, row]))
+      : rowsOf(store, selected.info.id, candidates.map((seq) => selected.uidAt(seq)!));
   const messages = Array.from(selected.uids, (u) => rows.get(u as Uid) ?? null);
   const seqs = await evaluateSearch(query.key, {
     store,
@@ -32,6 +39,29 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
   else session.out.untagged(searchLine(results, highestModSeq));
   return { text: `${uid ? 'UID SEARCH' : 'SEARCH'} completed` };
 };
+
+/**
+ * The sequence numbers a key can match at most, when it names them at its top level (mbsync's and
+ * phones' `UID SEARCH UID 4000:* …`, `SEARCH 1:50 UNSEEN`); null when it may match any message.
+ */
+function candidateSeqs(key: SearchKey, selected: SelectedMailbox): number[] | null {
+  switch (key.kind) {
+    case 'uid':
+      return resolveUidSet(key.set, selected.uids);
+    case 'sequence': {
+      const seqs: number[] = [];
+      for (let seq = 1; seq <= selected.exists; seq++) if (sequenceSetContains(key.set, seq, selected.exists)) seqs.push(seq);
+      return seqs;
+    }
+    case 'and':
+      return key.keys.reduce<number[] | null>((narrowest, sub) => {
+        const seqs = candidateSeqs(sub, selected);
+        return seqs !== null && (narrowest === null || seqs.length < narrowest.length) ? seqs : narrowest;
+      }, null);
+    default:
+      return null;
+  }
+}
 
 /** `SEARCH 2 5 9 (MODSEQ 917162500)`, built as text: a result may have 100,000 numbers. */
 function searchLine(results: readonly number[], highestModSeq: number | null): string {

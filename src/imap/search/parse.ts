@@ -62,7 +62,7 @@ export function parseSearch(reader: ArgReader): SearchQuery {
   if (reader.take('CHARSET ')) {
     const charset = reader.astringText().toUpperCase();
     if (!(SEARCH_CHARSETS as readonly string[]).includes(charset)) {
-      throw new ImapError('NO', 'BADCHARSET', `charset ${charset} is not supported`);
+      throw new ImapError('NO', `BADCHARSET (${SEARCH_CHARSETS.join(' ')})`, `charset ${charset} is not supported`);
     }
     reader.space();
   }

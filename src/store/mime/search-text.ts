@@ -3,7 +3,7 @@
  * RFC 2047 encoded-words decoded, and the text of text/plain and text/html parts after transfer
  * and charset decoding. Body text is capped so a huge message costs a bounded amount of work.
  */
-import libmime from 'libmime';
+import { decodeEncodedWords } from '../../text/encoded-words.js';
 import { htmlToText } from '../../text/html-text.js';
 import { foldVietnamese } from '../../text/vietnamese.js';
 import type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from '../types.js';
@@ -30,17 +30,8 @@ export function buildSearchText(raw: Buffer, envelope: Envelope, structure: Mime
   };
 }
 
-/** RFC 2047 encoded-words decoded; undecodable text stays as written. */
-function decodeWords(text: string): string {
-  try {
-    return libmime.decodeWords(text);
-  } catch {
-    return text;
-  }
-}
-
 function subjectText(envelope: Envelope): string {
-  return decodeWords((envelope.subject ?? '').slice(0, MAX_HEADER_TEXT));
+  return decodeEncodedWords((envelope.subject ?? '').slice(0, MAX_HEADER_TEXT));
 }
 
 /** Display names (decoded) and addresses, group names included, so FROM/TO search finds either. */
@@ -50,9 +41,9 @@ function addressText(list: readonly EnvelopeAddress[] | null): string {
   let length = 0;
   for (const a of list) {
     if (length >= MAX_HEADER_TEXT) break;
-    const name = a.name ? decodeWords(a.name.slice(0, MAX_HEADER_TEXT)) : '';
+    const name = a.name ? decodeEncodedWords(a.name.slice(0, MAX_HEADER_TEXT)) : '';
     // Without a host the mailbox is a group name or a bare name, which may be encoded-words too.
-    const address = a.mailbox && a.host ? `${a.mailbox}@${a.host}` : decodeWords((a.mailbox ?? '').slice(0, MAX_HEADER_TEXT));
+    const address = a.mailbox && a.host ? `${a.mailbox}@${a.host}` : decodeEncodedWords((a.mailbox ?? '').slice(0, MAX_HEADER_TEXT));
     const entry = name && address ? `${name} ${address}` : name || address;
     if (entry) {
       entries.push(entry);
