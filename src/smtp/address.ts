@@ -3,9 +3,14 @@
  * the angle brackets and ignored a source route (RFC 5321 §4.1.2, appendix C).
  */
 
+import { domainToASCII } from 'node:url';
+
 export interface Mailbox {
   readonly localPart: string;
-  /** Lowercase. */
+  /**
+   * Lowercase, in A-labels (`xn--…`): routing, local-domain checks and the queue all use this
+   * form, whichever one the client wrote.
+   */
   readonly domain: string;
 }
 
@@ -23,10 +28,20 @@ export function parseMailbox(address: string): AddressParse {
   const at = address.lastIndexOf('@');
   if (at <= 0) return { ok: false, problem: address.includes('!') || address.includes('%') ? 'routing' : 'syntax' };
   const localPart = address.slice(0, at);
-  const domain = address.slice(at + 1).toLowerCase();
+  const domain = asciiDomain(address.slice(at + 1));
   if (localPart.startsWith('"') || localPart.startsWith('@') || localPart.includes(':')) return { ok: false, problem: 'routing' };
   if (!LOCAL_PART.test(localPart) || !DOMAIN.test(domain)) return { ok: false, problem: 'syntax' };
   return { ok: true, mailbox: { localPart, domain } };
+}
+
+/**
+ * RFC 6531 §3.2 / RFC 5890: with SMTPUTF8 a domain may come in U-labels — and smtp-server turns
+ * `xn--…` into U-labels itself — so a domain is compared and routed in its A-label form (UTS #46
+ * mapping, as browsers do). '' when it is no valid IDN; address literals are left as they are.
+ */
+export function asciiDomain(domain: string): string {
+  if (domain.startsWith('[')) return domain.toLowerCase();
+  return domainToASCII(domain).toLowerCase();
 }
 
 /** RFC 3461/1123 style "%" and "!" routing inside a local part: never honoured for our domains. */

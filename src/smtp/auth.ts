@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.js';
+import { passwordChangeUrl } from '../config/urls.js';
 import type { AppContext } from '../context.js';
 import type { Identity, LoginFailure } from '../directory/types.js';
 import { logins } from '../metrics.js';
@@ -58,10 +59,4 @@ function loginRefusal(reason: LoginFailure, config: Config): SmtpReply {
       throw new Error(`unhandled login failure ${String(unknown)}`);
     }
   }
-}
-
-/** Where an official changes the password (issue 7, item 1): the web page's public URL. */
-function passwordChangeUrl(config: Config): string {
-  const base = config.http.public_url !== '' ? config.http.public_url : `https://${config.server.hostname}/`;
-  return base.endsWith('/') ? base : `${base}/`;
 }

@@ -40,5 +40,9 @@ export const replies = {
   loginWithdrawn: () => new SmtpReply(530, '5.7.0', 'Authentication no longer valid: password reset, account retired or unit suspended; contact the administrator', 'login-withdrawn'),
   notAllowedSender: () => new SmtpReply(553, '5.7.1', 'Sender address not allowed for this login', 'sender-not-allowed'),
   notAllowedFromHeader: () => new SmtpReply(553, '5.7.1', 'From: header address not allowed for this login', 'sender-not-allowed'),
+  impersonatingDisplayName: () =>
+    new SmtpReply(553, '5.7.1', "From: display name contains another official's address, not allowed for this login", 'sender-not-allowed'),
+  // DMARC (RFC 7489) for our own domains, enforced whatever the published policy: officials send through submission.
+  forgedLocalSender: (domain: string) => new SmtpReply(550, '5.7.1', `Mail from ${domain} must be sent through authenticated submission`, 'forged-local-sender'),
   tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later', 'error'),
 } as const;

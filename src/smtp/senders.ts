@@ -3,6 +3,8 @@ import { encodeWord, isPlainText, quoteString } from 'nodemailer/lib/mime-funcs'
 import type { DirectoryService } from '../directory/api.js';
 import type { Identity } from '../directory/types.js';
 import { parseAddressList } from '../store/mime/addresses.js';
+import { decodeEncodedWords } from '../text/encoded-words.js';
+import { asciiDomain } from './address.js';
 import { fieldValues, prependFields, removeFields } from './headers.js';
 import { replies } from './reply.js';
 
@@ -19,10 +21,28 @@ export function checkEnvelopeSender(directory: DirectoryService, identity: Ident
  * (`annv@cantho.gov.vn <binhtt@cantho.gov.vn>` is binhtt to the first and annv to the second),
  * so an address must pass the policy under both readings. Group markers (no host) are skipped.
  */
-function fromAuthors(value: string): string[] {
+export function fromAuthors(value: string): string[] {
   const lenient = addressparser(value, { flatten: true }).map((a) => a.address.toLowerCase());
   const envelope = (parseAddressList(value) ?? []).filter((a) => a.mailbox !== null && a.host !== null).map((a) => `${a.mailbox}@${a.host}`.toLowerCase());
   return [...new Set([...lenient, ...envelope])];
+}
+
+// An address inside a display name: what a reader's client shows instead of the real address.
+const ADDRESS_IN_TEXT = /[^\s"'<>()\[\],;:@]+@([^\s"'<>()\[\],;:@]+)/g;
+
+/**
+ * `From: "annv@cantho.gov.vn" <binhtt@cantho.gov.vn>`: many clients show only the display name,
+ * so a name that reads as another official's address is impersonation even though the address
+ * is the sender's own. Names are read decoded (RFC 2047 encoded words) and domains in A-labels.
+ */
+function impersonatingDisplayName(directory: DirectoryService, identity: Identity, value: string): boolean {
+  return addressparser(value, { flatten: true }).some(({ name }) =>
+    [...decodeEncodedWords(name).matchAll(ADDRESS_IN_TEXT)].some(([address, domain]) => {
+      const ascii = asciiDomain(domain!.replace(/\.$/, ''));
+      if (!directory.isLocalDomain(ascii)) return false;
+      return !directory.canSendAs(identity.person, `${address.slice(0, address.lastIndexOf('@'))}@${ascii}`.toLowerCase());
+    }),
+  );
 }
 
 /**
@@ -38,6 +58,7 @@ export function applyFromPolicy(directory: DirectoryService, identity: Identity,
   if (authors.length === 0 || authors.some((address) => !directory.canSendAs(identity.person, address))) {
     throw replies.notAllowedFromHeader();
   }
+  if (impersonatingDisplayName(directory, identity, fromValues[0]!)) throw replies.impersonatingDisplayName();
   const withoutSender = removeFields(raw, (field) => field.name === 'sender');
   const onBehalf = authors.some((address) => {
     const resolution = directory.resolveRecipient(address);

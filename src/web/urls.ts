@@ -1,11 +1,12 @@
 import type { Config } from '../config/index.js';
+import { PASSWORD_CHANGE_PATH } from '../config/urls.js';
 
 /** Paths of the self-service site, in one place: pages link to each other and IMAP/SMTP point here. */
 export const PATHS = {
   home: '/',
   signIn: '/dang-nhap',
   signOut: '/dang-xuat',
-  changePassword: '/doi-mat-khau',
+  changePassword: PASSWORD_CHANGE_PATH,
   search: '/tra-cuu',
   vcard: '/danh-ba.vcf',
   stylesheet: '/giao-dien.css',
@@ -15,23 +16,6 @@ export const PATHS = {
   health: '/healthz',
   metrics: '/metrics',
 } as const;
-
-/**
- * Where officials reach the site: `http.public_url` when set (the address behind the city's
- * reverse proxy), else the listener itself.
- */
-export function webBaseUrl(config: Config): string {
-  if (config.http.public_url !== '') return config.http.public_url.replace(/\/+$/, '');
-  const listen = config.http.listen;
-  if (!listen) return '';
-  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  return `http://${host}:${listen.port}`;
-}
-
-/** The page an official is sent to by IMAP `NO [EXPIRED]` and SMTP `535 5.7.8` (issue 7). */
-export function passwordChangeUrl(config: Config): string {
-  return `${webBaseUrl(config)}${PATHS.changePassword}`;
-}
 
 /** Cookies get `Secure` when officials reach the site over HTTPS. */
 export function servedOverHttps(config: Config): boolean {

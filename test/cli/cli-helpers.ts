@@ -21,7 +21,9 @@ export interface CliFixture {
   readonly database: string;
   /** Runs `node bin/cantho-mail.mjs --config <file> …args`, with `input` on stdin. */
   run(args: readonly string[], input?: string): Promise<CliResult>;
-  /** `run` with `--json`: asserts exit code 0 and an empty stderr, and returns the parsed output. */
+  /** `run` that asserts exit code 0 and an empty stderr; returns stdout. */
+  ok(args: readonly string[], input?: string): Promise<string>;
+  /** `ok` with `--json`, the output parsed. */
   json(args: readonly string[], input?: string): Promise<any>;
   /** Every row of every table, to show that a refused command changed nothing. */
   dump(): string;
@@ -34,17 +36,19 @@ export function createCliFixture(extraToml = ''): CliFixture {
   writeFileSync(configFile, `[server]\ndata_dir = ${JSON.stringify(path.join(dir, 'data'))}\n${extraToml}`);
   const database = path.join(dir, 'data', 'mail.db');
   const run = (args: readonly string[], input?: string) => runCli(['--config', configFile, ...args], input);
+  const ok = async (args: readonly string[], input?: string): Promise<string> => {
+    const result = await run(args, input);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return result.stdout;
+  };
   return {
     dir,
     configFile,
     database,
     run,
-    async json(args, input) {
-      const result = await run([...args, '--json'], input);
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
-      return JSON.parse(result.stdout);
-    },
+    ok,
+    json: async (args, input) => JSON.parse(await ok([...args, '--json'], input)),
     dump: () => dumpDatabase(database),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -70,22 +70,16 @@ describe('cantho-mail maintenance run', () => {
   it('purges and reports in its own process, with --json', async () => {
     const cli = createCliFixture('[retention]\nretired_days = 0\n');
     try {
-      const ok = async (args: string[]) => {
-        const result = await cli.run(args);
-        expect(result.stderr).toBe('');
-        expect(result.code).toBe(0);
-        return result.stdout;
-      };
-      await ok(['unit', 'add', 'vpubnd', '--name', 'Văn phòng', '--doc', '1']);
-      await ok(['person', 'add', '--name', 'Nguyễn Văn An', '--unit', 'vpubnd', '--doc', '2']);
-      await ok(['person', 'retire', 'annv', '--doc', '3/QĐ-NV']);
-      const report = JSON.parse(await ok(['maintenance', 'run', '--json']));
+      await cli.ok(['unit', 'add', 'vpubnd', '--name', 'Văn phòng', '--doc', '1']);
+      await cli.ok(['person', 'add', '--name', 'Nguyễn Văn An', '--unit', 'vpubnd', '--doc', '2']);
+      await cli.ok(['person', 'retire', 'annv', '--doc', '3/QĐ-NV']);
+      const report = JSON.parse(await cli.ok(['maintenance', 'run', '--json']));
       expect(report).toMatchObject({
         retention: { accounts: [{ address: 'annv@cantho.gov.vn', messagesPurged: 0, release: 'released' }], addressesReleased: 1 },
         notices: { warnings: 0, reports: 0, failed: 0 },
       });
-      expect(await ok(['maintenance', 'run'])).toMatch(/^retired before \S+: 0 account\(s\)\nmessages purged: 0\nunreferenced bodies removed: 0\naddresses freed: 0\nviolation notices sent: 0 warning\(s\), 0 report\(s\)\n$/);
-      expect(JSON.parse(await ok(['audit', '--subject', 'annv@cantho.gov.vn', '--json'])).map((r: { action: string }) => r.action)).toEqual([
+      expect(await cli.ok(['maintenance', 'run'])).toMatch(/^retired before \S+: 0 account\(s\)\nmessages purged: 0\nunreferenced bodies removed: 0\naddresses freed: 0\nviolation notices sent: 0 warning\(s\), 0 report\(s\)\n$/);
+      expect(JSON.parse(await cli.ok(['audit', '--subject', 'annv@cantho.gov.vn', '--json'])).map((r: { action: string }) => r.action)).toEqual([
         'person.add',
         'person.retire',
         'mailbox.purge',

@@ -1,17 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/index.js';
+import { passwordChangeUrl } from '../../config/urls.js';
 import type { LoginFailure } from '../../directory/types.js';
 import { plaintextAuthAllowed } from '../capabilities.js';
 import { ImapError, refuse } from '../errors.js';
 import type { Session } from '../session.js';
 import type { CommandHandler, Completion } from './index.js';
-
-/** The self-service page where a password that must be changed is changed (issue 7). */
-export function passwordPageUrl(config: Config): string {
-  if (config.http.public_url) return config.http.public_url;
-  const host = config.http.listen ? `${config.http.listen.host.includes(':') ? `[${config.http.listen.host}]` : config.http.listen.host}:${config.http.listen.port}` : config.server.hostname;
-  return `http://${host}/`;
-}
 
 /** RFC 5530 §3 codes for each refusal. */
 function loginRefusal(reason: LoginFailure, config: Config): ImapError {
@@ -22,7 +16,7 @@ function loginRefusal(reason: LoginFailure, config: Config): ImapError {
     case 'suspended':
       return refuse('AUTHENTICATIONFAILED', 'Mail service for your unit is suspended; contact the IT centre');
     case 'expired':
-      return refuse('EXPIRED', `Your password must be changed first: ${passwordPageUrl(config)}`);
+      return refuse('EXPIRED', `Your password must be changed first: ${passwordChangeUrl(config)}`);
     case 'locked':
       return refuse('AUTHENTICATIONFAILED', 'Too many failed logins; try again later');
     case 'busy':

@@ -92,7 +92,8 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
   const { store, selected } = target;
   const mailbox = selected.info.id;
   // RFC 7162 §3.1.4: with CHANGEDSINCE only rows above it.
-  const rows = rowsOf(store, mailbox, seqs.map((seq) => selected.uidAt(seq)!), request.changedSince as ModSeq | null);
+  const uids = seqs.length === selected.exists ? selected.uids : seqs.map((seq) => selected.uidAt(seq)!);
+  const rows = rowsOf(store, mailbox, uids, request.changedSince as ModSeq | null);
   const needs: Needs = {
     encoded: request.items.some(needsEncoded),
     structure: request.items.some(needsStructure),
