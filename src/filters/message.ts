@@ -1,4 +1,4 @@
-import libmime from 'libmime';
+import { decodeEncodedWords } from '../text/encoded-words.js';
 import { simpleParser } from 'mailparser';
 import { htmlToText } from '../text/html-text.js';
 
@@ -94,13 +94,7 @@ function parseHeaders(headerText: string): Map<string, string[]> {
     const colon = field.indexOf(':');
     if (colon <= 0) continue;
     const name = field.slice(0, colon).trim().toLowerCase();
-    let value = field.slice(colon + 1).trim();
-    try {
-      value = libmime.decodeWords(value);
-    } catch {
-      // RFC 2047 §6.3: an encoded-word that cannot be decoded is shown as it is.
-    }
-    value = value.normalize('NFC');
+    const value = decodeEncodedWords(field.slice(colon + 1).trim()).normalize('NFC');
     const list = headers.get(name);
     if (list) list.push(value);
     else headers.set(name, [value]);

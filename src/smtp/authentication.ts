@@ -7,6 +7,8 @@ export interface InboundAuthentication {
   /** Received-SPF and Authentication-Results lines from mailauth, for our authserv-id, ready to prepend. */
   readonly headers: string;
   readonly summary: NonNullable<FilterContext['auth']>;
+  /** mailauth's full answer, for the policy on our own domains (local-sender.ts). */
+  readonly result: AuthenticateResult;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function authenticateInbound(ctx: AppContext, raw: Buffer, session:
     resolver: ctx.resolver as (name: string, rrtype: string) => Promise<string[]>,
     disableBimi: true,
   });
-  return { headers: result.headers.replace(/\r?\n$/, ''), summary: summarize(result) };
+  return { headers: result.headers.replace(/\r?\n$/, ''), summary: summarize(result), result };
 }
 
 function summarize(result: AuthenticateResult): NonNullable<FilterContext['auth']> {

@@ -2,13 +2,15 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import { authenticateInbound } from './authentication.js';
 import { prependFields } from './headers.js';
+import { checkLocalSender } from './local-sender.js';
 import { readMessage } from './message-reader.js';
 import { receivedHeader, removeForgedAuthResults } from './trace.js';
 import { transactionOf } from './transaction.js';
 import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
 
 /**
- * DATA on the MX: read (smuggling and size checks), authenticate (SPF/DKIM/DMARC/ARC), filter,
+ * DATA on the MX: read (smuggling and size checks), authenticate (SPF/DKIM/DMARC/ARC), refuse
+ * unauthenticated mail in the name of our own domains, filter,
  * and deliver to every local recipient in one store transaction. Resolves with the 250 text only
  * after the store has committed; throws SmtpReply (or a stream error) otherwise, and nothing is kept.
  */
@@ -18,6 +20,8 @@ export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStre
   const filtering = ctx.filters.begin(original);
   const hostname = ctx.config.server.hostname;
   const auth = await authenticateInbound(ctx, original, session);
+  // Abandoning the pending check is safe: the virus scan settles on its own and is never rejected.
+  checkLocalSender(ctx.directory, original, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', auth.result);
   const traced = prependFields(removeForgedAuthResults(original, hostname), [receivedHeader(session, hostname, new Date()), auth.headers]);
   const recipients = transactionOf(session).local;
   const verdict = await filtering.finish(traced, {

@@ -3,13 +3,12 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { withoutVietnameseMarks } from '../text/vietnamese.js';
 import { ENHANCED_CODE_PREFIX } from './reply.js';
 
 /**
- * smtp-server with three reply rules it does not have itself, applied to every connection's
- * `send`:
- * - a reply text that starts with its own RFC 3463 code (SmtpReply) is sent as is, instead of
- *   getting the library's guess from the reply code prepended;
+ * smtp-server with reply rules it does not have itself, applied to every connection's `send`:
+ * - every reply printable ASCII, with an RFC 3463 code where RFC 2034 wants one (sendPrintable);
  * - AUTH is not announced in EHLO before TLS (RFC 4954 §4: no plaintext passwords in clear) and
  *   AUTH before STARTTLS is answered `530 5.7.0` (RFC 3207 §4), not the library's 538;
  * - after `maxCommandsBeforeData` replies without a completed DATA the client is told
@@ -40,7 +39,7 @@ export class SmtpListener extends SMTPServer {
 }
 
 function adaptReplies(connection: SMTPConnection, maxCommandsBeforeData: number): void {
-  const send = connection.send.bind(connection);
+  const send = sendPrintable(connection);
   let replies = 0;
   let awaitingDataReply = false;
   connection.send = (code, data, context) => {
@@ -61,12 +60,43 @@ function adaptReplies(connection: SMTPConnection, maxCommandsBeforeData: number)
       send(530, '5.7.0 Must issue a STARTTLS command first', false);
       return;
     }
-    if (typeof data === 'string' && ENHANCED_CODE_PREFIX.test(data)) {
-      send(code, data, false);
-      return;
-    }
     send(code, data, context);
   };
+}
+
+// smtp-server's context values for which it leaves out the enhanced code (RFC 2034 §3: the
+// greeting and the replies to HELO/EHLO have none).
+const UNCODED_CONTEXTS = new Set(['HELO', 'EHLO', 'LHLO']);
+
+/**
+ * The single way out of a connection, wrapped so that every reply:
+ * - is printable US-ASCII (RFC 5321 §4.2: reply text is ASCII; filter configuration may hold
+ *   Vietnamese, which loses its marks, anything else becomes "?");
+ * - keeps an RFC 3463 code it already starts with (SmtpReply) instead of getting the library's
+ *   guess from the reply code prepended;
+ * - carries an enhanced code when it is a failure (RFC 2034 §3): the library leaves it out of an
+ *   error answered to EHLO/HELO, such as its early-talker "421 You talk too soon", and of a few
+ *   it sends with no context, such as "501 Bad hostname syntax". Success replies to HELO/EHLO and
+ *   the greeting keep none, as RFC 2034 says.
+ */
+function sendPrintable(connection: SMTPConnection): SMTPConnection['send'] {
+  const send = connection.send.bind(connection);
+  return (code, data, context) => {
+    if (Array.isArray(data)) {
+      send(code, data.map(printableText), context);
+      return;
+    }
+    const text = printableText(data);
+    if (ENHANCED_CODE_PREFIX.test(text)) send(code, text, false);
+    else if (code >= 400 && (context === false || (typeof context === 'string' && UNCODED_CONTEXTS.has(context)))) send(code, text);
+    else send(code, text, context);
+  };
+}
+
+function printableText(text: string | undefined): string {
+  return withoutVietnameseMarks(text ?? '')
+    .normalize('NFC')
+    .replace(/[^\x20-\x7e]/g, '?');
 }
 
 const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);

@@ -43,6 +43,6 @@ export const replies = {
   impersonatingDisplayName: () =>
     new SmtpReply(553, '5.7.1', "From: display name contains another official's address, not allowed for this login", 'sender-not-allowed'),
   // DMARC (RFC 7489) for our own domains, enforced whatever the published policy: officials send through submission.
-  forgedLocalSender: (domain: string) => new SmtpReply(550, '5.7.1', `Mail from ${domain} must be sent through authenticated submission`, 'forged-local-sender'),
+  forgedLocalSender: (domain: string) => new SmtpReply(550, '5.7.1', `mail from ${domain} must be sent through authenticated submission`, 'forged-local-sender'),
   tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later', 'error'),
 } as const;

@@ -10,10 +10,14 @@
  * unicode61 tokenizer does not fold it either).
  */
 export function foldVietnamese(text: string): string {
+  return withoutVietnameseMarks(text).toLowerCase().normalize('NFC');
+}
+
+/** The marks removed and đ/Đ mapped to d/D, case kept ("Thư đã nhận" → "Thu da nhan"); left in NFD. */
+export function withoutVietnameseMarks(text: string): string {
   return text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[đĐ]/g, 'd')
-    .toLowerCase()
-    .normalize('NFC');
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D');
 }

@@ -4,7 +4,7 @@
  * (store.searchText); only HEADER and SENT* read stored data per message (the header block, the
  * stored envelope), and only when the query has such a key.
  */
-import libmime from 'libmime';
+import { decodeEncodedWords } from '../../text/encoded-words.js';
 import type { MailStore } from '../../store/api.js';
 import type { MailboxId, MessageMeta, MessageRow, Uid } from '../../store/types.js';
 import { parseHeaderBlock } from '../../store/mime/header-block.js';
@@ -149,7 +149,7 @@ class MessageFacts {
     const block = this.headerBlockOf(index);
     const field = parseHeaderBlock(block, 0, block.length, new Set([name.toLowerCase()])).fields.values().next();
     if (field.done) return false;
-    return value === '' || foldVietnamese(libmime.decodeWords(field.value)).includes(foldVietnamese(value));
+    return value === '' || foldVietnamese(decodeEncodedWords(field.value)).includes(foldVietnamese(value));
   }
 
   private headerBlockOf(index: number): Buffer {
