@@ -16,6 +16,8 @@
  *   namespaces.ts    personal and shared (Shared/<unit>/…) namespaces, rights (issue 6)
  *   acl.ts, delegate-audit.ts, seen-view.ts   ACL commands' helpers, delegate audit, private \Seen
  *   list-pattern.ts  LIST/LSUB wildcards
+ *   message-rows.ts  the store rows a message command names (few: by UID; many: one scan)
+ *   junk-learning.ts MOVE/COPY into or out of Junk teaches Bayes, after the command (issue 4)
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
  *
  * Invariants:

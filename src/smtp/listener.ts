@@ -93,7 +93,7 @@ function sendPrintable(connection: SMTPConnection): SMTPConnection['send'] {
   };
 }
 
-function printableText(text: string | undefined): string {
+function printableText(text: string | null | undefined): string {
   return withoutVietnameseMarks(text ?? '')
     .normalize('NFC')
     .replace(/[^\x20-\x7e]/g, '?');

@@ -28,17 +28,21 @@ export function fromAuthors(value: string): string[] {
 }
 
 // An address inside a display name: what a reader's client shows instead of the real address.
-const ADDRESS_IN_TEXT = /[^\s"'<>()\[\],;:@]+@([^\s"'<>()\[\],;:@]+)/g;
+// The domain runs over what IDNA (UTS #46) may map into a label — letters, digits, marks,
+// hyphens, dots and invisible format characters — so "annv@cantho.gov.vn—Văn phòng" ends at the dash.
+const ADDRESS_IN_TEXT = /[^\s"'<>()\[\],;:@]+@([\p{L}\p{N}\p{M}\p{Cf}.\u3002\uff61-]+)/gu;
 
 /**
  * `From: "annv@cantho.gov.vn" <binhtt@cantho.gov.vn>`: many clients show only the display name,
  * so a name that reads as another official's address is impersonation even though the address
- * is the sender's own. Names are read decoded (RFC 2047 encoded words) and domains in A-labels.
+ * is the sender's own. Names are read decoded (RFC 2047 encoded words), with look-alike forms
+ * folded (NFKC: a full-width "＠" is "@"), and domains in A-labels.
  */
 function impersonatingDisplayName(directory: DirectoryService, identity: Identity, value: string): boolean {
   return addressparser(value, { flatten: true }).some(({ name }) =>
-    [...decodeEncodedWords(name).matchAll(ADDRESS_IN_TEXT)].some(([address, domain]) => {
-      const ascii = asciiDomain(domain!.replace(/\.$/, ''));
+    [...decodeEncodedWords(name).normalize('NFKC').matchAll(ADDRESS_IN_TEXT)].some(([address, domain]) => {
+      // Punctuation after the address ("annv@cantho.gov.vn." or "—") is not part of what the reader sees as the domain.
+      const ascii = asciiDomain(domain!.replace(/[^\p{L}\p{N}]+$/u, ''));
       if (!directory.isLocalDomain(ascii)) return false;
       return !directory.canSendAs(identity.person, `${address.slice(0, address.lastIndexOf('@'))}@${ascii}`.toLowerCase());
     }),

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { junkVerdict } from '../../src/imap/junk-learning.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { openBayesStore, type BayesStore } from '../../src/store/bayes.js';
+import type { MailboxInfo, SpecialUse } from '../../src/store/types.js';
 import { startMessageTestBed, textMessage, type MessageTestBed } from './message-fixtures.js';
 
 let bed: MessageTestBed;
@@ -24,6 +26,18 @@ async function totalsBecome(expected: { spam: number; ham: number }): Promise<vo
 }
 
 describe('Bayes learns from Junk (issue 4 item 4)', () => {
+  it('reads a move between special-use folders as spam, ham or nothing', () => {
+    const box = (specialUse: SpecialUse | null) => ({ specialUse }) as MailboxInfo;
+    expect(junkVerdict(box(null), box('\\Junk'))).toBe('spam');
+    expect(junkVerdict(box('\\Sent'), box('\\Junk'))).toBe('spam');
+    expect(junkVerdict(box('\\Junk'), box(null))).toBe('ham');
+    expect(junkVerdict(box('\\Junk'), box('\\Archive'))).toBe('ham');
+    expect(junkVerdict(box('\\Junk'), box('\\Trash'))).toBeNull();
+    expect(junkVerdict(box('\\Junk'), box('\\Junk'))).toBeNull();
+    expect(junkVerdict(box(null), box('\\Trash'))).toBeNull();
+    expect(junkVerdict(box('\\Trash'), box(null))).toBeNull();
+  });
+
   it('learns spam when imapflow moves a message into Junk, and ham when it moves it back', async () => {
     const uid = await bed.deliver(textMessage('Khuyến mãi lớn, nhận quà ngay', 'Bấm vào http://qua-tang.example/ để nhận thưởng'));
     const client = await bed.imapflow();

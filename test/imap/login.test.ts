@@ -55,7 +55,7 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
   test('a password that must be changed is EXPIRED with the address of the web page (RFC 5530)', async () => {
     const strict = await startImapTestServer({ policy: { require_password_change: true }, http: { public_url: 'https://mail.cantho.gov.vn/' } });
     const client = await RawClient.connect(strict.ports.imap);
-    expect(await client.command('a1', `LOGIN annv "${PASSWORD}"`)).toEqual(['a1 NO [EXPIRED] Your password must be changed first: https://mail.cantho.gov.vn/']);
+    expect(await client.command('a1', `LOGIN annv "${PASSWORD}"`)).toEqual(['a1 NO [EXPIRED] Your password must be changed first: https://mail.cantho.gov.vn/doi-mat-khau']);
     client.close();
     await strict.close();
   });

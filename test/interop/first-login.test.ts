@@ -45,17 +45,9 @@ describe('first login of an official created with the CLI', () => {
     expect(sent.output).toMatch(/^<~ {2}250 2\.6\.0 /m);
   });
 
-  // BUG: neither refusal names the page where the password is changed. src/web/urls.ts has
-  // passwordChangeUrl(config) ("The page an official is sent to by IMAP NO [EXPIRED] and SMTP
-  // 535 5.7.8"), but both protocols build their own:
-  // - src/smtp/auth.ts passwordChangeUrl(): `https://${server.hostname}/` when http.public_url is
-  //   empty, as in the README's config, where the web page is http://127.0.0.1:8080 — the official
-  //   is sent to an address that does not answer;
-  // - src/imap/commands/login.ts passwordPageUrl(): the listener's root, not /doi-mat-khau.
-  // Fix: use passwordChangeUrl from src/web/urls.ts in both (and update the URL that
-  // test/smtp/submission.test.ts and test/imap/login.test.ts expect). Skipped until the IMAP and
-  // SMTP owners make that change.
-  it.skip('both refusals name the password change page, and that page answers', async () => {
+  // Both protocols name src/config/urls.ts passwordChangeUrl(): with the README's config (no
+  // http.public_url) that is the web listener itself, the page the official can open.
+  it('both refusals name the password change page, and that page answers', async () => {
     const other = await server.addNewcomer('Đỗ Thị Lan');
     const page = `http://127.0.0.1:${server.ports.http}/doi-mat-khau`;
     expect(imapRefusal((await curlList(other)).stderr)).toBe(`NO [EXPIRED] Your password must be changed first: ${page}`);

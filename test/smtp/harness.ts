@@ -204,3 +204,14 @@ export async function startInternet(): Promise<Internet> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** Polls `probe` until it gives a value (not undefined or false); throws after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

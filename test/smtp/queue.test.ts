@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ANNV, PASSWORD, restartableServer, startHarness, startInternet, type DnsTable, type Harness, type Internet } from './harness.js';
+import { ANNV, PASSWORD, restartableServer, startHarness, startInternet, waitFor, type DnsTable, type Harness, type Internet } from './harness.js';
 import { RawSmtp } from './raw-client.js';
 
 const DNS: DnsTable = {
@@ -18,16 +18,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A port nothing listens on: connections are refused, like an MX that is down. */
 async function deadPort(): Promise<number> {

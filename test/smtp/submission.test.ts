@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listViolations, suspendUnit } from '../../src/directory/index.js';
 import { TEST_DOC } from '../helpers/server.js';
 import { python, swaks } from './clients.js';
-import { ANNV, BINHTT, PASSWORD, startHarness, startInternet, tableResolver, UNIT, type DnsTable, type Harness, type Internet } from './harness.js';
+import { ANNV, BINHTT, PASSWORD, startHarness, startInternet, tableResolver, UNIT, waitFor, type DnsTable, type Harness, type Internet } from './harness.js';
 import { RawSmtp } from './raw-client.js';
 
 let h: Harness;
@@ -42,16 +42,6 @@ afterAll(async () => {
   await internet.close();
   rmSync(keyDir, { recursive: true, force: true });
 });
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const auth = ['--auth', 'LOGIN', '--auth-user', 'annv', '--auth-password', PASSWORD];
 
@@ -132,6 +122,38 @@ s.quit()
     expect(result.output).toContain('<~* 553 5.7.1 Sender address not allowed for this login');
   });
 
+  test("a display name that reads as another official's address is refused with 553 5.7.1", async () => {
+    const refused = "553 5.7.1 From: display name contains another official's address, not allowed for this login";
+    const cases = [
+      '"annv@cantho.gov.vn" <binhtt@cantho.gov.vn>',
+      // The same in an RFC 2047 encoded word, and with the domain in capitals.
+      '=?UTF-8?B?' + Buffer.from('Nguyễn Văn An ANNV@CANTHO.GOV.VN').toString('base64') + '?= <binhtt@cantho.gov.vn>',
+      '"annv＠ｃａｎｔｈｏ.gov.vn" <binhtt@cantho.gov.vn>',
+      '"An: annv@cantho.gov.vn—Văn phòng" <binhtt@cantho.gov.vn>',
+    ];
+    for (const from of cases) {
+      const client = await authenticated('binhtt@cantho.gov.vn');
+      expect(await client.command('MAIL FROM:<binhtt@cantho.gov.vn>')).toBe('250 2.1.0 Accepted');
+      expect(await client.command('RCPT TO:<annv@cantho.gov.vn>')).toBe('250 2.1.5 Accepted');
+      expect(await client.command('DATA')).toMatch(/^354 /);
+      client.write(`From: ${from}\r\nSubject: spoof\r\n\r\nhi\r\n`);
+      expect(await client.command('.'), from).toBe(refused);
+      await client.quit();
+    }
+  });
+
+  test('a display name with the sender\'s own or an outside address is accepted', async () => {
+    for (const from of ['"binhtt@cantho.gov.vn" <binhtt@cantho.gov.vn>', '"Bình (binh@example.org)" <binhtt@cantho.gov.vn>']) {
+      const client = await authenticated('binhtt@cantho.gov.vn');
+      await client.command('MAIL FROM:<binhtt@cantho.gov.vn>');
+      await client.command('RCPT TO:<annv@cantho.gov.vn>');
+      await client.command('DATA');
+      client.write(`From: ${from}\r\nSubject: own\r\n\r\nhi\r\n`);
+      expect(await client.command('.'), from).toBe('250 2.6.0 Message accepted for delivery');
+      await client.quit();
+    }
+  });
+
   test('sending as a unit adds Sender: with the person (RFC 5322 §3.6.2) and replaces a client Sender:', async () => {
     const before = h.messages(BINHTT).length;
     const client = await authenticated();
@@ -150,7 +172,7 @@ s.quit()
     const cases: Array<[string, string, string]> = [
       ['annv', 'wrong-password-123', '535 5.7.8 Authentication credentials invalid'],
       ['nobody', 'whatever-password', '535 5.7.8 Authentication credentials invalid'],
-      ['cuonglv', `${PASSWORD}-initial`, '535 5.7.8 Password must be changed before use: https://mail.cantho.gov.vn/tai-khoan/'],
+      ['cuonglv', `${PASSWORD}-initial`, '535 5.7.8 Password must be changed before use: https://mail.cantho.gov.vn/tai-khoan/doi-mat-khau'],
       ['dungpv', `${PASSWORD}-initial`, '535 5.7.8 Authentication credentials invalid: this account is retired'],
     ];
     for (const [login, password, reply] of cases) {
