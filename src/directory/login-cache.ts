@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AccountId } from '../store/types.js';
+import { normalizePassword } from './password.js';
 
 /**
  * Successful password checks, remembered briefly so a client that reconnects every minute does
@@ -51,6 +52,6 @@ export class LoginCache {
   }
 
   private digest(password: string): string {
-    return createHmac('sha256', this.key).update(password).digest('base64');
+    return createHmac('sha256', this.key).update(normalizePassword(password)).digest('base64');
   }
 }

@@ -18,14 +18,22 @@ export interface Argon2Cost {
 /** OWASP Password Storage Cheat Sheet, argon2id minimum: m = 19 MiB, t = 2, p = 1. */
 export const PRODUCTION_ARGON2: Argon2Cost = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
+/**
+ * RFC 8265 §4.2 (OpaqueString): passwords are compared in Unicode NFC, so "mật khẩu" typed on a
+ * keyboard that sends decomposed letters (NFD, as some phones and macOS do) still matches.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFC');
+}
+
 export function hashPassword(password: string, cost: Argon2Cost = PRODUCTION_ARGON2): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id, ...cost });
+  return argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...cost });
 }
 
 /** False for a wrong password or a malformed hash (a corrupt row must not crash a login). */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await argon2.verify(hash, normalizePassword(password));
   } catch {
     return false;
   }

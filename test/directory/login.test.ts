@@ -52,6 +52,13 @@ describe('verifyLogin', () => {
     expect(await login('annv@example.org')).toMatchObject({ ok: false, reason: 'bad-credentials' });
   });
 
+  it('matches a password typed in decomposed Unicode (NFD) against one set in NFC, and back (RFC 8265)', async () => {
+    await setUp();
+    expect(await login('annv', PASSWORD.normalize('NFD'))).toMatchObject({ ok: true });
+    await addPerson(t.directory.context, { name: 'Lê Ân', unit: 'vpubnd', password: 'Ân cần 2026 mới'.normalize('NFD') }, ADMIN);
+    expect(await login('anl', 'Ân cần 2026 mới'.normalize('NFC'))).toMatchObject({ ok: true });
+  });
+
   it('answers an unknown login and a wrong password alike, and audits both', async () => {
     await setUp();
     expect(await login('annv', 'sai mật khẩu')).toEqual({ ok: false, reason: 'bad-credentials', delayMs: 0 });
