@@ -15,7 +15,7 @@ let clamd: RunningClamd;
 const open: RunningFilterPipeline[] = [];
 
 function pipeline(clamav: Record<string, unknown>, logger = captureLogger().logger): RunningFilterPipeline {
-  const p = createFilterPipeline(testConfig(rulesFile, { clamav: { timeout: '5s', ...clamav } }), { logger, resolver: async () => [], bayes: null, watchRules: false });
+  const p = createFilterPipeline(testConfig(rulesFile, { clamav: { timeout: '20s', ...clamav } }), { logger, resolver: async () => [], bayes: null, watchRules: false });
   open.push(p);
   return p;
 }
