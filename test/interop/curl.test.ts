@@ -149,8 +149,11 @@ describe('curl imap:// and imaps://', () => {
     // RFC 4616 §2 / RFC 8265 §4.2: "ậ" typed precomposed (U+1EAD) or decomposed (Unikey's
     // "Unicode tổ hợp", macOS input) is the same password.
     it('logs in when the client sends the password decomposed (NFD)', async () => {
-      const result = await listAs(PASSWORD.normalize('NFD'));
+      const decomposed = PASSWORD.normalize('NFD');
+      expect(decomposed).not.toBe(PASSWORD);
+      const result = await listAs(decomposed);
       expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.split('\r\n')).toContain('* LIST (\\HasNoChildren) "/" INBOX');
     });
   });
 
