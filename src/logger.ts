@@ -8,7 +8,8 @@ import type { Config } from './config/index.js';
 export function createLogger(config: Config, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level: config.server.log_level,
-    base: { host: config.server.hostname },
+    // `server`, not `host`: listeners log the peer's or their own bind `host` on the same line.
+    base: { server: config.server.hostname },
     redact: { paths: ['password', '*.password', 'pass', '*.pass'], censor: '[redacted]' },
   };
   return destination ? pino(options, destination) : pino(options);

@@ -38,7 +38,6 @@ export function registerServeCommand(program: Command): void {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
       // SIGHUP: re-read the spam rules (they are also reloaded when the file changes).
-      process.on('SIGHUP', () => server.reload());
       process.on('SIGHUP', reload);
     });
 }
