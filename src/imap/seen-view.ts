@@ -187,6 +187,10 @@ export class ReaderView implements MailStore {
   claimRecent(mailbox: MailboxId): Uid[] {
     return this.inner.claimRecent(mailbox);
   }
+
+  recentUids(mailbox: MailboxId): Uid[] {
+    return this.inner.recentUids(mailbox);
+  }
   expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[] {
     return this.inner.expunge(mailbox, uids);
   }

@@ -166,7 +166,8 @@ export class SelectedMailbox {
       const added = changed.filter((r) => r.uid > lastKnown).sort((a, b) => a.uid - b.uid);
       if (added.length > 0) {
         this.appendUids(added.map((r) => r.uid));
-        if (!this.readOnly) for (const uid of store.claimRecent(this.info.id)) this.recentSet.add(uid);
+        const recent = this.readOnly ? store.recentUids(this.info.id) : store.claimRecent(this.info.id);
+        for (const uid of recent) this.recentSet.add(uid);
         lines.push([`${this.count} EXISTS`], [`${this.recentSet.size} RECENT`]);
       }
       for (const row of changed) {

@@ -79,6 +79,8 @@ export interface MailStore {
   storeFlags(mailbox: MailboxId, uids: readonly Uid[], operation: FlagOperation, flags: readonly Flag[], unchangedSince?: ModSeq): StoreFlagsResult;
   /** RFC 3501 \Recent: returns the UIDs still marked recent and clears the mark, so only one session sees them. */
   claimRecent(mailbox: MailboxId): Uid[];
+  /** RFC 3501 §6.3.2: the UIDs still marked recent, left marked (EXAMINE and read-only sessions see \Recent without taking it). */
+  recentUids(mailbox: MailboxId): Uid[];
   /** COPY: new UIDs in the destination, flags kept, body shared. */
   copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult;
   /** RFC 6851 MOVE: copy + expunge in one transaction. */

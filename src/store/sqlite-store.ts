@@ -304,6 +304,10 @@ export class SqliteMailStore implements MailStore {
     return { updated, modified };
   }
 
+  recentUids(mailbox: MailboxId): Uid[] {
+    return this.sql.recentUids.all(mailbox) as Uid[];
+  }
+
   claimRecent(mailbox: MailboxId): Uid[] {
     const uids = this.write(() => this.sql.claimRecent.all(mailbox));
     return (uids as Uid[]).sort((a, b) => a - b);

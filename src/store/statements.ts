@@ -103,6 +103,7 @@ export function prepareStatements(db: Db) {
       'UPDATE messages SET system = ?, keywords = ?, modseq = ? WHERE mailbox = ? AND uid = ?',
     ),
     claimRecent: db.prepare<[number], number>('UPDATE messages SET recent = 0 WHERE mailbox = ? AND recent = 1 RETURNING uid').pluck(),
+    recentUids: db.prepare<[number], number>('SELECT uid FROM messages WHERE mailbox = ? AND recent = 1 ORDER BY uid').pluck(),
     allUids: db.prepare<[number], number>('SELECT uid FROM messages WHERE mailbox = ? ORDER BY uid').pluck(),
     deletedUids: db.prepare<[number, number], number>('SELECT uid FROM messages WHERE mailbox = ? AND (system & ?) != 0 ORDER BY uid').pluck(),
     deletedUidsAmong: db

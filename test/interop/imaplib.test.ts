@@ -70,15 +70,9 @@ describe('Python imaplib, full session over STARTTLS', () => {
     });
   });
 
-  // BUG (src/imap/commands/select.ts:42-48, src/imap/selected.ts:169-170): EXAMINE reports the
-  // mailbox's recent count ("* 1 RECENT") but gives its session no \Recent flags, so FETCH FLAGS
-  // contradicts it, and a later delivery is announced "* 0 RECENT". RFC 3501 §6.3.2: EXAMINE "is
-  // identical to SELECT and returns the same output" and "MUST NOT cause messages to lose the
-  // \Recent flag" — the read-only session sees \Recent without taking it (§2.3.2: "if the session
-  // is read-write, subsequent sessions will not see \Recent"). Needs a store read of the recent
-  // UIDs that does not clear them (MailStore has only claimRecent). Skipped until the IMAP owner
-  // adds it.
-  it.skip('EXAMINE shows \\Recent consistently with its RECENT count and leaves it for the next SELECT', async () => {
+  // RFC 3501 §6.3.2: EXAMINE "is identical to SELECT and returns the same output" and "MUST NOT
+  // cause messages to lose the \Recent flag".
+  it('EXAMINE shows \\Recent consistently with its RECENT count and leaves it for the next SELECT', async () => {
     await deliverWithSwaks(server, official.address, { subject: 'Thư mới', body: 'Thư đến sau cùng.' });
     const program = [
       'import imaplib, json, ssl, sys',

@@ -68,8 +68,11 @@ describe('deliver', () => {
     expect(row!.internalDate.toISOString()).toBe('2026-11-28T01:02:03.000Z');
     expect(row!.flags).toEqual(['$Junk']);
     expect(t.store.mailboxCounts(junk.id)).toEqual({ messages: 1, recent: 1, unseen: 1, deleted: 0, size: row!.size });
+    expect(t.store.recentUids(junk.id)).toEqual([1]);
+    expect(t.store.recentUids(junk.id)).toEqual([1]);
     expect(t.store.claimRecent(junk.id)).toEqual([1]);
     expect(t.store.claimRecent(junk.id)).toEqual([]);
+    expect(t.store.recentUids(junk.id)).toEqual([]);
     expect(t.store.mailboxCounts(junk.id).recent).toBe(0);
   });
 

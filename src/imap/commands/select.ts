@@ -38,14 +38,15 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
   const readOnly = examine || !hasRight(session, WRITE_RIGHTS, mailbox);
   const store = session.ctx.store;
   const rows = store.listMessages(mailbox.id);
-  // RFC 3501 §2.3.2: the first session to SELECT takes \Recent; EXAMINE must not clear it.
-  const recent = readOnly ? [] : store.claimRecent(mailbox.id);
+  // RFC 3501 §2.3.2: the first session to SELECT takes \Recent; EXAMINE sees it without
+  // clearing it (§6.3.2: "MUST NOT cause messages to lose the \Recent flag").
+  const recent = readOnly ? store.recentUids(mailbox.id) : store.claimRecent(mailbox.id);
   const selected = new SelectedMailbox(mailbox, readOnly, rows, recent);
 
   const keywords = new Set<string>();
   for (const row of rows) for (const flag of row.flags) if (!flag.startsWith('\\')) keywords.add(flag);
   const flags = [...SYSTEM_FLAGS, ...[...keywords].sort()];
-  const recentCount = readOnly ? store.mailboxCounts(mailbox.id).recent : selected.recentCount;
+  const recentCount = selected.recentCount;
   const firstUnseen = rows.findIndex((r) => !r.flags.includes('\\Seen')) + 1;
   const lastUid = rows[rows.length - 1]?.uid ?? 0;
   const uidNext = Math.max(mailbox.uidNext, lastUid + 1);
