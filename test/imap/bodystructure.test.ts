@@ -127,3 +127,24 @@ describe('the encoded ENVELOPE/BODYSTRUCTURE cache', () => {
     expect(['a', 'b', 'c'].map((blob) => cache.get(blob as BlobId) !== undefined)).toEqual([false, true, true]);
   });
 });
+
+describe('BODYSTRUCTURE parameters that are not ASCII', () => {
+  it('re-encodes a Vietnamese file name as one RFC 2231 extended parameter, not raw 8-bit text', () => {
+    const raw = Buffer.from(
+      [
+        'Content-Type: application/pdf; name*=utf-8\'\'B%C3%A1o%20c%C3%A1o.pdf',
+        'Content-Disposition: attachment;',
+        ' filename*0*=utf-8\'\'B%C3%A1o%20;',
+        ' filename*1*=c%C3%A1o.pdf',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'JVBERg==',
+        '',
+      ].join('\r\n'),
+    );
+    const encoded = text(bodyStructureValue(analyzeMessage(raw).structure, true));
+    expect(encoded).toContain('("NAME*" "utf-8\'\'B%C3%A1o%20c%C3%A1o.pdf")');
+    expect(encoded).toContain('("ATTACHMENT" ("FILENAME*" "utf-8\'\'B%C3%A1o%20c%C3%A1o.pdf"))');
+    expect(/[^\x20-\x7e]/.test(encoded)).toBe(false);
+  });
+});

@@ -7,11 +7,28 @@ import type { MimePart } from '../../store/types.js';
 import { adjacent, type ImapValue } from '../responses.js';
 import { envelopeValue } from './envelope.js';
 
-/** RFC 3501 §9 body-fld-param: `("NAME" "value" …)` or NIL. */
+/**
+ * RFC 3501 §9 body-fld-param: `("NAME" "value" …)` or NIL. The store keeps values decoded (RFC 2231
+ * continuations joined, charset applied); a value that is not ASCII goes out re-encoded as one
+ * RFC 2231 extended parameter (`"NAME*" "utf-8''…"`), because RFC 3501 §4.3 sends 8-bit text only
+ * where its charset is identified, and clients decode `NAME*` as they would in a MIME header.
+ */
 function paramList(params: Readonly<Record<string, string>>): ImapValue {
   const entries = Object.entries(params);
   if (entries.length === 0) return null;
-  return entries.flatMap(([name, value]) => [name.toUpperCase(), value]);
+  return entries.flatMap(([name, value]) =>
+    /^[\x20-\x7e]*$/.test(value) ? [name.toUpperCase(), value] : [`${name.toUpperCase()}*`, `utf-8''${rfc2231Encode(value)}`],
+  );
+}
+
+/** RFC 2231 §7 extended-value: attribute-chars stay, every other UTF-8 octet is %XX. */
+function rfc2231Encode(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    out += /[A-Za-z0-9!#$&+\-.^_`|~]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 /** RFC 3501 §9 body-fld-lang: one string, or a list when there are several. */
