@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imapflow, startImapTestServer, type ImapTestServer } from './support.js';
+import { RawClient, imapflow, startImapTestServer, type ImapTestServer } from './support.js';
 
 /**
  * What IMAP reports at /metrics (src/metrics.ts), scraped over HTTP from the same server's web
@@ -41,5 +41,18 @@ describe('IMAP metrics at /metrics', () => {
     await implicit.logout();
     await expect.poll(async () => (await scrape()).get('cantho_connections_open{listener="imap"}')).toBe(0);
     await expect.poll(async () => (await scrape()).get('cantho_connections_open{listener="imaps"}')).toBe(0);
+  });
+
+  it('counts LOGIN and AUTHENTICATE results with protocol "imap"', async () => {
+    const before = await scrape();
+    const wrong = await RawClient.connect(server.ports.imap);
+    expect(await wrong.command('l1', 'LOGIN annv "sai mat khau"')).toEqual(['l1 NO [AUTHENTICATIONFAILED] Invalid credentials']);
+    wrong.close();
+    const flow = imapflow(server);
+    await flow.connect();
+    await flow.logout();
+    const after = await scrape();
+    expect(delta(before, after, 'cantho_logins_total{protocol="imap",result="bad-credentials"}')).toBe(1);
+    expect(delta(before, after, 'cantho_logins_total{protocol="imap",result="ok"}')).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/index.js';
 import { passwordChangeUrl } from '../../config/urls.js';
 import type { LoginFailure } from '../../directory/types.js';
+import { logins } from '../../metrics.js';
 import { plaintextAuthAllowed } from '../capabilities.js';
 import { ImapError, refuse } from '../errors.js';
 import type { Session } from '../session.js';
@@ -41,6 +42,7 @@ export async function completeLogin(session: Session, login: string, password: s
     ip: session.remoteAddress,
     ...(session.clientId ? { clientId: session.clientId } : {}),
   });
+  logins.inc({ protocol: 'imap', result: result.ok ? 'ok' : result.reason });
   if (!result.ok) {
     session.log.info({ reason: result.reason }, 'login failed');
     if (result.delayMs > 0) await sleep(result.delayMs);
