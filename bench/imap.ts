@@ -29,7 +29,8 @@ import { addPerson, addUnit } from '../src/directory/index.js';
 import { startServer } from '../src/server.js';
 import { asAccountId } from '../src/store/types.js';
 import { startDovecot } from './reference/dovecot.js';
-import { freeLoopbackPort, waitForListener } from './reference/ports.js';
+import { freeLoopbackPort } from '../test/helpers/ports.js';
+import { waitForListener } from './reference/ports.js';
 import { rssOfProcessTree } from './reference/processes.js';
 
 const PASSWORD = 'Mật-khẩu-đo-1234';

@@ -40,7 +40,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { ensureDebianPackages } from './packages.js';
-import { freeLoopbackPort, waitForListener } from './ports.js';
+import { freeLoopbackPort } from '../../test/helpers/ports.js';
+import { waitForListener } from './ports.js';
 import { reapProcessGroup, signal } from './processes.js';
 import { systemUser, type SystemUser } from './system-users.js';
 

@@ -9,7 +9,7 @@ import { changePasswordRoutes } from './routes/change-password.js';
 import { directoryRoutes } from './routes/directory.js';
 import { publicRoutes } from './routes/public.js';
 import { signInRoutes } from './routes/sign-in.js';
-import { SessionStore, type SessionLookup, type SessionUser } from './sessions.js';
+import { SessionStore, type SessionUser } from './sessions.js';
 import { formOf, sendPage, viewerOf, type WebState } from './state.js';
 import { PATHS, servedOverHttps } from './urls.js';
 

@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freeLoopbackPort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -35,7 +35,7 @@ export async function startClamd(options: { alertExceedsMax?: boolean; maxRecurs
   mkdirSync(dbDir);
   writeFileSync(path.join(dbDir, 'test.ndb'), `Test.EICAR:0:*:${Buffer.from(EICAR).toString('hex')}\n`);
   const socket = path.join(dir, 'clamd.sock');
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const configFile = path.join(dir, 'clamd.conf');
   writeFileSync(
     configFile,
@@ -106,13 +106,3 @@ async function waitForPing(configFile: string, child: ChildProcess, stderr: () =
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

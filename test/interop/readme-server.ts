@@ -17,12 +17,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { startClamd, type RunningClamd } from '../helpers/clamd.js';
+import { freeLoopbackPort } from '../helpers/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/cantho-mail.mjs');
@@ -129,12 +129,12 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
     const socket = clamd.socket;
     const launch = async (reuse?: Ports): Promise<Ports> => {
       const ports: Ports = reuse ?? {
-        mx: await freePort(),
-        submission: await freePort(),
-        submissions: await freePort(),
-        imap: await freePort(),
-        imaps: await freePort(),
-        http: await freePort(),
+        mx: await freeLoopbackPort(),
+        submission: await freeLoopbackPort(),
+        submissions: await freeLoopbackPort(),
+        imap: await freeLoopbackPort(),
+        imaps: await freeLoopbackPort(),
+        http: await freeLoopbackPort(),
       };
       const config = parseToml(readFileSync(configFile, 'utf8')) as Record<string, Record<string, unknown>>;
       const at = (port: number) => `127.0.0.1:${port}`;
@@ -290,13 +290,3 @@ async function changePasswordOnWeb(port: number, login: string, current: string,
   if (!changed.stdout.startsWith(`303 ${base}/tra-cuu`)) throw new Error(`password change answered "${changed.stdout}", not 303 to /tra-cuu`);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -12,7 +12,8 @@ import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { swaks } from '../smtp/clients.js';
 import { connectImapflow } from './imapflow-client.js';
-import { freePort, startReadmeServer, type Official, type ReadmeServer } from './readme-server.js';
+import { freeLoopbackPort } from '../helpers/ports.js';
+import { startReadmeServer, type Official, type ReadmeServer } from './readme-server.js';
 
 describe('swaks to the MX, seen by an IDLEing imapflow session', () => {
   let server: ReadmeServer;
@@ -124,7 +125,7 @@ describe('authenticated swaks on the submission port (--tls), relayed through sm
   let binhtt: Official;
 
   beforeAll(async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     smarthost = await startSmarthost(port);
     server = await startReadmeServer({ relayPort: port });
     annv = await server.addOfficial('Nguyễn Văn An');

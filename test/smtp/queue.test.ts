@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ANNV, PASSWORD, restartableServer, startHarness, startInternet, waitFor, type DnsTable, type Harness, type Internet } from './harness.js';
+import { ANNV, PASSWORD, restartableServer, startHarness, startInternet, waitFor, type DnsTable, type Harness } from './harness.js';
 import { RawSmtp } from './raw-client.js';
 
 const DNS: DnsTable = {
