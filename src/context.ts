@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { DirectoryService } from './directory/api.js';
 import type { FilterPipeline } from './filters/verdict.js';
+import type { MemoryBudget } from './limits/index.js';
 import type { MailStore } from './store/api.js';
 import type { OutboundQueue } from './store/queue.js';
 
@@ -27,6 +28,8 @@ export interface AppContext {
   readonly filters: FilterPipeline;
   readonly tls: TlsMaterial;
   readonly resolver: DnsResolver;
+  /** Message bytes in memory across every session (`[limits] memory_ceiling`). */
+  readonly memory: MemoryBudget;
 }
 
 /** A started listener; `port` is the real one (tests configure port 0). */

@@ -6,6 +6,7 @@ import { Directory } from './directory/index.js';
 import { BayesLearner } from './filters/bayes/learn.js';
 import { createFilterPipeline } from './filters/pipeline.js';
 import { startImap } from './imap/server.js';
+import { MemoryBudget } from './limits/index.js';
 import { createLogger } from './logger.js';
 import { scheduleDaily } from './maintenance/daily.js';
 import { runRetention } from './maintenance/retention.js';
@@ -57,6 +58,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     filters,
     tls: await loadTlsMaterial(config),
     resolver,
+    memory: new MemoryBudget(config.limits.memory_ceiling),
   };
 
   // --- issue 7: Điều 10 notices and the daily retention job (src/policy, src/maintenance) ---

@@ -77,6 +77,8 @@ const smtp = z
     user_messages_per_hour: z.number().int().min(1).default(200),
     queue_max_age: duration.prefault('5d'),
     queue_retry_base: duration.prefault('1m'),
+    /** MX early-talker pause before the greeting (a spam defence); 0: none. Submission never waits. */
+    greeting_delay: duration.prefault('0s'),
   })
   .strict();
 
@@ -167,6 +169,32 @@ const naming = z
   })
   .strict();
 
+/**
+ * Bounds checked before any parser sees a message (DESIGN.md "Config" [limits]), as Postfix's
+ * header_size_limit does, and the ceiling on message bytes held in memory by all sessions.
+ */
+const limits = z
+  .object({
+    max_header_bytes: size.prefault('1MB'),
+    max_header_lines: z.number().int().min(10).default(10_000),
+    max_mime_parts: z.number().int().min(1).default(1000),
+    message_cpu_budget: duration.prefault('10s'),
+    memory_ceiling: size.prefault('512MB'),
+  })
+  .strict();
+
+/** DNS used by the MX (PTR, SPF, DKIM, DMARC, DNSBL) and the outbound queue (MX records). */
+const dns = z
+  .object({
+    /** "host:port" (or "host", port 53); empty: the system's resolvers. */
+    servers: z.array(z.string().min(1)).default([]),
+    timeout: duration.prefault('2s'),
+    attempts: z.number().int().min(1).max(5).default(2),
+    cache_size: z.number().int().min(0).default(10_000),
+    cache_max_ttl: duration.prefault('1h'),
+  })
+  .strict();
+
 const retention = z.object({ retired_days: z.number().int().min(0).default(90) }).strict();
 
 export const configSchema = z
@@ -183,6 +211,8 @@ export const configSchema = z
     spam: spam.prefault({}),
     naming: naming.prefault({}),
     retention: retention.prefault({}),
+    limits: limits.prefault({}),
+    dns: dns.prefault({}),
   })
   .strict();
 
