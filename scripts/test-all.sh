@@ -30,6 +30,11 @@ status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  // Wall time and the slowest files, so a test that grew slow is seen in every CI log.
+  const files = r.testResults.map((f) => ({ name: require("path").relative(process.cwd(), f.name), ms: f.endTime - f.startTime }));
+  const wall = Math.max(...r.testResults.map((f) => f.endTime)) - r.startTime;
+  console.log(`suite wall time ${(wall / 1000).toFixed(1)} s; slowest files:`);
+  for (const f of files.sort((a, b) => b.ms - a.ms).slice(0, 10)) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${f.name}`);
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
   if (r.numTotalTests === 0 || r.numFailedTests > 0 || !r.success) process.exitCode = 1;
