@@ -91,7 +91,7 @@ export async function runServed(options: ServedOptions): Promise<void> {
     server = await startReadmeServer({
       passwordChange: 'config',
       clamd: { temporaryDirectory: clamdScratch },
-      env: options.profileDir ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : process.env,
+      nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
       configure: (config) => {
         config.dns = { ...config.dns, servers: [dns.address] };
         config.smtp!.max_connection_rate_per_ip = 0;

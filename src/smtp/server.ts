@@ -154,7 +154,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
           checkEnvelopeSender(ctx.directory, identity, address.address);
           checkHourlyLimit(ctx, services, identity);
         }
-        if (!isSubmission) lookUpSenderPolicy(ctx, session, address.address);
+        if (!isSubmission) lookUpSenderPolicy(ctx, address.address);
         callback();
       } catch (err) {
         callback(refuse(session, err));

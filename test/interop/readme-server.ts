@@ -39,8 +39,8 @@ export interface ReadmeServerOptions {
   readonly passwordChange?: 'web' | 'config';
   /** Last changes to the parsed config before each launch writes it (tables by name). */
   readonly configure?: (config: Record<string, Record<string, unknown>>) => void;
-  /** The environment of `serve` (default: this process's), e.g. NODE_OPTIONS=--cpu-prof. */
-  readonly env?: NodeJS.ProcessEnv;
+  /** Node options for `serve`, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
   readonly clamd?: ClamdOptions;
 }
 
@@ -161,7 +161,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       options.configure?.(config);
       writeFileSync(configFile, stringifyToml(config));
 
-      const started = spawn(process.execPath, [BIN, '--config', configFile, 'serve'], { cwd: dir, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const started = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       child = started;
       started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
