@@ -23,9 +23,13 @@ interface CpuProfile {
 
 const MEASURED = 'flushBatch';
 
-/** One line: the newest profile in `dir`, its busy time and the group commit's share of it. */
+/**
+ * One line: the newest main-thread profile in `dir`, its busy time and the group commit's share
+ * of it. Node names them CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile; the main
+ * thread is thread 0 (workers, such as argon2's, write their own).
+ */
 export function groupCommitShare(dir: string): string {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const files = readdirSync(dir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   if (files.length === 0) return `no .cpuprofile in ${dir}`;
   const newest = files.map((f) => path.join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
   const profile = JSON.parse(readFileSync(newest, 'utf8')) as CpuProfile;

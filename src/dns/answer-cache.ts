@@ -18,10 +18,6 @@ export class AnswerCache<T> {
 
   constructor(private readonly maxEntries: number) {}
 
-  get size(): number {
-    return this.settled.size;
-  }
-
   /** The cached value for `key`, or `ask()`'s, shared with every concurrent caller. */
   get(key: string, ask: () => Promise<CachedOutcome<T>>, now = Date.now()): Promise<T> {
     const hit = this.settled.get(key);

@@ -28,7 +28,7 @@ const NEGATIVE_TTL_MS = 60_000;
 const NEGATIVE_CODES = new Set(['ENOTFOUND', 'ENODATA']);
 
 /** A lookup that did not finish within its bound: the same code c-ares uses for its own timeout. */
-export class DnsTimeoutError extends Error {
+class DnsTimeoutError extends Error {
   readonly code = 'ETIMEOUT';
   constructor(name: string, rrtype: string, ms: number) {
     super(`DNS ${rrtype} ${name}: no answer within ${ms} ms`);

@@ -4,6 +4,6 @@
  * queue's MX lookups; tests may inject a table with the same signature instead.
  * A leaf module: it uses node:dns only.
  */
-export { createBoundedLookup, DnsTimeoutError, type DnsLookup, type DnsSettings } from './bounded-resolver.js';
+export { createBoundedLookup, type DnsLookup, type DnsSettings } from './bounded-resolver.js';
 export { forwardConfirmedName } from './forward-confirmed.js';
-export { reversedAddressLabels, reverseLookupName, unmapIPv4 } from './reverse-name.js';
+export { reversedAddressLabels, unmapIPv4 } from './reverse-name.js';
