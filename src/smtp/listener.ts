@@ -102,10 +102,14 @@ function sendPrintable(connection: SMTPConnection): SMTPConnection['send'] {
 }
 
 function printableText(text: string | null | undefined): string {
+  // Nearly every reply is printable ASCII already: one test instead of folding it (a reply per command).
+  if (text && PRINTABLE_ASCII.test(text)) return text;
   return withoutVietnameseMarks(text ?? '')
     .normalize('NFC')
     .replace(/[^\x20-\x7e]/g, '?');
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
 
