@@ -26,6 +26,12 @@ const TTL_UNREPORTED_MS = 5 * 60_000;
  */
 const NEGATIVE_TTL_MS = 60_000;
 const NEGATIVE_CODES = new Set(['ENOTFOUND', 'ENODATA']);
+/**
+ * A failure (timeout, SERVFAIL, refused) is kept a few seconds only (RFC 2308 §7.1 allows
+ * caching server failures up to five minutes): with a dead resolver, the messages of a burst
+ * then wait for one bounded lookup of a name, not one each.
+ */
+const FAILURE_TTL_MS = 10_000;
 
 /** A lookup that did not finish within its bound: the same code c-ares uses for its own timeout. */
 class DnsTimeoutError extends Error {
@@ -44,7 +50,7 @@ class DnsTimeoutError extends Error {
  * - bound: c-ares waits `timeout` per try and makes `attempts` tries; the promise settles with
  *   DnsTimeoutError after timeout × attempts whatever c-ares does with several servers.
  * - cache: positive answers for their TTL (A/AAAA) or TTL_UNREPORTED_MS, negative ones for
- *   NEGATIVE_TTL_MS, both capped by `cache_max_ttl`; failures (timeout, SERVFAIL) are not kept.
+ *   NEGATIVE_TTL_MS, failures (timeout, SERVFAIL) for FAILURE_TTL_MS, all capped by `cache_max_ttl`.
  */
 export function createBoundedLookup(settings: DnsSettings, logger: Logger): DnsLookup {
   const resolver = new dns.Resolver({ timeout: settings.timeout, tries: settings.attempts });
@@ -71,7 +77,7 @@ export function createBoundedLookup(settings: DnsSettings, logger: Logger): DnsL
       const error = err as NodeJS.ErrnoException;
       if (error.code && NEGATIVE_CODES.has(error.code)) return { value: { error }, ttlMs: cap(NEGATIVE_TTL_MS) };
       logger.warn({ query: name, rrtype, code: error.code ?? String(err) }, 'DNS lookup failed');
-      return { value: { error }, ttlMs: 0 };
+      return { value: { error }, ttlMs: cap(FAILURE_TTL_MS) };
     } finally {
       clearTimeout(timer);
     }

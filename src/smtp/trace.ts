@@ -7,10 +7,11 @@ export function rfc5322Date(date: Date): string {
 }
 
 /**
- * RFC 5321 §4.4 trace field; `clientName` is the client's confirmed reverse name
- * (client-lookups.ts), or null and the TCP-info is the address literal alone. `with` is smtp-server's transmission type (ESMTP, ESMTPS, ESMTPSA …,
- * RFC 3848); `id` names the message (connection id and transaction number), so it is unique per
- * message. The recipient is named only when there is one, so a Bcc list does not leak.
+ * RFC 5321 §4.4 trace field. `clientName` is the client's confirmed reverse name
+ * (client-lookups.ts), or null and the TCP-info is the address literal alone. `with` is
+ * smtp-server's transmission type (ESMTP, ESMTPS, ESMTPSA …, RFC 3848); `id` names the message
+ * (connection id and transaction number), so it is unique per message. The recipient is named
+ * only when there is one, so a Bcc list does not leak.
  */
 export function receivedHeader(session: SMTPServerSession, hostname: string, now: Date, clientName: string | null): string {
   const helo = session.hostNameAppearsAs || 'unknown';
