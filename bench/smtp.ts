@@ -1,8 +1,13 @@
 /**
  * `npm run bench -- smtp [--messages N] [--connections C] [--size BYTES] [--filters off|on|both]
  *  [--clamd-tmpdir DIR] [--compare]`
+ * `npm run bench -- smtp --served [--compare] [--messages N] [--size BYTES] [--crash] [--profile DIR]`
  *
- * MX intake end to end: C parallel connections send N messages of SIZE bytes to one local
+ * --served: the headline figures, `cantho-mail serve` as a child process loaded by smtp-source
+ * (bench/smtp-served.ts), then this file's in-process run as a second line (filters on, node
+ * client, --connections over --messages).
+ *
+ * In-process MX intake end to end: C parallel connections send N messages of SIZE bytes to one local
  * recipient; a message counts when its `250` arrived, which cantho-mail sends only after the
  * store has committed it (synchronous=FULL, group commit). Runs with the filter pipeline off
  * and on (spam rules from config/spam-rules.toml, Bayes, and clamd with a test signature when
@@ -50,8 +55,25 @@ export async function run(args: string[]): Promise<void> {
       filters: { type: 'string', default: 'both' },
       'clamd-tmpdir': { type: 'string', default: '/dev/shm' },
       compare: { type: 'boolean', default: false },
+      served: { type: 'boolean', default: false },
+      crash: { type: 'boolean', default: false },
+      profile: { type: 'string' },
     },
   });
+  if (values.served) {
+    const { runServed } = await import('./smtp-served.js');
+    await runServed({
+      messages: Number(values.messages),
+      size: Number(values.size),
+      compare: values.compare,
+      crash: values.crash,
+      profileDir: values.profile ?? null,
+      clamdTmpdir: values['clamd-tmpdir'],
+    });
+    console.log('second line, in-process (injected resolver, no child process):');
+    values.filters = 'on';
+    values.compare = false;
+  }
   const choices: Record<string, ReadonlyArray<'off' | 'on'>> = { both: ['off', 'on'], off: ['off'], on: ['on'] };
   const settings = choices[values.filters];
   if (!settings) throw new Error(`--filters must be off, on or both, not "${values.filters}"`);
@@ -125,26 +147,19 @@ function commandExists(command: string): boolean {
  * on disk: a 4 KB mail cost clamd 0.16–0.39 ms CPU per scan and it topped out at 600–2,900
  * scans/s over 10 connections; with the files on tmpfs, 0.08–0.09 ms and 5,800–6,900 scans/s.
  * Debian 13 mounts /tmp as tmpfs on new installs, so tmpfs is what clamd gets there; pass
- * `--clamd-tmpdir /tmp` to measure the disk case. test/helpers/clamd.ts has no setting for it, so
- * clamd inherits TMPDIR, set only while it starts: our data directory and Postfix's stay on disk.
+ * `--clamd-tmpdir /tmp` to measure the disk case; only clamd's TemporaryDirectory moves: our data
+ * directory and Postfix's stay on disk.
  */
 async function startBenchClamd(tmpdir: string): Promise<RunningClamd> {
   const scratch = mkdtempSync(path.join(tmpdir, 'cm-clamd-'));
-  const previous = process.env.TMPDIR;
-  process.env.TMPDIR = scratch;
-  try {
-    const clamd = await startClamd();
-    return {
-      ...clamd,
-      async stop() {
-        await clamd.stop();
-        rmSync(scratch, { recursive: true, force: true });
-      },
-    };
-  } finally {
-    if (previous === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = previous;
-  }
+  const clamd = await startClamd({ temporaryDirectory: scratch });
+  return {
+    ...clamd,
+    async stop() {
+      await clamd.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
 }
 
 interface BenchServer {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
+import type { DnsLookup } from './dns/index.js';
 import type { DirectoryService } from './directory/api.js';
 import type { FilterPipeline } from './filters/verdict.js';
 import type { MemoryBudget } from './limits/index.js';
@@ -10,7 +11,7 @@ import type { OutboundQueue } from './store/queue.js';
  * DNS lookups as `dns.promises.resolve(name, rrtype)` does them. Injected everywhere DNS is
  * needed (SPF/DKIM/DMARC, MX lookup for the outbound queue, DNSBL): tests pass a table.
  */
-export type DnsResolver = (name: string, rrtype: string) => Promise<unknown[]>;
+export type DnsResolver = DnsLookup;
 
 export interface TlsMaterial {
   readonly key: Buffer;

@@ -1,8 +1,8 @@
-import { promises as dns } from 'node:dns';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { AppContext, DnsResolver, RunningListener } from './context.js';
 import { Directory } from './directory/index.js';
+import { createBoundedLookup } from './dns/index.js';
 import { BayesLearner } from './filters/bayes/learn.js';
 import { createFilterPipeline } from './filters/pipeline.js';
 import { startImap } from './imap/server.js';
@@ -47,7 +47,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const db = openDatabase(config.paths.database);
   const store = new SqliteMailStore(db);
   const directory = new Directory({ db, config, store, logger, ...options.directory });
-  const resolver: DnsResolver = options.resolver ?? ((name, rrtype) => dns.resolve(name, rrtype) as Promise<unknown[]>);
+  const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)) });
   const context: AppContext = {
     config,

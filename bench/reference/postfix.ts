@@ -53,6 +53,8 @@ export interface RunningPostfix {
   readonly addresses: readonly string[];
   /** Postfix's own log, for when a count does not add up (deleted by stop()). */
   readonly logFile: string;
+  /** The master(8) process: every Postfix process of this instance descends from it. */
+  readonly masterPid: number;
   /** Messages delivered so far: files in the new/ folders of all Maildirs. */
   deliveredCount(): number;
   /** Resolves once deliveredCount() ≥ count (polled every 10 ms); rejects after timeoutMs with the count reached. */
@@ -116,6 +118,7 @@ export async function startPostfix(options: PostfixOptions = {}): Promise<Runnin
   const deliveredCount = (): number => newFolders.reduce((sum, folder) => sum + (existsSync(folder) ? readdirSync(folder).length : 0), 0);
   return {
     port,
+    masterPid: masterPid()!,
     maildir,
     addresses,
     logFile,
@@ -210,17 +213,20 @@ export interface SmtpSourceLoad {
   readonly size: number;
   readonly from?: string;
   readonly to?: string;
+  /** true (-d): each session sends its messages over one connection; false: a new connection per message. */
+  readonly reuseConnections?: boolean;
 }
 
 /**
  * Postfix's own load generator (`/usr/sbin/smtp-source`, in Debian's postfix package) against
- * 127.0.0.1:port: `sessions` connections kept open (-d) sending `messages` in total, one after
- * the other and without PIPELINING. Returns the seconds until the last message got its 250 —
+ * 127.0.0.1:port: `sessions` in parallel sending `messages` in total, one after the other and
+ * without PIPELINING; each session keeps its connection (-d, the default here) or opens a new
+ * one per message, as most MX traffic arrives. Returns the seconds until the last message got its 250 —
  * "accepted", not "delivered": for Postfix, follow with waitForDelivered().
  */
 export async function smtpSource(port: number, load: SmtpSourceLoad): Promise<number> {
   await ensureDebianPackages(['postfix']);
-  const args = ['-d', '-s', String(load.sessions), '-m', String(load.messages), '-l', String(load.size)];
+  const args = [...(load.reuseConnections === false ? [] : ['-d']), '-s', String(load.sessions), '-m', String(load.messages), '-l', String(load.size)];
   args.push('-f', load.from ?? 'load@example.org', '-t', load.to ?? `annv@${POSTFIX_DOMAIN}`, `127.0.0.1:${port}`);
   const started = process.hrtime.bigint();
   // Bounded: even 1 message/s per session would finish well inside this.

@@ -21,12 +21,7 @@ export interface TreeMemory {
 
 /** VmRSS and PSS summed over `root` and every process descended from it (the tree is read once, then each process). */
 export function rssOfProcessTree(root: number): TreeMemory {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const parent = parentOf(Number(entry));
-    if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-  }
+  const children = childrenByParent();
   let rssKiB = 0;
   let pssKiB = 0;
   let processes = 0;
@@ -40,6 +35,39 @@ export function rssOfProcessTree(root: number): TreeMemory {
     pending.push(...(children.get(pid) ?? []));
   }
   return { rssKiB, pssKiB, processes };
+}
+
+/**
+ * CPU seconds (user + system) used by `root` and every process descended from it, including
+ * the children they have already reaped (proc(5) cutime/cstime): a forking server's short-lived
+ * workers (Postfix's smtpd, cleanup, virtual) count once they have exited too.
+ */
+export function cpuOfProcessTree(root: number): number {
+  const children = childrenByParent();
+  let ticks = 0;
+  const pending = [root];
+  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+    const stat = readProc(pid, 'stat');
+    if (stat === null) continue;
+    // proc(5): after "(comm)": state(3) ppid … utime(14) stime(15) cutime(16) cstime(17).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** sysconf(_SC_CLK_TCK): 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function childrenByParent(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const parent = parentOf(Number(entry));
+    if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  return children;
 }
 
 function parentOf(pid: number): number | null {

@@ -1,9 +1,9 @@
-import { promises as dns } from 'node:dns';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import pino from 'pino';
 import type { Config } from '../config/index.js';
+import { createBoundedLookup } from '../dns/index.js';
 import { BayesLearner } from '../filters/bayes/learn.js';
 import { readMessages } from '../filters/bayes/sources.js';
 import { createFilterPipeline } from '../filters/pipeline.js';
@@ -89,8 +89,6 @@ export function registerSpamCommands(program: Command): void {
     );
 }
 
-const systemResolver = (name: string, rrtype: string) => dns.resolve(name, rrtype) as Promise<unknown[]>;
-
 interface TestOptions {
   readonly outbound?: boolean;
   readonly ip: string;
@@ -100,7 +98,7 @@ interface TestOptions {
 
 async function testMessage(config: Config, raw: Buffer, options: TestOptions, learner: BayesLearner | null): Promise<CommandOutput> {
   const logger = pino({ level: 'warn' }, pino.destination(2));
-  const pipeline = createFilterPipeline(config, { logger, resolver: systemResolver, bayes: learner, virus: options.virus, watchRules: false });
+  const pipeline = createFilterPipeline(config, { logger, resolver: createBoundedLookup(config.dns, logger), bayes: learner, virus: options.virus, watchRules: false });
   try {
     const fromHeader = /^From:.*?([^\s<>"]+@[^\s<>"]+)/im.exec(raw.subarray(0, 64 * 1024).toString('utf8'))?.[1] ?? '';
     const context: FilterContext = {

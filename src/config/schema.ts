@@ -70,7 +70,13 @@ const smtp = z
       .default('')
       .refine((v) => v === '' || parseHostPort(v) !== null, 'not "host:port"'),
     max_recipients: z.number().int().min(1).max(10_000).default(100),
-    max_connections_per_ip: z.number().int().min(1).default(20),
+    // One big sender (a ministry's MTA) uses 50 connections at once; a flood from one address
+    // stops at these (src/smtp/connection-limits.ts), the whole listener at max_connections.
+    max_connections_per_ip: z.number().int().min(1).default(100),
+    /** New connections per minute from one address; 0: no limit. */
+    max_connection_rate_per_ip: z.number().int().min(0).default(1200),
+    /** Connections open at once on one listener, all addresses together. */
+    max_connections: z.number().int().min(1).default(1000),
     max_commands_before_data: z.number().int().min(1).default(200),
     idle_timeout: duration.prefault('5m'),
     user_max_recipients: z.number().int().min(1).default(100),

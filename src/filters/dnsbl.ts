@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { DnsResolver } from '../context.js';
-import { unmapIPv4 } from './rules/lists.js';
+import { reversedAddressLabels, unmapIPv4 } from '../dns/index.js';
 
 export type DnsblAnswer = 'listed' | 'clean' | 'unknown';
 
@@ -76,19 +76,14 @@ for (const [net, prefix] of [['127.0.0.0', 8], ['10.0.0.0', 8], ['172.16.0.0', 1
 }
 for (const [net, prefix] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) NOT_LISTABLE.addSubnet(net, prefix, 'ipv6');
 
-/** RFC 5782 §2.1 (IPv4: octets reversed) and §2.4 (IPv6: 32 nibbles reversed), then the zone. */
-/** The name to look up, or null for an address that is not worth asking about. */
+/**
+ * RFC 5782 §2.1 (IPv4: octets reversed) and §2.4 (IPv6: 32 nibbles reversed), then the zone; null
+ * for an address that is not worth asking about.
+ */
 export function dnsblQueryName(ip: string, zone: string): string | null {
   const address = unmapIPv4(ip);
   const version = isIP(address);
   if (version !== 0 && NOT_LISTABLE.check(address, version === 4 ? 'ipv4' : 'ipv6')) return null;
-  if (version === 4) return `${address.split('.').reverse().join('.')}.${zone}`;
-  if (version !== 6) return null;
-  const [head = '', tail = ''] = address.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
-  const missing = 8 - headGroups.length - tailGroups.length;
-  const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups];
-  const nibbles = groups.map((g) => g.padStart(4, '0')).join('').split('');
-  return `${nibbles.reverse().join('.')}.${zone}`;
+  const labels = reversedAddressLabels(address);
+  return labels === null ? null : `${labels}.${zone}`;
 }

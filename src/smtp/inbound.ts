@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import { authenticateInbound } from './authentication.js';
+import { clientName } from './client-lookups.js';
 import { prependFields } from './headers.js';
 import { checkLocalSender } from './local-sender.js';
 import { readMessage } from './message-reader.js';
@@ -22,7 +23,7 @@ export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStre
   const auth = await authenticateInbound(ctx, original, session);
   // Abandoning the pending check is safe: the virus scan settles on its own and is never rejected.
   checkLocalSender(ctx.directory, original, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', auth.result);
-  const traced = prependFields(removeForgedAuthResults(original, hostname), [receivedHeader(session, hostname, new Date()), auth.headers]);
+  const traced = prependFields(removeForgedAuthResults(original, hostname), [receivedHeader(session, hostname, new Date(), await clientName(session)), auth.headers]);
   const recipients = transactionOf(session).local;
   const verdict = await filtering.finish(traced, {
     direction: 'inbound',

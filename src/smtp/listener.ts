@@ -4,7 +4,15 @@ import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { withoutVietnameseMarks } from '../text/vietnamese.js';
+import { GreetingConnection } from './greeting.js';
 import { ENHANCED_CODE_PREFIX } from './reply.js';
+
+export interface ListenerRules {
+  /** `[smtp] max_commands_before_data`. */
+  readonly maxCommandsBeforeData: number;
+  /** `[smtp] greeting_delay` on the MX, 0 on submission (greeting.ts). */
+  readonly greetingDelayMs: number;
+}
 
 /**
  * smtp-server with reply rules it does not have itself, applied to every connection's `send`:
@@ -12,29 +20,29 @@ import { ENHANCED_CODE_PREFIX } from './reply.js';
  * - AUTH is not announced in EHLO before TLS (RFC 4954 §4: no plaintext passwords in clear) and
  *   AUTH before STARTTLS is answered `530 5.7.0` (RFC 3207 §4), not the library's 538;
  * - after `maxCommandsBeforeData` replies without a completed DATA the client is told
- *   `421 4.7.0` and disconnected (directory harvesting, NOOP floods).
+ *   `421 4.7.0` and disconnected (directory harvesting, NOOP floods);
+ * and with our greeting timing (greeting.ts) instead of the library's fixed 100 ms pause.
  */
 export class SmtpListener extends SMTPServer {
-  private readonly adapted = new WeakSet<SMTPConnection>();
-
   constructor(
     options: SMTPServerOptions,
-    private readonly maxCommandsBeforeData: number,
+    private readonly rules: ListenerRules,
     log: Logger,
   ) {
-    super({ ...options, logger: quietSocketErrors(log) });
+    super({ ...options, logger: libraryLogger(log) });
     // smtp-server re-emits connection errors (a client resetting mid-transaction) on the server;
     // without a listener that 'error' event would end the process.
     this.on('error', (err: NodeJS.ErrnoException) => log.warn({ err: { message: err.message, code: err.code } }, 'SMTP connection error'));
   }
 
+  /** smtp-server's own connect(), building a GreetingConnection with our replies before init() runs. */
   override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
-    super.connect(socket, socketOptions);
-    for (const connection of this.connections) {
-      if (this.adapted.has(connection)) continue;
-      this.adapted.add(connection);
-      adaptReplies(connection, this.maxCommandsBeforeData);
-    }
+    const connection = new GreetingConnection(this, socket, socketOptions, this.rules.greetingDelayMs);
+    adaptReplies(connection, this.rules.maxCommandsBeforeData);
+    this.connections.add(connection);
+    connection.on('error', (err: Error) => this._onError(err));
+    connection.on('connect', (data: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(data));
+    connection.init();
   }
 }
 
@@ -94,23 +102,33 @@ function sendPrintable(connection: SMTPConnection): SMTPConnection['send'] {
 }
 
 function printableText(text: string | null | undefined): string {
+  // Nearly every reply is printable ASCII already: one test instead of folding it (a reply per command).
+  if (text && PRINTABLE_ASCII.test(text)) return text;
   return withoutVietnameseMarks(text ?? '')
     .normalize('NFC')
     .replace(/[^\x20-\x7e]/g, '?');
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
 
 /**
- * smtp-server logs every socket error at error level; a client that drops its connection is
- * routine on the Internet, so those go to debug and the error level stays for real faults.
+ * smtp-server's logger, at the levels STYLE.md "Logs" asks for: one line per message at info is
+ * ours (inbound.ts), so the library's per-connection lines ("Connection from", "Connection
+ * closed", at info) go to debug — at one connection per message they tripled the log and its
+ * synchronous writes. It logs every socket error at error level; a client that drops its
+ * connection is routine on the Internet, so those go to debug too and the error level stays for
+ * real faults.
  */
-function quietSocketErrors(log: Logger): Logger {
+function libraryLogger(log: Logger): Logger {
   const error = log.error.bind(log);
+  const debug = log.debug.bind(log);
   return Object.assign(Object.create(log) as Logger, {
+    info: debug,
     error: (first: unknown, ...rest: unknown[]) => {
       const code = (first as { err?: NodeJS.ErrnoException } | null)?.err?.code;
-      if (code && SOCKET_ERRORS.has(code)) log.debug(first as object, ...(rest as [string]));
+      if (code && SOCKET_ERRORS.has(code)) debug(first as object, ...(rest as [string]));
       else error(first as object, ...(rest as [string]));
     },
   });

@@ -5,6 +5,8 @@ import type { AppContext, RunningListener } from '../context.js';
 import type { Identity } from '../directory/types.js';
 import { messagesAccepted, messagesRejected, trackConnection } from '../metrics.js';
 import { authenticateLogin } from './auth.js';
+import { lookUpClient, lookUpSenderPolicy } from './client-lookups.js';
+import { ConnectionLimits } from './connection-limits.js';
 import { createDkimSigner } from './dkim.js';
 import { receiveInbound } from './inbound.js';
 import { SmtpListener } from './listener.js';
@@ -67,7 +69,12 @@ export async function startSmtp(ctx: AppContext, options: SmtpStartOptions = {})
 
 async function listen(ctx: AppContext, role: Role, address: HostPort, services: SubmissionServices): Promise<RunningListener> {
   const log = ctx.logger.child({ proto: 'smtp', listener: role });
-  const server = new SmtpListener(listenerOptions(ctx, role, services), ctx.config.smtp.max_commands_before_data, log);
+  const server = new SmtpListener(
+    listenerOptions(ctx, role, services),
+    // DESIGN.md "Config" [smtp] greeting_delay: an MX spam defence; submission never pauses.
+    { maxCommandsBeforeData: ctx.config.smtp.max_commands_before_data, greetingDelayMs: role === 'mx' ? ctx.config.smtp.greeting_delay : 0 },
+    log,
+  );
   // 'connection' is the TCP socket, before TLS on smtps: every connection counts, failed handshakes too.
   server.server.on('connection', (socket: Socket) => trackConnection(`smtp-${role}`, socket));
   await new Promise<void>((resolve, reject) => {
@@ -90,8 +97,8 @@ async function listen(ctx: AppContext, role: Role, address: HostPort, services: 
 
 function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServices): SMTPServerOptions {
   const { smtp, server } = ctx.config;
-  const connectionsPerIp = new Map<string, number>();
-  const counted = new Set<string>();
+  const limits = new ConnectionLimits({ perIp: smtp.max_connections_per_ip, ratePerIp: smtp.max_connection_rate_per_ip });
+  const admitted = new Set<string>();
   const isSubmission = role !== 'mx';
   const path = isSubmission ? 'submission' : 'mx';
   /** A refused MAIL, RCPT or DATA: counted under its reason, then answered. */
@@ -112,26 +119,25 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
     disabledCommands: isSubmission ? [] : ['AUTH'],
     authMethods: ['PLAIN', 'LOGIN'],
     authRequiredMessage: '5.7.0 Authentication required',
+    // client-lookups.ts does the PTR lookup, bounded by [dns] and without holding the greeting.
     disableReverseLookup: true,
+    maxClients: smtp.max_connections,
     socketTimeout: smtp.idle_timeout,
     closeTimeout: 10_000,
 
     onConnect(session, callback) {
-      const count = connectionsPerIp.get(session.remoteAddress) ?? 0;
-      if (count >= smtp.max_connections_per_ip) {
-        callback(new SmtpReply(421, '4.7.0', 'Too many connections from your address, try again later'));
+      const refusal = limits.admit(session.remoteAddress);
+      if (refusal) {
+        callback(refusal);
         return;
       }
-      connectionsPerIp.set(session.remoteAddress, count + 1);
-      counted.add(session.id);
+      admitted.add(session.id);
+      lookUpClient(ctx, session);
       callback();
     },
 
     onClose(session) {
-      if (!counted.delete(session.id)) return;
-      const count = (connectionsPerIp.get(session.remoteAddress) ?? 1) - 1;
-      if (count <= 0) connectionsPerIp.delete(session.remoteAddress);
-      else connectionsPerIp.set(session.remoteAddress, count);
+      if (admitted.delete(session.id)) limits.release(session.remoteAddress);
     },
 
     onAuth(auth, session, callback) {
@@ -148,6 +154,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
           checkEnvelopeSender(ctx.directory, identity, address.address);
           checkHourlyLimit(ctx, services, identity);
         }
+        if (!isSubmission) lookUpSenderPolicy(ctx, address.address);
         callback();
       } catch (err) {
         callback(refuse(session, err));

@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/types.js';
+import { clientName } from './client-lookups.js';
 import type { DkimSigner } from './dkim.js';
 import { prependFields } from './headers.js';
 import { readMessage } from './message-reader.js';
@@ -47,7 +48,7 @@ export async function receiveSubmission(
   const hostname = ctx.config.server.hostname;
   // RFC 5321 §4.4 trace; "with ESMTPSA" (RFC 3848) already says the client authenticated.
   const message = prependFields(removeForgedAuthResults(applyFromPolicy(ctx.directory, identity, original), hostname), [
-    receivedHeader(session, hostname, new Date()),
+    receivedHeader(session, hostname, new Date(), await clientName(session)),
   ]);
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   const { local, remote } = transactionOf(session);

@@ -7,14 +7,16 @@ export function rfc5322Date(date: Date): string {
 }
 
 /**
- * RFC 5321 §4.4 trace field. `with` is smtp-server's transmission type (ESMTP, ESMTPS, ESMTPSA …,
- * RFC 3848); `id` names the message (connection id and transaction number), so it is unique per
- * message. The recipient is named only when there is one, so a Bcc list does not leak.
+ * RFC 5321 §4.4 trace field. `clientName` is the client's confirmed reverse name
+ * (client-lookups.ts), or null and the TCP-info is the address literal alone. `with` is
+ * smtp-server's transmission type (ESMTP, ESMTPS, ESMTPSA …, RFC 3848); `id` names the message
+ * (connection id and transaction number), so it is unique per message. The recipient is named
+ * only when there is one, so a Bcc list does not leak.
  */
-export function receivedHeader(session: SMTPServerSession, hostname: string, now: Date): string {
+export function receivedHeader(session: SMTPServerSession, hostname: string, now: Date, clientName: string | null): string {
   const helo = session.hostNameAppearsAs || 'unknown';
   const ip = `[${session.remoteAddress}]`;
-  const tcpInfo = session.clientHostname === ip ? ip : `${session.clientHostname} ${ip}`;
+  const tcpInfo = clientName === null ? ip : `${clientName} ${ip}`;
   const tls = session.tlsOptions ? ` (${session.tlsOptions.version} ${session.tlsOptions.name})` : '';
   const recipients = session.envelope.rcptTo;
   const forClause = recipients.length === 1 ? `\r\n\tfor <${recipients[0]!.address}>` : '';

@@ -19,6 +19,8 @@ export interface RunningClamd {
   /** TCP port on 127.0.0.1. */
   readonly port: number;
   readonly configFile: string;
+  /** The clamd process, for its CPU time in benches. */
+  readonly pid: number;
   /** SIGTERM and wait for exit; removes the temp directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -29,7 +31,17 @@ export interface RunningClamd {
  * "Test.EICAR.UNOFFICIAL FOUND"). No signature download is possible here, and clamd refuses to
  * start with an empty database folder. Waits until `clamdscan --ping` succeeds.
  */
-export async function startClamd(options: { alertExceedsMax?: boolean; maxRecursion?: number } = {}): Promise<RunningClamd> {
+export interface ClamdOptions {
+  readonly alertExceedsMax?: boolean;
+  readonly maxRecursion?: number;
+  /**
+   * clamd's TemporaryDirectory, where it writes every scanned stream (default: $TMPDIR, else
+   * /tmp); benches put it on tmpfs as Debian 13's /tmp is (bench/smtp.ts).
+   */
+  readonly temporaryDirectory?: string;
+}
+
+export async function startClamd(options: ClamdOptions = {}): Promise<RunningClamd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cm-clamd-'));
   const dbDir = path.join(dir, 'db');
   mkdirSync(dbDir);
@@ -58,6 +70,7 @@ export async function startClamd(options: { alertExceedsMax?: boolean; maxRecurs
       `MaxRecursion ${options.maxRecursion ?? 17}`,
       `AlertExceedsMax ${options.alertExceedsMax ? 'yes' : 'no'}`,
       'LogFile ' + path.join(dir, 'clamd.log'),
+      ...(options.temporaryDirectory ? [`TemporaryDirectory ${options.temporaryDirectory}`] : []),
       '',
     ].join('\n'),
   );
@@ -89,7 +102,7 @@ export async function startClamd(options: { alertExceedsMax?: boolean; maxRecurs
     await stop();
     throw err;
   }
-  return { socket, port, configFile, stop };
+  return { socket, port, configFile, pid: child.pid!, stop };
 }
 
 async function waitForPing(configFile: string, child: ChildProcess, stderr: () => string): Promise<void> {

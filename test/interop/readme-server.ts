@@ -13,6 +13,8 @@
  * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
  * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
  *   the first password is changed through the web page's form, as an official would.
+ * - anything a bench or test changes on purpose with `configure` (the served SMTP bench: `[dns]
+ *   servers` on a loopback DNS server of ours, log level), named in its output.
  * imap.allow_plaintext_auth stays false: every client here does STARTTLS or implicit TLS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
-import { startClamd, type RunningClamd } from '../helpers/clamd.js';
+import { startClamd, type ClamdOptions, type RunningClamd } from '../helpers/clamd.js';
 import { freeLoopbackPort } from '../helpers/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,6 +37,11 @@ export interface ReadmeServerOptions {
    * with the web page's forms through curl; 'config' sets `policy.require_password_change = false`.
    */
   readonly passwordChange?: 'web' | 'config';
+  /** Last changes to the parsed config before each launch writes it (tables by name). */
+  readonly configure?: (config: Record<string, Record<string, unknown>>) => void;
+  /** Node options for `serve`, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
+  readonly clamd?: ClamdOptions;
 }
 
 export interface Ports {
@@ -63,6 +70,9 @@ export interface ReadmeServer {
   readonly dataDir: string;
   readonly configFile: string;
   readonly ports: Ports;
+  /** The running `serve` process; the clamd the config points at. */
+  pid(): number;
+  readonly clamdPid: number;
   /** The server's stdout and stderr so far (pino lines), for failure messages. */
   log(): string;
   /** `node bin/cantho-mail.mjs --config FILE ARGS…` with `stdin` piped in. */
@@ -80,6 +90,8 @@ export interface ReadmeServer {
   changePasswordOnWeb(official: Official, next: string): Promise<Official>;
   /** SIGTERM to serve (it must exit with 0), then the README command again on the same config and data. */
   restart(): Promise<void>;
+  /** `kill -9` of serve, waiting for it to be gone; restart() then starts it again. */
+  crash(): Promise<void>;
   /** Stops the clamd the config points at (the README: inbound mail is then answered 451). */
   stopClamd(): Promise<void>;
   /**
@@ -105,6 +117,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
   let child: ChildProcess | null = null;
   let output = '';
   let exitCode: number | null = null;
+  let crashed = false;
   const killOnExit = () => child?.kill('SIGKILL');
 
   /** SIGTERM to serve and wait for its exit (SIGKILL after 15 s). */
@@ -125,7 +138,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
   };
 
   try {
-    clamd = await startClamd();
+    clamd = await startClamd(options.clamd);
     const socket = clamd.socket;
     const launch = async (reuse?: Ports): Promise<Ports> => {
       const ports: Ports = reuse ?? {
@@ -145,9 +158,10 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       config.clamav!.socket = socket;
       if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
       if (options.passwordChange === 'config') config.policy!.require_password_change = false;
+      options.configure?.(config);
       writeFileSync(configFile, stringifyToml(config));
 
-      const started = spawn(process.execPath, [BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const started = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       child = started;
       started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -183,6 +197,8 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       dataDir,
       configFile,
       ports,
+      pid: () => child!.pid!,
+      clamdPid: clamd.pid,
       log: () => output,
       cli,
       async addOfficial(name, addOptions = {}) {
@@ -197,9 +213,16 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
         return { address: official.address, password: next };
       },
       stopClamd: () => clamd!.stop(),
+      async crash() {
+        const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
+        crashed = true;
+        child!.kill('SIGKILL');
+        await exited;
+      },
       async restart() {
         await terminate();
-        if (exitCode !== 0) throw new Error(`serve did not exit cleanly after SIGTERM (code ${exitCode})\n${output.slice(-3000)}`);
+        if (crashed) crashed = false;
+        else if (exitCode !== 0) throw new Error(`serve did not exit cleanly after SIGTERM (code ${exitCode})\n${output.slice(-3000)}`);
         await launch(ports!);
       },
       async stop() {

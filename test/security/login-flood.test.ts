@@ -83,7 +83,7 @@ describe('login flood from one IP', () => {
   }, 60_000);
 
   test(`SMTP: of 19 simultaneous AUTHs from 127.0.0.1, ${CHECKS_PER_IP} are checked, the rest get 454 4.7.0 at once; 127.0.0.2 authenticates`, async () => {
-    // 19: below smtp.max_connections_per_ip (20), so every connection is served.
+    // 19: below smtp.max_connections_per_ip (100 by default), so every connection is served.
     const count = 19;
     const flood = await Promise.all(Array.from({ length: count }, () => RawSmtp.connect(server.ports.submissions, { tls: true, localAddress: '127.0.0.1' })));
     const bystander = await RawSmtp.connect(server.ports.submissions, { tls: true, localAddress: '127.0.0.2' });

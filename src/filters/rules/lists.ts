@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { unmapIPv4 } from '../../dns/index.js';
 import { parseCidr } from './schema.js';
 
 /**
@@ -39,10 +40,4 @@ export class SenderList {
     if (family !== 0 && this.networks.check(client, family === 4 ? 'ipv4' : 'ipv6')) return `ip ${client}`;
     return null;
   }
-}
-
-/** "::ffff:192.0.2.1" (a v4 client on a dual-stack socket) → "192.0.2.1". */
-export function unmapIPv4(ip: string): string {
-  const match = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return match ? match[1]! : ip;
 }

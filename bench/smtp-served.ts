@@ -1,0 +1,296 @@
+/**
+ * `npm run bench -- smtp --served [--compare] [--messages N] [--size BYTES] [--crash] [--profile DIR]`
+ *
+ * The MX as an admin runs it: `node bin/cantho-mail.mjs serve` from a copy of the shipped config
+ * (test/interop/readme-server.ts) with a real clamd (test signature DB, its temporary files on
+ * tmpfs), the spam rules and Bayes on, synchronous=FULL, the data directory on disk. Only these
+ * keys differ from the README's start, besides ports and paths:
+ * - `[dns] servers`: a loopback DNS server of ours (test/helpers/dns-server.ts) answering SPF,
+ *   DMARC, PTR and A for the load's sender, NXDOMAIN for anything else;
+ * - `[smtp] max_connection_rate_per_ip = 0`: every connection comes from 127.0.0.1 here, where on
+ *   the Internet the load would come from many addresses.
+ *
+ * Loads, each by Postfix's own generator `smtp-source` (Debian's postfix package) with messages
+ * of SIZE bytes to one local recipient: a new connection per message over 10 and 50 sessions, and
+ * 10 sessions each keeping its connection (pooled). With --compare each load also runs against
+ * Debian's Postfix (bench/reference/postfix.ts: virtual(8) into a Maildir), alternating which
+ * goes first. Printed per run:
+ * - messages/s until every message is in the mailbox: ours when smtp-source has its last 250
+ *   (sent only after COMMIT), checked by counting the rows in the store; Postfix's when the
+ *   files are in the Maildir's new/;
+ * - DATA latency p50/p99 as a client sees it (from the message text sent after 354 to the final
+ *   reply), measured by one more session that sends its messages the same way during the load;
+ * - CPU seconds per 1,000 messages of the server's process tree from /proc (Postfix: the master
+ *   and every daemon, exited ones included), clamd's shown separately.
+ * --crash: 50 sessions sending, `kill -9` of serve half-way, restart, and every message that got
+ * a 250 must be in the store exactly once. --profile DIR: serve runs with `--cpu-prof` and the
+ * share of the group commit (src/store/group-commit.ts, its fsync included) is printed.
+ * Nothing asserts a timing; the figures are printed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../src/config/index.js';
+import { openDatabase, SqliteMailStore } from '../src/store/index.js';
+import { asAccountId } from '../src/store/types.js';
+import { reverseName, startDnsServer, type RunningDnsServer } from '../test/helpers/dns-server.js';
+import { startReadmeServer, type ReadmeServer } from '../test/interop/readme-server.js';
+import { RawSmtp } from '../test/smtp/raw-client.js';
+import { groupCommitShare } from './cpu-profile.js';
+import { cpuOfProcessTree } from './reference/processes.js';
+import { smtpSource, startPostfix, type RunningPostfix } from './reference/postfix.js';
+
+const SENDER = 'load@example.org';
+const RECIPIENT = 'annv@cantho.gov.vn';
+
+export interface ServedOptions {
+  readonly messages: number;
+  readonly size: number;
+  readonly compare: boolean;
+  readonly crash: boolean;
+  readonly profileDir: string | null;
+  readonly clamdTmpdir: string;
+}
+
+interface Load {
+  readonly label: string;
+  readonly sessions: number;
+  readonly reuseConnections: boolean;
+}
+
+const LOADS: readonly Load[] = [
+  { label: 'new connection per message, 10 sessions', sessions: 10, reuseConnections: false },
+  { label: 'new connection per message, 50 sessions', sessions: 50, reuseConnections: false },
+  { label: 'pooled: 10 sessions, one connection each', sessions: 10, reuseConnections: true },
+];
+
+/** What a run needs from either server. */
+interface Target {
+  readonly name: string;
+  readonly port: number;
+  /** CPU seconds so far: [server tree, clamd or null]. */
+  cpu(): [number, number | null];
+  stored(): number;
+  /** Resolves once `count` messages are in the mailbox (bounded). */
+  waitStored(count: number): Promise<void>;
+}
+
+interface RunResult {
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpuPer1000: number;
+  readonly clamdPer1000: number | null;
+}
+
+export async function runServed(options: ServedOptions): Promise<void> {
+  const dns = await startLoadZone();
+  const clamdScratch = mkdtempSync(path.join(options.clamdTmpdir, 'cm-clamd-'));
+  let server: ReadmeServer | null = null;
+  let postfix: RunningPostfix | null = null;
+  try {
+    server = await startReadmeServer({
+      passwordChange: 'config',
+      clamd: { temporaryDirectory: clamdScratch },
+      nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+      configure: (config) => {
+        config.dns = { ...config.dns, servers: [dns.address] };
+        config.smtp!.max_connection_rate_per_ip = 0;
+      },
+    });
+    const official = await server.addOfficial('Nguyễn Văn An');
+    if (official.address !== RECIPIENT) throw new Error(`the bench's official is ${official.address}, not ${RECIPIENT}`);
+    const ours = servedTarget(server);
+    postfix = options.compare ? await startPostfix() : null;
+    const reference = postfix ? postfixTarget(postfix) : null;
+    console.log(`served: ${options.messages} messages of ${options.size} bytes per run; clamd temporary files in ${options.clamdTmpdir}; data dir ${server.dataDir}`);
+    for (const [index, load] of LOADS.entries()) {
+      const targets = reference ? (index % 2 === 0 ? [ours, reference] : [reference, ours]) : [ours];
+      const results = new Map<string, RunResult>();
+      for (const target of targets) results.set(target.name, await measure(target, load, options));
+      const ourResult = results.get(ours.name)!;
+      const theirs = reference ? results.get(reference.name) : undefined;
+      if (theirs) console.log(`  ratio cantho-mail / postfix, ${load.label}: ${(ourResult.perSecond / theirs.perSecond).toFixed(2)}x`);
+    }
+    if (options.crash) await crashCheck(server);
+  } finally {
+    await postfix?.stop();
+    await server?.stop();
+    await dns.close();
+    rmSync(clamdScratch, { recursive: true, force: true });
+  }
+  if (options.profileDir) console.log(groupCommitShare(options.profileDir));
+}
+
+/** SPF pass and DMARC p=none for the sender's domain, a confirmed PTR for 127.0.0.1; NXDOMAIN otherwise. */
+function startLoadZone(): Promise<RunningDnsServer> {
+  return startDnsServer({
+    'example.org': { TXT: ['v=spf1 ip4:127.0.0.0/8 -all'] },
+    '_dmarc.example.org': { TXT: ['v=DMARC1; p=none'] },
+    [reverseName('127.0.0.1')]: { PTR: ['load.example.org'] },
+    'load.example.org': { A: ['127.0.0.1'] },
+  });
+}
+
+function servedTarget(server: ReadmeServer): Target {
+  const database = loadConfig(server.configFile).paths.database;
+  const stored = (): number => {
+    const store = new SqliteMailStore(openDatabase(database));
+    try {
+      const inbox = store.getMailbox(asAccountId(RECIPIENT), 'INBOX');
+      return inbox ? store.mailboxCounts(inbox.id).messages : 0;
+    } finally {
+      void store.close();
+    }
+  };
+  return {
+    name: 'cantho-mail',
+    port: server.ports.mx,
+    cpu: () => [cpuOfProcessTree(server.pid()), cpuOfProcessTree(server.clamdPid)],
+    stored,
+    // Our 250 comes after COMMIT: a message acknowledged is already counted.
+    async waitStored() {},
+  };
+}
+
+function postfixTarget(postfix: RunningPostfix): Target {
+  return {
+    name: 'postfix',
+    port: postfix.port,
+    cpu: () => [cpuOfProcessTree(postfix.masterPid), null],
+    stored: () => postfix.deliveredCount(),
+    waitStored: (count) => postfix.waitForDelivered(count, 600_000),
+  };
+}
+
+async function measure(target: Target, load: Load, options: ServedOptions): Promise<RunResult> {
+  const before = target.stored();
+  const [cpuBefore, clamdBefore] = target.cpu();
+  const started = process.hrtime.bigint();
+  let loadDone = false;
+  const probe = probeDataLatency(target.port, load.reuseConnections, options.size, () => loadDone);
+  try {
+    await smtpSource(target.port, { messages: options.messages, sessions: load.sessions, size: options.size, reuseConnections: load.reuseConnections, from: SENDER, to: RECIPIENT });
+  } finally {
+    loadDone = true;
+  }
+  const latencies = await probe;
+  const expected = options.messages + latencies.length;
+  await target.waitStored(before + expected);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stored = target.stored() - before;
+  const [cpuAfter, clamdAfter] = target.cpu();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  const result: RunResult = {
+    perSecond: stored / seconds,
+    p50: quantile(0.5),
+    p99: quantile(0.99),
+    cpuPer1000: ((cpuAfter - cpuBefore) / stored) * 1000,
+    clamdPer1000: clamdBefore === null || clamdAfter === null ? null : ((clamdAfter - clamdBefore) / stored) * 1000,
+  };
+  const clamd = result.clamdPer1000 === null ? '' : ` + clamd ${result.clamdPer1000.toFixed(2)}`;
+  console.log(
+    `${target.name}, ${load.label}: ${result.perSecond.toFixed(0)} msg/s (${stored} of ${expected} in the mailbox in ${seconds.toFixed(2)} s); ` +
+      `DATA p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms (${latencies.length} probe messages); ` +
+      `CPU ${result.cpuPer1000.toFixed(2)} s${clamd} per 1,000 messages`,
+  );
+  return result;
+}
+
+/**
+ * One more session during the load, sending like the load does (new connection per message or
+ * one kept connection) until `done()`; returns each message's DATA latency in ms: from writing
+ * the text after 354 to the final reply.
+ */
+async function probeDataLatency(port: number, reuse: boolean, size: number, done: () => boolean): Promise<number[]> {
+  const latencies: number[] = [];
+  let client: RawSmtp | null = null;
+  for (let n = 0; !done(); n++) {
+    if (!client) {
+      client = await RawSmtp.connect(port);
+      await client.hello('probe.example.org');
+    }
+    for (const [command, expected] of [[`MAIL FROM:<${SENDER}>`, '250'], [`RCPT TO:<${RECIPIENT}>`, '250'], ['DATA', '354']] as const) {
+      const reply = await client.command(command);
+      if (!reply.startsWith(expected)) throw new Error(`probe: ${command} answered ${reply}`);
+    }
+    const sent = process.hrtime.bigint();
+    client.write(`${probeMessage(n, size)}.\r\n`);
+    const reply = await client.reply(60_000);
+    if (!reply.startsWith('250')) throw new Error(`probe: message refused: ${reply}`);
+    latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
+    if (!reuse) {
+      await client.quit();
+      client = null;
+    }
+  }
+  await client?.quit();
+  return latencies;
+}
+
+function probeMessage(n: number, size: number): string {
+  const head = `From: ${SENDER}\r\nTo: ${RECIPIENT}\r\nSubject: probe ${n}\r\nMessage-ID: <probe-${n}-${Date.now()}@example.org>\r\n\r\n`;
+  const line = 'probe text, as long as the load generator sends it '.padEnd(76, '.') + '\r\n';
+  return head + line.repeat(Math.max(1, Math.floor((size - head.length) / line.length)));
+}
+
+/**
+ * DESIGN.md "Durability" against the served process: 50 sessions send one message after the
+ * other; at half of them acknowledged, `kill -9`; after a restart on the same data, every
+ * message that got 250 is in the store exactly once, and nothing that was never sent.
+ */
+async function crashCheck(server: ReadmeServer): Promise<void> {
+  const sessions = 50;
+  const perSession = 40;
+  const acknowledged = new Set<string>();
+  const attempted = new Set<string>();
+  const senders = Array.from({ length: sessions }, (_, s) => sendUntilKilled(server.ports.mx, s, perSession, acknowledged, attempted));
+  const killAt = (sessions * perSession) / 2;
+  const deadline = Date.now() + 120_000;
+  while (acknowledged.size < killAt && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  await server.crash();
+  const atKill = acknowledged.size;
+  await Promise.all(senders);
+  await server.restart();
+  const database = loadConfig(server.configFile).paths.database;
+  const store = new SqliteMailStore(openDatabase(database));
+  const counts = new Map<string, number>();
+  try {
+    const inbox = store.getMailbox(asAccountId(RECIPIENT), 'INBOX')!;
+    for (const row of store.listMessages(inbox.id)) {
+      const id = /^Subject: crash (\S+)\r$/m.exec(store.readBlob(row.blobId).toString('latin1'))?.[1];
+      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  } finally {
+    await store.close();
+  }
+  const missing = [...acknowledged].filter((id) => counts.get(id) !== 1);
+  const twice = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+  const unsent = [...counts.keys()].filter((id) => !attempted.has(id));
+  const ok = missing.length === 0 && twice.length === 0 && unsent.length === 0;
+  console.log(
+    `crash check (kill -9 during ${sessions} sessions): ${acknowledged.size} acknowledged (${atKill} when killed), ${counts.size} stored; ` +
+      `${ok ? 'every acknowledged message stored exactly once' : `FAILED: ${missing.length} missing, ${twice.length} twice, ${unsent.length} never sent`}`,
+  );
+  if (!ok) process.exitCode = 1;
+}
+
+async function sendUntilKilled(port: number, session: number, count: number, acknowledged: Set<string>, attempted: Set<string>): Promise<void> {
+  try {
+    const smtp = await RawSmtp.connect(port);
+    await smtp.hello();
+    for (let n = 0; n < count; n++) {
+      const id = `${session}-${n}`;
+      if (!(await smtp.command(`MAIL FROM:<${SENDER}>`)).startsWith('250')) return;
+      if (!(await smtp.command(`RCPT TO:<${RECIPIENT}>`)).startsWith('250')) return;
+      if (!(await smtp.command('DATA')).startsWith('354')) return;
+      attempted.add(id);
+      smtp.write(`From: ${SENDER}\r\nSubject: crash ${id}\r\n\r\n${'x'.repeat(2000)}\r\n.\r\n`);
+      if (!(await smtp.reply(60_000)).startsWith('250 ')) return;
+      acknowledged.add(id);
+    }
+    await smtp.quit();
+  } catch {
+    // Killed under us: what had no 250 is the client's to retry.
+  }
+}
