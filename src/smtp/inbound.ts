@@ -15,7 +15,15 @@ import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
  * after the store has committed; throws SmtpReply (or a stream error) otherwise, and nothing is kept.
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-  const original = await readMessage(stream, ctx.config.smtp.max_message_size);
+  const received = await readMessage(stream, ctx.config, ctx.memory);
+  try {
+    return await checkAndDeliver(ctx, received.raw, session);
+  } finally {
+    received.release();
+  }
+}
+
+async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPServerSession): Promise<string> {
   // The virus scan starts now and runs while mailauth looks up SPF, DKIM and DMARC records.
   const filtering = ctx.filters.begin(original);
   const hostname = ctx.config.server.hostname;

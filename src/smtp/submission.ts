@@ -41,8 +41,16 @@ export async function receiveSubmission(
   stream: SMTPServerDataStream,
   session: SMTPServerSession,
 ): Promise<string> {
+  const received = await readMessage(stream, ctx.config, ctx.memory);
+  try {
+    return await checkAndSend(ctx, services, received.raw, session);
+  } finally {
+    received.release();
+  }
+}
+
+async function checkAndSend(ctx: AppContext, services: SubmissionServices, original: Buffer, session: SMTPServerSession): Promise<string> {
   const identity = session.user as Identity;
-  const original = await readMessage(stream, ctx.config.smtp.max_message_size);
   checkHourlyLimit(ctx, services, identity);
   const hostname = ctx.config.server.hostname;
   // RFC 5321 §4.4 trace; "with ESMTPSA" (RFC 3848) already says the client authenticated.
