@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/index.js';
 import { MessageShapeCheck, type MemoryBudget, type ShapeViolation } from '../limits/index.js';
+import { concatShared } from '../workers/index.js';
 import { replies, SmtpReply } from './reply.js';
 
 const CR = 0x0d;
@@ -67,7 +68,7 @@ export async function readMessage(stream: Readable, config: Config, memory: Memo
     reservation?.release();
     throw error;
   }
-  return { raw: concatShared(chunks, size), release: () => reservation!.release() };
+  return { raw: concatShared(chunks), release: () => reservation!.release() };
 }
 
 /**
@@ -88,17 +89,6 @@ function shapeRefusal(violation: ShapeViolation): SmtpReply {
     case 'mime-parts':
       return new SmtpReply(554, '5.6.0', `Message has more than ${violation.limit} MIME parts`, 'mime-limit');
   }
-}
-
-/** The chunks in one buffer over shared memory, so that a worker thread reads the message in place. */
-function concatShared(chunks: readonly Buffer[], size: number): Buffer {
-  const raw = Buffer.from(new SharedArrayBuffer(size));
-  let at = 0;
-  for (const chunk of chunks) {
-    chunk.copy(raw, at);
-    at += chunk.length;
-  }
-  return raw;
 }
 
 /** True when `chunk` (whose preceding byte was `previous`) holds a CR not followed by LF or an LF not preceded by CR. */

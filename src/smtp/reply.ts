@@ -46,5 +46,9 @@ export const replies = {
     new SmtpReply(553, '5.7.1', "From: display name contains another official's address, not allowed for this login", 'sender-not-allowed'),
   // DMARC (RFC 7489) for our own domains, enforced whatever the published policy: officials send through submission.
   forgedLocalSender: (domain: string) => new SmtpReply(550, '5.7.1', `mail from ${domain} must be sent through authenticated submission`, 'forged-local-sender'),
+  // RFC 3463 X.7.0 "other or undefined security status": the message took more than `[limits] message_cpu_budget` to check.
+  overAnalysisBudget: () => new SmtpReply(451, '4.7.0', 'Message could not be checked in time, try again later', 'analysis-budget'),
+  // RFC 3463 X.3.2 "system not accepting network messages": every analysis worker is busy and the queue in front of them full.
+  analysisQueueFull: () => new SmtpReply(451, '4.3.2', 'System busy, try again later', 'analysis-queue'),
   tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later', 'error'),
 } as const;
