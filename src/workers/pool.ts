@@ -9,7 +9,7 @@ import type { FromWorker, TaskRef, ToWorker } from './protocol.js';
  * serves every SMTP, IMAP and HTTP client (DESIGN.md "Config" [limits]).
  *
  * Invariants:
- * - a worker runs one job at a time; a job waits in a queue of at most `queueLimit` jobs, past
+ * - a worker runs one job at a time, and at most `size` run at once; a job waits in a queue of at most `queueLimit` jobs, past
  *   which run() fails at once with WorkQueueFull (never an unbounded queue);
  * - each job has `budgetMs` of time on its worker, not counting the time its DNS lookups spend on
  *   the main thread; past it the worker is terminated (whatever it was stuck in), replaced, and
@@ -73,6 +73,12 @@ const THREAD = new URL('./thread.mjs', import.meta.url);
 const RUNNER = new URL('./runner.ts', import.meta.url).href;
 /** Workers that die before they are ready, in a row, before the pool stops replacing them. */
 const MAX_START_FAILURES = 3;
+/**
+ * Started workers beyond `size`, idle: a worker terminated over its budget is replaced at once by
+ * one that has already loaded its modules (a start-up takes a second or more), so one hostile
+ * message never costs the others a worker.
+ */
+const SPARE_WORKERS = 1;
 
 export class WorkerPool {
   private readonly slots = new Set<Slot>();
@@ -89,7 +95,7 @@ export class WorkerPool {
     });
     // Judged by whoever awaits ready(); a pool nobody waits for must not fail the process.
     this.started.catch(() => undefined);
-    for (let i = 0; i < options.size; i++) this.spawn();
+    for (let i = 0; i < options.size + SPARE_WORKERS; i++) this.spawn();
   }
 
   /** Resolves once every worker has started (modules preloaded); rejects when they cannot start. */
@@ -140,9 +146,11 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
+    let busy = [...this.slots].filter((slot) => slot.job !== null).length;
     for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
+      if (this.queue.length === 0 || busy >= this.options.size) return;
       if (!slot.ready || slot.retired || slot.job) continue;
+      busy++;
       const job = this.queue.shift()!;
       slot.job = job;
       job.slot = slot;

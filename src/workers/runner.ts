@@ -4,6 +4,7 @@
  * task makes through `env.resolver` are asked of the main thread, whose resolver is the one
  * injected into the server (tests pass a table; DESIGN.md "Test infrastructure").
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnsResolver } from '../context.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -13,6 +14,14 @@ export interface TaskEnv {
 }
 
 type TaskFunction = (input: unknown, env: TaskEnv) => unknown;
+
+/**
+ * Linux nice values are per thread (setpriority(2) with who = 0 is the calling thread): analysis
+ * yields the CPU to the event loop that answers every client, so a core busy with a hostile
+ * message still leaves the loop its turn.
+ */
+const ANALYSIS_NICE = 10;
+setPriority(ANALYSIS_NICE);
 
 const port = parentPort!;
 const modules = new Map<string, Promise<Record<string, unknown>>>();

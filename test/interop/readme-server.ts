@@ -12,7 +12,8 @@
  *   answers 451 to every inbound message);
  * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
  * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
- *   the first password is changed through the web page's form, as an official would.
+ *   the first password is changed through the web page's form, as an official would;
+ * - whatever a test passes as `config` (the hostile tests' [limits]).
  * imap.allow_plaintext_auth stays false: every client here does STARTTLS or implicit TLS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,6 +36,8 @@ export interface ReadmeServerOptions {
    * with the web page's forms through curl; 'config' sets `policy.require_password_change = false`.
    */
   readonly passwordChange?: 'web' | 'config';
+  /** Config tables merged over the copied file, one level deep (e.g. `{ limits: { memory_ceiling: '64MB' } }`). */
+  readonly config?: Record<string, Record<string, unknown>>;
 }
 
 export interface Ports {
@@ -63,6 +66,8 @@ export interface ReadmeServer {
   readonly dataDir: string;
   readonly configFile: string;
   readonly ports: Ports;
+  /** The process id of `serve` (its RSS is the server's alone). */
+  pid(): number;
   /** The server's stdout and stderr so far (pino lines), for failure messages. */
   log(): string;
   /** `node bin/cantho-mail.mjs --config FILE ARGS…` with `stdin` piped in. */
@@ -145,6 +150,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       config.clamav!.socket = socket;
       if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
       if (options.passwordChange === 'config') config.policy!.require_password_change = false;
+      for (const [table, values] of Object.entries(options.config ?? {})) config[table] = { ...config[table], ...values };
       writeFileSync(configFile, stringifyToml(config));
 
       const started = spawn(process.execPath, [BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -183,6 +189,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       dataDir,
       configFile,
       ports,
+      pid: () => child!.pid!,
       log: () => output,
       cli,
       async addOfficial(name, addOptions = {}) {
