@@ -5,8 +5,9 @@
  * §5.1.1 delimiter lines of the boundaries the message declared). Every header block is checked:
  * the message's own and each body part's.
  *
- * Cost: one pass, linear in the bytes; only the lines that can matter (header lines, lines
- * starting with "--" once a boundary is known) are copied, LINE_PEEK bytes of each at most. Parsers downstream (mailauth, mailparser, src/store's MIME analysis) may be super-linear
+ * Cost: one pass, linear in the bytes; lines are read in place, and only a line split between two
+ * chunks is copied (LINE_PEEK bytes of it at most), when it can matter (a header line, or a line
+ * starting with "--" once a boundary is known). Parsers downstream (mailauth, mailparser, src/store's MIME analysis) may be super-linear
  * in these counts; this is what keeps their input small.
  */
 
@@ -28,6 +29,8 @@ const CR = 0x0d;
 const SP = 0x20;
 const HTAB = 0x09;
 const DASH = 0x2d;
+const C_UPPER = 0x43;
+const C_LOWER = 0x63;
 /** RFC 5322 §2.1.1: 998 characters is the most a line may hold; a boundary parameter sits well within. */
 const LINE_PEEK = 1000;
 /** RFC 2046 §5.1.1: a boundary is 1 to 70 characters. */
@@ -58,9 +61,17 @@ export class MessageShapeCheck {
     let pos = 0;
     while (pos < chunk.length && !this.violation) {
       const lf = chunk.indexOf(LF, pos);
-      this.take(chunk, pos, lf === -1 ? chunk.length : lf);
+      if (lf !== -1 && this.lineBytes === 0) {
+        // The usual case, a whole line inside the chunk: read in place, nothing copied.
+        this.lineWanted = this.wants(chunk[pos]);
+        this.lineContinues = chunk[pos] === SP || chunk[pos] === HTAB;
+        this.lineBytes = lf - pos;
+        this.finishLine(chunk, pos, Math.min(lf, pos + LINE_PEEK));
+      } else {
+        this.take(chunk, pos, lf === -1 ? chunk.length : lf);
+        if (lf !== -1) this.finishPeekedLine();
+      }
       if (lf === -1) break;
-      this.finishLine();
       pos = lf + 1;
     }
     return this.violation;
@@ -68,15 +79,20 @@ export class MessageShapeCheck {
 
   /** The last line when the data did not end with a line break. */
   end(): ShapeViolation | null {
-    if (!this.violation && this.lineBytes > 0) this.finishLine();
+    if (!this.violation && this.lineBytes > 0) this.finishPeekedLine();
     return this.violation;
   }
 
+  /** Only header lines and possible delimiter lines are looked at; body text is only counted. */
+  private wants(first: number | undefined): boolean {
+    return this.inHeader || (first === DASH && this.boundaries.size > 0);
+  }
+
+  /** Part of a line that continues in the next chunk. */
   private take(chunk: Buffer, start: number, end: number): void {
     if (start === end) return;
-    // Only header lines and possible delimiter lines are looked at; body text is only counted.
     if (this.lineBytes === 0) {
-      this.lineWanted = this.inHeader || (chunk[start] === DASH && this.boundaries.size > 0);
+      this.lineWanted = this.wants(chunk[start]);
       this.lineContinues = chunk[start] === SP || chunk[start] === HTAB;
     }
     if (this.lineWanted && this.peeked < LINE_PEEK) {
@@ -89,20 +105,25 @@ export class MessageShapeCheck {
     if (this.inHeader) this.checkHeader(this.lineBytes, this.lineContinues ? this.fieldBytes + this.lineBytes : this.lineBytes);
   }
 
-  private finishLine(): void {
-    let line = this.peek.length === 1 ? this.peek[0]! : Buffer.concat(this.peek);
+  private finishPeekedLine(): void {
+    const peek = this.peek.length === 1 ? this.peek[0]! : Buffer.concat(this.peek);
+    this.finishLine(peek, 0, peek.length);
+  }
+
+  /** `buf[start, end)`: the line's first bytes (up to LINE_PEEK), CR included; read only when the line matters. */
+  private finishLine(buf: Buffer, start: number, end: number): void {
+    const contentEnd = end > start && buf[end - 1] === CR && this.lineBytes === end - start ? end - 1 : end;
     const bytes = this.lineBytes + 1;
-    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    const empty = this.lineBytes === 0 || (this.lineBytes === 1 && line.length === 0 && this.peeked === 1);
+    const empty = this.lineBytes === 0 || (this.lineBytes === 1 && contentEnd === start);
     this.lineBytes = 0;
     this.peek = [];
     this.peeked = 0;
-    if (this.inHeader) this.headerLine(line, bytes, empty);
-    else if (this.lineWanted) this.bodyLine(line);
+    if (this.inHeader) this.headerLine(buf, start, contentEnd, bytes, empty);
+    else if (this.lineWanted) this.bodyLine(buf, start, contentEnd);
     this.lineWanted = false;
   }
 
-  private headerLine(line: Buffer, bytes: number, empty: boolean): void {
+  private headerLine(buf: Buffer, start: number, end: number, bytes: number, empty: boolean): void {
     if (empty) {
       // RFC 5322 §2.1: the empty line ends the header block.
       this.inHeader = false;
@@ -111,17 +132,16 @@ export class MessageShapeCheck {
       this.fieldBytes = 0;
       return;
     }
-    const continuation = line[0] === SP || line[0] === HTAB;
-    if (!continuation) {
+    if (!this.lineContinues) {
       this.fieldBytes = 0;
-      this.fieldIsContentType = CONTENT_TYPE_NAME.test(line.toString('latin1', 0, Math.min(line.length, 40)));
+      this.fieldIsContentType = (buf[start] === C_UPPER || buf[start] === C_LOWER) && CONTENT_TYPE_NAME.test(buf.toString('latin1', start, Math.min(end, start + 40)));
     }
     this.headerLines++;
     this.headerBytes += bytes;
     this.fieldBytes += bytes;
     if (this.headerLines > this.limits.maxHeaderLines) this.violation = { kind: 'header-lines', limit: this.limits.maxHeaderLines };
     this.checkHeader(0, this.fieldBytes);
-    if (this.fieldIsContentType && !this.violation) this.noteBoundary(line);
+    if (this.fieldIsContentType && !this.violation) this.noteBoundary(buf.toString('latin1', start, end));
   }
 
   /** `pending`: bytes of the unfinished line; `field`: bytes of the field it belongs to, that line included. */
@@ -133,8 +153,8 @@ export class MessageShapeCheck {
     }
   }
 
-  private noteBoundary(line: Buffer): void {
-    const match = BOUNDARY_PARAM.exec(line.toString('latin1'));
+  private noteBoundary(line: string): void {
+    const match = BOUNDARY_PARAM.exec(line);
     if (!match) return;
     this.boundaries.add((match[1] ?? match[2])!.replace(/[ \t]+$/, ''));
     // Each multipart is a part of its own: nesting counts against the same limit.
@@ -142,9 +162,9 @@ export class MessageShapeCheck {
   }
 
   /** RFC 2046 §5.1.1: "--" boundary, optional "--" (the close delimiter), optional trailing whitespace. */
-  private bodyLine(line: Buffer): void {
-    if (line.length < 3 || line[0] !== DASH || line[1] !== DASH) return;
-    const text = line.toString('latin1', 2).replace(/[ \t]+$/, '');
+  private bodyLine(buf: Buffer, start: number, end: number): void {
+    if (end - start < 3 || buf[start] !== DASH || buf[start + 1] !== DASH) return;
+    const text = buf.toString('latin1', start + 2, end).replace(/[ \t]+$/, '');
     if (this.boundaries.has(text)) {
       this.parts++;
       // The part's own header block follows the delimiter.
