@@ -6,6 +6,7 @@ import type { FilterPipeline } from './filters/verdict.js';
 import type { MemoryBudget } from './limits/index.js';
 import type { MailStore } from './store/api.js';
 import type { OutboundQueue } from './store/queue.js';
+import type { WorkerPool } from './workers/index.js';
 
 /**
  * DNS lookups as `dns.promises.resolve(name, rrtype)` does them. Injected everywhere DNS is
@@ -31,6 +32,8 @@ export interface AppContext {
   readonly resolver: DnsResolver;
   /** Message bytes in memory across every session (`[limits] memory_ceiling`). */
   readonly memory: MemoryBudget;
+  /** Threads for the costly work on message bytes, within `[limits] message_cpu_budget` (src/workers). */
+  readonly workers: WorkerPool;
 }
 
 /** A started listener; `port` is the real one (tests configure port 0). */

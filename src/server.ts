@@ -4,18 +4,21 @@ import type { AppContext, DnsResolver, RunningListener } from './context.js';
 import { Directory } from './directory/index.js';
 import { createBoundedLookup } from './dns/index.js';
 import { BayesLearner } from './filters/bayes/learn.js';
+import { READ_MESSAGE_VIEW } from './filters/index.js';
 import { createFilterPipeline } from './filters/pipeline.js';
 import { startImap } from './imap/server.js';
 import { MemoryBudget } from './limits/index.js';
+import { ANALYZE_MESSAGE } from './mime/index.js';
 import { createLogger } from './logger.js';
 import { scheduleDaily } from './maintenance/daily.js';
 import { runRetention } from './maintenance/retention.js';
 import { ViolationNoticeOutbox } from './policy/violation-notices.js';
-import { startSmtp, type SmtpStartOptions } from './smtp/server.js';
+import { AUTHENTICATE_MESSAGE, startSmtp, type SmtpStartOptions } from './smtp/server.js';
 import { openBayesStore } from './store/bayes.js';
 import { openDatabase, SqliteMailStore } from './store/index.js';
 import { SqliteOutboundQueue } from './store/queue.js';
 import { loadTlsMaterial } from './tls.js';
+import { poolSize, WorkerPool } from './workers/index.js';
 import { startWeb } from './web/server.js';
 
 /**
@@ -48,7 +51,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const store = new SqliteMailStore(db);
   const directory = new Directory({ db, config, store, logger, ...options.directory });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
-  const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)) });
+  const workers = new WorkerPool({
+    size: poolSize(config.limits.analysis_workers),
+    queueLimit: config.limits.analysis_queue,
+    budgetMs: config.limits.message_cpu_budget,
+    resolver,
+    logger,
+    preload: [ANALYZE_MESSAGE, READ_MESSAGE_VIEW, AUTHENTICATE_MESSAGE],
+  });
+  const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers });
   const context: AppContext = {
     config,
     logger,
@@ -59,6 +70,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     tls: await loadTlsMaterial(config),
     resolver,
     memory: new MemoryBudget(config.limits.memory_ceiling),
+    workers,
   };
 
   // --- issue 7: Điều 10 notices and the daily retention job (src/policy, src/maintenance) ---
@@ -81,9 +93,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     filters.close();
     stopRetention();
     await outbox.idle();
+    await workers.close();
     await store.close();
   };
   try {
+    // A message that arrives before the workers can take it would wait for their start-up.
+    await workers.ready();
     listeners.push(...(await startWeb(context)));
     listeners.push(...(await startSmtp(context, options.smtp)));
     listeners.push(...(await startImap(context)));

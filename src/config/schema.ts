@@ -183,9 +183,15 @@ const limits = z
   .object({
     max_header_bytes: size.prefault('1MB'),
     max_header_lines: z.number().int().min(10).default(10_000),
+    /** One field with its folded lines, as Postfix's header_size_limit (102400). */
+    max_header_field_bytes: size.prefault('100KB'),
     max_mime_parts: z.number().int().min(1).default(1000),
     message_cpu_budget: duration.prefault('10s'),
     memory_ceiling: size.prefault('512MB'),
+    /** Worker threads for message analysis (src/workers); 0: one per core. */
+    analysis_workers: z.number().int().min(0).max(64).default(0),
+    /** Messages that may wait for a worker; past it the MX answers 451 4.3.2. */
+    analysis_queue: z.number().int().min(1).default(200),
   })
   .strict();
 

@@ -1,6 +1,8 @@
 import { decodeEncodedWords } from '../text/encoded-words.js';
 import { simpleParser } from 'mailparser';
 import { htmlToText } from '../text/html-text.js';
+import { asBuffer, defineTask } from '../workers/index.js';
+import { tokenize } from './bayes/tokenize.js';
 
 /**
  * What the spam rules and Bayes look at, computed once per message from the raw bytes (in memory:
@@ -40,6 +42,19 @@ export interface MessageView {
   readonly attachments: readonly AttachmentInfo[];
   /** Why the MIME structure could not be parsed, or null. */
   readonly parseProblem: string | null;
+  /** Bayes' tokens (bayes/tokenize.ts), when the view was read on a worker thread; else Bayes tokenizes. */
+  readonly bayesTokens?: readonly string[];
+}
+
+/**
+ * The view and its Bayes tokens on a worker thread (src/workers): mailparser, HTML→text, URL
+ * extraction and tokenizing are the filters' costly part, and grow with what a sender writes.
+ */
+export const READ_MESSAGE_VIEW = defineTask<Uint8Array, MessageView>(new URL(import.meta.url), 'readMessageTask');
+
+export async function readMessageTask(raw: Uint8Array): Promise<MessageView> {
+  const view = await readMessage(asBuffer(raw));
+  return { ...view, bayesTokens: tokenize(view) };
 }
 
 export async function readMessage(raw: Buffer): Promise<MessageView> {

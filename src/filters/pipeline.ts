@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { DnsResolver } from '../context.js';
 import { filterDuration } from '../metrics.js';
+import type { WorkerPool } from '../workers/index.js';
 import { createBayesFilter } from './bayes/filter.js';
 import type { BayesLearner } from './bayes/learn.js';
 import { DnsblChecker } from './dnsbl.js';
 import type { Filter, FilterOutcome } from './filter.js';
-import { readMessage } from './message.js';
+import { READ_MESSAGE_VIEW, readMessage } from './message.js';
 import type { RuleSet } from './rules/compile.js';
 import type { RulesLoadResult } from './rules/load.js';
 import { RulesHolder } from './rules/watch.js';
@@ -24,6 +25,8 @@ export interface FilterDeps {
   readonly virus?: boolean;
   /** Reload the rules file when it changes on disk; default true (the CLI passes false). */
   readonly watchRules?: boolean;
+  /** Where messages are parsed (src/workers); without it, in this thread (the CLI's `spam test`). */
+  readonly workers?: WorkerPool;
 }
 
 /** The pipeline plus what the server's signal handling and shutdown need. */
@@ -52,7 +55,8 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
 
   /** Parsing and the content filters in order; a refusal or a `final` outcome stops the ones after it. */
   const checkContent = async (raw: Buffer, context: FilterContext, rules: RuleSet): Promise<Verdict[]> => {
-    const message = { raw, view: await readMessage(raw) };
+    const view = deps.workers ? await deps.workers.run(READ_MESSAGE_VIEW, raw, context.queueId ?? 'message') : await readMessage(raw);
+    const message = { raw, view };
     const verdicts: Verdict[] = [];
     for (const filter of filters) {
       const done = filterDuration.startTimer({ filter: filter.name });

@@ -31,6 +31,8 @@ export interface FilterContext {
   readonly helo: string;
   readonly mailFrom: string;
   readonly recipients: readonly string[];
+  /** Names the message in logs (the Received id); the analysis workers report over-budget messages by it. */
+  readonly queueId?: string;
   /** Authenticated official (outbound), or null. */
   readonly authenticatedAs: string | null;
   /** Authentication-Results data computed by the SMTP edge with mailauth (inbound only). */

@@ -51,3 +51,5 @@ export class MemoryBudget {
     return bytes >= 0 && this.used + bytes <= this.ceiling;
   }
 }
+
+export { MessageShapeCheck, type MessageShapeLimits, type ShapeViolation } from './message-shape.js';

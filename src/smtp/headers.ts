@@ -3,6 +3,7 @@
  * signature over it) is never touched. RFC 5322 §2.2: a field runs until the next line that does
  * not start with WSP; the header block ends at the first empty line.
  */
+import { concatShared } from '../workers/index.js';
 
 export interface HeaderField {
   /** Lowercase field name. */
@@ -68,10 +69,13 @@ export function removeFields(raw: Buffer, drop: (field: HeaderField, value: stri
   return Buffer.concat(parts);
 }
 
-/** Puts complete field lines ("Name: value", folded with CRLF+WSP if needed) on top, in the order given. */
+/**
+ * Puts complete field lines ("Name: value", folded with CRLF+WSP if needed) on top, in the order
+ * given. The result is in shared memory, so the analysis workers read it without a copy.
+ */
 export function prependFields(raw: Buffer, lines: readonly string[]): Buffer {
   if (lines.length === 0) return raw;
-  return Buffer.concat([Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8'), raw]);
+  return concatShared([Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8'), raw]);
 }
 
 /** Inserts `tag` in front of the Subject value (adds a Subject when there is none). */

@@ -1,6 +1,6 @@
-import type { AuthenticateResult } from 'mailauth';
 import type { DirectoryService } from '../directory/api.js';
 import { asciiDomain } from './address.js';
+import type { SenderProof } from './authentication.js';
 import { fieldValues } from './headers.js';
 import { replies } from './reply.js';
 import { fromAuthors } from './senders.js';
@@ -14,17 +14,16 @@ import { fromAuthors } from './senders.js';
  * else is forged and refused `550 5.7.1`, whatever p= our DMARC record publishes. Decided at the
  * end of DATA: before mailauth has seen the message nothing is certain. Throws SmtpReply.
  */
-export function checkLocalSender(directory: DirectoryService, raw: Buffer, envelopeSender: string, auth: AuthenticateResult): void {
+export function checkLocalSender(directory: DirectoryService, raw: Buffer, envelopeSender: string, proof: SenderProof): void {
   const envelopeDomain = domainOf(envelopeSender);
   const fromDomains = fieldValues(raw, 'from').flatMap(fromAuthors).map(domainOf);
   const localFrom = fromDomains.find((d) => directory.isLocalDomain(d));
   const localEnvelope = directory.isLocalDomain(envelopeDomain) ? envelopeDomain : undefined;
   const claimed = localFrom ?? localEnvelope;
   if (claimed === undefined) return;
-  const signedByUs = auth.dkim.results.some((r) => r.status.result === 'pass' && directory.isLocalDomain(asciiDomain(r.signingDomain)));
-  const spfForUs = localEnvelope !== undefined && auth.spf !== false && auth.spf.status.result === 'pass';
-  const dmarcPass = auth.dmarc !== false && auth.dmarc.status.result === 'pass';
-  if (signedByUs || spfForUs || (localEnvelope === undefined && dmarcPass)) return;
+  const signedByUs = proof.dkimPassDomains.some((domain) => directory.isLocalDomain(asciiDomain(domain)));
+  const spfForUs = localEnvelope !== undefined && proof.spfPass;
+  if (signedByUs || spfForUs || (localEnvelope === undefined && proof.dmarcPass)) return;
   throw replies.forgedLocalSender(claimed);
 }
 

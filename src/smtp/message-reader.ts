@@ -1,39 +1,94 @@
 import type { Readable } from 'node:stream';
-import { replies, type SmtpReply } from './reply.js';
+import type { Config } from '../config/index.js';
+import { MessageShapeCheck, type MemoryBudget, type ShapeViolation } from '../limits/index.js';
+import { concatShared } from '../workers/index.js';
+import { replies, SmtpReply } from './reply.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
 
+/** A message as read from DATA; `release()` gives its bytes back to `[limits] memory_ceiling` once it is delivered or refused. */
+export interface ReceivedMessage {
+  /** The bytes, in shared memory: the analysis workers read them without a copy (src/workers). */
+  readonly raw: Buffer;
+  release(): void;
+}
+
 /**
  * Reads the DATA stream smtp-server hands us (dot-unstuffed, terminated only by CRLF.CRLF) and
- * refuses two kinds of message:
+ * refuses, before any parser sees a byte (DESIGN.md "Config" [limits]):
  * - any bare CR or bare LF (RFC 5321 §2.3.8): this is what SMTP smuggling relies on — a `<LF>.<LF>`
  *   that another MTA would take as the end of DATA. smtp-server does not end DATA there, so the
  *   would-be smuggled commands arrive here as body text with bare LFs, and the whole message is
  *   refused; nothing after the fake terminator is ever run as a command;
- * - more than `maxBytes`: from that point on the bytes are counted and dropped, never buffered.
- * The stream is always read to its end so that the session stays in step with the client.
- * Rejects with the stream's error when the client goes away mid-DATA: nothing is kept then.
+ * - more than `smtp.max_message_size` bytes;
+ * - a header block, header field or MIME structure past `[limits]` (src/limits/message-shape.ts);
+ * - bytes that do not fit in `[limits] memory_ceiling` with every other session's (452 4.3.1).
+ * From the first refusal on, the bytes are counted and dropped, never buffered; the stream is
+ * always read to its end so that the session stays in step with the client. Rejects with the
+ * stream's error when the client goes away mid-DATA: nothing is kept then, nothing stays reserved.
  */
-export async function readMessage(stream: Readable, maxBytes: number): Promise<Buffer> {
+export async function readMessage(stream: Readable, config: Config, memory: MemoryBudget): Promise<ReceivedMessage> {
+  const maxBytes = config.smtp.max_message_size;
+  const shape = new MessageShapeCheck({
+    maxHeaderBytes: config.limits.max_header_bytes,
+    maxHeaderLines: config.limits.max_header_lines,
+    maxHeaderFieldBytes: config.limits.max_header_field_bytes,
+    maxMimeParts: config.limits.max_mime_parts,
+  });
   const chunks: Buffer[] = [];
   let size = 0;
   let previous = -1;
   let refusal: SmtpReply | null = null;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (refusal === null) {
-      if (hasBareLineEnd(chunk, previous)) refusal = replies.bareLineEnd();
+  const reservation = memory.reserve(0);
+  /** Why the chunk just read ends this message, or null to keep it. */
+  const judge = (chunk: Buffer): SmtpReply | null => {
+    if (hasBareLineEnd(chunk, previous)) return replies.bareLineEnd();
+    const violation = shape.push(chunk);
+    if (violation !== null) return shapeRefusal(violation);
+    if (size > maxBytes) return replies.messageTooBig(maxBytes);
+    if (reservation === null || !reservation.grow(chunk.length)) return replies.outOfMemoryBudget();
+    return null;
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (refusal !== null) continue;
+      refusal = judge(chunk);
       previous = chunk[chunk.length - 1] ?? previous;
+      if (refusal === null) chunks.push(chunk);
+      else chunks.length = 0;
     }
-    size += chunk.length;
-    if (size > maxBytes && refusal === null) refusal = replies.messageTooBig(maxBytes);
-    if (refusal === null) chunks.push(chunk);
-    else chunks.length = 0;
+    // A CR as the very last byte cannot be followed by its LF any more.
+    if (refusal === null && previous === CR) refusal = replies.bareLineEnd();
+    const last = refusal === null ? shape.end() : null;
+    if (last !== null) refusal = shapeRefusal(last);
+    if (refusal !== null) throw refusal;
+  } catch (error) {
+    reservation?.release();
+    throw error;
   }
-  // A CR as the very last byte cannot be followed by its LF any more.
-  if (refusal === null && previous === CR) refusal = replies.bareLineEnd();
-  if (refusal !== null) throw refusal;
-  return Buffer.concat(chunks, size);
+  return { raw: concatShared(chunks), release: () => reservation!.release() };
+}
+
+/**
+ * RFC 3463: the header limits are the system's per-message size limits (§3.4 X.3.4 "message too
+ * big for system", with 552 as RFC 5321 §4.5.3.1.10 answers a size limit), whether counted in
+ * bytes or in lines: a client can fix either by sending a smaller header. Too many MIME parts is a
+ * problem with the content's structure (§3.7 X.6.0, "other or undefined media error"), which 554
+ * refuses for good.
+ */
+function shapeRefusal(violation: ShapeViolation): SmtpReply {
+  switch (violation.kind) {
+    case 'header-bytes':
+      return new SmtpReply(552, '5.3.4', `Message header exceeds ${violation.limit} bytes`, 'header-limit');
+    case 'header-lines':
+      return new SmtpReply(552, '5.3.4', `Message header exceeds ${violation.limit} lines`, 'header-limit');
+    case 'header-field-bytes':
+      return new SmtpReply(552, '5.3.4', `A header field exceeds ${violation.limit} bytes`, 'header-limit');
+    case 'mime-parts':
+      return new SmtpReply(554, '5.6.0', `Message has more than ${violation.limit} MIME parts`, 'mime-limit');
+  }
 }
 
 /** True when `chunk` (whose preceding byte was `previous`) holds a CR not followed by LF or an LF not preceded by CR. */

@@ -35,6 +35,8 @@ export const replies = {
   mailboxDisabled: () => new SmtpReply(550, '5.2.1', 'Mailbox disabled, not accepting messages', 'mailbox-disabled'),
   tooManyRecipients: () => new SmtpReply(452, '4.5.3', 'Too many recipients', 'recipient-limit'),
   messageTooBig: (max: number) => new SmtpReply(552, '5.3.4', `Message size exceeds fixed maximum message size (${max} bytes)`, 'size'),
+  // RFC 5321 §4.5.3.1.10, RFC 3463 X.3.1 "mail system full": `[limits] memory_ceiling` reached by all sessions together.
+  outOfMemoryBudget: () => new SmtpReply(452, '4.3.1', 'Insufficient system storage, try again later', 'memory'),
   bareLineEnd: () => new SmtpReply(554, '5.6.0', 'Message refused: bare <CR> or <LF> in DATA (RFC 5321 section 2.3.8)', 'bare-line-end'),
   // RFC 4954 §6: the session's login was withdrawn (password reset, retirement, unit suspended, issue 7).
   loginWithdrawn: () => new SmtpReply(530, '5.7.0', 'Authentication no longer valid: password reset, account retired or unit suspended; contact the administrator', 'login-withdrawn'),
@@ -44,5 +46,9 @@ export const replies = {
     new SmtpReply(553, '5.7.1', "From: display name contains another official's address, not allowed for this login", 'sender-not-allowed'),
   // DMARC (RFC 7489) for our own domains, enforced whatever the published policy: officials send through submission.
   forgedLocalSender: (domain: string) => new SmtpReply(550, '5.7.1', `mail from ${domain} must be sent through authenticated submission`, 'forged-local-sender'),
+  // RFC 3463 X.7.0 "other or undefined security status": the message took more than `[limits] message_cpu_budget` to check.
+  overAnalysisBudget: () => new SmtpReply(451, '4.7.0', 'Message could not be checked in time, try again later', 'analysis-budget'),
+  // RFC 3463 X.3.2 "system not accepting network messages": every analysis worker is busy and the queue in front of them full.
+  analysisQueueFull: () => new SmtpReply(451, '4.3.2', 'System busy, try again later', 'analysis-queue'),
   tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later', 'error'),
 } as const;

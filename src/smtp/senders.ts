@@ -2,7 +2,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { encodeWord, isPlainText, quoteString } from 'nodemailer/lib/mime-funcs';
 import type { DirectoryService } from '../directory/api.js';
 import type { Identity } from '../directory/types.js';
-import { parseAddressList } from '../store/mime/addresses.js';
+import { parseAddressList } from '../mime/index.js';
 import { decodeEncodedWords } from '../text/encoded-words.js';
 import { asciiDomain } from './address.js';
 import { fieldValues, prependFields, removeFields } from './headers.js';

@@ -18,6 +18,7 @@ import { checkEnvelopeSender } from './senders.js';
 import { checkHourlyLimit, receiveSubmission, type SubmissionServices } from './submission.js';
 import { transactionOf } from './transaction.js';
 import { reportViolation } from './violations.js';
+import { WorkBudgetExceeded, WorkQueueFull } from '../workers/index.js';
 
 /**
  * The SMTP side of cantho-mail (DESIGN.md "Protocols"):
@@ -35,11 +36,14 @@ export interface SmtpStartOptions {
 
 type Role = 'mx' | 'submission' | 'submissions';
 
+/** The MX's task for the analysis workers (src/workers), for the composition root to preload. */
+export { AUTHENTICATE_MESSAGE } from './authentication.js';
+
 export async function startSmtp(ctx: AppContext, options: SmtpStartOptions = {}): Promise<RunningListener[]> {
   const worker = options.queueWorker === false ? null : new QueueWorker(ctx, options.queueWorker);
   const services: SubmissionServices = {
     rateLimit: new HourlyRateLimit(ctx.config.smtp.user_messages_per_hour),
-    dkim: createDkimSigner(ctx.config),
+    dkim: createDkimSigner(ctx.config, ctx.workers),
     wakeQueue: () => worker?.wake(),
   };
   const wanted: Array<[Role, HostPort | null]> = [
@@ -193,9 +197,15 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
   };
 }
 
-/** Our refusals go out as they are; anything else is an internal fault: logged, and a 451 so the client retries. */
+/**
+ * Our refusals go out as they are; a message over its analysis budget or a full analysis queue
+ * (src/workers, logged there with the message's id) is tempfailed; anything else is an internal
+ * fault: logged, and a 451 so the client retries.
+ */
 function asReply(ctx: AppContext, session: SMTPServerSession, err: unknown): SmtpReply {
   if (err instanceof SmtpReply) return err;
+  if (err instanceof WorkBudgetExceeded) return replies.overAnalysisBudget();
+  if (err instanceof WorkQueueFull) return replies.analysisQueueFull();
   ctx.logger.error({ proto: 'smtp', cid: session.id, err }, 'SMTP transaction failed');
   return replies.tempFailure();
 }

@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/types.js';
+import { ANALYZE_MESSAGE } from '../mime/index.js';
 import { clientName } from './client-lookups.js';
 import type { DkimSigner } from './dkim.js';
 import { prependFields } from './headers.js';
@@ -42,8 +43,17 @@ export async function receiveSubmission(
   stream: SMTPServerDataStream,
   session: SMTPServerSession,
 ): Promise<string> {
+  const received = await readMessage(stream, ctx.config, ctx.memory);
+  try {
+    return await checkAndSend(ctx, services, received.raw, session);
+  } finally {
+    received.release();
+  }
+}
+
+async function checkAndSend(ctx: AppContext, services: SubmissionServices, original: Buffer, session: SMTPServerSession): Promise<string> {
   const identity = session.user as Identity;
-  const original = await readMessage(stream, ctx.config.smtp.max_message_size);
+  const queueId = `${session.id}.${session.transaction}`;
   checkHourlyLimit(ctx, services, identity);
   const hostname = ctx.config.server.hostname;
   // RFC 5321 §4.4 trace; "with ESMTPSA" (RFC 3848) already says the client authenticated.
@@ -59,6 +69,7 @@ export async function receiveSubmission(
     mailFrom,
     recipients: session.envelope.rcptTo.map((r) => r.address),
     authenticatedAs: identity.person,
+    queueId,
   });
   const refusal = verdictRefusal(verdict);
   if (refusal && verdict.action === 'reject') {
@@ -69,10 +80,13 @@ export async function receiveSubmission(
   }
   if (refusal) throw refusal;
   const domain = mailFrom.slice(mailFrom.lastIndexOf('@') + 1).toLowerCase();
-  const outgoing = remote.size > 0 && services.dkim ? await services.dkim(message, domain) : message;
+  const outgoing = remote.size > 0 && services.dkim ? await services.dkim(message, domain, queueId) : message;
   // Local recipients first, then the queue: a failure between the two is answered 451, and the
   // client's retry may duplicate local copies, but nothing that got 250 is ever missing.
-  if (local.size > 0) await ctx.store.deliver([...local].map((account) => ({ account, folder: 'INBOX' as const })), message);
+  if (local.size > 0) {
+    const analysis = await ctx.workers.run(ANALYZE_MESSAGE, message, queueId);
+    await ctx.store.deliver([...local].map((account) => ({ account, folder: 'INBOX' as const })), message, { analysis });
+  }
   if (remote.size > 0) {
     ctx.queue.enqueue(mailFrom, [...remote], outgoing, new Date());
     services.wakeQueue();

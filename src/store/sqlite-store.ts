@@ -10,7 +10,7 @@ import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, s
 import { ftsMatchExpression } from './fts.js';
 import { GroupCommit } from './group-commit.js';
 import { canonicalMailboxName, isSameOrInferior, parentNames, validMailboxName } from './mailbox-names.js';
-import { analyzeMessage } from './mime/index.js';
+import { analyzeMessage } from '../mime/index.js';
 import { STORE_MIGRATIONS } from './schema.js';
 import { prepareStatements, type MailboxRow, type MessageRecord, type StoreStatements } from './statements.js';
 import {
@@ -571,13 +571,13 @@ export class SqliteMailStore implements MailStore {
 }
 
 /** Hashes, analyses and validates a message outside any transaction. */
-function prepareMessage(raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date }): PreparedMessage {
+function prepareMessage(raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis }): PreparedMessage {
   const internalDate = (options.internalDate ?? new Date()).getTime();
   if (!Number.isFinite(internalDate)) throw new StoreError('cannot', 'invalid internal date');
   return {
     raw,
     sha256: createHash('sha256').update(raw).digest('hex') as BlobId,
-    analysis: analyzeMessage(raw),
+    analysis: options.analysis ?? analyzeMessage(raw),
     flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
     internalDate,
   };

@@ -1,5 +1,5 @@
 /**
- * HTML → plain text for reading, never for display: the search index (src/store/mime) and the
+ * HTML → plain text for reading, never for display: the search index (src/mime) and the
  * spam rules and Bayes (src/filters) use it. Tags, comments, and script/style contents are
  * dropped, character references resolved. Never rendered, so it need not be a full HTML parser;
  * it must only be linear on hostile input: every search moves forward, and a `<` with no `>`

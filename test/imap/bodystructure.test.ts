@@ -4,7 +4,7 @@ import { envelopeValue } from '../../src/imap/fetch/envelope.js';
 import { EncodedMetaCache } from '../../src/imap/fetch/meta-cache.js';
 import { filterHeaderFields, formatSection, locateSection, type Section } from '../../src/imap/fetch/section.js';
 import { encodeValue } from '../../src/imap/responses.js';
-import { analyzeMessage } from '../../src/store/mime/index.js';
+import { analyzeMessage } from '../../src/mime/index.js';
 import { asUid, type BlobId } from '../../src/store/types.js';
 import { NESTED } from './message-fixtures.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { envelopeValue } from '../../src/imap/fetch/envelope.js';
 import { encodeValue } from '../../src/imap/responses.js';
-import { analyzeMessage } from '../../src/store/mime/index.js';
+import { analyzeMessage } from '../../src/mime/index.js';
 
 const envelopeOf = (header: string) => encodeValue(envelopeValue(analyzeMessage(Buffer.from(`${header}\r\n\r\nbody\r\n`)).envelope)).toString('utf8');
 

@@ -12,9 +12,10 @@
  *   answers 451 to every inbound message);
  * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
  * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
- *   the first password is changed through the web page's form, as an official would.
+ *   the first password is changed through the web page's form, as an official would;
  * - anything a bench or test changes on purpose with `configure` (the served SMTP bench: `[dns]
- *   servers` on a loopback DNS server of ours, log level), named in its output.
+ *   servers` on a loopback DNS server of ours, log level), named in its output;
+ * - whatever a test passes as `config` (tables merged over the copied file, one level deep).
  * imap.allow_plaintext_auth stays false: every client here does STARTTLS or implicit TLS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -42,6 +43,8 @@ export interface ReadmeServerOptions {
   /** Node options for `serve`, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   readonly nodeArgs?: readonly string[];
   readonly clamd?: ClamdOptions;
+  /** Config tables merged over the copied file, one level deep (e.g. `{ limits: { memory_ceiling: '64MB' } }`). */
+  readonly config?: Record<string, Record<string, unknown>>;
 }
 
 export interface Ports {
@@ -159,6 +162,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
       if (options.passwordChange === 'config') config.policy!.require_password_change = false;
       options.configure?.(config);
+      for (const [table, values] of Object.entries(options.config ?? {})) config[table] = { ...config[table], ...values };
       writeFileSync(configFile, stringifyToml(config));
 
       const started = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

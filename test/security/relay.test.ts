@@ -189,7 +189,7 @@ describe('authenticated submission sends only as the official (or a unit they ma
     ['a route-addr', 'From: <@cantho.gov.vn:annv@cantho.gov.vn>'],
     ['no From field at all', 'Reply-To: binhtt@cantho.gov.vn'],
     // Parser differentials: nodemailer's addressparser reads binhtt in these, while the store's
-    // RFC 5322 reader (src/store/mime/addresses.ts), whose ENVELOPE IMAP clients show, reads annv.
+    // RFC 5322 reader (src/mime/addresses.ts), whose ENVELOPE IMAP clients show, reads annv.
     ['another official as an unquoted display name', 'From: annv@cantho.gov.vn <binhtt@cantho.gov.vn>'],
     ['another official with an escaped space', 'From: annv@cantho.gov.vn\\ <binhtt@cantho.gov.vn>'],
     ['another official before an unclosed angle bracket', 'From: annv@cantho.gov.vn <binhtt@cantho.gov.vn'],

@@ -78,7 +78,7 @@ s.quit()
   });
 
   test('a message DKIM-signed by our signer and forwarded intact passes DMARC and reaches the INBOX', async () => {
-    const sign = createDkimSigner(h.ctx.config)!;
+    const sign = createDkimSigner(h.ctx.config, h.ctx.workers)!;
     const signed = await sign(Buffer.from(message('annv@cantho.gov.vn', 'Forwarded intact')), 'cantho.gov.vn');
     const before = h.messages(BINHTT).length;
     expect(await sendMx('annv@cantho.gov.vn', signed)).toMatch(/^250 2\.6\.0 Message accepted for delivery/);
@@ -89,7 +89,7 @@ s.quit()
   });
 
   test('a signed message changed on the way fails DKIM and is refused', async () => {
-    const sign = createDkimSigner(h.ctx.config)!;
+    const sign = createDkimSigner(h.ctx.config, h.ctx.workers)!;
     const signed = (await sign(Buffer.from(message('annv@cantho.gov.vn', 'Altered')), 'cantho.gov.vn')).toString().replace('Hello', 'Send money');
     expect(await sendMx('bounces@example.org', signed)).toBe(REFUSED);
   });

@@ -1,7 +1,7 @@
 import libmime from 'libmime';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { describe, expect, it } from 'vitest';
-import { analyzeMessage } from '../../src/store/mime/index.js';
+import { analyzeMessage } from '../../src/mime/index.js';
 import type { MimePart } from '../../src/store/types.js';
 
 /** Messages written by nodemailer, a composer we did not write: the analysis must find every piece it put in. */

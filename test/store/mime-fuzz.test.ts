@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyzeMessage } from '../../src/store/mime/index.js';
+import { analyzeMessage } from '../../src/mime/index.js';
 import type { MessageAnalysis, MimePart } from '../../src/store/types.js';
 
 /** A message shape to build: leaves carry the exact body text the analysis must point back to. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ADDRESSES, MAX_MESSAGE_ADDRESSES } from '../../src/store/mime/addresses.js';
-import { parseHeaderBlock } from '../../src/store/mime/header-block.js';
-import { analyzeMessage, MAX_DEPTH, MAX_PARTS } from '../../src/store/mime/index.js';
+import { MAX_ADDRESSES, MAX_MESSAGE_ADDRESSES } from '../../src/mime/addresses.js';
+import { parseHeaderBlock } from '../../src/mime/header-block.js';
+import { analyzeMessage, MAX_DEPTH, MAX_PARTS } from '../../src/mime/index.js';
 import type { MessageAnalysis, MimePart } from '../../src/store/types.js';
 
 /** Joins header and body lines with CRLF, the way a message arrives over SMTP. */

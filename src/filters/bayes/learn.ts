@@ -30,7 +30,7 @@ export class BayesLearner {
 
   /** `totals`: what the caller already read from totals(), so one message costs one count query. */
   classify(message: MessageView, totals: BayesTokenCounts = this.store.totals()): BayesResult {
-    const tokens = tokenize(message);
+    const tokens = message.bayesTokens ?? tokenize(message);
     return spamProbability(tokens, this.store.tokenCounts(tokens), totals);
   }
 }

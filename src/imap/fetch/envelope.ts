@@ -1,5 +1,5 @@
 /**
- * RFC 3501 §7.4.2 ENVELOPE from the Envelope stored at delivery (src/store/mime/envelope.ts, which
+ * RFC 3501 §7.4.2 ENVELOPE from the Envelope stored at delivery (src/mime/envelope.ts, which
  * already filled sender and reply-to from from): only a change of shape happens here.
  */
 import type { Envelope, EnvelopeAddress } from '../../store/types.js';

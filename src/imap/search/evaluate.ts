@@ -7,7 +7,7 @@
 import { decodeEncodedWords } from '../../text/encoded-words.js';
 import type { MailStore } from '../../store/api.js';
 import type { MailboxId, MessageMeta, MessageRow, Uid } from '../../store/types.js';
-import { parseHeaderBlock } from '../../store/mime/header-block.js';
+import { parseHeaderBlock } from '../../mime/index.js';
 import { foldVietnamese } from '../../text/vietnamese.js';
 import { sequenceSetContains } from '../sequence-set.js';
 import { dayOfDateHeader, localDay, type Day } from '../fetch/date-time.js';

@@ -1,6 +1,7 @@
 /**
- * MIME analysis of a message, computed once at delivery and stored beside it (DESIGN.md
- * "Messages"): RFC 3501 §7.4.2 ENVELOPE and BODYSTRUCTURE data with exact byte offsets of every
+ * src/mime, the one message model (DESIGN.md "Modules"): one reader of header blocks (RFC 5322
+ * §2.2, one set of folding and bare-LF rules), MIME structure, addresses, and the analysis
+ * computed once per message and stored beside it (DESIGN.md "Messages"): RFC 3501 §7.4.2 ENVELOPE and BODYSTRUCTURE data with exact byte offsets of every
  * part, and the decoded, folded text for the FTS index. IMAP FETCH formats ENVELOPE,
  * BODYSTRUCTURE and BODY[section] from this alone, never re-parsing the message.
  *
@@ -10,12 +11,15 @@
  * work is capped (MAX_ADDRESSES, MAX_BODY_TEXT). Malformed input never throws: it is read the way
  * lenient readers read it, because delivery must not fail on a message's shape.
  */
-import type { MessageAnalysis } from '../types.js';
+import type { MessageAnalysis } from './types.js';
 import { buildSearchText } from './search-text.js';
 import { parseMessage } from './structure.js';
 
 export { MAX_DEPTH, MAX_PARTS } from './structure.js';
 export { MAX_BODY_TEXT } from './search-text.js';
+export { MAX_ADDRESSES, MAX_MESSAGE_ADDRESSES, parseAddressList } from './addresses.js';
+export { parseHeaderBlock, type HeaderBlock } from './header-block.js';
+export type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from './types.js';
 
 export function analyzeMessage(raw: Buffer): MessageAnalysis {
   const { envelope, structure } = parseMessage(raw);
@@ -26,3 +30,4 @@ export function analyzeMessage(raw: Buffer): MessageAnalysis {
     searchText: buildSearchText(raw, envelope, structure),
   };
 }
+export { ANALYZE_MESSAGE } from './off-thread.js';

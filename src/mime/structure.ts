@@ -13,7 +13,7 @@
  *   read as text/plain, the common practice of readers (RFC 2046 §5.1.1 gives no recovery);
  *   beyond the nesting or part-count limit it is application/octet-stream: opaque, never split.
  */
-import type { Envelope, MimePart } from '../types.js';
+import type { Envelope, MimePart } from './types.js';
 import { LineCounter, lineContentEnd } from './bytes.js';
 import { BoundaryScanner, type Delimiter } from './boundaries.js';
 import { AddressBudget } from './addresses.js';

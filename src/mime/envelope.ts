@@ -1,5 +1,5 @@
 /** RFC 3501 §7.4.2 ENVELOPE from a message's header fields (raw values: encoded-words kept). */
-import type { Envelope } from '../types.js';
+import type { Envelope } from './types.js';
 import { AddressBudget, parseAddressList } from './addresses.js';
 
 /** The header fields ENVELOPE reads, lowercase. */

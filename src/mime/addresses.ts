@@ -7,7 +7,7 @@
  * domain gives a NIL host, a source route becomes the adl, and a group `name: a@b, c@d;` becomes
  * a start marker (mailbox = group name, host NIL), its members and an end marker (both NIL).
  */
-import type { EnvelopeAddress } from '../types.js';
+import type { EnvelopeAddress } from './types.js';
 import { Tokenizer, type Token } from './rfc5322-tokens.js';
 
 /** Addresses read per field: a hostile field of millions of `a,` must not become millions of objects. */

@@ -1,0 +1,258 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { DnsResolver } from '../context.js';
+import type { FromWorker, TaskRef, ToWorker } from './protocol.js';
+
+/**
+ * A fixed number of worker threads that run the costly work on message bytes (parsing,
+ * authentication, analysis, signing) so that one hostile message cannot stall the event loop that
+ * serves every SMTP, IMAP and HTTP client (DESIGN.md "Config" [limits]).
+ *
+ * Invariants:
+ * - a worker runs one job at a time, and at most `size` run at once; a job waits in a queue of at most `queueLimit` jobs, past
+ *   which run() fails at once with WorkQueueFull (never an unbounded queue);
+ * - each job has `budgetMs` of time on its worker, not counting the time its DNS lookups spend on
+ *   the main thread; past it the worker is terminated (whatever it was stuck in), replaced, and
+ *   the job fails with WorkBudgetExceeded — jobs on the other workers never wait for it;
+ * - every job settles exactly once, also when its worker dies or the pool closes.
+ */
+
+export class WorkBudgetExceeded extends Error {
+  constructor(readonly label: string, readonly budgetMs: number) {
+    super(`${label}: over the ${budgetMs} ms analysis budget`);
+    this.name = 'WorkBudgetExceeded';
+  }
+}
+
+export class WorkQueueFull extends Error {
+  constructor(readonly queueLimit: number) {
+    super(`analysis queue full (${queueLimit} jobs waiting)`);
+    this.name = 'WorkQueueFull';
+  }
+}
+
+/** The worker died (or the pool closed) before the job finished, or the task itself threw. */
+export class WorkFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkFailed';
+  }
+}
+
+export interface WorkerPoolOptions {
+  readonly size: number;
+  readonly queueLimit: number;
+  readonly budgetMs: number;
+  readonly resolver: DnsResolver;
+  readonly logger: Logger;
+  /** Tasks whose modules every worker imports as it starts, so that the first messages do not wait for them. */
+  readonly preload?: ReadonlyArray<TaskRef<never, unknown>>;
+}
+
+interface Job {
+  readonly id: number;
+  readonly label: string;
+  readonly message: ToWorker & { kind: 'run' };
+  readonly resolve: (output: unknown) => void;
+  readonly reject: (error: Error) => void;
+  slot: Slot | null;
+  remainingMs: number;
+  clockStartedAt: number;
+  timer: NodeJS.Timeout | null;
+  lookupsInFlight: number;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  ready: boolean;
+  retired: boolean;
+  job: Job | null;
+}
+
+const THREAD = new URL('./thread.mjs', import.meta.url);
+const RUNNER = new URL('./runner.ts', import.meta.url).href;
+/** Workers that die before they are ready, in a row, before the pool stops replacing them. */
+const MAX_START_FAILURES = 3;
+/**
+ * Started workers beyond `size`, idle: a worker terminated over its budget is replaced at once by
+ * one that has already loaded its modules (a start-up takes a second or more), so one hostile
+ * message never costs the others a worker.
+ */
+const SPARE_WORKERS = 1;
+
+export class WorkerPool {
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Job[] = [];
+  private nextJob = 1;
+  private startFailures = 0;
+  private closed = false;
+  private readonly started: Promise<void>;
+  private markStarted: (error?: Error) => void = () => undefined;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.started = new Promise<void>((resolve, reject) => {
+      this.markStarted = (error) => (error ? reject(error) : resolve());
+    });
+    // Judged by whoever awaits ready(); a pool nobody waits for must not fail the process.
+    this.started.catch(() => undefined);
+    for (let i = 0; i < options.size + SPARE_WORKERS; i++) this.spawn();
+  }
+
+  /** Resolves once every worker has started (modules preloaded); rejects when they cannot start. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** Runs `task` on a worker; `label` (the message's queue id) names it in logs and errors. */
+  run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string): Promise<Output> {
+    if (this.closed) return Promise.reject(new WorkFailed('analysis workers are closed'));
+    if (this.slots.size === 0 && this.startFailures >= MAX_START_FAILURES) return Promise.reject(new WorkFailed('analysis workers cannot start'));
+    if (this.queue.length >= this.options.queueLimit) return Promise.reject(new WorkQueueFull(this.options.queueLimit));
+    return new Promise<Output>((resolve, reject) => {
+      const id = this.nextJob++;
+      this.queue.push({
+        id,
+        label,
+        message: { kind: 'run', job: id, module: task.module, name: task.name, input },
+        resolve: resolve as (output: unknown) => void,
+        reject,
+        slot: null,
+        remainingMs: this.options.budgetMs,
+        clockStartedAt: 0,
+        timer: null,
+        lookupsInFlight: 0,
+      });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new WorkFailed('analysis workers are closed'));
+    await Promise.all([...this.slots].map((slot) => this.retire(slot, new WorkFailed('analysis workers are closed'))));
+  }
+
+  private spawn(): void {
+    if (this.closed) return;
+    const preload = (this.options.preload ?? []).map((task) => task.module);
+    const worker = new Worker(THREAD, { workerData: { runner: RUNNER, preload } });
+    // Jobs keep the process alive through the sockets waiting for them; an idle pool must not.
+    worker.unref();
+    const slot: Slot = { worker, ready: false, retired: false, job: null };
+    this.slots.add(slot);
+    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    worker.on('error', (error) => this.died(slot, error));
+    worker.on('exit', (code) => this.died(slot, new Error(`worker exited with code ${code}`)));
+  }
+
+  private dispatch(): void {
+    let busy = [...this.slots].filter((slot) => slot.job !== null).length;
+    for (const slot of this.slots) {
+      if (this.queue.length === 0 || busy >= this.options.size) return;
+      if (!slot.ready || slot.retired || slot.job) continue;
+      busy++;
+      const job = this.queue.shift()!;
+      slot.job = job;
+      job.slot = slot;
+      slot.worker.postMessage(job.message);
+      this.startClock(job);
+    }
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    if (slot.retired) return;
+    if (message.kind === 'ready') {
+      slot.ready = true;
+      this.startFailures = 0;
+      if ([...this.slots].every((other) => other.ready)) this.markStarted();
+      this.dispatch();
+      return;
+    }
+    const job = slot.job;
+    if (!job || job.id !== message.job) return;
+    if (message.kind === 'dns') {
+      this.lookUp(job, message.query, message.name, message.rrtype);
+      return;
+    }
+    if (message.kind === 'loaded') {
+      this.stopClock(job);
+      job.remainingMs = this.options.budgetMs;
+      if (job.lookupsInFlight === 0) this.startClock(job);
+      return;
+    }
+    this.stopClock(job);
+    slot.job = null;
+    if (message.kind === 'done') job.resolve(message.output);
+    else job.reject(new WorkFailed(`${job.label}: ${message.message}`));
+    this.dispatch();
+  }
+
+  /** A task's DNS query, answered by the injected resolver; the job's clock stops while any is out. */
+  private lookUp(job: Job, query: number, name: string, rrtype: string): void {
+    if (job.lookupsInFlight++ === 0) this.stopClock(job);
+    const answer = (reply: Partial<ToWorker & { kind: 'dns-answer' }>) => {
+      const slot = job.slot;
+      if (!slot || slot.job !== job) return;
+      slot.worker.postMessage({ kind: 'dns-answer', job: job.id, query, ...reply });
+      if (--job.lookupsInFlight === 0) this.startClock(job);
+    };
+    this.options.resolver(name, rrtype).then(
+      (records) => answer({ records }),
+      (error: NodeJS.ErrnoException) => answer({ error: { message: String(error?.message ?? error), ...(error?.code ? { code: error.code } : {}) } }),
+    );
+  }
+
+  private startClock(job: Job): void {
+    job.clockStartedAt = performance.now();
+    job.timer = setTimeout(() => this.overBudget(job), Math.max(0, job.remainingMs));
+  }
+
+  private stopClock(job: Job): void {
+    if (job.timer === null) return;
+    clearTimeout(job.timer);
+    job.timer = null;
+    job.remainingMs -= performance.now() - job.clockStartedAt;
+  }
+
+  private overBudget(job: Job): void {
+    job.timer = null;
+    const slot = job.slot;
+    if (!slot || slot.job !== job) return;
+    this.options.logger.warn({ component: 'workers', queueId: job.label, budgetMs: this.options.budgetMs }, 'message analysis over its budget; worker replaced');
+    slot.job = null;
+    job.reject(new WorkBudgetExceeded(job.label, this.options.budgetMs));
+    void this.retire(slot, null);
+    this.spawn();
+    this.dispatch();
+  }
+
+  /** Takes a worker out of the pool and stops it; its job, if any, fails with `error`. */
+  private async retire(slot: Slot, error: Error | null): Promise<void> {
+    if (slot.retired) return;
+    slot.retired = true;
+    this.slots.delete(slot);
+    const job = slot.job;
+    slot.job = null;
+    if (job) {
+      if (job.timer !== null) clearTimeout(job.timer);
+      job.reject(error ?? new WorkFailed(`${job.label}: worker stopped`));
+    }
+    await slot.worker.terminate();
+  }
+
+  private died(slot: Slot, error: Error): void {
+    if (slot.retired) return;
+    const wasReady = slot.ready;
+    this.options.logger.error({ component: 'workers', err: error }, 'analysis worker died');
+    void this.retire(slot, new WorkFailed(`analysis worker died: ${error.message}`));
+    if (!wasReady && ++this.startFailures >= MAX_START_FAILURES) {
+      // A worker that cannot start never will: fail what waits instead of restarting forever.
+      const failure = new WorkFailed(`analysis workers cannot start: ${error.message}`);
+      for (const job of this.queue.splice(0)) job.reject(failure);
+      this.markStarted(failure);
+      return;
+    }
+    this.spawn();
+    this.dispatch();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Inside a worker thread: runs the jobs the pool sends, one at a time, each an exported function
+ * `(input, env) → output` of a module imported by URL (cached after the first job). DNS lookups a
+ * task makes through `env.resolver` are asked of the main thread, whose resolver is the one
+ * injected into the server (tests pass a table; DESIGN.md "Test infrastructure").
+ */
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DnsResolver } from '../context.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+export interface TaskEnv {
+  readonly resolver: DnsResolver;
+}
+
+type TaskFunction = (input: unknown, env: TaskEnv) => unknown;
+
+/**
+ * Linux nice values are per thread (setpriority(2) with who = 0 is the calling thread): analysis
+ * yields the CPU to the event loop that answers every client, so a core busy with a hostile
+ * message still leaves the loop its turn.
+ */
+const ANALYSIS_NICE = 10;
+setPriority(ANALYSIS_NICE);
+
+const port = parentPort!;
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+const pendingLookups = new Map<number, { resolve: (records: unknown[]) => void; reject: (error: Error) => void }>();
+let nextQuery = 1;
+
+function post(message: FromWorker): void {
+  port.postMessage(message);
+}
+
+function load(module: string): Promise<Record<string, unknown>> {
+  let loaded = modules.get(module);
+  if (!loaded) {
+    loaded = import(module) as Promise<Record<string, unknown>>;
+    modules.set(module, loaded);
+  }
+  return loaded;
+}
+
+function resolverFor(job: number): DnsResolver {
+  return (name, rrtype) =>
+    new Promise((resolve, reject) => {
+      const query = nextQuery++;
+      pendingLookups.set(query, { resolve, reject });
+      post({ kind: 'dns', job, query, name, rrtype });
+    });
+}
+
+async function run(job: number, module: string, name: string, input: unknown): Promise<void> {
+  try {
+    const first = !modules.has(module);
+    const exports = await load(module);
+    // A module's import time is the worker's start-up, not the first message's budget.
+    if (first) post({ kind: 'loaded', job });
+    const task = exports[name];
+    if (typeof task !== 'function') throw new Error(`no task ${name} in ${module}`);
+    const output = await (task as TaskFunction)(input, { resolver: resolverFor(job) });
+    post({ kind: 'done', job, output });
+  } catch (error) {
+    post({ kind: 'failed', job, message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.kind === 'run') {
+    void run(message.job, message.module, message.name, message.input);
+    return;
+  }
+  const lookup = pendingLookups.get(message.query);
+  if (!lookup) return;
+  pendingLookups.delete(message.query);
+  if (message.error) lookup.reject(Object.assign(new Error(message.error.message), message.error.code ? { code: message.error.code } : {}));
+  else lookup.resolve(message.records ?? []);
+});
+
+// The modules most jobs need, imported before the pool counts this worker in.
+await Promise.all((workerData.preload as string[]).map(load));
+post({ kind: 'ready' });
