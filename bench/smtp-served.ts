@@ -72,6 +72,8 @@ interface Target {
   stored(): number;
   /** Resolves once `count` messages are in the mailbox (bounded). */
   waitStored(count: number): Promise<void>;
+  /** Where the server says its time went so far, if it says (our /metrics). */
+  breakdown?(): Promise<string>;
 }
 
 interface RunResult {
@@ -149,6 +151,7 @@ function servedTarget(server: ReadmeServer): Target {
     stored,
     // Our 250 comes after COMMIT: a message acknowledged is already counted.
     async waitStored() {},
+    breakdown: () => filterTimes(server.ports.http),
   };
 }
 
@@ -194,7 +197,18 @@ async function measure(target: Target, load: Load, options: ServedOptions): Prom
       `DATA p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms (${latencies.length} probe messages); ` +
       `CPU ${result.cpuPer1000.toFixed(2)} s${clamd} per 1,000 messages`,
   );
+  if (target.breakdown) console.log(`  ${await target.breakdown()}`);
   return result;
+}
+
+/** Mean time per message of each filter since start, from `cantho_filter_duration_seconds` on /metrics. */
+async function filterTimes(httpPort: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const total = (kind: 'sum' | 'count', filter: string) =>
+    Number(new RegExp(`^cantho_filter_duration_seconds_${kind}\\{filter="${filter}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const filters = [...text.matchAll(/^cantho_filter_duration_seconds_count\{filter="([^"]+)"\}/gm)].map((m) => m[1]!);
+  const means = filters.map((f) => `${f} ${((total('sum', f) / total('count', f)) * 1000).toFixed(1)} ms`);
+  return `mean filter time per message since start (/metrics): ${means.join(', ') || 'none reported'}`;
 }
 
 /**
