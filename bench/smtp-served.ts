@@ -3,7 +3,7 @@
  *
  * The MX as an admin runs it: `node bin/cantho-mail.mjs serve` from a copy of the shipped config
  * (test/interop/readme-server.ts) with a real clamd (test signature DB, its temporary files on
- * tmpfs), the spam rules and Bayes on, synchronous=FULL, the data directory on disk. Only these
+ * tmpfs, Debian's 12 threads), the spam rules and Bayes on, synchronous=FULL, the data directory on disk. Only these
  * keys differ from the README's start, besides ports and paths:
  * - `[dns] servers`: a loopback DNS server of ours (test/helpers/dns-server.ts) answering SPF,
  *   DMARC, PTR and A for the load's sender, NXDOMAIN for anything else;
@@ -92,7 +92,8 @@ export async function runServed(options: ServedOptions): Promise<void> {
   try {
     server = await startReadmeServer({
       passwordChange: 'config',
-      clamd: { temporaryDirectory: clamdScratch },
+      // Debian's /etc/clamav/clamd.conf: MaxThreads 12; 50 sessions scan at once.
+      clamd: { temporaryDirectory: clamdScratch, maxThreads: 12 },
       nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
       configure: (config) => {
         config.dns = { ...config.dns, servers: [dns.address] };
