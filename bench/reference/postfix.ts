@@ -229,7 +229,7 @@ export async function smtpSource(port: number, load: SmtpSourceLoad): Promise<nu
   const args = [...(load.reuseConnections === false ? [] : ['-d']), '-s', String(load.sessions), '-m', String(load.messages), '-l', String(load.size)];
   args.push('-f', load.from ?? 'load@example.org', '-t', load.to ?? `annv@${POSTFIX_DOMAIN}`, `127.0.0.1:${port}`);
   const started = process.hrtime.bigint();
-  // Bounded: even 1 message/s per session would finish well inside this.
-  await run(SMTP_SOURCE, args, { timeout: Math.max(60_000, (load.messages / load.sessions) * 1000) });
+  // Bounded: at 5 messages/s in all, on a machine shared with other work, it still finishes.
+  await run(SMTP_SOURCE, args, { timeout: Math.max(60_000, load.messages * 200) });
   return Number(process.hrtime.bigint() - started) / 1e9;
 }

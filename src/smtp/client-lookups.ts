@@ -1,6 +1,7 @@
 import type { SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import { forwardConfirmedName } from '../dns/index.js';
+import { parseMailbox } from './address.js';
 
 /**
  * DNS work started as soon as its inputs are known, so that DATA does not wait for it (Postfix
@@ -13,8 +14,8 @@ import { forwardConfirmedName } from '../dns/index.js';
  *   flight are shared), so mailauth's checks after DATA find them there, having overlapped them
  *   with the message transfer. Only the first query of each is started: running the whole SPF
  *   evaluation twice (here and in mailauth) cost more CPU than the later queries it would save.
- * smtp-server's own reverse lookup (through Node's resolver, unbounded by our `[dns]` settings,
- * and awaited before the greeting) stays off: `disableReverseLookup`.
+ * smtp-server's own reverse lookup (Node's resolver, blind to `[dns]` and /etc/hosts, awaited
+ * before the greeting for up to 1.5 s) stays off: `disableReverseLookup`.
  */
 const clientNames = new WeakMap<SMTPServerSession, Promise<string | null>>();
 
@@ -23,8 +24,10 @@ export function lookUpClient(ctx: AppContext, session: SMTPServerSession): void 
 }
 
 export function lookUpSenderPolicy(ctx: AppContext, sender: string): void {
-  const domain = sender.slice(sender.lastIndexOf('@') + 1).toLowerCase();
-  if (!sender.includes('@') || domain === '') return; // the null sender: SPF checks the HELO name then
+  // The null sender (SPF then checks the HELO name) and address literals have no records to fetch.
+  const parsed = parseMailbox(sender);
+  if (!parsed.ok || parsed.mailbox.domain.startsWith('[')) return;
+  const { domain } = parsed.mailbox;
   for (const name of [domain, `_dmarc.${domain}`]) ctx.resolver(name, 'TXT').catch(() => undefined);
 }
 

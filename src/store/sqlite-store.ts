@@ -394,7 +394,7 @@ export class SqliteMailStore implements MailStore {
   async close(): Promise<void> {
     this.stopWatching();
     if (!this.db.open) return;
-    this.deliveries.flushAll();
+    await this.deliveries.flushAll();
     this.db.close();
   }
 

@@ -39,6 +39,8 @@ export interface ClamdOptions {
    * /tmp); benches put it on tmpfs as Debian 13's /tmp is (bench/smtp.ts).
    */
   readonly temporaryDirectory?: string;
+  /** clamd's scanning threads (default 4, enough for tests; Debian's shipped clamd.conf has 12). */
+  readonly maxThreads?: number;
 }
 
 export async function startClamd(options: ClamdOptions = {}): Promise<RunningClamd> {
@@ -64,7 +66,7 @@ export async function startClamd(options: ClamdOptions = {}): Promise<RunningCla
       'Bytecode no',
       'ScanArchive yes',
       'ScanMail yes',
-      'MaxThreads 4',
+      `MaxThreads ${options.maxThreads ?? 4}`,
       // Mail-sized limits: one extracted file at most 25 MB (the default is 100 MB), 17 levels deep.
       'MaxFileSize 25M',
       `MaxRecursion ${options.maxRecursion ?? 17}`,

@@ -146,6 +146,15 @@ describe('group commit', () => {
     expect(countRows('blobs')).toBe(200);
   });
 
+  it('a delivery is in the database before it resolves, and other writes still commit with synchronous=FULL', async () => {
+    const db = (t.store as unknown as { db: Database.Database }).db;
+    const pending = t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ id: 'durable' }));
+    await pending;
+    expect(countRows('messages')).toBe(1);
+    // FULL is 2 (SQLite "PRAGMA synchronous"); the group commit switches to NORMAL only around its own batches.
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('a message that fails inside the batch is rolled back alone; the others commit', async () => {
     // Make one specific message fail at INSERT time, inside the shared transaction.
     const doomed = message({ id: 'doomed', body: 'x'.repeat(777) });
