@@ -18,7 +18,8 @@ import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
  * each within `[limits] message_cpu_budget`; the message is analysed once, as it is stored.
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-  const received = await readMessage(stream, ctx.config, ctx.memory);
+  // Three copies until delivery: as received, with our trace fields, and as stored (the filters' fields).
+  const received = await readMessage(stream, ctx.config, ctx.memory, 3);
   try {
     return await checkAndDeliver(ctx, received.raw, session);
   } finally {

@@ -42,7 +42,8 @@ export async function receiveSubmission(
   stream: SMTPServerDataStream,
   session: SMTPServerSession,
 ): Promise<string> {
-  const received = await readMessage(stream, ctx.config, ctx.memory);
+  // Three copies until delivery: as received, with our trace field, and DKIM-signed for the queue.
+  const received = await readMessage(stream, ctx.config, ctx.memory, 3);
   try {
     return await checkAndSend(ctx, services, received.raw, session);
   } finally {
