@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import { ANALYZE_MESSAGE } from '../mime/index.js';
+import { RECYCLE_ABOVE_BYTES } from '../workers/index.js';
 import { authenticateInbound } from './authentication.js';
 import { prependFields } from './headers.js';
 import { checkLocalSender } from './local-sender.js';
@@ -51,7 +52,7 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
   const refusal = verdictRefusal(verdict);
   if (refusal) throw refusal;
   const stored = applyVerdict(traced, verdict);
-  const analysis = await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId);
+  const analysis = await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, { recycle: stored.length >= RECYCLE_ABOVE_BYTES });
   const result = await ctx.store.deliver(deliveryTargets(recipients, verdict), stored, { analysis });
   ctx.logger.info(
     { proto: 'smtp', cid: session.id, queueId, size: original.length, recipients: recipients.size, verdict: verdict.action, blob: result.blobId },
