@@ -28,15 +28,13 @@ import { addPerson, addUnit, Directory } from '../src/directory/index.js';
 import { BayesLearner } from '../src/filters/bayes/learn.js';
 import { createFilterPipeline } from '../src/filters/pipeline.js';
 import type { FilterPipeline } from '../src/filters/verdict.js';
-import { AUTHENTICATE_MESSAGE, startSmtp } from '../src/smtp/server.js';
-import { READ_MESSAGE_VIEW } from '../src/filters/index.js';
-import { ANALYZE_MESSAGE } from '../src/mime/index.js';
+import { startAnalysisWorkers } from '../src/server.js';
+import { startSmtp } from '../src/smtp/server.js';
 import { openBayesStore } from '../src/store/bayes.js';
 import { openDatabase, SqliteMailStore } from '../src/store/index.js';
 import { SqliteOutboundQueue } from '../src/store/queue.js';
 import { asAccountId } from '../src/store/types.js';
 import { loadTlsMaterial } from '../src/tls.js';
-import { poolSize, WorkerPool } from '../src/workers/index.js';
 import { startClamd, type RunningClamd } from '../test/helpers/clamd.js';
 import { RawSmtp } from '../test/smtp/raw-client.js';
 import { smtpSource, startPostfix } from './reference/postfix.js';
@@ -191,14 +189,7 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
   const resolver = async (name: string): Promise<unknown[]> => {
     throw Object.assign(new Error(`no DNS in the bench: ${name}`), { code: 'ENOTFOUND' });
   };
-  const workers = new WorkerPool({
-    size: poolSize(config.limits.analysis_workers),
-    queueLimit: config.limits.analysis_queue,
-    budgetMs: config.limits.message_cpu_budget,
-    resolver,
-    logger,
-    preload: [ANALYZE_MESSAGE, READ_MESSAGE_VIEW, AUTHENTICATE_MESSAGE],
-  });
+  const workers = startAnalysisWorkers(config, resolver, logger);
   await workers.ready();
   const pipeline =
     filters === 'off' ? null : createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), watchRules: false, workers });

@@ -45,13 +45,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config);
-  const db = openDatabase(config.paths.database);
-  const store = new SqliteMailStore(db);
-  const directory = new Directory({ db, config, store, logger, ...options.directory });
-  const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
-  const workers = new WorkerPool({
+/** The analysis threads from `[limits]` (src/workers), with the MX's tasks preloaded; await `ready()` before taking mail. */
+export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logger: Logger): WorkerPool {
+  return new WorkerPool({
     size: poolSize(config.limits.analysis_workers),
     queueLimit: config.limits.analysis_queue,
     budgetMs: config.limits.message_cpu_budget,
@@ -59,6 +55,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     logger,
     preload: [ANALYZE_MESSAGE, READ_MESSAGE_VIEW, AUTHENTICATE_MESSAGE],
   });
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const db = openDatabase(config.paths.database);
+  const store = new SqliteMailStore(db);
+  const directory = new Directory({ db, config, store, logger, ...options.directory });
+  const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
+  const workers = startAnalysisWorkers(config, resolver, logger);
   const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers });
   const context: AppContext = {
     config,

@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import { ANALYZE_MESSAGE } from '../mime/index.js';
+import { RECYCLE_ABOVE_BYTES } from '../workers/index.js';
 import { authenticateInbound } from './authentication.js';
 import { clientName } from './client-lookups.js';
 import { prependFields } from './headers.js';
@@ -19,7 +20,8 @@ import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
  * each within `[limits] message_cpu_budget`; the message is analysed once, as it is stored.
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-  const received = await readMessage(stream, ctx.config, ctx.memory);
+  // Three copies until delivery: as received, with our trace fields, and as stored (the filters' fields).
+  const received = await readMessage(stream, ctx.config, ctx.memory, 3);
   try {
     return await checkAndDeliver(ctx, received.raw, session);
   } finally {
@@ -51,7 +53,7 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
   const refusal = verdictRefusal(verdict);
   if (refusal) throw refusal;
   const stored = applyVerdict(traced, verdict);
-  const analysis = await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId);
+  const analysis = await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, { recycle: stored.length >= RECYCLE_ABOVE_BYTES });
   const result = await ctx.store.deliver(deliveryTargets(recipients, verdict), stored, { analysis });
   ctx.logger.info(
     { proto: 'smtp', cid: session.id, queueId, size: original.length, recipients: recipients.size, verdict: verdict.action, blob: result.blobId },

@@ -23,12 +23,14 @@ export interface ReceivedMessage {
  *   refused; nothing after the fake terminator is ever run as a command;
  * - more than `smtp.max_message_size` bytes;
  * - a header block, header field or MIME structure past `[limits]` (src/limits/message-shape.ts);
- * - bytes that do not fit in `[limits] memory_ceiling` with every other session's (452 4.3.1).
+ * - bytes that do not fit in `[limits] memory_ceiling` with every other session's (452 4.3.1):
+ *   each byte read reserves `copies` bytes, for the received message and the copies the caller
+ *   makes of it before delivery, so that a message read in full never fails for memory later.
  * From the first refusal on, the bytes are counted and dropped, never buffered; the stream is
  * always read to its end so that the session stays in step with the client. Rejects with the
  * stream's error when the client goes away mid-DATA: nothing is kept then, nothing stays reserved.
  */
-export async function readMessage(stream: Readable, config: Config, memory: MemoryBudget): Promise<ReceivedMessage> {
+export async function readMessage(stream: Readable, config: Config, memory: MemoryBudget, copies: number): Promise<ReceivedMessage> {
   const maxBytes = config.smtp.max_message_size;
   const shape = new MessageShapeCheck({
     maxHeaderBytes: config.limits.max_header_bytes,
@@ -47,7 +49,7 @@ export async function readMessage(stream: Readable, config: Config, memory: Memo
     const violation = shape.push(chunk);
     if (violation !== null) return shapeRefusal(violation);
     if (size > maxBytes) return replies.messageTooBig(maxBytes);
-    if (reservation === null || !reservation.grow(chunk.length)) return replies.outOfMemoryBudget();
+    if (reservation === null || !reservation.grow(chunk.length * copies)) return replies.outOfMemoryBudget();
     return null;
   };
   try {
@@ -57,7 +59,11 @@ export async function readMessage(stream: Readable, config: Config, memory: Memo
       refusal = judge(chunk);
       previous = chunk[chunk.length - 1] ?? previous;
       if (refusal === null) chunks.push(chunk);
-      else chunks.length = 0;
+      else {
+        // Refused: its bytes go back now, not when the client has finished sending the rest.
+        chunks.length = 0;
+        reservation?.release();
+      }
     }
     // A CR as the very last byte cannot be followed by its LF any more.
     if (refusal === null && previous === CR) refusal = replies.bareLineEnd();
@@ -68,7 +74,10 @@ export async function readMessage(stream: Readable, config: Config, memory: Memo
     reservation?.release();
     throw error;
   }
-  return { raw: concatShared(chunks), release: () => reservation!.release() };
+  return {
+    raw: concatShared(chunks),
+    release: () => reservation!.release(),
+  };
 }
 
 /**

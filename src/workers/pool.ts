@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { DnsResolver } from '../context.js';
 import type { FromWorker, TaskRef, ToWorker } from './protocol.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 /**
  * A fixed number of worker threads that run the costly work on message bytes (parsing,
@@ -11,8 +12,9 @@ import type { FromWorker, TaskRef, ToWorker } from './protocol.js';
  * Invariants:
  * - a worker runs one job at a time, and at most `size` run at once; a job waits in a queue of at most `queueLimit` jobs, past
  *   which run() fails at once with WorkQueueFull (never an unbounded queue);
- * - each job has `budgetMs` of time on its worker, not counting the time its DNS lookups spend on
- *   the main thread; past it the worker is terminated (whatever it was stuck in), replaced, and
+ * - each job has `budgetMs` of CPU time on its worker thread (thread-cpu.ts; time on the worker,
+ *   DNS waits excluded, where that cannot be read), and at most WAIT_FACTOR times that in time on
+ *   the worker; past it the worker is terminated (whatever it was stuck in), replaced, and
  *   the job fails with WorkBudgetExceeded — jobs on the other workers never wait for it;
  * - every job settles exactly once, also when its worker dies or the pool closes.
  */
@@ -57,14 +59,19 @@ interface Job {
   readonly reject: (error: Error) => void;
   slot: Slot | null;
   remainingMs: number;
+  /** Time on its worker so far, DNS waits excluded; and the worker thread's CPU time when the job started. */
+  activeMs: number;
+  cpuAtStart: number;
   clockStartedAt: number;
   timer: NodeJS.Timeout | null;
   lookupsInFlight: number;
+  readonly recycle: boolean;
 }
 
 interface Slot {
   readonly worker: Worker;
   ready: boolean;
+  cpuStat: string | null;
   retired: boolean;
   job: Job | null;
 }
@@ -79,6 +86,8 @@ const MAX_START_FAILURES = 3;
  * message never costs the others a worker.
  */
 const SPARE_WORKERS = 1;
+/** How long, in multiples of the budget, a job may take on its worker when it is not using CPU (a loaded machine). */
+const WAIT_FACTOR = 4;
 
 export class WorkerPool {
   private readonly slots = new Set<Slot>();
@@ -103,8 +112,12 @@ export class WorkerPool {
     return this.started;
   }
 
-  /** Runs `task` on a worker; `label` (the message's queue id) names it in logs and errors. */
-  run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string): Promise<Output> {
+  /**
+   * Runs `task` on a worker; `label` (the message's queue id) names it in logs and errors.
+   * `recycle`: replace the worker after this job — V8 keeps a heap grown for a large message, and
+   * only a new thread gives that memory back (the spare takes over meanwhile).
+   */
+  run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string, options: { recycle?: boolean } = {}): Promise<Output> {
     if (this.closed) return Promise.reject(new WorkFailed('analysis workers are closed'));
     if (this.slots.size === 0 && this.startFailures >= MAX_START_FAILURES) return Promise.reject(new WorkFailed('analysis workers cannot start'));
     if (this.queue.length >= this.options.queueLimit) return Promise.reject(new WorkQueueFull(this.options.queueLimit));
@@ -118,9 +131,12 @@ export class WorkerPool {
         reject,
         slot: null,
         remainingMs: this.options.budgetMs,
+        activeMs: 0,
+        cpuAtStart: 0,
         clockStartedAt: 0,
         timer: null,
         lookupsInFlight: 0,
+        recycle: options.recycle ?? false,
       });
       this.dispatch();
     });
@@ -138,7 +154,7 @@ export class WorkerPool {
     const worker = new Worker(THREAD, { workerData: { runner: RUNNER, preload } });
     // Jobs keep the process alive through the sockets waiting for them; an idle pool must not.
     worker.unref();
-    const slot: Slot = { worker, ready: false, retired: false, job: null };
+    const slot: Slot = { worker, ready: false, cpuStat: null, retired: false, job: null };
     this.slots.add(slot);
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (error) => this.died(slot, error));
@@ -155,7 +171,7 @@ export class WorkerPool {
       slot.job = job;
       job.slot = slot;
       slot.worker.postMessage(job.message);
-      this.startClock(job);
+      this.restartBudget(job);
     }
   }
 
@@ -163,6 +179,7 @@ export class WorkerPool {
     if (slot.retired) return;
     if (message.kind === 'ready') {
       slot.ready = true;
+      slot.cpuStat = message.cpuStat;
       this.startFailures = 0;
       if ([...this.slots].every((other) => other.ready)) this.markStarted();
       this.dispatch();
@@ -176,14 +193,17 @@ export class WorkerPool {
     }
     if (message.kind === 'loaded') {
       this.stopClock(job);
-      job.remainingMs = this.options.budgetMs;
-      if (job.lookupsInFlight === 0) this.startClock(job);
+      this.restartBudget(job);
       return;
     }
     this.stopClock(job);
     slot.job = null;
     if (message.kind === 'done') job.resolve(message.output);
     else job.reject(new WorkFailed(`${job.label}: ${message.message}`));
+    if (job.recycle) {
+      void this.retire(slot, null);
+      this.spawn();
+    }
     this.dispatch();
   }
 
@@ -202,6 +222,18 @@ export class WorkerPool {
     );
   }
 
+  /** The whole budget from now on (a job starting, or its module just loaded). */
+  private restartBudget(job: Job): void {
+    job.remainingMs = this.options.budgetMs;
+    job.activeMs = 0;
+    job.cpuAtStart = this.cpuOf(job) ?? 0;
+    if (job.lookupsInFlight === 0) this.startClock(job);
+  }
+
+  private cpuOf(job: Job): number | null {
+    return job.slot?.cpuStat ? threadCpuMs(job.slot.cpuStat) : null;
+  }
+
   private startClock(job: Job): void {
     job.clockStartedAt = performance.now();
     job.timer = setTimeout(() => this.overBudget(job), Math.max(0, job.remainingMs));
@@ -211,13 +243,28 @@ export class WorkerPool {
     if (job.timer === null) return;
     clearTimeout(job.timer);
     job.timer = null;
-    job.remainingMs -= performance.now() - job.clockStartedAt;
+    const ran = performance.now() - job.clockStartedAt;
+    job.remainingMs -= ran;
+    job.activeMs += ran;
   }
 
+  /**
+   * The budget is CPU time where the thread's can be read: a job that waited for a core is given
+   * the rest of its budget again, up to WAIT_FACTOR times the budget in time on its worker.
+   */
   private overBudget(job: Job): void {
     job.timer = null;
     const slot = job.slot;
     if (!slot || slot.job !== job) return;
+    job.activeMs += performance.now() - job.clockStartedAt;
+    const cpu = this.cpuOf(job);
+    const used = cpu === null ? job.activeMs : cpu - job.cpuAtStart;
+    const budget = this.options.budgetMs;
+    if (used < budget && job.activeMs < budget * WAIT_FACTOR) {
+      job.remainingMs = budget - used;
+      this.startClock(job);
+      return;
+    }
     this.options.logger.warn({ component: 'workers', queueId: job.label, budgetMs: this.options.budgetMs }, 'message analysis over its budget; worker replaced');
     slot.job = null;
     job.reject(new WorkBudgetExceeded(job.label, this.options.budgetMs));

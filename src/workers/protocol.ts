@@ -16,7 +16,8 @@ export type ToWorker =
   | { readonly kind: 'dns-answer'; readonly job: number; readonly query: number; readonly records?: unknown[]; readonly error?: DnsFailure };
 
 export type FromWorker =
-  | { readonly kind: 'ready' }
+  /** `cpuStat`: the thread's /proc stat file, for its CPU time (thread-cpu.ts), or null. */
+  | { readonly kind: 'ready'; readonly cpuStat: string | null }
   /** The job's module was imported just now (first use on this worker): its budget starts from here. */
   | { readonly kind: 'loaded'; readonly job: number }
   | { readonly kind: 'done'; readonly job: number; readonly output: unknown }

@@ -8,6 +8,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnsResolver } from '../context.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { ownThreadStatPath } from './thread-cpu.js';
 
 export interface TaskEnv {
   readonly resolver: DnsResolver;
@@ -21,7 +22,6 @@ type TaskFunction = (input: unknown, env: TaskEnv) => unknown;
  * message still leaves the loop its turn.
  */
 const ANALYSIS_NICE = 10;
-setPriority(ANALYSIS_NICE);
 
 const port = parentPort!;
 const modules = new Map<string, Promise<Record<string, unknown>>>();
@@ -79,4 +79,6 @@ port.on('message', (message: ToWorker) => {
 
 // The modules most jobs need, imported before the pool counts this worker in.
 await Promise.all((workerData.preload as string[]).map(load));
-post({ kind: 'ready' });
+// Niced only now: the start-up itself (before the server takes mail) should not wait behind others.
+setPriority(ANALYSIS_NICE);
+post({ kind: 'ready', cpuStat: ownThreadStatPath() });

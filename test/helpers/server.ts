@@ -8,6 +8,7 @@
  * - `policy.require_password_change = false` unless a test sets it (users log in with the
  *   password they were created with);
  * - `clamav.enabled = false` unless a test passes a clamd (test/helpers/clamd.ts);
+ * - one analysis worker (`limits.analysis_workers = 1`, plus its spare): the machine is shared;
  * - cheap argon2 parameters;
  * - DNS from a table (`dns`), never the Internet.
  */
@@ -73,6 +74,7 @@ const LISTENER_DEFAULTS = {
   http: { listen: '127.0.0.1:0' },
   policy: { require_password_change: false },
   clamav: { enabled: false },
+  limits: { analysis_workers: 1 },
 } as const;
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
+import { sendToMx } from './probe.js';
+
+/**
+ * `[limits] memory_ceiling` on the MX (DESIGN.md "Config"), against `cantho-mail serve` in its own
+ * process so that its RSS is the server's alone: 40 sessions at once each send a 25 MB message.
+ * The server reserves each message's bytes as they arrive (and the copies it is checked and stored
+ * from); what does not fit is answered 452 4.3.1 and drained, never buffered.
+ *
+ * The bound: RSS ≤ the idle RSS + memory_ceiling + WORK_ALLOWANCE. The allowance is what the
+ * ceiling does not count: what the analysis workers' parsers hold while they read an accepted
+ * message (mailparser's decoded text, mailauth's canonicalized body), socket and stream buffers of
+ * 40 sessions, and garbage not yet collected.
+ */
+const CEILING_MB = 128;
+const WORK_ALLOWANCE_MB = 192;
+const SESSIONS = 40;
+const MESSAGE_BYTES = 25 * 1024 * 1024 - 64 * 1024;
+
+let server: ReadmeServer;
+let official: Official;
+
+beforeAll(async () => {
+  server = await startReadmeServer({
+    passwordChange: 'config',
+    // Every session comes from 127.0.0.1: the per-address limit must let all of them in.
+    config: { limits: { memory_ceiling: `${CEILING_MB}MB` }, smtp: { max_connections_per_ip: SESSIONS + 5 } },
+  });
+  official = await server.addOfficial('Nguyễn Văn An');
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+}, 60_000);
+
+/** Resident set size of `pid` in MB (/proc/PID/status VmRSS). */
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Math.round(Number(match![1]) / 1024);
+}
+
+/** A plain-text message of `bytes`, lines of 78 characters. */
+function bigMessage(bytes: number): Buffer {
+  const head = 'From: big@example.org\r\nSubject: 25 MB\r\nMessage-ID: <big@example.org>\r\n\r\n';
+  const line = `${'lorem ipsum dolor sit amet consectetur '.repeat(2).slice(0, 76)}\r\n`;
+  return Buffer.from(head + line.repeat(Math.floor((bytes - head.length) / line.length)));
+}
+
+describe('MX memory ceiling', () => {
+  test(`${SESSIONS} sessions of 25 MB keep RSS under ceiling + baseline, and it returns to idle`, async () => {
+    // One ordinary message first: the idle level is that of a server that has delivered mail.
+    expect((await sendToMx(server.ports.mx, official.address, 'Subject: warm\r\n\r\nhello\r\n')).reply).toMatch(/^250 /);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const pid = server.pid();
+    const idle = rssMb(pid);
+    const bound = idle + CEILING_MB + WORK_ALLOWANCE_MB;
+
+    let peak = idle;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50);
+    const message = bigMessage(MESSAGE_BYTES);
+    const started = performance.now();
+    const replies = await Promise.all(Array.from({ length: SESSIONS }, () => sendToMx(server.ports.mx, official.address, message, 300_000))).finally(() =>
+      clearInterval(sampler),
+    );
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const counts = new Map<string, number>();
+    for (const { reply } of replies) counts.set(reply.slice(0, 9), (counts.get(reply.slice(0, 9)) ?? 0) + 1);
+
+    let settled = rssMb(pid);
+    const settleStarted = performance.now();
+    while (settled > idle * 1.2 && performance.now() - settleStarted < 60_000) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      settled = rssMb(pid);
+    }
+    const settleSeconds = ((performance.now() - settleStarted) / 1000).toFixed(1);
+    console.log(
+      `RSS idle ${idle} MB, peak ${peak} MB (bound ${bound} MB = idle + ceiling ${CEILING_MB} + allowance ${WORK_ALLOWANCE_MB}), ` +
+        `${settled} MB ${settleSeconds} s after; ${SESSIONS} × ${(MESSAGE_BYTES / 1048576).toFixed(1)} MB in ${seconds} s; replies ${JSON.stringify(Object.fromEntries(counts))}`,
+    );
+    for (const { reply } of replies) expect(reply).toMatch(/^(250 2\.6\.0|452 4\.3\.1) /);
+    expect(counts.get('250 2.6.0') ?? 0).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(bound);
+    expect(settled).toBeLessThanOrEqual(idle * 1.2);
+  }, 400_000);
+});
