@@ -134,8 +134,8 @@ export class CommandReader {
       if (!Buffer.isBuffer(line)) return fail({ kind: 'too-long', tag: guessTag(parts[0] ?? line.head) });
       parts.push(line);
       total += line.length;
-      // Many small literals must not add up to an unbounded command either.
-      if (total > limits.appendLimit + MAX_LINE) return fail({ kind: 'end', flood: true });
+      // Many small literals must not add up to an unbounded APPEND either (others stop at MAX_COMMAND).
+      if (total > Math.max(limits.appendLimit, MAX_COMMAND) + MAX_LINE) return fail({ kind: 'end', flood: true });
       const match = LITERAL_AT_END.exec(line.toString('latin1'));
       if (!match) return { kind: 'command', raw: Buffer.concat(parts), reservation };
       const size = Number(match[1]);
