@@ -63,6 +63,8 @@ export interface ReadmeServer {
   readonly dataDir: string;
   readonly configFile: string;
   readonly ports: Ports;
+  /** The process id of `serve` now running (its resident memory is the server's alone). */
+  pid(): number;
   /** The server's stdout and stderr so far (pino lines), for failure messages. */
   log(): string;
   /** `node bin/cantho-mail.mjs --config FILE ARGS…` with `stdin` piped in. */
@@ -183,6 +185,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       dataDir,
       configFile,
       ports,
+      pid: () => (child as ChildProcess | null)?.pid ?? -1,
       log: () => output,
       cli,
       async addOfficial(name, addOptions = {}) {
