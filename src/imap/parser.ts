@@ -219,21 +219,30 @@ export class CommandReader {
     return taken;
   }
 
-  /** A line without its CRLF (a bare LF is accepted as well, as most servers do). */
+  /**
+   * A line without its CRLF (a bare LF is accepted as well, as most servers do). Only chunks not
+   * searched yet are searched, and they are joined once the line end is there: a line arriving in
+   * thousands of tiny segments costs its length, not its length times the number of segments.
+   */
   private async readLine(): Promise<Buffer | 'end' | { readonly head: Buffer }> {
-    let searched = 0;
+    let searchedChunks = 0;
+    let searchedBytes = 0;
     for (;;) {
-      const all = this.flatten();
-      const lf = all.indexOf(0x0a, searched);
+      let lf = -1;
+      for (; lf < 0 && searchedChunks < this.chunks.length; searchedChunks++) {
+        const chunk = this.chunks[searchedChunks]!;
+        const at = chunk.indexOf(0x0a);
+        if (at >= 0) lf = searchedBytes + at;
+        else searchedBytes += chunk.length;
+      }
       if (lf >= 0 && lf <= MAX_LINE) {
         const line = this.consume(lf + 1);
         return line.subarray(0, lf > 0 && line[lf - 1] === 0x0d ? lf - 1 : lf);
       }
-      if (all.length > MAX_LINE) {
-        const head = Buffer.from(all.subarray(0, 80));
+      if (this.buffered > MAX_LINE) {
+        const head = Buffer.from(this.flatten().subarray(0, 80));
         return (await this.skipLine()) ? { head } : 'end';
       }
-      searched = all.length;
       if (!(await this.more())) return 'end';
     }
   }
