@@ -7,10 +7,6 @@
  *     number, bigint  → decimal
  *     string, Buffer  → quoted string when it is short 7-bit text without CR, LF or NUL, else a
  *                       literal {n}\r\n… (strings are sent as UTF-8)
- *   No value ever carries a raw NUL (RFC 3501 §9: literal = "{" number "}" CRLF *CHAR8, CHAR8
- *   excludes %x00; NUL is allowed only in RFC 3516 literal8, and we do not announce BINARY): in a
- *   string a NUL becomes U+FFFD; in octets it becomes 0x80, as Dovecot does, so sizes do not change
- *   (see withoutNul).
  *     atom('\\Seen')  → written as is (flags, keywords, section specs like BODY[1.MIME])
  *     literal(buf)    → always a literal (message bodies)
  *     adjacent([a, b]) → a and b with no space between (the bodies of a multipart BODYSTRUCTURE)
@@ -20,6 +16,11 @@
  *   encodeLine(values): Buffer       values separated by spaces (no CRLF)
  *   astring(text): Atom | string     an atom when the text is a valid atom, else quoted/literal
  *   utf8Quoted(text)                 UTF-8 in a quoted string, once the client ENABLEd UTF8=ACCEPT
+ *
+ * No value ever carries a raw NUL (RFC 3501 §9: literal = "{" number "}" CRLF *CHAR8, and CHAR8
+ * excludes %x00; only RFC 3516 literal8 may carry NUL, and we do not announce BINARY): in a string
+ * a NUL becomes U+FFFD; in octets it becomes 0x80, as Dovecot does, so a literal keeps its length
+ * (withoutNul).
  *
  * ResponseWriter wraps the socket: untagged(head, ...values), tagged(tag, status, code, text),
  * continuation(text), write(raw) for pieces of a large response, and drained() to respect
