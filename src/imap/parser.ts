@@ -39,6 +39,11 @@ export const MAX_ARGUMENT_LITERAL = 64 * 1024;
  * add up to a message-sized command (only APPEND carries message data, RFC 3501 §6.3.11).
  */
 export const MAX_COMMAND = 256 * 1024;
+/**
+ * Refused LITERAL+ octets we read away, as a multiple of the largest literal the command could have
+ * sent (APPENDLIMIT or MAX_COMMAND), before giving up on the client and closing.
+ */
+const DISCARD_FACTOR = 2;
 /** Bytes of a too-long line we skip before giving up on the client and closing. */
 const MAX_SKIP = 1024 * 1024;
 /** Buffered, unread input above which we stop reading from the socket (back-pressure). */
@@ -151,7 +156,10 @@ export class CommandReader {
         if (!held) refused = { kind: 'in-use', tag: guessTag(parts[0]), size };
       }
       if (refused) {
-        if (!synchronising && !(await this.skipRest(size))) return fail({ kind: 'end', flood: !this.ended });
+        // RFC 7888 §4: a refused non-synchronising literal is already on its way; we read it away
+        // (counted, never kept) up to a bound, and past the bound end the connection.
+        const bound = DISCARD_FACTOR * Math.max(limits.appendLimit, MAX_COMMAND);
+        if (!synchronising && !(await this.skipRest(size, bound))) return fail({ kind: 'end', flood: !this.ended });
         return fail(refused);
       }
       if (synchronising) this.sendContinuation();
@@ -173,13 +181,16 @@ export class CommandReader {
 
   /**
    * After refusing a LITERAL+ literal, reads its octets and the rest of the command away without
-   * keeping them: further LITERAL+ literals are skipped too; a synchronising one ends the command,
-   * since the client waits for a `+` that will not come and reads our tagged answer instead.
+   * keeping them, `bound` octets of literals at most (false past it, as at the end of input):
+   * further LITERAL+ literals are skipped too; a synchronising one ends the command, since the
+   * client waits for a `+` that will not come and reads our tagged answer instead.
    */
-  private async skipRest(size: number): Promise<boolean> {
+  private async skipRest(size: number, bound: number): Promise<boolean> {
     let pending = size;
+    let skipped = 0;
     for (;;) {
-      if (!(await this.discard(pending))) return false;
+      skipped += pending;
+      if (skipped > bound || !(await this.discard(pending))) return false;
       const line = await this.readLine();
       if (line === 'end') return false;
       if (!Buffer.isBuffer(line)) return true;

@@ -197,7 +197,7 @@ export class Session {
           reserve: (bytes) => this.ctx.memory.reserve(bytes),
         });
         if (frame.kind === 'end') {
-          if (frame.flood) this.out.untagged('BYE Too much input without a line end');
+          if (frame.flood) this.out.untagged('BYE Too much input for one command');
           break;
         }
         this.touch();

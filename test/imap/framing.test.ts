@@ -109,6 +109,13 @@ describe('command framing (RFC 3501 §2.2, §4.3; RFC 7888; RFC 7889)', () => {
     client.close();
   });
 
+  test('a LITERAL+ literal far past any limit is not read away: BYE and the connection ends', async () => {
+    const client = await RawClient.connect(server.ports.imap);
+    client.send('a1 LOGIN {25000000+}\r\n');
+    expect(await client.readLine()).toBe('* BYE Too much input for one command');
+    expect(await client.waitClosed()).toBe(true);
+  });
+
   test('skips an oversize LITERAL+ APPEND and answers TOOBIG', async () => {
     const client = await loggedIn(server);
     client.send(`a1 APPEND INBOX {2000+}\r\n${'x'.repeat(2000)}\r\n`);
