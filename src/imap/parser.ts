@@ -58,7 +58,7 @@ export type Frame =
   | { readonly kind: 'too-big'; readonly tag: string | null; readonly size: number; readonly limit: number; readonly append: boolean }
   /** An APPEND literal that would pass the memory ceiling was refused before it was read. */
   | { readonly kind: 'in-use'; readonly tag: string | null; readonly size: number }
-  /** The client closed (flood false), or sent so much without a line end that we stop reading (flood true). */
+  /** The client closed (flood false), or sent more for one command than we will read (flood true). */
   | { readonly kind: 'end'; readonly flood: boolean };
 
 /** Octets held for a command's literals (src/limits MemoryReservation); released once. */
