@@ -301,3 +301,11 @@ export function trackConnection(listener: string, socket: { once(event: 'close',
   connectionsOpen.inc({ listener });
   socket.once('close', () => connectionsOpen.dec({ listener }));
 }
+
+/** Octets of message data read from the store for IMAP FETCH responses (bodies, sections, headers). */
+export const imapFetchBodyBytes = registry.register(
+  new Counter('cantho_imap_fetch_body_bytes_total', 'Octets of message data read from the store for IMAP FETCH responses.'),
+);
+export const imapFetchAbandoned = registry.register(
+  new Counter('cantho_imap_fetch_abandoned_total', 'IMAP FETCH commands stopped because the client went away mid-response.'),
+);

@@ -110,6 +110,9 @@ const imap = z
       .regex(/^[^/*%"\\][^*%"\\]*\/$/, 'a folder name ending in "/", like "Shared/"')
       .default('Shared/'),
     idle_keepalive: duration.prefault('2m'),
+    // RFC 3501 §5.4 sets no minimum before login; counted from the last complete command line, so
+    // a client trickling bytes cannot hold a connection open.
+    login_timeout: duration.prefault('60s'),
   })
   .strict();
 

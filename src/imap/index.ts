@@ -8,6 +8,7 @@
  *   session.ts       one connection: state machine, command loop, unsolicited updates
  *   selected.ts      SelectedMailbox: seq ↔ UID map, \Recent, pending updates
  *   parser.ts        CommandReader (framing, literals, limits) and ArgReader (arguments)
+ *   fetch/           FETCH items, sections, ENVELOPE/BODYSTRUCTURE, bounded output (output.ts)
  *   responses.ts     ImapValue encoding and ResponseWriter
  *   mutf7.ts         modified UTF-7 mailbox names (RFC 3501 §5.1.3)
  *   errors.ts        ImapError / ParseError, StoreError → NO [code]
@@ -30,9 +31,13 @@
  *   3. Sequence numbers seen by a command do not move during it: SelectedMailbox's map changes only
  *      in collectUpdates().
  *   4. Responses are written whole, or a large one in pieces with ResponseWriter.drained() between
- *      them, so one big FETCH neither holds the process nor buffers without bound.
- *   5. Literals above the limit are refused before they are read (RFC 7889), so no client makes us
- *      buffer more than APPENDLIMIT, and the connection stays in sync.
+ *      them: FETCH reads message data from the store only as it writes it (fetch/output.ts), so a
+ *      connection holds about a megabyte of output at most, and a FETCH stops at once when its
+ *      client has gone. A client that lets MAX_UNSENT octets pile up unread is disconnected.
+ *   5. Literals above the limit are refused before they are read (RFC 7889): only APPEND may send
+ *      more than MAX_ARGUMENT_LITERAL, and an APPEND literal first reserves its octets in the
+ *      all-sessions budget (`[limits] memory_ceiling`, `NO [INUSE]` past it). The connection stays
+ *      in sync either way.
  *   6. Store and directory calls are synchronous or awaited inside the command; no account lock is
  *      held while writing to a socket (the store has none to hold: each call is one transaction).
  *   7. Passwords, AUTHENTICATE data and message literals are never logged.

@@ -10,9 +10,13 @@
  *    non-synchronising literal (RFC 7888 LITERAL+) whose octets follow at once. Limits:
  *      - a line (without literals) longer than MAX_LINE → {kind:'too-long'}; the reader skips to
  *        the end of that line, so the connection stays in sync;
- *      - a literal above the limit (APPENDLIMIT for APPEND, MAX_ARGUMENT_LITERAL otherwise) is
- *        refused BEFORE its data is read ({kind:'too-big'}, RFC 7889): a synchronising one gets no
- *        `+`, so the client never sends it; a LITERAL+ one is read and thrown away unbuffered.
+ *      - a literal above the limit (APPENDLIMIT for APPEND; for any other command
+ *        MAX_ARGUMENT_LITERAL, and no more than MAX_COMMAND for the whole command) is refused
+ *        BEFORE its data is read ({kind:'too-big'}, RFC 7889): a synchronising one gets no `+`,
+ *        so the client never sends it; a LITERAL+ one is read and thrown away, counted, unbuffered;
+ *      - an APPEND literal reserves its octets in the all-sessions memory budget before it is read
+ *        (`[limits] memory_ceiling`); past the ceiling it is refused the same way ({kind:'in-use'}).
+ *        The reservation travels with the command and the session releases it after running it.
  *    The raw command returned keeps literals inline (`{n}\r\n` + data), so ArgReader can parse
  *    it like any other string.
  *
@@ -30,6 +34,16 @@ import { ParseError } from './errors.js';
 export const MAX_LINE = 64 * 1024;
 /** Largest literal accepted outside APPEND (a password, a search string, a mailbox name). */
 export const MAX_ARGUMENT_LITERAL = 64 * 1024;
+/**
+ * Largest command other than APPEND, lines and literals together: many small literals must not
+ * add up to a message-sized command (only APPEND carries message data, RFC 3501 §6.3.11).
+ */
+export const MAX_COMMAND = 256 * 1024;
+/**
+ * Refused LITERAL+ octets we read away, as a multiple of the largest literal the command could have
+ * sent (APPENDLIMIT or MAX_COMMAND), before giving up on the client and closing.
+ */
+const DISCARD_FACTOR = 2;
 /** Bytes of a too-long line we skip before giving up on the client and closing. */
 const MAX_SKIP = 1024 * 1024;
 /** Buffered, unread input above which we stop reading from the socket (back-pressure). */
@@ -37,21 +51,31 @@ const HIGH_WATER = 256 * 1024;
 
 export type Frame =
   /** A whole command (tag, name, arguments, literals inline), without the final CRLF. */
-  | { readonly kind: 'command'; readonly raw: Buffer }
+  | { readonly kind: 'command'; readonly raw: Buffer; readonly reservation: LiteralReservation | null }
   /** A line longer than MAX_LINE was skipped; `tag` is its first word when it looked like one. */
   | { readonly kind: 'too-long'; readonly tag: string | null }
   /** A literal above `limit` was refused before it was read; the rest of the command was skipped. */
   | { readonly kind: 'too-big'; readonly tag: string | null; readonly size: number; readonly limit: number; readonly append: boolean }
-  /** The client closed (flood false), or sent so much without a line end that we stop reading (flood true). */
+  /** An APPEND literal that would pass the memory ceiling was refused before it was read. */
+  | { readonly kind: 'in-use'; readonly tag: string | null; readonly size: number }
+  /** The client closed (flood false), or sent more for one command than we will read (flood true). */
   | { readonly kind: 'end'; readonly flood: boolean };
+
+/** Octets held for a command's literals (src/limits MemoryReservation); released once. */
+export interface LiteralReservation {
+  grow(more: number): boolean;
+  release(): void;
+}
 
 export interface FrameLimits {
   /** Largest APPEND literal: APPENDLIMIT once logged in, MAX_ARGUMENT_LITERAL before. */
   readonly appendLimit: number;
+  /** Reserves memory for an APPEND literal about to be read; null when over the ceiling. */
+  readonly reserve: (bytes: number) => LiteralReservation | null;
 }
 
 const LITERAL_AT_END = /\{(\d{1,20})(\+?)\}$/;
-const TAG_AND_NAME = /^([^\s(){%*"\\\]]+) (?:UID )?([A-Za-z]+)/;
+const TAG_AND_NAME = /^[^\s(){%*"\\\]]+ (UID )?([A-Za-z]+)/;
 
 /**
  * Pull-based framer over a socket. `attach` replaces the stream (STARTTLS) and drops anything
@@ -104,28 +128,43 @@ export class CommandReader {
   async next(limits: FrameLimits): Promise<Frame> {
     const parts: Buffer[] = [];
     let total = 0;
+    let reservation: LiteralReservation | null = null;
+    const fail = (frame: Frame): Frame => {
+      reservation?.release();
+      return frame;
+    };
     for (;;) {
       const line = await this.readLine();
-      if (line === 'end') return { kind: 'end', flood: !this.ended };
-      if (!Buffer.isBuffer(line)) return { kind: 'too-long', tag: guessTag(parts[0] ?? line.head) };
+      if (line === 'end') return fail({ kind: 'end', flood: !this.ended });
+      if (!Buffer.isBuffer(line)) return fail({ kind: 'too-long', tag: guessTag(parts[0] ?? line.head) });
       parts.push(line);
       total += line.length;
-      // Many small literals must not add up to an unbounded command either.
-      if (total > limits.appendLimit + MAX_LINE) return { kind: 'end', flood: true };
+      // Many small literals must not add up to an unbounded APPEND either (others stop at MAX_COMMAND).
+      if (total > Math.max(limits.appendLimit, MAX_COMMAND) + MAX_LINE) return fail({ kind: 'end', flood: true });
       const match = LITERAL_AT_END.exec(line.toString('latin1'));
-      if (!match) return { kind: 'command', raw: Buffer.concat(parts) };
+      if (!match) return { kind: 'command', raw: Buffer.concat(parts), reservation };
       const size = Number(match[1]);
       const synchronising = match[2] === '';
-      const head = parts[0]!.toString('latin1');
-      const isAppend = TAG_AND_NAME.exec(head)?.[2]?.toUpperCase() === 'APPEND';
-      const limit = isAppend ? limits.appendLimit : MAX_ARGUMENT_LITERAL;
+      const head = TAG_AND_NAME.exec(parts[0]!.toString('latin1'));
+      const isAppend = head?.[1] === undefined && head?.[2]?.toUpperCase() === 'APPEND';
+      const limit = isAppend ? limits.appendLimit : Math.max(0, Math.min(MAX_ARGUMENT_LITERAL, MAX_COMMAND - total));
+      let refused: Frame | null = null;
       if (size > limit) {
-        if (!synchronising && !(await this.skipRest(size))) return { kind: 'end', flood: !this.ended };
-        return { kind: 'too-big', tag: guessTag(parts[0]), size, limit, append: isAppend };
+        refused = { kind: 'too-big', tag: guessTag(parts[0]), size, limit, append: isAppend };
+      } else if (isAppend) {
+        const held = reservation ? reservation.grow(size) : (reservation = limits.reserve(size)) !== null;
+        if (!held) refused = { kind: 'in-use', tag: guessTag(parts[0]), size };
+      }
+      if (refused) {
+        // RFC 7888 §4: a refused non-synchronising literal is already on its way; we read it away
+        // (counted, never kept) up to a bound, and past the bound end the connection.
+        const bound = DISCARD_FACTOR * Math.max(limits.appendLimit, MAX_COMMAND);
+        if (!synchronising && !(await this.skipRest(size, bound))) return fail({ kind: 'end', flood: !this.ended });
+        return fail(refused);
       }
       if (synchronising) this.sendContinuation();
       const data = await this.readExact(size);
-      if (data === null) return { kind: 'end', flood: false };
+      if (data === null) return fail({ kind: 'end', flood: false });
       parts.push(Buffer.from('\r\n'), data);
       total += size;
     }
@@ -142,13 +181,16 @@ export class CommandReader {
 
   /**
    * After refusing a LITERAL+ literal, reads its octets and the rest of the command away without
-   * keeping them: further LITERAL+ literals are skipped too; a synchronising one ends the command,
-   * since the client waits for a `+` that will not come and reads our tagged answer instead.
+   * keeping them, `bound` octets of literals at most (false past it, as at the end of input):
+   * further LITERAL+ literals are skipped too; a synchronising one ends the command, since the
+   * client waits for a `+` that will not come and reads our tagged answer instead.
    */
-  private async skipRest(size: number): Promise<boolean> {
+  private async skipRest(size: number, bound: number): Promise<boolean> {
     let pending = size;
+    let skipped = 0;
     for (;;) {
-      if (!(await this.discard(pending))) return false;
+      skipped += pending;
+      if (skipped > bound || !(await this.discard(pending))) return false;
       const line = await this.readLine();
       if (line === 'end') return false;
       if (!Buffer.isBuffer(line)) return true;
@@ -188,21 +230,30 @@ export class CommandReader {
     return taken;
   }
 
-  /** A line without its CRLF (a bare LF is accepted as well, as most servers do). */
+  /**
+   * A line without its CRLF (a bare LF is accepted as well, as most servers do). Only chunks not
+   * searched yet are searched, and they are joined once the line end is there: a line arriving in
+   * thousands of tiny segments costs its length, not its length times the number of segments.
+   */
   private async readLine(): Promise<Buffer | 'end' | { readonly head: Buffer }> {
-    let searched = 0;
+    let searchedChunks = 0;
+    let searchedBytes = 0;
     for (;;) {
-      const all = this.flatten();
-      const lf = all.indexOf(0x0a, searched);
+      let lf = -1;
+      for (; lf < 0 && searchedChunks < this.chunks.length; searchedChunks++) {
+        const chunk = this.chunks[searchedChunks]!;
+        const at = chunk.indexOf(0x0a);
+        if (at >= 0) lf = searchedBytes + at;
+        else searchedBytes += chunk.length;
+      }
       if (lf >= 0 && lf <= MAX_LINE) {
         const line = this.consume(lf + 1);
         return line.subarray(0, lf > 0 && line[lf - 1] === 0x0d ? lf - 1 : lf);
       }
-      if (all.length > MAX_LINE) {
-        const head = Buffer.from(all.subarray(0, 80));
+      if (this.buffered > MAX_LINE) {
+        const head = Buffer.from(this.flatten().subarray(0, 80));
         return (await this.skipLine()) ? { head } : 'end';
       }
-      searched = all.length;
       if (!(await this.more())) return 'end';
     }
   }
@@ -223,22 +274,41 @@ export class CommandReader {
     }
   }
 
+  /** n octets into one buffer of exactly that size, copied once from the chunks as they come. */
   private async readExact(n: number): Promise<Buffer | null> {
-    while (this.buffered < n) {
+    const data = Buffer.allocUnsafe(n);
+    let filled = 0;
+    for (;;) {
+      filled += this.take(n - filled, data, filled);
+      if (filled === n) return data;
       if (!(await this.more())) return null;
     }
-    return Buffer.from(this.consume(n));
   }
 
+  /** Drops n octets of input as they come, never holding more than a chunk of them. */
   private async discard(n: number): Promise<boolean> {
     let left = n;
     for (;;) {
-      const take = Math.min(left, this.buffered);
-      this.consume(take);
-      left -= take;
+      left -= this.take(left, null, 0);
       if (left === 0) return true;
       if (!(await this.more())) return false;
     }
+  }
+
+  /** Takes up to n buffered octets off the front, copying them into `into` at `at` when given. */
+  private take(n: number, into: Buffer | null, at: number): number {
+    let taken = 0;
+    while (taken < n && this.chunks.length > 0) {
+      const chunk = this.chunks[0]!;
+      const count = Math.min(chunk.length, n - taken);
+      if (into) chunk.copy(into, at + taken, 0, count);
+      if (count === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(count);
+      taken += count;
+    }
+    this.buffered -= taken;
+    if (this.buffered <= HIGH_WATER) this.stream?.resume();
+    return taken;
   }
 }
 

@@ -17,9 +17,16 @@
  *   astring(text): Atom | string     an atom when the text is a valid atom, else quoted/literal
  *   utf8Quoted(text)                 UTF-8 in a quoted string, once the client ENABLEd UTF8=ACCEPT
  *
+ * No value ever carries a raw NUL (RFC 3501 §9: literal = "{" number "}" CRLF *CHAR8, and CHAR8
+ * excludes %x00; only RFC 3516 literal8 may carry NUL, and we do not announce BINARY): in a string
+ * a NUL becomes U+FFFD; in octets it becomes 0x80, as Dovecot does, so a literal keeps its length
+ * (withoutNul).
+ *
  * ResponseWriter wraps the socket: untagged(head, ...values), tagged(tag, status, code, text),
  * continuation(text), write(raw) for pieces of a large response, and drained() to respect
- * back-pressure between them. Responses are written whole or in order, never interleaved.
+ * back-pressure between them. Responses are written whole or in order, never interleaved. A client
+ * that lets more than MAX_UNSENT octets of responses pile up unread is disconnected: every writer of
+ * large output waits for drained(), so only a client that stopped reading gets there.
  */
 
 /** Written verbatim: flags, keywords, atoms, section specifiers. The caller vouches for the syntax. */
@@ -51,6 +58,18 @@ const ATOM = /^[^(){ \x00-\x1f\x7f%*"\\\]\x80-\uffff]+$/;
 
 /** Short 7-bit text without NUL, CR or LF goes quoted (RFC 3501 §9 quoted = DQUOTE *QUOTED-CHAR DQUOTE). */
 const QUOTABLE = /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/;
+
+/**
+ * `data` with every NUL octet replaced by 0x80 (a copy only when there is one): the literal keeps
+ * its length, and the replacement is an octet no client takes for a line end or a terminator.
+ */
+export function withoutNul(data: Buffer): Buffer {
+  let at = data.indexOf(0);
+  if (at < 0) return data;
+  const copy = Buffer.from(data);
+  for (; at >= 0; at = copy.indexOf(0, at + 1)) copy[at] = 0x80;
+  return copy;
+}
 
 /**
  * Builds the encoded bytes: runs of text are kept as one string and turned into bytes once, so a
@@ -90,7 +109,10 @@ export class Encoder {
       this.text(String(value));
     } else if (typeof value === 'string') {
       if (value.length <= MAX_QUOTED && QUOTABLE.test(value)) this.text(`"${value.replace(/[\\"]/g, '\\$&')}"`);
-      else this.text(`{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`);
+      else {
+        const text = value.replaceAll('\0', '\uFFFD');
+        this.text(`{${Buffer.byteLength(text, 'utf8')}}\r\n${text}`);
+      }
     } else if (Buffer.isBuffer(value)) {
       const text = value.toString('latin1');
       if (value.length <= MAX_QUOTED && QUOTABLE.test(text)) this.text(`"${text.replace(/[\\"]/g, '\\$&')}"`);
@@ -118,7 +140,7 @@ export class Encoder {
 
   private literal(data: Buffer): void {
     this.text(`{${data.length}}\r\n`);
-    this.bytes(data);
+    this.bytes(withoutNul(data));
   }
 }
 
@@ -152,8 +174,10 @@ export function utf8Quoted(text: string): ImapValue {
 export interface ResponseSink {
   write(chunk: Buffer): boolean;
   readonly writableNeedDrain: boolean;
+  readonly writableLength: number;
   readonly writableEnded: boolean;
   readonly destroyed: boolean;
+  destroy(): void;
   once(event: 'drain' | 'close', listener: () => void): unknown;
   removeListener(event: 'drain' | 'close', listener: () => void): unknown;
 }
@@ -161,6 +185,9 @@ export interface ResponseSink {
 export type TaggedStatus = 'OK' | 'NO' | 'BAD';
 
 const CRLF = Buffer.from('\r\n');
+
+/** Unread response octets a connection may hold before we give up on its client. */
+const MAX_UNSENT = 16 * 1024 * 1024;
 
 export class ResponseWriter {
   constructor(private sink: ResponseSink) {}
@@ -178,6 +205,10 @@ export class ResponseWriter {
   /** Raw bytes, for the rare response built by hand (already valid IMAP). */
   write(chunk: Buffer | string): void {
     if (this.sink.destroyed || this.sink.writableEnded) return;
+    if (this.sink.writableLength > MAX_UNSENT) {
+      this.sink.destroy();
+      return;
+    }
     this.sink.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
   }
 

@@ -18,7 +18,13 @@
  *     written in the middle of another command's responses;
  *   - store changes are only recorded (SelectedMailbox.noteChange) when they arrive and announced
  *     before a tagged response or at once in IDLE, never EXPUNGE during FETCH/STORE/SEARCH;
- *   - passwords and literals are never logged: the command log line has the name and outcome only.
+ *   - passwords and literals are never logged: the command log line has the name and outcome only;
+ *   - the autologout timer (RFC 3501 §5.4) runs from the last complete command, the end of the last
+ *     command's response, or the client taking more of a long response (socket 'drain'): a client
+ *     trickling bytes without ever completing a command is logged out, one reading a large FETCH
+ *     slowly is not;
+ *   - an APPEND literal's memory reservation (`[limits] memory_ceiling`) is released when the
+ *     command is over, whatever its outcome.
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -37,10 +43,8 @@ import { accessWithdrawn, wireNameOf } from './namespaces.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
-/** RFC 3501 §5.4: an autologout timer of at least 30 minutes of client inactivity. */
-export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
-/** Before login the RFC sets no minimum; a short one keeps idle unauthenticated sockets from piling up. */
-export const PREAUTH_TIMEOUT_MS = 60 * 1000;
+/** RFC 3501 §5.4: an autologout timer of at least 30 minutes of client inactivity (before login: `imap.login_timeout`). */
+const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** What the session needs from the listener that accepted it (server.ts). */
 export interface SessionHost {
@@ -79,7 +83,7 @@ export class Session {
     this.reader = new CommandReader(socket, () => this.out.continuation('Ready for literal data'));
     this.log = ctx.logger.child({ cid, proto: 'imap' });
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
-    socket.on('data', () => this.touch());
+    socket.on('drain', () => this.touch());
   }
 
   get remoteAddress(): string {
@@ -157,8 +161,10 @@ export class Session {
   }
 
   /** One line from the client outside the command grammar; null when it has gone. */
-  readLine(): Promise<Buffer | null> {
-    return this.reader.nextLine();
+  async readLine(): Promise<Buffer | null> {
+    const line = await this.reader.nextLine();
+    this.touch();
+    return line;
   }
 
   /** RFC 3501 §6.2.1: TLS starts right after the tagged OK; buffered plaintext is dropped. */
@@ -171,7 +177,7 @@ export class Session {
       this.log.debug({ err: err.message }, 'TLS error');
       this.close();
     });
-    tlsSocket.on('data', () => this.touch());
+    tlsSocket.on('drain', () => this.touch());
     await new Promise<void>((resolve) => {
       tlsSocket.once('secure', resolve);
       tlsSocket.once('close', resolve);
@@ -186,11 +192,15 @@ export class Session {
     try {
       while (this.state !== 'logout' && !this.closed) {
         // Before login nobody may make us buffer a message-sized literal.
-        const frame = await this.reader.next({ appendLimit: this.identity ? appendLimit(this.ctx.config) : MAX_ARGUMENT_LITERAL });
+        const frame = await this.reader.next({
+          appendLimit: this.identity ? appendLimit(this.ctx.config) : MAX_ARGUMENT_LITERAL,
+          reserve: (bytes) => this.ctx.memory.reserve(bytes),
+        });
         if (frame.kind === 'end') {
-          if (frame.flood) this.out.untagged('BYE Too much input without a line end');
+          if (frame.flood) this.out.untagged('BYE Too much input for one command');
           break;
         }
+        this.touch();
         if (frame.kind === 'too-long') {
           this.answerUntaggable(frame.tag, 'BAD', null, 'Command line too long');
           continue;
@@ -200,8 +210,18 @@ export class Session {
           this.answerUntaggable(frame.tag, frame.append ? 'NO' : 'BAD', 'TOOBIG', `Literal of ${frame.size} octets is over the limit of ${frame.limit}`);
           continue;
         }
-        await this.execute(frame.raw);
+        if (frame.kind === 'in-use') {
+          // RFC 5530 §3 INUSE: a temporary refusal, worth retrying; DESIGN.md "Config" [limits] memory_ceiling.
+          this.answerUntaggable(frame.tag, 'NO', 'INUSE', 'The server is receiving too many messages at once; try again shortly');
+          continue;
+        }
+        try {
+          await this.execute(frame.raw);
+        } finally {
+          frame.reservation?.release();
+        }
         await this.out.drained();
+        this.touch();
       }
     } finally {
       this.close();
@@ -267,7 +287,7 @@ export class Session {
     };
   }
 
-  /** Client input restarts the autologout timer (its length depends on whether we know who it is). */
+  /** Restarts the autologout timer (its length depends on whether we know who it is). */
   private touch(): void {
     if (this.inactivity) clearTimeout(this.inactivity);
     if (this.closed) return;
@@ -275,7 +295,7 @@ export class Session {
       this.log.debug('autologout');
       this.out.untagged('BYE Autologout; idle for too long');
       this.close();
-    }, this.identity ? IDLE_TIMEOUT_MS : PREAUTH_TIMEOUT_MS).unref();
+    }, this.identity ? IDLE_TIMEOUT_MS : this.ctx.config.imap.login_timeout).unref();
   }
 
   private answerUntaggable(tag: string | null, status: 'NO' | 'BAD', code: string | null, text: string): void {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_ITEMS } from '../../src/imap/fetch/items.js';
 import { NESTED, startMessageTestBed, textMessage, type MessageTestBed } from './message-fixtures.js';
 
 let bed: MessageTestBed;
@@ -132,6 +133,7 @@ describe('FETCH sequence sets (RFC 3501 §9)', () => {
     ['a bad partial', 'FETCH 1 BODY[]<0.0>'],
     ['an empty section part', 'FETCH 1 BODY[1.]'],
     ['a header field name the response could not repeat', 'FETCH 1 BODY[HEADER.FIELDS ("a]")]'],
+    ['more than MAX_ITEMS different items', `FETCH 1 (${Array.from({ length: MAX_ITEMS + 1 }, (_, i) => `BODY.PEEK[TEXT]<${i}.1>`).join(' ')})`],
   ])('answers BAD to %s', async (_name, command) => {
     const client = await bed.login('INBOX');
     const reply = await client.command('A1', command);
@@ -144,6 +146,41 @@ describe('FETCH sequence sets (RFC 3501 §9)', () => {
     const client = await bed.login('INBOX');
     expect(await client.command('A1', 'UID FETCH 4294967295 (FLAGS)')).toEqual(['A1 OK UID FETCH completed']);
     expect(await client.command('A2', 'UID FETCH 9999:* (FLAGS)')).toEqual([`* 2 FETCH (UID ${plainUid} FLAGS ())`, 'A2 OK UID FETCH completed']);
+  });
+});
+
+describe('FETCH of hostile requests and data', () => {
+  it('answers an item asked for many times once, BODY and BODY.PEEK of a section as BODY', async () => {
+    const client = await bed.login('INBOX');
+    const repeated = Array.from({ length: 2000 }, () => 'BODY.PEEK[TEXT]<0.1>').join(' ');
+    const reply = await client.command('A1', `FETCH 2 (UID ${repeated} UID FLAGS FLAGS)`);
+    expect(joined(reply)).toBe(`* 2 FETCH (UID ${plainUid} BODY[TEXT]<0> {1}\r\nK FLAGS ())\r\nA1 OK FETCH completed`);
+  });
+
+  it('merges BODY.PEEK[…] and BODY[…] of one section into one BODY[…] that sets \\Seen', async () => {
+    const client = await bed.login('INBOX');
+    const reply = await client.command('A1', 'FETCH 2 (BODY.PEEK[TEXT]<0.1> BODY[TEXT]<0.1>)');
+    expect(joined(reply)).toBe('* 2 FETCH (BODY[TEXT]<0> {1}\r\nK FLAGS (\\Seen))\r\nA1 OK FETCH completed');
+    await client.command('A2', 'STORE 2 -FLAGS.SILENT (\\Seen)');
+  });
+
+  it('never sends a raw NUL: 0x80 in its place in message octets, as Dovecot does', async () => {
+    const body = `a\0b\r\n${'z'.repeat(300 * 1024)}\0\r\n`;
+    const withNul = Buffer.from(`From: a@example.org\r\nSubject: x\0y\r\nMessage-ID: <nul@example.org>\r\n\r\n${body}`, 'latin1');
+    const uid = await bed.deliver(withNul);
+    const socket = await bed.login('INBOX');
+    const octets: Buffer[] = [];
+    socket.socket.on('data', (chunk: string) => octets.push(Buffer.from(chunk, 'utf8')));
+    const reply = await socket.command('A1', `UID FETCH ${uid} (ENVELOPE BODY.PEEK[TEXT] BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY.PEEK[TEXT]<0.4>)`);
+    expect(reply.at(-1)).toBe('A1 OK UID FETCH completed');
+    const all = Buffer.concat(octets);
+    expect(all.includes(0)).toBe(false);
+    const text = joined(reply);
+    expect(text).toContain(`BODY[TEXT] {${Buffer.byteLength(body, 'latin1')}}\r\na\uFFFDb`);
+    expect(text).toContain('BODY[HEADER.FIELDS (SUBJECT)] {16}\r\nSubject: x\uFFFDy\r\n\r\n');
+    expect(text).toContain('BODY[TEXT]<0> {4}\r\na\uFFFDb\r)');
+    await socket.command('A2', `UID STORE ${uid} +FLAGS.SILENT (\\Deleted)`);
+    await socket.command('A3', `UID EXPUNGE ${uid}`);
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MAX_LINE } from '../../src/imap/parser.js';
-import { ANNV, PASSWORD, RawClient, loggedIn, startImapTestServer, type ImapTestServer } from './support.js';
+import { MAX_COMMAND, MAX_LINE } from '../../src/imap/parser.js';
+import { ANNV, PASSWORD, RawClient, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
 beforeAll(async () => {
@@ -64,6 +64,58 @@ describe('command framing (RFC 3501 §2.2, §4.3; RFC 7888; RFC 7889)', () => {
     client.close();
   });
 
+  test('after login too, only APPEND may send a large literal: SEARCH gets no continuation', async () => {
+    const client = await loggedIn(server);
+    await client.command('s', 'SELECT INBOX');
+    client.send('a1 SEARCH TEXT {70000}\r\n');
+    // The first line back is the refusal, not "+ Ready": the client never sends the 70,000 octets.
+    expect(await client.readLine()).toBe('a1 BAD [TOOBIG] Literal of 70000 octets is over the limit of 65536');
+    expect(await client.command('a2', 'NOOP')).toEqual(['a2 OK NOOP completed']);
+    client.close();
+  });
+
+  test('small LITERAL+ literals cannot add up to a large command', async () => {
+    const client = await loggedIn(server);
+    await client.command('s', 'SELECT INBOX');
+    const piece = 'x'.repeat(60_000);
+    const count = Math.ceil(MAX_COMMAND / piece.length) + 1;
+    let command = 'a1 SEARCH';
+    for (let i = 0; i < count; i++) command += ` TEXT {${piece.length}+}\r\n${piece}`;
+    client.send(`${command}\r\n`);
+    expect(await client.readLine()).toMatch(/^a1 BAD \[TOOBIG\] Literal of 60000 octets is over the limit of \d+$/);
+    expect(await client.command('a2', 'NOOP')).toEqual(['a2 OK NOOP completed']);
+    client.close();
+  });
+
+  test('an APPEND literal past the memory ceiling is refused with NO [INUSE] before it is sent', async () => {
+    const memory = server.context.memory;
+    const others = memory.reserve(memory.ceiling - 500)!;
+    const client = await loggedIn(server);
+    try {
+      client.send('a1 APPEND INBOX {700}\r\n');
+      expect(await client.readLine()).toBe('a1 NO [INUSE] The server is receiving too many messages at once; try again shortly');
+      client.send(`a2 APPEND INBOX {700+}\r\n${'y'.repeat(700)}\r\n`);
+      expect(await client.readLine()).toBe('a2 NO [INUSE] The server is receiving too many messages at once; try again shortly');
+      expect(await client.command('a3', 'NOOP')).toEqual(['a3 OK NOOP completed']);
+    } finally {
+      others.release();
+    }
+    const small = message('Nhỏ', 'x');
+    client.send(`a4 APPEND Drafts {${small.length}}\r\n`);
+    expect(await client.readLine()).toBe('+ Ready for literal data');
+    client.send(Buffer.concat([small, Buffer.from('\r\n')]));
+    expect(await client.readLine()).toMatch(/^a4 OK \[APPENDUID \d+ \d+\] APPEND completed$/);
+    expect(memory.inUse).toBe(0);
+    client.close();
+  });
+
+  test('a LITERAL+ literal far past any limit is not read away: BYE and the connection ends', async () => {
+    const client = await RawClient.connect(server.ports.imap);
+    client.send('a1 LOGIN {25000000+}\r\n');
+    expect(await client.readLine()).toBe('* BYE Too much input for one command');
+    expect(await client.waitClosed()).toBe(true);
+  });
+
   test('skips an oversize LITERAL+ APPEND and answers TOOBIG', async () => {
     const client = await loggedIn(server);
     client.send(`a1 APPEND INBOX {2000+}\r\n${'x'.repeat(2000)}\r\n`);
@@ -100,6 +152,8 @@ describe('command framing (RFC 3501 §2.2, §4.3; RFC 7888; RFC 7889)', () => {
     const other = await loggedIn(server);
     expect(await other.command('b1', 'STATUS INBOX (MESSAGES)')).toEqual(['* STATUS INBOX (MESSAGES 0)', 'b1 OK STATUS completed']);
     expect(server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages).toBe(0);
+    // Its memory reservation went with it.
+    expect(server.context.memory.inUse).toBe(0);
     other.close();
   });
 

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { ParseError } from '../../src/imap/errors.js';
+import { MemoryBudget } from '../../src/limits/index.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_LINE, type Frame } from '../../src/imap/parser.js';
 
 const reader = (text: string | Buffer, utf8 = false): ArgReader => new ArgReader(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'), { utf8 });
@@ -88,7 +89,11 @@ describe('ArgReader', () => {
 });
 
 /** Feeds `input` to a CommandReader and collects frames and continuations until the input ends. */
-async function frames(input: Array<string | Buffer>, appendLimit = 1000): Promise<{ frames: Frame[]; continuations: number }> {
+async function frames(
+  input: Array<string | Buffer>,
+  appendLimit = 1000,
+  budget = new MemoryBudget(1024 * 1024),
+): Promise<{ frames: Frame[]; continuations: number }> {
   const stream = new PassThrough();
   let continuations = 0;
   const commands = new CommandReader(stream, () => continuations++);
@@ -96,8 +101,9 @@ async function frames(input: Array<string | Buffer>, appendLimit = 1000): Promis
   stream.end();
   const out: Frame[] = [];
   for (;;) {
-    const frame = await commands.next({ appendLimit });
+    const frame = await commands.next({ appendLimit, reserve: (bytes) => budget.reserve(bytes) });
     out.push(frame);
+    if (frame.kind === 'command') frame.reservation?.release();
     if (frame.kind === 'end') return { frames: out, continuations };
   }
 }
@@ -134,6 +140,33 @@ describe('CommandReader', () => {
     const { frames: out } = await frames([`a LOGIN {${MAX_ARGUMENT_LITERAL + 1}}\r\n`, 'b NOOP\r\n'], 10 * MAX_ARGUMENT_LITERAL);
     expect(out[0]?.kind).toBe('too-big');
     expect(raw(out[1])).toBe('b NOOP');
+  });
+
+  test('many small literals outside APPEND cannot add up past MAX_COMMAND', async () => {
+    const piece = 'x'.repeat(60 * 1024);
+    const input = [`a SEARCH TEXT {${piece.length}+}\r\n`];
+    for (let i = 0; i < 6; i++) input.push(piece, ` TEXT {${piece.length}+}\r\n`);
+    input.push(piece, '\r\nb NOOP\r\n');
+    const { frames: out } = await frames(input, 10_000_000);
+    expect(out[0]).toMatchObject({ kind: 'too-big', tag: 'a', size: piece.length });
+    expect((out[0] as { limit: number }).limit).toBeLessThan(piece.length);
+    expect(raw(out[1])).toBe('b NOOP');
+  });
+
+  test('an APPEND literal reserves its octets and is refused past the memory ceiling', async () => {
+    const budget = new MemoryBudget(1500);
+    const other = budget.reserve(600)!;
+    const { frames: out, continuations } = await frames(
+      ['a APPEND INBOX {1000}\r\n', 'b APPEND INBOX {900+}\r\n', 'y'.repeat(900), '\r\nc NOOP\r\n'],
+      10_000,
+      budget,
+    );
+    expect(out[0]).toEqual({ kind: 'in-use', tag: 'a', size: 1000 });
+    expect(raw(out[1])).toBe(`b APPEND INBOX {900+}\r\n${'y'.repeat(900)}`);
+    expect(raw(out[2])).toBe('c NOOP');
+    expect(continuations).toBe(0);
+    other.release();
+    expect(budget.inUse).toBe(0);
   });
 
   test('skips the data of an oversize LITERAL+ literal and stays in sync', async () => {

@@ -20,7 +20,9 @@ describe('response encoding (RFC 3501 §4)', () => {
 
   test('8-bit, CR/LF, NUL or long text becomes a literal', () => {
     expect(text(encodeValue('a\r\nb'))).toBe('{4}\r\na\r\nb');
-    expect(encodeValue(Buffer.from([0x61, 0x00])).toString('latin1')).toBe('{2}\r\na\x00');
+    // RFC 3501 §9 CHAR8 excludes NUL: octets get 0x80 in its place (as Dovecot), text U+FFFD.
+    expect(encodeValue(Buffer.from([0x61, 0x00])).toString('latin1')).toBe('{2}\r\na\x80');
+    expect(text(encodeValue('Báo\0cáo'))).toBe(`{${Buffer.byteLength('Báo\uFFFDcáo')}}\r\nBáo\uFFFDcáo`);
     expect(text(encodeValue('x'.repeat(2000))).startsWith('{2000}\r\nxxx')).toBe(true);
     expect(text(encodeValue(literal(Buffer.from('abc'))))).toBe('{3}\r\nabc');
   });

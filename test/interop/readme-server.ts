@@ -201,7 +201,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       dataDir,
       configFile,
       ports,
-      pid: () => child!.pid!,
+      pid: () => (child as ChildProcess | null)?.pid ?? -1,
       clamdPid: clamd.pid,
       log: () => output,
       cli,

@@ -20,7 +20,7 @@ export const fetch: CommandHandler = async (session, { uid, args }) => {
   const seqs = uid ? resolveUidSet(set, selected.uids) : resolveSequenceNumbers(set, selected.exists);
   // RFC 7162 §3.1: MODSEQ and CHANGEDSINCE are CONDSTORE-enabling.
   if (request.changedSince !== null || request.items.some((item) => item.kind === 'MODSEQ')) session.enableCondstore();
-  const { missing } = await writeFetchResponses(
+  const { missing, abandoned } = await writeFetchResponses(
     {
       store: session.ctx.store,
       selected,
@@ -33,6 +33,7 @@ export const fetch: CommandHandler = async (session, { uid, args }) => {
     seqs,
     request,
   );
+  if (abandoned) session.log.info({ messages: seqs.length }, 'FETCH stopped: the client went away');
   // Issue 6: a delegate reading bodies in a unit's mailbox is on record.
   if (readsBody(request)) auditDelegate(session, selected.info, 'read', { uids: seqs.map((seq) => selected.uidAt(seq)!) });
   if (missing > 0 && !uid) throw new ImapError('NO', 'EXPUNGEISSUED', 'Some of the requested messages no longer exist');

@@ -4,9 +4,17 @@
  *
  *   fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /
  *           "(" fetch-att *(SP fetch-att) ")") [SP "(" fetch-modifier *(SP fetch-modifier) ")"]
+ *
+ * An item asked for twice is answered once: RFC 3501 §7.4.2 names each data item of a FETCH
+ * response once (`BODY[TEXT]` for BODY[TEXT] and BODY.PEEK[TEXT] alike, the non-PEEK one winning
+ * for \Seen), and imapflow keys the parsed response by item name anyway. Past MAX_ITEMS distinct
+ * items the command is BAD, so a 32 KB command cannot ask for thousands of body sections.
  */
 import type { ArgReader } from '../parser.js';
-import type { Section, SectionText } from './section.js';
+import { formatSection, type Section, type SectionText } from './section.js';
+
+/** Distinct items one FETCH may name; real clients send fewer than twenty. */
+export const MAX_ITEMS = 100;
 
 /** Items named by one word (BODY here is the non-extensible structure, not BODY[…]). */
 const SIMPLE_ITEMS = [
@@ -76,7 +84,27 @@ export function parseFetchItems(reader: ArgReader): FetchRequest {
     }, false);
   }
   reader.end();
-  return { items, kinds: new Set(items.map((item) => item.kind)), changedSince };
+  const distinct = distinctItems(items);
+  if (distinct.length > MAX_ITEMS) throw reader.error(`too many FETCH items (at most ${MAX_ITEMS} different ones)`);
+  return { items: distinct, kinds: new Set(distinct.map((item) => item.kind)), changedSince };
+}
+
+/** The response name an item is answered under (with the partial's length, which the name omits). */
+function responseKey(item: FetchItem): string {
+  if (item.kind !== 'BODY[]') return item.kind;
+  return `BODY[${formatSection(item.section)}]${item.partial ? `<${item.partial.origin}.${item.partial.count}>` : ''}`;
+}
+
+/** Each item once, in the order first asked; BODY[…] and BODY.PEEK[…] of one section merge into BODY[…]. */
+function distinctItems(items: readonly FetchItem[]): FetchItem[] {
+  const byKey = new Map<string, FetchItem>();
+  for (const item of items) {
+    const key = responseKey(item);
+    const earlier = byKey.get(key);
+    if (!earlier) byKey.set(key, item);
+    else if (earlier.kind === 'BODY[]' && item.kind === 'BODY[]' && earlier.peek && !item.peek) byKey.set(key, item);
+  }
+  return [...byKey.values()];
 }
 
 const readName = (reader: ArgReader): string => reader.readWhile(isNameChar, 'a fetch item').toUpperCase();

@@ -5,32 +5,28 @@
  *   is parsed here. Bodies are read from the blob by the offsets of that meta. ENVELOPE and
  *   BODYSTRUCTURE come encoded from meta-cache.ts; the stored meta is read only on a miss, or for
  *   the MIME tree (BODY, sections with part numbers).
- * - Messages go in batches: one meta query per batch, one socket write per batch of small
- *   responses (or per WRITE_AT bytes), and a turn of the event loop between batches, so a FETCH of
- *   10,000 messages does not hold up other connections. A body above STREAM_FROM is written in
- *   blob-sized pieces, waiting for the socket to drain between them.
+ * - Messages go in batches: one meta query per batch and a turn of the event loop between batches,
+ *   so a FETCH of 10,000 messages does not hold up other connections. Body data is only located
+ *   here (BlobRange, HeaderFields) and read while it is written, in bounded pieces with
+ *   back-pressure (output.ts); the command stops as soon as the client has gone.
  * - RFC 3501 §6.4.5: BODY[…] (not PEEK), RFC822 and RFC822.TEXT set \Seen where the session
  *   may; the new flags go out in the same FETCH response (with MODSEQ once CONDSTORE is on).
  */
 import type { MailStore } from '../../store/api.js';
 import type { BlobId, MailboxId, MessageMeta, MessageRow, ModSeq, Uid } from '../../store/types.js';
-import { atom, Encoder, literal, type ImapValue, type ResponseWriter } from '../responses.js';
+import { imapFetchAbandoned } from '../../metrics.js';
+import { atom, type ImapValue, type ResponseWriter } from '../responses.js';
 import { rowsOf } from '../message-rows.js';
 import type { SelectedMailbox } from '../selected.js';
 import { bodyStructureValue } from './bodystructure.js';
 import { formatInternalDate } from './date-time.js';
 import { encodedMetaCache, type EncodedMeta } from './meta-cache.js';
 import type { FetchItem, FetchRequest } from './items.js';
+import { ClientGone, FetchOutput } from './output.js';
 import { applyPartial, filterHeaderFields, formatSection, locateSection } from './section.js';
 
 /** Messages per meta query and per turn of the event loop. */
 const BATCH = 100;
-/** Bodies at least this long are streamed in pieces instead of built into the response buffer. */
-const STREAM_FROM = 256 * 1024;
-/** Piece size when streaming (the store keeps bodies in chunks of this size). */
-const PIECE = 256 * 1024;
-/** Encoded responses are written once this much has gathered, or at the end of a batch. */
-const WRITE_AT = 1024 * 1024;
 
 export interface FetchTarget {
   readonly store: MailStore;
@@ -49,9 +45,11 @@ export interface FetchTarget {
 export interface FetchOutcome {
   /** Messages in the session's map that the store no longer has (expunged by another session). */
   readonly missing: number;
+  /** The client went away before the responses were all written; the rest was not produced. */
+  readonly abandoned: boolean;
 }
 
-/** A body range written after its literal length, read from the blob piece by piece. */
+/** A body range sent as a literal, read from the blob only while it is written. */
 class BlobRange {
   constructor(
     readonly blob: BlobId,
@@ -60,7 +58,18 @@ class BlobRange {
   ) {}
 }
 
-type ItemValue = ImapValue | BlobRange;
+/** RFC 3501 §6.4.5 HEADER.FIELDS(.NOT) of one header block, filtered only while it is written. */
+class HeaderFields {
+  constructor(
+    readonly blob: BlobId,
+    readonly start: number,
+    readonly end: number,
+    readonly fields: { readonly names: readonly string[]; readonly not: boolean },
+    readonly partial: { readonly origin: number; readonly count: number } | null,
+  ) {}
+}
+
+type ItemValue = ImapValue | BlobRange | HeaderFields;
 
 /** Items answered from the encoded meta cache (ENVELOPE, BODYSTRUCTURE, the header size). */
 function needsEncoded(item: FetchItem): boolean {
@@ -100,19 +109,25 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
     seen: target.markSeen && request.items.some(setsSeen),
   };
   let missing = 0;
-  // Once the client has gone, the rest of a large FETCH is not worth reading.
-  for (let first = 0; first < seqs.length && !target.out.closed; first += BATCH) {
-    if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const batch: BatchEntry[] = [];
-    for (const seq of seqs.slice(first, first + BATCH)) {
-      const row = rows.get(selected.uidAt(seq)!);
-      if (row) batch.push({ seq, row });
-      // With CHANGEDSINCE an absent row is one that did not change.
-      else if (request.changedSince === null) missing++;
+  const output = new FetchOutput(target.out);
+  try {
+    for (let first = 0; first < seqs.length; first += BATCH) {
+      if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const batch: BatchEntry[] = [];
+      for (const seq of seqs.slice(first, first + BATCH)) {
+        const row = rows.get(selected.uidAt(seq)!);
+        if (row) batch.push({ seq, row });
+        // With CHANGEDSINCE an absent row is one that did not change.
+        else if (request.changedSince === null) missing++;
+      }
+      missing += await writeBatch(target, output, request, needs, batch);
     }
-    missing += await writeBatch(target, request, needs, batch);
+  } catch (err) {
+    if (!(err instanceof ClientGone)) throw err;
+    imapFetchAbandoned.inc();
+    return { missing, abandoned: true };
   }
-  return { missing };
+  return { missing, abandoned: false };
 }
 
 interface Needs {
@@ -127,7 +142,7 @@ interface BatchEntry {
 }
 
 /** Writes one batch; returns how many of its messages the store no longer had. */
-async function writeBatch(target: FetchTarget, request: FetchRequest, needs: Needs, batch: BatchEntry[]): Promise<number> {
+async function writeBatch(target: FetchTarget, output: FetchOutput, request: FetchRequest, needs: Needs, batch: BatchEntry[]): Promise<number> {
   if (batch.length === 0) return 0;
   const { store, selected } = target;
   const mailbox = selected.info.id;
@@ -144,12 +159,6 @@ async function writeBatch(target: FetchTarget, request: FetchRequest, needs: Nee
   const metas = new Map(toRead.length > 0 ? store.getMessageMeta(mailbox, toRead).map((m) => [m.uid, m]) : []);
 
   let missing = 0;
-  let pending = new Encoder();
-  const flush = async (): Promise<void> => {
-    if (pending.size > 0) target.out.write(pending.finish());
-    pending = new Encoder();
-    await target.out.drained();
-  };
   for (const { seq, row } of batch) {
     const meta = metas.get(row.uid) ?? null;
     const encoded = cached.get(row.uid) ?? (needs.encoded && meta ? encodedMetaCache.add(row.blobId, meta) : null);
@@ -158,21 +167,41 @@ async function writeBatch(target: FetchTarget, request: FetchRequest, needs: Nee
       missing++;
       continue;
     }
-    const items = messageItems(target, request, { row, encoded, meta }, seenNow.has(row.uid));
-    if (items.some((v) => v instanceof BlobRange)) {
-      await flush();
-      await writeStreamed(target, seq, items);
-      continue;
-    }
-    // `* seq FETCH (name value …)`
-    pending.text(`* ${seq} FETCH `);
-    pending.value(items as ImapValue[]);
-    pending.text('\r\n');
-    if (pending.size >= WRITE_AT) await flush();
+    await writeResponse(target, output, seq, messageItems(target, request, { row, encoded, meta }, seenNow.has(row.uid)));
   }
-  await flush();
+  await output.flush();
   if (seenNow.size > 0) selected.markFlagsReported(seenNow);
   return missing;
+}
+
+/** `* seq FETCH (name value …)`, body data read from the store only as it is written. */
+async function writeResponse(target: FetchTarget, output: FetchOutput, seq: number, items: readonly ItemValue[]): Promise<void> {
+  output.text(`* ${seq} FETCH (`);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (i > 0) output.text(' ');
+    if (item instanceof BlobRange) await output.literal(item.end - item.start, (from, to) => readRange(target, item, from, to));
+    else if (item instanceof HeaderFields) output.computed(() => filteredHeader(target.store, item));
+    else output.value(item);
+  }
+  output.text(')\r\n');
+  await output.gathered();
+}
+
+/** Octets [from, to) of a range whose literal length may already have been sent. */
+function readRange(target: FetchTarget, range: BlobRange, from: number, to: number): Buffer {
+  try {
+    return target.store.readBlob(range.blob, range.start + from, range.start + to);
+  } catch (err) {
+    target.abort();
+    throw err;
+  }
+}
+
+function filteredHeader(store: MailStore, item: HeaderFields): Buffer {
+  const header = filterHeaderFields(store.readBlob(item.blob, item.start, item.end), item.fields.names, item.fields.not);
+  const [from, to] = applyPartial(0, header.length, item.partial);
+  return header.subarray(from, to);
 }
 
 /** Adds \Seen where it is missing and updates `batch` with the new rows; returns the UIDs changed. */
@@ -220,67 +249,22 @@ function itemValue(target: FetchTarget, item: FetchItem, { row, encoded, meta }:
       return [atom('BODY'), bodyStructureValue(meta!.structure, false)];
     // RFC 3501 §6.4.5: RFC822 is BODY[], RFC822.HEADER is BODY.PEEK[HEADER], RFC822.TEXT is BODY[TEXT].
     case 'RFC822':
-      return [atom('RFC822'), bodyData(target, row.blobId, 0, row.size)];
+      return [atom('RFC822'), new BlobRange(row.blobId, 0, row.size)];
     case 'RFC822.HEADER':
-      return [atom('RFC822.HEADER'), bodyData(target, row.blobId, 0, encoded!.headerSize)];
+      return [atom('RFC822.HEADER'), new BlobRange(row.blobId, 0, encoded!.headerSize)];
     case 'RFC822.TEXT':
-      return [atom('RFC822.TEXT'), bodyData(target, row.blobId, encoded!.headerSize, row.size)];
+      return [atom('RFC822.TEXT'), new BlobRange(row.blobId, encoded!.headerSize, row.size)];
     case 'BODY[]':
-      return sectionItem(target, item, row, encoded?.headerSize ?? meta?.headerSize ?? 0, meta);
+      return sectionItem(item, row, encoded?.headerSize ?? meta?.headerSize ?? 0, meta);
   }
 }
 
-function sectionItem(
-  target: FetchTarget,
-  item: Extract<FetchItem, { kind: 'BODY[]' }>,
-  row: MessageRow,
-  headerSize: number,
-  meta: MessageMeta | null,
-): ItemValue[] {
+function sectionItem(item: Extract<FetchItem, { kind: 'BODY[]' }>, row: MessageRow, headerSize: number, meta: MessageMeta | null): ItemValue[] {
   // RFC 3501 §7.4.2: the response names the section as asked and gives the origin of a partial.
   const name = atom(`BODY[${formatSection(item.section)}]${item.partial ? `<${item.partial.origin}>` : ''}`);
   const range = locateSection(item.section, meta?.structure ?? null, headerSize, row.size);
   if (!range) return [name, null];
-  if (range.fields) {
-    const header = filterHeaderFields(target.store.readBlob(row.blobId, range.start, range.end), range.fields.names, range.fields.not);
-    const [from, to] = applyPartial(0, header.length, item.partial);
-    return [name, literal(header.subarray(from, to))];
-  }
+  if (range.fields) return [name, new HeaderFields(row.blobId, range.start, range.end, range.fields, item.partial)];
   const [from, to] = applyPartial(range.start, range.end, item.partial);
-  return [name, bodyData(target, row.blobId, from, to)];
-}
-
-function bodyData(target: FetchTarget, blob: BlobId, start: number, end: number): ItemValue {
-  if (end - start >= STREAM_FROM) return new BlobRange(blob, start, end);
-  return literal(target.store.readBlob(blob, start, end));
-}
-
-/** A response with BlobRange items: each is sent as a literal read piece by piece from the blob. */
-async function writeStreamed(target: FetchTarget, seq: number, items: readonly ItemValue[]): Promise<void> {
-  let encoder = new Encoder();
-  encoder.text(`* ${seq} FETCH (`);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    if (i > 0) encoder.text(' ');
-    if (!(item instanceof BlobRange)) {
-      encoder.value(item);
-      continue;
-    }
-    encoder.text(`{${item.end - item.start}}\r\n`);
-    target.out.write(encoder.finish());
-    encoder = new Encoder();
-    for (let at = item.start; at < item.end; at += PIECE) {
-      let piece: Buffer;
-      try {
-        piece = target.store.readBlob(item.blob, at, Math.min(at + PIECE, item.end));
-      } catch (err) {
-        target.abort();
-        throw err;
-      }
-      target.out.write(piece);
-      await target.out.drained();
-    }
-  }
-  encoder.text(')\r\n');
-  target.out.write(encoder.finish());
+  return [name, new BlobRange(row.blobId, from, to)];
 }
