@@ -115,7 +115,7 @@ const policy = z
     login_failures_before_delay: z.number().int().min(1).default(3),
     login_failures_before_lock: z.number().int().min(1).default(10),
     login_lock: duration.prefault('15m'),
-    login_queue_timeout: duration.prefault('20s'),
+    login_queue_timeout: duration.prefault('30s'),
     login_queue_per_address: z.number().int().min(1).default(500),
     violations_before_report: z.number().int().min(1).default(3),
     violation_window: duration.prefault('365d'),
