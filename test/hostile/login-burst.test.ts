@@ -4,7 +4,7 @@
  * with the production argon2 cost (19 MiB, t = 2). Their password checks wait their turn in the
  * fair queue instead of being refused, and all succeed. The time is printed, not asserted (the
  * target is 10 s: about 300 × 56 ms / 2 cores on this machine when idle; six engineers share it).
- * The queue deadline is raised to a minute so that a loaded machine does not fail the test.
+ * The queue deadline is raised to two minutes so that a loaded machine does not fail the test.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LocalPart } from '../../src/directory/address.js';
@@ -17,7 +17,7 @@ const PASSWORD = 'Mat-khau-thu-Hai-2026';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { imap: { max_connections_per_ip: ACCOUNTS + 10 }, policy: { login_queue_timeout: '60s' } }, smtp: { queueWorker: false } });
+  server = await startTestServer({ config: { imap: { max_connections_per_ip: ACCOUNTS + 10 }, policy: { login_queue_timeout: '120s' } }, smtp: { queueWorker: false } });
   // One production-cost hash for all: the same cost per check as 300 different ones.
   const slowHash = await hashPassword(PASSWORD, PRODUCTION_ARGON2);
   const { context } = server.directory;
@@ -42,5 +42,5 @@ describe('login burst from one address', () => {
     );
     expect(answers.filter((a) => a.answer !== 'OK')).toEqual([]);
     expect(passwordChecks.busy).toBe(0);
-  }, 120_000);
+  }, 180_000);
 });
