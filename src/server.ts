@@ -48,7 +48,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const store = new SqliteMailStore(db);
   const directory = new Directory({ db, config, store, logger, ...options.directory });
   const resolver: DnsResolver = options.resolver ?? ((name, rrtype) => dns.resolve(name, rrtype) as Promise<unknown[]>);
-  const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)) });
+  const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), officialNames: () => directory.officialNames() });
   const context: AppContext = {
     config,
     logger,

@@ -126,6 +126,8 @@ export class Directory implements DirectoryService {
   private readonly logger: Logger | undefined;
   private readonly argon2: Argon2Cost;
   private dummyHash: Promise<string> | null = null;
+  /** officialNames(), until a change in this process or another. */
+  private names: readonly string[] | null = null;
   /** Per lane (see above), when the last check queued in it has ended and its delay is over (throttle clock). */
   private readonly lanes = new Map<string, Promise<number>>();
   private readonly clock: () => number;
@@ -178,7 +180,10 @@ export class Directory implements DirectoryService {
     options.store.ensureAccount(this.postmaster());
     // Another process changed the database: it may have reset a password or retired someone.
     options.store.events?.on('change', (change) => {
-      if (change.kind === 'external') this.cache.clear();
+      if (change.kind === 'external') {
+        this.cache.clear();
+        this.names = null;
+      }
     });
   }
 
@@ -375,6 +380,12 @@ export class Directory implements DirectoryService {
     return listDirectoryEntries(this.context, unit);
   }
 
+  /** The names of the units and persons in service (the impersonation filter); the same array until the directory changes. */
+  officialNames(): readonly string[] {
+    this.names ??= this.listEntries().map((entry) => entry.name);
+    return this.names;
+  }
+
   async changePassword(person: AccountId, currentPassword: string, newPassword: string, context: LoginContext): Promise<PasswordChangeResult> {
     const throttleKey = parseLocalAddress(person, this.localDomains) ?? person;
     if (this.throttle.check(throttleKey, context.ip).locked) {
@@ -399,6 +410,7 @@ export class Directory implements DirectoryService {
 
   /** After a commit in this process: forget cached passwords and tell open sessions to re-check. */
   private changed(accounts: readonly AccountId[]): void {
+    this.names = null;
     for (const account of new Set(accounts)) {
       this.cache.forget(account);
       this.events.emit('changed', account);

@@ -6,6 +6,7 @@ import { createBayesFilter } from './bayes/filter.js';
 import type { BayesLearner } from './bayes/learn.js';
 import { DnsblChecker } from './dnsbl.js';
 import type { Filter, FilterOutcome } from './filter.js';
+import { createImpersonationFilter, type OfficialNames } from './impersonation.js';
 import { readMessage } from './message.js';
 import type { RuleSet } from './rules/compile.js';
 import type { RulesLoadResult } from './rules/load.js';
@@ -24,6 +25,8 @@ export interface FilterDeps {
   readonly virus?: boolean;
   /** Reload the rules file when it changes on disk; default true (the CLI passes false). */
   readonly watchRules?: boolean;
+  /** Names in the directory, for the impersonation filter; none by default. */
+  readonly officialNames?: OfficialNames;
 }
 
 /** The pipeline plus what the server's signal handling and shutdown need. */
@@ -47,7 +50,11 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   if (deps.watchRules ?? true) holder.watch();
 
   const virus = (deps.virus ?? config.clamav.enabled) ? createVirusFilter(config.clamav, logger) : null;
-  const filters: Filter[] = [createSenderListFilter(), createSpamRulesFilter(new DnsblChecker(deps.resolver, logger))];
+  const filters: Filter[] = [
+    createSenderListFilter(),
+    createImpersonationFilter(config.spam, config.localDomains, deps.officialNames ?? (() => [])),
+    createSpamRulesFilter(new DnsblChecker(deps.resolver, logger)),
+  ];
   if (deps.bayes) filters.push(createBayesFilter(deps.bayes));
 
   /** Parsing and the content filters in order; a refusal or a `final` outcome stops the ones after it. */
@@ -130,7 +137,10 @@ export function combineVerdicts(verdicts: readonly Verdict[], rules: RuleSet, co
   const t = rules.thresholds;
   const action = score >= t.reject_at ? 'reject' : score >= t.junk_at || verdicts.some((v) => v.action === 'junk') ? 'junk' : 'accept';
   const addHeaders = [...filterHeaders, ...spamHeaders(score, action !== 'accept', reasons, rules)];
-  const subjectTag = t.tag_subject_at !== undefined && score >= t.tag_subject_at ? t.subject_tag : null;
+  // A filter's own tag (impersonation) first, then the rules file's spam tag.
+  const tags = verdicts.flatMap((v) => (v.subjectTag === null ? [] : [v.subjectTag]));
+  if (t.tag_subject_at !== undefined && score >= t.tag_subject_at) tags.push(t.subject_tag);
+  const subjectTag = tags.length > 0 ? tags.join(' ') : null;
   if (action === 'reject') {
     // RFC 5321 §4.2.2/RFC 3463 §3.8: 5.7.1 "delivery not authorized, message refused". Inbound gets
     // 550 as the issue asks; outbound (our own official) gets 554, the same as an infected message.
