@@ -4,6 +4,7 @@ import { authenticateInbound } from './authentication.js';
 import { prependFields } from './headers.js';
 import { checkLocalSender } from './local-sender.js';
 import { readMessage } from './message-reader.js';
+import { requireQuotaRoom } from './quota.js';
 import { receivedHeader, removeForgedAuthResults } from './trace.js';
 import { transactionOf } from './transaction.js';
 import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
@@ -16,6 +17,7 @@ import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
   const original = await readMessage(stream, ctx.config.smtp.max_message_size);
+  requireQuotaRoom(ctx, transactionOf(session).local, original.length);
   // The virus scan starts now and runs while mailauth looks up SPF, DKIM and DMARC records.
   const filtering = ctx.filters.begin(original);
   const hostname = ctx.config.server.hostname;

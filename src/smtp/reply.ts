@@ -34,6 +34,8 @@ export const replies = {
   unknownRecipient: () => new SmtpReply(550, '5.1.1', 'Mailbox unavailable: no such user here', 'unknown-recipient'),
   mailboxDisabled: () => new SmtpReply(550, '5.2.1', 'Mailbox disabled, not accepting messages', 'mailbox-disabled'),
   tooManyRecipients: () => new SmtpReply(452, '4.5.3', 'Too many recipients', 'recipient-limit'),
+  // RFC 3463 §3.3 X.2.2; transient on purpose (src/smtp/quota.ts).
+  mailboxFull: () => new SmtpReply(452, '4.2.2', 'Mailbox full: over its quota, try again later', 'over-quota'),
   messageTooBig: (max: number) => new SmtpReply(552, '5.3.4', `Message size exceeds fixed maximum message size (${max} bytes)`, 'size'),
   bareLineEnd: () => new SmtpReply(554, '5.6.0', 'Message refused: bare <CR> or <LF> in DATA (RFC 5321 section 2.3.8)', 'bare-line-end'),
   // RFC 4954 §6: the session's login was withdrawn (password reset, retirement, unit suspended, issue 7).

@@ -4,6 +4,7 @@ import type { Identity } from '../directory/types.js';
 import type { DkimSigner } from './dkim.js';
 import { prependFields } from './headers.js';
 import { readMessage } from './message-reader.js';
+import { requireQuotaRoom } from './quota.js';
 import type { HourlyRateLimit } from './rate-limit.js';
 import { SmtpReply } from './reply.js';
 import { recordSendAs } from './send-as.js';
@@ -44,6 +45,7 @@ export async function receiveSubmission(
   const identity = session.user as Identity;
   const original = await readMessage(stream, ctx.config.smtp.max_message_size);
   checkHourlyLimit(ctx, services, identity);
+  requireQuotaRoom(ctx, transactionOf(session).local, original.length);
   const hostname = ctx.config.server.hostname;
   // RFC 5321 §4.4 trace; "with ESMTPSA" (RFC 3848) already says the client authenticated.
   const message = prependFields(removeForgedAuthResults(applyFromPolicy(ctx.directory, identity, original), hostname), [
