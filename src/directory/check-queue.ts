@@ -15,8 +15,10 @@ import { availableParallelism } from 'node:os';
  *   that, and for a check still waiting after `maxWaitMs`, the answer is BUSY (the protocols'
  *   "try again in a moment"), never an unbounded queue.
  * - An address that earned a delay (throttle.ts) starts its next check only once the delay is
- *   over (`holdAddress`): sending in parallel does not side-step it. And `mayStart` weighs the
- *   address's checks in flight as failures to come, so parallel guesses cannot outrun its lock.
+ *   over (`holdAddress`): sending in parallel does not side-step it. Meanwhile it may keep one
+ *   check waiting, and more are BUSY at once: queueing is for addresses in good standing, and a
+ *   flood must not park thousands of requests. And `mayStart` weighs the address's checks in
+ *   flight as failures to come, so parallel guesses cannot outrun its lock.
  */
 
 export interface CheckQueuePolicy {
@@ -61,7 +63,8 @@ export class PasswordCheckQueue {
   /** Runs `work` in a slot when the address's turn comes (after `after` settles), or BUSY. */
   async run<T>(ip: string, work: () => Promise<T>, after: Promise<unknown> = Promise.resolve()): Promise<T | typeof BUSY> {
     const queue = this.addresses.get(ip) ?? { waiting: [], admitted: 0, running: 0, holdUntil: 0 };
-    if (queue.admitted >= this.policy.maxPerAddress || this.admitted >= this.policy.maxTotal) return BUSY;
+    const held = queue.holdUntil > this.now() && queue.admitted > 0;
+    if (held || queue.admitted >= this.policy.maxPerAddress || this.admitted >= this.policy.maxTotal) return BUSY;
     this.addresses.set(ip, queue);
     queue.admitted++;
     this.admitted++;

@@ -208,9 +208,12 @@ export class Directory implements DirectoryService {
       () => this.clock(),
     );
     this.lanes.set(lane, done);
-    void done.then(() => {
-      if (this.lanes.get(lane) === done) this.lanes.delete(lane);
-    });
+    // Forgotten only once the delay is over, so that a guess arriving later still waits it out.
+    void done
+      .then((notBefore) => sleep(Math.max(0, notBefore - this.clock()), undefined, { ref: false }))
+      .then(() => {
+        if (this.lanes.get(lane) === done) this.lanes.delete(lane);
+      });
     const result = await turn;
     return result === BUSY ? this.busy() : result;
   }

@@ -82,6 +82,15 @@ describe('password check queue', () => {
     expect(log).toEqual(['first']);
   });
 
+  it('while an address waits out its delay, keeps one check of it waiting and turns the rest away', async () => {
+    const queue = new PasswordCheckQueue({ concurrency: 2, maxWaitMs: 5_000, maxPerAddress: 10, maxTotal: 1_000 });
+    await queue.run('192.0.2.1', async () => queue.holdAddress('192.0.2.1', 100));
+    const waiting = queue.run('192.0.2.1', async () => 'checked');
+    expect(await queue.run('192.0.2.1', async () => 'checked')).toBe(BUSY);
+    expect(await queue.run('192.0.2.2', async () => 'other')).toBe('other');
+    expect(await waiting).toBe('checked');
+  });
+
   it('starts an address’s next check only after the delay it earned', async () => {
     const queue = new PasswordCheckQueue({ concurrency: 2, maxWaitMs: 5_000, maxPerAddress: 10, maxTotal: 1_000 });
     const started = performance.now();
