@@ -36,9 +36,15 @@ export function defaultCheckConcurrency(): number {
 
 export const BUSY = Symbol('busy');
 
+/** A check waiting for a slot: `start` gives it one, `cancel` answers it BUSY. */
+interface Waiter {
+  readonly start: () => void;
+  readonly cancel: () => void;
+}
+
 interface AddressQueue {
-  /** Starts of the checks waiting for a slot, oldest first. */
-  readonly waiting: Array<() => void>;
+  /** The checks waiting for a slot, oldest first. */
+  readonly waiting: Waiter[];
   /** Checks admitted and not finished (waiting or running). */
   admitted: number;
   running: number;
@@ -86,24 +92,28 @@ export class PasswordCheckQueue {
     }
   }
 
-  /** The address's next check starts no sooner than `ms` from now. */
+  /** The address's next check starts no sooner than `ms` from now; of its waiting checks, the oldest keeps its place. */
   holdAddress(ip: string, ms: number): void {
     const queue = this.addresses.get(ip);
-    if (queue && ms > 0) queue.holdUntil = Math.max(queue.holdUntil, this.now() + ms);
+    if (!queue || ms <= 0) return;
+    queue.holdUntil = Math.max(queue.holdUntil, this.now() + ms);
+    for (const waiter of queue.waiting.splice(1)) waiter.cancel();
   }
 
   /** Resolves true when a slot is taken for this check, false at the deadline. */
   private turn(queue: AddressQueue, deadline: number): Promise<boolean> {
+    if (queue.holdUntil > this.now() && queue.waiting.length > 0) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const start = () => {
+      const settle = (started: boolean) => {
         clearTimeout(timer);
-        resolve(true);
+        resolve(started);
       };
+      const waiter: Waiter = { start: () => settle(true), cancel: () => settle(false) };
       const timer = setTimeout(() => {
-        queue.waiting.splice(queue.waiting.indexOf(start), 1);
+        queue.waiting.splice(queue.waiting.indexOf(waiter), 1);
         resolve(false);
       }, Math.max(0, deadline - Date.now()));
-      queue.waiting.push(start);
+      queue.waiting.push(waiter);
       this.dispatch();
     });
   }
@@ -128,7 +138,7 @@ export class PasswordCheckQueue {
       this.addresses.set(ip, queue);
       queue.running++;
       this.running++;
-      queue.waiting.shift()!();
+      queue.waiting.shift()!.start();
     }
     if (nextWake === Infinity || (this.wake && this.wake.at <= nextWake)) return;
     if (this.wake) clearTimeout(this.wake.timer);
