@@ -60,11 +60,7 @@ export class QuotaNotices {
   private isWarned(account: AccountId): boolean {
     let warned = this.warned.get(account);
     if (warned === undefined) {
-      const last = this.deps.ctx.auditLog
-        .query({ subject: account })
-        .filter((row) => row.action === 'quota.warning' || row.action === 'quota.below')
-        .at(-1);
-      warned = last?.action === 'quota.warning';
+      warned = this.deps.ctx.auditLog.lastAction(account, 'quota.') === 'quota.warning';
       this.warned.set(account, warned);
     }
     return warned;

@@ -21,7 +21,7 @@ class SourcedIMAP4(imaplib.IMAP4):
         super().__init__(host, port)
 
     def _create_socket(self, timeout):
-        return socket.create_connection((self.host, self.port), timeout or 60, source_address=(self._source, 0))
+        return socket.create_connection((self.host, self.port), timeout or 300, source_address=(self._source, 0))
 
 
 def main():
