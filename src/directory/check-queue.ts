@@ -68,6 +68,7 @@ export class PasswordCheckQueue {
 
   /** Runs `work` in a slot when the address's turn comes (after `after` settles), or BUSY. */
   async run<T>(ip: string, work: () => Promise<T>, after: Promise<unknown> = Promise.resolve()): Promise<T | typeof BUSY> {
+    if (this.addresses.size > this.policy.maxTotal) this.forgetIdleAddresses();
     const queue = this.addresses.get(ip) ?? { waiting: [], admitted: 0, running: 0, holdUntil: 0 };
     const held = queue.holdUntil > this.now() && queue.admitted > 0;
     if (held || queue.admitted >= this.policy.maxPerAddress || this.admitted >= this.policy.maxTotal) return BUSY;
@@ -98,6 +99,12 @@ export class PasswordCheckQueue {
     if (!queue || ms <= 0) return;
     queue.holdUntil = Math.max(queue.holdUntil, this.now() + ms);
     for (const waiter of queue.waiting.splice(1)) waiter.cancel();
+  }
+
+  /** Addresses with nothing queued stay only while they wait out a delay; many addresses (IPv6) must not grow the map without end. */
+  private forgetIdleAddresses(): void {
+    const now = this.now();
+    for (const [ip, queue] of this.addresses) if (queue.admitted === 0 && queue.holdUntil <= now) this.addresses.delete(ip);
   }
 
   /** Resolves true when a slot is taken for this check, false at the deadline. */

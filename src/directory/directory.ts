@@ -144,7 +144,7 @@ export class Directory implements DirectoryService {
     this.clock = () => now().getTime();
     this.records = new DirectoryRecords(db, config.server.domain);
     this.auditLog = new AuditLog(db, now);
-    this.cache = new LoginCache(options.loginCacheTtlMs ?? LOGIN_CACHE_TTL_MS, () => now().getTime());
+    this.cache = new LoginCache(options.loginCacheTtlMs ?? LOGIN_CACHE_TTL_MS, this.clock);
     this.throttle = new LoginThrottle(
       {
         ...DEFAULT_THROTTLE,
