@@ -24,7 +24,7 @@ export interface QuotaNoticeDeps {
   readonly logger?: Logger;
 }
 
-/** RFC 9208 leaves warnings to the server; 90 % as the issue asks. */
+/** RFC 9208 leaves warnings to the server; 90 % leaves room for a few days of mail after the notice. */
 const WARN_AT = 0.9;
 
 export class QuotaNotices {
