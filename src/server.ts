@@ -13,6 +13,7 @@ import { createLogger } from './logger.js';
 import { scheduleDaily } from './maintenance/daily.js';
 import { runRetention } from './maintenance/retention.js';
 import { ViolationNoticeOutbox } from './policy/violation-notices.js';
+import { QuotaNotices } from './policy/quota-notices.js';
 import { AUTHENTICATE_MESSAGE, startSmtp, type SmtpStartOptions } from './smtp/server.js';
 import { openBayesStore } from './store/bayes.js';
 import { openDatabase, SqliteMailStore } from './store/index.js';
@@ -64,7 +65,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const directory = new Directory({ db, config, store, logger, ...options.directory });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   const workers = startAnalysisWorkers(config, resolver, logger);
-  const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers });
+  const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers, officialNames: () => directory.officialNames() });
   const context: AppContext = {
     config,
     logger,
@@ -87,6 +88,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (change.kind === 'external') outbox.kick();
   });
   outbox.kick();
+  // Quota: the 90 % warning after every change to an account's mailboxes (src/policy/quota-notices.ts).
+  const quotaNotices = new QuotaNotices({ ctx: directory.context, store, displayName: (account) => directory.displayName(account), logger });
+  store.events.on('change', (change) => {
+    if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
+  });
   const stopRetention = scheduleDaily('retention', () => runRetention(directory.context, store, 'system'), logger);
   // --- end issue 7 ---
 

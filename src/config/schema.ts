@@ -124,6 +124,8 @@ const policy = z
     login_failures_before_delay: z.number().int().min(1).default(3),
     login_failures_before_lock: z.number().int().min(1).default(10),
     login_lock: duration.prefault('15m'),
+    login_queue_timeout: duration.prefault('30s'),
+    login_queue_per_address: z.number().int().min(1).default(500),
     violations_before_report: z.number().int().min(1).default(3),
     violation_window: duration.prefault('365d'),
     suspended_unit_receives: z.boolean().default(true),
@@ -167,7 +169,15 @@ const clamav = z
   })
   .strict();
 
-const spam = z.object({ rules: z.string().default('spam-rules.toml') }).strict();
+const spam = z
+  .object({
+    rules: z.string().default('spam-rules.toml'),
+    /** Score of outside mail whose From: poses as an official or as one of our domains (filters/impersonation.ts). */
+    impersonation_score: z.number().min(0).default(4),
+    /** Put before such a message's Subject; "" for none. */
+    impersonation_tag: z.string().max(100).default('[Thư từ bên ngoài]'),
+  })
+  .strict();
 
 const naming = z
   .object({

@@ -45,6 +45,7 @@ interface RawAuditRow {
 export class AuditLog {
   private readonly insert;
   private readonly select;
+  private readonly selectLastAction;
 
   constructor(
     db: Db,
@@ -59,6 +60,14 @@ export class AuditLog {
        WHERE (@subject IS NULL OR subject = @subject) AND (@since IS NULL OR at >= @since)
        ORDER BY id`,
     );
+    this.selectLastAction = db
+      .prepare<[string, string], string>(`SELECT action FROM audit_log WHERE subject = ? AND action LIKE ? ORDER BY id DESC LIMIT 1`)
+      .pluck();
+  }
+
+  /** The latest action about `subject` among those starting with `prefix` ("quota."), or null. */
+  lastAction(subject: string, prefix: string): string | null {
+    return this.selectLastAction.get(subject, `${prefix}%`) ?? null;
   }
 
   write(record: AuditRecord): void {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -16,6 +17,7 @@ import { changePassword, PASSWORD_CHANGE_BUSY, type PasswordChangeResult } from 
 import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword, type Argon2Cost } from './password.js';
 import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
 import { DIRECTORY_MIGRATIONS } from './schema.js';
+import { BUSY, defaultCheckConcurrency, PasswordCheckQueue, type CheckQueuePolicy } from './check-queue.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottlePolicy } from './throttle.js';
 import {
   ALL_RIGHTS,
@@ -41,10 +43,15 @@ import { recordViolation, type ViolationView } from './violations.js';
  *   password, `unit*person` without rights) gets the same answer, 'bad-credentials', and counts
  *   towards throttling; statuses (retired, suspended, expired) are only told to someone who
  *   gave the right password.
- * - A locked account or IP is refused before argon2 runs, so a flood of guesses costs no CPU.
- * - Each argon2 check of a login or password change holds one of its IP's few slots (throttle.ts);
- *   without a free slot the answer is 'busy' at once, for every protocol. A login-cache hit runs
- *   no argon2 and needs no slot.
+ * - A locked (account, address) pair or address is refused before argon2 runs, so a flood of
+ *   guesses costs no CPU; an account as a whole is never locked (throttle.ts).
+ * - Every argon2 check of a login or password change waits its turn in the fair, bounded queue of
+ *   check-queue.ts; 'busy' only when the queue is full or the turn does not come in time. A
+ *   login-cache hit runs no argon2 and does not queue.
+ * - Checks of one lane run one at a time, each after the delay its predecessor earned, so every
+ *   guess sees the failures counted before it: the lane is the (account, address) pair for an
+ *   address the account logged in from recently, else the account — strangers guessing one
+ *   account from many addresses share one slow lane, and the owner's office never waits in it.
  */
 
 export interface DirectoryOptions {
@@ -58,7 +65,11 @@ export interface DirectoryOptions {
   readonly now?: () => Date;
   readonly loginCacheTtlMs?: number;
   readonly throttle?: Partial<ThrottlePolicy>;
+  readonly checkQueue?: Partial<CheckQueuePolicy>;
 }
+
+/** Checks waiting or running, all addresses together (check-queue.ts). */
+const MAX_QUEUED_CHECKS = 10_000;
 
 /** How long a successful password check is remembered. */
 const LOGIN_CACHE_TTL_MS = 60_000;
@@ -75,7 +86,7 @@ export interface PasswordCheckStats {
   inFlight: number;
   /** High-water mark of `inFlight`. */
   peakInFlight: number;
-  /** Refused 'busy': their IP had no free slot. */
+  /** Refused 'busy': the queue was full or the check's turn did not come in time. */
   busy: number;
 }
 
@@ -110,12 +121,16 @@ export class Directory implements DirectoryService {
   private readonly auditLog: AuditLog;
   private readonly cache: LoginCache;
   private readonly throttle: LoginThrottle;
+  private readonly checks: PasswordCheckQueue;
   private readonly config: Config;
   private readonly logger: Logger | undefined;
   private readonly argon2: Argon2Cost;
   private dummyHash: Promise<string> | null = null;
-  /** Per throttle key, the end of the password checks queued for it (verifyLogin). */
-  private readonly checking = new Map<string, Promise<void>>();
+  /** officialNames(), until a change in this process or another. */
+  private names: readonly string[] | null = null;
+  /** Per lane (see above), when the last check queued in it has ended and its delay is over (throttle clock). */
+  private readonly lanes = new Map<string, Promise<number>>();
+  private readonly clock: () => number;
 
   constructor(options: DirectoryOptions) {
     const { db, config } = options;
@@ -126,9 +141,10 @@ export class Directory implements DirectoryService {
     this.logger = options.logger;
     this.argon2 = options.argon2 ?? PRODUCTION_ARGON2;
     const now = options.now ?? (() => new Date());
+    this.clock = () => now().getTime();
     this.records = new DirectoryRecords(db, config.server.domain);
     this.auditLog = new AuditLog(db, now);
-    this.cache = new LoginCache(options.loginCacheTtlMs ?? LOGIN_CACHE_TTL_MS, () => now().getTime());
+    this.cache = new LoginCache(options.loginCacheTtlMs ?? LOGIN_CACHE_TTL_MS, this.clock);
     this.throttle = new LoginThrottle(
       {
         ...DEFAULT_THROTTLE,
@@ -137,7 +153,18 @@ export class Directory implements DirectoryService {
         lockMs: config.policy.login_lock,
         ...options.throttle,
       },
-      () => now().getTime(),
+      this.clock,
+    );
+    this.checks = new PasswordCheckQueue(
+      {
+        concurrency: defaultCheckConcurrency(),
+        maxWaitMs: config.policy.login_queue_timeout,
+        maxPerAddress: config.policy.login_queue_per_address,
+        maxTotal: MAX_QUEUED_CHECKS,
+        ...options.checkQueue,
+      },
+      (ip, running) => running === 0 || this.throttle.addressFailures(ip) + running < this.throttle.addressLockAt,
+      this.clock,
     );
     this.context = {
       db,
@@ -153,7 +180,10 @@ export class Directory implements DirectoryService {
     options.store.ensureAccount(this.postmaster());
     // Another process changed the database: it may have reset a password or retired someone.
     options.store.events?.on('change', (change) => {
-      if (change.kind === 'external') this.cache.clear();
+      if (change.kind === 'external') {
+        this.cache.clear();
+        this.names = null;
+      }
     });
   }
 
@@ -161,28 +191,31 @@ export class Directory implements DirectoryService {
     const attempt = this.attemptOf(login, password, context);
     const state = this.throttle.check(attempt.throttleKey, context.ip);
     // Refused without an audit row: the lock itself was audited, and a flood must not fill the log.
-    // Nor with a slot: the answer costs no argon2, and its wait is a timer; so a colleague's
-    // locked account does not take the slots of the office's shared address.
+    // Nor through the queue: the answer costs no argon2, and its wait is a timer; so a
+    // colleague's locked account does not hold up the office's shared address.
     if (state.locked) return { ok: false, reason: 'locked', delayMs: state.delayMs };
-    // A password checked a moment ago is no guess and costs no argon2: no slot, no queue (a mail
-    // client opening several connections at once).
+    // A password checked a moment ago is no guess and costs no argon2: no queue (a mail client
+    // opening several connections at once).
     const cached = this.cachedSignIn(attempt);
     if (cached) return cached;
-    const release = this.throttle.admit(context.ip);
-    if (!release) return this.busy();
-    // One password check at a time per account: each guess must see the failures counted before
-    // it, or N parallel connections would get N guesses past the lock.
     const { throttleKey } = attempt;
-    const turn = (this.checking.get(throttleKey) ?? Promise.resolve()).then(() => this.checkLogin(attempt));
+    const lane = this.throttle.isKnownAddress(throttleKey, context.ip) ? `${throttleKey}|${context.ip}` : throttleKey;
+    // The lane's next check waits out the delay the one before it earned (lane invariant above).
+    const previous = this.lanes.get(lane)?.then((notBefore) => sleep(Math.max(0, notBefore - this.clock())));
+    const turn = this.checks.run(context.ip, () => this.checkLogin(attempt), previous);
     const done = turn.then(
-      (result) => release(result.ok ? 0 : result.delayMs),
-      () => release(0),
+      (result) => this.clock() + (result !== BUSY && !result.ok && result.reason === 'bad-credentials' ? result.delayMs : 0),
+      () => this.clock(),
     );
-    this.checking.set(throttleKey, done);
-    void done.then(() => {
-      if (this.checking.get(throttleKey) === done) this.checking.delete(throttleKey);
-    });
-    return turn;
+    this.lanes.set(lane, done);
+    // Forgotten only once the delay is over, so that a guess arriving later still waits it out.
+    void done
+      .then((notBefore) => sleep(Math.max(0, notBefore - this.clock()), undefined, { ref: false }))
+      .then(() => {
+        if (this.lanes.get(lane) === done) this.lanes.delete(lane);
+      });
+    const result = await turn;
+    return result === BUSY ? this.busy() : result;
   }
 
   private attemptOf(login: string, password: string, context: LoginContext): LoginAttempt {
@@ -196,7 +229,7 @@ export class Directory implements DirectoryService {
     };
   }
 
-  /** The login's turn (one per account at a time), in one of its IP's slots. */
+  /** The login's turn in its lane, in a slot of the check queue. */
   private async checkLogin(attempt: LoginAttempt): Promise<LoginResult> {
     const { parsed, throttleKey, subject, password, detail } = attempt;
     // Again: guesses queued before this one may have locked the account meanwhile.
@@ -247,7 +280,7 @@ export class Directory implements DirectoryService {
     if (unit?.status === 'suspended' || this.records.unitById(person.unitId)!.status === 'suspended') return refuse('suspended');
     if (person.mustChangePassword && this.config.policy.require_password_change) return refuse('expired');
 
-    this.throttle.succeed(throttleKey);
+    this.throttle.succeed(throttleKey, detail.ip!);
     this.auditLog.write({ actor: personAccount, action: 'login.ok', subject: account, detail });
     return {
       ok: true,
@@ -350,28 +383,28 @@ export class Directory implements DirectoryService {
     return listDirectoryEntries(this.context, unit);
   }
 
+  /** The names of the units and persons in service (the impersonation filter); the same array until the directory changes. */
+  officialNames(): readonly string[] {
+    this.names ??= this.listEntries().map((entry) => entry.name);
+    return this.names;
+  }
+
   async changePassword(person: AccountId, currentPassword: string, newPassword: string, context: LoginContext): Promise<PasswordChangeResult> {
     const throttleKey = parseLocalAddress(person, this.localDomains) ?? person;
     if (this.throttle.check(throttleKey, context.ip).locked) {
       return { ok: false, reason: 'wrong-current', message: 'Tài khoản tạm thời bị khóa vì nhập sai mật khẩu nhiều lần.' };
     }
-    // Up to three argon2 runs (current, previous, new hash): one slot of the IP, like a login.
-    const release = this.throttle.admit(context.ip);
-    if (!release) {
+    // Up to three argon2 runs (current, previous, new hash): one turn in the queue, like a login.
+    const result = await this.checks.run(context.ip, () => this.argon2Check(() => changePassword(this.context, person, currentPassword, newPassword, context)));
+    if (result === BUSY) {
       this.passwordChecks.busy++;
       return PASSWORD_CHANGE_BUSY;
     }
-    try {
-      const result = await this.argon2Check(() => changePassword(this.context, person, currentPassword, newPassword, context));
-      // A wrong current password is a guess like a failed login: it counts towards throttling and locks.
-      if (!result.ok && result.reason === 'wrong-current') {
-        this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
-      }
-      return result;
-    } finally {
-      // The page answers at once (no delay to wait out), so the slot is free again at once.
-      release(0);
+    // A wrong current password is a guess like a failed login: it counts towards throttling and locks.
+    if (!result.ok && result.reason === 'wrong-current') {
+      this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
     }
+    return result;
   }
 
   recordViolation(address: string, reason: string, options: { serious?: boolean; source: ViolationSource; actor?: string }): void {
@@ -380,6 +413,7 @@ export class Directory implements DirectoryService {
 
   /** After a commit in this process: forget cached passwords and tell open sessions to re-check. */
   private changed(accounts: readonly AccountId[]): void {
+    this.names = null;
     for (const account of new Set(accounts)) {
       this.cache.forget(account);
       this.events.emit('changed', account);
@@ -414,7 +448,7 @@ export class Directory implements DirectoryService {
     // Only a guess counts; a right password with a status to tell clears the count like a success.
     let delayMs = 0;
     if (reason === 'bad-credentials') delayMs = this.countFailure(throttleKey, subject, detail);
-    else this.throttle.succeed(throttleKey);
+    else this.throttle.succeed(throttleKey, detail.ip!);
     this.auditLog.write({ actor, action: 'login.fail', subject, detail: { ...detail, reason } });
     // The web page signs an 'expired' official in to the change page only (issue 7).
     return reason === 'expired' ? { ok: false, reason, delayMs, person: actor as AccountId } : { ok: false, reason, delayMs };
@@ -423,6 +457,7 @@ export class Directory implements DirectoryService {
   /** Counts a failed guess; audits the lock when this one caused it. Returns the delay to apply. */
   private countFailure(throttleKey: string, subject: string, detail: Record<string, string>): number {
     const outcome = this.throttle.fail(throttleKey, detail.ip!);
+    this.checks.holdAddress(detail.ip!, outcome.addressHoldMs);
     if (outcome.lockedNow) {
       this.auditLog.write({ actor: 'system', action: 'login.lock', subject, detail: { ...detail, lockMs: this.config.policy.login_lock } });
       this.logger?.warn({ subject, ip: detail.ip }, 'login locked after repeated failures');

@@ -14,7 +14,7 @@ import { DirectoryError } from './types.js';
  * transaction, 'changed' emitted after the commit.
  */
 
-/** 'busy': too many password checks from the client's IP at once (throttle.ts); retry in a moment. */
+/** 'busy': the password checks' queue was full or the turn did not come in time (check-queue.ts); retry in a moment. */
 export type PasswordChangeFailure = 'wrong-current' | 'retired' | 'suspended' | 'busy' | PasswordRefusalCode;
 
 export type PasswordChangeResult =

@@ -1,20 +1,19 @@
+import { KnownAddresses } from './known-addresses.js';
+
 /**
- * Brute-force protection for logins (issue 7 "Login protection"): failures are counted per
- * account and per client IP; past a threshold each failure asks the caller to wait longer
- * (the protocol answers late), and past a second threshold the account or IP is locked for a
- * while. A city office sits behind one NAT address, so an IP gets `ipFactor` times the
- * account's allowance before it is slowed or locked: one official's typos must not lock out
- * the whole office. Counters live in memory only; they restart with the server, as a lock is
- * meant to be temporary anyway.
+ * Brute-force protection for logins, counted so that it cannot be turned against the owner:
  *
- * Besides counting, an IP may have only `maxChecksPerIp` password checks in flight at once, for
- * every protocol alike: being checked (argon2, 19 MiB and one of libuv's 4 threads each) or, if
- * wrong, waiting out the delay they earned (the protocol answers late). More are refused at once
- * ('busy'), so a flood from one address can neither queue hashing for everyone else nor
- * side-step the growing delays by sending in parallel. And a check in flight may be a failure
- * not yet counted: a check is admitted only while the IP's failures plus its checks in flight
- * stay below its lock, so parallel guesses cannot outrun the lock. Slots are kept on the
- * throttle's clock, like the counters.
+ * - per (account, client address): past `failuresBeforeDelay` each failure asks the caller to
+ *   wait longer, past `failuresBeforeLock` that address is locked out of that account for
+ *   `lockMs` — the attacker's attempts, never the owner's office;
+ * - per address: the same with `ipFactor` times the allowance (a city office sits behind one NAT
+ *   address, so one official's typos must not lock out the office), locking every account from it;
+ * - per account, all addresses together (a distributed guess): only delay, from the point where
+ *   one address would be locked; never a lock. And an address that logged in to the account
+ *   recently (known-addresses.ts) is not even delayed.
+ *
+ * Counters live in memory only; they restart with the server, as a lock is meant to be temporary
+ * anyway. Queueing of the password checks themselves is check-queue.ts.
  */
 
 export interface ThrottlePolicy {
@@ -27,8 +26,6 @@ export interface ThrottlePolicy {
   readonly maxDelayMs: number;
   /** Bound on remembered keys, so 10,000 made-up logins cannot grow memory without end. */
   readonly maxEntries: number;
-  /** Password checks from one IP in flight (running or waiting out their delay) at once (see above). */
-  readonly maxChecksPerIp: number;
 }
 
 export const DEFAULT_THROTTLE: Omit<ThrottlePolicy, 'failuresBeforeDelay' | 'failuresBeforeLock' | 'lockMs'> = {
@@ -36,10 +33,6 @@ export const DEFAULT_THROTTLE: Omit<ThrottlePolicy, 'failuresBeforeDelay' | 'fai
   baseDelayMs: 500,
   maxDelayMs: 8_000,
   maxEntries: 100_000,
-  // Two, as the web page had: a check takes tens of ms, and only a check that misses the login
-  // cache takes a slot, so an office behind one NAT address seldom has a third at the same
-  // moment; a client turned away is told to retry (IMAP [UNAVAILABLE], SMTP 454, HTTP 429).
-  maxChecksPerIp: 2,
 };
 
 interface Counter {
@@ -51,76 +44,74 @@ interface Counter {
 export type ThrottleState = { readonly locked: false } | { readonly locked: true; readonly delayMs: number };
 
 export interface FailureOutcome {
+  /** How late the protocol answers this failure. */
   readonly delayMs: number;
-  /** This failure locked the account or IP (audited once, at the transition). */
+  /** How long the address waits before its next password check starts (its own delay only). */
+  readonly addressHoldMs: number;
+  /** This failure locked the (account, address) pair or the address (audited once, at the transition). */
   readonly lockedNow: boolean;
 }
 
-/** Ends an admitted attempt: its IP slot stays taken `holdMs` more (the delay the client waits out), none for 0. */
-export type ReleaseCheck = (holdMs: number) => void;
-
-/** A slot runs until it is released (`Infinity`), then is held until the time in it. */
-type Slot = { until: number };
-
 export class LoginThrottle {
   private readonly counters = new Map<string, Counter>();
-  /** Per IP, its taken slots (at most maxChecksPerIp each). */
-  private readonly slots = new Map<string, Slot[]>();
+  private readonly known: KnownAddresses;
 
   constructor(
     private readonly policy: ThrottlePolicy,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.known = new KnownAddresses(now);
+  }
 
-  /** Before any password check: a locked account or IP is refused without paying argon2. */
+  /** Failures from one address that lock it for every account. */
+  get addressLockAt(): number {
+    return this.policy.failuresBeforeLock * this.policy.ipFactor;
+  }
+
+  /** Before any password check: a locked pair or address is refused without paying argon2. */
   check(account: string, ip: string): ThrottleState {
     const t = this.now();
-    for (const key of [accountKey(account), ipKey(ip)]) {
+    for (const key of [pairKey(account, ip), ipKey(ip)]) {
       const counter = this.current(key, t);
       if (counter && counter.lockedUntil > t) return { locked: true, delayMs: this.policy.maxDelayMs };
     }
     return { locked: false };
   }
 
-  /**
-   * Takes one of the IP's slots for a password check: a release function, or null when the IP
-   * must retry later ('busy'). Call right after `check` (no await between), so the failures
-   * weighed are the ones check() saw.
-   */
-  admit(ip: string): ReleaseCheck | null {
-    const t = this.now();
-    if (this.slots.size > this.policy.maxEntries) for (const key of [...this.slots.keys()]) this.takenSlots(key, t);
-    const taken = this.takenSlots(ip, t);
-    const failures = this.current(ipKey(ip), t)?.failures ?? 0;
-    if (taken.length >= this.policy.maxChecksPerIp || failures + taken.length >= this.policy.failuresBeforeLock * this.policy.ipFactor) return null;
-    const slot: Slot = { until: Infinity };
-    taken.push(slot);
-    this.slots.set(ip, taken);
-    return (holdMs) => {
-      if (slot.until === Infinity) slot.until = this.now() + holdMs;
-    };
+  /** The address logged in to the account recently: it skips the account-wide delay. */
+  isKnownAddress(account: string, ip: string): boolean {
+    return this.known.has(account, ip);
   }
 
-  /** The IP's slots still taken at `t`; forgets the IP when none is. */
-  private takenSlots(ip: string, t: number): Slot[] {
-    const taken = (this.slots.get(ip) ?? []).filter((slot) => slot.until > t);
-    if (taken.length === 0) this.slots.delete(ip);
-    else this.slots.set(ip, taken);
-    return taken;
+  /** Failures counted against the address now (check-queue.ts weighs checks in flight against its lock). */
+  addressFailures(ip: string): number {
+    return this.current(ipKey(ip), this.now())?.failures ?? 0;
   }
 
   fail(account: string, ip: string): FailureOutcome {
-    const a = this.count(accountKey(account), 1);
-    const i = this.count(ipKey(ip), this.policy.ipFactor);
-    return { delayMs: Math.max(a.delayMs, i.delayMs), lockedNow: a.lockedNow || i.lockedNow };
+    const pair = this.count(pairKey(account, ip), 1, this.policy.failuresBeforeDelay, true);
+    const address = this.count(ipKey(ip), this.policy.ipFactor, this.policy.failuresBeforeDelay * this.policy.ipFactor, true);
+    const accountWide = this.count(accountKey(account), 1, this.policy.failuresBeforeLock, false);
+    const fromKnown = this.known.has(account, ip);
+    return {
+      delayMs: Math.max(pair.delayMs, address.delayMs, fromKnown ? 0 : accountWide.delayMs),
+      addressHoldMs: address.delayMs,
+      lockedNow: pair.lockedNow || address.lockedNow,
+    };
   }
 
-  /** A correct password clears the account's count, not the IP's: one good login must not launder many bad ones. */
-  succeed(account: string): void {
-    this.counters.delete(accountKey(account));
+  /**
+   * The right password from this address: its pair count is cleared and the address remembered.
+   * The address's own count stays (one good login must not launder many bad ones), and so does
+   * the account-wide one (the owner logging in does not end someone else's distributed guess).
+   */
+  succeed(account: string, ip: string): void {
+    this.counters.delete(pairKey(account, ip));
+    this.known.remember(account, ip);
   }
 
-  private count(key: string, factor: number): FailureOutcome {
+  /** Counts one failure under `key`; delay from `delayFrom` failures, doubling every `factor` more. */
+  private count(key: string, factor: number, delayFrom: number, locks: boolean): { delayMs: number; lockedNow: boolean } {
     const t = this.now();
     const counter = this.current(key, t) ?? { failures: 0, lastFailure: t, lockedUntil: 0 };
     counter.failures += 1;
@@ -129,12 +120,10 @@ export class LoginThrottle {
     this.counters.set(key, counter);
     if (this.counters.size > this.policy.maxEntries) this.counters.delete(this.counters.keys().next().value!);
 
-    const throttledFrom = this.policy.failuresBeforeDelay * factor;
-    const lockAt = this.policy.failuresBeforeLock * factor;
-    const lockedNow = counter.failures >= lockAt && counter.lockedUntil <= t;
+    const lockedNow = locks && counter.failures >= this.policy.failuresBeforeLock * factor && counter.lockedUntil <= t;
     if (lockedNow) counter.lockedUntil = t + this.policy.lockMs;
-    if (counter.failures < throttledFrom) return { delayMs: 0, lockedNow };
-    const steps = Math.floor((counter.failures - throttledFrom) / factor);
+    if (counter.failures < delayFrom) return { delayMs: 0, lockedNow };
+    const steps = Math.floor((counter.failures - delayFrom) / factor);
     return { delayMs: Math.min(this.policy.baseDelayMs * 2 ** steps, this.policy.maxDelayMs), lockedNow };
   }
 
@@ -150,5 +139,6 @@ export class LoginThrottle {
   }
 }
 
+const pairKey = (account: string, ip: string) => `p:${account}|${ip}`;
 const accountKey = (account: string) => `a:${account}`;
 const ipKey = (ip: string) => `i:${ip}`;

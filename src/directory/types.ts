@@ -43,7 +43,7 @@ export type LoginFailure =
   | 'expired'
   /** Too many failures: temporarily locked. */
   | 'locked'
-  /** Too many password checks in flight from the client's IP (throttle.ts): nothing was checked; retry shortly. */
+  /** The password checks' queue was full or the turn did not come in time (check-queue.ts): nothing was checked; retry shortly. */
   | 'busy';
 
 export type LoginResult =

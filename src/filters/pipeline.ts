@@ -7,6 +7,7 @@ import { createBayesFilter } from './bayes/filter.js';
 import type { BayesLearner } from './bayes/learn.js';
 import { DnsblChecker } from './dnsbl.js';
 import type { Filter, FilterOutcome } from './filter.js';
+import { createImpersonationFilter, type OfficialNames } from './impersonation.js';
 import { READ_MESSAGE_VIEW, readMessage } from './message.js';
 import type { RuleSet } from './rules/compile.js';
 import type { RulesLoadResult } from './rules/load.js';
@@ -27,6 +28,8 @@ export interface FilterDeps {
   readonly watchRules?: boolean;
   /** Where messages are parsed (src/workers); without it, in this thread (the CLI's `spam test`). */
   readonly workers?: WorkerPool;
+  /** Names in the directory, for the impersonation filter; none by default. */
+  readonly officialNames?: OfficialNames;
 }
 
 /** The pipeline plus what the server's signal handling and shutdown need. */
@@ -50,7 +53,11 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   if (deps.watchRules ?? true) holder.watch();
 
   const virus = (deps.virus ?? config.clamav.enabled) ? createVirusFilter(config.clamav, logger) : null;
-  const filters: Filter[] = [createSenderListFilter(), createSpamRulesFilter(new DnsblChecker(deps.resolver, logger))];
+  const filters: Filter[] = [
+    createSenderListFilter(),
+    createImpersonationFilter(config.spam, config.localDomains, deps.officialNames ?? (() => [])),
+    createSpamRulesFilter(new DnsblChecker(deps.resolver, logger)),
+  ];
   if (deps.bayes) filters.push(createBayesFilter(deps.bayes));
 
   /** Parsing and the content filters in order; a refusal or a `final` outcome stops the ones after it. */
@@ -136,7 +143,10 @@ export function combineVerdicts(verdicts: readonly Verdict[], rules: RuleSet, co
   const t = rules.thresholds;
   const action = score >= t.reject_at ? 'reject' : score >= t.junk_at || verdicts.some((v) => v.action === 'junk') ? 'junk' : 'accept';
   const addHeaders = [...filterHeaders, ...spamHeaders(score, action !== 'accept', reasons, rules)];
-  const subjectTag = t.tag_subject_at !== undefined && score >= t.tag_subject_at ? t.subject_tag : null;
+  // A filter's own tag (impersonation) first, then the rules file's spam tag.
+  const tags = verdicts.flatMap((v) => (v.subjectTag === null ? [] : [v.subjectTag]));
+  if (t.tag_subject_at !== undefined && score >= t.tag_subject_at) tags.push(t.subject_tag);
+  const subjectTag = tags.length > 0 ? tags.join(' ') : null;
   if (action === 'reject') {
     // RFC 5321 §4.2.2/RFC 3463 §3.8: 5.7.1 "delivery not authorized, message refused". Inbound gets
     // 550 as the issue asks; outbound (our own official) gets 554, the same as an infected message.

@@ -16,6 +16,9 @@ export interface NoticeMessage {
   readonly messageId: string;
 }
 
+/** The sender's name on every notice, from postmaster@. */
+export const POSTMASTER_NAME = 'Trung tâm Công nghệ thông tin - Hệ thống thư điện tử';
+
 export async function composeNotice(notice: NoticeMessage): Promise<Buffer> {
   const composer = new MailComposer({
     from: notice.from,

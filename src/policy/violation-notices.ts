@@ -12,7 +12,7 @@ import {
 } from '../directory/violation-notices.js';
 import type { ViolationView } from '../directory/violations.js';
 import type { MailStore } from '../store/api.js';
-import { composeNotice } from './notice-message.js';
+import { composeNotice, POSTMASTER_NAME } from './notice-message.js';
 import { renderTemplate, type RenderedNotice } from './templates.js';
 
 /**
@@ -41,7 +41,6 @@ export interface NoticeRun {
   readonly failed: number;
 }
 
-const POSTMASTER_NAME = 'Trung tâm Công nghệ thông tin - Hệ thống thư điện tử';
 const DAY_MS = 86_400_000;
 /** Việt Nam has kept UTC+7 without daylight saving since 1975. */
 const VIETNAM_OFFSET_MS = 7 * 3_600_000;

@@ -7,6 +7,7 @@ import { clientName } from './client-lookups.js';
 import { prependFields } from './headers.js';
 import { checkLocalSender } from './local-sender.js';
 import { readMessage } from './message-reader.js';
+import { requireQuotaRoom } from './quota.js';
 import { receivedHeader, removeForgedAuthResults } from './trace.js';
 import { transactionOf } from './transaction.js';
 import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
@@ -32,6 +33,7 @@ export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStre
 async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPServerSession): Promise<string> {
   // The id the Received field gives the message (trace.ts): logs and the message agree.
   const queueId = `${session.id}.${session.transaction}`;
+  requireQuotaRoom(ctx, transactionOf(session).local, original.length);
   // The virus scan starts now and runs while mailauth looks up SPF, DKIM and DMARC records.
   const filtering = ctx.filters.begin(original);
   const hostname = ctx.config.server.hostname;

@@ -34,6 +34,8 @@ export const replies = {
   unknownRecipient: () => new SmtpReply(550, '5.1.1', 'Mailbox unavailable: no such user here', 'unknown-recipient'),
   mailboxDisabled: () => new SmtpReply(550, '5.2.1', 'Mailbox disabled, not accepting messages', 'mailbox-disabled'),
   tooManyRecipients: () => new SmtpReply(452, '4.5.3', 'Too many recipients', 'recipient-limit'),
+  // RFC 3463 §3.3 X.2.2; transient on purpose (src/smtp/quota.ts).
+  mailboxFull: () => new SmtpReply(452, '4.2.2', 'Mailbox full: over its quota, try again later', 'over-quota'),
   messageTooBig: (max: number) => new SmtpReply(552, '5.3.4', `Message size exceeds fixed maximum message size (${max} bytes)`, 'size'),
   // RFC 5321 §4.5.3.1.10, RFC 3463 X.3.1 "mail system full": `[limits] memory_ceiling` reached by all sessions together.
   outOfMemoryBudget: () => new SmtpReply(452, '4.3.1', 'Insufficient system storage, try again later', 'memory'),

@@ -13,6 +13,7 @@ import { SmtpListener } from './listener.js';
 import { QueueWorker, type QueueWorkerOptions } from './queue-worker.js';
 import { HourlyRateLimit } from './rate-limit.js';
 import { decideRecipient } from './recipients.js';
+import { checkRecipientQuota } from './quota.js';
 import { replies, SmtpReply } from './reply.js';
 import { checkEnvelopeSender } from './senders.js';
 import { checkHourlyLimit, receiveSubmission, type SubmissionServices } from './submission.js';
@@ -176,7 +177,10 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
         }
         const decision = decideRecipient(ctx.directory, address.address, isSubmission);
         const transaction = transactionOf(session);
-        if (decision.kind === 'local') transaction.local.add(decision.account);
+        if (decision.kind === 'local') {
+          checkRecipientQuota(ctx, decision.account, session);
+          transaction.local.add(decision.account);
+        }
         else transaction.remote.add(decision.address);
         callback();
       } catch (err) {

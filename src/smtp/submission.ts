@@ -7,6 +7,7 @@ import { clientName } from './client-lookups.js';
 import type { DkimSigner } from './dkim.js';
 import { prependFields } from './headers.js';
 import { readMessage } from './message-reader.js';
+import { requireQuotaRoom } from './quota.js';
 import type { HourlyRateLimit } from './rate-limit.js';
 import { SmtpReply } from './reply.js';
 import { recordSendAs } from './send-as.js';
@@ -57,6 +58,7 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, origi
   const identity = session.user as Identity;
   const queueId = `${session.id}.${session.transaction}`;
   checkHourlyLimit(ctx, services, identity);
+  requireQuotaRoom(ctx, transactionOf(session).local, original.length);
   const hostname = ctx.config.server.hostname;
   // RFC 5321 §4.4 trace; "with ESMTPSA" (RFC 3848) already says the client authenticated.
   const message = prependFields(removeForgedAuthResults(applyFromPolicy(ctx.directory, identity, original), hostname), [

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { BUSY, PasswordCheckQueue } from '../../src/directory/check-queue.js';
 import { DEFAULT_THROTTLE, LoginThrottle } from '../../src/directory/throttle.js';
 
 /**
- * The per-IP gate of password checks (src/directory/throttle.ts): at most `maxChecksPerIp` in
- * flight per IP, a failed check's slot kept while the client waits out its delay, and checks in
- * flight weighed as failures not yet counted, so parallel guesses cannot get past the IP lock.
+ * The login counters (src/directory/throttle.ts) and the queue of password checks
+ * (src/directory/check-queue.ts): locks are per (account, address) and per address, the account as
+ * a whole only slows strangers; checks wait fairly, bounded, instead of being refused at once.
  */
 
-const POLICY = { ...DEFAULT_THROTTLE, failuresBeforeDelay: 3, failuresBeforeLock: 10, lockMs: 60_000, maxChecksPerIp: 2 };
-// An IP locks at failuresBeforeLock × ipFactor failures.
-const IP_LOCK = POLICY.failuresBeforeLock * POLICY.ipFactor;
+const POLICY = { ...DEFAULT_THROTTLE, failuresBeforeDelay: 3, failuresBeforeLock: 10, lockMs: 60_000 };
 
 /** A throttle on a clock the test moves. */
 function throttleAt(policy = POLICY): { throttle: LoginThrottle; advance: (ms: number) => void } {
@@ -17,41 +16,86 @@ function throttleAt(policy = POLICY): { throttle: LoginThrottle; advance: (ms: n
   return { throttle: new LoginThrottle(policy, () => now), advance: (ms) => (now += ms) };
 }
 
-describe('password checks in flight per IP', () => {
-  it('admits two checks from one IP at once, turns the third away, and serves other IPs meanwhile', () => {
+describe('login counters', () => {
+  it('locks the guessing address out of the account, not the owner at another address', () => {
     const { throttle } = throttleAt();
-    const first = throttle.admit('192.0.2.1');
-    const second = throttle.admit('192.0.2.1');
-    expect(first).not.toBeNull();
-    expect(second).not.toBeNull();
-    expect(throttle.admit('192.0.2.1')).toBeNull();
-    expect(throttle.admit('192.0.2.2')).not.toBeNull();
-    first!(0);
-    // Releasing twice frees one slot only.
-    first!(0);
-    expect(throttle.admit('192.0.2.1')).not.toBeNull();
-    expect(throttle.admit('192.0.2.1')).toBeNull();
+    throttle.succeed('annv', '192.0.2.1');
+    for (let i = 0; i < POLICY.failuresBeforeLock; i++) throttle.fail('annv', '198.51.100.9');
+    expect(throttle.check('annv', '198.51.100.9').locked).toBe(true);
+    expect(throttle.check('annv', '192.0.2.1').locked).toBe(false);
+    expect(throttle.check('binhtt', '198.51.100.9').locked).toBe(false);
   });
 
-  it('keeps a failed check’s slot while the client waits out its delay', () => {
-    const { throttle, advance } = throttleAt({ ...POLICY, maxChecksPerIp: 1 });
-    throttle.admit('192.0.2.1')!(500);
-    expect(throttle.admit('192.0.2.1')).toBeNull();
-    advance(499);
-    expect(throttle.admit('192.0.2.1')).toBeNull();
-    advance(1);
-    expect(throttle.admit('192.0.2.1')).not.toBeNull();
+  it('locks an address that guesses across many accounts, for every account', () => {
+    const { throttle } = throttleAt();
+    for (let i = 0; i < throttle.addressLockAt; i++) throttle.fail(`user${i}`, '198.51.100.9');
+    expect(throttle.check('someone', '198.51.100.9').locked).toBe(true);
+    expect(throttle.check('someone', '192.0.2.1').locked).toBe(false);
   });
 
-  it('counts checks in flight as failures to come: never more guesses than the IP lock allows', () => {
+  it('answers a distributed guess with delay, never a lock, and does not delay an address the owner used', () => {
     const { throttle } = throttleAt();
-    for (let i = 0; i < IP_LOCK - 1; i++) throttle.fail(`user${i}`, '192.0.2.1');
-    const last = throttle.admit('192.0.2.1');
-    expect(last).not.toBeNull();
-    // One failure left before the lock, and it is in flight: a second guess would outrun the lock.
-    expect(throttle.admit('192.0.2.1')).toBeNull();
-    throttle.fail('user-last', '192.0.2.1');
-    last!(0);
-    expect(throttle.check('someone', '192.0.2.1').locked).toBe(true);
+    throttle.succeed('annv', '192.0.2.1');
+    let delay = 0;
+    for (let i = 0; i < 50; i++) delay = throttle.fail('annv', `203.0.113.${i}`).delayMs;
+    expect(delay).toBe(POLICY.maxDelayMs);
+    expect(throttle.check('annv', '203.0.113.200').locked).toBe(false);
+    // A typo from the office: no account-wide delay.
+    expect(throttle.fail('annv', '192.0.2.1').delayMs).toBe(0);
+  });
+
+  it('forgives after a quiet period as long as the lock', () => {
+    const { throttle, advance } = throttleAt();
+    for (let i = 0; i < POLICY.failuresBeforeLock; i++) throttle.fail('annv', '198.51.100.9');
+    advance(POLICY.lockMs + 1);
+    expect(throttle.check('annv', '198.51.100.9').locked).toBe(false);
+  });
+});
+
+/** A check that takes `ms` and records when it ran. */
+function slowCheck(log: string[], name: string, ms: number): () => Promise<string> {
+  return async () => {
+    log.push(name);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return name;
+  };
+}
+
+describe('password check queue', () => {
+  it('runs at most `concurrency` at once and serves addresses in turn, however many one address sent first', async () => {
+    const queue = new PasswordCheckQueue({ concurrency: 1, maxWaitMs: 5_000, maxPerAddress: 100, maxTotal: 1_000 });
+    const log: string[] = [];
+    const flood = Array.from({ length: 10 }, (_, i) => queue.run('192.0.2.1', slowCheck(log, `a${i}`, 5)));
+    const other = queue.run('192.0.2.2', slowCheck(log, 'b', 5));
+    await Promise.all([...flood, other]);
+    expect(log.indexOf('b')).toBeLessThanOrEqual(2);
+  });
+
+  it('answers BUSY past the per-address bound and after the deadline', async () => {
+    const queue = new PasswordCheckQueue({ concurrency: 1, maxWaitMs: 50, maxPerAddress: 2, maxTotal: 1_000 });
+    const log: string[] = [];
+    const first = queue.run('192.0.2.1', slowCheck(log, 'first', 200));
+    const second = queue.run('192.0.2.1', slowCheck(log, 'second', 1));
+    expect(await queue.run('192.0.2.1', slowCheck(log, 'third', 1))).toBe(BUSY);
+    expect(await second).toBe(BUSY);
+    expect(await first).toBe('first');
+    expect(log).toEqual(['first']);
+  });
+
+  it('while an address waits out its delay, keeps one check of it waiting and turns the rest away', async () => {
+    const queue = new PasswordCheckQueue({ concurrency: 2, maxWaitMs: 5_000, maxPerAddress: 10, maxTotal: 1_000 });
+    await queue.run('192.0.2.1', async () => queue.holdAddress('192.0.2.1', 100));
+    const waiting = queue.run('192.0.2.1', async () => 'checked');
+    expect(await queue.run('192.0.2.1', async () => 'checked')).toBe(BUSY);
+    expect(await queue.run('192.0.2.2', async () => 'other')).toBe('other');
+    expect(await waiting).toBe('checked');
+  });
+
+  it('starts an address’s next check only after the delay it earned', async () => {
+    const queue = new PasswordCheckQueue({ concurrency: 2, maxWaitMs: 5_000, maxPerAddress: 10, maxTotal: 1_000 });
+    const started = performance.now();
+    await queue.run('192.0.2.1', async () => queue.holdAddress('192.0.2.1', 100));
+    await queue.run('192.0.2.1', async () => undefined);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(95);
   });
 });

@@ -129,8 +129,9 @@ describe('login flood from one IP', () => {
     // Every attempt was refused: 403 while its password was checked, 429 when turned away.
     expect(Object.keys(statuses).sort()).toEqual(['403', '429']);
     expect((statuses[403] ?? 0) + (statuses[429] ?? 0)).toBe(TOTAL);
-    // Few passwords were checked (argon2, one audit row each): the directory's growing delays hold
-    // this IP's two slots, so the rest are turned away at once; at most until the IP lock (10 × 10).
+    // Few passwords were checked (argon2, one audit row each): once the address earned a delay, it
+    // keeps one check waiting and the rest are turned away at once (directory/check-queue.ts); at
+    // most until the IP lock (10 × 10).
     const checked = h.directory.queryAudit().filter((row) => row.action === 'login.fail' && (row.detail as { ip?: string }).ip === '127.0.0.1');
     expect(checked.length).toBeLessThanOrEqual(100);
     expect(statuses[429]!).toBeGreaterThan(9_800);

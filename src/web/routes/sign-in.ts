@@ -69,9 +69,9 @@ export function signInRoutes(app: FastifyInstance, state: WebState): void {
       setSession(state, reply, sessions.rotate(session.id, { person: result.person, displayName, identity: null }));
       return seeOther(reply, PATHS.changePassword);
     }
-    // RFC 6585 §4: nothing was checked, the IP had too many checks in flight (directory/throttle.ts).
+    // RFC 6585 §4: nothing was checked, the queue of password checks was full or the turn did not come in time (directory/check-queue.ts).
     if (result.reason === 'busy') reply.header('retry-after', '1');
-    // Honour the directory's throttling: the answer comes late (after a wrong password, the IP's check slot stays taken meanwhile).
+    // Honour the directory's throttling: the answer comes late (after a wrong password, the address's next check waits as long).
     if (result.delayMs > 0) await sleep(result.delayMs);
     return refuse(result.reason === 'expired' ? 'bad-credentials' : result.reason);
   });
