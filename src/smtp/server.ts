@@ -4,6 +4,7 @@ import type { HostPort } from '../config/index.js';
 import type { AppContext, RunningListener } from '../context.js';
 import type { Identity } from '../directory/types.js';
 import { messagesAccepted, messagesRejected, trackConnection } from '../metrics.js';
+import { WorkBudgetExceeded, WorkQueueFull } from '../workers/index.js';
 import { authenticateLogin } from './auth.js';
 import { lookUpClient, lookUpSenderPolicy } from './client-lookups.js';
 import { ConnectionLimits } from './connection-limits.js';
@@ -19,7 +20,6 @@ import { checkEnvelopeSender } from './senders.js';
 import { checkHourlyLimit, receiveSubmission, type SubmissionServices } from './submission.js';
 import { transactionOf } from './transaction.js';
 import { reportViolation } from './violations.js';
-import { WorkBudgetExceeded, WorkQueueFull } from '../workers/index.js';
 
 /**
  * The SMTP side of cantho-mail (DESIGN.md "Protocols"):

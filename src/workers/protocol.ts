@@ -1,6 +1,6 @@
 /**
  * Messages between the pool (main thread) and a worker thread. Everything crosses by structured
- * clone (RFC-free, Node's worker_threads): a Buffer over a SharedArrayBuffer is shared, not copied.
+ * clone (Node's worker_threads): a Buffer over a SharedArrayBuffer is shared, not copied.
  */
 
 /** Names the function a job runs: an export of a module the worker imports by URL. */

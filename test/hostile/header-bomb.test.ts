@@ -73,8 +73,9 @@ describe('hostile messages on the MX', () => {
     const { result, stall } = await probeWhile(imap, server.ports.http, sendToMx(server.ports.mx, official.address, message));
     console.log(`${name}: "${result.reply}" after ${result.replyMs} ms; slowest IMAP NOOP ${stall.imapNoopMs} ms, /healthz ${stall.healthzMs} ms over ${stall.probes} probes`);
     expect(result.reply).toMatch(expected);
-    // The budget, plus the time a worker takes to notice and be replaced.
-    expect(result.replyMs).toBeLessThan(BUDGET_MS * 2);
+    // The budget is CPU time; on a loaded machine the pool waits up to 4 budgets of time on the
+    // worker (src/workers/pool.ts WAIT_FACTOR) before it gives up on the message.
+    expect(result.replyMs).toBeLessThan(BUDGET_MS * 5);
     expect(stall.imapNoopMs).toBeLessThan(STALL_BOUND_MS);
     expect(stall.healthzMs).toBeLessThan(STALL_BOUND_MS);
   }, 120_000);
