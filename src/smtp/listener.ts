@@ -3,6 +3,7 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { acknowledgeUnansweredReads } from '../tcp/index.js';
 import { withoutVietnameseMarks } from '../text/vietnamese.js';
 import { ENHANCED_CODE_PREFIX } from './reply.js';
 
@@ -13,6 +14,9 @@ import { ENHANCED_CODE_PREFIX } from './reply.js';
  *   AUTH before STARTTLS is answered `530 5.7.0` (RFC 3207 §4), not the library's 538;
  * - after `maxCommandsBeforeData` replies without a completed DATA the client is told
  *   `421 4.7.0` and disconnected (directory harvesting, NOOP floods).
+ * And one transport rule: the DATA body is acknowledged as it is read, not after a delayed ACK
+ * (src/tcp, docs/tcp-delayed-ack.md) — on the plain socket, and on the TLS socket that replaces
+ * it after STARTTLS, which smtp-server hands to onSecure (smtps too).
  */
 export class SmtpListener extends SMTPServer {
   private readonly adapted = new WeakSet<SMTPConnection>();
@@ -26,10 +30,20 @@ export class SmtpListener extends SMTPServer {
     // smtp-server re-emits connection errors (a client resetting mid-transaction) on the server;
     // without a listener that 'error' event would end the process.
     this.on('error', (err: NodeJS.ErrnoException) => log.warn({ err: { message: err.message, code: err.code } }, 'SMTP connection error'));
+    const onSecure = this.onSecure.bind(this);
+    this.onSecure = (socket, session, callback) =>
+      onSecure(socket, session, (err) => {
+        // After the callback, which pipes the TLS socket into the parser (see connect below).
+        callback(err);
+        if (!err) acknowledgeUnansweredReads(socket);
+      });
   }
 
   override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
     super.connect(socket, socketOptions);
+    // After super.connect: smtp-server has piped the socket into its parser, so our 'data'
+    // listener does not start the flow of data before the parser is there.
+    acknowledgeUnansweredReads(socket);
     for (const connection of this.connections) {
       if (this.adapted.has(connection)) continue;
       this.adapted.add(connection);
