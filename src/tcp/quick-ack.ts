@@ -41,7 +41,7 @@ export function quickAckSupported(): boolean {
  * itself; a TLSSocket's handle is the TLS wrap, whose `_parent` is the TCP wrap (Node's
  * lib/_tls_wrap.js). Null once the socket is closed.
  */
-function fileDescriptorOf(socket: Socket): number | null {
+export function fileDescriptorOf(socket: Socket): number | null {
   type Handle = { fd?: number; _parent?: Handle } | null | undefined;
   const handle = (socket as unknown as { _handle: Handle })._handle;
   const fd = handle?.fd ?? handle?._parent?.fd;
