@@ -19,7 +19,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +27,7 @@ import { loadConfig } from '../src/config/index.js';
 import { addPerson, addUnit } from '../src/directory/index.js';
 import { startServer } from '../src/server.js';
 import { asAccountId } from '../src/store/types.js';
+import { ImapConnection } from './imap-connection.js';
 import { startDovecot } from './reference/dovecot.js';
 import { freeLoopbackPort } from '../test/helpers/ports.js';
 import { waitForListener } from './reference/ports.js';
@@ -97,80 +97,13 @@ function benchMessage(n: number): Buffer {
   );
 }
 
-// --- a minimal client ------------------------------------------------------------------------
-
-/** A raw IMAP connection that waits for tagged replies and counts what it received. */
-class Connection {
-  private tail = '';
-  private waiting: { pattern: RegExp; resolve: () => void; reject: (err: Error) => void } | null = null;
-  received = 0;
-
-  private constructor(readonly socket: net.Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.received += chunk.length;
-      // Only the tail can hold the reply waited for; keeping it short makes a 10 MB FETCH cost nothing here.
-      this.tail = (this.tail + chunk).slice(-1024);
-      this.check();
-    });
-    socket.on('close', () => this.waiting?.reject(new Error('connection closed')));
-    socket.on('error', () => undefined);
-  }
-
-  static async open(port: number): Promise<Connection> {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const connection = new Connection(socket);
-    await connection.wait(/^\* OK/m);
-    return connection;
-  }
-
-  /** Resolves when the tail matches; a tagged NO or BAD rejects (see `tagged`). */
-  wait(pattern: RegExp): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting = { pattern, resolve, reject };
-      this.check();
-    });
-  }
-
-  /** Waits for `tag OK`; `tag NO`/`tag BAD` fail the bench with the server's words. */
-  async tagged(tag: string): Promise<void> {
-    await this.wait(new RegExp(`(^|\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`));
-  }
-
-  async command(tag: string, text: string): Promise<void> {
-    this.socket.write(`${tag} ${text}\r\n`);
-    await this.tagged(tag);
-  }
-
-  async login(user: string): Promise<void> {
-    this.socket.write(Buffer.concat([Buffer.from(`L LOGIN "${user}" {${Buffer.byteLength(PASSWORD)}+}\r\n`), Buffer.from(PASSWORD), Buffer.from('\r\n')]));
-    await this.tagged('L');
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  private check(): void {
-    if (!this.waiting) return;
-    const match = this.waiting.pattern.exec(this.tail);
-    if (!match) return;
-    const { resolve, reject } = this.waiting;
-    this.waiting = null;
-    const line = this.tail.slice(match.index).trim();
-    this.tail = '';
-    if (match[2] && match[2] !== 'OK') reject(new Error(`server answered: ${line}`));
-    else resolve();
-  }
-}
-
 // --- measurements ----------------------------------------------------------------------------
 
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function measureFetch(server: RunningImap): Promise<{ ms: number; runs: number[]; bytes: number }> {
-  const client = await Connection.open(server.port);
-  await client.login(server.user);
+  const client = await ImapConnection.open(server.port);
+  await client.login(server.user, PASSWORD);
   await client.command('S', 'SELECT INBOX');
   // One run first, not counted: it fills our encoded-meta cache as Dovecot's warm-up fills its cache file.
   await client.command('W', FETCH_COMMAND);
@@ -192,13 +125,13 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function measureIdleMemory(server: RunningImap, count: number): Promise<{ perConnectionKiB: number; rssPerConnectionKiB: number; beforeKiB: number; afterKiB: number }> {
   await pause(1000);
   const before = rssOfProcessTree(server.pid);
-  const connections: Connection[] = [];
+  const connections: ImapConnection[] = [];
   const BATCH = 50;
   for (let opened = 0; opened < count; opened += BATCH) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(BATCH, count - opened) }, async () => {
-        const client = await Connection.open(server.port);
-        await client.login(server.user);
+        const client = await ImapConnection.open(server.port);
+        await client.login(server.user, PASSWORD);
         await client.command('S', 'SELECT INBOX');
         client.socket.write('I IDLE\r\n');
         await client.wait(/^\+ /m);

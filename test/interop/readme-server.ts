@@ -35,6 +35,11 @@ export interface ReadmeServerOptions {
    * with the web page's forms through curl; 'config' sets `policy.require_password_change = false`.
    */
   readonly passwordChange?: 'web' | 'config';
+  /**
+   * Keys set over the shipped file's, by table (the served benches: `imap.allow_plaintext_auth`,
+   * connection limits, `server.log_level`). The keys listed above stay the helper's.
+   */
+  readonly config?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export interface Ports {
@@ -65,6 +70,8 @@ export interface ReadmeServer {
   readonly ports: Ports;
   /** The server's stdout and stderr so far (pino lines), for failure messages. */
   log(): string;
+  /** The `serve` process's id (the benches measure its memory and CPU). */
+  pid(): number;
   /** `node bin/cantho-mail.mjs --config FILE ARGS…` with `stdin` piped in. */
   cli(args: readonly string[], stdin?: string): Promise<ProcessResult>;
   /**
@@ -137,6 +144,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
         http: await freeLoopbackPort(),
       };
       const config = parseToml(readFileSync(configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+      for (const [table, values] of Object.entries(options.config ?? {})) config[table] = { ...config[table], ...values };
       const at = (port: number) => `127.0.0.1:${port}`;
       config.server!.data_dir = dataDir;
       Object.assign(config.smtp!, { mx: at(ports.mx), submission: at(ports.submission), submissions: at(ports.submissions) });
@@ -184,6 +192,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       configFile,
       ports,
       log: () => output,
+      pid: () => (child as ChildProcess | null)?.pid ?? -1,
       cli,
       async addOfficial(name, addOptions = {}) {
         const viaConfig = options.passwordChange === 'config';
