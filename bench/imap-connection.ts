@@ -7,7 +7,7 @@ import net from 'node:net';
 
 export class ImapConnection {
   private tail = '';
-  private waiting: { pattern: RegExp; resolve: () => void; reject: (err: Error) => void } | null = null;
+  private waiting: { pattern: RegExp; resolve: (line: string) => void; reject: (err: Error) => void } | null = null;
   received = 0;
 
   private constructor(readonly socket: net.Socket) {
@@ -29,40 +29,41 @@ export class ImapConnection {
     return connection;
   }
 
-  /** Resolves when the tail matches; a tagged NO or BAD rejects (see `tagged`). */
-  wait(pattern: RegExp): Promise<void> {
+  /** Resolves with the text from the match on when the tail matches; a tagged NO or BAD rejects (see `tagged`). */
+  wait(pattern: RegExp): Promise<string> {
     return new Promise((resolve, reject) => {
       this.waiting = { pattern, resolve, reject };
       this.check();
     });
   }
 
-  /** Waits for `tag OK`; `tag NO`/`tag BAD` fail the bench with the server's words. */
-  async tagged(tag: string): Promise<void> {
-    await this.wait(new RegExp(`(^|\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`));
+  /** Waits for `tag OK` and returns that line; `tag NO`/`tag BAD` fail the bench with the server's words. */
+  tagged(tag: string): Promise<string> {
+    return this.wait(new RegExp(`(^|\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`));
   }
 
-  async command(tag: string, text: string): Promise<void> {
+  command(tag: string, text: string): Promise<string> {
     this.socket.write(`${tag} ${text}\r\n`);
-    await this.tagged(tag);
+    return this.tagged(tag);
   }
 
   /** LOGIN with the password as a LITERAL+ literal (RFC 7888), so any password goes. */
-  async login(user: string, password: string): Promise<void> {
+  login(user: string, password: string): Promise<string> {
     this.socket.write(Buffer.concat([Buffer.from(`L LOGIN "${user}" {${Buffer.byteLength(password)}+}\r\n`), Buffer.from(password), Buffer.from('\r\n')]));
-    await this.tagged('L');
+    return this.tagged('L');
   }
 
   /**
    * APPEND with a synchronising literal (RFC 3501 §7.5) as clients without LITERAL+ send it:
    * the command line, wait for `+`, the message, then the closing CRLF as a write of its own.
+   * Returns the tagged OK (with APPENDUID where the server has UIDPLUS).
    */
-  async append(tag: string, mailbox: string, message: Buffer): Promise<void> {
+  async append(tag: string, mailbox: string, message: Buffer): Promise<string> {
     this.socket.write(`${tag} APPEND ${mailbox} {${message.length}}\r\n`);
     await this.wait(/^\+ /m);
     this.socket.write(message);
     this.socket.write('\r\n');
-    await this.tagged(tag);
+    return this.tagged(tag);
   }
 
   close(): void {
@@ -78,6 +79,6 @@ export class ImapConnection {
     const line = this.tail.slice(match.index).trim();
     this.tail = '';
     if (match[2] && match[2] !== 'OK') reject(new Error(`server answered: ${line}`));
-    else resolve();
+    else resolve(line);
   }
 }

@@ -33,10 +33,14 @@ export interface LatencySummary {
   readonly p90Ms: number;
 }
 
+/** The value below which a fraction `q` of `sorted` (ascending) lies. */
+export function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
 export function summarize(times: readonly number[]): LatencySummary {
   const sorted = [...times].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { count: sorted.length, medianMs: at(0.5), p90Ms: at(0.9) };
+  return { count: sorted.length, medianMs: percentile(sorted, 0.5), p90Ms: percentile(sorted, 0.9) };
 }
 
 export function formatLatency(summary: LatencySummary): string {
