@@ -8,12 +8,13 @@
  * - imaplibAppendLatency: the same through Python's imaplib, which writes the literal and its
  *   CRLF separately too;
  * - smtpLatency: one session, one message after another: MAIL, RCPT, DATA, the message, then the
- *   final `.` as its own write, as a client streaming the message and ending it does.
+ *   final `.` as its own write, as a client streaming the message and ending it does (the SMTP
+ *   tests' raw client, test/smtp/raw-client.ts).
  * Each returns the per-operation times; `summarize` gives the median and p90. Called by
  * `npm run bench -- latency` and by the served IMAP/SMTP benches; nothing here asserts a timing.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { RawSmtp } from '../test/smtp/raw-client.js';
 import { ImapConnection } from './imap-connection.js';
 
 export interface ImapTarget {
@@ -107,85 +108,27 @@ export function imaplibAppendLatency(target: ImapTarget, count: number): Promise
 }
 
 export async function smtpLatency(target: SmtpTarget, count: number): Promise<number[]> {
-  const client = await SmtpConnection.open(target.port);
+  const client = await RawSmtp.connect(target.port);
+  const expect = async (reply: Promise<string>, code: string): Promise<void> => {
+    const text = await reply;
+    if (!text.startsWith(code)) throw new Error(`SMTP server answered "${text}", expected ${code}`);
+  };
   try {
-    await client.expect('EHLO bench.example.org', '250');
+    await expect(client.hello('bench.example.org'), '250');
     const times: number[] = [];
     for (let n = 0; n < count; n++) {
       const started = performance.now();
-      await client.expect('MAIL FROM:<daott@example.org>', '250');
-      await client.expect(`RCPT TO:<${target.recipient}>`, '250');
-      await client.expect('DATA', '354');
+      await expect(client.command('MAIL FROM:<daott@example.org>'), '250');
+      await expect(client.command(`RCPT TO:<${target.recipient}>`), '250');
+      await expect(client.command('DATA'), '354');
       client.write(latencyMessage(n));
       client.write('.\r\n');
-      await client.reply('250');
+      await expect(client.reply(), '250');
       times.push(performance.now() - started);
     }
-    client.write('QUIT\r\n');
+    await client.quit();
     return times;
   } finally {
-    client.close();
-  }
-}
-
-/** Replies of an SMTP server, one at a time (the last line of a multi-line reply ends it). */
-class SmtpConnection {
-  private buffer = '';
-  private readonly replies: string[] = [];
-  private waiter: (() => void) | null = null;
-  private closed = false;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      for (let end = this.buffer.indexOf('\r\n'); end !== -1; end = this.buffer.indexOf('\r\n')) {
-        const line = this.buffer.slice(0, end);
-        this.buffer = this.buffer.slice(end + 2);
-        if (/^\d{3}(?: |$)/.test(line)) this.replies.push(line);
-      }
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static async open(port: number): Promise<SmtpConnection> {
-    const connection = new SmtpConnection(net.connect({ host: '127.0.0.1', port }));
-    await connection.reply('220');
-    return connection;
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
-  async expect(command: string, code: string): Promise<string> {
-    this.write(`${command}\r\n`);
-    return this.reply(code);
-  }
-
-  /** The next reply; fails the bench when its code is not `code`. */
-  async reply(code: string): Promise<string> {
-    while (this.replies.length === 0) {
-      if (this.closed) throw new Error('SMTP connection closed');
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
-    const reply = this.replies.shift()!;
-    if (!reply.startsWith(code)) throw new Error(`SMTP server answered "${reply}", expected ${code}`);
-    return reply;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.();
+    client.destroy();
   }
 }

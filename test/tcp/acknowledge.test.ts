@@ -6,6 +6,7 @@
  * No timings: what is asserted is the kernel's state and the protocol's answers.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgeUnansweredReads, quickAckSupported } from '../../src/tcp/index.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
@@ -13,55 +14,65 @@ import { unacknowledgedSegments } from '../helpers/tcp-info.js';
 import { RawClient, message } from '../imap/support.js';
 import { RawSmtp } from '../smtp/raw-client.js';
 
-describe('acknowledging a read the server leaves unanswered', () => {
-  it('sends the ACK at once, so the client has nothing unacknowledged while it waits', async () => {
-    expect(quickAckSupported()).toBe(true);
-    let partialRead: (() => void) | null = null;
-    // A line protocol: a whole line is answered "pong", a partial one waits for the rest.
-    const server = net.createServer((socket) => {
-      socket.setNoDelay(true);
-      let line = '';
-      socket.on('data', (chunk: Buffer) => {
-        line += chunk.toString('latin1');
-        if (line.endsWith('\n')) {
-          line = '';
-          socket.write('pong\n');
-        } else {
-          // Two turns: the policy's own check is queued by the listener added after this one.
-          setImmediate(() => setImmediate(() => partialRead?.()));
-        }
-      });
-      acknowledgeUnansweredReads(socket);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    try {
-      await new Promise((resolve) => client.once('connect', resolve));
-      // Prompt answers make the server's side of the connection interactive: from now on Linux
-      // delays its ACKs, hoping to send them with the next answer (pingpong mode).
-      for (let i = 0; i < 10; i++) {
-        client.write('ping\n');
-        await new Promise((resolve) => client.once('data', resolve));
+let server: TestServer;
+let user: TestUser;
+beforeAll(async () => {
+  server = await startTestServer();
+  user = await server.addUser('Nguyễn Văn An');
+});
+afterAll(() => server.close());
+
+/** A line protocol on a listener of `transport`: a whole line is answered "pong", a partial one waits for the rest. */
+async function pongServer(transport: 'plain' | 'TLS', onPartialRead: () => void): Promise<{ server: net.Server; client: net.Socket }> {
+  const serve = (socket: net.Socket) => {
+    socket.setNoDelay(true);
+    let line = '';
+    socket.on('data', (chunk: Buffer) => {
+      line += chunk.toString('latin1');
+      if (line.endsWith('\n')) {
+        line = '';
+        socket.write('pong\n');
+      } else {
+        // Two turns: the policy's own check is queued by the listener added after this one.
+        setImmediate(() => setImmediate(onPartialRead));
       }
-      const unacknowledged = new Promise<number>((resolve) => (partialRead = () => resolve(unacknowledgedSegments(client))));
-      client.write('x'.repeat(1000));
-      expect(await unacknowledged).toBe(0);
-    } finally {
-      client.destroy();
-      server.close();
-    }
-  });
+    });
+    acknowledgeUnansweredReads(socket);
+  };
+  const { key, cert } = server.server.context.tls;
+  const listener = transport === 'TLS' ? tls.createServer({ key, cert }, serve) : net.createServer(serve);
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const port = (listener.address() as net.AddressInfo).port;
+  const client = transport === 'TLS' ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
+  await new Promise((resolve) => client.once(transport === 'TLS' ? 'secureConnect' : 'connect', resolve));
+  return { server: listener, client };
+}
+
+describe('acknowledging a read the server leaves unanswered', () => {
+  for (const transport of ['plain', 'TLS'] as const) {
+    it(`sends the ACK at once, so the client has nothing unacknowledged while it waits (${transport})`, async () => {
+      expect(quickAckSupported()).toBe(true);
+      let partialRead = () => {};
+      const { server: listener, client } = await pongServer(transport, () => partialRead());
+      try {
+        // Prompt answers make the server's side of the connection interactive: from now on Linux
+        // delays its ACKs, hoping to send them with the next answer (pingpong mode).
+        for (let i = 0; i < 10; i++) {
+          client.write('ping\n');
+          await new Promise((resolve) => client.once('data', resolve));
+        }
+        const unacknowledged = new Promise<number>((resolve) => (partialRead = () => resolve(unacknowledgedSegments(client))));
+        client.write('x'.repeat(1000));
+        expect(await unacknowledged).toBe(0);
+      } finally {
+        client.destroy();
+        listener.close();
+      }
+    });
+  }
 });
 
 describe('requests whose last write a Nagle client holds back', () => {
-  let server: TestServer;
-  let user: TestUser;
-  beforeAll(async () => {
-    server = await startTestServer();
-    user = await server.addUser('Nguyễn Văn An');
-  });
-  afterAll(() => server.close());
-
   /** Sends `head` ending in a synchronising literal's `{n}`, waits for `+`, then sends the literal. */
   async function literal(client: RawClient, head: string, data: Buffer): Promise<void> {
     client.send(`${head}{${data.length}}\r\n`);
