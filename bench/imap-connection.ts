@@ -5,6 +5,9 @@
  */
 import net from 'node:net';
 
+const LOGIN_ATTEMPTS = 50;
+const LOGIN_RETRY_MS = 200;
+
 export class ImapConnection {
   private tail = '';
   private waiting: { pattern: RegExp; resolve: (line: string) => void; reject: (err: Error) => void } | null = null;
@@ -47,10 +50,21 @@ export class ImapConnection {
     return this.tagged(tag);
   }
 
-  /** LOGIN with the password as a LITERAL+ literal (RFC 7888), so any password goes. */
-  login(user: string, password: string): Promise<string> {
-    this.socket.write(Buffer.concat([Buffer.from(`L LOGIN "${user}" {${Buffer.byteLength(password)}+}\r\n`), Buffer.from(password), Buffer.from('\r\n')]));
-    return this.tagged('L');
+  /**
+   * LOGIN with the password as a LITERAL+ literal (RFC 7888), so any password goes. A refusal
+   * with RFC 5530 UNAVAILABLE (a burst of logins from one address) is retried after a pause, as
+   * clients do; at most LOGIN_ATTEMPTS times.
+   */
+  async login(user: string, password: string): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      this.socket.write(Buffer.concat([Buffer.from(`L LOGIN "${user}" {${Buffer.byteLength(password)}+}\r\n`), Buffer.from(password), Buffer.from('\r\n')]));
+      try {
+        return await this.tagged('L');
+      } catch (err) {
+        if (attempt === LOGIN_ATTEMPTS || !/\[UNAVAILABLE\]/.test((err as Error).message)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, LOGIN_RETRY_MS));
+      }
+    }
   }
 
   /**

@@ -28,6 +28,8 @@ export interface MixedLoadResult {
   readonly commandsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** The same per kind of command (SELECT, FETCH page, FETCH body, STORE, SEARCH, APPEND, EXPUNGE). */
+  readonly byKind: Readonly<Record<string, { readonly count: number; readonly p50Ms: number; readonly p99Ms: number }>>;
 }
 
 /** A small deterministic generator, so that both servers get the same sequence of UIDs. */
@@ -40,7 +42,7 @@ function sequence(seed: number): () => number {
 }
 
 export async function mixedLoad(target: MixedLoadTarget, options: { clients: number; seconds: number; messages: number; senders: number }): Promise<MixedLoadResult> {
-  const latencies: number[] = [];
+  const latencies = new Map<string, number[]>();
   const deadline = performance.now() + options.seconds * 1000;
   const started = performance.now();
   await Promise.all(
@@ -50,27 +52,29 @@ export async function mixedLoad(target: MixedLoadTarget, options: { clients: num
       const connection = await ImapConnection.open(target.port);
       await connection.login(target.user, target.password);
       let tag = 0;
-      const timed = async (send: () => Promise<string>): Promise<string> => {
+      const timed = async (kind: string, send: () => Promise<string>): Promise<string> => {
         const begin = performance.now();
         const line = await send();
-        latencies.push(performance.now() - begin);
+        const times = latencies.get(kind) ?? [];
+        times.push(performance.now() - begin);
+        latencies.set(kind, times);
         return line;
       };
-      const command = (text: string) => timed(() => connection.command(`C${tag++}`, text));
+      const command = (kind: string, text: string) => timed(kind, () => connection.command(`C${tag++}`, text));
       try {
         for (let round = 0; performance.now() < deadline; round++) {
-          await command('SELECT INBOX');
+          await command('SELECT', 'SELECT INBOX');
           const first = uid();
-          await command(`UID FETCH ${first}:${first + 19} (UID FLAGS ENVELOPE)`);
+          await command('FETCH page', `UID FETCH ${first}:${first + 19} (UID FLAGS ENVELOPE)`);
           const opened = uid();
-          await command(`UID FETCH ${opened} (BODY.PEEK[])`);
-          await command(`UID STORE ${opened} ${round % 2 === 0 ? '+' : '-'}FLAGS.SILENT (\\Flagged)`);
-          await command(`UID SEARCH FROM "daott${Math.floor(random() * options.senders)}@"`);
-          const appended = await timed(() => connection.append(`C${tag++}`, 'INBOX', latencyMessage(round)));
+          await command('FETCH body', `UID FETCH ${opened} (BODY.PEEK[])`);
+          await command('STORE', `UID STORE ${opened} ${round % 2 === 0 ? '+' : '-'}FLAGS.SILENT (\\Flagged)`);
+          await command('SEARCH', `UID SEARCH FROM "daott${Math.floor(random() * options.senders)}@"`);
+          const appended = await timed('APPEND', () => connection.append(`C${tag++}`, 'INBOX', latencyMessage(round)));
           const newUid = /\[APPENDUID \d+ (\d+)\]/.exec(appended)?.[1];
           if (!newUid) throw new Error(`no APPENDUID in "${appended}"`);
-          await command(`UID STORE ${newUid} +FLAGS.SILENT (\\Deleted)`);
-          await command(`UID EXPUNGE ${newUid}`);
+          await command('STORE', `UID STORE ${newUid} +FLAGS.SILENT (\\Deleted)`);
+          await command('EXPUNGE', `UID EXPUNGE ${newUid}`);
         }
       } finally {
         connection.close();
@@ -78,6 +82,13 @@ export async function mixedLoad(target: MixedLoadTarget, options: { clients: num
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const sorted = latencies.sort((a, b) => a - b);
-  return { commands: sorted.length, commandsPerSecond: sorted.length / elapsed, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
+  const ascending = (times: readonly number[]) => [...times].sort((a, b) => a - b);
+  const all = ascending([...latencies.values()].flat());
+  const byKind = Object.fromEntries(
+    [...latencies].map(([kind, times]) => {
+      const sorted = ascending(times);
+      return [kind, { count: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) }];
+    }),
+  );
+  return { commands: all.length, commandsPerSecond: all.length / elapsed, p50Ms: percentile(all, 0.5), p99Ms: percentile(all, 0.99), byKind };
 }

@@ -305,6 +305,8 @@ async function measureServed(server: RunningImap, connections: number, load: Ser
     `  ${server.name}: (c) mixed load, ${load.clients} clients, ${load.seconds} s: ${mixed.commandsPerSecond.toFixed(0)} commands/s ` +
       `(${mixed.commands} commands), latency p50 ${mixed.p50Ms.toFixed(1)} ms, p99 ${mixed.p99Ms.toFixed(1)} ms`,
   );
+  const kinds = Object.entries(mixed.byKind).map(([kind, k]) => `${kind} ${k.p50Ms.toFixed(1)}/${k.p99Ms.toFixed(1)}`);
+  console.log(`  ${server.name}: (c) p50/p99 ms by command: ${kinds.join(', ')}`);
   const raw: LatencySummary = summarize(await appendLatency(server, load.appends));
   console.log(`  ${server.name}: (d) APPEND {n} one at a time, raw client without TCP_NODELAY: ${formatLatency(raw)}`);
   const imaplib: LatencySummary = summarize(await imaplibAppendLatency(server, load.appends));
