@@ -12,46 +12,13 @@ import { parseArgs } from 'node:util';
 import { startDovecot } from './reference/dovecot.js';
 import { startPostfix } from './reference/postfix.js';
 import { SERVED_PASSWORD, startServedCanthoMail } from './served.js';
-import { appendLatency, formatLatency, imaplibAppendLatency, smtpLatency, summarize, type ImapTarget, type SmtpTarget } from './single-op.js';
-
-const ROUNDS = 2;
-
-interface Contender<T> {
-  readonly name: string;
-  readonly target: T;
-}
-
-/** Runs `measure` on each contender ROUNDS times, alternating who goes first; prints and returns the medians. */
-export async function compareLatency<T>(label: string, contenders: readonly Contender<T>[], measure: (target: T) => Promise<number[]>): Promise<number[]> {
-  const times = contenders.map((): number[] => []);
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? contenders.map((_, i) => i) : contenders.map((_, i) => contenders.length - 1 - i);
-    for (const i of order) times[i]!.push(...(await measure(contenders[i]!.target)));
-  }
-  const summaries = times.map(summarize);
-  contenders.forEach((contender, i) => console.log(`  ${label}, ${contender.name}: ${formatLatency(summaries[i]!)}`));
-  if (contenders.length === 2) console.log(`  ${label}, ratio ${contenders[0]!.name} / ${contenders[1]!.name}: ${(summaries[0]!.medianMs / summaries[1]!.medianMs).toFixed(2)}`);
-  return summaries.map((s) => s.medianMs);
-}
-
-/** APPEND, raw client and imaplib, ours against a reference IMAP server. */
-export async function compareAppendLatency(ours: ImapTarget, reference: Contender<ImapTarget> | null, appends: number): Promise<void> {
-  const contenders = [{ name: 'cantho-mail', target: ours }, ...(reference ? [reference] : [])];
-  await compareLatency('APPEND {n} (raw socket, no TCP_NODELAY)', contenders, (target) => appendLatency(target, appends));
-  await compareLatency('APPEND (Python imaplib)', contenders, (target) => imaplibAppendLatency(target, appends));
-}
-
-/** One SMTP message at a time in one session, ours against a reference MTA. */
-export async function compareSmtpLatency(ours: SmtpTarget, reference: Contender<SmtpTarget> | null, messages: number): Promise<void> {
-  const contenders = [{ name: 'cantho-mail', target: ours }, ...(reference ? [reference] : [])];
-  await compareLatency('SMTP message, final "." a write of its own (no TCP_NODELAY)', contenders, (target) => smtpLatency(target, messages));
-}
+import { compareAppendLatency, compareSmtpLatency, LATENCY_ROUNDS } from './single-op.js';
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { appends: { type: 'string', default: '200' }, messages: { type: 'string', default: '100' } } });
   const appends = Number(values.appends);
   const messages = Number(values.messages);
-  console.log(`latency: ${appends} APPENDs and ${messages} SMTP messages per client and round, ${ROUNDS} rounds`);
+  console.log(`latency: ${appends} APPENDs and ${messages} SMTP messages per client and round, ${LATENCY_ROUNDS} rounds`);
   const stops: Array<() => Promise<void>> = [];
   try {
     const ours = await startServedCanthoMail();

@@ -10,8 +10,10 @@
  * - smtpLatency: one session, one message after another: MAIL, RCPT, DATA, the message, then the
  *   final `.` as its own write, as a client streaming the message and ending it does (the SMTP
  *   tests' raw client, test/smtp/raw-client.ts).
- * Each returns the per-operation times; `summarize` gives the median and p90. Called by
- * `npm run bench -- latency` and by the served IMAP/SMTP benches; nothing here asserts a timing.
+ * Each returns the per-operation times; `summarize` gives the median and p90. compareAppendLatency
+ * and compareSmtpLatency run them against cantho-mail and a reference server (Dovecot, Postfix)
+ * in the same run and print the ratios: `npm run bench -- latency` (bench/latency.ts) calls both,
+ * the served benches (`imap --served`, `smtp --served`) call theirs. Nothing here asserts a timing.
  */
 import { spawn } from 'node:child_process';
 import { RawSmtp } from '../test/smtp/raw-client.js';
@@ -131,4 +133,40 @@ export async function smtpLatency(target: SmtpTarget, count: number): Promise<nu
   } finally {
     client.destroy();
   }
+}
+
+// --- ours against a reference, in the same run ------------------------------------------------
+
+/** Each comparison runs this many times, alternating which server goes first. */
+export const LATENCY_ROUNDS = 2;
+
+export interface Contender<T> {
+  readonly name: string;
+  readonly target: T;
+}
+
+/** Runs `measure` on each contender LATENCY_ROUNDS times, alternating who goes first; prints and returns the medians. */
+export async function compareLatency<T>(label: string, contenders: readonly Contender<T>[], measure: (target: T) => Promise<number[]>): Promise<number[]> {
+  const times = contenders.map((): number[] => []);
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    const order = round % 2 === 0 ? contenders.map((_, i) => i) : contenders.map((_, i) => contenders.length - 1 - i);
+    for (const i of order) times[i]!.push(...(await measure(contenders[i]!.target)));
+  }
+  const summaries = times.map(summarize);
+  contenders.forEach((contender, i) => console.log(`  ${label}, ${contender.name}: ${formatLatency(summaries[i]!)}`));
+  if (contenders.length === 2) console.log(`  ${label}, ratio ${contenders[0]!.name} / ${contenders[1]!.name}: ${(summaries[0]!.medianMs / summaries[1]!.medianMs).toFixed(2)}`);
+  return summaries.map((s) => s.medianMs);
+}
+
+/** APPEND, raw client and imaplib, ours against a reference IMAP server. */
+export async function compareAppendLatency(ours: ImapTarget, reference: Contender<ImapTarget> | null, appends: number): Promise<void> {
+  const contenders = [{ name: 'cantho-mail', target: ours }, ...(reference ? [reference] : [])];
+  await compareLatency('APPEND {n} (raw socket, no TCP_NODELAY)', contenders, (target) => appendLatency(target, appends));
+  await compareLatency('APPEND (Python imaplib)', contenders, (target) => imaplibAppendLatency(target, appends));
+}
+
+/** One SMTP message at a time in one session, ours against a reference MTA. */
+export async function compareSmtpLatency(ours: SmtpTarget, reference: Contender<SmtpTarget> | null, messages: number): Promise<void> {
+  const contenders = [{ name: 'cantho-mail', target: ours }, ...(reference ? [reference] : [])];
+  await compareLatency('SMTP message, final "." a write of its own (no TCP_NODELAY)', contenders, (target) => smtpLatency(target, messages));
 }
