@@ -25,15 +25,17 @@ export function acknowledgeUnansweredReads(socket: Socket): void {
   if (watched.has(socket) || !quickAckSupported()) return;
   watched.add(socket);
   let checkPending = false;
+  let writtenAtLastRead = 0;
   socket.on('data', () => {
+    // Compared with the last read of the turn: a reply to an earlier read does not carry the ACK of a later one.
+    writtenAtLastRead = socket.bytesWritten;
     if (checkPending) return;
     checkPending = true;
-    const writtenBefore = socket.bytesWritten;
-    // setImmediate: after the promise chains this read started (command parsing, synchronous
+    // setImmediate: after the promise chains these reads started (command parsing, synchronous
     // replies) have run, so "nothing written" means the reply is not coming this turn.
     setImmediate(() => {
       checkPending = false;
-      if (socket.bytesWritten === writtenBefore) acknowledgeNow(socket);
+      if (socket.bytesWritten === writtenAtLastRead) acknowledgeNow(socket);
     });
   });
 }
