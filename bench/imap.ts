@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- imap [--messages N] [--connections C] [--compare]`
+ * `npm run bench -- imap [--served] [--messages N] [--connections C] [--compare]
+ *                        [--clients K] [--seconds S] [--appends A]`
  *
  * (a) N messages (default 10,000, about 3–7 KB, a third of them multipart with an attachment) in
  *     INBOX: time for `UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)` over a socket,
@@ -16,10 +17,20 @@
  * Both are measured warm: our store is filled with store.deliver (group commit) before the server
  * starts, and one FETCH before the three timed ones builds our encoded-meta cache, as Dovecot's
  * warm-up builds its dovecot.index.cache. Nothing here asserts timings.
+ *
+ * --served: the product as an administrator runs it (bench/served.ts: `cantho-mail serve` from a
+ * copy of the shipped config, real clamd, the official made with the CLI) and INBOX filled the
+ * admin's way, `cantho-mail import <addr> --mbox FILE --folder INBOX`. Figures (a) and (b) as
+ * above, and:
+ * (c) a mixed load: K clients (default 10) looping SELECT/FETCH/STORE/SEARCH/APPEND/EXPUNGE for
+ *     S seconds (default 30): commands per second and p50/p99 latency (bench/imap-mixed.ts);
+ * (d) one APPEND at a time with a synchronising literal from clients without TCP_NODELAY, our raw
+ *     client and Python's imaplib, A of each (default 100): ms per APPEND (bench/single-op.ts).
+ * With --compare, Dovecot in the same run, then the ratios. The bench without --served (store
+ * filled in this process) follows as a second line for (a).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,7 +39,13 @@ import { loadConfig } from '../src/config/index.js';
 import { addPerson, addUnit } from '../src/directory/index.js';
 import { startServer } from '../src/server.js';
 import { asAccountId } from '../src/store/types.js';
+import { formatMboxMessage } from '../src/maintenance/mbox.js';
+import { ImapConnection } from './imap-connection.js';
+import { mixedLoad, type MixedLoadResult } from './imap-mixed.js';
 import { startDovecot } from './reference/dovecot.js';
+import { runProcess } from '../test/interop/readme-server.js';
+import { SERVED_PASSWORD, startServedCanthoMail } from './served.js';
+import { appendLatency, formatLatency, imaplibAppendLatency, percentile, summarize, type LatencySummary } from './single-op.js';
 import { freeLoopbackPort } from '../test/helpers/ports.js';
 import { waitForListener } from './reference/ports.js';
 import { rssOfProcessTree } from './reference/processes.js';
@@ -38,11 +55,16 @@ const FETCH_COMMAND = 'UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SI
 const RUNS = 3;
 /** Memory samples, a second apart, once the IDLE connections are open. */
 const SAMPLES = 10;
+/** `cantho-mail import` of the bench's INBOX. */
+const IMPORT_TIMEOUT_MS = 20 * 60_000;
+/** Distinct senders (`daott<k>@…`) among the bench messages; the mixed load searches for them. */
+const SENDERS = 97;
 
 interface RunningImap {
   readonly name: string;
   readonly port: number;
   readonly user: string;
+  readonly password: string;
   /** Root of the server's process tree. */
   readonly pid: number;
   stop(): Promise<void>;
@@ -53,7 +75,7 @@ interface RunningImap {
 /** Message n: plain text, or (every third) multipart/mixed with text, HTML and a small PDF. */
 function benchMessage(n: number): Buffer {
   const header = [
-    `From: =?utf-8?B?${Buffer.from(`Trần Thị Đào ${n % 97}`).toString('base64')}?= <daott${n % 97}@cantho.gov.vn>`,
+    `From: =?utf-8?B?${Buffer.from(`Trần Thị Đào ${n % SENDERS}`).toString('base64')}?= <daott${n % SENDERS}@cantho.gov.vn>`,
     'To: Nguyễn Văn An <annv@cantho.gov.vn>',
     n % 5 === 0 ? 'Cc: Văn phòng <vpubnd@cantho.gov.vn>, Sở TT&TT <sotttt@cantho.gov.vn>' : null,
     `Subject: =?utf-8?B?${Buffer.from(`Báo cáo tình hình số ${n}`).toString('base64')}?=`,
@@ -97,80 +119,11 @@ function benchMessage(n: number): Buffer {
   );
 }
 
-// --- a minimal client ------------------------------------------------------------------------
-
-/** A raw IMAP connection that waits for tagged replies and counts what it received. */
-class Connection {
-  private tail = '';
-  private waiting: { pattern: RegExp; resolve: () => void; reject: (err: Error) => void } | null = null;
-  received = 0;
-
-  private constructor(readonly socket: net.Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.received += chunk.length;
-      // Only the tail can hold the reply waited for; keeping it short makes a 10 MB FETCH cost nothing here.
-      this.tail = (this.tail + chunk).slice(-1024);
-      this.check();
-    });
-    socket.on('close', () => this.waiting?.reject(new Error('connection closed')));
-    socket.on('error', () => undefined);
-  }
-
-  static async open(port: number): Promise<Connection> {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const connection = new Connection(socket);
-    await connection.wait(/^\* OK/m);
-    return connection;
-  }
-
-  /** Resolves when the tail matches; a tagged NO or BAD rejects (see `tagged`). */
-  wait(pattern: RegExp): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting = { pattern, resolve, reject };
-      this.check();
-    });
-  }
-
-  /** Waits for `tag OK`; `tag NO`/`tag BAD` fail the bench with the server's words. */
-  async tagged(tag: string): Promise<void> {
-    await this.wait(new RegExp(`(^|\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`));
-  }
-
-  async command(tag: string, text: string): Promise<void> {
-    this.socket.write(`${tag} ${text}\r\n`);
-    await this.tagged(tag);
-  }
-
-  async login(user: string): Promise<void> {
-    this.socket.write(Buffer.concat([Buffer.from(`L LOGIN "${user}" {${Buffer.byteLength(PASSWORD)}+}\r\n`), Buffer.from(PASSWORD), Buffer.from('\r\n')]));
-    await this.tagged('L');
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  private check(): void {
-    if (!this.waiting) return;
-    const match = this.waiting.pattern.exec(this.tail);
-    if (!match) return;
-    const { resolve, reject } = this.waiting;
-    this.waiting = null;
-    const line = this.tail.slice(match.index).trim();
-    this.tail = '';
-    if (match[2] && match[2] !== 'OK') reject(new Error(`server answered: ${line}`));
-    else resolve();
-  }
-}
-
 // --- measurements ----------------------------------------------------------------------------
 
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 async function measureFetch(server: RunningImap): Promise<{ ms: number; runs: number[]; bytes: number }> {
-  const client = await Connection.open(server.port);
-  await client.login(server.user);
+  const client = await ImapConnection.open(server.port);
+  await client.login(server.user, server.password);
   await client.command('S', 'SELECT INBOX');
   // One run first, not counted: it fills our encoded-meta cache as Dovecot's warm-up fills its cache file.
   await client.command('W', FETCH_COMMAND);
@@ -184,7 +137,7 @@ async function measureFetch(server: RunningImap): Promise<{ ms: number; runs: nu
     bytes = client.received;
   }
   client.close();
-  return { ms: median(runs), runs, bytes };
+  return { ms: percentile([...runs].sort((a, b) => a - b), 0.5), runs, bytes };
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -192,13 +145,13 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function measureIdleMemory(server: RunningImap, count: number): Promise<{ perConnectionKiB: number; rssPerConnectionKiB: number; beforeKiB: number; afterKiB: number }> {
   await pause(1000);
   const before = rssOfProcessTree(server.pid);
-  const connections: Connection[] = [];
+  const connections: ImapConnection[] = [];
   const BATCH = 50;
   for (let opened = 0; opened < count; opened += BATCH) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(BATCH, count - opened) }, async () => {
-        const client = await Connection.open(server.port);
-        await client.login(server.user);
+        const client = await ImapConnection.open(server.port);
+        await client.login(server.user, server.password);
         await client.command('S', 'SELECT INBOX');
         client.socket.write('I IDLE\r\n');
         await client.wait(/^\+ /m);
@@ -281,7 +234,7 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
     await stopChild(child);
     throw err;
   }
-  return { name: 'cantho-mail', port, user: issued.person.address, pid: child.pid!, stop: () => stopChild(child) };
+  return { name: 'cantho-mail', port, user: issued.person.address, password: PASSWORD, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -294,9 +247,31 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 // --- Dovecot ---------------------------------------------------------------------------------
 
-async function startReferenceDovecot(messages: readonly Buffer[], connections: number): Promise<RunningImap> {
-  const dovecot = await startDovecot({ messages, password: PASSWORD, maxConnections: connections });
-  return { name: 'dovecot', port: dovecot.port, user: dovecot.user, pid: dovecot.pid, stop: () => dovecot.stop() };
+async function startReferenceDovecot(messages: readonly Buffer[], connections: number, password = PASSWORD): Promise<RunningImap> {
+  const dovecot = await startDovecot({ messages, password, maxConnections: connections });
+  return { name: 'dovecot', port: dovecot.port, user: dovecot.user, password, pid: dovecot.pid, stop: () => dovecot.stop() };
+}
+
+// --- our server, served ----------------------------------------------------------------------
+
+/** `cantho-mail serve` from its config (bench/served.ts), INBOX filled with `cantho-mail import`. */
+async function startServedOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap> {
+  const { server, official } = await startServedCanthoMail({ connections });
+  try {
+    const mbox = path.join(dir, 'inbox.mbox');
+    const date = new Date('2026-11-28T01:00:00Z');
+    fs.writeFileSync(mbox, Buffer.concat(messages.map((raw) => formatMboxMessage(raw, 'daott@cantho.gov.vn', date))));
+    // The CLI as the admin runs it, with more time than ReadmeServer.cli's minute: 10,000 messages are analysed one by one.
+    const started = performance.now();
+    const args = [path.resolve('bin/cantho-mail.mjs'), '--config', server.configFile, 'import', official.address, '--mbox', mbox, '--folder', 'INBOX'];
+    const imported = await runProcess(process.execPath, args, { cwd: server.dir, timeoutMs: IMPORT_TIMEOUT_MS });
+    if (imported.code !== 0) throw new Error(`cantho-mail import failed: ${imported.stderr}${imported.stdout}`);
+    console.log(`  cantho-mail (served): INBOX filled by \`cantho-mail import\` in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    await server.stop().catch(() => undefined);
+    throw err;
+  }
+  return { name: 'cantho-mail (served)', port: server.ports.imap, user: official.address, password: official.password, pid: server.pid(), stop: () => server.stop() };
 }
 
 // --- the run ---------------------------------------------------------------------------------
@@ -314,6 +289,62 @@ async function measure(server: RunningImap, connections: number) {
   return { fetchMs: fetch.ms, perConnectionKiB: memory.perConnectionKiB };
 }
 
+interface ServedLoad {
+  readonly messages: number;
+  readonly clients: number;
+  readonly seconds: number;
+  readonly appends: number;
+}
+
+/** (a), then (c) and (d) — which change INBOX, so after the FETCH — then (b). */
+async function measureServed(server: RunningImap, connections: number, load: ServedLoad) {
+  const fetch = await measureFetch(server);
+  console.log(`  ${server.name}: (a) ${FETCH_COMMAND}: median ${fetch.ms.toFixed(0)} ms (runs ${fetch.runs.map((ms) => ms.toFixed(0)).join(', ')} ms; ${(fetch.bytes / 1e6).toFixed(1)} MB)`);
+  const mixed: MixedLoadResult = await mixedLoad(server, { clients: load.clients, seconds: load.seconds, messages: load.messages, senders: SENDERS });
+  console.log(
+    `  ${server.name}: (c) mixed load, ${load.clients} clients, ${load.seconds} s: ${mixed.commandsPerSecond.toFixed(0)} commands/s ` +
+      `(${mixed.commands} commands), latency p50 ${mixed.p50Ms.toFixed(1)} ms, p99 ${mixed.p99Ms.toFixed(1)} ms`,
+  );
+  const kinds = Object.entries(mixed.byKind).map(([kind, k]) => `${kind} ${k.p50Ms.toFixed(1)}/${k.p99Ms.toFixed(1)}`);
+  console.log(`  ${server.name}: (c) p50/p99 ms by command: ${kinds.join(', ')}`);
+  const raw: LatencySummary = summarize(await appendLatency(server, load.appends));
+  console.log(`  ${server.name}: (d) APPEND {n} one at a time, raw client without TCP_NODELAY: ${formatLatency(raw)}`);
+  const imaplib: LatencySummary = summarize(await imaplibAppendLatency(server, load.appends));
+  console.log(`  ${server.name}: (d) APPEND one at a time, Python imaplib: ${formatLatency(imaplib)}`);
+  const memory = await measureIdleMemory(server, connections);
+  console.log(
+    `  ${server.name}: (b) ${connections} IDLE connections: ${memory.perConnectionKiB.toFixed(1)} KiB PSS per connection ` +
+      `(RSS ${memory.rssPerConnectionKiB.toFixed(1)} KiB; tree ${(memory.beforeKiB / 1024).toFixed(0)} → ${(memory.afterKiB / 1024).toFixed(0)} MiB)`,
+  );
+  return { fetchMs: fetch.ms, perConnectionKiB: memory.perConnectionKiB, mixed, rawAppendMs: raw.medianMs, imaplibAppendMs: imaplib.medianMs };
+}
+
+async function runServed(dir: string, messages: readonly Buffer[], connections: number, load: ServedLoad, compare: boolean, running: RunningImap[]): Promise<void> {
+  const ours = await startServedOurs(dir, messages, connections);
+  running.push(ours);
+  const ourFigures = await measureServed(ours, connections, load);
+  await ours.stop();
+  running.splice(running.indexOf(ours), 1);
+  if (compare) {
+    const dovecot = await startReferenceDovecot(messages, connections, SERVED_PASSWORD);
+    running.push(dovecot);
+    const theirs = await measureServed(dovecot, connections, load);
+    await dovecot.stop();
+    running.splice(running.indexOf(dovecot), 1);
+    const ratio = (a: number, b: number) => (a / b).toFixed(2);
+    console.log(
+      `  ratio cantho-mail / dovecot: (a) time ${ratio(ourFigures.fetchMs, theirs.fetchMs)}, (b) memory per connection ${ratio(ourFigures.perConnectionKiB, theirs.perConnectionKiB)}, ` +
+        `(c) commands/s ${ratio(ourFigures.mixed.commandsPerSecond, theirs.mixed.commandsPerSecond)}, p99 ${ratio(ourFigures.mixed.p99Ms, theirs.mixed.p99Ms)}, ` +
+        `(d) ms per APPEND raw ${ratio(ourFigures.rawAppendMs, theirs.rawAppendMs)}, imaplib ${ratio(ourFigures.imaplibAppendMs, theirs.imaplibAppendMs)}`,
+    );
+  }
+  console.log('  second line — store filled in this process, then `serve` (the bench without --served):');
+  const inProcess = await startOurs(path.join(dir, 'in-process'), messages, connections);
+  running.push(inProcess);
+  const fetch = await measureFetch(inProcess);
+  console.log(`  cantho-mail (in-process fill): (a) ${FETCH_COMMAND}: median ${fetch.ms.toFixed(0)} ms (runs ${fetch.runs.map((ms) => ms.toFixed(0)).join(', ')} ms)`);
+}
+
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -321,6 +352,10 @@ export async function run(args: string[]): Promise<void> {
       messages: { type: 'string', default: '10000' },
       connections: { type: 'string', default: '1000' },
       compare: { type: 'boolean', default: false },
+      served: { type: 'boolean', default: false },
+      clients: { type: 'string', default: '10' },
+      seconds: { type: 'string', default: '30' },
+      appends: { type: 'string', default: '100' },
     },
   });
   const count = Number(values.messages);
@@ -332,6 +367,11 @@ export async function run(args: string[]): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-bench-imap-'));
   const running: RunningImap[] = [];
   try {
+    if (values.served) {
+      const load = { messages: count, clients: Number(values.clients), seconds: Number(values.seconds), appends: Number(values.appends) };
+      await runServed(dir, messages, connections, load, values.compare ?? false, running);
+      return;
+    }
     const ours = await startOurs(path.join(dir, 'ours'), messages, connections);
     running.push(ours);
     const ourFigures = await measure(ours, connections);

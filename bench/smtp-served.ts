@@ -97,10 +97,7 @@ export async function runServed(options: ServedOptions): Promise<void> {
       // Debian's /etc/clamav/clamd.conf: MaxThreads 12; 50 sessions scan at once.
       clamd: { temporaryDirectory: clamdScratch, maxThreads: 12 },
       nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
-      configure: (config) => {
-        config.dns = { ...config.dns, servers: [dns.address] };
-        config.smtp!.max_connection_rate_per_ip = 0;
-      },
+      config: { dns: { servers: [dns.address] }, smtp: { max_connection_rate_per_ip: 0 } },
     });
     const official = await server.addOfficial('Nguyễn Văn An');
     if (official.address !== RECIPIENT) throw new Error(`the bench's official is ${official.address}, not ${RECIPIENT}`);

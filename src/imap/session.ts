@@ -40,6 +40,7 @@ import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, type ArgOptions } from 
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
 import type { SelectedMailbox } from './selected.js';
 import { accessWithdrawn, wireNameOf } from './namespaces.js';
+import { acknowledgeUnansweredReads } from '../tcp/index.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -84,6 +85,9 @@ export class Session {
     this.log = ctx.logger.child({ cid, proto: 'imap' });
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('drain', () => this.touch());
+    // A synchronising literal's data is not answered until its command ends: acknowledged at once,
+    // or a Nagle client's closing CRLF waits for our delayed ACK (docs/tcp-delayed-ack.md).
+    acknowledgeUnansweredReads(socket);
   }
 
   get remoteAddress(): string {
@@ -178,6 +182,7 @@ export class Session {
       this.close();
     });
     tlsSocket.on('drain', () => this.touch());
+    acknowledgeUnansweredReads(tlsSocket);
     await new Promise<void>((resolve) => {
       tlsSocket.once('secure', resolve);
       tlsSocket.once('close', resolve);

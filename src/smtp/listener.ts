@@ -3,6 +3,7 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { acknowledgeUnansweredReads } from '../tcp/index.js';
 import { withoutVietnameseMarks } from '../text/vietnamese.js';
 import { GreetingConnection } from './greeting.js';
 import { ENHANCED_CODE_PREFIX } from './reply.js';
@@ -21,7 +22,10 @@ export interface ListenerRules {
  *   AUTH before STARTTLS is answered `530 5.7.0` (RFC 3207 §4), not the library's 538;
  * - after `maxCommandsBeforeData` replies without a completed DATA the client is told
  *   `421 4.7.0` and disconnected (directory harvesting, NOOP floods);
- * and with our greeting timing (greeting.ts) instead of the library's fixed 100 ms pause.
+ * with our greeting timing (greeting.ts) instead of the library's fixed 100 ms pause;
+ * and one transport rule: the DATA body is acknowledged as it is read, not after a delayed ACK
+ * (src/tcp, docs/tcp-delayed-ack.md) — on the plain socket, and on the TLS socket that replaces
+ * it after STARTTLS, which smtp-server hands to onSecure (smtps too).
  */
 export class SmtpListener extends SMTPServer {
   constructor(
@@ -33,6 +37,13 @@ export class SmtpListener extends SMTPServer {
     // smtp-server re-emits connection errors (a client resetting mid-transaction) on the server;
     // without a listener that 'error' event would end the process.
     this.on('error', (err: NodeJS.ErrnoException) => log.warn({ err: { message: err.message, code: err.code } }, 'SMTP connection error'));
+    const onSecure = this.onSecure.bind(this);
+    this.onSecure = (socket, session, callback) =>
+      onSecure(socket, session, (err) => {
+        // After the callback, which pipes the TLS socket into the parser (see connect below).
+        callback(err);
+        if (!err) acknowledgeUnansweredReads(socket);
+      });
   }
 
   /** smtp-server's own connect(), building a GreetingConnection with our replies before init() runs. */
@@ -43,6 +54,9 @@ export class SmtpListener extends SMTPServer {
     connection.on('error', (err: Error) => this._onError(err));
     connection.on('connect', (data: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(data));
     connection.init();
+    // After init(): smtp-server has piped the socket into its parser, so our 'data' listener
+    // does not start the flow of data before the parser is there.
+    acknowledgeUnansweredReads(socket);
   }
 }
 

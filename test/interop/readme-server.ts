@@ -13,10 +13,11 @@
  * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
  * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
  *   the first password is changed through the web page's form, as an official would;
- * - anything a bench or test changes on purpose with `configure` (the served SMTP bench: `[dns]
- *   servers` on a loopback DNS server of ours, log level), named in its output;
- * - whatever a test passes as `config` (tables merged over the copied file, one level deep).
- * imap.allow_plaintext_auth stays false: every client here does STARTTLS or implicit TLS.
+ * - whatever a bench or test passes as `config`, tables merged over the copied file one level deep
+ *   (the served SMTP bench: `[dns] servers` on a loopback DNS server of ours; the hostile tests'
+ *   [limits]); the keys above stay the helper's.
+ * imap.allow_plaintext_auth stays false unless a bench passes it: every test client does STARTTLS
+ *   or implicit TLS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,8 +39,6 @@ export interface ReadmeServerOptions {
    * with the web page's forms through curl; 'config' sets `policy.require_password_change = false`.
    */
   readonly passwordChange?: 'web' | 'config';
-  /** Last changes to the parsed config before each launch writes it (tables by name). */
-  readonly configure?: (config: Record<string, Record<string, unknown>>) => void;
   /** Node options for `serve`, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   readonly nodeArgs?: readonly string[];
   readonly clamd?: ClamdOptions;
@@ -78,6 +77,8 @@ export interface ReadmeServer {
   readonly clamdPid: number;
   /** The server's stdout and stderr so far (pino lines), for failure messages. */
   log(): string;
+  /** The `serve` process's id (the benches measure its memory and CPU). */
+  pid(): number;
   /** `node bin/cantho-mail.mjs --config FILE ARGS…` with `stdin` piped in. */
   cli(args: readonly string[], stdin?: string): Promise<ProcessResult>;
   /**
@@ -153,6 +154,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
         http: await freeLoopbackPort(),
       };
       const config = parseToml(readFileSync(configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+      for (const [table, values] of Object.entries(options.config ?? {})) config[table] = { ...config[table], ...values };
       const at = (port: number) => `127.0.0.1:${port}`;
       config.server!.data_dir = dataDir;
       Object.assign(config.smtp!, { mx: at(ports.mx), submission: at(ports.submission), submissions: at(ports.submissions) });
@@ -161,8 +163,6 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       config.clamav!.socket = socket;
       if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
       if (options.passwordChange === 'config') config.policy!.require_password_change = false;
-      options.configure?.(config);
-      for (const [table, values] of Object.entries(options.config ?? {})) config[table] = { ...config[table], ...values };
       writeFileSync(configFile, stringifyToml(config));
 
       const started = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
