@@ -47,7 +47,8 @@ export class MemoryBudget {
     };
   }
 
-  private fits(bytes: number): boolean {
+  /** Whether `bytes` more would fit now (nothing is reserved): a declared size checked before any byte arrives. */
+  fits(bytes: number): boolean {
     return bytes >= 0 && this.used + bytes <= this.ceiling;
   }
 }

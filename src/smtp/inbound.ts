@@ -6,7 +6,7 @@ import { authenticateInbound } from './authentication.js';
 import { clientName } from './client-lookups.js';
 import { prependFields } from './headers.js';
 import { checkLocalSender } from './local-sender.js';
-import { readMessage } from './message-reader.js';
+import { COPIES_UNTIL_DELIVERY, readMessage } from './message-reader.js';
 import { requireQuotaRoom } from './quota.js';
 import { receivedHeader, removeForgedAuthResults } from './trace.js';
 import { transactionOf } from './transaction.js';
@@ -21,8 +21,7 @@ import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
  * each within `[limits] message_cpu_budget`; the message is analysed once, as it is stored.
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-  // Three copies until delivery: as received, with our trace fields, and as stored (the filters' fields).
-  const received = await readMessage(stream, ctx.config, ctx.memory, 3);
+  const received = await readMessage(stream, ctx.config, ctx.memory, COPIES_UNTIL_DELIVERY);
   try {
     return await checkAndDeliver(ctx, received.raw, session);
   } finally {

@@ -30,6 +30,18 @@ export interface ReceivedMessage {
  * always read to its end so that the session stays in step with the client. Rejects with the
  * stream's error when the client goes away mid-DATA: nothing is kept then, nothing stays reserved.
  */
+/** Bytes held per byte of a message until delivery: as received, with our trace fields, and as stored (or DKIM-signed). */
+export const COPIES_UNTIL_DELIVERY = 3;
+
+/**
+ * RFC 1870 §6.1: a SIZE declared at MAIL FROM that the server cannot hold now is answered 452 at
+ * once, instead of after the client has sent it (`[limits] memory_ceiling`).
+ */
+export function checkDeclaredSize(args: unknown, memory: MemoryBudget): void {
+  const declared = args && typeof args === 'object' ? Number((args as Record<string, string>).SIZE ?? 0) : 0;
+  if (Number.isFinite(declared) && declared > 0 && !memory.fits(declared * COPIES_UNTIL_DELIVERY)) throw replies.outOfMemoryBudget();
+}
+
 export async function readMessage(stream: Readable, config: Config, memory: MemoryBudget, copies: number): Promise<ReceivedMessage> {
   const maxBytes = config.smtp.max_message_size;
   const shape = new MessageShapeCheck({

@@ -11,6 +11,7 @@ import { ConnectionLimits } from './connection-limits.js';
 import { createDkimSigner } from './dkim.js';
 import { receiveInbound } from './inbound.js';
 import { SmtpListener } from './listener.js';
+import { checkDeclaredSize } from './message-reader.js';
 import { QueueWorker, type QueueWorkerOptions } from './queue-worker.js';
 import { HourlyRateLimit } from './rate-limit.js';
 import { decideRecipient } from './recipients.js';
@@ -154,6 +155,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
 
     onMailFrom(address, session, callback) {
       try {
+        checkDeclaredSize(address.args, ctx.memory);
         if (isSubmission) {
           const identity = session.user as Identity;
           checkEnvelopeSender(ctx.directory, identity, address.address);

@@ -6,7 +6,7 @@ import { RECYCLE_ABOVE_BYTES } from '../workers/index.js';
 import { clientName } from './client-lookups.js';
 import type { DkimSigner } from './dkim.js';
 import { prependFields } from './headers.js';
-import { readMessage } from './message-reader.js';
+import { COPIES_UNTIL_DELIVERY, readMessage } from './message-reader.js';
 import { requireQuotaRoom } from './quota.js';
 import type { HourlyRateLimit } from './rate-limit.js';
 import { SmtpReply } from './reply.js';
@@ -45,8 +45,7 @@ export async function receiveSubmission(
   stream: SMTPServerDataStream,
   session: SMTPServerSession,
 ): Promise<string> {
-  // Three copies until delivery: as received, with our trace field, and DKIM-signed for the queue.
-  const received = await readMessage(stream, ctx.config, ctx.memory, 3);
+  const received = await readMessage(stream, ctx.config, ctx.memory, COPIES_UNTIL_DELIVERY);
   try {
     return await checkAndSend(ctx, services, received.raw, session);
   } finally {

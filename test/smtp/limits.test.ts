@@ -68,6 +68,14 @@ describe('message limits before any parser', () => {
     expect(await send('Subject: small\r\n\r\nbody')).toMatch(/^250 2\.6\.0 /);
     expect(h.ctx.memory.inUse).toBe(0);
   });
+
+  test('a SIZE declared at MAIL FROM that does not fit is answered 452 4.3.1 at once (RFC 1870)', async () => {
+    const client = await RawSmtp.connect(h.mx);
+    await client.hello();
+    expect(await client.command('MAIL FROM:<sender@example.org> SIZE=900000')).toBe('452 4.3.1 Insufficient system storage, try again later');
+    expect(await client.command('MAIL FROM:<sender@example.org> SIZE=1000')).toBe('250 2.1.0 Accepted');
+    await client.quit();
+  });
 });
 
 /** `depth` multiparts, each the only part of the one around it. */
