@@ -45,4 +45,6 @@ export const replies = {
   // DMARC (RFC 7489) for our own domains, enforced whatever the published policy: officials send through submission.
   forgedLocalSender: (domain: string) => new SmtpReply(550, '5.7.1', `mail from ${domain} must be sent through authenticated submission`, 'forged-local-sender'),
   tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later', 'error'),
+  // RFC 5321 §4.2.2 452 and RFC 3463 §3.4 4.3.1 "mail system full": the sender keeps the message and retries.
+  insufficientStorage: () => new SmtpReply(452, '4.3.1', 'Insufficient system storage, try again later', 'storage-full'),
 } as const;

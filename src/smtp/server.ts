@@ -4,6 +4,7 @@ import type { HostPort } from '../config/index.js';
 import type { AppContext, RunningListener } from '../context.js';
 import type { Identity } from '../directory/types.js';
 import { messagesAccepted, messagesRejected, trackConnection } from '../metrics.js';
+import { isStorageExhausted } from '../store/index.js';
 import { authenticateLogin } from './auth.js';
 import { createDkimSigner } from './dkim.js';
 import { receiveInbound } from './inbound.js';
@@ -186,9 +187,16 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
   };
 }
 
-/** Our refusals go out as they are; anything else is an internal fault: logged, and a 451 so the client retries. */
+/**
+ * Our refusals go out as they are; a store that cannot write (disk full) is 452 4.3.1; anything
+ * else is an internal fault: logged, and a 451 so the client retries.
+ */
 function asReply(ctx: AppContext, session: SMTPServerSession, err: unknown): SmtpReply {
   if (err instanceof SmtpReply) return err;
+  if (isStorageExhausted(err)) {
+    ctx.logger.error({ proto: 'smtp', cid: session.id, err: (err as Error).message }, 'message refused: storage full');
+    return replies.insufficientStorage();
+  }
   ctx.logger.error({ proto: 'smtp', cid: session.id, err }, 'SMTP transaction failed');
   return replies.tempFailure();
 }

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { asStorageError } from './storage-full.js';
 
 /** Upper bound of jobs in one transaction, so a burst never becomes one huge commit. */
 const MAX_BATCH = 256;
@@ -81,7 +82,8 @@ export class GroupCommit<Job, Result> {
         })
         .immediate();
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      const failure = asStorageError(error);
+      for (const pending of batch) pending.reject(failure);
       return;
     }
     this.stats.transactions++;
@@ -93,7 +95,7 @@ export class GroupCommit<Job, Result> {
         succeeded.push(outcome.value);
         pending.resolve(outcome.value);
       } else {
-        pending.reject(outcome.error);
+        pending.reject(asStorageError(outcome.error));
       }
     });
     this.afterCommit(succeeded);

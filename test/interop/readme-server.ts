@@ -11,6 +11,7 @@
  * - clamav.socket: a real clamd from test/helpers/clamd.ts (without it, on_unavailable=tempfail
  *   answers 451 to every inbound message);
  * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
+ * - server.data_dir and any other key, only when a test asks (`dataDir`, `config`);
  * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
  *   the first password is changed through the web page's form, as an official would.
  * imap.allow_plaintext_auth stays false: every client here does STARTTLS or implicit TLS.
@@ -35,6 +36,10 @@ export interface ReadmeServerOptions {
    * with the web page's forms through curl; 'config' sets `policy.require_password_change = false`.
    */
   readonly passwordChange?: 'web' | 'config';
+  /** server.data_dir: this directory (e.g. a small tmpfs) instead of `data/` in the temp directory; left in place by stop(). */
+  readonly dataDir?: string;
+  /** Keys set on top of the shipped file, by table (`{ clamav: { timeout: '5s' } }`). */
+  readonly config?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export interface Ports {
@@ -96,7 +101,7 @@ export const CHANGED_PASSWORD = 'Phu-Sa-Mien-Tay-9153';
 
 export async function startReadmeServer(options: ReadmeServerOptions = {}): Promise<ReadmeServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cm-interop-'));
-  const dataDir = path.join(dir, 'data');
+  const dataDir = options.dataDir ?? path.join(dir, 'data');
   const configDir = path.join(dir, 'config');
   cpSync(path.join(ROOT, 'config'), configDir, { recursive: true });
   const configFile = path.join(configDir, 'cantho-mail.toml');
@@ -145,6 +150,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       config.clamav!.socket = socket;
       if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
       if (options.passwordChange === 'config') config.policy!.require_password_change = false;
+      for (const [table, values] of Object.entries(options.config ?? {})) config[table] = { ...config[table], ...values };
       writeFileSync(configFile, stringifyToml(config));
 
       const started = spawn(process.execPath, [BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
