@@ -2,7 +2,7 @@
  * `npm run bench -- <name> [args]`: runs bench/<name>.ts, or every bench in turn without a name.
  * Each bench module exports `run(args)` and prints its own figures; nothing here asserts timings.
  */
-const BENCHES = ['store', 'smtp', 'filters', 'imap'] as const;
+const BENCHES = ['store', 'smtp', 'filters', 'imap', 'hostile'] as const;
 
 const [name, ...args] = process.argv.slice(2);
 const selected = name === undefined ? [...BENCHES] : [name];

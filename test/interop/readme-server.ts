@@ -70,6 +70,8 @@ export interface ReadmeServer {
   readonly ports: Ports;
   /** The server's stdout and stderr so far (pino lines), for failure messages. */
   log(): string;
+  /** Process id of `serve` while it runs; null once it has exited (a crash, for the hostile bench). */
+  pid(): number | null;
   /** `node bin/cantho-mail.mjs --config FILE ARGS…` with `stdin` piped in. */
   cli(args: readonly string[], stdin?: string): Promise<ProcessResult>;
   /**
@@ -190,6 +192,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       configFile,
       ports,
       log: () => output,
+      pid: () => (child && child.exitCode === null && child.signalCode === null ? (child.pid ?? null) : null),
       cli,
       async addOfficial(name, addOptions = {}) {
         const viaConfig = options.passwordChange === 'config';

@@ -1,0 +1,246 @@
+import { foldedHeaderMessage, manyPartsMessage, ordinaryMessage, rfc2231ContinuationsMessage } from '../../test/hostile/messages.js';
+import { sendToMx, type MxReply } from '../../test/hostile/mx-client.js';
+import { addLoginCrowd, type Target } from './target.js';
+import { imapLogin, Wire } from './wire.js';
+
+/**
+ * The attacks of DESIGN-level hostile input (issue "No message, command or client can stall or
+ * exhaust the server"), each as an attacker would send it. `run` returns a one-line outcome (what
+ * the server answered) and stops by `deadline` whatever the server does: every socket it opened
+ * is closed by then. `prepare` runs before the measurement starts.
+ */
+export interface Attack {
+  readonly name: string;
+  readonly description: string;
+  prepare?(target: Target): Promise<void>;
+  /** Longer than the bench's `--limit` when the attack needs it (a timeout to outlast). */
+  readonly limitMs?: number;
+  run(target: Target, deadline: number): Promise<string>;
+}
+
+const LOGIN_CROWD = 300;
+const CROWD_PASSWORD = 'Dang-Nhap-Do-7319';
+/** Just below `[smtp] max_message_size` (25 MB). */
+const MX_BODY_BYTES = 24 * 1024 * 1024;
+const LITERAL_BYTES = 25_000_000;
+
+export const ATTACKS: readonly Attack[] = [
+  {
+    name: 'folded-header-40k',
+    description: 'one MX message with a header field folded over 40,000 lines (120 KB)',
+    run: async (t, deadline) => describeMx(await sendBefore(t, foldedHeaderMessage(40_000), deadline)),
+  },
+  {
+    name: 'mime-parts-50k',
+    description: 'one MX message of 50,000 MIME parts',
+    run: async (t, deadline) => describeMx(await sendBefore(t, manyPartsMessage(50_000), deadline)),
+  },
+  {
+    name: 'folded-header-8mb',
+    description: 'one MX message with a header field folded over 2,000,000 lines (8 MB)',
+    run: async (t, deadline) => describeMx(await sendBefore(t, foldedHeaderMessage(2_000_000), deadline)),
+  },
+  {
+    name: 'fetch-2000-items',
+    description: 'IMAP FETCH 1 (BODY.PEEK[TEXT] ×2,000) on a 255 KB message, response read and discarded',
+    async run(t, deadline) {
+      const wire = await selectedAsAttacker(t);
+      try {
+        await wire.write(`F FETCH 1 (${Array.from({ length: 2_000 }, () => 'BODY.PEEK[TEXT]').join(' ')})\r\n`);
+        const reply = await wire.expect(/^F /, deadline - Date.now()).catch(() => 'no reply before the deadline');
+        return `${reply.slice(0, 80)}; ${mib(wire.received)} MiB received`;
+      } finally {
+        wire.destroy();
+      }
+    },
+  },
+  {
+    name: 'literals-50x25mb',
+    description: '50 logged-in connections each sending a 25 MB literal to SELECT (not APPEND)',
+    async run(t, deadline) {
+      const payload = Buffer.alloc(LITERAL_BYTES, 0x61);
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const { wire, reply } = await imapLogin(t.server.ports.imap, t.attacker.address, t.attacker.password).catch((err: Error) => ({ wire: null, reply: err.message }));
+          if (!wire) return `connect: ${reply}`;
+          try {
+            if (!reply.startsWith('L OK')) return `login: ${reply.slice(0, 60)}`;
+            // LITERAL+ (RFC 7888): the client sends without waiting for a continuation.
+            await wire.write(`S SELECT {${LITERAL_BYTES}+}\r\n`);
+            await wire.write(payload);
+            await wire.write('\r\n');
+            return (await wire.expect(/^S |^\* BYE/, deadline - Date.now()).catch(() => (wire.closed ? 'closed' : 'no reply'))).slice(0, 60);
+          } finally {
+            wire.destroy();
+          }
+        }),
+      );
+      return tally(outcomes);
+    },
+  },
+  {
+    name: 'mx-40x24mb',
+    description: '40 MX sessions from 127.0.0.1 and 127.0.0.2, each sending a 24 MB message',
+    async run(t, deadline) {
+      const body = mxBody(MX_BODY_BYTES);
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => rawMxSession(t.server.ports.mx, i % 2 === 0 ? '127.0.0.1' : '127.0.0.2', t.bystander.address, body, deadline)),
+      );
+      return tally(outcomes);
+    },
+  },
+  {
+    name: 'abandoned-fetch',
+    description: '5 clients start downloading the 20 MB message and vanish after 256 KB; observed 10 s more',
+    async run(t, deadline) {
+      const received = await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          const wire = await selectedAsAttacker(t);
+          await wire.write(`F UID FETCH ${t.largeUid} BODY.PEEK[]\r\n`);
+          while (wire.received < 256 * 1024 && !wire.closed && Date.now() < deadline) await pause(10);
+          wire.destroy();
+          return wire.received;
+        }),
+      );
+      await pause(Math.min(10_000, deadline - Date.now()));
+      return `${received.length} downloads dropped after ${Math.round(Math.min(...received) / 1024)}–${Math.round(Math.max(...received) / 1024)} KiB`;
+    },
+  },
+  {
+    name: 'wrong-passwords-100',
+    description: "100 wrong passwords for one official from 127.0.0.2; then the official's own login from 127.0.0.1",
+    async run(t, deadline) {
+      const answers: string[] = [];
+      for (let i = 0; i < 100 && Date.now() < deadline; i++) {
+        const { wire, reply } = await imapLogin(t.server.ports.imap, t.victim.address, `sai-mat-khau-${i}`, '127.0.0.2').catch((err: Error) => ({ wire: null, reply: err.message }));
+        wire?.destroy();
+        answers.push(reply.replace(/^L /, '').slice(0, 40));
+      }
+      const rightPassword = async (from: string) => {
+        const { wire, reply } = await imapLogin(t.server.ports.imap, t.victim.address, t.victim.password, from).catch((err: Error) => ({ wire: null, reply: err.message }));
+        wire?.destroy();
+        return reply.replace(/^L /, '').slice(0, 60);
+      };
+      return `attempts: ${tally(answers)}; owner from 127.0.0.1: ${await rightPassword('127.0.0.1')}; right password from 127.0.0.2: ${await rightPassword('127.0.0.2')}`;
+    },
+  },
+  {
+    name: 'logins-300',
+    description: `${LOGIN_CROWD} different officials logging in at once from 127.0.0.1 just after a restart (login cache empty)`,
+    async prepare(t) {
+      await addLoginCrowd(t.server, LOGIN_CROWD, CROWD_PASSWORD);
+      await t.server.restart();
+    },
+    async run(t, deadline) {
+      const addresses = Array.from({ length: LOGIN_CROWD }, (_, i) => `dn${String(i + 1).padStart(3, '0')}@cantho.gov.vn`);
+      const started = performance.now();
+      const outcomes = await Promise.all(
+        addresses.map(async (address) => {
+          const { wire, reply } = await imapLogin(t.server.ports.imap, address, CROWD_PASSWORD, undefined, deadline - Date.now()).catch((err: Error) => ({ wire: null, reply: err.message }));
+          wire?.destroy();
+          return reply.replace(/^L /, '').slice(0, 40);
+        }),
+      );
+      return `${tally(outcomes)} in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+    },
+  },
+  {
+    name: 'clamd-rfc2231',
+    description: '6 MX messages folding 16,000 RFC 2231 continuations in a part header, then a one-line message',
+    async run(t, deadline) {
+      const hostile = Array.from({ length: 6 }, () => sendBefore(t, rfc2231ContinuationsMessage(16_000), deadline));
+      await pause(1_000);
+      const ordinary = await sendBefore(t, ordinaryMessage(), deadline);
+      const replies = await Promise.all(hostile);
+      return `one-line message: ${describeMx(ordinary)}; hostile: ${tally(replies.map((r) => String(r.code)))}`;
+    },
+  },
+  {
+    name: 'trickle-prelogin',
+    description: '20 IMAP clients each sending one byte a second before login, for 75 s (the pre-login timeout is 60 s)',
+    limitMs: 90_000,
+    async run(t, deadline) {
+      const clients = await Promise.all(Array.from({ length: 20 }, () => Wire.connect(t.server.ports.imap)));
+      const started = Date.now();
+      const text = 'a LOGIN someone password-typed-very-slowly-by-a-bot-that-never-ends-its-line-and-keeps-going';
+      for (let i = 0; Date.now() - started < 75_000 && Date.now() < deadline && clients.some((w) => !w.closed); i++) {
+        for (const wire of clients) await wire.write(text[i % text.length]!);
+        await pause(1_000);
+      }
+      const open = clients.filter((w) => !w.closed).length;
+      for (const wire of clients) wire.destroy();
+      return `${open} of ${clients.length} still connected after ${Math.round((Date.now() - started) / 1000)} s of trickling`;
+    },
+  },
+];
+
+function sendBefore(t: Target, raw: Buffer, deadline: number): Promise<MxReply> {
+  return sendToMx(t.server.ports.mx, raw, t.bystander.address, { timeoutMs: Math.max(1_000, deadline - Date.now()) });
+}
+
+function describeMx(reply: MxReply): string {
+  return `${reply.text.slice(0, 70)} after ${(reply.ms / 1000).toFixed(1)} s`;
+}
+
+/** The attacker logged in with INBOX selected. */
+async function selectedAsAttacker(t: Target): Promise<Wire> {
+  const { wire, reply } = await imapLogin(t.server.ports.imap, t.attacker.address, t.attacker.password);
+  if (!reply.startsWith('L OK')) {
+    wire.destroy();
+    throw new Error(`attacker login: ${reply}`);
+  }
+  await wire.write('S SELECT INBOX\r\n');
+  await wire.expect(/^S /, 60_000);
+  return wire;
+}
+
+/** One SMTP transaction written by hand, so that 40 sessions share one body buffer. */
+async function rawMxSession(port: number, from: string, to: string, body: Buffer, deadline: number): Promise<string> {
+  const wire = await Wire.connect(port, from).catch(() => null);
+  if (!wire) return 'no connection';
+  const reply = (text: RegExp = /^\d{3} /) => wire.expect(text, Math.max(1, deadline - Date.now()));
+  try {
+    const greeting = await reply();
+    if (!greeting.startsWith('220')) return greeting.slice(0, 50);
+    await wire.write('EHLO bench.example.org\r\n');
+    await reply();
+    await wire.write('MAIL FROM:<someone@example.org>\r\n');
+    const mail = await reply();
+    if (!mail.startsWith('250')) return mail.slice(0, 50);
+    await wire.write(`RCPT TO:<${to}>\r\n`);
+    const rcpt = await reply();
+    if (!rcpt.startsWith('250')) return rcpt.slice(0, 50);
+    await wire.write('DATA\r\n');
+    const data = await reply();
+    if (!data.startsWith('354')) return data.slice(0, 50);
+    await wire.write(body);
+    await wire.write('.\r\n');
+    return (await reply()).slice(0, 50);
+  } catch (err) {
+    return wire.closed ? 'closed by the server' : (err as Error).message.slice(0, 50);
+  } finally {
+    wire.destroy();
+  }
+}
+
+/** A message body of `size` bytes: CRLF lines, none starting with a dot (no dot-stuffing needed). */
+function mxBody(size: number): Buffer {
+  const head = 'From: <someone@example.org>\r\nSubject: lon\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+  const line = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n';
+  return Buffer.from(head + line.repeat(Math.floor((size - head.length) / line.length)));
+}
+
+/** "3× 250, 2× 451 …": how many times each answer came. */
+function tally(answers: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const answer of answers) counts.set(answer, (counts.get(answer) ?? 0) + 1);
+  return [...counts].map(([answer, n]) => `${n}× ${answer}`).join(', ');
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(0);
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
