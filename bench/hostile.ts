@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- hostile [--only NAME,NAME] [--limit SECONDS] [--settle SECONDS] [--help]`
+ * `npm run bench -- hostile [--only NAME,NAME] [--limit SECONDS] [--settle SECONDS] [--fresh] [--help]`
  *
  * The hostile bench: each attack of bench/hostile/attacks.ts against `cantho-mail serve` started as
  * the README does (bench/hostile/target.ts), one after the other on the same server. For each it
@@ -7,7 +7,9 @@
  * after — see settledRss), and what bystanders noticed during the attack: the NOOP round trip of a
  * logged-in IMAP client and the latency of `GET /healthz` (p50 and max). An attack is cut at
  * `--limit` seconds (default 45; a few need longer and say so). A server that died or no longer
- * answers /healthz is reported as such and replaced by a fresh one for the next attack.
+ * answers /healthz is reported as such and replaced by a fresh one for the next attack. Before
+ * each attack the bench waits (bounded) until /healthz answers quickly again, so that the idle
+ * figure is not the previous attack's aftermath.
  * Nothing here asserts timings: it measures whatever the code does.
  */
 import { parseArgs } from 'node:util';
@@ -15,10 +17,11 @@ import { ATTACKS, type Attack } from './hostile/attacks.js';
 import { Probes, rssMiB, settledRss, type Latencies, type ProbeReport } from './hostile/probes.js';
 import { startTarget, type Target } from './hostile/target.js';
 
-const USAGE = `usage: npm run bench -- hostile [--only NAME,NAME] [--limit SECONDS] [--settle SECONDS]
+const USAGE = `usage: npm run bench -- hostile [--only NAME,NAME] [--limit SECONDS] [--settle SECONDS] [--fresh]
   --only     run only these attacks (comma-separated), in the order below
   --limit    cut each attack after this many seconds (default 45)
   --settle   wait at most this many seconds for memory to settle after each attack (default 30)
+  --fresh    a new server for every attack (slower; no attack sees another's aftermath)
 attacks:
 ${ATTACKS.map((a) => `  ${a.name.padEnd(20)} ${a.description}`).join('\n')}`;
 
@@ -28,13 +31,20 @@ interface Row {
   readonly idleMiB: number | null;
   readonly probes: ProbeReport | null;
   readonly afterMiB: number | null;
-  readonly server: 'ok' | 'replaced';
+  /** 'died': the process exited; 'unresponsive': no /healthz answer after settling. Both are replaced. */
+  readonly server: 'ok' | 'died' | 'unresponsive';
 }
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { only: { type: 'string' }, limit: { type: 'string', default: '45' }, settle: { type: 'string', default: '30' }, help: { type: 'boolean', default: false } },
+    options: {
+      only: { type: 'string' },
+      limit: { type: 'string', default: '45' },
+      settle: { type: 'string', default: '30' },
+      fresh: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -55,7 +65,7 @@ export async function run(args: string[]): Promise<void> {
       const row = await runAttack(target, attack, attack.limitMs ?? limitMs, settleMs);
       rows.push(row);
       printRow(row);
-      if (row.server === 'replaced') {
+      if (row.server !== 'ok' || values.fresh) {
         await target.server.stop().catch(() => undefined);
         target = null;
       }
@@ -72,8 +82,10 @@ async function runAttack(target: Target, attack: Attack, limitMs: number, settle
   try {
     await attack.prepare?.(target);
   } catch (err) {
-    return { attack, outcome: `preparation failed: ${(err as Error).message.split('\n')[0]}`, idleMiB: rssMiB(pid()), probes: null, afterMiB: null, server: 'replaced' };
+    return { attack, outcome: `preparation failed: ${(err as Error).message.split('\n')[0]}`, idleMiB: rssMiB(pid()), probes: null, afterMiB: null, server: 'unresponsive' };
   }
+  const quiet = await waitUntilQuiet(target.server.ports.http, QUIET_WAIT_MS);
+  if (!quiet) console.log(`   (the server was still busy from the attack before after ${QUIET_WAIT_MS / 1000} s; measuring anyway)`);
   const idleMiB = rssMiB(pid());
   const probes = new Probes({ imapPort: target.server.ports.imap, httpPort: target.server.ports.http, user: target.bystander.address, password: target.bystander.password, pid });
   const deadline = Date.now() + limitMs;
@@ -86,8 +98,24 @@ async function runAttack(target: Target, attack: Attack, limitMs: number, settle
   }
   const report = probes.stop();
   const settled = await settledRss(pid, settleMs);
-  const healthy = pid() !== null && (await answersHealthz(target.server.ports.http));
-  return { attack, outcome, idleMiB, probes: report, afterMiB: settled.rssMiB, server: healthy ? 'ok' : 'replaced' };
+  const server = pid() === null ? 'died' : (await answersHealthz(target.server.ports.http)) ? 'ok' : 'unresponsive';
+  return { attack, outcome, idleMiB, probes: report, afterMiB: settled.rssMiB, server };
+}
+
+/** Up to this long before an attack, wait for the server to be quiet (the previous attack digested). */
+const QUIET_WAIT_MS = 30_000;
+
+/** Three /healthz answers in a row within 50 ms each: nothing is keeping the event loop busy. */
+async function waitUntilQuiet(port: number, maxMs: number): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  let fast = 0;
+  while (Date.now() < deadline) {
+    const started = performance.now();
+    fast = (await answersHealthz(port)) && performance.now() - started < 50 ? fast + 1 : 0;
+    if (fast === 3) return true;
+    await sleep(200);
+  }
+  return false;
 }
 
 async function answersHealthz(port: number): Promise<boolean> {
@@ -102,7 +130,7 @@ function printRow(row: Row): void {
   console.log(`   outcome: ${row.outcome}`);
   console.log(`   RSS MiB: idle ${mib(row.idleMiB)}, peak ${mib(row.probes?.peakRssMiB ?? null)}, settled ${mib(row.afterMiB)}`);
   if (row.probes) console.log(`   bystander IMAP NOOP ${latency(row.probes.noop)}; GET /healthz ${latency(row.probes.healthz)}`);
-  if (row.server === 'replaced') console.log('   server died or stopped answering /healthz: a fresh one serves the next attack');
+  if (row.server !== 'ok') console.log(`   server ${row.server === 'died' ? 'died' : 'stopped answering /healthz'}: a fresh one serves the next attack`);
 }
 
 function printSummary(rows: readonly Row[]): void {

@@ -85,6 +85,13 @@ export class Wire {
     this.socket.destroy();
   }
 
+  /** Closes the connection at `deadline` (epoch ms) if it is still open: an attack never outlives its time. */
+  closeBy(deadline: number): this {
+    const timer = setTimeout(() => this.destroy(), Math.max(0, deadline - Date.now()));
+    this.socket.once('close', () => clearTimeout(timer));
+    return this;
+  }
+
   private take(chunk: Buffer): void {
     this.received += chunk.length;
     let offset = 0;
