@@ -6,7 +6,7 @@
  * prints what the server answered, its resident memory (idle before, peak during, and once settled
  * after — see settledRss), and what bystanders noticed during the attack: the NOOP round trip of a
  * logged-in IMAP client and the latency of `GET /healthz` (p50 and max). An attack is cut at
- * `--limit` seconds (default 45; a few need longer and say so). A server that died or no longer
+ * `--limit` seconds (default 30; a few need longer and say so). A server that died or no longer
  * answers /healthz is reported as such and replaced by a fresh one for the next attack. Before
  * each attack the bench waits (bounded) until /healthz answers quickly again, so that the idle
  * figure is not the previous attack's aftermath.
@@ -19,8 +19,8 @@ import { startTarget, type Target } from './hostile/target.js';
 
 const USAGE = `usage: npm run bench -- hostile [--only NAME,NAME] [--limit SECONDS] [--settle SECONDS] [--fresh]
   --only     run only these attacks (comma-separated), in the order below
-  --limit    cut each attack after this many seconds (default 45)
-  --settle   wait at most this many seconds for memory to settle after each attack (default 30)
+  --limit    cut each attack after this many seconds (default 30)
+  --settle   wait at most this many seconds for memory to settle after each attack (default 20)
   --fresh    a new server for every attack (slower; no attack sees another's aftermath)
 attacks:
 ${ATTACKS.map((a) => `  ${a.name.padEnd(20)} ${a.description}`).join('\n')}`;
@@ -40,8 +40,8 @@ export async function run(args: string[]): Promise<void> {
     args,
     options: {
       only: { type: 'string' },
-      limit: { type: 'string', default: '45' },
-      settle: { type: 'string', default: '30' },
+      limit: { type: 'string', default: '30' },
+      settle: { type: 'string', default: '20' },
       fresh: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },

@@ -1,7 +1,7 @@
 import { foldedHeaderMessage, manyPartsMessage, ordinaryMessage, rfc2231ContinuationsMessage } from '../../test/hostile/messages.js';
 import { sendToMx, type MxReply } from '../../test/hostile/mx-client.js';
 import { addLoginCrowd, type Target } from './target.js';
-import { imapLogin, Wire } from './wire.js';
+import { imapLogin, imapLoginPatiently, Wire } from './wire.js';
 
 /**
  * The attacks of DESIGN-level hostile input (issue "No message, command or client can stall or
@@ -44,7 +44,7 @@ export const ATTACKS: readonly Attack[] = [
     name: 'fetch-2000-items',
     description: 'IMAP FETCH 1 (BODY.PEEK[TEXT] ×2,000) on a 255 KB message, response read and discarded',
     async run(t, deadline) {
-      const wire = (await selectedAsAttacker(t)).closeBy(deadline);
+      const wire = (await selectedAsAttacker(t, deadline)).closeBy(deadline);
       try {
         await wire.write(`F FETCH 1 (${Array.from({ length: 2_000 }, () => 'BODY.PEEK[TEXT]').join(' ')})\r\n`);
         const reply = await wire.expect(/^F /, deadline - Date.now()).catch(() => 'no reply before the deadline');
@@ -59,18 +59,18 @@ export const ATTACKS: readonly Attack[] = [
     description: '50 logged-in connections each sending a 25 MB literal to SELECT (not APPEND)',
     async run(t, deadline) {
       const payload = Buffer.alloc(LITERAL_BYTES, 0x61);
+      const logins: Array<{ wire: Wire | null; reply: string }> = [];
+      for (let i = 0; i < 50; i++) logins.push(await imapLoginPatiently(t.server.ports.imap, t.attacker.address, t.attacker.password, deadline));
       const outcomes = await Promise.all(
-        Array.from({ length: 50 }, async () => {
-          const { wire, reply } = await imapLogin(t.server.ports.imap, t.attacker.address, t.attacker.password).catch(() => ({ wire: null, reply: 'no login in time' }));
-          if (!wire) return reply;
+        logins.map(async ({ wire, reply }) => {
+          if (!wire) return `login: ${reply}`;
           wire.closeBy(deadline);
           try {
-            if (!reply.startsWith('L OK')) return `login: ${reply.slice(0, 60)}`;
             // LITERAL+ (RFC 7888): the client sends without waiting for a continuation.
             await wire.write(`S SELECT {${LITERAL_BYTES}+}\r\n`);
             await wire.write(payload);
             await wire.write('\r\n');
-            return (await wire.expect(/^S |^\* BYE/, deadline - Date.now()).catch(() => (wire.closed ? 'connection closed' : 'no reply by the deadline'))).slice(0, 60);
+            return (await wire.expect(/^S |^\* BYE/, deadline - Date.now()).catch(() => (wire.closedByPeer ? 'connection closed by the server' : 'no reply by the deadline'))).slice(0, 60);
           } finally {
             wire.destroy();
           }
@@ -94,9 +94,10 @@ export const ATTACKS: readonly Attack[] = [
     name: 'abandoned-fetch',
     description: '5 clients start downloading the 20 MB message and vanish after 256 KB; observed 10 s more',
     async run(t, deadline) {
+      const downloads: Wire[] = [];
+      for (let i = 0; i < 5; i++) downloads.push((await selectedAsAttacker(t, deadline)).closeBy(deadline));
       const received = await Promise.all(
-        Array.from({ length: 5 }, async () => {
-          const wire = (await selectedAsAttacker(t)).closeBy(deadline);
+        downloads.map(async (wire) => {
           await wire.write(`F UID FETCH ${t.largeUid} BODY.PEEK[]\r\n`);
           while (wire.received < 256 * 1024 && !wire.closed && Date.now() < deadline) await pause(10);
           wire.destroy();
@@ -113,9 +114,9 @@ export const ATTACKS: readonly Attack[] = [
     limitMs: 60_000,
     async run(t, deadline) {
       const login = async (password: string, from: string, timeoutMs: number) => {
-        const { wire, reply } = await imapLogin(t.server.ports.imap, t.victim.address, password, from, timeoutMs).catch(() => ({ wire: null, reply: 'no reply in time' }));
+        const { wire, reply } = await imapLogin(t.server.ports.imap, t.victim.address, password, from, timeoutMs);
         wire?.destroy();
-        return reply.replace(/^L /, '').replace(/\[CAPABILITY[^\]]*\] ?/, '').slice(0, 50);
+        return reply;
       };
       // As a guessing bot does: ten connections at a time, a hundred guesses in all.
       // The guesses stop in time for the two checks with the right password (10 s each at most).
@@ -141,9 +142,9 @@ export const ATTACKS: readonly Attack[] = [
       const started = performance.now();
       const outcomes = await Promise.all(
         addresses.map(async (address) => {
-          const { wire, reply } = await imapLogin(t.server.ports.imap, address, CROWD_PASSWORD, undefined, deadline - Date.now()).catch(() => ({ wire: null, reply: 'no reply in time' }));
+          const { wire, reply } = await imapLogin(t.server.ports.imap, address, CROWD_PASSWORD, undefined, deadline - Date.now());
           wire?.destroy();
-          return reply.replace(/^L /, '').slice(0, 40);
+          return reply;
         }),
       );
       return `${tally(outcomes)} in ${((performance.now() - started) / 1000).toFixed(1)} s`;
@@ -190,12 +191,9 @@ function describeMx(reply: MxReply): string {
 }
 
 /** The attacker logged in with INBOX selected. */
-async function selectedAsAttacker(t: Target): Promise<Wire> {
-  const { wire, reply } = await imapLogin(t.server.ports.imap, t.attacker.address, t.attacker.password);
-  if (!reply.startsWith('L OK')) {
-    wire.destroy();
-    throw new Error(`attacker login: ${reply}`);
-  }
+async function selectedAsAttacker(t: Target, deadline: number): Promise<Wire> {
+  const { wire, reply } = await imapLoginPatiently(t.server.ports.imap, t.attacker.address, t.attacker.password, deadline);
+  if (!wire) throw new Error(`attacker login: ${reply}`);
   await wire.write('S SELECT INBOX\r\n');
   await wire.expect(/^S /, 60_000);
   return wire;
@@ -225,7 +223,7 @@ async function rawMxSession(port: number, from: string, to: string, body: Buffer
     await wire.write('.\r\n');
     return (await reply()).slice(0, 50);
   } catch {
-    return wire.closed ? 'connection closed' : 'no reply by the deadline';
+    return wire.closedByPeer ? 'connection closed by the server' : 'no reply by the deadline';
   } finally {
     wire.destroy();
   }

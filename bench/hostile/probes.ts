@@ -88,8 +88,8 @@ export class Probes {
     this.noop = new LatencyLoop(async () => {
       if (!this.wire || this.wire.closed) {
         const { wire, reply } = await imapLogin(target.imapPort, target.user, target.password, undefined, PROBE_TIMEOUT_MS);
+        if (!wire) throw new Error(`bystander login: ${reply}`);
         this.wire = wire;
-        if (!reply.startsWith('L OK')) throw new Error(`bystander login: ${reply}`);
       }
       const wire = this.wire;
       const next = `n${++tag}`;

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../src/config/index.js';
 import { addPerson, addUnit, Directory } from '../../src/directory/index.js';
 import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
+import { attachmentMessage } from '../../test/hostile/messages.js';
 import { startReadmeServer, type Official, type ReadmeServer } from '../../test/interop/readme-server.js';
 import { imapLogin } from './wire.js';
 
@@ -41,20 +42,11 @@ export async function startTarget(): Promise<Target> {
   }
 }
 
-/** A message with a base64 attachment of about `size` bytes in all. */
-export function attachmentMessage(name: string, size: number): Buffer {
-  const line = 'VGjGsCB04burIGPDoWMgxJHhu5NuIHbhu4sgdHLDqm4gxJHhu4thIGLDoG4gdGjDoG5oIHBo\r\n';
-  const head =
-    `From: <someone@example.org>\r\nTo: <annv@cantho.gov.vn>\r\nSubject: ${name}\r\nMIME-Version: 1.0\r\n` +
-    `Content-Type: application/pdf; name="${name}.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n`;
-  return Buffer.from(head + line.repeat(Math.ceil((size - head.length) / line.length)));
-}
-
 /** IMAP APPEND to INBOX (synchronizing literal); the UID from APPENDUID (RFC 4315 §3). */
 async function append(port: number, official: Official, raw: Buffer): Promise<number> {
   const { wire, reply } = await imapLogin(port, official.address, official.password);
+  if (!wire) throw new Error(`login of ${official.address}: ${reply}`);
   try {
-    if (!reply.startsWith('L OK')) throw new Error(`login of ${official.address}: ${reply}`);
     await wire.write(`A APPEND INBOX {${raw.length}}\r\n`);
     await wire.expect(/^\+/, 60_000);
     await wire.write(Buffer.concat([raw, Buffer.from('\r\n')]));

@@ -14,6 +14,9 @@ export class Wire {
   /** Bytes received so far. */
   received = 0;
   closed = false;
+  /** Whether the server closed the connection (rather than this side, e.g. at a deadline). */
+  closedByPeer = false;
+  private closing = false;
   private readonly lines: string[] = [];
   private partial = '';
   private literalLeft = 0;
@@ -23,6 +26,7 @@ export class Wire {
     socket.on('data', (chunk: Buffer) => this.take(chunk));
     socket.on('close', () => {
       this.closed = true;
+      this.closedByPeer = !this.closing;
       this.notify();
     });
     socket.on('error', () => undefined);
@@ -82,6 +86,7 @@ export class Wire {
   }
 
   destroy(): void {
+    this.closing = true;
     this.socket.destroy();
   }
 
@@ -124,13 +129,40 @@ export class Wire {
   }
 }
 
-/** IMAP LOGIN over the plain port (`[imap] allow_plaintext_auth`, loopback only); the tagged reply. */
-export async function imapLogin(port: number, user: string, password: string, localAddress?: string, timeoutMs = 60_000): Promise<{ wire: Wire; reply: string }> {
-  const wire = await Wire.connect(port, localAddress, timeoutMs);
-  await wire.expect(/^\* (OK|PREAUTH|BYE)/, timeoutMs);
-  await wire.write(`L LOGIN ${quoted(user)} ${quoted(password)}\r\n`);
-  const reply = await wire.expect(/^L /, timeoutMs);
-  return { wire, reply };
+/**
+ * IMAP LOGIN over the plain port (`[imap] allow_plaintext_auth`, loopback only). Never rejects:
+ * `reply` is the tagged reply, the server's BYE greeting, or what went wrong; `wire` is null
+ * unless the login succeeded (the caller closes it).
+ */
+export async function imapLogin(port: number, user: string, password: string, localAddress?: string, timeoutMs = 60_000): Promise<{ wire: Wire | null; reply: string }> {
+  const wire = await Wire.connect(port, localAddress, timeoutMs).catch(() => null);
+  if (!wire) return { wire: null, reply: 'no connection' };
+  try {
+    const greeting = await wire.expect(/^\* (OK|PREAUTH|BYE)/, timeoutMs);
+    if (greeting.startsWith('* BYE')) throw new Error(greeting);
+    await wire.write(`L LOGIN ${quoted(user)} ${quoted(password)}\r\n`);
+    const reply = await wire.expect(/^L /, timeoutMs);
+    if (!reply.startsWith('L OK')) throw new Error(reply);
+    return { wire, reply };
+  } catch (err) {
+    wire.destroy();
+    const said = (err as Error).message;
+    const reply = /^(\* BYE|L )/.test(said) ? said : wire.closedByPeer ? 'connection closed by the server' : 'no reply in time';
+    return { wire: null, reply: reply.replace(/^L /, '').replace(/\[CAPABILITY[^\]]*\] ?/, '').slice(0, 60) };
+  }
+}
+
+/**
+ * Logs in like a client that is told "try again in a moment" (NO [UNAVAILABLE], RFC 5530 §3) and
+ * does: again after half a second, until `deadline`. The attacks that need many logged-in
+ * connections get them this way, so that they measure their attack and not the login throttle.
+ */
+export async function imapLoginPatiently(port: number, user: string, password: string, deadline: number): Promise<{ wire: Wire | null; reply: string }> {
+  for (;;) {
+    const attempt = await imapLogin(port, user, password, undefined, Math.max(1, deadline - Date.now()));
+    if (attempt.wire || !attempt.reply.startsWith('NO [UNAVAILABLE]') || Date.now() + 500 >= deadline) return attempt;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 function quoted(text: string): string {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { scanInstream, type ClamdAnswer, type ClamdTarget } from './clamd.js';
 import { refuseVerdict, scoreVerdict, type FilterOutcome, type RawFilter } from './filter.js';
-import { ScanSlots, type ScanLane } from './scan-slots.js';
+import { ScanSlots, type ReleaseSlot, type ScanLane } from './scan-slots.js';
 
 /**
  * Virus scanning by clamd (INSTREAM, clamd.ts) over the unix socket or TCP from `[clamav]`. The
@@ -84,14 +84,7 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Raw
           request.cancel();
           return notScanned(raw, `no scan slot within ${clamav.timeout} ms`);
         }
-        const scan = scanInstream(target, raw);
-        // The slot is clamd's thread: it is free again only when clamd has answered or hung up.
-        const abandon = setTimeout(() => scan.abort(), ABANDON_FACTOR * clamav.timeout);
-        scan.answer.catch(() => undefined).finally(() => {
-          clearTimeout(abandon);
-          release();
-        });
-        const answer = await Promise.race([scan.answer, deadline]);
+        const answer = await Promise.race([scanHoldingSlot(target, raw, release, ABANDON_FACTOR * clamav.timeout), deadline]);
         if (answer === 'timeout') return notScanned(raw, `no answer from clamd within ${clamav.timeout} ms`);
         return judge(answer);
       } catch (err) {
@@ -113,6 +106,28 @@ const SMALL_MESSAGE = 128 * 1024;
 const QUEUE_PER_SLOT = 4;
 /** A scan clamd has not answered after this many timeouts is abandoned: connection closed, slot freed. */
 const ABANDON_FACTOR = 4;
+
+/**
+ * Starts the scan. The slot is clamd's thread: `release` runs only when clamd has answered or hung
+ * up, or after `abandonAfterMs`, when the connection is closed.
+ */
+function scanHoldingSlot(target: ClamdTarget, raw: Buffer, release: ReleaseSlot, abandonAfterMs: number): Promise<ClamdAnswer> {
+  let scan: ReturnType<typeof scanInstream>;
+  try {
+    scan = scanInstream(target, raw);
+  } catch (err) {
+    release();
+    return Promise.reject(err);
+  }
+  const abandon = setTimeout(() => scan.abort(), abandonAfterMs);
+  scan.answer
+    .catch(() => undefined)
+    .finally(() => {
+      clearTimeout(abandon);
+      release();
+    });
+  return scan.answer;
+}
 
 /** Message-ID from the header block, to name the message in the log (the SMTP log has the session). */
 function messageIdOf(raw: Buffer): string | undefined {

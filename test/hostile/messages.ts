@@ -29,6 +29,13 @@ export function rfc2231ContinuationsMessage(count: number): Buffer {
   );
 }
 
+/** A message whose base64 attachment makes it about `size` bytes, with every line below 80 bytes. */
+export function attachmentMessage(subject: string, size: number): Buffer {
+  const line = 'VGjGsCB04burIGPDoWMgxJHhu5NuIHbhu4sgdHLDqm4gxJHhu4thIGLDoG4gdGjDoG5oIHBo\r\n';
+  const top = `${head(subject)}Content-Type: application/pdf; name="${subject}.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n`;
+  return Buffer.from(top + line.repeat(Math.max(1, Math.ceil((size - top.length) / line.length))));
+}
+
 /** `depth` multiparts, each the only part of the one around it (bounded by clamd's MaxRecursion). */
 export function deeplyNestedMessage(depth: number): Buffer {
   let text = `${head('Long nhau')}`;
