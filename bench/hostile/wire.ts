@@ -143,13 +143,17 @@ export async function imapLogin(port: number, user: string, password: string, lo
     await wire.write(`L LOGIN ${quoted(user)} ${quoted(password)}\r\n`);
     const reply = await wire.expect(/^L /, timeoutMs);
     if (!reply.startsWith('L OK')) throw new Error(reply);
-    return { wire, reply };
+    return { wire, reply: shortReply(reply) };
   } catch (err) {
     wire.destroy();
     const said = (err as Error).message;
-    const reply = /^(\* BYE|L )/.test(said) ? said : wire.closedByPeer ? 'connection closed by the server' : 'no reply in time';
-    return { wire: null, reply: reply.replace(/^L /, '').replace(/\[CAPABILITY[^\]]*\] ?/, '').slice(0, 60) };
+    return { wire: null, reply: /^(\* BYE|L )/.test(said) ? shortReply(said) : wire.closedByPeer ? 'connection closed by the server' : 'no reply in time' };
   }
+}
+
+/** A tagged reply without its tag and CAPABILITY list, so that equal answers count as one in a tally. */
+function shortReply(line: string): string {
+  return line.replace(/^L /, '').replace(/\[CAPABILITY[^\]]*\] ?/, '').slice(0, 60);
 }
 
 /**

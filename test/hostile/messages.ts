@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * Hostile messages of DESIGN-level attacks (scanner, parsers), shared by test/hostile and the
+ * Hostile messages (against the scanner and the parsers), shared by test/hostile and the
  * hostile bench. Each carries a fresh Message-ID: clamd caches the verdict of content it has seen,
  * and a repeated message would be answered from that cache instead of being parsed again.
  */
