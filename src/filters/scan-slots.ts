@@ -45,7 +45,7 @@ export class ScanSlots {
     this.largeLimit = Math.max(1, Math.floor(limit / 2));
   }
 
-  /** Scans at clamd now and messages waiting for a slot (metrics and the bench read them). */
+  /** Scans at clamd now and messages waiting for a slot (logged with every message not scanned in time). */
   get load(): { readonly running: number; readonly waiting: number } {
     return { running: this.running, waiting: this.waiting.small.length + this.waiting.large.length };
   }

@@ -2,7 +2,7 @@
  * Typed command failures, handled once at the protocol edge (session.ts): a command handler throws
  * an ImapError and the session answers `<tag> NO|BAD [CODE] text`. Response codes are RFC 5530's.
  */
-import { isStorageExhausted } from '../store/storage-full.js';
+import { isStorageExhausted } from '../store/index.js';
 import { StoreError } from '../store/types.js';
 
 export type ImapStatus = 'NO' | 'BAD';
