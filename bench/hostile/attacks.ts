@@ -1,5 +1,5 @@
 import { foldedHeaderMessage, manyPartsMessage, ordinaryMessage, rfc2231ContinuationsMessage } from '../../test/hostile/messages.js';
-import { sendToMx, type MxReply } from '../../test/hostile/mx-client.js';
+import { sendRaw, type SendReply } from '../../test/hostile/smtp-send.js';
 import { addLoginCrowd, type Target } from './target.js';
 import { imapLogin, imapLoginPatiently, Wire } from './wire.js';
 
@@ -182,11 +182,11 @@ export const ATTACKS: readonly Attack[] = [
   },
 ];
 
-function sendBefore(t: Target, raw: Buffer, deadline: number): Promise<MxReply> {
-  return sendToMx(t.server.ports.mx, raw, t.bystander.address, { timeoutMs: Math.max(1_000, deadline - Date.now()) });
+function sendBefore(t: Target, raw: Buffer, deadline: number): Promise<SendReply> {
+  return sendRaw(t.server.ports.mx, raw, t.bystander.address, { timeoutMs: Math.max(1_000, deadline - Date.now()) });
 }
 
-function describeMx(reply: MxReply): string {
+function describeMx(reply: SendReply): string {
   return `${reply.text.slice(0, 70)} after ${(reply.ms / 1000).toFixed(1)} s`;
 }
 

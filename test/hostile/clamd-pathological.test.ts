@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClamd, type RunningClamd } from '../helpers/clamd.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { deeplyNestedMessage, manyPartsMessage, ordinaryMessage, rfc2231ContinuationsMessage } from './messages.js';
-import { sendToMx } from './mx-client.js';
+import { sendRaw } from './smtp-send.js';
 
 /**
  * Scanner protection (README "clamd settings"): messages that keep clamd busy for seconds — a part
@@ -32,10 +32,10 @@ describe('clamd under pathological messages', () => {
     // The RFC 2231 ones cost clamd seconds each; the nesting is past clamd's MaxRecursion and the
     // parts past its MaxFiles, kept small enough not to measure our own MIME parser instead.
     const hostile = [...Array.from({ length: 4 }, () => rfc2231ContinuationsMessage(16_000)), deeplyNestedMessage(100), manyPartsMessage(2_500)];
-    const attacks = hostile.map((raw) => sendToMx(h.ports.mx, raw, recipient, { timeoutMs: 60_000 }));
+    const attacks = hostile.map((raw) => sendRaw(h.ports.mx, raw, recipient, { timeoutMs: 60_000 }));
     // Let the hostile messages reach clamd first.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const ordinary = await sendToMx(h.ports.mx, ordinaryMessage(), recipient, { timeoutMs: 30_000 });
+    const ordinary = await sendRaw(h.ports.mx, ordinaryMessage(), recipient, { timeoutMs: 30_000 });
     console.log(`ordinary message answered "${ordinary.text}" in ${Math.round(ordinary.ms)} ms`);
     expect(ordinary.code).toBe(250);
     expect(ordinary.ms).toBeLessThan(5_000);

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectImapflow, type WatchedClient } from '../interop/imapflow-client.js';
 import { startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
 import { attachmentMessage as message } from './messages.js';
-import { sendToMx } from './mx-client.js';
+import { sendRaw } from './smtp-send.js';
 
 /**
  * A full disk (RFC 3463 §3.4 4.3.1, RFC 5530 §3 LIMIT): the server's data directory is a small
- * tmpfs, a filler file takes the rest of it. Mail is then refused `452 4.3.1`, IMAP APPEND `NO
- * [LIMIT]`; once the filler is gone the next message is stored without a restart, and every
- * message that was acknowledged before is still there, byte for byte.
+ * tmpfs, a filler file takes the rest of it. Mail is then refused `452 4.3.1` (MX and
+ * submission), IMAP APPEND `NO [LIMIT]`; once the filler is gone the next message is stored
+ * without a restart, and every message that was acknowledged before is still there, byte for byte.
  *
  * Needs root for `mount -t tmpfs` (CI runs as root on this kind of machine); skipped otherwise.
  */
@@ -44,6 +44,12 @@ afterAll(async () => {
   rmSync(mountPoint, { recursive: true, force: true });
 });
 
+/** What the official sends through submission: From: must be their own address. */
+function ownMessage(subject: string): Buffer {
+  const text = message(subject, 3_000_000).toString('latin1');
+  return Buffer.from(text.replace(/^From: .*$/m, `From: <${official.address}>`), 'latin1');
+}
+
 /** Writes a filler file in the data directory until the file system says ENOSPC. */
 function fillDisk(file: string): number {
   const chunk = Buffer.alloc(1024 * 1024, 0x61);
@@ -67,15 +73,18 @@ describe('a full disk', () => {
       ['truoc-1', message('truoc-1', 2_000)],
       ['truoc-2', message('truoc-2', 1_000_000)],
     ]);
-    for (const raw of acknowledged.values()) expect((await sendToMx(mx, raw, official.address)).code).toBe(250);
+    for (const raw of acknowledged.values()) expect((await sendRaw(mx, raw, official.address)).code).toBe(250);
     imap = await connectImapflow(server.ports.imap, official);
 
     const filler = path.join(mountPoint, 'filler');
     console.log(`filler: ${fillDisk(filler)} bytes`);
 
-    const refused = await sendToMx(mx, message('khi-day', 6_000_000), official.address);
+    const refused = await sendRaw(mx, message('khi-day', 6_000_000), official.address);
     console.log(`MX while full: ${refused.text}`);
     expect(refused.text).toMatch(/^452 4\.3\.1 /);
+    const submitted = await sendRaw(server.ports.submission, ownMessage('gui-khi-day'), official.address, { login: official });
+    console.log(`submission while full: ${submitted.text}`);
+    expect(submitted.text).toMatch(/^452 4\.3\.1 /);
 
     const refusal = imap.serverLine(/^\S+ NO /);
     await expect(imap.client.append('INBOX', message('append-khi-day', 6_000_000))).rejects.toThrow();
@@ -85,7 +94,7 @@ describe('a full disk', () => {
 
     rmSync(filler);
     const after = message('sau', 6_000_000);
-    const stored = await sendToMx(mx, after, official.address);
+    const stored = await sendRaw(mx, after, official.address);
     expect(stored.code).toBe(250);
     acknowledged.set('sau', after);
     const appended = message('append-sau', 500_000);
