@@ -271,7 +271,7 @@ async function startServedOurs(dir: string, messages: readonly Buffer[], connect
     await server.stop().catch(() => undefined);
     throw err;
   }
-  return { name: 'cantho-mail (served)', port: server.ports.imap, user: official.address, password: official.password, pid: server.pid(), stop: () => server.stop() };
+  return { name: 'cantho-mail (served)', port: server.ports.imap, user: official.address, password: official.password, pid: server.pid()!, stop: () => server.stop() };
 }
 
 // --- the run ---------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ function servedTarget(server: ReadmeServer): Target {
   return {
     name: 'cantho-mail',
     port: server.ports.mx,
-    cpu: () => [cpuOfProcessTree(server.pid()), cpuOfProcessTree(server.clamdPid)],
+    cpu: () => [cpuOfProcessTree(server.pid()!), cpuOfProcessTree(server.clamdPid)],
     stored,
     // Our 250 comes after COMMIT: a message acknowledged is already counted.
     async waitStored() {},

@@ -166,6 +166,8 @@ const clamav = z
     on_unavailable: z.enum(['tempfail', 'accept']).default('tempfail'),
     timeout: duration.prefault('30s'),
     enabled: z.boolean().default(true),
+    /** Scans at clamd at once: at most clamd's MaxThreads (its default 10), README "clamd settings". */
+    max_concurrent_scans: z.number().int().min(1).max(256).default(8),
   })
   .strict();
 

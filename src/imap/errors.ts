@@ -2,6 +2,7 @@
  * Typed command failures, handled once at the protocol edge (session.ts): a command handler throws
  * an ImapError and the session answers `<tag> NO|BAD [CODE] text`. Response codes are RFC 5530's.
  */
+import { isStorageExhausted } from '../store/index.js';
 import { StoreError } from '../store/types.js';
 
 export type ImapStatus = 'NO' | 'BAD';
@@ -61,11 +62,18 @@ const STORE_CODES: Record<StoreError['code'], ResponseCode> = {
   'over-quota': 'OVERQUOTA',
   'too-big': 'TOOBIG',
   'invalid-name': 'CANNOT',
+  // RFC 5530 §3: LIMIT, "ran up against an implementation limit" — here the server's storage.
+  // Not SERVERBUG (nothing is broken) nor OVERQUOTA (the user's own usage is not the cause).
+  full: 'LIMIT',
 };
+
+/** What the user sees when the server's disk is full: transient, and nothing of the command was kept. */
+const STORAGE_FULL_TEXT = 'Server storage is full; nothing was saved, try again later';
 
 /** Maps the store's typed failures to `NO [code]`; anything else is rethrown (the session answers SERVERBUG). */
 export function fromStoreError(err: unknown): ImapError {
   if (err instanceof ImapError) return err;
+  if (isStorageExhausted(err)) return new ImapError('NO', STORE_CODES.full, STORAGE_FULL_TEXT);
   if (err instanceof StoreError) return new ImapError('NO', STORE_CODES[err.code], err.message);
   throw err;
 }

@@ -53,4 +53,6 @@ export const replies = {
   // RFC 3463 X.3.2 "system not accepting network messages": every analysis worker is busy and the queue in front of them full.
   analysisQueueFull: () => new SmtpReply(451, '4.3.2', 'System busy, try again later', 'analysis-queue'),
   tempFailure: () => new SmtpReply(451, '4.3.0', 'Temporary failure, please try again later', 'error'),
+  // RFC 5321 §4.2.2 452 and RFC 3463 §3.4 4.3.1 "mail system full": the sender keeps the message and retries.
+  insufficientStorage: () => new SmtpReply(452, '4.3.1', 'Insufficient system storage, try again later', 'storage-full'),
 } as const;

@@ -5,6 +5,7 @@ import type { AppContext, RunningListener } from '../context.js';
 import type { Identity } from '../directory/types.js';
 import { messagesAccepted, messagesRejected, trackConnection } from '../metrics.js';
 import { WorkBudgetExceeded, WorkQueueFull } from '../workers/index.js';
+import { isStorageExhausted } from '../store/index.js';
 import { authenticateLogin } from './auth.js';
 import { lookUpClient, lookUpSenderPolicy } from './client-lookups.js';
 import { ConnectionLimits } from './connection-limits.js';
@@ -206,12 +207,16 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
 /**
  * Our refusals go out as they are; a message over its analysis budget or a full analysis queue
  * (src/workers, logged there with the message's id) is tempfailed; anything else is an internal
- * fault: logged, and a 451 so the client retries.
+ * fault: logged, and a 451 so the client retries. A store that cannot write (disk full) is 452 4.3.1.
  */
 function asReply(ctx: AppContext, session: SMTPServerSession, err: unknown): SmtpReply {
   if (err instanceof SmtpReply) return err;
   if (err instanceof WorkBudgetExceeded) return replies.overAnalysisBudget();
   if (err instanceof WorkQueueFull) return replies.analysisQueueFull();
+  if (isStorageExhausted(err)) {
+    ctx.logger.error({ proto: 'smtp', cid: session.id, err: (err as Error).message }, 'message refused: storage full');
+    return replies.insufficientStorage();
+  }
   ctx.logger.error({ proto: 'smtp', cid: session.id, err }, 'SMTP transaction failed');
   return replies.tempFailure();
 }

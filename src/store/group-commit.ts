@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Db } from './database.js';
+import { asStorageError } from './storage-full.js';
 
 /** Upper bound of jobs in one transaction, so a burst never becomes one huge commit. */
 const MAX_BATCH = 256;
@@ -103,7 +104,8 @@ export class GroupCommit<Job, Result> {
         })
         .immediate();
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      const failure = asStorageError(error);
+      for (const pending of batch) pending.reject(failure);
       return;
     } finally {
       if (fsync === 'off-loop') this.db.pragma('synchronous = FULL');
@@ -132,7 +134,7 @@ export class GroupCommit<Job, Result> {
         succeeded.push(outcome.value);
         pending.resolve(outcome.value);
       } else {
-        pending.reject(outcome.error);
+        pending.reject(asStorageError(outcome.error));
       }
     });
     this.afterCommit(succeeded);

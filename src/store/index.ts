@@ -1,4 +1,5 @@
 export type { MailStore } from './api.js';
 export { migrate, openDatabase, type Db, type Migration } from './database.js';
 export { SqliteMailStore } from './sqlite-store.js';
+export { isStorageExhausted } from './storage-full.js';
 export * from './types.js';

@@ -1,4 +1,5 @@
 import { migrate, type Db } from './database.js';
+import { asStorageError } from './storage-full.js';
 
 /**
  * The outbound queue's durable state (DESIGN.md: queue tables live in the store; the worker is
@@ -120,13 +121,17 @@ export class SqliteOutboundQueue implements OutboundQueue {
     const insertRecipient = this.db.prepare(
       'INSERT INTO queue_recipients (message_id, address, domain, next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?)',
     );
-    return this.db.transaction(() => {
-      const id = Number(insertMessage.run(sender, now.getTime(), raw.length, raw).lastInsertRowid);
-      for (const address of recipients) {
-        insertRecipient.run(id, address, address.slice(address.lastIndexOf('@') + 1).toLowerCase(), now.getTime(), now.getTime());
-      }
-      return id;
-    })();
+    try {
+      return this.db.transaction(() => {
+        const id = Number(insertMessage.run(sender, now.getTime(), raw.length, raw).lastInsertRowid);
+        for (const address of recipients) {
+          insertRecipient.run(id, address, address.slice(address.lastIndexOf('@') + 1).toLowerCase(), now.getTime(), now.getTime());
+        }
+        return id;
+      })();
+    } catch (err) {
+      throw asStorageError(err);
+    }
   }
 
   due(now: Date, limit: number): DueRecipient[] {

@@ -9,6 +9,7 @@ import { watchExternalChanges } from './external-changes.js';
 import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
 import { ftsMatchExpression } from './fts.js';
 import { GroupCommit } from './group-commit.js';
+import { asStorageError } from './storage-full.js';
 import { canonicalMailboxName, isSameOrInferior, parentNames, validMailboxName } from './mailbox-names.js';
 import { analyzeMessage } from '../mime/index.js';
 import { STORE_MIGRATIONS } from './schema.js';
@@ -401,7 +402,11 @@ export class SqliteMailStore implements MailStore {
   // --- internals: run inside a transaction, never emit -------------------------------------
 
   private write<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
+    try {
+      return this.db.transaction(work).immediate();
+    } catch (err) {
+      throw asStorageError(err);
+    }
   }
 
   private requireMailbox(id: MailboxId): MailboxRow {

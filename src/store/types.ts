@@ -142,10 +142,13 @@ export type MailboxChange =
   | { readonly kind: 'mailboxes'; readonly account: AccountId }
   | { readonly kind: 'external' };
 
-/** Typed failures; the protocol edge maps them to replies (IMAP NO [NONEXISTENT], [ALREADYEXISTS], …). */
+/**
+ * Typed failures; the protocol edge maps them to replies (IMAP NO [NONEXISTENT], [ALREADYEXISTS], …).
+ * 'full': the disk or the database refused the write (storage-full.ts); transient, nothing was kept.
+ */
 export class StoreError extends Error {
   constructor(
-    readonly code: 'nonexistent' | 'already-exists' | 'cannot' | 'over-quota' | 'too-big' | 'invalid-name',
+    readonly code: 'nonexistent' | 'already-exists' | 'cannot' | 'over-quota' | 'too-big' | 'invalid-name' | 'full',
     message: string,
   ) {
     super(message);

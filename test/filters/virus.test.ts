@@ -8,6 +8,7 @@ import { captureLogger, compose, inbound, makeZip, outbound, plain, tempDir, tes
 
 const INFECTED = { code: 554, enhanced: '5.7.1', text: 'Message contains a virus (Test.EICAR.UNOFFICIAL)' };
 const UNAVAILABLE = { code: 451, enhanced: '4.3.0', text: 'Virus scanner unavailable, try again later' };
+const NOT_SCANNED = { code: 451, enhanced: '4.7.0', text: 'Message could not be virus-scanned in time, try again later' };
 
 const temp = tempDir();
 const rulesFile = writeRules(temp.dir, '');
@@ -122,17 +123,45 @@ describe('virus filter when clamd is not there', () => {
     expect(lines.find((l) => l.level === 40)?.msg).toBe('clamd unavailable: message accepted unscanned (on_unavailable = "accept")');
   });
 
-  it('tempfails when clamd accepts the connection but never answers (timeout), without hanging', async () => {
+  it('tempfails (4.7.0) a message clamd does not answer within the timeout, even with on_unavailable = "accept"', async () => {
     const silent = net.createServer((socket) => socket.on('data', () => undefined));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as net.AddressInfo).port;
       const started = Date.now();
-      const verdict = await pipeline({ host: '127.0.0.1', port, timeout: '500ms' }).check(plain('d', 'clean'), inbound());
+      const { logger, lines } = captureLogger();
+      const verdict = await pipeline({ host: '127.0.0.1', port, timeout: '500ms', on_unavailable: 'accept' }, logger).check(plain('d', 'clean', { 'Message-ID': '<d@example.org>' }), inbound());
       expect(Date.now() - started).toBeLessThan(2000);
-      expect(verdict.reply).toEqual(UNAVAILABLE);
-      expect(verdict.reasons[0]!.description).toBe('virus scanner unavailable: no answer within 500 ms');
+      expect(verdict.action).toBe('tempfail');
+      expect(verdict.reply).toEqual(NOT_SCANNED);
+      expect(verdict.reasons[0]!.description).toBe('not scanned: no answer from clamd within 500 ms');
+      expect(lines.some((l) => l.msg === 'message not scanned in time: tempfailed' && l.messageId === '<d@example.org>')).toBe(true);
     } finally {
+      silent.close();
+    }
+  });
+
+  it('keeps at most max_concurrent_scans at clamd, queues a bounded number and tempfails the rest at once', async () => {
+    const connections: net.Socket[] = [];
+    const silent = net.createServer((socket) => {
+      connections.push(socket);
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const p = pipeline({ host: '127.0.0.1', port, timeout: '1s', max_concurrent_scans: 1 });
+      const started = Date.now();
+      // One scanning, four waiting (the queue of the small lane), two refused without waiting.
+      const verdicts = await Promise.all(Array.from({ length: 7 }, (_, i) => p.check(plain(`q${i}`, 'clean'), inbound()).then((v) => ({ v, ms: Date.now() - started }))));
+      expect(verdicts.every(({ v }) => v.action === 'tempfail' && v.reply?.enhanced === '4.7.0')).toBe(true);
+      const refused = verdicts.filter(({ v }) => v.reasons[0]!.description === 'not scanned: scan queue full (small messages)');
+      expect(refused).toHaveLength(2);
+      expect(refused.every(({ ms }) => ms < 500)).toBe(true);
+      // The timed-out scan still holds its slot: clamd was never asked to run two at once.
+      expect(connections).toHaveLength(1);
+    } finally {
+      for (const socket of connections) socket.destroy();
       silent.close();
     }
   });

@@ -71,7 +71,7 @@ describe('an abandoned download', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await counter(server, 'cantho_imap_fetch_body_bytes_total')).toBe(settled);
     const produced = settled - bytesBefore;
-    const rss = residentBytes(server.pid());
+    const rss = residentBytes(server.pid()!);
     console.log(
       `bystander FETCH: before ${summary(before)}; client not reading ${summary(stalled)}; after it dropped ${summary(dropped)}\n` +
         `attacker asked for ${inMb(asked)}: ${inMb(producedWhileStalled)} read from the store while it did not read, ${inMb(produced)} in all ` +

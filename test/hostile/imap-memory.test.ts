@@ -31,7 +31,7 @@ beforeAll(async () => {
   setup.close();
   // Idle: after start-up, one login and one APPEND, with a moment to settle.
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  idle = residentBytes(server.pid());
+  idle = residentBytes(server.pid()!);
   console.log(`idle RSS ${inMb(idle)}`);
 }, 120_000);
 afterAll(async () => {
@@ -51,7 +51,7 @@ function watchPeak(pid: number): () => number {
 async function expectBackToIdle(what: string): Promise<void> {
   const target = idle * 1.2;
   const started = Date.now();
-  const after = await settledRss(server.pid(), target, 60_000);
+  const after = await settledRss(server.pid()!, target, 60_000);
   console.log(`${what}: RSS ${inMb(after)} after ${((Date.now() - started) / 1000).toFixed(1)} s (idle ${inMb(idle)}, bound ${inMb(target)})`);
   expect(after).toBeLessThanOrEqual(target);
 }
@@ -60,7 +60,7 @@ describe('IMAP memory under hostile clients', () => {
   test('FETCH of one body section named 2,000 times is answered once, without a giant buffer', async () => {
     const client = await rawLogin(server, official, 'INBOX');
     const items = Array.from({ length: 2000 }, () => 'BODY.PEEK[TEXT]').join(' ');
-    const stop = watchPeak(server.pid());
+    const stop = watchPeak(server.pid()!);
     const lines = await client.command('F1', `FETCH 1 (${items})`);
     const peak = stop();
     client.close();
@@ -77,7 +77,7 @@ describe('IMAP memory under hostile clients', () => {
     const clients: RawClient[] = [];
     for (let i = 0; i < 50; i++) clients.push(await rawLogin(server, official, 'INBOX'));
     const data = Buffer.alloc(LITERAL, 0x61);
-    const stop = watchPeak(server.pid());
+    const stop = watchPeak(server.pid()!);
     const started = Date.now();
     // A synchronising literal must get no "+"; a LITERAL+ one (RFC 7888: the octets follow at
     // once) is read away without being kept.

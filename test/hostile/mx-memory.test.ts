@@ -53,7 +53,7 @@ describe('MX memory ceiling', () => {
     // One ordinary message first: the idle level is that of a server that has delivered mail.
     expect((await sendToMx(server.ports.mx, official.address, 'Subject: warm\r\n\r\nhello\r\n')).reply).toMatch(/^250 /);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const pid = server.pid();
+    const pid = server.pid()!;
     const idle = rssMb(pid);
     const bound = idle + CEILING_MB + WORK_ALLOWANCE_MB;
 

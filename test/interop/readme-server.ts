@@ -11,6 +11,7 @@
  * - clamav.socket: a real clamd from test/helpers/clamd.ts (without it, on_unavailable=tempfail
  *   answers 451 to every inbound message);
  * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
+ * - server.data_dir, only when a test asks (`dataDir`: e.g. a small tmpfs);
  * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
  *   the first password is changed through the web page's form, as an official would;
  * - whatever a bench or test passes as `config`, tables merged over the copied file one level deep
@@ -44,6 +45,8 @@ export interface ReadmeServerOptions {
   readonly clamd?: ClamdOptions;
   /** Config tables merged over the copied file, one level deep (e.g. `{ limits: { memory_ceiling: '64MB' } }`). */
   readonly config?: Record<string, Record<string, unknown>>;
+  /** server.data_dir: this directory (e.g. a small tmpfs) instead of `data/` in the temp directory; left in place by stop(). */
+  readonly dataDir?: string;
 }
 
 export interface Ports {
@@ -72,13 +75,12 @@ export interface ReadmeServer {
   readonly dataDir: string;
   readonly configFile: string;
   readonly ports: Ports;
-  /** The running `serve` process; the clamd the config points at. */
-  pid(): number;
+  /** The clamd the config points at. */
   readonly clamdPid: number;
   /** The server's stdout and stderr so far (pino lines), for failure messages. */
   log(): string;
-  /** The `serve` process's id (the benches measure its memory and CPU). */
-  pid(): number;
+  /** Process id of `serve` while it runs; null once it has exited (a crash, for the hostile bench). */
+  pid(): number | null;
   /** `node bin/cantho-mail.mjs --config FILE ARGS…` with `stdin` piped in. */
   cli(args: readonly string[], stdin?: string): Promise<ProcessResult>;
   /**
@@ -112,7 +114,7 @@ export const CHANGED_PASSWORD = 'Phu-Sa-Mien-Tay-9153';
 
 export async function startReadmeServer(options: ReadmeServerOptions = {}): Promise<ReadmeServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cm-interop-'));
-  const dataDir = path.join(dir, 'data');
+  const dataDir = options.dataDir ?? path.join(dir, 'data');
   const configDir = path.join(dir, 'config');
   cpSync(path.join(ROOT, 'config'), configDir, { recursive: true });
   const configFile = path.join(configDir, 'cantho-mail.toml');
@@ -201,9 +203,9 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       dataDir,
       configFile,
       ports,
-      pid: () => (child as ChildProcess | null)?.pid ?? -1,
       clamdPid: clamd.pid,
       log: () => output,
+      pid: () => (child && child.exitCode === null && child.signalCode === null ? (child.pid ?? null) : null),
       cli,
       async addOfficial(name, addOptions = {}) {
         const viaConfig = options.passwordChange === 'config';
