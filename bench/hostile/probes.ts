@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MB, residentBytes } from '../../test/hostile/support.js';
 import { imapLogin, type Wire } from './wire.js';
 
 /** How long a bystander waits for one answer before it counts it as lost (and reconnects). */
@@ -10,8 +10,7 @@ const PROBE_INTERVAL_MS = 100;
 export function rssMiB(pid: number | null): number | null {
   if (pid === null) return null;
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : null;
+    return residentBytes(pid) / MB;
   } catch {
     return null;
   }

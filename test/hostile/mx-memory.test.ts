@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MB, residentBytes } from './support.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
 import { sendToMx } from './probe.js';
@@ -35,10 +35,9 @@ afterAll(async () => {
   await server?.stop();
 }, 60_000);
 
-/** Resident set size of `pid` in MB (/proc/PID/status VmRSS). */
+/** Resident set size of `pid` in MB. */
 function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Math.round(Number(match![1]) / 1024);
+  return Math.round(residentBytes(pid) / MB);
 }
 
 /** A plain-text message of `bytes`, lines of 78 characters. */
