@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { DnsResolver } from '../context.js';
 import { filterDuration } from '../metrics.js';
-import { RECYCLE_ABOVE_BYTES, type WorkerPool } from '../workers/index.js';
+import type { WorkerPool } from '../workers/index.js';
 import { createBayesFilter } from './bayes/filter.js';
 import type { BayesLearner } from './bayes/learn.js';
 import { DnsblChecker } from './dnsbl.js';
@@ -63,7 +63,7 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   /** Parsing and the content filters in order; a refusal or a `final` outcome stops the ones after it. */
   const checkContent = async (raw: Buffer, context: FilterContext, rules: RuleSet): Promise<Verdict[]> => {
     const view = deps.workers
-      ? await deps.workers.run(READ_MESSAGE_VIEW, raw, context.queueId ?? 'message', { recycle: raw.length >= RECYCLE_ABOVE_BYTES })
+      ? await deps.workers.run(READ_MESSAGE_VIEW, raw, context.queueId ?? 'message', raw.length)
       : await readMessage(raw);
     const message = { raw, view };
     const verdicts: Verdict[] = [];

@@ -41,7 +41,7 @@ export function authenticateInbound(ctx: AppContext, raw: Buffer, session: SMTPS
     sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
     mta: ctx.config.server.hostname,
   };
-  return ctx.workers.run(AUTHENTICATE_MESSAGE, input, queueId);
+  return ctx.workers.run(AUTHENTICATE_MESSAGE, input, queueId, raw.length);
 }
 
 export const AUTHENTICATE_MESSAGE = defineTask<AuthenticationInput, InboundAuthentication>(new URL(import.meta.url), 'authenticateTask');

@@ -24,7 +24,7 @@ export function createDkimSigner(config: Config, workers: WorkerPool): DkimSigne
   const privateKey = readFileSync(config.dkim.private_key, 'utf8');
   const selector = config.dkim.selector;
   return async (raw, domain, label = 'dkim') => {
-    const signatures = await workers.run(DKIM_SIGN, { raw, domain, selector, privateKey }, label);
+    const signatures = await workers.run(DKIM_SIGN, { raw, domain, selector, privateKey }, label, raw.length);
     return Buffer.concat([Buffer.from(signatures), raw]);
   };
 }

@@ -1,7 +1,6 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import { ANALYZE_MESSAGE } from '../mime/index.js';
-import { RECYCLE_ABOVE_BYTES } from '../workers/index.js';
 import { authenticateInbound } from './authentication.js';
 import { clientName } from './client-lookups.js';
 import { prependFields } from './headers.js';
@@ -54,7 +53,7 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
   const refusal = verdictRefusal(verdict);
   if (refusal) throw refusal;
   const stored = applyVerdict(traced, verdict);
-  const analysis = await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, { recycle: stored.length >= RECYCLE_ABOVE_BYTES });
+  const analysis = await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, stored.length);
   const result = await ctx.store.deliver(deliveryTargets(recipients, verdict), stored, { analysis });
   ctx.logger.info(
     { proto: 'smtp', cid: session.id, queueId, size: original.length, recipients: recipients.size, verdict: verdict.action, blob: result.blobId },

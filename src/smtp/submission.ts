@@ -2,7 +2,6 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/types.js';
 import { ANALYZE_MESSAGE } from '../mime/index.js';
-import { RECYCLE_ABOVE_BYTES } from '../workers/index.js';
 import { clientName } from './client-lookups.js';
 import type { DkimSigner } from './dkim.js';
 import { prependFields } from './headers.js';
@@ -87,7 +86,7 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, origi
   // Local recipients first, then the queue: a failure between the two is answered 451, and the
   // client's retry may duplicate local copies, but nothing that got 250 is ever missing.
   if (local.size > 0) {
-    const analysis = await ctx.workers.run(ANALYZE_MESSAGE, message, queueId, { recycle: message.length >= RECYCLE_ABOVE_BYTES });
+    const analysis = await ctx.workers.run(ANALYZE_MESSAGE, message, queueId, message.length);
     await ctx.store.deliver([...local].map((account) => ({ account, folder: 'INBOX' as const })), message, { analysis });
   }
   if (remote.size > 0) {

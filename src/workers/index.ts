@@ -41,9 +41,6 @@ export function concatShared(parts: readonly Uint8Array[]): Buffer {
   return joined;
 }
 
-/** Messages from this size on are analysed by a worker that is replaced afterwards (WorkerPool.run's `recycle`). */
-export const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
-
 /** `[limits] analysis_workers`: 0 means one per core. */
 export function poolSize(configured: number): number {
   return configured > 0 ? configured : Math.max(1, cpus().length);

@@ -12,6 +12,9 @@ import { threadCpuMs } from './thread-cpu.js';
  * Invariants:
  * - a worker runs one job at a time, and at most `size` run at once; a job waits in a queue of at most `queueLimit` jobs, past
  *   which run() fails at once with WorkQueueFull (never an unbounded queue);
+ * - small jobs (a message of at most SMALL_JOB_BYTES) go first, and may also take the spare
+ *   worker while `size` others are busy: an ordinary message never waits behind large or slow
+ *   ones (the same lanes as the clamd scan slots, src/filters/scan-slots.ts);
  * - each job has `budgetMs` of CPU time on its worker thread (thread-cpu.ts; time on the worker,
  *   DNS waits excluded, where that cannot be read), and at most WAIT_FACTOR times that in time on
  *   the worker; past it the worker is terminated (whatever it was stuck in), replaced, and
@@ -66,6 +69,7 @@ interface Job {
   timer: NodeJS.Timeout | null;
   lookupsInFlight: number;
   readonly recycle: boolean;
+  readonly small: boolean;
 }
 
 interface Slot {
@@ -88,10 +92,20 @@ const MAX_START_FAILURES = 3;
 const SPARE_WORKERS = 1;
 /** How long, in multiples of the budget, a job may take on its worker when it is not using CPU (a loaded machine). */
 const WAIT_FACTOR = 4;
+/** Messages up to this size are small jobs (see the invariants). */
+const SMALL_JOB_BYTES = 128 * 1024;
+/**
+ * Jobs on messages from this size on get a worker that is replaced afterwards: V8 keeps a heap
+ * grown for a large message, and only a new thread gives that memory back (the spare takes over
+ * meanwhile).
+ */
+const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
 
 export class WorkerPool {
   private readonly slots = new Set<Slot>();
-  private readonly queue: Job[] = [];
+  /** Waiting jobs: small ones, then the others, each first come first served. */
+  private readonly smallQueue: Job[] = [];
+  private readonly largeQueue: Job[] = [];
   private nextJob = 1;
   private startFailures = 0;
   private closed = false;
@@ -113,17 +127,18 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `task` on a worker; `label` (the message's queue id) names it in logs and errors.
-   * `recycle`: replace the worker after this job — V8 keeps a heap grown for a large message, and
-   * only a new thread gives that memory back (the spare takes over meanwhile).
+   * Runs `task` on a worker; `label` (the message's queue id) names it in logs and errors, and
+   * `messageBytes` (the size of the message it works on) chooses its lane and whether its worker
+   * is replaced afterwards.
    */
-  run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string, options: { recycle?: boolean } = {}): Promise<Output> {
+  run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string, messageBytes: number): Promise<Output> {
     if (this.closed) return Promise.reject(new WorkFailed('analysis workers are closed'));
     if (this.slots.size === 0 && this.startFailures >= MAX_START_FAILURES) return Promise.reject(new WorkFailed('analysis workers cannot start'));
-    if (this.queue.length >= this.options.queueLimit) return Promise.reject(new WorkQueueFull(this.options.queueLimit));
+    if (this.waiting() >= this.options.queueLimit) return Promise.reject(new WorkQueueFull(this.options.queueLimit));
     return new Promise<Output>((resolve, reject) => {
       const id = this.nextJob++;
-      this.queue.push({
+      const small = messageBytes <= SMALL_JOB_BYTES;
+      (small ? this.smallQueue : this.largeQueue).push({
         id,
         label,
         message: { kind: 'run', job: id, module: task.module, name: task.name, input },
@@ -136,7 +151,8 @@ export class WorkerPool {
         clockStartedAt: 0,
         timer: null,
         lookupsInFlight: 0,
-        recycle: options.recycle ?? false,
+        recycle: messageBytes >= RECYCLE_ABOVE_BYTES,
+        small,
       });
       this.dispatch();
     });
@@ -144,7 +160,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new WorkFailed('analysis workers are closed'));
+    for (const job of this.takeAllWaiting()) job.reject(new WorkFailed('analysis workers are closed'));
     await Promise.all([...this.slots].map((slot) => this.retire(slot, new WorkFailed('analysis workers are closed'))));
   }
 
@@ -164,15 +180,30 @@ export class WorkerPool {
   private dispatch(): void {
     let busy = [...this.slots].filter((slot) => slot.job !== null).length;
     for (const slot of this.slots) {
-      if (this.queue.length === 0 || busy >= this.options.size) return;
       if (!slot.ready || slot.retired || slot.job) continue;
+      const job = this.jobFor(busy);
+      if (!job) return;
       busy++;
-      const job = this.queue.shift()!;
       slot.job = job;
       job.slot = slot;
       slot.worker.postMessage(job.message);
       this.restartBudget(job);
     }
+  }
+
+  /** The job an idle worker takes when `busy` workers are running jobs, or none. */
+  private jobFor(busy: number): Job | undefined {
+    if (this.smallQueue.length > 0 && busy < this.options.size + SPARE_WORKERS) return this.smallQueue.shift();
+    if (this.largeQueue.length > 0 && busy < this.options.size) return this.largeQueue.shift();
+    return undefined;
+  }
+
+  private waiting(): number {
+    return this.smallQueue.length + this.largeQueue.length;
+  }
+
+  private takeAllWaiting(): Job[] {
+    return [...this.smallQueue.splice(0), ...this.largeQueue.splice(0)];
   }
 
   private receive(slot: Slot, message: FromWorker): void {
@@ -295,7 +326,7 @@ export class WorkerPool {
     if (!wasReady && ++this.startFailures >= MAX_START_FAILURES) {
       // A worker that cannot start never will: fail what waits instead of restarting forever.
       const failure = new WorkFailed(`analysis workers cannot start: ${error.message}`);
-      for (const job of this.queue.splice(0)) job.reject(failure);
+      for (const job of this.takeAllWaiting()) job.reject(failure);
       this.markStarted(failure);
       return;
     }

@@ -10,7 +10,10 @@ import { sendRaw } from './smtp-send.js';
  * number of parts) sent to the MX
  * together with a one-line message. The one-line message takes the small lane of the scan slots
  * and is answered 250 at once; each hostile one is answered on its own (451 when clamd could not
- * finish it within `[clamav] timeout`), none hangs.
+ * finish it within `[clamav] timeout`), none hangs. The `[limits]` are raised here so that these
+ * messages reach clamd: with the shipped limits the 450 KB folded field is refused `552 5.3.4` and
+ * the 2,500 parts `554 5.6.0` before any scan (test/smtp/limits.test.ts), and the scan slots are
+ * the defence for what is slow within the limits.
  */
 
 let clamd: RunningClamd;
@@ -19,7 +22,12 @@ let recipient: string;
 
 beforeAll(async () => {
   clamd = await startClamd();
-  h = await startTestServer({ config: { clamav: { enabled: true, socket: clamd.socket, timeout: '4s' } } });
+  h = await startTestServer({
+    config: {
+      clamav: { enabled: true, socket: clamd.socket, timeout: '4s' },
+      limits: { max_header_bytes: '4MB', max_header_field_bytes: '2MB', max_header_lines: 100_000, max_mime_parts: 10_000 },
+    },
+  });
   recipient = (await h.addUser('Nguyễn Văn An')).address;
 }, 60_000);
 afterAll(async () => {

@@ -58,11 +58,13 @@ export interface Sent {
 export async function sendToMx(port: number, rcpt: string, message: string | Buffer, timeoutMs = 120_000): Promise<Sent> {
   const client = await RawSmtp.connect(port);
   try {
-    await client.hello();
-    await client.command('MAIL FROM:<sender@example.org>');
-    const rcptReply = await client.command(`RCPT TO:<${rcpt}>`);
+    // Every step waits as long as the final reply may: with dozens of sessions pushing 25 MB each
+    // on two cores, a short command's reply can take seconds, and that is not what is measured.
+    await client.hello(undefined, timeoutMs);
+    await client.command('MAIL FROM:<sender@example.org>', timeoutMs);
+    const rcptReply = await client.command(`RCPT TO:<${rcpt}>`, timeoutMs);
     if (!rcptReply.startsWith('250')) throw new Error(`RCPT answered ${rcptReply}`);
-    const data = await client.command('DATA');
+    const data = await client.command('DATA', timeoutMs);
     if (!data.startsWith('354')) return { reply: data, replyMs: 0 };
     client.write(message);
     client.write('\r\n.\r\n');

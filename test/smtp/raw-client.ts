@@ -78,9 +78,9 @@ export class RawSmtp {
   }
 
   /** Sends one command line (CRLF added) and returns its reply. */
-  command(line: string): Promise<string> {
+  command(line: string, timeoutMs?: number): Promise<string> {
     this.write(`${line}\r\n`);
-    return this.reply();
+    return this.reply(timeoutMs);
   }
 
   /** STARTTLS, then continues on the TLS socket. */
@@ -99,10 +99,10 @@ export class RawSmtp {
   }
 
   /** Greeting + EHLO; returns the EHLO reply. */
-  async hello(name = 'client.example.org'): Promise<string> {
-    const greeting = await this.reply();
+  async hello(name = 'client.example.org', timeoutMs?: number): Promise<string> {
+    const greeting = await this.reply(timeoutMs);
     if (!greeting.startsWith('220')) throw new Error(`greeting: ${greeting}`);
-    return this.command(`EHLO ${name}`);
+    return this.command(`EHLO ${name}`, timeoutMs);
   }
 
   /** Abrupt end, as a client that crashes (FIN). */
