@@ -168,6 +168,12 @@ const clamav = z
     enabled: z.boolean().default(true),
     /** Scans at clamd at once: at most clamd's MaxThreads (its default 10), README "clamd settings". */
     max_concurrent_scans: z.number().int().min(1).max(256).default(8),
+    /**
+     * Messages waiting for a scan slot, per lane; past it `451 4.7.0` at once. They are already in
+     * memory (bounded by `[limits] memory_ceiling`), so the bound only has to exceed what real
+     * peers send at once: one big MTA's 50 sessions, several of them.
+     */
+    max_queued_scans: z.number().int().min(1).default(256),
   })
   .strict();
 

@@ -22,7 +22,7 @@ import { ScanSlots, type ReleaseSlot, type ScanLane } from './scan-slots.js';
 export function createVirusFilter(clamav: Config['clamav'], logger: Logger): RawFilter {
   const log = logger.child({ filter: 'virus' });
   const target: ClamdTarget = clamav.host !== '' ? { host: clamav.host, port: clamav.port } : { socket: clamav.socket };
-  const slots = new ScanSlots(clamav.max_concurrent_scans, QUEUE_PER_SLOT * clamav.max_concurrent_scans);
+  const slots = new ScanSlots(clamav.max_concurrent_scans, clamav.max_queued_scans);
 
   const unavailable = (problem: string): FilterOutcome => {
     if (clamav.on_unavailable === 'accept') {
@@ -102,8 +102,6 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Raw
  * 1.4 MB, 5.5 s), so 128 KB costs at most about 0.2 s by the same measure.
  */
 const SMALL_MESSAGE = 128 * 1024;
-/** Queue length per lane, in multiples of max_concurrent_scans. */
-const QUEUE_PER_SLOT = 4;
 /** A scan clamd has not answered after this many timeouts is abandoned: connection closed, slot freed. */
 const ABANDON_FACTOR = 4;
 

@@ -150,7 +150,7 @@ describe('virus filter when clamd is not there', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as net.AddressInfo).port;
-      const p = pipeline({ host: '127.0.0.1', port, timeout: '1s', max_concurrent_scans: 1 });
+      const p = pipeline({ host: '127.0.0.1', port, timeout: '1s', max_concurrent_scans: 1, max_queued_scans: 4 });
       const started = Date.now();
       // One scanning, four waiting (the queue of the small lane), two refused without waiting.
       const verdicts = await Promise.all(Array.from({ length: 7 }, (_, i) => p.check(plain(`q${i}`, 'clean'), inbound()).then((v) => ({ v, ms: Date.now() - started }))));
