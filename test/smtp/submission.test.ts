@@ -87,7 +87,7 @@ describe('submission', () => {
     expect(text).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=cantho\.gov\.vn;/);
     expect(text).toContain('Subject: swaks submission');
     const verified = await dkimVerify(remote.raw, { resolver: tableResolver(dns) as never });
-    expect(verified.results.map((r) => [r.signingDomain, r.status.result])).toEqual([['cantho.gov.vn', 'pass']]);
+    expect(verified.results.map((r) => [r.signingDomain, r.status.result]), JSON.stringify(verified.results)).toEqual([['cantho.gov.vn', 'pass']]);
     expect(h.ctx.queue.list()).toEqual([]);
   });
 
