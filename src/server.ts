@@ -12,8 +12,8 @@ import { ANALYZE_MESSAGE } from './mime/index.js';
 import { createLogger } from './logger.js';
 import { scheduleDaily } from './maintenance/daily.js';
 import { runRetention } from './maintenance/retention.js';
-import { ViolationNoticeOutbox } from './policy/violation-notices.js';
-import { QuotaNotices } from './policy/quota-notices.js';
+import { ViolationNoticeOutbox } from './notices/violation-notices.js';
+import { QuotaNotices } from './notices/quota-notices.js';
 import { AUTHENTICATE_MESSAGE, startSmtp, type SmtpStartOptions } from './smtp/server.js';
 import { openBayesStore } from './store/bayes.js';
 import { openDatabase, SqliteMailStore } from './store/index.js';
@@ -79,7 +79,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     workers,
   };
 
-  // --- issue 7: Điều 10 notices and the daily retention job (src/policy, src/maintenance) ---
+  // --- issue 7: Điều 10 notices and the daily retention job (src/notices, src/maintenance) ---
   // The outbox is worked at start (notices a crash left owed), after each violation this process
   // records, and when another process (the CLI) wrote the database.
   const outbox = new ViolationNoticeOutbox({ ctx: directory.context, store, logger });
@@ -88,7 +88,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (change.kind === 'external') outbox.kick();
   });
   outbox.kick();
-  // Quota: the 90 % warning after every change to an account's mailboxes (src/policy/quota-notices.ts).
+  // Quota: the 90 % warning after every change to an account's mailboxes (src/notices/quota-notices.ts).
   const quotaNotices = new QuotaNotices({ ctx: directory.context, store, displayName: (account) => directory.displayName(account), logger });
   store.events.on('change', (change) => {
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);

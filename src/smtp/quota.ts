@@ -12,7 +12,7 @@ import { replies } from './reply.js';
  * At DATA, once the size is known: if the message would take any local recipient past the
  * limit, the whole message is refused. Both with `452 4.2.2`: RFC 3463 §3.3 X.2.2 "mailbox full"
  * is meant for persistent transient failures too, and a full mailbox is one — its owner has
- * been warned at 90 % (src/policy/quota-notices.ts) and can make room, so the sending MTA should
+ * been warned at 90 % (src/notices/quota-notices.ts) and can make room, so the sending MTA should
  * retry (RFC 5321 §4.2.5, 452 "insufficient system storage", is allowed after RCPT and after
  * DATA) rather than bounce at once; a mailbox that stays full bounces when the sender's queue
  * gives up. Only a size the message can never fit (over `smtp.max_message_size`) is 552.

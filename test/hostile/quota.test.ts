@@ -1,5 +1,5 @@
 /**
- * Quota over SMTP (src/smtp/quota.ts) and the 90 % warning (src/policy/quota-notices.ts), over
+ * Quota over SMTP (src/smtp/quota.ts) and the 90 % warning (src/notices/quota-notices.ts), over
  * real sockets: nodemailer and swaks as the sending MTA, our raw client where the exact dialogue
  * matters. annv has a 200 KB quota.
  * - Mail fills the mailbox past 90 %: one Vietnamese notice from postmaster@ lands in her INBOX;

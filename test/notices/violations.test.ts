@@ -1,12 +1,12 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPerson, addUnit, Directory, listViolations, recordViolation, setUnitHead } from '../../src/directory/index.js';
-import { sendPendingNotices } from '../../src/policy/violation-notices.js';
+import { sendPendingNotices } from '../../src/notices/violation-notices.js';
 import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
 import { asAccountId } from '../../src/store/types.js';
 import { startTestServer, TEST_DOC, type TestServer } from '../helpers/server.js';
 import { openTestDirectory } from '../directory/setup.js';
-import { cliFor, fetchFolder } from './support.js';
+import { cliFor, fetchFolder } from '../helpers/user-sessions.js';
 
 const PASSWORD = 'Mật-khẩu-thử-1234';
 let t: TestServer;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suspendUnit } from '../../src/directory/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { swaks } from '../smtp/clients.js';
-import { cliFor, curl, curlSignIn, imaplibLogin, openPythonSession } from './support.js';
+import { cliFor, curl, curlSignIn, imaplibLogin, openPythonSession } from '../helpers/user-sessions.js';
 
 /**
  * Điều 10 suspension over real sockets with real clients: Python imaplib, swaks and curl. The

@@ -9,7 +9,7 @@ import {
   type PendingNotice,
   type PendingReport,
   type PendingWarning,
-} from '../directory/violation-notices.js';
+} from '../directory/notice-outbox.js';
 import type { ViolationView } from '../directory/violations.js';
 import type { MailStore } from '../store/api.js';
 import { composeNotice, POSTMASTER_NAME } from './notice-message.js';
@@ -18,7 +18,7 @@ import { renderTemplate, type RenderedNotice } from './templates.js';
 /**
  * Điều 10 notices: every violation warns its person by e-mail from postmaster@, and the one that
  * completes `policy.violations_before_report` within `policy.violation_window` reports to the head
- * of the unit. The outbox is the violations table (src/directory/violation-notices.ts); this module
+ * of the unit. The outbox is the violations table (src/directory/notice-outbox.ts); this module
  * renders the Vietnamese templates and delivers straight into the recipient's INBOX with the
  * store, so the CLI (no server running) and the server send the same way.
  *

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAccountId, type MailStore } from '../../src/store/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { cliFor, fetchFolder } from './support.js';
+import { cliFor, fetchFolder } from '../helpers/user-sessions.js';
 
 /** export → import round trip, idempotent re-import, and damaged mbox files, with the CLI in its own process. */
 

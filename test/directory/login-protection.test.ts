@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { swaks } from '../smtp/clients.js';
-import { curlSignIn, imaplibLogin } from './support.js';
+import { curlSignIn, imaplibLogin } from '../helpers/user-sessions.js';
 
 /**
  * Login protection across protocols (issue 7): one failure counter per account for IMAP, SMTP

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addPerson, addUnit } from '../../src/directory/index.js';
-import { QuotaNotices } from '../../src/policy/quota-notices.js';
+import { QuotaNotices } from '../../src/notices/quota-notices.js';
 import { asAccountId } from '../../src/store/types.js';
 import { ADMIN, openTestDirectory, type TestDirectory } from '../directory/setup.js';
 
 /**
- * The 90 % warning's memory (src/policy/quota-notices.ts): kept in the audit log, so a server
+ * The 90 % warning's memory (src/notices/quota-notices.ts): kept in the audit log, so a server
  * restarted after warning does not warn again, and one restarted after usage fell below does.
  */
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ImapFlow } from 'imapflow';
 import { runCli, type CliResult } from '../cli/cli-helpers.js';
-import type { TestServer } from '../helpers/server.js';
+import type { TestServer } from './server.js';
 
 /** A config file for the CLI that points at the test server's data directory (same database). */
 export function cliFor(server: TestServer, extraToml = ''): (args: readonly string[], input?: string) => Promise<CliResult> {
