@@ -79,7 +79,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     workers,
   };
 
-  // --- issue 7: Điều 10 notices and the daily retention job (src/notices, src/maintenance) ---
+  // --- Điều 10 notices and the daily retention job (src/notices, src/maintenance) ---
   // The outbox is worked at start (notices a crash left owed), after each violation this process
   // records, and when another process (the CLI) wrote the database.
   const outbox = new ViolationNoticeOutbox({ ctx: directory.context, store, logger });
@@ -94,7 +94,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
   });
   const stopRetention = scheduleDaily('retention', () => runRetention(directory.context, store, 'system'), logger);
-  // --- end issue 7 ---
+  // --- end of notices and retention ---
 
   const listeners: RunningListener[] = [];
   const closeAll = async () => {

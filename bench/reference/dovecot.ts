@@ -50,7 +50,7 @@ const DOMAIN = 'cantho.gov.vn';
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const WARM_UP_SESSIONS = 2;
-/** The bench's FETCH (issue 5, figure a): `UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)`. */
+/** The bench's FETCH (bench/imap.ts, figure (a): the full sync): `UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)`. */
 const WARM_UP_FETCH = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true } as const;
 
 export interface DovecotOptions {

@@ -33,7 +33,7 @@ function auditLine(row: AuditRow): string {
   return [row.at, row.actor, row.action, row.subject, row.doc ? `doc ${row.doc}` : '', delegateSummary(row)].filter(Boolean).join('\t');
 }
 
-/** A delegate action (issue 6): the folder, where messages went, and which messages, readable without --json. */
+/** A delegate action (docs/architecture.md "Unit mailboxes", on record): the folder, where messages went, and which messages, readable without --json. */
 function delegateSummary(row: AuditRow): string {
   const detail = row.detail;
   if (!row.action.startsWith('delegate.') || typeof detail !== 'object' || detail === null) return '';

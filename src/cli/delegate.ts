@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { grantDelegation, listDelegations, revokeDelegation, type DelegationView } from '../directory/index.js';
 import { runWithDirectory } from './runner.js';
 
-/** `delegate grant|revoke|list` (DESIGN.md "CLI", issue 6): rights of a person on a unit's mailboxes. */
+/** `delegate grant|revoke|list` (DESIGN.md "CLI"; docs/architecture.md "Unit mailboxes"): rights of a person on a unit's mailboxes. */
 export function registerDelegateCommands(program: Command): void {
   const delegate = program.command('delegate').description("rights of staff on a unit's mailboxes (RFC 4314)");
 

@@ -4,7 +4,7 @@ import { accountOf, requireLocalAddress } from '../directory/address.js';
 import { exportMbox } from '../maintenance/mbox-export.js';
 import { CliError, runWithDirectory } from './runner.js';
 
-/** `export <addr> --mbox FILE`: every folder of a person's or unit's mailbox (issue 7; format in src/maintenance/mbox-export.ts). */
+/** `export <addr> --mbox FILE`: every folder of a person's or unit's mailbox (docs/architecture.md "Retention and migration"; format in src/maintenance/mbox-export.ts). */
 export function registerExportCommand(program: Command): void {
   program
     .command('export <addr>')

@@ -7,7 +7,7 @@ import { MboxImportLedger } from '../store/mbox.js';
 import { CliError, printOutput, runWithDirectory } from './runner.js';
 
 /**
- * `import <addr> --mbox FILE [--folder NAME]`: mail from the old system (issue 7). Idempotent and
+ * `import <addr> --mbox FILE [--folder NAME]`: mail from the old system (docs/architecture.md "Retention and migration"). Idempotent and
  * resumable; a broken or truncated file imports what comes before the damage, reports the line
  * and exits 1, so a script notices; run it again once the file is repaired.
  */

@@ -4,7 +4,7 @@ import { sendPendingNotices } from '../notices/violation-notices.js';
 import { runWithDirectory } from './runner.js';
 
 /**
- * `maintenance run`: what the server does daily (issue 7) — retention of retired persons' mail,
+ * `maintenance run`: what the server does daily (docs/architecture.md "Retention and migration") — retention of retired persons' mail,
  * unreferenced bodies removed, addresses freed — plus any violation notice still owed.
  */
 export function registerMaintenanceCommands(program: Command): void {

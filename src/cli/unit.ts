@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addUnit, listUnits, resumeUnit, setSeenMode, setUnitHead, showUnit, suspendUnit, type UnitView } from '../directory/index.js';
 import { formatRecord, runWithDirectory } from './runner.js';
 
-/** `unit add|set-head|set-seen|list|show|suspend|resume` (DESIGN.md "CLI", issue 6 for set-seen). */
+/** `unit add|set-head|set-seen|list|show|suspend|resume` (DESIGN.md "CLI"; set-seen: docs/architecture.md "Unit mailboxes"). */
 export function registerUnitCommands(program: Command): void {
   const unit = program.command('unit').description('units (cơ quan, phòng ban) and their mailboxes');
 

@@ -16,7 +16,7 @@ export function webBaseUrl(config: Config): string {
   return `http://${host}:${listen.port}`;
 }
 
-/** The page an official is sent to by IMAP `NO [EXPIRED]` and SMTP `535 5.7.8` (issue 7). */
+/** The page an official is sent to by IMAP `NO [EXPIRED]` and SMTP `535 5.7.8` (docs/architecture.md "Password lifecycle"). */
 export function passwordChangeUrl(config: Config): string {
   return `${webBaseUrl(config)}${PASSWORD_CHANGE_PATH}`;
 }

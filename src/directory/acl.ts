@@ -8,7 +8,7 @@ import { ALL_RIGHTS, DirectoryError, type Rights } from './types.js';
 /**
  * The RFC 4314 access control list of a unit's mailboxes, as IMAP GETACL/SETACL/DELETEACL see it.
  *
- * Decision (issue 6): the ACL belongs to the unit account, not to each folder. The regulation
+ * Decision (docs/architecture.md "Unit mailboxes"): the ACL belongs to the unit account, not to each folder. The regulation
  * hands "the unit's mailbox" to a staff member, the CLI grants on the unit, and one record per
  * (unit, person) keeps `delegate list` the whole truth. So SETACL on any `Shared/<unit>/…` folder
  * changes the person's rights on every folder of the unit, and it does so through

@@ -52,7 +52,7 @@ export interface DirectoryService {
   /** Rights of `person` on the mailboxes of `owner` (all rights on their own). */
   rightsOn(person: AccountId, owner: AccountId): Rights;
   /**
-   * RFC 4314 GETACL of `owner`'s mailboxes (issue 6: one ACL per account, not per folder): for a
+   * RFC 4314 GETACL of `owner`'s mailboxes (docs/architecture.md "Unit mailboxes": one ACL per account, not per folder): for a
    * unit its head (every right) and delegates, for a person the person alone.
    */
   acl(owner: AccountId): AclEntry[];
@@ -72,7 +72,7 @@ export interface DirectoryService {
    */
   listEntries(unit?: string): DirectoryEntry[];
   /**
-   * Self-service password change (web page, issue 7): verifies the current password (a wrong one
+   * Self-service password change (web page; docs/architecture.md "Password lifecycle"): verifies the current password (a wrong one
    * counts as a login failure), applies the password policy, clears the must-change flag; audits,
    * emits 'changed'.
    */

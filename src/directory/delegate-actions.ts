@@ -3,7 +3,7 @@ import { decodeEncodedWords } from '../text/encoded-words.js';
 import type { AuditEntry } from './api.js';
 
 /**
- * Issue 6 item 7: every delegate action on a unit mailbox is on record with person, unit,
+ * docs/architecture.md "Unit mailboxes", on record: every delegate action on a unit mailbox is on record with person, unit,
  * message (Message-ID and subject) and time. IMAP (src/imap/delegate-audit.ts) and submission
  * (src/smtp/send-as.ts) build their rows here, so `cantho-mail audit --subject <unit>` reads the
  * same shape whoever wrote them. The time is the audit row's own.

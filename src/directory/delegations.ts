@@ -6,7 +6,7 @@ import { DirectoryError } from './types.js';
 import { delegationView, type DelegationView } from './views.js';
 
 /**
- * Delegations: a person's RFC 4314 rights on a unit's mailboxes (issue 6), granted on a written
+ * Delegations: a person's RFC 4314 rights on a unit's mailboxes (docs/architecture.md "Unit mailboxes"), granted on a written
  * request. The head of a unit holds every right without a delegation row.
  */
 
@@ -69,7 +69,7 @@ export function listDelegations(ctx: DirectoryContext, unitAddress: string): Del
 }
 
 /**
- * Ends every delegation of a person who is transferred or retired (issue 6 "On record"), inside
+ * Ends every delegation of a person who is transferred or retired (docs/architecture.md "Unit mailboxes", on record), inside
  * the caller's transaction, each with an audit row carrying the same document reference.
  */
 export function endDelegationsOf(ctx: DirectoryContext, person: PersonRecord, doc: string, actor: string, because: string): AccountId[] {

@@ -109,7 +109,7 @@ interface LoginAttempt {
 
 export class Directory implements DirectoryService {
   readonly events = new EventEmitter<{ changed: [AccountId] }>();
-  /** 'recorded' after a violation recorded in this process commits: the server's notice outbox listens (issue 7). */
+  /** 'recorded' after a violation recorded in this process commits: the server's notice outbox listens (docs/architecture.md "Violations (Điều 10)"). */
   readonly violations = new EventEmitter<{ recorded: [ViolationView] }>();
   readonly localDomains: readonly string[];
   /** For lifecycle functions (units.ts, persons.ts, …) run in this process: their changes clear the cache and emit 'changed'. */
@@ -273,7 +273,7 @@ export class Directory implements DirectoryService {
     if (parsed.unit !== null) {
       unit = this.records.unitByLocal(parsed.unit);
       rights = unit ? this.rightsOnUnit(person, unit) : '';
-      // issue 6: `unit*person` without rights fails exactly like a wrong password.
+      // docs/architecture.md "Unit mailboxes": `unit*person` without rights fails exactly like a wrong password.
       if (!unit || rights === '') return refuse('bad-credentials');
       account = this.records.accountOf(unit);
     }
@@ -450,7 +450,7 @@ export class Directory implements DirectoryService {
     if (reason === 'bad-credentials') delayMs = this.countFailure(throttleKey, subject, detail);
     else this.throttle.succeed(throttleKey, detail.ip!);
     this.auditLog.write({ actor, action: 'login.fail', subject, detail: { ...detail, reason } });
-    // The web page signs an 'expired' official in to the change page only (issue 7).
+    // The web page signs an 'expired' official in to the change page only (docs/architecture.md "Password lifecycle").
     return reason === 'expired' ? { ok: false, reason, delayMs, person: actor as AccountId } : { ok: false, reason, delayMs };
   }
 
@@ -509,7 +509,7 @@ export class Directory implements DirectoryService {
     }
   }
 
-  /** Issue 7: a suspended unit still receives unless policy.suspended_unit_receives is false. */
+  /** docs/architecture.md "Violations (Điều 10)": a suspended unit still receives unless policy.suspended_unit_receives is false. */
   private receives(unit: UnitRecord): boolean {
     return unit.status === 'active' || this.config.policy.suspended_unit_receives;
   }

@@ -4,11 +4,11 @@ import { normalizePassword } from './password.js';
 
 /**
  * Successful password checks, remembered briefly so a client that reconnects every minute does
- * not pay argon2 each time (issue 2). Keyed by account and a keyed SHA-256 of the password: the
- * key is random per process, so the cache never holds anything a dump could test guesses
- * against offline. An entry also remembers the stored hash it was checked against, so a
- * password changed by another process (the CLI) misses the cache even before the 'external'
- * event clears it.
+ * not pay argon2 each time (argon2id with m=19 MiB, t=2 per check: src/directory/password.ts).
+ * Keyed by account and a keyed SHA-256 of the password: the key is random per process, so the
+ * cache never holds anything a dump could test guesses against offline. An entry also remembers
+ * the stored hash it was checked against, so a password changed by another process (the CLI)
+ * misses the cache even before the 'external' event clears it.
  */
 
 interface Entry {

@@ -6,7 +6,7 @@ import type { LoginContext } from './types.js';
 import { DirectoryError } from './types.js';
 
 /**
- * An official changes their own password (issue 7 "Password lifecycle", the web page): the
+ * An official changes their own password (docs/architecture.md "Password lifecycle", the web page): the
  * current password is verified, the new one must pass password-policy.ts and differ from the
  * current and the previous one; then it is hashed (argon2id), the must-change flag is cleared,
  * the old hash is kept as the previous one, the credential version grows (so IMAP sessions

@@ -3,7 +3,7 @@ import { COMMON_PASSWORDS, COMMON_WORDS } from './common-passwords.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
 
 /**
- * The rules a new password must pass (issue 7, "Password lifecycle"): at least 10 characters, not
+ * The rules a new password must pass (docs/architecture.md "Password lifecycle"): at least 10 characters, not
  * containing the tên_sd or the name, not a common password, not the current or previous one.
  * Every refusal is a code the callers can test and a Vietnamese sentence the official reads.
  * Comparisons are on folded text, so `Nguyễn` and `NGUYEN` count as the name.

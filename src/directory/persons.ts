@@ -137,7 +137,7 @@ function leavePosts(ctx: DirectoryContext, person: PersonRecord, doc: string, ac
 }
 
 /**
- * A new password that must be changed before use (issue 7); the credential version grows so
+ * A new password that must be changed before use (docs/architecture.md "Password lifecycle"); the credential version grows so
  * sessions opened with the old one end at their next command (revalidate).
  */
 export async function resetPassword(

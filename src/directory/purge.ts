@@ -4,7 +4,7 @@ import { listViolations } from './violations.js';
 import { personView } from './views.js';
 
 /**
- * The directory's half of retention (DESIGN.md "Lifecycle"; issue 7): which retired persons are
+ * The directory's half of retention (DESIGN.md "Data", lifecycle; docs/architecture.md "Retention and migration"): which retired persons are
  * past `retention.retired_days`, and, once the store holds nothing of theirs, the end of their
  * record so the address may be given again. The audit log keeps what the record said.
  */

@@ -7,7 +7,7 @@ import { RESERVED_LOCAL_PARTS } from './address.js';
  *   A row is never deleted while mail for it may exist: a retired person's address stays taken
  *   until retention purges the mailbox (DESIGN.md "Lifecycle").
  * - Every change to these tables is made in one transaction with its `audit_log` row.
- * - Units have no password: they are opened by their head or delegates (issue 6).
+ * - Units have no password: they are opened by their head or delegates (docs/architecture.md "Unit mailboxes").
  * - `credential_version` grows with every password change, so sessions opened with an older
  *   password can be ended (revalidate).
  */
@@ -32,7 +32,7 @@ export const DIRECTORY_MIGRATIONS: readonly Migration[] = [
         head_person_id INTEGER REFERENCES persons(id),
         status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
         suspended_reason TEXT,
-        -- issue 6: one \\Seen for the team, or each delegate their own.
+        -- seen mode (docs/architecture.md "Unit mailboxes"): one \\Seen for the team, or each delegate their own.
         seen_mode TEXT NOT NULL DEFAULT 'shared' CHECK (seen_mode IN ('shared', 'private')),
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
@@ -50,7 +50,7 @@ export const DIRECTORY_MIGRATIONS: readonly Migration[] = [
         status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'retired')),
         retired_at TEXT,
         password_hash TEXT NOT NULL,
-        -- issue 7: a new password may not be the previous one.
+        -- docs/architecture.md "Password lifecycle": a new password may not be the previous one.
         previous_password_hash TEXT,
         must_change_password INTEGER NOT NULL DEFAULT 1 CHECK (must_change_password IN (0, 1)),
         password_changed_at TEXT NOT NULL,
@@ -74,7 +74,7 @@ export const DIRECTORY_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX delegations_person ON delegations (person_id);
 
-      -- Điều 10 violations; issue 7 sends the warnings and the report to the head of the unit.
+      -- Điều 10 violations; src/notices sends the warnings and the report to the head of the unit.
       CREATE TABLE violations (
         id INTEGER PRIMARY KEY,
         person_id INTEGER NOT NULL REFERENCES persons(id),

@@ -61,7 +61,7 @@ export type RecipientResolution =
   | { readonly ok: true; readonly account: AccountId; readonly kind: 'person' | 'unit' | 'alias' | 'reserved' }
   | { readonly ok: false; readonly reason: 'unknown' | 'retired' | 'not-local' | 'suspended' };
 
-/** Where a violation record comes from (Điều 10; issue 7). */
+/** Where a violation record comes from (docs/architecture.md "Violations (Điều 10)"). */
 export type ViolationSource = 'admin' | 'filter' | 'rate-limit';
 
 /** Raised for bad input to directory changes; the CLI prints `message` as its one line and exits 1. */

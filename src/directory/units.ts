@@ -62,7 +62,7 @@ export function setUnitHead(ctx: DirectoryContext, unitAddress: string, headAddr
   });
 }
 
-/** Issue 6 item 4: one \Seen for the team ('shared', the default) or each delegate their own ('private'). */
+/** docs/architecture.md "Unit mailboxes", seen mode: one \Seen for the team ('shared', the default) or each delegate their own ('private'). */
 export type SeenMode = UnitRecord['seenMode'];
 export const SEEN_MODES: readonly SeenMode[] = ['shared', 'private'];
 
@@ -81,7 +81,7 @@ export function setSeenMode(ctx: DirectoryContext, unitAddress: string, mode: st
   });
 }
 
-/** Điều 10: a serious violation suspends the whole unit's logins and sending (issue 7). */
+/** Điều 10: a serious violation suspends the whole unit's logins and sending (docs/architecture.md "Violations (Điều 10)"). */
 export function suspendUnit(ctx: DirectoryContext, unitAddress: string, reason: string, request: ChangeRequest): UnitView {
   const doc = requireDoc(request.doc);
   const why = cleanText(reason, 'the reason (--reason)');

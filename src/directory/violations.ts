@@ -4,7 +4,7 @@ import type { ViolationSource } from './types.js';
 
 /**
  * Violations of Điều 10 (using another's mailbox, sending viruses or spam, …). Recorded here by
- * the admin (`violation add`), the filters and the submission rate limits; issue 7 sends the
+ * the admin (`violation add`), the filters and the submission rate limits; src/notices sends the
  * warning e-mails (warned_at) and the report to the head of the unit (reported_at).
  */
 
@@ -23,7 +23,7 @@ export interface ViolationView {
   readonly source: ViolationSource;
   readonly actor: string;
   readonly createdAt: string;
-  /** When the warning e-mail reached the person's INBOX (issue 7); null while owed. */
+  /** When the warning e-mail reached the person's INBOX (src/notices); null while owed. */
   readonly warnedAt: string | null;
   /** When this violation's report reached the head of the unit; null if none was sent (or it is owed). */
   readonly reportedAt: string | null;

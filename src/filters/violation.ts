@@ -6,7 +6,7 @@ export interface FilterViolation {
   readonly address: string;
   /** One line naming what was found: "virus Test.EICAR.UNOFFICIAL" or "spam score 17.5: VN_VAY_TIEN=3, …". */
   readonly reason: string;
-  /** Sending a virus is serious; sending spam is not, the first time (issue 7 counts repeats). */
+  /** Sending a virus is serious; sending spam is not, the first time (repeats are counted: docs/architecture.md "Violations (Điều 10)"). */
   readonly serious: boolean;
   readonly source: 'filter';
 }

@@ -1,5 +1,5 @@
 /**
- * Issue 6 item 7: what a delegate does in a unit's mailbox goes on record — open, read a body,
+ * docs/architecture.md "Unit mailboxes", on record: what a delegate does in a unit's mailbox goes on record — open, read a body,
  * change flags, copy/move, append, expunge, create/delete/rename a folder — with person, unit,
  * folder, and Message-ID and subject of each message (src/directory/delegate-actions.ts). A
  * session in its own person's mailboxes writes nothing. Called after the store committed, so the

@@ -14,11 +14,11 @@
  *   errors.ts        ImapError / ParseError, StoreError → NO [code]
  *   capabilities.ts  each capability once, with its RFC
  *   mailboxes.ts     mailbox lookup by name with RFC 5530 codes, RFC 4314 rights checks
- *   namespaces.ts    personal and shared (Shared/<unit>/…) namespaces, rights (issue 6)
+ *   namespaces.ts    personal and shared (Shared/<unit>/…) namespaces, rights (docs/architecture.md "Unit mailboxes")
  *   acl.ts, delegate-audit.ts, seen-view.ts   ACL commands' helpers, delegate audit, private \Seen
  *   list-pattern.ts  LIST/LSUB wildcards
  *   message-rows.ts  the store rows a message command names (few: by UID; many: one scan)
- *   junk-learning.ts MOVE/COPY into or out of Junk teaches Bayes, after the command (issue 4)
+ *   junk-learning.ts MOVE/COPY into or out of Junk teaches Bayes, after the command (Bayes learning)
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
  *
  * Invariants:

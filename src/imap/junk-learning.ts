@@ -1,5 +1,5 @@
 /**
- * Issue 4 item 4: Bayes learns from what users do with Junk. A message the user moves or copies
+ * Bayes learns from what users do with Junk. A message the user moves or copies
  * INTO a \Junk folder (RFC 6154 special use) is learnt as spam; one moved or copied OUT of Junk
  * into any folder but \Trash is learnt as ham (into Trash the user said "delete", not "this is
  * fine"). COPY counts like MOVE, as clients without MOVE (and some that have it) file a message

@@ -1,5 +1,5 @@
 /**
- * Mailbox names as a session sees them, and where they live (issue 6; RFC 2342 namespaces, RFC
+ * Mailbox names as a session sees them, and where they live (docs/architecture.md "Unit mailboxes"; RFC 2342 namespaces, RFC
  * 4314 rights):
  *
  *   personal namespace ""      the session's own account: the person's mailboxes, or the unit's
@@ -129,7 +129,7 @@ export function visibleMailboxes(session: NamespaceSession): Map<string, Mailbox
 }
 
 /**
- * Issue 6 "Revocation takes effect on open sessions": why this session may not go on, or null.
+ * docs/architecture.md "Unit mailboxes", revocation takes effect on open sessions: why this session may not go on, or null.
  * A `unit*person` session needs some right on the unit; a session with a unit's folder selected
  * needs "r" on it. Read from the directory now, so a change made by another process counts too.
  */
@@ -144,7 +144,7 @@ export function accessWithdrawn(session: NamespaceSession & { readonly selected:
 }
 
 /**
- * Issue 6 item 4: whether \Seen on `owner`'s mailboxes is the team's ('shared') or the person's
+ * docs/architecture.md "Unit mailboxes", seen mode: whether \Seen on `owner`'s mailboxes is the team's ('shared') or the person's
  * own ('private'). A person's own mailboxes are always 'shared' (there is nobody to share with).
  */
 export function seenModeOf(session: NamespaceSession, owner: AccountId): 'shared' | 'private' {

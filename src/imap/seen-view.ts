@@ -1,5 +1,5 @@
 /**
- * Issue 6 item 4, seen mode 'private': in such a unit's mailboxes each delegate (and the head)
+ * docs/architecture.md "Unit mailboxes", seen mode 'private': in such a unit's mailboxes each delegate (and the head)
  * has their own \Seen. One ReaderView wraps the store for one IMAP session: rows of those
  * mailboxes come back with the reader's own \Seen in place of the team's, and \Seen changes go to
  * the reader's record (MailStore.setPrivateSeen); everything else passes through untouched, so

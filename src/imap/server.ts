@@ -25,7 +25,7 @@ class SessionHub implements SessionHost {
   private nextId = 1;
   private readonly onStoreChange = (change: MailboxChange): void => {
     // Another process (the CLI) may have reset a password, retired someone or suspended a unit:
-    // every logged-in session re-checks its login, as after a directory 'changed' (issue 7).
+    // every logged-in session re-checks its login, as after a directory 'changed' (docs/architecture.md "Password lifecycle").
     if (change.kind === 'external') for (const session of [...this.sessions.keys()]) session.onDirectoryChange();
     for (const session of this.sessions.keys()) {
       const selected = session.selected;
@@ -61,7 +61,7 @@ class SessionHub implements SessionHost {
       return;
     }
     this.perIp.set(ip, fromIp + 1);
-    // Issue 6: the session reads the store through its person's own \Seen where a unit keeps it private.
+    // docs/architecture.md "Unit mailboxes", seen mode: the session reads the store through its person's own \Seen where a unit keeps it private.
     let session: Session | null = null;
     const context = sessionContext(this.ctx, () => session?.identity ?? null);
     session = new Session(context, socket, `imap-${process.pid}-${this.nextId++}`, secure, this);

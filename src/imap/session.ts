@@ -242,7 +242,7 @@ export class Session {
 
   /**
    * Directory 'changed' for this session's person, account or selected mailbox's owner: re-check
-   * the login, and the rights on a unit's mailbox it has open (issue 6: a revocation ends it).
+   * the login, and the rights on a unit's mailbox it has open (docs/architecture.md "Unit mailboxes": a revocation ends it).
    */
   onDirectoryChange(): void {
     if (!this.identity) return;
@@ -322,7 +322,7 @@ export class Session {
       this.out.untagged('BAD Expected a tag and a command name');
       return;
     }
-    // Issue 6: rights are read at every command, so a revocation another process made (noticed by
+    // docs/architecture.md "Unit mailboxes": rights are read at every command, so a revocation another process made (noticed by
     // polling, within a second) still ends the session at its next command, not one later.
     const withdrawn = this.identity ? accessWithdrawn(this) : null;
     if (withdrawn) {

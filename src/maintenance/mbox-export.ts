@@ -5,7 +5,7 @@ import { formatMboxMessage } from './mbox.js';
 import { putMetadata } from './mbox-headers.js';
 
 /**
- * `cantho-mail export <addr> --mbox FILE` (issue 7): every folder of the account into ONE mbox
+ * `cantho-mail export <addr> --mbox FILE` (docs/architecture.md "Retention and migration"): every folder of the account into ONE mbox
  * file, folder by folder in name order and each in UID order; each message carries `X-Folder:`
  * with its folder and `Status:`/`X-Status:`/`X-Keywords:` with its flags (mbox-headers.ts), and
  * its internal date in the `From ` line. One file rather than one per folder, so that what an

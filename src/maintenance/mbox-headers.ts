@@ -2,7 +2,7 @@ import { fieldValues, prependFields, removeFields } from '../smtp/headers.js';
 import type { Flag } from '../store/types.js';
 
 /**
- * The mbox metadata fields (issue 7): which folder a message was in and its flags, the way mutt,
+ * The mbox metadata fields (docs/architecture.md "Retention and migration"): which folder a message was in and its flags, the way mutt,
  * Dovecot and Thunderbird write them. They describe the mailbox, not the message, so they are
  * stripped on import and replaced on export.
  * - `Status:` R = \Seen, O = no longer \Recent;

@@ -5,7 +5,7 @@ import type { MboxEntry, MboxProblem } from './mbox.js';
 import { takeMetadata } from './mbox-headers.js';
 
 /**
- * `cantho-mail import <addr> --mbox FILE [--folder NAME]` (issue 7): mail from the old system.
+ * `cantho-mail import <addr> --mbox FILE [--folder NAME]` (docs/architecture.md "Retention and migration"): mail from the old system.
  * Each message goes to `--folder`, else the folder its `X-Folder:` names (our export), else
  * INBOX; flags come from `Status:`/`X-Status:`/`X-Keywords:`; the internal date from the `From `
  * line. Idempotent and resumable through the ledger (src/store/mbox.ts): messages are stored and

@@ -4,7 +4,7 @@ import type { MailStore } from '../store/api.js';
 import type { AccountId } from '../store/types.js';
 
 /**
- * The retention job (DESIGN.md "Lifecycle"; issue 7), daily in the server and on demand with
+ * The retention job (DESIGN.md "Data", lifecycle; docs/architecture.md "Retention and migration"), daily in the server and on demand with
  * `cantho-mail maintenance run`. In this order, each step safe to repeat after a crash:
  * 1. the mail of every person retired more than `retention.retired_days` ago is purged (the
  *    purge and its audit row commit together);

@@ -14,7 +14,7 @@ import { SmtpReply } from './reply.js';
  */
 export async function authenticateLogin(ctx: AppContext, auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<Identity> {
   if (auth.method !== 'PLAIN' && auth.method !== 'LOGIN') throw new SmtpReply(504, '5.5.4', 'Unrecognized authentication type');
-  // The EHLO name is the closest SMTP has to IMAP's ID: it names the client in the login audit (issue 7).
+  // The EHLO name is the closest SMTP has to IMAP's ID: it names the client in the login audit (docs/architecture.md "Login protection").
   const clientId = session.hostNameAppearsAs ? `ehlo ${session.hostNameAppearsAs.slice(0, 200)}` : undefined;
   const result = await ctx.directory.verifyLogin(loginName(auth), auth.password ?? '', {
     protocol: 'smtp',

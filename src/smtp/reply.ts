@@ -40,7 +40,7 @@ export const replies = {
   // RFC 5321 §4.5.3.1.10, RFC 3463 X.3.1 "mail system full": `[limits] memory_ceiling` reached by all sessions together.
   outOfMemoryBudget: () => new SmtpReply(452, '4.3.1', 'Insufficient system storage, try again later', 'memory'),
   bareLineEnd: () => new SmtpReply(554, '5.6.0', 'Message refused: bare <CR> or <LF> in DATA (RFC 5321 section 2.3.8)', 'bare-line-end'),
-  // RFC 4954 §6: the session's login was withdrawn (password reset, retirement, unit suspended, issue 7).
+  // RFC 4954 §6: the session's login was withdrawn (password reset, retirement, unit suspended: docs/architecture.md "Password lifecycle").
   loginWithdrawn: () => new SmtpReply(530, '5.7.0', 'Authentication no longer valid: password reset, account retired or unit suspended; contact the administrator', 'login-withdrawn'),
   notAllowedSender: () => new SmtpReply(553, '5.7.1', 'Sender address not allowed for this login', 'sender-not-allowed'),
   notAllowedFromHeader: () => new SmtpReply(553, '5.7.1', 'From: header address not allowed for this login', 'sender-not-allowed'),

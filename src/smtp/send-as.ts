@@ -6,7 +6,7 @@ import { asAccountId, type AccountId } from '../store/types.js';
 import { fieldValues } from './headers.js';
 
 /**
- * Issue 6 items 6 and 7: a message an official submitted with a unit's address in From: (which
+ * docs/architecture.md "Unit mailboxes", send as the unit and on record: a message an official submitted with a unit's address in From: (which
  * applyFromPolicy allowed only with send-as, and marked with Sender:) is on record as
  * `delegate.send-as` under the person, with the unit as subject, Message-ID and subject. Called
  * once the message was accepted, so the record lists only what was really sent.

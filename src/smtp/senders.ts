@@ -10,7 +10,7 @@ import { replies } from './reply.js';
 
 /** MAIL FROM on submission: the official's own address or a unit they may send as; never `<>`. */
 export function checkEnvelopeSender(directory: DirectoryService, identity: Identity, address: string): void {
-  // A login made before a password reset or a unit suspension sends nothing more (issue 7).
+  // A login made before a password reset or a unit suspension sends nothing more (docs/architecture.md "Password lifecycle").
   if (directory.revalidate(identity) === null) throw replies.loginWithdrawn();
   if (address === '' || !directory.canSendAs(identity.person, address)) throw replies.notAllowedSender();
 }

@@ -77,7 +77,7 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, origi
   if (refusal && verdict.action === 'reject') {
     const kind = refusal.reason === 'virus' ? 'virus' : 'spam';
     reportViolation(ctx, identity.person, kind, verdict.reasons.map((r) => r.id).join(', '));
-    // An official's own virus or spam is 554 whatever the filter proposed (issue 4, item 5).
+    // An official's own virus or spam is 554 whatever the filter proposed (DESIGN.md "Protocols", submission).
     throw new SmtpReply(554, refusal.enhanced.startsWith('5') ? refusal.enhanced : '5.7.1', refusal.text, refusal.reason);
   }
   if (refusal) throw refusal;

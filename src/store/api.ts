@@ -90,7 +90,7 @@ export interface MailStore {
   /** Full-text search through the FTS index, folded for Vietnamese; returns matching UIDs of the mailbox. */
   searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid>;
 
-  // --- issue 6: seen mode 'private' of unit mailboxes --------------------------------------------
+  // --- seen mode 'private' of unit mailboxes (docs/architecture.md "Unit mailboxes") --------------------------------------------
   /** The UIDs of `mailbox` that `reader` has marked \Seen for themselves alone. */
   privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid>;
   /**
@@ -108,7 +108,7 @@ export interface MailStore {
   purgeUnreferencedBlobs(): number;
 
   /**
-   * Retention (issue 7): deletes every mailbox, message and subscription of the account, and its
+   * Retention (docs/architecture.md "Retention and migration"): deletes every mailbox, message and subscription of the account, and its
    * private \Seen in unit mailboxes, in one transaction; returns how many messages went. Their
    * bodies stay until purgeUnreferencedBlobs.
    */

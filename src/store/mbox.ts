@@ -4,7 +4,7 @@ import { migrate, type Db, type Migration } from './database.js';
 import type { Flag, MailboxId, Uid } from './types.js';
 
 /**
- * The ledger that makes `cantho-mail import` idempotent and resumable (issue 7): one row per
+ * The ledger that makes `cantho-mail import` idempotent and resumable (docs/architecture.md "Retention and migration"): one row per
  * message imported into a mailbox, keyed by the SHA-256 of its bytes and its occurrence (the
  * n-th identical copy in that folder of the file, so a file holding the same message twice
  * imports it twice, once each). A message and its row commit together, so a second run, or a

@@ -2,7 +2,7 @@ import { migrate, type Db, type Migration } from './database.js';
 import type { AccountId, MailboxId, Uid } from './types.js';
 
 /**
- * Issue 6 item 4, seen mode 'private': each reader of a unit's mailbox has their own \Seen,
+ * docs/architecture.md "Unit mailboxes", seen mode 'private': each reader of a unit's mailbox has their own \Seen,
  * kept beside the message rows (component "private-seen" in schema_migrations) and removed with
  * them (ON DELETE CASCADE), so an expunged message leaves nothing behind. The message row's own
  * \Seen stays the team's (seen mode 'shared'). A change is a flag change like any other: the

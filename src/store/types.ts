@@ -95,7 +95,7 @@ export interface DeliveryOptions {
   readonly analysis?: MessageAnalysis;
   /**
    * Runs inside the delivery's own transaction (its savepoint), after the message rows are
-   * written: a caller's bookkeeping commits with the delivery or not at all (issue 7: a warning
+   * written: a caller's bookkeeping commits with the delivery or not at all (docs/architecture.md "Violations (Điều 10)": a warning
    * is marked sent exactly when it is in the INBOX). Throwing rolls back this delivery alone.
    */
   readonly inTransaction?: () => void;

@@ -14,7 +14,7 @@ import { formOf, sendPage, viewerOf, type WebState } from './state.js';
 import { PATHS, servedOverHttps } from './urls.js';
 
 /**
- * The officials' self-service site (issue 7): sign-in, password change, directory search and
+ * The officials' self-service site (DESIGN.md "Protocols", HTTP): sign-in, password change, directory search and
  * vCard, plus Thunderbird autoconfig, /healthz and /metrics. Invariants:
  * - plain server-rendered HTML in Vietnamese, usable without JavaScript; no script is allowed
  *   by the CSP at all;

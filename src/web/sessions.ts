@@ -18,7 +18,7 @@ export interface SessionUser {
   /**
    * From a full sign-in, re-checked with directory.revalidate after every directory change.
    * Null when signed in with a password that must be changed (verifyLogin gave 'expired'):
-   * then only the change page is open (issue 7).
+   * then only the change page is open (docs/architecture.md "Password lifecycle").
    */
   readonly identity: Identity | null;
 }

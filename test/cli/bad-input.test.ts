@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliFixture, runCli, type CliFixture } from './cli-helpers.js';
 
 /**
- * Issue 2 "Bad input": each case exits 1 with one line on stderr, prints nothing on stdout, and
+ * Bad input (DESIGN.md "CLI"): each case exits 1 with one line on stderr, prints nothing on stdout, and
  * leaves every row of the database as it was.
  */
 

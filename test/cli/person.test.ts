@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => cli.remove());
 
-describe('cantho-mail person add (issue 2 "Done when")', () => {
+describe('cantho-mail person add (DESIGN.md "CLI", "Data")', () => {
   it('gives annv, then annv2, each with a password printed once, and audits both with their document', async () => {
     const first = await cli.run(['person', 'add', '--name', 'Nguyễn Văn An', '--unit', 'vpubnd', '--doc', '12/QĐ-VP', '--json']);
     expect(first.code).toBe(0);

@@ -5,7 +5,7 @@ import { swaks } from '../smtp/clients.js';
 import { curlSignIn, imaplibLogin } from '../helpers/user-sessions.js';
 
 /**
- * Login protection across protocols (issue 7): one failure counter per account for IMAP, SMTP
+ * Login protection across protocols (docs/architecture.md "Login protection"): one failure counter per account for IMAP, SMTP
  * and web, a lock that then refuses the right password on all three, and every login, failure
  * and lock in the audit log with protocol, IP and client. Real clients: imaplib, swaks, curl.
  */

@@ -15,7 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-describe('changePassword (issue 7, password lifecycle)', () => {
+describe('changePassword (docs/architecture.md "Password lifecycle")', () => {
   it('turns the given password into the official’s own: EXPIRED before, a login after, audited', async () => {
     expect(await t.directory.verifyLogin('annv', GIVEN, WEB)).toMatchObject({ ok: false, reason: 'expired', person: an });
     const changed: string[] = [];

@@ -4,7 +4,7 @@ import { checkPasswordRules, PASSWORD_REFUSAL_MESSAGES } from '../../src/directo
 const an = { login: 'annv', fullName: 'Nguyễn Văn Ân' };
 const code = (password: string, owner = an) => checkPasswordRules(password, owner)?.code ?? null;
 
-describe('password policy (issue 7)', () => {
+describe('password policy (docs/architecture.md "Password lifecycle")', () => {
   it('accepts a long password that is nobody’s name', () => {
     expect(checkPasswordRules('song Hau chay qua 3 cau', an)).toBeNull();
     expect(checkPasswordRules('Bến Ninh Kiều 2026!', an)).toBeNull();

@@ -1,5 +1,5 @@
 /**
- * Helpers for the issue 7 policy tests: the CLI as a child process against a running test
+ * Helpers for the tests of the regulation's policies (docs/architecture.md "Policies of the regulation"): the CLI as a child process against a running test
  * server's database, and the real clients — imapflow, Python imaplib/smtplib, curl.
  */
 import { execFile, spawn } from 'node:child_process';

@@ -25,7 +25,7 @@ async function totalsBecome(expected: { spam: number; ham: number }): Promise<vo
   await vi.waitFor(() => expect(bayes.totals()).toEqual(expected), { timeout: 5000, interval: 20 });
 }
 
-describe('Bayes learns from Junk (issue 4 item 4)', () => {
+describe('Bayes learns from Junk', () => {
   it('reads a move between special-use folders as spam, ham or nothing', () => {
     const box = (specialUse: SpecialUse | null) => ({ specialUse }) as MailboxInfo;
     expect(junkVerdict(box(null), box('\\Junk'))).toBe('spam');

@@ -1,5 +1,5 @@
 /**
- * Issue 5 "Tests with clients no one here wrote": curl's IMAP client (libcurl, RFC 5092 URLs)
+ * Interop with a client no one here wrote (DESIGN.md "Test infrastructure"): curl's IMAP client (libcurl, RFC 5092 URLs)
  * listing and fetching, over STARTTLS on `imap.listen` (--ssl-reqd) and implicit TLS on
  * `imap.tls_listen` (imaps://), against the server started with the README command. Also:
  * sections, a search URL, an upload (APPEND), a unit mailbox granted with the CLI, logins.

@@ -1,5 +1,5 @@
 /**
- * Issue 5 "Tests with clients no one here wrote": a full session with Python's imaplib (STARTTLS,
+ * Interop with a client no one here wrote (DESIGN.md "Test infrastructure"): a full session with Python's imaplib (STARTTLS,
  * login, list, select, fetch, store, copy, move, expunge, search in Vietnamese, logout) against
  * the server started with the README command and an official created with the CLI.
  */

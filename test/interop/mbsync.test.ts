@@ -1,5 +1,5 @@
 /**
- * Issue 5 "Tests with clients no one here wrote": mbsync (Debian isync 1.4) syncing 500 messages
+ * Interop with a client no one here wrote (DESIGN.md "Test infrastructure"): mbsync (Debian isync 1.4) syncing 500 messages
  * down into a Maildir, a flag change and a new message up, and a run after each that transfers
  * nothing — against the server started with the README command. Then syncing while mail arrives,
  * and after a restart of the server.

@@ -1,5 +1,5 @@
 /**
- * Issue 5 "Tests with clients no one here wrote": mutt (Debian mutt 2.2) in batch mode opening
+ * Interop with a client no one here wrote (DESIGN.md "Test infrastructure"): mutt (Debian mutt 2.2) in batch mode opening
  * the mailbox over STARTTLS, against the server started with the README command.
  *
  * mutt is a full-screen program: it runs under script(1) for a terminal, and `-e 'push …'` types

@@ -1,5 +1,5 @@
 /**
- * Issue 3 and issue 5 "Done when", with swaks (a client no one here wrote) against the server
+ * The SMTP and IMAP acceptance runs (DESIGN.md "Protocols"), with swaks (a client no one here wrote) against the server
  * started with the README command:
  * - `swaks --server 127.0.0.1:MX --to annv@cantho.gov.vn` is accepted and stored once, and an
  *   IDLEing imapflow session sees it within 1 s of swaks finishing; with clamd gone it is 451;

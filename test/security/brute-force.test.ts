@@ -1,6 +1,6 @@
 /**
- * Security review, brute force (Standards: "brute-force throttling"; issue 3 "AUTH brute force
- * against one account (slowed down)"). With `policy.login_failures_before_delay = 1` and
+ * Security review, brute force (Standards: "brute-force throttling"; docs/architecture.md
+ * "Login protection": AUTH brute force against one account is slowed down). With `policy.login_failures_before_delay = 1` and
  * `login_failures_before_lock = 2`, the directory asks for a delay from the first failure and
  * locks the account at the second. Over real sockets:
  * - SMTP AUTH: 535 5.7.8, answered no sooner than the delay; then 454 4.7.0 (RFC 4954 §6), even

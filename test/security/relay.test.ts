@@ -1,6 +1,6 @@
 /**
- * Security review, relay and sender policy (Standards: "no open relay"; issue 3 "never relay for
- * strangers, never let one official send as another"). Raw sockets and Python's smtplib against
+ * Security review, relay and sender policy (Standards: "no open relay"; DESIGN.md "Protocols":
+ * never relay for strangers, never let one official send as another). Raw sockets and Python's smtplib against
  * the whole server (test/smtp/harness.ts: annv may send as the unit vpubnd, binhtt may not).
  * test/smtp covers the basic battery; these are the address tricks beyond it.
  */

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the three SMTP listeners over raw sockets (issue 3 "Bad input"; Standards: "bad input
+ * Fuzzing the three SMTP listeners over raw sockets (Standards: "bad input
  * gets a clear protocol error and loses nothing"). fast-check builds sessions out of valid
  * commands with mutated arguments, random bytes, very long lines, NULs and 8-bit bytes, sent one
  * by one or as one pipelined burst, and ended by QUIT, by a cut in the middle of DATA, or by an

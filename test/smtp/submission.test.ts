@@ -236,7 +236,7 @@ s.quit()
       ),
     );
     transport.close();
-    // The INBOX may also get the directory's violation warnings (issue 7) meanwhile.
+    // The INBOX may also get the directory's violation warnings (src/notices) meanwhile.
     const subjects = h.messages(BINHTT)
       .slice(before)
       .map((m) => /^Subject: (.*)$/m.exec(m.toString())![1]!.trim())

@@ -3,7 +3,7 @@ import { listDelegations } from '../../src/directory/index.js';
 import { PASSWORD, UNIT, address, startUnitServer, unitMessage, type UnitServer } from './support.js';
 
 /**
- * Issue 6 "Bad input": no existence leak to an outsider, and each missing right refused with
+ * docs/architecture.md "Unit mailboxes", bad input: no existence leak to an outsider, and each missing right refused with
  * NO [NOPERM] (RFC 5530) — x for DELETE, t/e for expunging, a for ACL changes — and `unit*person`
  * without rights answered like a wrong password.
  */

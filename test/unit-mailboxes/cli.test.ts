@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliFixture, type CliFixture } from '../cli/cli-helpers.js';
 
-/** `cantho-mail unit set-seen` (issue 6 item 4), run as an admin would, in its own process. */
+/** `cantho-mail unit set-seen` (docs/architecture.md "Unit mailboxes", seen mode), run as an admin would, in its own process. */
 
 let cli: CliFixture;
 

@@ -9,7 +9,7 @@ import { swaks } from '../smtp/clients.js';
 import { PASSWORD, UNIT, address, startUnitServer, type UnitServer } from './support.js';
 
 /**
- * Issue 6 "Done when": annv, granted with --send-as, reads Shared/vpubnd/INBOX in Python's
+ * Acceptance of unit mailboxes (docs/architecture.md "Unit mailboxes"): annv, granted with --send-as, reads Shared/vpubnd/INBOX in Python's
  * imaplib, moves the message into her own Archive, answers as vpubnd@cantho.gov.vn with swaks
  * (AUTH on submission, Sender: added), and `cantho-mail audit --subject vpubnd@cantho.gov.vn`
  * lists the three actions under her name; the outsider dungdt sees nothing of the unit.
@@ -36,7 +36,7 @@ const submit = (user: string, extra: string[]) =>
     '--from', 'vpubnd@cantho.gov.vn', '--to', 'dungdt@cantho.gov.vn', ...extra,
   ]); // prettier-ignore
 
-describe('issue 6 done when', () => {
+describe('unit mailboxes acceptance', () => {
   it('a delegate with send-as reads, files and answers as the unit, and the audit shows the three actions', async () => {
     await u.deliverToUnit('Đề nghị báo cáo tình hình', '<de-nghi-42@sotttt.cantho.gov.vn>');
 

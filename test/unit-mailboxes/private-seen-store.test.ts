@@ -6,7 +6,7 @@ import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
 import { asAccountId, asUid, type MailboxId } from '../../src/store/types.js';
 import { unitMessage } from './support.js';
 
-/** MailStore.privateSeen / setPrivateSeen (issue 6 seen mode 'private') on a real SQLite store. */
+/** MailStore.privateSeen / setPrivateSeen (docs/architecture.md "Unit mailboxes", seen mode 'private') on a real SQLite store. */
 
 const UNIT = asAccountId('vpubnd@cantho.gov.vn');
 const ANNV = asAccountId('annv@cantho.gov.vn');

@@ -5,7 +5,7 @@ import { asAccountId } from '../../src/store/types.js';
 import { ADMIN, openTestDirectory, type TestDirectory } from '../directory/setup.js';
 
 /**
- * Issue 6, "the rights matrix as a table test": who holds which RFC 4314 rights on the unit
+ * The rights matrix as a table test (docs/architecture.md "Unit mailboxes"): who holds which RFC 4314 rights on the unit
  * mailbox vpubnd, who sees it, who may send as it, and who may open it with `vpubnd*person`,
  * for the head, two delegates, a member of the unit without a delegation, an outsider, a retired
  * delegate and a delegate of a suspended unit.
@@ -68,7 +68,7 @@ describe('rights on the unit mailbox vpubnd', () => {
     if (login === 'ok') {
       expect(result).toMatchObject({ ok: true, identity: { person: person(who), account: VPUBND, rights } });
     } else {
-      // issue 6: without rights, the answer of a wrong password.
+      // docs/architecture.md "Unit mailboxes": without rights, the answer of a wrong password.
       expect(result).toMatchObject({ ok: false, reason: login });
     }
   });

@@ -4,7 +4,7 @@ import { TEST_DOC } from '../helpers/server.js';
 import { UNIT, address, startUnitServer, type UnitServer } from './support.js';
 
 /**
- * Issue 6 item 4 over IMAP: with `unit set-seen vpubnd private` each delegate keeps their own
+ * docs/architecture.md "Unit mailboxes", seen mode, over IMAP: with `unit set-seen vpubnd private` each delegate keeps their own
  * \Seen on the unit's messages — in FETCH, SEARCH, STATUS, SELECT — while the team's row stays
  * as it was; moving a message into one's own folder takes one's own \Seen along.
  */

@@ -8,7 +8,7 @@ import { TEST_DOC } from '../helpers/server.js';
 import { PASSWORD, UNIT, address, startUnitServer, type UnitServer } from './support.js';
 
 /**
- * Issue 6 item 3 over real sockets: the shared namespace as the head, two delegates and an
+ * docs/architecture.md "Unit mailboxes", shared namespace, over real sockets: the shared namespace as the head, two delegates and an
  * outsider see it — NAMESPACE, LIST patterns clients use, SUBSCRIBE, COPY/MOVE both ways, IDLE on
  * the unit's INBOX, shared \Seen, and the audit rows each action leaves.
  */

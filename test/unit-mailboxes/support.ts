@@ -1,5 +1,5 @@
 /**
- * The cast of issue 6's tests on the whole real server (test/helpers/server.ts): the unit vpubnd
+ * The cast of the unit-mailbox tests on the whole real server (test/helpers/server.ts): the unit vpubnd
  * with its head truonglv, two delegates — annv (default rights `lrswite`, send-as) and binhtt
  * (read only, `lr`) — and an outsider, dungdt of sotttt. Everyone has PASSWORD (ASCII, so
  * Python's imaplib can send it). `deliverToUnit` puts a message in the unit's INBOX as the MX does.

@@ -7,7 +7,7 @@ import { TEST_DOC } from '../helpers/server.js';
 import { PASSWORD, UNIT, startUnitServer, type UnitServer } from './support.js';
 
 /**
- * Issue 6 item 5: phones and clients without shared namespaces log in as `vpubnd*annv` with
+ * docs/architecture.md "Unit mailboxes": phones and clients without shared namespaces log in as `vpubnd*annv` with
  * annv's own password and get the unit's folders as their own, with annv's rights — shown with
  * Python's imaplib, and at the protocol level for what imaplib does not show.
  */

@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { curl, launchChromium, signIn, type Chromium } from './support.js';
 
 /**
- * Issue 7, "Done when": a new official created with the CLI is refused by Python's imaplib with
+ * Acceptance of the password lifecycle (docs/architecture.md "Password lifecycle"): a new official created with the CLI is refused by Python's imaplib with
  * [EXPIRED], changes the password in Chromium on the web page, then logs in with imaplib.
  */
 

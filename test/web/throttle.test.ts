@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PEOPLE, startWebHarness, type WebHarness } from './support.js';
 
 /**
- * 10,000 sign-in attempts from one IP (issue 7, "Bad input"): they are throttled — answered 403
+ * 10,000 sign-in attempts from one IP (docs/architecture.md "Login protection"): they are throttled — answered 403
  * or 429, with argon2 run only until the IP is locked — while an official on another address
  * (127.0.0.2, also loopback) signs in as usual. Real sockets, keep-alive, 50 at a time.
  */

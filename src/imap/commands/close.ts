@@ -11,7 +11,7 @@ export const close: CommandHandler = (session, { args }) => {
   const selected = session.requireSelected();
   session.deselect();
   if (selected.readOnly || !hasRight(session, 'e', selected.info)) return { text: 'CLOSE completed' };
-  // Issue 6: what a delegate's CLOSE removes is on record.
+  // docs/architecture.md "Unit mailboxes", on record: what a delegate's CLOSE removes is on record.
   expungeAudited(session, selected.info);
   return { text: 'CLOSE completed' };
 };

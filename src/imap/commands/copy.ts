@@ -60,7 +60,7 @@ export const copy: CommandHandler = (session, request) => {
   const learn = prepareJunkLearning(session, source, copyArguments.destination, copyArguments.uids);
   const result = session.ctx.store.copyMessages(source.id, copyArguments.uids, copyArguments.destination.id);
   learn(result.mapping.map(([from]) => from));
-  // Issue 6: copies into or out of a unit's mailbox are on record on the unit's side.
+  // docs/architecture.md "Unit mailboxes", on record: copies into or out of a unit's mailbox are on record on the unit's side.
   if (result.mapping.length > 0 && (isDelegateMailbox(session, source) || isDelegateMailbox(session, copyArguments.destination))) {
     auditTransfer(session, 'copy', source, copyArguments.destination, messageRefs(session, source, result.mapping.map(([from]) => from)));
   }

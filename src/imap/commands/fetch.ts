@@ -34,7 +34,7 @@ export const fetch: CommandHandler = async (session, { uid, args }) => {
     request,
   );
   if (abandoned) session.log.info({ messages: seqs.length }, 'FETCH stopped: the client went away');
-  // Issue 6: a delegate reading bodies in a unit's mailbox is on record.
+  // docs/architecture.md "Unit mailboxes", on record: a delegate reading bodies in a unit's mailbox is on record.
   if (readsBody(request)) auditDelegate(session, selected.info, 'read', { uids: seqs.map((seq) => selected.uidAt(seq)!) });
   if (missing > 0 && !uid) throw new ImapError('NO', 'EXPUNGEISSUED', 'Some of the requested messages no longer exist');
   return { text: `${uid ? 'UID FETCH' : 'FETCH'} completed` };

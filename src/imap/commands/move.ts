@@ -21,7 +21,7 @@ export const move: CommandHandler = (session, request) => {
   requireRight(session, 'e', 'expunge messages');
   // Within one account a move changes no usage; into another (a unit's shared folder) it adds there.
   if (destination.account !== selected.info.account) requireRoomFor(session, moveArguments);
-  // Issue 6: a move into or out of a unit's mailbox is on record; read the references before they go.
+  // docs/architecture.md "Unit mailboxes", on record: a move into or out of a unit's mailbox is on record; read the references before they go.
   const audited = isDelegateMailbox(session, selected.info) || isDelegateMailbox(session, destination);
   const refs = audited ? messageRefs(session, selected.info, uids) : [];
   const learn = prepareJunkLearning(session, selected.info, destination, uids);

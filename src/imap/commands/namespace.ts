@@ -5,7 +5,7 @@ import type { CommandHandler } from './index.js';
 
 /**
  * RFC 2342: personal mailboxes at the root, no other users' namespace, and the shared namespace
- * of unit mailboxes (issue 6) when the person may see any.
+ * of unit mailboxes (docs/architecture.md "Unit mailboxes") when the person may see any.
  */
 export const namespace: CommandHandler = (session, { args }) => {
   args.end();

@@ -5,7 +5,7 @@ import { clientIdOf, formOf, seeOther, sendPage, setSession, signedInSession, vi
 import { PATHS } from '../urls.js';
 
 /**
- * The password change page (issue 7): open to a full session and to one signed in with a
+ * The password change page (docs/architecture.md "Password lifecycle"): open to a full session and to one signed in with a
  * password that must be changed. Each refusal is shown next to the field it is about. On
  * success the session is replaced (new id, new CSRF token) by a full one, opened with the new
  * password, and every other session of the person ends (the directory emits 'changed').

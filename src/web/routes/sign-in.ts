@@ -64,7 +64,7 @@ export function signInRoutes(app: FastifyInstance, state: WebState): void {
       return seeOther(reply, PATHS.search);
     }
     if (result.reason === 'expired' && result.person) {
-      // Issue 7: the given password opens the change page and nothing else.
+      // docs/architecture.md "Password lifecycle": the given password opens the change page and nothing else.
       const displayName = ctx.directory.displayName(result.person) ?? result.person;
       setSession(state, reply, sessions.rotate(session.id, { person: result.person, displayName, identity: null }));
       return seeOther(reply, PATHS.changePassword);

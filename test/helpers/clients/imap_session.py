@@ -1,4 +1,5 @@
-"""An official's IMAP session with Python imaplib, for the suspension tests (issue 7).
+"""An official's IMAP session with Python imaplib, for the suspension tests
+(docs/architecture.md "Violations (Điều 10)").
 
 Usage: imap_session.py PORT USER PASSWORD [hold]
 With $CLIENT_NAME set, sends ID ("name" $CLIENT_NAME) first (RFC 2971). Logs in (plaintext on loopback: the test server allows it) and prints "login OK" or

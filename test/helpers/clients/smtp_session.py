@@ -1,4 +1,5 @@
-"""An official's submission session with Python smtplib, for the suspension tests (issue 7).
+"""An official's submission session with Python smtplib, for the suspension tests
+(docs/architecture.md "Violations (Điều 10)").
 
 Usage: smtp_session.py PORT USER PASSWORD
 STARTTLS, AUTH, prints "ready", waits for a line on stdin, then sends MAIL FROM:<USER> and prints

@@ -1,4 +1,4 @@
-"""Issue 6 with Python's imaplib, a client no one here wrote. Prints one line per step.
+"""Unit mailboxes (docs/architecture.md) with Python's imaplib, a client no one here wrote. Prints one line per step.
 
 Usage:
   imaplib_units.py PORT USER PASSWORD shared   as a delegate: NAMESPACE, LIST the shared namespace,
