@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/types.js';
+import { violationFromVerdict, type FilterContext } from '../filters/index.js';
 import { ANALYZE_MESSAGE } from '../mime/index.js';
 import { clientName } from './client-lookups.js';
 import type { DkimSigner } from './dkim.js';
@@ -14,7 +15,7 @@ import { applyFromPolicy } from './senders.js';
 import { receivedHeader, removeForgedAuthResults } from './trace.js';
 import { transactionOf } from './transaction.js';
 import { verdictRefusal } from './verdict.js';
-import { reportViolation } from './violations.js';
+import { reportFilterViolation, reportViolation } from './violations.js';
 
 export interface SubmissionServices {
   readonly rateLimit: HourlyRateLimit;
@@ -64,7 +65,7 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, origi
   ]);
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   const { local, remote } = transactionOf(session);
-  const verdict = await ctx.filters.check(message, {
+  const filterContext: FilterContext = {
     direction: 'outbound',
     remoteIp: session.remoteAddress,
     helo: session.hostNameAppearsAs,
@@ -72,11 +73,12 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, origi
     recipients: session.envelope.rcptTo.map((r) => r.address),
     authenticatedAs: identity.person,
     queueId,
-  });
+  };
+  const verdict = await ctx.filters.check(message, filterContext);
   const refusal = verdictRefusal(verdict);
-  if (refusal && verdict.action === 'reject') {
-    const kind = refusal.reason === 'virus' ? 'virus' : 'spam';
-    reportViolation(ctx, identity.person, kind, verdict.reasons.map((r) => r.id).join(', '));
+  const violation = violationFromVerdict(verdict, filterContext);
+  if (refusal && violation) {
+    reportFilterViolation(ctx, violation);
     // An official's own virus or spam is 554 whatever the filter proposed (DESIGN.md "Protocols", submission).
     throw new SmtpReply(554, refusal.enhanced.startsWith('5') ? refusal.enhanced : '5.7.1', refusal.text, refusal.reason);
   }

@@ -224,7 +224,7 @@ s.quit()
     client.write('From: binhtt@cantho.gov.vn\r\nSubject: offer\r\n\r\nrejectword\r\n');
     expect(await client.command('.')).toBe('554 5.7.1 Message refused as spam (score 20)');
     await client.quit();
-    expect(listViolations(h.directory.context, 'binhtt').map((v) => [v.source, v.reason])).toEqual([['filter', 'SMTP spam: spam:TEST_REJECT']]);
+    expect(listViolations(h.directory.context, 'binhtt').map((v) => [v.source, v.serious, v.reason])).toEqual([['filter', false, 'sent spam (score 20: TEST_REJECT=20)']]);
   });
 
   test('nodemailer sends 100 messages over a pool into the MX', async () => {

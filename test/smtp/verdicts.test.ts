@@ -63,7 +63,7 @@ describe('authentication results and filter verdicts over SMTP', () => {
     expect(h.messages(BINHTT).some((m) => m.includes('EICAR'))).toBe(false);
   });
 
-  test('an official sending a virus gets 554 and a violation on record', async () => {
+  test('an official sending a virus gets 554 and a serious violation named after the signature', async () => {
     const client = await RawSmtp.connect(h.submissions, { tls: true });
     await client.hello();
     await client.command(`AUTH PLAIN ${Buffer.from(`\0annv\0${PASSWORD}`).toString('base64')}`);
@@ -73,7 +73,7 @@ describe('authentication results and filter verdicts over SMTP', () => {
     client.write(`From: annv@cantho.gov.vn\r\nSubject: v\r\n\r\n${EICAR}\r\n`);
     expect(await client.command('.')).toBe('554 5.7.1 Message contains a virus (Test.EICAR.UNOFFICIAL)');
     await client.quit();
-    expect(listViolations(h.directory.context, 'annv').map((v) => [v.source, v.reason])).toEqual([['filter', 'SMTP virus: virus']]);
+    expect(listViolations(h.directory.context, 'annv').map((v) => [v.source, v.serious, v.reason])).toEqual([['filter', true, 'sent a virus: Test.EICAR.UNOFFICIAL']]);
   });
 
   test('with the virus scanner down the verdict is a tempfail: 451, nothing stored', async () => {
