@@ -39,7 +39,7 @@ import { loadConfig } from '../src/config/index.js';
 import { addPerson, addUnit } from '../src/directory/index.js';
 import { startServer } from '../src/server.js';
 import { asAccountId } from '../src/store/types.js';
-import { formatMboxMessage } from '../src/maintenance/mbox.js';
+import { formatMboxMessage } from '../src/mime/index.js';
 import { ImapConnection } from './imap-connection.js';
 import { mixedLoad, type MixedLoadResult } from './imap-mixed.js';
 import { startDovecot } from './reference/dovecot.js';

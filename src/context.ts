@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { DnsLookup } from './dns/index.js';
-import type { DirectoryService } from './directory/api.js';
-import type { FilterPipeline } from './filters/verdict.js';
+import type { DirectoryService } from './directory/index.js';
+import type { FilterPipeline } from './filters/index.js';
 import type { MemoryBudget } from './limits/index.js';
-import type { MailStore } from './store/api.js';
-import type { OutboundQueue } from './store/queue.js';
+import type { MailStore } from './store/index.js';
+import type { OutboundQueue } from './store/index.js';
 import type { WorkerPool } from './workers/index.js';
 
 /**

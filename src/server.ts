@@ -3,24 +3,24 @@ import type { Config } from './config/index.js';
 import type { AppContext, DnsResolver, RunningListener } from './context.js';
 import { Directory } from './directory/index.js';
 import { createBoundedLookup } from './dns/index.js';
-import { BayesLearner } from './filters/bayes/learn.js';
+import { BayesLearner } from './filters/index.js';
 import { READ_MESSAGE_VIEW } from './filters/index.js';
-import { createFilterPipeline } from './filters/pipeline.js';
-import { startImap } from './imap/server.js';
+import { createFilterPipeline } from './filters/index.js';
+import { startImap } from './imap/index.js';
 import { MemoryBudget } from './limits/index.js';
 import { ANALYZE_MESSAGE } from './mime/index.js';
 import { createLogger } from './logger.js';
-import { scheduleDaily } from './maintenance/daily.js';
-import { runRetention } from './maintenance/retention.js';
-import { ViolationNoticeOutbox } from './notices/violation-notices.js';
-import { QuotaNotices } from './notices/quota-notices.js';
-import { AUTHENTICATE_MESSAGE, startSmtp, type SmtpStartOptions } from './smtp/server.js';
-import { openBayesStore } from './store/bayes.js';
+import { scheduleDaily } from './maintenance/index.js';
+import { runRetention } from './maintenance/index.js';
+import { ViolationNoticeOutbox } from './notices/index.js';
+import { QuotaNotices } from './notices/index.js';
+import { AUTHENTICATE_MESSAGE, startSmtp, type SmtpStartOptions } from './smtp/index.js';
+import { openBayesStore } from './store/index.js';
 import { openDatabase, SqliteMailStore } from './store/index.js';
-import { SqliteOutboundQueue } from './store/queue.js';
+import { SqliteOutboundQueue } from './store/index.js';
 import { loadTlsMaterial } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
-import { startWeb } from './web/server.js';
+import { startWeb } from './web/index.js';
 
 /**
  * The composition root (DESIGN.md): builds every module from the config, starts the listeners,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { accountOf, parseLocalAddress } from '../directory/address.js';
+import { accountOf, parseLocalAddress } from '../directory/index.js';
 import type { AuditRow } from '../directory/index.js';
 import { CliError, runWithDirectory } from './runner.js';
 

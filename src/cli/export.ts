@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { accountOf, requireLocalAddress } from '../directory/address.js';
-import { exportMbox } from '../maintenance/mbox-export.js';
+import { accountOf, requireLocalAddress } from '../directory/index.js';
+import { exportMbox } from '../maintenance/index.js';
 import { CliError, runWithDirectory } from './runner.js';
 
 /** `export <addr> --mbox FILE`: every folder of a person's or unit's mailbox (docs/architecture.md "Retention and migration"; format in src/maintenance/mbox-export.ts). */

@@ -1,9 +1,9 @@
 import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
-import { accountOf, requireLocalAddress } from '../directory/address.js';
-import { readMboxFile } from '../maintenance/mbox.js';
-import { importMbox } from '../maintenance/mbox-import.js';
-import { MboxImportLedger } from '../store/mbox.js';
+import { accountOf, requireLocalAddress } from '../directory/index.js';
+import { readMboxFile } from '../mime/index.js';
+import { importMbox } from '../maintenance/index.js';
+import { MboxImportLedger } from '../store/index.js';
 import { CliError, printOutput, runWithDirectory } from './runner.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { runRetention } from '../maintenance/retention.js';
-import { sendPendingNotices } from '../notices/violation-notices.js';
+import { runRetention } from '../maintenance/index.js';
+import { sendPendingNotices } from '../notices/index.js';
 import { runWithDirectory } from './runner.js';
 
 /**

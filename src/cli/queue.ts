@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SqliteOutboundQueue, type QueueEntry } from '../store/queue.js';
+import { SqliteOutboundQueue, type QueueEntry } from '../store/index.js';
 import { CliError, runWithDirectory } from './runner.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { listViolations, recordViolation, type ViolationView } from '../directory/index.js';
-import { sendPendingNotices } from '../notices/violation-notices.js';
+import { sendPendingNotices } from '../notices/index.js';
 import { runWithDirectory } from './runner.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { requireActivePerson, requireUnit, type ChangeRequest, type DirectoryContext } from './context.js';
 import { grantDelegation, revokeDelegation } from './delegations.js';
 import type { UnitRecord } from './records.js';

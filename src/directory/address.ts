@@ -1,4 +1,4 @@
-import { asAccountId, type AccountId } from '../store/types.js';
+import { asAccountId, type AccountId } from '../store/index.js';
 import { DirectoryError } from './types.js';
 
 /**

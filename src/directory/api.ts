@@ -1,9 +1,9 @@
 import type { EventEmitter } from 'node:events';
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import type { AclChange, AclEntry } from './acl.js';
 import type { DirectoryEntry } from './directory-search.js';
 import type { PasswordChangeResult } from './password-change.js';
-import type { Identity, LoginContext, LoginResult, RecipientResolution, Rights, ViolationSource } from './types.js';
+import type { AuditEntry, Identity, LoginContext, LoginResult, RecipientResolution, Rights, ViolationSource } from './types.js';
 
 /** A unit mailbox the person may open through the shared namespace or `unit*person`. */
 export interface UnitAccess {
@@ -16,17 +16,6 @@ export interface UnitAccess {
 }
 
 /** One entry of an audit row written by protocol code (delegate actions, logins, violations). */
-export interface AuditEntry {
-  /** Who did it: a person's address, "cli:<user>", "system". */
-  readonly actor: string;
-  /** Dotted verb: "login.ok", "login.fail", "delegate.read", "delegate.move", "person.add", … */
-  readonly action: string;
-  /** The address the action is about (a person or a unit). */
-  readonly subject: string;
-  readonly doc?: string | null;
-  readonly detail?: Readonly<Record<string, unknown>>;
-}
-
 /**
  * What SMTP, IMAP and web ask of the directory. Implemented by src/directory over the store's
  * database handle. Emits 'changed' with the address of a person or unit whose state changed

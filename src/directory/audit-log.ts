@@ -1,5 +1,5 @@
-import type { Db } from '../store/database.js';
-import type { AuditEntry } from './api.js';
+import type { Db } from '../store/index.js';
+import type { AuditEntry } from './types.js';
 
 /**
  * The audit log (DESIGN.md "Lifecycle": actor, time, document reference, before/after). Written

@@ -1,12 +1,11 @@
 import type { Config } from '../config/index.js';
-import type { MailStore } from '../store/api.js';
-import type { Db } from '../store/database.js';
-import type { AccountId } from '../store/types.js';
+import type { MailStore } from '../store/index.js';
+import type { Db } from '../store/index.js';
+import type { AccountId } from '../store/index.js';
 import { requireLocalAddress } from './address.js';
 import type { AuditLog } from './audit-log.js';
-import type { Argon2Cost } from './password.js';
 import type { DirectoryRecords, PersonRecord, UnitRecord } from './records.js';
-import { DirectoryError } from './types.js';
+import { DirectoryError, type Argon2Cost } from './types.js';
 
 /** The store's part in a directory change: every new person or unit gets its default folders. */
 export type AccountProvisioner = Pick<MailStore, 'ensureAccount'>;

@@ -1,6 +1,6 @@
-import type { AccountId } from '../store/types.js';
-import { decodeEncodedWords } from '../text/encoded-words.js';
-import type { AuditEntry } from './api.js';
+import type { AccountId } from '../store/index.js';
+import { decodeEncodedWords } from '../text/index.js';
+import type { AuditEntry } from './types.js';
 
 /**
  * docs/architecture.md "Unit mailboxes", on record: every delegate action on a unit mailbox is on record with person, unit,

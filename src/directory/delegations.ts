@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { requireActivePerson, requireDoc, requireUnit, runChange, type ChangeRequest, type DirectoryContext } from './context.js';
 import type { PersonRecord } from './records.js';
 import { normalizeRights } from './rights.js';

@@ -1,4 +1,4 @@
-import { foldVietnamese } from '../text/vietnamese.js';
+import { foldVietnamese } from '../text/index.js';
 import { requireUnit, type DirectoryContext } from './context.js';
 import type { UnitRecord } from './records.js';
 

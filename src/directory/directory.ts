@@ -3,24 +3,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import type { MailStore } from '../store/api.js';
-import { migrate, type Db } from '../store/database.js';
-import type { AccountId } from '../store/types.js';
+import type { MailStore } from '../store/index.js';
+import { migrate, type Db } from '../store/index.js';
+import type { AccountId } from '../store/index.js';
 import { accountOf, parseLocalAddress, type LocalPart } from './address.js';
 import { changeUnitAcl, unitAcl, type AclChange, type AclEntry } from './acl.js';
-import type { AuditEntry, DirectoryService, UnitAccess } from './api.js';
+import type { DirectoryService, UnitAccess } from './api.js';
 import { AuditLog, type AuditQuery, type AuditRow } from './audit-log.js';
 import type { AccountProvisioner, DirectoryContext } from './context.js';
 import { listDirectoryEntries, type DirectoryEntry } from './directory-search.js';
 import { LoginCache } from './login-cache.js';
 import { changePassword, PASSWORD_CHANGE_BUSY, type PasswordChangeResult } from './password-change.js';
-import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword, type Argon2Cost } from './password.js';
+import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword } from './password.js';
 import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
 import { DIRECTORY_MIGRATIONS } from './schema.js';
 import { BUSY, defaultCheckConcurrency, PasswordCheckQueue, type CheckQueuePolicy } from './check-queue.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottlePolicy } from './throttle.js';
 import {
   ALL_RIGHTS,
+  type Argon2Cost,
+  type AuditEntry,
   DirectoryError,
   type Identity,
   type LoginContext,

@@ -1,4 +1,4 @@
-export type { DirectoryService, UnitAccess, AuditEntry } from './api.js';
+export type { DirectoryService, UnitAccess } from './api.js';
 export * from './types.js';
 export { Directory, type DirectoryOptions, type LoginStats } from './directory.js';
 export type { AccountProvisioner, ChangeRequest, DirectoryContext } from './context.js';
@@ -20,4 +20,11 @@ export { grantDelegation, revokeDelegation, listDelegations, type GrantInput } f
 export { recordViolation, listViolations, type ViolationView } from './violations.js';
 export type { AuditQuery, AuditRow } from './audit-log.js';
 export type { DelegationView, PersonView, UnitView } from './views.js';
-export { PRODUCTION_ARGON2, type Argon2Cost } from './password.js';
+export { PRODUCTION_ARGON2 } from './password.js';
+export { accountOf, parseLocalAddress, requireLocalAddress } from './address.js';
+export { DEFAULT_SEARCH_LIMIT, DirectorySearchIndex, type DirectoryEntry } from './directory-search.js';
+export { NoticeAlreadySent, markReported, markWarned, pendingNotices, type PendingNotice, type PendingReport, type PendingWarning } from './notice-outbox.js';
+export type { PasswordChangeFailure } from './password-change.js';
+export { MIN_PASSWORD_LENGTH } from './password.js';
+export { releaseRetiredAddress, retiredBefore, type ReleaseOutcome } from './purge.js';
+export { VCARD_CONTENT_TYPE, toVCards } from './vcard.js';

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { normalizePassword } from './password.js';
 
 /**

@@ -1,4 +1,4 @@
-import { foldVietnamese } from '../text/vietnamese.js';
+import { foldVietnamese } from '../text/index.js';
 import { localPartProblem, MAX_LOCAL_PART_LENGTH, type LocalPart } from './address.js';
 import { DirectoryError } from './types.js';
 

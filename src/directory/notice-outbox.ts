@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { accountOf } from './address.js';
 import type { DirectoryContext } from './context.js';
 import { listViolations, type ViolationView } from './violations.js';

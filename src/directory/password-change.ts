@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { requirePerson, runChange, type DirectoryContext } from './context.js';
 import { hashPassword, verifyPassword, writePasswordHash } from './password.js';
 import { checkPasswordRules, passwordRefusal, type PasswordRefusalCode } from './password-policy.js';

@@ -1,4 +1,4 @@
-import { foldVietnamese } from '../text/vietnamese.js';
+import { foldVietnamese } from '../text/index.js';
 import { COMMON_PASSWORDS, COMMON_WORDS } from './common-passwords.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
 

@@ -1,19 +1,12 @@
 import { randomInt } from 'node:crypto';
 import argon2 from 'argon2';
 import type { DirectoryContext } from './context.js';
-import { DirectoryError } from './types.js';
+import { DirectoryError, type Argon2Cost } from './types.js';
 
 /**
  * Password hashing, generation and storage. Hashes are argon2id PHC strings: the parameters travel
  * in the hash, so cheaper test parameters never weaken what production verifies.
  */
-
-export interface Argon2Cost {
-  /** KiB. */
-  readonly memoryCost: number;
-  readonly timeCost: number;
-  readonly parallelism: number;
-}
 
 /** OWASP Password Storage Cheat Sheet, argon2id minimum: m = 19 MiB, t = 2, p = 1. */
 export const PRODUCTION_ARGON2: Argon2Cost = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };

@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { toLocalPart, type LocalPart } from './address.js';
 import {
   cleanText,
@@ -15,7 +15,7 @@ import { endDelegationsOf } from './delegations.js';
 import { firstFreeLocalPart, localPartFromName, parsePersonName } from './naming.js';
 import { checkNewPassword, generatePassword, hashPassword, writePasswordHash } from './password.js';
 import type { PersonRecord } from './records.js';
-import { foldVietnamese } from '../text/vietnamese.js';
+import { foldVietnamese } from '../text/index.js';
 import { DirectoryError } from './types.js';
 import { delegationView, personView, type DelegationView, type PersonView } from './views.js';
 

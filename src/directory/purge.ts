@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { runChange, type DirectoryContext } from './context.js';
 import { listViolations } from './violations.js';
 import { personView } from './views.js';

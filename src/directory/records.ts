@@ -1,5 +1,5 @@
-import type { Db } from '../store/database.js';
-import type { AccountId } from '../store/types.js';
+import type { Db } from '../store/index.js';
+import type { AccountId } from '../store/index.js';
 import { accountOf } from './address.js';
 
 /** Rows of the directory tables, read through prepared statements (the only SELECTs of the module). */

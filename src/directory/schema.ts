@@ -1,4 +1,4 @@
-import type { Migration } from '../store/database.js';
+import type { Migration } from '../store/index.js';
 import { RESERVED_LOCAL_PARTS } from './address.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 
 /**
  * The directory's public contract (danh bạ điện tử): the only source of accounts. Protocol code
@@ -83,4 +83,24 @@ export class DirectoryError extends Error {
     super(message);
     this.name = 'DirectoryError';
   }
+}
+
+/** An entry of the audit log (audit-log.ts), as every caller of DirectoryService.audit writes it. */
+export interface AuditEntry {
+  /** Who did it: a person's address, "cli:<user>", "system". */
+  readonly actor: string;
+  /** Dotted verb: "login.ok", "login.fail", "delegate.read", "delegate.move", "person.add", … */
+  readonly action: string;
+  /** The address the action is about (a person or a unit). */
+  readonly subject: string;
+  readonly doc?: string | null;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** argon2id parameters (password.ts). */
+export interface Argon2Cost {
+  /** KiB. */
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
 }

@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { toLocalPart } from './address.js';
 import {
   cleanText,

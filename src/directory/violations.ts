@@ -1,4 +1,4 @@
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { cleanText, requirePerson, runChange, type DirectoryContext } from './context.js';
 import type { ViolationSource } from './types.js';
 

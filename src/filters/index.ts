@@ -17,3 +17,4 @@ export { loadRulesFile, type RulesLoadResult } from './rules/load.js';
 export { RulesFileError } from './rules/watch.js';
 export type { FilterContext, FilterPipeline, PendingCheck, Verdict, VerdictAction, VerdictReason } from './verdict.js';
 export { violationFromVerdict, type FilterViolation } from './violation.js';
+export { readMessages } from './bayes/sources.js';

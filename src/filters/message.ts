@@ -1,8 +1,11 @@
-import { decodeEncodedWords } from '../text/encoded-words.js';
+import { decodeEncodedWords } from '../text/index.js';
 import { simpleParser } from 'mailparser';
-import { htmlToText } from '../text/html-text.js';
+import { htmlToText } from '../text/index.js';
 import { asBuffer, defineTask } from '../workers/index.js';
 import { tokenize } from './bayes/tokenize.js';
+import type { AttachmentInfo, MessageView } from './message-view.js';
+
+export { urlHost, type AttachmentInfo, type MessageView } from './message-view.js';
 
 /**
  * What the spam rules and Bayes look at, computed once per message from the raw bytes (in memory:
@@ -18,33 +21,6 @@ export const TEXT_LIMIT = 1024 * 1024;
 /** Header block we read ourselves; mailsplit uses the same 1 MB cap. */
 const HEADER_LIMIT = 1024 * 1024;
 const URL_LIMIT = 1000;
-
-export interface AttachmentInfo {
-  readonly name: string;
-  /** Lowercase MIME type, "application/zip". */
-  readonly type: string;
-}
-
-export interface MessageView {
-  readonly size: number;
-  /** Lowercase header name → decoded, unfolded values in message order. */
-  readonly headers: ReadonlyMap<string, readonly string[]>;
-  readonly subject: string;
-  /** The decoded From: header as written ("Nguyễn Văn An <annv@cantho.gov.vn>"). */
-  readonly from: string;
-  /** The address inside From:, lowercase, or "" when there is none. */
-  readonly fromAddress: string;
-  /** Decoded text of the body: the plain text parts, then the text of the HTML parts; at most TEXT_LIMIT characters. */
-  readonly text: string;
-  /** The undecoded body as latin1 (byte = character); at most TEXT_LIMIT characters. */
-  readonly rawBody: string;
-  readonly urls: readonly string[];
-  readonly attachments: readonly AttachmentInfo[];
-  /** Why the MIME structure could not be parsed, or null. */
-  readonly parseProblem: string | null;
-  /** Bayes' tokens (bayes/tokenize.ts), when the view was read on a worker thread; else Bayes tokenizes. */
-  readonly bayesTokens?: readonly string[];
-}
 
 /**
  * The view and its Bayes tokens on a worker thread (src/workers): mailparser, HTML→text, URL
@@ -138,13 +114,4 @@ function extractUrls(text: string, html: string): string[] {
     }
   }
   return [...urls];
-}
-
-/** The host of a URL found in a message ("bit.ly"), lowercase, or null. */
-export function urlHost(url: string): string | null {
-  try {
-    return new URL(/^https?:/i.test(url) ? url : `http://${url}`).hostname.toLowerCase();
-  } catch {
-    return null;
-  }
 }

@@ -1,4 +1,4 @@
-import { foldVietnamese } from '../text/vietnamese.js';
+import { foldVietnamese } from '../text/index.js';
 import type { DnsblChecker } from './dnsbl.js';
 import { scoreVerdict, type Filter } from './filter.js';
 import type { MessageView } from './message.js';

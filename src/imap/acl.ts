@@ -4,8 +4,8 @@
  * the mapping of directory refusals to IMAP answers. The ACL itself is the unit's delegations
  * (src/directory/acl.ts): one per account, whichever of its folders the command names.
  */
-import { DirectoryError } from '../directory/types.js';
-import type { MailboxInfo } from '../store/types.js';
+import { DirectoryError } from '../directory/index.js';
+import type { MailboxInfo } from '../store/index.js';
 import { ImapError, refuse } from './errors.js';
 import { findMailbox, type MailboxLocation } from './namespaces.js';
 import type { ArgReader } from './parser.js';

@@ -5,8 +5,8 @@
  * session in its own person's mailboxes writes nothing. Called after the store committed, so the
  * record holds what happened, not what was tried.
  */
-import { delegateAuditEntry, messageRef, MAX_LISTED_MESSAGES, type DelegateAction, type MessageRef } from '../directory/delegate-actions.js';
-import type { MailboxInfo, Uid } from '../store/types.js';
+import { delegateAuditEntry, messageRef, MAX_LISTED_MESSAGES, type DelegateAction, type MessageRef } from '../directory/index.js';
+import type { MailboxInfo, Uid } from '../store/index.js';
 import type { FetchRequest } from './fetch/items.js';
 import { wireNameOf } from './namespaces.js';
 import type { Session } from './session.js';

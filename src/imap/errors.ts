@@ -3,7 +3,7 @@
  * an ImapError and the session answers `<tag> NO|BAD [CODE] text`. Response codes are RFC 5530's.
  */
 import { isStorageExhausted } from '../store/index.js';
-import { StoreError } from '../store/types.js';
+import { StoreError } from '../store/index.js';
 
 export type ImapStatus = 'NO' | 'BAD';
 

@@ -16,8 +16,8 @@
  * bodies stay readable after a MOVE expunged the source: blobs are only deleted by the retention
  * job (MailStore.purgeUnreferencedBlobs).
  */
-import type { BayesClass } from '../store/bayes.js';
-import type { BlobId, MailboxInfo, Uid } from '../store/types.js';
+import type { BayesClass } from '../store/index.js';
+import type { BlobId, MailboxInfo, Uid } from '../store/index.js';
 import type { Session } from './session.js';
 
 /** What moving a message from `source` to `destination` tells Bayes, or null for nothing. */

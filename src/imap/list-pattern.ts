@@ -2,8 +2,8 @@
  * RFC 3501 §6.3.8 mailbox patterns of LIST and LSUB: "*" matches anything, "%" anything but the
  * hierarchy delimiter; the reference is prefixed to the pattern. INBOX matches in any case.
  */
-import { MAILBOX_DELIMITER } from '../store/types.js';
-import { canonicalMailboxName } from '../store/mailbox-names.js';
+import { MAILBOX_DELIMITER } from '../store/index.js';
+import { canonicalMailboxName } from '../store/index.js';
 
 export type NameMatcher = (name: string) => boolean;
 

@@ -4,7 +4,7 @@
  * §6.4.7, the others `NO [NONEXISTENT]`, RFC 5530). Names go through namespaces.ts, so a name in
  * the shared namespace finds the unit's mailbox and one the person may not know is not found.
  */
-import type { MailboxInfo } from '../store/types.js';
+import type { MailboxInfo } from '../store/index.js';
 import { refuse, type ResponseCode } from './errors.js';
 import type { Session } from './session.js';
 import { findMailbox as locateMailbox, locate, rightsOn, type MailboxLocation } from './namespaces.js';

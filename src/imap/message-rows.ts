@@ -3,8 +3,8 @@
  * mailbox (a client's `UID FETCH 4711 (BODY.PEEK[])`, `UID STORE 12 +FLAGS (\Seen)`) reads just
  * those rows; one that names many reads the mailbox once, which beats a long `IN (…)` list.
  */
-import type { MailStore } from '../store/api.js';
-import type { MailboxId, MessageRow, ModSeq, Uid } from '../store/types.js';
+import type { MailStore } from '../store/index.js';
+import type { MailboxId, MessageRow, ModSeq, Uid } from '../store/index.js';
 
 /** Up to this many UIDs a command looks its rows up by UID (measured: see the imap bench note). */
 export const FEW_MESSAGES = 256;

@@ -20,8 +20,8 @@
  *     rights on a MailboxInfo are the rights on its `account`.
  */
 import type { AppContext } from '../context.js';
-import { ALL_RIGHTS, type Identity, type Rights } from '../directory/types.js';
-import { MAILBOX_DELIMITER, type AccountId, type MailboxInfo } from '../store/types.js';
+import { ALL_RIGHTS, type Identity, type Rights } from '../directory/index.js';
+import { MAILBOX_DELIMITER, type AccountId, type MailboxInfo } from '../store/index.js';
 
 /** What of a Session this module reads (a Session is one; tests pass a small object). */
 export interface NamespaceSession {

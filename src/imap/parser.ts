@@ -26,7 +26,7 @@
  *    listPattern, flag, flagList, date, dateTime, space, end. Each throws ParseError (→ tagged BAD).
  */
 import type { Readable } from 'node:stream';
-import { canonicalMailboxName } from '../store/mailbox-names.js';
+import { canonicalMailboxName } from '../store/index.js';
 import { decodeMutf7, Mutf7Error } from './mutf7.js';
 import { ParseError } from './errors.js';
 

@@ -10,8 +10,8 @@
  */
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../context.js';
-import type { Identity } from '../directory/types.js';
-import type { MailStore } from '../store/api.js';
+import type { Identity } from '../directory/index.js';
+import type { MailStore } from '../store/index.js';
 import type {
   AccountId,
   AppendResult,
@@ -32,7 +32,7 @@ import type {
   StoreFlagsResult,
   TextField,
   Uid,
-} from '../store/types.js';
+} from '../store/index.js';
 import { seenModeOf, type NamespaceSession } from './namespaces.js';
 
 const SEEN = '\\Seen';

@@ -21,8 +21,8 @@
  * §7.4.1 allows (EXPUNGE never during FETCH/STORE/SEARCH nor without a command in progress;
  * inside IDLE at once). Sequence numbers seen by a command are therefore stable during it.
  */
-import type { MailStore } from '../store/api.js';
-import type { MailboxChange, MailboxInfo, MessageRow, ModSeq, Uid } from '../store/types.js';
+import type { MailStore } from '../store/index.js';
+import type { MailboxChange, MailboxInfo, MessageRow, ModSeq, Uid } from '../store/index.js';
 import { atom, type ImapValue } from './responses.js';
 
 /** Arguments of ResponseWriter.untagged: a text head and encoded values. */

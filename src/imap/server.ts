@@ -9,12 +9,14 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../context.js';
 import { trackConnection } from '../metrics.js';
-import type { AccountId, MailboxChange } from '../store/types.js';
+import type { AccountId, MailboxChange } from '../store/index.js';
 import { sessionContext } from './seen-view.js';
+import { COMMANDS } from './commands/index.js';
 import { Session, type SessionHost } from './session.js';
 
 class SessionHub implements SessionHost {
   readonly secureContext: tls.SecureContext;
+  readonly commands = COMMANDS;
   /** Open sessions and the listener that accepted each. */
   private readonly sessions = new Map<Session, string>();
   private readonly perPerson = new Map<AccountId, number>();

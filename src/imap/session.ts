@@ -30,10 +30,10 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { AppContext } from '../context.js';
-import type { Identity } from '../directory/types.js';
-import type { AccountId, MailboxChange, MailboxInfo } from '../store/types.js';
+import type { Identity } from '../directory/index.js';
+import type { AccountId, MailboxChange, MailboxInfo } from '../store/index.js';
 import { appendLimit, capabilityList } from './capabilities.js';
-import { COMMANDS, type CommandSpec, type Completion } from './commands/index.js';
+import type { CommandSpec, Completion, SessionState } from './command-spec.js';
 import { ImapError, fromStoreError } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, type ArgOptions } from './parser.js';
@@ -42,7 +42,7 @@ import type { SelectedMailbox } from './selected.js';
 import { accessWithdrawn, wireNameOf } from './namespaces.js';
 import { acknowledgeUnansweredReads } from '../tcp/index.js';
 
-export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+export type { SessionState } from './command-spec.js';
 
 /** RFC 3501 §5.4: an autologout timer of at least 30 minutes of client inactivity (before login: `imap.login_timeout`). */
 const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -50,6 +50,8 @@ const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 /** What the session needs from the listener that accepted it (server.ts). */
 export interface SessionHost {
   readonly secureContext: SecureContext;
+  /** The command table by state (commands/index.ts). */
+  readonly commands: ReadonlyMap<string, CommandSpec<Session>>;
   /** Counts the login against the per-user limit; false when the person has too many connections. */
   registerLogin(session: Session): boolean;
   unregister(session: Session): void;
@@ -329,14 +331,14 @@ export class Session {
       this.endBecause(withdrawn);
       return;
     }
-    let spec: CommandSpec | undefined;
+    let spec: CommandSpec<Session> | undefined;
     let completion: Completion | null = null;
     try {
       if (name === 'UID') {
         args.space();
         name = `UID ${args.keyword()}`;
       }
-      spec = COMMANDS.get(name);
+      spec = this.host.commands.get(name);
       if (!spec) throw new ImapError('BAD', null, `Unknown command ${name.slice(0, 40)}`);
       if (!spec.states.has(this.state)) throw new ImapError('BAD', null, `${name} is not valid in the ${this.state} state`);
       completion = await spec.run(this, { tag, name, uid: name.startsWith('UID '), args });

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
-import type { MailStore } from '../store/api.js';
-import type { AccountId, Envelope, Uid } from '../store/types.js';
-import { formatMboxMessage } from './mbox.js';
+import type { MailStore } from '../store/index.js';
+import type { AccountId, Envelope, Uid } from '../store/index.js';
+import { formatMboxMessage } from '../mime/index.js';
 import { putMetadata } from './mbox-headers.js';
 
 /**

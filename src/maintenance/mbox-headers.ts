@@ -1,5 +1,5 @@
-import { fieldValues, prependFields, removeFields } from '../smtp/headers.js';
-import type { Flag } from '../store/types.js';
+import { fieldValues, prependFields, removeFields } from '../smtp/index.js';
+import type { Flag } from '../store/index.js';
 
 /**
  * The mbox metadata fields (docs/architecture.md "Retention and migration"): which folder a message was in and its flags, the way mutt,

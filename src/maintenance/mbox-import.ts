@@ -1,7 +1,7 @@
-import type { MailStore } from '../store/api.js';
-import type { ImportMessage, MboxImportLedger } from '../store/mbox.js';
-import type { AccountId, MailboxId } from '../store/types.js';
-import type { MboxEntry, MboxProblem } from './mbox.js';
+import type { MailStore } from '../store/index.js';
+import type { ImportMessage, MboxImportLedger } from '../store/index.js';
+import type { AccountId, MailboxId } from '../store/index.js';
+import type { MboxEntry, MboxProblem } from '../mime/index.js';
 import { takeMetadata } from './mbox-headers.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { DirectoryContext } from '../directory/context.js';
-import { releaseRetiredAddress, retiredBefore, type ReleaseOutcome } from '../directory/purge.js';
-import type { MailStore } from '../store/api.js';
-import type { AccountId } from '../store/types.js';
+import type { DirectoryContext } from '../directory/index.js';
+import { releaseRetiredAddress, retiredBefore, type ReleaseOutcome } from '../directory/index.js';
+import type { MailStore } from '../store/index.js';
+import type { AccountId } from '../store/index.js';
 
 /**
  * The retention job (DESIGN.md "Data", lifecycle; docs/architecture.md "Retention and migration"), daily in the server and on demand with

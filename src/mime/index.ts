@@ -11,23 +11,12 @@
  * work is capped (MAX_ADDRESSES, MAX_BODY_TEXT). Malformed input never throws: it is read the way
  * lenient readers read it, because delivery must not fail on a message's shape.
  */
-import type { MessageAnalysis } from './types.js';
-import { buildSearchText } from './search-text.js';
-import { parseMessage } from './structure.js';
-
 export { MAX_DEPTH, MAX_PARTS } from './structure.js';
 export { MAX_BODY_TEXT } from './search-text.js';
 export { MAX_ADDRESSES, MAX_MESSAGE_ADDRESSES, parseAddressList } from './addresses.js';
 export { parseHeaderBlock, type HeaderBlock } from './header-block.js';
 export type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from './types.js';
 
-export function analyzeMessage(raw: Buffer): MessageAnalysis {
-  const { envelope, structure } = parseMessage(raw);
-  return {
-    envelope,
-    structure,
-    headerSize: structure.bodyStart,
-    searchText: buildSearchText(raw, envelope, structure),
-  };
-}
+export { analyzeMessage } from './analyze.js';
 export { ANALYZE_MESSAGE } from './off-thread.js';
+export { formatMboxMessage, readMbox, readMboxFile, type MboxEntry, type MboxMessage, type MboxProblem } from './mbox.js';

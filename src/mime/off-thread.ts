@@ -1,5 +1,5 @@
 import { asBuffer, defineTask } from '../workers/index.js';
-import { analyzeMessage } from './index.js';
+import { analyzeMessage } from './analyze.js';
 import type { MessageAnalysis } from './types.js';
 
 /** analyzeMessage on a worker thread (src/workers): the SMTP edge analyses each message there, once. */

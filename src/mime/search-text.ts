@@ -3,9 +3,9 @@
  * RFC 2047 encoded-words decoded, and the text of text/plain and text/html parts after transfer
  * and charset decoding. Body text is capped so a huge message costs a bounded amount of work.
  */
-import { decodeEncodedWords } from '../text/encoded-words.js';
-import { htmlToText } from '../text/html-text.js';
-import { foldVietnamese } from '../text/vietnamese.js';
+import { decodeEncodedWords } from '../text/index.js';
+import { htmlToText } from '../text/index.js';
+import { foldVietnamese } from '../text/index.js';
 import type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from './types.js';
 import { decodeCharset } from './charset.js';
 import { decodeTransferEncoding } from './transfer-encoding.js';

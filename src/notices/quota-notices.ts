@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { accountOf } from '../directory/address.js';
-import type { DirectoryContext } from '../directory/context.js';
-import type { MailStore } from '../store/api.js';
-import type { AccountId } from '../store/types.js';
+import { accountOf } from '../directory/index.js';
+import type { DirectoryContext } from '../directory/index.js';
+import type { MailStore } from '../store/index.js';
+import type { AccountId } from '../store/index.js';
 import { composeNotice, POSTMASTER_NAME } from './notice-message.js';
 import { renderTemplate } from './templates.js';
 

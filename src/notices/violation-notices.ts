@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { accountOf } from '../directory/address.js';
-import type { DirectoryContext } from '../directory/context.js';
+import { accountOf } from '../directory/index.js';
+import type { DirectoryContext } from '../directory/index.js';
 import {
   markReported,
   markWarned,
@@ -9,9 +9,9 @@ import {
   type PendingNotice,
   type PendingReport,
   type PendingWarning,
-} from '../directory/notice-outbox.js';
-import type { ViolationView } from '../directory/violations.js';
-import type { MailStore } from '../store/api.js';
+} from '../directory/index.js';
+import type { ViolationView } from '../directory/index.js';
+import type { MailStore } from '../store/index.js';
 import { composeNotice, POSTMASTER_NAME } from './notice-message.js';
 import { renderTemplate, type RenderedNotice } from './templates.js';
 

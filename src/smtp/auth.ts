@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.js';
-import { passwordChangeUrl } from '../config/urls.js';
+import { passwordChangeUrl } from '../config/index.js';
 import type { AppContext } from '../context.js';
-import type { Identity, LoginFailure } from '../directory/types.js';
+import type { Identity, LoginFailure } from '../directory/index.js';
 import { logins } from '../metrics.js';
 import { SmtpReply } from './reply.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PendingDsn } from '../store/queue.js';
+import type { PendingDsn } from '../store/index.js';
 import { headerBlockEnd } from './headers.js';
 import { rfc5322Date } from './trace.js';
 

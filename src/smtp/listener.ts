@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { acknowledgeUnansweredReads } from '../tcp/index.js';
-import { withoutVietnameseMarks } from '../text/vietnamese.js';
+import { withoutVietnameseMarks } from '../text/index.js';
 import { GreetingConnection } from './greeting.js';
 import { ENHANCED_CODE_PREFIX } from './reply.js';
 

@@ -1,4 +1,4 @@
-import type { DirectoryService } from '../directory/api.js';
+import type { DirectoryService } from '../directory/index.js';
 import { asciiDomain } from './address.js';
 import type { SenderProof } from './authentication.js';
 import { fieldValues } from './headers.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppContext } from '../context.js';
-import type { DueRecipient } from '../store/queue.js';
+import type { DueRecipient } from '../store/index.js';
 import { buildDsn } from './dsn.js';
 import { nodemailerTransport, RouteError, routesFor, type OutboundTransport, type RecipientOutcome } from './outbound.js';
 

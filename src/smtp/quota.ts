@@ -1,6 +1,6 @@
 import type { SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 import { replies } from './reply.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { DirectoryService } from '../directory/api.js';
-import type { AccountId } from '../store/types.js';
+import type { DirectoryService } from '../directory/index.js';
+import type { AccountId } from '../store/index.js';
 import { formatMailbox, hasRoutingCharacters, parseMailbox } from './address.js';
 import { replies } from './reply.js';
 

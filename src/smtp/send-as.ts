@@ -1,8 +1,8 @@
 import addressparser from 'nodemailer/lib/addressparser';
-import type { DirectoryService } from '../directory/api.js';
-import { delegateAuditEntry, messageRef } from '../directory/delegate-actions.js';
-import type { Identity } from '../directory/types.js';
-import { asAccountId, type AccountId } from '../store/types.js';
+import type { DirectoryService } from '../directory/index.js';
+import { delegateAuditEntry, messageRef } from '../directory/index.js';
+import type { Identity } from '../directory/index.js';
+import { asAccountId, type AccountId } from '../store/index.js';
 import { fieldValues } from './headers.js';
 
 /**

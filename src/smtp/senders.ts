@@ -1,9 +1,9 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { encodeWord, isPlainText, quoteString } from 'nodemailer/lib/mime-funcs';
-import type { DirectoryService } from '../directory/api.js';
-import type { Identity } from '../directory/types.js';
+import type { DirectoryService } from '../directory/index.js';
+import type { Identity } from '../directory/index.js';
 import { parseAddressList } from '../mime/index.js';
-import { decodeEncodedWords } from '../text/encoded-words.js';
+import { decodeEncodedWords } from '../text/index.js';
 import { asciiDomain } from './address.js';
 import { fieldValues, prependFields, removeFields } from './headers.js';
 import { replies } from './reply.js';

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { HostPort } from '../config/index.js';
 import type { AppContext, RunningListener } from '../context.js';
-import type { Identity } from '../directory/types.js';
+import type { Identity } from '../directory/index.js';
 import { messagesAccepted, messagesRejected, trackConnection } from '../metrics.js';
 import { WorkBudgetExceeded, WorkQueueFull } from '../workers/index.js';
 import { isStorageExhausted } from '../store/index.js';

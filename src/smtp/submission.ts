@@ -1,6 +1,6 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
-import type { Identity } from '../directory/types.js';
+import type { Identity } from '../directory/index.js';
 import { violationFromVerdict, type FilterContext } from '../filters/index.js';
 import { ANALYZE_MESSAGE } from '../mime/index.js';
 import { clientName } from './client-lookups.js';

@@ -1,5 +1,5 @@
 import type { SMTPServerEnvelope, SMTPServerSession } from 'smtp-server';
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 
 /**
  * What RCPT decided for the current mail transaction. Keyed by smtp-server's envelope object,

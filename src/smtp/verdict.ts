@@ -1,5 +1,5 @@
-import type { Verdict } from '../filters/verdict.js';
-import type { AccountId, DeliveryTarget } from '../store/types.js';
+import type { Verdict } from '../filters/index.js';
+import type { AccountId, DeliveryTarget } from '../store/index.js';
 import { prependFields, tagSubject } from './headers.js';
 import { SmtpReply } from './reply.js';
 

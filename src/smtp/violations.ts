@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
-import type { ViolationSource } from '../directory/types.js';
+import type { ViolationSource } from '../directory/index.js';
 import type { FilterViolation } from '../filters/index.js';
-import type { AccountId } from '../store/types.js';
+import type { AccountId } from '../store/index.js';
 
 export type SubmissionLimit = 'rate-limit' | 'recipient-limit';
 

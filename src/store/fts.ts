@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { foldVietnamese } from '../text/vietnamese.js';
+import { foldVietnamese } from '../text/index.js';
 import type { Db } from './database.js';
 import type { MessageAnalysis, TextField } from './types.js';
 

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import type { MailboxChange } from '../store/types.js';
+import type { MailboxChange } from '../store/index.js';
 import { parseCookies, sessionCookieName } from './cookies.js';
 import { CSRF_FIELD, csrfTokenMatches } from './csrf.js';
 import { DirectoryCache } from './directory-cache.js';

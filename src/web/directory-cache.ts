@@ -1,5 +1,5 @@
-import type { DirectoryEntry } from '../directory/directory-search.js';
-import { DirectorySearchIndex } from '../directory/directory-search.js';
+import type { DirectoryEntry } from '../directory/index.js';
+import { DirectorySearchIndex } from '../directory/index.js';
 
 /**
  * The directory as the site searches it, built on first use and dropped whenever the directory

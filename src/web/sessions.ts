@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Identity } from '../directory/types.js';
-import type { AccountId } from '../store/types.js';
+import type { Identity } from '../directory/index.js';
+import type { AccountId } from '../store/index.js';
 
 /**
  * Server-side sessions of the self-service site. The cookie carries only a random id (256 bits);

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import { PASSWORD_CHANGE_PATH } from '../config/urls.js';
+import { PASSWORD_CHANGE_PATH } from '../config/index.js';
 
 /** Paths of the self-service site, in one place: pages link to each other and IMAP/SMTP point here. */
 export const PATHS = {

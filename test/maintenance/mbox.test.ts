@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatMboxMessage, readMbox, readMboxFile, type MboxEntry } from '../../src/maintenance/mbox.js';
+import { formatMboxMessage, readMbox, readMboxFile, type MboxEntry } from '../../src/mime/mbox.js';
 import { putMetadata, takeMetadata } from '../../src/maintenance/mbox-headers.js';
 
 const DATE = new Date('2026-11-28T07:30:23Z');

@@ -1,4 +1,4 @@
-import type { BayesTokenCounts } from '../../store/bayes.js';
+import type { BayesTokenCounts } from '../../store/index.js';
 
 /**
  * Robinson's token probabilities combined with Fisher's chi-square method, as SpamBayes does

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome } from '../../store/bayes.js';
+import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome } from '../../store/index.js';
 import { readMessage, type MessageView } from '../message.js';
 import { spamProbability, type BayesResult } from './classifier.js';
 import { tokenize } from './tokenize.js';

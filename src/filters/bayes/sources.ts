@@ -1,10 +1,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readMbox } from '../../maintenance/mbox.js';
+import { readMbox } from '../../mime/index.js';
 
 /**
  * Where `spam train` reads messages: a folder of .eml files (one message each), or one mbox file.
- * mbox: read by src/maintenance/mbox.ts (mboxrd, strict); a broken or truncated file stops the
+ * mbox: read by src/mime/mbox.ts (mboxrd, strict); a broken or truncated file stops the
  * training with its line number rather than teaching half a message.
  */
 export async function* readMessages(source: string): AsyncGenerator<Buffer> {

@@ -1,5 +1,5 @@
-import { foldVietnamese } from '../../text/vietnamese.js';
-import { urlHost, type MessageView } from '../message.js';
+import { foldVietnamese } from '../../text/index.js';
+import { urlHost, type MessageView } from '../message-view.js';
 
 /**
  * Tokens Bayes learns from. Vietnamese is written in space-separated syllables, and words are

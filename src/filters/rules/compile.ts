@@ -1,4 +1,4 @@
-import { foldVietnamese } from '../../text/vietnamese.js';
+import { foldVietnamese } from '../../text/index.js';
 import type { FilterContext } from '../verdict.js';
 import type { MessageView } from '../message.js';
 import { SenderList } from './lists.js';

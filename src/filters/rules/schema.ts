@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseSize } from '../../config/units.js';
+import { parseSize } from '../../config/index.js';
 
 /**
  * The spam rules file (config/spam-rules.toml). Every table is strict so that a misspelt key is

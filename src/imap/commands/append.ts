@@ -2,7 +2,7 @@ import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { findMailbox, requireRight } from '../mailboxes.js';
 import type { ArgReader } from '../parser.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 import { requireQuotaRoom } from './quota.js';
 
 /**

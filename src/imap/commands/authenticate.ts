@@ -1,6 +1,6 @@
 import { ImapError, ParseError } from '../errors.js';
 import { completeLogin, requirePrivacy } from './login.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 4616 PLAIN carries at most 255 octets per field; a little slack for base64. */
 const MAX_RESPONSE = 2048;

@@ -1,4 +1,4 @@
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 3501 §6.1.1 */
 export const capability: CommandHandler = (session, { args }) => {

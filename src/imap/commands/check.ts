@@ -1,4 +1,4 @@
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 3501 §6.4.1: every change is committed as it is made, so a checkpoint is a NOOP. */
 export const check: CommandHandler = (_session, { args }) => {

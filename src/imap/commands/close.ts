@@ -1,6 +1,6 @@
 import { expungeAudited } from '../delegate-audit.js';
 import { hasRight } from '../mailboxes.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 3501 §6.4.2: expunges \Deleted messages when the mailbox is read-write, silently (no EXPUNGE

@@ -1,4 +1,4 @@
-import type { MailboxInfo, Uid } from '../../store/types.js';
+import type { MailboxInfo, Uid } from '../../store/index.js';
 import { auditTransfer, isDelegateMailbox, messageRefs } from '../delegate-audit.js';
 import { ImapError } from '../errors.js';
 import { prepareJunkLearning } from '../junk-learning.js';
@@ -6,7 +6,7 @@ import { requireMailbox, requireRight } from '../mailboxes.js';
 import { rowsOf } from '../message-rows.js';
 import { formatSequenceSet, readSequenceSet, resolveSequenceNumbers, resolveUidSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
-import type { CommandHandler, CommandRequest } from './index.js';
+import type { CommandHandler, CommandRequest } from './handler.js';
 import { requireQuotaRoom } from './quota.js';
 
 export interface CopyArguments {

@@ -1,8 +1,8 @@
-import { MAILBOX_DELIMITER } from '../../store/types.js';
+import { MAILBOX_DELIMITER } from '../../store/index.js';
 import { auditDelegate } from '../delegate-audit.js';
 import { fromStoreError, refuse } from '../errors.js';
 import { creationTarget } from '../mailboxes.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 3501 §6.3.3: a trailing delimiter only declares intent to have children; parents are created too. */
 export const create: CommandHandler = (session, { args }) => {

@@ -1,7 +1,7 @@
 import { auditDelegate } from '../delegate-audit.js';
 import { fromStoreError, refuse } from '../errors.js';
 import { removalTarget } from '../mailboxes.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 3501 §6.3.4: INBOX cannot be deleted; the store refuses a mailbox that still has children. */
 export const deleteMailbox: CommandHandler = (session, { args }) => {

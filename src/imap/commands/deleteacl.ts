@@ -1,5 +1,5 @@
 import { fromDirectoryError, readIdentifier, requireAclTarget, requireAdminister } from '../acl.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 4314 §3.2 DELETEACL mailbox identifier: on a unit folder, `delegate revoke` for the unit. */
 export const deleteacl: CommandHandler = (session, { args }) => {

@@ -1,5 +1,5 @@
 import type { Extension } from '../session.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** Extensions a client may ENABLE (RFC 5161 §3.1); others are ignored, as the RFC requires. */
 const ENABLEABLE: readonly Extension[] = ['CONDSTORE', 'UTF8=ACCEPT'];

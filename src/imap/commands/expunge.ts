@@ -1,9 +1,9 @@
-import type { Uid } from '../../store/types.js';
+import type { Uid } from '../../store/index.js';
 import { expungeAudited } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { requireRight } from '../mailboxes.js';
 import { readSequenceSet, resolveUidSet } from '../sequence-set.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 3501 §6.4.3 EXPUNGE and RFC 4315 §2.1 UID EXPUNGE (only among the given UIDs). The store

@@ -4,7 +4,7 @@ import { hasRight } from '../mailboxes.js';
 import { parseFetchItems } from '../fetch/items.js';
 import { writeFetchResponses } from '../fetch/respond.js';
 import { readSequenceSet, resolveSequenceNumbers, resolveUidSet } from '../sequence-set.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH, with RFC 7162 CHANGEDSINCE and MODSEQ.

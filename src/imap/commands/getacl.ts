@@ -1,7 +1,7 @@
 import { requireAclTarget, requireAdminister } from '../acl.js';
 import { wireNameOf } from '../namespaces.js';
 import { astring, type ImapValue } from '../responses.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 4314 §3.3 GETACL: `* ACL mailbox (identifier rights)*`. A unit folder's ACL is the unit's:

@@ -1,5 +1,5 @@
 import { refuse } from '../errors.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 import { QUOTA_ROOT, quotaEnabled, writeQuota } from './quota.js';
 
 /** RFC 9208 §4.2 */

@@ -1,5 +1,5 @@
 import { requireMailbox } from '../mailboxes.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 import { QUOTA_ROOT, quotaEnabled, writeQuota } from './quota.js';
 
 /** RFC 9208 §4.3: every mailbox of an account shares the account's one root. */

@@ -1,6 +1,6 @@
 import { ParseError } from '../errors.js';
 import type { ImapValue } from '../responses.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 2971: what the server reports about itself. */
 const SERVER_ID: ImapValue = ['name', 'cantho-mail', 'vendor', 'cantho.gov.vn'];

@@ -1,5 +1,5 @@
 import { ImapError } from '../errors.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 2177 IDLE: after the `+`, changes to the selected mailbox are written as they happen (within

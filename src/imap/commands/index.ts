@@ -17,8 +17,8 @@
  * EXPUNGE responses. Message commands (FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, APPEND, UID …)
  * add their own lines here.
  */
-import type { ArgReader } from '../parser.js';
-import type { Session, SessionState } from '../session.js';
+import type { CommandSpec as GenericSpec, SessionState } from '../command-spec.js';
+import type { Session } from '../session.js';
 import { append } from './append.js';
 import { authenticate } from './authenticate.js';
 import { capability } from './capability.js';
@@ -55,31 +55,8 @@ import { store } from './store.js';
 import { subscribe, unsubscribe } from './subscribe.js';
 import { unselect } from './unselect.js';
 
-export interface CommandRequest {
-  readonly tag: string;
-  /** Upper-case name as in the table: "SELECT", "UID FETCH". */
-  readonly name: string;
-  /** True for the UID variants (RFC 3501 §6.4.8). */
-  readonly uid: boolean;
-  readonly args: ArgReader;
-}
-
-export interface Completion {
-  /** Text inside the brackets of the tagged OK, e.g. "READ-WRITE" or "APPENDUID 38505 3955". */
-  readonly code?: string;
-  readonly text: string;
-  /** Runs after the tagged OK is written (STARTTLS negotiates TLS, LOGOUT closes). */
-  readonly after?: () => Promise<void>;
-}
-
-export type CommandHandler = (session: Session, request: CommandRequest) => Completion | Promise<Completion>;
-
-export interface CommandSpec {
-  readonly states: ReadonlySet<SessionState>;
-  readonly run: CommandHandler;
-  /** RFC 3501 §7.4.1: false for FETCH, STORE and SEARCH (not their UID forms). Default true. */
-  readonly expungeAllowed?: boolean;
-}
+export type { CommandHandler, CommandRequest, Completion } from './handler.js';
+export type CommandSpec = GenericSpec<Session>;
 
 export const ANY_STATE: ReadonlySet<SessionState> = new Set(['not-authenticated', 'authenticated', 'selected']);
 export const NOT_AUTHENTICATED: ReadonlySet<SessionState> = new Set(['not-authenticated']);

@@ -1,12 +1,12 @@
-import { MAILBOX_DELIMITER } from '../../store/types.js';
+import { MAILBOX_DELIMITER } from '../../store/index.js';
 import { ImapError } from '../errors.js';
-import { parentNames } from '../../store/mailbox-names.js';
+import { parentNames } from '../../store/index.js';
 import { compilePatterns } from '../list-pattern.js';
 import { hasRight } from '../mailboxes.js';
 import { visibleMailboxes } from '../namespaces.js';
 import { atom, type ImapValue } from '../responses.js';
 import { readStatusItems, writeStatus, type StatusItem } from './status.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 5258 §3.1 selection options (REMOTE has no meaning here: every mailbox is local). */
 const SELECTION = ['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE'] as const;

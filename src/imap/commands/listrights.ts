@@ -1,8 +1,8 @@
-import { ALL_RIGHTS } from '../../directory/types.js';
+import { ALL_RIGHTS } from '../../directory/index.js';
 import { readIdentifier, requireAclTarget, requireAdminister } from '../acl.js';
 import { wireNameOf } from '../namespaces.js';
 import { astring, type ImapValue } from '../responses.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 4314 §3.4 LISTRIGHTS mailbox identifier: `* LISTRIGHTS mailbox identifier required

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/index.js';
-import { passwordChangeUrl } from '../../config/urls.js';
-import type { LoginFailure } from '../../directory/types.js';
+import { passwordChangeUrl } from '../../config/index.js';
+import type { LoginFailure } from '../../directory/index.js';
 import { logins } from '../../metrics.js';
 import { plaintextAuthAllowed } from '../capabilities.js';
 import { ImapError, refuse } from '../errors.js';
 import type { Session } from '../session.js';
-import type { CommandHandler, Completion } from './index.js';
+import type { CommandHandler, Completion } from './handler.js';
 
 /** RFC 5530 §3 codes for each refusal. */
 function loginRefusal(reason: LoginFailure, config: Config): ImapError {

@@ -1,4 +1,4 @@
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 3501 §6.1.3: BYE, then the tagged OK, then the server closes. */
 export const logout: CommandHandler = (session, { args }) => {

@@ -1,9 +1,9 @@
-import { MAILBOX_DELIMITER } from '../../store/types.js';
-import { parentNames } from '../../store/mailbox-names.js';
+import { MAILBOX_DELIMITER } from '../../store/index.js';
+import { parentNames } from '../../store/index.js';
 import { compilePatterns } from '../list-pattern.js';
 import { atom, type ImapValue } from '../responses.js';
 import { compareNames } from './list.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 3501 §6.3.9 LSUB: subscribed names matching the pattern; when "%" stops above a subscribed

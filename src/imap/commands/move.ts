@@ -3,7 +3,7 @@ import { refuse } from '../errors.js';
 import { prepareJunkLearning } from '../junk-learning.js';
 import { requireRight } from '../mailboxes.js';
 import { copyUidCode, readCopyArguments, requireRoomFor } from './copy.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 6851 MOVE and UID MOVE: copy and expunge in one store transaction. The COPYUID goes in an

@@ -1,7 +1,7 @@
 import { requireAclTarget } from '../acl.js';
 import { wireNameOf } from '../namespaces.js';
 import { astring } from '../responses.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 4314 §3.5 MYRIGHTS: `* MYRIGHTS mailbox rights`. §4 allows it with any of "l r i k x a";

@@ -1,7 +1,7 @@
-import { MAILBOX_DELIMITER } from '../../store/types.js';
+import { MAILBOX_DELIMITER } from '../../store/index.js';
 import { encodeMutf7 } from '../mutf7.js';
 import { sharedPrefix } from '../namespaces.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 2342: personal mailboxes at the root, no other users' namespace, and the shared namespace

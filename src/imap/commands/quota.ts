@@ -2,7 +2,7 @@
  * RFC 9208 QUOTA: one quota root "" per account, STORAGE in units of 1024 octets, limit from
  * config `quota.default` (0: no quota, and no QUOTA capability).
  */
-import type { MailboxInfo } from '../../store/types.js';
+import type { MailboxInfo } from '../../store/index.js';
 import { refuse } from '../errors.js';
 import { atom } from '../responses.js';
 import type { Session } from '../session.js';

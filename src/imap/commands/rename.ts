@@ -1,7 +1,7 @@
 import { auditDelegate } from '../delegate-audit.js';
 import { fromStoreError, refuse } from '../errors.js';
 import { creationTarget, removalTarget } from '../mailboxes.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 3501 §6.3.5: children move with their parent; renaming INBOX moves its messages into a new

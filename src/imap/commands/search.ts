@@ -1,4 +1,4 @@
-import type { MessageRow, Uid } from '../../store/types.js';
+import type { MessageRow, Uid } from '../../store/index.js';
 import { rowsOf } from '../message-rows.js';
 import { atom, type ImapValue } from '../responses.js';
 import { evaluateSearch } from '../search/evaluate.js';
@@ -6,7 +6,7 @@ import { parseSearch } from '../search/parse.js';
 import { usesModSeq, type SearchKey, type SearchQuery } from '../search/query.js';
 import type { SelectedMailbox } from '../selected.js';
 import { formatSequenceSet, resolveUidSet, sequenceSetContains } from '../sequence-set.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 3501 §6.4.4 SEARCH and §6.4.8 UID SEARCH; with RETURN (…) the answer is RFC 4731 ESEARCH,

@@ -3,7 +3,7 @@ import { atom } from '../responses.js';
 import { SelectedMailbox } from '../selected.js';
 import { auditDelegate } from '../delegate-audit.js';
 import type { Session } from '../session.js';
-import type { CommandHandler, CommandRequest, Completion } from './index.js';
+import type { CommandHandler, CommandRequest, Completion } from './handler.js';
 
 /** RFC 3501 §2.3.2 system flags (\Recent is the server's, never set by clients). */
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'] as const;

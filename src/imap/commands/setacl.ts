@@ -1,6 +1,6 @@
-import type { AclChange } from '../../directory/acl.js';
+import type { AclChange } from '../../directory/index.js';
 import { fromDirectoryError, readIdentifier, requireAclTarget, requireAdminister } from '../acl.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 4314 §3.1 SETACL mailbox identifier rights: the rights replace the identifier's, or with a

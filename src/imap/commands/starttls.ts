@@ -1,5 +1,5 @@
 import { ImapError } from '../errors.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 3501 §6.2.1: the handshake starts after the tagged OK; the client then asks CAPABILITY again. */
 export const starttls: CommandHandler = (session, { args }) => {

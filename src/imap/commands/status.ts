@@ -1,9 +1,9 @@
-import type { MailboxInfo } from '../../store/types.js';
+import type { MailboxInfo } from '../../store/index.js';
 import { requireMailbox, requireRight } from '../mailboxes.js';
 import type { ArgReader } from '../parser.js';
 import { atom, type ImapValue } from '../responses.js';
 import type { Session } from '../session.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 3501 §6.3.10 items, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ, RFC 9051 DELETED. */
 const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'SIZE', 'HIGHESTMODSEQ', 'DELETED'] as const;

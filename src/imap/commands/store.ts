@@ -1,5 +1,5 @@
-import type { MailStore } from '../../store/api.js';
-import type { FlagOperation, MailboxId, MessageRow, ModSeq, Uid } from '../../store/types.js';
+import type { MailStore } from '../../store/index.js';
+import type { FlagOperation, MailboxId, MessageRow, ModSeq, Uid } from '../../store/index.js';
 import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { requireRight } from '../mailboxes.js';
@@ -8,7 +8,7 @@ import type { ArgReader } from '../parser.js';
 import { atom, type ImapValue } from '../responses.js';
 import { formatSequenceSet, readSequenceSet, resolveSequenceNumbers, resolveUidSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 3501 §6.4.6 STORE and §6.4.8 UID STORE, with the RFC 7162 §3.1.3 UNCHANGEDSINCE modifier:

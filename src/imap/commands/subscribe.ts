@@ -1,5 +1,5 @@
 import type { Session } from '../session.js';
-import type { CommandHandler, CommandRequest, Completion } from './index.js';
+import type { CommandHandler, CommandRequest, Completion } from './handler.js';
 
 /** RFC 3501 §6.3.6/§6.3.7: subscriptions are names and may outlive (or precede) the mailbox. */
 function setSubscribed(session: Session, { args }: CommandRequest, subscribed: boolean): Completion {

@@ -1,4 +1,4 @@
-import type { CommandHandler } from './index.js';
+import type { CommandHandler } from './handler.js';
 
 /** RFC 3691: leaves the selected state without expunging. */
 export const unselect: CommandHandler = (session, { args }) => {

@@ -3,7 +3,7 @@
  * at delivery. BODYSTRUCTURE carries the extension data (MD5, disposition, language, location);
  * BODY is the same shape without it, also inside enclosed messages.
  */
-import type { MimePart } from '../../store/types.js';
+import type { MimePart } from '../../store/index.js';
 import { adjacent, type ImapValue } from '../responses.js';
 import { envelopeValue } from './envelope.js';
 

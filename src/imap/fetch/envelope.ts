@@ -2,7 +2,7 @@
  * RFC 3501 §7.4.2 ENVELOPE from the Envelope stored at delivery (src/mime/envelope.ts, which
  * already filled sender and reply-to from from): only a change of shape happens here.
  */
-import type { Envelope, EnvelopeAddress } from '../../store/types.js';
+import type { Envelope, EnvelopeAddress } from '../../store/index.js';
 import { adjacent, type ImapValue } from '../responses.js';
 
 /** RFC 3501 §9 `"(" 1*address ")"` (no space between the addresses), or NIL for none. */

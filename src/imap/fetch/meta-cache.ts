@@ -7,7 +7,7 @@
  * Map delete and insert per message of every FETCH, and an evicted entry that is still wanted
  * simply comes back on its next miss).
  */
-import type { BlobId, MessageMeta } from '../../store/types.js';
+import type { BlobId, MessageMeta } from '../../store/index.js';
 import { encodeValue } from '../responses.js';
 import { bodyStructureValue } from './bodystructure.js';
 import { envelopeValue } from './envelope.js';

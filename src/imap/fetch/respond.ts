@@ -12,8 +12,8 @@
  * - RFC 3501 §6.4.5: BODY[…] (not PEEK), RFC822 and RFC822.TEXT set \Seen where the session
  *   may; the new flags go out in the same FETCH response (with MODSEQ once CONDSTORE is on).
  */
-import type { MailStore } from '../../store/api.js';
-import type { BlobId, MailboxId, MessageMeta, MessageRow, ModSeq, Uid } from '../../store/types.js';
+import type { MailStore } from '../../store/index.js';
+import type { BlobId, MailboxId, MessageMeta, MessageRow, ModSeq, Uid } from '../../store/index.js';
 import { imapFetchAbandoned } from '../../metrics.js';
 import { atom, type ImapValue, type ResponseWriter } from '../responses.js';
 import { rowsOf } from '../message-rows.js';

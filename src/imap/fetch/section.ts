@@ -3,7 +3,7 @@
  * the part offsets stored at delivery (src/store/types.ts MimePart), never by parsing the message
  * again. Only HEADER.FIELDS(.NOT) looks at bytes, and only at the one header block it needs.
  */
-import type { MimePart } from '../../store/types.js';
+import type { MimePart } from '../../store/index.js';
 
 /** RFC 3501 §9 `section-msgtext` / `section-text`. */
 export type SectionText =

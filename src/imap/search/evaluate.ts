@@ -4,11 +4,11 @@
  * (store.searchText); only HEADER and SENT* read stored data per message (the header block, the
  * stored envelope), and only when the query has such a key.
  */
-import { decodeEncodedWords } from '../../text/encoded-words.js';
-import type { MailStore } from '../../store/api.js';
-import type { MailboxId, MessageMeta, MessageRow, Uid } from '../../store/types.js';
+import { decodeEncodedWords } from '../../text/index.js';
+import type { MailStore } from '../../store/index.js';
+import type { MailboxId, MessageMeta, MessageRow, Uid } from '../../store/index.js';
 import { parseHeaderBlock } from '../../mime/index.js';
-import { foldVietnamese } from '../../text/vietnamese.js';
+import { foldVietnamese } from '../../text/index.js';
 import { sequenceSetContains } from '../sequence-set.js';
 import { dayOfDateHeader, localDay, type Day } from '../fetch/date-time.js';
 import type { SearchKey } from './query.js';

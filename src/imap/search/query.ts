@@ -2,7 +2,7 @@
  * The parsed form of an RFC 3501 §6.4.4 SEARCH (with RFC 7162 MODSEQ and RFC 4731 RETURN): a tree
  * of keys, every key kept apart so that the evaluator asks the store only for what it needs.
  */
-import type { TextField } from '../../store/types.js';
+import type { TextField } from '../../store/index.js';
 import type { Day } from '../fetch/date-time.js';
 import type { SequenceSet } from '../sequence-set.js';
 

@@ -1,5 +1,5 @@
-import type { PasswordChangeFailure } from '../../directory/password-change.js';
-import { MIN_PASSWORD_LENGTH } from '../../directory/password.js';
+import type { PasswordChangeFailure } from '../../directory/index.js';
+import { MIN_PASSWORD_LENGTH } from '../../directory/index.js';
 import { errorSummary, field, type FieldError } from '../form-fields.js';
 import { html } from '../html.js';
 import { csrfField, page, type Viewer } from '../layout.js';

@@ -1,4 +1,4 @@
-import type { DirectoryEntry } from '../../directory/directory-search.js';
+import type { DirectoryEntry } from '../../directory/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { page, type Viewer } from '../layout.js';
 import { PATHS } from '../urls.js';

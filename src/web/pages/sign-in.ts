@@ -1,4 +1,4 @@
-import type { LoginFailure } from '../../directory/types.js';
+import type { LoginFailure } from '../../directory/index.js';
 import { errorSummary, field, type FieldError } from '../form-fields.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';

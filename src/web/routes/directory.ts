@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_SEARCH_LIMIT, type DirectoryEntry } from '../../directory/directory-search.js';
-import { DirectoryError } from '../../directory/types.js';
-import { toVCards, VCARD_CONTENT_TYPE } from '../../directory/vcard.js';
+import { DEFAULT_SEARCH_LIMIT, type DirectoryEntry } from '../../directory/index.js';
+import { DirectoryError } from '../../directory/index.js';
+import { toVCards, VCARD_CONTENT_TYPE } from '../../directory/index.js';
 import { messagePage } from '../pages/message.js';
 import { searchPage } from '../pages/search.js';
 import { sendPage, signedInSession, viewerOf, type WebState } from '../state.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { asAccountId } from '../../store/types.js';
+import { asAccountId } from '../../store/index.js';
 import { METRICS_CONTENT_TYPE, registry } from '../../metrics.js';
 import { AUTOCONFIG_CONTENT_TYPE, autoconfigXml } from '../autoconfig.js';
 import { STYLESHEET } from '../stylesheet.js';

@@ -1,0 +1,40 @@
+/**
+ * The view of a message the spam rules and Bayes look at (read by message.ts), in a file of its
+ * own so that Bayes' tokenizer, which message.ts runs, can name it without importing it back.
+ */
+
+export interface AttachmentInfo {
+  readonly name: string;
+  /** Lowercase MIME type, "application/zip". */
+  readonly type: string;
+}
+
+export interface MessageView {
+  readonly size: number;
+  /** Lowercase header name → decoded, unfolded values in message order. */
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  readonly subject: string;
+  /** The decoded From: header as written ("Nguyễn Văn An <annv@cantho.gov.vn>"). */
+  readonly from: string;
+  /** The address inside From:, lowercase, or "" when there is none. */
+  readonly fromAddress: string;
+  /** Decoded text of the body: the plain text parts, then the text of the HTML parts; at most TEXT_LIMIT (message.ts) characters. */
+  readonly text: string;
+  /** The undecoded body as latin1 (byte = character); at most TEXT_LIMIT (message.ts) characters. */
+  readonly rawBody: string;
+  readonly urls: readonly string[];
+  readonly attachments: readonly AttachmentInfo[];
+  /** Why the MIME structure could not be parsed, or null. */
+  readonly parseProblem: string | null;
+  /** Bayes' tokens (bayes/tokenize.ts), when the view was read on a worker thread; else Bayes tokenizes. */
+  readonly bayesTokens?: readonly string[];
+}
+
+/** The host of a URL found in a message ("bit.ly"), lowercase, or null. */
+export function urlHost(url: string): string | null {
+  try {
+    return new URL(/^https?:/i.test(url) ? url : `http://${url}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
