@@ -25,6 +25,9 @@ npm ci --no-audit --no-fund
 
 npx tsc --noEmit
 
+# One door per module and no import cycles (docs/architecture.md "Modules"), before the tests.
+node scripts/check-imports.mjs
+
 report=$(mktemp)
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
