@@ -93,7 +93,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   store.events.on('change', (change) => {
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
   });
-  const stopRetention = scheduleDaily('retention', () => runRetention(directory.context, store, 'system'), logger);
+  const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger);
   // --- end of notices and retention ---
 
   const listeners: RunningListener[] = [];

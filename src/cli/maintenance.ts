@@ -14,8 +14,8 @@ export function registerMaintenanceCommands(program: Command): void {
     .command('run')
     .description("purge retired persons' mail after retention.retired_days, then unreferenced bodies; send owed notices")
     .action((_options: unknown, command: Command) =>
-      runWithDirectory(command, async ({ ctx, store, actor }) => {
-        const retention = runRetention(ctx, store, actor);
+      runWithDirectory(command, async ({ ctx, directory, store, actor }) => {
+        const retention = runRetention(directory, store, actor);
         const notices = await sendPendingNotices({ ctx, store });
         const text = [
           `retired before ${retention.cutoff}: ${retention.accounts.length} account(s)`,

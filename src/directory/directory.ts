@@ -15,6 +15,7 @@ import { listDirectoryEntries, type DirectoryEntry } from './directory-search.js
 import { LoginCache } from './login-cache.js';
 import { changePassword, PASSWORD_CHANGE_BUSY, type PasswordChangeResult } from './password-change.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword } from './password.js';
+import { releaseRetiredAddress, retiredBefore, type ReleaseOutcome, type RetentionDue } from './purge.js';
 import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
 import { DIRECTORY_MIGRATIONS } from './schema.js';
 import { BUSY, defaultCheckConcurrency, PasswordCheckQueue, type CheckQueuePolicy } from './check-queue.js';
@@ -33,6 +34,8 @@ import {
   type ViolationSource,
 } from './types.js';
 import { recordViolation, type ViolationView } from './violations.js';
+
+const DAY_MS = 86_400_000;
 
 /**
  * The directory as the protocols see it (DirectoryService), over the store's database handle.
@@ -407,6 +410,18 @@ export class Directory implements DirectoryService {
       this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
     }
     return result;
+  }
+
+  /** Retention (docs/architecture.md "Retention and migration"): who was retired more than `retention.retired_days` ago, by the directory's clock. */
+  retentionDue(): RetentionDue {
+    const retiredDays = this.context.config.retention.retired_days;
+    const cutoff = new Date(this.context.now().getTime() - retiredDays * DAY_MS);
+    return { cutoff, retiredDays, persons: retiredBefore(this.context, cutoff) };
+  }
+
+  /** Deletes a retired person's record and frees the address; call only once the store holds nothing of theirs. */
+  releaseRetiredAddress(address: AccountId, actor: string): ReleaseOutcome {
+    return releaseRetiredAddress(this.context, address, actor);
   }
 
   recordViolation(address: string, reason: string, options: { serious?: boolean; source: ViolationSource; actor?: string }): void {

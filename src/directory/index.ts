@@ -26,5 +26,5 @@ export { DEFAULT_SEARCH_LIMIT, DirectorySearchIndex, type DirectoryEntry } from 
 export { NoticeAlreadySent, markReported, markWarned, pendingNotices, type PendingNotice, type PendingReport, type PendingWarning } from './notice-outbox.js';
 export type { PasswordChangeFailure } from './password-change.js';
 export { MIN_PASSWORD_LENGTH } from './password.js';
-export { releaseRetiredAddress, retiredBefore, type ReleaseOutcome } from './purge.js';
+export type { ReleaseOutcome, RetentionDue } from './purge.js';
 export { VCARD_CONTENT_TYPE, toVCards } from './vcard.js';

@@ -15,6 +15,12 @@ export interface RetiredPerson {
 }
 
 /** Retired persons whose retirement is at or before `cutoff`. */
+export interface RetentionDue {
+  readonly cutoff: Date;
+  readonly retiredDays: number;
+  readonly persons: RetiredPerson[];
+}
+
 export function retiredBefore(ctx: DirectoryContext, cutoff: Date): RetiredPerson[] {
   return ctx.db
     .prepare<[string], { localPart: string; retiredAt: string }>(

@@ -1,11 +1,9 @@
-import type { DirectoryContext } from '../directory/index.js';
-import { releaseRetiredAddress, retiredBefore, type ReleaseOutcome } from '../directory/index.js';
-import type { MailStore } from '../store/index.js';
-import type { AccountId } from '../store/index.js';
+import type { Directory, ReleaseOutcome } from '../directory/index.js';
+import type { AccountId, MailStore } from '../store/index.js';
 
 /**
- * The retention job (DESIGN.md "Data", lifecycle; docs/architecture.md "Retention and migration"), daily in the server and on demand with
- * `cantho-mail maintenance run`. In this order, each step safe to repeat after a crash:
+ * The retention job (DESIGN.md "Data", lifecycle; docs/architecture.md "Retention and
+ * migration"), daily in the server and on demand with `cantho-mail maintenance run`. In this order, each step safe to repeat after a crash:
  * 1. the mail of every person retired more than `retention.retired_days` ago is purged (the
  *    purge and its audit row commit together);
  * 2. bodies no mailbox references any more are removed (theirs, and those left by EXPUNGE);
@@ -21,35 +19,27 @@ export interface RetentionReport {
   readonly addressesReleased: number;
 }
 
-const DAY_MS = 86_400_000;
+/** What retention asks of the directory: its entry's methods only, never its database. */
+export type RetentionDirectory = Pick<Directory, 'retentionDue' | 'releaseRetiredAddress' | 'audit'>;
 
 export function runRetention(
-  ctx: DirectoryContext,
+  directory: RetentionDirectory,
   store: Pick<MailStore, 'purgeAccount' | 'purgeUnreferencedBlobs' | 'listMailboxes'>,
   actor: string,
 ): RetentionReport {
-  const cutoff = new Date(ctx.now().getTime() - ctx.config.retention.retired_days * DAY_MS);
-  const due = retiredBefore(ctx, cutoff);
-  const purged = due.map((person) => {
-    // The store's transaction nests as a savepoint: messages and audit row go together.
-    const messagesPurged = ctx.db
-      .transaction(() => {
-        const count = store.purgeAccount(person.address);
-        ctx.auditLog.write({
-          actor,
-          action: 'mailbox.purge',
-          subject: person.address,
-          detail: { messages: count, retiredAt: person.retiredAt, retiredDays: ctx.config.retention.retired_days },
-        });
-        return count;
-      })
-      .immediate();
+  const { cutoff, retiredDays, persons } = directory.retentionDue();
+  const purged = persons.map((person) => {
+    // The purge and its audit row commit together (the store's inTransaction hook).
+    const messagesPurged = store.purgeAccount(person.address, {
+      inTransaction: (messages) =>
+        directory.audit({ actor, action: 'mailbox.purge', subject: person.address, detail: { messages, retiredAt: person.retiredAt, retiredDays } }),
+    });
     return { ...person, messagesPurged };
   });
   const blobsPurged = store.purgeUnreferencedBlobs();
   const accounts = purged.map((person) => ({
     ...person,
-    release: store.listMailboxes(person.address).length > 0 ? ('data-remains' as const) : releaseRetiredAddress(ctx, person.address, actor),
+    release: store.listMailboxes(person.address).length > 0 ? ('data-remains' as const) : directory.releaseRetiredAddress(person.address, actor),
   }));
   return {
     cutoff: cutoff.toISOString(),

@@ -21,6 +21,7 @@ import type {
   StoreFlagsResult,
   TextField,
   Uid,
+  PurgeOptions,
 } from './types.js';
 
 /**
@@ -108,11 +109,12 @@ export interface MailStore {
   purgeUnreferencedBlobs(): number;
 
   /**
-   * Retention (docs/architecture.md "Retention and migration"): deletes every mailbox, message and subscription of the account, and its
-   * private \Seen in unit mailboxes, in one transaction; returns how many messages went. Their
-   * bodies stay until purgeUnreferencedBlobs.
+   * Retention (docs/architecture.md "Retention and migration"): deletes every mailbox, message
+   * and subscription of the account, and its private \Seen in unit mailboxes, in one transaction
+   * with `options.inTransaction` (the caller's record of the purge commits with it or not at
+   * all); returns how many messages went. Their bodies stay until purgeUnreferencedBlobs.
    */
-  purgeAccount(account: AccountId): number;
+  purgeAccount(account: AccountId, options?: PurgeOptions): number;
 
   /** Finishes pending group commits and closes the database. */
   close(): Promise<void>;

@@ -39,6 +39,7 @@ import {
   type SpecialUse,
   type StoreFlagsResult,
   type TextField,
+  type PurgeOptions,
   type Uid,
 } from './types.js';
 
@@ -378,7 +379,7 @@ export class SqliteMailStore implements MailStore {
     return this.write(() => this.blobs.purgeUnreferenced());
   }
 
-  purgeAccount(account: AccountId): number {
+  purgeAccount(account: AccountId, options: PurgeOptions = {}): number {
     const removed = this.write(() => {
       const messages = this.sql.accountMessageCount.get(account)!;
       // Messages, expunge records (and the mbox import ledger) go with their mailboxes: ON DELETE CASCADE.
@@ -386,6 +387,7 @@ export class SqliteMailStore implements MailStore {
       this.sql.deleteAccountSubscriptions.run(account);
       // As a reader of unit mailboxes: the address may be given to someone else later.
       this.readers.forgetReader(account);
+      options.inTransaction?.(messages);
       return { messages, mailboxes };
     });
     if (removed.mailboxes > 0) this.events.emit('change', { kind: 'mailboxes', account });

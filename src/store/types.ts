@@ -155,3 +155,11 @@ export class StoreError extends Error {
     this.name = 'StoreError';
   }
 }
+
+export interface PurgeOptions {
+  /**
+   * Runs inside the purge's transaction with the number of messages purged: what it writes (the
+   * directory's audit row, over the same database) commits with the purge. Throwing rolls it back.
+   */
+  readonly inTransaction?: (messagesPurged: number) => void;
+}

@@ -28,11 +28,11 @@ describe('retention of a retired person’s mailbox', () => {
   it('keeps the mailbox for retention.retired_days, then purges it, its unshared bodies, and frees the address', async () => {
     const ctx = d.directory.context;
     d.advance(90 * DAY - 1000);
-    expect(runRetention(ctx, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0, addressesReleased: 0 });
+    expect(runRetention(d.directory, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0, addressesReleased: 0 });
     expect(d.store.listMailboxes(ANNV).length).toBeGreaterThan(0);
 
     d.advance(2000);
-    const report = runRetention(ctx, d.store, 'system');
+    const report = runRetention(d.directory, d.store, 'system');
     expect(report).toEqual({
       cutoff: '2026-11-28T08:00:01.000Z',
       accounts: [{ address: ANNV, retiredAt: '2026-11-28T08:00:00.000Z', messagesPurged: 2, release: 'released' }],
@@ -50,7 +50,7 @@ describe('retention of a retired person’s mailbox', () => {
     expect(audit.at(-1)!.before).toMatchObject({ address: ANNV, name: 'Nguyễn Văn An', violations: [{ reason: 'gửi thư rác' }] });
 
     // A second run has nothing to do; the address can be given to a new official.
-    expect(runRetention(ctx, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0 });
+    expect(runRetention(d.directory, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0 });
     const next = await addPerson(ctx, { name: 'Ngô Văn An', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
     expect(next.person.address).toBe(ANNV);
   });
@@ -59,7 +59,7 @@ describe('retention of a retired person’s mailbox', () => {
     d.advance(91 * DAY);
     // A store whose purge did not happen (a crash before it, another backend lagging behind).
     const lagging = { ...d.store, purgeAccount: () => 0, purgeUnreferencedBlobs: () => 0, listMailboxes: d.store.listMailboxes.bind(d.store) };
-    expect(runRetention(d.directory.context, lagging, 'system').accounts).toEqual([
+    expect(runRetention(d.directory, lagging, 'system').accounts).toEqual([
       { address: ANNV, retiredAt: '2026-11-28T08:00:00.000Z', messagesPurged: 0, release: 'data-remains' },
     ]);
     expect(d.directory.context.records.address('annv')).not.toBeNull();
