@@ -3,6 +3,10 @@ import { simpleParser } from 'mailparser';
 import { htmlToText } from '../text/html-text.js';
 import { asBuffer, defineTask } from '../workers/index.js';
 import { tokenize } from './bayes/tokenize.js';
+import type { RuleSet } from './rules/compile.js';
+import { matchTextRules } from './rules/match.js';
+import { rulesOf, type RulesSnapshot } from './rules/snapshot.js';
+import type { FilterContext } from './verdict.js';
 
 /**
  * What the spam rules and Bayes look at, computed once per message from the raw bytes (in memory:
@@ -42,19 +46,44 @@ export interface MessageView {
   readonly attachments: readonly AttachmentInfo[];
   /** Why the MIME structure could not be parsed, or null. */
   readonly parseProblem: string | null;
-  /** Bayes' tokens (bayes/tokenize.ts), when the view was read on a worker thread; else Bayes tokenizes. */
-  readonly bayesTokens?: readonly string[];
 }
 
 /**
- * The view and its Bayes tokens on a worker thread (src/workers): mailparser, HTML→text, URL
- * extraction and tokenizing are the filters' costly part, and grow with what a sender writes.
+ * What the filters on the main thread need of a message: a few header facts, Bayes' tokens and
+ * the text rules that match. Reading the view (mailparser, HTML→text, URLs), tokenizing and the
+ * rules' regexes are the filters' costly part and grow with what a sender writes, so SMTP
+ * computes the facts on a worker thread (src/workers), in the same job as the rest of the
+ * message's analysis; only these facts cross back.
  */
-export const READ_MESSAGE_VIEW = defineTask<Uint8Array, MessageView>(new URL(import.meta.url), 'readMessageTask');
+export interface MessageFacts extends Pick<MessageView, 'size' | 'from' | 'fromAddress' | 'parseProblem'> {
+  readonly bayesTokens: readonly string[];
+  /** Ids of the text rules of the rule set the facts were read under that match (rules/match.ts). */
+  readonly textRuleHits: readonly string[];
+}
 
-export async function readMessageTask(raw: Uint8Array): Promise<MessageView> {
-  const view = await readMessage(asBuffer(raw));
-  return { ...view, bayesTokens: tokenize(view) };
+export async function messageFacts(raw: Buffer, rules: RuleSet, direction: FilterContext['direction']): Promise<MessageFacts> {
+  const view = await readMessage(raw);
+  return {
+    size: view.size,
+    from: view.from,
+    fromAddress: view.fromAddress,
+    parseProblem: view.parseProblem,
+    bayesTokens: tokenize(view),
+    textRuleHits: matchTextRules(view, rules, direction),
+  };
+}
+
+interface FactsInput {
+  readonly raw: Uint8Array;
+  readonly rules: RulesSnapshot;
+  readonly direction: FilterContext['direction'];
+}
+
+/** messageFacts on a worker thread, for a message nobody analysed yet (submission, `check`). */
+export const MESSAGE_FACTS = defineTask<FactsInput, MessageFacts>(new URL(import.meta.url), 'messageFactsTask');
+
+export function messageFactsTask(input: FactsInput): Promise<MessageFacts> {
+  return messageFacts(asBuffer(input.raw), rulesOf(input.rules), input.direction);
 }
 
 export async function readMessage(raw: Buffer): Promise<MessageView> {
