@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { analyzeMessage, withPrefixFields } from '../../src/mime/index.js';
 
@@ -22,7 +22,7 @@ async function compose(): Promise<Buffer> {
   });
 }
 
-async function mail(options: nodemailer.SendMailOptions): Promise<Buffer> {
+async function mail(options: SendMailOptions): Promise<Buffer> {
   const info = await nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }).sendMail(options);
   return info.message as Buffer;
 }
