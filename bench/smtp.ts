@@ -26,6 +26,7 @@ import { configFromObject } from '../src/config/index.js';
 import type { AppContext } from '../src/context.js';
 import { addPerson, addUnit, Directory } from '../src/directory/index.js';
 import { BayesLearner } from '../src/filters/bayes/learn.js';
+import { loadRulesFile, snapshotOf } from '../src/filters/index.js';
 import { createFilterPipeline } from '../src/filters/pipeline.js';
 import type { FilterPipeline } from '../src/filters/verdict.js';
 import { startAnalysisWorkers } from '../src/server.js';
@@ -194,9 +195,12 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
   const pipeline =
     filters === 'off' ? null : createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), watchRules: false, workers });
   const accepted = async () => ({ action: 'accept', score: 0, reasons: [], addHeaders: [], subjectTag: null }) as const;
+  // Filters off still names a rule set: the MX's worker job reads the message under one.
+  const loaded = loadRulesFile(config.paths.spamRules);
+  if (!loaded.ok) throw new Error(`bench rules file: ${loaded.error.kind}`);
   const accept: FilterPipeline = {
     check: accepted,
-    begin: () => ({ finish: accepted }),
+    begin: () => ({ rules: snapshotOf(loaded.rules), finish: accepted }),
     learn: async () => undefined,
     unlearn: async () => undefined,
   };

@@ -4,7 +4,7 @@ import type { AppContext, DnsResolver, RunningListener } from './context.js';
 import { Directory } from './directory/index.js';
 import { createBoundedLookup } from './dns/index.js';
 import { BayesLearner } from './filters/index.js';
-import { READ_MESSAGE_VIEW } from './filters/index.js';
+import { MESSAGE_FACTS } from './filters/index.js';
 import { createFilterPipeline } from './filters/index.js';
 import { startImap } from './imap/index.js';
 import { MemoryBudget } from './limits/index.js';
@@ -14,7 +14,7 @@ import { scheduleDaily } from './maintenance/index.js';
 import { runRetention } from './maintenance/index.js';
 import { ViolationNoticeOutbox } from './notices/index.js';
 import { QuotaNotices } from './notices/index.js';
-import { AUTHENTICATE_MESSAGE, startSmtp, type SmtpStartOptions } from './smtp/index.js';
+import { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore } from './store/index.js';
 import { openDatabase, SqliteMailStore } from './store/index.js';
 import { SqliteOutboundQueue } from './store/index.js';
@@ -54,7 +54,7 @@ export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logg
     budgetMs: config.limits.message_cpu_budget,
     resolver,
     logger,
-    preload: [ANALYZE_MESSAGE, READ_MESSAGE_VIEW, AUTHENTICATE_MESSAGE],
+    preload: [INSPECT_INBOUND, MESSAGE_FACTS, ANALYZE_MESSAGE],
   });
 }
 

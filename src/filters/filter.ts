@@ -1,11 +1,10 @@
-import type { MessageView } from './message.js';
+import type { MessageFacts } from './message-view.js';
 import type { RuleSet } from './rules/compile.js';
 import type { FilterContext, Verdict, VerdictReason } from './verdict.js';
 
-/** One message as the filters see it: the bytes (for clamd) and the parsed view (for rules and Bayes). */
+/** One message as the content filters see it: what was read of it once (message.ts), for lists, rules and Bayes. */
 export interface FilterMessage {
-  readonly raw: Buffer;
-  readonly view: MessageView;
+  readonly facts: MessageFacts;
 }
 
 /**

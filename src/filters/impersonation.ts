@@ -26,7 +26,7 @@ export function createImpersonationFilter(spam: Config['spam'], localDomains: re
     name: 'impersonation',
     async check(message, context) {
       if (context.direction !== 'inbound') return { verdict: scoreVerdict([]) };
-      const tricks = impersonationTricks(message.view, localDomains, ourSkeletons, names());
+      const tricks = impersonationTricks(message.facts, localDomains, ourSkeletons, names());
       if (tricks.length === 0) return { verdict: scoreVerdict([]) };
       const reasons: VerdictReason[] = [{ id: 'impersonation', score: spam.impersonation_score, description: tricks.join('; ') }];
       const verdict = scoreVerdict(reasons, [['X-Impersonation', tricks.join('; ')]]);

@@ -30,6 +30,16 @@ export interface MessageView {
   readonly bayesTokens?: readonly string[];
 }
 
+/**
+ * What the filters on the main thread need of a message, read on a worker thread (message.ts
+ * messageFacts): a few header facts, Bayes' tokens and the text rules that match.
+ */
+export interface MessageFacts extends Pick<MessageView, 'size' | 'from' | 'fromAddress' | 'parseProblem'> {
+  readonly bayesTokens: readonly string[];
+  /** Ids of the text rules of the rule set the facts were read under that match (rules/match.ts). */
+  readonly textRuleHits: readonly string[];
+}
+
 /** The host of a URL found in a message ("bit.ly"), lowercase, or null. */
 export function urlHost(url: string): string | null {
   try {

@@ -3,9 +3,14 @@ import { simpleParser } from 'mailparser';
 import { htmlToText } from '../text/index.js';
 import { asBuffer, defineTask } from '../workers/index.js';
 import { tokenize } from './bayes/tokenize.js';
-import type { AttachmentInfo, MessageView } from './message-view.js';
+import type { AttachmentInfo, MessageFacts, MessageView } from './message-view.js';
+import type { RuleSet } from './rules/compile.js';
+import { matchTextRules } from './rules/match.js';
+import { rulesOf } from './rules/snapshot.js';
+import type { RulesSnapshot } from './verdict.js';
+import type { FilterContext } from './verdict.js';
 
-export { urlHost, type AttachmentInfo, type MessageView } from './message-view.js';
+export { urlHost, type AttachmentInfo, type MessageFacts, type MessageView } from './message-view.js';
 
 /**
  * What the spam rules and Bayes look at, computed once per message from the raw bytes (in memory:
@@ -23,14 +28,36 @@ const HEADER_LIMIT = 1024 * 1024;
 const URL_LIMIT = 1000;
 
 /**
- * The view and its Bayes tokens on a worker thread (src/workers): mailparser, HTML→text, URL
- * extraction and tokenizing are the filters' costly part, and grow with what a sender writes.
+ * What the filters on the main thread need of a message: a few header facts, Bayes' tokens and
+ * the text rules that match. Reading the view (mailparser, HTML→text, URLs), tokenizing and the
+ * rules' regexes are the filters' costly part and grow with what a sender writes, so SMTP
+ * computes the facts on a worker thread (src/workers), in the same job as the rest of the
+ * message's analysis; only these facts cross back.
  */
-export const READ_MESSAGE_VIEW = defineTask<Uint8Array, MessageView>(new URL(import.meta.url), 'readMessageTask');
 
-export async function readMessageTask(raw: Uint8Array): Promise<MessageView> {
-  const view = await readMessage(asBuffer(raw));
-  return { ...view, bayesTokens: tokenize(view) };
+export async function messageFacts(raw: Buffer, rules: RuleSet, direction: FilterContext['direction']): Promise<MessageFacts> {
+  const view = await readMessage(raw);
+  return {
+    size: view.size,
+    from: view.from,
+    fromAddress: view.fromAddress,
+    parseProblem: view.parseProblem,
+    bayesTokens: tokenize(view),
+    textRuleHits: matchTextRules(view, rules, direction),
+  };
+}
+
+interface FactsInput {
+  readonly raw: Uint8Array;
+  readonly rules: RulesSnapshot;
+  readonly direction: FilterContext['direction'];
+}
+
+/** messageFacts on a worker thread, for a message nobody analysed yet (submission, `check`). */
+export const MESSAGE_FACTS = defineTask<FactsInput, MessageFacts>(new URL(import.meta.url), 'messageFactsTask');
+
+export function messageFactsTask(input: FactsInput): Promise<MessageFacts> {
+  return messageFacts(asBuffer(input.raw), rulesOf(input.rules), input.direction);
 }
 
 export async function readMessage(raw: Buffer): Promise<MessageView> {

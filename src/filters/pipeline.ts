@@ -8,13 +8,14 @@ import type { BayesLearner } from './bayes/learn.js';
 import { DnsblChecker } from './dnsbl.js';
 import type { Filter, FilterOutcome } from './filter.js';
 import { createImpersonationFilter, type OfficialNames } from './impersonation.js';
-import { READ_MESSAGE_VIEW, readMessage } from './message.js';
+import { MESSAGE_FACTS, messageFacts, type MessageFacts } from './message.js';
 import type { RuleSet } from './rules/compile.js';
 import type { RulesLoadResult } from './rules/load.js';
+import { snapshotOf } from './rules/snapshot.js';
 import { RulesHolder } from './rules/watch.js';
 import { createSenderListFilter } from './sender-lists.js';
 import { createSpamRulesFilter } from './spam-rules.js';
-import type { FilterContext, FilterPipeline, PendingCheck, Verdict, VerdictReason } from './verdict.js';
+import type { CheckedContent, FilterContext, FilterPipeline, PendingCheck, Verdict, VerdictReason } from './verdict.js';
 import { createVirusFilter } from './virus.js';
 
 export interface FilterDeps {
@@ -60,12 +61,15 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   ];
   if (deps.bayes) filters.push(createBayesFilter(deps.bayes));
 
-  /** Parsing and the content filters in order; a refusal or a `final` outcome stops the ones after it. */
-  const checkContent = async (raw: Buffer, context: FilterContext, rules: RuleSet): Promise<Verdict[]> => {
-    const view = deps.workers
-      ? await deps.workers.run(READ_MESSAGE_VIEW, raw, context.queueId ?? 'message', raw.length)
-      : await readMessage(raw);
-    const message = { raw, view };
+  /** The facts of the bytes, read on a worker when there are workers. */
+  const factsOf = (raw: Buffer, context: FilterContext, rules: RuleSet): Promise<MessageFacts> =>
+    deps.workers
+      ? deps.workers.run(MESSAGE_FACTS, { raw, rules: snapshotOf(rules), direction: context.direction }, context.queueId ?? 'message', raw.length)
+      : messageFacts(raw, rules, context.direction);
+
+  /** Reading and the content filters in order; a refusal or a `final` outcome stops the ones after it. */
+  const checkContent = async (content: CheckedContent, context: FilterContext, rules: RuleSet): Promise<Verdict[]> => {
+    const message = { facts: 'facts' in content ? content.facts : await factsOf(content.raw, context, rules) };
     const verdicts: Verdict[] = [];
     for (const filter of filters) {
       const done = filterDuration.startTimer({ filter: filter.name });
@@ -81,10 +85,11 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
     // clamd scans in its own process: the scan runs while the edge and the content filters work,
     // instead of before them.
     const scan = virus ? timed(virus.name, virus.check(received)) : null;
+    const rules = holder.current();
     return {
-      async finish(raw, context) {
-        const rules = holder.current();
-        const content = checkContent(raw, context, rules);
+      rules: snapshotOf(rules),
+      async finish(message, context) {
+        const content = checkContent(message, context, rules);
         // Judged after the scan; until then a failure must not count as unhandled.
         content.catch(() => undefined);
         const scanned = scan ? await scan : null;
@@ -100,7 +105,7 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   };
 
   return {
-    check: (raw, context) => begin(raw).finish(raw, context),
+    check: (raw, context) => begin(raw).finish({ raw }, context),
     begin,
     async learn(kind, raw) {
       if (!deps.bayes) return;

@@ -12,7 +12,7 @@ export function createSenderListFilter(): Filter {
     async check(message, context, rules) {
       if (context.direction !== 'inbound') return { verdict: scoreVerdict([]) };
       const blocked =
-        rules.block.match(context.mailFrom, context.remoteIp) ?? rules.block.match(message.view.fromAddress, context.remoteIp);
+        rules.block.match(context.mailFrom, context.remoteIp) ?? rules.block.match(message.facts.fromAddress, context.remoteIp);
       if (blocked !== null) {
         return {
           verdict: refuseVerdict(

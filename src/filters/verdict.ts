@@ -1,3 +1,5 @@
+import type { MessageFacts } from './message-view.js';
+
 /**
  * The contract between the filter pipeline and the SMTP edge. Each filter returns a Verdict;
  * the pipeline combines them; SMTP maps the final one to a folder or a reply.
@@ -25,6 +27,18 @@ export interface Verdict {
 }
 
 /** What the edge knows about a message when it asks for a verdict. */
+/**
+ * A rule set as it crosses to a worker thread (src/workers): its file's text, which the worker
+ * compiles once and keeps (compiled regexes cannot be cloned). The main thread validated that
+ * text when it loaded it, so compiling it again gives the same rules; each message is checked
+ * against the snapshot taken when its checks began, so a reload never mixes two files in one
+ * verdict.
+ */
+export interface RulesSnapshot {
+  readonly file: string;
+  readonly source: string;
+}
+
 export interface FilterContext {
   readonly direction: 'inbound' | 'outbound';
   readonly remoteIp: string;
@@ -44,10 +58,15 @@ export interface FilterContext {
   };
 }
 
+/** The message as it will be stored, or its facts already read under the check's rules (messageFacts in message.ts). */
+export type CheckedContent = { readonly raw: Buffer } | { readonly facts: MessageFacts };
+
 /** A message's checks begun on the bytes as received; see FilterPipeline.begin. */
 export interface PendingCheck {
+  /** The rule set this message is checked against, taken at begin(): an edge that reads the facts itself reads them under it. */
+  readonly rules: RulesSnapshot;
   /** Runs the other filters on the message as it will be stored, with the edge's context, and gives the verdict. */
-  finish(raw: Buffer, context: FilterContext): Promise<Verdict>;
+  finish(content: CheckedContent, context: FilterContext): Promise<Verdict>;
 }
 
 /** The composed pipeline SMTP calls, once per message, inbound and outbound. */
@@ -56,7 +75,8 @@ export interface FilterPipeline {
   /**
    * check() in two steps, for an edge that has work of its own before it knows the context (the
    * MX authenticating a message: SPF/DKIM/DMARC lookups): the virus scan starts on `received` at
-   * once, in clamd's process, and finish() runs the rest. The verdict is the same as check()'s;
+   * once, in clamd's process, and finish() runs the rest, on facts the edge read itself in its
+   * own worker job (under `rules`) or on the bytes. The verdict is the same as check()'s;
    * a check begun and never finished costs one scan and nothing else.
    */
   begin(received: Buffer): PendingCheck;

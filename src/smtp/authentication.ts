@@ -1,8 +1,6 @@
 import { authenticate, type AuthenticateResult } from 'mailauth';
-import type { SMTPServerSession } from 'smtp-server';
-import type { AppContext } from '../context.js';
 import type { FilterContext } from '../filters/index.js';
-import { asBuffer, defineTask, type TaskEnv } from '../workers/index.js';
+import type { TaskEnv } from '../workers/index.js';
 
 export interface InboundAuthentication {
   /** Received-SPF and Authentication-Results lines from mailauth, for our authserv-id, ready to prepend. */
@@ -19,40 +17,26 @@ export interface SenderProof {
   readonly dmarcPass: boolean;
 }
 
-interface AuthenticationInput {
-  readonly raw: Uint8Array;
+/** The SMTP client as the MX saw it. */
+export interface InboundClient {
   readonly ip: string;
   readonly helo: string;
+  /** MAIL FROM, "" for the null sender. */
   readonly sender: string;
-  readonly mta: string;
 }
 
 /**
  * SPF (RFC 7208), DKIM (RFC 6376), DMARC (RFC 7489) and ARC (RFC 8617) of an inbound message, with
- * the injected resolver, reported under our hostname as authserv-id (RFC 8601). mailauth's header
- * parsing grows faster than the header does, so this runs on a worker thread (src/workers) within
- * `[limits] message_cpu_budget`.
+ * the injected resolver, reported under our hostname `mta` as authserv-id (RFC 8601). mailauth's
+ * header parsing grows faster than the header does, so this runs on a worker thread, within the
+ * message's inspection (inspection.ts).
  */
-export function authenticateInbound(ctx: AppContext, raw: Buffer, session: SMTPServerSession, queueId: string): Promise<InboundAuthentication> {
-  const input: AuthenticationInput = {
-    raw,
-    ip: session.remoteAddress,
-    helo: session.hostNameAppearsAs,
-    sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-    mta: ctx.config.server.hostname,
-  };
-  return ctx.workers.run(AUTHENTICATE_MESSAGE, input, queueId, raw.length);
-}
-
-export const AUTHENTICATE_MESSAGE = defineTask<AuthenticationInput, InboundAuthentication>(new URL(import.meta.url), 'authenticateTask');
-
-/** The worker side of authenticateInbound. */
-export async function authenticateTask(input: AuthenticationInput, env: TaskEnv): Promise<InboundAuthentication> {
-  const result = await authenticate(asBuffer(input.raw), {
-    ip: input.ip,
-    helo: input.helo,
-    sender: input.sender,
-    mta: input.mta,
+export async function authenticateMessage(raw: Buffer, client: InboundClient, mta: string, env: TaskEnv): Promise<InboundAuthentication> {
+  const result = await authenticate(raw, {
+    ip: client.ip,
+    helo: client.helo,
+    sender: client.sender,
+    mta,
     resolver: env.resolver as (name: string, rrtype: string) => Promise<string[]>,
     disableBimi: true,
   });

@@ -58,7 +58,22 @@ export function fieldValues(raw: Buffer, name: string): string[] {
 /** The message without the fields for which `drop` returns true. */
 export function removeFields(raw: Buffer, drop: (field: HeaderField, value: string) => boolean): Buffer {
   const dropped = headerFields(raw).filter((f) => drop(f, fieldValue(raw, f)));
-  if (dropped.length === 0) return raw;
+  return dropped.length === 0 ? raw : Buffer.concat(keptParts(raw, dropped));
+}
+
+/**
+ * Puts complete field lines ("Name: value", folded with CRLF+WSP if needed) on top, in the order
+ * given, and leaves out the `dropped` fields (in message order, from headerFields): the body is
+ * copied once, whatever is added and removed. The result is in shared memory, so the analysis
+ * workers read it without a copy.
+ */
+export function prependFields(raw: Buffer, lines: readonly string[], dropped: readonly HeaderField[] = []): Buffer {
+  if (lines.length === 0 && dropped.length === 0) return raw;
+  return concatShared([Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8'), ...keptParts(raw, dropped)]);
+}
+
+/** The pieces of `raw` around the `dropped` fields, without copying. */
+function keptParts(raw: Buffer, dropped: readonly HeaderField[]): Buffer[] {
   const parts: Buffer[] = [];
   let at = 0;
   for (const field of dropped) {
@@ -66,16 +81,7 @@ export function removeFields(raw: Buffer, drop: (field: HeaderField, value: stri
     at = field.end;
   }
   parts.push(raw.subarray(at));
-  return Buffer.concat(parts);
-}
-
-/**
- * Puts complete field lines ("Name: value", folded with CRLF+WSP if needed) on top, in the order
- * given. The result is in shared memory, so the analysis workers read it without a copy.
- */
-export function prependFields(raw: Buffer, lines: readonly string[]): Buffer {
-  if (lines.length === 0) return raw;
-  return concatShared([Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8'), raw]);
+  return parts;
 }
 
 /** Inserts `tag` in front of the Subject value (adds a Subject when there is none). */

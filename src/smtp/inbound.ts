@@ -1,23 +1,25 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
-import { ANALYZE_MESSAGE } from '../mime/index.js';
-import { authenticateInbound } from './authentication.js';
+import type { Verdict } from '../filters/index.js';
+import { ANALYZE_MESSAGE, withPrefixFields, type MessageAnalysis } from '../mime/index.js';
 import { clientName } from './client-lookups.js';
 import { prependFields } from './headers.js';
+import { INSPECT_INBOUND, type Inspection } from './inspection.js';
 import { checkLocalSender } from './local-sender.js';
 import { COPIES_UNTIL_DELIVERY, readMessage } from './message-reader.js';
 import { requireQuotaRoom } from './quota.js';
-import { receivedHeader, removeForgedAuthResults } from './trace.js';
+import { receivedHeader } from './trace.js';
 import { transactionOf } from './transaction.js';
-import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
+import { applyVerdict, deliveryTargets, verdictFields, verdictRefusal } from './verdict.js';
 
 /**
  * DATA on the MX: read (smuggling, size and [limits] checks, memory reserved), authenticate
  * (SPF/DKIM/DMARC/ARC), refuse unauthenticated mail in the name of our own domains, filter, and
  * deliver to every local recipient in one store transaction. Resolves with the 250 text only
  * after the store has committed; throws SmtpReply (or a stream or worker error) otherwise, and
- * nothing is kept. Parsing, authentication and analysis run on the worker threads (src/workers),
- * each within `[limits] message_cpu_budget`; the message is analysed once, as it is stored.
+ * nothing is kept. Authentication, the filters' reading and the MIME analysis run in one job on a
+ * worker thread (inspection.ts, within `[limits] message_cpu_budget`); the message is analysed
+ * once, as it is stored.
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
   const received = await readMessage(stream, ctx.config, ctx.memory, COPIES_UNTIL_DELIVERY);
@@ -31,33 +33,52 @@ export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStre
 async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPServerSession): Promise<string> {
   // The id the Received field gives the message (trace.ts): logs and the message agree.
   const queueId = `${session.id}.${session.transaction}`;
-  requireQuotaRoom(ctx, transactionOf(session).local, original.length);
-  // The virus scan starts now and runs while mailauth looks up SPF, DKIM and DMARC records.
+  const recipients = transactionOf(session).local;
+  requireQuotaRoom(ctx, recipients, original.length);
+  // The virus scan starts now and runs while the worker authenticates and reads the message.
   const filtering = ctx.filters.begin(original);
   const hostname = ctx.config.server.hostname;
-  const auth = await authenticateInbound(ctx, original, session, queueId);
+  const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  const client = { ip: session.remoteAddress, helo: session.hostNameAppearsAs, sender: mailFrom };
+  const received = receivedHeader(session, hostname, new Date(), await clientName(session));
+  const inspection = await ctx.workers.run(INSPECT_INBOUND, { raw: original, client, hostname, received, rules: filtering.rules }, queueId, original.length);
   // Abandoning the pending check is safe: the virus scan settles on its own and is never rejected.
-  checkLocalSender(ctx.directory, original, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', auth.proof);
-  const traced = prependFields(removeForgedAuthResults(original, hostname), [receivedHeader(session, hostname, new Date(), await clientName(session)), auth.headers]);
-  const recipients = transactionOf(session).local;
-  const verdict = await filtering.finish(traced, {
-    direction: 'inbound',
-    remoteIp: session.remoteAddress,
-    helo: session.hostNameAppearsAs,
-    mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-    recipients: session.envelope.rcptTo.map((r) => r.address),
-    authenticatedAs: null,
-    auth: auth.summary,
-    queueId,
-  });
+  checkLocalSender(ctx.directory, inspection.fromAddresses, mailFrom, inspection.auth.proof);
+  const verdict = await filtering.finish(
+    { facts: inspection.facts },
+    {
+      direction: 'inbound',
+      remoteIp: client.ip,
+      helo: client.helo,
+      mailFrom,
+      recipients: session.envelope.rcptTo.map((r) => r.address),
+      authenticatedAs: null,
+      auth: inspection.auth.summary,
+      queueId,
+    },
+  );
   const refusal = verdictRefusal(verdict);
   if (refusal) throw refusal;
-  const stored = applyVerdict(traced, verdict);
-  const analysis = await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, stored.length);
+  const { stored, analysis } = await storedCopy(ctx, original, inspection, verdict, queueId);
   const result = await ctx.store.deliver(deliveryTargets(recipients, verdict), stored, { analysis });
   ctx.logger.info(
     { proto: 'smtp', cid: session.id, queueId, size: original.length, recipients: recipients.size, verdict: verdict.action, blob: result.blobId },
     'message delivered',
   );
   return `Message accepted for delivery (${result.blobId.slice(0, 12)})`;
+}
+
+/**
+ * The copy the store keeps: the filter's fields, then the trace fields, on top of the message
+ * without its forged results, in one copy of the body; its analysis is the worker's, moved down
+ * by the filter's fields (withPrefixFields). Only a subject tag edits inside the header, and such
+ * a copy is analysed again.
+ */
+async function storedCopy(ctx: AppContext, original: Buffer, inspection: Inspection, verdict: Verdict, queueId: string): Promise<{ stored: Buffer; analysis: MessageAnalysis }> {
+  if (verdict.subjectTag) {
+    const stored = applyVerdict(prependFields(original, inspection.traceFields, inspection.forged), verdict);
+    return { stored, analysis: await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, stored.length) };
+  }
+  const stored = prependFields(original, [...verdictFields(verdict), ...inspection.traceFields], inspection.forged);
+  return { stored, analysis: withPrefixFields(inspection.analysis, stored.length - inspection.tracedSize) };
 }

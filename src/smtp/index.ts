@@ -1,3 +1,3 @@
 /** src/smtp: the MX and submission listeners and the outbound queue worker (see docs/architecture.md "Modules"). */
 export { fieldValues, prependFields, removeFields } from './headers.js';
-export { AUTHENTICATE_MESSAGE, startSmtp, type SmtpStartOptions } from './server.js';
+export { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './server.js';

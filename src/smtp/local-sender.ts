@@ -1,9 +1,7 @@
 import type { DirectoryService } from '../directory/index.js';
 import { asciiDomain } from './address.js';
 import type { SenderProof } from './authentication.js';
-import { fieldValues } from './headers.js';
 import { replies } from './reply.js';
-import { fromAuthors } from './senders.js';
 
 /**
  * Mail that claims to come from one of our own domains — in From: (RFC 5322 §3.6.2) or in MAIL
@@ -12,11 +10,12 @@ import { fromAuthors } from './senders.js';
  * or the message carries a valid DKIM signature of a local domain (RFC 6376; ours, made by
  * src/smtp/dkim.ts — a message forwarded intact keeps it). Officials always submit, so anything
  * else is forged and refused `550 5.7.1`, whatever p= our DMARC record publishes. Decided at the
- * end of DATA: before mailauth has seen the message nothing is certain. Throws SmtpReply.
+ * end of DATA: before mailauth has seen the message nothing is certain. `fromAddresses`: those of
+ * the message's From: fields (senders.ts fromAuthors, read in inspection.ts). Throws SmtpReply.
  */
-export function checkLocalSender(directory: DirectoryService, raw: Buffer, envelopeSender: string, proof: SenderProof): void {
+export function checkLocalSender(directory: DirectoryService, fromAddresses: readonly string[], envelopeSender: string, proof: SenderProof): void {
   const envelopeDomain = domainOf(envelopeSender);
-  const fromDomains = fieldValues(raw, 'from').flatMap(fromAuthors).map(domainOf);
+  const fromDomains = fromAddresses.map(domainOf);
   const localFrom = fromDomains.find((d) => directory.isLocalDomain(d));
   const localEnvelope = directory.isLocalDomain(envelopeDomain) ? envelopeDomain : undefined;
   const claimed = localFrom ?? localEnvelope;

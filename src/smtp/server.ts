@@ -40,7 +40,7 @@ export interface SmtpStartOptions {
 type Role = 'mx' | 'submission' | 'submissions';
 
 /** The MX's task for the analysis workers (src/workers), for the composition root to preload. */
-export { AUTHENTICATE_MESSAGE } from './authentication.js';
+export { INSPECT_INBOUND } from './inspection.js';
 
 export async function startSmtp(ctx: AppContext, options: SmtpStartOptions = {}): Promise<RunningListener[]> {
   const worker = options.queueWorker === false ? null : new QueueWorker(ctx, options.queueWorker);

@@ -1,5 +1,5 @@
 import type { SMTPServerSession } from 'smtp-server';
-import { removeFields } from './headers.js';
+import { fieldValue, headerFields, prependFields, type HeaderField } from './headers.js';
 
 /** RFC 5322 §3.3 date-time in UTC, e.g. "Sat, 28 Nov 2026 07:30:00 +0000". */
 export function rfc5322Date(date: Date): string {
@@ -32,8 +32,14 @@ export function receivedHeader(session: SMTPServerSession, hostname: string, now
  * is forged and must not reach the reader's client.
  */
 export function removeForgedAuthResults(raw: Buffer, hostname: string): Buffer {
+  const forged = forgedAuthResults(raw, hostname);
+  return forged.length === 0 ? raw : prependFields(raw, [], forged);
+}
+
+/** The forged fields removeForgedAuthResults takes out, in message order. */
+export function forgedAuthResults(raw: Buffer, hostname: string): HeaderField[] {
   const ours = hostname.toLowerCase();
-  return removeFields(raw, (field, value) => field.name === 'authentication-results' && authservId(value) === ours);
+  return headerFields(raw).filter((field) => field.name === 'authentication-results' && authservId(fieldValue(raw, field)) === ours);
 }
 
 /** The authserv-id: the first token of the value, before any ";" or version number. */

@@ -27,10 +27,12 @@ export function refusalReason(verdict: Verdict): string {
 /** The stored copy: the filter's headers on top and the subject tag, if any. */
 export function applyVerdict(raw: Buffer, verdict: Verdict): Buffer {
   const tagged = verdict.subjectTag ? tagSubject(raw, verdict.subjectTag) : raw;
-  return prependFields(
-    tagged,
-    verdict.addHeaders.map(([name, value]) => `${name}: ${value}`),
-  );
+  return prependFields(tagged, verdictFields(verdict));
+}
+
+/** The filter's header fields, as lines to put on top of the stored copy. */
+export function verdictFields(verdict: Verdict): string[] {
+  return verdict.addHeaders.map(([name, value]) => `${name}: ${value}`);
 }
 
 export function deliveryTargets(accounts: Iterable<AccountId>, verdict: Verdict): DeliveryTarget[] {

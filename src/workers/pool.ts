@@ -76,6 +76,8 @@ interface Slot {
   readonly worker: Worker;
   ready: boolean;
   cpuStat: string | null;
+  /** The thread's CPU time as of its last message (its last job's end): where the next job's budget counts from. */
+  cpuMs: number | null;
   retired: boolean;
   job: Job | null;
 }
@@ -170,7 +172,7 @@ export class WorkerPool {
     const worker = new Worker(THREAD, { workerData: { runner: RUNNER, preload } });
     // Jobs keep the process alive through the sockets waiting for them; an idle pool must not.
     worker.unref();
-    const slot: Slot = { worker, ready: false, cpuStat: null, retired: false, job: null };
+    const slot: Slot = { worker, ready: false, cpuStat: null, cpuMs: null, retired: false, job: null };
     this.slots.add(slot);
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (error) => this.died(slot, error));
@@ -187,7 +189,7 @@ export class WorkerPool {
       slot.job = job;
       job.slot = slot;
       slot.worker.postMessage(job.message);
-      this.restartBudget(job);
+      this.restartBudget(job, slot.cpuMs);
     }
   }
 
@@ -211,6 +213,7 @@ export class WorkerPool {
     if (message.kind === 'ready') {
       slot.ready = true;
       slot.cpuStat = message.cpuStat;
+      slot.cpuMs = message.cpuMs;
       this.startFailures = 0;
       if ([...this.slots].every((other) => other.ready)) this.markStarted();
       this.dispatch();
@@ -224,11 +227,12 @@ export class WorkerPool {
     }
     if (message.kind === 'loaded') {
       this.stopClock(job);
-      this.restartBudget(job);
+      this.restartBudget(job, message.cpuMs);
       return;
     }
     this.stopClock(job);
     slot.job = null;
+    slot.cpuMs = message.cpuMs;
     if (message.kind === 'done') job.resolve(message.output);
     else job.reject(new WorkFailed(`${job.label}: ${message.message}`));
     if (job.recycle) {
@@ -253,11 +257,14 @@ export class WorkerPool {
     );
   }
 
-  /** The whole budget from now on (a job starting, or its module just loaded). */
-  private restartBudget(job: Job): void {
+  /**
+   * The whole budget from now on (a job starting, or its module just loaded); `cpuMs`: its
+   * thread's CPU time as the thread last reported it, idle since (thread-cpu.ts).
+   */
+  private restartBudget(job: Job, cpuMs: number | null): void {
     job.remainingMs = this.options.budgetMs;
     job.activeMs = 0;
-    job.cpuAtStart = this.cpuOf(job) ?? 0;
+    job.cpuAtStart = cpuMs ?? 0;
     if (job.lookupsInFlight === 0) this.startClock(job);
   }
 

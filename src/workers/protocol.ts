@@ -15,13 +15,18 @@ export type ToWorker =
   | { readonly kind: 'run'; readonly job: number; readonly module: string; readonly name: string; readonly input: unknown }
   | { readonly kind: 'dns-answer'; readonly job: number; readonly query: number; readonly records?: unknown[]; readonly error?: DnsFailure };
 
+/**
+ * `cpuMs` is the worker thread's own CPU time as it sends the message (thread-cpu.ts; null where
+ * it cannot be read): the next job's budget counts from it, so the main thread reads /proc only
+ * for a job that outlives its budget's timer.
+ */
 export type FromWorker =
   /** `cpuStat`: the thread's /proc stat file, for its CPU time (thread-cpu.ts), or null. */
-  | { readonly kind: 'ready'; readonly cpuStat: string | null }
+  | { readonly kind: 'ready'; readonly cpuStat: string | null; readonly cpuMs: number | null }
   /** The job's module was imported just now (first use on this worker): its budget starts from here. */
-  | { readonly kind: 'loaded'; readonly job: number }
-  | { readonly kind: 'done'; readonly job: number; readonly output: unknown }
-  | { readonly kind: 'failed'; readonly job: number; readonly message: string }
+  | { readonly kind: 'loaded'; readonly job: number; readonly cpuMs: number | null }
+  | { readonly kind: 'done'; readonly job: number; readonly output: unknown; readonly cpuMs: number | null }
+  | { readonly kind: 'failed'; readonly job: number; readonly message: string; readonly cpuMs: number | null }
   | { readonly kind: 'dns'; readonly job: number; readonly query: number; readonly name: string; readonly rrtype: string };
 
 /** A failed lookup as resolvers report it: mailauth reads `code` (ENOTFOUND, ENODATA, …) to tell "none" from "temperror". */

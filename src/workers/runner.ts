@@ -8,7 +8,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnsResolver } from '../context.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { ownThreadStatPath } from './thread-cpu.js';
+import { ownThreadStatPath, threadCpuMs } from './thread-cpu.js';
 
 export interface TaskEnv {
   readonly resolver: DnsResolver;
@@ -24,6 +24,8 @@ type TaskFunction = (input: unknown, env: TaskEnv) => unknown;
 const ANALYSIS_NICE = 10;
 
 const port = parentPort!;
+const statPath = ownThreadStatPath();
+const cpuMs = (): number | null => (statPath === null ? null : threadCpuMs(statPath));
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const pendingLookups = new Map<number, { resolve: (records: unknown[]) => void; reject: (error: Error) => void }>();
 let nextQuery = 1;
@@ -55,13 +57,13 @@ async function run(job: number, module: string, name: string, input: unknown): P
     const first = !modules.has(module);
     const exports = await load(module);
     // A module's import time is the worker's start-up, not the first message's budget.
-    if (first) post({ kind: 'loaded', job });
+    if (first) post({ kind: 'loaded', job, cpuMs: cpuMs() });
     const task = exports[name];
     if (typeof task !== 'function') throw new Error(`no task ${name} in ${module}`);
     const output = await (task as TaskFunction)(input, { resolver: resolverFor(job) });
-    post({ kind: 'done', job, output });
+    post({ kind: 'done', job, output, cpuMs: cpuMs() });
   } catch (error) {
-    post({ kind: 'failed', job, message: error instanceof Error ? error.message : String(error) });
+    post({ kind: 'failed', job, message: error instanceof Error ? error.message : String(error), cpuMs: cpuMs() });
   }
 }
 
@@ -81,4 +83,4 @@ port.on('message', (message: ToWorker) => {
 await Promise.all((workerData.preload as string[]).map(load));
 // Niced only now: the start-up itself (before the server takes mail) should not wait behind others.
 setPriority(ANALYSIS_NICE);
-post({ kind: 'ready', cpuStat: ownThreadStatPath() });
+post({ kind: 'ready', cpuStat: statPath, cpuMs: cpuMs() });

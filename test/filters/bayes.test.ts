@@ -131,7 +131,7 @@ describe('Bayes in the pipeline, measured on a synthetic corpus', () => {
       for (const message of train) await learner.train(message.kind, message.raw);
       db.pragma('synchronous = FULL');
 
-      const probability = async (raw: Buffer) => learner.classify(await readMessage(raw)).probability;
+      const probability = async (raw: Buffer) => learner.classify(tokenize(await readMessage(raw))).probability;
       const sure: Buffer[] = [];
       for (const m of test) if (m.kind === 'spam' && (await probability(m.raw)) >= 0.99) sure.push(m.raw);
       const verdict = await pipeline.check(sure[0]!, inbound());
@@ -159,7 +159,7 @@ describe('Bayes in the pipeline, measured on a synthetic corpus', () => {
     let fn = 0;
     let unsure = 0;
     for (const message of test) {
-      const { probability } = learner.classify(await readMessage(message.raw));
+      const { probability } = learner.classify(tokenize(await readMessage(message.raw)));
       const saysSpam = probability >= 0.9;
       if (probability > 0.1 && probability < 0.9) unsure++;
       if (saysSpam && message.kind === 'spam') tp++;

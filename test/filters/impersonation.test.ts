@@ -20,8 +20,12 @@ const OUTBOUND: FilterContext = { ...INBOUND, direction: 'outbound', authenticat
 
 async function verdictFor(from: string, context = INBOUND) {
   const raw = Buffer.from(`From: ${from}\r\nTo: annv@cantho.gov.vn\r\nSubject: Hop\r\n\r\nNoi dung.\r\n`);
-  const message = { raw, view: await readMessage(raw) };
-  return (await filter.check(message, context, undefined as never)).verdict;
+  return (await filter.check(await filterMessage(raw), context, undefined as never)).verdict;
+}
+
+/** The impersonation filter reads only From: of the message's facts. */
+async function filterMessage(raw: Buffer) {
+  return { facts: { ...(await readMessage(raw)), bayesTokens: [], textRuleHits: [] } };
 }
 
 const TRICKS: Record<string, string> = {
@@ -71,7 +75,7 @@ describe('impersonation from outside', () => {
   it('puts no tag when impersonation_tag is empty', async () => {
     const untagged = createImpersonationFilter({ ...config.spam, impersonation_tag: '' }, OURS, () => NAMES);
     const raw = Buffer.from('From: Ban tin <bantin@canth0.gov.vn>\r\nSubject: x\r\n\r\nx\r\n');
-    const { verdict } = await untagged.check({ raw, view: await readMessage(raw) }, INBOUND, undefined as never);
+    const { verdict } = await untagged.check(await filterMessage(raw), INBOUND, undefined as never);
     expect(verdict.subjectTag).toBeNull();
     expect(verdict.score).toBe(config.spam.impersonation_score);
   });

@@ -14,7 +14,7 @@ export function createBayesFilter(learner: BayesLearner): Filter {
       if (!settings.enabled) return { verdict: scoreVerdict([]) };
       const totals = learner.totals();
       if (totals.spam < settings.min_spam || totals.ham < settings.min_ham) return { verdict: scoreVerdict([]) };
-      const { probability, tokensUsed } = learner.classify(message.view, totals);
+      const { probability, tokensUsed } = learner.classify(message.facts.bayesTokens, totals);
       const band = settings.band.find((b) => b.from <= probability && (probability < b.to || (b.to === 1 && probability === 1)));
       const description = `Bayes spam probability ${probability.toFixed(4)} from ${tokensUsed} tokens`;
       // Between bands: reported (so `spam test` shows what Bayes thought) with no score.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome } from '../../store/index.js';
-import { readMessage, type MessageView } from '../message.js';
+import { readMessage } from '../message.js';
 import { spamProbability, type BayesResult } from './classifier.js';
 import { tokenize } from './tokenize.js';
 
@@ -28,9 +28,8 @@ export class BayesLearner {
     return this.store.totals();
   }
 
-  /** `totals`: what the caller already read from totals(), so one message costs one count query. */
-  classify(message: MessageView, totals: BayesTokenCounts = this.store.totals()): BayesResult {
-    const tokens = message.bayesTokens ?? tokenize(message);
+  /** `tokens`: bayes/tokenize.ts's; `totals`: what the caller already read from totals(), so one message costs one count query. */
+  classify(tokens: readonly string[], totals: BayesTokenCounts = this.store.totals()): BayesResult {
     return spamProbability(tokens, this.store.tokenCounts(tokens), totals);
   }
 }

@@ -1,6 +1,6 @@
 import { foldVietnamese } from '../../text/index.js';
 import type { FilterContext } from '../verdict.js';
-import type { MessageView } from '../message.js';
+import type { MessageView } from '../message-view.js';
 import { SenderList } from './lists.js';
 import type { RuleSpec, RulesFile, TextRuleSpec } from './schema.js';
 import { escapeRegex } from './toml-lines.js';
@@ -8,7 +8,7 @@ import { escapeRegex } from './toml-lines.js';
 /** A rule ready to run: the text it reads and the compiled matcher, or a DNSBL zone to ask. */
 export type CompiledRule =
   | (RuleBase & { readonly kind: 'text'; readonly read: TextReader; readonly fold: boolean; readonly matches: (text: string) => boolean })
-  | (RuleBase & { readonly kind: 'check'; readonly test: (message: MessageView, context: FilterContext) => boolean })
+  | (RuleBase & { readonly kind: 'check'; readonly test: (message: Pick<MessageView, 'size'>, context: FilterContext) => boolean })
   | (RuleBase & { readonly kind: 'dnsbl'; readonly zone: string; readonly answers: readonly string[] });
 
 interface RuleBase {
@@ -27,6 +27,8 @@ interface TextReader {
 /** One loaded rules file, immutable: a reload builds a new one and swaps it in whole. */
 export interface RuleSet {
   readonly file: string;
+  /** The file's text as loaded: a worker thread compiles the same rule set from it (snapshot.ts). */
+  readonly source: string;
   readonly thresholds: RulesFile['thresholds'];
   readonly allow: SenderList;
   readonly block: SenderList;
@@ -36,9 +38,10 @@ export interface RuleSet {
   readonly rules: readonly CompiledRule[];
 }
 
-export function compileRules(spec: RulesFile, file: string): RuleSet {
+export function compileRules(spec: RulesFile, file: string, source: string): RuleSet {
   return {
     file,
+    source,
     thresholds: spec.thresholds,
     allow: new SenderList(spec.allow),
     block: new SenderList(spec.block),

@@ -47,7 +47,7 @@ export function parseRulesText(text: string, file: string): RulesLoadResult {
       },
     };
   }
-  return { ok: true, rules: compileRules(result.data, file) };
+  return { ok: true, rules: compileRules(result.data, file, text) };
 }
 
 type Issue = { code: string; path: PropertyKey[]; message: string; keys?: string[]; options?: unknown[] };

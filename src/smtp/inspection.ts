@@ -1,0 +1,60 @@
+import { messageFacts, rulesOf, type MessageFacts, type RulesSnapshot } from '../filters/index.js';
+import { analyzeMessage, type MessageAnalysis } from '../mime/index.js';
+import { asBuffer, defineTask, type TaskEnv } from '../workers/index.js';
+import { authenticateMessage, type InboundAuthentication, type InboundClient } from './authentication.js';
+import { fieldValues, prependFields, type HeaderField } from './headers.js';
+import { fromAuthors } from './senders.js';
+import { forgedAuthResults } from './trace.js';
+
+interface InspectionInput {
+  readonly raw: Uint8Array;
+  readonly client: InboundClient;
+  /** Our hostname: mailauth's authserv-id, and whose Authentication-Results are forged when a message brings them. */
+  readonly hostname: string;
+  /** Our Received field (trace.ts), which goes on top of the stored copy. */
+  readonly received: string;
+  /** The rule set the filters check this message against (FilterPipeline.begin). */
+  readonly rules: RulesSnapshot;
+}
+
+/** Everything the MX needs to know about a message's bytes, read in one job on a worker thread. */
+export interface Inspection {
+  readonly auth: InboundAuthentication;
+  /** The addresses of its From: fields (senders.ts fromAuthors), for local-sender.ts. */
+  readonly fromAddresses: readonly string[];
+  /** Authentication-Results fields claiming our authserv-id (trace.ts), left out of the stored copy. */
+  readonly forged: readonly HeaderField[];
+  /** The trace fields to put on top, in order: our Received, then mailauth's results. */
+  readonly traceFields: readonly string[];
+  /** Size of the traced message: the trace fields on top of the bytes without the forged fields. */
+  readonly tracedSize: number;
+  /** The filters' facts and the MIME analysis, both of the traced message, as they are stored. */
+  readonly facts: MessageFacts;
+  readonly analysis: MessageAnalysis;
+}
+
+/**
+ * One worker job per inbound message (src/workers, within `[limits] message_cpu_budget`):
+ * authentication (mailauth), the traced message, the filters' facts (view, Bayes tokens, text
+ * rules) and the MIME analysis (src/mime), from a single copy of the bytes in shared memory.
+ * The traced message — trace fields on top, forged results taken out — is the one the filters
+ * judge and the store keeps (the filters' own fields then go above it: withPrefixFields).
+ */
+export const INSPECT_INBOUND = defineTask<InspectionInput, Inspection>(new URL(import.meta.url), 'inspectInboundTask');
+
+export async function inspectInboundTask(input: InspectionInput, env: TaskEnv): Promise<Inspection> {
+  const raw = asBuffer(input.raw);
+  const auth = await authenticateMessage(raw, input.client, input.hostname, env);
+  const forged = forgedAuthResults(raw, input.hostname);
+  const traceFields = [input.received, auth.headers];
+  const traced = prependFields(raw, traceFields, forged);
+  return {
+    auth,
+    fromAddresses: fieldValues(raw, 'from').flatMap(fromAuthors),
+    forged,
+    traceFields,
+    tracedSize: traced.length,
+    facts: await messageFacts(traced, rulesOf(input.rules), 'inbound'),
+    analysis: analyzeMessage(traced),
+  };
+}
