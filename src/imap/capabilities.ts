@@ -30,6 +30,7 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'LIST-STATUS', rfc: 'RFC 5819' },
   { name: 'ESEARCH', rfc: 'RFC 4731' },
   { name: 'CONDSTORE', rfc: 'RFC 7162' },
+  { name: 'QRESYNC', rfc: 'RFC 7162 §3.2' },
   { name: 'STATUS=SIZE', rfc: 'RFC 8438' },
   { name: 'UTF8=ACCEPT', rfc: 'RFC 6855' },
   { name: 'ACL', rfc: 'RFC 4314' },

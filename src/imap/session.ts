@@ -6,7 +6,7 @@
  *   session.ctx / session.log / session.out (ResponseWriter)
  *   session.state, session.identity, session.account (throws when not logged in)
  *   session.selected: SelectedMailbox | null;  session.requireSelected()
- *   session.condstore / session.utf8 (ENABLEd extensions)
+ *   session.condstore / session.qresync / session.utf8 (ENABLEd extensions)
  *   session.argOptions (for a nested ArgReader), session.wireName(name) (mailbox name to send),
  *   session.mailboxName(mailboxInfo) (the same for a store mailbox, shared namespace included)
  *   session.select(mailbox) / session.deselect()
@@ -55,7 +55,7 @@ export interface SessionHost {
   unregister(session: Session): void;
 }
 
-export type Extension = 'CONDSTORE' | 'UTF8=ACCEPT';
+export type Extension = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT';
 
 export class Session {
   state: SessionState = 'not-authenticated';
@@ -112,6 +112,11 @@ export class Session {
     if (this.enabled.has('CONDSTORE')) return;
     this.enabled.add('CONDSTORE');
     if (this.selected) this.out.untagged(`OK [HIGHESTMODSEQ ${this.selected.highestModSeq}] Highest mod-sequence`);
+  }
+
+  /** RFC 7162 §3.2.3: after ENABLE QRESYNC, expunges are announced as VANISHED. */
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
   }
 
   get utf8(): boolean {
@@ -276,7 +281,7 @@ export class Session {
    */
   flushUpdates(expungeAllowed: boolean): void {
     if (!this.selected) return;
-    for (const line of this.selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore })) {
+    for (const line of this.selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync })) {
       this.out.untagged(...line);
     }
   }
