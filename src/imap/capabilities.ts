@@ -33,6 +33,8 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'QRESYNC', rfc: 'RFC 7162 §3.2' },
   { name: 'STATUS=SIZE', rfc: 'RFC 8438' },
   { name: 'UTF8=ACCEPT', rfc: 'RFC 6855' },
+  { name: 'COMPRESS=DEFLATE', rfc: 'RFC 4978' },
+  { name: 'UNAUTHENTICATE', rfc: 'RFC 8437' },
   { name: 'ACL', rfc: 'RFC 4314' },
   { name: 'RIGHTS=texk', rfc: 'RFC 4314 §2.1' },
   { name: 'QUOTA', rfc: 'RFC 9208', when: (c) => c.quota.default > 0 },

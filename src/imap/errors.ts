@@ -17,6 +17,8 @@ export type ResponseCode =
   | `BADCHARSET (${string})`
   | 'CANNOT'
   | 'CLIENTBUG'
+  /** RFC 4978 §3: COMPRESS when compression is already active. */
+  | 'COMPRESSIONACTIVE'
   | 'EXPIRED'
   | 'EXPUNGEISSUED'
   | 'INUSE'

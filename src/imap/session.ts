@@ -10,6 +10,8 @@
  *   session.argOptions (for a nested ArgReader), session.wireName(name) (mailbox name to send),
  *   session.mailboxName(mailboxInfo) (the same for a store mailbox, shared namespace included)
  *   session.select(mailbox) / session.deselect()
+ *   session.compressed / session.startCompression() (RFC 4978, after COMPRESS's tagged OK)
+ *   session.unauthenticate() (RFC 8437)
  *   session.readLine() (AUTHENTICATE responses, IDLE's DONE)
  *
  * Invariants:
@@ -33,6 +35,7 @@ import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/types.js';
 import type { AccountId, MailboxChange, MailboxInfo } from '../store/types.js';
 import { appendLimit, capabilityList } from './capabilities.js';
+import { startCompression, type DeflateSink } from './compress.js';
 import { COMMANDS, type CommandSpec, type Completion } from './commands/index.js';
 import { ImapError, fromStoreError } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
@@ -52,6 +55,8 @@ export interface SessionHost {
   readonly secureContext: SecureContext;
   /** Counts the login against the per-user limit; false when the person has too many connections. */
   registerLogin(session: Session): boolean;
+  /** The login no longer counts against the per-user limit (RFC 8437 UNAUTHENTICATE). */
+  unregisterLogin(session: Session): void;
   unregister(session: Session): void;
 }
 
@@ -69,6 +74,8 @@ export class Session {
   private socket: Socket;
   private readonly reader: CommandReader;
   private idleListener: (() => void) | null = null;
+  /** RFC 4978: set once COMPRESS DEFLATE is active. */
+  private deflate: DeflateSink | null = null;
   private inactivity: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -169,6 +176,20 @@ export class Session {
     return true;
   }
 
+  /**
+   * RFC 8437 §3 UNAUTHENTICATE: back to the not-authenticated state as if newly connected, the
+   * mailbox closed without expunge and ENABLEd extensions off; TLS and COMPRESS stay.
+   */
+  unauthenticate(): void {
+    this.deselect();
+    this.host.unregisterLogin(this);
+    this.identity = null;
+    this.enabled.clear();
+    this.state = 'not-authenticated';
+    this.log = this.ctx.logger.child({ cid: this.cid, proto: 'imap' });
+    this.touch(); // the shorter pre-login timeout applies again
+  }
+
   /** One line from the client outside the command grammar; null when it has gone. */
   async readLine(): Promise<Buffer | null> {
     const line = await this.reader.nextLine();
@@ -193,6 +214,18 @@ export class Session {
       tlsSocket.once('close', resolve);
     });
     this.secure = true;
+  }
+
+  get compressed(): boolean {
+    return this.deflate !== null;
+  }
+
+  /** RFC 4978 §3: DEFLATE in both directions from right after the tagged OK. */
+  startCompression(): void {
+    const { input, output } = startCompression(this.socket);
+    this.reader.attach(input);
+    this.out.replaceSink(output);
+    this.deflate = output;
   }
 
   /** Serves the connection until LOGOUT, disconnect or autologout. */
@@ -270,7 +303,8 @@ export class Session {
     this.state = 'logout';
     if (this.inactivity) clearTimeout(this.inactivity);
     this.host.unregister(this);
-    this.socket.end();
+    if (this.deflate) this.deflate.end();
+    else this.socket.end();
     // A client that does not read must not keep the socket open forever.
     setTimeout(() => this.socket.destroy(), 5000).unref();
   }
