@@ -26,6 +26,7 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'UNSELECT', rfc: 'RFC 3691' },
   { name: 'CHILDREN', rfc: 'RFC 3348' },
   { name: 'SPECIAL-USE', rfc: 'RFC 6154' },
+  { name: 'CREATE-SPECIAL-USE', rfc: 'RFC 6154 §3' },
   { name: 'LIST-EXTENDED', rfc: 'RFC 5258' },
   { name: 'LIST-STATUS', rfc: 'RFC 5819' },
   { name: 'ESEARCH', rfc: 'RFC 4731' },

@@ -23,6 +23,8 @@ export type ResponseCode =
   | 'EXPUNGEISSUED'
   | 'INUSE'
   | 'LIMIT'
+  /** RFC 6154 §6: CREATE with a special-use attribute the server does not support. */
+  | 'USEATTR'
   | 'NONEXISTENT'
   | 'NOPERM'
   | 'OVERQUOTA'
