@@ -204,6 +204,7 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
       'tls_listen = ""',
       'allow_plaintext_auth = true',
       `max_connections_per_user = ${connections + 10}`,
+      `max_connections_per_ip = ${connections + 10}`,
       '[http]',
       'listen = ""',
       '[clamav]',
@@ -235,7 +236,7 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
 
   const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    await waitForListener(port, 60_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
+    await waitForListener(port, 300_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
   } catch (err) {
     await stopChild(child);
     throw err;
