@@ -4,6 +4,7 @@
  * delayed ACK visible (docs/tcp-delayed-ack.md).
  */
 import net from 'node:net';
+import zlib from 'node:zlib';
 
 const LOGIN_ATTEMPTS = 50;
 const LOGIN_RETRY_MS = 200;
@@ -12,15 +13,11 @@ export class ImapConnection {
   private tail = '';
   private waiting: { pattern: RegExp; resolve: (line: string) => void; reject: (err: Error) => void } | null = null;
   received = 0;
+  /** RFC 4978: set after compress(); what we send goes through it. */
+  private deflate: zlib.DeflateRaw | null = null;
 
   private constructor(readonly socket: net.Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.received += chunk.length;
-      // Only the tail can hold the reply waited for; keeping it short makes a 10 MB FETCH cost nothing here.
-      this.tail = (this.tail + chunk).slice(-1024);
-      this.check();
-    });
+    socket.on('data', this.onBytes);
     socket.on('close', () => this.waiting?.reject(new Error('connection closed')));
     socket.on('error', () => undefined);
   }
@@ -80,9 +77,38 @@ export class ImapConnection {
     return this.tagged(tag);
   }
 
+  /** Raw command text, compressed once compress() ran. */
+  send(text: string): void {
+    if (!this.deflate) {
+      this.socket.write(text);
+      return;
+    }
+    this.deflate.write(text);
+    this.deflate.flush(zlib.constants.Z_SYNC_FLUSH);
+  }
+
+  /** RFC 4978 COMPRESS DEFLATE, then both directions through zlib (zlib's default settings, as imapflow uses). */
+  async compress(): Promise<void> {
+    await this.command('Z', 'COMPRESS DEFLATE');
+    this.socket.removeListener('data', this.onBytes);
+    const inflate = zlib.createInflateRaw();
+    inflate.on('data', this.onBytes);
+    this.socket.pipe(inflate);
+    this.deflate = zlib.createDeflateRaw();
+    this.deflate.pipe(this.socket);
+  }
+
   close(): void {
     this.socket.destroy();
   }
+
+  private readonly onBytes = (data: Buffer): void => {
+    const chunk = data.toString('latin1');
+    this.received += chunk.length;
+    // Only the tail can hold the reply waited for; keeping it short makes a 10 MB FETCH cost nothing here.
+    this.tail = (this.tail + chunk).slice(-1024);
+    this.check();
+  };
 
   private check(): void {
     if (!this.waiting) return;

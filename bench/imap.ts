@@ -6,7 +6,8 @@
  *     INBOX: time for `UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)` over a socket,
  *     median of 3 runs.
  * (b) C (default 1,000) concurrent logged-in connections in IDLE on INBOX: the server's memory
- *     growth divided by C (the lowest of 10 samples over 10 s, see measureIdleMemory). The server
+ *     growth divided by C (the lowest of 10 samples over 10 s, see measureIdleMemory); then the
+ *     same with COMPRESS=DEFLATE (RFC 4978) active on every connection. The server
  *     runs in a child process (`cantho-mail serve`, as users start it); memory is the proportional
  *     set size (PSS) of its process tree, so it compares with Dovecot's many processes without
  *     counting shared pages twice.
@@ -142,7 +143,11 @@ async function measureFetch(server: RunningImap): Promise<{ ms: number; runs: nu
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function measureIdleMemory(server: RunningImap, count: number): Promise<{ perConnectionKiB: number; rssPerConnectionKiB: number; beforeKiB: number; afterKiB: number }> {
+async function measureIdleMemory(
+  server: RunningImap,
+  count: number,
+  options: { readonly compress?: boolean } = {},
+): Promise<{ perConnectionKiB: number; rssPerConnectionKiB: number; beforeKiB: number; afterKiB: number }> {
   await pause(1000);
   const before = rssOfProcessTree(server.pid);
   const connections: ImapConnection[] = [];
@@ -153,7 +158,8 @@ async function measureIdleMemory(server: RunningImap, count: number): Promise<{ 
         const client = await ImapConnection.open(server.port);
         await client.login(server.user, server.password);
         await client.command('S', 'SELECT INBOX');
-        client.socket.write('I IDLE\r\n');
+        if (options.compress) await client.compress();
+        client.send('I IDLE\r\n');
         await client.wait(/^\+ /m);
         return client;
       }),
@@ -198,6 +204,7 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
       'tls_listen = ""',
       'allow_plaintext_auth = true',
       `max_connections_per_user = ${connections + 10}`,
+      `max_connections_per_ip = ${connections + 10}`,
       '[http]',
       'listen = ""',
       '[clamav]',
@@ -229,7 +236,7 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
 
   const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    await waitForListener(port, 60_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
+    await waitForListener(port, 300_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
   } catch (err) {
     await stopChild(child);
     throw err;
@@ -276,7 +283,8 @@ async function startServedOurs(dir: string, messages: readonly Buffer[], connect
 
 // --- the run ---------------------------------------------------------------------------------
 
-async function measure(server: RunningImap, connections: number) {
+/** `compressed`: also (b) with COMPRESS=DEFLATE (our server; the reference Dovecot runs without imap_zlib). */
+async function measure(server: RunningImap, connections: number, compressed: boolean) {
   const fetch = await measureFetch(server);
   console.log(
     `  ${server.name}: (a) ${FETCH_COMMAND}: median ${fetch.ms.toFixed(0)} ms (runs ${fetch.runs.map((ms) => ms.toFixed(0)).join(', ')} ms; ${(fetch.bytes / 1e6).toFixed(1)} MB)`,
@@ -286,6 +294,13 @@ async function measure(server: RunningImap, connections: number) {
     `  ${server.name}: (b) ${connections} IDLE connections: ${memory.perConnectionKiB.toFixed(1)} KiB PSS per connection ` +
       `(RSS ${memory.rssPerConnectionKiB.toFixed(1)} KiB; tree ${(memory.beforeKiB / 1024).toFixed(0)} → ${(memory.afterKiB / 1024).toFixed(0)} MiB)`,
   );
+  if (compressed) {
+    const deflated = await measureIdleMemory(server, connections, { compress: true });
+    console.log(
+      `  ${server.name}: (b) ${connections} IDLE connections after COMPRESS DEFLATE: ${deflated.perConnectionKiB.toFixed(1)} KiB PSS per connection ` +
+        `(RSS ${deflated.rssPerConnectionKiB.toFixed(1)} KiB; tree ${(deflated.beforeKiB / 1024).toFixed(0)} → ${(deflated.afterKiB / 1024).toFixed(0)} MiB)`,
+    );
+  }
   return { fetchMs: fetch.ms, perConnectionKiB: memory.perConnectionKiB };
 }
 
@@ -374,13 +389,13 @@ export async function run(args: string[]): Promise<void> {
     }
     const ours = await startOurs(path.join(dir, 'ours'), messages, connections);
     running.push(ours);
-    const ourFigures = await measure(ours, connections);
+    const ourFigures = await measure(ours, connections, true);
     await ours.stop();
     if (!values.compare) return;
 
     const dovecot = await startReferenceDovecot(messages, connections);
     running.push(dovecot);
-    const theirs = await measure(dovecot, connections);
+    const theirs = await measure(dovecot, connections, false);
     await dovecot.stop();
     console.log(
       `  ratio cantho-mail / dovecot: (a) time ${(ourFigures.fetchMs / theirs.fetchMs).toFixed(2)}, (b) memory per connection ${(ourFigures.perConnectionKiB / theirs.perConnectionKiB).toFixed(2)}`,

@@ -61,7 +61,7 @@ export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logg
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const db = openDatabase(config.paths.database);
-  const store = new SqliteMailStore(db);
+  const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
   const directory = new Directory({ db, config, store, logger, ...options.directory });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   const workers = startAnalysisWorkers(config, resolver, logger);

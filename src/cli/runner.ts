@@ -55,7 +55,7 @@ export async function runWithDirectory(command: Command, handler: (session: CliS
   try {
     const config = loadConfigFor(command);
     const db = openDatabase(config.paths.database);
-    store = new SqliteMailStore(db);
+    store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
     const directory = new Directory({ db, config, store });
     printOutput(command, await handler({ config, directory, ctx: directory.context, store, db, actor: cliActor() }));
   } catch (error) {

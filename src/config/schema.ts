@@ -113,6 +113,9 @@ const imap = z
     // RFC 3501 §5.4 sets no minimum before login; counted from the last complete command line, so
     // a client trickling bytes cannot hold a connection open.
     login_timeout: duration.prefault('60s'),
+    // RFC 7162 VANISHED: expunged UIDs remembered per mailbox (src/store/expunge-history.ts has the
+    // pruning rule and the default, 10000); an older client state gets a full resync answer.
+    vanished_history: z.number().int().min(1).optional(),
   })
   .strict();
 

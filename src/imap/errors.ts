@@ -17,10 +17,14 @@ export type ResponseCode =
   | `BADCHARSET (${string})`
   | 'CANNOT'
   | 'CLIENTBUG'
+  /** RFC 4978 §3: COMPRESS when compression is already active. */
+  | 'COMPRESSIONACTIVE'
   | 'EXPIRED'
   | 'EXPUNGEISSUED'
   | 'INUSE'
   | 'LIMIT'
+  /** RFC 6154 §6: CREATE with a special-use attribute the server does not support. */
+  | 'USEATTR'
   | 'NONEXISTENT'
   | 'NOPERM'
   | 'OVERQUOTA'

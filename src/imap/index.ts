@@ -19,6 +19,8 @@
  *   list-pattern.ts  LIST/LSUB wildcards
  *   message-rows.ts  the store rows a message command names (few: by UID; many: one scan)
  *   junk-learning.ts MOVE/COPY into or out of Junk teaches Bayes, after the command (Bayes learning)
+ *   qresync.ts       RFC 7162 §3.2 QRESYNC: SELECT parameter, VANISHED (EARLIER)
+ *   compress.ts      RFC 4978 COMPRESS=DEFLATE streams (small deflate window per connection)
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
  *
  * Invariants:

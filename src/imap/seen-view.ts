@@ -172,7 +172,7 @@ export class ReaderView implements MailStore {
   deliver(targets: readonly DeliveryTarget[], raw: Buffer, options?: DeliveryOptions): Promise<DeliveryResult> {
     return this.inner.deliver(targets, raw, options);
   }
-  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] {
+  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null {
     return this.inner.expungedSince(mailbox, since);
   }
   getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {

@@ -24,6 +24,7 @@
 import type { MailStore } from '../store/index.js';
 import type { MailboxChange, MailboxInfo, MessageRow, ModSeq, Uid } from '../store/index.js';
 import { atom, type ImapValue } from './responses.js';
+import { formatSequenceSet } from './sequence-set.js';
 
 /** Arguments of ResponseWriter.untagged: a text head and encoded values. */
 export type UntaggedLine = [head: string, ...values: ImapValue[]];
@@ -33,6 +34,8 @@ export interface UpdateOptions {
   readonly expungeAllowed: boolean;
   /** RFC 7162 §3.2: after CONDSTORE is enabled, unsolicited FETCH carries MODSEQ. */
   readonly condstore: boolean;
+  /** RFC 7162 §3.2.10: after ENABLE QRESYNC, one VANISHED replaces the EXPUNGE responses. */
+  readonly qresync: boolean;
 }
 
 export class SelectedMailbox {
@@ -158,7 +161,7 @@ export class SelectedMailbox {
       this.pendingAppend = true;
     }
     if (options.expungeAllowed && this.pendingExpunge.size > 0) {
-      lines.push(...this.removeExpunged());
+      lines.push(...this.removeExpunged(options.qresync));
     }
     if (this.pendingAppend || this.pendingFlags.size > 0) {
       changed ??= store.listMessages(this.info.id, { changedSince: this.knownModSeq });
@@ -188,22 +191,26 @@ export class SelectedMailbox {
   /**
    * Takes the pending expunges out of the map in one pass. RFC 3501 §7.4.1: each EXPUNGE
    * renumbers the messages after it at once, so in ascending order the n-th removed message
-   * (from 0) is announced at its original sequence number minus n.
+   * (from 0) is announced at its original sequence number minus n. RFC 7162 §3.2.10: a QRESYNC
+   * session gets one `VANISHED uid-set` instead.
    */
-  private removeExpunged(): UntaggedLine[] {
+  private removeExpunged(qresync: boolean): UntaggedLine[] {
     const lines: UntaggedLine[] = [];
+    const removed: Uid[] = [];
     let kept = 0;
     for (let i = 0; i < this.count; i++) {
       const uid = this.uidBuffer[i]! as Uid;
       if (this.pendingExpunge.has(uid)) {
         this.recentSet.delete(uid);
         lines.push([`${i + 1 - lines.length} EXPUNGE`]);
+        removed.push(uid);
       } else {
         this.uidBuffer[kept++] = uid;
       }
     }
     this.count = kept;
     this.pendingExpunge.clear();
+    if (qresync && removed.length > 0) return [[`VANISHED ${formatSequenceSet(removed)}`]];
     return lines;
   }
 

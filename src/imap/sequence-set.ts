@@ -146,3 +146,32 @@ export function formatSequenceSet(numbers: readonly number[]): string {
   }
   return parts.join(',');
 }
+
+/**
+ * The numbers the set names (`*` = `star`, nothing above `limit`) that are not in `present`
+ * (ascending), as compact sequence-set text; empty when none. Works on ranges, so `1:4294967295`
+ * minus a few present UIDs costs as little as the present list.
+ */
+export function missingFromSet(set: SequenceSet, star: number, limit: number, present: ArrayLike<number>): string {
+  const ranges = set
+    .map((range) => bounds(range, star))
+    .filter(([low]) => low <= limit)
+    .map(([low, high]): [number, number] => [low, Math.min(high, limit)])
+    .sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  const emit = (low: number, high: number) => {
+    if (low <= high) parts.push(low === high ? String(low) : `${low}:${high}`);
+  };
+  let next = 1; // everything below `next` has been emitted or is covered
+  for (const [rangeLow, high] of ranges) {
+    let low = Math.max(rangeLow, next);
+    if (low > high) continue;
+    for (let i = lowerBound(present, low); i < present.length && present[i]! <= high; i++) {
+      emit(low, present[i]! - 1);
+      low = present[i]! + 1;
+    }
+    emit(low, high);
+    next = high + 1;
+  }
+  return parts.join(',');
+}

@@ -94,6 +94,10 @@ class SessionHub implements SessionHost {
       if (left > 0) this.perIp.set(ip, left);
       else this.perIp.delete(ip);
     }
+    this.unregisterLogin(session);
+  }
+
+  unregisterLogin(session: Session): void {
     if (!this.counted.has(session)) return;
     this.counted.delete(session);
     const person = session.identity!.person;

@@ -6,10 +6,12 @@
  *   session.ctx / session.log / session.out (ResponseWriter)
  *   session.state, session.identity, session.account (throws when not logged in)
  *   session.selected: SelectedMailbox | null;  session.requireSelected()
- *   session.condstore / session.utf8 (ENABLEd extensions)
+ *   session.condstore / session.qresync / session.utf8 (ENABLEd extensions)
  *   session.argOptions (for a nested ArgReader), session.wireName(name) (mailbox name to send),
  *   session.mailboxName(mailboxInfo) (the same for a store mailbox, shared namespace included)
  *   session.select(mailbox) / session.deselect()
+ *   session.compressed / session.startCompression() (RFC 4978, after COMPRESS's tagged OK)
+ *   session.unauthenticate() (RFC 8437)
  *   session.readLine() (AUTHENTICATE responses, IDLE's DONE)
  *
  * Invariants:
@@ -34,6 +36,7 @@ import type { Identity } from '../directory/index.js';
 import type { AccountId, MailboxChange, MailboxInfo } from '../store/index.js';
 import { appendLimit, capabilityList } from './capabilities.js';
 import type { CommandSpec, Completion, SessionState } from './command-spec.js';
+import { startCompression, type DeflateSink } from './compress.js';
 import { ImapError, fromStoreError } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, type ArgOptions } from './parser.js';
@@ -54,10 +57,12 @@ export interface SessionHost {
   readonly commands: ReadonlyMap<string, CommandSpec<Session>>;
   /** Counts the login against the per-user limit; false when the person has too many connections. */
   registerLogin(session: Session): boolean;
+  /** The login no longer counts against the per-user limit (RFC 8437 UNAUTHENTICATE). */
+  unregisterLogin(session: Session): void;
   unregister(session: Session): void;
 }
 
-export type Extension = 'CONDSTORE' | 'UTF8=ACCEPT';
+export type Extension = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT';
 
 export class Session {
   state: SessionState = 'not-authenticated';
@@ -71,6 +76,8 @@ export class Session {
   private socket: Socket;
   private readonly reader: CommandReader;
   private idleListener: (() => void) | null = null;
+  /** RFC 4978: set once COMPRESS DEFLATE is active. */
+  private deflate: DeflateSink | null = null;
   private inactivity: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -114,6 +121,11 @@ export class Session {
     if (this.enabled.has('CONDSTORE')) return;
     this.enabled.add('CONDSTORE');
     if (this.selected) this.out.untagged(`OK [HIGHESTMODSEQ ${this.selected.highestModSeq}] Highest mod-sequence`);
+  }
+
+  /** RFC 7162 §3.2.3: after ENABLE QRESYNC, expunges are announced as VANISHED. */
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
   }
 
   get utf8(): boolean {
@@ -166,6 +178,20 @@ export class Session {
     return true;
   }
 
+  /**
+   * RFC 8437 §3 UNAUTHENTICATE: back to the not-authenticated state as if newly connected, the
+   * mailbox closed without expunge and ENABLEd extensions off; TLS and COMPRESS stay.
+   */
+  unauthenticate(): void {
+    this.deselect();
+    this.host.unregisterLogin(this);
+    this.identity = null;
+    this.enabled.clear();
+    this.state = 'not-authenticated';
+    this.log = this.ctx.logger.child({ cid: this.cid, proto: 'imap' });
+    this.touch(); // the shorter pre-login timeout applies again
+  }
+
   /** One line from the client outside the command grammar; null when it has gone. */
   async readLine(): Promise<Buffer | null> {
     const line = await this.reader.nextLine();
@@ -190,6 +216,18 @@ export class Session {
       tlsSocket.once('close', resolve);
     });
     this.secure = true;
+  }
+
+  get compressed(): boolean {
+    return this.deflate !== null;
+  }
+
+  /** RFC 4978 §3: DEFLATE in both directions from right after the tagged OK. */
+  startCompression(): void {
+    const { input, output } = startCompression(this.socket);
+    this.reader.attach(input);
+    this.out.replaceSink(output);
+    this.deflate = output;
   }
 
   /** Serves the connection until LOGOUT, disconnect or autologout. */
@@ -267,7 +305,8 @@ export class Session {
     this.state = 'logout';
     if (this.inactivity) clearTimeout(this.inactivity);
     this.host.unregister(this);
-    this.socket.end();
+    if (this.deflate) this.deflate.end();
+    else this.socket.end();
     // A client that does not read must not keep the socket open forever.
     setTimeout(() => this.socket.destroy(), 5000).unref();
   }
@@ -278,7 +317,7 @@ export class Session {
    */
   flushUpdates(expungeAllowed: boolean): void {
     if (!this.selected) return;
-    for (const line of this.selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore })) {
+    for (const line of this.selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync })) {
       this.out.untagged(...line);
     }
   }

@@ -68,8 +68,11 @@ export interface MailStore {
    * few messages of a large mailbox, where listMessages would read every row.
    */
   getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[];
-  /** Expunged UIDs with modseq > since (RFC 7162 VANISHED support; may be empty if not tracked that far back). */
-  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[];
+  /**
+   * Expunged UIDs with modseq > since, ascending (RFC 7162 VANISHED); null when the kept history
+   * does not reach back to `since` (pruning rule in expunge-history.ts).
+   */
+  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null;
   /** ENVELOPE, BODYSTRUCTURE and part offsets stored at delivery, for the given UIDs (missing UIDs are skipped). */
   getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[];
   /** Raw bytes [start, end) of a stored message; end defaults to the whole message. */

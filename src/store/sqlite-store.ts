@@ -5,6 +5,7 @@ import type { MailStore } from './api.js';
 import { BlobStore } from './blobs.js';
 import { migrate, type Db } from './database.js';
 import { PrivateSeen } from './private-seen.js';
+import { DEFAULT_VANISHED_HISTORY, ExpungeHistory } from './expunge-history.js';
 import { watchExternalChanges } from './external-changes.js';
 import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
 import { ftsMatchExpression } from './fts.js';
@@ -89,10 +90,16 @@ export class SqliteMailStore implements MailStore {
   private readonly stopWatching: () => void;
   private readonly sql: StoreStatements;
   private readonly readers: PrivateSeen;
+  private readonly expunged: ExpungeHistory;
 
-  constructor(private readonly db: Db) {
+  /** `vanishedHistory`: expunged UIDs kept per mailbox for RFC 7162 VANISHED (`[imap] vanished_history`, expunge-history.ts). */
+  constructor(
+    private readonly db: Db,
+    options: { readonly vanishedHistory?: number } = {},
+  ) {
     migrate(db, 'store', STORE_MIGRATIONS);
     this.readers = new PrivateSeen(db);
+    this.expunged = new ExpungeHistory(db, options.vanishedHistory ?? DEFAULT_VANISHED_HISTORY);
     this.sql = prepareStatements(db);
     this.blobs = new BlobStore(db);
     this.deliveries = new GroupCommit(
@@ -252,8 +259,8 @@ export class SqliteMailStore implements MailStore {
     return this.sql.messagesByUid.all(mailbox, uidList(uids)).map((row) => this.toMessageRow(row));
   }
 
-  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] {
-    return this.sql.expungedSince.all(mailbox, since) as Uid[];
+  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null {
+    return this.expunged.since(mailbox, since);
   }
 
   getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {
@@ -524,10 +531,8 @@ export class SqliteMailStore implements MailStore {
   private removeMessages(mailbox: MailboxId, uids: readonly Uid[]): Extract<MailboxChange, { kind: 'expunge' }> | null {
     if (uids.length === 0) return null;
     const modSeq = this.sql.bumpModSeq.get(mailbox)!;
-    for (const uid of uids) {
-      this.sql.deleteMessage.run(mailbox, uid);
-      this.sql.recordExpunged.run(mailbox, uid, modSeq);
-    }
+    for (const uid of uids) this.sql.deleteMessage.run(mailbox, uid);
+    this.expunged.record(mailbox, uids, modSeq);
     const account = this.requireMailbox(mailbox).account as AccountId;
     return { kind: 'expunge', account, mailbox, uids: [...uids].sort((a, b) => a - b), modSeq: asModSeq(modSeq) };
   }

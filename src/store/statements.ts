@@ -113,8 +113,6 @@ export function prepareStatements(db: Db) {
       )
       .pluck(),
     deleteMessage: db.prepare<[number, number]>('DELETE FROM messages WHERE mailbox = ? AND uid = ?'),
-    recordExpunged: db.prepare<[number, number, number]>('INSERT INTO expunged (mailbox, uid, modseq) VALUES (?, ?, ?)'),
-    expungedSince: db.prepare<[number, number], number>('SELECT uid FROM expunged WHERE mailbox = ? AND modseq > ? ORDER BY uid').pluck(),
     searchText: db
       .prepare<[number, string], number>(
         `SELECT uid FROM messages WHERE mailbox = ?

@@ -82,12 +82,12 @@ describe('SelectedMailbox', () => {
     const b = local.store.append(inbox.id, message('b')).uid;
     expect(selected.isExpunged(a)).toBe(true);
 
-    const during = selected.collectUpdates(local.store, { expungeAllowed: false, condstore: false });
+    const during = selected.collectUpdates(local.store, { expungeAllowed: false, condstore: false, qresync: false });
     expect(during).toEqual([['2 EXISTS'], ['1 RECENT']]);
     expect([...selected.uids]).toEqual([a, b]);
     expect(selected.seqOf(b)).toBe(2);
 
-    const after = selected.collectUpdates(local.store, { expungeAllowed: true, condstore: false });
+    const after = selected.collectUpdates(local.store, { expungeAllowed: true, condstore: false, qresync: false });
     expect(after).toEqual([['1 EXPUNGE']]);
     expect([...selected.uids]).toEqual([b]);
     expect(selected.seqOf(a)).toBe(0);

@@ -2,7 +2,7 @@ import type { Extension } from '../session.js';
 import type { CommandHandler } from './handler.js';
 
 /** Extensions a client may ENABLE (RFC 5161 §3.1); others are ignored, as the RFC requires. */
-const ENABLEABLE: readonly Extension[] = ['CONDSTORE', 'UTF8=ACCEPT'];
+const ENABLEABLE: readonly Extension[] = ['CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT'];
 
 export const enable: CommandHandler = (session, { args }) => {
   const names: string[] = [];
@@ -17,6 +17,7 @@ export const enable: CommandHandler = (session, { args }) => {
     if (!extension || session.enabled.has(extension) || (extension === 'UTF8=ACCEPT' && session.selected)) continue;
     session.enabled.add(extension);
     newlyEnabled.push(extension);
+    if (extension === 'QRESYNC') session.enabled.add('CONDSTORE'); // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
   }
   // RFC 5161 §3.1: ENABLED lists only what this command newly enabled.
   session.out.untagged(['ENABLED', ...newlyEnabled].join(' '));

@@ -24,6 +24,7 @@ import { authenticate } from './authenticate.js';
 import { capability } from './capability.js';
 import { check } from './check.js';
 import { close } from './close.js';
+import { compress } from './compress.js';
 import { copy } from './copy.js';
 import { create } from './create.js';
 import { deleteMailbox } from './delete.js';
@@ -53,6 +54,7 @@ import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store } from './store.js';
 import { subscribe, unsubscribe } from './subscribe.js';
+import { unauthenticate } from './unauthenticate.js';
 import { unselect } from './unselect.js';
 
 export type { CommandHandler, CommandRequest, Completion } from './handler.js';
@@ -95,6 +97,8 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ['LISTRIGHTS', { states: AUTHENTICATED, run: listrights }],
   ['MYRIGHTS', { states: AUTHENTICATED, run: myrights }],
   ['APPEND', { states: AUTHENTICATED, run: append }],
+  ['COMPRESS', { states: AUTHENTICATED, run: compress }], // RFC 4978
+  ['UNAUTHENTICATE', { states: AUTHENTICATED, run: unauthenticate }], // RFC 8437
   // RFC 3501 §6.4: selected
   ['CHECK', { states: SELECTED, run: check }],
   ['CLOSE', { states: SELECTED, run: close }],

@@ -1,5 +1,6 @@
 import { hasRight, requireMailbox, requireRight } from '../mailboxes.js';
 import { atom } from '../responses.js';
+import { readQresyncParameter, resyncLines, type QresyncParameter } from '../qresync.js';
 import { SelectedMailbox } from '../selected.js';
 import { auditDelegate } from '../delegate-audit.js';
 import type { Session } from '../session.js';
@@ -12,18 +13,24 @@ export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '
 const WRITE_RIGHTS = /[siwte]/;
 
 /**
- * RFC 3501 §6.3.1 SELECT and §6.3.2 EXAMINE, with RFC 7162 §3.2.5 (CONDSTORE) select parameter.
+ * RFC 3501 §6.3.1 SELECT and §6.3.2 EXAMINE, with the RFC 7162 CONDSTORE (§3.1.8) and QRESYNC
+ * (§3.2.5, qresync.ts) select parameters.
  * A failed SELECT leaves no mailbox selected; switching mailboxes announces `OK [CLOSED]` first
  * (RFC 7162 §3.2.11, part of IMAP4rev2).
  */
 async function open(session: Session, { args }: CommandRequest, examine: boolean): Promise<Completion> {
   args.space();
   const name = args.mailbox();
+  let qresync: QresyncParameter | null = null;
   if (!args.atEnd()) {
     args.space();
     args.list(() => {
       const param = args.keyword();
-      if (param !== 'CONDSTORE') throw args.error(`unknown SELECT parameter ${param.slice(0, 20)}`);
+      if (param === 'QRESYNC') {
+        // RFC 7162 §3.2.5: BAD unless the client ENABLEd QRESYNC first.
+        if (!session.qresync) throw args.error('QRESYNC parameter without ENABLE QRESYNC');
+        qresync = readQresyncParameter(args);
+      } else if (param !== 'CONDSTORE') throw args.error(`unknown SELECT parameter ${param.slice(0, 20)}`);
       return param;
     }, false);
     session.enabled.add('CONDSTORE'); // RFC 7162 §3.1: a CONDSTORE parameter enables it
@@ -61,6 +68,7 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
   session.out.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
   session.out.untagged(`OK [UIDNEXT ${uidNext}] Predicted next UID`);
   session.out.untagged(`OK [HIGHESTMODSEQ ${selected.highestModSeq}] Highest mod-sequence`);
+  if (qresync) for (const line of resyncLines(store, selected, qresync)) session.out.untagged(...line);
   session.select(selected);
   auditDelegate(session, mailbox, 'open', { extra: { readOnly } });
   return { code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${examine ? 'EXAMINE' : 'SELECT'} completed` };

@@ -49,6 +49,8 @@ export interface FetchRequest {
   readonly kinds: ReadonlySet<FetchItem['kind']>;
   /** RFC 7162 §3.1.4 CHANGEDSINCE: only messages whose MODSEQ is above it. */
   readonly changedSince: number | null;
+  /** RFC 7162 §3.2.6 VANISHED: UID FETCH also reports the UIDs of the set expunged since CHANGEDSINCE. */
+  readonly vanished: boolean;
 }
 
 /** RFC 3501 §6.4.5 macros. */
@@ -74,19 +76,24 @@ export function parseFetchItems(reader: ArgReader): FetchRequest {
     items = kinds ? kinds.map((kind) => ({ kind })) : [itemNamed(reader, name)];
   }
   let changedSince: number | null = null;
+  let vanished = false;
   if (!reader.atEnd()) {
     reader.space();
     reader.list(() => {
       const modifier = reader.keyword();
-      if (modifier !== 'CHANGEDSINCE') throw reader.error(`unknown FETCH modifier ${modifier}`);
-      reader.space();
-      changedSince = reader.modSeq();
+      if (modifier === 'VANISHED') vanished = true;
+      else if (modifier === 'CHANGEDSINCE') {
+        reader.space();
+        changedSince = reader.modSeq();
+      } else throw reader.error(`unknown FETCH modifier ${modifier}`);
     }, false);
+    // RFC 7162 §3.2.6: VANISHED only together with CHANGEDSINCE.
+    if (vanished && changedSince === null) throw reader.error('VANISHED needs CHANGEDSINCE');
   }
   reader.end();
   const distinct = distinctItems(items);
   if (distinct.length > MAX_ITEMS) throw reader.error(`too many FETCH items (at most ${MAX_ITEMS} different ones)`);
-  return { items: distinct, kinds: new Set(distinct.map((item) => item.kind)), changedSince };
+  return { items: distinct, kinds: new Set(distinct.map((item) => item.kind)), changedSince, vanished };
 }
 
 /** The response name an item is answered under (with the partial's length, which the name omits). */
