@@ -8,7 +8,7 @@ import type { BayesLearner } from './bayes/learn.js';
 import { DnsblChecker } from './dnsbl.js';
 import type { Filter, FilterOutcome } from './filter.js';
 import { createImpersonationFilter, type OfficialNames } from './impersonation.js';
-import { READ_MESSAGE_VIEW, readMessage } from './message.js';
+import { READ_MESSAGE_VIEW, readMessage, type MessageView } from './message.js';
 import type { RuleSet } from './rules/compile.js';
 import type { RulesLoadResult } from './rules/load.js';
 import { RulesHolder } from './rules/watch.js';
@@ -60,11 +60,13 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   ];
   if (deps.bayes) filters.push(createBayesFilter(deps.bayes));
 
+  /** The message's view and Bayes tokens, parsed on a worker thread when the pool is there. */
+  const readView = (raw: Buffer, label: string): Promise<MessageView> =>
+    deps.workers ? deps.workers.run(READ_MESSAGE_VIEW, raw, label, raw.length) : readMessage(raw);
+
   /** Parsing and the content filters in order; a refusal or a `final` outcome stops the ones after it. */
   const checkContent = async (raw: Buffer, context: FilterContext, rules: RuleSet): Promise<Verdict[]> => {
-    const view = deps.workers
-      ? await deps.workers.run(READ_MESSAGE_VIEW, raw, context.queueId ?? 'message', raw.length)
-      : await readMessage(raw);
+    const view = await readView(raw, context.queueId ?? 'message');
     const message = { raw, view };
     const verdicts: Verdict[] = [];
     for (const filter of filters) {
@@ -102,13 +104,15 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   return {
     check: (raw, context) => begin(raw).finish(raw, context),
     begin,
+    // A user filing mail into or out of Junk: parsing and tokenizing (mailparser, HTML→text) run
+    // on the workers like any other message's; only the token counts are written here.
     async learn(kind, raw) {
       if (!deps.bayes) return;
-      const outcome = await deps.bayes.train(kind, raw);
+      const outcome = await deps.bayes.train(kind, raw, await readView(raw, `bayes-${kind}`));
       logger.debug({ kind, outcome }, 'bayes learnt a message');
     },
     async unlearn(raw) {
-      if (deps.bayes) await deps.bayes.untrain(raw);
+      if (deps.bayes) await deps.bayes.untrain(raw, await readView(raw, 'bayes-forget'));
     },
     reloadRules: () => holder.reload(),
     currentRules: () => holder.current(),
