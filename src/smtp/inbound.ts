@@ -20,11 +20,11 @@ import { applyVerdict, deliveryTargets, verdictRefusal } from './verdict.js';
  * each within `[limits] message_cpu_budget`; the message is analysed once, as it is stored.
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-  const received = await readMessage(stream, ctx.config, ctx.memory, COPIES_UNTIL_DELIVERY);
+  const received = await readMessage(stream, ctx.config, ctx.memory, ctx.spool, COPIES_UNTIL_DELIVERY);
   try {
-    return await checkAndDeliver(ctx, received.raw, session);
+    return await checkAndDeliver(ctx, await received.bytes(), session);
   } finally {
-    received.release();
+    await received.release();
   }
 }
 
