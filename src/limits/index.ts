@@ -55,4 +55,12 @@ export class MemoryBudget {
 }
 
 export { MessageSpool, SpoolFile } from './spool.js';
-export { MessageShapeCheck, type MessageShapeLimits, type ShapeViolation } from './message-shape.js';
+export {
+  checkMessageShape,
+  describeViolation,
+  MessageShapeCheck,
+  shapeLimitsOf,
+  type MessageShapeLimits,
+  type ShapeLimitKeys,
+  type ShapeViolation,
+} from './message-shape.js';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/index.js';
-import { MessageShapeCheck, type MemoryBudget, type MemoryReservation, type MessageSpool, type ShapeViolation, type SpoolFile } from '../limits/index.js';
+import { describeViolation, MessageShapeCheck, shapeLimitsOf, type MemoryBudget, type MemoryReservation, type MessageSpool, type ShapeViolation, type SpoolFile } from '../limits/index.js';
 import { concatShared } from '../workers/index.js';
 import { replies, SmtpReply } from './reply.js';
 
@@ -56,12 +56,7 @@ export function checkDeclaredSize(args: unknown, memory: MemoryBudget): void {
 
 export async function readMessage(stream: Readable, config: Config, memory: MemoryBudget, spool: MessageSpool, copies: number): Promise<ReceivedMessage> {
   const maxBytes = config.smtp.max_message_size;
-  const shape = new MessageShapeCheck({
-    maxHeaderBytes: config.limits.max_header_bytes,
-    maxHeaderLines: config.limits.max_header_lines,
-    maxHeaderFieldBytes: config.limits.max_header_field_bytes,
-    maxMimeParts: config.limits.max_mime_parts,
-  });
+  const shape = new MessageShapeCheck(shapeLimitsOf(config.limits));
   const chunks: Buffer[] = [];
   let file: SpoolFile | null = null;
   let spoolError: unknown = null;
@@ -162,16 +157,9 @@ function spooledMessage(file: SpoolFile, memory: MemoryBudget, copies: number): 
  * refuses for good.
  */
 function shapeRefusal(violation: ShapeViolation): SmtpReply {
-  switch (violation.kind) {
-    case 'header-bytes':
-      return new SmtpReply(552, '5.3.4', `Message header exceeds ${violation.limit} bytes`, 'header-limit');
-    case 'header-lines':
-      return new SmtpReply(552, '5.3.4', `Message header exceeds ${violation.limit} lines`, 'header-limit');
-    case 'header-field-bytes':
-      return new SmtpReply(552, '5.3.4', `A header field exceeds ${violation.limit} bytes`, 'header-limit');
-    case 'mime-parts':
-      return new SmtpReply(554, '5.6.0', `Message has more than ${violation.limit} MIME parts`, 'mime-limit');
-  }
+  return violation.kind === 'mime-parts'
+    ? new SmtpReply(554, '5.6.0', describeViolation(violation), 'mime-limit')
+    : new SmtpReply(552, '5.3.4', describeViolation(violation), 'header-limit');
 }
 
 /** True when `chunk` (whose preceding byte was `previous`) holds a CR not followed by LF or an LF not preceded by CR. */
