@@ -184,6 +184,8 @@ const spam = z
     impersonation_score: z.number().min(0).default(4),
     /** Put before such a message's Subject; "" for none. */
     impersonation_tag: z.string().max(100).default('[Thư từ bên ngoài]'),
+    /** First line put into such a message's text and HTML parts (src/smtp/banner.ts); "" for none. */
+    impersonation_banner: z.string().max(300).regex(/^[^\r\n]*$/, 'one line').default(''),
   })
   .strict();
 

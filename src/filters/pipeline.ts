@@ -151,13 +151,14 @@ export function combineVerdicts(verdicts: readonly Verdict[], rules: RuleSet, co
   const tags = verdicts.flatMap((v) => (v.subjectTag === null ? [] : [v.subjectTag]));
   if (t.tag_subject_at !== undefined && score >= t.tag_subject_at) tags.push(t.subject_tag);
   const subjectTag = tags.length > 0 ? tags.join(' ') : null;
+  const banner = verdicts.find((v) => v.banner !== undefined)?.banner;
   if (action === 'reject') {
     // RFC 5321 §4.2.2/RFC 3463 §3.8: 5.7.1 "delivery not authorized, message refused". Inbound gets
     // 550 as the issue asks; outbound (our own official) gets 554, the same as an infected message.
     const code = context.direction === 'inbound' ? 550 : 554;
     return { action, score, reasons, reply: { code, enhanced: '5.7.1', text: `Message refused as spam (score ${score})` }, addHeaders, subjectTag };
   }
-  return { action, score, reasons, addHeaders, subjectTag };
+  return { action, score, reasons, addHeaders, subjectTag, ...(banner === undefined ? {} : { banner }) };
 }
 
 /** X-Spam-Score and X-Spam-Status in the SpamAssassin shape admins and mail clients know. */

@@ -2,6 +2,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import { ANALYZE_MESSAGE } from '../mime/index.js';
 import { authenticateInbound } from './authentication.js';
+import { withBanner } from './banner.js';
 import { clientName } from './client-lookups.js';
 import { prependFields } from './headers.js';
 import { checkLocalSender } from './local-sender.js';
@@ -52,7 +53,7 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
   });
   const refusal = verdictRefusal(verdict);
   if (refusal) throw refusal;
-  const stored = applyVerdict(traced, verdict);
+  const stored = await withBanner(ctx.workers, applyVerdict(traced, verdict), verdict.banner, queueId);
   const analysis = await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, stored.length);
   const result = await ctx.store.deliver(deliveryTargets(recipients, verdict), stored, { analysis });
   ctx.logger.info(
