@@ -15,7 +15,7 @@
  * smtp-source against cantho-mail and against Debian's Postfix (own config directory, loopback
  * port, virtual(8) delivery into a Maildir), and the ratio is printed.
  */
-import { MemoryBudget } from '../src/limits/index.js';
+import { MemoryBudget, MessageSpool } from '../src/limits/index.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -214,6 +214,7 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
     tls: await loadTlsMaterial(config),
     resolver,
     memory: new MemoryBudget(config.limits.memory_ceiling),
+    spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
   };
   const listeners = await startSmtp(ctx, { queueWorker: false });

@@ -3,7 +3,7 @@ import type { Config } from './config/index.js';
 import type { DnsLookup } from './dns/index.js';
 import type { DirectoryService } from './directory/index.js';
 import type { FilterPipeline } from './filters/index.js';
-import type { MemoryBudget } from './limits/index.js';
+import type { MemoryBudget, MessageSpool } from './limits/index.js';
 import type { MailStore } from './store/index.js';
 import type { OutboundQueue } from './store/index.js';
 import type { WorkerPool } from './workers/index.js';
@@ -32,6 +32,8 @@ export interface AppContext {
   readonly resolver: DnsResolver;
   /** Message bytes in memory across every session (`[limits] memory_ceiling`). */
   readonly memory: MemoryBudget;
+  /** Where message bodies over `[limits] spool_threshold` wait on disk while they arrive (src/limits/spool.ts). */
+  readonly spool: MessageSpool;
   /** Threads for the costly work on message bytes, within `[limits] message_cpu_budget` (src/workers). */
   readonly workers: WorkerPool;
 }

@@ -7,7 +7,7 @@ import { BayesLearner } from './filters/index.js';
 import { MESSAGE_FACTS } from './filters/index.js';
 import { createFilterPipeline } from './filters/index.js';
 import { startImap } from './imap/index.js';
-import { MemoryBudget } from './limits/index.js';
+import { MemoryBudget, MessageSpool } from './limits/index.js';
 import { ANALYZE_MESSAGE } from './mime/index.js';
 import { createLogger } from './logger.js';
 import { scheduleDaily } from './maintenance/index.js';
@@ -76,6 +76,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     tls: await loadTlsMaterial(config),
     resolver,
     memory: new MemoryBudget(config.limits.memory_ceiling),
+    // Files a crash left in the spool are removed here, before any listener starts.
+    spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
   };
 

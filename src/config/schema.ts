@@ -187,6 +187,8 @@ const spam = z
     impersonation_score: z.number().min(0).default(4),
     /** Put before such a message's Subject; "" for none. */
     impersonation_tag: z.string().max(100).default('[Thư từ bên ngoài]'),
+    /** First line put into such a message's text and HTML parts (src/smtp/banner.ts); "" for none. */
+    impersonation_banner: z.string().max(300).regex(/^[^\r\n]*$/, 'one line').default(''),
   })
   .strict();
 
@@ -212,6 +214,8 @@ const limits = z
     max_mime_parts: z.number().int().min(1).default(1000),
     message_cpu_budget: duration.prefault('10s'),
     memory_ceiling: size.prefault('512MB'),
+    /** A message body past this many bytes waits in a file under data_dir/spool while it arrives, not in memory. */
+    spool_threshold: size.prefault('1MB'),
     /** Worker threads for message analysis (src/workers); 0: one per core. */
     analysis_workers: z.number().int().min(0).max(64).default(0),
     /** Messages that may wait for a worker; past it the MX answers 451 4.3.2. */

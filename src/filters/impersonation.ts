@@ -8,7 +8,8 @@ import type { VerdictReason } from './verdict.js';
  * Mail from outside dressed as mail from inside: its From: shows an official's (or a unit's) name,
  * or one of our addresses, as the display name; or its From: domain is a look-alike of ours
  * (lookalike.ts). Such mail gets `[spam] impersonation_score` and, so that the reader sees it,
- * `[spam] impersonation_tag` before its Subject and an `X-Impersonation` header naming the trick.
+ * `[spam] impersonation_tag` before its Subject and an `X-Impersonation` header naming the trick,
+ * and `[spam] impersonation_banner` as the first line of its text (src/smtp/banner.ts).
  *
  * Only the MX's mail (direction "inbound"): an official's own mail comes through submission,
  * whose From: policy already allows only their own addresses. Names are compared by skeleton, so
@@ -30,7 +31,8 @@ export function createImpersonationFilter(spam: Config['spam'], localDomains: re
       if (tricks.length === 0) return { verdict: scoreVerdict([]) };
       const reasons: VerdictReason[] = [{ id: 'impersonation', score: spam.impersonation_score, description: tricks.join('; ') }];
       const verdict = scoreVerdict(reasons, [['X-Impersonation', tricks.join('; ')]]);
-      return { verdict: { ...verdict, subjectTag: spam.impersonation_tag === '' ? null : spam.impersonation_tag } };
+      const banner = spam.impersonation_banner === '' ? {} : { banner: spam.impersonation_banner };
+      return { verdict: { ...verdict, subjectTag: spam.impersonation_tag === '' ? null : spam.impersonation_tag, ...banner } };
     },
   };
 }

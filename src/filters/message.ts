@@ -60,6 +60,13 @@ export function messageFactsTask(input: FactsInput): Promise<MessageFacts> {
   return messageFacts(asBuffer(input.raw), rulesOf(input.rules), input.direction);
 }
 
+/** A message's Bayes tokens on a worker thread: what learning from users' Junk moves needs. */
+export const BAYES_TOKENS = defineTask<Uint8Array, readonly string[]>(new URL(import.meta.url), 'bayesTokensTask');
+
+export async function bayesTokensTask(raw: Uint8Array): Promise<readonly string[]> {
+  return tokenize(await readMessage(asBuffer(raw)));
+}
+
 export async function readMessage(raw: Buffer): Promise<MessageView> {
   const { headerText, bodyStart } = splitHeader(raw);
   const headers = parseHeaders(headerText);

@@ -8,7 +8,8 @@ import type { BayesLearner } from './bayes/learn.js';
 import { DnsblChecker } from './dnsbl.js';
 import type { Filter, FilterOutcome } from './filter.js';
 import { createImpersonationFilter, type OfficialNames } from './impersonation.js';
-import { MESSAGE_FACTS, messageFacts, type MessageFacts } from './message.js';
+import { tokenize } from './bayes/tokenize.js';
+import { BAYES_TOKENS, MESSAGE_FACTS, messageFacts, readMessage, type MessageFacts } from './message.js';
 import type { RuleSet } from './rules/compile.js';
 import type { RulesLoadResult } from './rules/load.js';
 import { snapshotOf } from './rules/snapshot.js';
@@ -67,6 +68,10 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
       ? deps.workers.run(MESSAGE_FACTS, { raw, rules: snapshotOf(rules), direction: context.direction }, context.queueId ?? 'message', raw.length)
       : messageFacts(raw, rules, context.direction);
 
+  /** A message's Bayes tokens (mailparser, HTML→text, tokenizing), on a worker thread when the pool is there. */
+  const tokensOf = async (raw: Buffer, label: string): Promise<readonly string[]> =>
+    deps.workers ? deps.workers.run(BAYES_TOKENS, raw, label, raw.length) : tokenize(await readMessage(raw));
+
   /** Reading and the content filters in order; a refusal or a `final` outcome stops the ones after it. */
   const checkContent = async (content: CheckedContent, context: FilterContext, rules: RuleSet): Promise<Verdict[]> => {
     const message = { facts: 'facts' in content ? content.facts : await factsOf(content.raw, context, rules) };
@@ -107,13 +112,15 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   return {
     check: (raw, context) => begin(raw).finish({ raw }, context),
     begin,
+    // A user filing mail into or out of Junk: parsing and tokenizing (mailparser, HTML→text) run
+    // on the workers like any other message's; only the token counts are written here.
     async learn(kind, raw) {
       if (!deps.bayes) return;
-      const outcome = await deps.bayes.train(kind, raw);
+      const outcome = await deps.bayes.train(kind, raw, await tokensOf(raw, `bayes-${kind}`));
       logger.debug({ kind, outcome }, 'bayes learnt a message');
     },
     async unlearn(raw) {
-      if (deps.bayes) await deps.bayes.untrain(raw);
+      if (deps.bayes) await deps.bayes.untrain(raw, await tokensOf(raw, 'bayes-forget'));
     },
     reloadRules: () => holder.reload(),
     currentRules: () => holder.current(),
@@ -152,13 +159,14 @@ export function combineVerdicts(verdicts: readonly Verdict[], rules: RuleSet, co
   const tags = verdicts.flatMap((v) => (v.subjectTag === null ? [] : [v.subjectTag]));
   if (t.tag_subject_at !== undefined && score >= t.tag_subject_at) tags.push(t.subject_tag);
   const subjectTag = tags.length > 0 ? tags.join(' ') : null;
+  const banner = verdicts.find((v) => v.banner !== undefined)?.banner;
   if (action === 'reject') {
     // RFC 5321 §4.2.2/RFC 3463 §3.8: 5.7.1 "delivery not authorized, message refused". Inbound gets
     // 550 as the issue asks; outbound (our own official) gets 554, the same as an infected message.
     const code = context.direction === 'inbound' ? 550 : 554;
     return { action, score, reasons, reply: { code, enhanced: '5.7.1', text: `Message refused as spam (score ${score})` }, addHeaders, subjectTag };
   }
-  return { action, score, reasons, addHeaders, subjectTag };
+  return { action, score, reasons, addHeaders, subjectTag, ...(banner === undefined ? {} : { banner }) };
 }
 
 /** X-Spam-Score and X-Spam-Status in the SpamAssassin shape admins and mail clients know. */

@@ -24,6 +24,8 @@ export interface Verdict {
   readonly addHeaders: ReadonlyArray<readonly [name: string, value: string]>;
   /** Subject tag from `tag_subject_at`, to prefix to the Subject header, or null. */
   readonly subjectTag: string | null;
+  /** A first line for the message's text parts (`[spam] impersonation_banner`, src/smtp/banner.ts); absent for none. */
+  readonly banner?: string;
 }
 
 /** What the edge knows about a message when it asks for a verdict. */

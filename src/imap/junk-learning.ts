@@ -11,8 +11,8 @@
  * reinforce its own mistakes.
  *
  * Learning never delays or fails the command: the blobs to learn are noted while the command
- * runs (a cheap row lookup), and read, parsed and learnt one by one after the current turn of the
- * event loop, when the tagged response has been written. An error is logged and dropped. The
+ * runs (a cheap row lookup), and read, parsed (on the analysis workers, src/workers) and learnt
+ * one by one after the current turn of the event loop, when the tagged response has been written. An error is logged and dropped. The
  * bodies stay readable after a MOVE expunged the source: blobs are only deleted by the retention
  * job (MailStore.purgeUnreferencedBlobs).
  */

@@ -2,7 +2,8 @@
  * The ceiling on message bytes held in memory by all sessions together (`[limits] memory_ceiling`,
  * DESIGN.md "Config"). SMTP DATA and IMAP literals reserve what they are about to buffer before
  * they read it; past the ceiling the protocol answers "try later" (`452 4.3.1`, `NO [INUSE]`)
- * instead of queueing without bound. Bytes spooled to disk are not counted.
+ * instead of queueing without bound. Bytes spooled to disk (`[limits] spool_threshold`, spool.ts)
+ * are not counted until they are read back.
  *
  * Invariant: every reservation is released exactly once (release() is idempotent), on every path,
  * so `inUse` returns to zero when the server is idle.
@@ -53,4 +54,13 @@ export class MemoryBudget {
   }
 }
 
-export { MessageShapeCheck, type MessageShapeLimits, type ShapeViolation } from './message-shape.js';
+export { MessageSpool, SpoolFile } from './spool.js';
+export {
+  checkMessageShape,
+  describeViolation,
+  MessageShapeCheck,
+  shapeLimitsOf,
+  type MessageShapeLimits,
+  type ShapeLimitKeys,
+  type ShapeViolation,
+} from './message-shape.js';

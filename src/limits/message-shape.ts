@@ -24,6 +24,43 @@ export type ShapeViolation =
   | { readonly kind: 'header-field-bytes'; readonly limit: number }
   | { readonly kind: 'mime-parts'; readonly limit: number };
 
+/** The `[limits]` keys the check reads (DESIGN.md "Config"), as the config holds them. */
+export interface ShapeLimitKeys {
+  readonly max_header_bytes: number;
+  readonly max_header_lines: number;
+  readonly max_header_field_bytes: number;
+  readonly max_mime_parts: number;
+}
+
+export function shapeLimitsOf(keys: ShapeLimitKeys): MessageShapeLimits {
+  return {
+    maxHeaderBytes: keys.max_header_bytes,
+    maxHeaderLines: keys.max_header_lines,
+    maxHeaderFieldBytes: keys.max_header_field_bytes,
+    maxMimeParts: keys.max_mime_parts,
+  };
+}
+
+/** The first limit a whole message in memory passes, or null (an IMAP APPEND literal). */
+export function checkMessageShape(message: Buffer, limits: MessageShapeLimits): ShapeViolation | null {
+  const check = new MessageShapeCheck(limits);
+  return check.push(message) ?? check.end();
+}
+
+/** What a refusal tells the client, the same words on SMTP and IMAP. */
+export function describeViolation(violation: ShapeViolation): string {
+  switch (violation.kind) {
+    case 'header-bytes':
+      return `Message header exceeds ${violation.limit} bytes`;
+    case 'header-lines':
+      return `Message header exceeds ${violation.limit} lines`;
+    case 'header-field-bytes':
+      return `A header field exceeds ${violation.limit} bytes`;
+    case 'mime-parts':
+      return `Message has more than ${violation.limit} MIME parts`;
+  }
+}
+
 const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;

@@ -2,6 +2,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import type { Verdict } from '../filters/index.js';
 import { ANALYZE_MESSAGE, withPrefixFields, type MessageAnalysis } from '../mime/index.js';
+import { withBanner } from './banner.js';
 import { clientName } from './client-lookups.js';
 import { prependFields } from './headers.js';
 import { INSPECT_INBOUND, type Inspection } from './inspection.js';
@@ -22,11 +23,11 @@ import { applyVerdict, deliveryTargets, verdictFields, verdictRefusal } from './
  * once, as it is stored.
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-  const received = await readMessage(stream, ctx.config, ctx.memory, COPIES_UNTIL_DELIVERY);
+  const received = await readMessage(stream, ctx.config, ctx.memory, ctx.spool, COPIES_UNTIL_DELIVERY);
   try {
-    return await checkAndDeliver(ctx, received.raw, session);
+    return await checkAndDeliver(ctx, await received.bytes(), session);
   } finally {
-    received.release();
+    await received.release();
   }
 }
 
@@ -71,12 +72,13 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
 /**
  * The copy the store keeps: the filter's fields, then the trace fields, on top of the message
  * without its forged results, in one copy of the body; its analysis is the worker's, moved down
- * by the filter's fields (withPrefixFields). Only a subject tag edits inside the header, and such
- * a copy is analysed again.
+ * by the filter's fields (withPrefixFields). Only a subject tag or a first-line banner edits inside
+ * the message, and such a copy is analysed again.
  */
 async function storedCopy(ctx: AppContext, original: Buffer, inspection: Inspection, verdict: Verdict, queueId: string): Promise<{ stored: Buffer; analysis: MessageAnalysis }> {
-  if (verdict.subjectTag) {
-    const stored = applyVerdict(prependFields(original, inspection.traceFields, inspection.forged), verdict);
+  if (verdict.subjectTag || verdict.banner) {
+    const tagged = applyVerdict(prependFields(original, inspection.traceFields, inspection.forged), verdict);
+    const stored = await withBanner(ctx.workers, tagged, verdict.banner, queueId);
     return { stored, analysis: await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, stored.length) };
   }
   const stored = prependFields(original, [...verdictFields(verdict), ...inspection.traceFields], inspection.forged);

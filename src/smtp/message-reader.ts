@@ -1,17 +1,26 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/index.js';
-import { MessageShapeCheck, type MemoryBudget, type ShapeViolation } from '../limits/index.js';
+import { describeViolation, MessageShapeCheck, shapeLimitsOf, type MemoryBudget, type MemoryReservation, type MessageSpool, type ShapeViolation, type SpoolFile } from '../limits/index.js';
 import { concatShared } from '../workers/index.js';
 import { replies, SmtpReply } from './reply.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
 
-/** A message as read from DATA; `release()` gives its bytes back to `[limits] memory_ceiling` once it is delivered or refused. */
+/**
+ * A message as read from DATA. `release()` (on every path, in a `finally`) gives its bytes back to
+ * `[limits] memory_ceiling` and removes its spool file.
+ */
 export interface ReceivedMessage {
-  /** The bytes, in shared memory: the analysis workers read them without a copy (src/workers). */
-  readonly raw: Buffer;
-  release(): void;
+  readonly size: number;
+  /**
+   * The bytes, in shared memory: the analysis workers read them without a copy (src/workers). A
+   * message over `[limits] spool_threshold` is read back from its spool file here, only once the
+   * envelope checks that need no bytes have passed, and its bytes are reserved then: 452 4.3.1
+   * (SmtpReply) when they do not fit.
+   */
+  bytes(): Promise<Buffer>;
+  release(): Promise<void>;
 }
 
 /**
@@ -24,11 +33,14 @@ export interface ReceivedMessage {
  * - more than `smtp.max_message_size` bytes;
  * - a header block, header field or MIME structure past `[limits]` (src/limits/message-shape.ts);
  * - bytes that do not fit in `[limits] memory_ceiling` with every other session's (452 4.3.1):
- *   each byte read reserves `copies` bytes, for the received message and the copies the caller
- *   makes of it before delivery, so that a message read in full never fails for memory later.
- * From the first refusal on, the bytes are counted and dropped, never buffered; the stream is
- * always read to its end so that the session stays in step with the client. Rejects with the
- * stream's error when the client goes away mid-DATA: nothing is kept then, nothing stays reserved.
+ *   each byte kept in memory reserves `copies` bytes, for the received message and the copies the
+ *   caller makes of it before delivery, so that a message read in full never fails for memory later.
+ * Past `[limits] spool_threshold` the message goes to a spool file instead (src/limits/spool.ts),
+ * reserving nothing while it arrives; bytes() reserves and reads it back. From the first refusal
+ * on, the bytes are counted and dropped, never buffered nor written; the stream is always read to
+ * its end so that the session stays in step with the client. Rejects with the stream's error when
+ * the client goes away mid-DATA, and with the file system's when the spool cannot be written
+ * (ENOSPC: 452 4.3.1 at the SMTP edge): nothing is kept then, nothing stays reserved or on disk.
  */
 /** Bytes held per byte of a message until delivery: as received, with our trace fields, and as stored (or DKIM-signed). */
 export const COPIES_UNTIL_DELIVERY = 3;
@@ -42,15 +54,12 @@ export function checkDeclaredSize(args: unknown, memory: MemoryBudget): void {
   if (Number.isFinite(declared) && declared > 0 && !memory.fits(declared * COPIES_UNTIL_DELIVERY)) throw replies.outOfMemoryBudget();
 }
 
-export async function readMessage(stream: Readable, config: Config, memory: MemoryBudget, copies: number): Promise<ReceivedMessage> {
+export async function readMessage(stream: Readable, config: Config, memory: MemoryBudget, spool: MessageSpool, copies: number): Promise<ReceivedMessage> {
   const maxBytes = config.smtp.max_message_size;
-  const shape = new MessageShapeCheck({
-    maxHeaderBytes: config.limits.max_header_bytes,
-    maxHeaderLines: config.limits.max_header_lines,
-    maxHeaderFieldBytes: config.limits.max_header_field_bytes,
-    maxMimeParts: config.limits.max_mime_parts,
-  });
+  const shape = new MessageShapeCheck(shapeLimitsOf(config.limits));
   const chunks: Buffer[] = [];
+  let file: SpoolFile | null = null;
+  let spoolError: unknown = null;
   let size = 0;
   let previous = -1;
   let refusal: SmtpReply | null = null;
@@ -61,34 +70,82 @@ export async function readMessage(stream: Readable, config: Config, memory: Memo
     const violation = shape.push(chunk);
     if (violation !== null) return shapeRefusal(violation);
     if (size > maxBytes) return replies.messageTooBig(maxBytes);
-    if (reservation === null || !reservation.grow(chunk.length * copies)) return replies.outOfMemoryBudget();
+    const inMemory = file === null && size <= spool.threshold;
+    if (inMemory && (reservation === null || !reservation.grow(chunk.length * copies))) return replies.outOfMemoryBudget();
     return null;
+  };
+  /** Keeps `chunk`: in memory up to the threshold, then in the spool file (memory handed back). */
+  const keep = async (chunk: Buffer): Promise<void> => {
+    if (file === null && size <= spool.threshold) {
+      chunks.push(chunk);
+      return;
+    }
+    if (file === null) {
+      file = await spool.create();
+      for (const held of chunks.splice(0)) await file.write(held);
+      reservation?.release();
+    }
+    await file.write(chunk);
+  };
+  const drop = async (): Promise<void> => {
+    chunks.length = 0;
+    reservation?.release();
+    await file?.remove();
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (refusal !== null) continue;
+      if (refusal !== null || spoolError !== null) continue;
       refusal = judge(chunk);
       previous = chunk[chunk.length - 1] ?? previous;
-      if (refusal === null) chunks.push(chunk);
-      else {
-        // Refused: its bytes go back now, not when the client has finished sending the rest.
-        chunks.length = 0;
-        reservation?.release();
-      }
+      // Refused: its bytes go back now, not when the client has finished sending the rest.
+      if (refusal !== null) await drop();
+      else await keep(chunk).catch(async (error: unknown) => {
+        spoolError = error;
+        await drop();
+      });
     }
+    if (spoolError !== null) throw spoolError;
     // A CR as the very last byte cannot be followed by its LF any more.
     if (refusal === null && previous === CR) refusal = replies.bareLineEnd();
     const last = refusal === null ? shape.end() : null;
     if (last !== null) refusal = shapeRefusal(last);
     if (refusal !== null) throw refusal;
   } catch (error) {
-    reservation?.release();
+    await drop();
     throw error;
   }
+  return file === null ? heldMessage(chunks, size, reservation!) : spooledMessage(file, memory, copies);
+}
+
+function heldMessage(chunks: Buffer[], size: number, reservation: MemoryReservation): ReceivedMessage {
+  let raw: Buffer | null = null;
   return {
-    raw: concatShared(chunks),
-    release: () => reservation!.release(),
+    size,
+    bytes: async () => (raw ??= concatShared(chunks.splice(0))),
+    release: async () => reservation.release(),
+  };
+}
+
+function spooledMessage(file: SpoolFile, memory: MemoryBudget, copies: number): ReceivedMessage {
+  let raw: Buffer | null = null;
+  let reservation: MemoryReservation | null = null;
+  return {
+    size: file.size,
+    async bytes() {
+      if (raw) return raw;
+      reservation = memory.reserve(file.size * copies);
+      if (reservation === null) throw replies.outOfMemoryBudget();
+      const loaded = Buffer.from(new SharedArrayBuffer(file.size));
+      await file.readInto(loaded);
+      // In memory now: the file has served its purpose.
+      await file.remove();
+      return (raw = loaded);
+    },
+    release: async () => {
+      reservation?.release();
+      await file.remove();
+    },
   };
 }
 
@@ -100,16 +157,9 @@ export async function readMessage(stream: Readable, config: Config, memory: Memo
  * refuses for good.
  */
 function shapeRefusal(violation: ShapeViolation): SmtpReply {
-  switch (violation.kind) {
-    case 'header-bytes':
-      return new SmtpReply(552, '5.3.4', `Message header exceeds ${violation.limit} bytes`, 'header-limit');
-    case 'header-lines':
-      return new SmtpReply(552, '5.3.4', `Message header exceeds ${violation.limit} lines`, 'header-limit');
-    case 'header-field-bytes':
-      return new SmtpReply(552, '5.3.4', `A header field exceeds ${violation.limit} bytes`, 'header-limit');
-    case 'mime-parts':
-      return new SmtpReply(554, '5.6.0', `Message has more than ${violation.limit} MIME parts`, 'mime-limit');
-  }
+  return violation.kind === 'mime-parts'
+    ? new SmtpReply(554, '5.6.0', describeViolation(violation), 'mime-limit')
+    : new SmtpReply(552, '5.3.4', describeViolation(violation), 'header-limit');
 }
 
 /** True when `chunk` (whose preceding byte was `previous`) holds a CR not followed by LF or an LF not preceded by CR. */

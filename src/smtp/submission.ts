@@ -45,11 +45,11 @@ export async function receiveSubmission(
   stream: SMTPServerDataStream,
   session: SMTPServerSession,
 ): Promise<string> {
-  const received = await readMessage(stream, ctx.config, ctx.memory, COPIES_UNTIL_DELIVERY);
+  const received = await readMessage(stream, ctx.config, ctx.memory, ctx.spool, COPIES_UNTIL_DELIVERY);
   try {
-    return await checkAndSend(ctx, services, received.raw, session);
+    return await checkAndSend(ctx, services, await received.bytes(), session);
   } finally {
-    received.release();
+    await received.release();
   }
 }
 

@@ -75,7 +75,7 @@ function fixtures(dir: string, config: ConfigInput = {}): ConfigInput {
     ...config,
     smtp: { queue_retry_base: '1s', ...config.smtp },
     policy: { require_password_change: true, ...config.policy },
-    spam: { rules },
+    spam: { ...config.spam, rules },
   };
 }
 

@@ -11,16 +11,17 @@ import { tokenize } from './tokenize.js';
 export class BayesLearner {
   constructor(private readonly store: BayesStore) {}
 
-  /** Learns a message as spam or ham; re-learning one already learnt as the other class moves it over. */
-  async train(kind: BayesClass, raw: Buffer): Promise<LearnOutcome> {
-    const message = await readMessage(raw);
-    return this.store.learn(messageDigest(raw), kind, tokenize(message));
+  /**
+   * Learns a message as spam or ham; re-learning one already learnt as the other class moves it
+   * over. `tokens`: the message's tokens already read (on a worker thread), else it is read here.
+   */
+  async train(kind: BayesClass, raw: Buffer, tokens?: readonly string[]): Promise<LearnOutcome> {
+    return this.store.learn(messageDigest(raw), kind, tokens ?? tokenize(await readMessage(raw)));
   }
 
   /** Forgets a learnt message (it left Junk and the user did not say what it is); false when it was never learnt. */
-  async untrain(raw: Buffer): Promise<boolean> {
-    const message = await readMessage(raw);
-    return this.store.forget(messageDigest(raw), tokenize(message));
+  async untrain(raw: Buffer, tokens?: readonly string[]): Promise<boolean> {
+    return this.store.forget(messageDigest(raw), tokens ?? tokenize(await readMessage(raw)));
   }
 
   /** Counts of learnt messages, to decide whether Bayes has seen enough to speak. */

@@ -1,3 +1,4 @@
+import { checkMessageShape, describeViolation, shapeLimitsOf } from '../../limits/index.js';
 import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { findMailbox, requireRight } from '../mailboxes.js';
@@ -13,6 +14,10 @@ import { requireQuotaRoom } from './quota.js';
  * and, once UTF8=ACCEPT is enabled, RFC 6855 §4 `UTF8 (literal8)` in place of the literal. A
  * literal over APPENDLIMIT never gets here: the reader refuses it before it is sent (RFC 7889).
  * A missing mailbox is `NO [TRYCREATE]` (§6.3.11); over the quota `NO [OVERQUOTA]` (RFC 9208 §5.1).
+ * The message passes the same `[limits]` as SMTP DATA (header bytes and lines, one field's bytes,
+ * MIME parts; DESIGN.md "Config") before anything parses it: past one, RFC 9051 §6.3.12 "NO"
+ * (the message was not appended) with RFC 5530 §3 `[LIMIT]`, an implementation limit the client
+ * cannot get round by retrying.
  */
 export const append: CommandHandler = (session, { args }) => {
   args.space();
@@ -35,6 +40,8 @@ export const append: CommandHandler = (session, { args }) => {
   if (!mailbox) throw refuse('TRYCREATE', 'No such mailbox');
   requireRight(session, 'i', 'append messages', mailbox);
   if (message.length === 0) throw refuse('CANNOT', 'An empty message cannot be stored');
+  const violation = checkMessageShape(message, shapeLimitsOf(session.ctx.config.limits));
+  if (violation !== null) throw refuse('LIMIT', describeViolation(violation));
   requireQuotaRoom(session, mailbox, message.length);
   const result = session.ctx.store.append(mailbox.id, message, { flags, ...(internalDate ? { internalDate } : {}) });
   auditDelegate(session, mailbox, 'append', { uids: [result.uid] });
