@@ -28,6 +28,7 @@ import { addPerson, addUnit, Directory } from '../src/directory/index.js';
 import { BayesLearner } from '../src/filters/bayes/learn.js';
 import { createFilterPipeline } from '../src/filters/pipeline.js';
 import type { FilterPipeline } from '../src/filters/verdict.js';
+import { HealthMonitor } from '../src/health/index.js';
 import { startAnalysisWorkers } from '../src/server.js';
 import { startSmtp } from '../src/smtp/server.js';
 import { openBayesStore } from '../src/store/bayes.js';
@@ -211,6 +212,7 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
     resolver,
     memory: new MemoryBudget(config.limits.memory_ceiling),
     workers,
+    health: new HealthMonitor(),
   };
   const listeners = await startSmtp(ctx, { queueWorker: false });
   const inbox = () => store.getMailbox(asAccountId(RECIPIENT), 'INBOX')!;

@@ -3,6 +3,7 @@ import type { Config } from './config/index.js';
 import type { DnsLookup } from './dns/index.js';
 import type { DirectoryService } from './directory/api.js';
 import type { FilterPipeline } from './filters/verdict.js';
+import type { HealthMonitor } from './health/index.js';
 import type { MemoryBudget } from './limits/index.js';
 import type { MailStore } from './store/api.js';
 import type { OutboundQueue } from './store/queue.js';
@@ -34,6 +35,8 @@ export interface AppContext {
   readonly memory: MemoryBudget;
   /** Threads for the costly work on message bytes, within `[limits] message_cpu_budget` (src/workers). */
   readonly workers: WorkerPool;
+  /** The components `/healthz` reports (src/health); modules started later add theirs (`replica`). */
+  readonly health: HealthMonitor;
 }
 
 /** A started listener; `port` is the real one (tests configure port 0). */

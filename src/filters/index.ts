@@ -10,6 +10,7 @@
  * For IMAP: BayesLearner.train('spam' | 'ham', raw) when a user moves mail into or out of Junk.
  */
 export { BayesLearner, messageDigest } from './bayes/learn.js';
+export { clamdTarget, describeClamdTarget, pingClamd, type ClamdTarget } from './clamd.js';
 export { READ_MESSAGE_VIEW, type MessageView } from './message.js';
 export { createFilterPipeline, type FilterDeps, type RunningFilterPipeline } from './pipeline.js';
 export { formatRulesError, type RulesError } from './rules/errors.js';

@@ -299,7 +299,7 @@ async function mustSucceed(pending: Promise<ProcessResult>): Promise<ProcessResu
  * sign-in form (session cookie + CSRF token), POST it (303 to the change page), GET the change
  * page (its own CSRF token), POST current/new/confirm (303 to the search page).
  */
-async function changePasswordOnWeb(port: number, login: string, current: string, next: string, dir: string): Promise<void> {
+export async function changePasswordOnWeb(port: number, login: string, current: string, next: string, dir: string): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const jar = path.join(dir, `cookies-${login}.txt`);
   const curl = (args: readonly string[]) => mustSucceed(runProcess('curl', ['-sS', '-b', jar, '-c', jar, ...args]));
