@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { CONFIG_LOOKUP_ORDER } from '../config/index.js';
 import { registerAuditCommand } from './audit.js';
 import { registerDelegateCommands } from './delegate.js';
 import { registerExportCommand } from './export.js';
@@ -33,8 +34,9 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
 export function buildProgram(): Command {
   const program = new Command('cantho-mail')
     .description('mail server for cantho.gov.vn: SMTP, IMAP and the directory of officials')
-    .option('--config <file>', 'config file (default: $CANTHO_MAIL_CONFIG, else config/cantho-mail.toml)')
+    .option('--config <file>', `config file (else the first found of: ${CONFIG_LOOKUP_ORDER})`)
     .option('--json', 'print one JSON document')
+    .option('--verbose', 'say on stderr which config file and database are used')
     .showSuggestionAfterError()
     .configureHelp({ showGlobalOptions: true });
   for (const register of COMMAND_GROUPS) register(program);
