@@ -2,8 +2,10 @@ import { Command } from 'commander';
 import { CONFIG_LOOKUP_ORDER } from '../config/index.js';
 import { registerAuditCommand } from './audit.js';
 import { registerDelegateCommands } from './delegate.js';
+import { registerDkimCommands } from './dkim.js';
 import { registerExportCommand } from './export.js';
 import { registerImportCommand } from './import.js';
+import { registerInitCommand } from './init.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerPersonCommands } from './person.js';
 import { registerQueueCommands } from './queue.js';
@@ -19,6 +21,8 @@ import { registerViolationCommands } from './violation.js';
  */
 const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerServeCommand,
+  registerInitCommand,
+  registerDkimCommands,
   registerUnitCommands,
   registerPersonCommands,
   registerDelegateCommands,
