@@ -27,7 +27,7 @@ describe('config lookup order', () => {
 });
 
 describe('the CLI without a config', () => {
-  it('from / fails with exit 1, naming the database path and where it looked, and creates nothing', async () => {
+  it('from / fails with exit 1, naming the database path and where it looked, and creates nothing', { timeout: 240_000 }, async () => {
     const result = await runProcess(process.execPath, [BIN, 'unit', 'list'], { cwd: '/', env: { ...process.env, CANTHO_MAIL_CONFIG: '' } });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
@@ -38,13 +38,13 @@ describe('the CLI without a config', () => {
     expect(existsSync('/data/mail.db')).toBe(false);
   });
 
-  it('with --verbose says which config file and database it uses', async () => {
+  it('with --verbose says which config file and database it uses', { timeout: 240_000 }, async () => {
     const result = await fixture.run(['--verbose', 'unit', 'list']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(`config: ${fixture.configFile}\ndatabase: ${fixture.database}\n`);
   });
 
-  it('refuses a config whose database does not exist yet', async () => {
+  it('refuses a config whose database does not exist yet', { timeout: 240_000 }, async () => {
     const missing = createCliFixture();
     try {
       const database = missing.database;

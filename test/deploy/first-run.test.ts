@@ -40,7 +40,7 @@ beforeAll(async () => {
   expect(cloned.code, cloned.stderr).toBe(0);
   // `npm ci` needs the registry; the clone shares this checkout's installed modules instead.
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
-}, 120_000);
+}, 240_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -68,7 +68,7 @@ async function serve(command: string, args: readonly string[], ports: { http: nu
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`serve exited during start-up:\n${output}`);
     const answered = await fetch(`http://127.0.0.1:${ports.http}/healthz`).then(
@@ -76,7 +76,7 @@ async function serve(command: string, args: readonly string[], ports: { http: nu
       () => 0,
     );
     if (answered === 200) break;
-    if (Date.now() > deadline) throw new Error(`no 200 from /healthz within 90 s:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`no 200 from /healthz within 180 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {
@@ -99,13 +99,13 @@ describe('first run from a fresh clone, without clamd', () => {
   beforeAll(async () => {
     const ports = await adaptConfig(path.join(clone, 'config/cantho-mail.toml'));
     served = await serve('npm', ['start'], ports);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await served?.stop();
   });
 
-  it('warns at start that mail goes unscanned, and /healthz says degraded with the reason', async () => {
+  it('warns at start that mail goes unscanned, and /healthz says degraded with the reason', { timeout: 240_000 }, async () => {
     expect(served.log()).toContain('virus scanner: clamd unreachable at');
     expect(served.log()).toContain('mail is delivered UNSCANNED with X-Virus-Status: Unchecked');
     const response = await fetch(`http://127.0.0.1:${served.http}/healthz`);
@@ -118,7 +118,7 @@ describe('first run from a fresh clone, without clamd', () => {
     expect(report.reasons[0]).toMatch(/^virus scanner: clamd unreachable at .*no-clamd-here\.ctl \(ENOENT: .*\): mail is delivered UNSCANNED with X-Virus-Status: Unchecked/);
   });
 
-  it('delivers a message from swaks, read with imaplib after the first password change', async () => {
+  it('delivers a message from swaks, read with imaplib after the first password change', { timeout: 240_000 }, async () => {
     expect((await cli(['unit', 'add', 'vpubnd', '--name', 'Văn phòng UBND thành phố', '--doc', '1/QĐ-VP'])).code).toBe(0);
     const added = await cli(['--json', 'person', 'add', '--name', 'Nguyễn Văn An', '--unit', 'vpubnd', '--doc', '12/QĐ-VP', '--password-stdin'], `${FIRST}\n`);
     expect(added.code, added.stderr).toBe(0);
@@ -146,7 +146,7 @@ m.logout()
 });
 
 describe('production config without clamd', () => {
-  it('refuses with 451 and its start log says why', async () => {
+  it('refuses with 451 and its start log says why', { timeout: 240_000 }, async () => {
     const file = path.join(clone, 'config/production.toml');
     // The installation's paths (/var/lib, /etc/cantho-mail) are not this machine's: a temp data
     // directory, the self-signed pair, no DKIM key.
@@ -168,5 +168,5 @@ describe('production config without clamd', () => {
     } finally {
       await served.stop();
     }
-  }, 120_000);
+  });
 });
