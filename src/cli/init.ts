@@ -16,7 +16,8 @@ export function registerInitCommand(program: Command): void {
     .option('--domain <domain>', 'the mail domain (default cantho.gov.vn)')
     .option('--hostname <name>', 'this server\'s host name, the MX (default mail.cantho.gov.vn)')
     .option('--selector <selector>', 'DKIM selector (default mail<year>)')
-    .action(async (dir: string, options: { production?: boolean; dataDir?: string; domain?: string; hostname?: string; selector?: string }, command: Command) => {
+    .option('--clamd <host:port>', 'clamd over TCP (e.g. clamav:3310 in compose.yaml) instead of /run/clamav/clamd.ctl')
+    .action(async (dir: string, options: { production?: boolean; dataDir?: string; domain?: string; hostname?: string; selector?: string; clamd?: string }, command: Command) => {
       try {
         // Loaded only here: the other commands start without the key generation and copies.
         const { createInstallation, formatDnsRecords, InstallationExists } = await import('../setup/index.js');
@@ -44,6 +45,7 @@ export function registerInitCommand(program: Command): void {
     });
 }
 
-function definedOnly(options: { dataDir?: string; domain?: string; hostname?: string; selector?: string }) {
-  return Object.fromEntries(Object.entries({ dataDir: options.dataDir, domain: options.domain, hostname: options.hostname, selector: options.selector }).filter(([, v]) => v !== undefined));
+function definedOnly(options: { dataDir?: string; domain?: string; hostname?: string; selector?: string; clamd?: string }) {
+  const { dataDir, domain, hostname, selector, clamd } = options;
+  return Object.fromEntries(Object.entries({ dataDir, domain, hostname, selector, clamd }).filter(([, v]) => v !== undefined));
 }

@@ -18,6 +18,8 @@ export interface InitOptions {
   readonly hostname?: string;
   /** Default: `mail<year>`, so that the next rotation gets a new name. */
   readonly selector?: string;
+  /** clamd over TCP ("host:port", e.g. the compose service "clamav:3310") instead of the example's unix socket. */
+  readonly clamd?: string;
 }
 
 export interface Installation {
@@ -39,13 +41,19 @@ export function createInstallation(options: InitOptions): Installation {
   const keyFile = path.join(dir, 'dkim', `${selector}.key`);
   const dataDir = path.resolve(options.dataDir ?? (options.production ? '/var/lib/cantho-mail' : path.join(dir, 'data')));
 
-  const text = setKeys(readFileSync(path.join(SHIPPED, options.production ? 'production.toml' : 'cantho-mail.toml'), 'utf8'), {
+  const shipped = setKeys(readFileSync(path.join(SHIPPED, options.production ? 'production.toml' : 'cantho-mail.toml'), 'utf8'), {
     data_dir: dataDir,
     selector,
     private_key: keyFile,
     ...(options.domain ? { domain: options.domain } : {}),
     ...(options.hostname ? { hostname: options.hostname } : {}),
   });
+  // No certificate where the production example expects one (yet): the self-signed pair until the
+  // admin puts it there and sets [tls] (docs/admin-guide.en.md "TLS").
+  const tlsFiles = parseToml(shipped).tls as { cert: string; key: string };
+  const certMissing = tlsFiles.cert !== '' && !(existsSync(tlsFiles.cert) && existsSync(tlsFiles.key));
+  const shippedTls = certMissing ? setKeys(shipped, { cert: '', key: '' }) : shipped;
+  const text = options.clamd ? useClamdOverTcp(shippedTls, options.clamd) : shippedTls;
   // Validated before anything is written: a bad --domain stops here with the key and the reason.
   const config = configFromObject(parseToml(text), configFile);
 
@@ -61,6 +69,13 @@ export function createInstallation(options: InitOptions): Installation {
   // The database now, so that the directory commands (`unit add`, …) work before the first serve.
   openDatabase(config.paths.database).close();
   return { configFile, config, dkim, records: dnsRecordsFor(config, dkim.publicKey) };
+}
+
+/** `[clamav] socket = …` becomes `host` and `port` (DESIGN.md "Config": socket, or host and port). */
+function useClamdOverTcp(text: string, clamd: string): string {
+  const match = /^([^:\s]+):(\d{1,5})$/.exec(clamd);
+  if (!match) throw new Error(`--clamd: not "host:port": ${JSON.stringify(clamd)}`);
+  return text.replace(/^socket = "[^"]*".*$/m, `host = ${JSON.stringify(match[1])}\nport = ${Number(match[2])}`);
 }
 
 /** Replaces the quoted value of each `key = "…"` line (first occurrence), keeping comments and layout. */
