@@ -67,7 +67,8 @@ async function serve(command: string, args: readonly string[], ports: { http: nu
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close': every holder of the output pipes is gone — npm and the serve it started.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`serve exited during start-up:\n${output}`);

@@ -126,7 +126,7 @@ describe('init on an empty directory', () => {
       }
       expect(relayed[0]!.toString()).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=cantho\.gov\.vn;[^]*? s=mail2026;/);
       const verified = await dkimVerify(relayed[0]!, { resolver: resolverOf(records) as never });
-      expect(verified.results.map((r) => [r.signingDomain, r.status.result])).toEqual([['cantho.gov.vn', 'pass']]);
+      expect(verified.results.map((r) => [r.signingDomain, r.status.result]), `${JSON.stringify(verified.results)}\n${relayed[0]!.toString()}`).toEqual([['cantho.gov.vn', 'pass']]);
     } finally {
       served.kill('SIGTERM');
       await new Promise((resolve) => served.once('exit', resolve));
