@@ -29,6 +29,7 @@ import { BayesLearner } from '../src/filters/bayes/learn.js';
 import { loadRulesFile, snapshotOf } from '../src/filters/index.js';
 import { createFilterPipeline } from '../src/filters/pipeline.js';
 import type { FilterPipeline } from '../src/filters/verdict.js';
+import { HealthMonitor } from '../src/health/index.js';
 import { startAnalysisWorkers } from '../src/server.js';
 import { startSmtp } from '../src/smtp/server.js';
 import { openBayesStore } from '../src/store/bayes.js';
@@ -216,6 +217,7 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
     memory: new MemoryBudget(config.limits.memory_ceiling),
     spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
+    health: new HealthMonitor(),
   };
   const listeners = await startSmtp(ctx, { queueWorker: false });
   const inbox = () => store.getMailbox(asAccountId(RECIPIENT), 'INBOX')!;

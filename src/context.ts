@@ -3,6 +3,7 @@ import type { Config } from './config/index.js';
 import type { DnsLookup } from './dns/index.js';
 import type { DirectoryService } from './directory/index.js';
 import type { FilterPipeline } from './filters/index.js';
+import type { HealthMonitor } from './health/index.js';
 import type { MemoryBudget, MessageSpool } from './limits/index.js';
 import type { MailStore } from './store/index.js';
 import type { OutboundQueue } from './store/index.js';
@@ -36,6 +37,8 @@ export interface AppContext {
   readonly spool: MessageSpool;
   /** Threads for the costly work on message bytes, within `[limits] message_cpu_budget` (src/workers). */
   readonly workers: WorkerPool;
+  /** The components `/healthz` reports (src/health); modules started later add theirs (`replica`). */
+  readonly health: HealthMonitor;
 }
 
 /** A started listener; `port` is the real one (tests configure port 0). */

@@ -6,6 +6,7 @@ import { createBoundedLookup } from './dns/index.js';
 import { BayesLearner } from './filters/index.js';
 import { MESSAGE_FACTS } from './filters/index.js';
 import { createFilterPipeline } from './filters/index.js';
+import { databaseCheck, diskCheck, HealthMonitor, queueCheck, VirusScannerWatch } from './health/index.js';
 import { startImap } from './imap/index.js';
 import { MemoryBudget, MessageSpool } from './limits/index.js';
 import { ANALYZE_MESSAGE } from './mime/index.js';
@@ -66,11 +67,19 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   const workers = startAnalysisWorkers(config, resolver, logger);
   const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers, officialNames: () => directory.officialNames() });
+  const queue = new SqliteOutboundQueue(db);
+  // /healthz components (src/health); the clamd watch warns at start when mail would go unscanned or be refused.
+  const health = new HealthMonitor();
+  const virusScanner = new VirusScannerWatch(config.clamav, logger);
+  health.add('database', databaseCheck(store, config.server.domain));
+  health.add('virus scanner', virusScanner.check);
+  health.add('disk', diskCheck(config.paths.dataDir));
+  health.add('queue', queueCheck(queue));
   const context: AppContext = {
     config,
     logger,
     store,
-    queue: new SqliteOutboundQueue(db),
+    queue,
     directory,
     filters,
     tls: await loadTlsMaterial(config),
@@ -79,6 +88,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // Files a crash left in the spool are removed here, before any listener starts.
     spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
+    health,
   };
 
   // --- Điều 10 notices and the daily retention job (src/notices, src/maintenance) ---
@@ -104,6 +114,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // finishes its pending group commit and closes the database.
     await Promise.allSettled(listeners.map((listener) => listener.close()));
     filters.close();
+    virusScanner.stop();
     stopRetention();
     await outbox.idle();
     await workers.close();
@@ -112,6 +123,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   try {
     // A message that arrives before the workers can take it would wait for their start-up.
     await workers.ready();
+    await virusScanner.start();
     listeners.push(...(await startWeb(context)));
     listeners.push(...(await startSmtp(context, options.smtp)));
     listeners.push(...(await startImap(context)));

@@ -1,8 +1,11 @@
 import { Command } from 'commander';
+import { CONFIG_LOOKUP_ORDER } from '../config/index.js';
 import { registerAuditCommand } from './audit.js';
 import { registerDelegateCommands } from './delegate.js';
+import { registerDkimCommands } from './dkim.js';
 import { registerExportCommand } from './export.js';
 import { registerImportCommand } from './import.js';
+import { registerInitCommand } from './init.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerPersonCommands } from './person.js';
 import { registerQueueCommands } from './queue.js';
@@ -18,6 +21,8 @@ import { registerViolationCommands } from './violation.js';
  */
 const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerServeCommand,
+  registerInitCommand,
+  registerDkimCommands,
   registerUnitCommands,
   registerPersonCommands,
   registerDelegateCommands,
@@ -33,8 +38,9 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
 export function buildProgram(): Command {
   const program = new Command('cantho-mail')
     .description('mail server for cantho.gov.vn: SMTP, IMAP and the directory of officials')
-    .option('--config <file>', 'config file (default: $CANTHO_MAIL_CONFIG, else config/cantho-mail.toml)')
+    .option('--config <file>', `config file (else the first found of: ${CONFIG_LOOKUP_ORDER})`)
     .option('--json', 'print one JSON document')
+    .option('--verbose', 'say on stderr which config file and database are used')
     .showSuggestionAfterError()
     .configureHelp({ showGlobalOptions: true });
   for (const register of COMMAND_GROUPS) register(program);

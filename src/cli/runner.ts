@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, locateConfigFile, type Config } from '../config/index.js';
+import { CONFIG_LOOKUP_ORDER, ConfigError, loadConfig, locateConfigFile, type Config } from '../config/index.js';
 import { Directory, DirectoryError, type DirectoryContext } from '../directory/index.js';
 import { openDatabase, SqliteMailStore, type Db } from '../store/index.js';
 
@@ -15,6 +16,8 @@ import { openDatabase, SqliteMailStore, type Db } from '../store/index.js';
 export interface GlobalOptions {
   readonly config?: string;
   readonly json?: boolean;
+  /** Say on stderr which config file and database the command uses. */
+  readonly verbose?: boolean;
 }
 
 export interface CliSession {
@@ -44,9 +47,26 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
-/** Loads the config or exits 1 with its one line: used by commands that need no database (serve). */
+/** Loads the config found in the documented order (CONFIG_LOOKUP_ORDER); with --verbose says which. */
 export function loadConfigFor(command: Command): Config {
-  return loadConfig(locateConfigFile(globalOptions(command).config));
+  const config = loadConfig(locateConfigFile(globalOptions(command).config));
+  if (globalOptions(command).verbose) {
+    process.stderr.write(`config: ${config.file ?? `none found (${CONFIG_LOOKUP_ORDER}): embedded defaults`}\ndatabase: ${config.paths.database}\n`);
+  }
+  return config;
+}
+
+/**
+ * Opens the database of an existing installation. Only `serve` and `init` create one (DESIGN.md
+ * "CLI"): a command run with the wrong config, or from another directory, must not quietly work on
+ * a new empty database.
+ */
+export function openExistingDatabase(config: Config): Db {
+  if (!existsSync(config.paths.database)) {
+    const from = config.file ?? `no config file found (${CONFIG_LOOKUP_ORDER}), embedded defaults`;
+    throw new CliError(`no database at ${config.paths.database} (config: ${from}); name the installation's config with --config, or create it with "cantho-mail init" or "cantho-mail serve"`);
+  }
+  return openDatabase(config.paths.database);
 }
 
 /** Runs a command against the directory; prints its output or its one-line error and sets the exit code. */
@@ -54,7 +74,7 @@ export async function runWithDirectory(command: Command, handler: (session: CliS
   let store: SqliteMailStore | null = null;
   try {
     const config = loadConfigFor(command);
-    const db = openDatabase(config.paths.database);
+    const db = openExistingDatabase(config);
     store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
     const directory = new Directory({ db, config, store });
     printOutput(command, await handler({ config, directory, ctx: directory.context, store, db, actor: cliActor() }));

@@ -11,8 +11,8 @@ import { formatRulesError } from '../filters/index.js';
 import { loadRulesFile } from '../filters/index.js';
 import type { FilterContext, Verdict } from '../filters/index.js';
 import { openBayesStore, type BayesClass } from '../store/index.js';
-import { openDatabase, type Db } from '../store/index.js';
-import { CliError, failWith, globalOptions, loadConfigFor, type CommandOutput } from './runner.js';
+import type { Db } from '../store/index.js';
+import { CliError, failWith, globalOptions, loadConfigFor, openExistingDatabase, type CommandOutput } from './runner.js';
 
 /** `spam check-config | test <file.eml> | train --spam <path> --ham <path>` (DESIGN.md "CLI"). */
 export function registerSpamCommands(program: Command): void {
@@ -133,7 +133,7 @@ async function run(command: Command, handler: (config: Config) => Promise<Comman
 }
 
 async function withBayes<T>(config: Config, use: (learner: BayesLearner) => Promise<T>): Promise<T> {
-  const db: Db = openDatabase(config.paths.database);
+  const db: Db = openExistingDatabase(config);
   try {
     return await use(new BayesLearner(openBayesStore(db)));
   } finally {

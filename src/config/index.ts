@@ -1,4 +1,4 @@
-export { ConfigError, DEFAULT_CONFIG_FILE, configFromObject, loadConfig, locateConfigFile } from './load.js';
+export { CONFIG_LOOKUP_ORDER, ConfigError, DEFAULT_CONFIG_FILE, SYSTEM_CONFIG_FILE, configFromObject, loadConfig, locateConfigFile } from './load.js';
 export type { Config, ConfigInput } from './schema.js';
 export { parseDuration, parseHostPort, parseSize, type HostPort } from './units.js';
 export { PASSWORD_CHANGE_PATH, passwordChangeUrl } from './urls.js';

@@ -16,16 +16,22 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_CONFIG_FILE = 'config/cantho-mail.toml';
+/** Where an installed server keeps its config (the Debian package layout, the container image). */
+export const SYSTEM_CONFIG_FILE = '/etc/cantho-mail/cantho-mail.toml';
+/** The lookup order in words, for messages and --help (docs/admin-guide.en.md "Config"). */
+export const CONFIG_LOOKUP_ORDER = `--config, $CANTHO_MAIL_CONFIG, ${SYSTEM_CONFIG_FILE}, ./${DEFAULT_CONFIG_FILE}`;
 
 /**
- * Which file to read: `--config FILE`, else `$CANTHO_MAIL_CONFIG`, else `config/cantho-mail.toml`
- * when it exists; null means the embedded defaults.
+ * Which file to read, in one documented order: `--config FILE`, else `$CANTHO_MAIL_CONFIG`, else
+ * `/etc/cantho-mail/cantho-mail.toml` when it exists, else `./config/cantho-mail.toml` when it
+ * exists; null means the embedded defaults.
  */
-export function locateConfigFile(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | null {
+export function locateConfigFile(explicit?: string, env: NodeJS.ProcessEnv = process.env, exists: (file: string) => boolean = existsSync): string | null {
   if (explicit) return path.resolve(explicit);
   if (env.CANTHO_MAIL_CONFIG) return path.resolve(env.CANTHO_MAIL_CONFIG);
-  const fallback = path.resolve(DEFAULT_CONFIG_FILE);
-  return existsSync(fallback) ? fallback : null;
+  if (exists(SYSTEM_CONFIG_FILE)) return SYSTEM_CONFIG_FILE;
+  const local = path.resolve(DEFAULT_CONFIG_FILE);
+  return exists(local) ? local : null;
 }
 
 /** Reads and validates a config file (or the defaults when `file` is null). Throws ConfigError. */

@@ -167,6 +167,8 @@ const clamav = z
     host: z.string().default(''),
     port: z.number().int().min(1).max(65535).default(3310),
     on_unavailable: z.enum(['tempfail', 'accept']).default('tempfail'),
+    /** While clamd cannot be reached, the log repeats its warning this often (src/health/virus-scanner.ts). */
+    warn_every: duration.prefault('5m'),
     timeout: duration.prefault('30s'),
     enabled: z.boolean().default(true),
     /** Scans at clamd at once: at most clamd's MaxThreads (its default 10), README "clamd settings". */

@@ -49,6 +49,37 @@ export function scanInstream(target: ClamdTarget, data: Buffer): { answer: Promi
   return { answer, abort: () => socket.destroy() };
 }
 
+/** How `[clamav]` names clamd: TCP when `host` is set, else the unix socket. */
+export function clamdTarget(clamav: { readonly socket: string; readonly host: string; readonly port: number }): ClamdTarget {
+  return clamav.host !== '' ? { host: clamav.host, port: clamav.port } : { socket: clamav.socket };
+}
+
+export function describeClamdTarget(target: ClamdTarget): string {
+  return 'socket' in target ? target.socket : `${target.host}:${target.port}`;
+}
+
+/**
+ * clamd(8) "PING": answers `PONG`. Resolves null when clamd answered, else the problem in one line
+ * (ENOENT, ECONNREFUSED, no answer within `timeoutMs`); never rejects.
+ */
+export function pingClamd(target: ClamdTarget, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = 'socket' in target ? net.createConnection({ path: target.socket }) : net.createConnection({ host: target.host, port: target.port });
+    let received = '';
+    const finish = (problem: string | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(problem);
+    };
+    const timer = setTimeout(() => finish(`no answer to PING within ${timeoutMs} ms`), timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', (err: NodeJS.ErrnoException) => finish(`${err.code ?? 'error'}: ${err.message.split('\n')[0]}`));
+    socket.on('close', () => finish(received.replace(/\0/g, '').trim() === 'PONG' ? null : `unexpected answer to PING: ${JSON.stringify(received.slice(0, 80))}`));
+    socket.end('zPING\0');
+  });
+}
+
 function parseAnswer(text: string): ClamdAnswer {
   const line = text.replace(/\0[\s\S]*$/, '').trim();
   if (line === 'stream: OK') return { kind: 'clean' };

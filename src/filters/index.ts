@@ -11,6 +11,7 @@
  * For IMAP: BayesLearner.train('spam' | 'ham', raw) when a user moves mail into or out of Junk.
  */
 export { BayesLearner, messageDigest } from './bayes/learn.js';
+export { clamdTarget, describeClamdTarget, pingClamd, type ClamdTarget } from './clamd.js';
 export { MESSAGE_FACTS, messageFacts, type MessageFacts, type MessageView } from './message.js';
 export { createFilterPipeline, type FilterDeps, type RunningFilterPipeline } from './pipeline.js';
 export { formatRulesError, type RulesError } from './rules/errors.js';

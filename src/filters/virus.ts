@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { scanInstream, type ClamdAnswer, type ClamdTarget } from './clamd.js';
+import { clamdTarget, scanInstream, type ClamdAnswer, type ClamdTarget } from './clamd.js';
 import { refuseVerdict, scoreVerdict, type FilterOutcome, type RawFilter } from './filter.js';
 import { ScanSlots, type ReleaseSlot, type ScanLane } from './scan-slots.js';
 
@@ -21,7 +21,7 @@ import { ScanSlots, type ReleaseSlot, type ScanLane } from './scan-slots.js';
  */
 export function createVirusFilter(clamav: Config['clamav'], logger: Logger): RawFilter {
   const log = logger.child({ filter: 'virus' });
-  const target: ClamdTarget = clamav.host !== '' ? { host: clamav.host, port: clamav.port } : { socket: clamav.socket };
+  const target: ClamdTarget = clamdTarget(clamav);
   const slots = new ScanSlots(clamav.max_concurrent_scans, clamav.max_queued_scans);
 
   const unavailable = (problem: string): FilterOutcome => {

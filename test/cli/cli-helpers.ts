@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
+import { openDatabase } from '../../src/store/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/cantho-mail.mjs');
@@ -14,7 +15,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** A temp data directory and a config file pointing at it. */
+/** A temp data directory with an (empty) database, and a config file pointing at it. */
 export interface CliFixture {
   readonly dir: string;
   readonly configFile: string;
@@ -35,6 +36,8 @@ export function createCliFixture(extraToml = ''): CliFixture {
   const configFile = path.join(dir, 'cantho-mail.toml');
   writeFileSync(configFile, `[server]\ndata_dir = ${JSON.stringify(path.join(dir, 'data'))}\n${extraToml}`);
   const database = path.join(dir, 'data', 'mail.db');
+  // Only serve and init create a database (DESIGN.md "CLI"); the directory commands expect one.
+  openDatabase(database).close();
   const run = (args: readonly string[], input?: string) => runCli(['--config', configFile, ...args], input);
   const ok = async (args: readonly string[], input?: string): Promise<string> => {
     const result = await run(args, input);

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/index.js';
 import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
 import { generateCorpus } from './fixtures/corpus.js';
 import { plain, tempDir, writeRules } from './support.js';
@@ -34,6 +35,8 @@ beforeAll(async () => {
   rulesFile = writeRules(temp.dir, BAYES + KM);
   configFile = path.join(temp.dir, 'cantho-mail.toml');
   writeFileSync(configFile, `[server]\ndata_dir = "${temp.dir}/data"\n\n[clamav]\nsocket = "${clamd.socket}"\n\n[spam]\nrules = "spam-rules.toml"\n`);
+  // `spam train` works on an installation's database; only serve and init create one.
+  openDatabase(path.join(temp.dir, 'data', 'mail.db')).close();
   writeFileSync(path.join(temp.dir, 'km.eml'), plain('Khuyen mai lon', 'Mua ngay hôm nay.'));
   writeFileSync(path.join(temp.dir, 'eicar.eml'), plain('hello', EICAR));
 }, 60_000);

@@ -8,8 +8,8 @@
  * names relatively) in a temp directory. Only these keys differ from the shipped file:
  * - server.data_dir: the temp directory;
  * - every listener: a free port on 127.0.0.1 (the defaults would collide between test files);
- * - clamav.socket: a real clamd from test/helpers/clamd.ts (without it, on_unavailable=tempfail
- *   answers 451 to every inbound message);
+ * - clamav.socket: a real clamd from test/helpers/clamd.ts (without it the shipped
+ *   on_unavailable = "accept" would deliver unscanned);
  * - smtp.relay, only when a test asks for it (a smarthost the test runs on 127.0.0.1);
  * - server.data_dir, only when a test asks (`dataDir`: e.g. a small tmpfs);
  * - policy.require_password_change, only when a test asks (`passwordChange: 'config'`); by default
@@ -299,7 +299,7 @@ async function mustSucceed(pending: Promise<ProcessResult>): Promise<ProcessResu
  * sign-in form (session cookie + CSRF token), POST it (303 to the change page), GET the change
  * page (its own CSRF token), POST current/new/confirm (303 to the search page).
  */
-async function changePasswordOnWeb(port: number, login: string, current: string, next: string, dir: string): Promise<void> {
+export async function changePasswordOnWeb(port: number, login: string, current: string, next: string, dir: string): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const jar = path.join(dir, `cookies-${login}.txt`);
   const curl = (args: readonly string[]) => mustSucceed(runProcess('curl', ['-sS', '-b', jar, '-c', jar, ...args]));

@@ -20,7 +20,8 @@ describe('swaks to the MX, seen by an IDLEing imapflow session', () => {
   let annv: Official;
 
   beforeAll(async () => {
-    server = await startReadmeServer();
+    // Fail-closed as config/production.toml: the last test stops clamd and expects 451.
+    server = await startReadmeServer({ config: { clamav: { on_unavailable: 'tempfail' } } });
     annv = await server.addOfficial('Nguyễn Văn An');
   }, 180_000);
 
@@ -68,7 +69,7 @@ describe('swaks to the MX, seen by an IDLEing imapflow session', () => {
   });
 
   // Last in this block: it stops this server's clamd.
-  it('answers 451 while clamd cannot be reached, as the README says, and stores nothing', async () => {
+  it('answers 451 while clamd cannot be reached with on_unavailable = "tempfail" (production), and stores nothing', async () => {
     await server.stopClamd();
     const result = await swaks(['--server', `127.0.0.1:${server.ports.mx}`, '--to', 'annv@cantho.gov.vn']);
     expect(result.output).toMatch(/^<\*\* 451 4\.3\.0 Virus scanner unavailable, try again later$/m);

@@ -49,11 +49,21 @@ ${[
     }
   });
 
-  it('answers /healthz with the database check', async () => {
+  it('answers /healthz with each component; scanning switched off (the test servers) is degraded', async () => {
     const response = await curl(`${h.url}/healthz`);
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(response.body)).toEqual({ ok: true, database: 'ok' });
+    const scannerOff = 'virus scanning is switched off ([clamav] enabled = false): mail is not scanned';
+    expect(JSON.parse(response.body)).toEqual({
+      status: 'degraded',
+      reasons: [`virus scanner: ${scannerOff}`],
+      components: {
+        database: { status: 'ok', detail: 'reads answer' },
+        'virus scanner': { status: 'degraded', detail: scannerOff },
+        disk: { status: 'ok', detail: expect.stringMatching(/^[\d.]+ [GM]B free of [\d.]+ [GM]B in \//) },
+        queue: { status: 'ok', detail: '0 messages waiting' },
+      },
+    });
   });
 
   it('exposes Prometheus metrics, counting web logins by result', async () => {
