@@ -20,6 +20,8 @@
  *   message-rows.ts  the store rows a message command names (few: by UID; many: one scan)
  *   junk-learning.ts MOVE/COPY into or out of Junk teaches Bayes, after the command (Bayes learning)
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
+ *   command-spec.ts  the shapes the session and the table share; the hub hands the table to each
+ *                    session, so session.ts and the commands never import each other
  *
  * Invariants:
  *   1. One command at a time per connection. The session pulls the next command from the reader
