@@ -94,14 +94,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // --- Điều 10 notices and the daily retention job (src/notices, src/maintenance) ---
   // The outbox is worked at start (notices a crash left owed), after each violation this process
   // records, and when another process (the CLI) wrote the database.
-  const outbox = new ViolationNoticeOutbox({ ctx: directory.context, store, logger });
+  const outbox = new ViolationNoticeOutbox({ directory, config, store, logger });
   directory.violations.on('recorded', () => outbox.kick());
   store.events.on('change', (change) => {
     if (change.kind === 'external') outbox.kick();
   });
   outbox.kick();
   // Quota: the 90 % warning after every change to an account's mailboxes (src/notices/quota-notices.ts).
-  const quotaNotices = new QuotaNotices({ ctx: directory.context, store, displayName: (account) => directory.displayName(account), logger });
+  const quotaNotices = new QuotaNotices({ directory, config, store, displayName: (account) => directory.displayName(account), logger });
   store.events.on('change', (change) => {
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
   });

@@ -11,13 +11,13 @@ export function registerExportCommand(program: Command): void {
     .description('write every folder of a mailbox to one mbox file (X-Folder and Status/X-Status headers)')
     .requiredOption('--mbox <file>', 'the mbox file to write')
     .action((address: string, options: { mbox: string }, command: Command) =>
-      runWithDirectory(command, ({ config, ctx, store, actor }) => {
+      runWithDirectory(command, ({ config, directory, store, actor }) => {
         const local = requireLocalAddress(address, config.localDomains, 'person');
         const account = accountOf(local, config.server.domain);
-        if (ctx.records.address(local) === null) throw new CliError(`unknown address ${JSON.stringify(address)}`);
+        if (!directory.knowsAddress(local)) throw new CliError(`unknown address ${JSON.stringify(address)}`);
         if (store.listMailboxes(account).length === 0) throw new CliError(`${account} has no mailbox (never used, or purged)`);
         const report = exportMbox(store, account, path.resolve(options.mbox));
-        ctx.auditLog.write({ actor, action: 'mailbox.export', subject: account, detail: { file: report.file, messages: report.messages } });
+        directory.audit({ actor, action: 'mailbox.export', subject: account, detail: { file: report.file, messages: report.messages } });
         return {
           json: report,
           text: [`exported ${report.messages} message(s) of ${account} to ${report.file}`, ...report.folders.map((f) => `  ${f.name}\t${f.messages}`)].join('\n'),

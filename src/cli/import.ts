@@ -18,19 +18,19 @@ export function registerImportCommand(program: Command): void {
     .requiredOption('--mbox <file>', 'the mbox file to read')
     .option('--folder <name>', 'put every message in this folder (default: X-Folder of each message, else INBOX)')
     .action((address: string, options: { mbox: string; folder?: string }, command: Command) =>
-      runWithDirectory(command, async ({ config, ctx, db, store, actor }) => {
+      runWithDirectory(command, async ({ config, directory, db, store, actor }) => {
         const local = requireLocalAddress(address, config.localDomains, 'person');
         const account = accountOf(local, config.server.domain);
-        const person = ctx.records.personByLocal(local);
-        if (person === null && ctx.records.unitByLocal(local) === null) throw new CliError(`unknown person or unit ${JSON.stringify(address)}`);
-        if (person?.status === 'retired') throw new CliError(`${account} is retired: no mail is imported into a retired mailbox`);
+        const owner = directory.mailboxOwner(local);
+        if (owner === null) throw new CliError(`unknown person or unit ${JSON.stringify(address)}`);
+        if (owner.retired) throw new CliError(`${account} is retired: no mail is imported into a retired mailbox`);
         try {
           accessSync(options.mbox, constants.R_OK);
         } catch (err) {
           throw new CliError(`cannot read ${options.mbox}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
         const report = await importMbox(store, new MboxImportLedger(db, store), account, readMboxFile(options.mbox), { folder: options.folder });
-        ctx.auditLog.write({
+        directory.audit({
           actor,
           action: 'mailbox.import',
           subject: account,

@@ -14,9 +14,9 @@ export function registerMaintenanceCommands(program: Command): void {
     .command('run')
     .description("purge retired persons' mail after retention.retired_days, then unreferenced bodies; send owed notices")
     .action((_options: unknown, command: Command) =>
-      runWithDirectory(command, async ({ ctx, directory, store, actor }) => {
+      runWithDirectory(command, async ({ config, directory, store, actor }) => {
         const retention = runRetention(directory, store, actor);
-        const notices = await sendPendingNotices({ ctx, store });
+        const notices = await sendPendingNotices({ directory, config, store });
         const text = [
           `retired before ${retention.cutoff}: ${retention.accounts.length} account(s)`,
           ...retention.accounts.map((a) => `  ${a.address}\tretired ${a.retiredAt}\t${a.messagesPurged} message(s) purged\t${a.release}`),

@@ -17,9 +17,9 @@ export function registerViolationCommands(program: Command): void {
     .requiredOption('--reason <text>', 'what happened')
     .option('--serious', 'a serious case')
     .action((address: string, options: { reason: string; serious?: boolean }, command: Command) =>
-      runWithDirectory(command, async ({ ctx, store, actor }) => {
+      runWithDirectory(command, async ({ ctx, config, directory, store, actor }) => {
         const recorded = recordViolation(ctx, address, options.reason, { serious: options.serious === true, source: 'admin', actor });
-        const notices = await sendPendingNotices({ ctx, store });
+        const notices = await sendPendingNotices({ directory, config, store });
         const [violation] = listViolations(ctx, recorded.person).filter((v) => v.id === recorded.id);
         const lines = [
           `recorded violation ${recorded.id} by ${recorded.person}`,

@@ -15,6 +15,7 @@ import { listDirectoryEntries, type DirectoryEntry } from './directory-search.js
 import { LoginCache } from './login-cache.js';
 import { changePassword, PASSWORD_CHANGE_BUSY, type PasswordChangeResult } from './password-change.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword } from './password.js';
+import { markReported, markWarned, pendingNotices, type PendingNotice } from './notice-outbox.js';
 import { releaseRetiredAddress, retiredBefore, type ReleaseOutcome, type RetentionDue } from './purge.js';
 import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
 import { DIRECTORY_MIGRATIONS } from './schema.js';
@@ -410,6 +411,39 @@ export class Directory implements DirectoryService {
       this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
     }
     return result;
+  }
+
+  /** The directory's clock: the time notices and audit rows carry. */
+  now(): Date {
+    return this.context.now();
+  }
+
+  /** Whose mailbox `localPart` is, for the CLI's import and export (docs/architecture.md "Retention and migration"). */
+  mailboxOwner(localPart: string): { readonly kind: 'person' | 'unit'; readonly retired: boolean } | null {
+    const person = this.records.personByLocal(localPart);
+    if (person) return { kind: 'person', retired: person.status === 'retired' };
+    return this.records.unitByLocal(localPart) ? { kind: 'unit', retired: false } : null;
+  }
+
+  /** Whether the local part is in the one address namespace (a person, unit, alias or reserved name). */
+  knowsAddress(localPart: string): boolean {
+    return this.records.address(localPart) !== null;
+  }
+
+  /** The last audited action on `subject` whose name starts with `prefix` ("quota."), or null. */
+  lastAuditAction(subject: string, prefix: string): string | null {
+    return this.auditLog.lastAction(subject, prefix);
+  }
+
+  /** The Điều 10 notices still owed (notice-outbox.ts), oldest first. */
+  pendingNotices(): PendingNotice[] {
+    return pendingNotices(this.context);
+  }
+
+  /** Marks a notice sent; call inside the transaction that delivers it (store.deliver's `inTransaction`). */
+  markNoticeSent(notice: PendingNotice, messageId: string): void {
+    if (notice.kind === 'warning') markWarned(this.context, notice, messageId);
+    else markReported(this.context, notice, messageId);
   }
 
   /** Retention (docs/architecture.md "Retention and migration"): who was retired more than `retention.retired_days` ago, by the directory's clock. */

@@ -22,6 +22,8 @@
  *   qresync.ts       RFC 7162 §3.2 QRESYNC: SELECT parameter, VANISHED (EARLIER)
  *   compress.ts      RFC 4978 COMPRESS=DEFLATE streams (small deflate window per connection)
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
+ *   command-spec.ts  the shapes the session and the table share; the hub hands the table to each
+ *                    session, so session.ts and the commands never import each other
  *
  * Invariants:
  *   1. One command at a time per connection. The session pulls the next command from the reader

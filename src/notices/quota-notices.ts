@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { accountOf } from '../directory/index.js';
-import type { DirectoryContext } from '../directory/index.js';
+import type { Config } from '../config/index.js';
+import type { Directory } from '../directory/index.js';
 import type { MailStore } from '../store/index.js';
 import type { AccountId } from '../store/index.js';
 import { composeNotice, POSTMASTER_NAME } from './notice-message.js';
@@ -18,7 +19,9 @@ import { renderTemplate } from './templates.js';
  */
 
 export interface QuotaNoticeDeps {
-  readonly ctx: DirectoryContext;
+  /** The audit log (the warning's memory) and the clock, through the directory's entry. */
+  readonly directory: Pick<Directory, 'audit' | 'lastAuditAction' | 'now'>;
+  readonly config: Config;
   readonly store: Pick<MailStore, 'accountUsage' | 'deliver'>;
   readonly displayName: (account: AccountId) => string | null;
   readonly logger?: Logger;
@@ -36,14 +39,14 @@ export class QuotaNotices {
 
   /** After a change to `account`'s mailboxes: warns, or re-arms the warning, as usage says. */
   async check(account: AccountId): Promise<void> {
-    const limit = this.deps.ctx.config.quota.default;
+    const limit = this.deps.config.quota.default;
     if (limit === 0 || this.sending.has(account)) return;
     const usage = this.deps.store.accountUsage(account);
     const above = usage >= limit * WARN_AT;
     if (above === this.isWarned(account)) return;
     if (!above) {
       this.warned.set(account, false);
-      this.deps.ctx.auditLog.write({ actor: 'system', action: 'quota.below', subject: account, detail: { usage, limit } });
+      this.deps.directory.audit({ actor: 'system', action: 'quota.below', subject: account, detail: { usage, limit } });
       return;
     }
     this.sending.add(account);
@@ -60,17 +63,17 @@ export class QuotaNotices {
   private isWarned(account: AccountId): boolean {
     let warned = this.warned.get(account);
     if (warned === undefined) {
-      warned = this.deps.ctx.auditLog.lastAction(account, 'quota.') === 'quota.warning';
+      warned = this.deps.directory.lastAuditAction(account, 'quota.') === 'quota.warning';
       this.warned.set(account, warned);
     }
     return warned;
   }
 
   private async warn(account: AccountId, usage: number, limit: number): Promise<void> {
-    const { ctx } = this.deps;
-    const domain = ctx.config.server.domain;
+    const { directory, config } = this.deps;
+    const domain = config.server.domain;
     const name = this.deps.displayName(account);
-    const rendered = renderTemplate(ctx.config.paths.templates, 'quota-warning', {
+    const rendered = renderTemplate(config.paths.templates, 'quota-warning', {
       ho_ten: name ?? account,
       dia_chi: account,
       ten_mien: domain,
@@ -79,16 +82,16 @@ export class QuotaNotices {
       gioi_han: megabytes(limit),
       phan_tram: String(Math.floor((usage / limit) * 100)),
     });
-    const now = ctx.now();
+    const now = directory.now();
     const raw = await composeNotice({
       from: { name: POSTMASTER_NAME, address: accountOf('postmaster', domain) },
       to: { name, address: account },
       ...rendered,
       date: now,
-      messageId: `quota-${now.getTime()}-${account.replace('@', '.')}@${ctx.config.server.hostname}`,
+      messageId: `quota-${now.getTime()}-${account.replace('@', '.')}@${config.server.hostname}`,
     });
     await this.deps.store.deliver([{ account, folder: 'INBOX' }], raw, {
-      inTransaction: () => ctx.auditLog.write({ actor: 'system', action: 'quota.warning', subject: account, detail: { usage, limit } }),
+      inTransaction: () => directory.audit({ actor: 'system', action: 'quota.warning', subject: account, detail: { usage, limit } }),
     });
   }
 }

@@ -1,15 +1,8 @@
 import type { Logger } from 'pino';
 import { accountOf } from '../directory/index.js';
-import type { DirectoryContext } from '../directory/index.js';
-import {
-  markReported,
-  markWarned,
-  NoticeAlreadySent,
-  pendingNotices,
-  type PendingNotice,
-  type PendingReport,
-  type PendingWarning,
-} from '../directory/index.js';
+import type { Config } from '../config/index.js';
+import type { Directory } from '../directory/index.js';
+import { NoticeAlreadySent, type PendingNotice, type PendingReport, type PendingWarning } from '../directory/index.js';
 import type { ViolationView } from '../directory/index.js';
 import type { MailStore } from '../store/index.js';
 import { composeNotice, POSTMASTER_NAME } from './notice-message.js';
@@ -29,7 +22,9 @@ import { renderTemplate, type RenderedNotice } from './templates.js';
  */
 
 export interface NoticeDeps {
-  readonly ctx: DirectoryContext;
+  /** The outbox and the clock, through the directory's entry. */
+  readonly directory: Pick<Directory, 'pendingNotices' | 'markNoticeSent' | 'now'>;
+  readonly config: Config;
   readonly store: Pick<MailStore, 'deliver'>;
   readonly logger?: Logger;
 }
@@ -50,7 +45,7 @@ export async function sendPendingNotices(deps: NoticeDeps): Promise<NoticeRun> {
   let warnings = 0;
   let reports = 0;
   let failed = 0;
-  for (const notice of pendingNotices(deps.ctx)) {
+  for (const notice of deps.directory.pendingNotices()) {
     try {
       if (await sendNotice(deps, notice)) {
         if (notice.kind === 'warning') warnings++;
@@ -97,19 +92,19 @@ export class ViolationNoticeOutbox {
 
 /** false: the other process sent it first. */
 async function sendNotice(deps: NoticeDeps, notice: PendingNotice): Promise<boolean> {
-  const { ctx } = deps;
-  const domain = ctx.config.server.domain;
-  const rendered = notice.kind === 'warning' ? renderWarning(ctx, notice) : renderReport(ctx, notice);
-  const messageId = `violation-${notice.violation.id}-${notice.kind}@${ctx.config.server.hostname}`;
+  const { directory, config } = deps;
+  const domain = config.server.domain;
+  const rendered = notice.kind === 'warning' ? renderWarning(config, notice) : renderReport(config, notice);
+  const messageId = `violation-${notice.violation.id}-${notice.kind}@${config.server.hostname}`;
   const recipient = notice.kind === 'warning' ? notice.violation.person : notice.recipient;
   const raw = await composeNotice({
     from: { name: POSTMASTER_NAME, address: accountOf('postmaster', domain) },
     to: { name: notice.kind === 'warning' ? notice.personName : notice.recipientName, address: recipient },
     ...rendered,
-    date: ctx.now(),
+    date: directory.now(),
     messageId,
   });
-  const mark = notice.kind === 'warning' ? () => markWarned(ctx, notice, messageId) : () => markReported(ctx, notice, messageId);
+  const mark = () => directory.markNoticeSent(notice, messageId);
   try {
     await deps.store.deliver([{ account: recipient, folder: 'INBOX' }], raw, { inTransaction: mark });
     return true;
@@ -119,10 +114,10 @@ async function sendNotice(deps: NoticeDeps, notice: PendingNotice): Promise<bool
   }
 }
 
-function renderWarning(ctx: DirectoryContext, notice: PendingWarning): RenderedNotice {
+function renderWarning(config: Config, notice: PendingWarning): RenderedNotice {
   const v = notice.violation;
-  return renderTemplate(ctx.config.paths.templates, 'violation-warning', {
-    ...common(ctx, notice.personName, notice.unitName, v),
+  return renderTemplate(config.paths.templates, 'violation-warning', {
+    ...common(config, notice.personName, notice.unitName, v),
     ma_vi_pham: String(v.id),
     thoi_diem: vietnamTime(v.createdAt),
     ly_do: v.reason,
@@ -131,10 +126,10 @@ function renderWarning(ctx: DirectoryContext, notice: PendingWarning): RenderedN
   });
 }
 
-function renderReport(ctx: DirectoryContext, notice: PendingReport): RenderedNotice {
+function renderReport(config: Config, notice: PendingReport): RenderedNotice {
   const serious = notice.violations.filter((v) => v.serious);
-  return renderTemplate(ctx.config.paths.templates, 'violation-report', {
-    ...common(ctx, notice.personName, notice.unitName, notice.violation),
+  return renderTemplate(config.paths.templates, 'violation-report', {
+    ...common(config, notice.personName, notice.unitName, notice.violation),
     nguoi_nhan: notice.recipientName ?? 'Trung tâm Công nghệ thông tin (đơn vị chưa có thủ trưởng trên hệ thống)',
     so_lan: String(notice.violations.length),
     danh_sach: notice.violations
@@ -147,15 +142,15 @@ function renderReport(ctx: DirectoryContext, notice: PendingReport): RenderedNot
   });
 }
 
-function common(ctx: DirectoryContext, personName: string, unitName: string, violation: ViolationView): Record<string, string> {
+function common(config: Config, personName: string, unitName: string, violation: ViolationView): Record<string, string> {
   return {
     ho_ten: personName,
     dia_chi: violation.person,
     don_vi: unitName,
-    ten_mien: ctx.config.server.domain,
-    quan_tri: accountOf('postmaster', ctx.config.server.domain),
-    thoi_han: String(Math.round(ctx.config.policy.violation_window / DAY_MS)),
-    nguong: String(ctx.config.policy.violations_before_report),
+    ten_mien: config.server.domain,
+    quan_tri: accountOf('postmaster', config.server.domain),
+    thoi_han: String(Math.round(config.policy.violation_window / DAY_MS)),
+    nguong: String(config.policy.violations_before_report),
   };
 }
 

@@ -20,7 +20,7 @@ async function setUp(): Promise<void> {
 }
 
 /** A fresh QuotaNotices over the same database: what a restarted server has. */
-const restarted = () => new QuotaNotices({ ctx: t.directory.context, store: t.store, displayName: (account) => t.directory.displayName(account) });
+const restarted = () => new QuotaNotices({ directory: t.directory, config: t.directory.context.config, store: t.store, displayName: (account) => t.directory.displayName(account) });
 const fill = (octets: number) => t.store.deliver([{ account: ANNV, folder: 'INBOX' }], Buffer.from(`Subject: x\r\n\r\n${'x'.repeat(octets)}`));
 const quotaActions = () => t.directory.queryAudit({ subject: ANNV }).filter((row) => row.action.startsWith('quota.')).map((row) => row.action);
 

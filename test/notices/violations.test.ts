@@ -125,13 +125,13 @@ describe('the notice outbox', () => {
       // Recorded and committed, then the process "died" before sending: the warning is owed.
       recordViolation(ctx, 'annv', 'gửi thư rác', { source: 'admin', actor: 'cli:test' });
       expect(listViolations(ctx, 'annv')[0]!.warnedAt).toBeNull();
-      const runs = await Promise.all([sendPendingNotices({ ctx, store: d.store }), sendPendingNotices({ ctx, store: d.store })]);
+      const runs = await Promise.all([sendPendingNotices({ directory: d.directory, config: d.directory.context.config, store: d.store }), sendPendingNotices({ directory: d.directory, config: d.directory.context.config, store: d.store })]);
       expect(runs.map((r) => r.warnings).sort()).toEqual([0, 1]);
       expect(runs.every((r) => r.failed === 0)).toBe(true);
       const inbox = d.store.getMailbox(asAccountId('annv@cantho.gov.vn'), 'INBOX')!;
       expect(d.store.listMessages(inbox.id)).toHaveLength(1);
       expect(listViolations(ctx, 'annv')[0]!.warnedAt).toBe('2026-11-28T08:00:00.000Z');
-      expect(await sendPendingNotices({ ctx, store: d.store })).toEqual({ warnings: 0, reports: 0, failed: 0 });
+      expect(await sendPendingNotices({ directory: d.directory, config: d.directory.context.config, store: d.store })).toEqual({ warnings: 0, reports: 0, failed: 0 });
     } finally {
       await d.close();
     }
@@ -147,7 +147,7 @@ describe('the notice outbox', () => {
       await addPerson(ctx, { name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, { actor: 'a', doc: '1' });
       const add = async () => {
         recordViolation(ctx, 'annv', 'gửi thư rác', { source: 'filter' });
-        return sendPendingNotices({ ctx, store: d.store });
+        return sendPendingNotices({ directory: d.directory, config: d.directory.context.config, store: d.store });
       };
       expect(await add()).toEqual({ warnings: 1, reports: 0, failed: 0 });
       d.advance(20 * 86_400_000);
