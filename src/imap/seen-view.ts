@@ -194,7 +194,7 @@ export class ReaderView implements MailStore {
   expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[] {
     return this.inner.expunge(mailbox, uids);
   }
-  searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid> {
+  searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>> {
     return this.inner.searchText(mailbox, field, query);
   }
   privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {

@@ -87,8 +87,12 @@ export interface MailStore {
   moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult;
   /** Removes messages flagged \Deleted (only among `uids` when given, RFC 4315 UID EXPUNGE); returns the removed UIDs ascending. */
   expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[];
-  /** Full-text search through the FTS index, folded for Vietnamese; returns matching UIDs of the mailbox. */
-  searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid>;
+  /**
+   * RFC 3501 §6.4.4 text keys: the UIDs of the mailbox whose `field` contains `query` as a
+   * substring, ignoring case, and also ignoring Vietnamese diacritics (`nguyen` finds `Nguyễn`).
+   * Answered from the index in slices, yielding to the event loop between them.
+   */
+  searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>>;
 
   // --- issue 6: seen mode 'private' of unit mailboxes --------------------------------------------
   /** The UIDs of `mailbox` that `reader` has marked \Seen for themselves alone. */

@@ -115,11 +115,6 @@ export function prepareStatements(db: Db) {
     deleteMessage: db.prepare<[number, number]>('DELETE FROM messages WHERE mailbox = ? AND uid = ?'),
     recordExpunged: db.prepare<[number, number, number]>('INSERT INTO expunged (mailbox, uid, modseq) VALUES (?, ?, ?)'),
     expungedSince: db.prepare<[number, number], number>('SELECT uid FROM expunged WHERE mailbox = ? AND modseq > ? ORDER BY uid').pluck(),
-    searchText: db
-      .prepare<[number, string], number>(
-        `SELECT uid FROM messages WHERE mailbox = ?
-         AND blob IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?) ORDER BY uid`,
-      )
-      .pluck(),
+    uidsAndBlobs: db.prepare<[number], { uid: number; blob: number }>('SELECT uid, blob FROM messages WHERE mailbox = ?'),
   };
 }

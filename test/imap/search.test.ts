@@ -165,6 +165,39 @@ describe('SEARCH over a mailbox', () => {
     expect(await client.command('A3', 'SEARCH 99')).toEqual(['* SEARCH', 'A3 OK SEARCH completed']);
   });
 
+  it('matches substrings of every text key, ignoring case (RFC 3501 §6.4.4)', async () => {
+    const bed2 = await startMessageTestBed();
+    try {
+      await bed2.deliver(
+        'From: Sender <user-from@example.org>\r\nTo: rcpt-to@example.org\r\nCc: copy-cc@example.org\r\nBcc: hidden-bcc@example.org\r\n' +
+          'Subject: Beautiful world\r\nX-Custom: zebra-crossing\r\nX-Extra: one\r\nX-Extra: another\r\n\r\nqwerty zxcvbnm 100% sure\r\n',
+      );
+      await bed2.deliver('From: b@example.org\r\nSubject: plain\r\n\r\nnothing special here\r\n');
+      const client = await bed2.login('INBOX');
+      const search = async (criteria: string) => (await client.command('S', `SEARCH ${criteria}`))[0];
+      expect(await search('FROM ser-fro')).toBe('* SEARCH 1');
+      expect(await search('SUBJECT "eautiful worl"')).toBe('* SEARCH 1');
+      expect(await search('SUBJECT "BEAUTIFUL"')).toBe('* SEARCH 1');
+      expect(await search('BODY xcvbn')).toBe('* SEARCH 1');
+      expect(await search('TO pt-t')).toBe('* SEARCH 1');
+      expect(await search('CC y-c')).toBe('* SEARCH 1');
+      expect(await search('BCC den-b')).toBe('* SEARCH 1');
+      expect(await search('TEXT zebra')).toBe('* SEARCH 1');
+      expect(await search('TEXT "x-custom: zebra"')).toBe('* SEARCH 1');
+      expect(await search('HEADER X-Extra another')).toBe('* SEARCH 1');
+      expect(await search('HEADER X-Extra ONE')).toBe('* SEARCH 1');
+      expect(await search('HEADER X-Extra zebra')).toBe('* SEARCH');
+      expect(await search('BODY "@"')).toBe('* SEARCH');
+      expect(await search('BODY "%"')).toBe('* SEARCH 1');
+      expect(await search('FROM "@"')).toBe('* SEARCH 1 2');
+      expect(await search('BODY "0%"')).toBe('* SEARCH 1');
+      expect(await search('BODY "ng s"')).toBe('* SEARCH 2');
+      expect(await search('BODY ""')).toBe('* SEARCH 1 2');
+    } finally {
+      await bed2.close();
+    }
+  });
+
   it('works for imapflow, Vietnamese included', async () => {
     const client = await bed.imapflow();
     await client.mailboxOpen('INBOX');
