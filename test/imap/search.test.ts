@@ -155,6 +155,24 @@ describe('SEARCH over a mailbox', () => {
     expect(reply).toEqual([`* SEARCH ${expected.join(' ')} (MODSEQ ${Math.max(...modseqs)})`, 'A2 OK SEARCH completed']);
   });
 
+  it('reports the MODSEQ of the MIN or MAX message alone (RFC 4731 §3.2)', async () => {
+    const client = await bed.login('INBOX');
+    await client.command('A0', 'STORE 2 +FLAGS (\\Answered)');
+    await client.command('A0', 'STORE 2 -FLAGS (\\Answered)');
+    const modseqs = (await client.command('A1', 'FETCH 1:3 (MODSEQ)')).slice(1, 4).map((line) => Number(/MODSEQ \((\d+)\)/.exec(line)![1]));
+    expect(modseqs[1]).toBeGreaterThan(Math.max(modseqs[0]!, modseqs[2]!));
+    expect(await client.command('A2', 'SEARCH RETURN (MIN) MODSEQ 1')).toEqual([`* ESEARCH (TAG "A2") MIN 1 MODSEQ ${modseqs[0]}`, 'A2 OK SEARCH completed']);
+    expect(await client.command('A3', 'SEARCH RETURN (MAX) MODSEQ 1')).toEqual([`* ESEARCH (TAG "A3") MAX 3 MODSEQ ${modseqs[2]}`, 'A3 OK SEARCH completed']);
+    expect(await client.command('A4', 'SEARCH RETURN (MIN MAX) MODSEQ 1')).toEqual([
+      `* ESEARCH (TAG "A4") MIN 1 MAX 3 MODSEQ ${Math.max(modseqs[0]!, modseqs[2]!)}`,
+      'A4 OK SEARCH completed',
+    ]);
+    expect(await client.command('A5', 'SEARCH RETURN (MIN COUNT) MODSEQ 1')).toEqual([
+      `* ESEARCH (TAG "A5") MIN 1 COUNT 3 MODSEQ ${modseqs[1]}`,
+      'A5 OK SEARCH completed',
+    ]);
+  });
+
   it('answers BADCHARSET and BAD over the wire and stays usable', async () => {
     const client = await bed.login('INBOX');
     expect(await client.command('A1', 'SEARCH CHARSET ISO-2022-JP ALL')).toEqual(['A1 NO [BADCHARSET (UTF-8 US-ASCII)] charset ISO-2022-JP is not supported']);
