@@ -71,6 +71,13 @@ export interface MailStore {
   expungedSince(mailbox: MailboxId, since: ModSeq): Uid[];
   /** ENVELOPE, BODYSTRUCTURE and part offsets stored at delivery, for the given UIDs (missing UIDs are skipped). */
   getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[];
+  /**
+   * A protocol's own encoding of stored bodies' meta (IMAP's encoded ENVELOPE/BODYSTRUCTURE),
+   * opaque to the store, for the given UIDs that have one. Bodies never change, so it never goes stale.
+   */
+  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string>;
+  /** Keeps the encodings of protocolCache, written once per body; a body that already has one keeps it. */
+  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void;
   /** Raw bytes [start, end) of a stored message; end defaults to the whole message. */
   readBlob(blob: BlobId, start?: number, end?: number): Buffer;
   /** The whole raw message as a stream (for large bodies). */

@@ -118,4 +118,12 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    // A protocol's encoding of a body's stored meta (IMAP: ENVELOPE and BODYSTRUCTURE as sent),
+    // opaque to the store and written the first time a client asks, so the first full sync after
+    // a restart reads it instead of parsing and encoding every message again. A body never
+    // changes (its id is its SHA-256), so neither does this; NULL: not encoded yet.
+    version: 3,
+    sql: `ALTER TABLE blobs ADD COLUMN protocol_cache TEXT;`,
+  },
 ];

@@ -267,6 +267,17 @@ export class SqliteMailStore implements MailStore {
     }));
   }
 
+  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
+    return new Map(this.sql.protocolCache.all(mailbox, uidList(uids)).map((row) => [row.uid as Uid, row.text]));
+  }
+
+  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
+    if (entries.length === 0) return;
+    this.write(() => {
+      for (const { blob, text } of entries) this.sql.setProtocolCache.run(text, blob);
+    });
+  }
+
   readBlob(blob: BlobId, start?: number, end?: number): Buffer {
     return this.blobs.read(blob, start, end);
   }
