@@ -273,9 +273,17 @@ export class SqliteMailStore implements MailStore {
 
   saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
     if (entries.length === 0) return;
-    this.write(() => {
-      for (const { blob, text } of entries) this.sql.setProtocolCache.run(text, blob);
-    });
+    // Only a cache, rebuilt when lost: committed without waiting for the disk (WAL with
+    // synchronous=NORMAL; a later FULL commit's fsync covers these frames too), so the first sync
+    // of a large mailbox does not pay an fsync per FETCH batch.
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.write(() => {
+        for (const { blob, text } of entries) this.sql.setProtocolCache.run(text, blob);
+      });
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   readBlob(blob: BlobId, start?: number, end?: number): Buffer {
