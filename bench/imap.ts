@@ -11,6 +11,8 @@
  *     runs in a child process (`cantho-mail serve`, as users start it); memory is the proportional
  *     set size (PSS) of its process tree, so it compares with Dovecot's many processes without
  *     counting shared pages twice.
+ * (e) after (a) and (b): the server restarted on the same data, the first such FETCH (our encoded
+ *     ENVELOPE/BODYSTRUCTURE read back from the store) against the warm ones after it.
  * (c) --compare: the same against Dovecot from Debian (`dovecot-imapd`), started and filled with
  *     the same messages by bench/reference/dovecot.ts (own config in a temp directory, loopback
  *     port, passwd-file auth, maildir); then the ratios.
@@ -185,7 +187,7 @@ async function measureIdleMemory(
 
 // --- our server ------------------------------------------------------------------------------
 
-async function startOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap> {
+async function startOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap & { restart(): Promise<RunningImap> }> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freeLoopbackPort();
   const configFile = path.join(dir, 'cantho-mail.toml');
@@ -234,14 +236,41 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
   await Promise.all(Array.from({ length: 64 }, deliverNext));
   await setup.close();
 
-  const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
-  try {
-    await waitForListener(port, 300_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
-  } catch (err) {
-    await stopChild(child);
-    throw err;
-  }
-  return { name: 'cantho-mail', port, user: issued.person.address, password: PASSWORD, pid: child.pid!, stop: () => stopChild(child) };
+  const serve = async (): Promise<RunningImap & { restart(): Promise<RunningImap> }> => {
+    const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      await waitForListener(port, 300_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
+    } catch (err) {
+      await stopChild(child);
+      throw err;
+    }
+    return { name: 'cantho-mail', port, user: issued.person.address, password: PASSWORD, pid: child.pid!, stop: () => stopChild(child), restart: serve };
+  };
+  return serve();
+}
+
+/**
+ * (e) The first full sync after a restart (a new process: nothing in memory, the encoded meta the
+ * earlier FETCHes saved in the store) against the warm ones that follow, median of 3.
+ */
+async function measureFirstSyncAfterRestart(server: RunningImap): Promise<void> {
+  const client = await ImapConnection.open(server.port);
+  await client.login(server.user, server.password);
+  await client.command('S', 'SELECT INBOX');
+  const timed = async (tag: string) => {
+    const started = performance.now();
+    await client.command(tag, FETCH_COMMAND);
+    return performance.now() - started;
+  };
+  const first = await timed('F');
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) warm.push(await timed(`W${i}`));
+  client.close();
+  const median = percentile([...warm].sort((a, b) => a - b), 0.5);
+  console.log(
+    `  ${server.name}: (e) first ${FETCH_COMMAND} after a restart: ${first.toFixed(0)} ms; warm median ${median.toFixed(0)} ms ` +
+      `(runs ${warm.map((ms) => ms.toFixed(0)).join(', ')} ms): first / warm ${(first / median).toFixed(2)}`,
+  );
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -391,6 +420,10 @@ export async function run(args: string[]): Promise<void> {
     running.push(ours);
     const ourFigures = await measure(ours, connections, true);
     await ours.stop();
+    const restarted = await ours.restart();
+    running.push(restarted);
+    await measureFirstSyncAfterRestart(restarted);
+    await restarted.stop();
     if (!values.compare) return;
 
     const dovecot = await startReferenceDovecot(messages, connections);

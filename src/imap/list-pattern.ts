@@ -7,8 +7,10 @@ import { canonicalMailboxName } from '../store/index.js';
 
 export type NameMatcher = (name: string) => boolean;
 
-export function compilePatterns(reference: string, patterns: readonly string[]): NameMatcher {
-  const regexes = patterns.map((pattern) => {
+export function compilePatterns(reference: string | null, patterns: ReadonlyArray<string | null>): NameMatcher {
+  // A reference or pattern that is not modified UTF-7 (ArgReader.listPattern gives null) matches no name.
+  if (reference === null) return () => false;
+  const regexes = patterns.flatMap((pattern) => (pattern === null ? [] : [pattern])).map((pattern) => {
     // Spelled as the store spells names (NFC, INBOX in capitals), so a decomposed pattern matches too.
     const full = canonicalMailboxName(reference + pattern);
     const source = [...full]

@@ -28,7 +28,7 @@
 import type { Readable } from 'node:stream';
 import { canonicalMailboxName } from '../store/index.js';
 import { decodeMutf7, Mutf7Error } from './mutf7.js';
-import { ParseError } from './errors.js';
+import { ImapError, ParseError } from './errors.js';
 
 /** Longest command line we read, literals excluded (RFC 7162 §4 asks for at least 8192 octets). */
 export const MAX_LINE = 64 * 1024;
@@ -474,16 +474,26 @@ export class ArgReader {
     }
   }
 
-  /** A mailbox argument as the store spells it (UTF-8 NFC; INBOX in any case is "INBOX", RFC 3501 §5.1). */
+  /**
+   * A mailbox argument as the store spells it (UTF-8 NFC; INBOX in any case is "INBOX", RFC 3501
+   * §5.1). A valid astring that is not modified UTF-7 is well-formed syntax naming no mailbox we
+   * can have: NO, not BAD (RFC 3501 §7.1.3 keeps BAD for syntax errors), as Dovecot answers.
+   */
   mailbox(): string {
-    return canonicalMailboxName(this.decodeName(this.astring()));
+    const name = this.decodeName(this.astring());
+    if (name instanceof Mutf7Error) throw new ImapError('NO', 'CANNOT', name.message);
+    return canonicalMailboxName(name);
   }
 
-  /** list-mailbox of LIST/LSUB (RFC 3501 §6.3.8): astring-like, with % and * allowed unquoted. */
-  listPattern(): string {
+  /**
+   * list-mailbox of LIST/LSUB (RFC 3501 §6.3.8): astring-like, with % and * allowed unquoted;
+   * null for one that is not modified UTF-7, which no mailbox name matches (LIST answers OK).
+   */
+  listPattern(): string | null {
     const b = this.raw[this.pos];
     const bytes = b === DQUOTE || b === 0x7b ? this.string() : Buffer.from(this.readWhile(isListChar, 'a mailbox pattern'), 'latin1');
-    return this.decodeName(bytes);
+    const name = this.decodeName(bytes);
+    return name instanceof Mutf7Error ? null : name;
   }
 
   /** flag = "\Answered" / … / "\" atom / keyword (RFC 3501 §9); returned as written. */
@@ -567,7 +577,7 @@ export class ArgReader {
     return data;
   }
 
-  private decodeName(bytes: Buffer): string {
+  private decodeName(bytes: Buffer): string | Mutf7Error {
     if (this.options.utf8) {
       const text = bytes.toString('utf8');
       if (!Buffer.from(text, 'utf8').equals(bytes)) throw this.error('mailbox name is not valid UTF-8');
@@ -576,7 +586,7 @@ export class ArgReader {
     try {
       return decodeMutf7(bytes.toString('latin1'));
     } catch (err) {
-      if (err instanceof Mutf7Error) throw this.error(err.message);
+      if (err instanceof Mutf7Error) return err;
       throw err;
     }
   }

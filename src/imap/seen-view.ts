@@ -178,6 +178,12 @@ export class ReaderView implements MailStore {
   getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {
     return this.inner.getMessageMeta(mailbox, uids);
   }
+  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
+    return this.inner.protocolCache(mailbox, uids);
+  }
+  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
+    this.inner.saveProtocolCache(entries);
+  }
   readBlob(blob: BlobId, start?: number, end?: number): Buffer {
     return this.inner.readBlob(blob, start, end);
   }
@@ -194,7 +200,7 @@ export class ReaderView implements MailStore {
   expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[] {
     return this.inner.expunge(mailbox, uids);
   }
-  searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid> {
+  searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>> {
     return this.inner.searchText(mailbox, field, query);
   }
   privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {

@@ -145,3 +145,33 @@ export function trimWsp(text: string): string {
   return text.slice(s, e);
 }
 
+
+/**
+ * Every field of a header block in order, names lowercase, values unfolded: for the search text
+ * of all header fields and RFC 3501 §6.4.4 `HEADER`, which looks at each field of a repeated name.
+ * The same line rules as parseHeaderBlock (bare LF, WSP continuation, lines without a colon skipped).
+ */
+export function listHeaderFields(buf: Buffer, start: number, end: number): Array<{ readonly name: string; readonly value: string }> {
+  const fields: Array<{ name: string; value: string }> = [];
+  let field: { name: string; valueStart: number; valueEnd: number } | null = null;
+  const finish = (): void => {
+    if (field) fields.push({ name: field.name, value: unfoldValue(buf, field.valueStart, field.valueEnd) });
+    field = null;
+  };
+  for (let pos = start; pos < end; ) {
+    const lineEnd = nextLineStart(buf, pos, end);
+    const contentEnd = lineContentEnd(buf, pos, lineEnd);
+    if (contentEnd === pos) break;
+    const first = buf[pos];
+    if (first === SP || first === HTAB) {
+      if (field) field.valueEnd = contentEnd;
+    } else {
+      finish();
+      const colon = indexWithin(buf, COLON, pos, contentEnd);
+      if (colon > pos) field = { name: trimWsp(buf.toString('latin1', pos, colon)).toLowerCase(), valueStart: colon + 1, valueEnd: contentEnd };
+    }
+    pos = lineEnd;
+  }
+  finish();
+  return fields;
+}

@@ -14,7 +14,7 @@
 export { MAX_DEPTH, MAX_PARTS } from './structure.js';
 export { MAX_BODY_TEXT } from './search-text.js';
 export { MAX_ADDRESSES, MAX_MESSAGE_ADDRESSES, parseAddressList } from './addresses.js';
-export { parseHeaderBlock, type HeaderBlock } from './header-block.js';
+export { listHeaderFields, parseHeaderBlock, type HeaderBlock } from './header-block.js';
 export { withPrefixFields } from './prefix.js';
 export type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from './types.js';
 

@@ -1,19 +1,23 @@
 /**
- * Decoded, Vietnamese-folded text of a message for the FTS index: subject and addresses with
- * RFC 2047 encoded-words decoded, and the text of text/plain and text/html parts after transfer
- * and charset decoding. Body text is capped so a huge message costs a bounded amount of work.
+ * Decoded, Vietnamese-folded text of a message for the search index: subject and addresses with
+ * RFC 2047 encoded-words decoded, every header field (`name: value` lines, for TEXT and HEADER,
+ * RFC 3501 §6.4.4), and the text of text/plain and text/html parts after transfer and charset
+ * decoding. Each text is capped so a huge message costs a bounded amount of work.
  */
 import { decodeEncodedWords } from '../text/index.js';
 import { htmlToText } from '../text/index.js';
 import { foldVietnamese } from '../text/index.js';
 import type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from './types.js';
 import { decodeCharset } from './charset.js';
+import { listHeaderFields } from './header-block.js';
 import { decodeTransferEncoding } from './transfer-encoding.js';
 
 /** Characters of body text indexed per message. */
 export const MAX_BODY_TEXT = 1_000_000;
 /** Characters indexed per header field (subject, each address field). */
 const MAX_HEADER_TEXT = 64 * 1024;
+/** Characters indexed of the whole header block (all fields). */
+const MAX_HEADERS_TEXT = 256 * 1024;
 /** Encoded bytes read per text part for the remaining budget: base64 is 4/3, quoted-printable up to 3×. */
 const ENCODED_BYTES_PER_CHAR = 4;
 
@@ -26,8 +30,22 @@ export function buildSearchText(raw: Buffer, envelope: Envelope, structure: Mime
     to: foldVietnamese(addressText(envelope.to)),
     cc: foldVietnamese(addressText(envelope.cc)),
     bcc: foldVietnamese(addressText(envelope.bcc)),
+    headers: foldVietnamese(headersText(raw, structure.bodyStart)),
     body: foldVietnamese(body.text()),
   };
+}
+
+/** Every top-level header field as `name: decoded value`, one per line. */
+function headersText(raw: Buffer, headerEnd: number): string {
+  const lines: string[] = [];
+  let length = 0;
+  for (const field of listHeaderFields(raw, 0, Math.min(headerEnd, MAX_HEADERS_TEXT * ENCODED_BYTES_PER_CHAR))) {
+    if (length >= MAX_HEADERS_TEXT) break;
+    const line = `${field.name}: ${decodeEncodedWords(field.value.slice(0, MAX_HEADER_TEXT))}`;
+    lines.push(line);
+    length += line.length + 1;
+  }
+  return lines.join('\n').slice(0, MAX_HEADERS_TEXT);
 }
 
 function subjectText(envelope: Envelope): string {

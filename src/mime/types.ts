@@ -62,13 +62,15 @@ export interface MessageAnalysis {
   readonly structure: MimePart;
   /** Size of the top-level header block including the blank line. */
   readonly headerSize: number;
-  /** Decoded, folded text for the FTS index. */
+  /** Decoded, folded text for the search index. */
   readonly searchText: {
     readonly subject: string;
     readonly from: string;
     readonly to: string;
     readonly cc: string;
     readonly bcc: string;
+    /** Every header field, `name: value` per line (RFC 3501 §6.4.4 TEXT and HEADER). */
+    readonly headers: string;
     readonly body: string;
   };
 }

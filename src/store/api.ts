@@ -75,6 +75,13 @@ export interface MailStore {
   expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null;
   /** ENVELOPE, BODYSTRUCTURE and part offsets stored at delivery, for the given UIDs (missing UIDs are skipped). */
   getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[];
+  /**
+   * A protocol's own encoding of stored bodies' meta (IMAP's encoded ENVELOPE/BODYSTRUCTURE),
+   * opaque to the store, for the given UIDs that have one. Bodies never change, so it never goes stale.
+   */
+  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string>;
+  /** Keeps the encodings of protocolCache, written once per body; a body that already has one keeps it. */
+  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void;
   /** Raw bytes [start, end) of a stored message; end defaults to the whole message. */
   readBlob(blob: BlobId, start?: number, end?: number): Buffer;
   /** The whole raw message as a stream (for large bodies). */
@@ -91,8 +98,12 @@ export interface MailStore {
   moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult;
   /** Removes messages flagged \Deleted (only among `uids` when given, RFC 4315 UID EXPUNGE); returns the removed UIDs ascending. */
   expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[];
-  /** Full-text search through the FTS index, folded for Vietnamese; returns matching UIDs of the mailbox. */
-  searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid>;
+  /**
+   * RFC 3501 §6.4.4 text keys: the UIDs of the mailbox whose `field` contains `query` as a
+   * substring, ignoring case, and also ignoring Vietnamese diacritics (`nguyen` finds `Nguyễn`).
+   * Answered from the index in slices, yielding to the event loop between them.
+   */
+  searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>>;
 
   // --- seen mode 'private' of unit mailboxes (docs/architecture.md "Unit mailboxes") --------------------------------------------
   /** The UIDs of `mailbox` that `reader` has marked \Seen for themselves alone. */

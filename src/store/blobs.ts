@@ -19,7 +19,7 @@ interface BlobRow {
 }
 
 export class BlobStore {
-  private readonly fts: FullTextIndex;
+  readonly fts: FullTextIndex;
   private readonly selectBlob: Statement<[string], BlobRow>;
   private readonly insertBlob: Statement<[string, number, number, string, string], { id: number }>;
   private readonly insertChunk: Statement<[number, number, Buffer]>;
@@ -89,6 +89,11 @@ export class BlobStore {
       })(),
       { objectMode: false },
     );
+  }
+
+  /** Indexes the bodies stored before the search index existed (FullTextIndex.backfill). */
+  backfillIndex(): number {
+    return this.fts.backfill((id) => Buffer.concat(this.selectChunks.all(id, 0, Number.MAX_SAFE_INTEGER).map((row) => row.data)));
   }
 
   /** Deletes bodies no message row points at (their chunks and index rows go with them). */

@@ -98,4 +98,32 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    // RFC 3501 §6.4.4 wants substrings, which a word index cannot find ("ser-fro" in
+    // "sender-from@…"): the trigram tokenizer indexes every run of 3 characters. The table keeps
+    // its (folded) text, so strings of 1–2 characters are scanned for in the same rows;
+    // detail=none keeps no positions (GLOB checks the text of each candidate), which makes the
+    // index about the size of the text instead of five times it. Rows of existing bodies are
+    // built at start-up by FullTextIndex.backfill (fts.ts), which needs the message parser.
+    version: 2,
+    sql: `
+      DROP TRIGGER blobs_fts_delete;
+      DROP TABLE message_fts;
+      CREATE VIRTUAL TABLE message_text USING fts5(
+        subject, from_addr, to_addr, cc_addr, bcc_addr, headers, body,
+        tokenize = 'trigram case_sensitive 1', detail = none, columnsize = 0
+      );
+      CREATE TRIGGER blobs_text_delete AFTER DELETE ON blobs BEGIN
+        DELETE FROM message_text WHERE rowid = OLD.id;
+      END;
+    `,
+  },
+  {
+    // A protocol's encoding of a body's stored meta (IMAP: ENVELOPE and BODYSTRUCTURE as sent),
+    // opaque to the store and written the first time a client asks, so the first full sync after
+    // a restart reads it instead of parsing and encoding every message again. A body never
+    // changes (its id is its SHA-256), so neither does this; NULL: not encoded yet.
+    version: 3,
+    sql: `ALTER TABLE blobs ADD COLUMN protocol_cache TEXT;`,
+  },
 ];

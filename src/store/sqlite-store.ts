@@ -8,7 +8,6 @@ import { PrivateSeen } from './private-seen.js';
 import { DEFAULT_VANISHED_HISTORY, ExpungeHistory } from './expunge-history.js';
 import { watchExternalChanges } from './external-changes.js';
 import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
-import { ftsMatchExpression } from './fts.js';
 import { GroupCommit } from './group-commit.js';
 import { asStorageError } from './storage-full.js';
 import { canonicalMailboxName, isSameOrInferior, parentNames, validMailboxName } from './mailbox-names.js';
@@ -66,6 +65,9 @@ interface Appended {
   readonly modSeq: ModSeq;
 }
 
+/** Bodies of a mailbox looked up in the search index per call, between which the event loop runs. */
+const SEARCH_SLICE = 2000;
+
 /** UIDs as one bound parameter (`IN (SELECT value FROM json_each(?))`): any count, one prepared statement. */
 const uidList = (uids: readonly Uid[]): string => JSON.stringify(uids);
 
@@ -102,6 +104,7 @@ export class SqliteMailStore implements MailStore {
     this.expunged = new ExpungeHistory(db, options.vanishedHistory ?? DEFAULT_VANISHED_HISTORY);
     this.sql = prepareStatements(db);
     this.blobs = new BlobStore(db);
+    this.blobs.backfillIndex();
     this.deliveries = new GroupCommit(
       db,
       (job) => this.applyDelivery(job),
@@ -272,6 +275,25 @@ export class SqliteMailStore implements MailStore {
     }));
   }
 
+  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
+    return new Map(this.sql.protocolCache.all(mailbox, uidList(uids)).map((row) => [row.uid as Uid, row.text]));
+  }
+
+  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
+    if (entries.length === 0) return;
+    // Only a cache, rebuilt when lost: committed without waiting for the disk (WAL with
+    // synchronous=NORMAL; a later FULL commit's fsync covers these frames too), so the first sync
+    // of a large mailbox does not pay an fsync per FETCH batch.
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.write(() => {
+        for (const { blob, text } of entries) this.sql.setProtocolCache.run(text, blob);
+      });
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
   readBlob(blob: BlobId, start?: number, end?: number): Buffer {
     return this.blobs.read(blob, start, end);
   }
@@ -354,11 +376,27 @@ export class SqliteMailStore implements MailStore {
     return [...change.uids];
   }
 
-  searchText(mailbox: MailboxId, field: TextField, query: string): Set<Uid> {
-    const expression = ftsMatchExpression(field, query);
-    // A string without a word constrains nothing a word index can see (SEARCH SUBJECT "" matches all).
-    const uids = expression === null ? this.sql.allUids.all(mailbox) : this.sql.searchText.all(mailbox, expression);
-    return new Set(uids as Uid[]);
+  async searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>> {
+    const rows = this.sql.uidsAndBlobs.all(mailbox);
+    // RFC 3501 §6.4.4: every text contains the empty string.
+    if (query === '') return new Set(rows.map((row) => row.uid as Uid));
+    const uidsOfBlob = new Map<number, Uid[]>();
+    for (const row of rows) {
+      const uids = uidsOfBlob.get(row.blob);
+      if (uids) uids.push(row.uid as Uid);
+      else uidsOfBlob.set(row.blob, [row.uid as Uid]);
+    }
+    const blobs = [...uidsOfBlob.keys()].sort((a, b) => a - b);
+    const found = new Set<Uid>();
+    // docs/architecture.md invariant 2: a bounded slice of the index per turn of the event loop.
+    for (let start = 0; start < blobs.length; start += SEARCH_SLICE) {
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const slice = blobs.slice(start, start + SEARCH_SLICE);
+      for (const blob of this.blobs.fts.matching(field, query, slice[0]!, slice.at(-1)!)) {
+        for (const uid of uidsOfBlob.get(blob) ?? []) found.add(uid);
+      }
+    }
+    return new Set([...found].sort((a, b) => a - b));
   }
 
   privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {

@@ -99,6 +99,11 @@ export function prepareStatements(db: Db) {
       `SELECT m.uid, b.envelope, b.structure, b.header_size FROM messages m JOIN blobs b ON b.id = m.blob
        WHERE m.mailbox = ? AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid`,
     ),
+    protocolCache: db.prepare<[number, string], { uid: number; text: string }>(
+      `SELECT m.uid, b.protocol_cache AS text FROM messages m JOIN blobs b ON b.id = m.blob
+       WHERE m.mailbox = ? AND m.uid IN (SELECT value FROM json_each(?)) AND b.protocol_cache IS NOT NULL`,
+    ),
+    setProtocolCache: db.prepare<[string, string]>('UPDATE blobs SET protocol_cache = ? WHERE sha256 = ? AND protocol_cache IS NULL'),
     updateFlags: db.prepare<[number, string, number, number, number]>(
       'UPDATE messages SET system = ?, keywords = ?, modseq = ? WHERE mailbox = ? AND uid = ?',
     ),
@@ -113,11 +118,6 @@ export function prepareStatements(db: Db) {
       )
       .pluck(),
     deleteMessage: db.prepare<[number, number]>('DELETE FROM messages WHERE mailbox = ? AND uid = ?'),
-    searchText: db
-      .prepare<[number, string], number>(
-        `SELECT uid FROM messages WHERE mailbox = ?
-         AND blob IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?) ORDER BY uid`,
-      )
-      .pluck(),
+    uidsAndBlobs: db.prepare<[number], { uid: number; blob: number }>('SELECT uid, blob FROM messages WHERE mailbox = ?'),
   };
 }

@@ -128,8 +128,11 @@ export interface StoreFlagsResult {
   readonly modified: readonly Uid[];
 }
 
-/** Which text the FTS index looks in (RFC 3501 §6.4.4 SEARCH keys backed by the index). */
-export type TextField = 'text' | 'body' | 'subject' | 'from' | 'to' | 'cc' | 'bcc';
+/**
+ * Which text the search index looks in (RFC 3501 §6.4.4 SEARCH keys backed by the index); 'header'
+ * is every header field at once (`name: value` lines), the candidates of a HEADER key.
+ */
+export type TextField = 'text' | 'body' | 'subject' | 'from' | 'to' | 'cc' | 'bcc' | 'header';
 
 /**
  * In-process notification after a commit, for IMAP sessions (IDLE, untagged EXISTS/EXPUNGE/FETCH).

@@ -32,9 +32,9 @@ describe('CREATE (RFC 3501 §6.3.3)', () => {
     client.close();
   });
 
-  test('names that are not valid modified UTF-7 are BAD', async () => {
+  test('names that are not valid modified UTF-7 get NO: they are well-formed astrings (RFC 3501 §7.1.3)', async () => {
     const client = await loggedIn(server);
-    expect(await client.command('c1', 'CREATE "Th&AbA"')).toEqual(['c1 BAD mailbox name has "&" without closing "-" at octet 18']);
+    expect(await client.command('c1', 'CREATE "Th&AbA"')).toEqual(['c1 NO [CANNOT] mailbox name has "&" without closing "-"']);
     expect(await client.command('c2', 'CREATE ""')).toEqual(['c2 NO [CANNOT] Mailbox name is empty']);
     client.close();
   });

@@ -111,6 +111,17 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
     client.close();
   });
 
+  test('a name that is not modified UTF-7 lists nothing and answers OK; SELECT says NO', async () => {
+    const client = await loggedIn(server);
+    const name = "!#$$&'+,-.0123456789:;<=>?@^_`|[}";
+    expect(await client.command('l', `LIST "" "${name}"`)).toEqual(['l OK LIST completed']);
+    expect(await client.command('u', `LSUB "" "${name}"`)).toEqual(['u OK LSUB completed']);
+    expect(await client.command('s', `SELECT "${name}"`)).toEqual([`s NO [CANNOT] mailbox name has "'" inside a "&…-" shift`]);
+    expect(await client.command('e', `EXAMINE ${name}`)).toEqual([`e NO [CANNOT] mailbox name has "'" inside a "&…-" shift`]);
+    expect(await client.command('n', 'NOOP')).toEqual(['n OK NOOP completed']);
+    client.close();
+  });
+
   test('curl lists the mailboxes over imaps://', async () => {
     const { stdout } = await promisify(execFile)('curl', ['--silent', '--show-error', '--insecure', '--user', `annv:${PASSWORD}`, `imaps://127.0.0.1:${server.ports.imaps}/`], { timeout: 20_000 });
     expect(stdout.split('\r\n')).toEqual([
@@ -138,5 +149,31 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
     const tree = await flow.listTree();
     expect(tree.folders?.map((f) => f.path)).toContain('Thư đến');
     await flow.logout();
+  });
+
+  test('SUBSCRIBED RECURSIVEMATCH gives CHILDINFO exactly as RFC 5258 §3.5 example 9', async () => {
+    for (const name of ['Foo2/Bar1', 'Foo2/Bar2', 'Baz2/Bar2', 'Baz2/Bar22', 'Baz2/Bar222', 'Eps2/Mamba', 'Qux2/Bar2']) server.store.createMailbox(ANNV, name);
+    for (const name of ['Foo2/Bar1', 'Foo2/Bar2', 'Baz2/Bar2', 'Baz2/Bar22', 'Baz2/Bar222', 'Eps2', 'Eps2/Mamba', 'Qux2/Bar2']) server.store.setSubscribed(ANNV, name, true);
+    const client = await loggedIn(server);
+    expect(await client.command('d1', 'LIST (SUBSCRIBED) "" "*2"')).toEqual([
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar2',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar22',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar222',
+      '* LIST (\\HasChildren \\Subscribed) "/" Eps2',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Foo2/Bar2',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Qux2/Bar2',
+      'd1 OK LIST completed',
+    ]);
+    expect(await client.command('d2', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "*2"')).toEqual([
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar2',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar22',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar222',
+      '* LIST (\\HasChildren \\Subscribed) "/" Eps2 (CHILDINFO (SUBSCRIBED))',
+      '* LIST (\\HasChildren) "/" Foo2 (CHILDINFO (SUBSCRIBED))',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Foo2/Bar2',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" Qux2/Bar2',
+      'd2 OK LIST completed',
+    ]);
+    client.close();
   });
 });

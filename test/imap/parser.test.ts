@@ -54,8 +54,10 @@ describe('ArgReader', () => {
     expect(reader('inbox').mailbox()).toBe('INBOX');
     expect(reader('Inbox/Con').mailbox()).toBe('INBOX/Con');
     expect(reader('Inboxes').mailbox()).toBe('Inboxes');
-    expect(() => reader('"Th&AbA"').mailbox()).toThrow(ParseError);
-    expect(() => reader(Buffer.from('"Thư"')).mailbox()).toThrow(ParseError);
+    // Well-formed astrings that are not modified UTF-7: NO, not BAD (RFC 3501 §7.1.3).
+    expect(() => reader('"Th&AbA"').mailbox()).toThrow(expect.objectContaining({ status: 'NO', code: 'CANNOT' }));
+    expect(() => reader(Buffer.from('"Thư"')).mailbox()).toThrow(expect.objectContaining({ status: 'NO', code: 'CANNOT' }));
+    expect(reader('"Th&AbA"').listPattern()).toBeNull();
   });
 
   test('mailbox names are UTF-8 after ENABLE UTF8=ACCEPT, and "&" is then literal', () => {

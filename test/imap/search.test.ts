@@ -155,6 +155,24 @@ describe('SEARCH over a mailbox', () => {
     expect(reply).toEqual([`* SEARCH ${expected.join(' ')} (MODSEQ ${Math.max(...modseqs)})`, 'A2 OK SEARCH completed']);
   });
 
+  it('reports the MODSEQ of the MIN or MAX message alone (RFC 4731 §3.2)', async () => {
+    const client = await bed.login('INBOX');
+    await client.command('A0', 'STORE 2 +FLAGS (\\Answered)');
+    await client.command('A0', 'STORE 2 -FLAGS (\\Answered)');
+    const modseqs = (await client.command('A1', 'FETCH 1:3 (MODSEQ)')).slice(1, 4).map((line) => Number(/MODSEQ \((\d+)\)/.exec(line)![1]));
+    expect(modseqs[1]).toBeGreaterThan(Math.max(modseqs[0]!, modseqs[2]!));
+    expect(await client.command('A2', 'SEARCH RETURN (MIN) MODSEQ 1')).toEqual([`* ESEARCH (TAG "A2") MIN 1 MODSEQ ${modseqs[0]}`, 'A2 OK SEARCH completed']);
+    expect(await client.command('A3', 'SEARCH RETURN (MAX) MODSEQ 1')).toEqual([`* ESEARCH (TAG "A3") MAX 3 MODSEQ ${modseqs[2]}`, 'A3 OK SEARCH completed']);
+    expect(await client.command('A4', 'SEARCH RETURN (MIN MAX) MODSEQ 1')).toEqual([
+      `* ESEARCH (TAG "A4") MIN 1 MAX 3 MODSEQ ${Math.max(modseqs[0]!, modseqs[2]!)}`,
+      'A4 OK SEARCH completed',
+    ]);
+    expect(await client.command('A5', 'SEARCH RETURN (MIN COUNT) MODSEQ 1')).toEqual([
+      `* ESEARCH (TAG "A5") MIN 1 COUNT 3 MODSEQ ${modseqs[1]}`,
+      'A5 OK SEARCH completed',
+    ]);
+  });
+
   it('answers BADCHARSET and BAD over the wire and stays usable', async () => {
     const client = await bed.login('INBOX');
     expect(await client.command('A1', 'SEARCH CHARSET ISO-2022-JP ALL')).toEqual(['A1 NO [BADCHARSET (UTF-8 US-ASCII)] charset ISO-2022-JP is not supported']);
@@ -163,6 +181,39 @@ describe('SEARCH over a mailbox', () => {
     expect(await client.readLine()).toBe('A1b NO [BADCHARSET (UTF-8 US-ASCII)] charset X  * BYE is not supported');
     expect((await client.command('A2', 'SEARCH FROBNICATE'))[0]).toMatch(/^A2 BAD unknown search key FROBNICATE/);
     expect(await client.command('A3', 'SEARCH 99')).toEqual(['* SEARCH', 'A3 OK SEARCH completed']);
+  });
+
+  it('matches substrings of every text key, ignoring case (RFC 3501 §6.4.4)', async () => {
+    const bed2 = await startMessageTestBed();
+    try {
+      await bed2.deliver(
+        'From: Sender <user-from@example.org>\r\nTo: rcpt-to@example.org\r\nCc: copy-cc@example.org\r\nBcc: hidden-bcc@example.org\r\n' +
+          'Subject: Beautiful world\r\nX-Custom: zebra-crossing\r\nX-Extra: one\r\nX-Extra: another\r\n\r\nqwerty zxcvbnm 100% sure\r\n',
+      );
+      await bed2.deliver('From: b@example.org\r\nSubject: plain\r\n\r\nnothing special here\r\n');
+      const client = await bed2.login('INBOX');
+      const search = async (criteria: string) => (await client.command('S', `SEARCH ${criteria}`))[0];
+      expect(await search('FROM ser-fro')).toBe('* SEARCH 1');
+      expect(await search('SUBJECT "eautiful worl"')).toBe('* SEARCH 1');
+      expect(await search('SUBJECT "BEAUTIFUL"')).toBe('* SEARCH 1');
+      expect(await search('BODY xcvbn')).toBe('* SEARCH 1');
+      expect(await search('TO pt-t')).toBe('* SEARCH 1');
+      expect(await search('CC y-c')).toBe('* SEARCH 1');
+      expect(await search('BCC den-b')).toBe('* SEARCH 1');
+      expect(await search('TEXT zebra')).toBe('* SEARCH 1');
+      expect(await search('TEXT "x-custom: zebra"')).toBe('* SEARCH 1');
+      expect(await search('HEADER X-Extra another')).toBe('* SEARCH 1');
+      expect(await search('HEADER X-Extra ONE')).toBe('* SEARCH 1');
+      expect(await search('HEADER X-Extra zebra')).toBe('* SEARCH');
+      expect(await search('BODY "@"')).toBe('* SEARCH');
+      expect(await search('BODY "%"')).toBe('* SEARCH 1');
+      expect(await search('FROM "@"')).toBe('* SEARCH 1 2');
+      expect(await search('BODY "0%"')).toBe('* SEARCH 1');
+      expect(await search('BODY "ng s"')).toBe('* SEARCH 2');
+      expect(await search('BODY ""')).toBe('* SEARCH 1 2');
+    } finally {
+      await bed2.close();
+    }
   });
 
   it('works for imapflow, Vietnamese included', async () => {

@@ -65,13 +65,21 @@ describe('analyzeMessage: a single text part', () => {
     expect(bodyOf(raw, a.structure)).toBe('Line one\r\nLine two\r\n');
   });
 
-  it('indexes subject, addresses and body folded for Vietnamese', () => {
+  it('indexes subject, addresses, every header field and body folded for Vietnamese', () => {
     expect(a.searchText).toEqual({
       subject: 'lich hop  tuan sau',
       from: 'nguyen van an annv@cantho.gov.vn',
       to: 'daott@cantho.gov.vn',
       cc: '',
       bcc: '',
+      headers: [
+        'date: sat, 28 nov 2026 07:00:00 +0700',
+        'from: "nguyen van an" <annv@cantho.gov.vn>',
+        'to: daott@cantho.gov.vn',
+        'subject: lich hop  tuan sau',
+        'message-id: <1@cantho.gov.vn>',
+        'in-reply-to: <0@cantho.gov.vn>',
+      ].join('\n'),
       body: 'line one\r\nline two\r\n',
     });
   });

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { SqliteMailStore } from '../../src/store/sqlite-store.js';
 import type { MailboxInfo } from '../../src/store/types.js';
 import { annv, daott, message, openTestStore, type TestStore } from './helpers.js';
 
@@ -25,33 +28,78 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-const search = (field: Parameters<typeof t.store.searchText>[1], query: string) => [...t.store.searchText(inbox.id, field, query)];
+const search = async (field: Parameters<typeof t.store.searchText>[1], query: string) => [...(await t.store.searchText(inbox.id, field, query))];
 
-describe('full-text search, folded for Vietnamese', () => {
-  it('finds "nguyen van an" in Nguyễn Văn Ân, and đ through d', () => {
-    expect(search('from', 'nguyen van an')).toEqual([1]);
-    expect(search('from', 'NGUYỄN VĂN ÂN')).toEqual([1]);
-    expect(search('subject', 'dao tao')).toEqual([1]);
-    expect(search('from', 'Đào')).toEqual([2]);
-    expect(search('body', 'de nghi so noi vu')).toEqual([1]);
+describe('full-text search, folded for Vietnamese', async () => {
+  it('finds "nguyen van an" in Nguyễn Văn Ân, and đ through d', async () => {
+    expect(await search('from', 'nguyen van an')).toEqual([1]);
+    expect(await search('from', 'NGUYỄN VĂN ÂN')).toEqual([1]);
+    expect(await search('subject', 'dao tao')).toEqual([1]);
+    expect(await search('from', 'Đào')).toEqual([2]);
+    expect(await search('body', 'de nghi so noi vu')).toEqual([1]);
   });
 
-  it('looks only in the field asked for; TEXT looks everywhere', () => {
-    expect(search('subject', 'nguyen')).toEqual([]);
-    expect(search('cc', 'le an')).toEqual([2]);
-    expect(search('to', 'nguyen van an')).toEqual([1, 2]);
-    expect(search('text', 'hop')).toEqual([2]);
-    expect(search('text', 'ke hoach')).toEqual([1]);
+  it('looks only in the field asked for; TEXT looks everywhere', async () => {
+    expect(await search('subject', 'nguyen')).toEqual([]);
+    expect(await search('cc', 'le an')).toEqual([2]);
+    expect(await search('to', 'nguyen van an')).toEqual([1, 2]);
+    expect(await search('text', 'hop')).toEqual([2]);
+    expect(await search('text', 'ke hoach')).toEqual([1]);
   });
 
-  it('matches a word prefix at the end, and adjacent words only', () => {
-    expect(search('subject', 'ke hoa')).toEqual([1]);
-    expect(search('subject', 'hoach ke')).toEqual([]);
+  it('matches any substring, inside words too (RFC 3501 §6.4.4)', async () => {
+    expect(await search('subject', 'ke hoa')).toEqual([1]);
+    expect(await search('subject', 'e hoac')).toEqual([1]);
+    expect(await search('subject', 'hoach ke')).toEqual([]);
+    expect(await search('from', 'aott@cantho')).toEqual([2]);
+    expect(await search('body', 'uyệt.')).toEqual([1]);
   });
 
-  it('treats quotes and FTS operators in the query as text', () => {
-    expect(search('subject', '"lich" OR NOT')).toEqual([]);
-    expect(search('subject', 'lịch*')).toEqual([2]);
-    expect(search('subject', '')).toEqual([1, 2]);
+  it('scans for strings shorter than a trigram, and for strings without letters', async () => {
+    expect(await search('body', '8')).toEqual([2]);
+    expect(await search('body', 'ệt')).toEqual([1]);
+    expect(await search('body', '.')).toEqual([1, 2]);
+    expect(await search('subject', '.')).toEqual([]);
+    expect(await search('cc', '@')).toEqual([2]);
+  });
+
+  it('treats quotes, FTS and GLOB operators in the query as text', async () => {
+    expect(await search('subject', '"lich" OR NOT')).toEqual([]);
+    expect(await search('subject', 'lịch*')).toEqual([]);
+    expect(await search('subject', 'l?ch')).toEqual([]);
+    expect(await search('subject', '[l]ich')).toEqual([]);
+    expect(await search('subject', '')).toEqual([1, 2]);
+  });
+
+  it('TEXT and HEADER see every header field', async () => {
+    expect(await search('text', 'message-id: <')).toEqual([1, 2]);
+    expect(await search('header', 'subject: lich hop')).toEqual([2]);
+  });
+});
+
+describe('the substring index of mail stored before it existed', () => {
+  it('is built at start-up by the migration to the trigram index', async () => {
+    await t.store.close();
+    // The state a database of the word index (store schema version 1) is in.
+    const old = openDatabase(t.file);
+    old.exec(`
+      DROP TRIGGER blobs_text_delete;
+      DROP TABLE message_text;
+      CREATE VIRTUAL TABLE message_fts USING fts5(subject, from_addr, to_addr, cc_addr, bcc_addr, body, content = '', contentless_delete = 1);
+      CREATE TRIGGER blobs_fts_delete AFTER DELETE ON blobs BEGIN DELETE FROM message_fts WHERE rowid = OLD.id; END;
+      DELETE FROM schema_migrations WHERE component = 'store' AND version = 2;
+    `);
+    old.close();
+    const reopened = new SqliteMailStore(openDatabase(t.file));
+    try {
+      const box = reopened.getMailbox(annv, 'INBOX')!;
+      expect([...(await reopened.searchText(box.id, 'body', 'ghi so noi'))]).toEqual([1]);
+      expect([...(await reopened.searchText(box.id, 'from', 'aott@'))]).toEqual([2]);
+    } finally {
+      await reopened.close();
+      // The first store is closed already: afterEach has only the directory left to remove.
+      const dir = t.dir;
+      t = { ...t, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    }
   });
 });

@@ -83,19 +83,21 @@ export const list: CommandHandler = (session, { args }) => {
   for (const name of mailboxes.keys()) for (const parent of parentNames(name)) hasChildren.add(parent);
   const universe = new Set<string>([...mailboxes.keys(), ...hasChildren]);
   if (request.selectSubscribed) for (const name of subscribed) universe.add(name);
-  // RECURSIVEMATCH (RFC 5258 §3.5): parents that do not match the selection but have a child that does.
-  const subscribedDescendant = new Set<string>();
-  if (request.recursiveMatch) for (const name of subscribed) for (const parent of parentNames(name)) subscribedDescendant.add(parent);
+  // RECURSIVEMATCH (RFC 5258 §3.5, example 9): CHILDINFO goes to a mailbox that matches the
+  // pattern and has a subscribed descendant that the pattern does not return — subscribed itself
+  // or not; a parent whose subscribed descendants are all listed gets none (and, unsubscribed, is
+  // not listed).
+  const unlistedSubscribedBelow = new Set<string>();
+  if (request.recursiveMatch) {
+    for (const name of subscribed) if (!matches(name)) for (const parent of parentNames(name)) unlistedSubscribedBelow.add(parent);
+  }
 
   for (const name of [...universe].sort(compareNames)) {
     if (!matches(name)) continue;
     const mailbox = mailboxes.get(name);
     const isSubscribed = subscribed.has(name);
-    let childInfo = false;
-    if (request.selectSubscribed && !isSubscribed) {
-      if (!subscribedDescendant.has(name)) continue;
-      childInfo = true;
-    }
+    const childInfo = request.selectSubscribed && unlistedSubscribedBelow.has(name);
+    if (request.selectSubscribed && !isSubscribed && !childInfo) continue;
     // A unit's \Sent is not the delegate's: clients would file their own mail there.
     const specialUse = mailbox?.account === session.account ? mailbox.specialUse : null;
     if (request.selectSpecialUse && !specialUse) continue;

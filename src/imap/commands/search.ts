@@ -10,7 +10,8 @@ import type { CommandHandler } from './handler.js';
 
 /**
  * RFC 3501 §6.4.4 SEARCH and §6.4.8 UID SEARCH; with RETURN (…) the answer is RFC 4731 ESEARCH,
- * and a MODSEQ key adds the highest MODSEQ of the matches (RFC 7162 §3.1.5).
+ * and a MODSEQ key adds the highest MODSEQ of the matches (RFC 7162 §3.1.5) — of the MIN or MAX
+ * message alone when only those are asked for (RFC 4731 §3.2).
  */
 export const search: CommandHandler = async (session, { tag, uid, args }) => {
   const selected = session.requireSelected();
@@ -34,11 +35,21 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
     isRecent: (u) => selected.isRecent(u),
   });
   const results = uid ? seqs.map((seq) => selected.uidAt(seq)!) : seqs;
-  const highestModSeq = withModSeq && seqs.length > 0 ? seqs.reduce((max, seq) => Math.max(max, messages[seq - 1]!.modSeq), 0) : null;
+  const reported = query.returns ? reportedSeqs(query.returns, seqs) : seqs;
+  const highestModSeq = withModSeq && reported.length > 0 ? reported.reduce((max, seq) => Math.max(max, messages[seq - 1]!.modSeq), 0) : null;
   if (query.returns) session.out.untagged('ESEARCH', ...esearchData(tag, uid, query.returns, results, highestModSeq));
   else session.out.untagged(searchLine(results, highestModSeq));
   return { text: `${uid ? 'UID SEARCH' : 'SEARCH'} completed` };
 };
+
+/**
+ * The messages whose MODSEQ the answer reports (RFC 4731 §3.2): with only MIN and/or MAX, the
+ * message(s) returned as such; with ALL or COUNT (RETURN () is ALL), every match.
+ */
+function reportedSeqs(options: NonNullable<SearchQuery['returns']>, seqs: readonly number[]): readonly number[] {
+  if (options.size === 0 || options.has('ALL') || options.has('COUNT') || seqs.length === 0) return seqs;
+  return [...new Set([...(options.has('MIN') ? [seqs[0]!] : []), ...(options.has('MAX') ? [seqs.at(-1)!] : [])])];
+}
 
 /**
  * The sequence numbers a key can match at most, when it names them at its top level (mbsync's and

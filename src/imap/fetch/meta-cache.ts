@@ -5,7 +5,9 @@
  * most (`UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)`). Shared by all sessions,
  * bounded in characters; the oldest entries go first (a hit does not reorder: that would cost a
  * Map delete and insert per message of every FETCH, and an evicted entry that is still wanted
- * simply comes back on its next miss).
+ * simply comes back on its next miss). Entries are also kept in the store (store.protocolCache,
+ * `serialize`/`restore` here), so after a restart the first full sync reads them instead of
+ * encoding every message again.
  */
 import type { BlobId, MessageMeta } from '../../store/index.js';
 import { encodeValue } from '../responses.js';
@@ -37,12 +39,26 @@ export class EncodedMetaCache {
 
   /** Encodes the stored meta of `blob`, keeps it, and returns it. */
   add(blob: BlobId, meta: MessageMeta): EncodedMeta {
-    const entry: EncodedMeta = {
+    return this.keep(blob, {
       // The stored strings are UTF-8 text; latin1 would split multi-byte characters of literals.
       envelope: encodeValue(envelopeValue(meta.envelope)).toString('utf8'),
       bodyStructure: encodeValue(bodyStructureValue(meta.structure, true)).toString('utf8'),
       headerSize: meta.headerSize,
-    };
+    });
+  }
+
+  /** Keeps an entry read back from the store (the text `serialize` made) and returns it. */
+  restore(blob: BlobId, text: string): EncodedMeta {
+    const [headerSize, envelope, bodyStructure] = JSON.parse(text) as [number, string, string];
+    return this.keep(blob, { envelope, bodyStructure, headerSize });
+  }
+
+  /** The entry as the store keeps it (store.saveProtocolCache). */
+  static serialize(entry: EncodedMeta): string {
+    return JSON.stringify([entry.headerSize, entry.envelope, entry.bodyStructure]);
+  }
+
+  private keep(blob: BlobId, entry: EncodedMeta): EncodedMeta {
     const previous = this.entries.get(blob);
     if (previous) this.chars -= sizeOf(previous);
     this.entries.set(blob, entry);

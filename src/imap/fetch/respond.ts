@@ -13,14 +13,14 @@
  *   may; the new flags go out in the same FETCH response (with MODSEQ once CONDSTORE is on).
  */
 import type { MailStore } from '../../store/index.js';
-import type { BlobId, MailboxId, MessageMeta, MessageRow, ModSeq, Uid } from '../../store/index.js';
+import { StoreError, type BlobId, type MailboxId, type MessageMeta, type MessageRow, type ModSeq, type Uid } from '../../store/index.js';
 import { imapFetchAbandoned } from '../../metrics.js';
 import { atom, type ImapValue, type ResponseWriter } from '../responses.js';
 import { rowsOf } from '../message-rows.js';
 import type { SelectedMailbox } from '../selected.js';
 import { bodyStructureValue } from './bodystructure.js';
 import { formatInternalDate } from './date-time.js';
-import { encodedMetaCache, type EncodedMeta } from './meta-cache.js';
+import { EncodedMetaCache, encodedMetaCache, type EncodedMeta } from './meta-cache.js';
 import type { FetchItem, FetchRequest } from './items.js';
 import { ClientGone, FetchOutput } from './output.js';
 import { applyPartial, filterHeaderFields, formatSection, locateSection } from './section.js';
@@ -154,14 +154,24 @@ async function writeBatch(target: FetchTarget, output: FetchOutput, request: Fet
       const entry = encodedMetaCache.get(row.blobId);
       if (entry) cached.set(row.uid, entry);
     }
+    const notInMemory = batch.filter((m) => !cached.has(m.row.uid));
+    if (notInMemory.length > 0) {
+      const blobOf = new Map(notInMemory.map((m) => [m.row.uid, m.row.blobId]));
+      for (const [uid, text] of store.protocolCache(mailbox, [...blobOf.keys()])) cached.set(uid, encodedMetaCache.restore(blobOf.get(uid)!, text));
+    }
   }
   const toRead = batch.filter((m) => needs.structure || (needs.encoded && !cached.has(m.row.uid))).map((m) => m.row.uid);
   const metas = new Map(toRead.length > 0 ? store.getMessageMeta(mailbox, toRead).map((m) => [m.uid, m]) : []);
 
   let missing = 0;
+  const encodedNow: Array<{ blob: BlobId; text: string }> = [];
   for (const { seq, row } of batch) {
     const meta = metas.get(row.uid) ?? null;
-    const encoded = cached.get(row.uid) ?? (needs.encoded && meta ? encodedMetaCache.add(row.blobId, meta) : null);
+    let encoded = cached.get(row.uid) ?? null;
+    if (!encoded && needs.encoded && meta) {
+      encoded = encodedMetaCache.add(row.blobId, meta);
+      encodedNow.push({ blob: row.blobId, text: EncodedMetaCache.serialize(encoded) });
+    }
     if ((needs.structure && !meta) || (needs.encoded && !encoded)) {
       // Expunged between the two reads: like a message the store no longer has.
       missing++;
@@ -171,7 +181,21 @@ async function writeBatch(target: FetchTarget, output: FetchOutput, request: Fet
   }
   await output.flush();
   if (seenNow.size > 0) selected.markFlagsReported(seenNow);
+  keepEncodings(store, encodedNow);
   return missing;
+}
+
+/**
+ * Saves what this batch encoded for the next start-up. Only a cache: when the store cannot take
+ * it (disk full, docs/architecture.md invariant 7) the FETCH has been answered all the same and a
+ * later one tries again.
+ */
+function keepEncodings(store: MailStore, entries: ReadonlyArray<{ blob: BlobId; text: string }>): void {
+  try {
+    store.saveProtocolCache(entries);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+  }
 }
 
 /** `* seq FETCH (name value …)`, body data read from the store only as it is written. */

@@ -1,13 +1,14 @@
 /**
  * Runs a parsed SEARCH over the session's view of a mailbox. Flags, dates, sizes, UIDs and MODSEQ
- * come from the message rows the store lists; text keys ask the FTS index once per key
- * (store.searchText); only HEADER and SENT* read stored data per message (the header block, the
- * stored envelope), and only when the query has such a key.
+ * come from the message rows the store lists; text keys ask the search index once per key
+ * (store.searchText: case-insensitive substrings, RFC 3501 §6.4.4); only HEADER and SENT* read
+ * stored data per message (the header block, the stored envelope), and only when the query has
+ * such a key — HEADER only for the messages the index names as candidates.
  */
 import { decodeEncodedWords } from '../../text/index.js';
 import type { MailStore } from '../../store/index.js';
 import type { MailboxId, MessageMeta, MessageRow, Uid } from '../../store/index.js';
-import { parseHeaderBlock } from '../../mime/index.js';
+import { listHeaderFields } from '../../mime/index.js';
 import { foldVietnamese } from '../../text/index.js';
 import { sequenceSetContains } from '../sequence-set.js';
 import { dayOfDateHeader, localDay, type Day } from '../fetch/date-time.js';
@@ -33,6 +34,7 @@ const BATCH = 1000;
 /** The sequence numbers (ascending) of the messages that match. */
 export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promise<number[]> {
   const facts = new MessageFacts(key, scope);
+  await facts.lookUpText();
   const matches: number[] = [];
   for (let start = 0; start < scope.messages.length; start += BATCH) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -48,7 +50,8 @@ export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promis
  * the stored meta (only when a key needs it), and the header block of the message being tested.
  */
 class MessageFacts {
-  private readonly textHits = new Map<SearchKey, Set<Uid>>();
+  /** Per text key: the matching UIDs; per HEADER key: the candidates (their header text contains the string). */
+  private readonly textHits = new Map<SearchKey, Set<Uid> | null>();
   private readonly needsMeta: boolean;
   private metas = new Map<Uid, MessageMeta>();
   private headerBlock: { readonly index: number; readonly block: Buffer } | null = null;
@@ -66,6 +69,14 @@ class MessageFacts {
     this.uidStar = scope.uids[scope.uids.length - 1] ?? 0;
   }
 
+  /** Asks the index for every text and HEADER key, one after the other (each yields while it works). */
+  async lookUpText(): Promise<void> {
+    for (const key of this.textHits.keys()) {
+      if (key.kind === 'text') this.textHits.set(key, await this.scope.store.searchText(this.scope.mailbox, key.field, key.value));
+      else if (key.kind === 'header' && key.value !== '') this.textHits.set(key, await this.scope.store.searchText(this.scope.mailbox, 'header', key.value));
+    }
+  }
+
   loadBatch(start: number, end: number): void {
     if (!this.needsMeta) return;
     const uids = this.scope.messages.slice(start, end).flatMap((m) => (m ? [m.uid] : []));
@@ -75,9 +86,10 @@ class MessageFacts {
   private collect(key: SearchKey, needs: { meta: boolean }): void {
     switch (key.kind) {
       case 'text':
-        this.textHits.set(key, this.scope.store.searchText(this.scope.mailbox, key.field, key.value));
+        this.textHits.set(key, null);
         break;
       case 'header':
+        this.textHits.set(key, null);
         needs.meta = true;
         break;
       case 'date':
@@ -115,8 +127,10 @@ class MessageFacts {
         return sequenceSetContains(key.set, row.uid, this.uidStar);
       case 'text':
         return this.textHits.get(key)!.has(row.uid);
-      case 'header':
-        return this.headerMatches(index, key.name, key.value);
+      case 'header': {
+        const candidates = this.textHits.get(key);
+        return (!candidates || candidates.has(row.uid)) && this.headerMatches(index, key.name, key.value);
+      }
       case 'date': {
         const day = key.of === 'internal' ? localDay(row.internalDate) : this.sentDay(row);
         return key.compare === 'before' ? day < key.day : key.compare === 'on' ? day === key.day : day >= key.day;
@@ -141,15 +155,18 @@ class MessageFacts {
   }
 
   /**
-   * RFC 3501 §6.4.4 HEADER: the field exists and its text contains the string; an empty string
-   * matches any message with the field. Of a repeated field only the first is looked at. Encoded-words are decoded and both sides folded, so
-   * Vietnamese matches with or without diacritics, as in the FTS keys.
+   * RFC 3501 §6.4.4 HEADER: a field of that name exists and its text contains the string; an
+   * empty string matches any message with the field. Every field of a repeated name is looked at.
+   * Encoded-words are decoded and both sides folded, as in the index: case and Vietnamese
+   * diacritics do not count.
    */
   private headerMatches(index: number, name: string, value: string): boolean {
     const block = this.headerBlockOf(index);
-    const field = parseHeaderBlock(block, 0, block.length, new Set([name.toLowerCase()])).fields.values().next();
-    if (field.done) return false;
-    return value === '' || foldVietnamese(decodeEncodedWords(field.value)).includes(foldVietnamese(value));
+    const wanted = name.toLowerCase();
+    const folded = foldVietnamese(value);
+    return listHeaderFields(block, 0, block.length).some(
+      (field) => field.name === wanted && (folded === '' || foldVietnamese(decodeEncodedWords(field.value)).includes(folded)),
+    );
   }
 
   private headerBlockOf(index: number): Buffer {
