@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ReplicaHealth } from './backup/index.js';
 import type { Config } from './config/index.js';
 import type { DnsLookup } from './dns/index.js';
 import type { DirectoryService } from './directory/api.js';
@@ -34,6 +35,8 @@ export interface AppContext {
   readonly memory: MemoryBudget;
   /** Threads for the costly work on message bytes, within `[limits] message_cpu_budget` (src/workers). */
   readonly workers: WorkerPool;
+  /** The Litestream replica's health for /healthz; null without `[replica] url`. */
+  readonly replica?: { health(): ReplicaHealth } | null;
 }
 
 /** A started listener; `port` is the real one (tests configure port 0). */

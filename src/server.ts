@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { AppContext, DnsResolver, RunningListener } from './context.js';
+import { ReplicaSupervisor, scheduleBackups } from './backup/index.js';
 import { Directory } from './directory/index.js';
 import { createBoundedLookup } from './dns/index.js';
 import { BayesLearner } from './filters/bayes/learn.js';
@@ -16,7 +17,7 @@ import { ViolationNoticeOutbox } from './policy/violation-notices.js';
 import { QuotaNotices } from './policy/quota-notices.js';
 import { AUTHENTICATE_MESSAGE, startSmtp, type SmtpStartOptions } from './smtp/server.js';
 import { openBayesStore } from './store/bayes.js';
-import { openDatabase, SqliteMailStore } from './store/index.js';
+import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
 import { SqliteOutboundQueue } from './store/queue.js';
 import { loadTlsMaterial } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
@@ -65,6 +66,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const directory = new Directory({ db, config, store, logger, ...options.directory });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   const workers = startAnalysisWorkers(config, resolver, logger);
+  // Continuity (src/backup): Litestream takes over checkpoints before it starts reading the WAL.
+  const replica = config.replica.url === '' ? null : new ReplicaSupervisor(config, logger.child({ module: 'replica' }));
+  if (replica) {
+    leaveCheckpointsToReplica(db);
+    await replica.start();
+  }
+  const stopBackups = scheduleBackups(config, logger.child({ module: 'backup' }));
   const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers, officialNames: () => directory.officialNames() });
   const context: AppContext = {
     config,
@@ -77,6 +85,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     resolver,
     memory: new MemoryBudget(config.limits.memory_ceiling),
     workers,
+    replica,
   };
 
   // --- issue 7: Điều 10 notices and the daily retention job (src/policy, src/maintenance) ---
@@ -105,7 +114,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     stopRetention();
     await outbox.idle();
     await workers.close();
+    stopBackups();
     await store.close();
+    // After the store: Litestream ships the last commits as it stops.
+    await replica?.stop();
   };
   try {
     // A message that arrives before the workers can take it would wait for their start-up.

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit.js';
+import { registerBackupCommands } from './backup.js';
 import { registerDelegateCommands } from './delegate.js';
 import { registerExportCommand } from './export.js';
 import { registerImportCommand } from './import.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerPersonCommands } from './person.js';
 import { registerQueueCommands } from './queue.js';
+import { registerReplicaCommands } from './replica.js';
 import { registerServeCommand } from './serve.js';
 import { registerSpamCommands } from './spam.js';
 import { registerUnitCommands } from './unit.js';
@@ -28,6 +30,8 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerMaintenanceCommands,
   registerExportCommand,
   registerImportCommand,
+  registerBackupCommands,
+  registerReplicaCommands,
 ];
 
 export function buildProgram(): Command {

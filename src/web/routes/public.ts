@@ -20,11 +20,15 @@ export function publicRoutes(app: FastifyInstance, state: WebState): void {
     app.get(path, async (_request, reply) => reply.type(AUTOCONFIG_CONTENT_TYPE).header('cache-control', 'public, max-age=3600').send(xml));
   }
 
-  /** 200 {"ok":true,"database":"ok"} when a read of the database answers; 503 with the reason otherwise. */
+  /**
+   * 200 {"ok":true,"database":"ok"} when a read of the database answers; 503 with the reason
+   * otherwise. With a replica, `replica` says whether it keeps up ({"status":"degraded"} still
+   * answers 200: mail flows, only the copy is behind).
+   */
   app.get(PATHS.health, async (_request, reply) => {
     try {
       ctx.store.listMailboxes(postmaster);
-      return reply.code(200).send({ ok: true, database: 'ok' });
+      return reply.code(200).send({ ok: true, database: 'ok', ...(ctx.replica ? { replica: ctx.replica.health() } : {}) });
     } catch (error) {
       ctx.logger.error({ err: error }, 'health check: database read failed');
       return reply.code(503).send({ ok: false, database: error instanceof Error ? error.message : String(error) });
