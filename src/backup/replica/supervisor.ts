@@ -25,6 +25,24 @@ export interface ReplicaHealth {
   readonly lagSeconds: number | null;
 }
 
+/**
+ * Litestream runs under this small sh guard so that it never outlives serve: a `kill -9` of serve
+ * (or a crash) leaves no orphan replicating a database nobody writes, and no second Litestream on
+ * the same file after the restart. The guard stops Litestream (SIGTERM, so it syncs) once the
+ * parent pid is gone, forwards SIGTERM from the supervisor, and exits with Litestream's status.
+ * Arguments: $1 parent pid, then the command.
+ */
+const GUARD = `parent=$1; shift
+"$@" <&- &
+child=$!
+trap 'kill -TERM $child 2>/dev/null' TERM INT
+( while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM $child 2>/dev/null ) &
+watcher=$!
+status=0
+while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
+kill $watcher 2>/dev/null
+exit $status`;
+
 const POLL_MS = 1000;
 const FIRST_PAUSE_MS = 1000;
 const MAX_PAUSE_MS = 30_000;
@@ -81,7 +99,9 @@ export class ReplicaSupervisor {
   }
 
   private launch(): void {
-    const child = spawn(litestreamBinary(), ['replicate', '-config', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', GUARD, 'litestream-guard', String(process.pid), litestreamBinary(), 'replicate', '-config', this.configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     const log = this.logger.child({ module: 'litestream', pid: child.pid });
     for (const stream of [child.stdout!, child.stderr!]) {
