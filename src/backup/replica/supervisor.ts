@@ -11,9 +11,9 @@ import { litestreamBinary, writeLitestreamConfig } from './litestream.js';
  * "Continuous replica"). Invariants:
  * - One Litestream process; when it exits unasked it is started again after a pause that doubles
  *   up to MAX_PAUSE_MS (a broken S3 endpoint must not become a fork loop).
- * - The lag is read from Litestream's own metrics once a second: the replica is caught up when
- *   its WAL position (litestream_replica_wal_index/offset) has reached the local shadow WAL's
- *   (litestream_shadow_wal_index/size); lag = seconds since it last was.
+ * - The lag is read from Litestream's own metrics once a second: the age of the oldest local WAL
+ *   position (litestream_shadow_wal_index/size) that the replica's position
+ *   (litestream_replica_wal_index/offset) has not reached yet; 0 when it has reached them all.
  * - stop() is called after the store has closed, so Litestream ships the last commits (it syncs
  *   on SIGTERM) before it exits.
  */
@@ -53,7 +53,8 @@ export class ReplicaSupervisor {
   private pauseMs = FIRST_PAUSE_MS;
   private restartTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
-  private lastCaughtUp = Date.now();
+  /** Local WAL positions seen and not yet shipped, oldest first, with when they were first seen. */
+  private unshipped: Array<{ at: number; position: readonly [number, number] }> = [];
   private lastAnswer = Date.now();
   private lag: number | null = null;
   private removeConfig: () => void = () => {};
@@ -128,8 +129,11 @@ export class ReplicaSupervisor {
       this.lastAnswer = now;
       // Litestream has been answering for a while: a healthy run, so a later exit restarts quickly.
       this.pauseMs = FIRST_PAUSE_MS;
-      if (shipped[0] > local[0] || (shipped[0] === local[0] && shipped[1] >= local[1])) this.lastCaughtUp = now;
-      this.lag = (now - this.lastCaughtUp) / 1000;
+      const reached = (position: readonly [number, number]) => shipped[0] > position[0] || (shipped[0] === position[0] && shipped[1] >= position[1]);
+      const newest = this.unshipped.at(-1);
+      if (!Number.isNaN(local[0]) && (newest === undefined || newest.position[0] !== local[0] || newest.position[1] !== local[1])) this.unshipped.push({ at: now, position: local });
+      while (this.unshipped.length > 0 && reached(this.unshipped[0]!.position)) this.unshipped.shift();
+      this.lag = this.unshipped.length === 0 ? 0 : (now - this.unshipped[0]!.at) / 1000;
       replicaLag.set(this.lag);
     } catch {
       this.lag = null;
