@@ -309,3 +309,16 @@ export const imapFetchBodyBytes = registry.register(
 export const imapFetchAbandoned = registry.register(
   new Counter('cantho_imap_fetch_abandoned_total', 'IMAP FETCH commands stopped because the client went away mid-response.'),
 );
+
+/** Scheduled backups (`[backup]`, src/backup/schedule.ts); a failure leaves the last success's figures in place. */
+export const backupLastSuccess = registry.register(
+  new Gauge('cantho_backup_last_success_timestamp_seconds', 'Unix time the last successful scheduled backup finished; 0: none yet.'),
+);
+export const backupLastDuration = registry.register(new Gauge('cantho_backup_last_duration_seconds', 'How long the last successful scheduled backup took.'));
+export const backupLastSize = registry.register(new Gauge('cantho_backup_last_size_bytes', 'Bytes of the last successful scheduled backup.'));
+export const backupFailures = registry.register(new Counter('cantho_backup_failures_total', 'Scheduled backups that failed.'));
+/** Litestream, supervised by serve (`[replica]`, src/backup/replica). */
+export const replicaLag = registry.register(
+  new Gauge('cantho_replica_lag_seconds', 'Seconds the replica has been behind the local WAL (0: caught up); -1 while Litestream is not answering.'),
+);
+export const replicaRestarts = registry.register(new Counter('cantho_replica_restarts_total', 'Times serve restarted Litestream after it exited.'));

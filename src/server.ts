@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { AppContext, DnsResolver, RunningListener } from './context.js';
+import { ReplicaSupervisor, scheduleBackups } from './backup/index.js';
 import { Directory } from './directory/index.js';
 import { createBoundedLookup } from './dns/index.js';
 import { BayesLearner } from './filters/index.js';
@@ -17,7 +18,7 @@ import { ViolationNoticeOutbox } from './notices/index.js';
 import { QuotaNotices } from './notices/index.js';
 import { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore } from './store/index.js';
-import { openDatabase, SqliteMailStore } from './store/index.js';
+import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
 import { SqliteOutboundQueue } from './store/index.js';
 import { loadTlsMaterial } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
@@ -66,6 +67,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const directory = new Directory({ db, config, store, logger, ...options.directory });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   const workers = startAnalysisWorkers(config, resolver, logger);
+  // Continuity (src/backup): Litestream takes over checkpoints before it starts reading the WAL.
+  const replica = config.replica.url === '' ? null : new ReplicaSupervisor(config, logger.child({ module: 'replica' }));
+  if (replica) {
+    leaveCheckpointsToReplica(db);
+    await replica.start();
+  }
+  const stopBackups = scheduleBackups(config, logger.child({ module: 'backup' }));
   const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers, officialNames: () => directory.officialNames() });
   const queue = new SqliteOutboundQueue(db);
   // /healthz components (src/health); the clamd watch warns at start when mail would go unscanned or be refused.
@@ -75,6 +83,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   health.add('virus scanner', virusScanner.check);
   health.add('disk', diskCheck(config.paths.dataDir));
   health.add('queue', queueCheck(queue));
+  if (replica) {
+    health.add('replica', () => {
+      const { status, lagSeconds } = replica.health();
+      return { status, detail: lagSeconds === null ? 'Litestream is not answering' : lagSeconds === 0 ? 'caught up' : `${lagSeconds.toFixed(1)} s behind` };
+    });
+  }
   const context: AppContext = {
     config,
     logger,
@@ -118,7 +132,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     stopRetention();
     await outbox.idle();
     await workers.close();
+    stopBackups();
     await store.close();
+    // After the store: Litestream ships the last commits as it stops.
+    await replica?.stop();
   };
   try {
     // A message that arrives before the workers can take it would wait for their start-up.

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CONFIG_LOOKUP_ORDER } from '../config/index.js';
 import { registerAuditCommand } from './audit.js';
+import { registerBackupCommands } from './backup.js';
 import { registerDelegateCommands } from './delegate.js';
 import { registerDkimCommands } from './dkim.js';
 import { registerExportCommand } from './export.js';
@@ -9,6 +10,7 @@ import { registerInitCommand } from './init.js';
 import { registerMaintenanceCommands } from './maintenance.js';
 import { registerPersonCommands } from './person.js';
 import { registerQueueCommands } from './queue.js';
+import { registerReplicaCommands } from './replica.js';
 import { registerServeCommand } from './serve.js';
 import { registerSpamCommands } from './spam.js';
 import { registerUnitCommands } from './unit.js';
@@ -33,6 +35,8 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerMaintenanceCommands,
   registerExportCommand,
   registerImportCommand,
+  registerBackupCommands,
+  registerReplicaCommands,
 ];
 
 export function buildProgram(): Command {

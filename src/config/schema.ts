@@ -237,6 +237,39 @@ const dns = z
   })
   .strict();
 
+/** Scheduled backups run by serve (src/backup/schedule.ts, docs/backup.en.md). */
+const backup = z
+  .object({
+    /** Where `cantho-mail-<time>` backups go; empty: no scheduled backups. */
+    dir: z.string().default(''),
+    every: duration.prefault('24h'),
+    /** Finished backups kept in `dir`; older ones are removed after each new one. */
+    keep: z.number().int().min(1).default(14),
+  })
+  .strict();
+
+/** Litestream continuous replication of the database, supervised by serve (src/backup/replica). */
+const replica = z
+  .object({
+    /** `file:///path` or `s3://bucket/path`; empty: no replica. */
+    url: z
+      .string()
+      .default('')
+      .refine((v) => v === '' || /^(file:\/\/\/|s3:\/\/[^/]+)/.test(v), 'a "file:///path" or "s3://bucket/path" URL'),
+    /** S3-compatible endpoint for MinIO or Ceph RGW ("http://10.0.0.5:9000"); empty: AWS. Keys come from LITESTREAM_ACCESS_KEY_ID / LITESTREAM_SECRET_ACCESS_KEY. */
+    endpoint: z.string().default(''),
+    region: z.string().default('us-east-1'),
+    /** How often Litestream ships new WAL frames: the most mail a lost machine can take with it. */
+    sync_interval: duration.prefault('1s'),
+    /** A full snapshot this often; restores replay WAL from the last one. */
+    snapshot_interval: duration.prefault('24h'),
+    /** How far back point-in-time restores can go. */
+    retention: duration.prefault('72h'),
+    /** /healthz reports the replica degraded when it has been behind this long. */
+    max_lag: duration.prefault('30s'),
+  })
+  .strict();
+
 const retention = z.object({ retired_days: z.number().int().min(0).default(90) }).strict();
 
 export const configSchema = z
@@ -255,6 +288,8 @@ export const configSchema = z
     retention: retention.prefault({}),
     limits: limits.prefault({}),
     dns: dns.prefault({}),
+    backup: backup.prefault({}),
+    replica: replica.prefault({}),
   })
   .strict();
 

@@ -7,3 +7,5 @@ export { openBayesStore, type BayesClass, type BayesStore, type BayesTokenCounts
 export { canonicalMailboxName, parentNames } from './mailbox-names.js';
 export { MboxImportLedger, type ImportMessage } from './mbox.js';
 export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueEntry } from './queue.js';
+export { BackupMailReader, type BackupMessage } from './backup-reader.js';
+export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';

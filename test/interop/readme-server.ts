@@ -245,7 +245,8 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
 }
 
 async function waitForHealth(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  // Generous: start-up (tsx, worker threads) takes tens of seconds on a machine shared by many test runs.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited during start-up (code ${child.exitCode})`);
     try {
@@ -254,7 +255,7 @@ async function waitForHealth(port: number, child: ChildProcess): Promise<void> {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error('no 200 from /healthz within 60 s');
+    if (Date.now() > deadline) throw new Error('no 200 from /healthz within 180 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
