@@ -9,12 +9,13 @@ import { readMessages } from '../filters/index.js';
 import { createFilterPipeline } from '../filters/index.js';
 import { formatRulesError } from '../filters/index.js';
 import { loadRulesFile } from '../filters/index.js';
+import { tuneRulesFile } from '../filters/index.js';
 import type { FilterContext, Verdict } from '../filters/index.js';
 import { openBayesStore, type BayesClass } from '../store/index.js';
 import type { Db } from '../store/index.js';
 import { CliError, failWith, globalOptions, loadConfigFor, openExistingDatabase, type CommandOutput } from './runner.js';
 
-/** `spam check-config | test <file.eml> | train --spam <path> --ham <path>` (DESIGN.md "CLI"). */
+/** `spam check-config | test <file.eml> | train --spam <path> --ham <path> | tune --spam <path> --ham <path>` (DESIGN.md "CLI"). */
 export function registerSpamCommands(program: Command): void {
   const spam = program.command('spam').description('spam rules and Bayes: check, explain, train');
 
@@ -85,6 +86,30 @@ export function registerSpamCommands(program: Command): void {
               `${counts.alreadyLearnt} already learnt; Bayes now knows ${totals.spam} spam and ${totals.ham} ham`,
           };
         });
+      }),
+    );
+
+  spam
+    .command('tune')
+    .description('fit the built-in rule scores and the Bayes weight to labelled mail; write them to the rules file\'s [tuned] table for review')
+    .requiredOption('--spam <path>', 'spam messages: a folder of .eml files or an mbox file')
+    .requiredOption('--ham <path>', 'legitimate messages: a folder of .eml files or an mbox file')
+    .option('--folds <k>', 'cross-validation folds', '5')
+    .option('--dry-run', 'print the proposal without writing the rules file')
+    .action((options: { spam: string; ham: string; folds: string; dryRun?: boolean }, command: Command) =>
+      run(command, async (config) => {
+        const folds = Number(options.folds);
+        if (!Number.isInteger(folds) || folds < 2) throw new CliError('--folds must be a whole number of at least 2');
+        const report = await tuneRulesFile(config.paths.spamRules, { spam: options.spam, ham: options.ham }, folds, !options.dryRun).catch((err: NodeJS.ErrnoException) => {
+          throw err.code ? new CliError(`cannot read ${err.path ?? ''}: ${err.code}`) : err;
+        });
+        const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+        const lines = [
+          `${options.dryRun ? 'proposed' : `wrote to [tuned] in ${config.paths.spamRules}`}: ${Object.entries(report.written).map(([id, s]) => `${id} = ${s}`).join(', ') || 'nothing'}`,
+          `the file's own rules would fit as (not written; their scores are yours): ${Object.entries(report.reportedOnly).map(([id, s]) => `${id} = ${s}`).join(', ') || 'none hit'}`,
+          `cross-validated (${folds} folds, ${report.spam} spam, ${report.ham} ham) at junk_at ${report.junkAt}: recall ${pct(report.recall)}, false positives ${pct(report.falsePositives)}`,
+        ];
+        return { json: report, text: lines.join('\n') };
       }),
     );
 }

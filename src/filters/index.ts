@@ -21,3 +21,4 @@ export { RulesFileError } from './rules/watch.js';
 export type { CheckedContent, FilterContext, FilterPipeline, PendingCheck, RulesSnapshot, Verdict, VerdictAction, VerdictReason } from './verdict.js';
 export { violationFromVerdict, type FilterViolation } from './violation.js';
 export { readMessages } from './bayes/sources.js';
+export { tuneRulesFile } from './tune/tune.js';

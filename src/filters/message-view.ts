@@ -3,6 +3,8 @@
  * own so that Bayes' tokenizer, which message.ts runs, can name it without importing it back.
  */
 
+import type { MessageStructure } from './structure/facts.js';
+
 export interface AttachmentInfo {
   readonly name: string;
   /** Lowercase MIME type, "application/zip". */
@@ -26,6 +28,8 @@ export interface MessageView {
   readonly attachments: readonly AttachmentInfo[];
   /** Why the MIME structure could not be parsed, or null. */
   readonly parseProblem: string | null;
+  /** MIME parts, HTML tags, links and hidden text, for the structural rules and Bayes (structure/facts.ts). */
+  readonly structure: MessageStructure;
   /** Bayes' tokens (bayes/tokenize.ts), when the view was read on a worker thread; else Bayes tokenizes. */
   readonly bayesTokens?: readonly string[];
 }

@@ -11,6 +11,7 @@ import type { RulesSnapshot } from './verdict.js';
 import type { FilterContext } from './verdict.js';
 
 export { urlHost, type AttachmentInfo, type MessageFacts, type MessageView } from './message-view.js';
+import { readStructure } from './structure/facts.js';
 
 /**
  * What the spam rules and Bayes look at, computed once per message from the raw bytes (in memory:
@@ -79,6 +80,7 @@ export async function readMessage(raw: Buffer): Promise<MessageView> {
   let html = '';
   let attachments: AttachmentInfo[] = [];
   let parseProblem: string | null = null;
+  let plainLength = 0;
   try {
     // skipHtmlToText: mailparser's converter (html-to-text, a full DOM) was most of the time a
     // 10 KB message spent in the filters; our linear htmlToText is enough to read words and URLs.
@@ -88,6 +90,7 @@ export async function readMessage(raw: Buffer): Promise<MessageView> {
     // The text of the HTML parts is read besides the plain text: a spam whose HTML alternative
     // says something else than its plain text part is scored on both.
     const htmlText = html === '' ? '' : htmlToText(html);
+    plainLength = plain.trim().length;
     // NFC: a patterns's "ã" is one code point; mail composed on some systems sends "a" + U+0303.
     text = (plain === '' ? htmlText : htmlText === '' ? plain : `${plain}\n${htmlText}`).slice(0, TEXT_LIMIT).normalize('NFC');
     attachments = parsed.attachments.map((a) => ({ name: a.filename ?? '', type: (a.contentType ?? '').toLowerCase() }));
@@ -95,7 +98,8 @@ export async function readMessage(raw: Buffer): Promise<MessageView> {
     parseProblem = (err as Error).message;
     text = rawBody;
   }
-  return { size: raw.length, headers, subject, from, fromAddress, text, rawBody, urls: extractUrls(text, html), attachments, parseProblem };
+  const structure = readStructure(headers, rawBody, html, plainLength, Math.max(0, text.length - plainLength));
+  return { size: raw.length, headers, subject, from, fromAddress, text, rawBody, urls: extractUrls(text, html), attachments, parseProblem, structure };
 }
 
 function splitHeader(raw: Buffer): { headerText: string; bodyStart: number } {

@@ -33,7 +33,7 @@ export function createSpamRulesFilter(dnsbl: DnsblChecker): Filter {
           }
           continue;
         }
-        if (rule.kind === 'text' ? textHits.has(rule.id) : rule.test(facts, context)) reasons.push(hit(rule));
+        if (rule.kind === 'text' || rule.kind === 'structural' ? textHits.has(rule.id) : rule.test(facts, context)) reasons.push(hit(rule));
       }
       for (const reason of await Promise.all(lookups)) if (reason) reasons.push(reason);
       return { verdict: scoreVerdict(reasons) };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spamProbability, chi2Q } from '../../src/filters/bayes/classifier.js';
+import { bayesStrength } from '../../src/filters/bayes/filter.js';
 import { BayesLearner } from '../../src/filters/bayes/learn.js';
 import { tokenize } from '../../src/filters/bayes/tokenize.js';
 import { readMessage } from '../../src/filters/message.js';
@@ -55,6 +56,14 @@ describe('Robinson/Fisher combining', () => {
     expect(chi2Q(0, 4)).toBe(1);
     expect(chi2Q(3000, 300)).toBeGreaterThanOrEqual(0);
     expect(chi2Q(200, 300)).toBeGreaterThan(0.9);
+  });
+
+  it('maps the probability to a strength continuously: 0 at 0.5, ±1 beyond 10⁴:1 odds', () => {
+    expect(bayesStrength(0.5)).toBe(0);
+    expect(bayesStrength(0.9)).toBeCloseTo(Math.log10(9) / 4, 10);
+    expect(bayesStrength(0.99999)).toBe(1);
+    expect(bayesStrength(0)).toBe(-1);
+    expect(bayesStrength(0.999)).toBeGreaterThan(bayesStrength(0.99));
   });
 
   it('says 0.5 when it knows no tokens, near 1 for spam tokens and near 0 for ham tokens', () => {
@@ -115,17 +124,17 @@ describe('Bayes in the pipeline, measured on a synthetic corpus', () => {
   const train = corpus.filter((_, i) => i % 10 < 7);
   const test = corpus.filter((_, i) => i % 10 >= 7);
 
-  it('is silent until min_spam/min_ham are reached, then adds its band score', async () => {
+  it('is silent until min_spam/min_ham are reached, then adds weight × its log-odds, continuously', async () => {
     const dir = path.join(temp.dir, 'p');
     (await import('node:fs')).mkdirSync(dir);
     const rulesFile = writeRules(
       dir,
-      '[bayes]\nmin_spam = 200\nmin_ham = 200\n\n[[bayes.band]]\nid = "BAYES_00"\nfrom = 0.0\nto = 0.05\nscore = -1.0\n\n[[bayes.band]]\nid = "BAYES_99"\nfrom = 0.99\nto = 1.0\nscore = 5.0\n',
+      '[bayes]\nmin_spam = 200\nmin_ham = 200\nweight = 6.0\n',
     );
     const pipeline = createFilterPipeline(testConfig(rulesFile), { logger: captureLogger().logger, resolver: async () => [], bayes: learner, virus: false, watchRules: false });
     try {
       const spam = test.find((m) => m.kind === 'spam')!.raw;
-      expect((await pipeline.check(spam, inbound())).reasons).toEqual([]);
+      expect((await pipeline.check(spam, inbound())).reasons.filter((r) => r.id === 'bayes')).toEqual([]);
 
       db.pragma('synchronous = OFF'); // test speed only: 840 training commits
       for (const message of train) await learner.train(message.kind, message.raw);
@@ -135,17 +144,14 @@ describe('Bayes in the pipeline, measured on a synthetic corpus', () => {
       const sure: Buffer[] = [];
       for (const m of test) if (m.kind === 'spam' && (await probability(m.raw)) >= 0.99) sure.push(m.raw);
       const verdict = await pipeline.check(sure[0]!, inbound());
-      expect(verdict.reasons).toHaveLength(1);
-      expect(verdict.reasons[0]).toMatchObject({ id: 'bayes:BAYES_99', score: 5 });
-      expect(verdict.reasons[0]!.description).toMatch(/^Bayes spam probability (0\.99\d\d|1\.0000) from \d+ tokens$/);
+      const bayes = verdict.reasons.find((r) => r.id === 'bayes')!;
+      const p = await probability(sure[0]!);
+      expect(bayes.score).toBeCloseTo(6 * bayesStrength(p), 2);
+      expect(bayes.score).toBeGreaterThanOrEqual(3);
+      expect(bayes.description).toMatch(/^Bayes spam probability (0\.99\d\d|1\.0000) from \d+ tokens, × weight 6$/);
       const ham = test.find((m) => m.kind === 'ham')!.raw;
       expect(await probability(ham)).toBeLessThan(0.05);
-      expect((await pipeline.check(ham, inbound())).reasons[0]).toMatchObject({ id: 'bayes:BAYES_00', score: -1 });
-      // Between bands: reported without a score.
-      const unsure = plain('Thông báo', 'Kính gửi quý khách, buy viagra');
-      const p = await probability(unsure);
-      expect(p > 0.05 && p < 0.99).toBe(true);
-      expect((await pipeline.check(unsure, inbound())).reasons[0]).toMatchObject({ id: 'bayes', score: 0 });
+      expect((await pipeline.check(ham, inbound())).reasons.find((r) => r.id === 'bayes')!.score).toBeLessThan(-1.5);
     } finally {
       pipeline.close();
     }

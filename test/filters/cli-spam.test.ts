@@ -18,7 +18,7 @@ let clamd: RunningClamd;
 let configFile: string;
 let rulesFile: string;
 const KM = '[[rule]]\nid = "VN_KM"\ndescription = "khuyến mãi"\nscore = 2.5\ntarget = "subject"\nwords = ["khuyến mãi"]\nfold = true\n\n';
-const BAYES = '[bayes]\nmin_spam = 50\nmin_ham = 50\n\n[[bayes.band]]\nid = "BAYES_99"\nfrom = 0.99\nto = 1.0\nscore = 4.0\n\n';
+const BAYES = '[bayes]\nmin_spam = 50\nmin_ham = 50\nweight = 4.0\n\n';
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -56,7 +56,7 @@ describe('spam check-config', () => {
       expect(await cli('spam', 'check-config')).toEqual({
         code: 1,
         stdout: '',
-        stderr: `error: ${rulesFile}:26: rule VN_KM: rule.1.id: duplicate id VN_KM (first used by rule #1)\n`,
+        stderr: `error: ${rulesFile}:21: rule VN_KM: rule.1.id: duplicate id VN_KM (first used by rule #1)\n`,
       });
     } finally {
       writeRules(temp.dir, BAYES + KM);
@@ -122,7 +122,7 @@ describe('spam train', () => {
     const spamFile = path.join(temp.dir, 'new-spam.eml');
     writeFileSync(spamFile, generateCorpus(200, 7).filter((m) => m.kind === 'spam')[150]!.raw);
     const tested = await cli('spam', 'test', '--no-virus', spamFile);
-    expect(tested.stdout).toMatch(/\nbayes: \+4\.0 {2}bayes:BAYES_99 {2}Bayes spam probability (0\.99\d\d|1\.0000) from \d+ tokens\n/);
+    expect(tested.stdout).toMatch(/\nbayes: \+\d\.\d {2}bayes {2}Bayes spam probability (0\.99\d\d|1\.0000) from \d+ tokens, × weight 4\n/);
   }, 60_000);
 
   it('exits 1 without any source, or with a source that does not exist', async () => {

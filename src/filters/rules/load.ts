@@ -72,7 +72,7 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function ruleIdAt(raw: unknown, path: readonly PropertyKey[]): string | null {
-  const container = path[0] === 'rule' ? valueAt(raw, path.slice(0, 2)) : path[0] === 'bayes' && path[1] === 'band' ? valueAt(raw, path.slice(0, 3)) : null;
+  const container = path[0] === 'rule' ? valueAt(raw, path.slice(0, 2)) : null;
   if (container === null || typeof container !== 'object') return null;
   const id = (container as { id?: unknown }).id;
   return typeof id === 'string' ? id : null;

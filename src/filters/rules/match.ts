@@ -6,7 +6,8 @@ type TextRule = Extract<CompiledRule, { kind: 'text' }>;
 
 /**
  * The ids of the rule set's text rules (header, subject, from, body, rawbody, url, attachment
- * targets) that apply to `direction` and match the message, in file order. A rule matches once
+ * targets) and built-in structural rules that apply to `direction` and match the message, in
+ * rule-set order. A rule matches once
  * however often its pattern does. This is the regex work of the spam rules: it runs where the
  * view was read (a worker thread for SMTP), and the rules filter only looks the ids up.
  */
@@ -14,8 +15,8 @@ export function matchTextRules(view: MessageView, rules: RuleSet, direction: 'in
   const texts = new TextCache(view);
   const hits: string[] = [];
   for (const rule of rules.rules) {
-    if (rule.kind !== 'text' || (rule.direction !== 'both' && rule.direction !== direction)) continue;
-    if (texts.get(rule).some(rule.matches)) hits.push(rule.id);
+    if (rule.direction !== 'both' && rule.direction !== direction) continue;
+    if (rule.kind === 'structural' ? rule.test(view) : rule.kind === 'text' && texts.get(rule).some(rule.matches)) hits.push(rule.id);
   }
   return hits;
 }

@@ -1,12 +1,15 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseSize } from '../../config/index.js';
+import { STRUCTURAL_RULES } from '../structure/rules.js';
 
 /**
  * The spam rules file (config/spam-rules.toml). Every table is strict so that a misspelt key is
  * refused instead of silently ignored; regexes are compiled here so a bad one is a validation
  * error with a path, which load.ts turns into file:line and rule id.
  */
+
+const BUILTIN_IDS = new Set(STRUCTURAL_RULES.map((r) => r.id));
 
 const ruleId = z.string().regex(/^[A-Z0-9_]{1,64}$/, 'an id is 1-64 characters A-Z, 0-9 and _');
 
@@ -92,25 +95,21 @@ const rule = z.discriminatedUnion('target', [textRule, headerRule, authRule, siz
 export type RuleSpec = z.output<typeof rule>;
 export type TextRuleSpec = z.output<typeof textRule> | z.output<typeof headerRule>;
 
-const band = z
-  .object({
-    id: ruleId,
-    from: z.number().min(0).max(1),
-    to: z.number().min(0).max(1),
-    score: z.number(),
-  })
-  .strict()
-  .refine((b) => b.from < b.to, 'a band needs from < to');
-
 const bayes = z
   .object({
     enabled: z.boolean().default(true),
     /** Bayes stays silent until it has learnt this many messages of each class. */
     min_spam: z.number().int().min(0).default(100),
     min_ham: z.number().int().min(0).default(100),
-    band: z.array(band).default([]),
+    /**
+     * Bayes adds up to ±weight, continuously (bayes/filter.ts). An admin's weight wins over
+     * [tuned] BAYES, which wins over DEFAULT_BAYES_WEIGHT (compile.ts).
+     */
+    weight: z.number().min(0).optional(),
   })
   .strict();
+
+const finiteScore = z.number().refine(Number.isFinite, 'score must be a finite number');
 
 const thresholds = z
   .object({
@@ -144,10 +143,23 @@ export const rulesFileSchema = z
     dnsbl: dnsbl.prefault({}),
     parser: parser.prefault({}),
     bayes: bayes.prefault({}),
+    /** The built-in structural rules (structure/rules.ts) run only where the file turns them on. */
+    builtin: z.object({ enabled: z.boolean().default(false) }).strict().prefault({}),
+    /** An admin's scores for the built-in structural rules (structure/rules.ts); they win over [tuned]. */
+    scores: z.record(ruleId, finiteScore).default({}),
+    /** Scores `spam tune` fitted to the trained mail (built-in rules and BAYES, the Bayes weight), for review; defaults apply where it is silent. */
+    tuned: z.record(ruleId, finiteScore).default({}),
     rule: z.array(rule).default([]),
   })
   .strict()
   .superRefine((file, ctx) => {
+    for (const table of ['scores', 'tuned'] as const) {
+      for (const id of Object.keys(file[table])) {
+        if (!BUILTIN_IDS.has(id) && !(table === 'tuned' && id === 'BAYES')) {
+          ctx.addIssue({ code: 'custom', path: [table, id], message: `${id} is not a built-in rule (see the list in the rules file)` });
+        }
+      }
+    }
     const seen = new Map<string, number>();
     file.rule.forEach((r, index) => {
       const first = seen.get(r.id);
@@ -167,9 +179,6 @@ export const rulesFileSchema = z
           ctx.addIssue({ code: 'custom', path: ['rule', index, 'regex'], message: `bad regex: ${(err as Error).message}` });
         }
       }
-    });
-    file.bayes.band.forEach((b, index) => {
-      if (seen.has(b.id)) ctx.addIssue({ code: 'custom', path: ['bayes', 'band', index, 'id'], message: `duplicate id ${b.id}` });
     });
   });
 
