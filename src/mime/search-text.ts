@@ -30,9 +30,19 @@ export function buildSearchText(raw: Buffer, envelope: Envelope, structure: Mime
     to: foldVietnamese(addressText(envelope.to)),
     cc: foldVietnamese(addressText(envelope.cc)),
     bcc: foldVietnamese(addressText(envelope.bcc)),
-    headers: foldVietnamese(headersText(raw, structure.bodyStart)),
+    headers: headerSearchText(raw, structure.bodyStart),
     body: foldVietnamese(body.text()),
   };
+}
+
+/** The header fields in `raw` up to `headerEnd` as the search index keeps them: folded, one per line. */
+export function headerSearchText(raw: Buffer, headerEnd: number): string {
+  return foldVietnamese(headersText(raw, headerEnd));
+}
+
+/** Joins the search text of fields put on top of a message with the message's own (prefix.ts). */
+export function joinHeaderSearchText(top: string, rest: string): string {
+  return (top === '' ? rest : rest === '' ? top : `${top}\n${rest}`).slice(0, MAX_HEADERS_TEXT);
 }
 
 /** Every top-level header field as `name: decoded value`, one per line. */

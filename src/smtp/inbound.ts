@@ -82,5 +82,5 @@ async function storedCopy(ctx: AppContext, original: Buffer, inspection: Inspect
     return { stored, analysis: await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, stored.length) };
   }
   const stored = prependFields(original, [...verdictFields(verdict), ...inspection.traceFields], inspection.forged);
-  return { stored, analysis: withPrefixFields(inspection.analysis, stored.length - inspection.tracedSize) };
+  return { stored, analysis: withPrefixFields(inspection.analysis, stored.subarray(0, stored.length - inspection.tracedSize)) };
 }
