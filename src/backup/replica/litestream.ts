@@ -5,10 +5,11 @@ import path from 'node:path';
 import type { Config } from '../../config/index.js';
 
 /**
- * Litestream 0.3 (https://litestream.io) as shipped by the npm package `@flydotio/litestream`:
- * the binary itself comes in `@flydotio/litestream-<platform>-<arch>`. We run that binary
- * directly, not the package's `litestream` wrapper script, because the wrapper neither passes on
- * the exit status nor forwards signals (a SIGTERM would leave Litestream running).
+ * Litestream 0.3 (https://litestream.io) from the npm package `@flydotio/litestream-<platform>-<arch>`
+ * (an optional dependency: linux-x64, the platform the registry we install from carries; elsewhere
+ * install that platform's package or put the binary there). We run the binary directly, not the
+ * `@flydotio/litestream` wrapper script, because the wrapper neither passes on the exit status nor
+ * forwards signals (a SIGTERM would leave Litestream running).
  */
 
 export function litestreamBinary(): string {
