@@ -17,14 +17,12 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.js';
-import { addPerson, addUnit } from '../src/directory/index.js';
 import { startServer } from '../src/server.js';
-import { asAccountId } from '../src/store/types.js';
 import { freeLoopbackPort } from '../test/helpers/ports.js';
 import { ImapConnection } from './imap-connection.js';
+import { BENCH_PASSWORD, seedOfficial, writeImapBenchConfig } from './imap-setup.js';
 import { percentile } from './single-op.js';
 
-const PASSWORD = 'Mật-khẩu-đo-1234';
 const RUNS = 3;
 const WORDS = (
   'kính gửi các đơn vị đề nghị báo cáo tình hình thực hiện kế hoạch năm sở nội vụ ủy ban nhân dân thành phố cần thơ ' +
@@ -63,53 +61,18 @@ export async function run(args: string[]): Promise<void> {
   const count = Number(values.messages);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-bench-search-'));
   const port = await freeLoopbackPort();
-  const configFile = path.join(dir, 'cantho-mail.toml');
-  fs.writeFileSync(
-    configFile,
-    [
-      '[server]',
-      `data_dir = ${JSON.stringify(path.join(dir, 'data'))}`,
-      'log_level = "warn"',
-      '[smtp]',
-      'mx = ""',
-      'submission = ""',
-      'submissions = ""',
-      '[imap]',
-      `listen = "127.0.0.1:${port}"`,
-      'tls_listen = ""',
-      'allow_plaintext_auth = true',
-      '[http]',
-      'listen = ""',
-      '[clamav]',
-      'enabled = false',
-      '[policy]',
-      'require_password_change = false',
-      '[spam]',
-      `rules = ${JSON.stringify(path.resolve('config/spam-rules.toml'))}`,
-      '',
-    ].join('\n'),
-  );
+  const configFile = writeImapBenchConfig(dir, port);
   const config = loadConfig(configFile);
   const server = await startServer(config, { logger: pino({ level: 'silent' }) });
   try {
-    const request = { actor: 'cli:bench', doc: 'BENCH/2026' };
-    const directory = server.context.directory as unknown as { context: Parameters<typeof addUnit>[0] };
-    addUnit(directory.context, { localPart: 'vpbench', name: 'Văn phòng đo' }, request);
-    const issued = await addPerson(directory.context, { name: 'Nguyễn Văn An', unit: 'vpbench', password: PASSWORD }, request);
-    const account = asAccountId(issued.person.address);
-    const store = server.context.store;
-    store.ensureAccount(account);
     const filling = performance.now();
-    let next = 0;
-    const deliverNext = async (): Promise<void> => {
-      while (next < count) await store.deliver([{ account, folder: 'INBOX' }], benchMessage(next++));
-    };
-    await Promise.all(Array.from({ length: 64 }, deliverNext));
+    const official = await seedOfficial(server, count, benchMessage);
+    const store = server.context.store;
     console.log(`${count} messages delivered in ${((performance.now() - filling) / 1000).toFixed(1)} s`);
-    const inbox = store.getMailbox(account, 'INBOX')!;
+    const inbox = store.getMailbox(official.account, 'INBOX')!;
 
     const client = await ImapConnection.open(port);
-    await client.login(issued.person.address, PASSWORD);
+    await client.login(official.address, BENCH_PASSWORD);
     await client.command('S', 'SELECT INBOX');
     const delay = monitorEventLoopDelay({ resolution: 5 });
     for (const query of QUERIES) {

@@ -39,11 +39,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.js';
-import { addPerson, addUnit } from '../src/directory/index.js';
 import { startServer } from '../src/server.js';
-import { asAccountId } from '../src/store/types.js';
 import { formatMboxMessage } from '../src/mime/index.js';
 import { ImapConnection } from './imap-connection.js';
+import { BENCH_PASSWORD, seedOfficial, writeImapBenchConfig } from './imap-setup.js';
 import { mixedLoad, type MixedLoadResult } from './imap-mixed.js';
 import { startDovecot } from './reference/dovecot.js';
 import { runProcess } from '../test/interop/readme-server.js';
@@ -53,7 +52,7 @@ import { freeLoopbackPort } from '../test/helpers/ports.js';
 import { waitForListener } from './reference/ports.js';
 import { rssOfProcessTree } from './reference/processes.js';
 
-const PASSWORD = 'Mật-khẩu-đo-1234';
+const PASSWORD = BENCH_PASSWORD;
 const FETCH_COMMAND = 'UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)';
 const RUNS = 3;
 /** Memory samples, a second apart, once the IDLE connections are open. */
@@ -190,50 +189,12 @@ async function measureIdleMemory(
 async function startOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap & { restart(): Promise<RunningImap> }> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freeLoopbackPort();
-  const configFile = path.join(dir, 'cantho-mail.toml');
-  fs.writeFileSync(
-    configFile,
-    [
-      '[server]',
-      `data_dir = ${JSON.stringify(path.join(dir, 'data'))}`,
-      'log_level = "warn"',
-      '[smtp]',
-      'mx = ""',
-      'submission = ""',
-      'submissions = ""',
-      '[imap]',
-      `listen = "127.0.0.1:${port}"`,
-      'tls_listen = ""',
-      'allow_plaintext_auth = true',
-      `max_connections_per_user = ${connections + 10}`,
-      `max_connections_per_ip = ${connections + 10}`,
-      '[http]',
-      'listen = ""',
-      '[clamav]',
-      'enabled = false',
-      '[policy]',
-      'require_password_change = false',
-      '[spam]',
-      `rules = ${JSON.stringify(path.resolve('config/spam-rules.toml'))}`,
-      '',
-    ].join('\n'),
-  );
+  const configFile = writeImapBenchConfig(dir, port, [`max_connections_per_user = ${connections + 10}`, `max_connections_per_ip = ${connections + 10}`]);
   const config = loadConfig(configFile);
 
   // Set-up in this process: the directory's own code creates the official, the store takes the mail.
   const setup = await startServer(config, { logger: pino({ level: 'silent' }) });
-  const request = { actor: 'cli:bench', doc: 'BENCH/2026' };
-  const directory = setup.context.directory as unknown as { context: Parameters<typeof addUnit>[0] };
-  addUnit(directory.context, { localPart: 'vpbench', name: 'Văn phòng đo' }, request);
-  const issued = await addPerson(directory.context, { name: 'Nguyễn Văn An', unit: 'vpbench', password: PASSWORD }, request);
-  const account = asAccountId(issued.person.address);
-  const store = setup.context.store;
-  store.ensureAccount(account);
-  let next = 0;
-  const deliverNext = async (): Promise<void> => {
-    while (next < messages.length) await store.deliver([{ account, folder: 'INBOX' }], messages[next++]!);
-  };
-  await Promise.all(Array.from({ length: 64 }, deliverNext));
+  const issued = await seedOfficial(setup, messages.length, (i) => messages[i]!);
   await setup.close();
 
   const serve = async (): Promise<RunningImap & { restart(): Promise<RunningImap> }> => {
@@ -244,7 +205,7 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
       await stopChild(child);
       throw err;
     }
-    return { name: 'cantho-mail', port, user: issued.person.address, password: PASSWORD, pid: child.pid!, stop: () => stopChild(child), restart: serve };
+    return { name: 'cantho-mail', port, user: issued.address, password: PASSWORD, pid: child.pid!, stop: () => stopChild(child), restart: serve };
   };
   return serve();
 }
