@@ -59,9 +59,12 @@ function headerLines(m: FuzzMessage): Array<[name: string, value: string]> {
   ];
 }
 
+/** Written into every message after the fuzzed fields. */
+const FIXED_HEADER_LINES = ['Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit'];
+
 function rawOf(m: FuzzMessage): Buffer {
   const head = headerLines(m).map(([name, value]) => `${name === 'x-tag' ? 'X-Tag' : name[0]!.toUpperCase() + name.slice(1)}: ${value}`);
-  return Buffer.from([...head, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', m.body, ''].join('\r\n'));
+  return Buffer.from([...head, ...FIXED_HEADER_LINES, '', m.body, ''].join('\r\n'));
 }
 
 const dayNumber = (d: { month: number; day: number }) => 20260000 + (d.month + 1) * 100 + d.day;
@@ -136,7 +139,8 @@ function referenceMatches(key: SearchKey, s: Stored, all: readonly Stored[]): bo
     case 'text': {
       const headers = storedHeaderLines(m);
       const fieldText: Record<typeof key.field, string[]> = {
-        text: [...headers.map(([n, v]) => `${n}: ${v}`), m.body],
+        // TEXT looks at the whole header, so the fields rawOf adds for every message count too.
+        text: [...headers.map(([n, v]) => `${n}: ${v}`), ...FIXED_HEADER_LINES, m.body],
         body: [m.body],
         subject: [headers.find(([n]) => n === 'subject')![1]],
         from: [m.from],
