@@ -23,6 +23,8 @@
  *   reply), measured by one more session that sends its messages the same way during the load;
  * - CPU seconds per 1,000 messages of the server's process tree from /proc (Postfix: the master
  *   and every daemon, exited ones included), clamd's shown separately.
+ * Then one session sends one message after another with its final `.` as a write of its own, from
+ * a client without TCP_NODELAY (bench/single-op.ts): ms per message, ours and Postfix's.
  * --crash: 50 sessions sending, `kill -9` of serve half-way, restart, and every message that got
  * a 250 must be in the store exactly once. --profile DIR: serve runs with `--cpu-prof` and the
  * share of the group commit (src/store/group-commit.ts, its fsync included) is printed.
@@ -39,10 +41,13 @@ import { RawSmtp } from '../test/smtp/raw-client.js';
 import { groupCommitShare } from './cpu-profile.js';
 import { cpuOfProcessTree } from './reference/processes.js';
 import { smtpSource, startPostfix, type RunningPostfix } from './reference/postfix.js';
+import { compareSmtpLatency } from './single-op.js';
 
 const SENDER = 'load@example.org';
 const RECIPIENT = 'annv@cantho.gov.vn';
 const WARM_UP_MESSAGES = 200;
+/** Messages of the single-session line, per server and round (bench/single-op.ts). */
+const SINGLE_SESSION_MESSAGES = 60;
 
 export interface ServedOptions {
   readonly messages: number;
@@ -119,6 +124,9 @@ export async function runServed(options: ServedOptions): Promise<void> {
       const theirs = reference ? results.get(reference.name) : undefined;
       if (theirs) console.log(`  ratio cantho-mail / postfix, ${load.label}: ${(ourResult.perSecond / theirs.perSecond).toFixed(2)}x`);
     }
+    // One message at a time from a Nagle client: the delayed-ACK regression line (docs/tcp-delayed-ack.md).
+    const single = postfix ? { name: 'postfix', target: { port: postfix.port, recipient: postfix.addresses[0]! } } : null;
+    await compareSmtpLatency({ port: ours.port, recipient: RECIPIENT }, single, SINGLE_SESSION_MESSAGES);
     if (options.crash) await crashCheck(server);
   } finally {
     await postfix?.stop();
