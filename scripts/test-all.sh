@@ -8,7 +8,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Real peers the tests talk to: clamd (virus scans), swaks, mutt, mbsync, curl, Python's
 # imaplib/smtplib, and Chromium for the web page's browser tests.
-DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 chromium ca-certificates)
+DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib chromium ca-certificates)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -29,18 +29,30 @@ npx tsc --noEmit
 node scripts/check-imports.mjs
 
 report=$(mktemp)
+smoke_report=$(mktemp)
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+# The same code on a supported LTS (Node 24), a few files; its tests count in the last line.
+smoke_status=0
+bash scripts/lts-smoke.sh "$smoke_report" || smoke_status=$?
 node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const fs = require("fs");
+  const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
   // Wall time and the slowest files, so a test that grew slow is seen in every CI log.
   const files = r.testResults.map((f) => ({ name: require("path").relative(process.cwd(), f.name), ms: f.endTime - f.startTime }));
   const wall = Math.max(...r.testResults.map((f) => f.endTime)) - r.startTime;
   console.log(`suite wall time ${(wall / 1000).toFixed(1)} s; slowest files:`);
   for (const f of files.sort((a, b) => b.ms - a.ms).slice(0, 10)) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${f.name}`);
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
-  if (r.numTotalTests === 0 || r.numFailedTests > 0 || !r.success) process.exitCode = 1;
-' "$report" || status=1
-rm -f "$report"
+  let smoke = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
+  try { smoke = JSON.parse(fs.readFileSync(process.argv[2], "utf8")); } catch {}
+  // A smoke run that failed before its tests (install, build) counts as one failure.
+  const smokeFailed = process.argv[3] !== "0" && smoke.numFailedTests === 0 ? 1 : smoke.numFailedTests;
+  console.log(`Node 24 smoke: ${smoke.numPassedTests} passed, ${smokeFailed} failed`);
+  const passed = r.numPassedTests + smoke.numPassedTests;
+  const failed = r.numFailedTests + smokeFailed;
+  const skipped = r.numPendingTests + r.numTodoTests + smoke.numPendingTests + smoke.numTodoTests;
+  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  if (r.numTotalTests === 0 || failed > 0 || !r.success) process.exitCode = 1;
+' "$report" "$smoke_report" "$smoke_status" || status=1
+rm -f "$report" "$smoke_report"
 exit "$status"
