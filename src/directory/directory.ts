@@ -13,6 +13,7 @@ import { AuditLog, type AuditQuery, type AuditRow } from './audit-log.js';
 import type { AccountProvisioner, DirectoryContext } from './context.js';
 import { listDirectoryEntries, type DirectoryEntry } from './directory-search.js';
 import { LoginCache } from './login-cache.js';
+import { RecipientCache } from './recipient-cache.js';
 import { changePassword, PASSWORD_CHANGE_BUSY, type PasswordChangeResult } from './password-change.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword } from './password.js';
 import { markReported, markWarned, pendingNotices, type PendingNotice } from './notice-outbox.js';
@@ -126,6 +127,7 @@ export class Directory implements DirectoryService {
   private readonly records: DirectoryRecords;
   private readonly auditLog: AuditLog;
   private readonly cache: LoginCache;
+  private readonly recipients = new RecipientCache();
   private readonly throttle: LoginThrottle;
   private readonly checks: PasswordCheckQueue;
   private readonly config: Config;
@@ -188,6 +190,7 @@ export class Directory implements DirectoryService {
     options.store.events?.on('change', (change) => {
       if (change.kind === 'external') {
         this.cache.clear();
+        this.recipients.clear();
         this.names = null;
       }
     });
@@ -311,7 +314,7 @@ export class Directory implements DirectoryService {
     const at = address.lastIndexOf('@');
     if (at !== -1 && !this.isLocalDomain(address.slice(at + 1))) return { ok: false, reason: 'not-local' };
     const local = parseLocalAddress(address, this.localDomains);
-    return local === null ? { ok: false, reason: 'unknown' } : this.resolveLocal(local, 0);
+    return local === null ? { ok: false, reason: 'unknown' } : this.recipients.resolve(local, (entry) => this.resolveLocal(entry, 0));
   }
 
   isLocalDomain(domain: string): boolean {
@@ -465,6 +468,8 @@ export class Directory implements DirectoryService {
   /** After a commit in this process: forget cached passwords and tell open sessions to re-check. */
   private changed(accounts: readonly AccountId[]): void {
     this.names = null;
+    // Any change may move an answer: a retirement, a suspension, an alias's target, a new address.
+    this.recipients.clear();
     for (const account of new Set(accounts)) {
       this.cache.forget(account);
       this.events.emit('changed', account);

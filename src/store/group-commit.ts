@@ -25,6 +25,12 @@ interface Pending<Job, Result> {
  * of three 4 KB messages took 8 ms with FULL against 2.3 ms with NORMAL on this machine — the
  * difference was the event loop waiting for the disk.
  *
+ * The writes stay on the store's own connection, not on a writer thread with a connection of its
+ * own: the server learns of the CLI's commits by PRAGMA data_version (external-changes.ts), which
+ * changes for a commit by ANY other connection — a writer connection's deliveries would all look
+ * like the CLI's, and every IMAP session would resynchronise and every login cache empty at each
+ * poll. SQLite's data_version says that some other connection committed, never which one.
+ *
  * Invariant: a job's promise resolves only after the COMMIT of the transaction holding it has
  * returned AND an fsync of the WAL started after that COMMIT has completed — the state a FULL
  * commit leaves (SQLite's WAL recovery keeps every frame up to the last synced commit record);

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { DnsResolver } from '../context.js';
@@ -19,7 +20,12 @@ import { threadCpuMs } from './thread-cpu.js';
  *   DNS waits excluded, where that cannot be read), and at most WAIT_FACTOR times that in time on
  *   the worker; past it the worker is terminated (whatever it was stuck in), replaced, and
  *   the job fails with WorkBudgetExceeded — jobs on the other workers never wait for it;
- * - every job settles exactly once, also when its worker dies or the pool closes.
+ * - every job settles exactly once, also when its worker dies or the pool closes;
+ * - workers run at the event loop's priority, so ordinary mail is not the first thing a loaded
+ *   machine starves; a job past DEMOTE_AFTER_CPU_MS of CPU (a costly or hostile message) has
+ *   its thread niced to COSTLY_JOB_NICE, so the event loop that answers every client keeps its
+ *   turn, and its worker is replaced afterwards (an unprivileged process cannot lower a nice
+ *   value again).
  */
 
 export class WorkBudgetExceeded extends Error {
@@ -67,8 +73,10 @@ interface Job {
   cpuAtStart: number;
   clockStartedAt: number;
   timer: NodeJS.Timeout | null;
+  /** The next look at its CPU time, to demote it once it is costly (see the invariants). */
+  demotionCheck: NodeJS.Timeout | null;
   lookupsInFlight: number;
-  readonly recycle: boolean;
+  recycle: boolean;
   readonly small: boolean;
 }
 
@@ -102,6 +110,22 @@ const SMALL_JOB_BYTES = 128 * 1024;
  * meanwhile).
  */
 const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
+/**
+ * CPU time after which a job is costly: far above an ordinary message (a 4 KB message's
+ * inspection takes a few ms, one of several MB some tens), so a worker is rarely replaced for
+ * honest mail (a start-up costs a second of CPU), and far below `[limits] message_cpu_budget`.
+ * Measured in the served SMTP bench with other processes loading the machine: with every worker
+ * niced from the start, the inspection waited a median 260–350 ms for a core, against 65–95 ms
+ * at the event loop's priority.
+ */
+const DEMOTE_AFTER_CPU_MS = 500;
+/** How often a running job's CPU time is read, until it is demoted or done. */
+const DEMOTION_CHECK_MS = 100;
+/**
+ * Linux nice values are per thread (setpriority(2) on a thread id): a demoted worker yields the
+ * CPU to the event loop and to the workers running ordinary messages.
+ */
+const COSTLY_JOB_NICE = 10;
 
 export class WorkerPool {
   private readonly slots = new Set<Slot>();
@@ -152,6 +176,7 @@ export class WorkerPool {
         cpuAtStart: 0,
         clockStartedAt: 0,
         timer: null,
+        demotionCheck: null,
         lookupsInFlight: 0,
         recycle: messageBytes >= RECYCLE_ABOVE_BYTES,
         small,
@@ -190,6 +215,7 @@ export class WorkerPool {
       job.slot = slot;
       slot.worker.postMessage(job.message);
       this.restartBudget(job, slot.cpuMs);
+      this.watchCost(job);
     }
   }
 
@@ -231,6 +257,7 @@ export class WorkerPool {
       return;
     }
     this.stopClock(job);
+    this.stopWatchingCost(job);
     slot.job = null;
     slot.cpuMs = message.cpuMs;
     if (message.kind === 'done') job.resolve(message.output);
@@ -305,10 +332,44 @@ export class WorkerPool {
     }
     this.options.logger.warn({ component: 'workers', queueId: job.label, budgetMs: this.options.budgetMs }, 'message analysis over its budget; worker replaced');
     slot.job = null;
+    this.stopWatchingCost(job);
     job.reject(new WorkBudgetExceeded(job.label, this.options.budgetMs));
     void this.retire(slot, null);
     this.spawn();
     this.dispatch();
+  }
+
+  /**
+   * Reads the job's CPU time every DEMOTION_CHECK_MS while it runs; past DEMOTE_AFTER_CPU_MS its
+   * thread is niced and its worker replaced once the job ends (see the invariants). Where thread
+   * CPU time cannot be read, time on the worker stands in for it.
+   */
+  private watchCost(job: Job): void {
+    job.demotionCheck = setTimeout(() => {
+      job.demotionCheck = null;
+      const slot = job.slot;
+      if (!slot || slot.job !== job) return;
+      const cpu = this.cpuOf(job);
+      const used = cpu === null ? job.activeMs + (job.timer === null ? 0 : performance.now() - job.clockStartedAt) : cpu - job.cpuAtStart;
+      if (used < DEMOTE_AFTER_CPU_MS) {
+        this.watchCost(job);
+        return;
+      }
+      job.recycle = true;
+      const thread = slot.cpuStat === null ? null : threadIdOf(slot.cpuStat);
+      try {
+        if (thread !== null) setPriority(thread, COSTLY_JOB_NICE);
+      } catch (error) {
+        this.options.logger.warn({ component: 'workers', err: error }, 'could not lower the priority of a costly analysis');
+      }
+    }, DEMOTION_CHECK_MS);
+    job.demotionCheck.unref();
+  }
+
+  private stopWatchingCost(job: Job): void {
+    if (job.demotionCheck === null) return;
+    clearTimeout(job.demotionCheck);
+    job.demotionCheck = null;
   }
 
   /** Takes a worker out of the pool and stops it; its job, if any, fails with `error`. */
@@ -320,6 +381,7 @@ export class WorkerPool {
     slot.job = null;
     if (job) {
       if (job.timer !== null) clearTimeout(job.timer);
+      this.stopWatchingCost(job);
       job.reject(error ?? new WorkFailed(`${job.label}: worker stopped`));
     }
     await slot.worker.terminate();
@@ -340,4 +402,10 @@ export class WorkerPool {
     this.spawn();
     this.dispatch();
   }
+}
+
+/** The thread id in a thread's stat path (/proc/PID/task/TID/stat, thread-cpu.ts). */
+function threadIdOf(statPath: string): number | null {
+  const tid = /\/task\/(\d+)\/stat$/.exec(statPath)?.[1];
+  return tid === undefined ? null : Number(tid);
 }

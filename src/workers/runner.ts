@@ -4,7 +4,6 @@
  * task makes through `env.resolver` are asked of the main thread, whose resolver is the one
  * injected into the server (tests pass a table; DESIGN.md "Test infrastructure").
  */
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnsResolver } from '../context.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -15,13 +14,6 @@ export interface TaskEnv {
 }
 
 type TaskFunction = (input: unknown, env: TaskEnv) => unknown;
-
-/**
- * Linux nice values are per thread (setpriority(2) with who = 0 is the calling thread): analysis
- * yields the CPU to the event loop that answers every client, so a core busy with a hostile
- * message still leaves the loop its turn.
- */
-const ANALYSIS_NICE = 10;
 
 const port = parentPort!;
 const statPath = ownThreadStatPath();
@@ -81,6 +73,4 @@ port.on('message', (message: ToWorker) => {
 
 // The modules most jobs need, imported before the pool counts this worker in.
 await Promise.all((workerData.preload as string[]).map(load));
-// Niced only now: the start-up itself (before the server takes mail) should not wait behind others.
-setPriority(ANALYSIS_NICE);
 post({ kind: 'ready', cpuStat: statPath, cpuMs: cpuMs() });
