@@ -230,6 +230,11 @@ export class SqliteMailStore implements MailStore {
 
   async deliver(targets: readonly DeliveryTarget[], raw: Buffer, options: DeliveryOptions = {}): Promise<DeliveryResult> {
     if (targets.length === 0) throw new StoreError('cannot', 'a delivery needs at least one recipient');
+    for (const { folder } of targets) {
+      if (typeof folder === 'string' ? folder !== 'INBOX' && folder !== 'Junk' : typeof folder.name !== 'string') {
+        throw new StoreError('nonexistent', `no delivery folder ${JSON.stringify(folder)}`);
+      }
+    }
     // One copy per (account, folder), however often the SMTP envelope named it.
     const unique = new Map(targets.map((target) => [`${target.account}\n${folderKey(target.folder)}`, target]));
     const message = prepareMessage(raw, options);
