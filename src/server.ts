@@ -16,7 +16,7 @@ import { scheduleDaily } from './maintenance/index.js';
 import { runRetention } from './maintenance/index.js';
 import { ViolationNoticeOutbox } from './notices/index.js';
 import { QuotaNotices } from './notices/index.js';
-import { RUN_SIEVE } from './sieve/index.js';
+import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore, openSieveStore } from './store/index.js';
 import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
@@ -146,6 +146,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listeners.push(...(await startWeb(context)));
     listeners.push(...(await startSmtp(context, options.smtp)));
     listeners.push(...(await startImap(context)));
+    const manageSieve = await startManageSieve(context, redirectPolicy(config.sieve, (domain) => directory.isLocalDomain(domain)));
+    if (manageSieve) listeners.push(manageSieve);
   } catch (error) {
     await closeAll();
     throw error;

@@ -14,6 +14,9 @@
  * - What runs where: parser.ts (RFC 5228 §8 grammar) → compile.ts / compile-tests.ts (commands,
  *   tests, `require`) → interpreter.ts (§2.10 actions, imap4flags) with match.ts (§2.7); vacation.ts
  *   (RFC 5230/3834 rules and the reply); policy.ts (Điều 8.5 redirects).
+ * - ManageSieve (managesieve/): one command at a time per connection; input pulled from the
+ *   socket line by line and literal by literal, each bounded before it is read; a script is
+ *   saved only after checkSieveScript passes.
  */
 export { SIEVE_EXTENSIONS } from './capabilities.js';
 export { compileSieve } from './compile.js';
@@ -21,6 +24,7 @@ export { SievePolicyError, SieveScriptError, SieveSyntaxError } from './errors.j
 export { RUN_SIEVE, type SieveOutcome, type SieveTaskInput } from './evaluate.js';
 export { SIEVE_LIMITS } from './limits.js';
 export { parseSieve } from './parser.js';
-export { checkSieveScript, redirectAllowed, type RedirectPolicy } from './policy.js';
+export { checkSieveScript, redirectAllowed, redirectPolicy, type RedirectPolicy } from './policy.js';
+export { startManageSieve } from './managesieve/listener.js';
 export type { SieveFiling, SievePlan } from './types.js';
 export { composeVacationReply, type VacationReply } from './vacation.js';

@@ -14,6 +14,11 @@ export interface RedirectPolicy {
   isLocalDomain(domain: string): boolean;
 }
 
+/** The policy of the `[sieve]` table; `isLocalDomain` is the directory's. */
+export function redirectPolicy(settings: { readonly external_redirect: RedirectPolicy['mode']; readonly redirect_allow: readonly string[] }, isLocalDomain: (domain: string) => boolean): RedirectPolicy {
+  return { mode: settings.external_redirect, allow: settings.redirect_allow, isLocalDomain };
+}
+
 export function redirectAllowed(address: string, policy: RedirectPolicy): boolean {
   const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
   if (policy.isLocalDomain(domain)) return true;

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Verdict } from '../filters/index.js';
 import type { MessageAnalysis } from '../mime/index.js';
-import { composeVacationReply, redirectAllowed, RUN_SIEVE, type RedirectPolicy, type SieveOutcome, type VacationReply } from '../sieve/index.js';
+import { composeVacationReply, redirectAllowed, redirectPolicy, RUN_SIEVE, type SieveOutcome, type VacationReply } from '../sieve/index.js';
 import type { AccountId, DeliveryFolder, DeliveryResult, DeliveryTarget } from '../store/index.js';
 import { asAccountId } from '../store/index.js';
 
@@ -53,7 +53,7 @@ async function planRecipients(ctx: AppContext, input: SieveDeliveryInput, keepFo
   }
   if (runs.length === 0) return plans;
   const outcomes = await runScripts(ctx, input, runs);
-  const policy = redirectPolicy(ctx);
+  const policy = redirectPolicy(ctx.config.sieve, (domain) => ctx.directory.isLocalDomain(domain));
   for (const outcome of outcomes) {
     const account = asAccountId(outcome.recipient);
     if (outcome.kind === 'error') {
@@ -98,14 +98,6 @@ async function runScripts(ctx: AppContext, input: SieveDeliveryInput, runs: Read
 
 function keepOnly(account: AccountId, keepFolder: DeliveryFolder): RecipientPlan {
   return { targets: [{ account, folder: keepFolder }], redirects: [], vacation: null };
-}
-
-export function redirectPolicy(ctx: AppContext): RedirectPolicy {
-  return {
-    mode: ctx.config.sieve.external_redirect,
-    allow: ctx.config.sieve.redirect_allow,
-    isLocalDomain: (domain) => ctx.directory.isLocalDomain(domain),
-  };
 }
 
 /**
