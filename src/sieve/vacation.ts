@@ -54,7 +54,7 @@ export function vacationDecision(spec: VacationSpec, message: SieveMessage, ownA
     kind: 'reply',
     reply: {
       to: sender,
-      from: spec.from ?? ownAddresses[0] ?? message.envelope.to,
+      from: ownFrom(spec.from, own) ?? ownAddresses[0] ?? message.envelope.to,
       subject: spec.subject ?? `${DEFAULT_SUBJECT_PREFIX}${original}`,
       inReplyTo: messageId,
       // RFC 5322 §3.6.4: the parent's References (or In-Reply-To) followed by its Message-ID.
@@ -65,6 +65,14 @@ export function vacationDecision(spec: VacationSpec, message: SieveMessage, ownA
       handle: spec.handle ?? createHash('sha256').update(`${spec.subject ?? ''}\n${spec.from ?? ''}\n${spec.mime}\n${spec.reason}`).digest('hex').slice(0, 32),
     },
   };
+}
+
+/** RFC 5230 §4.4 lets the site restrict :from: only one of the official's own addresses, never another's name. */
+function ownFrom(from: string | null, own: ReadonlySet<string>): string | null {
+  if (from === null) return null;
+  const [address] = parseAddressList(from) ?? [];
+  const spec = address?.mailbox && address.host ? `${address.mailbox}@${address.host}`.toLowerCase() : null;
+  return spec !== null && own.has(spec) ? from : null;
 }
 
 function namesRecipient(message: SieveMessage, own: ReadonlySet<string>): boolean {

@@ -17,8 +17,9 @@ import { applyVerdict, verdictFields, verdictRefusal } from './verdict.js';
 
 /**
  * DATA on the MX: read (smuggling, size and [limits] checks, memory reserved), authenticate
- * (SPF/DKIM/DMARC/ARC), refuse unauthenticated mail in the name of our own domains, filter, and
- * deliver to every local recipient in one store transaction. Resolves with the 250 text only
+ * (SPF/DKIM/DMARC/ARC), refuse unauthenticated mail in the name of our own domains, filter, run
+ * the recipients' Sieve scripts (sieve-delivery.ts) and deliver to every local recipient in one
+ * store transaction. Resolves with the 250 text only
  * after the store has committed; throws SmtpReply (or a stream or worker error) otherwise, and
  * nothing is kept. Authentication, the filters' reading and the MIME analysis run in one job on a
  * worker thread (inspection.ts, within `[limits] message_cpu_budget`); the message is analysed

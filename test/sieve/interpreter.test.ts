@@ -94,6 +94,10 @@ describe('Sieve run', () => {
     });
     const bcc = run('require "vacation"; vacation "x";', { raw: MESSAGE.replace('To: annv@cantho.gov.vn, ', 'To: ') });
     expect(bcc).toMatchObject({ kind: 'plan', vacation: { kind: 'none', why: 'recipient not in To/Cc' } });
+    const spoofed = run('require "vacation"; vacation :from "giamdoc@cantho.gov.vn" "x";');
+    expect(spoofed).toMatchObject({ vacation: { reply: { from: 'annv@cantho.gov.vn' } } });
+    const own = run('require "vacation"; vacation :from "An <annv@cantho.gov.vn>" "x";');
+    expect(own).toMatchObject({ vacation: { reply: { from: 'An <annv@cantho.gov.vn>' } } });
     const seconds = run('require ["vacation", "vacation-seconds"]; vacation :seconds 60 "x";');
     expect(seconds).toMatchObject({ vacation: { reply: { periodSeconds: 60 } } });
   });
