@@ -33,7 +33,7 @@ import { HealthMonitor } from '../src/health/index.js';
 import { startAnalysisWorkers } from '../src/server.js';
 import { startSmtp } from '../src/smtp/server.js';
 import { openBayesStore } from '../src/store/bayes.js';
-import { openDatabase, SqliteMailStore } from '../src/store/index.js';
+import { openDatabase, openSieveStore, SqliteMailStore } from '../src/store/index.js';
 import { SqliteOutboundQueue } from '../src/store/queue.js';
 import { asAccountId } from '../src/store/types.js';
 import { loadTlsMaterial } from '../src/tls.js';
@@ -218,6 +218,7 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
     spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
     health: new HealthMonitor(),
+    sieve: openSieveStore(db),
   };
   const listeners = await startSmtp(ctx, { queueWorker: false });
   const inbox = () => store.getMailbox(asAccountId(RECIPIENT), 'INBOX')!;

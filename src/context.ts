@@ -6,7 +6,7 @@ import type { FilterPipeline } from './filters/index.js';
 import type { HealthMonitor } from './health/index.js';
 import type { MemoryBudget, MessageSpool } from './limits/index.js';
 import type { MailStore } from './store/index.js';
-import type { OutboundQueue } from './store/index.js';
+import type { OutboundQueue, SieveScriptStore } from './store/index.js';
 import type { WorkerPool } from './workers/index.js';
 
 /**
@@ -37,6 +37,8 @@ export interface AppContext {
   readonly spool: MessageSpool;
   /** Threads for the costly work on message bytes, within `[limits] message_cpu_budget` (src/workers). */
   readonly workers: WorkerPool;
+  /** Officials' Sieve scripts and the out-of-office record (src/store/sieve.ts), run at delivery (src/sieve). */
+  readonly sieve: SieveScriptStore;
   /** The components `/healthz` reports (src/health); modules started later add theirs (`replica`). */
   readonly health: HealthMonitor;
 }

@@ -16,8 +16,9 @@ import { scheduleDaily } from './maintenance/index.js';
 import { runRetention } from './maintenance/index.js';
 import { ViolationNoticeOutbox } from './notices/index.js';
 import { QuotaNotices } from './notices/index.js';
+import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './smtp/index.js';
-import { openBayesStore } from './store/index.js';
+import { openBayesStore, openSieveStore } from './store/index.js';
 import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
 import { SqliteOutboundQueue } from './store/index.js';
 import { loadTlsMaterial } from './tls.js';
@@ -56,7 +57,7 @@ export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logg
     budgetMs: config.limits.message_cpu_budget,
     resolver,
     logger,
-    preload: [INSPECT_INBOUND, MESSAGE_FACTS, ANALYZE_MESSAGE],
+    preload: [INSPECT_INBOUND, MESSAGE_FACTS, ANALYZE_MESSAGE, RUN_SIEVE],
   });
 }
 
@@ -103,6 +104,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
     health,
+    sieve: openSieveStore(db),
   };
 
   // --- Điều 10 notices and the daily retention job (src/notices, src/maintenance) ---
@@ -144,6 +146,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listeners.push(...(await startWeb(context)));
     listeners.push(...(await startSmtp(context, options.smtp)));
     listeners.push(...(await startImap(context)));
+    const manageSieve = await startManageSieve(context, redirectPolicy(config.sieve, (domain) => directory.isLocalDomain(domain)));
+    if (manageSieve) listeners.push(manageSieve);
   } catch (error) {
     await closeAll();
     throw error;

@@ -270,6 +270,23 @@ const replica = z
   })
   .strict();
 
+/**
+ * Officials' Sieve scripts (src/sieve) and the ManageSieve listener (RFC 5804). Điều 8.5: a
+ * redirect outside our domains is refused when the script is saved, unless "allow", or
+ * "allow-listed" with the address or its domain in `redirect_allow`.
+ */
+const sieve = z
+  .object({
+    managesieve: listener.prefault('127.0.0.1:4190'),
+    external_redirect: z.enum(['deny', 'allow-listed', 'allow']).default('deny'),
+    /** Addresses or domains an "allow-listed" redirect may go to. */
+    redirect_allow: z.array(z.string().toLowerCase()).default([]),
+    /** ManageSieve quota per account (RFC 5804 §2.3 HAVESPACE). */
+    max_scripts: z.number().int().min(1).default(10),
+    max_script_bytes: size.prefault('64KB'),
+  })
+  .strict();
+
 const retention = z.object({ retired_days: z.number().int().min(0).default(90) }).strict();
 
 export const configSchema = z
@@ -290,6 +307,7 @@ export const configSchema = z
     dns: dns.prefault({}),
     backup: backup.prefault({}),
     replica: replica.prefault({}),
+    sieve: sieve.prefault({}),
   })
   .strict();
 

@@ -4,6 +4,7 @@
  * to change), STARTTLS/LOGINDISABLED/AUTH= by TLS state (RFC 3501 §6.2.1, §6.2.3).
  */
 import type { Config } from '../config/index.js';
+import { isLoopbackAddress } from '../tcp/index.js';
 
 interface Capability {
   readonly name: string;
@@ -60,12 +61,7 @@ export function appendLimit(config: Config): number {
  * passwords on the network.
  */
 export function plaintextAuthAllowed(config: Config, state: Pick<CapabilityState, 'secure' | 'remoteAddress'>): boolean {
-  return state.secure || (config.imap.allow_plaintext_auth && isLoopback(state.remoteAddress));
-}
-
-function isLoopback(address: string): boolean {
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
+  return state.secure || (config.imap.allow_plaintext_auth && isLoopbackAddress(state.remoteAddress));
 }
 
 export function capabilityList(config: Config, state: CapabilityState): string[] {

@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import type { Verdict } from '../filters/index.js';
+import type { AccountId } from '../store/index.js';
 import { ANALYZE_MESSAGE, withPrefixFields, type MessageAnalysis } from '../mime/index.js';
 import { withBanner } from './banner.js';
 import { clientName } from './client-lookups.js';
@@ -11,27 +12,29 @@ import { COPIES_UNTIL_DELIVERY, readMessage } from './message-reader.js';
 import { requireQuotaRoom } from './quota.js';
 import { receivedHeader } from './trace.js';
 import { transactionOf } from './transaction.js';
-import { applyVerdict, deliveryTargets, verdictFields, verdictRefusal } from './verdict.js';
+import { deliverWithSieve } from './sieve-delivery.js';
+import { applyVerdict, verdictFields, verdictRefusal } from './verdict.js';
 
 /**
  * DATA on the MX: read (smuggling, size and [limits] checks, memory reserved), authenticate
- * (SPF/DKIM/DMARC/ARC), refuse unauthenticated mail in the name of our own domains, filter, and
- * deliver to every local recipient in one store transaction. Resolves with the 250 text only
+ * (SPF/DKIM/DMARC/ARC), refuse unauthenticated mail in the name of our own domains, filter, run
+ * the recipients' Sieve scripts (sieve-delivery.ts) and deliver to every local recipient in one
+ * store transaction. Resolves with the 250 text only
  * after the store has committed; throws SmtpReply (or a stream or worker error) otherwise, and
  * nothing is kept. Authentication, the filters' reading and the MIME analysis run in one job on a
  * worker thread (inspection.ts, within `[limits] message_cpu_budget`); the message is analysed
  * once, as it is stored.
  */
-export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
+export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession, wakeQueue: () => void): Promise<string> {
   const received = await readMessage(stream, ctx.config, ctx.memory, ctx.spool, COPIES_UNTIL_DELIVERY);
   try {
-    return await checkAndDeliver(ctx, await received.bytes(), session);
+    return await checkAndDeliver(ctx, await received.bytes(), session, wakeQueue);
   } finally {
     await received.release();
   }
 }
 
-async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPServerSession): Promise<string> {
+async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPServerSession, wakeQueue: () => void): Promise<string> {
   // The id the Received field gives the message (trace.ts): logs and the message agree.
   const queueId = `${session.id}.${session.transaction}`;
   const recipients = transactionOf(session).local;
@@ -61,12 +64,18 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
   const refusal = verdictRefusal(verdict);
   if (refusal) throw refusal;
   const { stored, analysis } = await storedCopy(ctx, original, inspection, verdict, queueId);
-  const result = await ctx.store.deliver(deliveryTargets(recipients, verdict), stored, { analysis });
-  ctx.logger.info(
-    { proto: 'smtp', cid: session.id, queueId, size: original.length, recipients: recipients.size, verdict: verdict.action, blob: result.blobId },
-    'message delivered',
-  );
-  return `Message accepted for delivery (${result.blobId.slice(0, 12)})`;
+  const result = await deliverWithSieve(ctx, {
+    recipients: recipientAddresses(ctx, session, recipients),
+    stored,
+    analysis,
+    verdict,
+    mailFrom,
+    queueId,
+    wakeQueue,
+  });
+  const blob = result?.blobId ?? null;
+  ctx.logger.info({ proto: 'smtp', cid: session.id, queueId, size: original.length, recipients: recipients.size, verdict: verdict.action, blob }, 'message delivered');
+  return blob === null ? 'Message accepted for delivery' : `Message accepted for delivery (${blob.slice(0, 12)})`;
 }
 
 /**
@@ -83,4 +92,14 @@ async function storedCopy(ctx: AppContext, original: Buffer, inspection: Inspect
   }
   const stored = prependFields(original, [...verdictFields(verdict), ...inspection.traceFields], inspection.forged);
   return { stored, analysis: withPrefixFields(inspection.analysis, stored.subarray(0, stored.length - inspection.tracedSize)) };
+}
+
+/** Each local account with the RCPT addresses that named it (an alias and its owner share one copy): the envelope `to` and own addresses its script sees. */
+function recipientAddresses(ctx: AppContext, session: SMTPServerSession, accounts: ReadonlySet<AccountId>): Map<AccountId, string[]> {
+  const addresses = new Map<AccountId, string[]>([...accounts].map((account) => [account, []]));
+  for (const { address } of session.envelope.rcptTo) {
+    const resolution = ctx.directory.resolveRecipient(address);
+    if (resolution.ok) addresses.get(resolution.account)?.push(address.toLowerCase());
+  }
+  return addresses;
 }

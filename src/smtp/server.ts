@@ -192,7 +192,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
     },
 
     onData(stream, session, callback) {
-      const receive = isSubmission ? receiveSubmission(ctx, services, stream, session) : receiveInbound(ctx, stream, session);
+      const receive = isSubmission ? receiveSubmission(ctx, services, stream, session) : receiveInbound(ctx, stream, session, services.wakeQueue);
       receive.then(
         (text) => {
           messagesAccepted.inc({ path });

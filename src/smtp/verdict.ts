@@ -1,5 +1,4 @@
 import type { Verdict } from '../filters/index.js';
-import type { AccountId, DeliveryTarget } from '../store/index.js';
 import { prependFields, tagSubject } from './headers.js';
 import { SmtpReply } from './reply.js';
 
@@ -33,9 +32,4 @@ export function applyVerdict(raw: Buffer, verdict: Verdict): Buffer {
 /** The filter's header fields, as lines to put on top of the stored copy. */
 export function verdictFields(verdict: Verdict): string[] {
   return verdict.addHeaders.map(([name, value]) => `${name}: ${value}`);
-}
-
-export function deliveryTargets(accounts: Iterable<AccountId>, verdict: Verdict): DeliveryTarget[] {
-  const folder = verdict.action === 'junk' ? 'Junk' : 'INBOX';
-  return [...accounts].map((account) => ({ account, folder }));
 }

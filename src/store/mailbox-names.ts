@@ -24,6 +24,10 @@ export function validMailboxName(name: string): string {
   return canonical;
 }
 
+export function isValidMailboxName(canonical: string): boolean {
+  return invalidNameReason(canonical) === null;
+}
+
 function invalidNameReason(name: string): string | null {
   if (name === '') return 'empty';
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) return 'too long';

@@ -10,7 +10,7 @@ import { watchExternalChanges } from './external-changes.js';
 import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
 import { GroupCommit } from './group-commit.js';
 import { asStorageError } from './storage-full.js';
-import { canonicalMailboxName, isSameOrInferior, parentNames, validMailboxName } from './mailbox-names.js';
+import { canonicalMailboxName, isSameOrInferior, isValidMailboxName, parentNames, validMailboxName } from './mailbox-names.js';
 import { analyzeMessage } from '../mime/index.js';
 import { STORE_MIGRATIONS } from './schema.js';
 import { prepareStatements, type MailboxRow, type MessageRecord, type StoreStatements } from './statements.js';
@@ -23,6 +23,7 @@ import {
   type AppendResult,
   type BlobId,
   type CopyResult,
+  type DeliveryFolder,
   type DeliveryOptions,
   type DeliveryResult,
   type DeliveryTarget,
@@ -54,8 +55,15 @@ interface PreparedMessage {
 
 interface DeliveryJob {
   readonly message: PreparedMessage;
-  readonly targets: readonly DeliveryTarget[];
+  readonly targets: ReadonlyArray<{ readonly target: DeliveryTarget; readonly flags: StoredFlags }>;
   readonly inTransaction: (() => void) | undefined;
+}
+
+/** A delivery's result, the rows it added and the accounts that got a folder made for it (fileinto :create). */
+interface DeliveryOutcome {
+  readonly result: DeliveryResult;
+  readonly appended: Appended[];
+  readonly created: AccountId[];
 }
 
 interface Appended {
@@ -87,7 +95,7 @@ const uidList = (uids: readonly Uid[]): string => JSON.stringify(uids);
 export class SqliteMailStore implements MailStore {
   readonly events = new EventEmitter<{ change: [MailboxChange] }>();
   private readonly blobs: BlobStore;
-  private readonly deliveries: GroupCommit<DeliveryJob, { result: DeliveryResult; appended: Appended[] }>;
+  private readonly deliveries: GroupCommit<DeliveryJob, DeliveryOutcome>;
   private readonly flagLists = new FlagListCache();
   private readonly stopWatching: () => void;
   private readonly sql: StoreStatements;
@@ -108,7 +116,10 @@ export class SqliteMailStore implements MailStore {
     this.deliveries = new GroupCommit(
       db,
       (job) => this.applyDelivery(job),
-      (results) => this.emitAppends(results.flatMap((r) => r.appended)),
+      (results) => {
+        for (const account of new Set(results.flatMap((r) => r.created))) this.events.emit('change', { kind: 'mailboxes', account });
+        this.emitAppends(results.flatMap((r) => r.appended));
+      },
     );
     this.stopWatching = watchExternalChanges(db, () => this.events.emit('change', { kind: 'external' }));
     // Every IMAP session (IDLE, selected mailbox) listens: hundreds of listeners are normal here.
@@ -219,14 +230,19 @@ export class SqliteMailStore implements MailStore {
 
   async deliver(targets: readonly DeliveryTarget[], raw: Buffer, options: DeliveryOptions = {}): Promise<DeliveryResult> {
     if (targets.length === 0) throw new StoreError('cannot', 'a delivery needs at least one recipient');
-    for (const target of targets) {
-      if (target.folder !== 'INBOX' && target.folder !== 'Junk') {
-        throw new StoreError('nonexistent', `no delivery folder ${String(target.folder)}`);
+    for (const { folder } of targets) {
+      if (typeof folder === 'string' ? folder !== 'INBOX' && folder !== 'Junk' : typeof folder.name !== 'string') {
+        throw new StoreError('nonexistent', `no delivery folder ${JSON.stringify(folder)}`);
       }
     }
     // One copy per (account, folder), however often the SMTP envelope named it.
-    const unique = new Map(targets.map((target) => [`${target.account}\n${target.folder}`, target]));
-    const job = { message: prepareMessage(raw, options), targets: [...unique.values()], inTransaction: options.inTransaction };
+    const unique = new Map(targets.map((target) => [`${target.account}\n${folderKey(target.folder)}`, target]));
+    const message = prepareMessage(raw, options);
+    const job = {
+      message,
+      targets: [...unique.values()].map((target) => ({ target, flags: target.flags ? storedFromFlagSet(parseFlags(target.flags)) : message.flags })),
+      inTransaction: options.inTransaction,
+    };
     return (await this.deliveries.submit(job)).result;
   }
 
@@ -507,39 +523,54 @@ export class SqliteMailStore implements MailStore {
     this.sql.subscribe.run(account, name);
   }
 
-  /** RFC 6154: Junk is the mailbox marked \Junk (whatever the user renamed it to), else one named Junk. */
-  private deliveryMailbox(target: DeliveryTarget): MailboxRow | undefined {
-    if (target.folder === 'INBOX') return this.sql.mailboxByName.get(target.account, 'INBOX');
-    return this.sql.mailboxBySpecialUse.get(target.account, '\\Junk') ?? this.sql.mailboxByName.get(target.account, 'Junk');
+  /**
+   * RFC 6154: Junk is the mailbox marked \Junk (whatever the user renamed it to), else one named
+   * Junk. A named folder that is missing is made when the target asks (with its parents,
+   * subscribed like the default folders); else, or when the name is not valid, the copy goes to INBOX.
+   */
+  private deliveryMailbox(target: DeliveryTarget, created: Set<AccountId>): MailboxRow | undefined {
+    const folder = target.folder;
+    if (folder === 'INBOX') return this.sql.mailboxByName.get(target.account, 'INBOX');
+    if (folder === 'Junk') return this.sql.mailboxBySpecialUse.get(target.account, '\\Junk') ?? this.sql.mailboxByName.get(target.account, 'Junk');
+    const name = canonicalMailboxName(folder.name);
+    const existing = this.sql.mailboxByName.get(target.account, name);
+    if (existing !== undefined || !folder.create || !isValidMailboxName(name) || this.sql.mailboxByName.get(target.account, 'INBOX') === undefined) {
+      return existing ?? this.sql.mailboxByName.get(target.account, 'INBOX');
+    }
+    this.createParents(target.account, name);
+    this.createSubscribedFolder(target.account, name, null);
+    created.add(target.account);
+    return this.sql.mailboxByName.get(target.account, name);
   }
 
-  private applyDelivery(job: DeliveryJob): { result: DeliveryResult; appended: Appended[] } {
+  private applyDelivery(job: DeliveryJob): DeliveryOutcome {
     const blob = this.blobs.store(job.message.sha256, job.message.raw, job.message.analysis);
     const appended: Appended[] = [];
-    for (const target of job.targets) {
-      let mailbox = this.deliveryMailbox(target);
+    const created = new Set<AccountId>();
+    for (const { target, flags } of job.targets) {
+      let mailbox = this.deliveryMailbox(target, created);
       if (mailbox === undefined) {
         // INBOX cannot be deleted, so without one this is an account no client has opened yet:
         // it gets all default folders. Otherwise its owner deleted Junk: only that comes back.
         if (this.sql.mailboxByName.get(target.account, 'INBOX') === undefined) this.createDefaultFolders(target.account);
         else this.createSubscribedFolder(target.account, 'Junk', '\\Junk');
-        mailbox = this.deliveryMailbox(target)!;
+        mailbox = this.deliveryMailbox(target, created)!;
       }
-      appended.push(this.insertMessage(mailbox.id, blob, job.message));
+      appended.push(this.insertMessage(mailbox.id, blob, job.message, flags));
     }
     job.inTransaction?.();
     const delivered = appended.map(({ account, mailbox, uid }) => ({ account, mailbox, uid }));
-    return { result: { blobId: job.message.sha256, delivered }, appended };
+    return { result: { blobId: job.message.sha256, delivered }, appended, created: [...created] };
   }
 
-  private insertMessage(mailbox: number, blob: number, message: PreparedMessage): Appended {
+  private insertMessage(mailbox: number, blob: number, message: PreparedMessage, flags: StoredFlags = message.flags): Appended {
     const slot = this.sql.allocateUids.get({ count: 1, id: mailbox })!;
     this.sql.insertMessage.run(
       mailbox,
       slot.first,
       slot.modseq,
-      message.flags.system,
-      message.flags.keywords,
+      flags.system,
+      flags.keywords,
       message.internalDate,
       message.raw.length,
       blob,
@@ -643,4 +674,9 @@ function toMailboxInfo(row: MailboxRow): MailboxInfo {
     uidNext: row.uidnext as Uid,
     highestModSeq: row.highestmodseq as ModSeq,
   };
+}
+
+/** The part of a delivery target's folder that makes two copies the same copy. */
+function folderKey(folder: DeliveryFolder): string {
+  return typeof folder === 'string' ? folder : `=${canonicalMailboxName(folder.name)}`;
 }

@@ -80,12 +80,18 @@ export interface MessageMeta {
   readonly headerSize: number;
 }
 
-/** Where a delivered copy lands. The SMTP side maps a filter verdict to this. */
-export type DeliveryFolder = 'INBOX' | 'Junk';
+/**
+ * Where a delivered copy lands. The SMTP side maps a filter verdict to INBOX or Junk, and a Sieve
+ * script's fileinto to a named folder: one that does not exist (or has an invalid name) gets the
+ * copy in INBOX instead, unless `create` asks for it to be made (RFC 5490 §3 :create).
+ */
+export type DeliveryFolder = 'INBOX' | 'Junk' | { readonly name: string; readonly create: boolean };
 
 export interface DeliveryTarget {
   readonly account: AccountId;
   readonly folder: DeliveryFolder;
+  /** This copy's flags (RFC 5232 imap4flags), instead of the options' flags. */
+  readonly flags?: readonly Flag[];
 }
 
 export interface DeliveryOptions {

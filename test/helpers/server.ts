@@ -58,7 +58,15 @@ export interface TestServer {
   readonly server: RunningServer;
   readonly directory: Directory;
   readonly dataDir: string;
-  readonly ports: { readonly mx: number; readonly submission: number; readonly submissions: number; readonly imap: number; readonly imaps: number; readonly http: number };
+  readonly ports: {
+    readonly mx: number;
+    readonly submission: number;
+    readonly submissions: number;
+    readonly imap: number;
+    readonly imaps: number;
+    readonly http: number;
+    readonly managesieve: number;
+  };
   /** Adds a unit (with the CLI's own code path) and returns its address. */
   addUnit(local: string, name?: string, head?: string): string;
   /** Adds a person to `unit` (created on first use) with a known password. */
@@ -75,6 +83,7 @@ const LISTENER_DEFAULTS = {
   policy: { require_password_change: false },
   clamav: { enabled: false },
   limits: { analysis_workers: 1 },
+  sieve: { managesieve: '127.0.0.1:0' },
 } as const;
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -114,6 +123,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       imap: portOf('imap'),
       imaps: portOf('imaps'),
       http: portOf('web'),
+      managesieve: portOf('managesieve'),
     },
     addUnit: ensureUnit,
     async addUser(name, userOptions = {}) {

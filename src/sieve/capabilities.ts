@@ -1,0 +1,16 @@
+/**
+ * The Sieve extensions this server implements, each with its RFC; a script must `require` the
+ * ones it uses (RFC 5228 §3.2). The same list is the ManageSieve SIEVE capability (RFC 5804 §1.7).
+ */
+export const SIEVE_EXTENSIONS: ReadonlyMap<string, string> = new Map([
+  ['fileinto', 'RFC 5228 §4.1'],
+  ['envelope', 'RFC 5228 §5.4'],
+  ['comparator-i;octet', 'RFC 5228 §2.7.3'],
+  ['comparator-i;ascii-casemap', 'RFC 5228 §2.7.3'],
+  ['copy', 'RFC 3894'],
+  ['mailbox', 'RFC 5490 §3 (fileinto :create)'],
+  ['imap4flags', 'RFC 5232'],
+  ['body', 'RFC 5173'],
+  ['vacation', 'RFC 5230'],
+  ['vacation-seconds', 'RFC 6131'],
+]);

@@ -1,0 +1,56 @@
+import { listHeaderFields } from '../mime/index.js';
+import { decodeEncodedWords } from '../text/index.js';
+import { asBuffer, defineTask } from '../workers/index.js';
+import { SieveRunLimit } from './budget.js';
+import { compileSieve } from './compile.js';
+import { SieveScriptError } from './errors.js';
+import { runSieve, TooManyRedirects } from './interpreter.js';
+import { SIEVE_LIMITS } from './limits.js';
+import type { SieveMessage, SievePlan } from './types.js';
+import { vacationDecision, type VacationDecision } from './vacation.js';
+
+/**
+ * The delivery-time run of every recipient's script for one message, as one job on the worker
+ * pool (src/workers): within `[limits] message_cpu_budget`, off the event loop. Imports nothing the
+ * main thread owns. A script that fails to compile or to run yields an 'error' outcome, on which
+ * the caller keeps the message (RFC 5228 §2.10.6).
+ */
+export const RUN_SIEVE = defineTask<SieveTaskInput, SieveOutcome[]>(new URL(import.meta.url), 'runSieveTask');
+
+export interface SieveTaskInput {
+  readonly raw: Uint8Array;
+  readonly headerSize: number;
+  readonly bodyText: string;
+  readonly mailFrom: string;
+  readonly runs: ReadonlyArray<{
+    readonly recipient: string;
+    readonly script: string;
+    /** The recipient's own addresses (its account and aliases), for vacation's To/Cc check. */
+    readonly ownAddresses: readonly string[];
+  }>;
+}
+
+export type SieveOutcome =
+  | { readonly recipient: string; readonly kind: 'plan'; readonly plan: SievePlan; readonly vacation: VacationDecision | null }
+  | { readonly recipient: string; readonly kind: 'error'; readonly reason: string };
+
+export function runSieveTask(input: SieveTaskInput): SieveOutcome[] {
+  const raw = asBuffer(input.raw);
+  const headers = listHeaderFields(raw, 0, input.headerSize).map(({ name, value }) => ({
+    name,
+    value: decodeEncodedWords(value.slice(0, SIEVE_LIMITS.maxSubjectLength)),
+  }));
+  const bodyText = input.bodyText.slice(0, SIEVE_LIMITS.maxSubjectLength * 16);
+  return input.runs.map(({ recipient, script, ownAddresses }) => {
+    const message: SieveMessage = { headers, bodyText, size: raw.length, envelope: { from: input.mailFrom, to: recipient } };
+    try {
+      const plan = runSieve(compileSieve(script), message);
+      return { recipient, kind: 'plan', plan, vacation: plan.vacation ? vacationDecision(plan.vacation, message, ownAddresses) : null };
+    } catch (error) {
+      if (error instanceof SieveScriptError || error instanceof SieveRunLimit || error instanceof TooManyRedirects) {
+        return { recipient, kind: 'error', reason: error.message };
+      }
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,50 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { AppContext, RunningListener } from '../../context.js';
+import { isLoopbackAddress } from '../../tcp/index.js';
+import type { RedirectPolicy } from '../policy.js';
+import { ManageSieveSession, type ManageSieveHost } from './session.js';
+
+/** A connection idle this long is closed (RFC 5804 leaves it to the server). */
+const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** The ManageSieve listener on `[sieve] managesieve` (RFC 5804 §1.8: port 4190, STARTTLS); null when the key is empty. */
+export async function startManageSieve(ctx: AppContext, policy: RedirectPolicy): Promise<RunningListener | null> {
+  const address = ctx.config.sieve.managesieve;
+  if (address === null) return null;
+  const host: ManageSieveHost = {
+    ctx,
+    policy,
+    secureContext: tls.createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert }),
+    plaintextAllowed: (remote) => ctx.config.imap.allow_plaintext_auth && isLoopbackAddress(remote),
+  };
+  let nextId = 1;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.end('BYE "Idle too long"\r\n'));
+    const log = ctx.logger.child({ proto: 'managesieve', cid: `sieve-${process.pid}-${nextId++}` });
+    new ManageSieveSession(host, socket, log).run().catch((err: unknown) => {
+      log.error({ err }, 'managesieve session crashed');
+      socket.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  ctx.logger.info({ proto: 'managesieve', host: address.host, port }, 'listening');
+  return {
+    name: 'managesieve',
+    host: address.host,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

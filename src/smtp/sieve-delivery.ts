@@ -1,0 +1,148 @@
+import type { AppContext } from '../context.js';
+import type { Verdict } from '../filters/index.js';
+import type { MessageAnalysis } from '../mime/index.js';
+import { composeVacationReply, redirectAllowed, redirectPolicy, RUN_SIEVE, type SieveOutcome, type VacationReply } from '../sieve/index.js';
+import type { AccountId, DeliveryFolder, DeliveryResult, DeliveryTarget } from '../store/index.js';
+import { asAccountId } from '../store/index.js';
+
+/**
+ * Final delivery to local recipients with their Sieve scripts (src/sieve), after the spam
+ * verdict: the verdict's folder (INBOX or Junk) is each script's keep. All scripts of one message
+ * run in one worker job; a script that fails, or a job the pool refuses or stops, keeps the
+ * message for its recipients (RFC 5228 §2.10.6) and logs why. Redirects and out-of-office
+ * replies go out only after the delivery has committed, so a retried message never sends twice
+ * what it never stored.
+ */
+export interface SieveDeliveryInput {
+  /** Local accounts of the transaction, each with the RCPT addresses that led to it. */
+  readonly recipients: ReadonlyMap<AccountId, readonly string[]>;
+  readonly stored: Buffer;
+  readonly analysis: MessageAnalysis;
+  readonly verdict: Verdict;
+  readonly mailFrom: string;
+  readonly queueId: string;
+  readonly wakeQueue: () => void;
+}
+
+interface RecipientPlan {
+  readonly targets: DeliveryTarget[];
+  readonly redirects: string[];
+  readonly vacation: VacationReply | null;
+}
+
+export async function deliverWithSieve(ctx: AppContext, input: SieveDeliveryInput): Promise<DeliveryResult | null> {
+  const keepFolder: DeliveryFolder = input.verdict.action === 'junk' ? 'Junk' : 'INBOX';
+  const plans = await planRecipients(ctx, input, keepFolder);
+  const targets = [...plans.values()].flatMap((plan) => plan.targets);
+  // Every script discarded the message: nothing to store (RFC 5228 §4.3), the 250 still stands.
+  const result = targets.length === 0 ? null : await ctx.store.deliver(targets, input.stored, { analysis: input.analysis });
+  for (const [account, plan] of plans) {
+    for (const address of plan.redirects) sendRedirect(ctx, input, account, address);
+    if (plan.vacation && input.verdict.action === 'accept') sendVacation(ctx, input, account, plan.vacation);
+  }
+  return result;
+}
+
+async function planRecipients(ctx: AppContext, input: SieveDeliveryInput, keepFolder: DeliveryFolder): Promise<Map<AccountId, RecipientPlan>> {
+  const plans = new Map<AccountId, RecipientPlan>();
+  const runs: Array<{ recipient: string; script: string; ownAddresses: string[] }> = [];
+  for (const [account, addresses] of input.recipients) {
+    const script = ctx.sieve.activeScript(account);
+    if (script === null) plans.set(account, keepOnly(account, keepFolder));
+    else runs.push({ recipient: account, script, ownAddresses: [account, ...addresses.filter((a) => a.toLowerCase() !== account)] });
+  }
+  if (runs.length === 0) return plans;
+  const outcomes = await runScripts(ctx, input, runs);
+  const policy = redirectPolicy(ctx.config.sieve, (domain) => ctx.directory.isLocalDomain(domain));
+  for (const outcome of outcomes) {
+    const account = asAccountId(outcome.recipient);
+    if (outcome.kind === 'error') {
+      ctx.logger.warn({ proto: 'smtp', queueId: input.queueId, account, reason: outcome.reason }, 'sieve: script failed, message kept');
+      plans.set(account, keepOnly(account, keepFolder));
+      continue;
+    }
+    const targets: DeliveryTarget[] = outcome.plan.filings.map((filing) => ({
+      account,
+      folder: filing.folder === null ? keepFolder : { name: filing.folder, create: filing.create },
+      flags: filing.flags,
+    }));
+    const redirects: string[] = [];
+    for (const { address } of outcome.plan.redirects) {
+      if (redirectAllowed(address, policy)) redirects.push(address);
+      else {
+        // Saved when the policy allowed it, refused now: the copy it would have carried stays here.
+        ctx.logger.warn({ proto: 'smtp', queueId: input.queueId, account, to: address }, 'sieve: redirect outside our domains refused, message kept');
+        if (!targets.some((t) => t.folder === keepFolder)) targets.push({ account, folder: keepFolder });
+      }
+    }
+    const vacation = outcome.vacation?.kind === 'reply' ? outcome.vacation.reply : null;
+    plans.set(account, { targets, redirects, vacation });
+    ctx.logger.info({ proto: 'smtp', queueId: input.queueId, account, copies: targets.length, redirects: redirects.length, vacation: vacation !== null }, 'sieve: script ran');
+  }
+  return plans;
+}
+
+async function runScripts(ctx: AppContext, input: SieveDeliveryInput, runs: ReadonlyArray<{ recipient: string; script: string; ownAddresses: string[] }>): Promise<SieveOutcome[]> {
+  try {
+    return await ctx.workers.run(
+      RUN_SIEVE,
+      { raw: input.stored, headerSize: input.analysis.headerSize, bodyText: input.analysis.searchText.body, mailFrom: input.mailFrom, runs },
+      input.queueId,
+      input.stored.length,
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return runs.map(({ recipient }) => ({ recipient, kind: 'error', reason }));
+  }
+}
+
+function keepOnly(account: AccountId, keepFolder: DeliveryFolder): RecipientPlan {
+  return { targets: [{ account, folder: keepFolder }], redirects: [], vacation: null };
+}
+
+/**
+ * RFC 5228 §4.2: the message goes on unchanged with its envelope sender. Inside our domains it
+ * lands in the INBOX of the address's account (without that account's own script, so two scripts
+ * cannot bounce a message between them); outside, through the outbound queue.
+ */
+function sendRedirect(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, address: string): void {
+  const resolution = ctx.directory.resolveRecipient(address);
+  const log = { proto: 'smtp', queueId: input.queueId, account, to: address };
+  if (resolution.ok) {
+    ctx.store.deliver([{ account: resolution.account, folder: 'INBOX' }], input.stored, { analysis: input.analysis }).then(
+      () => ctx.logger.info(log, 'sieve: redirected'),
+      (error: unknown) => ctx.logger.error({ ...log, err: error }, 'sieve: redirect failed'),
+    );
+  } else if (resolution.reason === 'not-local') {
+    ctx.queue.enqueue(input.mailFrom, [address], input.stored, new Date());
+    input.wakeQueue();
+    ctx.logger.info(log, 'sieve: redirected outside our domains');
+  } else {
+    ctx.logger.warn({ ...log, reason: resolution.reason }, 'sieve: redirect to an address that takes no mail, dropped');
+  }
+}
+
+/**
+ * RFC 5230 §4.2 once per sender and handle per period (recorded in the store), never for mail the
+ * filters judged spam; sent with the null reverse-path (RFC 3834 §3.3) so nothing answers it.
+ */
+function sendVacation(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, reply: VacationReply): void {
+  const log = { proto: 'smtp', queueId: input.queueId, account, to: reply.to };
+  try {
+    if (!ctx.sieve.claimVacationReply(account, reply.to, reply.handle, reply.periodSeconds, new Date())) {
+      ctx.logger.debug(log, 'sieve: vacation already answered this sender');
+      return;
+    }
+    const raw = composeVacationReply(reply, ctx.config.server.hostname, new Date());
+    const resolution = ctx.directory.resolveRecipient(reply.to);
+    if (resolution.ok) {
+      ctx.store.deliver([{ account: resolution.account, folder: 'INBOX' }], raw).catch((error: unknown) => ctx.logger.error({ ...log, err: error }, 'sieve: vacation reply failed'));
+    } else {
+      ctx.queue.enqueue('', [reply.to], raw, new Date());
+      input.wakeQueue();
+    }
+    ctx.logger.info(log, 'sieve: vacation reply sent');
+  } catch (error) {
+    ctx.logger.error({ ...log, err: error }, 'sieve: vacation reply failed');
+  }
+}
