@@ -4,7 +4,7 @@ import { failWith, loadConfigFor } from './runner.js';
 
 /**
  * `serve`: runs the server until SIGTERM or SIGINT, then closes the listeners and lets the store
- * finish its transactions; SIGHUP re-reads the spam rules.
+ * finish its transactions; SIGHUP re-reads the spam rules and the TLS certificate.
  */
 export function defineServeCommand(serve: Command): void {
   serve
@@ -35,7 +35,7 @@ export function defineServeCommand(serve: Command): void {
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
-      // SIGHUP: re-read the spam rules (they are also reloaded when the file changes).
+      // SIGHUP: re-read the spam rules and the TLS pair (both are also reloaded when their files change).
       process.on('SIGHUP', reload);
     });
 }

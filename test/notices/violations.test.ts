@@ -24,8 +24,9 @@ afterAll(() => t.close());
 
 describe('Điều 10: warnings and the report to the head of the unit', () => {
   it('three `violation add` in CLI processes put three warnings in the INBOX and one report in the head’s INBOX', async () => {
+    const cliProcess = cliFor(t, '', 'process');
     for (const reason of ['dùng hộp thư của người khác', 'gửi thư rác', 'tiết lộ mật khẩu']) {
-      const result = await cli(['violation', 'add', 'annv', '--reason', reason]);
+      const result = await cliProcess(['violation', 'add', 'annv', '--reason', reason]);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
     }
