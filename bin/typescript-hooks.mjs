@@ -6,13 +6,14 @@
 // file is never run stale. Files keep their own URLs: import.meta.url, the worker task modules and
 // the paths relative to a source file (config/templates) are those of the .ts file.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CACHE_DIR = path.join(os.tmpdir(), `cantho-mail-ts-${process.getuid?.() ?? 'user'}`);
-// Part of every cache key: a change of options or of esbuild makes a new entry.
+// Part of every cache key: other options make other entries (an esbuild upgrade need not: the old
+// output is still a correct translation of the same text).
 const TRANSFORM_OPTIONS = {
   loader: 'ts',
   format: 'esm',
@@ -24,6 +25,25 @@ const TRANSFORM_OPTIONS = {
 };
 
 let esbuild = null;
+let cacheTrusted = null;
+
+/**
+ * The cache is code this process will run: it is used only when the directory is this user's own
+ * and nobody else can write to it (another local user could otherwise plant an entry under a
+ * predictable name in the shared temp dir). Else every start transpiles again.
+ */
+function trustedCache() {
+  if (cacheTrusted === null) {
+    try {
+      mkdirSync(CACHE_DIR, { recursive: true, mode: 0o700 });
+      const stat = lstatSync(CACHE_DIR);
+      cacheTrusted = stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
+    } catch {
+      cacheTrusted = false;
+    }
+  }
+  return cacheTrusted;
+}
 
 function isProjectTypeScript(url) {
   return url.startsWith('file:') && url.endsWith('.ts') && !url.includes('/node_modules/');
@@ -48,15 +68,18 @@ export async function load(url, context, nextLoad) {
 async function javascriptFor(file, source) {
   const key = createHash('sha256').update(JSON.stringify(TRANSFORM_OPTIONS)).update('\0').update(file).update('\0').update(source).digest('hex');
   const cached = path.join(CACHE_DIR, `${key}.js`);
-  try {
-    return readFileSync(cached, 'utf8');
-  } catch {
-    // Not seen yet: transpile below.
+  const useCache = trustedCache();
+  if (useCache) {
+    try {
+      return readFileSync(cached, 'utf8');
+    } catch {
+      // Not seen yet: transpile below.
+    }
   }
   esbuild ??= await import('esbuild');
   const { code } = await esbuild.transform(source, { ...TRANSFORM_OPTIONS, sourcefile: file });
+  if (!useCache) return code;
   try {
-    mkdirSync(CACHE_DIR, { recursive: true, mode: 0o700 });
     // Written aside and renamed: a process reading the same entry sees all of it or none.
     const partial = `${cached}.${process.pid}.partial`;
     writeFileSync(partial, code);
