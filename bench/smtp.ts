@@ -36,7 +36,7 @@ import { openBayesStore } from '../src/store/bayes.js';
 import { openDatabase, openSieveStore, SqliteMailStore } from '../src/store/index.js';
 import { SqliteOutboundQueue } from '../src/store/queue.js';
 import { asAccountId } from '../src/store/types.js';
-import { loadTlsMaterial } from '../src/tls.js';
+import { loadTlsCertificate } from '../src/tls.js';
 import { startClamd, type RunningClamd } from '../test/helpers/clamd.js';
 import { RawSmtp } from '../test/smtp/raw-client.js';
 import { smtpSource, startPostfix } from './reference/postfix.js';
@@ -212,7 +212,7 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
     queue: new SqliteOutboundQueue(db),
     directory,
     filters: pipeline ?? accept,
-    tls: await loadTlsMaterial(config),
+    tls: await loadTlsCertificate(config, logger),
     resolver,
     memory: new MemoryBudget(config.limits.memory_ceiling),
     spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),

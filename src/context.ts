@@ -1,3 +1,4 @@
+import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { DnsLookup } from './dns/index.js';
@@ -20,6 +21,17 @@ export interface TlsMaterial {
   readonly cert: Buffer;
 }
 
+/**
+ * The server's certificate and key as they are now: `key`/`cert` and `secureContext` are the pair
+ * a new connection gets. They change when the pair is reloaded (SIGHUP, or `[tls] cert`/`key`
+ * replaced on disk: ACME clients renew in place); connections already open keep theirs.
+ */
+export interface TlsCertificate extends TlsMaterial {
+  readonly secureContext: SecureContext;
+  /** Called after each reload that took a new pair, for listeners that hold their own copy. */
+  onChange(listener: (material: TlsMaterial) => void): void;
+}
+
 /** Everything a listener needs, built once by src/server.ts (the composition root). */
 export interface AppContext {
   readonly config: Config;
@@ -29,7 +41,7 @@ export interface AppContext {
   readonly queue: OutboundQueue;
   readonly directory: DirectoryService;
   readonly filters: FilterPipeline;
-  readonly tls: TlsMaterial;
+  readonly tls: TlsCertificate;
   readonly resolver: DnsResolver;
   /** Message bytes in memory across every session (`[limits] memory_ceiling`). */
   readonly memory: MemoryBudget;

@@ -21,7 +21,7 @@ import { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './smtp/index.
 import { openBayesStore, openSieveStore } from './store/index.js';
 import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
 import { SqliteOutboundQueue } from './store/index.js';
-import { loadTlsMaterial } from './tls.js';
+import { loadTlsCertificate } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
 import { startWeb } from './web/index.js';
 
@@ -44,7 +44,7 @@ export interface RunningServer {
   readonly listeners: readonly RunningListener[];
   /** The real port of a listener by name ("smtp-mx", "imap", "http", …). */
   port(name: string): number;
-  /** SIGHUP: re-read the spam rules now. */
+  /** SIGHUP: re-read the spam rules and the TLS certificate now. */
   reload(): void;
   close(): Promise<void>;
 }
@@ -77,6 +77,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const stopBackups = scheduleBackups(config, logger.child({ module: 'backup' }));
   const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers, officialNames: () => directory.officialNames() });
   const queue = new SqliteOutboundQueue(db);
+  const tlsCertificate = await loadTlsCertificate(config, logger.child({ module: 'tls' }));
+  tlsCertificate.watchFiles();
   // /healthz components (src/health); the clamd watch warns at start when mail would go unscanned or be refused.
   const health = new HealthMonitor();
   const virusScanner = new VirusScannerWatch(config.clamav, logger);
@@ -97,7 +99,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     queue,
     directory,
     filters,
-    tls: await loadTlsMaterial(config),
+    tls: tlsCertificate,
     resolver,
     memory: new MemoryBudget(config.limits.memory_ceiling),
     // Files a crash left in the spool are removed here, before any listener starts.
@@ -130,6 +132,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // finishes its pending group commit and closes the database.
     await Promise.allSettled(listeners.map((listener) => listener.close()));
     filters.close();
+    tlsCertificate.close();
     virusScanner.stop();
     stopRetention();
     await outbox.idle();
@@ -165,7 +168,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     },
     reload() {
       const result = filters.reloadRules();
-      logger.info({ result }, 'reload requested');
+      const certificateReloaded = tlsCertificate.reload();
+      logger.info({ result, certificateReloaded }, 'reload requested');
     },
     close() {
       closing ??= closeAll().then(() => logger.info('cantho-mail stopped'));

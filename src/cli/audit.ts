@@ -4,10 +4,8 @@ import type { AuditRow } from '../directory/index.js';
 import { CliError, runWithDirectory } from './runner.js';
 
 /** `audit [--subject <addr>] [--since <date>]` (DESIGN.md "CLI"): the directory's and delegates' record. */
-export function registerAuditCommand(program: Command): void {
-  program
-    .command('audit')
-    .description('show the audit log: directory changes, logins, delegate actions')
+export function defineAuditCommand(audit: Command): void {
+  audit
     .option('--subject <addr>', 'only rows about this person or unit')
     .option('--since <date>', 'only rows from this date or time (e.g. 2026-11-01 or 2026-11-01T08:00:00Z)')
     .action((options: { subject?: string; since?: string }, command: Command) =>

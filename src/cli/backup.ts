@@ -21,8 +21,7 @@ import { CliError, globalOptions, runWithConfig, runWithDirectory, type CliSessi
  * usual text or one JSON document. Partial restores write into the running server's database
  * and are audited with the request document.
  */
-export function registerBackupCommands(program: Command): void {
-  const backup = program.command('backup').description('online backups, their verification and restores');
+export function defineBackupCommands(backup: Command): void {
 
   backup
     .command('create <dir>')

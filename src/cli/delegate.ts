@@ -3,8 +3,7 @@ import { grantDelegation, listDelegations, revokeDelegation, type DelegationView
 import { runWithDirectory } from './runner.js';
 
 /** `delegate grant|revoke|list` (DESIGN.md "CLI"; docs/architecture.md "Unit mailboxes"): rights of a person on a unit's mailboxes. */
-export function registerDelegateCommands(program: Command): void {
-  const delegate = program.command('delegate').description("rights of staff on a unit's mailboxes (RFC 4314)");
+export function defineDelegateCommands(delegate: Command): void {
 
   delegate
     .command('grant <unit> <person>')

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { CliError, failWith, printOutput } from './runner.js';
 
 /** `dkim keygen`: a new DKIM key pair (src/setup), the private key into DIR, the TXT record printed. */
-export function registerDkimCommands(program: Command): void {
-  const dkim = program.command('dkim').description('DKIM signing keys');
+export function defineDkimCommands(dkim: Command): void {
   dkim
     .command('keygen')
     .description('make an RSA-2048 key pair: the private key in DIR/<selector>.key, the DNS record printed')
@@ -22,7 +21,7 @@ export function registerDkimCommands(program: Command): void {
         const record = { name: `${options.selector}._domainkey.${options.domain}.`, type: 'TXT' as const, value: dkimTxtValue(key.publicKey), why: 'RFC 6376 §3.6.2.1: publish before setting [dkim] selector' };
         printOutput(command, { json: { privateKey: key.privateKeyFile, record }, text: `DKIM private key: ${key.privateKeyFile}\n${formatDnsRecords([record])}` });
       } catch (error) {
-        failWith(error);
+        failWith(command, error);
       }
     });
 }

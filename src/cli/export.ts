@@ -5,10 +5,8 @@ import { exportMbox } from '../maintenance/index.js';
 import { CliError, runWithDirectory } from './runner.js';
 
 /** `export <addr> --mbox FILE`: every folder of a person's or unit's mailbox (docs/architecture.md "Retention and migration"; format in src/maintenance/mbox-export.ts). */
-export function registerExportCommand(program: Command): void {
-  program
-    .command('export <addr>')
-    .description('write every folder of a mailbox to one mbox file (X-Folder and Status/X-Status headers)')
+export function defineExportCommand(exportCommand: Command): void {
+  exportCommand
     .requiredOption('--mbox <file>', 'the mbox file to write')
     .action((address: string, options: { mbox: string }, command: Command) =>
       runWithDirectory(command, ({ config, directory, store, actor }) => {

@@ -11,10 +11,8 @@ import { CliError, printOutput, runWithDirectory } from './runner.js';
  * resumable; a broken or truncated file imports what comes before the damage, reports the line
  * and exits 1, so a script notices; run it again once the file is repaired.
  */
-export function registerImportCommand(program: Command): void {
-  program
-    .command('import <addr>')
-    .description('import an mbox file into a mailbox (flags from Status:/X-Status:; a second run imports nothing twice)')
+export function defineImportCommand(importCommand: Command): void {
+  importCommand
     .requiredOption('--mbox <file>', 'the mbox file to read')
     .option('--folder <name>', 'put every message in this folder (default: X-Folder of each message, else INBOX)')
     .action((address: string, options: { mbox: string; folder?: string }, command: Command) =>

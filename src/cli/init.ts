@@ -6,10 +6,8 @@ import { CliError, failWith, printOutput } from './runner.js';
  * directory) — config, spam rules, templates, DKIM key pair, database — and the DNS records to
  * publish. Refuses to overwrite anything (src/setup).
  */
-export function registerInitCommand(program: Command): void {
-  program
-    .command('init')
-    .description('create a config, spam rules, DKIM key and database in DIR, and print the DNS records to publish')
+export function defineInitCommand(init: Command): void {
+  init
     .argument('[dir]', 'directory for the config files', '.')
     .option('--production', 'start from config/production.toml (standard ports, fail-closed virus scanning)')
     .option('--data-dir <dir>', 'where the database goes (default: DIR/data; production: /var/lib/cantho-mail)')
@@ -40,7 +38,7 @@ export function registerInitCommand(program: Command): void {
         ].join('\n');
         printOutput(command, { json: { config: made.configFile, database: made.config.paths.database, dkimPrivateKey: made.dkim.privateKeyFile, records: made.records }, text });
       } catch (error) {
-        failWith(error);
+        failWith(command, error);
       }
     });
 }

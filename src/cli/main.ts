@@ -1,3 +1,4 @@
-import { buildProgram } from './program.js';
+import { runCommandLine } from './program.js';
+import { processStreams } from './streams.js';
 
-await buildProgram().parseAsync(process.argv);
+process.exitCode = await runCommandLine(process.argv.slice(2), processStreams());

@@ -7,8 +7,7 @@ import { runWithDirectory } from './runner.js';
  * `maintenance run`: what the server does daily (docs/architecture.md "Retention and migration") — retention of retired persons' mail,
  * unreferenced bodies removed, addresses freed — plus any violation notice still owed.
  */
-export function registerMaintenanceCommands(program: Command): void {
-  const maintenance = program.command('maintenance').description('retention and other periodic jobs');
+export function defineMaintenanceCommands(maintenance: Command): void {
 
   maintenance
     .command('run')

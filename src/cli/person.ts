@@ -12,8 +12,7 @@ import {
 import { formatRecord, readPasswordFromStdin, runWithDirectory } from './runner.js';
 
 /** `person add|show|list|transfer|retire|password-reset` (DESIGN.md "CLI"). */
-export function registerPersonCommands(program: Command): void {
-  const person = program.command('person').description('officials (cán bộ, công chức) and their mailboxes');
+export function definePersonCommands(person: Command): void {
 
   person
     .command('add')
@@ -31,7 +30,7 @@ export function registerPersonCommands(program: Command): void {
         command: Command,
       ) =>
         runWithDirectory(command, async ({ ctx, actor }) => {
-          const password = options.passwordStdin ? await readPasswordFromStdin() : undefined;
+          const password = options.passwordStdin ? await readPasswordFromStdin(command) : undefined;
           const issued = await addPerson(
             ctx,
             {
@@ -100,7 +99,7 @@ export function registerPersonCommands(program: Command): void {
     .option('--doc <ref>', 'request document reference, when there is one')
     .action((address: string, options: { passwordStdin?: boolean; doc?: string }, command: Command) =>
       runWithDirectory(command, async ({ ctx, actor }) => {
-        const password = options.passwordStdin ? await readPasswordFromStdin() : undefined;
+        const password = options.passwordStdin ? await readPasswordFromStdin(command) : undefined;
         return passwordOutput(await resetPassword(ctx, address, password, { actor, doc: options.doc }), 'new password for');
       }),
     );

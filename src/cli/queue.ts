@@ -6,8 +6,7 @@ import { CliError, runWithDirectory } from './runner.js';
  * `queue list|retry|delete` (DESIGN.md "CLI") over the outbound queue tables. The running server's
  * worker looks at the queue at least once a second, so a retry takes effect within that.
  */
-export function registerQueueCommands(program: Command): void {
-  const queue = program.command('queue').description('the outbound mail queue');
+export function defineQueueCommands(queue: Command): void {
 
   queue
     .command('list')

@@ -3,8 +3,7 @@ import { restoreReplica } from '../backup/index.js';
 import { runWithConfig } from './runner.js';
 
 /** `replica restore --to DIR [--timestamp T]` (DESIGN.md "CLI", docs/backup.en.md "Warm standby"). */
-export function registerReplicaCommands(program: Command): void {
-  const replica = program.command('replica').description('the Litestream replica of the database ([replica])');
+export function defineReplicaCommands(replica: Command): void {
   replica
     .command('restore')
     .description('write the database from the replica into a new data directory, as of now or of --timestamp')

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CONFIG_LOOKUP_ORDER, ConfigError, loadConfig, locateConfigFile, type Config } from '../config/index.js';
 import { Directory, DirectoryError, type DirectoryContext } from '../directory/index.js';
 import { openDatabase, SqliteMailStore, type Db } from '../store/index.js';
+import { streamsOf } from './streams.js';
 
 /**
  * The one place CLI commands get their config, database and directory, print their result and
@@ -47,11 +48,12 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
+
 /** Loads the config found in the documented order (CONFIG_LOOKUP_ORDER); with --verbose says which. */
 export function loadConfigFor(command: Command): Config {
-  const config = loadConfig(locateConfigFile(globalOptions(command).config));
+  const config = loadConfig(locateConfigFile(globalOptions(command).config, streamsOf(command).env));
   if (globalOptions(command).verbose) {
-    process.stderr.write(`config: ${config.file ?? `none found (${CONFIG_LOOKUP_ORDER}): embedded defaults`}\ndatabase: ${config.paths.database}\n`);
+    streamsOf(command).stderr.write(`config: ${config.file ?? `none found (${CONFIG_LOOKUP_ORDER}): embedded defaults`}\ndatabase: ${config.paths.database}\n`);
   }
   return config;
 }
@@ -79,7 +81,7 @@ export async function runWithDirectory(command: Command, handler: (session: CliS
     const directory = new Directory({ db, config, store });
     printOutput(command, await handler({ config, directory, ctx: directory.context, store, db, actor: cliActor() }));
   } catch (error) {
-    failWith(error);
+    failWith(command, error);
   } finally {
     await store?.close();
   }
@@ -90,25 +92,26 @@ export async function runWithConfig(command: Command, handler: (config: Config) 
   try {
     printOutput(command, await handler(loadConfigFor(command)));
   } catch (error) {
-    failWith(error);
+    failWith(command, error);
   }
 }
 
 /** With --json one JSON document, else the text lines (nothing for an empty list). */
 export function printOutput(command: Command, output: CommandOutput): void {
   const { json } = globalOptions(command);
-  process.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text === '' ? '' : `${output.text}\n`);
+  streamsOf(command).stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text === '' ? '' : `${output.text}\n`);
 }
 
 /** The contract's error answer: one line on stderr, exit code 1. Unexpected errors keep their stack for the admin's bug report. */
-export function failWith(error: unknown): void {
+export function failWith(command: Command, error: unknown): void {
+  const streams = streamsOf(command);
   if (error instanceof DirectoryError || error instanceof ConfigError || error instanceof CliError) {
-    process.stderr.write(`error: ${oneLine(error.message)}\n`);
+    streams.stderr.write(`error: ${oneLine(error.message)}\n`);
   } else {
-    process.stderr.write(`error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
-    if (process.env.CANTHO_MAIL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    streams.stderr.write(`error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    if (streams.env.CANTHO_MAIL_DEBUG && error instanceof Error) streams.stderr.write(`${error.stack}\n`);
   }
-  process.exitCode = 1;
+  streams.exitCode = 1;
 }
 
 function oneLine(text: string): string {
@@ -128,10 +131,11 @@ function cliActor(): string {
  * `--password-stdin`: the whole of standard input, without its final line break. Never from an
  * argument, which other users could read in the process list (DESIGN.md "CLI").
  */
-export async function readPasswordFromStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new CliError('--password-stdin reads the password from standard input: pipe it in');
+export async function readPasswordFromStdin(command: Command): Promise<string> {
+  const { stdin } = streamsOf(command);
+  if (stdin.isTTY) throw new CliError('--password-stdin reads the password from standard input: pipe it in');
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
   const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
   if (password === '') throw new CliError('--password-stdin: standard input is empty');
   return password;

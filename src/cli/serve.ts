@@ -4,12 +4,10 @@ import { failWith, loadConfigFor } from './runner.js';
 
 /**
  * `serve`: runs the server until SIGTERM or SIGINT, then closes the listeners and lets the store
- * finish its transactions; SIGHUP re-reads the spam rules.
+ * finish its transactions; SIGHUP re-reads the spam rules and the TLS certificate.
  */
-export function registerServeCommand(program: Command): void {
-  program
-    .command('serve')
-    .description('run the mail server (SMTP, IMAP, web) with the config')
+export function defineServeCommand(serve: Command): void {
+  serve
     .action(async (_options: unknown, command: Command) => {
       let server: RunningServer;
       try {
@@ -18,7 +16,7 @@ export function registerServeCommand(program: Command): void {
         const { startServer } = await import('../server.js');
         server = await startServer(config);
       } catch (error) {
-        failWith(error);
+        failWith(command, error);
         return;
       }
       const reload = () => server.reload();
@@ -30,14 +28,14 @@ export function registerServeCommand(program: Command): void {
         server.close().then(
           () => process.exit(0),
           (error: unknown) => {
-            failWith(error);
+            failWith(command, error);
             process.exit(1);
           },
         );
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
-      // SIGHUP: re-read the spam rules (they are also reloaded when the file changes).
+      // SIGHUP: re-read the spam rules and the TLS pair (both are also reloaded when their files change).
       process.on('SIGHUP', reload);
     });
 }

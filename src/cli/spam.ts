@@ -14,10 +14,10 @@ import type { FilterContext, Verdict } from '../filters/index.js';
 import { openBayesStore, type BayesClass } from '../store/index.js';
 import type { Db } from '../store/index.js';
 import { CliError, failWith, globalOptions, loadConfigFor, openExistingDatabase, type CommandOutput } from './runner.js';
+import { streamsOf } from './streams.js';
 
 /** `spam check-config | test <file.eml> | train --spam <path> --ham <path> | tune --spam <path> --ham <path>` (DESIGN.md "CLI"). */
-export function registerSpamCommands(program: Command): void {
-  const spam = program.command('spam').description('spam rules and Bayes: check, explain, train');
+export function defineSpamCommands(spam: Command): void {
 
   spam
     .command('check-config')
@@ -151,9 +151,9 @@ async function testMessage(config: Config, raw: Buffer, options: TestOptions, le
 async function run(command: Command, handler: (config: Config) => Promise<CommandOutput> | CommandOutput): Promise<void> {
   try {
     const output = await handler(loadConfigFor(command));
-    process.stdout.write(globalOptions(command).json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
+    streamsOf(command).stdout.write(globalOptions(command).json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
   } catch (error) {
-    failWith(error);
+    failWith(command, error);
   }
 }
 

@@ -3,8 +3,7 @@ import { addUnit, listUnits, resumeUnit, setSeenMode, setUnitHead, showUnit, sus
 import { formatRecord, runWithDirectory } from './runner.js';
 
 /** `unit add|set-head|set-seen|list|show|suspend|resume` (DESIGN.md "CLI"; set-seen: docs/architecture.md "Unit mailboxes"). */
-export function registerUnitCommands(program: Command): void {
-  const unit = program.command('unit').description('units (cơ quan, phòng ban) and their mailboxes');
+export function defineUnitCommands(unit: Command): void {
 
   unit
     .command('add <tên_sd>')

@@ -8,8 +8,7 @@ import { runWithDirectory } from './runner.js';
  * warning (and, at the threshold, the report to the head of the unit) itself: the database is
  * shared, so this works with or without a running server.
  */
-export function registerViolationCommands(program: Command): void {
-  const violation = program.command('violation').description('violations of the mail regulation (Điều 10)');
+export function defineViolationCommands(violation: Command): void {
 
   violation
     .command('add <addr>')

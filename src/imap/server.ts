@@ -15,7 +15,10 @@ import { COMMANDS } from './commands/index.js';
 import { Session, type SessionHost } from './session.js';
 
 class SessionHub implements SessionHost {
-  readonly secureContext: tls.SecureContext;
+  /** The pair STARTTLS hands to the next session that asks (RFC 9051 §6.2.1): it follows reloads. */
+  get secureContext(): tls.SecureContext {
+    return this.ctx.tls.secureContext;
+  }
   readonly commands = COMMANDS;
   /** Open sessions and the listener that accepted each. */
   private readonly sessions = new Map<Session, string>();
@@ -43,7 +46,6 @@ class SessionHub implements SessionHost {
   };
 
   constructor(private readonly ctx: AppContext) {
-    this.secureContext = tls.createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert });
     ctx.store.events.on('change', this.onStoreChange);
     ctx.directory.events.on('changed', this.onDirectoryChange);
   }
@@ -141,6 +143,7 @@ export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
   }
   if (implicit) {
     const server = tls.createServer({ key: ctx.tls.key, cert: ctx.tls.cert }, (socket) => hub.accept(socket, true, 'imaps'));
+    ctx.tls.onChange(({ key, cert }) => server.setSecureContext({ key, cert }));
     server.on('tlsClientError', (err) => ctx.logger.debug({ proto: 'imap', err: err.message }, 'TLS handshake failed'));
     servers.push({ name: 'imaps', server, host: implicit.host, port: await listen(server, implicit.host, implicit.port) });
   }

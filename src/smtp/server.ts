@@ -84,6 +84,8 @@ async function listen(ctx: AppContext, role: Role, address: HostPort, services: 
   );
   // 'connection' is the TCP socket, before TLS on smtps: every connection counts, failed handshakes too.
   server.server.on('connection', (socket: Socket) => trackConnection(`smtp-${role}`, socket));
+  // A renewed certificate (SIGHUP or the files replaced) for the next STARTTLS or implicit-TLS handshake.
+  ctx.tls.onChange(({ key, cert }) => server.updateSecureContext({ key, cert }));
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(address.port, address.host, () => {

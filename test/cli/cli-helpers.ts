@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
+import { runCommandLine } from '../../src/cli/program.js';
 import { openDatabase } from '../../src/store/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -20,8 +22,14 @@ export interface CliFixture {
   readonly dir: string;
   readonly configFile: string;
   readonly database: string;
-  /** Runs `node bin/cantho-mail.mjs --config <file> …args`, with `input` on stdin. */
+  /**
+   * Runs `cantho-mail --config <file> …args` with `input` on stdin, in this process through the
+   * CLI's entry function (runCommandLine): the same parsing, output and exit code as the command,
+   * without a process start per call. `spawn` runs it as its own process.
+   */
   run(args: readonly string[], input?: string): Promise<CliResult>;
+  /** `run` in its own process: `node bin/cantho-mail.mjs --config <file> …args`. */
+  spawn(args: readonly string[], input?: string): Promise<CliResult>;
   /** `run` that asserts exit code 0 and an empty stderr; returns stdout. */
   ok(args: readonly string[], input?: string): Promise<string>;
   /** `ok` with `--json`, the output parsed. */
@@ -38,7 +46,7 @@ export function createCliFixture(extraToml = ''): CliFixture {
   const database = path.join(dir, 'data', 'mail.db');
   // Only serve and init create a database (DESIGN.md "CLI"); the directory commands expect one.
   openDatabase(database).close();
-  const run = (args: readonly string[], input?: string) => runCli(['--config', configFile, ...args], input);
+  const run = (args: readonly string[], input?: string) => runCliInProcess(['--config', configFile, ...args], input);
   const ok = async (args: readonly string[], input?: string): Promise<string> => {
     const result = await run(args, input);
     expect(result.stderr).toBe('');
@@ -50,6 +58,7 @@ export function createCliFixture(extraToml = ''): CliFixture {
     configFile,
     database,
     run,
+    spawn: (args, input) => runCli(['--config', configFile, ...args], input),
     ok,
     json: async (args, input) => JSON.parse(await ok([...args, '--json'], input)),
     dump: () => dumpDatabase(database),
@@ -69,6 +78,20 @@ export function runCli(args: readonly string[], input = ''): Promise<CliResult> 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input);
   });
+}
+
+/** Runs the CLI's entry function in this process, as runCli runs the command: stdin closed after `input`, $CANTHO_MAIL_CONFIG empty. */
+export async function runCliInProcess(args: readonly string[], input = ''): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCommandLine(args, {
+    stdin: Readable.from(input === '' ? [] : [Buffer.from(input)]),
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { ...process.env, CANTHO_MAIL_CONFIG: '' },
+    exitCode: 0,
+  });
+  return { code, stdout, stderr };
 }
 
 export function dumpDatabase(file: string): string {

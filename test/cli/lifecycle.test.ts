@@ -25,6 +25,10 @@ describe('unit, delegate, violation and audit commands', () => {
       head: 'daott@cantho.gov.vn',
     });
     const units = await cli.json(['unit', 'list']);
+    // The command as its own process prints the same document.
+    const inItsOwnProcess = await cli.spawn(['unit', 'list', '--json']);
+    expect(inItsOwnProcess).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(inItsOwnProcess.stdout)).toEqual(units);
     expect(units.map((u: { address: string }) => u.address)).toEqual(['phongtchc@cantho.gov.vn', 'sotttt@cantho.gov.vn', 'vpubnd@cantho.gov.vn']);
     expect(await cli.json(['unit', 'show', 'vpubnd'])).toMatchObject({ members: ['annv@cantho.gov.vn', 'daott@cantho.gov.vn'], status: 'active' });
   });

@@ -41,7 +41,8 @@ describe('cantho-mail person add (DESIGN.md "CLI", "Data")', () => {
   });
 
   it('takes the password from stdin and never prints it', async () => {
-    const result = await cli.run(
+    // Its own process: the password comes through a real pipe.
+    const result = await cli.spawn(
       ['person', 'add', '--name', 'Lê Ân', '--unit', 'vpubnd', '--address', 'An.Le', '--doc', '14/QĐ-VP', '--password-stdin', '--json'],
       'mật khẩu ban đầu 2026\n',
     );
@@ -78,7 +79,8 @@ describe('cantho-mail person add (DESIGN.md "CLI", "Data")', () => {
 describe('two admins at once', () => {
   it('never gives the same address twice', async () => {
     const [a, b] = await Promise.all(
-      [1, 2].map(() => cli.run(['person', 'add', '--name', 'Phạm Minh Chính', '--unit', 'vpubnd', '--doc', '15/QĐ-VP', '--json'])),
+      // Two processes, two connections to the database: the uniqueness holds across processes.
+      [1, 2].map(() => cli.spawn(['person', 'add', '--name', 'Phạm Minh Chính', '--unit', 'vpubnd', '--doc', '15/QĐ-VP', '--json'])),
     );
     expect([a!.code, b!.code]).toEqual([0, 0]);
     expect([JSON.parse(a!.stdout).address, JSON.parse(b!.stdout).address].sort()).toEqual(['chinhpm2@cantho.gov.vn', 'chinhpm@cantho.gov.vn']);

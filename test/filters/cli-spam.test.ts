@@ -1,17 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/index.js';
+import { runCli, runCliInProcess, type CliResult } from '../cli/cli-helpers.js';
 import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
 import { generateCorpus } from './fixtures/corpus.js';
 import { plain, tempDir, writeRules } from './support.js';
 
-/** `cantho-mail spam check-config | test | train` as real processes: exit codes and exact output. */
-
-const exec = promisify(execFile);
-const ENTRY = path.resolve('bin/cantho-mail.mjs');
+/**
+ * `cantho-mail spam check-config | test | train`: exit codes and exact output, through the CLI's
+ * entry function in this process; check-config also as a real process (`cliProcess`).
+ */
 
 const temp = tempDir();
 let clamd: RunningClamd;
@@ -20,14 +19,12 @@ let rulesFile: string;
 const KM = '[[rule]]\nid = "VN_KM"\ndescription = "khuyến mãi"\nscore = 2.5\ntarget = "subject"\nwords = ["khuyến mãi"]\nfold = true\n\n';
 const BAYES = '[bayes]\nmin_spam = 50\nmin_ham = 50\nweight = 4.0\n\n';
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [ENTRY, '--config', configFile, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(...args: string[]): Promise<CliResult> {
+  return runCliInProcess(['--config', configFile, ...args]);
+}
+
+function cliProcess(...args: string[]): Promise<CliResult> {
+  return runCli(['--config', configFile, ...args]);
 }
 
 beforeAll(async () => {
@@ -47,13 +44,13 @@ afterAll(async () => {
 
 describe('spam check-config', () => {
   it('says ok with the number of rules', async () => {
-    expect(await cli('spam', 'check-config')).toEqual({ code: 0, stdout: `${rulesFile}: ok, 1 rules\n`, stderr: '' });
+    expect(await cliProcess('spam', 'check-config')).toEqual({ code: 0, stdout: `${rulesFile}: ok, 1 rules\n`, stderr: '' });
   });
 
   it('exits 1 with file:line: rule id for a broken file', async () => {
     writeRules(temp.dir, BAYES + KM + KM);
     try {
-      expect(await cli('spam', 'check-config')).toEqual({
+      expect(await cliProcess('spam', 'check-config')).toEqual({
         code: 1,
         stdout: '',
         stderr: `error: ${rulesFile}:21: rule VN_KM: rule.1.id: duplicate id VN_KM (first used by rule #1)\n`,

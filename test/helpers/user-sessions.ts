@@ -1,20 +1,25 @@
 /**
- * Helpers for the tests of the regulation's policies (docs/architecture.md "Policies of the regulation"): the CLI as a child process against a running test
- * server's database, and the real clients — imapflow, Python imaplib/smtplib, curl.
+ * Helpers for the tests of the regulation's policies (docs/architecture.md "Policies of the regulation"): the CLI (in-process through its entry
+ * function, or as a child process) against a running test server's database, and the real clients — imapflow, Python imaplib/smtplib, curl.
  */
 import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ImapFlow } from 'imapflow';
-import { runCli, type CliResult } from '../cli/cli-helpers.js';
+import { runCli, runCliInProcess, type CliResult } from '../cli/cli-helpers.js';
 import type { TestServer } from './server.js';
 
-/** A config file for the CLI that points at the test server's data directory (same database). */
-export function cliFor(server: TestServer, extraToml = ''): (args: readonly string[], input?: string) => Promise<CliResult> {
+/**
+ * A config file for the CLI that points at the test server's data directory (same database), and
+ * the CLI run with it: in this process through its entry function (its own database connection,
+ * as a separate process has), or with `'process'` as a child process.
+ */
+export function cliFor(server: TestServer, extraToml = '', runIn: 'in-process' | 'process' = 'in-process'): (args: readonly string[], input?: string) => Promise<CliResult> {
   const file = path.join(server.dataDir, 'cli.toml');
   writeFileSync(file, `[server]\ndata_dir = ${JSON.stringify(server.dataDir)}\n${extraToml}`);
-  return (args, input) => runCli(['--config', file, ...args], input);
+  const run = runIn === 'process' ? runCli : runCliInProcess;
+  return (args, input) => run(['--config', file, ...args], input);
 }
 
 export interface FetchedMessage {
