@@ -102,6 +102,11 @@ export class SelectedMailbox {
     return this.pendingExpunge.has(uid);
   }
 
+  /** The session's \Recent UIDs (RFC 3501 §2.3.2), for a search that runs elsewhere. */
+  recentUids(): Uid[] {
+    return [...this.recentSet];
+  }
+
   isRecent(uid: Uid): boolean {
     return this.recentSet.has(uid);
   }

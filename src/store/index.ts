@@ -9,3 +9,4 @@ export { MboxImportLedger, type ImportMessage } from './mbox.js';
 export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueEntry } from './queue.js';
 export { BackupMailReader, type BackupMessage } from './backup-reader.js';
 export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';
+export { SearchReader } from './search-reader.js';

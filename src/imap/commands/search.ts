@@ -1,11 +1,11 @@
-import type { MessageRow, Uid } from '../../store/index.js';
-import { rowsOf } from '../message-rows.js';
 import { atom, type ImapValue } from '../responses.js';
-import { evaluateSearch } from '../search/evaluate.js';
+import type { ResultOrder, SearchOutcome } from '../search/execute.js';
 import { parseSearch } from '../search/parse.js';
 import { usesModSeq, type SearchKey, type SearchQuery } from '../search/query.js';
+import { privateReaderOf } from '../seen-view.js';
 import type { SelectedMailbox } from '../selected.js';
-import { formatSequenceSet, resolveUidSet, sequenceSetContains } from '../sequence-set.js';
+import { formatSequenceSet } from '../sequence-set.js';
+import type { Session } from '../session.js';
 import type { CommandHandler } from './handler.js';
 
 /**
@@ -19,28 +19,22 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
   const withModSeq = usesModSeq(query.key);
   // RFC 7162 §3.1: SEARCH MODSEQ is CONDSTORE-enabling.
   if (withModSeq) session.enableCondstore();
-  const store = session.ctx.store;
-  // Only the rows the key can match are read; the others stand as null, which matches nothing.
-  const candidates = candidateSeqs(query.key, selected);
-  const rows =
-    candidates === null
-      ? new Map<Uid, MessageRow>(store.listMessages(selected.info.id).map((row) => [row.uid, row]))
-      : rowsOf(store, selected.info.id, candidates.map((seq) => selected.uidAt(seq)!));
-  const messages = Array.from(selected.uids, (u) => rows.get(u as Uid) ?? null);
-  const seqs = await evaluateSearch(query.key, {
-    store,
-    mailbox: selected.info.id,
-    messages,
-    uids: selected.uids,
-    isRecent: (u) => selected.isRecent(u),
-  });
+  const { seqs, modSeqs } = await runSearch(session, selected, query.key, { kind: 'ascending' });
   const results = uid ? seqs.map((seq) => selected.uidAt(seq)!) : seqs;
+  const modSeqOf = new Map(seqs.map((seq, i) => [seq, modSeqs[i]!]));
   const reported = query.returns ? reportedSeqs(query.returns, seqs) : seqs;
-  const highestModSeq = withModSeq && reported.length > 0 ? reported.reduce((max, seq) => Math.max(max, messages[seq - 1]!.modSeq), 0) : null;
+  const highestModSeq = withModSeq && reported.length > 0 ? reported.reduce((max, seq) => Math.max(max, modSeqOf.get(seq)!), 0) : null;
   if (query.returns) session.out.untagged('ESEARCH', ...esearchData(tag, uid, query.returns, results, highestModSeq));
   else session.out.untagged(searchLine(results, highestModSeq));
   return { text: `${uid ? 'UID SEARCH' : 'SEARCH'} completed` };
 };
+
+/** A search of the selected mailbox as the session sees it, where search-runner.ts puts it. */
+export function runSearch(session: Session, selected: SelectedMailbox, key: SearchKey, order: ResultOrder): Promise<SearchOutcome> {
+  const store = session.ctx.store;
+  const request = { mailbox: selected.info.id, uids: selected.uids, recent: selected.recentUids(), key, order };
+  return session.searches.run(store, request, privateReaderOf(store, selected.info.id));
+}
 
 /**
  * The messages whose MODSEQ the answer reports (RFC 4731 §3.2): with only MIN and/or MAX, the
@@ -49,29 +43,6 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
 function reportedSeqs(options: NonNullable<SearchQuery['returns']>, seqs: readonly number[]): readonly number[] {
   if (options.size === 0 || options.has('ALL') || options.has('COUNT') || seqs.length === 0) return seqs;
   return [...new Set([...(options.has('MIN') ? [seqs[0]!] : []), ...(options.has('MAX') ? [seqs.at(-1)!] : [])])];
-}
-
-/**
- * The sequence numbers a key can match at most, when it names them at its top level (mbsync's and
- * phones' `UID SEARCH UID 4000:* …`, `SEARCH 1:50 UNSEEN`); null when it may match any message.
- */
-function candidateSeqs(key: SearchKey, selected: SelectedMailbox): number[] | null {
-  switch (key.kind) {
-    case 'uid':
-      return resolveUidSet(key.set, selected.uids);
-    case 'sequence': {
-      const seqs: number[] = [];
-      for (let seq = 1; seq <= selected.exists; seq++) if (sequenceSetContains(key.set, seq, selected.exists)) seqs.push(seq);
-      return seqs;
-    }
-    case 'and':
-      return key.keys.reduce<number[] | null>((narrowest, sub) => {
-        const seqs = candidateSeqs(sub, selected);
-        return seqs !== null && (narrowest === null || seqs.length < narrowest.length) ? seqs : narrowest;
-      }, null);
-    default:
-      return null;
-  }
 }
 
 /** `SEARCH 2 5 9 (MODSEQ 917162500)`, built as text: a result may have 100,000 numbers. */
