@@ -49,6 +49,7 @@ export class SearchRunner {
 
   private workers(): WorkerPool {
     this.pool ??= new WorkerPool({
+      purpose: 'IMAP search',
       size: SEARCH_THREADS,
       queueLimit: SEARCH_QUEUE,
       budgetMs: this.ctx.config.imap.search_budget,
