@@ -9,9 +9,9 @@ import type { MailboxId, MessageRow, Uid } from '../../store/index.js';
 import { rowsOf } from '../message-rows.js';
 import { resolveUidSet, sequenceSetContains } from '../sequence-set.js';
 import { evaluateSearch, type MessageSource } from './evaluate.js';
-import type { SearchKey } from './query.js';
-import { sortMessages, type SortCriterion } from './sort.js';
-import { threadMessages, type ThreadAlgorithm, type ThreadNode } from './thread.js';
+import type { SearchKey, SortCriterion, ThreadAlgorithm } from './query.js';
+import { sortMessages } from './sort.js';
+import { threadMessages, type ThreadNode } from './thread.js';
 
 export type ResultOrder =
   | { readonly kind: 'ascending' }

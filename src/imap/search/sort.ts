@@ -9,13 +9,7 @@ import type { EnvelopeAddress, MailboxId, MessageMeta, MessageRow, Uid } from '.
 import { decodeEncodedWords, foldVietnamese } from '../../text/index.js';
 import { baseSubject } from './base-subject.js';
 import type { MessageSource } from './evaluate.js';
-
-export type SortKeyName = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
-
-export interface SortCriterion {
-  readonly key: SortKeyName;
-  readonly reverse: boolean;
-}
+import type { SortCriterion, SortKeyName } from './query.js';
 
 export const SORT_KEYS: ReadonlySet<string> = new Set<SortKeyName>(['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO', 'DISPLAYFROM', 'DISPLAYTO']);
 

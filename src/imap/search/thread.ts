@@ -8,9 +8,9 @@ import { listHeaderFields } from '../../mime/index.js';
 import type { MailboxId, MessageRow } from '../../store/index.js';
 import { baseSubject, type BaseSubject } from './base-subject.js';
 import type { MessageSource } from './evaluate.js';
+import type { ThreadAlgorithm } from './query.js';
 import { metaOf, sentTime } from './sort.js';
 
-export type ThreadAlgorithm = 'ORDEREDSUBJECT' | 'REFERENCES';
 export const THREAD_ALGORITHMS: readonly ThreadAlgorithm[] = ['ORDEREDSUBJECT', 'REFERENCES'];
 
 export interface ThreadNode {
