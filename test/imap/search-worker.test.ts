@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMessageTestBed, textMessage, type MessageTestBed } from './message-fixtures.js';
 import type { RawClient } from './support.js';
+import { setSeenMode } from '../../src/directory/index.js';
+import { TEST_DOC } from '../helpers/server.js';
+import { startUnitServer } from '../unit-mailboxes/support.js';
 
 const MESSAGES = 1500;
 
@@ -100,6 +103,27 @@ describe('the search budget', () => {
       expect(await client.command('A2', 'NOOP')).toEqual(['A2 OK NOOP completed']);
     } finally {
       await bed.close();
+    }
+  }, 120_000);
+});
+
+describe('seen mode private on the worker', () => {
+  it("searches the reader's own \\Seen, not the team's (docs/architecture.md \"Unit mailboxes\")", async () => {
+    const u = await startUnitServer({ config: { imap: { search_worker_above: 0 } } });
+    try {
+      setSeenMode(u.directory.context, 'vpubnd', 'private', { actor: 'cli:test', doc: TEST_DOC });
+      const first = await u.deliverToUnit('Công văn thứ nhất');
+      await u.deliverToUnit('Công văn thứ hai');
+      const annv = await u.login('annv');
+      await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
+      await annv.command('f', `UID STORE ${first} +FLAGS.SILENT (\\Seen)`);
+      expect(await ask(annv, 'u', 'SEARCH UNSEEN')).toEqual(['* SEARCH 2', 'u OK SEARCH completed']);
+      const head = await u.login('truonglv');
+      await head.command('e', 'EXAMINE Shared/vpubnd/INBOX');
+      expect(await ask(head, 'u', 'SEARCH UNSEEN')).toEqual(['* SEARCH 1 2', 'u OK SEARCH completed']);
+      expect(await ask(head, 'o', 'SORT (ARRIVAL) UTF-8 SEEN')).toEqual(['* SORT', 'o OK SORT completed']);
+    } finally {
+      await u.close();
     }
   }, 120_000);
 });
