@@ -4,8 +4,9 @@
  * RFC 3501 §6.4.4 SEARCH TEXT over the substring (trigram) index on N messages (default 100,000,
  * 1–3 KB of varied Vietnamese text each) in one INBOX, over a socket to the server running in
  * this process: for a 3-, a 5- and a 12-character string, the median of 3 runs, how many
- * messages matched, and the longest event-loop delay seen while the searches ran (SEARCH works in
- * slices so other connections keep being served). Then the size of the search index (the
+ * messages matched, and the longest event-loop delay seen while the searches ran (a mailbox above
+ * `[imap] search_worker_above` is searched on a worker thread, so other connections keep being
+ * served); then SORT and THREAD over the whole mailbox, timed the same way. Then the size of the search index (the
  * `message_text` table: its text and its trigram index) relative to the message data (the sum of
  * RFC822.SIZE). Nothing here asserts timings.
  */
@@ -92,6 +93,16 @@ export async function run(args: string[]): Promise<void> {
         `SEARCH TEXT "${query}" (${[...query].length} chars): ${median.toFixed(0)} ms median of ${RUNS} ` +
           `(${runs.map((r) => r.toFixed(0)).join(', ')}), ${matches} of ${count} match, longest event-loop delay ${(delay.max / 1e6).toFixed(0)} ms`,
       );
+    }
+    // RFC 5256 SORT and THREAD over the whole mailbox (on the search worker above [imap] search_worker_above).
+    for (const command of ['SORT (DATE) UTF-8 ALL', 'SORT (SUBJECT) UTF-8 TEXT "duyet"', 'THREAD REFERENCES UTF-8 ALL']) {
+      delay.reset();
+      delay.enable();
+      const started = performance.now();
+      await client.command('R', command);
+      const took = performance.now() - started;
+      delay.disable();
+      console.log(`${command}: ${took.toFixed(0)} ms, longest event-loop delay ${(delay.max / 1e6).toFixed(0)} ms`);
     }
     client.close();
 

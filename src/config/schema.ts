@@ -116,6 +116,10 @@ const imap = z
     // RFC 7162 VANISHED: expunged UIDs remembered per mailbox (src/store/expunge-history.ts has the
     // pruning rule and the default, 10000); an older client state gets a full resync answer.
     vanished_history: z.number().int().min(1).optional(),
+    // SEARCH/SORT/THREAD (src/imap/search/search-runner.ts): a mailbox with more messages is
+    // searched on a worker thread, within search_budget of CPU time (past it: NO [LIMIT]).
+    search_worker_above: z.number().int().min(0).default(1000),
+    search_budget: duration.prefault('60s'),
   })
   .strict();
 

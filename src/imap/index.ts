@@ -20,6 +20,12 @@
  *   message-rows.ts  the store rows a message command names (few: by UID; many: one scan)
  *   junk-learning.ts MOVE/COPY into or out of Junk teaches Bayes, after the command (Bayes learning)
  *   qresync.ts       RFC 7162 §3.2 QRESYNC: SELECT parameter, VANISHED (EARLIER)
+ *   search/          SEARCH keys (parse.ts, query.ts), the evaluator (evaluate.ts), SORT keys
+ *                    (sort.ts, base-subject.ts), THREAD (thread.ts), ESEARCH and the RFC 5182
+ *                    saved result (results.ts); execute.ts runs one search from rows to answer,
+ *                    search-runner.ts decides where: the event loop for a small mailbox, a search
+ *                    worker thread (worker.ts, the store's read-only SearchReader) for a large one
+ *   seen-rows.ts     rows with a reader's private \Seen (seen-view.ts and the search workers)
  *   compress.ts      RFC 4978 COMPRESS=DEFLATE streams (small deflate window per connection)
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
  *   command-spec.ts  the shapes the session and the table share; the hub hands the table to each
@@ -42,10 +48,14 @@
  *      more than MAX_ARGUMENT_LITERAL, and an APPEND literal first reserves its octets in the
  *      all-sessions budget (`[limits] memory_ceiling`, `NO [INUSE]` past it). The connection stays
  *      in sync either way.
- *   6. Store and directory calls are synchronous or awaited inside the command; no account lock is
+ *   6. SEARCH, SORT and THREAD of a mailbox above `[imap] search_worker_above` run on a search
+ *      worker thread with its own read-only connection, within `[imap] search_budget` (NO [LIMIT]
+ *      past it); the session waits for the answer like for any awaited store call, so the
+ *      sequence numbers it sent stay valid (invariant 3).
+ *   7. Store and directory calls are synchronous or awaited inside the command; no account lock is
  *      held while writing to a socket (the store has none to hold: each call is one transaction).
- *   7. Passwords, AUTHENTICATE data and message literals are never logged.
- *   8. A mailbox the person may not see answers exactly like one that does not exist (no
+ *   8. Passwords, AUTHENTICATE data and message literals are never logged.
+ *   9. A mailbox the person may not see answers exactly like one that does not exist (no
  *      existence leak); every name goes through mailboxes.ts / namespaces.ts to get there.
  */
 export { startImap } from './server.js';

@@ -13,7 +13,7 @@ export const FEW_MESSAGES = 256;
  * Rows of `uids` (ascending, as sequence sets resolve) by UID; with `changedSince` only those with
  * a higher MODSEQ (RFC 7162 §3.1.4). UIDs the store no longer has are absent.
  */
-export function rowsOf(store: MailStore, mailbox: MailboxId, uids: ArrayLike<number>, changedSince: ModSeq | null = null): Map<Uid, MessageRow> {
+export function rowsOf(store: Pick<MailStore, 'listMessages' | 'getMessages'>, mailbox: MailboxId, uids: ArrayLike<number>, changedSince: ModSeq | null = null): Map<Uid, MessageRow> {
   const rows = new Map<Uid, MessageRow>();
   if (uids.length <= FEW_MESSAGES) {
     for (const row of store.getMessages(mailbox, Array.from(uids) as Uid[])) if (changedSince === null || row.modSeq > changedSince) rows.set(row.uid, row);

@@ -344,6 +344,8 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 export interface ArgOptions {
   /** RFC 6855: after ENABLE UTF8=ACCEPT, mailbox names are UTF-8 rather than modified UTF-7. */
   readonly utf8: boolean;
+  /** RFC 5182 `$`: the saved search result as UIDs or sequence numbers (ascending); absent: none saved. */
+  readonly savedResult?: (as: 'uid' | 'seq') => readonly number[];
 }
 
 export class ArgReader {
@@ -355,6 +357,11 @@ export class ArgReader {
     start = 0,
   ) {
     this.pos = start;
+  }
+
+  /** RFC 5182 §2.1: what `$` stands for here; empty when nothing was saved. */
+  savedResult(as: 'uid' | 'seq'): readonly number[] {
+    return this.options.savedResult?.(as) ?? [];
   }
 
   /** Nothing left of the command. */

@@ -34,9 +34,8 @@ import type {
   Uid,
 } from '../store/index.js';
 import { seenModeOf, type NamespaceSession } from './namespaces.js';
+import { SEEN, isSeen, rowsSeenBy } from './seen-rows.js';
 
-const SEEN = '\\Seen';
-const isSeen = (flag: Flag): boolean => flag.toLowerCase() === '\\seen';
 
 /** Who reads `mailbox` with a private \Seen in this session, or null when \Seen is the team's. */
 export type ReaderOf = (mailbox: MailboxId) => AccountId | null;
@@ -70,7 +69,8 @@ export function sessionReader(ctx: NamespaceSession['ctx'], identity: () => Iden
 export class ReaderView implements MailStore {
   constructor(
     private readonly inner: MailStore,
-    private readonly readerOf: ReaderOf,
+    /** Who reads a mailbox with a private \Seen in this session (the search workers need it too). */
+    readonly readerOf: ReaderOf,
   ) {}
 
   get events(): MailStore['events'] {
@@ -80,13 +80,13 @@ export class ReaderView implements MailStore {
   listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): MessageRow[] {
     const rows = this.inner.listMessages(mailbox, options);
     const reader = this.readerOf(mailbox);
-    return reader === null ? rows : this.asSeenBy(rows, this.inner.privateSeen(mailbox, reader));
+    return reader === null ? rows : rowsSeenBy(rows, this.inner.privateSeen(mailbox, reader));
   }
 
   getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[] {
     const rows = this.inner.getMessages(mailbox, uids);
     const reader = this.readerOf(mailbox);
-    return reader === null ? rows : this.asSeenBy(rows, this.inner.privateSeen(mailbox, reader));
+    return reader === null ? rows : rowsSeenBy(rows, this.inner.privateSeen(mailbox, reader));
   }
 
   mailboxCounts(id: MailboxId): MailboxCounts {
@@ -221,13 +221,6 @@ export class ReaderView implements MailStore {
 
   // --- internals -----------------------------------------------------------------------------------
 
-  private asSeenBy(rows: readonly MessageRow[], seen: ReadonlySet<Uid>): MessageRow[] {
-    return rows.map((row) => {
-      const flags = row.flags.filter((flag) => !isSeen(flag));
-      return { ...row, flags: seen.has(row.uid) ? [SEEN, ...flags] : flags };
-    });
-  }
-
   /** Neither side has a private \Seen: the store copies the flags as they are. */
   private teamSeenOnly(source: MailboxId, destination: MailboxId): boolean {
     return this.readerOf(source) === null && this.readerOf(destination) === null;
@@ -256,6 +249,11 @@ export class ReaderView implements MailStore {
 }
 
 /** The context one session works with: the store as its reader sees it. */
+/** The reader of `mailbox` with a private \Seen, for a session's store (null: the team's \Seen, or not a session's view). */
+export function privateReaderOf(store: MailStore, mailbox: MailboxId): AccountId | null {
+  return store instanceof ReaderView ? store.readerOf(mailbox) : null;
+}
+
 export function sessionContext(ctx: AppContext, identity: () => Identity | null): AppContext {
   return { ...ctx, store: new ReaderView(ctx.store, sessionReader(ctx, identity)) };
 }

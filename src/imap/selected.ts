@@ -51,6 +51,8 @@ export class SelectedMailbox {
   private readonly pendingFlags = new Set<Uid>();
   private pendingAppend = false;
   private needsFullSync = false;
+  /** RFC 5182 SEARCHRES: the last `RETURN (SAVE)` result, as UIDs; empty in a newly selected mailbox (§2.1). */
+  private saved: readonly Uid[] = [];
 
   constructor(
     readonly info: MailboxInfo,
@@ -100,6 +102,24 @@ export class SelectedMailbox {
 
   isExpunged(uid: Uid): boolean {
     return this.pendingExpunge.has(uid);
+  }
+
+  saveResult(uids: readonly Uid[]): void {
+    this.saved = uids;
+  }
+
+  /**
+   * RFC 5182 §2.1 `$`: the saved messages that are still here, as UIDs or as sequence numbers
+   * (ascending); an expunged message has left the saved result.
+   */
+  savedResult(as: 'uid' | 'seq'): number[] {
+    const seqs = this.saved.map((uid) => this.seqOf(uid)).filter((seq) => seq > 0).sort((a, b) => a - b);
+    return as === 'seq' ? seqs : seqs.map((seq) => this.uidAt(seq)!);
+  }
+
+  /** The session's \Recent UIDs (RFC 3501 §2.3.2), for a search that runs elsewhere. */
+  recentUids(): Uid[] {
+    return [...this.recentSet];
   }
 
   isRecent(uid: Uid): boolean {

@@ -56,7 +56,16 @@ export function parseSequenceSet(text: string): SequenceSet {
 const isSequenceSetChar = (b: number): boolean => (b >= 0x30 && b <= 0x39) || b === 0x2a || b === 0x3a || b === 0x2c;
 
 /** Reads a sequence-set argument; a malformed one is a SequenceSetError (tagged BAD). */
-export function readSequenceSet(reader: ArgReader): SequenceSet {
+/**
+ * A sequence set, or RFC 5182 `$` (seq-last-command): the saved search result, as UIDs (`as`
+ * 'uid': UID commands, the UID search key) or sequence numbers; `$` of nothing saved is empty.
+ */
+export function readSequenceSet(reader: ArgReader, as: 'uid' | 'seq' = 'seq'): SequenceSet {
+  if (reader.take('$')) {
+    const next = reader.peek();
+    if (next !== undefined && next !== 0x20 && next !== 0x29) throw reader.error('expected a space after $');
+    return reader.savedResult(as).map((n) => ({ from: n, to: n }));
+  }
   return parseSequenceSet(reader.readWhile(isSequenceSetChar, 'a sequence set'));
 }
 

@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../context.js';
 import { trackConnection } from '../metrics.js';
 import type { AccountId, MailboxChange } from '../store/index.js';
+import { SearchRunner } from './search/search-runner.js';
 import { sessionContext } from './seen-view.js';
 import { COMMANDS } from './commands/index.js';
 import { Session, type SessionHost } from './session.js';
@@ -20,6 +21,7 @@ class SessionHub implements SessionHost {
     return this.ctx.tls.secureContext;
   }
   readonly commands = COMMANDS;
+  readonly searches: SearchRunner;
   /** Open sessions and the listener that accepted each. */
   private readonly sessions = new Map<Session, string>();
   private readonly perPerson = new Map<AccountId, number>();
@@ -46,6 +48,7 @@ class SessionHub implements SessionHost {
   };
 
   constructor(private readonly ctx: AppContext) {
+    this.searches = new SearchRunner(ctx);
     ctx.store.events.on('change', this.onStoreChange);
     ctx.directory.events.on('changed', this.onDirectoryChange);
   }
@@ -117,9 +120,10 @@ class SessionHub implements SessionHost {
     }
   }
 
-  detach(): void {
+  async detach(): Promise<void> {
     this.ctx.store.events.removeListener('change', this.onStoreChange);
     this.ctx.directory.events.removeListener('changed', this.onDirectoryChange);
+    await this.searches.close();
   }
 }
 
@@ -158,7 +162,7 @@ export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
         server.close(() => resolve());
         hub.closeSessions(name);
       });
-      if (--open === 0) hub.detach();
+      if (--open === 0) await hub.detach();
     },
   }));
 }

@@ -13,6 +13,7 @@
  *   session.compressed / session.startCompression() (RFC 4978, after COMPRESS's tagged OK)
  *   session.unauthenticate() (RFC 8437)
  *   session.readLine() (AUTHENTICATE responses, IDLE's DONE)
+ *   session.searches (SEARCH, SORT, THREAD: on a worker thread for a large mailbox)
  *
  * Invariants:
  *   - one command at a time: the loop pulls the next command only after the previous tagged
@@ -41,6 +42,7 @@ import { ImapError, fromStoreError } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, type ArgOptions } from './parser.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
+import type { SearchRunner } from './search/search-runner.js';
 import type { SelectedMailbox } from './selected.js';
 import { accessWithdrawn, wireNameOf } from './namespaces.js';
 import { acknowledgeUnansweredReads } from '../tcp/index.js';
@@ -60,6 +62,8 @@ export interface SessionHost {
   /** The login no longer counts against the per-user limit (RFC 8437 UNAUTHENTICATE). */
   unregisterLogin(session: Session): void;
   unregister(session: Session): void;
+  /** Runs SEARCH, SORT and THREAD, on a worker thread for a large mailbox (search/search-runner.ts). */
+  readonly searches: SearchRunner;
 }
 
 export type Extension = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT';
@@ -133,11 +137,15 @@ export class Session {
   }
 
   get argOptions(): ArgOptions {
-    return { utf8: this.utf8 };
+    return { utf8: this.utf8, savedResult: (as) => this.selected?.savedResult(as) ?? [] };
   }
 
   capabilities(): string[] {
     return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress });
+  }
+
+  get searches(): SearchRunner {
+    return this.host.searches;
   }
 
   requireSelected(): SelectedMailbox {

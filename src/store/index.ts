@@ -10,3 +10,4 @@ export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type Pendin
 export { BackupMailReader, type BackupMessage } from './backup-reader.js';
 export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
+export { SearchReader } from './search-reader.js';

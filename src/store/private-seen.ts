@@ -24,6 +24,11 @@ const PRIVATE_SEEN_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The UIDs of a mailbox a reader has seen; also prepared by the read-only search connection (search-reader.ts). */
+export function prepareSeenQuery(db: Db) {
+  return db.prepare<[number, string], number>('SELECT uid FROM private_seen WHERE mailbox = ? AND reader = ?').pluck();
+}
+
 export class PrivateSeen {
   private readonly seenOf;
   private readonly mark;
@@ -33,7 +38,7 @@ export class PrivateSeen {
 
   constructor(db: Db) {
     migrate(db, 'private-seen', PRIVATE_SEEN_MIGRATIONS);
-    this.seenOf = db.prepare<[number, string], number>('SELECT uid FROM private_seen WHERE mailbox = ? AND reader = ?').pluck();
+    this.seenOf = prepareSeenQuery(db);
     // Only UIDs that exist: a message expunged meanwhile is not marked (the foreign key would refuse it).
     this.mark = db.prepare<[string, number, string]>(
       `INSERT OR IGNORE INTO private_seen (mailbox, uid, reader)

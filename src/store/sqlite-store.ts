@@ -7,13 +7,14 @@ import { migrate, type Db } from './database.js';
 import { PrivateSeen } from './private-seen.js';
 import { DEFAULT_VANISHED_HISTORY, ExpungeHistory } from './expunge-history.js';
 import { watchExternalChanges } from './external-changes.js';
-import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
+import { DELETED_BIT, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
 import { GroupCommit } from './group-commit.js';
+import { MessageReads, uidList } from './message-reads.js';
 import { asStorageError } from './storage-full.js';
 import { canonicalMailboxName, isSameOrInferior, isValidMailboxName, parentNames, validMailboxName } from './mailbox-names.js';
 import { analyzeMessage } from '../mime/index.js';
 import { STORE_MIGRATIONS } from './schema.js';
-import { prepareStatements, type MailboxRow, type MessageRecord, type StoreStatements } from './statements.js';
+import { prepareStatements, type MailboxRow, type StoreStatements } from './statements.js';
 import {
   DEFAULT_FOLDERS,
   StoreError,
@@ -73,11 +74,6 @@ interface Appended {
   readonly modSeq: ModSeq;
 }
 
-/** Bodies of a mailbox looked up in the search index per call, between which the event loop runs. */
-const SEARCH_SLICE = 2000;
-
-/** UIDs as one bound parameter (`IN (SELECT value FROM json_each(?))`): any count, one prepared statement. */
-const uidList = (uids: readonly Uid[]): string => JSON.stringify(uids);
 
 /**
  * The MailStore on SQLite (DESIGN.md "Data", "Durability"). Construct it on the handle from
@@ -96,9 +92,9 @@ export class SqliteMailStore implements MailStore {
   readonly events = new EventEmitter<{ change: [MailboxChange] }>();
   private readonly blobs: BlobStore;
   private readonly deliveries: GroupCommit<DeliveryJob, DeliveryOutcome>;
-  private readonly flagLists = new FlagListCache();
   private readonly stopWatching: () => void;
   private readonly sql: StoreStatements;
+  private readonly reads: MessageReads;
   private readonly readers: PrivateSeen;
   private readonly expunged: ExpungeHistory;
 
@@ -112,6 +108,7 @@ export class SqliteMailStore implements MailStore {
     this.expunged = new ExpungeHistory(db, options.vanishedHistory ?? DEFAULT_VANISHED_HISTORY);
     this.sql = prepareStatements(db);
     this.blobs = new BlobStore(db);
+    this.reads = new MessageReads(this.sql, this.blobs);
     this.blobs.backfillIndex();
     this.deliveries = new GroupCommit(
       db,
@@ -258,24 +255,11 @@ export class SqliteMailStore implements MailStore {
   }
 
   listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): MessageRow[] {
-    const rows =
-      options.changedSince === undefined
-        ? this.sql.listMessages.all(mailbox)
-        : this.sql.listChangedMessages.all(mailbox, options.changedSince);
-    const flagLists = this.flagLists;
-    return rows.map(([uid, modSeq, system, keywords, internalDate, size, sha256]) => ({
-      uid: uid as Uid,
-      modSeq: modSeq as ModSeq,
-      flags: flagLists.get(system, keywords),
-      internalDate: new Date(internalDate),
-      size,
-      blobId: sha256 as BlobId,
-    }));
+    return this.reads.listMessages(mailbox, options);
   }
 
   getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[] {
-    if (uids.length === 0) return [];
-    return this.sql.messagesByUid.all(mailbox, uidList(uids)).map((row) => this.toMessageRow(row));
+    return this.reads.getMessages(mailbox, uids);
   }
 
   expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null {
@@ -283,12 +267,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {
-    return this.sql.messageMeta.all(mailbox, uidList(uids)).map((row) => ({
-      uid: row.uid as Uid,
-      envelope: JSON.parse(row.envelope) as MessageMeta['envelope'],
-      structure: JSON.parse(row.structure) as MessageMeta['structure'],
-      headerSize: row.header_size,
-    }));
+    return this.reads.getMessageMeta(mailbox, uids);
   }
 
   protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
@@ -311,7 +290,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   readBlob(blob: BlobId, start?: number, end?: number): Buffer {
-    return this.blobs.read(blob, start, end);
+    return this.reads.readBlob(blob, start, end);
   }
 
   streamBlob(blob: BlobId): Readable {
@@ -342,7 +321,7 @@ export class SqliteMailStore implements MailStore {
         if (next === row) continue;
         modSeq ??= this.sql.bumpModSeq.get(mailbox)!;
         this.sql.updateFlags.run(next.system, next.keywords, modSeq, mailbox, row.uid);
-        updated.push(this.toMessageRow({ ...row, ...next, modseq: modSeq }));
+        updated.push(this.reads.messageRow({ ...row, ...next, modseq: modSeq }));
       }
     });
     if (modSeq !== undefined && account !== undefined) {
@@ -392,27 +371,8 @@ export class SqliteMailStore implements MailStore {
     return [...change.uids];
   }
 
-  async searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>> {
-    const rows = this.sql.uidsAndBlobs.all(mailbox);
-    // RFC 3501 §6.4.4: every text contains the empty string.
-    if (query === '') return new Set(rows.map((row) => row.uid as Uid));
-    const uidsOfBlob = new Map<number, Uid[]>();
-    for (const row of rows) {
-      const uids = uidsOfBlob.get(row.blob);
-      if (uids) uids.push(row.uid as Uid);
-      else uidsOfBlob.set(row.blob, [row.uid as Uid]);
-    }
-    const blobs = [...uidsOfBlob.keys()].sort((a, b) => a - b);
-    const found = new Set<Uid>();
-    // docs/architecture.md invariant 2: a bounded slice of the index per turn of the event loop.
-    for (let start = 0; start < blobs.length; start += SEARCH_SLICE) {
-      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const slice = blobs.slice(start, start + SEARCH_SLICE);
-      for (const blob of this.blobs.fts.matching(field, query, slice[0]!, slice.at(-1)!)) {
-        for (const uid of uidsOfBlob.get(blob) ?? []) found.add(uid);
-      }
-    }
-    return new Set([...found].sort((a, b) => a - b));
+  searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>> {
+    return this.reads.searchText(mailbox, field, query);
   }
 
   privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {
@@ -637,17 +597,6 @@ export class SqliteMailStore implements MailStore {
       }
     }
     return [...byMailbox].map(([mailbox, entry]) => ({ kind: 'append', mailbox, ...entry }));
-  }
-
-  private toMessageRow(row: MessageRecord): MessageRow {
-    return {
-      uid: row.uid as Uid,
-      modSeq: row.modseq as ModSeq,
-      flags: this.flagLists.get(row.system, row.keywords),
-      internalDate: new Date(row.internal_date),
-      size: row.size,
-      blobId: row.sha256 as BlobId,
-    };
   }
 }
 

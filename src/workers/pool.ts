@@ -56,6 +56,8 @@ export interface WorkerPoolOptions {
   readonly budgetMs: number;
   readonly resolver: DnsResolver;
   readonly logger: Logger;
+  /** What the pool's jobs are, for its log lines (default "message analysis"). */
+  readonly purpose?: string;
   /** Tasks whose modules every worker imports as it starts, so that the first messages do not wait for them. */
   readonly preload?: ReadonlyArray<TaskRef<never, unknown>>;
 }
@@ -330,7 +332,7 @@ export class WorkerPool {
       this.startClock(job);
       return;
     }
-    this.options.logger.warn({ component: 'workers', queueId: job.label, budgetMs: this.options.budgetMs }, 'message analysis over its budget; worker replaced');
+    this.options.logger.warn({ component: 'workers', queueId: job.label, budgetMs: this.options.budgetMs }, `${this.options.purpose ?? 'message analysis'} over its budget; worker replaced`);
     slot.job = null;
     this.stopWatchingCost(job);
     job.reject(new WorkBudgetExceeded(job.label, this.options.budgetMs));
@@ -390,7 +392,7 @@ export class WorkerPool {
   private died(slot: Slot, error: Error): void {
     if (slot.retired) return;
     const wasReady = slot.ready;
-    this.options.logger.error({ component: 'workers', err: error }, 'analysis worker died');
+    this.options.logger.error({ component: 'workers', err: error }, `${this.options.purpose ?? 'message analysis'} worker died`);
     void this.retire(slot, new WorkFailed(`analysis worker died: ${error.message}`));
     if (!wasReady && ++this.startFailures >= MAX_START_FAILURES) {
       // A worker that cannot start never will: fail what waits instead of restarting forever.

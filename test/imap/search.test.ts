@@ -57,7 +57,7 @@ describe('SEARCH grammar (RFC 3501 §6.4.4)', () => {
     expect(parse('CHARSET us-ascii ALL').returns).toBeNull();
   });
 
-  it.each(['', 'BOGUS', 'SINCE 31-Feb-2026', 'SINCE yesterday', 'LARGER x', 'OR SEEN', '(SEEN', '()', 'UID 0', 'RETURN (SAVE) ALL', 'ALL ', 'NOT'])(
+  it.each(['', 'BOGUS', 'SINCE 31-Feb-2026', 'SINCE yesterday', 'LARGER x', 'OR SEEN', '(SEEN', '()', 'UID 0', 'RETURN (FOO) ALL', 'ALL ', 'NOT'])(
     'answers BAD to %j',
     (args) => {
       expect(() => parse(args)).toThrow(ParseError);

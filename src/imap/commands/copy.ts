@@ -24,7 +24,7 @@ export interface CopyArguments {
 export function readCopyArguments(session: Session, { uid, args }: CommandRequest): CopyArguments {
   const selected = session.requireSelected();
   args.space();
-  const set = readSequenceSet(args);
+  const set = readSequenceSet(args, uid ? 'uid' : 'seq');
   args.space();
   const name = args.mailbox();
   args.end();

@@ -15,7 +15,7 @@ export const expunge: CommandHandler = (session, { uid, args }) => {
   let uids: Uid[] | undefined;
   if (uid) {
     args.space();
-    const set = readSequenceSet(args);
+    const set = readSequenceSet(args, 'uid');
     uids = resolveUidSet(set, selected.uids).map((seq) => selected.uidAt(seq)!);
   }
   args.end();

@@ -28,7 +28,7 @@ function writeVanished(session: Session, set: SequenceSet, since: ModSeq): void 
 export const fetch: CommandHandler = async (session, { uid, args }) => {
   const selected = session.requireSelected();
   args.space();
-  const set = readSequenceSet(args);
+  const set = readSequenceSet(args, uid ? 'uid' : 'seq');
   const request = parseFetchItems(args);
   // RFC 7162 §3.2.6: the VANISHED modifier is for UID FETCH of a QRESYNC-enabled session only.
   if (request.vanished && (!uid || !session.qresync)) throw new ImapError('BAD', null, 'VANISHED needs UID FETCH and ENABLE QRESYNC');

@@ -50,10 +50,12 @@ import { rename } from './rename.js';
 import { search } from './search.js';
 import { examine, select } from './select.js';
 import { setacl } from './setacl.js';
+import { sort } from './sort.js';
 import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store } from './store.js';
 import { subscribe, unsubscribe } from './subscribe.js';
+import { thread } from './thread.js';
 import { unauthenticate } from './unauthenticate.js';
 import { unselect } from './unselect.js';
 
@@ -105,6 +107,8 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ['UNSELECT', { states: SELECTED, run: unselect }], // RFC 3691
   ['EXPUNGE', { states: SELECTED, run: expunge }],
   ['SEARCH', { states: SELECTED, run: search, expungeAllowed: false }],
+  ['SORT', { states: SELECTED, run: sort, expungeAllowed: false }], // RFC 5256 §3
+  ['THREAD', { states: SELECTED, run: thread, expungeAllowed: false }], // RFC 5256 §4
   ['FETCH', { states: SELECTED, run: fetch, expungeAllowed: false }],
   ['STORE', { states: SELECTED, run: store, expungeAllowed: false }],
   ['COPY', { states: SELECTED, run: copy }],
@@ -113,6 +117,8 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ['UID FETCH', { states: SELECTED, run: fetch }],
   ['UID STORE', { states: SELECTED, run: store }],
   ['UID SEARCH', { states: SELECTED, run: search }],
+  ['UID SORT', { states: SELECTED, run: sort }],
+  ['UID THREAD', { states: SELECTED, run: thread }],
   ['UID COPY', { states: SELECTED, run: copy }],
   ['UID MOVE', { states: SELECTED, run: move }], // RFC 6851
   ['UID EXPUNGE', { states: SELECTED, run: expunge }], // RFC 4315

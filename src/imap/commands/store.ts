@@ -24,7 +24,7 @@ import type { CommandHandler } from './handler.js';
 export const store: CommandHandler = (session, { uid, args }) => {
   const selected = session.requireSelected();
   args.space();
-  const set = readSequenceSet(args);
+  const set = readSequenceSet(args, uid ? 'uid' : 'seq');
   args.space();
   const unchangedSince = readUnchangedSince(args);
   const operation: FlagOperation = args.take('+') ? 'add' : args.take('-') ? 'remove' : 'set';

@@ -14,8 +14,11 @@ import { sequenceSetContains } from '../sequence-set.js';
 import { dayOfDateHeader, localDay, type Day } from '../fetch/date-time.js';
 import type { SearchKey } from './query.js';
 
+/** What a search reads: the store on the event loop's connection, or a worker's read-only one (store's SearchReader). */
+export type MessageSource = Pick<MailStore, 'listMessages' | 'getMessages' | 'getMessageMeta' | 'readBlob' | 'searchText'>;
+
 export interface SearchScope {
-  readonly store: MailStore;
+  readonly store: MessageSource;
   readonly mailbox: MailboxId;
   /**
    * The session's messages in sequence order (index seq-1); null for one another session

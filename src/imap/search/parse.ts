@@ -1,6 +1,7 @@
 /**
- * RFC 3501 §6.4.4 SEARCH arguments, with RFC 4731 RETURN options (ESEARCH) and the RFC 7162 §3.1.5
- * MODSEQ key, read through ArgReader into a SearchQuery:
+ * RFC 3501 §6.4.4 SEARCH arguments, with RFC 4731 RETURN options (ESEARCH, and RFC 5182 SAVE) and
+ * the RFC 7162 §3.1.5 MODSEQ key, read through ArgReader into a SearchQuery; the RFC 5256 SORT and
+ * THREAD arguments around the same search keys:
  *
  *   search = "SEARCH" [SP "RETURN" SP "(" [return-opt *(SP return-opt)] ")"]
  *            [SP "CHARSET" SP astring] 1*(SP search-key)
@@ -9,7 +10,9 @@ import { ImapError } from '../errors.js';
 import type { ArgReader } from '../parser.js';
 import { readSequenceSet } from '../sequence-set.js';
 import { dayOfSearchDate } from '../fetch/date-time.js';
-import type { ReturnOption, SearchKey, SearchQuery } from './query.js';
+import type { ReturnOption, SearchKey, SearchQuery, SortKeyName, SortQuery, ThreadAlgorithm, ThreadQuery } from './query.js';
+import { SORT_KEYS } from './sort.js';
+import { THREAD_ALGORITHMS } from './thread.js';
 
 /** Charsets a search string may be in: UTF-8, and its subset US-ASCII (RFC 3501 §6.4.4 requires the latter). */
 const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'] as const;
@@ -17,7 +20,7 @@ const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'] as const;
 /** Deeper nesting of NOT/OR/parentheses than any client writes: refused instead of risking the stack. */
 const MAX_DEPTH = 64;
 
-const RETURN_OPTIONS: ReadonlySet<string> = new Set<ReturnOption>(['MIN', 'MAX', 'ALL', 'COUNT']);
+const RETURN_OPTIONS: ReadonlySet<string> = new Set<ReturnOption>(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE']);
 
 /** System flags with a search key of their own, and the key that tests their absence. */
 const FLAG_KEYS: Readonly<Record<string, readonly [flag: string, present: boolean]>> = {
@@ -47,31 +50,75 @@ const DATE_KEYS = {
 /** Reads everything after the command name (`reader` is just past "SEARCH"). */
 export function parseSearch(reader: ArgReader): SearchQuery {
   reader.space();
-  let returns: Set<ReturnOption> | null = null;
-  if (reader.take('RETURN ')) {
-    // RFC 4731 §3.1: RETURN () means ALL.
-    returns = new Set(
-      reader.list(() => {
-        const option = reader.keyword();
-        if (!RETURN_OPTIONS.has(option)) throw reader.error(`unknown RETURN option ${option}`);
-        return option as ReturnOption;
-      }),
-    );
-    reader.space();
-  }
+  const returns = readReturnOptions(reader);
   if (reader.take('CHARSET ')) {
-    const charset = reader.astringText().toUpperCase();
-    if (!(SEARCH_CHARSETS as readonly string[]).includes(charset)) {
-      throw new ImapError('NO', `BADCHARSET (${SEARCH_CHARSETS.join(' ')})`, `charset ${charset} is not supported`);
-    }
+    checkCharset(reader);
     reader.space();
   }
+  return { key: readKeys(reader), returns };
+}
+
+/**
+ * RFC 5256 §3 `SORT (criteria) charset keys`, with the RFC 5267 §3 ESORT `RETURN (…)` before the
+ * criteria (`reader` is just past "SORT").
+ */
+export function parseSort(reader: ArgReader): SortQuery {
+  reader.space();
+  const returns = readReturnOptions(reader);
+  const criteria = reader.list(() => {
+    const first = reader.keyword();
+    const reverse = first === 'REVERSE';
+    if (reverse) reader.space();
+    const key = reverse ? reader.keyword() : first;
+    if (!SORT_KEYS.has(key)) throw reader.error(`unknown sort key ${key}`);
+    return { key: key as SortKeyName, reverse };
+  }, false);
+  reader.space();
+  checkCharset(reader);
+  reader.space();
+  return { criteria, key: readKeys(reader), returns };
+}
+
+/** RFC 5256 §4 `THREAD algorithm charset keys` (`reader` is just past "THREAD"). */
+export function parseThread(reader: ArgReader): ThreadQuery {
+  reader.space();
+  const algorithm = reader.keyword();
+  if (!(THREAD_ALGORITHMS as readonly string[]).includes(algorithm)) throw reader.error(`unknown threading algorithm ${algorithm}`);
+  reader.space();
+  checkCharset(reader);
+  reader.space();
+  return { algorithm: algorithm as ThreadAlgorithm, key: readKeys(reader) };
+}
+
+/** RFC 4731 §3.1 `RETURN (…)` and its space, or null when absent; RETURN () means ALL. */
+function readReturnOptions(reader: ArgReader): Set<ReturnOption> | null {
+  if (!reader.take('RETURN ')) return null;
+  const returns = new Set(
+    reader.list(() => {
+      const option = reader.keyword();
+      if (!RETURN_OPTIONS.has(option)) throw reader.error(`unknown RETURN option ${option}`);
+      return option as ReturnOption;
+    }),
+  );
+  reader.space();
+  return returns;
+}
+
+function checkCharset(reader: ArgReader): void {
+  const charset = reader.astringText().toUpperCase();
+  if (!(SEARCH_CHARSETS as readonly string[]).includes(charset)) {
+    throw new ImapError('NO', `BADCHARSET (${SEARCH_CHARSETS.join(' ')})`, `charset ${charset} is not supported`);
+  }
+}
+
+/** `1*(SP search-key)` up to the end of the command, as one key. */
+function readKeys(reader: ArgReader): SearchKey {
   const keys = [parseKey(reader, 0)];
   while (!reader.atEnd()) {
     reader.space();
     keys.push(parseKey(reader, 0));
   }
-  return { key: keys.length === 1 ? keys[0]! : { kind: 'and', keys }, returns };
+  return keys.length === 1 ? keys[0]! : { kind: 'and', keys };
 }
 
 function parseKey(reader: ArgReader, depth: number): SearchKey {
@@ -81,7 +128,8 @@ function parseKey(reader: ArgReader, depth: number): SearchKey {
     const keys = reader.list(() => parseKey(reader, depth + 1), false);
     return keys.length === 1 ? keys[0]! : { kind: 'and', keys };
   }
-  if (first === 0x2a || (first !== undefined && first >= 0x30 && first <= 0x39)) {
+  // A sequence set starts with `*`, a digit, or is RFC 5182 `$`.
+  if (first === 0x2a || first === 0x24 || (first !== undefined && first >= 0x30 && first <= 0x39)) {
     return { kind: 'sequence', set: readSequenceSet(reader) };
   }
   const name = reader.keyword();
@@ -122,7 +170,7 @@ function parseKey(reader: ArgReader, depth: number): SearchKey {
       return { kind: 'size', compare: name === 'LARGER' ? 'larger' : 'smaller', octets: reader.number() };
     case 'UID':
       reader.space();
-      return { kind: 'uid', set: readSequenceSet(reader) };
+      return { kind: 'uid', set: readSequenceSet(reader, 'uid') };
     case 'NOT':
       reader.space();
       return { kind: 'not', key: parseKey(reader, depth + 1) };

@@ -6,7 +6,6 @@ import type { TextField } from '../../store/index.js';
 import type { Day } from '../fetch/date-time.js';
 import type { SequenceSet } from '../sequence-set.js';
 
-
 export type SearchKey =
   | { readonly kind: 'all' }
   /** ANSWERED, DELETED, DRAFT, FLAGGED, SEEN, KEYWORD and their UN… forms. */
@@ -27,13 +26,37 @@ export type SearchKey =
   | { readonly kind: 'or'; readonly left: SearchKey; readonly right: SearchKey }
   | { readonly kind: 'and'; readonly keys: readonly SearchKey[] };
 
-/** RFC 4731 §3.1 result options. */
-export type ReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT';
+/** RFC 4731 §3.1 result options; SAVE is RFC 5182 §2.1 (SEARCHRES). */
+export type ReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
 
 export interface SearchQuery {
   readonly key: SearchKey;
   /** null: a plain SEARCH, answered with `* SEARCH`; a set (possibly empty = ALL): ESEARCH. */
   readonly returns: ReadonlySet<ReturnOption> | null;
+}
+
+/** RFC 5256 §3 sort keys, with RFC 5957 DISPLAYFROM / DISPLAYTO. */
+export type SortKeyName = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
+
+export interface SortCriterion {
+  readonly key: SortKeyName;
+  readonly reverse: boolean;
+}
+
+/** RFC 5256 §4 threading algorithms. */
+export type ThreadAlgorithm = 'ORDEREDSUBJECT' | 'REFERENCES';
+
+/** RFC 5256 §3 SORT, with RFC 5267 ESORT RETURN options. */
+export interface SortQuery {
+  readonly criteria: readonly SortCriterion[];
+  readonly key: SearchKey;
+  readonly returns: ReadonlySet<ReturnOption> | null;
+}
+
+/** RFC 5256 §4 THREAD. */
+export interface ThreadQuery {
+  readonly algorithm: ThreadAlgorithm;
+  readonly key: SearchKey;
 }
 
 /** True when the tree uses MODSEQ: the response then carries the highest MODSEQ (RFC 7162 §3.1.5). */
