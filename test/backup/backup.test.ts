@@ -26,7 +26,7 @@ beforeAll(async () => {
   server = await startReadmeServer({ passwordChange: 'config' });
   an = await server.addOfficial('Nguyễn Văn An');
   binh = await server.addOfficial('Trần Thị Bình');
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await server?.stop();
@@ -302,7 +302,7 @@ describe('backup restore-mailbox', () => {
     }
     const audit: Array<{ action: string; doc: string; actor: string }> = await cliJson(['audit', '--subject', records.address]);
     expect(audit.filter((row) => row.action === 'mailbox.restore').map((row) => row.doc)).toEqual(['47/CV-VP', '47/CV-VP', '48/CV-VP']);
-  }, 240_000);
+  }, 420_000);
 });
 
 describe('restoring another schema', () => {
