@@ -1,10 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3_ACCESS_KEY, startS3, type RunningS3 } from '../helpers/s3rver.js';
 import { startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
-import { deliver } from './support.js';
+import { deliver, messageIdsIn } from './support.js';
 
 /**
  * Litestream replicating `serve`'s database to an S3-compatible store (docs/backup.en.md
@@ -37,19 +36,6 @@ afterAll(async () => {
 
 interface Health {
   components?: { replica?: { status: string; detail: string } };
-}
-
-function messageIdsIn(database: string): string[] {
-  const db = new Database(database, { readonly: true });
-  try {
-    return db
-      .prepare<[], string>(`SELECT json_extract(b.envelope, '$.messageId') FROM messages m JOIN blobs b ON b.id = m.blob`)
-      .pluck()
-      .all()
-      .map((id) => id.replace(/^<|>$/g, ''));
-  } finally {
-    db.close();
-  }
 }
 
 describe('the replica on an S3-compatible store', () => {

@@ -3,13 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from '../helpers/ports.js';
 import { connectImapflow } from '../interop/imapflow-client.js';
 import { runProcess, startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
-import { deliver, deliverLoad, folderView } from './support.js';
+import { deliver, deliverLoad, folderView, messageIdsIn } from './support.js';
 
 /**
  * Litestream replicating `serve`'s database to a file replica (`[replica]`, docs/backup.en.md
@@ -53,19 +52,6 @@ async function replicaCaughtUp(since = Date.now()): Promise<void> {
     if (health.components?.replica?.detail === 'caught up' && Date.now() - since > 2 * SYNC_INTERVAL_MS + 1000) return;
     if (Date.now() > deadline) throw new Error(`replica not caught up within 60 s: ${JSON.stringify(health)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function messageIdsIn(database: string): string[] {
-  const db = new Database(database, { readonly: true });
-  try {
-    return db
-      .prepare<[], string>(`SELECT json_extract(b.envelope, '$.messageId') FROM messages m JOIN blobs b ON b.id = m.blob`)
-      .pluck()
-      .all()
-      .map((id) => id.replace(/^<|>$/g, ''));
-  } finally {
-    db.close();
   }
 }
 
