@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeDatabase, snapshotDatabase } from '../store/index.js';
+import { describeDatabase, snapshotDatabase, StoreError } from '../store/index.js';
 import { BackupError } from './errors.js';
 import { fsyncPath, isEmptyOrMissing, listFiles } from './files.js';
 import { DATABASE_FILE, MANIFEST, hashFile, newManifest, type BackupManifest } from './manifest.js';
@@ -83,6 +83,16 @@ export async function createBackup(source: BackupSource, target: string, progres
     return { dir, startedAt: manifest.startedAt, finishedAt: manifest.finishedAt, durationMs: finished.getTime() - started.getTime(), bytes: total, counts, schema };
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
-    throw error;
+    throw outOfSpace(error) ? new BackupError(`${dir}: not enough space for the backup (${(error as Error).message}); nothing was kept, the live data is untouched`) : error;
   }
+}
+
+/**
+ * A full disk (ENOSPC), a file size limit (EFBIG: RLIMIT_FSIZE, a quota) or SQLite's SQLITE_FULL
+ * while the snapshot is written: the admin's answer is space, not a bug report.
+ */
+function outOfSpace(error: unknown): boolean {
+  if (error instanceof StoreError) return error.code === 'full';
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT';
 }

@@ -50,9 +50,10 @@ export class BackupMailReader {
 
   /** Every message of the account's folder (or of every folder), in folder then UID order. */
   messages(account: AccountId, folder?: string): BackupMessage[] {
+    // Named parameters: better-sqlite3 refuses numbered ones (?2) used twice.
     const rows = this.db
-      .prepare<[string, string | null], Row>(`${SELECT} WHERE mb.account = ? AND (?2 IS NULL OR mb.name = ?2) ORDER BY mb.name, m.uid`)
-      .all(account, folder ?? null);
+      .prepare<[{ account: string; folder: string | null }], Row>(`${SELECT} WHERE mb.account = @account AND (@folder IS NULL OR mb.name = @folder) ORDER BY mb.name, m.uid`)
+      .all({ account, folder: folder ?? null });
     return rows.map((row) => this.toMessage(row));
   }
 

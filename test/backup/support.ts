@@ -1,7 +1,9 @@
 /**
  * Mail traffic and mailbox views for the continuity tests (docs/backup.en.md), all through real
- * clients: nodemailer to the MX, imapflow over STARTTLS.
+ * clients: nodemailer to the MX, imapflow over STARTTLS; and the Message-IDs a restored database
+ * file holds.
  */
+import Database from 'better-sqlite3';
 import type { ImapFlow } from 'imapflow';
 import { sendRaw } from '../hostile/smtp-send.js';
 import { composeMessage } from '../interop/mail.js';
@@ -72,5 +74,19 @@ export async function waitForView(client: ImapFlow, ready: (view: MessageView[])
     const view = await folderView(client, folder);
     if (ready(view) || Date.now() > deadline) return view;
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Message-IDs (without <>) of every message row of a database file, e.g. one `replica restore` wrote. */
+export function messageIdsIn(database: string): string[] {
+  const db = new Database(database, { readonly: true });
+  try {
+    return db
+      .prepare<[], string>(`SELECT json_extract(b.envelope, '$.messageId') FROM messages m JOIN blobs b ON b.id = m.blob`)
+      .pluck()
+      .all()
+      .map((id) => id.replace(/^<|>$/g, ''));
+  } finally {
+    db.close();
   }
 }

@@ -102,7 +102,8 @@ export interface ReadmeServer {
   stopClamd(): Promise<void>;
   /**
    * SIGTERM, wait for the exit, stop clamd, remove the temp dir. Rejects when `serve` did not
-   * exit with code 0 within 15 s (a clean shutdown is part of what the README promises).
+   * exit with code 0 within 15 s (a clean shutdown is part of what the README promises), unless
+   * it was crash()ed and not restarted.
    */
   stop(): Promise<void>;
 }
@@ -233,7 +234,8 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       },
       async stop() {
         await cleanup();
-        if (exitCode !== 0) throw new Error(`serve did not exit cleanly after SIGTERM (code ${exitCode})\n${output.slice(-3000)}`);
+        // After crash() without restart() there is no clean exit to check (the replica drill's primary stays down).
+        if (!crashed && exitCode !== 0) throw new Error(`serve did not exit cleanly after SIGTERM (code ${exitCode})\n${output.slice(-3000)}`);
       },
     };
     return server;
