@@ -20,6 +20,7 @@ import {
   asModSeq,
   asUid,
   type AccountId,
+  type AppendMessage,
   type AppendResult,
   type BlobId,
   type CopyResult,
@@ -231,14 +232,18 @@ export class SqliteMailStore implements MailStore {
   }
 
   append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
-    const message = prepareMessage(raw, options);
+    return this.appendMessages(mailbox, [{ raw, ...options }])[0]!;
+  }
+
+  appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[] {
+    const prepared = messages.map((message) => prepareMessage(message.raw, message));
     const { appended, uidValidity } = this.write(() => {
       const row = this.requireMailbox(mailbox);
-      const blob = this.blobs.store(message.sha256, message.raw, message.analysis);
-      return { appended: this.insertMessage(row.id, blob, message), uidValidity: row.uidvalidity };
+      const rows = prepared.map((message) => this.insertMessage(row.id, this.blobs.store(message.sha256, message.raw, message.analysis), message));
+      return { appended: rows, uidValidity: row.uidvalidity };
     });
-    this.emitAppends([appended]);
-    return { mailbox, uidValidity, uid: appended.uid };
+    this.emitAppends(appended);
+    return appended.map(({ uid }) => ({ mailbox, uidValidity, uid }));
   }
 
   listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): MessageRow[] {

@@ -106,6 +106,15 @@ export interface DeliveryResult {
   readonly delivered: ReadonlyArray<{ readonly account: AccountId; readonly mailbox: MailboxId; readonly uid: Uid }>;
 }
 
+/** One message of an IMAP APPEND; RFC 3502 MULTIAPPEND sends several in one command. */
+export interface AppendMessage {
+  readonly raw: Buffer;
+  readonly flags?: readonly Flag[];
+  readonly internalDate?: Date;
+  /** analyzeMessage of exactly these bytes, already computed (on a worker thread for a large one); else the store computes it. */
+  readonly analysis?: MessageAnalysis;
+}
+
 export interface AppendResult {
   readonly mailbox: MailboxId;
   readonly uidValidity: number;
