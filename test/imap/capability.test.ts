@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 const AUTHENTICATED =
-  'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS ESEARCH CONDSTORE QRESYNC STATUS=SIZE UTF8=ACCEPT COMPRESS=DEFLATE UNAUTHENTICATE ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE APPENDLIMIT=26214400';
+  'IMAP4rev1 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MULTIAPPEND MOVE UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS ESEARCH CONDSTORE QRESYNC STATUS=SIZE UTF8=ACCEPT COMPRESS=DEFLATE UNAUTHENTICATE ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE APPENDLIMIT=26214400';
 
 describe('CAPABILITY (RFC 3501 §6.1.1)', () => {
   test('the greeting carries the pre-login capabilities', async () => {
@@ -25,7 +25,7 @@ describe('CAPABILITY (RFC 3501 §6.1.1)', () => {
         });
       });
     });
-    expect(await client).toBe('* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE STARTTLS AUTH=PLAIN APPENDLIMIT=26214400] mail.cantho.gov.vn IMAP ready\r\n');
+    expect(await client).toBe('* OK [CAPABILITY IMAP4rev1 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE STARTTLS AUTH=PLAIN APPENDLIMIT=26214400] mail.cantho.gov.vn IMAP ready\r\n');
   });
 
   test('after login, every extension, each once', async () => {
@@ -45,7 +45,7 @@ describe('CAPABILITY (RFC 3501 §6.1.1)', () => {
 
   test('before login, no post-login extensions', async () => {
     const client = await RawClient.connect(server.ports.imap);
-    expect(await client.command('c', 'CAPABILITY')).toEqual(['* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE STARTTLS AUTH=PLAIN APPENDLIMIT=26214400', 'c OK CAPABILITY completed']);
+    expect(await client.command('c', 'CAPABILITY')).toEqual(['* CAPABILITY IMAP4rev1 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE STARTTLS AUTH=PLAIN APPENDLIMIT=26214400', 'c OK CAPABILITY completed']);
     client.close();
   });
 });
