@@ -39,9 +39,11 @@
  *      connection holds about a megabyte of output at most, and a FETCH stops at once when its
  *      client has gone. A client that lets MAX_UNSENT octets pile up unread is disconnected.
  *   5. Literals above the limit are refused before they are read (RFC 7889): only APPEND may send
- *      more than MAX_ARGUMENT_LITERAL, and an APPEND literal first reserves its octets in the
- *      all-sessions budget (`[limits] memory_ceiling`, `NO [INUSE]` past it). The connection stays
- *      in sync either way.
+ *      more than MAX_ARGUMENT_LITERAL. An APPEND literal up to `[limits] spool_threshold` first
+ *      reserves its octets in the all-sessions budget (`[limits] memory_ceiling`, `NO [INUSE]` past
+ *      it); a larger one streams to a spool file as it arrives, reserving nothing, and is reserved
+ *      and read back only once its checks passed, to be stored. Spool files go with the command on
+ *      every path. The connection stays in sync either way.
  *   6. Store and directory calls are synchronous or awaited inside the command; no account lock is
  *      held while writing to a socket (the store has none to hold: each call is one transaction).
  *   7. Passwords, AUTHENTICATE data and message literals are never logged.
