@@ -26,6 +26,7 @@ import type {
   MailboxCounts,
   MailboxId,
   MailboxInfo,
+  MessageBytes,
   MessageMeta,
   MessageRow,
   ModSeq,
@@ -177,7 +178,7 @@ export class ReaderView implements MailStore {
   accountUsage(account: AccountId): number {
     return this.inner.accountUsage(account);
   }
-  deliver(targets: readonly DeliveryTarget[], raw: Buffer, options?: DeliveryOptions): Promise<DeliveryResult> {
+  deliver(targets: readonly DeliveryTarget[], raw: MessageBytes, options?: DeliveryOptions): Promise<DeliveryResult> {
     return this.inner.deliver(targets, raw, options);
   }
   expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null {

@@ -33,6 +33,7 @@ import {
   type MailboxCounts,
   type MailboxId,
   type MailboxInfo,
+  type MessageBytes,
   type MessageAnalysis,
   type MessageMeta,
   type MessageRow,
@@ -46,7 +47,9 @@ import {
 
 /** A message checked and analysed before it enters a transaction, so a bad one fails alone and early. */
 interface PreparedMessage {
-  readonly raw: Buffer;
+  /** The message's bytes, in pieces stored as their concatenation (MessageBytes). */
+  readonly pieces: readonly Buffer[];
+  readonly size: number;
   readonly sha256: BlobId;
   readonly analysis: MessageAnalysis;
   readonly flags: StoredFlags;
@@ -218,7 +221,7 @@ export class SqliteMailStore implements MailStore {
 
   // --- messages ----------------------------------------------------------------------------
 
-  async deliver(targets: readonly DeliveryTarget[], raw: Buffer, options: DeliveryOptions = {}): Promise<DeliveryResult> {
+  async deliver(targets: readonly DeliveryTarget[], raw: MessageBytes, options: DeliveryOptions = {}): Promise<DeliveryResult> {
     if (targets.length === 0) throw new StoreError('cannot', 'a delivery needs at least one recipient');
     for (const target of targets) {
       if (target.folder !== 'INBOX' && target.folder !== 'Junk') {
@@ -239,7 +242,7 @@ export class SqliteMailStore implements MailStore {
     const prepared = messages.map((message) => prepareMessage(message.raw, message));
     const { appended, uidValidity } = this.write(() => {
       const row = this.requireMailbox(mailbox);
-      const rows = prepared.map((message) => this.insertMessage(row.id, this.blobs.store(message.sha256, message.raw, message.analysis), message));
+      const rows = prepared.map((message) => this.insertMessage(row.id, this.blobs.store(message.sha256, message.pieces, message.analysis), message));
       return { appended: rows, uidValidity: row.uidvalidity };
     });
     this.emitAppends(appended);
@@ -519,7 +522,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   private applyDelivery(job: DeliveryJob): { result: DeliveryResult; appended: Appended[] } {
-    const blob = this.blobs.store(job.message.sha256, job.message.raw, job.message.analysis);
+    const blob = this.blobs.store(job.message.sha256, job.message.pieces, job.message.analysis);
     const appended: Appended[] = [];
     for (const target of job.targets) {
       let mailbox = this.deliveryMailbox(target);
@@ -546,7 +549,7 @@ export class SqliteMailStore implements MailStore {
       message.flags.system,
       message.flags.keywords,
       message.internalDate,
-      message.raw.length,
+      message.size,
       blob,
     );
     return { account: slot.account as AccountId, mailbox: mailbox as MailboxId, uid: asUid(slot.first), modSeq: asModSeq(slot.modseq) };
@@ -626,13 +629,18 @@ export class SqliteMailStore implements MailStore {
 }
 
 /** Hashes, analyses and validates a message outside any transaction. */
-function prepareMessage(raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis }): PreparedMessage {
+function prepareMessage(raw: MessageBytes, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis }): PreparedMessage {
   const internalDate = (options.internalDate ?? new Date()).getTime();
   if (!Number.isFinite(internalDate)) throw new StoreError('cannot', 'invalid internal date');
+  const pieces: readonly Buffer[] = Buffer.isBuffer(raw) ? [raw] : raw;
+  const hash = createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
   return {
-    raw,
-    sha256: createHash('sha256').update(raw).digest('hex') as BlobId,
-    analysis: options.analysis ?? analyzeMessage(raw),
+    pieces,
+    size: pieces.reduce((sum, piece) => sum + piece.length, 0),
+    sha256: hash.digest('hex') as BlobId,
+    // Callers with large messages pass the analysis, computed on a worker: joining the pieces here is the rare case.
+    analysis: options.analysis ?? analyzeMessage(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)),
     flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
     internalDate,
   };

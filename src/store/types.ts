@@ -83,6 +83,13 @@ export interface MessageMeta {
 /** Where a delivered copy lands. The SMTP side maps a filter verdict to this. */
 export type DeliveryFolder = 'INBOX' | 'Junk';
 
+/**
+ * A message as one buffer, or as pieces stored as their concatenation: fields the server puts on
+ * top of a received message are one small piece, the received bytes the others, so the body is
+ * never copied to add them (STYLE.md, Mox's MsgPrefix).
+ */
+export type MessageBytes = Buffer | readonly Buffer[];
+
 export interface DeliveryTarget {
   readonly account: AccountId;
   readonly folder: DeliveryFolder;
