@@ -23,6 +23,7 @@ const CROWD_PASSWORD = 'Dang-Nhap-Do-7319';
 /** Just below `[smtp] max_message_size` (25 MB). */
 const MX_BODY_BYTES = 24 * 1024 * 1024;
 const LITERAL_BYTES = 24_000_000;
+const APPEND_MESSAGE_BYTES = 20 * 1024 * 1024;
 
 export const ATTACKS: readonly Attack[] = [
   {
@@ -71,6 +72,31 @@ export const ATTACKS: readonly Attack[] = [
             await wire.write(payload);
             await wire.write('\r\n');
             return (await wire.expect(/^S |^\* BYE/, deadline - Date.now()).catch(() => (wire.closedByPeer ? 'connection closed by the server' : 'no reply by the deadline'))).slice(0, 60);
+          } finally {
+            wire.destroy();
+          }
+        }),
+      );
+      return tally(outcomes);
+    },
+  },
+  {
+    name: 'appends-20x20mb',
+    description: '20 logged-in connections each APPENDing a 20 MB message at once (LITERAL+)',
+    async run(t, deadline) {
+      const message = mxBody(APPEND_MESSAGE_BYTES);
+      const logins: Array<{ wire: Wire | null; reply: string }> = [];
+      for (let i = 0; i < 20; i++) logins.push(await imapLoginPatiently(t.server.ports.imap, t.attacker.address, t.attacker.password, deadline));
+      const outcomes = await Promise.all(
+        logins.map(async ({ wire, reply }) => {
+          if (!wire) return `login: ${reply}`;
+          wire.closeBy(deadline);
+          try {
+            await wire.write(`A APPEND Archive {${message.length}+}\r\n`);
+            await wire.write(message);
+            await wire.write('\r\n');
+            const answer = await wire.expect(/^A |^\* BYE/, deadline - Date.now()).catch(() => (wire.closedByPeer ? 'connection closed by the server' : 'no reply by the deadline'));
+            return answer.replace(/APPENDUID \d+ \d+/, 'APPENDUID').slice(0, 60);
           } finally {
             wire.destroy();
           }
