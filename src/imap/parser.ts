@@ -158,6 +158,8 @@ export class CommandReader {
     const parts: Buffer[] = [];
     /** Octets of the command: lines and literals, spooled ones included. */
     let total = 0;
+    /** Octets of its lines alone: held in memory, reserved nowhere. */
+    let lineTotal = 0;
     /** Octets in `parts`, where the next literal's data starts. */
     let rawLength = 0;
     let reservation: LiteralReservation | null = null;
@@ -173,9 +175,11 @@ export class CommandReader {
       if (!Buffer.isBuffer(line)) return fail({ kind: 'too-long', tag: guessTag(parts[0] ?? line.head) });
       parts.push(line);
       total += line.length;
+      lineTotal += line.length;
       rawLength += line.length;
-      // Many small literals must not add up to an unbounded APPEND either (others stop at MAX_COMMAND).
-      if (total > Math.max(limits.appendTotal, MAX_COMMAND) + MAX_LINE) return fail({ kind: 'end', flood: true });
+      // Literals are bounded by the limits below; lines (each ending in a literal, even an empty
+      // one) must not add up to an unbounded command, APPEND included.
+      if (lineTotal > MAX_COMMAND + MAX_LINE) return fail({ kind: 'end', flood: true });
       const match = LITERAL_AT_END.exec(line.toString('latin1'));
       if (!match) return { kind: 'command', raw: Buffer.concat(parts), reservation, spooled };
       const size = Number(match[1]);

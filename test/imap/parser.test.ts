@@ -206,6 +206,14 @@ describe('CommandReader', () => {
     expect(out).toEqual([{ kind: 'end', flood: false }]);
   });
 
+  test('lines that each end in an empty literal cannot add up past MAX_COMMAND, in APPEND too', async () => {
+    const line = `${'y'.repeat(60_000)} {0+}\r\n`;
+    for (const command of ['a SEARCH', 'a APPEND INBOX']) {
+      const { frames: out } = await frames([`${command} {0+}\r\n`, ...Array.from({ length: 6 }, () => line), 'x\r\n'], 1000, new MemoryBudget(100 * 1024 * 1024));
+      expect(out[0]).toEqual({ kind: 'end', flood: true });
+    }
+  });
+
   test('an APPEND literal past the spool threshold goes to a file as it arrives, reserving nothing', async () => {
     const budget = new MemoryBudget(1024 * 1024);
     const body = 'z'.repeat(250);
