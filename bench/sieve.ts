@@ -25,7 +25,7 @@ function message(extraHeader: string): Buffer {
 
 function measure(label: string, raw: Buffer, script: string, count: number): void {
   const analysis = analyzeMessage(raw);
-  const input = { raw, headerSize: analysis.headerSize, bodyText: analysis.searchText.body, mailFrom: 'dan@example.org', runs: [{ recipient: 'annv@cantho.gov.vn', script, ownAddresses: ['annv@cantho.gov.vn'] }] };
+  const input = { header: raw.subarray(0, analysis.headerSize), size: raw.length, bodyText: analysis.searchText.body, mailFrom: 'dan@example.org', runs: [{ recipient: 'annv@cantho.gov.vn', script, ownAddresses: ['annv@cantho.gov.vn'] }] };
   runSieveTask(input);
   const start = performance.now();
   let outcome = '';

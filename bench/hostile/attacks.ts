@@ -23,6 +23,8 @@ const CROWD_PASSWORD = 'Dang-Nhap-Do-7319';
 /** Just below `[smtp] max_message_size` (25 MB). */
 const MX_BODY_BYTES = 24 * 1024 * 1024;
 const LITERAL_BYTES = 24_000_000;
+/** The size of the hostile attacks' 'big' messages that stay well under APPENDLIMIT and SIZE. */
+const APPEND_MESSAGE_BYTES = 20 * 1024 * 1024;
 
 export const ATTACKS: readonly Attack[] = [
   {
@@ -57,38 +59,22 @@ export const ATTACKS: readonly Attack[] = [
   {
     name: 'literals-50x24mb',
     description: '50 logged-in connections each sending a 24 MB literal (just under APPENDLIMIT) to SELECT',
-    async run(t, deadline) {
-      const payload = Buffer.alloc(LITERAL_BYTES, 0x61);
-      const logins: Array<{ wire: Wire | null; reply: string }> = [];
-      for (let i = 0; i < 50; i++) logins.push(await imapLoginPatiently(t.server.ports.imap, t.attacker.address, t.attacker.password, deadline));
-      const outcomes = await Promise.all(
-        logins.map(async ({ wire, reply }) => {
-          if (!wire) return `login: ${reply}`;
-          wire.closeBy(deadline);
-          try {
-            // LITERAL+ (RFC 7888): the client sends without waiting for a continuation.
-            await wire.write(`S SELECT {${LITERAL_BYTES}+}\r\n`);
-            await wire.write(payload);
-            await wire.write('\r\n');
-            return (await wire.expect(/^S |^\* BYE/, deadline - Date.now()).catch(() => (wire.closedByPeer ? 'connection closed by the server' : 'no reply by the deadline'))).slice(0, 60);
-          } finally {
-            wire.destroy();
-          }
-        }),
-      );
-      return tally(outcomes);
-    },
+    run: (t, deadline) => literalFromEachAttacker(t, 50, 'SELECT', Buffer.alloc(LITERAL_BYTES, 0x61), deadline),
+  },
+  {
+    name: 'appends-20x20mb',
+    description: '20 logged-in connections each APPENDing a 20 MB message at once (LITERAL+)',
+    run: (t, deadline) => literalFromEachAttacker(t, 20, 'APPEND Archive', mxBody(APPEND_MESSAGE_BYTES), deadline),
   },
   {
     name: 'mx-40x24mb',
     description: '40 MX sessions from 127.0.0.1 and 127.0.0.2, each sending a 24 MB message',
-    async run(t, deadline) {
-      const body = mxBody(MX_BODY_BYTES);
-      const outcomes = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => rawMxSession(t.server.ports.mx, i % 2 === 0 ? '127.0.0.1' : '127.0.0.2', t.bystander.address, body, deadline)),
-      );
-      return tally(outcomes);
-    },
+    run: (t, deadline) => bigMessagesToMx(t, 40, MX_BODY_BYTES, deadline),
+  },
+  {
+    name: 'mx-5x20mb',
+    description: '5 MX sessions at once, each sending a 20 MB message (spooled, then checked and stored)',
+    run: (t, deadline) => bigMessagesToMx(t, 5, APPEND_MESSAGE_BYTES, deadline),
   },
   {
     name: 'abandoned-fetch',
@@ -234,6 +220,40 @@ function mxBody(size: number): Buffer {
   const head = 'From: <someone@example.org>\r\nSubject: lon\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n';
   const line = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n';
   return Buffer.from(head + line.repeat(Math.floor((size - head.length) / line.length)));
+}
+
+/**
+ * `connections` logins of the attacker, each then sending `S <command> {n+}` with `literal` at
+ * once (LITERAL+, RFC 7888: without waiting for a continuation); a tally of the answers.
+ */
+async function literalFromEachAttacker(t: Target, connections: number, command: string, literal: Buffer, deadline: number): Promise<string> {
+  const logins: Array<{ wire: Wire | null; reply: string }> = [];
+  for (let i = 0; i < connections; i++) logins.push(await imapLoginPatiently(t.server.ports.imap, t.attacker.address, t.attacker.password, deadline));
+  const outcomes = await Promise.all(
+    logins.map(async ({ wire, reply }) => {
+      if (!wire) return `login: ${reply}`;
+      wire.closeBy(deadline);
+      try {
+        await wire.write(`S ${command} {${literal.length}+}\r\n`);
+        await wire.write(literal);
+        await wire.write('\r\n');
+        const answer = await wire.expect(/^S |^\* BYE/, deadline - Date.now()).catch(() => (wire.closedByPeer ? 'connection closed by the server' : 'no reply by the deadline'));
+        return answer.replace(/APPENDUID \d+ \d+/, 'APPENDUID').slice(0, 60);
+      } finally {
+        wire.destroy();
+      }
+    }),
+  );
+  return tally(outcomes);
+}
+
+/** `sessions` MX sessions at once, alternately from 127.0.0.1 and 127.0.0.2, each sending a message of `bytes`. */
+async function bigMessagesToMx(t: Target, sessions: number, bytes: number, deadline: number): Promise<string> {
+  const body = mxBody(bytes);
+  const outcomes = await Promise.all(
+    Array.from({ length: sessions }, (_, i) => rawMxSession(t.server.ports.mx, i % 2 === 0 ? '127.0.0.1' : '127.0.0.2', t.bystander.address, body, deadline)),
+  );
+  return tally(outcomes);
 }
 
 /** "3× 250, 2× 451 …": how many times each answer came. */

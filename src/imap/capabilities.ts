@@ -17,12 +17,15 @@ interface Capability {
 const CAPABILITIES: readonly Capability[] = [
   { name: 'IMAP4rev1', rfc: 'RFC 3501', beforeAuth: true },
   { name: 'LITERAL+', rfc: 'RFC 7888', beforeAuth: true },
+  // RFC 9051 §4.3 (IMAP4rev2) asks for LITERAL-; LITERAL+ already accepts every literal LITERAL- allows.
+  { name: 'LITERAL-', rfc: 'RFC 7888 §5', beforeAuth: true },
   { name: 'SASL-IR', rfc: 'RFC 4959', beforeAuth: true },
   { name: 'ID', rfc: 'RFC 2971', beforeAuth: true },
   { name: 'ENABLE', rfc: 'RFC 5161', beforeAuth: true },
   { name: 'IDLE', rfc: 'RFC 2177', beforeAuth: true },
   { name: 'NAMESPACE', rfc: 'RFC 2342' },
   { name: 'UIDPLUS', rfc: 'RFC 4315' },
+  { name: 'MULTIAPPEND', rfc: 'RFC 3502' },
   { name: 'MOVE', rfc: 'RFC 6851' },
   { name: 'UNSELECT', rfc: 'RFC 3691' },
   { name: 'CHILDREN', rfc: 'RFC 3348' },

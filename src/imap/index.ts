@@ -45,9 +45,11 @@
  *      connection holds about a megabyte of output at most, and a FETCH stops at once when its
  *      client has gone. A client that lets MAX_UNSENT octets pile up unread is disconnected.
  *   5. Literals above the limit are refused before they are read (RFC 7889): only APPEND may send
- *      more than MAX_ARGUMENT_LITERAL, and an APPEND literal first reserves its octets in the
- *      all-sessions budget (`[limits] memory_ceiling`, `NO [INUSE]` past it). The connection stays
- *      in sync either way.
+ *      more than MAX_ARGUMENT_LITERAL. An APPEND literal up to `[limits] spool_threshold` first
+ *      reserves its octets in the all-sessions budget (`[limits] memory_ceiling`, `NO [INUSE]` past
+ *      it); a larger one streams to a spool file as it arrives, reserving nothing, and is reserved
+ *      and read back only once its checks passed, to be stored. Spool files go with the command on
+ *      every path. The connection stays in sync either way.
  *   6. SEARCH, SORT and THREAD of a mailbox above `[imap] search_worker_above` run on a search
  *      worker thread with its own read-only connection, within `[imap] search_budget` (NO [LIMIT]
  *      past it); the session waits for the answer like for any awaited store call, so the

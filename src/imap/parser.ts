@@ -14,11 +14,20 @@
  *        MAX_ARGUMENT_LITERAL, and no more than MAX_COMMAND for the whole command) is refused
  *        BEFORE its data is read ({kind:'too-big'}, RFC 7889): a synchronising one gets no `+`,
  *        so the client never sends it; a LITERAL+ one is read and thrown away, counted, unbuffered;
- *      - an APPEND literal reserves its octets in the all-sessions memory budget before it is read
- *        (`[limits] memory_ceiling`); past the ceiling it is refused the same way ({kind:'in-use'}).
- *        The reservation travels with the command and the session releases it after running it.
+ *      - an APPEND literal up to `[limits] spool_threshold` reserves its octets in the all-sessions
+ *        memory budget before it is read (`[limits] memory_ceiling`); past the ceiling it is refused
+ *        the same way ({kind:'in-use'}). The reservation travels with the command and the session
+ *        releases it after running it;
+ *      - an APPEND literal past `spool_threshold` is written to a spool file as it arrives
+ *        (src/limits/spool.ts), a socket chunk at a time, and reserves nothing; the files travel
+ *        with the command ({kind:'command'}.spooled) and the session removes them after running
+ *        it; every other path (client gone mid-literal, a later literal refused) removes them here.
+ *        A file that cannot be written (disk full) is {kind:'unstorable'}, the rest of the command
+ *        read away as for a refused literal;
+ *      - all the literals of one APPEND together (RFC 3502 MULTIAPPEND sends several) stay within
+ *        `appendTotal`, since the command stores them in one transaction, all held at once.
  *    The raw command returned keeps literals inline (`{n}\r\n` + data), so ArgReader can parse
- *    it like any other string.
+ *    it like any other string; a spooled literal's data is not in it (ArgReader.appendData).
  *
  * 2. ArgReader reads arguments from one framed command. Every command parses through it:
  *    atom, astring, string (quoted or literal, as Buffer), nstring, number, nzNumber, list(item),
@@ -26,6 +35,7 @@
  *    listPattern, flag, flagList, date, dateTime, space, end. Each throws ParseError (→ tagged BAD).
  */
 import type { Readable } from 'node:stream';
+import type { SpoolFile } from '../limits/index.js';
 import { canonicalMailboxName } from '../store/index.js';
 import { decodeMutf7, Mutf7Error } from './mutf7.js';
 import { ImapError, ParseError } from './errors.js';
@@ -51,13 +61,15 @@ const HIGH_WATER = 256 * 1024;
 
 export type Frame =
   /** A whole command (tag, name, arguments, literals inline), without the final CRLF. */
-  | { readonly kind: 'command'; readonly raw: Buffer; readonly reservation: LiteralReservation | null }
+  | { readonly kind: 'command'; readonly raw: Buffer; readonly reservation: LiteralReservation | null; readonly spooled: SpooledLiterals }
   /** A line longer than MAX_LINE was skipped; `tag` is its first word when it looked like one. */
   | { readonly kind: 'too-long'; readonly tag: string | null }
   /** A literal above `limit` was refused before it was read; the rest of the command was skipped. */
   | { readonly kind: 'too-big'; readonly tag: string | null; readonly size: number; readonly limit: number; readonly append: boolean }
   /** An APPEND literal that would pass the memory ceiling was refused before it was read. */
   | { readonly kind: 'in-use'; readonly tag: string | null; readonly size: number }
+  /** An APPEND literal could not be written to its spool file (`error`, e.g. ENOSPC); nothing was kept. */
+  | { readonly kind: 'unstorable'; readonly tag: string | null; readonly error: unknown }
   /** The client closed (flood false), or sent more for one command than we will read (flood true). */
   | { readonly kind: 'end'; readonly flood: boolean };
 
@@ -67,11 +79,28 @@ export interface LiteralReservation {
   release(): void;
 }
 
+/**
+ * The APPEND literals of a command that went to spool files, by the offset in `raw` where their
+ * data would have started (just after `{n}\r\n`).
+ */
+export type SpooledLiterals = ReadonlyMap<number, SpoolFile>;
+
 export interface FrameLimits {
   /** Largest APPEND literal: APPENDLIMIT once logged in, MAX_ARGUMENT_LITERAL before. */
   readonly appendLimit: number;
+  /** Largest sum of one APPEND's literals (RFC 3502 MULTIAPPEND): what the command may hold at once. */
+  readonly appendTotal: number;
   /** Reserves memory for an APPEND literal about to be read; null when over the ceiling. */
   readonly reserve: (bytes: number) => LiteralReservation | null;
+  /** An APPEND literal of more octets than this goes to a spool file as it arrives. */
+  readonly spoolThreshold: number;
+  /** A new, empty spool file (src/limits MessageSpool.create). */
+  readonly spoolFile: () => Promise<SpoolFile>;
+}
+
+/** Removes the spool files of a command, on any path; safe to call more than once. */
+export async function removeSpooled(spooled: SpooledLiterals): Promise<void> {
+  await Promise.all([...spooled.values()].map((file) => file.remove()));
 }
 
 const LITERAL_AT_END = /\{(\d{1,20})(\+?)\}$/;
@@ -127,10 +156,17 @@ export class CommandReader {
   /** The next whole command. */
   async next(limits: FrameLimits): Promise<Frame> {
     const parts: Buffer[] = [];
+    /** Octets of the command: lines and literals, spooled ones included. */
     let total = 0;
+    /** Octets of its lines alone: held in memory, reserved nowhere. */
+    let lineTotal = 0;
+    /** Octets in `parts`, where the next literal's data starts. */
+    let rawLength = 0;
     let reservation: LiteralReservation | null = null;
-    const fail = (frame: Frame): Frame => {
+    const spooled = new Map<number, SpoolFile>();
+    const fail = async (frame: Frame): Promise<Frame> => {
       reservation?.release();
+      await removeSpooled(spooled);
       return frame;
     };
     for (;;) {
@@ -139,18 +175,31 @@ export class CommandReader {
       if (!Buffer.isBuffer(line)) return fail({ kind: 'too-long', tag: guessTag(parts[0] ?? line.head) });
       parts.push(line);
       total += line.length;
-      // Many small literals must not add up to an unbounded APPEND either (others stop at MAX_COMMAND).
-      if (total > Math.max(limits.appendLimit, MAX_COMMAND) + MAX_LINE) return fail({ kind: 'end', flood: true });
+      lineTotal += line.length;
+      rawLength += line.length;
+      // Literals are bounded by the limits below; lines (each ending in a literal, even an empty
+      // one) must not add up to an unbounded command, APPEND included.
+      if (lineTotal > MAX_COMMAND + MAX_LINE) return fail({ kind: 'end', flood: true });
       const match = LITERAL_AT_END.exec(line.toString('latin1'));
-      if (!match) return { kind: 'command', raw: Buffer.concat(parts), reservation };
+      if (!match) return { kind: 'command', raw: Buffer.concat(parts), reservation, spooled };
       const size = Number(match[1]);
       const synchronising = match[2] === '';
       const head = TAG_AND_NAME.exec(parts[0]!.toString('latin1'));
       const isAppend = head?.[1] === undefined && head?.[2]?.toUpperCase() === 'APPEND';
-      const limit = isAppend ? limits.appendLimit : Math.max(0, Math.min(MAX_ARGUMENT_LITERAL, MAX_COMMAND - total));
+      const limit = isAppend
+        ? Math.max(0, Math.min(limits.appendLimit, limits.appendTotal - total))
+        : Math.max(0, Math.min(MAX_ARGUMENT_LITERAL, MAX_COMMAND - total));
+      const toSpool = isAppend && size > limits.spoolThreshold;
       let refused: Frame | null = null;
+      let file: SpoolFile | null = null;
       if (size > limit) {
         refused = { kind: 'too-big', tag: guessTag(parts[0]), size, limit, append: isAppend };
+      } else if (toSpool) {
+        try {
+          file = await limits.spoolFile();
+        } catch (error) {
+          refused = { kind: 'unstorable', tag: guessTag(parts[0]), error };
+        }
       } else if (isAppend) {
         const held = reservation ? reservation.grow(size) : (reservation = limits.reserve(size)) !== null;
         if (!held) refused = { kind: 'in-use', tag: guessTag(parts[0]), size };
@@ -158,16 +207,56 @@ export class CommandReader {
       if (refused) {
         // RFC 7888 §4: a refused non-synchronising literal is already on its way; we read it away
         // (counted, never kept) up to a bound, and past the bound end the connection.
-        const bound = DISCARD_FACTOR * Math.max(limits.appendLimit, MAX_COMMAND);
-        if (!synchronising && !(await this.skipRest(size, bound))) return fail({ kind: 'end', flood: !this.ended });
+        if (!synchronising && !(await this.skipRest(size, this.discardBound(limits)))) return fail({ kind: 'end', flood: !this.ended });
         return fail(refused);
       }
       if (synchronising) this.sendContinuation();
+      parts.push(Buffer.from('\r\n'));
+      rawLength += 2;
+      total += size;
+      if (file) {
+        spooled.set(rawLength, file);
+        const written = await this.spoolExact(size, file);
+        if (written === 'end') return fail({ kind: 'end', flood: false });
+        if (written !== 'ok') {
+          if (!(await this.skipRest(0, this.discardBound(limits)))) return fail({ kind: 'end', flood: !this.ended });
+          return fail({ kind: 'unstorable', tag: guessTag(parts[0]), error: written.error });
+        }
+        continue;
+      }
       const data = await this.readExact(size);
       if (data === null) return fail({ kind: 'end', flood: false });
-      parts.push(Buffer.from('\r\n'), data);
-      total += size;
+      parts.push(data);
+      rawLength += size;
     }
+  }
+
+  /** Refused LITERAL+ octets we read away before giving up on the client. */
+  private discardBound(limits: FrameLimits): number {
+    return DISCARD_FACTOR * Math.max(limits.appendLimit, MAX_COMMAND);
+  }
+
+  /**
+   * n octets of input into `file`, a buffered chunk at a time: the socket is paused past
+   * HIGH_WATER, so the octets held in memory stay below it whatever the literal's size. When the
+   * file cannot be written, the rest of the literal is read away (the connection stays in step).
+   */
+  private async spoolExact(n: number, file: SpoolFile): Promise<'ok' | 'end' | { readonly error: unknown }> {
+    let left = n;
+    while (left > 0) {
+      const piece = this.takeFront(left);
+      if (piece === null) {
+        if (!(await this.more())) return 'end';
+        continue;
+      }
+      left -= piece.length;
+      try {
+        await file.write(piece);
+      } catch (error) {
+        return (await this.discard(left)) ? { error } : 'end';
+      }
+    }
+    return 'ok';
   }
 
   /** One line of client input, e.g. an AUTHENTICATE response or IDLE's DONE (RFC 2177). */
@@ -295,6 +384,15 @@ export class CommandReader {
     }
   }
 
+  /** The first buffered chunk, or its first n octets, taken off the front without a copy; null when nothing is buffered. */
+  private takeFront(n: number): Buffer | null {
+    const chunk = this.chunks[0];
+    if (!chunk) return null;
+    const piece = chunk.subarray(0, n);
+    this.take(piece.length, null, 0);
+    return piece;
+  }
+
   /** Takes up to n buffered octets off the front, copying them into `into` at `at` when given. */
   private take(n: number, into: Buffer | null, at: number): number {
     let taken = 0;
@@ -348,6 +446,9 @@ export interface ArgOptions {
   readonly savedResult?: (as: 'uid' | 'seq') => readonly number[];
 }
 
+/** The data of an APPEND message literal: in the command, or in the spool file it was written to. */
+export type AppendData = { readonly size: number; readonly bytes: Buffer; readonly file?: never } | { readonly size: number; readonly file: SpoolFile; readonly bytes?: never };
+
 export class ArgReader {
   pos: number;
 
@@ -355,6 +456,7 @@ export class ArgReader {
     readonly raw: Buffer,
     private readonly options: ArgOptions,
     start = 0,
+    private readonly spooled: SpooledLiterals = new Map(),
   ) {
     this.pos = start;
   }
@@ -571,13 +673,35 @@ export class ArgReader {
     }
   }
 
+  /**
+   * The message of APPEND (RFC 3501 §6.3.11: a literal; RFC 3516 / RFC 6855 literal8 as well): its
+   * octets, or the spool file the reader wrote a large one to.
+   */
+  appendData(): AppendData {
+    const size = this.literalPrefix();
+    const file = this.spooled.get(this.pos);
+    if (file) return { size, file };
+    return { size, bytes: this.literalData(size) };
+  }
+
   private literal(): Buffer {
-    // RFC 3516 literal8 "~{n}" is accepted where a literal is (APPEND of binary-safe data).
+    const size = this.literalPrefix();
+    // Only APPEND's message literals are spooled (CommandReader); anywhere else one is out of place.
+    if (this.spooled.has(this.pos)) throw this.error('a literal this large is only accepted as an APPEND message');
+    return this.literalData(size);
+  }
+
+  /** `{n}`, `{n+}` and RFC 3516 literal8 `~{n}` (accepted where a literal is) with the CRLF; returns n. */
+  private literalPrefix(): number {
     this.take('~');
     this.expect('{');
     const size = this.number();
     this.take('+');
     this.expect('}\r\n');
+    return size;
+  }
+
+  private literalData(size: number): Buffer {
     if (this.pos + size > this.raw.length) throw this.error('literal shorter than announced');
     const data = this.raw.subarray(this.pos, this.pos + size);
     this.pos += size;

@@ -14,6 +14,7 @@ import type { Identity } from '../directory/index.js';
 import type { MailStore } from '../store/index.js';
 import type {
   AccountId,
+  AppendMessage,
   AppendResult,
   BlobId,
   CopyResult,
@@ -25,6 +26,7 @@ import type {
   MailboxCounts,
   MailboxId,
   MailboxInfo,
+  MessageBytes,
   MessageMeta,
   MessageRow,
   ModSeq,
@@ -116,12 +118,19 @@ export class ReaderView implements MailStore {
   }
 
   append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
+    return this.appendMessages(mailbox, [{ raw, ...options }])[0]!;
+  }
+
+  appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[] {
     const reader = this.readerOf(mailbox);
-    const seen = options.flags?.some(isSeen) ?? false;
-    if (reader === null || !seen) return this.inner.append(mailbox, raw, options);
-    const result = this.inner.append(mailbox, raw, { ...options, flags: options.flags!.filter((flag) => !isSeen(flag)) });
-    this.inner.setPrivateSeen(mailbox, reader, [result.uid], true);
-    return result;
+    const seen = messages.map((message) => message.flags?.some(isSeen) ?? false);
+    if (reader === null || !seen.includes(true)) return this.inner.appendMessages(mailbox, messages);
+    const results = this.inner.appendMessages(
+      mailbox,
+      messages.map((message) => ({ ...message, flags: (message.flags ?? []).filter((flag) => !isSeen(flag)) })),
+    );
+    this.inner.setPrivateSeen(mailbox, reader, results.filter((_, i) => seen[i]).map((result) => result.uid), true);
+    return results;
   }
 
   copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
@@ -169,7 +178,7 @@ export class ReaderView implements MailStore {
   accountUsage(account: AccountId): number {
     return this.inner.accountUsage(account);
   }
-  deliver(targets: readonly DeliveryTarget[], raw: Buffer, options?: DeliveryOptions): Promise<DeliveryResult> {
+  deliver(targets: readonly DeliveryTarget[], raw: MessageBytes, options?: DeliveryOptions): Promise<DeliveryResult> {
     return this.inner.deliver(targets, raw, options);
   }
   expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null {

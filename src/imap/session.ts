@@ -26,8 +26,8 @@
  *     command's response, or the client taking more of a long response (socket 'drain'): a client
  *     trickling bytes without ever completing a command is logged out, one reading a large FETCH
  *     slowly is not;
- *   - an APPEND literal's memory reservation (`[limits] memory_ceiling`) is released when the
- *     command is over, whatever its outcome.
+ *   - an APPEND literal's memory reservation (`[limits] memory_ceiling`) is released, and its spool
+ *     file removed, when the command is over, whatever its outcome.
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -40,7 +40,7 @@ import type { CommandSpec, Completion, SessionState } from './command-spec.js';
 import { startCompression, type DeflateSink } from './compress.js';
 import { ImapError, fromStoreError } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
-import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, type ArgOptions } from './parser.js';
+import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_COMMAND, removeSpooled, type ArgOptions, type SpooledLiterals } from './parser.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
 import type { SearchRunner } from './search/search-runner.js';
 import type { SelectedMailbox } from './selected.js';
@@ -247,7 +247,10 @@ export class Session {
         // Before login nobody may make us buffer a message-sized literal.
         const frame = await this.reader.next({
           appendLimit: this.identity ? appendLimit(this.ctx.config) : MAX_ARGUMENT_LITERAL,
+          appendTotal: this.identity ? this.ctx.memory.ceiling : MAX_COMMAND,
           reserve: (bytes) => this.ctx.memory.reserve(bytes),
+          spoolThreshold: this.ctx.spool.threshold,
+          spoolFile: () => this.ctx.spool.create(),
         });
         if (frame.kind === 'end') {
           if (frame.flood) this.out.untagged('BYE Too much input for one command');
@@ -268,10 +271,17 @@ export class Session {
           this.answerUntaggable(frame.tag, 'NO', 'INUSE', 'The server is receiving too many messages at once; try again shortly');
           continue;
         }
+        if (frame.kind === 'unstorable') {
+          // docs/architecture.md invariant 7: a full disk refuses with NO [LIMIT], and nothing was kept.
+          this.log.warn({ err: frame.error }, 'APPEND literal could not be spooled');
+          this.answerUntaggable(frame.tag, 'NO', 'LIMIT', 'The server cannot take the message now: no room to receive it');
+          continue;
+        }
         try {
-          await this.execute(frame.raw);
+          await this.execute(frame.raw, frame.spooled);
         } finally {
           frame.reservation?.release();
+          await removeSpooled(frame.spooled);
         }
         await this.out.drained();
         this.touch();
@@ -357,9 +367,9 @@ export class Session {
     else this.out.untagged(`BAD ${code ? `[${code}] ` : ''}${text}`);
   }
 
-  private async execute(raw: Buffer): Promise<void> {
+  private async execute(raw: Buffer, spooled: SpooledLiterals): Promise<void> {
     const started = performance.now();
-    const args = new ArgReader(raw, this.argOptions);
+    const args = new ArgReader(raw, this.argOptions, 0, spooled);
     let tag: string;
     let name: string;
     try {

@@ -57,6 +57,7 @@ export class MemoryBudget {
 export { MessageSpool, SpoolFile } from './spool.js';
 export {
   checkMessageShape,
+  checkSpooledShape,
   describeViolation,
   MessageShapeCheck,
   shapeLimitsOf,

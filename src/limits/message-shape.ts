@@ -10,6 +10,7 @@
  * starting with "--" once a boundary is known). Parsers downstream (mailauth, mailparser, src/store's MIME analysis) may be super-linear
  * in these counts; this is what keeps their input small.
  */
+import type { SpoolFile } from './spool.js';
 
 export interface MessageShapeLimits {
   readonly maxHeaderBytes: number;
@@ -45,6 +46,16 @@ export function shapeLimitsOf(keys: ShapeLimitKeys): MessageShapeLimits {
 export function checkMessageShape(message: Buffer, limits: MessageShapeLimits): ShapeViolation | null {
   const check = new MessageShapeCheck(limits);
   return check.push(message) ?? check.end();
+}
+
+/** The same for a message waiting in a spool file, read a piece at a time (an APPEND literal past `spool_threshold`). */
+export async function checkSpooledShape(file: SpoolFile, limits: MessageShapeLimits): Promise<ShapeViolation | null> {
+  const check = new MessageShapeCheck(limits);
+  for await (const piece of file.pieces()) {
+    const violation = check.push(piece);
+    if (violation) return violation;
+  }
+  return check.end();
 }
 
 /** What a refusal tells the client, the same words on SMTP and IMAP. */

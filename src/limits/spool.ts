@@ -67,6 +67,21 @@ export class SpoolFile {
     }
   }
 
+  /**
+   * The bytes written, a piece of at most `pieceSize` at a time, the same buffer reused: a check
+   * that reads the whole message (src/limits/message-shape.ts) holds one piece, not the message.
+   */
+  async *pieces(pieceSize = 64 * 1024): AsyncGenerator<Buffer> {
+    if (!this.handle) throw new Error('spool file already closed');
+    const piece = Buffer.allocUnsafe(Math.min(pieceSize, Math.max(1, this.written)));
+    for (let at = 0; at < this.written; ) {
+      const { bytesRead } = await this.handle.read(piece, 0, Math.min(piece.length, this.written - at), at);
+      if (bytesRead === 0) throw new Error(`spool file ${this.path} is shorter than what was written`);
+      at += bytesRead;
+      yield piece.subarray(0, bytesRead);
+    }
+  }
+
   /** Closes and deletes the file; safe to call more than once and on any path. */
   async remove(): Promise<void> {
     if (this.removed) return;

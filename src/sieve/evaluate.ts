@@ -18,8 +18,10 @@ import { vacationDecision, type VacationDecision } from './vacation.js';
 export const RUN_SIEVE = defineTask<SieveTaskInput, SieveOutcome[]>(new URL(import.meta.url), 'runSieveTask');
 
 export interface SieveTaskInput {
-  readonly raw: Uint8Array;
-  readonly headerSize: number;
+  /** The message's header block. */
+  readonly header: Uint8Array;
+  /** The whole message's octets (RFC 5228 §5.9 size). */
+  readonly size: number;
   readonly bodyText: string;
   readonly mailFrom: string;
   readonly runs: ReadonlyArray<{
@@ -35,14 +37,14 @@ export type SieveOutcome =
   | { readonly recipient: string; readonly kind: 'error'; readonly reason: string };
 
 export function runSieveTask(input: SieveTaskInput): SieveOutcome[] {
-  const raw = asBuffer(input.raw);
-  const headers = listHeaderFields(raw, 0, input.headerSize).map(({ name, value }) => ({
+  const header = asBuffer(input.header);
+  const headers = listHeaderFields(header, 0, header.length).map(({ name, value }) => ({
     name,
     value: decodeEncodedWords(value.slice(0, SIEVE_LIMITS.maxSubjectLength)),
   }));
   const bodyText = input.bodyText.slice(0, SIEVE_LIMITS.maxSubjectLength * 16);
   return input.runs.map(({ recipient, script, ownAddresses }) => {
-    const message: SieveMessage = { headers, bodyText, size: raw.length, envelope: { from: input.mailFrom, to: recipient } };
+    const message: SieveMessage = { headers, bodyText, size: input.size, envelope: { from: input.mailFrom, to: recipient } };
     try {
       const plan = runSieve(compileSieve(script), message);
       return { recipient, kind: 'plan', plan, vacation: plan.vacation ? vacationDecision(plan.vacation, message, ownAddresses) : null };

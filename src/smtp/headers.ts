@@ -69,7 +69,15 @@ export function removeFields(raw: Buffer, drop: (field: HeaderField, value: stri
  */
 export function prependFields(raw: Buffer, lines: readonly string[], dropped: readonly HeaderField[] = []): Buffer {
   if (lines.length === 0 && dropped.length === 0) return raw;
-  return concatShared([Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8'), ...keptParts(raw, dropped)]);
+  return concatShared(fieldsOnTop(raw, lines, dropped));
+}
+
+/**
+ * The same message as prependFields, as pieces and without any copy of `raw`: the new fields in
+ * one small buffer, then views of `raw` around the dropped fields (the store takes it so, MessageBytes).
+ */
+export function fieldsOnTop(raw: Buffer, lines: readonly string[], dropped: readonly HeaderField[] = []): Buffer[] {
+  return [Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8'), ...keptParts(raw, dropped)];
 }
 
 /** The pieces of `raw` around the `dropped` fields, without copying. */

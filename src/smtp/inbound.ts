@@ -5,15 +5,19 @@ import type { AccountId } from '../store/index.js';
 import { ANALYZE_MESSAGE, withPrefixFields, type MessageAnalysis } from '../mime/index.js';
 import { withBanner } from './banner.js';
 import { clientName } from './client-lookups.js';
-import { prependFields } from './headers.js';
+import { fieldsOnTop, prependFields } from './headers.js';
 import { INSPECT_INBOUND, type Inspection } from './inspection.js';
 import { checkLocalSender } from './local-sender.js';
-import { COPIES_UNTIL_DELIVERY, readMessage } from './message-reader.js';
+import { INBOUND_COPIES, readMessage, type ReceivedMessage } from './message-reader.js';
 import { requireQuotaRoom } from './quota.js';
 import { receivedHeader } from './trace.js';
 import { transactionOf } from './transaction.js';
 import { deliverWithSieve } from './sieve-delivery.js';
 import { applyVerdict, verdictFields, verdictRefusal } from './verdict.js';
+import type { MessageBytes } from '../store/index.js';
+
+/** A tagged or bannered copy: one more than INBOUND_COPIES, the edit's input and output beside the received bytes. */
+const TAGGED_EXTRA_COPIES = 1;
 
 /**
  * DATA on the MX: read (smuggling, size and [limits] checks, memory reserved), authenticate
@@ -26,15 +30,15 @@ import { applyVerdict, verdictFields, verdictRefusal } from './verdict.js';
  * once, as it is stored.
  */
 export async function receiveInbound(ctx: AppContext, stream: SMTPServerDataStream, session: SMTPServerSession, wakeQueue: () => void): Promise<string> {
-  const received = await readMessage(stream, ctx.config, ctx.memory, ctx.spool, COPIES_UNTIL_DELIVERY);
+  const received = await readMessage(stream, ctx.config, ctx.memory, ctx.spool, INBOUND_COPIES);
   try {
-    return await checkAndDeliver(ctx, await received.bytes(), session, wakeQueue);
+    return await checkAndDeliver(ctx, received, await received.bytes(), session, wakeQueue);
   } finally {
     await received.release();
   }
 }
 
-async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPServerSession, wakeQueue: () => void): Promise<string> {
+async function checkAndDeliver(ctx: AppContext, received: ReceivedMessage, original: Buffer, session: SMTPServerSession, wakeQueue: () => void): Promise<string> {
   // The id the Received field gives the message (trace.ts): logs and the message agree.
   const queueId = `${session.id}.${session.transaction}`;
   const recipients = transactionOf(session).local;
@@ -44,8 +48,8 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
   const hostname = ctx.config.server.hostname;
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   const client = { ip: session.remoteAddress, helo: session.hostNameAppearsAs, sender: mailFrom };
-  const received = receivedHeader(session, hostname, new Date(), await clientName(session));
-  const inspection = await ctx.workers.run(INSPECT_INBOUND, { raw: original, client, hostname, received, rules: filtering.rules }, queueId, original.length);
+  const receivedField = receivedHeader(session, hostname, new Date(), await clientName(session));
+  const inspection = await ctx.workers.run(INSPECT_INBOUND, { raw: original, client, hostname, received: receivedField, rules: filtering.rules }, queueId, original.length);
   // Abandoning the pending check is safe: the virus scan settles on its own and is never rejected.
   checkLocalSender(ctx.directory, inspection.fromAddresses, mailFrom, inspection.auth.proof);
   const verdict = await filtering.finish(
@@ -63,7 +67,7 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
   );
   const refusal = verdictRefusal(verdict);
   if (refusal) throw refusal;
-  const { stored, analysis } = await storedCopy(ctx, original, inspection, verdict, queueId);
+  const { stored, analysis } = await storedCopy(ctx, received, original, inspection, verdict, queueId);
   const result = await deliverWithSieve(ctx, {
     recipients: recipientAddresses(ctx, session, recipients),
     stored,
@@ -84,14 +88,24 @@ async function checkAndDeliver(ctx: AppContext, original: Buffer, session: SMTPS
  * by the filter's fields (withPrefixFields). Only a subject tag or a first-line banner edits inside
  * the message, and such a copy is analysed again.
  */
-async function storedCopy(ctx: AppContext, original: Buffer, inspection: Inspection, verdict: Verdict, queueId: string): Promise<{ stored: Buffer; analysis: MessageAnalysis }> {
+async function storedCopy(
+  ctx: AppContext,
+  received: ReceivedMessage,
+  original: Buffer,
+  inspection: Inspection,
+  verdict: Verdict,
+  queueId: string,
+): Promise<{ stored: MessageBytes; analysis: MessageAnalysis }> {
   if (verdict.subjectTag || verdict.banner) {
+    // Each edit copies the message, and each step's input and output are held at once.
+    received.holdCopies(TAGGED_EXTRA_COPIES);
     const tagged = applyVerdict(prependFields(original, inspection.traceFields, inspection.forged), verdict);
     const stored = await withBanner(ctx.workers, tagged, verdict.banner, queueId);
     return { stored, analysis: await ctx.workers.run(ANALYZE_MESSAGE, stored, queueId, stored.length) };
   }
-  const stored = prependFields(original, [...verdictFields(verdict), ...inspection.traceFields], inspection.forged);
-  return { stored, analysis: withPrefixFields(inspection.analysis, stored.subarray(0, stored.length - inspection.tracedSize)) };
+  const [fields, ...body] = fieldsOnTop(original, [...verdictFields(verdict), ...inspection.traceFields], inspection.forged);
+  const prefixSize = fields!.length + body.reduce((sum, piece) => sum + piece.length, 0) - inspection.tracedSize;
+  return { stored: [fields!, ...body], analysis: withPrefixFields(inspection.analysis, fields!.subarray(0, prefixSize)) };
 }
 
 /** Each local account with the RCPT addresses that named it (an alias and its owner share one copy): the envelope `to` and own addresses its script sees. */

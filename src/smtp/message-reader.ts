@@ -20,6 +20,11 @@ export interface ReceivedMessage {
    * (SmtpReply) when they do not fit.
    */
   bytes(): Promise<Buffer>;
+  /**
+   * Reserves `extra` more copies of the message before the caller makes them (a path that copies
+   * more than most, such as a tagged subject): 452 4.3.1 (SmtpReply) when they do not fit.
+   */
+  holdCopies(extra: number): void;
   release(): Promise<void>;
 }
 
@@ -42,16 +47,22 @@ export interface ReceivedMessage {
  * the client goes away mid-DATA, and with the file system's when the spool cannot be written
  * (ENOSPC: 452 4.3.1 at the SMTP edge): nothing is kept then, nothing stays reserved or on disk.
  */
-/** Bytes held per byte of a message until delivery: as received, with our trace fields, and as stored (or DKIM-signed). */
-export const COPIES_UNTIL_DELIVERY = 3;
+/**
+ * Copies of a message held at once until delivery, each reserved as it arrives (or is read back
+ * from the spool). MX: the bytes as received and the traced copy the inspection worker analyses;
+ * the stored copy is the received bytes under our fields, not a copy (src/store MessageBytes).
+ */
+export const INBOUND_COPIES = 2;
+/** Submission: as received, with our trace fields, and DKIM-signed. */
+export const SUBMISSION_COPIES = 3;
 
 /**
  * RFC 1870 §6.1: a SIZE declared at MAIL FROM that the server cannot hold now is answered 452 at
  * once, instead of after the client has sent it (`[limits] memory_ceiling`).
  */
-export function checkDeclaredSize(args: unknown, memory: MemoryBudget): void {
+export function checkDeclaredSize(args: unknown, memory: MemoryBudget, copies: number): void {
   const declared = args && typeof args === 'object' ? Number((args as Record<string, string>).SIZE ?? 0) : 0;
-  if (Number.isFinite(declared) && declared > 0 && !memory.fits(declared * COPIES_UNTIL_DELIVERY)) throw replies.outOfMemoryBudget();
+  if (Number.isFinite(declared) && declared > 0 && !memory.fits(declared * copies)) throw replies.outOfMemoryBudget();
 }
 
 export async function readMessage(stream: Readable, config: Config, memory: MemoryBudget, spool: MessageSpool, copies: number): Promise<ReceivedMessage> {
@@ -123,8 +134,13 @@ function heldMessage(chunks: Buffer[], size: number, reservation: MemoryReservat
   return {
     size,
     bytes: async () => (raw ??= concatShared(chunks.splice(0))),
+    holdCopies: (extra) => holdMore(reservation, size * extra),
     release: async () => reservation.release(),
   };
+}
+
+function holdMore(reservation: MemoryReservation | null, bytes: number): void {
+  if (reservation === null || !reservation.grow(bytes)) throw replies.outOfMemoryBudget();
 }
 
 function spooledMessage(file: SpoolFile, memory: MemoryBudget, copies: number): ReceivedMessage {
@@ -142,6 +158,7 @@ function spooledMessage(file: SpoolFile, memory: MemoryBudget, copies: number): 
       await file.remove();
       return (raw = loaded);
     },
+    holdCopies: (extra) => holdMore(reservation, file.size * extra),
     release: async () => {
       reservation?.release();
       await file.remove();

@@ -12,7 +12,7 @@ import { ConnectionLimits } from './connection-limits.js';
 import { createDkimSigner } from './dkim.js';
 import { receiveInbound } from './inbound.js';
 import { SmtpListener } from './listener.js';
-import { checkDeclaredSize } from './message-reader.js';
+import { checkDeclaredSize, INBOUND_COPIES, SUBMISSION_COPIES } from './message-reader.js';
 import { QueueWorker, type QueueWorkerOptions } from './queue-worker.js';
 import { HourlyRateLimit } from './rate-limit.js';
 import { decideRecipient } from './recipients.js';
@@ -158,7 +158,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
 
     onMailFrom(address, session, callback) {
       try {
-        checkDeclaredSize(address.args, ctx.memory);
+        checkDeclaredSize(address.args, ctx.memory, isSubmission ? SUBMISSION_COPIES : INBOUND_COPIES);
         if (isSubmission) {
           const identity = session.user as Identity;
           checkEnvelopeSender(ctx.directory, identity, address.address);

@@ -2,8 +2,8 @@ import type { AppContext } from '../context.js';
 import type { Verdict } from '../filters/index.js';
 import type { MessageAnalysis } from '../mime/index.js';
 import { composeVacationReply, redirectAllowed, redirectPolicy, RUN_SIEVE, type SieveOutcome, type VacationReply } from '../sieve/index.js';
-import type { AccountId, DeliveryFolder, DeliveryResult, DeliveryTarget } from '../store/index.js';
-import { asAccountId } from '../store/index.js';
+import type { AccountId, DeliveryFolder, DeliveryResult, DeliveryTarget, MessageBytes } from '../store/index.js';
+import { asAccountId, leadingOctets, messageSize, wholeMessage } from '../store/index.js';
 
 /**
  * Final delivery to local recipients with their Sieve scripts (src/sieve), after the spam
@@ -16,7 +16,8 @@ import { asAccountId } from '../store/index.js';
 export interface SieveDeliveryInput {
   /** Local accounts of the transaction, each with the RCPT addresses that led to it. */
   readonly recipients: ReadonlyMap<AccountId, readonly string[]>;
-  readonly stored: Buffer;
+  /** The stored copy: our fields on top of the received bytes (MessageBytes, no copy of the body). */
+  readonly stored: MessageBytes;
   readonly analysis: MessageAnalysis;
   readonly verdict: Verdict;
   readonly mailFrom: string;
@@ -86,9 +87,10 @@ async function runScripts(ctx: AppContext, input: SieveDeliveryInput, runs: Read
   try {
     return await ctx.workers.run(
       RUN_SIEVE,
-      { raw: input.stored, headerSize: input.analysis.headerSize, bodyText: input.analysis.searchText.body, mailFrom: input.mailFrom, runs },
+      // Only the header block crosses to the worker: the body tests read the analysis' text.
+      { header: leadingOctets(input.stored, input.analysis.headerSize), size: messageSize(input.stored), bodyText: input.analysis.searchText.body, mailFrom: input.mailFrom, runs },
       input.queueId,
-      input.stored.length,
+      input.analysis.headerSize,
     );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -114,7 +116,7 @@ function sendRedirect(ctx: AppContext, input: SieveDeliveryInput, account: Accou
       (error: unknown) => ctx.logger.error({ ...log, err: error }, 'sieve: redirect failed'),
     );
   } else if (resolution.reason === 'not-local') {
-    ctx.queue.enqueue(input.mailFrom, [address], input.stored, new Date());
+    ctx.queue.enqueue(input.mailFrom, [address], wholeMessage(input.stored), new Date());
     input.wakeQueue();
     ctx.logger.info(log, 'sieve: redirected outside our domains');
   } else {

@@ -6,7 +6,7 @@ import { ANALYZE_MESSAGE } from '../mime/index.js';
 import { clientName } from './client-lookups.js';
 import type { DkimSigner } from './dkim.js';
 import { prependFields } from './headers.js';
-import { COPIES_UNTIL_DELIVERY, readMessage } from './message-reader.js';
+import { SUBMISSION_COPIES, readMessage } from './message-reader.js';
 import { requireQuotaRoom } from './quota.js';
 import type { HourlyRateLimit } from './rate-limit.js';
 import { SmtpReply } from './reply.js';
@@ -45,7 +45,7 @@ export async function receiveSubmission(
   stream: SMTPServerDataStream,
   session: SMTPServerSession,
 ): Promise<string> {
-  const received = await readMessage(stream, ctx.config, ctx.memory, ctx.spool, COPIES_UNTIL_DELIVERY);
+  const received = await readMessage(stream, ctx.config, ctx.memory, ctx.spool, SUBMISSION_COPIES);
   try {
     return await checkAndSend(ctx, services, await received.bytes(), session);
   } finally {

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type {
   AccountId,
+  AppendMessage,
   AppendResult,
   BlobId,
   CopyResult,
@@ -14,6 +15,7 @@ import type {
   MailboxCounts,
   MailboxId,
   MailboxInfo,
+  MessageBytes,
   MessageMeta,
   MessageRow,
   ModSeq,
@@ -58,9 +60,11 @@ export interface MailStore {
    * Stores the body once and links it into each target's INBOX or Junk, in one transaction
    * grouped with other concurrent deliveries; resolves only after the commit (synchronous=FULL).
    */
-  deliver(targets: readonly DeliveryTarget[], raw: Buffer, options?: DeliveryOptions): Promise<DeliveryResult>;
+  deliver(targets: readonly DeliveryTarget[], raw: MessageBytes, options?: DeliveryOptions): Promise<DeliveryResult>;
   /** IMAP APPEND: one message into one mailbox. StoreError 'nonexistent' / 'over-quota'. */
   append(mailbox: MailboxId, raw: Buffer, options?: { flags?: readonly Flag[]; internalDate?: Date }): AppendResult;
+  /** RFC 3502 MULTIAPPEND: every message into one mailbox in one transaction, all or none; results in the same order. */
+  appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[];
   /** Every message in UID order (the IMAP session keeps the sequence-number map). With changedSince: only rows with modseq > it. */
   listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): MessageRow[];
   /**

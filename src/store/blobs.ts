@@ -43,19 +43,18 @@ export class BlobStore {
    * The blob's row id, storing bytes, meta and index entry only if this body is new. Runs inside
    * the caller's transaction, so a body is never visible without the rows that reference it.
    */
-  store(sha256: BlobId, raw: Buffer, analysis: MessageAnalysis): number {
+  store(sha256: BlobId, pieces: readonly Buffer[], analysis: MessageAnalysis): number {
     const existing = this.selectBlob.get(sha256);
     if (existing !== undefined) return existing.id;
     const { id } = this.insertBlob.get(
       sha256,
-      raw.length,
+      pieces.reduce((sum, piece) => sum + piece.length, 0),
       analysis.headerSize,
       JSON.stringify(analysis.envelope),
       JSON.stringify(analysis.structure),
     )!;
-    for (let offset = 0; offset < raw.length; offset += CHUNK_SIZE) {
-      this.insertChunk.run(id, offset / CHUNK_SIZE, raw.subarray(offset, offset + CHUNK_SIZE));
-    }
+    let seq = 0;
+    for (const chunk of chunksOf(pieces)) this.insertChunk.run(id, seq++, chunk);
     this.fts.add(id, analysis.searchText);
     return id;
   }
@@ -106,4 +105,33 @@ export class BlobStore {
     if (blob === undefined) throw new StoreError('nonexistent', `no stored message body ${sha256}`);
     return blob;
   }
+}
+
+/**
+ * The concatenation of `pieces` in CHUNK_SIZE chunks: a chunk inside one piece is a view of it,
+ * only one that spans pieces is joined (a CHUNK_SIZE copy at most, never the whole message).
+ */
+function* chunksOf(pieces: readonly Buffer[]): Generator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingSize = 0;
+  for (const piece of pieces) {
+    let at = 0;
+    while (at < piece.length) {
+      const take = Math.min(CHUNK_SIZE - pendingSize, piece.length - at);
+      const part = piece.subarray(at, at + take);
+      at += take;
+      if (pendingSize === 0 && take === CHUNK_SIZE) {
+        yield part;
+        continue;
+      }
+      pending.push(part);
+      pendingSize += take;
+      if (pendingSize === CHUNK_SIZE) {
+        yield Buffer.concat(pending);
+        pending = [];
+        pendingSize = 0;
+      }
+    }
+  }
+  if (pendingSize > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending);
 }

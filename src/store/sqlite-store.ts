@@ -20,7 +20,9 @@ import {
   StoreError,
   asModSeq,
   asUid,
+  messageSize,
   type AccountId,
+  type AppendMessage,
   type AppendResult,
   type BlobId,
   type CopyResult,
@@ -34,6 +36,7 @@ import {
   type MailboxCounts,
   type MailboxId,
   type MailboxInfo,
+  type MessageBytes,
   type MessageAnalysis,
   type MessageMeta,
   type MessageRow,
@@ -47,7 +50,9 @@ import {
 
 /** A message checked and analysed before it enters a transaction, so a bad one fails alone and early. */
 interface PreparedMessage {
-  readonly raw: Buffer;
+  /** The message's bytes, in pieces stored as their concatenation (MessageBytes). */
+  readonly pieces: readonly Buffer[];
+  readonly size: number;
   readonly sha256: BlobId;
   readonly analysis: MessageAnalysis;
   readonly flags: StoredFlags;
@@ -225,7 +230,7 @@ export class SqliteMailStore implements MailStore {
 
   // --- messages ----------------------------------------------------------------------------
 
-  async deliver(targets: readonly DeliveryTarget[], raw: Buffer, options: DeliveryOptions = {}): Promise<DeliveryResult> {
+  async deliver(targets: readonly DeliveryTarget[], raw: MessageBytes, options: DeliveryOptions = {}): Promise<DeliveryResult> {
     if (targets.length === 0) throw new StoreError('cannot', 'a delivery needs at least one recipient');
     for (const { folder } of targets) {
       if (typeof folder === 'string' ? folder !== 'INBOX' && folder !== 'Junk' : typeof folder.name !== 'string') {
@@ -244,14 +249,18 @@ export class SqliteMailStore implements MailStore {
   }
 
   append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
-    const message = prepareMessage(raw, options);
+    return this.appendMessages(mailbox, [{ raw, ...options }])[0]!;
+  }
+
+  appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[] {
+    const prepared = messages.map((message) => prepareMessage(message.raw, message));
     const { appended, uidValidity } = this.write(() => {
       const row = this.requireMailbox(mailbox);
-      const blob = this.blobs.store(message.sha256, message.raw, message.analysis);
-      return { appended: this.insertMessage(row.id, blob, message), uidValidity: row.uidvalidity };
+      const rows = prepared.map((message) => this.insertMessage(row.id, this.blobs.store(message.sha256, message.pieces, message.analysis), message));
+      return { appended: rows, uidValidity: row.uidvalidity };
     });
-    this.emitAppends([appended]);
-    return { mailbox, uidValidity, uid: appended.uid };
+    this.emitAppends(appended);
+    return appended.map(({ uid }) => ({ mailbox, uidValidity, uid }));
   }
 
   listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): MessageRow[] {
@@ -504,7 +513,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   private applyDelivery(job: DeliveryJob): DeliveryOutcome {
-    const blob = this.blobs.store(job.message.sha256, job.message.raw, job.message.analysis);
+    const blob = this.blobs.store(job.message.sha256, job.message.pieces, job.message.analysis);
     const appended: Appended[] = [];
     const created = new Set<AccountId>();
     for (const { target, flags } of job.targets) {
@@ -532,7 +541,7 @@ export class SqliteMailStore implements MailStore {
       flags.system,
       flags.keywords,
       message.internalDate,
-      message.raw.length,
+      message.size,
       blob,
     );
     return { account: slot.account as AccountId, mailbox: mailbox as MailboxId, uid: asUid(slot.first), modSeq: asModSeq(slot.modseq) };
@@ -601,13 +610,18 @@ export class SqliteMailStore implements MailStore {
 }
 
 /** Hashes, analyses and validates a message outside any transaction. */
-function prepareMessage(raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis }): PreparedMessage {
+function prepareMessage(raw: MessageBytes, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis }): PreparedMessage {
   const internalDate = (options.internalDate ?? new Date()).getTime();
   if (!Number.isFinite(internalDate)) throw new StoreError('cannot', 'invalid internal date');
+  const pieces: readonly Buffer[] = Buffer.isBuffer(raw) ? [raw] : raw;
+  const hash = createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
   return {
-    raw,
-    sha256: createHash('sha256').update(raw).digest('hex') as BlobId,
-    analysis: options.analysis ?? analyzeMessage(raw),
+    pieces,
+    size: messageSize(pieces),
+    sha256: hash.digest('hex') as BlobId,
+    // Callers with large messages pass the analysis, computed on a worker: joining the pieces here is the rare case.
+    analysis: options.analysis ?? analyzeMessage(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)),
     flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
     internalDate,
   };

@@ -87,6 +87,36 @@ export interface MessageMeta {
  */
 export type DeliveryFolder = 'INBOX' | 'Junk' | { readonly name: string; readonly create: boolean };
 
+/**
+ * A message as one buffer, or as pieces stored as their concatenation: fields the server puts on
+ * top of a received message are one small piece, the received bytes the others, so the body is
+ * never copied to add them (STYLE.md, Mox's MsgPrefix).
+ */
+export type MessageBytes = Buffer | readonly Buffer[];
+
+export function messageSize(bytes: MessageBytes): number {
+  return Buffer.isBuffer(bytes) ? bytes.length : bytes.reduce((sum, piece) => sum + piece.length, 0);
+}
+
+/** The first `length` octets (a header block): a view when the first piece holds them, else a copy of that much. */
+export function leadingOctets(bytes: MessageBytes, length: number): Buffer {
+  const first = Buffer.isBuffer(bytes) ? bytes : bytes[0] ?? Buffer.alloc(0);
+  if (Buffer.isBuffer(bytes) || first.length >= length) return first.subarray(0, length);
+  const pieces: Buffer[] = [];
+  let left = length;
+  for (const piece of bytes) {
+    if (left <= 0) break;
+    pieces.push(piece.subarray(0, left));
+    left -= piece.length;
+  }
+  return Buffer.concat(pieces);
+}
+
+/** The message as one buffer: itself, or its pieces joined (a copy: only for the rare paths that need one). */
+export function wholeMessage(bytes: MessageBytes): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.concat(bytes);
+}
+
 export interface DeliveryTarget {
   readonly account: AccountId;
   readonly folder: DeliveryFolder;
@@ -110,6 +140,15 @@ export interface DeliveryOptions {
 export interface DeliveryResult {
   readonly blobId: BlobId;
   readonly delivered: ReadonlyArray<{ readonly account: AccountId; readonly mailbox: MailboxId; readonly uid: Uid }>;
+}
+
+/** One message of an IMAP APPEND; RFC 3502 MULTIAPPEND sends several in one command. */
+export interface AppendMessage {
+  readonly raw: Buffer;
+  readonly flags?: readonly Flag[];
+  readonly internalDate?: Date;
+  /** analyzeMessage of exactly these bytes, already computed (on a worker thread for a large one); else the store computes it. */
+  readonly analysis?: MessageAnalysis;
 }
 
 export interface AppendResult {

@@ -1,8 +1,11 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { ParseError } from '../../src/imap/errors.js';
-import { MemoryBudget } from '../../src/limits/index.js';
-import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_LINE, type Frame } from '../../src/imap/parser.js';
+import { MemoryBudget, MessageSpool, type SpoolFile } from '../../src/limits/index.js';
+import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_LINE, removeSpooled, type Frame } from '../../src/imap/parser.js';
 
 const reader = (text: string | Buffer, utf8 = false): ArgReader => new ArgReader(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'), { utf8 });
 
@@ -90,23 +93,38 @@ describe('ArgReader', () => {
   });
 });
 
-/** Feeds `input` to a CommandReader and collects frames and continuations until the input ends. */
+/** The reader tests' spool: APPEND literals past 100 octets go to files when a test asks for spooling. */
+const spool = MessageSpool.open(mkdtempSync(path.join(tmpdir(), 'reader-spool-')), 100);
+const NO_SPOOLING = Number.MAX_SAFE_INTEGER;
+const spooledFiles = (): string[] => readdirSync(spool.dir);
+const toSpool = (): Promise<SpoolFile> => spool.create();
+
+/**
+ * Feeds `input` to a CommandReader and collects frames and continuations until the input ends;
+ * a spooled literal's file content is read into `spooledData` before the file is removed.
+ */
 async function frames(
   input: Array<string | Buffer>,
   appendLimit = 1000,
   budget = new MemoryBudget(1024 * 1024),
-): Promise<{ frames: Frame[]; continuations: number }> {
+  spoolFile: (() => Promise<SpoolFile>) | null = null,
+): Promise<{ frames: Frame[]; continuations: number; spooledData: string[] }> {
   const stream = new PassThrough();
   let continuations = 0;
   const commands = new CommandReader(stream, () => continuations++);
   for (const chunk of input) stream.write(chunk);
   stream.end();
   const out: Frame[] = [];
+  const spooledData: string[] = [];
   for (;;) {
-    const frame = await commands.next({ appendLimit, reserve: (bytes) => budget.reserve(bytes) });
+    const frame = await commands.next({ appendLimit, appendTotal: budget.ceiling, reserve: (bytes) => budget.reserve(bytes), spoolThreshold: spoolFile ? spool.threshold : NO_SPOOLING, spoolFile: spoolFile ?? (() => spool.create()) });
     out.push(frame);
-    if (frame.kind === 'command') frame.reservation?.release();
-    if (frame.kind === 'end') return { frames: out, continuations };
+    if (frame.kind === 'command') {
+      frame.reservation?.release();
+      for (const file of frame.spooled.values()) spooledData.push(readFileSync(file.path, 'latin1'));
+      await removeSpooled(frame.spooled);
+    }
+    if (frame.kind === 'end') return { frames: out, continuations, spooledData };
   }
 }
 
@@ -186,5 +204,78 @@ describe('CommandReader', () => {
   test('input that ends mid-literal is the end of the connection', async () => {
     const { frames: out } = await frames(['a APPEND INBOX {10}\r\n', 'abc']);
     expect(out).toEqual([{ kind: 'end', flood: false }]);
+  });
+
+  test('lines that each end in an empty literal cannot add up past MAX_COMMAND, in APPEND too', async () => {
+    const line = `${'y'.repeat(60_000)} {0+}\r\n`;
+    for (const command of ['a SEARCH', 'a APPEND INBOX']) {
+      const { frames: out } = await frames([`${command} {0+}\r\n`, ...Array.from({ length: 6 }, () => line), 'x\r\n'], 1000, new MemoryBudget(100 * 1024 * 1024));
+      expect(out[0]).toEqual({ kind: 'end', flood: true });
+    }
+  });
+
+  test('an APPEND literal past the spool threshold goes to a file as it arrives, reserving nothing', async () => {
+    const budget = new MemoryBudget(1024 * 1024);
+    const body = 'z'.repeat(250);
+    const { frames: out, continuations, spooledData } = await frames(['a APPEND INBOX (\\Seen) {250}\r\n', body.slice(0, 7), body.slice(7), '\r\nb NOOP\r\n'], 1000, budget, toSpool);
+    expect(raw(out[0])).toBe('a APPEND INBOX (\\Seen) {250}\r\n');
+    expect(out[0]).toMatchObject({ kind: 'command', reservation: null });
+    expect(spooledData).toEqual([body]);
+    expect(continuations).toBe(1);
+    expect(raw(out[1])).toBe('b NOOP');
+    expect(budget.inUse).toBe(0);
+    expect(spooledFiles()).toEqual([]);
+  });
+
+  test('ArgReader hands APPEND the spool file at the literal\'s place, and refuses it anywhere else', async () => {
+    const stream = new PassThrough();
+    const commands = new CommandReader(stream, () => undefined);
+    stream.end(`a APPEND INBOX {5}\r\nsmall {200+}\r\n${'b'.repeat(200)}\r\n`);
+    const budget = new MemoryBudget(10_000);
+    const frame = await commands.next({ appendLimit: 1000, appendTotal: 10_000, reserve: (bytes) => budget.reserve(bytes), spoolThreshold: 100, spoolFile: toSpool });
+    expect(frame.kind).toBe('command');
+    if (frame.kind !== 'command') return;
+    const args = new ArgReader(frame.raw, { utf8: false }, 'a APPEND INBOX '.length, frame.spooled);
+    expect(args.appendData()).toEqual({ size: 5, bytes: Buffer.from('small') });
+    args.space();
+    const big = args.appendData();
+    expect(big.size).toBe(200);
+    expect(readFileSync(big.file!.path, 'latin1')).toBe('b'.repeat(200));
+    const misplaced = new ArgReader(frame.raw, { utf8: false }, 'a APPEND INBOX {5}\r\nsmall '.length, frame.spooled);
+    expect(() => misplaced.string()).toThrow(ParseError);
+    await removeSpooled(frame.spooled);
+    expect(spooledFiles()).toEqual([]);
+  });
+
+  test('input that ends mid-literal leaves no spool file, nor do the earlier literals of the command', async () => {
+    const { frames: out } = await frames([`a APPEND INBOX {150+}\r\n${'x'.repeat(150)} {300}\r\n`, 'y'.repeat(120)], 1000, undefined, toSpool);
+    expect(out).toEqual([{ kind: 'end', flood: false }]);
+    expect(spooledFiles()).toEqual([]);
+  });
+
+  test('the literals of one APPEND together stay within appendTotal (RFC 3502 MULTIAPPEND)', async () => {
+    const budget = new MemoryBudget(1000);
+    const { frames: out } = await frames([`a APPEND INBOX {600+}\r\n${'x'.repeat(600)} {600+}\r\n${'y'.repeat(600)}\r\nb NOOP\r\n`], 1000, budget, toSpool);
+    expect(out[0]).toMatchObject({ kind: 'too-big', tag: 'a', size: 600 });
+    expect((out[0] as { limit: number }).limit).toBeLessThan(600);
+    expect(raw(out[1])).toBe('b NOOP');
+    expect(spooledFiles()).toEqual([]);
+  });
+
+  test('a spool file that cannot be created or written is unstorable, and the connection stays in step', async () => {
+    const full = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    const { frames: refused, continuations } = await frames(['a APPEND INBOX {200}\r\nb NOOP\r\n'], 1000, undefined, () => Promise.reject(full));
+    expect(refused[0]).toEqual({ kind: 'unstorable', tag: 'a', error: full });
+    expect(continuations).toBe(0);
+    expect(raw(refused[1])).toBe('b NOOP');
+    const failing = async (): Promise<SpoolFile> => {
+      const file = await spool.create();
+      file.write = () => Promise.reject(full);
+      return file;
+    };
+    const { frames: out } = await frames([`a APPEND INBOX {200+}\r\n${'x'.repeat(200)} {200+}\r\n${'y'.repeat(200)}\r\nb NOOP\r\n`], 1000, undefined, failing);
+    expect(out[0]).toMatchObject({ kind: 'unstorable', tag: 'a' });
+    expect(raw(out[1])).toBe('b NOOP');
+    expect(spooledFiles()).toEqual([]);
   });
 });

@@ -1,59 +1,129 @@
-import { checkMessageShape, describeViolation, shapeLimitsOf } from '../../limits/index.js';
+import { checkMessageShape, checkSpooledShape, describeViolation, shapeLimitsOf, type MemoryReservation, type ShapeViolation } from '../../limits/index.js';
+import { ANALYZE_MESSAGE } from '../../mime/index.js';
+import type { AppendMessage } from '../../store/index.js';
+import { WorkBudgetExceeded, WorkQueueFull } from '../../workers/index.js';
 import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
 import { findMailbox, requireRight } from '../mailboxes.js';
-import type { ArgReader } from '../parser.js';
+import type { AppendData, ArgReader } from '../parser.js';
+import { formatSequenceSet } from '../sequence-set.js';
+import type { Session } from '../session.js';
 import type { CommandHandler } from './handler.js';
 import { requireQuotaRoom } from './quota.js';
 
 /**
- * RFC 3501 §6.3.11 APPEND with RFC 4315 APPENDUID:
+ * RFC 3501 §6.3.11 APPEND, with RFC 3502 MULTIAPPEND and RFC 4315 APPENDUID:
  *
- *   append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
+ *   append         = "APPEND" SP mailbox 1*append-message      (RFC 3502 §6)
+ *   append-message = SP [flag-list SP] [date-time SP] literal
  *
- * and, once UTF8=ACCEPT is enabled, RFC 6855 §4 `UTF8 (literal8)` in place of the literal. A
- * literal over APPENDLIMIT never gets here: the reader refuses it before it is sent (RFC 7889).
- * A missing mailbox is `NO [TRYCREATE]` (§6.3.11); over the quota `NO [OVERQUOTA]` (RFC 9208 §5.1).
- * The message passes the same `[limits]` as SMTP DATA (header bytes and lines, one field's bytes,
- * MIME parts; DESIGN.md "Config") before anything parses it: past one, RFC 9051 §6.3.12 "NO"
- * (the message was not appended) with RFC 5530 §3 `[LIMIT]`, an implementation limit the client
- * cannot get round by retrying.
+ * and, once UTF8=ACCEPT is enabled, RFC 6855 §4 `UTF8 (literal8)` in place of the literal.
+ * MULTIAPPEND is all or none (RFC 3502 §3): every message is checked before any is stored, and
+ * they are stored in one transaction; APPENDUID then names the new UIDs as a uid-set (RFC 4315 §3).
+ *
+ * A literal over APPENDLIMIT never gets here: the reader refuses it before it is sent (RFC 7889).
+ * A message past `[limits] spool_threshold` arrives in a spool file (parser.ts); its checks read
+ * the file a piece at a time, and only a message that passed them is read back into memory to be
+ * stored, reserving its octets then (`[limits] memory_ceiling`, RFC 5530 `NO [INUSE]` past it),
+ * its MIME analysis done on a worker thread (src/workers) rather than on the event loop.
+ * A missing mailbox is `NO [TRYCREATE]` (§6.3.11); over the quota `NO [OVERQUOTA]` (RFC 9208
+ * §5.1). The message passes the same `[limits]` as SMTP DATA (header bytes and lines, one field's
+ * bytes, MIME parts; DESIGN.md "Config") before anything parses it: past one, RFC 9051 §6.3.12
+ * "NO" (the message was not appended) with RFC 5530 §3 `[LIMIT]`, an implementation limit the
+ * client cannot get round by retrying.
  */
-export const append: CommandHandler = (session, { args }) => {
+export const append: CommandHandler = async (session, { args, tag }) => {
   args.space();
   const name = args.mailbox();
-  args.space();
-  let flags: string[] = [];
-  if (args.peek() === 0x28) {
-    flags = args.flagList();
-    args.space();
-  }
-  let internalDate: Date | undefined;
-  if (args.peek() === 0x22) {
-    internalDate = args.dateTime();
-    args.space();
-  }
-  const message = readMessage(args, session.utf8);
-  args.end();
+  const messages = readMessages(args, session.utf8);
 
   const mailbox = findMailbox(session, name);
   if (!mailbox) throw refuse('TRYCREATE', 'No such mailbox');
   requireRight(session, 'i', 'append messages', mailbox);
-  if (message.length === 0) throw refuse('CANNOT', 'An empty message cannot be stored');
-  const violation = checkMessageShape(message, shapeLimitsOf(session.ctx.config.limits));
-  if (violation !== null) throw refuse('LIMIT', describeViolation(violation));
-  requireQuotaRoom(session, mailbox, message.length);
-  const result = session.ctx.store.append(mailbox.id, message, { flags, ...(internalDate ? { internalDate } : {}) });
-  auditDelegate(session, mailbox, 'append', { uids: [result.uid] });
-  return { code: `APPENDUID ${result.uidValidity} ${result.uid}`, text: 'APPEND completed' };
+  const limits = shapeLimitsOf(session.ctx.config.limits);
+  for (const [index, message] of messages.entries()) {
+    const which = messages.length > 1 ? `Message ${index + 1}: ` : '';
+    if (message.data.size === 0) throw refuse('CANNOT', `${which}An empty message cannot be stored`);
+    const violation: ShapeViolation | null = message.data.file
+      ? await checkSpooledShape(message.data.file, limits)
+      : checkMessageShape(message.data.bytes, limits);
+    if (violation !== null) throw refuse('LIMIT', `${which}${describeViolation(violation)}`);
+  }
+  requireQuotaRoom(session, mailbox, messages.reduce((sum, message) => sum + message.data.size, 0));
+
+  const spooledOctets = messages.reduce((sum, message) => sum + (message.data.file ? message.data.size : 0), 0);
+  const readBack: MemoryReservation | null = session.ctx.memory.reserve(spooledOctets);
+  // RFC 5530 §3 INUSE: a temporary refusal, worth retrying; DESIGN.md "Config" [limits] memory_ceiling.
+  if (readBack === null) throw refuse('INUSE', 'The server is receiving too many messages at once; try again shortly');
+  try {
+    const stored: AppendMessage[] = [];
+    for (const message of messages) stored.push(await storable(session, message, `${session.cid}.${tag}`));
+    const results = session.ctx.store.appendMessages(mailbox.id, stored);
+    const uids = results.map((result) => result.uid);
+    auditDelegate(session, mailbox, 'append', { uids });
+    return { code: `APPENDUID ${results[0]!.uidValidity} ${formatSequenceSet(uids)}`, text: 'APPEND completed' };
+  } finally {
+    readBack.release();
+  }
 };
 
-function readMessage(args: ArgReader, utf8: boolean): Buffer {
+interface ParsedMessage {
+  readonly flags: string[];
+  readonly internalDate: Date | undefined;
+  readonly data: AppendData;
+}
+
+/** RFC 3502 §6: one or more `SP [flag-list SP] [date-time SP] literal`, to the end of the command. */
+function readMessages(args: ArgReader, utf8: boolean): ParsedMessage[] {
+  const messages: ParsedMessage[] = [];
+  do {
+    args.space();
+    let flags: string[] = [];
+    if (args.peek() === 0x28) {
+      flags = args.flagList();
+      args.space();
+    }
+    let internalDate: Date | undefined;
+    if (args.peek() === 0x22) {
+      internalDate = args.dateTime();
+      args.space();
+    }
+    messages.push({ flags, internalDate, data: readData(args, utf8) });
+  } while (!args.atEnd());
+  return messages;
+}
+
+function readData(args: ArgReader, utf8: boolean): AppendData {
   if (utf8 && args.take('UTF8 (')) {
-    const data = args.string();
+    const data = args.appendData();
     args.expect(')');
     return data;
   }
-  if (args.peek() === 0x22) throw args.error('the message must be a literal');
-  return args.string();
+  if (args.peek() !== 0x7b && args.peek() !== 0x7e) throw args.error('the message must be a literal');
+  return args.appendData();
+}
+
+/**
+ * The message as the store takes it. A spooled one is read back (its octets were reserved by the
+ * caller) into shared memory, so that the worker analysing it reads it in place.
+ */
+async function storable(session: Session, message: ParsedMessage, label: string): Promise<AppendMessage> {
+  const options = { flags: message.flags, ...(message.internalDate ? { internalDate: message.internalDate } : {}) };
+  const { data } = message;
+  if (!data.file) return { raw: data.bytes, ...options };
+  const raw = Buffer.from(new SharedArrayBuffer(data.size));
+  await data.file.readInto(raw);
+  return { raw, ...options, analysis: await analysed(session, raw, label) };
+}
+
+async function analysed(session: Session, raw: Buffer, label: string): Promise<AppendMessage['analysis']> {
+  try {
+    return await session.ctx.workers.run(ANALYZE_MESSAGE, raw, label, raw.length);
+  } catch (err) {
+    // The same limits as SMTP DATA's analysis (docs/architecture.md invariant 2): over the CPU
+    // budget is a limit of this message; a full queue is a moment's congestion.
+    if (err instanceof WorkBudgetExceeded) throw refuse('LIMIT', 'The message is too costly to analyse');
+    if (err instanceof WorkQueueFull) throw refuse('INUSE', 'The server is busy analysing messages; try again shortly');
+    throw err;
+  }
 }
