@@ -30,6 +30,8 @@ export function writeImapBenchConfig(dir: string, port: number, imapExtra: reado
       ...imapExtra,
       '[http]',
       'listen = ""',
+      '[sieve]',
+      'managesieve = ""',
       '[clamav]',
       'enabled = false',
       '[policy]',

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { Directory } from '../directory/index.js';
-import { MboxImportLedger, openBayesStore, openDatabase, schemaVersions, SqliteMailStore, SqliteOutboundQueue, type Db } from '../store/index.js';
+import { MboxImportLedger, openBayesStore, openDatabase, openSieveStore, schemaVersions, SqliteMailStore, SqliteOutboundQueue, type Db } from '../store/index.js';
 import { BackupError } from './errors.js';
 
 /**
@@ -19,6 +19,7 @@ export async function migrateAll(db: Db, config: Config): Promise<Record<string,
     new Directory({ db, config, store });
     new SqliteOutboundQueue(db);
     openBayesStore(db);
+    openSieveStore(db);
     new MboxImportLedger(db, store);
     return schemaVersions(db);
   } finally {

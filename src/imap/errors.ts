@@ -74,6 +74,14 @@ const STORE_CODES: Record<StoreError['code'], ResponseCode> = {
 /** What the user sees when the server's disk is full: transient, and nothing of the command was kept. */
 const STORAGE_FULL_TEXT = 'Server storage is full; nothing was saved, try again later';
 
+/**
+ * The text of `NO [LIMIT]` for a literal that could not be written to the spool: the same as a
+ * full store's when the disk is full (ENOSPC, EDQUOT), else that the message could not be received.
+ */
+export function spoolFailureText(err: unknown): string {
+  return isStorageExhausted(err) ? STORAGE_FULL_TEXT : 'The server cannot take the message now: no room to receive it';
+}
+
 /** Maps the store's typed failures to `NO [code]`; anything else is rethrown (the session answers SERVERBUG). */
 export function fromStoreError(err: unknown): ImapError {
   if (err instanceof ImapError) return err;

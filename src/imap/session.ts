@@ -38,7 +38,7 @@ import type { AccountId, MailboxChange, MailboxInfo } from '../store/index.js';
 import { appendLimit, capabilityList } from './capabilities.js';
 import type { CommandSpec, Completion, SessionState } from './command-spec.js';
 import { startCompression, type DeflateSink } from './compress.js';
-import { ImapError, fromStoreError } from './errors.js';
+import { ImapError, fromStoreError, spoolFailureText } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_COMMAND, removeSpooled, type ArgOptions, type SpooledLiterals } from './parser.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
@@ -274,7 +274,7 @@ export class Session {
         if (frame.kind === 'unstorable') {
           // docs/architecture.md invariant 7: a full disk refuses with NO [LIMIT], and nothing was kept.
           this.log.warn({ err: frame.error }, 'APPEND literal could not be spooled');
-          this.answerUntaggable(frame.tag, 'NO', 'LIMIT', 'The server cannot take the message now: no room to receive it');
+          this.answerUntaggable(frame.tag, 'NO', 'LIMIT', spoolFailureText(frame.error));
           continue;
         }
         try {

@@ -80,6 +80,7 @@ describe('init on an empty directory', () => {
     Object.assign(config.smtp!, { mx: await port(), submission: await port(), submissions: await port() });
     Object.assign(config.imap!, { listen: await port(), tls_listen: await port() });
     config.http!.listen = await port();
+    config.sieve = { ...config.sieve, managesieve: await port() };
     const relayPort = await freeLoopbackPort();
     config.smtp!.relay = `127.0.0.1:${relayPort}`;
     config.policy!.require_password_change = false;

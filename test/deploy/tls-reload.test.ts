@@ -102,6 +102,8 @@ beforeAll(async () => {
       'tls_listen = "127.0.0.1:0"',
       '[http]',
       'listen = "127.0.0.1:0"',
+      '[sieve]',
+      'managesieve = "127.0.0.1:0"',
       '',
     ].join('\n'),
   );

@@ -163,6 +163,8 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       Object.assign(config.smtp!, { mx: at(ports.mx), submission: at(ports.submission), submissions: at(ports.submissions) });
       Object.assign(config.imap!, { listen: at(ports.imap), tls_listen: at(ports.imaps) });
       config.http!.listen = at(ports.http);
+      // ManageSieve is not one of the README's listeners here: any free port, never the shipped 4190.
+      config.sieve = { ...config.sieve, managesieve: '127.0.0.1:0' };
       config.clamav!.socket = socket;
       if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
       if (options.passwordChange === 'config') config.policy!.require_password_change = false;
