@@ -53,20 +53,22 @@ export interface TestUser {
   readonly password: string;
 }
 
+/** The loopback ports of the mail and web listeners every test server opens. */
+export interface ListenerPorts {
+  readonly mx: number;
+  readonly submission: number;
+  readonly submissions: number;
+  readonly imap: number;
+  readonly imaps: number;
+  readonly http: number;
+}
+
 export interface TestServer {
   readonly config: Config;
   readonly server: RunningServer;
   readonly directory: Directory;
   readonly dataDir: string;
-  readonly ports: {
-    readonly mx: number;
-    readonly submission: number;
-    readonly submissions: number;
-    readonly imap: number;
-    readonly imaps: number;
-    readonly http: number;
-    readonly managesieve: number;
-  };
+  readonly ports: ListenerPorts & { readonly managesieve: number };
   /** Adds a unit (with the CLI's own code path) and returns its address. */
   addUnit(local: string, name?: string, head?: string): string;
   /** Adds a person to `unit` (created on first use) with a known password. */

@@ -3,6 +3,8 @@
  * the whole server from startTestServer() with one official, messages delivered straight into the
  * store, and logged-in clients (raw lines for exact assertions, imapflow as a real client).
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import type { MailStore } from '../../src/store/api.js';
 import { asAccountId, type AccountId, type Flag } from '../../src/store/types.js';
@@ -74,6 +76,24 @@ export async function startMessageTestBed(options: TestServerOptions = {}): Prom
 }
 
 /** A plain-text message with CRLF line ends. */
+/**
+ * Runs Python's imaplib as the bed's user with INBOX selected: `statements` are Python lines using
+ * `c`, the connection; returns what they print, one line per `print`.
+ */
+export async function imaplibInInbox(bed: MessageTestBed, statements: readonly string[]): Promise<string[]> {
+  const script = [
+    'import imaplib, sys',
+    'c = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))',
+    // The test password is not ASCII, which imaplib's LOGIN cannot send; AUTHENTICATE PLAIN can.
+    'c.authenticate("PLAIN", lambda _: ("\\0" + sys.argv[2] + "\\0" + sys.argv[3]).encode())',
+    'c.select("INBOX")',
+    ...statements,
+    'c.logout()',
+  ].join('\n');
+  const { stdout } = await promisify(execFile)('python3', ['-c', script, String(bed.server.ports.imap), bed.user.address, bed.user.password]);
+  return stdout.trim().split('\n');
+}
+
 export function textMessage(subject: string, body = 'Kính gửi anh An,\r\nxin gửi báo cáo.', extraHeaders: readonly string[] = []): Buffer {
   return Buffer.from(
     [

@@ -2,13 +2,9 @@
  * RFC 5256 §3 SORT / UID SORT, RFC 5957 SORT=DISPLAY and RFC 5267 ESORT, with exact replies over a
  * raw socket, and Python's imaplib (`IMAP4.sort`) as a real client.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseSubject } from '../../src/imap/search/base-subject.js';
-import { startMessageTestBed, type MessageTestBed } from './message-fixtures.js';
-
-const run = promisify(execFile);
+import { imaplibInInbox, startMessageTestBed, type MessageTestBed } from './message-fixtures.js';
 
 function mail(from: string, to: string, subject: string, date: string, body = 'x', cc?: string): string {
   return [`From: ${from}`, `To: ${to}`, ...(cc ? [`Cc: ${cc}`] : []), `Subject: ${subject}`, `Date: ${date}`, '', body, ''].join('\r\n');
@@ -102,18 +98,11 @@ describe('SORT', () => {
   });
 
   it('is driven by Python imaplib', async () => {
-    const script = [
-      'import imaplib, sys',
-      'c = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))',
-      // The test password is not ASCII, which imaplib's LOGIN cannot send; AUTHENTICATE PLAIN can.
-      'c.authenticate("PLAIN", lambda _: ("\\0" + sys.argv[2] + "\\0" + sys.argv[3]).encode())',
-      'c.select("INBOX")',
+    const printed = await imaplibInInbox(bed, [
       'print(c.sort("(REVERSE DATE)", "UTF-8", "ALL"))',
       'print(c.uid("SORT", "(SUBJECT)", "UTF-8", "ALL"))',
-      'c.logout()',
-    ].join('\n');
-    const { stdout } = await run('python3', ['-c', script, String(bed.server.ports.imap), bed.user.address, bed.user.password]);
-    expect(stdout.trim().split('\n')).toEqual([
+    ]);
+    expect(printed).toEqual([
       "('OK', [b'3 1 2 4'])", // 2 and 4 tie: mailbox order, REVERSE or not (RFC 5256 §3)
       `('OK', [b'${[1, 2, 4, 3].map((seq) => uids[seq - 1]).join(' ')}'])`,
     ]);

@@ -2,12 +2,8 @@
  * RFC 5256 §4 THREAD / UID THREAD with ORDEREDSUBJECT and REFERENCES: exact replies over a raw
  * socket, and Python's imaplib (`IMAP4.thread`) as a real client.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMessageTestBed, type MessageTestBed } from './message-fixtures.js';
-
-const run = promisify(execFile);
+import { imaplibInInbox, startMessageTestBed, type MessageTestBed } from './message-fixtures.js';
 
 function mail(id: string, subject: string, day: number, links: string[] = []): string {
   return [`From: a@example.org`, `Message-ID: <${id}@example.org>`, ...links, `Subject: ${subject}`, `Date: ${day} Nov 2026 10:00:00 +0000`, '', 'x', ''].join('\r\n');
@@ -65,17 +61,10 @@ describe('THREAD', () => {
   });
 
   it('is driven by Python imaplib', async () => {
-    const script = [
-      'import imaplib, sys',
-      'c = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))',
-      // The test password is not ASCII, which imaplib's LOGIN cannot send; AUTHENTICATE PLAIN can.
-      'c.authenticate("PLAIN", lambda _: ("\\0" + sys.argv[2] + "\\0" + sys.argv[3]).encode())',
-      'c.select("INBOX")',
+    const printed = await imaplibInInbox(bed, [
       'print(c.thread("REFERENCES", "UTF-8", "ALL"))',
       'print(c.thread("ORDEREDSUBJECT", "UTF-8", "1:4"))',
-      'c.logout()',
-    ].join('\n');
-    const { stdout } = await run('python3', ['-c', script, String(bed.server.ports.imap), bed.user.address, bed.user.password]);
-    expect(stdout.trim().split('\n')).toEqual(["('OK', [b'(5 8)(1 (2 4)(3))((6)(7))'])", "('OK', [b'(1 (2)(3)(4))'])"]);
+    ]);
+    expect(printed).toEqual(["('OK', [b'(5 8)(1 (2 4)(3))((6)(7))'])", "('OK', [b'(1 (2)(3)(4))'])"]);
   });
 });

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { startClamd, type ClamdOptions, type RunningClamd } from '../helpers/clamd.js';
 import { freeLoopbackPort } from '../helpers/ports.js';
+import type { ListenerPorts } from '../helpers/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/cantho-mail.mjs');
@@ -49,15 +50,6 @@ export interface ReadmeServerOptions {
   readonly dataDir?: string;
 }
 
-export interface Ports {
-  readonly mx: number;
-  readonly submission: number;
-  readonly submissions: number;
-  readonly imap: number;
-  readonly imaps: number;
-  readonly http: number;
-}
-
 export interface Official {
   readonly address: string;
   /** The password that works for IMAP and SMTP (after the first-use change). */
@@ -74,7 +66,7 @@ export interface ReadmeServer {
   readonly dir: string;
   readonly dataDir: string;
   readonly configFile: string;
-  readonly ports: Ports;
+  readonly ports: ListenerPorts;
   /** The clamd the config points at. */
   readonly clamdPid: number;
   /** The server's stdout and stderr so far (pino lines), for failure messages. */
@@ -147,8 +139,8 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
   try {
     clamd = await startClamd(options.clamd);
     const socket = clamd.socket;
-    const launch = async (reuse?: Ports): Promise<Ports> => {
-      const ports: Ports = reuse ?? {
+    const launch = async (reuse?: ListenerPorts): Promise<ListenerPorts> => {
+      const ports: ListenerPorts = reuse ?? {
         mx: await freeLoopbackPort(),
         submission: await freeLoopbackPort(),
         submissions: await freeLoopbackPort(),
@@ -180,7 +172,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
     };
     process.once('exit', killOnExit);
     // A port found free may be taken by a parallel test file before serve binds it: try others.
-    let ports: Ports | null = null;
+    let ports: ListenerPorts | null = null;
     for (let attempt = 1; ports === null; attempt++) {
       try {
         ports = await launch();
