@@ -40,6 +40,8 @@ export interface MessageView {
  */
 export interface MessageFacts extends Pick<MessageView, 'size' | 'from' | 'fromAddress' | 'parseProblem'> {
   readonly bayesTokens: readonly string[];
+  /** The body's fuzzy fingerprint (bayes/fingerprint.ts), or null when the body is too short for one. */
+  readonly bodyFingerprint: readonly number[] | null;
   /** Ids of the text rules of the rule set the facts were read under that match (rules/match.ts). */
   readonly textRuleHits: readonly string[];
 }

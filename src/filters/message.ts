@@ -2,6 +2,7 @@ import { decodeEncodedWords } from '../text/index.js';
 import { simpleParser } from 'mailparser';
 import { htmlToText } from '../text/index.js';
 import { asBuffer, defineTask } from '../workers/index.js';
+import { bodyFingerprint } from './bayes/fingerprint.js';
 import { tokenize } from './bayes/tokenize.js';
 import type { AttachmentInfo, MessageFacts, MessageView } from './message-view.js';
 import type { RuleSet } from './rules/compile.js';
@@ -38,12 +39,14 @@ const URL_LIMIT = 1000;
 
 export async function messageFacts(raw: Buffer, rules: RuleSet, direction: FilterContext['direction']): Promise<MessageFacts> {
   const view = await readMessage(raw);
+  const tokens = tokenize(view);
   return {
     size: view.size,
     from: view.from,
     fromAddress: view.fromAddress,
     parseProblem: view.parseProblem,
-    bayesTokens: tokenize(view),
+    bayesTokens: tokens,
+    bodyFingerprint: bodyFingerprint(tokens),
     textRuleHits: matchTextRules(view, rules, direction),
   };
 }

@@ -153,11 +153,16 @@ export function combineVerdicts(verdicts: readonly Verdict[], rules: RuleSet, co
   }
 
   const t = rules.thresholds;
-  const action = score >= t.reject_at ? 'reject' : score >= t.junk_at || verdicts.some((v) => v.action === 'junk') ? 'junk' : 'accept';
+  // docs/architecture.md "Spam filtering": a score made only of statistical guesses short of
+  // certainty neither junks nor refuses; it still shows in X-Spam-Status.
+  const positive = reasons.filter((r) => r.score > 0);
+  const confirmed = positive.length === 0 || positive.some((r) => r.needsConfirmation !== true);
+  const byScore = !confirmed ? 'accept' : score >= t.reject_at ? 'reject' : score >= t.junk_at ? 'junk' : 'accept';
+  const action = byScore === 'accept' && verdicts.some((v) => v.action === 'junk') ? 'junk' : byScore;
   const addHeaders = [...filterHeaders, ...spamHeaders(score, action !== 'accept', reasons, rules)];
   // A filter's own tag (impersonation) first, then the rules file's spam tag.
   const tags = verdicts.flatMap((v) => (v.subjectTag === null ? [] : [v.subjectTag]));
-  if (t.tag_subject_at !== undefined && score >= t.tag_subject_at) tags.push(t.subject_tag);
+  if (confirmed && t.tag_subject_at !== undefined && score >= t.tag_subject_at) tags.push(t.subject_tag);
   const subjectTag = tags.length > 0 ? tags.join(' ') : null;
   const banner = verdicts.find((v) => v.banner !== undefined)?.banner;
   if (action === 'reject') {

@@ -12,6 +12,11 @@ export interface VerdictReason {
   readonly id: string;
   readonly score: number;
   readonly description: string;
+  /**
+   * A statistical guess that may not move mail to Junk or refuse it on its own: it counts only
+   * when another reason with a positive score agrees (combineVerdicts; docs/architecture.md, "Spam filtering").
+   */
+  readonly needsConfirmation?: boolean;
 }
 
 export interface Verdict {

@@ -16,13 +16,24 @@ export interface BayesTokenCounts {
 
 export type LearnOutcome = 'learnt' | 'already-learnt' | 'relearnt';
 
+/** How close a message's fingerprint came to learnt messages of each class: the most bands one learnt message shares. */
+export interface NearestLearnt {
+  readonly spam: number;
+  readonly ham: number;
+}
+
 export interface BayesStore {
   /** How many messages of each class have been learnt. */
   totals(): BayesTokenCounts;
   /** Counts of the given tokens; tokens never seen are absent from the map. */
   tokenCounts(tokens: readonly string[]): Map<string, BayesTokenCounts>;
-  /** Adds a message's tokens to a class; a message learnt as the other class is moved over. */
-  learn(digest: string, kind: BayesClass, tokens: readonly string[]): LearnOutcome;
+  /**
+   * Adds a message's tokens to a class; a message learnt as the other class is moved over.
+   * `fingerprint`: its body's band values (src/filters/bayes/fingerprint.ts), kept for nearest().
+   */
+  learn(digest: string, kind: BayesClass, tokens: readonly string[], fingerprint?: readonly number[] | null): LearnOutcome;
+  /** For each class, the most fingerprint bands (same position, same value) one learnt message shares with `fingerprint`. */
+  nearest(fingerprint: readonly number[]): NearestLearnt;
   /** Removes a learnt message's tokens; false when that message was never learnt. */
   forget(digest: string, tokens: readonly string[]): boolean;
   /** The class a message was learnt as, or null. */
@@ -46,6 +57,18 @@ const migrations: readonly Migration[] = [
       CREATE INDEX bayes_messages_kind ON bayes_messages (kind);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE bayes_fingerprints (
+        band INTEGER NOT NULL,
+        value INTEGER NOT NULL,
+        digest TEXT NOT NULL REFERENCES bayes_messages (digest) ON DELETE CASCADE,
+        PRIMARY KEY (band, value, digest)
+      ) WITHOUT ROWID;
+      CREATE INDEX bayes_fingerprints_digest ON bayes_fingerprints (digest);
+    `,
+  },
 ];
 
 export function openBayesStore(db: Db): BayesStore {
@@ -64,6 +87,14 @@ export function openBayesStore(db: Db): BayesStore {
   const dropEmpty = db.prepare<[string]>('DELETE FROM bayes_tokens WHERE token = ? AND spam = 0 AND ham = 0');
   const setMessage = db.prepare<[string, BayesClass]>('INSERT INTO bayes_messages (digest, kind) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET kind = excluded.kind');
   const deleteMessage = db.prepare<[string]>('DELETE FROM bayes_messages WHERE digest = ?');
+  const addBand = db.prepare<[number, number, string]>('INSERT OR IGNORE INTO bayes_fingerprints (band, value, digest) VALUES (?, ?, ?)');
+  // json_each over the array of band values: key is the band's position, value its value.
+  const nearest = db.prepare<[string], { kind: BayesClass; shared: number }>(
+    `SELECT m.kind AS kind, max(n.shared) AS shared FROM (
+       SELECT f.digest, count(*) AS shared FROM json_each(?) j
+       JOIN bayes_fingerprints f ON f.band = j.key AND f.value = j.value GROUP BY f.digest
+     ) n JOIN bayes_messages m ON m.digest = n.digest GROUP BY m.kind`,
+  );
 
   const unique = (tokens: readonly string[]) => [...new Set(tokens)];
   const add = (kind: BayesClass, tokens: readonly string[]) => {
@@ -76,13 +107,14 @@ export function openBayesStore(db: Db): BayesStore {
     }
   };
 
-  const learn = db.transaction((digest: string, kind: BayesClass, tokens: readonly string[]): LearnOutcome => {
+  const learn = db.transaction((digest: string, kind: BayesClass, tokens: readonly string[], fingerprint: readonly number[] | null): LearnOutcome => {
     const previous = learntAs.get(digest);
     if (previous === kind) return 'already-learnt';
     const set = unique(tokens);
     if (previous !== undefined) remove(previous, set);
     add(kind, set);
     setMessage.run(digest, kind);
+    if (previous === undefined && fingerprint) fingerprint.forEach((value, band) => addBand.run(band, value, digest));
     return previous === undefined ? 'learnt' : 'relearnt';
   });
   const forget = db.transaction((digest: string, tokens: readonly string[]): boolean => {
@@ -105,7 +137,12 @@ export function openBayesStore(db: Db): BayesStore {
       for (const row of lookup.all(JSON.stringify(tokens))) counts.set(row.token, { spam: row.spam, ham: row.ham });
       return counts;
     },
-    learn: (digest, kind, tokens) => learn.immediate(digest, kind, tokens),
+    learn: (digest, kind, tokens, fingerprint) => learn.immediate(digest, kind, tokens, fingerprint ?? null),
+    nearest(fingerprint) {
+      const result = { spam: 0, ham: 0 };
+      for (const row of nearest.all(JSON.stringify(fingerprint))) result[row.kind] = row.shared;
+      return result;
+    },
     forget: (digest, tokens) => forget.immediate(digest, tokens),
     learntAs: (digest) => learntAs.get(digest) ?? null,
   };

@@ -25,7 +25,7 @@ async function verdictFor(from: string, context = INBOUND) {
 
 /** The impersonation filter reads only From: of the message's facts. */
 async function filterMessage(raw: Buffer) {
-  return { facts: { ...(await readMessage(raw)), bayesTokens: [], textRuleHits: [] } };
+  return { facts: { ...(await readMessage(raw)), bayesTokens: [], bodyFingerprint: null, textRuleHits: [] } };
 }
 
 const TRICKS: Record<string, string> = {

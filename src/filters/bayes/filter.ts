@@ -1,4 +1,5 @@
 import { scoreVerdict, type Filter } from '../filter.js';
+import type { VerdictReason } from '../verdict.js';
 import type { BayesLearner } from './learn.js';
 
 /**
@@ -11,6 +12,13 @@ import type { BayesLearner } from './learn.js';
  * `min_ham` messages have been learnt: an untrained filter would only add noise.
  */
 const MAX_LOG_ODDS = 4;
+/**
+ * A learnt message shares this many of the 16 fingerprint bands with a near-duplicate: about
+ * 0.8 Jaccard similarity of the bodies' syllable pairs (bayes/fingerprint.ts). Measured in the
+ * corpus' cross-validation: 380 of 983 spam had a learnt spam this near, no ham did.
+ */
+const NEAR_DUPLICATE_BANDS = 6;
+
 export function createBayesFilter(learner: BayesLearner): Filter {
   return {
     name: 'bayes',
@@ -20,9 +28,22 @@ export function createBayesFilter(learner: BayesLearner): Filter {
       const totals = learner.totals();
       if (totals.spam < settings.min_spam || totals.ham < settings.min_ham) return { verdict: scoreVerdict([]) };
       const { probability, tokensUsed } = learner.classify(message.facts.bayesTokens, totals);
-      const score = Math.round(settings.weight * bayesStrength(probability) * 100) / 100;
+      const strength = bayesStrength(probability);
+      const score = Math.round(settings.weight * strength * 100) / 100;
       const description = `Bayes spam probability ${probability.toFixed(4)} from ${tokensUsed} tokens, × weight ${settings.weight}`;
-      return { verdict: scoreVerdict([{ id: 'bayes', score, description }]) };
+      // docs/architecture.md "Spam filtering": short of certainty (|log-odds| at its cap), Bayes
+      // alone never junks an official's mail; another signal must agree.
+      const reasons: VerdictReason[] = [{ id: 'bayes', score, description, ...(strength < 1 ? { needsConfirmation: true } : {}) }];
+      const fingerprint = message.facts.bodyFingerprint;
+      if (fingerprint !== null && settings.near_duplicate !== 0) {
+        const near = learner.nearest(fingerprint);
+        if (near.spam >= NEAR_DUPLICATE_BANDS && near.spam > near.ham) {
+          reasons.push({ id: 'bayes:NEAR_LEARNT_SPAM', score: settings.near_duplicate, description: `body nearly the same as mail learnt as spam (${near.spam} of 16 fingerprint bands)` });
+        } else if (near.ham >= NEAR_DUPLICATE_BANDS && near.ham > near.spam) {
+          reasons.push({ id: 'bayes:NEAR_LEARNT_HAM', score: -settings.near_duplicate, description: `body nearly the same as mail learnt as ham (${near.ham} of 16 fingerprint bands)` });
+        }
+      }
+      return { verdict: scoreVerdict(reasons) };
     },
   };
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome } from '../../store/index.js';
+import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome, NearestLearnt } from '../../store/index.js';
 import { readMessage } from '../message.js';
 import { spamProbability, type BayesResult } from './classifier.js';
+import { bodyFingerprint } from './fingerprint.js';
 import { tokenize } from './tokenize.js';
 
 /**
@@ -16,7 +17,8 @@ export class BayesLearner {
    * over. `tokens`: the message's tokens already read (on a worker thread), else it is read here.
    */
   async train(kind: BayesClass, raw: Buffer, tokens?: readonly string[]): Promise<LearnOutcome> {
-    return this.store.learn(messageDigest(raw), kind, tokens ?? tokenize(await readMessage(raw)));
+    const read = tokens ?? tokenize(await readMessage(raw));
+    return this.store.learn(messageDigest(raw), kind, read, bodyFingerprint(read));
   }
 
   /** Forgets a learnt message (it left Junk and the user did not say what it is); false when it was never learnt. */
@@ -32,6 +34,11 @@ export class BayesLearner {
   /** `tokens`: bayes/tokenize.ts's; `totals`: what the caller already read from totals(), so one message costs one count query. */
   classify(tokens: readonly string[], totals: BayesTokenCounts = this.store.totals()): BayesResult {
     return spamProbability(tokens, this.store.tokenCounts(tokens), totals);
+  }
+
+  /** How near a body with this fingerprint (bayes/fingerprint.ts) comes to learnt spam and ham. */
+  nearest(fingerprint: readonly number[]): NearestLearnt {
+    return this.store.nearest(fingerprint);
   }
 }
 

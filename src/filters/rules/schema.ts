@@ -106,6 +106,11 @@ const bayes = z
      * [tuned] BAYES, which wins over DEFAULT_BAYES_WEIGHT (compile.ts).
      */
     weight: z.number().min(0).optional(),
+    /**
+     * Added when the body is nearly the same as a message learnt as spam (users' Junk, `spam
+     * train`), subtracted when it is nearly the same as learnt ham (bayes/fingerprint.ts); 0: off.
+     */
+    near_duplicate: z.number().min(0).default(3),
   })
   .strict();
 

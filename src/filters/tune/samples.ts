@@ -46,7 +46,7 @@ export async function crossValidatedSamples(messages: readonly LabelledView[], r
     for (let i = 0; i < messages.length; i++) {
       if (folds[i] !== fold) continue;
       const view = messages[i]!.view;
-      const facts = { size: view.size, from: view.from, fromAddress: view.fromAddress, parseProblem: view.parseProblem, bayesTokens: tokens[i]!, textRuleHits: matchTextRules(view, rules, 'inbound') };
+      const facts = { size: view.size, from: view.from, fromAddress: view.fromAddress, parseProblem: view.parseProblem, bayesTokens: tokens[i]!, bodyFingerprint: null, textRuleHits: matchTextRules(view, rules, 'inbound') };
       const { verdict } = await filter.check({ facts }, CONTEXT, rules);
       const features = new Map<string, number>(verdict.reasons.map((r) => [r.id.replace(/^spam:/, ''), 1]));
       features.set('BAYES', bayesStrength(spamProbability(tokens[i]!, counts, totals).probability));
