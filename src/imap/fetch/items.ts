@@ -159,7 +159,7 @@ function parseSectionBinary(reader: ArgReader): number[] {
 }
 
 /** section = "[" [section-spec] "]" (RFC 3501 §9). */
-function parseSection(reader: ArgReader): Section {
+export function parseSection(reader: ArgReader): Section {
   reader.expect('[');
   if (reader.take(']')) return { part: [], text: null };
   const words = reader.readWhile(isNameChar, 'a section').split('.');
