@@ -122,6 +122,7 @@ describe('APPEND CATENATE (RFC 4469)', () => {
     const copies = Math.ceil(LIMIT / NESTED.length) + 1;
     const url = ` URL "/INBOX/;UID=${uid}"`.repeat(copies).trim();
     expect(await append(client, 'E1', `CATENATE (${url})`)).toEqual([expect.stringMatching(/^E1 NO \[TOOBIG\] /)]);
+    expect(await append(client, 'E4', 'CATENATE (TEXT {0+}\r\n)')).toEqual(['E4 NO [CANNOT] An empty message cannot be stored']);
     for (const bad of ['CATENATE ()', 'CATENATE (FOO "x")', 'CATENATE (TEXT "quoted")', 'CATENATE URL "/INBOX/;UID=1"']) {
       expect((await append(client, 'E2', bad)).at(-1), bad).toMatch(/^E2 BAD /);
     }

@@ -98,8 +98,8 @@ async function catenated(session: Session, requested: readonly RequestedMessage[
   const plans = requested.map((message) => (Array.isArray(message.data) ? planCatenation(session, message.data) : null));
   const limit = appendLimit(session.ctx.config);
   for (const plan of plans) if (plan && plan.size > limit) throw refuse('TOOBIG', `The catenated message would be ${plan.size} octets, over APPENDLIMIT ${limit}`);
+  if (plans.every((plan) => plan === null)) return { messages: requested as ParsedMessage[], built: null };
   const octets = plans.reduce((sum, plan) => sum + (plan?.size ?? 0), 0);
-  if (octets === 0) return { messages: requested as ParsedMessage[], built: null };
   const built = session.ctx.memory.reserve(octets);
   if (built === null) throw refuse('INUSE', 'The server is receiving too many messages at once; try again shortly');
   try {
