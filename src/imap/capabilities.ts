@@ -45,6 +45,8 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'STATUS=SIZE', rfc: 'RFC 8438' },
   { name: 'UTF8=ACCEPT', rfc: 'RFC 6855' },
   { name: 'COMPRESS=DEFLATE', rfc: 'RFC 4978' },
+  { name: 'BINARY', rfc: 'RFC 3516' },
+  { name: 'CATENATE', rfc: 'RFC 4469' },
   { name: 'UNAUTHENTICATE', rfc: 'RFC 8437' },
   { name: 'ACL', rfc: 'RFC 4314' },
   { name: 'RIGHTS=texk', rfc: 'RFC 4314 §2.1' },

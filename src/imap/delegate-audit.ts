@@ -52,7 +52,7 @@ export function auditDelegate(session: Session, mailbox: MailboxInfo, action: De
 }
 
 /**
- * Whether a FETCH reads message content ("read a body"): RFC822, RFC822.TEXT and BODY[…] /
+ * Whether a FETCH reads message content ("read a body"): RFC822, RFC822.TEXT, BINARY[…] and BODY[…] /
  * BODY.PEEK[…] other than header sections. ENVELOPE and header fields, which every client fetches
  * to draw its message list, are not reading.
  */
@@ -61,6 +61,7 @@ export function readsBody(request: FetchRequest): boolean {
     (item) =>
       item.kind === 'RFC822' ||
       item.kind === 'RFC822.TEXT' ||
+      item.kind === 'BINARY[]' ||
       (item.kind === 'BODY[]' && item.section.text?.kind !== 'HEADER' && item.section.text?.kind !== 'HEADER.FIELDS' && item.section.text?.kind !== 'MIME'),
   );
 }

@@ -13,6 +13,8 @@ export type ResponseCode =
   | 'AUTHENTICATIONFAILED'
   | 'AUTHORIZATIONFAILED'
   | 'BADCHARSET'
+  /** RFC 4469 §5: a CATENATE URL the server cannot or will not resolve, repeated in the code. */
+  | `BADURL ${string}`
   /** RFC 3501 §7.1: BADCHARSET may list the charsets that are supported, so a client can retry with one. */
   | `BADCHARSET (${string})`
   | 'CANNOT'

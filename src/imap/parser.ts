@@ -444,6 +444,8 @@ export interface ArgOptions {
   readonly utf8: boolean;
   /** RFC 5182 `$`: the saved search result as UIDs or sequence numbers (ascending); absent: none saved. */
   readonly savedResult?: (as: 'uid' | 'seq') => readonly number[];
+  /** RFC 5182 §2.1: empties `$` (a RETURN (SAVE) command that fails, even in its own arguments). */
+  readonly forgetSavedResult?: () => void;
 }
 
 /** The data of an APPEND message literal: in the command, or in the spool file it was written to. */
@@ -464,6 +466,11 @@ export class ArgReader {
   /** RFC 5182 §2.1: what `$` stands for here; empty when nothing was saved. */
   savedResult(as: 'uid' | 'seq'): readonly number[] {
     return this.options.savedResult?.(as) ?? [];
+  }
+
+  /** RFC 5182 §2.1: `$` becomes empty. */
+  forgetSavedResult(): void {
+    this.options.forgetSavedResult?.();
   }
 
   /** Nothing left of the command. */

@@ -18,7 +18,7 @@
  *   utf8Quoted(text)                 UTF-8 in a quoted string, once the client ENABLEd UTF8=ACCEPT
  *
  * No value ever carries a raw NUL (RFC 3501 §9: literal = "{" number "}" CRLF *CHAR8, and CHAR8
- * excludes %x00; only RFC 3516 literal8 may carry NUL, and we do not announce BINARY): in a string
+ * excludes %x00; only RFC 3516 literal8 may carry NUL, which FETCH BINARY writes itself, fetch/output.ts): in a string
  * a NUL becomes U+FFFD; in octets it becomes 0x80, as Dovecot does, so a literal keeps its length
  * (withoutNul).
  *

@@ -137,7 +137,7 @@ export class Session {
   }
 
   get argOptions(): ArgOptions {
-    return { utf8: this.utf8, savedResult: (as) => this.selected?.savedResult(as) ?? [] };
+    return { utf8: this.utf8, savedResult: (as) => this.selected?.savedResult(as) ?? [], forgetSavedResult: () => this.selected?.saveResult([]) };
   }
 
   capabilities(): string[] {

@@ -52,6 +52,8 @@ const VALID = [
   'COPY *:1 Archive',
   'UID MOVE 0 Trash',
   'APPEND Drafts (\\Draft) " 1-Jan-2026 10:00:00 +0700" {5+}\r\nhello',
+  'FETCH 1:* (BINARY.PEEK[1]<0.10> BINARY.SIZE[2] BINARY[])',
+  'APPEND Drafts CATENATE (TEXT {5+}\r\nhello URL "/INBOX;UIDVALIDITY=1/;UID=1/;SECTION=1.MIME/;PARTIAL=0.4")',
 ];
 
 /** An argument: atom, quoted string (any text), number, sequence set, list brackets, or a LITERAL+ literal. */

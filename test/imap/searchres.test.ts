@@ -57,6 +57,27 @@ describe('SEARCHRES', () => {
     expect(await client.command('C8', 'SEARCH $')).toEqual(['* SEARCH', 'C8 OK SEARCH completed']);
   });
 
+  it('empties $ when a RETURN (SAVE) command fails in its own arguments (RFC 5182 §2.1)', async () => {
+    const client = await bed.login('INBOX');
+    const saveAndCheck = async (tag: string) => {
+      await client.command(`${tag}a`, 'SEARCH RETURN (SAVE) 1:2');
+      expect(await client.command(`${tag}b`, 'SEARCH $')).toEqual(['* SEARCH 1 2', `${tag}b OK SEARCH completed`]);
+    };
+    await saveAndCheck('E1');
+    expect(await client.command('E2', 'SEARCH RETURN (SAVE) CHARSET BOGUS SUBJECT x')).toEqual(['E2 NO [BADCHARSET (UTF-8 US-ASCII)] charset BOGUS is not supported']);
+    expect(await client.command('E3', 'SEARCH $')).toEqual(['* SEARCH', 'E3 OK SEARCH completed']);
+    await saveAndCheck('E4');
+    expect((await client.command('E5', 'SEARCH RETURN (SAVE) NOSUCHKEY'))[0]).toMatch(/^E5 BAD /);
+    expect(await client.command('E6', 'SEARCH $')).toEqual(['* SEARCH', 'E6 OK SEARCH completed']);
+    await saveAndCheck('E7');
+    expect((await client.command('E8', 'SORT RETURN (SAVE) (ARRIVAL) BOGUS ALL'))[0]).toMatch(/^E8 NO \[BADCHARSET /);
+    expect(await client.command('E9', 'SEARCH $')).toEqual(['* SEARCH', 'E9 OK SEARCH completed']);
+    // Without SAVE a failed search leaves $ alone.
+    await saveAndCheck('F1');
+    expect((await client.command('F2', 'SEARCH CHARSET BOGUS ALL'))[0]).toMatch(/^F2 NO \[BADCHARSET /);
+    expect(await client.command('F3', 'SEARCH $')).toEqual(['* SEARCH 1 2', 'F3 OK SEARCH completed']);
+  });
+
   it('answers BAD for $ joined to other numbers', async () => {
     const client = await bed.login('INBOX');
     expect((await client.command('D1', 'FETCH $,1 (UID)'))[0]).toMatch(/^D1 BAD /);

@@ -1,6 +1,8 @@
 import { checkMessageShape, checkSpooledShape, describeViolation, shapeLimitsOf, type MemoryReservation, type ShapeViolation } from '../../limits/index.js';
 import { ANALYZE_MESSAGE } from '../../mime/index.js';
-import type { AppendMessage } from '../../store/index.js';
+import type { AppendMessage, MailboxInfo } from '../../store/index.js';
+import { appendLimit } from '../capabilities.js';
+import { buildCatenation, planCatenation, type CatenatePart } from '../catenate.js';
 import { WorkBudgetExceeded, WorkQueueFull } from '../../workers/index.js';
 import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
@@ -8,7 +10,7 @@ import { findMailbox, requireRight } from '../mailboxes.js';
 import type { AppendData, ArgReader } from '../parser.js';
 import { formatSequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
-import type { CommandHandler } from './handler.js';
+import type { CommandHandler, Completion } from './handler.js';
 import { requireQuotaRoom } from './quota.js';
 
 /**
@@ -17,7 +19,11 @@ import { requireQuotaRoom } from './quota.js';
  *   append         = "APPEND" SP mailbox 1*append-message      (RFC 3502 §6)
  *   append-message = SP [flag-list SP] [date-time SP] literal
  *
- * and, once UTF8=ACCEPT is enabled, RFC 6855 §4 `UTF8 (literal8)` in place of the literal.
+ * and, once UTF8=ACCEPT is enabled, RFC 6855 §4 `UTF8 (literal8)` in place of the literal; RFC 4469
+ * `CATENATE (TEXT literal / URL url …)` builds the message from literals and parts of stored
+ * messages (catenate.ts). A catenated message is planned first (`NO [BADURL …]` before anything is
+ * read), must fit APPENDLIMIT (RFC 4469 §5 `NO [TOOBIG]`), and is built in memory reserved for it
+ * (`[limits] memory_ceiling`, `NO [INUSE]` past it); then it is checked like any other.
  * MULTIAPPEND is all or none (RFC 3502 §3): every message is checked before any is stored, and
  * they are stored in one transaction; APPENDUID then names the new UIDs as a uid-set (RFC 4315 §3).
  *
@@ -35,11 +41,20 @@ import { requireQuotaRoom } from './quota.js';
 export const append: CommandHandler = async (session, { args, tag }) => {
   args.space();
   const name = args.mailbox();
-  const messages = readMessages(args, session.utf8);
+  const requested = readMessages(args, session.utf8);
 
   const mailbox = findMailbox(session, name);
   if (!mailbox) throw refuse('TRYCREATE', 'No such mailbox');
   requireRight(session, 'i', 'append messages', mailbox);
+  const { messages, built } = await catenated(session, requested);
+  try {
+    return await appendMessages(session, tag, mailbox, messages);
+  } finally {
+    built?.release();
+  }
+};
+
+async function appendMessages(session: Session, tag: string, mailbox: MailboxInfo, messages: readonly ParsedMessage[]): Promise<Completion> {
   const limits = shapeLimitsOf(session.ctx.config.limits);
   for (const [index, message] of messages.entries()) {
     const which = messages.length > 1 ? `Message ${index + 1}: ` : '';
@@ -65,17 +80,45 @@ export const append: CommandHandler = async (session, { args, tag }) => {
   } finally {
     readBack.release();
   }
-};
+}
 
-interface ParsedMessage {
+interface ParsedMessage<Data = AppendData> {
   readonly flags: string[];
   readonly internalDate: Date | undefined;
-  readonly data: AppendData;
+  readonly data: Data;
+}
+
+type RequestedMessage = ParsedMessage<AppendData | readonly CatenatePart[]>;
+
+/**
+ * The messages with every CATENATE built (RFC 4469 §5: all URLs resolved and sizes checked before
+ * any is read), and the memory reserved for the built ones, to release once they are stored.
+ */
+async function catenated(session: Session, requested: readonly RequestedMessage[]): Promise<{ messages: ParsedMessage[]; built: MemoryReservation | null }> {
+  const plans = requested.map((message) => (Array.isArray(message.data) ? planCatenation(session, message.data) : null));
+  const limit = appendLimit(session.ctx.config);
+  for (const plan of plans) if (plan && plan.size > limit) throw refuse('TOOBIG', `The catenated message would be ${plan.size} octets, over APPENDLIMIT ${limit}`);
+  if (plans.every((plan) => plan === null)) return { messages: requested as ParsedMessage[], built: null };
+  const octets = plans.reduce((sum, plan) => sum + (plan?.size ?? 0), 0);
+  const built = session.ctx.memory.reserve(octets);
+  if (built === null) throw refuse('INUSE', 'The server is receiving too many messages at once; try again shortly');
+  try {
+    const messages: ParsedMessage[] = [];
+    for (const [index, message] of requested.entries()) {
+      const plan = plans[index];
+      if (!plan) messages.push(message as ParsedMessage);
+      else messages.push({ ...message, data: { size: plan.size, bytes: await buildCatenation(session, plan) } });
+    }
+    return { messages, built };
+  } catch (err) {
+    built.release();
+    throw err;
+  }
 }
 
 /** RFC 3502 §6: one or more `SP [flag-list SP] [date-time SP] literal`, to the end of the command. */
-function readMessages(args: ArgReader, utf8: boolean): ParsedMessage[] {
-  const messages: ParsedMessage[] = [];
+function readMessages(args: ArgReader, utf8: boolean): RequestedMessage[] {
+  const messages: RequestedMessage[] = [];
   do {
     args.space();
     let flags: string[] = [];
@@ -93,7 +136,8 @@ function readMessages(args: ArgReader, utf8: boolean): ParsedMessage[] {
   return messages;
 }
 
-function readData(args: ArgReader, utf8: boolean): AppendData {
+function readData(args: ArgReader, utf8: boolean): AppendData | CatenatePart[] {
+  if (args.take('CATENATE ')) return readCatenateParts(args);
   if (utf8 && args.take('UTF8 (')) {
     const data = args.appendData();
     args.expect(')');
@@ -101,6 +145,20 @@ function readData(args: ArgReader, utf8: boolean): AppendData {
   }
   if (args.peek() !== 0x7b && args.peek() !== 0x7e) throw args.error('the message must be a literal');
   return args.appendData();
+}
+
+/** RFC 4469 §5: cat-part = "TEXT" SP literal / "URL" SP astring, in a non-empty list. */
+function readCatenateParts(args: ArgReader): CatenatePart[] {
+  return args.list((): CatenatePart => {
+    const kind = args.keyword();
+    args.space();
+    if (kind === 'TEXT') {
+      if (args.peek() !== 0x7b && args.peek() !== 0x7e) throw args.error('a CATENATE TEXT part must be a literal');
+      return { kind: 'text', data: args.appendData() };
+    }
+    if (kind === 'URL') return { kind: 'url', url: args.astringText() };
+    throw args.error(`unknown CATENATE part ${kind.slice(0, 20)}`);
+  }, false);
 }
 
 /**

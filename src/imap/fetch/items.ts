@@ -1,6 +1,6 @@
 /**
- * RFC 3501 §6.4.5 FETCH data items (with RFC 7162 MODSEQ and the CHANGEDSINCE modifier), read
- * through ArgReader:
+ * RFC 3501 §6.4.5 FETCH data items (with RFC 7162 MODSEQ and the CHANGEDSINCE modifier, and RFC
+ * 3516 §4.2 BINARY[…], BINARY.PEEK[…] and BINARY.SIZE[…]), read through ArgReader:
  *
  *   fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /
  *           "(" fetch-att *(SP fetch-att) ")") [SP "(" fetch-modifier *(SP fetch-modifier) ")"]
@@ -41,7 +41,16 @@ export type FetchItem =
       readonly section: Section;
       readonly peek: boolean;
       readonly partial: { readonly origin: number; readonly count: number } | null;
-    };
+    }
+  /** RFC 3516 §4.2 BINARY[section-part]<origin.count> and BINARY.PEEK[…]: the part's content, CTE decoded. */
+  | {
+      readonly kind: 'BINARY[]';
+      readonly part: readonly number[];
+      readonly peek: boolean;
+      readonly partial: { readonly origin: number; readonly count: number } | null;
+    }
+  /** RFC 3516 §4.2 BINARY.SIZE[section-part]: the octets BINARY[…] would return. */
+  | { readonly kind: 'BINARY.SIZE'; readonly part: readonly number[] };
 
 export interface FetchRequest {
   readonly items: readonly FetchItem[];
@@ -98,8 +107,11 @@ export function parseFetchItems(reader: ArgReader): FetchRequest {
 
 /** The response name an item is answered under (with the partial's length, which the name omits). */
 function responseKey(item: FetchItem): string {
-  if (item.kind !== 'BODY[]') return item.kind;
-  return `BODY[${formatSection(item.section)}]${item.partial ? `<${item.partial.origin}.${item.partial.count}>` : ''}`;
+  const partial = 'partial' in item && item.partial ? `<${item.partial.origin}.${item.partial.count}>` : '';
+  if (item.kind === 'BODY[]') return `BODY[${formatSection(item.section)}]${partial}`;
+  if (item.kind === 'BINARY[]') return `BINARY[${item.part.join('.')}]${partial}`;
+  if (item.kind === 'BINARY.SIZE') return `BINARY.SIZE[${item.part.join('.')}]`;
+  return item.kind;
 }
 
 /** Each item once, in the order first asked; BODY[…] and BODY.PEEK[…] of one section merge into BODY[…]. */
@@ -109,7 +121,7 @@ function distinctItems(items: readonly FetchItem[]): FetchItem[] {
     const key = responseKey(item);
     const earlier = byKey.get(key);
     if (!earlier) byKey.set(key, item);
-    else if (earlier.kind === 'BODY[]' && item.kind === 'BODY[]' && earlier.peek && !item.peek) byKey.set(key, item);
+    else if ('peek' in earlier && 'peek' in item && earlier.peek && !item.peek) byKey.set(key, item);
   }
   return [...byKey.values()];
 }
@@ -125,12 +137,29 @@ function itemNamed(reader: ArgReader, name: string): FetchItem {
     const section = parseSection(reader);
     return { kind: 'BODY[]', section, peek: name === 'BODY.PEEK', partial: parsePartial(reader) };
   }
+  if (reader.peek() === 0x5b && (name === 'BINARY' || name === 'BINARY.PEEK')) {
+    const part = parseSectionBinary(reader);
+    return { kind: 'BINARY[]', part, peek: name === 'BINARY.PEEK', partial: parsePartial(reader) };
+  }
+  // RFC 3516 §4.2: BINARY.SIZE takes no partial.
+  if (reader.peek() === 0x5b && name === 'BINARY.SIZE') return { kind: 'BINARY.SIZE', part: parseSectionBinary(reader) };
   if (!isSimpleItem(name)) throw reader.error(`unknown fetch item ${name.slice(0, 40)}`);
   return { kind: name };
 }
 
+/** RFC 3516 §6 section-binary = "[" [section-part] "]"; section-part = nz-number *("." nz-number). */
+function parseSectionBinary(reader: ArgReader): number[] {
+  reader.expect('[');
+  const part: number[] = [];
+  if (reader.take(']')) return part;
+  do part.push(reader.nzNumber());
+  while (reader.take('.'));
+  reader.expect(']');
+  return part;
+}
+
 /** section = "[" [section-spec] "]" (RFC 3501 §9). */
-function parseSection(reader: ArgReader): Section {
+export function parseSection(reader: ArgReader): Section {
   reader.expect('[');
   if (reader.take(']')) return { part: [], text: null };
   const words = reader.readWhile(isNameChar, 'a section').split('.');

@@ -11,7 +11,9 @@
  *   slow reader costs nobody else anything.
  * - Before every read from the store the client must still be there: once it has gone (socket
  *   closed, ended or destroyed) the command stops with ClientGone — no more reads, no formatting.
- * - NUL octets never go out raw (responses.ts withoutNul).
+ * - NUL octets never go out raw (responses.ts withoutNul), except in the literal8 of RFC 3516
+ *   BINARY data: that is `~{n}` when the data has a NUL, found by reading it once before the
+ *   length is sent (a piece at a time), else a plain literal (RFC 3516 §4.3).
  */
 import { imapFetchBodyBytes } from '../../metrics.js';
 import { Encoder, literal, withoutNul, type ImapValue, type ResponseWriter } from '../responses.js';
@@ -43,22 +45,35 @@ export class FetchOutput {
     this.encoder.value(value);
   }
 
-  /** Message data of `size` octets as a literal; `read(from, to)` gives octets [from, to) of it. */
-  async literal(size: number, read: (from: number, to: number) => Buffer): Promise<void> {
+  /**
+   * Message data of `size` octets as a literal; `read(from, to)` gives octets [from, to) of it.
+   * `binary`: RFC 3516 data, sent as a literal8 with its NUL octets when it has any.
+   */
+  async literal(size: number, read: (from: number, to: number) => Buffer, binary = false): Promise<void> {
     this.requireClient();
     if (size <= INLINE_MAX) {
-      this.encoder.value(literal(read(0, size)));
+      const data = read(0, size);
       imapFetchBodyBytes.inc(undefined, size);
+      if (binary && data.includes(0)) {
+        this.encoder.text(`~{${size}}\r\n`);
+        this.encoder.bytes(data);
+      } else this.encoder.value(literal(data));
       return;
     }
-    this.encoder.text(`{${size}}\r\n`);
+    const literal8 = binary && this.hasNul(size, read);
+    this.encoder.text(`${literal8 ? '~' : ''}{${size}}\r\n`);
     await this.flush();
     for (let at = 0; at < size; at += PIECE) {
       const piece = read(at, Math.min(at + PIECE, size));
       imapFetchBodyBytes.inc(undefined, piece.length);
-      this.out.write(withoutNul(piece));
+      this.out.write(literal8 ? piece : withoutNul(piece));
       await this.drained();
     }
+  }
+
+  private hasNul(size: number, read: (from: number, to: number) => Buffer): boolean {
+    for (let at = 0; at < size; at += PIECE) if (read(at, Math.min(at + PIECE, size)).includes(0)) return true;
+    return false;
   }
 
   /** Message data computed from a bounded block (HEADER.FIELDS): read only if the client is there. */

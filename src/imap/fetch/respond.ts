@@ -11,16 +11,24 @@
  *   back-pressure (output.ts); the command stops as soon as the client has gone.
  * - RFC 3501 §6.4.5: BODY[…] (not PEEK), RFC822 and RFC822.TEXT set \Seen where the session
  *   may; the new flags go out in the same FETCH response (with MODSEQ once CONDSTORE is on).
+ *   RFC 3516 §4.2: so does BINARY[…] (not PEEK).
+ * - RFC 3516 §4.2 BINARY[…] sends the part's content, CTE decoded (binary.ts): a base64 or
+ *   quoted-printable part is read and decoded whole (at most the message's size) when it is
+ *   written; BINARY.SIZE decodes it to count. RFC 3516 §4.3: the data goes as a literal8 `~{n}`
+ *   only when it holds a NUL, else as a literal.
  */
 import type { MailStore } from '../../store/index.js';
 import { StoreError, type BlobId, type MailboxId, type MessageMeta, type MessageRow, type ModSeq, type Uid } from '../../store/index.js';
 import { imapFetchAbandoned } from '../../metrics.js';
+import { ImapError } from '../errors.js';
 import { atom, type ImapValue, type ResponseWriter } from '../responses.js';
 import { rowsOf } from '../message-rows.js';
 import type { SelectedMailbox } from '../selected.js';
 import { bodyStructureValue } from './bodystructure.js';
 import { formatInternalDate } from './date-time.js';
 import { EncodedMetaCache, encodedMetaCache, type EncodedMeta } from './meta-cache.js';
+import { decodeTransferEncoding } from '../../mime/index.js';
+import { locateBinary, type Decoding } from './binary.js';
 import type { FetchItem, FetchRequest } from './items.js';
 import { ClientGone, FetchOutput } from './output.js';
 import { applyPartial, filterHeaderFields, formatSection, locateSection } from './section.js';
@@ -55,6 +63,19 @@ class BlobRange {
     readonly blob: BlobId,
     readonly start: number,
     readonly end: number,
+    /** RFC 3516 BINARY: may go as a literal8, NUL octets and all. */
+    readonly binary = false,
+  ) {}
+}
+
+/** RFC 3516 §4.2 BINARY[…] of a base64 or quoted-printable part: read and decoded while it is written. */
+class DecodedRange {
+  constructor(
+    readonly blob: BlobId,
+    readonly start: number,
+    readonly end: number,
+    readonly decoding: Decoding,
+    readonly partial: { readonly origin: number; readonly count: number } | null,
   ) {}
 }
 
@@ -69,7 +90,7 @@ class HeaderFields {
   ) {}
 }
 
-type ItemValue = ImapValue | BlobRange | HeaderFields;
+type ItemValue = ImapValue | BlobRange | HeaderFields | DecodedRange;
 
 /** Items answered from the encoded meta cache (ENVELOPE, BODYSTRUCTURE, the header size). */
 function needsEncoded(item: FetchItem): boolean {
@@ -79,6 +100,7 @@ function needsEncoded(item: FetchItem): boolean {
 
 /** Items that need the MIME tree itself: BODY, and sections with part numbers. */
 function needsStructure(item: FetchItem): boolean {
+  if (item.kind === 'BINARY[]' || item.kind === 'BINARY.SIZE') return item.part.length > 0;
   return item.kind === 'BODY' || (item.kind === 'BODY[]' && item.section.part.length > 0);
 }
 
@@ -90,7 +112,7 @@ interface MessageData {
 }
 
 function setsSeen(item: FetchItem): boolean {
-  return item.kind === 'RFC822' || item.kind === 'RFC822.TEXT' || (item.kind === 'BODY[]' && !item.peek);
+  return item.kind === 'RFC822' || item.kind === 'RFC822.TEXT' || ((item.kind === 'BODY[]' || item.kind === 'BINARY[]') && !item.peek);
 }
 
 const SEEN = '\\Seen';
@@ -123,6 +145,8 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
       missing += await writeBatch(target, output, request, needs, batch);
     }
   } catch (err) {
+    // A refusal part-way (RFC 3516 §4.2 UNKNOWN-CTE) still sends the responses gathered before it.
+    if (err instanceof ImapError) await output.flush();
     if (!(err instanceof ClientGone)) throw err;
     imapFetchAbandoned.inc();
     return { missing, abandoned: true };
@@ -204,8 +228,11 @@ async function writeResponse(target: FetchTarget, output: FetchOutput, seq: numb
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     if (i > 0) output.text(' ');
-    if (item instanceof BlobRange) await output.literal(item.end - item.start, (from, to) => readRange(target, item, from, to));
-    else if (item instanceof HeaderFields) output.computed(() => filteredHeader(target.store, item));
+    if (item instanceof BlobRange) await output.literal(item.end - item.start, (from, to) => readRange(target, item, from, to), item.binary);
+    else if (item instanceof DecodedRange) {
+      const content = decodedContent(target.store, item);
+      await output.literal(content.length, (from, to) => content.subarray(from, to), true);
+    } else if (item instanceof HeaderFields) output.computed(() => filteredHeader(target.store, item));
     else output.value(item);
   }
   output.text(')\r\n');
@@ -226,6 +253,12 @@ function filteredHeader(store: MailStore, item: HeaderFields): Buffer {
   const header = filterHeaderFields(store.readBlob(item.blob, item.start, item.end), item.fields.names, item.fields.not);
   const [from, to] = applyPartial(0, header.length, item.partial);
   return header.subarray(from, to);
+}
+
+function decodedContent(store: MailStore, item: DecodedRange): Buffer {
+  const content = decodeTransferEncoding(store.readBlob(item.blob, item.start, item.end), item.decoding);
+  const [from, to] = applyPartial(0, content.length, item.partial);
+  return content.subarray(from, to);
 }
 
 /** Adds \Seen where it is missing and updates `batch` with the new rows; returns the UIDs changed. */
@@ -280,7 +313,29 @@ function itemValue(target: FetchTarget, item: FetchItem, { row, encoded, meta }:
       return [atom('RFC822.TEXT'), new BlobRange(row.blobId, encoded!.headerSize, row.size)];
     case 'BODY[]':
       return sectionItem(item, row, encoded?.headerSize ?? meta?.headerSize ?? 0, meta);
+    case 'BINARY[]':
+      return binaryItem(item, row, meta);
+    case 'BINARY.SIZE':
+      return [atom(`BINARY.SIZE[${item.part.join('.')}]`), binarySize(target.store, item.part, row, meta)];
   }
+}
+
+function binaryItem(item: Extract<FetchItem, { kind: 'BINARY[]' }>, row: MessageRow, meta: MessageMeta | null): ItemValue[] {
+  // RFC 3516 §4.2: the response names the section as asked and gives the origin of a partial.
+  const name = atom(`BINARY[${item.part.join('.')}]${item.partial ? `<${item.partial.origin}>` : ''}`);
+  const range = locateBinary(item.part, meta?.structure ?? null, row.size);
+  if (!range) return [name, null];
+  if (range.decoding) return [name, new DecodedRange(row.blobId, range.start, range.end, range.decoding, item.partial)];
+  const [from, to] = applyPartial(range.start, range.end, item.partial);
+  return [name, new BlobRange(row.blobId, from, to, true)];
+}
+
+/** RFC 3516 §4.2 BINARY.SIZE: a part that does not exist has no content, 0 octets. */
+function binarySize(store: MailStore, part: readonly number[], row: MessageRow, meta: MessageMeta | null): number {
+  const range = locateBinary(part, meta?.structure ?? null, row.size);
+  if (!range) return 0;
+  if (!range.decoding) return range.end - range.start;
+  return decodeTransferEncoding(store.readBlob(row.blobId, range.start, range.end), range.decoding).length;
 }
 
 function sectionItem(item: Extract<FetchItem, { kind: 'BODY[]' }>, row: MessageRow, headerSize: number, meta: MessageMeta | null): ItemValue[] {

@@ -44,7 +44,7 @@ export function formatSection(section: Section): string {
  * not multipart has one part, 1, its body; the numbers after a MESSAGE/RFC822 part continue inside
  * the enclosed message.
  */
-function findPart(root: MimePart, path: readonly number[]): MimePart | null {
+export function findPart(root: MimePart, path: readonly number[]): MimePart | null {
   let node = root;
   let atMessageRoot = true;
   for (let i = 0; i < path.length; i++) {

@@ -51,11 +51,26 @@ const DATE_KEYS = {
 export function parseSearch(reader: ArgReader): SearchQuery {
   reader.space();
   const returns = readReturnOptions(reader);
-  if (reader.take('CHARSET ')) {
-    checkCharset(reader);
-    reader.space();
+  return afterReturnOptions(reader, returns, () => {
+    if (reader.take('CHARSET ')) {
+      checkCharset(reader);
+      reader.space();
+    }
+    return { key: readKeys(reader), returns };
+  });
+}
+
+/**
+ * RFC 5182 §2.1: a command with RETURN (SAVE) that fails empties `$`, also when what fails is
+ * the rest of its arguments (`SEARCH RETURN (SAVE) CHARSET BOGUS …` is NO [BADCHARSET]).
+ */
+function afterReturnOptions<T>(reader: ArgReader, returns: ReadonlySet<ReturnOption> | null, readRest: () => T): T {
+  try {
+    return readRest();
+  } catch (error) {
+    if (returns?.has('SAVE')) reader.forgetSavedResult();
+    throw error;
   }
-  return { key: readKeys(reader), returns };
 }
 
 /**
@@ -65,18 +80,20 @@ export function parseSearch(reader: ArgReader): SearchQuery {
 export function parseSort(reader: ArgReader): SortQuery {
   reader.space();
   const returns = readReturnOptions(reader);
-  const criteria = reader.list(() => {
-    const first = reader.keyword();
-    const reverse = first === 'REVERSE';
-    if (reverse) reader.space();
-    const key = reverse ? reader.keyword() : first;
-    if (!SORT_KEYS.has(key)) throw reader.error(`unknown sort key ${key}`);
-    return { key: key as SortKeyName, reverse };
-  }, false);
-  reader.space();
-  checkCharset(reader);
-  reader.space();
-  return { criteria, key: readKeys(reader), returns };
+  return afterReturnOptions(reader, returns, () => {
+    const criteria = reader.list(() => {
+      const first = reader.keyword();
+      const reverse = first === 'REVERSE';
+      if (reverse) reader.space();
+      const key = reverse ? reader.keyword() : first;
+      if (!SORT_KEYS.has(key)) throw reader.error(`unknown sort key ${key}`);
+      return { key: key as SortKeyName, reverse };
+    }, false);
+    reader.space();
+    checkCharset(reader);
+    reader.space();
+    return { criteria, key: readKeys(reader), returns };
+  });
 }
 
 /** RFC 5256 §4 `THREAD algorithm charset keys` (`reader` is just past "THREAD"). */
