@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/index.js';
 import { isLoopbackAddress } from '../tcp/index.js';
+import { hiddenCapabilities, isHidden, type CapabilityAudience } from './capability-hiding.js';
 
 interface Capability {
   readonly name: string;
@@ -52,7 +53,7 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'QUOTA=RES-STORAGE', rfc: 'RFC 9208', when: (c) => c.quota.default > 0 },
 ];
 
-export interface CapabilityState {
+export interface CapabilityState extends CapabilityAudience {
   readonly authenticated: boolean;
   readonly secure: boolean;
   /** The client's address: plaintext AUTH is never allowed from beyond loopback. */
@@ -81,5 +82,6 @@ export function capabilityList(config: Config, state: CapabilityState): string[]
     else list.push('LOGINDISABLED'); // RFC 3501 §6.2.3
   }
   list.push(`APPENDLIMIT=${appendLimit(config)}`); // RFC 7889
-  return list;
+  const hidden = hiddenCapabilities(config, state);
+  return hidden.size === 0 ? list : list.filter((name) => !isHidden(hidden, name));
 }

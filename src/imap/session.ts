@@ -141,7 +141,8 @@ export class Session {
   }
 
   capabilities(): string[] {
-    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress });
+    const login = this.identity ? { person: this.identity.person, account: this.identity.account } : null;
+    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress, login, clientId: this.clientId });
   }
 
   get searches(): SearchRunner {

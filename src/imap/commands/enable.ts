@@ -11,8 +11,10 @@ export const enable: CommandHandler = (session, { args }) => {
     names.push(args.keyword());
   } while (!args.atEnd());
   const newlyEnabled: string[] = [];
+  const announced = session.capabilities();
   for (const name of names) {
-    const extension = ENABLEABLE.find((e) => e === name);
+    // [imap] hide_capabilities: a hidden extension is as unknown to ENABLE as one we lack.
+    const extension = ENABLEABLE.find((e) => e === name && announced.includes(e));
     // RFC 6855 §3: UTF8=ACCEPT only before a mailbox is selected.
     if (!extension || session.enabled.has(extension) || (extension === 'UTF8=ACCEPT' && session.selected)) continue;
     session.enabled.add(extension);
