@@ -17,6 +17,9 @@ interface Capability {
 
 const CAPABILITIES: readonly Capability[] = [
   { name: 'IMAP4rev1', rfc: 'RFC 3501', beforeAuth: true },
+  // RFC 9051 (ENABLE IMAP4rev2: session.ts, Appendix E differences) makes BINARY (RFC 3516) part of
+  // the base protocol, so IMAP4rev2 is announced only where BINARY is.
+  { name: 'IMAP4rev2', rfc: 'RFC 9051', beforeAuth: true, when: () => CAPABILITIES.some((c) => c.name === 'BINARY') },
   { name: 'LITERAL+', rfc: 'RFC 7888', beforeAuth: true },
   // RFC 9051 §4.3 (IMAP4rev2) asks for LITERAL-; LITERAL+ already accepts every literal LITERAL- allows.
   { name: 'LITERAL-', rfc: 'RFC 7888 §5', beforeAuth: true },

@@ -36,6 +36,7 @@ import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/index.js';
 import type { AccountId, MailboxChange, MailboxInfo } from '../store/index.js';
 import { appendLimit, capabilityList } from './capabilities.js';
+import { hiddenCapabilities, isHidden, type CapabilityAudience } from './capability-hiding.js';
 import type { CommandSpec, Completion, SessionState } from './command-spec.js';
 import { startCompression, type DeflateSink } from './compress.js';
 import { ImapError, fromStoreError, spoolFailureText } from './errors.js';
@@ -66,7 +67,7 @@ export interface SessionHost {
   readonly searches: SearchRunner;
 }
 
-export type Extension = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT';
+export type Extension = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT' | 'IMAP4rev2';
 
 export class Session {
   state: SessionState = 'not-authenticated';
@@ -132,8 +133,19 @@ export class Session {
     return this.enabled.has('QRESYNC');
   }
 
+  /** RFC 9051 §5.1: an IMAP4rev2 session names mailboxes in UTF-8, as after ENABLE UTF8=ACCEPT. */
   get utf8(): boolean {
-    return this.enabled.has('UTF8=ACCEPT');
+    return this.enabled.has('UTF8=ACCEPT') || this.imap4rev2;
+  }
+
+  /** RFC 9051 §6.3.1: after ENABLE IMAP4rev2 the session follows RFC 9051 where it differs from RFC 3501 (Appendix E). */
+  get imap4rev2(): boolean {
+    return this.enabled.has('IMAP4rev2');
+  }
+
+  /** `[imap] hide_capabilities` withholds this capability from this session. */
+  hidesCapability(name: string): boolean {
+    return isHidden(hiddenCapabilities(this.ctx.config, this.capabilityAudience()), name);
   }
 
   get argOptions(): ArgOptions {
@@ -141,8 +153,12 @@ export class Session {
   }
 
   capabilities(): string[] {
+    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress, ...this.capabilityAudience() });
+  }
+
+  private capabilityAudience(): CapabilityAudience {
     const login = this.identity ? { person: this.identity.person, account: this.identity.account } : null;
-    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress, login, clientId: this.clientId });
+    return { login, clientId: this.clientId };
   }
 
   get searches(): SearchRunner {
