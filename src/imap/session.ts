@@ -6,7 +6,8 @@
  *   session.ctx / session.log / session.out (ResponseWriter)
  *   session.state, session.identity, session.account (throws when not logged in)
  *   session.selected: SelectedMailbox | null;  session.requireSelected()
- *   session.condstore / session.qresync / session.utf8 (ENABLEd extensions)
+ *   session.condstore / session.qresync / session.utf8 / session.imap4rev2 (ENABLEd extensions)
+ *   session.hidesCapability(name) (`[imap] hide_capabilities`)
  *   session.argOptions (for a nested ArgReader), session.wireName(name) (mailbox name to send),
  *   session.mailboxName(mailboxInfo) (the same for a store mailbox, shared namespace included)
  *   session.select(mailbox) / session.deselect()
