@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Real peers the tests talk to: clamd (virus scans), swaks, mutt, mbsync, curl, Python's
-# imaplib/smtplib, and Chromium for the web page's browser tests.
-DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib chromium ca-certificates)
+# imaplib/smtplib, Chromium for the web page's browser tests, and Dovecot for the differential
+# IMAP suite (test/interop/dovecot-diff.test.ts, which starts its own private instance).
+DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib chromium ca-certificates dovecot-imapd)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -20,6 +21,8 @@ fi
 # Debian starts clamd and freshclam as services on install; the tests run their own clamd with a
 # tiny signature database, so the packaged ones are not needed (and cannot download signatures here).
 as_root systemctl stop clamav-daemon clamav-freshclam >/dev/null 2>&1 || true
+# Likewise the packaged Dovecot: no second IMAP server on 143/993 next to the tests.
+as_root systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
 
 npm ci --no-audit --no-fund
 

@@ -62,6 +62,8 @@ export interface DovecotOptions {
   readonly password?: string;
   /** Connections of one user from 127.0.0.1 the instance must accept at once (default 1,000, the IDLE bench). */
   readonly maxConnections?: number;
+  /** The personal namespace's hierarchy separator (default Dovecot's, "." for Maildir++); "/" is ours (test/interop/dovecot-diff.test.ts). */
+  readonly hierarchySeparator?: string;
 }
 
 export interface RunningDovecot {
@@ -111,7 +113,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Runnin
 
   const port = await freeLoopbackPort();
   const configFile = path.join(dir, 'dovecot.conf');
-  writeFileSync(configFile, dovecotConf({ dir, port, passwdFile, logFile, maxConnections, mailUid: mailUser.uid }));
+  writeFileSync(configFile, dovecotConf({ dir, port, passwdFile, logFile, maxConnections, mailUid: mailUser.uid, separator: options.hierarchySeparator }));
   // detached: the master leads its own process group, so stop() can find every child it forked.
   const child = spawn(DOVECOT, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
@@ -144,6 +146,7 @@ interface ConfPaths {
   readonly logFile: string;
   readonly maxConnections: number;
   readonly mailUid: number;
+  readonly separator: string | undefined;
 }
 
 function dovecotConf(c: ConfPaths): string {
@@ -174,7 +177,7 @@ userdb {
   driver = passwd-file
   args = ${c.passwdFile}
 }
-service imap-login {
+${c.separator === undefined ? '' : `namespace inbox {\n  inbox = yes\n  separator = ${c.separator}\n}\n`}service imap-login {
   inet_listener imap {
     address = 127.0.0.1
     port = ${c.port}

@@ -96,6 +96,30 @@ const dkim = z
   .strict()
   .refine((d) => (d.selector === '') === (d.private_key === ''), 'selector and private_key go together');
 
+/**
+ * `[imap] hide_capabilities`: capabilities not announced to some clients, for the broken client that
+ * misuses one (docs/admin-guide.en.md "Hiding IMAP capabilities from a client"). A rule applies when
+ * every condition it has holds: the login is one of `accounts` (address, or bare tên_sd for the
+ * primary domain; the person or the account logged in to), and the RFC 2971 ID the client sent
+ * contains `client` (name and version, case-insensitive). A rule with no condition applies to all.
+ */
+const hideCapabilitiesRule = z
+  .object({
+    capabilities: z
+      .array(
+        z
+          .string()
+          .regex(/^[!-~]+$/, 'a capability name, like "COMPRESS=DEFLATE"')
+          .transform((name) => name.toUpperCase())
+          // RFC 3501 §6.1.1: every IMAP4rev1 server announces IMAP4rev1; without it a client cannot talk to us at all.
+          .refine((name) => name !== 'IMAP4REV1', 'IMAP4rev1 cannot be hidden'),
+      )
+      .min(1),
+    accounts: z.array(z.string().min(1).transform((a) => a.toLowerCase())).default([]),
+    client: z.string().default(''),
+  })
+  .strict();
+
 const imap = z
   .object({
     listen: listener.prefault('127.0.0.1:2143'),
@@ -120,6 +144,7 @@ const imap = z
     // searched on a worker thread, within search_budget of CPU time (past it: NO [LIMIT]).
     search_worker_above: z.number().int().min(0).default(1000),
     search_budget: duration.prefault('60s'),
+    hide_capabilities: z.array(hideCapabilitiesRule).default([]),
   })
   .strict();
 

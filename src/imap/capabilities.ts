@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/index.js';
 import { isLoopbackAddress } from '../tcp/index.js';
+import { hiddenCapabilities, isHidden, type CapabilityAudience } from './capability-hiding.js';
 
 interface Capability {
   readonly name: string;
@@ -16,6 +17,9 @@ interface Capability {
 
 const CAPABILITIES: readonly Capability[] = [
   { name: 'IMAP4rev1', rfc: 'RFC 3501', beforeAuth: true },
+  // RFC 9051 (ENABLE IMAP4rev2: session.ts, Appendix E differences) makes BINARY (RFC 3516) part of
+  // the base protocol, so IMAP4rev2 is announced only where BINARY is.
+  { name: 'IMAP4rev2', rfc: 'RFC 9051', beforeAuth: true, when: () => CAPABILITIES.some((c) => c.name === 'BINARY') },
   { name: 'LITERAL+', rfc: 'RFC 7888', beforeAuth: true },
   // RFC 9051 §4.3 (IMAP4rev2) asks for LITERAL-; LITERAL+ already accepts every literal LITERAL- allows.
   { name: 'LITERAL-', rfc: 'RFC 7888 §5', beforeAuth: true },
@@ -54,7 +58,7 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'QUOTA=RES-STORAGE', rfc: 'RFC 9208', when: (c) => c.quota.default > 0 },
 ];
 
-export interface CapabilityState {
+export interface CapabilityState extends CapabilityAudience {
   readonly authenticated: boolean;
   readonly secure: boolean;
   /** The client's address: plaintext AUTH is never allowed from beyond loopback. */
@@ -83,5 +87,6 @@ export function capabilityList(config: Config, state: CapabilityState): string[]
     else list.push('LOGINDISABLED'); // RFC 3501 §6.2.3
   }
   list.push(`APPENDLIMIT=${appendLimit(config)}`); // RFC 7889
-  return list;
+  const hidden = hiddenCapabilities(config, state);
+  return hidden.size === 0 ? list : list.filter((name) => !isHidden(hidden, name));
 }

@@ -13,6 +13,7 @@
  *   mutf7.ts         modified UTF-7 mailbox names (RFC 3501 §5.1.3)
  *   errors.ts        ImapError / ParseError, StoreError → NO [code]
  *   capabilities.ts  each capability once, with its RFC
+ *   capability-hiding.ts  `[imap] hide_capabilities`: capabilities withheld per account / client ID
  *   mailboxes.ts     mailbox lookup by name with RFC 5530 codes, RFC 4314 rights checks
  *   namespaces.ts    personal and shared (Shared/<unit>/…) namespaces, rights (docs/architecture.md "Unit mailboxes")
  *   acl.ts, delegate-audit.ts, seen-view.ts   ACL commands' helpers, delegate audit, private \Seen

@@ -59,6 +59,8 @@ export class SelectedMailbox {
     readonly readOnly: boolean,
     rows: readonly MessageRow[],
     recent: Iterable<Uid>,
+    /** RFC 9051 Appendix E: an IMAP4rev2 session has no \Recent, so no RECENT responses either. */
+    private readonly tracksRecent = true,
   ) {
     this.uidBuffer = Uint32Array.from(rows, (r) => r.uid);
     this.count = rows.length;
@@ -189,9 +191,12 @@ export class SelectedMailbox {
       const added = changed.filter((r) => r.uid > lastKnown).sort((a, b) => a.uid - b.uid);
       if (added.length > 0) {
         this.appendUids(added.map((r) => r.uid));
-        const recent = this.readOnly ? store.recentUids(this.info.id) : store.claimRecent(this.info.id);
-        for (const uid of recent) this.recentSet.add(uid);
-        lines.push([`${this.count} EXISTS`], [`${this.recentSet.size} RECENT`]);
+        lines.push([`${this.count} EXISTS`]);
+        if (this.tracksRecent) {
+          const recent = this.readOnly ? store.recentUids(this.info.id) : store.claimRecent(this.info.id);
+          for (const uid of recent) this.recentSet.add(uid);
+          lines.push([`${this.recentSet.size} RECENT`]);
+        }
       }
       for (const row of changed) {
         if (row.modSeq > this.knownModSeq) this.knownModSeq = row.modSeq;

@@ -6,7 +6,8 @@
  *   session.ctx / session.log / session.out (ResponseWriter)
  *   session.state, session.identity, session.account (throws when not logged in)
  *   session.selected: SelectedMailbox | null;  session.requireSelected()
- *   session.condstore / session.qresync / session.utf8 (ENABLEd extensions)
+ *   session.condstore / session.qresync / session.utf8 / session.imap4rev2 (ENABLEd extensions)
+ *   session.hidesCapability(name) (`[imap] hide_capabilities`)
  *   session.argOptions (for a nested ArgReader), session.wireName(name) (mailbox name to send),
  *   session.mailboxName(mailboxInfo) (the same for a store mailbox, shared namespace included)
  *   session.select(mailbox) / session.deselect()
@@ -36,6 +37,7 @@ import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/index.js';
 import type { AccountId, MailboxChange, MailboxInfo } from '../store/index.js';
 import { appendLimit, capabilityList } from './capabilities.js';
+import { hiddenCapabilities, isHidden, type CapabilityAudience } from './capability-hiding.js';
 import type { CommandSpec, Completion, SessionState } from './command-spec.js';
 import { startCompression, type DeflateSink } from './compress.js';
 import { ImapError, fromStoreError, spoolFailureText } from './errors.js';
@@ -66,7 +68,7 @@ export interface SessionHost {
   readonly searches: SearchRunner;
 }
 
-export type Extension = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT';
+export type Extension = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT' | 'IMAP4rev2';
 
 export class Session {
   state: SessionState = 'not-authenticated';
@@ -132,8 +134,19 @@ export class Session {
     return this.enabled.has('QRESYNC');
   }
 
+  /** RFC 9051 §5.1: an IMAP4rev2 session names mailboxes in UTF-8, as after ENABLE UTF8=ACCEPT. */
   get utf8(): boolean {
-    return this.enabled.has('UTF8=ACCEPT');
+    return this.enabled.has('UTF8=ACCEPT') || this.imap4rev2;
+  }
+
+  /** RFC 9051 §6.3.1: after ENABLE IMAP4rev2 the session follows RFC 9051 where it differs from RFC 3501 (Appendix E). */
+  get imap4rev2(): boolean {
+    return this.enabled.has('IMAP4rev2');
+  }
+
+  /** `[imap] hide_capabilities` withholds this capability from this session. */
+  hidesCapability(name: string): boolean {
+    return isHidden(hiddenCapabilities(this.ctx.config, this.capabilityAudience()), name);
   }
 
   get argOptions(): ArgOptions {
@@ -141,7 +154,12 @@ export class Session {
   }
 
   capabilities(): string[] {
-    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress });
+    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress, ...this.capabilityAudience() });
+  }
+
+  private capabilityAudience(): CapabilityAudience {
+    const login = this.identity ? { person: this.identity.person, account: this.identity.account } : null;
+    return { login, clientId: this.clientId };
   }
 
   get searches(): SearchRunner {

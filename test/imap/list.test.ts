@@ -68,7 +68,7 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
     ]);
     expect(await client.command('r', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" (Gone "Th&AbA- &AREevw-n")')).toEqual([
       '* LIST (\\NonExistent \\HasNoChildren \\Subscribed) "/" Gone',
-      '* LIST (\\HasChildren) "/" "Th&AbA- &AREevw-n" (CHILDINFO (SUBSCRIBED))',
+      '* LIST (\\HasChildren) "/" "Th&AbA- &AREevw-n" (CHILDINFO ("SUBSCRIBED"))',
       'r OK LIST completed',
     ]);
     client.close();
@@ -168,8 +168,8 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
       '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar2',
       '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar22',
       '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar222',
-      '* LIST (\\HasChildren \\Subscribed) "/" Eps2 (CHILDINFO (SUBSCRIBED))',
-      '* LIST (\\HasChildren) "/" Foo2 (CHILDINFO (SUBSCRIBED))',
+      '* LIST (\\HasChildren \\Subscribed) "/" Eps2 (CHILDINFO ("SUBSCRIBED"))',
+      '* LIST (\\HasChildren) "/" Foo2 (CHILDINFO ("SUBSCRIBED"))',
       '* LIST (\\HasNoChildren \\Subscribed) "/" Foo2/Bar2',
       '* LIST (\\HasNoChildren \\Subscribed) "/" Qux2/Bar2',
       'd2 OK LIST completed',

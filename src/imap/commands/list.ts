@@ -107,7 +107,8 @@ export const list: CommandHandler = (session, { args }) => {
     if ((request.selectSubscribed || request.returnSubscribed) && isSubscribed) attributes.push(atom('\\Subscribed'));
     if (specialUse) attributes.push(atom(specialUse));
     const line: ImapValue[] = [attributes, MAILBOX_DELIMITER, session.wireName(name)];
-    if (childInfo) line.push([atom('CHILDINFO'), [atom('SUBSCRIBED')]]);
+    // RFC 5258 §9: childinfo-extended-item takes list-select-base-opt-quoted, so "SUBSCRIBED" is quoted.
+    if (childInfo) line.push([atom('CHILDINFO'), ['SUBSCRIBED']]);
     session.out.untagged('LIST', ...line);
     // RFC 5819 §2: STATUS follows the LIST line of each selectable mailbox.
     if (request.statusItems && mailbox && hasRight(session, 'r', mailbox)) writeStatus(session, mailbox, request.statusItems);

@@ -11,7 +11,7 @@ import type { CommandHandler } from './handler.js';
  * RFC 3501 §6.4.4 SEARCH and §6.4.8 UID SEARCH; with RETURN (…) the answer is RFC 4731 ESEARCH,
  * and a MODSEQ key adds the highest MODSEQ of the matches (RFC 7162 §3.1.5) — of the MIN or MAX
  * message alone when only those are asked for (RFC 4731 §3.2). RETURN (SAVE) keeps the result for
- * `$` (RFC 5182).
+ * `$` (RFC 5182). After ENABLE IMAP4rev2 every answer is ESEARCH (RFC 9051 §7.3.4).
  */
 export const search: CommandHandler = async (session, { tag, uid, args }) => {
   const selected = session.requireSelected();
@@ -24,8 +24,9 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
   const modSeqOf = new Map(seqs.map((seq, i) => [seq, modSeqs[i]!]));
   const reported = query.returns ? reportedMatches(query.returns, seqs) : seqs;
   const highestModSeq = withModSeq && reported.length > 0 ? reported.reduce((max, seq) => Math.max(max, modSeqOf.get(seq)!), 0) : null;
-  if (query.returns) {
-    const data = esearchData(tag, uid, query.returns, results, highestModSeq);
+  // RFC 9051 §6.4.4: an IMAP4rev2 session always gets ESEARCH, RETURN () meaning RETURN (ALL).
+  if (query.returns || session.imap4rev2) {
+    const data = esearchData(tag, uid, query.returns ?? new Set(), results, highestModSeq);
     if (data) session.out.untagged('ESEARCH', ...data);
   } else {
     session.out.untagged(searchLine(results, highestModSeq));

@@ -1,3 +1,4 @@
+import { MAILBOX_DELIMITER } from '../../store/index.js';
 import { hasRight, requireMailbox, requireRight } from '../mailboxes.js';
 import { atom } from '../responses.js';
 import { readQresyncParameter, resyncLines, type QresyncParameter } from '../qresync.js';
@@ -46,9 +47,11 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
   const store = session.ctx.store;
   const rows = store.listMessages(mailbox.id);
   // RFC 3501 §2.3.2: the first session to SELECT takes \Recent; EXAMINE sees it without
-  // clearing it (§6.3.2: "MUST NOT cause messages to lose the \Recent flag").
-  const recent = readOnly ? store.recentUids(mailbox.id) : store.claimRecent(mailbox.id);
-  const selected = new SelectedMailbox(mailbox, readOnly, rows, recent);
+  // clearing it (§6.3.2: "MUST NOT cause messages to lose the \Recent flag"). RFC 9051 has no
+  // \Recent: an IMAP4rev2 session leaves it to the RFC 3501 sessions.
+  const rev2 = session.imap4rev2;
+  const recent = rev2 ? [] : readOnly ? store.recentUids(mailbox.id) : store.claimRecent(mailbox.id);
+  const selected = new SelectedMailbox(mailbox, readOnly, rows, recent, !rev2);
 
   const keywords = new Set<string>();
   for (const row of rows) for (const flag of row.flags) if (!flag.startsWith('\\')) keywords.add(flag);
@@ -60,8 +63,15 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
 
   session.out.untagged('FLAGS', flags.map((f) => atom(f)));
   session.out.untagged(`${rows.length} EXISTS`);
-  session.out.untagged(`${recentCount} RECENT`);
-  if (firstUnseen > 0) session.out.untagged(`OK [UNSEEN ${firstUnseen}] First unseen message`);
+  if (rev2) {
+    // RFC 9051 §6.3.2: a LIST response with the mailbox's name (and no RECENT, no UNSEEN code).
+    // A unit's special-use folders are not the delegate's (as in LIST).
+    const specialUse = mailbox.account === session.account ? mailbox.specialUse : null;
+    session.out.untagged('LIST', specialUse ? [atom(specialUse)] : [], MAILBOX_DELIMITER, session.mailboxName(mailbox));
+  } else {
+    session.out.untagged(`${recentCount} RECENT`);
+    if (firstUnseen > 0) session.out.untagged(`OK [UNSEEN ${firstUnseen}] First unseen message`);
+  }
   // RFC 3501 §7.1: "\*" means clients may create keywords.
   const permanent = readOnly ? '' : [...flags, '\\*'].join(' ');
   session.out.untagged(`OK [PERMANENTFLAGS (${permanent})] Flags permitted`);

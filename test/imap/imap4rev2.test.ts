@@ -1,0 +1,113 @@
+/**
+ * ENABLE IMAP4rev2 (RFC 9051 §6.3.1): the session then follows RFC 9051 where it differs from
+ * RFC 3501 (Appendix E): no \Recent and no RECENT responses, SELECT answers with LIST and without
+ * UNSEEN, SEARCH answers ESEARCH, mailbox names travel in UTF-8. A session that did not ENABLE it
+ * is unchanged.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ANNV, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
+
+let server: ImapTestServer;
+beforeAll(async () => {
+  server = await startImapTestServer();
+  const box = server.store.createMailbox(ANNV, 'Thư đến');
+  server.store.append(box.id, message('một'));
+  server.store.append(box.id, message('hai'));
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const withoutText = (lines: readonly string[]): string[] => lines.map((l) => l.replace(/^(\S+ (?:OK|NO|BAD)(?: \[[^\]]*\])?).*$/, '$1'));
+
+describe('IMAP4rev2 (RFC 9051)', () => {
+  test('is announced exactly where BINARY is (RFC 9051 makes BINARY part of the base protocol)', async () => {
+    const client = await loggedIn(server);
+    const [line] = await client.command('c', 'CAPABILITY');
+    const list = line!.split(' ');
+    expect(list).toContain('IMAP4rev1');
+    expect(list.includes('IMAP4rev2')).toBe(list.includes('BINARY'));
+    client.close();
+  });
+
+  test('ENABLE IMAP4rev2 is answered ENABLED, once, and not once a mailbox is selected', async () => {
+    const client = await loggedIn(server);
+    expect(await client.command('e1', 'ENABLE imap4rev2')).toEqual(['* ENABLED IMAP4rev2', 'e1 OK ENABLE completed']);
+    expect(await client.command('e2', 'ENABLE IMAP4rev2')).toEqual(['* ENABLED', 'e2 OK ENABLE completed']);
+    client.close();
+    const selected = await loggedIn(server);
+    await selected.command('s', 'SELECT INBOX');
+    expect(await selected.command('e', 'ENABLE IMAP4rev2')).toEqual(['e BAD ENABLE is not valid in the selected state']);
+    selected.close();
+  });
+
+  test('SELECT: a LIST response with the UTF-8 name, no RECENT, no UNSEEN; FETCH FLAGS without \\Recent', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    const select = withoutText(await client.command('s', 'SELECT "Thư đến"'));
+    expect(select.filter((l) => !/UIDVALIDITY|HIGHESTMODSEQ/.test(l))).toEqual([
+      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)',
+      '* 2 EXISTS',
+      '* LIST () "/" "Thư đến"',
+      '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)]',
+      '* OK [UIDNEXT 3]',
+      's OK [READ-WRITE]',
+    ]);
+    expect(await client.command('f', 'FETCH 1:* FLAGS')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS ())', 'f OK FETCH completed']);
+    client.close();
+  });
+
+  test('SELECT of a special-use folder names its attribute in the LIST response', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    expect((await client.command('s', 'EXAMINE Sent')).filter((l) => l.startsWith('* LIST'))).toEqual(['* LIST (\\Sent) "/" "Sent"']);
+    client.close();
+  });
+
+  test('new mail is announced with EXISTS alone, and \\Recent stays for an RFC 3501 session', async () => {
+    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+    const rev2 = await loggedIn(server);
+    await rev2.command('e', 'ENABLE IMAP4rev2');
+    const before = await rev2.command('s', 'SELECT INBOX');
+    const exists = Number(/^\* (\d+) EXISTS/.exec(before.find((l) => l.endsWith(' EXISTS'))!)![1]);
+    server.store.append(inbox.id, message('mới'));
+    expect(await rev2.command('n', 'NOOP')).toEqual([`* ${exists + 1} EXISTS`, 'n OK NOOP completed']);
+
+    const rev1 = await loggedIn(server);
+    const select = await rev1.command('s', 'SELECT INBOX');
+    expect(select).toContain(`* ${exists + 1} EXISTS`);
+    expect(select.some((l) => /^\* [1-9]\d* RECENT$/.test(l))).toBe(true);
+    rev1.close();
+    rev2.close();
+  });
+
+  test('SEARCH and UID SEARCH answer ESEARCH (RFC 9051 §6.4.4), also with no match', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    await client.command('s', 'EXAMINE "Thư đến"');
+    expect(await client.command('a', 'SEARCH ALL')).toEqual(['* ESEARCH (TAG "a") ALL 1:2', 'a OK SEARCH completed']);
+    expect(await client.command('b', 'UID SEARCH 2')).toEqual(['* ESEARCH (TAG "b") UID ALL 2', 'b OK UID SEARCH completed']);
+    expect(await client.command('c', 'SEARCH SUBJECT nowhere-to-be-found')).toEqual(['* ESEARCH (TAG "c")', 'c OK SEARCH completed']);
+    expect(await client.command('d', 'SEARCH RETURN (COUNT) ALL')).toEqual(['* ESEARCH (TAG "d") COUNT 2', 'd OK SEARCH completed']);
+    client.close();
+  });
+
+  test('LIST and STATUS name mailboxes in UTF-8, and STATUS has DELETED and SIZE', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    expect(await client.command('l', 'LIST "" "Thư*"')).toEqual(['* LIST (\\HasNoChildren) "/" "Thư đến"', 'l OK LIST completed']);
+    const [status] = await client.command('t', 'STATUS "Thư đến" (MESSAGES DELETED SIZE)');
+    expect(status).toMatch(/^\* STATUS "Thư đến" \(MESSAGES 2 DELETED 0 SIZE \d+\)$/);
+    client.close();
+  });
+
+  test('an RFC 3501 session is unchanged: RECENT, SEARCH, modified UTF-7', async () => {
+    const client = await loggedIn(server);
+    const select = await client.command('s', 'EXAMINE "Th&AbA- &AREevw-n"');
+    expect(select).toContain('* 2 EXISTS');
+    expect(select.some((l) => / RECENT$/.test(l))).toBe(true);
+    expect(select.some((l) => l.startsWith('* LIST'))).toBe(false);
+    expect(await client.command('a', 'SEARCH ALL')).toEqual(['* SEARCH 1 2', 'a OK SEARCH completed']);
+    client.close();
+  });
+});
