@@ -18,7 +18,7 @@ describe('STARTTLS, implicit TLS and LOGINDISABLED (RFC 3501 §6.2.1, §6.2.3; R
   test('before TLS: STARTTLS and LOGINDISABLED, no AUTH=, and LOGIN is refused', async () => {
     const client = await RawClient.connect(server.ports.imap);
     const [capability] = await client.command('c', 'CAPABILITY');
-    expect(capability).toBe('* CAPABILITY IMAP4rev1 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE STARTTLS LOGINDISABLED APPENDLIMIT=26214400');
+    expect(capability).toBe('* CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE STARTTLS LOGINDISABLED APPENDLIMIT=26214400');
     expect(await client.command('l', `LOGIN annv "${PASSWORD}"`)).toEqual(['l NO [PRIVACYREQUIRED] Use STARTTLS before logging in']);
     const ir = Buffer.from(`\0annv\0${PASSWORD}`).toString('base64');
     expect(await client.command('a', `AUTHENTICATE PLAIN ${ir}`)).toEqual(['a NO [PRIVACYREQUIRED] Use STARTTLS before logging in']);
@@ -30,7 +30,7 @@ describe('STARTTLS, implicit TLS and LOGINDISABLED (RFC 3501 §6.2.1, §6.2.3; R
     expect(await client.command('t', 'STARTTLS')).toEqual(['t OK Begin TLS negotiation now']);
     await client.startTls();
     const [capability] = await client.command('c', 'CAPABILITY');
-    expect(capability).toBe('* CAPABILITY IMAP4rev1 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE AUTH=PLAIN APPENDLIMIT=26214400');
+    expect(capability).toBe('* CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE AUTH=PLAIN APPENDLIMIT=26214400');
     expect((await client.command('l', `LOGIN annv "${PASSWORD}"`))[0]).toMatch(/^l OK \[CAPABILITY /);
     expect(await client.command('t2', 'STARTTLS')).toEqual(['t2 BAD STARTTLS is not valid in the authenticated state']);
     client.close();
@@ -54,7 +54,7 @@ describe('STARTTLS, implicit TLS and LOGINDISABLED (RFC 3501 §6.2.1, §6.2.3; R
 
   test('implicit TLS offers AUTH=PLAIN at once', async () => {
     const client = await RawClient.connect(server.ports.imaps, true);
-    expect((await client.command('c', 'CAPABILITY'))[0]).toBe('* CAPABILITY IMAP4rev1 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE AUTH=PLAIN APPENDLIMIT=26214400');
+    expect((await client.command('c', 'CAPABILITY'))[0]).toBe('* CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE AUTH=PLAIN APPENDLIMIT=26214400');
     expect((await client.command('l', `LOGIN annv "${PASSWORD}"`))[0]).toMatch(/^l OK /);
     client.close();
   });
@@ -78,8 +78,8 @@ describe('STARTTLS, implicit TLS and LOGINDISABLED (RFC 3501 §6.2.1, §6.2.3; R
     const account = asAccountId(await server.addUser('python', { password: 'ascii-only-Password-42' }));
     const { stdout } = await promisify(execFile)('python3', [script, String(server.ports.imap), 'python', 'ascii-only-Password-42'], { timeout: 20_000 });
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toBe('capabilities APPENDLIMIT=26214400 ENABLE ID IDLE IMAP4REV1 LITERAL+ LITERAL- LOGINDISABLED SASL-IR STARTTLS');
-    expect(lines[1]).toBe('tls APPENDLIMIT=26214400 AUTH=PLAIN ENABLE ID IDLE IMAP4REV1 LITERAL+ LITERAL- SASL-IR');
+    expect(lines[0]).toBe('capabilities APPENDLIMIT=26214400 ENABLE ID IDLE IMAP4REV1 IMAP4REV2 LITERAL+ LITERAL- LOGINDISABLED SASL-IR STARTTLS');
+    expect(lines[1]).toBe('tls APPENDLIMIT=26214400 AUTH=PLAIN ENABLE ID IDLE IMAP4REV1 IMAP4REV2 LITERAL+ LITERAL- SASL-IR');
     expect(lines).toContain('login OK');
     expect(lines).toContain('(\\HasNoChildren \\Sent) "/" Sent');
     expect(lines).toContain('select OK 0');
