@@ -25,7 +25,16 @@ function message(extraHeader: string): Buffer {
 
 function measure(label: string, raw: Buffer, script: string, count: number): void {
   const analysis = analyzeMessage(raw);
-  const input = { header: raw.subarray(0, analysis.headerSize), size: raw.length, bodyText: analysis.searchText.body, mailFrom: 'dan@example.org', runs: [{ recipient: 'annv@cantho.gov.vn', script, ownAddresses: ['annv@cantho.gov.vn'] }] };
+  const input = {
+    header: raw.subarray(0, analysis.headerSize),
+    size: raw.length,
+    bodyText: analysis.searchText.body,
+    body: null,
+    mailFrom: 'dan@example.org',
+    now: Date.now(),
+    verdict: { spamtest: 1, spamPercent: 0, virustest: 1 },
+    runs: [{ recipient: 'annv@cantho.gov.vn', script, ownAddresses: ['annv@cantho.gov.vn'], folders: [] }],
+  };
   runSieveTask(input);
   const start = performance.now();
   let outcome = '';

@@ -16,6 +16,8 @@ export { MAX_BODY_TEXT } from './search-text.js';
 export { MAX_ADDRESSES, MAX_MESSAGE_ADDRESSES, parseAddressList } from './addresses.js';
 export { listHeaderFields, parseHeaderBlock, type HeaderBlock } from './header-block.js';
 export { withPrefixFields } from './prefix.js';
+export { decodeTransferEncoding } from './transfer-encoding.js';
+export { decodeCharset } from './charset.js';
 export type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from './types.js';
 
 export { analyzeMessage } from './analyze.js';
