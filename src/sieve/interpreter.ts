@@ -68,9 +68,12 @@ class Run {
     return { filings: this.filings, redirects: this.redirects, vacation: this.vacation, implicitKeep: this.implicitKeep, reject: null };
   }
 
-  /** RFC 5229 §3: a string with its variables filled in. */
+  /** RFC 5229 §3: a string with its variables filled in; building it spends from the budget like matching does. */
   private text(value: string): string {
-    return this.variables ? this.variables.expand(value) : value;
+    if (!this.variables) return value;
+    const expanded = this.variables.expand(value);
+    if (expanded !== value) this.budget.spend(expanded.length);
+    return expanded;
   }
 
   private texts(values: readonly string[]): string[] {

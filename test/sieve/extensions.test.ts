@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { analyzeMessage } from '../../src/mime/index.js';
 import { compileSieve, SieveSyntaxError, sieveVerdictValues, type SieveOutcome } from '../../src/sieve/index.js';
@@ -294,5 +295,41 @@ describe('our verdict as RFC 5235 values (docs/sieve.md "Spam and virus tests")'
     const { thresholds: _, ...unscored } = verdict(0);
     expect(sieveVerdictValues(unscored)).toEqual({ spamtest: 0, spamPercent: 0, virustest: 1 });
     expect(sieveVerdictValues(verdict(0, 'accept', 'Unchecked')).virustest).toBe(0);
+  });
+});
+
+describe('extension fuzz', () => {
+  const REQUIRE = 'require ["variables", "relational", "comparator-i;ascii-numeric", "date", "index", "subaddress", "spamtestplus", "virustest", "mailbox", "body", "reject", "fileinto"];\n';
+  const alphabet = fc.constantFrom(
+    'if', 'set', 'string', 'date', 'currentdate', 'spamtest', 'virustest', 'mailboxexists', 'body', 'reject', 'ereject', 'fileinto', 'header', 'address', 'anyof',
+    ':value', ':count', '"ge"', '"eq"', ':comparator', '"i;ascii-numeric"', ':zone', '"+0700"', ':originalzone', ':index', '1', ':last', ':user', ':detail',
+    ':percent', ':raw', ':content', ':matches', ':lower', ':length', ':quotewildcard', '"date"', '"year"', '"${1}"', '"${v}"', '"v"', '"*?\\\\"', '"${"', '"$"',
+    '[', ']', '(', ')', '{', '}', ',', ';', ' ', '\n',
+  );
+
+  test('any script of these words compiles with a positioned error, or runs to a plan or a kept message', () => {
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 60 }), (tokens) => {
+        const script = REQUIRE + tokens.join(' ');
+        try {
+          compileSieve(script);
+        } catch (error) {
+          expect(error).toBeInstanceOf(SieveSyntaxError);
+          return;
+        }
+        expect(['plan', 'error']).toContain(run(script).kind);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  test('a Date field of any text gives a date or no value, never a failure', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (date) => {
+        const raw = `Date: ${date.replace(/[\r\n]/g, ' ')}\r\nSubject: x\r\n\r\nhi\r\n`;
+        expect(run('require ["date", "variables", "fileinto"]; if date :originalzone "date" "iso8601" "*" { fileinto "x"; }', { raw }).kind).toBe('plan');
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
