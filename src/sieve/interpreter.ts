@@ -194,8 +194,7 @@ class Run {
       case 'body':
         if (test.transform.kind === 'text') {
           // The text is folded for Vietnamese (search-text.ts), so the keys are too: "hop" finds "Họp".
-          const keys = this.texts(test.match.keys).map(foldVietnamese);
-          return matchesAny([this.message.bodyText], { ...test.match, keys }, this.budget);
+          return this.matchExpanded([this.message.bodyText], { ...test.match, keys: this.texts(test.match.keys).map(foldVietnamese) });
         }
         return this.matches(bodyValues(this.message, test.transform), test.match);
       case 'hasflag':
@@ -227,10 +226,15 @@ class Run {
     }
   }
 
-  /** Matches with the keys' variables filled in; a successful :matches sets the match variables (RFC 5229 §3.2). */
+  /** Matches with the keys' variables filled in (RFC 5229 §3). */
   private matches(values: readonly string[], match: Match): boolean {
-    const expanded = this.variables ? { ...match, keys: this.texts(match.keys) } : match;
-    return matchesAny(values, expanded, this.budget, this.variables ? (captures) => this.variables!.setCaptures(captures) : undefined);
+    return this.matchExpanded(values, this.variables ? { ...match, keys: this.texts(match.keys) } : match);
+  }
+
+  /** Matches keys already filled in; a successful :matches sets the match variables (RFC 5229 §3.2). */
+  private matchExpanded(values: readonly string[], match: Match): boolean {
+    const variables = this.variables;
+    return matchesAny(values, match, this.budget, variables ? (captures) => variables.setCaptures(captures) : undefined);
   }
 
   /** The values of the named fields, or (RFC 5260 §6 :index) the one occurrence of each name asked for. */
