@@ -151,6 +151,28 @@ describe('our verdict and folders in the script', () => {
   });
 });
 
+describe('out-of-office with dates (the script shape of docs/sieve.md)', () => {
+  test('replies inside the period, not outside it', async () => {
+    const lan = await server.addUser('Phan Thị Lan');
+    const minh = await server.addUser('Đinh Văn Minh');
+    const script = (from: string, to: string) =>
+      [
+        'require ["date", "relational", "vacation"];',
+        '# cantho-mail: out-of-office',
+        `if allof (currentdate :zone "+0700" :value "ge" "date" "${from}",`,
+        `          currentdate :zone "+0700" :value "le" "date" "${to}") {`,
+        '  vacation :days 7 :subject "Trả lời tự động: đang nghỉ phép" "Tôi đang nghỉ phép.";',
+        '}',
+      ].join('\n');
+    activate(lan.address, script('2020-01-01', '2099-12-31'));
+    activate(minh.address, script('2020-01-01', '2020-01-31'));
+    await sendMx({ from: 'oanh@example.org', to: [lan.address, minh.address], subject: 'hỏi việc', text: 'x' });
+    const replies = queued().filter((q) => q.to === 'oanh@example.org');
+    expect(replies.map((r) => [r.sender, /^From: (.*)\r$/m.exec(r.raw)?.[1]])).toEqual([['', lan.address]]);
+    expect(await subjectsIn(minh, 'INBOX')).toEqual(['hỏi việc']);
+  });
+});
+
 describe('submission to local recipients', () => {
   test('their scripts run as for mail from the MX; a refusal is a DSN to the official', async () => {
     const giang = await server.addUser('Đỗ Thị Giang');
