@@ -143,11 +143,10 @@ function compileSet(node: CommandNode): Command {
   const value = args.string('a value');
   args.done();
   if (!VARIABLE_NAME.test(name)) fail(node.args[node.args.length - 2]!.at, `"${name}" is not a variable name`);
-  const modifiers = SET_MODIFIERS.filter((m) => args.has(m));
-  for (const pair of [['lower', 'upper'], ['lowerfirst', 'upperfirst']] as const) {
-    args.oneOf<SetModifier>([...pair]);
-  }
-  return { kind: 'set', name, value, modifiers };
+  // §4.1: two modifiers of one precedence (:lower and :upper, :lowerfirst and :upperfirst) are an error.
+  args.oneOf<SetModifier>(['lower', 'upper']);
+  args.oneOf<SetModifier>(['lowerfirst', 'upperfirst']);
+  return { kind: 'set', name, value, modifiers: SET_MODIFIERS.filter((m) => args.has(m)) };
 }
 
 /** Tags offered only when their extension is required: [tag, extension]. */
