@@ -54,7 +54,7 @@ function zoneOffset(zone: string): number | null {
 }
 
 /** "+0700" → 420; RFC 5260 §4.2's zone argument has the same shape as RFC 5322's. */
-export function parseZone(zone: string): number {
+function parseZone(zone: string): number {
   const sign = zone.startsWith('-') ? -1 : 1;
   return sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
 }

@@ -60,7 +60,7 @@ function compare(a: string, b: string, comparator: Comparator, budget: RunBudget
  * with a digit is positive infinity (equal to every other such string). Compared as digit strings,
  * so no length of digits loses precision.
  */
-export function compareNumeric(a: string, b: string): number {
+function compareNumeric(a: string, b: string): number {
   const x = leadingNumber(a);
   const y = leadingNumber(b);
   if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
