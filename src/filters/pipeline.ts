@@ -171,7 +171,8 @@ export function combineVerdicts(verdicts: readonly Verdict[], rules: RuleSet, co
     const code = context.direction === 'inbound' ? 550 : 554;
     return { action, score, reasons, reply: { code, enhanced: '5.7.1', text: `Message refused as spam (score ${score})` }, addHeaders, subjectTag };
   }
-  return { action, score, reasons, addHeaders, subjectTag, ...(banner === undefined ? {} : { banner }) };
+  const thresholds = { junk_at: t.junk_at, reject_at: t.reject_at };
+  return { action, score, reasons, addHeaders, subjectTag, thresholds, ...(banner === undefined ? {} : { banner }) };
 }
 
 /** X-Spam-Score and X-Spam-Status in the SpamAssassin shape admins and mail clients know. */

@@ -29,6 +29,8 @@ export interface Verdict {
   readonly addHeaders: ReadonlyArray<readonly [name: string, value: string]>;
   /** Subject tag from `tag_subject_at`, to prefix to the Subject header, or null. */
   readonly subjectTag: string | null;
+  /** The rules file's thresholds the score was judged against; absent when no score was judged (a refusal, a single filter's verdict). */
+  readonly thresholds?: { readonly junk_at: number; readonly reject_at: number };
   /** A first line for the message's text parts (`[spam] impersonation_banner`, src/smtp/banner.ts); absent for none. */
   readonly banner?: string;
 }

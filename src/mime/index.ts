@@ -17,6 +17,7 @@ export { MAX_ADDRESSES, MAX_MESSAGE_ADDRESSES, parseAddressList } from './addres
 export { listHeaderFields, parseHeaderBlock, type HeaderBlock } from './header-block.js';
 export { withPrefixFields } from './prefix.js';
 export { decodeTransferEncoding } from './transfer-encoding.js';
+export { decodeCharset } from './charset.js';
 export type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from './types.js';
 
 export { analyzeMessage } from './analyze.js';

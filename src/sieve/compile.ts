@@ -3,13 +3,14 @@ import { ArgumentReader, fail } from './arguments.js';
 import { SIEVE_EXTENSIONS } from './capabilities.js';
 import { compileTest, type CompileScope } from './compile-tests.js';
 import { parseSieve } from './parser.js';
-import type { Command, SieveProgram, VacationSpec } from './program.js';
+import { SET_MODIFIERS, type Command, type SetModifier, type SieveProgram, type VacationSpec } from './program.js';
+import { VARIABLE_NAME } from './variables.js';
 
 const DAY_SECONDS = 24 * 60 * 60;
 /** RFC 5230 §4.1: the default :days; a site minimum of one day (RFC 6131 §2 allows 0 for :seconds only). */
 const DEFAULT_VACATION_DAYS = 7;
 /** A plain addr-spec (RFC 5322 §3.4.1, without quoted local parts or domain literals): what redirect may name. */
-const ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+export const ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 /** Parses and checks a script: every command known, its arguments typed, its extensions required. Throws SieveSyntaxError. */
 export function compileSieve(text: string): SieveProgram {
@@ -101,8 +102,9 @@ function compileAction(node: CommandNode, scope: CompileScope): Command {
       const args = new ArgumentReader(node, new Map(optionalTags(scope, ['copy', 'copy'])));
       const address = args.string('an address');
       args.done();
-      // RFC 5228 §4.2: an address that is not syntactically valid is a run-time error; we refuse it earlier, at save time.
-      if (!ADDRESS.test(address)) fail(node.args[node.args.length - 1]!.at, `"${address}" is not an e-mail address`);
+      // RFC 5228 §4.2: an address that is not syntactically valid is a run-time error; we refuse it
+      // earlier, at save time, unless a variable fills it in (RFC 5229 §3), when the run checks it.
+      if (!ADDRESS.test(address) && !(scope.has('variables') && address.includes('${'))) fail(node.args[node.args.length - 1]!.at, `"${address}" is not an e-mail address`);
       return { kind: 'redirect', address: address.toLowerCase(), copy: args.has('copy'), at: node.at };
     }
     case 'setflag':
@@ -117,9 +119,34 @@ function compileAction(node: CommandNode, scope: CompileScope): Command {
     case 'vacation':
       scope.requireExtension('vacation', node.at, 'vacation');
       return { kind: 'vacation', spec: compileVacation(node, scope) };
+    case 'set':
+      scope.requireExtension('variables', node.at, 'set');
+      return compileSet(node);
+    case 'reject':
+    case 'ereject': {
+      // RFC 5429 §2.1, §2.2: one reason; `reject` may answer with an MDN, we answer both with a refusal or a DSN.
+      scope.requireExtension(node.name, node.at, node.name);
+      const args = new ArgumentReader(node, new Map());
+      const reason = args.string('the reason');
+      args.done();
+      return { kind: 'reject', reason, extended: node.name === 'ereject' };
+    }
     default:
       return fail(node.at, `unknown command "${node.name}"`);
   }
+}
+
+/** RFC 5229 §4: set [modifiers] <name> <value>; at most one modifier of each precedence. */
+function compileSet(node: CommandNode): Command {
+  const args = new ArgumentReader(node, new Map(SET_MODIFIERS.map((m) => [m, 'flag'] as const)));
+  const name = args.string('a variable name');
+  const value = args.string('a value');
+  args.done();
+  if (!VARIABLE_NAME.test(name)) fail(node.args[node.args.length - 2]!.at, `"${name}" is not a variable name`);
+  // §4.1: two modifiers of one precedence (:lower and :upper, :lowerfirst and :upperfirst) are an error.
+  args.oneOf<SetModifier>(['lower', 'upper']);
+  args.oneOf<SetModifier>(['lowerfirst', 'upperfirst']);
+  return { kind: 'set', name, value, modifiers: SET_MODIFIERS.filter((m) => args.has(m)) };
 }
 
 /** Tags offered only when their extension is required: [tag, extension]. */

@@ -1,13 +1,13 @@
-import { listHeaderFields } from '../mime/index.js';
+import { listHeaderFields, type MimePart } from '../mime/index.js';
 import { decodeEncodedWords } from '../text/index.js';
 import { asBuffer, defineTask } from '../workers/index.js';
 import { SieveRunLimit } from './budget.js';
 import { compileSieve } from './compile.js';
 import { SieveScriptError } from './errors.js';
-import { runSieve, TooManyRedirects } from './interpreter.js';
+import { runSieve, SieveRunError, TooManyRedirects } from './interpreter.js';
 import { SIEVE_LIMITS } from './limits.js';
-import type { SieveMessage, SievePlan } from './types.js';
-import { vacationDecision, type VacationDecision } from './vacation.js';
+import type { SieveMessage, SievePlan, SieveVerdictValues } from './types.js';
+import { automaticAnswerRefused, vacationDecision, type VacationDecision } from './vacation.js';
 
 /**
  * The delivery-time run of every recipient's script for one message, as one job on the worker
@@ -23,17 +23,31 @@ export interface SieveTaskInput {
   /** The whole message's octets (RFC 5228 §5.9 size). */
   readonly size: number;
   readonly bodyText: string;
+  /** For body :raw and :content (RFC 5173 §5): the message's first octets (header block included) and its MIME structure; null when no script asks. */
+  readonly body: { readonly prefix: Uint8Array; readonly structure: MimePart } | null;
   readonly mailFrom: string;
+  /** The time of delivery, for currentdate (RFC 5260 §5). */
+  readonly now: number;
+  readonly verdict: SieveVerdictValues;
   readonly runs: ReadonlyArray<{
     readonly recipient: string;
     readonly script: string;
     /** The recipient's own addresses (its account and aliases), for vacation's To/Cc check. */
     readonly ownAddresses: readonly string[];
+    /** The recipient's folders, for mailboxexists (RFC 5490 §3.1). */
+    readonly folders: readonly string[];
   }>;
 }
 
 export type SieveOutcome =
-  | { readonly recipient: string; readonly kind: 'plan'; readonly plan: SievePlan; readonly vacation: VacationDecision | null }
+  | {
+      readonly recipient: string;
+      readonly kind: 'plan';
+      readonly plan: SievePlan;
+      readonly vacation: VacationDecision | null;
+      /** Whether a rejection may be reported to the sender (RFC 3834 §2: never to null, program or automatic senders). */
+      readonly mayNotifySender: boolean;
+    }
   | { readonly recipient: string; readonly kind: 'error'; readonly reason: string };
 
 export function runSieveTask(input: SieveTaskInput): SieveOutcome[] {
@@ -43,13 +57,15 @@ export function runSieveTask(input: SieveTaskInput): SieveOutcome[] {
     value: decodeEncodedWords(value.slice(0, SIEVE_LIMITS.maxSubjectLength)),
   }));
   const bodyText = input.bodyText.slice(0, SIEVE_LIMITS.maxSubjectLength * 16);
-  return input.runs.map(({ recipient, script, ownAddresses }) => {
-    const message: SieveMessage = { headers, bodyText, size: input.size, envelope: { from: input.mailFrom, to: recipient } };
+  const body = input.body ? { prefix: asBuffer(input.body.prefix), headerSize: header.length, structure: input.body.structure } : null;
+  return input.runs.map(({ recipient, script, ownAddresses, folders }) => {
+    const message: SieveMessage = { headers, bodyText, size: input.size, envelope: { from: input.mailFrom, to: recipient }, now: input.now, verdict: input.verdict, folders, body };
     try {
       const plan = runSieve(compileSieve(script), message);
-      return { recipient, kind: 'plan', plan, vacation: plan.vacation ? vacationDecision(plan.vacation, message, ownAddresses) : null };
+      const vacation = plan.vacation ? vacationDecision(plan.vacation, message, ownAddresses) : null;
+      return { recipient, kind: 'plan', plan, vacation, mayNotifySender: automaticAnswerRefused(message) === null };
     } catch (error) {
-      if (error instanceof SieveScriptError || error instanceof SieveRunLimit || error instanceof TooManyRedirects) {
+      if (error instanceof SieveScriptError || error instanceof SieveRunLimit || error instanceof TooManyRedirects || error instanceof SieveRunError) {
         return { recipient, kind: 'error', reason: error.message };
       }
       throw error;

@@ -12,8 +12,10 @@
  * - A script that fails at run time, or a worker that gives up, means an implicit keep and a log
  *   line: a message is never lost because of a script.
  * - What runs where: parser.ts (RFC 5228 §8 grammar) → compile.ts / compile-tests.ts (commands,
- *   tests, `require`) → interpreter.ts (§2.10 actions, imap4flags) with match.ts (§2.7); vacation.ts
- *   (RFC 5230/3834 rules and the reply); policy.ts (Điều 8.5 redirects).
+ *   tests, `require`) → interpreter.ts (§2.10 actions, imap4flags, reject) with match.ts (§2.7,
+ *   RFC 5231 relational), variables.ts (RFC 5229), dates.ts (RFC 5260), body.ts (RFC 5173
+ *   :raw/:content over a bounded prefix); vacation.ts (RFC 5230/3834 rules and the reply);
+ *   spamtest.ts (RFC 5235 values from our verdict); policy.ts (Điều 8.5 redirects).
  * - ManageSieve (managesieve/): one command at a time per connection; input pulled from the
  *   socket line by line and literal by literal, each bounded before it is read; a script is
  *   saved only after checkSieveScript passes.
@@ -22,6 +24,7 @@ export { SIEVE_EXTENSIONS } from './capabilities.js';
 export { compileSieve } from './compile.js';
 export { SievePolicyError, SieveScriptError, SieveSyntaxError } from './errors.js';
 export { RUN_SIEVE, type SieveOutcome, type SieveTaskInput } from './evaluate.js';
+export { sieveVerdictValues } from './spamtest.js';
 export { SIEVE_LIMITS } from './limits.js';
 export { parseSieve } from './parser.js';
 export { checkSieveScript, redirectAllowed, redirectPolicy, type RedirectPolicy } from './policy.js';

@@ -1,14 +1,23 @@
 import { parseAddressList } from '../mime/index.js';
 import { foldVietnamese } from '../text/index.js';
+import { bodyValues } from './body.js';
 import { RunBudget } from './budget.js';
+import { ADDRESS } from './compile.js';
+import { datePart, inZone, parseMessageDate } from './dates.js';
 import { SIEVE_LIMITS } from './limits.js';
 import { matchesAny } from './match.js';
-import type { AddressPart, Command, SieveProgram, Test, VacationSpec } from './program.js';
+import type { AddressPart, Command, FieldIndex, Match, SieveProgram, Test, VacationSpec } from './program.js';
 import type { SieveMessage, SievePlan, SieveRedirect, SieveFiling } from './types.js';
+import { applyModifiers, Variables } from './variables.js';
 
 /** The script tried more redirects than one message may cause (RFC 5228 §4.2, limits.ts). */
 export class TooManyRedirects extends Error {
   override readonly name = 'TooManyRedirects';
+}
+
+/** A run asked for actions that cannot go together (RFC 5429 §2.1: reject with a filing or a redirect) or for a bad address (RFC 5228 §4.2). */
+export class SieveRunError extends Error {
+  override readonly name = 'SieveRunError';
 }
 
 /**
@@ -18,7 +27,7 @@ export class TooManyRedirects extends Error {
  * caller then keeps the message (§2.10.6).
  */
 export function runSieve(program: SieveProgram, message: SieveMessage): SievePlan {
-  const run = new Run(message);
+  const run = new Run(message, program.extensions.has('variables') ? new Variables() : null);
   run.block(program.commands);
   return run.finish();
 }
@@ -33,8 +42,14 @@ class Run {
   /** RFC 5232 §3: the internal variable of imap4flags. */
   private flags: string[] = [];
   private stopped = false;
+  private reject: SievePlan['reject'] = null;
+  private explicitActions = 0;
 
-  constructor(private readonly message: SieveMessage) {}
+  /** `variables` is null when the script did not require "variables": its strings are then literal. */
+  constructor(
+    private readonly message: SieveMessage,
+    private readonly variables: Variables | null,
+  ) {}
 
   block(commands: readonly Command[]): void {
     for (const command of commands) {
@@ -44,8 +59,25 @@ class Run {
   }
 
   finish(): SievePlan {
+    if (this.reject) {
+      // RFC 5429 §2.1: a refusal cannot also file or forward the message.
+      if (this.explicitActions > 0) throw new SieveRunError('reject cannot be combined with keep, fileinto or redirect');
+      return { filings: [], redirects: [], vacation: this.vacation, implicitKeep: false, reject: this.reject };
+    }
     if (this.implicitKeep) this.file(null, false, this.flags);
-    return { filings: this.filings, redirects: this.redirects, vacation: this.vacation, implicitKeep: this.implicitKeep };
+    return { filings: this.filings, redirects: this.redirects, vacation: this.vacation, implicitKeep: this.implicitKeep, reject: null };
+  }
+
+  /** RFC 5229 §3: a string with its variables filled in; building it spends from the budget like matching does. */
+  private text(value: string): string {
+    if (!this.variables) return value;
+    const expanded = this.variables.expand(value);
+    if (expanded !== value) this.budget.spend(expanded.length);
+    return expanded;
+  }
+
+  private texts(values: readonly string[]): string[] {
+    return values.map((v) => this.text(v));
   }
 
   private command(command: Command): void {
@@ -60,37 +92,59 @@ class Run {
         return;
       case 'keep':
         this.implicitKeep = false;
-        this.file(null, false, command.flags ?? this.flags);
+        this.explicitActions++;
+        this.file(null, false, command.flags ? this.texts(command.flags) : this.flags);
         return;
       case 'discard':
         this.implicitKeep = false;
         return;
-      case 'fileinto':
+      case 'fileinto': {
         if (!command.copy) this.implicitKeep = false;
-        this.file(command.folder, command.create, command.flags ?? this.flags);
+        this.explicitActions++;
+        const folder = this.text(command.folder);
+        if (folder === '' || folder.length > 512) throw new SieveRunError('fileinto needs a folder name of 1 to 512 characters');
+        this.file(folder, command.create, command.flags ? this.texts(command.flags) : this.flags);
         return;
-      case 'redirect':
+      }
+      case 'redirect': {
         if (!command.copy) this.implicitKeep = false;
+        this.explicitActions++;
+        const address = this.text(command.address).toLowerCase();
+        if (!ADDRESS.test(address)) throw new SieveRunError(`redirect to "${address}", which is not an e-mail address`);
         // RFC 5228 §2.10.3: the same redirect twice is done once.
-        if (this.redirects.some((r) => r.address === command.address)) return;
+        if (this.redirects.some((r) => r.address === address)) return;
         if (this.redirects.length >= SIEVE_LIMITS.maxRedirects) throw new TooManyRedirects(`more than ${SIEVE_LIMITS.maxRedirects} redirects`);
-        this.redirects.push({ address: command.address });
+        this.redirects.push({ address });
         return;
+      }
       case 'setflag':
         this.flags = [];
-        this.addFlags(command.flags);
+        this.addFlags(this.texts(command.flags));
         return;
       case 'addflag':
-        this.addFlags(command.flags);
+        this.addFlags(this.texts(command.flags));
         return;
       case 'removeflag': {
-        const removed = new Set(splitFlags(command.flags).map((f) => f.toLowerCase()));
+        const removed = new Set(splitFlags(this.texts(command.flags)).map((f) => f.toLowerCase()));
         this.flags = this.flags.filter((f) => !removed.has(f.toLowerCase()));
         return;
       }
-      case 'vacation':
+      case 'vacation': {
         // RFC 5230 §4: one response per message; a second vacation in the same run has nothing left to do.
-        this.vacation ??= command.spec;
+        if (this.vacation) return;
+        const spec = command.spec;
+        const optional = (value: string | null) => (value === null ? null : this.text(value));
+        this.vacation = { ...spec, subject: optional(spec.subject), from: optional(spec.from), handle: optional(spec.handle), reason: this.text(spec.reason), addresses: this.texts(spec.addresses).map((a) => a.toLowerCase()) };
+        return;
+      }
+      case 'set':
+        this.variables?.set(command.name, applyModifiers(this.text(command.value), command.modifiers));
+        return;
+      case 'reject':
+        // RFC 5429 §2.1: more than one reject in a run is an error.
+        if (this.reject) throw new SieveRunError('reject or ereject ran twice');
+        this.implicitKeep = false;
+        this.reject = { reason: this.text(command.reason), extended: command.extended };
         return;
     }
   }
@@ -125,50 +179,111 @@ class Run {
       case 'anyof':
         return test.tests.some((t) => this.test(t));
       case 'header':
-        return matchesAny(this.headerValues(test.headers), test.match, this.budget);
+        return this.matches(this.headerValues(this.texts(test.headers), test.index), test.match);
       case 'address':
-        return matchesAny(this.addressValues(test.headers, test.part), test.match, this.budget);
+        return this.matches(this.addressValues(this.texts(test.headers), test.index, test.part), test.match);
       case 'envelope':
-        return matchesAny(
-          test.fields.map((field) => addressPart(this.message.envelope[field], test.part)),
+        return this.matches(
+          test.fields.flatMap((field) => addressPart(this.message.envelope[field], test.part) ?? []),
           test.match,
-          this.budget,
         );
       case 'exists':
         return test.headers.every((name) => this.message.headers.some((h) => h.name === name));
       case 'size':
         return test.over ? this.message.size > test.limit : this.message.size < test.limit;
       case 'body':
-        // The text is folded for Vietnamese (search-text.ts), so the keys are too: "hop" finds "Họp".
-        return matchesAny([this.message.bodyText], { ...test.match, keys: test.match.keys.map(foldVietnamese) }, this.budget);
+        if (test.transform.kind === 'text') {
+          // The text is folded for Vietnamese (search-text.ts), so the keys are too: "hop" finds "Họp".
+          return this.matchExpanded([this.message.bodyText], { ...test.match, keys: this.texts(test.match.keys).map(foldVietnamese) });
+        }
+        return this.matches(bodyValues(this.message, test.transform), test.match);
       case 'hasflag':
-        return matchesAny(this.flags, test.match, this.budget);
+        return this.matches(this.flags, test.match);
+      case 'string':
+        // RFC 5229 §5: with :count, empty strings are not counted.
+        return this.matches(this.texts(test.sources).filter((s) => s !== '' || test.match.type !== 'count'), test.match);
+      case 'date': {
+        // RFC 5260 §4.1: a Received field's date is what follows its last ";" (RFC 5322 §3.6.7).
+        const dateText = (value: string) => (test.header === 'received' ? value.slice(value.lastIndexOf(';') + 1) : value);
+        const dates = this.headerValues([test.header], test.index).flatMap((value) => parseMessageDate(dateText(value)) ?? []);
+        return this.matches(dates.map((date) => datePart(inZone(date, test.zone), test.part)), test.match);
+      }
+      case 'currentdate':
+        return this.matches([datePart(inZone({ time: this.message.now, offsetMinutes: 0 }, test.zone), test.part)], test.match);
+      case 'spamtest': {
+        const { spamtest, spamPercent } = this.message.verdict;
+        // RFC 5235 §3.3: with :percent an untested message matches nothing.
+        if (test.percent) return spamtest === 0 ? false : this.matches([String(spamPercent)], test.match);
+        return this.matches([String(spamtest)], test.match);
+      }
+      case 'virustest':
+        return this.matches([String(this.message.verdict.virustest)], test.match);
+      case 'mailboxexists': {
+        // RFC 5490 §3.1: every named folder exists (INBOX in any case, RFC 3501 §5.1).
+        const have = new Set(this.message.folders.map((f) => (f.toUpperCase() === 'INBOX' ? 'INBOX' : f)));
+        return this.texts(test.folders).every((f) => have.has(f.toUpperCase() === 'INBOX' ? 'INBOX' : f));
+      }
     }
   }
 
-  private headerValues(names: readonly string[]): string[] {
-    return this.message.headers.filter((h) => names.includes(h.name)).map((h) => h.value);
+  /** Matches with the keys' variables filled in (RFC 5229 §3). */
+  private matches(values: readonly string[], match: Match): boolean {
+    return this.matchExpanded(values, this.variables ? { ...match, keys: this.texts(match.keys) } : match);
+  }
+
+  /** Matches keys already filled in; a successful :matches sets the match variables (RFC 5229 §3.2). */
+  private matchExpanded(values: readonly string[], match: Match): boolean {
+    const variables = this.variables;
+    return matchesAny(values, match, this.budget, variables ? (captures) => variables.setCaptures(captures) : undefined);
+  }
+
+  /** The values of the named fields, or (RFC 5260 §6 :index) the one occurrence of each name asked for. */
+  private headerValues(names: readonly string[], index: FieldIndex = null): string[] {
+    const lower = names.map((n) => n.toLowerCase());
+    if (index === null) return this.message.headers.filter((h) => lower.includes(h.name)).map((h) => h.value);
+    return lower.flatMap((name) => {
+      const values = this.message.headers.filter((h) => h.name === name).map((h) => h.value);
+      const value = values[index.fromEnd ? values.length - index.position : index.position - 1];
+      return value === undefined ? [] : [value];
+    });
   }
 
   /** RFC 5228 §5.1: each address of the named fields; group names are not addresses. */
-  private addressValues(names: readonly string[], part: AddressPart): string[] {
+  private addressValues(names: readonly string[], index: FieldIndex, part: AddressPart): string[] {
     const values: string[] = [];
-    for (const value of this.headerValues(names)) {
+    for (const value of this.headerValues(names, index)) {
       for (const address of parseAddressList(value) ?? []) {
         if (address.mailbox === null || address.host === null) continue;
-        values.push(addressPart(`${address.mailbox}@${address.host}`, part));
+        const selected = addressPart(`${address.mailbox}@${address.host}`, part);
+        if (selected !== null) values.push(selected);
       }
     }
     return values;
   }
 }
 
-/** RFC 5228 §2.7.4; the null reverse-path ("") has no parts and matches only "". */
-function addressPart(address: string, part: AddressPart): string {
+/**
+ * The separator between a user and a detail (RFC 5233 §2): `+`, the common one. Our own MX takes
+ * no subaddressed recipients (local parts are a-z 0-9 . _ -, src/directory), so the envelope's
+ * `to` never has a detail; addresses of other systems in the header fields may (docs/sieve.md
+ * "Subaddresses").
+ */
+const DETAIL_SEPARATOR = '+';
+
+/**
+ * RFC 5228 §2.7.4; the null reverse-path ("") has no parts and matches only "". RFC 5233 §4:
+ * :detail of an address without a separator is no value at all (null: the test does not match),
+ * while "user+" has an empty detail.
+ */
+function addressPart(address: string, part: AddressPart): string | null {
   if (part === 'all' || address === '') return address;
   const at = address.lastIndexOf('@');
-  if (at < 0) return part === 'localpart' ? address : '';
-  return part === 'localpart' ? address.slice(0, at) : address.slice(at + 1);
+  const local = at < 0 ? address : address.slice(0, at);
+  if (part === 'domain') return at < 0 ? '' : address.slice(at + 1);
+  if (part === 'localpart') return local;
+  const separator = local.indexOf(DETAIL_SEPARATOR);
+  if (part === 'user') return separator < 0 ? local : local.slice(0, separator);
+  return separator < 0 ? null : local.slice(separator + 1);
 }
 
 const SYSTEM_FLAGS = new Map(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'].map((f) => [f.toLowerCase(), f]));

@@ -18,6 +18,12 @@ export const SIEVE_LIMITS = {
   maxRedirects: 4,
   /** Header values and body text a test looks at, in characters: `:matches` on a huge header stays bounded. */
   maxSubjectLength: 64 * 1024,
+  /** RFC 5229 §3: variables one run may set (a `set` past this many new names is ignored). */
+  maxVariables: 128,
+  /** RFC 5229 §3.2: match variables ${1}…${N} kept from a :matches (at least 9 are required). */
+  maxMatchVariables: 32,
+  /** Octets of the body `body :raw` and `body :content` read (RFC 5173 §5 allows a limit). */
+  maxBodyBytes: 1024 * 1024,
   /** Units of matching work (about one character compared each) one run may spend before it stops with an implicit keep. */
   maxMatchWork: 20_000_000,
 } as const;

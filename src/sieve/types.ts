@@ -1,3 +1,4 @@
+import type { MimePart } from '../mime/index.js';
 import type { VacationSpec } from './program.js';
 
 /** What a script sees of a message (RFC 5228 §5): decoded header fields, the extracted text, the envelope. */
@@ -10,6 +11,28 @@ export interface SieveMessage {
   readonly size: number;
   /** RFC 5228 §5.4: MAIL FROM ("" for the null reverse-path) and the recipient this run is for. */
   readonly envelope: { readonly from: string; readonly to: string };
+  /** RFC 5260 §5 currentdate: the time of delivery (milliseconds since the epoch). */
+  readonly now: number;
+  /** RFC 5235 values from our filters' verdict (docs/sieve.md "Spam and virus tests"). */
+  readonly verdict: SieveVerdictValues;
+  /** RFC 5490 §3.1 mailboxexists: the recipient's folders. */
+  readonly folders: readonly string[];
+  /** RFC 5173 §5 :raw and :content, or null when no script asks for them. */
+  readonly body: SieveBody | null;
+}
+
+/** The message's first octets (header block and at most limits.ts maxBodyBytes of body) with its MIME structure (offsets into the whole message). */
+export interface SieveBody {
+  readonly prefix: Buffer;
+  readonly headerSize: number;
+  readonly structure: MimePart;
+}
+
+/** RFC 5235: spamtest 0–10 (0 "not tested"), spamtestplus :percent 0–100, virustest 0–5. */
+export interface SieveVerdictValues {
+  readonly spamtest: number;
+  readonly spamPercent: number;
+  readonly virustest: number;
 }
 
 /** Where a copy goes: `folder` null is the keep (the verdict's folder: INBOX, or Junk for spam). */
@@ -32,4 +55,6 @@ export interface SievePlan {
   readonly vacation: VacationSpec | null;
   /** Whether nothing cancelled the implicit keep (RFC 5228 §2.10.2). */
   readonly implicitKeep: boolean;
+  /** RFC 5429: the message is refused for this recipient, with this reason (no filings then). */
+  readonly reject: { readonly reason: string; readonly extended: boolean } | null;
 }

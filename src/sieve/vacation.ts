@@ -9,6 +9,22 @@ import type { SieveMessage } from './types.js';
  * and the spam verdict are checked by the caller, which has the store.
  */
 
+/**
+ * Why no automatic message (an out-of-office reply, or a rejection's DSN) may answer this
+ * message, or null: RFC 3834 §2 (null or program senders, Auto-Submitted, Precedence, lists).
+ */
+export function automaticAnswerRefused(message: SieveMessage): string | null {
+  const sender = message.envelope.from.toLowerCase();
+  if (sender === '') return 'null sender';
+  if (PROGRAM_SENDER.test(sender.slice(0, sender.lastIndexOf('@')))) return 'sender is a program';
+  const field = (name: string) => message.headers.find((h) => h.name === name)?.value.trim() ?? null;
+  const autoSubmitted = field('auto-submitted');
+  if (autoSubmitted !== null && autoSubmitted.toLowerCase() !== 'no') return 'Auto-Submitted';
+  if (BULK_PRECEDENCE.test(field('precedence') ?? '')) return 'Precedence';
+  if (message.headers.some((h) => h.name.startsWith('list-'))) return 'list message';
+  return null;
+}
+
 /** RFC 5230 §4.6 (and the city's reserved names): senders that are programs, never people. */
 const PROGRAM_SENDER = /^(mailer-daemon|no-?reply|owner-.*|.*-request|listserv|majordomo)$/i;
 /** RFC 3834 §2: Precedence values that mark mail nobody should answer. */
@@ -37,15 +53,11 @@ export type VacationDecision = { readonly kind: 'reply'; readonly reply: Vacatio
 /** Whether the message may be answered (RFC 3834 §2, RFC 5230 §4.5–4.6), and the reply if so. */
 export function vacationDecision(spec: VacationSpec, message: SieveMessage, ownAddresses: readonly string[]): VacationDecision {
   const sender = message.envelope.from.toLowerCase();
-  if (sender === '') return { kind: 'none', why: 'null sender' };
-  if (PROGRAM_SENDER.test(sender.slice(0, sender.lastIndexOf('@')))) return { kind: 'none', why: 'sender is a program' };
   const own = new Set([...ownAddresses, ...spec.addresses].map((a) => a.toLowerCase()));
+  const refused = automaticAnswerRefused(message);
+  if (refused !== null) return { kind: 'none', why: refused };
   if (own.has(sender)) return { kind: 'none', why: 'sender is the recipient' };
   const field = (name: string) => message.headers.find((h) => h.name === name)?.value.trim() ?? null;
-  const autoSubmitted = field('auto-submitted');
-  if (autoSubmitted !== null && autoSubmitted.toLowerCase() !== 'no') return { kind: 'none', why: 'Auto-Submitted' };
-  if (BULK_PRECEDENCE.test(field('precedence') ?? '')) return { kind: 'none', why: 'Precedence' };
-  if (message.headers.some((h) => h.name.startsWith('list-'))) return { kind: 'none', why: 'list message' };
   if (!namesRecipient(message, own)) return { kind: 'none', why: 'recipient not in To/Cc' };
   const messageId = field('message-id');
   const references = field('references');

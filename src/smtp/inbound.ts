@@ -1,7 +1,6 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../context.js';
 import type { Verdict } from '../filters/index.js';
-import type { AccountId } from '../store/index.js';
 import { ANALYZE_MESSAGE, withPrefixFields, type MessageAnalysis } from '../mime/index.js';
 import { withBanner } from './banner.js';
 import { clientName } from './client-lookups.js';
@@ -12,7 +11,7 @@ import { INBOUND_COPIES, readMessage, type ReceivedMessage } from './message-rea
 import { requireQuotaRoom } from './quota.js';
 import { receivedHeader } from './trace.js';
 import { transactionOf } from './transaction.js';
-import { deliverWithSieve } from './sieve-delivery.js';
+import { deliverWithSieve, recipientAddresses } from './sieve-delivery.js';
 import { applyVerdict, verdictFields, verdictRefusal } from './verdict.js';
 import type { MessageBytes } from '../store/index.js';
 
@@ -76,6 +75,7 @@ async function checkAndDeliver(ctx: AppContext, received: ReceivedMessage, origi
     mailFrom,
     queueId,
     wakeQueue,
+    refuseAtSmtp: true,
   });
   const blob = result?.blobId ?? null;
   ctx.logger.info({ proto: 'smtp', cid: session.id, queueId, size: original.length, recipients: recipients.size, verdict: verdict.action, blob }, 'message delivered');
@@ -106,14 +106,4 @@ async function storedCopy(
   const [fields, ...body] = fieldsOnTop(original, [...verdictFields(verdict), ...inspection.traceFields], inspection.forged);
   const prefixSize = fields!.length + body.reduce((sum, piece) => sum + piece.length, 0) - inspection.tracedSize;
   return { stored: [fields!, ...body], analysis: withPrefixFields(inspection.analysis, fields!.subarray(0, prefixSize)) };
-}
-
-/** Each local account with the RCPT addresses that named it (an alias and its owner share one copy): the envelope `to` and own addresses its script sees. */
-function recipientAddresses(ctx: AppContext, session: SMTPServerSession, accounts: ReadonlySet<AccountId>): Map<AccountId, string[]> {
-  const addresses = new Map<AccountId, string[]>([...accounts].map((account) => [account, []]));
-  for (const { address } of session.envelope.rcptTo) {
-    const resolution = ctx.directory.resolveRecipient(address);
-    if (resolution.ok) addresses.get(resolution.account)?.push(address.toLowerCase());
-  }
-  return addresses;
 }

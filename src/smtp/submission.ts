@@ -13,6 +13,7 @@ import { SmtpReply } from './reply.js';
 import { recordSendAs } from './send-as.js';
 import { applyFromPolicy } from './senders.js';
 import { receivedHeader, removeForgedAuthResults } from './trace.js';
+import { deliverWithSieve, recipientAddresses } from './sieve-delivery.js';
 import { transactionOf } from './transaction.js';
 import { verdictRefusal } from './verdict.js';
 import { reportFilterViolation, reportViolation } from './violations.js';
@@ -35,8 +36,8 @@ export function checkHourlyLimit(ctx: AppContext, services: SubmissionServices, 
 
 /**
  * DATA on submission: the From: policy (553 5.7.1, Sender: when sending as a unit), outbound
- * filtering (a virus or reject-level spam → 554 and a violation), then local recipients straight
- * into the store and remote ones, DKIM-signed, into the queue. The copy in Sent is the client's
+ * filtering (a virus or reject-level spam → 554 and a violation), then local recipients through
+ * their Sieve scripts into the store (sieve-delivery.ts) and remote ones, DKIM-signed, into the queue. The copy in Sent is the client's
  * (it APPENDs it), so none is filed here.
  */
 export async function receiveSubmission(
@@ -89,7 +90,18 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, origi
   // client's retry may duplicate local copies, but nothing that got 250 is ever missing.
   if (local.size > 0) {
     const analysis = await ctx.workers.run(ANALYZE_MESSAGE, message, queueId, message.length);
-    await ctx.store.deliver([...local].map((account) => ({ account, folder: 'INBOX' as const })), message, { analysis });
+    // Local recipients' Sieve scripts run as they do for mail from the MX; a rejection is a DSN
+    // to the official, since the 250 also covers any remote recipients.
+    await deliverWithSieve(ctx, {
+      recipients: recipientAddresses(ctx, session, local),
+      stored: message,
+      analysis,
+      verdict,
+      mailFrom,
+      queueId,
+      wakeQueue: services.wakeQueue,
+      refuseAtSmtp: false,
+    });
   }
   if (remote.size > 0) {
     ctx.queue.enqueue(mailFrom, [...remote], outgoing, new Date());

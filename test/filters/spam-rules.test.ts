@@ -116,6 +116,7 @@ describe('spam rules: thresholds, headers and replies', () => {
         ['X-Spam-Status', 'No, score=3.0 junk_at=5 reject_at=10 tests=THREE=3'],
       ],
       subjectTag: null,
+      thresholds: { junk_at: 5, reject_at: 10 },
     });
   });
 

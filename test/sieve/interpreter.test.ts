@@ -21,7 +21,16 @@ function run(script: string, options: { raw?: string; mailFrom?: string } = {}):
   const raw = Buffer.from(options.raw ?? MESSAGE);
   const headerSize = raw.indexOf('\r\n\r\n') + 4;
   const bodyText = raw.subarray(headerSize).toString('utf8').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-  const [outcome] = runSieveTask({ header: raw.subarray(0, headerSize), size: raw.length, bodyText, mailFrom: options.mailFrom ?? 'binh.tran@example.org', runs: [{ recipient: 'annv@cantho.gov.vn', script, ownAddresses: ['annv@cantho.gov.vn'] }] });
+  const [outcome] = runSieveTask({
+    header: raw.subarray(0, headerSize),
+    size: raw.length,
+    bodyText,
+    body: null,
+    mailFrom: options.mailFrom ?? 'binh.tran@example.org',
+    now: Date.now(),
+    verdict: { spamtest: 1, spamPercent: 0, virustest: 1 },
+    runs: [{ recipient: 'annv@cantho.gov.vn', script, ownAddresses: ['annv@cantho.gov.vn'], folders: [] }],
+  });
   return outcome!;
 }
 
