@@ -48,6 +48,8 @@ export class LdapSession {
   private boundDn = '';
   private readonly paged = new PagedSearches();
   private closed = false;
+  /** Why reading stopped (bad input): the connection ends once the queued requests are answered. */
+  private refusal: string | null = null;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
 
   constructor(
@@ -69,7 +71,7 @@ export class LdapSession {
   }
 
   private receive(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.refusal !== null) return;
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     try {
       for (;;) {
@@ -80,18 +82,29 @@ export class LdapSession {
           if (this.pending.length > 6) throw new BerError('length field too long');
           return;
         }
-        if (size.contentBytes > MAX_REQUEST_BYTES) return this.disconnect(RESULT.protocolError, `request larger than ${MAX_REQUEST_BYTES} bytes`);
+        if (size.contentBytes > MAX_REQUEST_BYTES) return this.refuseInput(`request larger than ${MAX_REQUEST_BYTES} bytes`);
         const total = size.headerBytes + size.contentBytes;
         if (this.pending.length < total) return;
         const pdu = this.pending.subarray(0, total);
         this.pending = this.pending.subarray(total);
         this.accept(decodeMessage(pdu));
-        if (this.closed) return;
+        if (this.closed || this.refusal !== null) return;
       }
     } catch (error) {
       if (!(error instanceof BerError)) throw error;
-      this.disconnect(RESULT.protocolError, `malformed request: ${error.message}`);
+      this.refuseInput(`malformed request: ${error.message}`);
     }
+  }
+
+  /**
+   * Reading stops at bad input; the requests before it are still answered, then the Notice of
+   * Disconnection (protocolError) ends the connection.
+   */
+  private refuseInput(reason: string): void {
+    this.socket.off('data', this.onData);
+    this.pending = Buffer.alloc(0);
+    this.refusal = reason;
+    if (this.running === null && this.queue.length === 0) this.disconnect(RESULT.protocolError, reason);
   }
 
   private accept(message: LdapMessage): void {
@@ -124,6 +137,7 @@ export class LdapSession {
         this.running = null;
       }
     }
+    if (this.refusal !== null) this.disconnect(RESULT.protocolError, this.refusal);
   }
 
   private async perform(message: LdapMessage): Promise<void> {
