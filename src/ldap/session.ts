@@ -130,8 +130,12 @@ export class LdapSession {
       try {
         await this.perform(message);
       } catch (error) {
-        this.log.error({ err: error }, 'ldap: operation failed');
-        this.disconnect(RESULT.unavailable, 'internal error');
+        // A control's value is decoded only by the operation that reads it (paging.ts).
+        if (error instanceof BerError) this.disconnect(RESULT.protocolError, `malformed request: ${error.message}`);
+        else {
+          this.log.error({ err: error }, 'ldap: operation failed');
+          this.disconnect(RESULT.unavailable, 'internal error');
+        }
       } finally {
         this.abandonedIds.delete(message.messageId);
         this.running = null;

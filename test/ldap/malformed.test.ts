@@ -141,6 +141,23 @@ describe('malformed input over a real socket', () => {
     ]);
   });
 
+  test('a critical control we do not know is unavailableCriticalExtension (12); a malformed paged control ends the connection', async () => {
+    const withControl = (id: number, control: Buffer): Buffer => {
+      const search = searchRequest(id);
+      // The LDAPMessage SEQUENCE's contents, then the [0] Controls after the operation (RFC 4511 §4.1.1).
+      const contents = new BerReader(search).read(TAG.sequence).value;
+      return sequence([contents, sequence([control], 0xa0)]);
+    };
+    const unknownCritical = sequence([octetString('1.2.3.4'), Buffer.from([0x01, 0x01, 0xff])]);
+    const badPaged = sequence([octetString('1.2.840.113556.1.4.319'), octetString(Buffer.from([0x30, 0x03, 0x02, 0x01]))]);
+    const answer = responses(await exchange(Buffer.concat([bindRequest(1), withControl(2, unknownCritical), withControl(3, badPaged)])));
+    expect(answer).toEqual([
+      [1, 0x61, 0, null],
+      [2, 0x65, 12, null],
+      [0, 0x78, 2, NOTICE_OID],
+    ]);
+  });
+
   test('random bytes never stop the server', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), async (bytes) => {
