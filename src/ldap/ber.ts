@@ -16,7 +16,6 @@ export const TAG = {
   boolean: 0x01,
   integer: 0x02,
   octetString: 0x04,
-  null: 0x05,
   enumerated: 0x0a,
   sequence: 0x30,
   set: 0x31,

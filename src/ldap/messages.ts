@@ -1,4 +1,4 @@
-import { BerError, BerReader, TAG, boolean, element, integer, octetString, sequence } from './ber.js';
+import { BerError, BerReader, TAG, boolean, element, integer, integerOf, octetString, sequence } from './ber.js';
 import { decodeFilter, type Filter } from './filter.js';
 
 /**
@@ -97,7 +97,7 @@ function decodeRequest(tag: number, value: Buffer): Request {
     case OP.searchRequest:
       return decodeSearch(reader);
     case OP.abandonRequest:
-      return { kind: 'abandon', target: integerValue(value) };
+      return { kind: 'abandon', target: integerOf({ tag, value }) };
     case OP.extendedRequest: {
       const oid = reader.readString(0x80);
       const requestValue = reader.readIfTag(0x81);
@@ -110,11 +110,6 @@ function decodeRequest(tag: number, value: Buffer): Request {
       return { kind: 'refused', responseTag };
     }
   }
-}
-
-function integerValue(value: Buffer): number {
-  if (value.length === 0 || value.length > 4) throw new BerError('INTEGER of the wrong size');
-  return value.readIntBE(0, value.length);
 }
 
 const SCOPES: readonly Scope[] = ['base', 'one', 'sub'];
