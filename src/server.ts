@@ -16,6 +16,7 @@ import { scheduleDaily } from './maintenance/index.js';
 import { runRetention } from './maintenance/index.js';
 import { ViolationNoticeOutbox } from './notices/index.js';
 import { QuotaNotices } from './notices/index.js';
+import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore, openSieveStore } from './store/index.js';
@@ -151,6 +152,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listeners.push(...(await startImap(context)));
     const manageSieve = await startManageSieve(context, redirectPolicy(config.sieve, (domain) => directory.isLocalDomain(domain)));
     if (manageSieve) listeners.push(manageSieve);
+    listeners.push(...(await startLdap(context)));
   } catch (error) {
     await closeAll();
     throw error;

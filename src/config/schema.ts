@@ -316,6 +316,29 @@ const sieve = z
   })
   .strict();
 
+/**
+ * The read-only LDAP directory (src/ldap, RFC 4511): address books (Outlook, Thunderbird, iOS)
+ * and password checks for the city's other systems (simple bind).
+ */
+const ldap = z
+  .object({
+    /** Plain LDAP with StartTLS (RFC 4511 §4.14); "" switches it off. */
+    listen: listener.prefault('127.0.0.1:3389'),
+    /** LDAP over TLS from the first byte ("ldaps"); "" switches it off. */
+    tls_listen: listener.prefault('127.0.0.1:3636'),
+    base_dn: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]*=[^,=]+(,\s*[A-Za-z][A-Za-z0-9-]*=[^,=]+)*$/, 'not a DN like "dc=cantho,dc=gov,dc=vn"')
+      .default('dc=cantho,dc=gov,dc=vn'),
+    /** Whether a client that has not bound may search (the root DSE is always readable). */
+    anonymous: z.boolean().default(false),
+    /** Most entries one search returns (one page, for a bound client paging with RFC 2696). */
+    size_limit: z.number().int().min(1).max(100_000).default(500),
+    /** Longest time one search may take, whatever the client asks. */
+    time_limit: duration.prefault('10s'),
+  })
+  .strict();
+
 const retention = z.object({ retired_days: z.number().int().min(0).default(90) }).strict();
 
 export const configSchema = z
@@ -337,6 +360,7 @@ export const configSchema = z
     backup: backup.prefault({}),
     replica: replica.prefault({}),
     sieve: sieve.prefault({}),
+    ldap: ldap.prefault({}),
   })
   .strict();
 

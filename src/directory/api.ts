@@ -60,6 +60,8 @@ export interface DirectoryService {
    * service; with `unit` (tên_sd or address), that unit and its members. DirectoryError 'unknown-unit'.
    */
   listEntries(unit?: string): DirectoryEntry[];
+  /** Addresses of the suspended units (Điều 10): the LDAP tree leaves them and their members out. */
+  suspendedUnits(): ReadonlySet<string>;
   /**
    * Self-service password change (web page; docs/architecture.md "Password lifecycle"): verifies the current password (a wrong one
    * counts as a login failure), applies the password policy, clears the must-change flag; audits,

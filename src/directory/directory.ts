@@ -392,6 +392,10 @@ export class Directory implements DirectoryService {
     return listDirectoryEntries(this.context, unit);
   }
 
+  suspendedUnits(): ReadonlySet<string> {
+    return new Set(this.records.units().filter((u) => u.status === 'suspended').map((u) => this.records.accountOf(u)));
+  }
+
   /** The names of the units and persons in service (the impersonation filter); the same array until the directory changes. */
   officialNames(): readonly string[] {
     this.names ??= this.listEntries().map((entry) => entry.name);

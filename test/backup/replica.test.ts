@@ -77,6 +77,7 @@ async function standbyConfig(dataDir: string): Promise<{ configFile: string; ima
   Object.assign(config.imap!, { listen: `127.0.0.1:${imap}`, tls_listen: await at() });
   config.http!.listen = await at();
   config.sieve = { ...config.sieve, managesieve: await at() };
+  config.ldap = { ...config.ldap, listen: await at(), tls_listen: await at() };
   const configFile = path.join(path.dirname(server.configFile), 'standby.toml');
   writeFileSync(configFile, stringifyToml(config));
   return { configFile, imap };

@@ -17,7 +17,7 @@ afterEach(() => {
 
 it('serve answers /healthz and stops cleanly on SIGTERM', async () => {
   cli = createCliFixture(
-    ['[smtp]', 'mx = "127.0.0.1:0"', 'submission = "127.0.0.1:0"', 'submissions = "127.0.0.1:0"', '[imap]', 'listen = "127.0.0.1:0"', 'tls_listen = "127.0.0.1:0"', '[http]', 'listen = "127.0.0.1:0"', '[sieve]', 'managesieve = "127.0.0.1:0"', ''].join('\n'),
+    ['[smtp]', 'mx = "127.0.0.1:0"', 'submission = "127.0.0.1:0"', 'submissions = "127.0.0.1:0"', '[imap]', 'listen = "127.0.0.1:0"', 'tls_listen = "127.0.0.1:0"', '[http]', 'listen = "127.0.0.1:0"', '[sieve]', 'managesieve = "127.0.0.1:0"', '[ldap]', 'listen = "127.0.0.1:0"', 'tls_listen = "127.0.0.1:0"', ''].join('\n'),
   );
   copyFileSync(path.join(ROOT, 'config/spam-rules.toml'), path.join(cli.dir, 'spam-rules.toml'));
   const server = spawn(process.execPath, [path.join(ROOT, 'bin/cantho-mail.mjs'), '--config', cli.configFile, 'serve'], { cwd: ROOT });

@@ -55,6 +55,7 @@ async function adaptConfig(file: string, extra: Record<string, Record<string, un
   Object.assign(config.imap!, { listen: listeners.imap, tls_listen: listeners.imaps });
   config.http!.listen = listeners.http;
   config.sieve = { ...config.sieve, managesieve: await port() };
+  config.ldap = { ...config.ldap, listen: await port(), tls_listen: await port() };
   config.clamav!.socket = path.join(dir, 'no-clamd-here.ctl');
   for (const [table, values] of Object.entries(extra)) config[table] = { ...config[table], ...values };
   writeFileSync(file, stringifyToml(config));

@@ -81,6 +81,7 @@ describe('init on an empty directory', () => {
     Object.assign(config.imap!, { listen: await port(), tls_listen: await port() });
     config.http!.listen = await port();
     config.sieve = { ...config.sieve, managesieve: await port() };
+    config.ldap = { ...config.ldap, listen: await port(), tls_listen: await port() };
     const relayPort = await freeLoopbackPort();
     config.smtp!.relay = `127.0.0.1:${relayPort}`;
     config.policy!.require_password_change = false;

@@ -104,6 +104,9 @@ beforeAll(async () => {
       'listen = "127.0.0.1:0"',
       '[sieve]',
       'managesieve = "127.0.0.1:0"',
+      '[ldap]',
+      'listen = "127.0.0.1:0"',
+      'tls_listen = "127.0.0.1:0"',
       '',
     ].join('\n'),
   );

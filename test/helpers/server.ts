@@ -68,7 +68,7 @@ export interface TestServer {
   readonly server: RunningServer;
   readonly directory: Directory;
   readonly dataDir: string;
-  readonly ports: ListenerPorts & { readonly managesieve: number };
+  readonly ports: ListenerPorts & { readonly managesieve: number; readonly ldap: number; readonly ldaps: number };
   /** Adds a unit (with the CLI's own code path) and returns its address. */
   addUnit(local: string, name?: string, head?: string): string;
   /** Adds a person to `unit` (created on first use) with a known password. */
@@ -86,6 +86,7 @@ const LISTENER_DEFAULTS = {
   clamav: { enabled: false },
   limits: { analysis_workers: 1 },
   sieve: { managesieve: '127.0.0.1:0' },
+  ldap: { listen: '127.0.0.1:0', tls_listen: '127.0.0.1:0' },
 } as const;
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -126,6 +127,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       imaps: portOf('imaps'),
       http: portOf('web'),
       managesieve: portOf('managesieve'),
+      ldap: portOf('ldap'),
+      ldaps: portOf('ldaps'),
     },
     addUnit: ensureUnit,
     async addUser(name, userOptions = {}) {

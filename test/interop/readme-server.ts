@@ -157,6 +157,7 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       config.http!.listen = at(ports.http);
       // ManageSieve is not one of the README's listeners here: any free port, never the shipped 4190.
       config.sieve = { ...config.sieve, managesieve: '127.0.0.1:0' };
+      config.ldap = { ...config.ldap, listen: '127.0.0.1:0', tls_listen: '127.0.0.1:0' };
       config.clamav!.socket = socket;
       if (options.relayPort !== undefined) config.smtp!.relay = at(options.relayPort);
       if (options.passwordChange === 'config') config.policy!.require_password_change = false;

@@ -102,6 +102,7 @@ export async function restartableServer(dir: string, options: HarnessOptions = {
     smtp: { mx: '127.0.0.1:0', submission: '127.0.0.1:0', submissions: '127.0.0.1:0', ...input.smtp },
     imap: { listen: '', tls_listen: '' },
     http: { listen: '' },
+    ldap: { listen: '', tls_listen: '' },
     clamav: { enabled: false },
   });
   const server = await startServer(config, {
