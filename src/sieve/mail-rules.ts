@@ -8,7 +8,7 @@ import { SIEVE_EXTENSIONS } from './capabilities.js';
  * rendering that JSON gives back the script exactly, so a script edited by hand (ManageSieve,
  * Thunderbird's add-on) is recognised as hand-written and never overwritten by the page.
  * Start and end dates are `currentdate` tests (RFC 5260 §5, with `relational` RFC 5231) around
- * the `vacation` action (RFC 5230); docs/sieve.md "Out-of-office dates".
+ * the `vacation` action (RFC 5230).
  */
 
 /** The script the page writes and activates (RFC 5804 §1.2: one active script per account). */
