@@ -31,11 +31,13 @@ export {
   MAIL_RULES_SCRIPT,
   MAX_MAIL_RULES,
   NO_MAIL_RULES,
+  outOfOfficeProblems,
   readMailRules,
   renderMailRules,
   type MailRule,
   type MailRules,
   type OutOfOffice,
+  type OutOfOfficeProblem,
 } from './mail-rules.js';
 export { parseSieve } from './parser.js';
 export { checkSieveScript, redirectAllowed, redirectPolicy, type RedirectPolicy } from './policy.js';

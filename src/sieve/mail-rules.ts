@@ -19,6 +19,9 @@ export const MAX_MAIL_RULES = 50;
 const CITY_ZONE = '+0700';
 const MARKER = '# cantho-mail-rules: ';
 
+const MAX_SUBJECT = 200;
+const MAX_MESSAGE = 8000;
+
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const text = (max: number) => z.string().max(max);
 
@@ -26,8 +29,8 @@ const outOfOfficeSchema = z.object({
   enabled: z.boolean(),
   start: isoDate.nullable(),
   end: isoDate.nullable(),
-  subject: text(200),
-  message: text(8000),
+  subject: text(MAX_SUBJECT),
+  message: text(MAX_MESSAGE),
 });
 const ruleSchema = z.object({
   field: z.enum(['from', 'to', 'subject']),
@@ -49,6 +52,27 @@ export const NO_MAIL_RULES: MailRules = { outOfOffice: { enabled: false, start: 
 /** Whether this server's Sieve knows the extensions dated out-of-office needs (RFC 5260 `date`, RFC 5231 `relational`). */
 export function datedOutOfOfficeSupported(): boolean {
   return SIEVE_EXTENSIONS.has('date') && SIEVE_EXTENSIONS.has('relational');
+}
+
+/** What can be wrong with an out-of-office setting; each front end words it for its reader. */
+export type OutOfOfficeProblem = 'bad-start' | 'bad-end' | 'end-before-start' | 'dates-unsupported' | 'subject-too-long' | 'missing-message' | 'message-too-long';
+
+
+function isCalendarDate(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+}
+
+/** Checks an out-of-office setting before it becomes a script (dates are YYYY-MM-DD, Cần Thơ time). */
+export function outOfOfficeProblems(ooo: OutOfOffice): OutOfOfficeProblem[] {
+  const problems: OutOfOfficeProblem[] = [];
+  if (ooo.start !== null && !isCalendarDate(ooo.start)) problems.push('bad-start');
+  if (ooo.end !== null && !isCalendarDate(ooo.end)) problems.push('bad-end');
+  if (problems.length === 0 && ooo.start !== null && ooo.end !== null && ooo.end < ooo.start) problems.push('end-before-start');
+  if (problems.length === 0 && (ooo.start !== null || ooo.end !== null) && !datedOutOfOfficeSupported()) problems.push('dates-unsupported');
+  if (ooo.subject.length > MAX_SUBJECT) problems.push('subject-too-long');
+  if (ooo.enabled && ooo.message.trim() === '') problems.push('missing-message');
+  if (ooo.message.length > MAX_MESSAGE) problems.push('message-too-long');
+  return problems;
 }
 
 /** RFC 5228 §2.4.2: inside a quoted string only `\` and `"` need a backslash. */

@@ -1,20 +1,40 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { accountRules, datedOutOfOfficeSupported, HandWrittenScriptError, MAX_MAIL_RULES, redirectPolicy, saveAccountRules, SieveScriptError, type MailRule, type MailRules, type OutOfOffice } from '../../sieve/index.js';
+import {
+  accountRules,
+  HandWrittenScriptError,
+  MAX_MAIL_RULES,
+  outOfOfficeProblems,
+  redirectPolicy,
+  saveAccountRules,
+  SieveScriptError,
+  type MailRule,
+  type MailRules,
+  type OutOfOffice,
+  type OutOfOfficeProblem,
+} from '../../sieve/index.js';
 import { asAccountId } from '../../store/index.js';
 import type { FieldError } from '../form-fields.js';
 import { mailRulesPage, outOfOfficePage } from '../pages/mail-rules.js';
 import { formOf, seeOther, sendPage, signedInSession, viewerOf, type WebState } from '../state.js';
-import { PATHS } from '../urls.js';
 import type { WebSession } from '../sessions.js';
+import { PATHS } from '../urls.js';
 
 const SAVED = 'Đã lưu. Thư đến từ bây giờ được xử lý theo cài đặt mới.';
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** RFC 5321 §4.1.2 shape, enough to refuse typing mistakes; the domain check is the policy's. */
 const ADDRESS = /^[^\s@<>()",;]{1,64}@[a-z0-9.-]{1,190}$/i;
 
-function validDate(value: string): boolean {
-  return ISO_DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
-}
+const OUT_OF_OFFICE_PROBLEMS: Readonly<Record<OutOfOfficeProblem, FieldError>> = {
+  'bad-start': { field: 'tu-ngay', message: 'Ngày bắt đầu không hợp lệ.' },
+  'bad-end': { field: 'den-ngay', message: 'Ngày kết thúc không hợp lệ.' },
+  'end-before-start': { field: 'den-ngay', message: 'Ngày kết thúc phải sau ngày bắt đầu.' },
+  'dates-unsupported': {
+    field: 'tu-ngay',
+    message: 'Máy chủ này chưa hỗ trợ ngày bắt đầu, kết thúc (phần mở rộng Sieve “date”). Hãy để trống hai ô ngày và tắt khi trở lại.',
+  },
+  'subject-too-long': { field: 'tieu-de', message: 'Tiêu đề dài quá 200 ký tự.' },
+  'missing-message': { field: 'noi-dung-tra-loi', message: 'Hãy nhập nội dung thư trả lời.' },
+  'message-too-long': { field: 'noi-dung-tra-loi', message: 'Nội dung dài quá 8000 ký tự.' },
+};
 
 /** The out-of-office form, checked field by field (the page's own words for each refusal). */
 function outOfOfficeForm(form: Readonly<Record<string, string>>): { ooo: OutOfOffice; errors: FieldError[] } {
@@ -27,17 +47,7 @@ function outOfOfficeForm(form: Readonly<Record<string, string>>): { ooo: OutOfOf
     subject: (form['subject'] ?? '').replace(/[\r\n]+/g, ' ').trim(),
     message: (form['message'] ?? '').replace(/\r\n/g, '\n').trim(),
   };
-  const errors: FieldError[] = [];
-  if (start !== '' && !validDate(start)) errors.push({ field: 'tu-ngay', message: 'Ngày bắt đầu không hợp lệ.' });
-  if (end !== '' && !validDate(end)) errors.push({ field: 'den-ngay', message: 'Ngày kết thúc không hợp lệ.' });
-  if (errors.length === 0 && ooo.start && ooo.end && ooo.end < ooo.start) errors.push({ field: 'den-ngay', message: 'Ngày kết thúc phải sau ngày bắt đầu.' });
-  if ((ooo.start || ooo.end) && !datedOutOfOfficeSupported()) {
-    errors.push({ field: 'tu-ngay', message: 'Máy chủ này chưa hỗ trợ ngày bắt đầu, kết thúc (phần mở rộng Sieve “date”). Hãy để trống hai ô ngày và tắt khi trở lại.' });
-  }
-  if (ooo.subject.length > 200) errors.push({ field: 'tieu-de', message: 'Tiêu đề dài quá 200 ký tự.' });
-  if (ooo.enabled && ooo.message === '') errors.push({ field: 'noi-dung-tra-loi', message: 'Hãy nhập nội dung thư trả lời.' });
-  if (ooo.message.length > 8000) errors.push({ field: 'noi-dung-tra-loi', message: 'Nội dung dài quá 8000 ký tự.' });
-  return { ooo, errors };
+  return { ooo, errors: outOfOfficeProblems(ooo).map((problem) => OUT_OF_OFFICE_PROBLEMS[problem]) };
 }
 
 /** The "add a rule" form; `isLocalDomain` keeps forwards inside the city's domains (Điều 8.5). */
