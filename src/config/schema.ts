@@ -288,6 +288,8 @@ const sieve = z
     /** ManageSieve quota per account (RFC 5804 §2.3 HAVESPACE). */
     max_scripts: z.number().int().min(1).default(10),
     max_script_bytes: size.prefault('64KB'),
+    /** ManageSieve connections open at once from one address (like `[imap] max_connections_per_ip`). */
+    max_connections_per_ip: z.number().int().min(1).default(20),
   })
   .strict();
 
