@@ -10,8 +10,9 @@ import {
   type PersonView,
 } from '../directory/index.js';
 import { formatRecord, readPasswordFromStdin, runWithDirectory } from './runner.js';
+import { definePersonVacation } from './vacation.js';
 
-/** `person add|show|list|transfer|retire|password-reset` (DESIGN.md "CLI"). */
+/** `person add|show|list|transfer|retire|password-reset|vacation` (DESIGN.md "CLI"). */
 export function definePersonCommands(person: Command): void {
 
   person
@@ -103,6 +104,8 @@ export function definePersonCommands(person: Command): void {
         return passwordOutput(await resetPassword(ctx, address, password, { actor, doc: options.doc }), 'new password for');
       }),
     );
+
+  definePersonVacation(person);
 }
 
 /** The generated password is printed once, here, and stored nowhere but as its argon2id hash. */

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { addUnit, listUnits, resumeUnit, setSeenMode, setUnitHead, showUnit, suspendUnit, type UnitView } from '../directory/index.js';
-import { formatRecord, runWithDirectory } from './runner.js';
+import { assignUnitMessage } from '../maintenance/index.js';
+import { CliError, formatRecord, runWithDirectory } from './runner.js';
 
-/** `unit add|set-head|set-seen|list|show|suspend|resume` (DESIGN.md "CLI"; set-seen: docs/architecture.md "Unit mailboxes"). */
+/** `unit add|set-head|set-seen|list|show|suspend|resume|assign` (DESIGN.md "CLI"; set-seen: docs/architecture.md "Unit mailboxes"). */
 export function defineUnitCommands(unit: Command): void {
 
   unit
@@ -82,6 +83,21 @@ export function defineUnitCommands(unit: Command): void {
       runWithDirectory(command, ({ ctx, actor }) => {
         const changed = resumeUnit(ctx, localPart, { actor, doc: options.doc });
         return { json: changed, text: `resumed ${changed.address}` };
+      }),
+    );
+
+  unit
+    .command('assign <tên_sd> <uid>')
+    .description('pass a message of the unit INBOX to a member or delegate (with a note; the message gets $Assigned)')
+    .requiredOption('--to <addr>', 'member or delegate of the unit who must act')
+    .requiredOption('--note <text>', 'what is asked of them')
+    .option('--doc <ref>', 'document reference, when there is one')
+    .action((localPart: string, uid: string, options: { to: string; note: string; doc?: string }, command: Command) =>
+      runWithDirectory(command, async ({ ctx, directory, store, actor }) => {
+        if (!/^[1-9]\d{0,9}$/.test(uid)) throw new CliError(`UID must be a positive number, not ${JSON.stringify(uid)}`);
+        if (options.note.trim() === '') throw new CliError('--note must say what is asked');
+        const assigned = await assignUnitMessage(ctx, directory, store, { unit: localPart, uid: Number(uid), to: options.to, note: options.note.trim(), actor, ...(options.doc ? { doc: options.doc } : {}) });
+        return { json: assigned, text: `assigned UID ${assigned.uid} of ${assigned.unit} to ${assigned.to}` };
       }),
     );
 }

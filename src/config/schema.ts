@@ -313,6 +313,10 @@ const sieve = z
     /** ManageSieve quota per account (RFC 5804 §2.3 HAVESPACE). */
     max_scripts: z.number().int().min(1).default(10),
     max_script_bytes: size.prefault('64KB'),
+    /** Key of the SRS hash for allowed external forwards; empty: a random key in data_dir/srs-secret (src/smtp/srs.ts). */
+    srs_secret: z.string().default(''),
+    /** ManageSieve connections open at once from one address (like `[imap] max_connections_per_ip`). */
+    max_connections_per_ip: z.number().int().min(1).default(20),
   })
   .strict();
 

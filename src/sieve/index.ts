@@ -19,13 +19,29 @@
  * - ManageSieve (managesieve/): one command at a time per connection; input pulled from the
  *   socket line by line and literal by literal, each bounded before it is read; a script is
  *   saved only after checkSieveScript passes.
+ * - The web page's and `person vacation`'s simple rules are one generated script (mail-rules.ts,
+ *   account-rules.ts) that carries its rules; a script edited by hand is never overwritten by them.
  */
+export { accountRules, HandWrittenScriptError, saveAccountRules, type AccountRules } from './account-rules.js';
 export { SIEVE_EXTENSIONS } from './capabilities.js';
 export { compileSieve } from './compile.js';
 export { SievePolicyError, SieveScriptError, SieveSyntaxError } from './errors.js';
 export { RUN_SIEVE, type SieveOutcome, type SieveTaskInput } from './evaluate.js';
 export { sieveVerdictValues } from './spamtest.js';
 export { SIEVE_LIMITS } from './limits.js';
+export {
+  datedOutOfOfficeSupported,
+  MAIL_RULES_SCRIPT,
+  MAX_MAIL_RULES,
+  NO_MAIL_RULES,
+  outOfOfficeProblems,
+  readMailRules,
+  renderMailRules,
+  type MailRule,
+  type MailRules,
+  type OutOfOffice,
+  type OutOfOfficeProblem,
+} from './mail-rules.js';
 export { parseSieve } from './parser.js';
 export { checkSieveScript, redirectAllowed, redirectPolicy, type RedirectPolicy } from './policy.js';
 export { startManageSieve } from './managesieve/listener.js';

@@ -77,6 +77,7 @@ async function checkAndDeliver(ctx: AppContext, received: ReceivedMessage, origi
     wakeQueue,
     refuseAtSmtp: true,
   });
+  forwardSrsBounces(ctx, transactionOf(session).bounces, original, queueId, wakeQueue);
   const blob = result?.blobId ?? null;
   ctx.logger.info({ proto: 'smtp', cid: session.id, queueId, size: original.length, recipients: recipients.size, verdict: verdict.action, blob }, 'message delivered');
   return blob === null ? 'Message accepted for delivery' : `Message accepted for delivery (${blob.slice(0, 12)})`;
@@ -106,4 +107,15 @@ async function storedCopy(
   const [fields, ...body] = fieldsOnTop(original, [...verdictFields(verdict), ...inspection.traceFields], inspection.forged);
   const prefixSize = fields!.length + body.reduce((sum, piece) => sum + piece.length, 0) - inspection.tracedSize;
   return { stored: [fields!, ...body], analysis: withPrefixFields(inspection.analysis, fields!.subarray(0, prefixSize)) };
+}
+
+/**
+ * Bounces to rewritten senders (srs.ts) go on, as received and with the null sender, to the
+ * original senders through the outbound queue, after the same filters as any mail; each is logged.
+ */
+function forwardSrsBounces(ctx: AppContext, originals: ReadonlySet<string>, original: Buffer, queueId: string, wakeQueue: () => void): void {
+  if (originals.size === 0) return;
+  ctx.queue.enqueue('', [...originals], original, new Date());
+  wakeQueue();
+  for (const to of originals) ctx.logger.info({ proto: 'smtp', queueId, to }, 'srs: bounce forwarded to the original sender');
 }

@@ -16,6 +16,7 @@ import { checkDeclaredSize, INBOUND_COPIES, SUBMISSION_COPIES } from './message-
 import { QueueWorker, type QueueWorkerOptions } from './queue-worker.js';
 import { HourlyRateLimit } from './rate-limit.js';
 import { decideRecipient } from './recipients.js';
+import { srsKeyOf } from './srs.js';
 import { checkRecipientQuota } from './quota.js';
 import { replies, SmtpReply } from './reply.js';
 import { checkEnvelopeSender } from './senders.js';
@@ -180,12 +181,13 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
           if (count === smtp.user_max_recipients) reportViolation(ctx, identity.person, 'recipient-limit', `more than ${smtp.user_max_recipients} recipients in one message`);
           throw new SmtpReply(450, '4.7.1', `Recipient limit of ${smtp.user_max_recipients} per message reached`, 'rate-limit');
         }
-        const decision = decideRecipient(ctx.directory, address.address, isSubmission);
+        const srs = isSubmission ? null : { key: srsKeyOf(ctx.config), nullSender: (session.envelope.mailFrom ? session.envelope.mailFrom.address : '') === '', now: new Date() };
+        const decision = decideRecipient(ctx.directory, address.address, isSubmission, srs);
         const transaction = transactionOf(session);
         if (decision.kind === 'local') {
           checkRecipientQuota(ctx, decision.account, session);
           transaction.local.add(decision.account);
-        }
+        } else if (decision.kind === 'srs-bounce') transaction.bounces.add(decision.address);
         else transaction.remote.add(decision.address);
         callback();
       } catch (err) {

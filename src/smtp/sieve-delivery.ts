@@ -7,6 +7,7 @@ import type { AccountId, DeliveryFolder, DeliveryResult, DeliveryTarget, Message
 import { asAccountId, leadingOctets, messageSize, wholeMessage } from '../store/index.js';
 import { buildDsn } from './dsn.js';
 import { SmtpReply } from './reply.js';
+import { srsForward, srsKeyOf } from './srs.js';
 
 /**
  * Final delivery to local recipients with their Sieve scripts (src/sieve), after the spam
@@ -138,7 +139,19 @@ function keepOnly(account: AccountId, keepFolder: DeliveryFolder): RecipientPlan
 }
 
 /**
- * RFC 5228 §4.2: the message goes on unchanged with its envelope sender. Inside our domains it
+ * A sender of another domain is rewritten (SRS, srs.ts): the receiver's SPF check then asks
+ * about our domain, which did send it, and bounces come back to us to pass on. Our own senders
+ * and the null sender stay as they are.
+ */
+function envelopeSenderForForward(ctx: AppContext, mailFrom: string): string {
+  const domain = mailFrom.slice(mailFrom.lastIndexOf('@') + 1);
+  if (mailFrom === '' || ctx.directory.isLocalDomain(domain)) return mailFrom;
+  return srsForward(mailFrom, srsKeyOf(ctx.config), new Date());
+}
+
+/**
+ * RFC 5228 §4.2: the message goes on unchanged with its envelope sender (rewritten by SRS when it
+ * leaves our domains). Inside our domains it
  * lands in the INBOX of the address's account (without that account's own script, so two scripts
  * cannot bounce a message between them); outside, through the outbound queue.
  */
@@ -151,9 +164,10 @@ function sendRedirect(ctx: AppContext, input: SieveDeliveryInput, account: Accou
       (error: unknown) => ctx.logger.error({ ...log, err: error }, 'sieve: redirect failed'),
     );
   } else if (resolution.reason === 'not-local') {
-    ctx.queue.enqueue(input.mailFrom, [address], wholeMessage(input.stored), new Date());
+    const sender = envelopeSenderForForward(ctx, input.mailFrom);
+    ctx.queue.enqueue(sender, [address], wholeMessage(input.stored), new Date());
     input.wakeQueue();
-    ctx.logger.info(log, 'sieve: redirected outside our domains');
+    ctx.logger.info({ ...log, from: input.mailFrom, sender }, 'sieve: redirected outside our domains');
   } else {
     ctx.logger.warn({ ...log, reason: resolution.reason }, 'sieve: redirect to an address that takes no mail, dropped');
   }

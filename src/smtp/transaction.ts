@@ -10,6 +10,8 @@ export interface Transaction {
   readonly local: Set<AccountId>;
   /** Remote recipients (submission only), as normalised addresses. */
   readonly remote: Set<string>;
+  /** Original senders of the SRS addresses a bounce was sent to (MX only, srs.ts). */
+  readonly bounces: Set<string>;
 }
 
 const transactions = new WeakMap<SMTPServerEnvelope, Transaction>();
@@ -17,7 +19,7 @@ const transactions = new WeakMap<SMTPServerEnvelope, Transaction>();
 export function transactionOf(session: SMTPServerSession): Transaction {
   let transaction = transactions.get(session.envelope);
   if (!transaction) {
-    transaction = { local: new Set(), remote: new Set() };
+    transaction = { local: new Set(), remote: new Set(), bounces: new Set() };
     transactions.set(session.envelope, transaction);
   }
   return transaction;

@@ -7,6 +7,7 @@ import { DirectoryCache } from './directory-cache.js';
 import { messagePage } from './pages/message.js';
 import { changePasswordRoutes } from './routes/change-password.js';
 import { directoryRoutes } from './routes/directory.js';
+import { mailRulesRoutes } from './routes/mail-rules.js';
 import { publicRoutes } from './routes/public.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { SessionStore, type SessionUser } from './sessions.js';
@@ -15,7 +16,7 @@ import { PATHS, servedOverHttps } from './urls.js';
 
 /**
  * The officials' self-service site (DESIGN.md "Protocols", HTTP): sign-in, password change, directory search and
- * vCard, plus Thunderbird autoconfig, /healthz and /metrics. Invariants:
+ * vCard, out-of-office and mail rules (Sieve), plus Thunderbird autoconfig, /healthz and /metrics. Invariants:
  * - plain server-rendered HTML in Vietnamese, usable without JavaScript; no script is allowed
  *   by the CSP at all;
  * - every POST carries the session's CSRF token or is refused with 403 before its handler runs;
@@ -159,5 +160,6 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   signInRoutes(app, state);
   changePasswordRoutes(app, state);
   directoryRoutes(app, state);
+  mailRulesRoutes(app, state);
   return app;
 }

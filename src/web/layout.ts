@@ -25,7 +25,11 @@ export function csrfField(token: string): SafeHtml {
 
 function navigation(viewer: Viewer | null): SafeHtml {
   if (!viewer) return html``;
-  const directory = viewer.mustChangePassword ? html`` : html`<li><a href="${PATHS.search}">Tra cứu danh bạ</a></li>`;
+  const directory = viewer.mustChangePassword
+    ? html``
+    : html`<li><a href="${PATHS.search}">Tra cứu danh bạ</a></li>
+        <li><a href="${PATHS.outOfOffice}">Trả lời tự động</a></li>
+        <li><a href="${PATHS.mailRules}">Quy tắc lọc thư</a></li>`;
   return html`<nav aria-label="Chức năng">
       <ul>
         ${directory}

@@ -53,5 +53,11 @@ td.phone { white-space: nowrap; }
 .downloads { margin-top: 2rem; border-top: 1px solid #d0d0d0; padding-top: .5rem; }
 .downloads form { display: flex; gap: .5rem; align-items: flex-end; flex-wrap: wrap; }
 .downloads .field { flex: 1 1 18rem; margin-bottom: 0; }
+input[type=date], textarea { font: inherit; padding: .5rem .6rem; border: 2px solid #5a5a5a; border-radius: 4px; background: #fff; }
+textarea { width: 100%; }
+label.inline { font-weight: 600; display: flex; gap: .5rem; align-items: center; }
+.rule-list li { margin-bottom: .5rem; }
+.rule-list form { display: inline; margin-left: .5rem; }
+pre.script { background: #f6f6f6; border: 1px solid #d0d0d0; padding: .75rem; overflow-x: auto; white-space: pre-wrap; }
 footer { max-width: 60rem; margin: 0 auto 2rem; padding: 0 1rem; color: #4a4a4a; font-size: .9rem; }
 `;

@@ -8,6 +8,9 @@ export const PATHS = {
   signOut: '/dang-xuat',
   changePassword: PASSWORD_CHANGE_PATH,
   search: '/tra-cuu',
+  outOfOffice: '/tra-loi-tu-dong',
+  mailRules: '/quy-tac-loc-thu',
+  mailRulesDelete: '/quy-tac-loc-thu/xoa',
   vcard: '/danh-ba.vcf',
   stylesheet: '/giao-dien.css',
   /** Thunderbird looks here on the mail domain's web server, and at autoconfig.<domain>/mail/… */

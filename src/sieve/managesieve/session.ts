@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
@@ -119,6 +120,7 @@ export class ManageSieveSession {
         this.checkQuota(account, name, Buffer.byteLength(content));
         this.checkScript(content);
         scripts.putScript(account, name, content);
+        this.audit(account, 'sieve.put', { script: name, bytes: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') });
         this.log.info({ account, script: name }, 'managesieve: script saved');
         this.write(statusLine('OK', 'Script saved'));
         return true;
@@ -136,6 +138,7 @@ export class ManageSieveSession {
         // RFC 5804 §2.8: the empty name deactivates every script.
         const name = stringArg(args[0], 'a script name');
         if (!scripts.setActive(account, name === '' ? null : name)) throw new Refusal('NONEXISTENT', 'There is no script by that name');
+        this.audit(account, 'sieve.activate', { script: name === '' ? null : name });
         this.log.info({ account, script: name }, 'managesieve: active script set');
         this.write(statusLine('OK', name === '' ? 'No script is active now' : 'Script activated'));
         return true;
@@ -147,9 +150,11 @@ export class ManageSieveSession {
         return true;
       }
       case 'DELETESCRIPT': {
-        const outcome = scripts.deleteScript(account, scriptName(args[0]));
+        const name = scriptName(args[0]);
+        const outcome = scripts.deleteScript(account, name);
         if (outcome === 'nonexistent') throw new Refusal('NONEXISTENT', 'There is no script by that name');
         if (outcome === 'active') throw new Refusal('ACTIVE', 'You may not delete an active script');
+        this.audit(account, 'sieve.delete', { script: name });
         this.write(statusLine('OK', 'Script deleted'));
         return true;
       }
@@ -160,6 +165,7 @@ export class ManageSieveSession {
           if (scripts.getScript(account, from) === null) throw new Refusal('NONEXISTENT', 'There is no script by that name');
           throw new Refusal('ALREADYEXISTS', 'A script with the new name already exists');
         }
+        this.audit(account, 'sieve.rename', { script: from, to });
         this.write(statusLine('OK', 'Script renamed'));
         return true;
       }
@@ -227,6 +233,11 @@ export class ManageSieveSession {
     this.identity = result.identity;
     this.log.info({ user: result.identity.person, account: result.identity.account }, 'managesieve: login');
     this.write(statusLine('OK', 'Authenticated'));
+  }
+
+  /** Script changes are in the audit log: who (the person, also for `unit*person`), whose scripts, what. */
+  private audit(account: AccountId, action: string, detail: Readonly<Record<string, unknown>>): void {
+    this.host.ctx.directory.audit({ actor: this.identity!.person, action, subject: account, detail: { ...detail, via: 'managesieve' } });
   }
 
   private requireAccount(): AccountId {
