@@ -181,5 +181,5 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 /** process.memoryUsage() parts in MiB, for a log line a reader can compare at a glance. */
 function mib(use: MemoryUse): Record<keyof MemoryUse, number> {
   const round = (bytes: number): number => Math.round(bytes / 1024 / 1024);
-  return { rss: round(use.rss), heapUsed: round(use.heapUsed), heapTotal: round(use.heapTotal), external: round(use.external), arrayBuffers: round(use.arrayBuffers) };
+  return { rss: round(use.rss), rssAnon: round(use.rssAnon), rssFile: round(use.rssFile), heapUsed: round(use.heapUsed), heapTotal: round(use.heapTotal), external: round(use.external), arrayBuffers: round(use.arrayBuffers) };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /**
@@ -46,6 +47,9 @@ export function trimFreedMemory(): boolean {
 
 export interface MemoryUse {
   readonly rss: number;
+  /** proc(5) RssAnon: resident memory that is the allocators' (malloc arenas, V8, thread stacks); RssFile: mapped files. */
+  readonly rssAnon: number;
+  readonly rssFile: number;
   readonly heapUsed: number;
   readonly heapTotal: number;
   readonly external: number;
@@ -54,12 +58,13 @@ export interface MemoryUse {
 
 /**
  * Watches reservations: after a spike, once nothing is reserved, trims on the TRIM_DELAYS_MS
- * schedule. A reservation meanwhile does not stop it: a trim releases free pages only, whatever
+ * schedule from the latest drain. A reservation meanwhile does not stop it: a trim releases free pages only, whatever
  * is in use stays. `onTrim` hears the memory parts before and after each trim (the server logs
  * them: V8 heap, external, array buffers, RSS).
  */
 export class MemoryReturn {
   private reservedSinceTrim = 0;
+  private lastTrim = Date.now();
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly onTrim: (before: MemoryUse, after: MemoryUse) => void = () => undefined) {}
@@ -68,9 +73,16 @@ export class MemoryReturn {
     this.reservedSinceTrim += bytes;
   }
 
+  /**
+   * Nothing is reserved now. The series follows the latest drain, whose buffers are the last to
+   * be freed; under a steady flow of drains it still trims at least every TRIM_DELAYS_MS's last.
+   */
   drained(): void {
-    if (this.reservedSinceTrim < SPIKE_BYTES || this.timers.length > 0) return;
+    const pending = this.timers.length > 0;
+    if (this.reservedSinceTrim < SPIKE_BYTES && !pending) return;
     this.reservedSinceTrim = 0;
+    if (pending && Date.now() - this.lastTrim >= TRIM_DELAYS_MS.at(-1)!) this.trim();
+    this.cancel();
     this.timers = TRIM_DELAYS_MS.map((delay, i) =>
       setTimeout(() => {
         this.trim();
@@ -79,13 +91,26 @@ export class MemoryReturn {
     );
   }
 
-  cancel(): void {
+  private cancel(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers = [];
   }
 
   private trim(): void {
-    const before = process.memoryUsage();
-    if (trimFreedMemory()) this.onTrim(before, process.memoryUsage());
+    this.lastTrim = Date.now();
+    const before = memoryUse();
+    if (trimFreedMemory()) this.onTrim(before, memoryUse());
   }
+}
+
+/** process.memoryUsage() with proc(5) /proc/self/status's split of RSS (0 where there is no /proc). */
+function memoryUse(): MemoryUse {
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    // Not Linux: the split is unknown.
+  }
+  const kilobytes = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { ...process.memoryUsage(), rssAnon: kilobytes('RssAnon'), rssFile: kilobytes('RssFile') };
 }
