@@ -9,7 +9,7 @@ import { MESSAGE_FACTS } from './filters/index.js';
 import { createFilterPipeline } from './filters/index.js';
 import { databaseCheck, diskCheck, HealthMonitor, queueCheck, VirusScannerWatch } from './health/index.js';
 import { startImap } from './imap/index.js';
-import { MemoryBudget, MessageSpool } from './limits/index.js';
+import { MemoryBudget, MemoryReturn, MessageSpool, type MemoryUse } from './limits/index.js';
 import { ANALYZE_MESSAGE } from './mime/index.js';
 import { createLogger } from './logger.js';
 import { scheduleDaily } from './maintenance/index.js';
@@ -102,7 +102,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     filters,
     tls: tlsCertificate,
     resolver,
-    memory: new MemoryBudget(config.limits.memory_ceiling),
+    memory: new MemoryBudget(config.limits.memory_ceiling, new MemoryReturn((before, after) => logger.info({ before: mib(before), after: mib(after) }, 'freed memory returned to the system after a spike'))),
     // Files a crash left in the spool are removed here, before any listener starts.
     spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
@@ -178,4 +178,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       return closing;
     },
   };
+}
+
+/** process.memoryUsage() parts in MiB, for a log line a reader can compare at a glance. */
+function mib(use: MemoryUse): Record<keyof MemoryUse, number> {
+  const round = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+  return { rss: round(use.rss), rssAnon: round(use.rssAnon), rssFile: round(use.rssFile), heapUsed: round(use.heapUsed), heapTotal: round(use.heapTotal), external: round(use.external), arrayBuffers: round(use.arrayBuffers) };
 }

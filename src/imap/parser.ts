@@ -25,7 +25,9 @@
  *        A file that cannot be written (disk full) is {kind:'unstorable'}, the rest of the command
  *        read away as for a refused literal;
  *      - all the literals of one APPEND together (RFC 3502 MULTIAPPEND sends several) stay within
- *        `appendTotal`, since the command stores them in one transaction, all held at once.
+ *        `appendTotal`, since the command stores them in one transaction, all held at once; and
+ *        there are at most MAX_APPEND_MESSAGES of them ({kind:'too-many'}, refused like a
+ *        literal that is too big, so nothing of the command is stored).
  *    The raw command returned keeps literals inline (`{n}\r\n` + data), so ArgReader can parse
  *    it like any other string; a spooled literal's data is not in it (ArgReader.appendData).
  *
@@ -56,6 +58,15 @@ export const MAX_COMMAND = 256 * 1024;
 const DISCARD_FACTOR = 2;
 /** Bytes of a too-long line we skip before giving up on the client and closing. */
 const MAX_SKIP = 1024 * 1024;
+/**
+ * Messages in one APPEND (RFC 3502 MULTIAPPEND). The command is all or none, so its messages are
+ * checked, analysed and stored in one transaction while the connection waits, and each one past
+ * `[limits] spool_threshold` holds an open spool file until the command ends: without a count,
+ * thousands of tiny literals within the octet bounds would make one transaction of thousands of
+ * rows and a connection could hold hundreds of file descriptors. A client that sends more gets
+ * `NO [LIMIT]` and can send the rest in further commands.
+ */
+export const MAX_APPEND_MESSAGES = 100;
 /** Buffered, unread input above which we stop reading from the socket (back-pressure). */
 const HIGH_WATER = 256 * 1024;
 
@@ -66,6 +77,8 @@ export type Frame =
   | { readonly kind: 'too-long'; readonly tag: string | null }
   /** A literal above `limit` was refused before it was read; the rest of the command was skipped. */
   | { readonly kind: 'too-big'; readonly tag: string | null; readonly size: number; readonly limit: number; readonly append: boolean }
+  /** An APPEND's literal past MAX_APPEND_MESSAGES was refused before it was read; the rest of the command was skipped. */
+  | { readonly kind: 'too-many'; readonly tag: string | null; readonly limit: number }
   /** An APPEND literal that would pass the memory ceiling was refused before it was read. */
   | { readonly kind: 'in-use'; readonly tag: string | null; readonly size: number }
   /** An APPEND literal could not be written to its spool file (`error`, e.g. ENOSPC); nothing was kept. */
@@ -163,6 +176,7 @@ export class CommandReader {
     /** Octets in `parts`, where the next literal's data starts. */
     let rawLength = 0;
     let reservation: LiteralReservation | null = null;
+    let appendLiterals = 0;
     const spooled = new Map<number, SpoolFile>();
     const fail = async (frame: Frame): Promise<Frame> => {
       reservation?.release();
@@ -192,7 +206,10 @@ export class CommandReader {
       const toSpool = isAppend && size > limits.spoolThreshold;
       let refused: Frame | null = null;
       let file: SpoolFile | null = null;
-      if (size > limit) {
+      if (isAppend) appendLiterals++;
+      if (appendLiterals > MAX_APPEND_MESSAGES) {
+        refused = { kind: 'too-many', tag: guessTag(parts[0]), limit: MAX_APPEND_MESSAGES };
+      } else if (size > limit) {
         refused = { kind: 'too-big', tag: guessTag(parts[0]), size, limit, append: isAppend };
       } else if (toSpool) {
         try {

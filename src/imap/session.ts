@@ -284,6 +284,11 @@ export class Session {
           this.answerUntaggable(frame.tag, frame.append ? 'NO' : 'BAD', 'TOOBIG', `Literal of ${frame.size} octets is over the limit of ${frame.limit}`);
           continue;
         }
+        if (frame.kind === 'too-many') {
+          // RFC 5530 §3 LIMIT: an implementation limit; the client can send the rest in further APPENDs.
+          this.answerUntaggable(frame.tag, 'NO', 'LIMIT', `More than ${frame.limit} messages in one APPEND; nothing was stored`);
+          continue;
+        }
         if (frame.kind === 'in-use') {
           // RFC 5530 §3 INUSE: a temporary refusal, worth retrying; DESIGN.md "Config" [limits] memory_ceiling.
           this.answerUntaggable(frame.tag, 'NO', 'INUSE', 'The server is receiving too many messages at once; try again shortly');

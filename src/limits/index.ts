@@ -15,10 +15,19 @@ export interface MemoryReservation {
   release(): void;
 }
 
+/** Hears the budget's use: what is reserved, and when nothing is any more (memory-return.ts). */
+export interface BudgetWatcher {
+  reserved(bytes: number): void;
+  drained(): void;
+}
+
 export class MemoryBudget {
   private used = 0;
 
-  constructor(readonly ceiling: number) {}
+  constructor(
+    readonly ceiling: number,
+    private readonly watcher: BudgetWatcher | null = null,
+  ) {}
 
   get inUse(): number {
     return this.used;
@@ -28,6 +37,7 @@ export class MemoryBudget {
   reserve(bytes: number): MemoryReservation | null {
     if (!this.fits(bytes)) return null;
     this.used += bytes;
+    this.watcher?.reserved(bytes);
     let held = bytes;
     let released = false;
     return {
@@ -37,6 +47,7 @@ export class MemoryBudget {
       grow: (more: number) => {
         if (released || !this.fits(more)) return false;
         this.used += more;
+        this.watcher?.reserved(more);
         held += more;
         return true;
       },
@@ -44,6 +55,7 @@ export class MemoryBudget {
         if (released) return;
         released = true;
         this.used -= held;
+        if (this.used === 0 && held > 0) this.watcher?.drained();
       },
     };
   }
@@ -54,6 +66,7 @@ export class MemoryBudget {
   }
 }
 
+export { MemoryReturn, trimFreedMemory, type MemoryUse } from './memory-return.js';
 export { MessageSpool, SpoolFile } from './spool.js';
 export {
   checkMessageShape,

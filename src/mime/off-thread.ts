@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { asBuffer, defineTask } from '../workers/index.js';
 import { analyzeMessage } from './analyze.js';
 import type { MessageAnalysis } from './types.js';
@@ -7,4 +8,15 @@ export const ANALYZE_MESSAGE = defineTask<Uint8Array, MessageAnalysis>(new URL(i
 
 export function analyzeTask(raw: Uint8Array): MessageAnalysis {
   return analyzeMessage(asBuffer(raw));
+}
+
+/**
+ * analyzeMessage of a message spooled to a file (src/limits), read by the worker itself: the
+ * message is whole in memory only inside a worker, for the analysis, so at most as many at once
+ * as there are workers, and never on the main thread that then stores it from the file.
+ */
+export const ANALYZE_MESSAGE_FILE = defineTask<string, MessageAnalysis>(new URL(import.meta.url), 'analyzeFileTask');
+
+export function analyzeFileTask(file: string): MessageAnalysis {
+  return analyzeMessage(readFileSync(file));
 }

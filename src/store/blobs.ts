@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { FullTextIndex } from './fts.js';
-import { StoreError, type BlobId, type MessageAnalysis } from './types.js';
+import { readPieces } from './message-bytes.js';
+import { StoreError, type BlobId, type MessageAnalysis, type MessagePiece } from './types.js';
 
 /**
  * Bodies are kept in SQLite (one file to back up, commits atomic with the message rows) in
@@ -43,18 +44,18 @@ export class BlobStore {
    * The blob's row id, storing bytes, meta and index entry only if this body is new. Runs inside
    * the caller's transaction, so a body is never visible without the rows that reference it.
    */
-  store(sha256: BlobId, pieces: readonly Buffer[], analysis: MessageAnalysis): number {
+  store(sha256: BlobId, pieces: readonly MessagePiece[], size: number, analysis: MessageAnalysis): number {
     const existing = this.selectBlob.get(sha256);
     if (existing !== undefined) return existing.id;
     const { id } = this.insertBlob.get(
       sha256,
-      pieces.reduce((sum, piece) => sum + piece.length, 0),
+      size,
       analysis.headerSize,
       JSON.stringify(analysis.envelope),
       JSON.stringify(analysis.structure),
     )!;
     let seq = 0;
-    for (const chunk of chunksOf(pieces)) this.insertChunk.run(id, seq++, chunk);
+    for (const chunk of chunksOf(readPieces(pieces))) this.insertChunk.run(id, seq++, chunk);
     this.fts.add(id, analysis.searchText);
     return id;
   }
@@ -111,7 +112,7 @@ export class BlobStore {
  * The concatenation of `pieces` in CHUNK_SIZE chunks: a chunk inside one piece is a view of it,
  * only one that spans pieces is joined (a CHUNK_SIZE copy at most, never the whole message).
  */
-function* chunksOf(pieces: readonly Buffer[]): Generator<Buffer> {
+function* chunksOf(pieces: Iterable<Buffer>): Generator<Buffer> {
   let pending: Buffer[] = [];
   let pendingSize = 0;
   for (const piece of pieces) {

@@ -20,7 +20,6 @@ import {
   StoreError,
   asModSeq,
   asUid,
-  messageSize,
   type AccountId,
   type AppendMessage,
   type AppendResult,
@@ -37,6 +36,7 @@ import {
   type MailboxId,
   type MailboxInfo,
   type MessageBytes,
+  type MessagePiece,
   type MessageAnalysis,
   type MessageMeta,
   type MessageRow,
@@ -47,11 +47,12 @@ import {
   type PurgeOptions,
   type Uid,
 } from './types.js';
+import { messageSize, readPieces, wholeMessage } from './message-bytes.js';
 
 /** A message checked and analysed before it enters a transaction, so a bad one fails alone and early. */
 interface PreparedMessage {
   /** The message's bytes, in pieces stored as their concatenation (MessageBytes). */
-  readonly pieces: readonly Buffer[];
+  readonly pieces: readonly MessagePiece[];
   readonly size: number;
   readonly sha256: BlobId;
   readonly analysis: MessageAnalysis;
@@ -256,7 +257,7 @@ export class SqliteMailStore implements MailStore {
     const prepared = messages.map((message) => prepareMessage(message.raw, message));
     const { appended, uidValidity } = this.write(() => {
       const row = this.requireMailbox(mailbox);
-      const rows = prepared.map((message) => this.insertMessage(row.id, this.blobs.store(message.sha256, message.pieces, message.analysis), message));
+      const rows = prepared.map((message) => this.insertMessage(row.id, this.blobs.store(message.sha256, message.pieces, message.size, message.analysis), message));
       return { appended: rows, uidValidity: row.uidvalidity };
     });
     this.emitAppends(appended);
@@ -513,7 +514,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   private applyDelivery(job: DeliveryJob): DeliveryOutcome {
-    const blob = this.blobs.store(job.message.sha256, job.message.pieces, job.message.analysis);
+    const blob = this.blobs.store(job.message.sha256, job.message.pieces, job.message.size, job.message.analysis);
     const appended: Appended[] = [];
     const created = new Set<AccountId>();
     for (const { target, flags } of job.targets) {
@@ -613,15 +614,17 @@ export class SqliteMailStore implements MailStore {
 function prepareMessage(raw: MessageBytes, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis }): PreparedMessage {
   const internalDate = (options.internalDate ?? new Date()).getTime();
   if (!Number.isFinite(internalDate)) throw new StoreError('cannot', 'invalid internal date');
-  const pieces: readonly Buffer[] = Buffer.isBuffer(raw) ? [raw] : raw;
+  const pieces: readonly MessagePiece[] = Buffer.isBuffer(raw) ? [raw] : raw;
+  // A spooled message's file is read here once to hash it and once more as it is written, a
+  // piece at a time (message-bytes.ts): never whole in memory.
   const hash = createHash('sha256');
-  for (const piece of pieces) hash.update(piece);
+  for (const piece of readPieces(pieces)) hash.update(piece);
   return {
     pieces,
     size: messageSize(pieces),
     sha256: hash.digest('hex') as BlobId,
     // Callers with large messages pass the analysis, computed on a worker: joining the pieces here is the rare case.
-    analysis: options.analysis ?? analyzeMessage(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)),
+    analysis: options.analysis ?? analyzeMessage(wholeMessage(pieces)),
     flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
     internalDate,
   };

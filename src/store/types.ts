@@ -88,34 +88,24 @@ export interface MessageMeta {
 export type DeliveryFolder = 'INBOX' | 'Junk' | { readonly name: string; readonly create: boolean };
 
 /**
- * A message as one buffer, or as pieces stored as their concatenation: fields the server puts on
- * top of a received message are one small piece, the received bytes the others, so the body is
- * never copied to add them (STYLE.md, Mox's MsgPrefix).
+ * Octets [start, end) of a file on disk: a message spooled while it arrived (src/limits), which
+ * the store reads a chunk at a time as it hashes and writes it, so that it is never whole in memory.
+ * The file must stay until the store call that takes it has resolved.
  */
-export type MessageBytes = Buffer | readonly Buffer[];
-
-export function messageSize(bytes: MessageBytes): number {
-  return Buffer.isBuffer(bytes) ? bytes.length : bytes.reduce((sum, piece) => sum + piece.length, 0);
+export interface FileRange {
+  readonly file: string;
+  readonly start: number;
+  readonly end: number;
 }
 
-/** The first `length` octets (a header block): a view when the first piece holds them, else a copy of that much. */
-export function leadingOctets(bytes: MessageBytes, length: number): Buffer {
-  const first = Buffer.isBuffer(bytes) ? bytes : bytes[0] ?? Buffer.alloc(0);
-  if (Buffer.isBuffer(bytes) || first.length >= length) return first.subarray(0, length);
-  const pieces: Buffer[] = [];
-  let left = length;
-  for (const piece of bytes) {
-    if (left <= 0) break;
-    pieces.push(piece.subarray(0, left));
-    left -= piece.length;
-  }
-  return Buffer.concat(pieces);
-}
+export type MessagePiece = Buffer | FileRange;
 
-/** The message as one buffer: itself, or its pieces joined (a copy: only for the rare paths that need one). */
-export function wholeMessage(bytes: MessageBytes): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.concat(bytes);
-}
+/**
+ * A message as one buffer, or as pieces stored as their concatenation: fields the server puts on
+ * top of a received message are one small piece, the received bytes the others (in memory, or
+ * ranges of its spool file), so the body is never copied to add them (STYLE.md, Mox's MsgPrefix).
+ */
+export type MessageBytes = Buffer | readonly MessagePiece[];
 
 export interface DeliveryTarget {
   readonly account: AccountId;
@@ -144,7 +134,7 @@ export interface DeliveryResult {
 
 /** One message of an IMAP APPEND; RFC 3502 MULTIAPPEND sends several in one command. */
 export interface AppendMessage {
-  readonly raw: Buffer;
+  readonly raw: MessageBytes;
   readonly flags?: readonly Flag[];
   readonly internalDate?: Date;
   /** analyzeMessage of exactly these bytes, already computed (on a worker thread for a large one); else the store computes it. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_APPEND_MESSAGES } from '../../src/imap/parser.js';
 import { ANNV, loggedIn, message, startImapTestServer, type ImapTestServer, type RawClient } from './support.js';
 
 let server: ImapTestServer;
@@ -82,6 +83,21 @@ describe('MULTIAPPEND (RFC 3502)', () => {
     expect(await client.readLine()).toBe('M5 NO [TOOBIG] Literal of 70000 octets is over the limit of 65536');
     expect(count('INBOX')).toBe(before);
     expect(await client.command('M6', 'NOOP')).toEqual(['M6 OK NOOP completed']);
+    client.close();
+  });
+
+  it(`stores none of more than ${MAX_APPEND_MESSAGES} messages: NO [LIMIT] instead of the next continuation`, async () => {
+    const client = await loggedIn(server);
+    const before = count('INBOX');
+    const many = Array.from({ length: MAX_APPEND_MESSAGES }, (_, i) => [Buffer.from(' '), literal(message(`Thư ${i}`))]).flat();
+    // The one past the count is synchronising: refused instead of its `+`, the client never sends it.
+    client.send(Buffer.concat([Buffer.from('M10 APPEND INBOX'), ...many, Buffer.from(' {100}\r\n')]));
+    expect(await client.readLine()).toBe(`M10 NO [LIMIT] More than ${MAX_APPEND_MESSAGES} messages in one APPEND; nothing was stored`);
+    expect(count('INBOX')).toBe(before);
+    expect(server.context.memory.inUse).toBe(0);
+    // Exactly the count is stored, LITERAL+ or not.
+    expect((await send(client, 'M11', ['M11 APPEND INBOX', ...many]))[0]).toMatch(/^M11 OK \[APPENDUID \d+ \d+:\d+\] APPEND completed$/);
+    expect(count('INBOX')).toBe(before + MAX_APPEND_MESSAGES);
     client.close();
   });
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHUNK_SIZE } from '../../src/store/blobs.js';
@@ -34,6 +37,31 @@ describe('blobs', () => {
     }
     const inbox = t.store.getMailbox(annv, 'INBOX')!;
     expect(t.store.listMessages(inbox.id).at(-1)?.size).toBe(whole.length);
+  });
+
+  it('stores a message from ranges of a file, beside pieces in memory, as their concatenation (FileRange)', async () => {
+    const raw = bigMessage();
+    const dir = mkdtempSync(path.join(tmpdir(), 'blob-file-'));
+    try {
+      const file = path.join(dir, 'spooled.eml');
+      // The file holds junk around the message: only the ranges given are stored.
+      writeFileSync(file, Buffer.concat([Buffer.from('junk'), raw, Buffer.from('junk')]));
+      const prefix = Buffer.from('Received: from outside\r\n');
+      const pieces = [prefix, { file, start: 4, end: 4 + CHUNK_SIZE + 11 }, { file, start: 4 + CHUNK_SIZE + 11, end: 4 + raw.length }];
+      const whole = Buffer.concat([prefix, raw]);
+      const { blobId } = await t.store.deliver([{ account: annv, folder: 'INBOX' }], pieces);
+      expect(blobId).toBe((await t.store.deliver([{ account: annv, folder: 'Junk' }], whole)).blobId);
+      expect(t.store.readBlob(blobId).equals(whole)).toBe(true);
+      const [appended] = t.store.appendMessages(t.store.getMailbox(annv, 'Archive')!.id, [{ raw: [{ file, start: 4, end: 4 + raw.length }] }]);
+      const archived = t.store.listMessages(appended!.mailbox).at(-1)!;
+      expect(t.store.readBlob(archived.blobId).equals(raw)).toBe(true);
+      // A range past the end of its file is an error, and nothing is stored.
+      const before = t.store.listMessages(appended!.mailbox).length;
+      expect(() => t.store.appendMessages(appended!.mailbox, [{ raw: [{ file, start: 0, end: raw.length + 100 }] }])).toThrow(StoreError);
+      expect(t.store.listMessages(appended!.mailbox)).toHaveLength(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads any byte range of a body that spans several chunks', async () => {

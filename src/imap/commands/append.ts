@@ -1,5 +1,5 @@
 import { checkMessageShape, checkSpooledShape, describeViolation, shapeLimitsOf, type MemoryReservation, type ShapeViolation } from '../../limits/index.js';
-import { ANALYZE_MESSAGE } from '../../mime/index.js';
+import { ANALYZE_MESSAGE_FILE } from '../../mime/index.js';
 import type { AppendMessage, MailboxInfo } from '../../store/index.js';
 import { appendLimit } from '../capabilities.js';
 import { buildCatenation, planCatenation, type CatenatePart } from '../catenate.js';
@@ -29,9 +29,9 @@ import { requireQuotaRoom } from './quota.js';
  *
  * A literal over APPENDLIMIT never gets here: the reader refuses it before it is sent (RFC 7889).
  * A message past `[limits] spool_threshold` arrives in a spool file (parser.ts); its checks read
- * the file a piece at a time, and only a message that passed them is read back into memory to be
- * stored, reserving its octets then (`[limits] memory_ceiling`, RFC 5530 `NO [INUSE]` past it),
- * its MIME analysis done on a worker thread (src/workers) rather than on the event loop.
+ * the file a piece at a time, its MIME analysis reads it on a worker thread (src/workers), which
+ * reserves its octets for that while (`[limits] memory_ceiling`, RFC 5530 `NO [INUSE]` past it),
+ * and the store writes it from the file a chunk at a time: it is never whole on the main thread.
  * A missing mailbox is `NO [TRYCREATE]` (§6.3.11); over the quota `NO [OVERQUOTA]` (RFC 9208
  * §5.1). The message passes the same `[limits]` as SMTP DATA (header bytes and lines, one field's
  * bytes, MIME parts; DESIGN.md "Config") before anything parses it: past one, RFC 9051 §6.3.12
@@ -66,20 +66,12 @@ async function appendMessages(session: Session, tag: string, mailbox: MailboxInf
   }
   requireQuotaRoom(session, mailbox, messages.reduce((sum, message) => sum + message.data.size, 0));
 
-  const spooledOctets = messages.reduce((sum, message) => sum + (message.data.file ? message.data.size : 0), 0);
-  const readBack: MemoryReservation | null = session.ctx.memory.reserve(spooledOctets);
-  // RFC 5530 §3 INUSE: a temporary refusal, worth retrying; DESIGN.md "Config" [limits] memory_ceiling.
-  if (readBack === null) throw refuse('INUSE', 'The server is receiving too many messages at once; try again shortly');
-  try {
-    const stored: AppendMessage[] = [];
-    for (const message of messages) stored.push(await storable(session, message, `${session.cid}.${tag}`));
-    const results = session.ctx.store.appendMessages(mailbox.id, stored);
-    const uids = results.map((result) => result.uid);
-    auditDelegate(session, mailbox, 'append', { uids });
-    return { code: `APPENDUID ${results[0]!.uidValidity} ${formatSequenceSet(uids)}`, text: 'APPEND completed' };
-  } finally {
-    readBack.release();
-  }
+  const stored: AppendMessage[] = [];
+  for (const message of messages) stored.push(await storable(session, message, `${session.cid}.${tag}`));
+  const results = session.ctx.store.appendMessages(mailbox.id, stored);
+  const uids = results.map((result) => result.uid);
+  auditDelegate(session, mailbox, 'append', { uids });
+  return { code: `APPENDUID ${results[0]!.uidValidity} ${formatSequenceSet(uids)}`, text: 'APPEND completed' };
 }
 
 interface ParsedMessage<Data = AppendData> {
@@ -162,26 +154,32 @@ function readCatenateParts(args: ArgReader): CatenatePart[] {
 }
 
 /**
- * The message as the store takes it. A spooled one is read back (its octets were reserved by the
- * caller) into shared memory, so that the worker analysing it reads it in place.
+ * The message as the store takes it. A spooled one stays in its file: the store hashes and writes
+ * it from there a piece at a time (src/store FileRange), and the worker analysing it reads the
+ * file itself, so the message is whole in memory only inside that worker, for its analysis.
  */
 async function storable(session: Session, message: ParsedMessage, label: string): Promise<AppendMessage> {
   const options = { flags: message.flags, ...(message.internalDate ? { internalDate: message.internalDate } : {}) };
   const { data } = message;
   if (!data.file) return { raw: data.bytes, ...options };
-  const raw = Buffer.from(new SharedArrayBuffer(data.size));
-  await data.file.readInto(raw);
-  return { raw, ...options, analysis: await analysed(session, raw, label) };
+  const raw = [{ file: data.file.path, start: 0, end: data.size }];
+  return { raw, ...options, analysis: await analysed(session, data.file.path, data.size, label) };
 }
 
-async function analysed(session: Session, raw: Buffer, label: string): Promise<AppendMessage['analysis']> {
+/** The worker's copy is the one this message holds in memory: reserved for as long as it lives. */
+async function analysed(session: Session, file: string, size: number, label: string): Promise<AppendMessage['analysis']> {
+  const reservation = session.ctx.memory.reserve(size);
+  // RFC 5530 §3 INUSE: a temporary refusal, worth retrying; DESIGN.md "Config" [limits] memory_ceiling.
+  if (reservation === null) throw refuse('INUSE', 'The server is receiving too many messages at once; try again shortly');
   try {
-    return await session.ctx.workers.run(ANALYZE_MESSAGE, raw, label, raw.length);
+    return await session.ctx.workers.run(ANALYZE_MESSAGE_FILE, file, label, size);
   } catch (err) {
     // The same limits as SMTP DATA's analysis (docs/architecture.md invariant 2): over the CPU
     // budget is a limit of this message; a full queue is a moment's congestion.
     if (err instanceof WorkBudgetExceeded) throw refuse('LIMIT', 'The message is too costly to analyse');
     if (err instanceof WorkQueueFull) throw refuse('INUSE', 'The server is busy analysing messages; try again shortly');
     throw err;
+  } finally {
+    reservation.release();
   }
 }
