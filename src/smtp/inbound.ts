@@ -49,7 +49,13 @@ async function checkAndDeliver(ctx: AppContext, received: ReceivedMessage, origi
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   const client = { ip: session.remoteAddress, helo: session.hostNameAppearsAs, sender: mailFrom };
   const receivedField = receivedHeader(session, hostname, new Date(), await clientName(session));
-  const inspection = await ctx.workers.run(INSPECT_INBOUND, { raw: original, client, hostname, received: receivedField, rules: filtering.rules }, queueId, original.length);
+  const inspection = await ctx.workers.run(
+    INSPECT_INBOUND,
+    { raw: original, client, hostname, received: receivedField, rules: filtering.rules.ref },
+    queueId,
+    original.length,
+    [filtering.rules],
+  );
   // Abandoning the pending check is safe: the virus scan settles on its own and is never rejected.
   checkLocalSender(ctx.directory, inspection.fromAddresses, mailFrom, inspection.auth.proof);
   const verdict = await filtering.finish(

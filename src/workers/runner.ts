@@ -6,11 +6,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnsResolver } from '../context.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, SharedRef, ToWorker } from './protocol.js';
 import { ownThreadStatPath, threadCpuMs } from './thread-cpu.js';
 
 export interface TaskEnv {
   readonly resolver: DnsResolver;
+  /** The value of a shared input the job was run with (WorkerPool.run's `shared`). */
+  shared<Value>(ref: SharedRef<Value>): Value;
 }
 
 type TaskFunction = (input: unknown, env: TaskEnv) => unknown;
@@ -21,6 +23,14 @@ const cpuMs = (): number | null => (statPath === null ? null : threadCpuMs(statP
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const pendingLookups = new Map<number, { resolve: (records: unknown[]) => void; reject: (error: Error) => void }>();
 let nextQuery = 1;
+/** Shared inputs by key, the latest version the pool posted (before any job that names it). */
+const sharedValues = new Map<string, { version: number; value: unknown }>();
+
+function shared<Value>(ref: SharedRef<Value>): Value {
+  const entry = sharedValues.get(ref.key);
+  if (entry?.version !== ref.version) throw new Error(`shared input ${ref.key} version ${ref.version} was not sent to this worker`);
+  return entry.value as Value;
+}
 
 function post(message: FromWorker): void {
   port.postMessage(message);
@@ -52,7 +62,7 @@ async function run(job: number, module: string, name: string, input: unknown): P
     if (first) post({ kind: 'loaded', job, cpuMs: cpuMs() });
     const task = exports[name];
     if (typeof task !== 'function') throw new Error(`no task ${name} in ${module}`);
-    const output = await (task as TaskFunction)(input, { resolver: resolverFor(job) });
+    const output = await (task as TaskFunction)(input, { resolver: resolverFor(job), shared });
     post({ kind: 'done', job, output, cpuMs: cpuMs() });
   } catch (error) {
     post({ kind: 'failed', job, message: error instanceof Error ? error.message : String(error), cpuMs: cpuMs() });
@@ -62,6 +72,10 @@ async function run(job: number, module: string, name: string, input: unknown): P
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'run') {
     void run(message.job, message.module, message.name, message.input);
+    return;
+  }
+  if (message.kind === 'shared') {
+    sharedValues.set(message.key, { version: message.version, value: message.value });
     return;
   }
   const lookup = pendingLookups.get(message.query);

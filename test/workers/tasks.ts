@@ -1,4 +1,5 @@
 import { readFileSync, readlinkSync } from 'node:fs';
+import type { SharedRef, TaskEnv } from '../../src/workers/index.js';
 
 /** Tasks for pool.test.ts, run on the pool's worker threads. */
 
@@ -33,4 +34,9 @@ export function burnCpu(cpuMs: number): ThreadState {
   let spins = 0;
   while (ownCpuMs() - start < cpuMs) for (let i = 0; i < 1_000_000; i++) spins += i % 7;
   return spins < 0 ? { thread: '', nice: -1 } : threadState();
+}
+
+/** The value of the shared input the job names (WorkerPool.run's `shared`). */
+export function sharedValue(ref: SharedRef<string>, env: TaskEnv): string {
+  return env.shared(ref);
 }
