@@ -4,7 +4,7 @@ import type { Verdict } from '../filters/index.js';
 import type { AccountId } from '../store/index.js';
 import { ANALYZE_MESSAGE, withPrefixFields, type MessageAnalysis } from '../mime/index.js';
 import { withBanner } from './banner.js';
-import { clientName } from './client-lookups.js';
+import { clientName, senderPolicyAnswers } from './client-lookups.js';
 import { fieldsOnTop, prependFields } from './headers.js';
 import { INSPECT_INBOUND, type Inspection } from './inspection.js';
 import { checkLocalSender } from './local-sender.js';
@@ -54,7 +54,7 @@ async function checkAndDeliver(ctx: AppContext, received: ReceivedMessage, origi
     { raw: original, client, hostname, received: receivedField, rules: filtering.rules.ref },
     queueId,
     original.length,
-    [filtering.rules],
+    { shared: [filtering.rules], answers: await senderPolicyAnswers(ctx, mailFrom) },
   );
   // Abandoning the pending check is safe: the virus scan settles on its own and is never rejected.
   checkLocalSender(ctx.directory, inspection.fromAddresses, mailFrom, inspection.auth.proof);

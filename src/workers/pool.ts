@@ -2,7 +2,7 @@ import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { DnsResolver } from '../context.js';
-import type { FromWorker, SharedInput, TaskRef, ToWorker } from './protocol.js';
+import type { FromWorker, KnownAnswer, SharedInput, TaskRef, ToWorker } from './protocol.js';
 import { threadCpuMs } from './thread-cpu.js';
 
 /**
@@ -60,6 +60,14 @@ export interface WorkerPoolOptions {
   readonly purpose?: string;
   /** Tasks whose modules every worker imports as it starts, so that the first messages do not wait for them. */
   readonly preload?: ReadonlyArray<TaskRef<never, unknown>>;
+}
+
+/** What a job may bring besides its input. */
+export interface JobExtras {
+  /** The constant inputs the job's input names by SharedRef, posted to the worker that takes the job unless it has them already. */
+  readonly shared?: ReadonlyArray<SharedInput<unknown>>;
+  /** DNS answers the caller already holds: each saves the worker a round trip to the main thread per question. */
+  readonly answers?: readonly KnownAnswer[];
 }
 
 interface Job {
@@ -160,16 +168,9 @@ export class WorkerPool {
   /**
    * Runs `task` on a worker; `label` (the message's queue id) names it in logs and errors, and
    * `messageBytes` (the size of the message it works on) chooses its lane and whether its worker
-   * is replaced afterwards. `shared`: the constant inputs the job's input names by SharedRef,
-   * posted to the worker that takes the job unless it has them already.
+   * is replaced afterwards.
    */
-  run<Input, Output>(
-    task: TaskRef<Input, Output>,
-    input: Input,
-    label: string,
-    messageBytes: number,
-    shared: ReadonlyArray<SharedInput<unknown>> = [],
-  ): Promise<Output> {
+  run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string, messageBytes: number, extras: JobExtras = {}): Promise<Output> {
     if (this.closed) return Promise.reject(new WorkFailed('analysis workers are closed'));
     if (this.slots.size === 0 && this.startFailures >= MAX_START_FAILURES) return Promise.reject(new WorkFailed('analysis workers cannot start'));
     if (this.waiting() >= this.options.queueLimit) return Promise.reject(new WorkQueueFull(this.options.queueLimit));
@@ -179,8 +180,8 @@ export class WorkerPool {
       (small ? this.smallQueue : this.largeQueue).push({
         id,
         label,
-        message: { kind: 'run', job: id, module: task.module, name: task.name, input },
-        shared,
+        message: { kind: 'run', job: id, module: task.module, name: task.name, input, ...(extras.answers ? { answers: extras.answers } : {}) },
+        shared: extras.shared ?? [],
         resolve: resolve as (output: unknown) => void,
         reject,
         slot: null,

@@ -32,8 +32,26 @@ export interface SharedInput<Value> {
   readonly value: Value;
 }
 
+/**
+ * A DNS answer the main thread already holds (a lookup it started early), sent with the job: the
+ * task's `env.resolver` gives it for that question without asking the main thread again.
+ */
+export interface KnownAnswer {
+  readonly name: string;
+  readonly rrtype: string;
+  readonly records?: unknown[];
+  readonly error?: DnsFailure;
+}
+
 export type ToWorker =
-  | { readonly kind: 'run'; readonly job: number; readonly module: string; readonly name: string; readonly input: unknown }
+  | {
+      readonly kind: 'run';
+      readonly job: number;
+      readonly module: string;
+      readonly name: string;
+      readonly input: unknown;
+      readonly answers?: readonly KnownAnswer[];
+    }
   | { readonly kind: 'shared'; readonly key: string; readonly version: number; readonly value: unknown }
   | { readonly kind: 'dns-answer'; readonly job: number; readonly query: number; readonly records?: unknown[]; readonly error?: DnsFailure };
 

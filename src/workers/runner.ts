@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnsResolver } from '../context.js';
-import type { FromWorker, SharedRef, ToWorker } from './protocol.js';
+import type { DnsFailure, FromWorker, KnownAnswer, SharedRef, ToWorker } from './protocol.js';
 import { ownThreadStatPath, threadCpuMs } from './thread-cpu.js';
 
 export interface TaskEnv {
@@ -45,16 +45,31 @@ function load(module: string): Promise<Record<string, unknown>> {
   return loaded;
 }
 
-function resolverFor(job: number): DnsResolver {
+/** How a question is looked up among the answers a job brought (names are case-insensitive, RFC 4343). */
+const questionKey = (name: string, rrtype: string): string => `${rrtype.toUpperCase()} ${name.toLowerCase().replace(/\.$/, '')}`;
+
+function resolverFor(job: number, answers: readonly KnownAnswer[] = []): DnsResolver {
+  const known = new Map(answers.map((answer) => [questionKey(answer.name, answer.rrtype), answer]));
   return (name, rrtype) =>
     new Promise((resolve, reject) => {
+      const answer = known.get(questionKey(name, rrtype));
+      if (answer) {
+        if (answer.error) reject(failureOf(answer.error));
+        else resolve(answer.records ?? []);
+        return;
+      }
       const query = nextQuery++;
       pendingLookups.set(query, { resolve, reject });
       post({ kind: 'dns', job, query, name, rrtype });
     });
 }
 
-async function run(job: number, module: string, name: string, input: unknown): Promise<void> {
+/** A failed lookup as the resolver reported it, with its `code` (mailauth tells "none" from "temperror" by it). */
+function failureOf(failure: DnsFailure): Error {
+  return Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
+}
+
+async function run(job: number, module: string, name: string, input: unknown, answers: readonly KnownAnswer[] | undefined): Promise<void> {
   try {
     const first = !modules.has(module);
     const exports = await load(module);
@@ -62,7 +77,7 @@ async function run(job: number, module: string, name: string, input: unknown): P
     if (first) post({ kind: 'loaded', job, cpuMs: cpuMs() });
     const task = exports[name];
     if (typeof task !== 'function') throw new Error(`no task ${name} in ${module}`);
-    const output = await (task as TaskFunction)(input, { resolver: resolverFor(job), shared });
+    const output = await (task as TaskFunction)(input, { resolver: resolverFor(job, answers), shared });
     post({ kind: 'done', job, output, cpuMs: cpuMs() });
   } catch (error) {
     post({ kind: 'failed', job, message: error instanceof Error ? error.message : String(error), cpuMs: cpuMs() });
@@ -71,7 +86,7 @@ async function run(job: number, module: string, name: string, input: unknown): P
 
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'run') {
-    void run(message.job, message.module, message.name, message.input);
+    void run(message.job, message.module, message.name, message.input, message.answers);
     return;
   }
   if (message.kind === 'shared') {
@@ -81,7 +96,7 @@ port.on('message', (message: ToWorker) => {
   const lookup = pendingLookups.get(message.query);
   if (!lookup) return;
   pendingLookups.delete(message.query);
-  if (message.error) lookup.reject(Object.assign(new Error(message.error.message), message.error.code ? { code: message.error.code } : {}));
+  if (message.error) lookup.reject(failureOf(message.error));
   else lookup.resolve(message.records ?? []);
 });
 

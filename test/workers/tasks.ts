@@ -40,3 +40,8 @@ export function burnCpu(cpuMs: number): ThreadState {
 export function sharedValue(ref: SharedRef<string>, env: TaskEnv): string {
   return env.shared(ref);
 }
+
+/** The TXT records of `name`, through the job's resolver. */
+export function txtRecords(name: string, env: TaskEnv): Promise<unknown[]> {
+  return env.resolver(name, 'TXT');
+}
