@@ -11,9 +11,9 @@ import { parseMailbox } from './address.js';
  *   Received field (RFC 5321 §4.4 TCP-info);
  * - at MAIL FROM: the sender domain's TXT records (its SPF record, RFC 7208 §4.4) and its DMARC
  *   record (`_dmarc.<domain>`, RFC 7489 §6.1; the From: domain is most often the same). The
- *   answers are not used here; they fill the resolver's cache (src/dns: answers and questions in
- *   flight are shared), so mailauth's checks after DATA find them there, having overlapped them
- *   with the message transfer. Only the first query of each is started: running the whole SPF
+ *   answers fill the resolver's cache (src/dns: answers and questions in flight are shared) and
+ *   go with the inspection job after DATA (senderPolicyAnswers), so mailauth's checks find them
+ *   on the worker, having overlapped them with the message transfer. Only the first query of each is started: running the whole SPF
  *   evaluation twice (here and in mailauth) cost more CPU than the later queries it would save.
  * smtp-server's own reverse lookup (Node's resolver, blind to `[dns]` and /etc/hosts, awaited
  * before the greeting for up to 1.5 s) stays off: `disableReverseLookup`.
