@@ -11,7 +11,7 @@ import { ownThreadStatPath, threadCpuMs } from './thread-cpu.js';
 
 export interface TaskEnv {
   readonly resolver: DnsResolver;
-  /** The value of a shared input the job was run with (WorkerPool.run's `shared`). */
+  /** The value of a shared input the job was run with (JobExtras.shared of WorkerPool.run). */
   shared<Value>(ref: SharedRef<Value>): Value;
 }
 

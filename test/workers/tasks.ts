@@ -36,7 +36,7 @@ export function burnCpu(cpuMs: number): ThreadState {
   return spins < 0 ? { thread: '', nice: -1 } : threadState();
 }
 
-/** The value of the shared input the job names (WorkerPool.run's `shared`). */
+/** The value of the shared input the job names (JobExtras.shared of WorkerPool.run). */
 export function sharedValue(ref: SharedRef<string>, env: TaskEnv): string {
   return env.shared(ref);
 }
