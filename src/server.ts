@@ -107,7 +107,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
     health,
-    sieve: openSieveStore(db),
+    sieve: openSieveStore(db, store.events),
   };
 
   // --- Điều 10 notices and the daily retention job (src/notices, src/maintenance) ---

@@ -6,7 +6,8 @@
  * on SIGHUP, `close()` at shutdown; a RulesFileError at start-up is a config error.
  * For SMTP: `check(raw, context)` → Verdict, or `begin(received)` … `finish({ facts }, context)` to let
  * the virus scan run while the edge authenticates the message, the edge reading the message's facts
- * (messageFacts under `rulesOf(pending.rules)`) in its own worker job; after refusing an outbound message, record
+ * (messageFacts under `rulesOf(env.shared(ref))`, `pending.rules` handed to the pool as the job's
+ * shared input, its `ref` in the job's input) in its own worker job; after refusing an outbound message, record
  * violationFromVerdict(verdict, context) with the directory's recordViolation.
  * For IMAP: BayesLearner.train('spam' | 'ham', raw) when a user moves mail into or out of Junk.
  */

@@ -1,7 +1,7 @@
 import { decodeEncodedWords } from '../text/index.js';
 import { simpleParser } from 'mailparser';
 import { htmlToText } from '../text/index.js';
-import { asBuffer, defineTask } from '../workers/index.js';
+import { asBuffer, defineTask, type SharedRef, type TaskEnv } from '../workers/index.js';
 import { bodyFingerprint } from './bayes/fingerprint.js';
 import { tokenize } from './bayes/tokenize.js';
 import type { AttachmentInfo, MessageFacts, MessageView } from './message-view.js';
@@ -53,15 +53,16 @@ export async function messageFacts(raw: Buffer, rules: RuleSet, direction: Filte
 
 interface FactsInput {
   readonly raw: Uint8Array;
-  readonly rules: RulesSnapshot;
+  /** Sent once per worker (snapshotOf), not with every job. */
+  readonly rules: SharedRef<RulesSnapshot>;
   readonly direction: FilterContext['direction'];
 }
 
 /** messageFacts on a worker thread, for a message nobody analysed yet (submission, `check`). */
 export const MESSAGE_FACTS = defineTask<FactsInput, MessageFacts>(new URL(import.meta.url), 'messageFactsTask');
 
-export function messageFactsTask(input: FactsInput): Promise<MessageFacts> {
-  return messageFacts(asBuffer(input.raw), rulesOf(input.rules), input.direction);
+export function messageFactsTask(input: FactsInput, env: TaskEnv): Promise<MessageFacts> {
+  return messageFacts(asBuffer(input.raw), rulesOf(env.shared(input.rules)), input.direction);
 }
 
 /** A message's Bayes tokens on a worker thread: what learning from users' Junk moves needs. */

@@ -65,7 +65,7 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   /** The facts of the bytes, read on a worker when there are workers. */
   const factsOf = (raw: Buffer, context: FilterContext, rules: RuleSet): Promise<MessageFacts> =>
     deps.workers
-      ? deps.workers.run(MESSAGE_FACTS, { raw, rules: snapshotOf(rules), direction: context.direction }, context.queueId ?? 'message', raw.length)
+      ? deps.workers.run(MESSAGE_FACTS, { raw, rules: snapshotOf(rules).ref, direction: context.direction }, context.queueId ?? 'message', raw.length, { shared: [snapshotOf(rules)] })
       : messageFacts(raw, rules, context.direction);
 
   /** A message's Bayes tokens (mailparser, HTML→text, tokenizing), on a worker thread when the pool is there. */

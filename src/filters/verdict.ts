@@ -1,4 +1,5 @@
 import type { MessageFacts } from './message-view.js';
+import type { SharedInput } from '../workers/index.js';
 
 /**
  * The contract between the filter pipeline and the SMTP edge. Each filter returns a Verdict;
@@ -39,7 +40,8 @@ export interface Verdict {
 /**
  * A rule set as it crosses to a worker thread (src/workers): its file's text, which the worker
  * compiles once and keeps (compiled regexes cannot be cloned). The main thread validated that
- * text when it loaded it, so compiling it again gives the same rules; each message is checked
+ * text when it loaded it, so compiling it again gives the same rules. It goes to each worker once
+ * per loaded file (snapshotOf: a src/workers SharedInput), not with every job. Each message is checked
  * against the snapshot taken when its checks began, so a reload never mixes two files in one
  * verdict.
  */
@@ -72,8 +74,11 @@ export type CheckedContent = { readonly raw: Buffer } | { readonly facts: Messag
 
 /** A message's checks begun on the bytes as received; see FilterPipeline.begin. */
 export interface PendingCheck {
-  /** The rule set this message is checked against, taken at begin(): an edge that reads the facts itself reads them under it. */
-  readonly rules: RulesSnapshot;
+  /**
+   * The rule set this message is checked against, taken at begin(): an edge that reads the facts
+   * itself reads them under it, handing it to its worker job as a shared input.
+   */
+  readonly rules: SharedInput<RulesSnapshot>;
   /** Runs the other filters on the message as it will be stored, with the edge's context, and gives the verdict. */
   finish(content: CheckedContent, context: FilterContext): Promise<Verdict>;
 }

@@ -6,6 +6,7 @@ import { compileSieve } from './compile.js';
 import { SieveScriptError } from './errors.js';
 import { runSieve, SieveRunError, TooManyRedirects } from './interpreter.js';
 import { SIEVE_LIMITS } from './limits.js';
+import type { SieveProgram } from './program.js';
 import type { SieveMessage, SievePlan, SieveVerdictValues } from './types.js';
 import { automaticAnswerRefused, vacationDecision, type VacationDecision } from './vacation.js';
 
@@ -50,6 +51,33 @@ export type SieveOutcome =
     }
   | { readonly recipient: string; readonly kind: 'error'; readonly reason: string };
 
+/** Compiled scripts this worker keeps; past it the oldest goes (bounded memory). */
+const KEPT_SCRIPTS = 256;
+const compiled = new Map<string, SieveProgram>();
+
+/**
+ * A script's program, compiled on its first message in this worker and kept by its text: the
+ * same text always compiles to the same program, and a changed script is a new key. A program is
+ * shared by every later run, so it is frozen: the interpreter only reads it (its types are
+ * readonly), and a mutation would throw instead of leaking into the next message.
+ */
+function compiledScript(text: string): SieveProgram {
+  const known = compiled.get(text);
+  if (known) return known;
+  const program = deepFreeze(compileSieve(text));
+  if (compiled.size >= KEPT_SCRIPTS) compiled.delete(compiled.keys().next().value!);
+  compiled.set(text, program);
+  return program;
+}
+
+function deepFreeze<Value>(value: Value): Value {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export function runSieveTask(input: SieveTaskInput): SieveOutcome[] {
   const header = asBuffer(input.header);
   const headers = listHeaderFields(header, 0, header.length).map(({ name, value }) => ({
@@ -61,7 +89,7 @@ export function runSieveTask(input: SieveTaskInput): SieveOutcome[] {
   return input.runs.map(({ recipient, script, ownAddresses, folders }) => {
     const message: SieveMessage = { headers, bodyText, size: input.size, envelope: { from: input.mailFrom, to: recipient }, now: input.now, verdict: input.verdict, folders, body };
     try {
-      const plan = runSieve(compileSieve(script), message);
+      const plan = runSieve(compiledScript(script), message);
       const vacation = plan.vacation ? vacationDecision(plan.vacation, message, ownAddresses) : null;
       return { recipient, kind: 'plan', plan, vacation, mayNotifySender: automaticAnswerRefused(message) === null };
     } catch (error) {

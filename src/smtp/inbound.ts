@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import type { Verdict } from '../filters/index.js';
 import { ANALYZE_MESSAGE, withPrefixFields, type MessageAnalysis } from '../mime/index.js';
 import { withBanner } from './banner.js';
-import { clientName } from './client-lookups.js';
+import { clientName, senderPolicyAnswers } from './client-lookups.js';
 import { fieldsOnTop, prependFields } from './headers.js';
 import { INSPECT_INBOUND, type Inspection } from './inspection.js';
 import { checkLocalSender } from './local-sender.js';
@@ -48,7 +48,13 @@ async function checkAndDeliver(ctx: AppContext, received: ReceivedMessage, origi
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   const client = { ip: session.remoteAddress, helo: session.hostNameAppearsAs, sender: mailFrom };
   const receivedField = receivedHeader(session, hostname, new Date(), await clientName(session));
-  const inspection = await ctx.workers.run(INSPECT_INBOUND, { raw: original, client, hostname, received: receivedField, rules: filtering.rules }, queueId, original.length);
+  const inspection = await ctx.workers.run(
+    INSPECT_INBOUND,
+    { raw: original, client, hostname, received: receivedField, rules: filtering.rules.ref },
+    queueId,
+    original.length,
+    { shared: [filtering.rules], answers: await senderPolicyAnswers(ctx, mailFrom) },
+  );
   // Abandoning the pending check is safe: the virus scan settles on its own and is never rejected.
   checkLocalSender(ctx.directory, inspection.fromAddresses, mailFrom, inspection.auth.proof);
   const verdict = await filtering.finish(

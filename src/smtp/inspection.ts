@@ -1,6 +1,6 @@
 import { messageFacts, rulesOf, type MessageFacts, type RulesSnapshot } from '../filters/index.js';
 import { analyzeMessage, type MessageAnalysis } from '../mime/index.js';
-import { asBuffer, defineTask, type TaskEnv } from '../workers/index.js';
+import { asBuffer, defineTask, type SharedRef, type TaskEnv } from '../workers/index.js';
 import { authenticateMessage, type InboundAuthentication, type InboundClient } from './authentication.js';
 import { fieldValues, prependFields, type HeaderField } from './headers.js';
 import { fromAuthors } from './senders.js';
@@ -13,8 +13,8 @@ interface InspectionInput {
   readonly hostname: string;
   /** Our Received field (trace.ts), which goes on top of the stored copy. */
   readonly received: string;
-  /** The rule set the filters check this message against (FilterPipeline.begin). */
-  readonly rules: RulesSnapshot;
+  /** The rule set the filters check this message against (FilterPipeline.begin), sent once per worker. */
+  readonly rules: SharedRef<RulesSnapshot>;
 }
 
 /** Everything the MX needs to know about a message's bytes, read in one job on a worker thread. */
@@ -54,7 +54,7 @@ export async function inspectInboundTask(input: InspectionInput, env: TaskEnv): 
     forged,
     traceFields,
     tracedSize: traced.length,
-    facts: await messageFacts(traced, rulesOf(input.rules), 'inbound'),
+    facts: await messageFacts(traced, rulesOf(env.shared(input.rules)), 'inbound'),
     analysis: analyzeMessage(traced),
   };
 }

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { asStorageError } from './storage-full.js';
 
@@ -46,10 +47,14 @@ export class GroupCommit<Job, Result> {
   readonly stats = { transactions: 0, jobs: 0 };
   private queue: Pending<Job, Result>[] = [];
   private scheduled = false;
-  /** The WAL fsync running now, and the one queued behind it for commits made meanwhile. */
-  private syncing: Promise<void> | null = null;
-  private nextSync: Promise<void> | null = null;
+  /** WAL syncs in flight, each started after the COMMITs it covers. */
+  private readonly syncs = new Set<Promise<void>>();
+  /** The last batch's settling (never rejects): the next batch settles after it. */
+  private settled: Promise<void> = Promise.resolve();
   private readonly walFile: string | null;
+  /** Prepared once: db.pragma() would prepare the statement again around every batch. */
+  private readonly syncNormal: Statement;
+  private readonly syncFull: Statement;
 
   constructor(
     private readonly db: Db,
@@ -57,8 +62,12 @@ export class GroupCommit<Job, Result> {
     private readonly apply: (job: Job) => Result,
     /** Runs after the COMMIT with the results of the jobs that succeeded, in submission order. */
     private readonly afterCommit: (results: readonly Result[]) => void,
+    /** Makes the WAL file durable (fdatasync); tests pass one they control. */
+    private readonly syncWal: (walFile: string) => Promise<void> = datasyncFile,
   ) {
     this.walFile = db.memory ? null : `${db.name}-wal`;
+    this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+    this.syncFull = db.prepare('PRAGMA synchronous = FULL');
   }
 
   submit(job: Job): Promise<Result> {
@@ -71,7 +80,8 @@ export class GroupCommit<Job, Result> {
   /** Commits everything queued (synchronous=FULL, settled at once) and waits for the WAL fsyncs in flight (used by close()). */
   async flushAll(): Promise<void> {
     while (this.queue.length > 0) this.flushBatch('in-commit');
-    await Promise.allSettled([this.syncing, this.nextSync]);
+    await Promise.allSettled([...this.syncs]);
+    await this.settled;
   }
 
   private schedule(): void {
@@ -89,7 +99,7 @@ export class GroupCommit<Job, Result> {
   private flushBatch(fsync: 'in-commit' | 'off-loop'): void {
     const batch = this.queue.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
-    if (fsync === 'off-loop') this.db.pragma('synchronous = NORMAL');
+    if (fsync === 'off-loop') this.syncNormal.run();
     const outcomes: Outcome<Result>[] = [];
     // Nested inside the outer transaction, better-sqlite3 runs this as SAVEPOINT … RELEASE,
     // and rolls back to the savepoint when apply throws.
@@ -114,7 +124,7 @@ export class GroupCommit<Job, Result> {
       for (const pending of batch) pending.reject(failure);
       return;
     } finally {
-      if (fsync === 'off-loop') this.db.pragma('synchronous = FULL');
+      if (fsync === 'off-loop') this.syncFull.run();
     }
     this.stats.transactions++;
     this.stats.jobs += batch.length;
@@ -123,13 +133,18 @@ export class GroupCommit<Job, Result> {
       return;
     }
     // An fsync that fails leaves the batch committed but perhaps not on disk: its jobs are
-    // refused (the client retries; a duplicate is possible, a loss after `250` is not).
-    this.walSynced().then(
-      () => this.settle(batch, outcomes),
-      (error: unknown) => {
-        for (const pending of batch) pending.reject(error);
-      },
-    );
+    // refused (the client retries; a duplicate is possible, a loss after `250` is not). Batches
+    // settle in commit order, so listeners learn of appended UIDs in ascending order even when a
+    // later batch's sync returns first.
+    const synced = this.walSynced();
+    this.settled = this.settled
+      .then(() => synced)
+      .then(
+        () => this.settle(batch, outcomes),
+        (error: unknown) => {
+          for (const pending of batch) pending.reject(error);
+        },
+      );
   }
 
   private settle(batch: readonly Pending<Job, Result>[], outcomes: readonly Outcome<Result>[]): void {
@@ -147,32 +162,26 @@ export class GroupCommit<Job, Result> {
   }
 
   /**
-   * Resolves once an fsync of the WAL that started after this call has completed. A sync already
-   * running may have started before the caller's COMMIT, so the caller waits for the next one;
-   * every commit made while one runs shares that next one.
+   * Resolves once a sync of the WAL started by this call, after the caller's COMMIT, has
+   * completed. It starts at once, beside any sync still running: that one began before the
+   * COMMIT and may not cover it, and waiting for it first made a delivery wait for one and a
+   * half syncs on average. Concurrent syncs of one file are safe (each flushes what was written
+   * before it began, and the file system lets a later one share the journal commit of an earlier).
    */
   private walSynced(): Promise<void> {
-    if (!this.syncing) {
-      this.syncing = fsyncFile(this.walFile!).finally(() => {
-        this.syncing = null;
-      });
-      return this.syncing;
-    }
-    this.nextSync ??= this.syncing
-      .catch(() => undefined)
-      .then(() => {
-        this.nextSync = null;
-        return this.walSynced();
-      });
-    return this.nextSync;
+    const sync = this.syncWal(this.walFile!).finally(() => this.syncs.delete(sync));
+    this.syncs.add(sync);
+    return sync;
   }
 }
 
 /**
- * fsync(2) of a file by path. A WAL that is gone was checkpointed into the database and removed
- * by SQLite when the last connection closed, which it does only after syncing the database.
+ * fdatasync(2) of a file by path: POSIX has it flush the data and the metadata needed to read it
+ * back (the WAL's size), only not the timestamps, which recovery never reads. A WAL that is gone was
+ * checkpointed into the database and removed by SQLite when the last connection closed, which it
+ * does only after syncing the database.
  */
-async function fsyncFile(file: string): Promise<void> {
+async function datasyncFile(file: string): Promise<void> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -181,7 +190,7 @@ async function fsyncFile(file: string): Promise<void> {
     throw error;
   }
   try {
-    await handle.sync();
+    await handle.datasync();
   } finally {
     await handle.close();
   }

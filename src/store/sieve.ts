@@ -1,5 +1,6 @@
+import type { EventEmitter } from 'node:events';
 import { migrate, type Db, type Migration } from './database.js';
-import type { AccountId } from './types.js';
+import type { AccountId, MailboxChange } from './types.js';
 
 /**
  * Sieve scripts per account (RFC 5804 §1.2: any number, at most one active) and the record of
@@ -62,8 +63,22 @@ const migrations: readonly Migration[] = [
   },
 ];
 
-export function openSieveStore(db: Db): SieveScriptStore {
+/** Accounts whose active script is remembered at once; past it the cache starts over (bounded memory). */
+const MAX_CACHED_ACTIVE = 20_000;
+
+/**
+ * `changes`: the mail store's events on the same database (SqliteMailStore.events). With them,
+ * activeScript — asked for every recipient of every delivered message — is answered from memory,
+ * forgotten for an account by every write of its scripts here and for all accounts when another
+ * process (the CLI) commits (the 'external' event, within a second: DESIGN.md "CLI"). Without
+ * them every call reads the database.
+ */
+export function openSieveStore(db: Db, changes?: EventEmitter<{ change: [MailboxChange] }>): SieveScriptStore {
   migrate(db, 'sieve', migrations);
+  const activeByAccount = new Map<AccountId, string | null>();
+  changes?.on('change', (change) => {
+    if (change.kind === 'external') activeByAccount.clear();
+  });
   const list = db.prepare<[string], { name: string; active: number; size: number }>(
     'SELECT name, active, length(CAST(content AS BLOB)) AS size FROM sieve_scripts WHERE account = ? ORDER BY name',
   );
@@ -86,33 +101,57 @@ export function openSieveStore(db: Db): SieveScriptStore {
   );
   // IMMEDIATE: the write lock first, so a CLI writing at the same time waits instead of failing half-way.
   const immediate = <T>(fn: () => T): T => db.transaction(fn).immediate();
+  /** A write of `account`'s scripts: what was cached of it goes, whether the write succeeded or not. */
+  const writing = <T>(account: AccountId, fn: () => T): T => {
+    try {
+      return fn();
+    } finally {
+      activeByAccount.delete(account);
+    }
+  };
+  const activeOf = (account: AccountId): string | null => {
+    const cached = activeByAccount.get(account);
+    if (cached !== undefined) return cached;
+    const text = active.get(account) ?? null;
+    if (changes && !db.inTransaction) {
+      if (activeByAccount.size >= MAX_CACHED_ACTIVE) activeByAccount.clear();
+      activeByAccount.set(account, text);
+    }
+    return text;
+  };
 
   return {
     listScripts: (account) => list.all(account).map((row) => ({ name: row.name, active: row.active === 1, size: row.size })),
     getScript: (account, name) => get.get(account, name) ?? null,
-    activeScript: (account) => active.get(account) ?? null,
-    putScript: (account, name, content) => void put.run(account, name, content, Date.now()),
+    activeScript: activeOf,
+    putScript: (account, name, content) => writing(account, () => void put.run(account, name, content, Date.now())),
     setActive: (account, name) =>
-      immediate(() => {
-        if (name !== null && isActive.get(account, name) === undefined) return false;
-        deactivate.run(account);
-        if (name !== null) activate.run(account, name);
-        return true;
-      }),
+      writing(account, () =>
+        immediate(() => {
+          if (name !== null && isActive.get(account, name) === undefined) return false;
+          deactivate.run(account);
+          if (name !== null) activate.run(account, name);
+          return true;
+        }),
+      ),
     deleteScript: (account, name) =>
-      immediate(() => {
-        const state = isActive.get(account, name);
-        if (state === undefined) return 'nonexistent';
-        if (state === 1) return 'active';
-        remove.run(account, name);
-        return 'deleted';
-      }),
+      writing(account, () =>
+        immediate(() => {
+          const state = isActive.get(account, name);
+          if (state === undefined) return 'nonexistent';
+          if (state === 1) return 'active';
+          remove.run(account, name);
+          return 'deleted';
+        }),
+      ),
     renameScript: (account, from, to) =>
-      immediate(() => {
-        if (isActive.get(account, from) === undefined || isActive.get(account, to) !== undefined) return false;
-        rename.run(to, Date.now(), account, from);
-        return true;
-      }),
+      writing(account, () =>
+        immediate(() => {
+          if (isActive.get(account, from) === undefined || isActive.get(account, to) !== undefined) return false;
+          rename.run(to, Date.now(), account, from);
+          return true;
+        }),
+      ),
     usage: (account) => usage.get(account)!,
     claimVacationReply: (account, sender, handle, periodSeconds, now) =>
       immediate(() => {

@@ -60,6 +60,9 @@ interface PreparedMessage {
   readonly internalDate: number;
 }
 
+/** Accounts whose usage is remembered at once; past it the cache starts over (bounded memory). */
+const MAX_CACHED_USAGES = 20_000;
+
 interface DeliveryJob {
   readonly message: PreparedMessage;
   readonly targets: ReadonlyArray<{ readonly target: DeliveryTarget; readonly flags: StoredFlags }>;
@@ -103,6 +106,14 @@ export class SqliteMailStore implements MailStore {
   private readonly reads: MessageReads;
   private readonly readers: PrivateSeen;
   private readonly expunged: ExpungeHistory;
+  /**
+   * accountUsage by account: the MX asks it at every RCPT and DATA (src/smtp/quota.ts) and it was
+   * 1.6 % of the event loop's busy time in the served SMTP bench. Emptied by every write this
+   * connection makes (write(), each delivery job) and by a commit of another process (the
+   * 'external' event, within a second: DESIGN.md "CLI"); never filled inside a transaction,
+   * which could still roll back.
+   */
+  private readonly usage = new Map<AccountId, number>();
 
   /** `vanishedHistory`: expunged UIDs kept per mailbox for RFC 7162 VANISHED (`[imap] vanished_history`, expunge-history.ts). */
   constructor(
@@ -124,7 +135,10 @@ export class SqliteMailStore implements MailStore {
         this.emitAppends(results.flatMap((r) => r.appended));
       },
     );
-    this.stopWatching = watchExternalChanges(db, () => this.events.emit('change', { kind: 'external' }));
+    this.stopWatching = watchExternalChanges(db, () => {
+      this.usage.clear();
+      this.events.emit('change', { kind: 'external' });
+    });
     // Every IMAP session (IDLE, selected mailbox) listens: hundreds of listeners are normal here.
     this.events.setMaxListeners(0);
   }
@@ -226,7 +240,14 @@ export class SqliteMailStore implements MailStore {
   }
 
   accountUsage(account: AccountId): number {
-    return this.sql.accountUsage.get(account)!;
+    const cached = this.usage.get(account);
+    if (cached !== undefined) return cached;
+    const used = this.sql.accountUsage.get(account)!;
+    if (!this.db.inTransaction) {
+      if (this.usage.size >= MAX_CACHED_USAGES) this.usage.clear();
+      this.usage.set(account, used);
+    }
+    return used;
   }
 
   // --- messages ----------------------------------------------------------------------------
@@ -439,6 +460,8 @@ export class SqliteMailStore implements MailStore {
       return this.db.transaction(work).immediate();
     } catch (err) {
       throw asStorageError(err);
+    } finally {
+      this.usage.clear();
     }
   }
 
@@ -514,6 +537,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   private applyDelivery(job: DeliveryJob): DeliveryOutcome {
+    this.usage.clear();
     const blob = this.blobs.store(job.message.sha256, job.message.pieces, job.message.size, job.message.analysis);
     const appended: Appended[] = [];
     const created = new Set<AccountId>();

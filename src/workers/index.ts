@@ -6,14 +6,16 @@
  * a file that imports nothing the main thread owns (no database, no sockets) — with defineTask,
  * and runs it with `ctx.workers.run(task, input, queueId)`. Inputs and outputs cross by structured
  * clone: a Buffer arrives as a Uint8Array (asBuffer gives the Buffer back, without a copy), and a
- * Buffer over a SharedArrayBuffer is not copied at all. DNS goes through `env.resolver`, which asks
- * the main thread's injected resolver.
+ * Buffer over a SharedArrayBuffer is not copied at all. A constant input many jobs share (a rule
+ * set) crosses once per worker and version as a SharedInput, and the task reads it with
+ * `env.shared(ref)`. DNS goes through `env.resolver`, which asks
+ * the main thread's injected resolver — unless the job brought the answer (JobExtras.answers).
  */
 import { cpus } from 'node:os';
 import type { TaskRef } from './protocol.js';
 
-export { WorkBudgetExceeded, WorkFailed, WorkerPool, WorkQueueFull, type WorkerPoolOptions } from './pool.js';
-export type { TaskRef } from './protocol.js';
+export { WorkBudgetExceeded, WorkFailed, WorkerPool, WorkQueueFull, type JobExtras, type WorkerPoolOptions } from './pool.js';
+export type { KnownAnswer, SharedInput, SharedRef, TaskRef } from './protocol.js';
 export type { TaskEnv } from './runner.js';
 
 /** The task `name` exported by the module at `moduleUrl` (pass `new URL('./file.ts', import.meta.url)`). */

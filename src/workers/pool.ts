@@ -2,7 +2,7 @@ import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { DnsResolver } from '../context.js';
-import type { FromWorker, TaskRef, ToWorker } from './protocol.js';
+import type { FromWorker, KnownAnswer, SharedInput, TaskRef, ToWorker } from './protocol.js';
 import { threadCpuMs } from './thread-cpu.js';
 
 /**
@@ -62,10 +62,19 @@ export interface WorkerPoolOptions {
   readonly preload?: ReadonlyArray<TaskRef<never, unknown>>;
 }
 
+/** What a job may bring besides its input. */
+export interface JobExtras {
+  /** The constant inputs the job's input names by SharedRef, posted to the worker that takes the job unless it has them already. */
+  readonly shared?: ReadonlyArray<SharedInput<unknown>>;
+  /** DNS answers the caller already holds: each saves the worker a round trip to the main thread per question. */
+  readonly answers?: readonly KnownAnswer[];
+}
+
 interface Job {
   readonly id: number;
   readonly label: string;
   readonly message: ToWorker & { kind: 'run' };
+  readonly shared: ReadonlyArray<SharedInput<unknown>>;
   readonly resolve: (output: unknown) => void;
   readonly reject: (error: Error) => void;
   slot: Slot | null;
@@ -90,6 +99,8 @@ interface Slot {
   cpuMs: number | null;
   retired: boolean;
   job: Job | null;
+  /** The version of each shared input this worker was sent. */
+  readonly sharedVersions: Map<string, number>;
 }
 
 const THREAD = new URL('./thread.mjs', import.meta.url);
@@ -159,7 +170,7 @@ export class WorkerPool {
    * `messageBytes` (the size of the message it works on) chooses its lane and whether its worker
    * is replaced afterwards.
    */
-  run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string, messageBytes: number): Promise<Output> {
+  run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string, messageBytes: number, extras: JobExtras = {}): Promise<Output> {
     if (this.closed) return Promise.reject(new WorkFailed('analysis workers are closed'));
     if (this.slots.size === 0 && this.startFailures >= MAX_START_FAILURES) return Promise.reject(new WorkFailed('analysis workers cannot start'));
     if (this.waiting() >= this.options.queueLimit) return Promise.reject(new WorkQueueFull(this.options.queueLimit));
@@ -169,7 +180,8 @@ export class WorkerPool {
       (small ? this.smallQueue : this.largeQueue).push({
         id,
         label,
-        message: { kind: 'run', job: id, module: task.module, name: task.name, input },
+        message: { kind: 'run', job: id, module: task.module, name: task.name, input, ...(extras.answers ? { answers: extras.answers } : {}) },
+        shared: extras.shared ?? [],
         resolve: resolve as (output: unknown) => void,
         reject,
         slot: null,
@@ -199,7 +211,7 @@ export class WorkerPool {
     const worker = new Worker(THREAD, { workerData: { runner: RUNNER, preload } });
     // Jobs keep the process alive through the sockets waiting for them; an idle pool must not.
     worker.unref();
-    const slot: Slot = { worker, ready: false, cpuStat: null, cpuMs: null, retired: false, job: null };
+    const slot: Slot = { worker, ready: false, cpuStat: null, cpuMs: null, retired: false, job: null, sharedVersions: new Map() };
     this.slots.add(slot);
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (error) => this.died(slot, error));
@@ -215,6 +227,11 @@ export class WorkerPool {
       busy++;
       slot.job = job;
       job.slot = slot;
+      for (const { ref, value } of job.shared) {
+        if (slot.sharedVersions.get(ref.key) === ref.version) continue;
+        slot.worker.postMessage({ kind: 'shared', key: ref.key, version: ref.version, value } satisfies ToWorker);
+        slot.sharedVersions.set(ref.key, ref.version);
+      }
       slot.worker.postMessage(job.message);
       this.restartBudget(job, slot.cpuMs);
       this.watchCost(job);

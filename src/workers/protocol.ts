@@ -11,8 +11,48 @@ export interface TaskRef<Input, Output> {
   readonly types?: (input: Input) => Output;
 }
 
+/**
+ * Names a constant input many jobs share (a rule set's text) in a job's input, without its value:
+ * the task reads the value with `env.shared(ref)` (runner.ts).
+ */
+export interface SharedRef<Value> {
+  readonly key: string;
+  readonly version: number;
+  /** Type-only: the value it names. */
+  readonly types?: Value;
+}
+
+/**
+ * A shared input and its value, handed to WorkerPool.run beside the job's input: the pool posts
+ * the value to a worker once per version (and again to a worker started since), instead of
+ * cloning it into every job. A new value needs a new version.
+ */
+export interface SharedInput<Value> {
+  readonly ref: SharedRef<Value>;
+  readonly value: Value;
+}
+
+/**
+ * A DNS answer the main thread already holds (a lookup it started early), sent with the job: the
+ * task's `env.resolver` gives it for that question without asking the main thread again.
+ */
+export interface KnownAnswer {
+  readonly name: string;
+  readonly rrtype: string;
+  readonly records?: unknown[];
+  readonly error?: DnsFailure;
+}
+
 export type ToWorker =
-  | { readonly kind: 'run'; readonly job: number; readonly module: string; readonly name: string; readonly input: unknown }
+  | {
+      readonly kind: 'run';
+      readonly job: number;
+      readonly module: string;
+      readonly name: string;
+      readonly input: unknown;
+      readonly answers?: readonly KnownAnswer[];
+    }
+  | { readonly kind: 'shared'; readonly key: string; readonly version: number; readonly value: unknown }
   | { readonly kind: 'dns-answer'; readonly job: number; readonly query: number; readonly records?: unknown[]; readonly error?: DnsFailure };
 
 /**

@@ -6,11 +6,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnsResolver } from '../context.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { DnsFailure, FromWorker, KnownAnswer, SharedRef, ToWorker } from './protocol.js';
 import { ownThreadStatPath, threadCpuMs } from './thread-cpu.js';
 
 export interface TaskEnv {
   readonly resolver: DnsResolver;
+  /** The value of a shared input the job was run with (JobExtras.shared of WorkerPool.run). */
+  shared<Value>(ref: SharedRef<Value>): Value;
 }
 
 type TaskFunction = (input: unknown, env: TaskEnv) => unknown;
@@ -21,6 +23,14 @@ const cpuMs = (): number | null => (statPath === null ? null : threadCpuMs(statP
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const pendingLookups = new Map<number, { resolve: (records: unknown[]) => void; reject: (error: Error) => void }>();
 let nextQuery = 1;
+/** Shared inputs by key, the latest version the pool posted (before any job that names it). */
+const sharedValues = new Map<string, { version: number; value: unknown }>();
+
+function shared<Value>(ref: SharedRef<Value>): Value {
+  const entry = sharedValues.get(ref.key);
+  if (entry?.version !== ref.version) throw new Error(`shared input ${ref.key} version ${ref.version} was not sent to this worker`);
+  return entry.value as Value;
+}
 
 function post(message: FromWorker): void {
   port.postMessage(message);
@@ -35,16 +45,31 @@ function load(module: string): Promise<Record<string, unknown>> {
   return loaded;
 }
 
-function resolverFor(job: number): DnsResolver {
+/** How a question is looked up among the answers a job brought (names are case-insensitive, RFC 4343). */
+const questionKey = (name: string, rrtype: string): string => `${rrtype.toUpperCase()} ${name.toLowerCase().replace(/\.$/, '')}`;
+
+function resolverFor(job: number, answers: readonly KnownAnswer[] = []): DnsResolver {
+  const known = new Map(answers.map((answer) => [questionKey(answer.name, answer.rrtype), answer]));
   return (name, rrtype) =>
     new Promise((resolve, reject) => {
+      const answer = known.get(questionKey(name, rrtype));
+      if (answer) {
+        if (answer.error) reject(failureOf(answer.error));
+        else resolve(answer.records ?? []);
+        return;
+      }
       const query = nextQuery++;
       pendingLookups.set(query, { resolve, reject });
       post({ kind: 'dns', job, query, name, rrtype });
     });
 }
 
-async function run(job: number, module: string, name: string, input: unknown): Promise<void> {
+/** A failed lookup as the resolver reported it, with its `code` (mailauth tells "none" from "temperror" by it). */
+function failureOf(failure: DnsFailure): Error {
+  return Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
+}
+
+async function run(job: number, module: string, name: string, input: unknown, answers: readonly KnownAnswer[] | undefined): Promise<void> {
   try {
     const first = !modules.has(module);
     const exports = await load(module);
@@ -52,7 +77,7 @@ async function run(job: number, module: string, name: string, input: unknown): P
     if (first) post({ kind: 'loaded', job, cpuMs: cpuMs() });
     const task = exports[name];
     if (typeof task !== 'function') throw new Error(`no task ${name} in ${module}`);
-    const output = await (task as TaskFunction)(input, { resolver: resolverFor(job) });
+    const output = await (task as TaskFunction)(input, { resolver: resolverFor(job, answers), shared });
     post({ kind: 'done', job, output, cpuMs: cpuMs() });
   } catch (error) {
     post({ kind: 'failed', job, message: error instanceof Error ? error.message : String(error), cpuMs: cpuMs() });
@@ -61,13 +86,17 @@ async function run(job: number, module: string, name: string, input: unknown): P
 
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'run') {
-    void run(message.job, message.module, message.name, message.input);
+    void run(message.job, message.module, message.name, message.input, message.answers);
+    return;
+  }
+  if (message.kind === 'shared') {
+    sharedValues.set(message.key, { version: message.version, value: message.value });
     return;
   }
   const lookup = pendingLookups.get(message.query);
   if (!lookup) return;
   pendingLookups.delete(message.query);
-  if (message.error) lookup.reject(Object.assign(new Error(message.error.message), message.error.code ? { code: message.error.code } : {}));
+  if (message.error) lookup.reject(failureOf(message.error));
   else lookup.resolve(message.records ?? []);
 });
 

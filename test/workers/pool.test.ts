@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { defineTask, WorkerPool } from '../../src/workers/index.js';
+import type { SharedInput, SharedRef } from '../../src/workers/index.js';
 import type { ThreadState } from './tasks.js';
 
 // The pool's priorities (src/workers/pool.ts invariants): an ordinary job runs at the event
@@ -9,6 +10,8 @@ import type { ThreadState } from './tasks.js';
 const TASKS = new URL('./tasks.ts', import.meta.url);
 const THREAD_STATE = defineTask<void, ThreadState>(TASKS, 'threadState');
 const BURN_CPU = defineTask<number, ThreadState>(TASKS, 'burnCpu');
+const SHARED_VALUE = defineTask<SharedRef<string>, string>(TASKS, 'sharedValue');
+const TXT_RECORDS = defineTask<string, unknown[]>(TASKS, 'txtRecords');
 const NORMAL_NICE = 0;
 
 let pool: WorkerPool;
@@ -41,4 +44,28 @@ test('nices a job once it has used over half a second of CPU, and replaces its w
     expect(state.thread).not.toBe(costly.thread);
     expect(state.nice).toBe(NORMAL_NICE);
   }
+});
+
+test('gives each job the version of a shared input it names, the value posted only when the worker lacks it', async () => {
+  const shared = (version: number, value: string): SharedInput<string> => ({ ref: { key: 'test.text', version }, value });
+  const first = shared(1, 'first text');
+  const second = shared(2, 'second text');
+  expect(await pool.run(SHARED_VALUE, first.ref, 'q6', 4096, { shared: [first] })).toBe('first text');
+  expect(await pool.run(SHARED_VALUE, second.ref, 'q7', 4096, { shared: [second] })).toBe('second text');
+  // A job begun under the first version (a message checked under the rules before a reload).
+  expect(await pool.run(SHARED_VALUE, first.ref, 'q8', 4096, { shared: [first] })).toBe('first text');
+  // Named but not handed to the pool: the worker never had it, and says so.
+  await expect(pool.run(SHARED_VALUE, { key: 'test.other', version: 1 }, 'q9', 4096)).rejects.toThrow(/test\.other version 1 was not sent/);
+});
+
+test("answers a task's DNS question from the answers its job brought, and asks the main thread for the others", async () => {
+  const answers = [
+    { name: 'example.org', rrtype: 'TXT', records: [['v=spf1 -all']] },
+    { name: '_dmarc.example.org', rrtype: 'TXT', error: { message: 'queryTxt ENOTFOUND _dmarc.example.org', code: 'ENOTFOUND' } },
+  ];
+  // Names are case-insensitive, a trailing dot or not (RFC 4343).
+  expect(await pool.run(TXT_RECORDS, 'Example.ORG.', 'q10', 4096, { answers })).toEqual([['v=spf1 -all']]);
+  await expect(pool.run(TXT_RECORDS, '_dmarc.example.org', 'q11', 4096, { answers })).rejects.toThrow(/ENOTFOUND/);
+  // Not among them: the pool's resolver (which has no DNS in this test) is asked.
+  await expect(pool.run(TXT_RECORDS, 'other.example', 'q12', 4096, { answers })).rejects.toThrow(/no DNS in this test/);
 });

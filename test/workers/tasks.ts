@@ -1,4 +1,5 @@
 import { readFileSync, readlinkSync } from 'node:fs';
+import type { SharedRef, TaskEnv } from '../../src/workers/index.js';
 
 /** Tasks for pool.test.ts, run on the pool's worker threads. */
 
@@ -33,4 +34,14 @@ export function burnCpu(cpuMs: number): ThreadState {
   let spins = 0;
   while (ownCpuMs() - start < cpuMs) for (let i = 0; i < 1_000_000; i++) spins += i % 7;
   return spins < 0 ? { thread: '', nice: -1 } : threadState();
+}
+
+/** The value of the shared input the job names (JobExtras.shared of WorkerPool.run). */
+export function sharedValue(ref: SharedRef<string>, env: TaskEnv): string {
+  return env.shared(ref);
+}
+
+/** The TXT records of `name`, through the job's resolver. */
+export function txtRecords(name: string, env: TaskEnv): Promise<unknown[]> {
+  return env.resolver(name, 'TXT');
 }
