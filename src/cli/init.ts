@@ -15,7 +15,9 @@ export function defineInitCommand(init: Command): void {
     .option('--hostname <name>', 'this server\'s host name, the MX (default mail.cantho.gov.vn)')
     .option('--selector <selector>', 'DKIM selector (default mail<year>)')
     .option('--clamd <host:port>', 'clamd over TCP (e.g. clamav:3310 in compose.yaml) instead of /run/clamav/clamd.ctl')
-    .action(async (dir: string, options: { production?: boolean; dataDir?: string; domain?: string; hostname?: string; selector?: string; clamd?: string }, command: Command) => {
+    .option('--mta-sts <mode>', 'publish an MTA-STS policy (RFC 8461): testing or enforce')
+    .option('--tls-rpt <uri>', 'where senders report TLS failures (RFC 8460): mailto:… or https://…')
+    .action(async (dir: string, options: InitCommandOptions, command: Command) => {
       try {
         // Loaded only here: the other commands start without the key generation and copies.
         const { createInstallation, formatDnsRecords, InstallationExists } = await import('../setup/index.js');
@@ -31,7 +33,7 @@ export function defineInitCommand(init: Command): void {
           `database: ${made.config.paths.database}`,
           `DKIM private key: ${made.dkim.privateKeyFile}`,
           '',
-          'DNS records to publish (zone-file lines; MTA-STS and TLS-RPT are not configured):',
+          `DNS records to publish (zone-file lines${made.config.mta_sts.mode === '' ? '; MTA-STS not configured: [mta_sts] mode or --mta-sts' : ''}):`,
           formatDnsRecords(made.records),
           '',
           `start: cantho-mail serve --config ${made.configFile}`,
@@ -43,7 +45,18 @@ export function defineInitCommand(init: Command): void {
     });
 }
 
-function definedOnly(options: { dataDir?: string; domain?: string; hostname?: string; selector?: string; clamd?: string }) {
-  const { dataDir, domain, hostname, selector, clamd } = options;
-  return Object.fromEntries(Object.entries({ dataDir, domain, hostname, selector, clamd }).filter(([, v]) => v !== undefined));
+interface InitCommandOptions {
+  readonly production?: boolean;
+  readonly dataDir?: string;
+  readonly domain?: string;
+  readonly hostname?: string;
+  readonly selector?: string;
+  readonly clamd?: string;
+  readonly mtaSts?: string;
+  readonly tlsRpt?: string;
+}
+
+function definedOnly(options: InitCommandOptions) {
+  const { dataDir, domain, hostname, selector, clamd, mtaSts, tlsRpt } = options;
+  return Object.fromEntries(Object.entries({ dataDir, domain, hostname, selector, clamd, mtaSts, tlsRpt }).filter(([, v]) => v !== undefined));
 }

@@ -2,3 +2,4 @@ export { CONFIG_LOOKUP_ORDER, ConfigError, DEFAULT_CONFIG_FILE, SYSTEM_CONFIG_FI
 export type { Config, ConfigInput } from './schema.js';
 export { parseDuration, parseHostPort, parseSize, type HostPort } from './units.js';
 export { PASSWORD_CHANGE_PATH, passwordChangeUrl } from './urls.js';
+export { MTA_STS_POLICY_PATH, mtaStsPolicy, type MtaStsPolicy } from './mta-sts.js';

@@ -168,6 +168,8 @@ const policy = z
 const http = z
   .object({
     listen: listener.prefault('127.0.0.1:8080'),
+    /** HTTPS with the `[tls]` pair (reloaded with it): the site needs no proxy to sit behind TLS. */
+    tls_listen: listener.prefault(''),
     public_url: z.string().default(''),
     /** Web sessions end when unused this long, and this long after sign-in whatever happens. */
     session_idle: duration.prefault('30m'),
@@ -180,9 +182,10 @@ const http = z
   })
   .strict()
   // The sign-in form carries passwords: beyond loopback it must sit behind TLS (a reverse proxy
-  // that terminates it, named by an https public_url), never plain HTTP on the network.
-  .refine((h) => h.listen === null || isLoopbackHost(h.listen.host) || h.public_url.startsWith('https://'), {
-    message: 'a listener beyond loopback needs public_url = "https://…" (TLS in front of the sign-in form)',
+  // that terminates it, named by an https public_url, or our own tls_listen, to which the plain
+  // listener then redirects the pages), never plain HTTP on the network.
+  .refine((h) => h.listen === null || isLoopbackHost(h.listen.host) || h.public_url.startsWith('https://') || h.tls_listen !== null, {
+    message: 'a listener beyond loopback needs public_url = "https://…" or tls_listen (TLS in front of the sign-in form)',
     path: ['listen'],
   });
 
@@ -343,6 +346,25 @@ const ldap = z
   })
   .strict();
 
+/**
+ * RFC 8461 MTA-STS: the policy served at `https://mta-sts.<domain>/.well-known/mta-sts.txt`
+ * (src/config/mta-sts.ts) and the `_mta-sts` TXT record `init` prints. `mode = ""`: no policy.
+ * RFC 8460 TLS-RPT: `tls_rpt_rua` is where senders report TLS failures (`_smtp._tls` TXT record).
+ */
+const mtaSts = z
+  .object({
+    mode: z.enum(['', 'testing', 'enforce', 'none']).default(''),
+    /** MX host patterns senders may deliver to (RFC 8461 §3.2, `*.` wildcards allowed); empty: `[server] hostname`. */
+    mx: z.array(z.string().regex(/^(\*\.)?([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'an MX host name, optionally starting with "*."').toLowerCase()).default([]),
+    // RFC 8461 §3.2: max_age is at most 31557600 seconds (about a year).
+    max_age: duration.prefault('7d').refine((ms) => ms >= 1000 && ms <= 31_557_600_000, 'max_age is between 1s and 365d (RFC 8461 §3.2)'),
+    tls_rpt_rua: z
+      .string()
+      .regex(/^$|^(mailto:[^,!;\s]+|https:\/\/[^,!;\s]+)$/, 'a "mailto:…" or "https://…" address (RFC 8460 §3)')
+      .default(''),
+  })
+  .strict();
+
 const retention = z.object({ retired_days: z.number().int().min(0).default(90) }).strict();
 
 export const configSchema = z
@@ -365,6 +387,7 @@ export const configSchema = z
     replica: replica.prefault({}),
     sieve: sieve.prefault({}),
     ldap: ldap.prefault({}),
+    mta_sts: mtaSts.prefault({}),
   })
   .strict();
 

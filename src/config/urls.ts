@@ -5,15 +5,15 @@ export const PASSWORD_CHANGE_PATH = '/doi-mat-khau';
 
 /**
  * Where officials reach the web site: `http.public_url` when set (the address behind the city's
- * reverse proxy), else the listener itself. Derived from config alone, so every protocol names
- * the same address.
+ * reverse proxy), else the HTTPS listener, else the plain one. Derived from config alone, so
+ * every protocol names the same address.
  */
 export function webBaseUrl(config: Config): string {
   if (config.http.public_url !== '') return config.http.public_url.replace(/\/+$/, '');
-  const listen = config.http.listen;
+  const listen = config.http.tls_listen ?? config.http.listen;
   if (!listen) return '';
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  return `http://${host}:${listen.port}`;
+  return `${config.http.tls_listen ? 'https' : 'http'}://${host}:${listen.port}`;
 }
 
 /** The page an official is sent to by IMAP `NO [EXPIRED]` and SMTP `535 5.7.8` (docs/architecture.md "Password lifecycle"). */

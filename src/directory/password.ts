@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import argon2 from 'argon2';
+import type argon2Module from 'argon2';
 import type { DirectoryContext } from './context.js';
 import { DirectoryError, type Argon2Cost } from './types.js';
 
@@ -19,14 +19,20 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFC');
 }
 
-export function hashPassword(password: string, cost: Argon2Cost = PRODUCTION_ARGON2): Promise<string> {
+/** The native argon2 binding, loaded at the first hash or check: a listing command never needs it. */
+async function loadArgon2(): Promise<typeof argon2Module> {
+  return (await import('argon2')).default;
+}
+
+export async function hashPassword(password: string, cost: Argon2Cost = PRODUCTION_ARGON2): Promise<string> {
+  const argon2 = await loadArgon2();
   return argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...cost });
 }
 
 /** False for a wrong password or a malformed hash (a corrupt row must not crash a login). */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, normalizePassword(password));
+    return await (await loadArgon2()).verify(hash, normalizePassword(password));
   } catch {
     return false;
   }

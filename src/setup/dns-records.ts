@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { mtaStsPolicy, type Config } from '../config/index.js';
 import { dkimTxtValue } from './dkim-key.js';
 
 export interface DnsRecord {
@@ -12,7 +12,7 @@ export interface DnsRecord {
 /**
  * The records a domain served by this installation needs, from the config. `dkimPublicKey` is
  * the `p=` value when a key was made (else the DKIM record is left out). MTA-STS and TLS-RPT
- * need an HTTPS policy host the server does not configure yet, so they are not printed.
+ * records only when `[mta_sts]` asks for them.
  */
 export function dnsRecordsFor(config: Config, dkimPublicKey: string | null): DnsRecord[] {
   const host = `${config.server.hostname}.`;
@@ -36,10 +36,36 @@ export function dnsRecordsFor(config: Config, dkimPublicKey: string | null): Dns
     }
     records.push(
       { name: `_dmarc.${at}`, type: 'TXT', value: `v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain}`, why: 'RFC 7489: what receivers do with mail failing SPF and DKIM; reports to postmaster' },
+      ...mtaStsRecords(config, at, host),
       ...srvRecords(config, at, host),
       { name: `autoconfig.${at}`, type: 'CNAME', value: host, why: 'Thunderbird autoconfig (served by the web listener at /mail/config-v1.1.xml)' },
       { name: `autodiscover.${at}`, type: 'CNAME', value: host, why: 'Outlook and phones look the settings up here' },
     );
+  }
+  return records;
+}
+
+/**
+ * RFC 8461 §3.1: `_mta-sts` announces the policy by its id; the policy host `mta-sts.<domain>` is
+ * our web listener, which must answer HTTPS on 443 with a certificate for that name. RFC 8460 §3:
+ * `_smtp._tls` says where senders report TLS failures.
+ */
+function mtaStsRecords(config: Config, at: string, host: string): DnsRecord[] {
+  const records: DnsRecord[] = [];
+  const policy = mtaStsPolicy(config);
+  if (policy) {
+    records.push(
+      { name: `_mta-sts.${at}`, type: 'TXT', value: `v=STSv1; id=${policy.id}`, why: `RFC 8461 §3.1: an MTA-STS policy (mode ${config.mta_sts.mode}); the id changes with the policy` },
+      {
+        name: `mta-sts.${at}`,
+        type: 'CNAME',
+        value: host,
+        why: 'RFC 8461 §3.3: the policy host; the web listener serves /.well-known/mta-sts.txt, over HTTPS on port 443 with a certificate naming this host',
+      },
+    );
+  }
+  if (config.mta_sts.tls_rpt_rua !== '') {
+    records.push({ name: `_smtp._tls.${at}`, type: 'TXT', value: `v=TLSRPTv1; rua=${config.mta_sts.tls_rpt_rua}`, why: 'RFC 8460 §3: where senders send their daily TLS reports' });
   }
   return records;
 }

@@ -20,6 +20,10 @@ export interface InitOptions {
   readonly selector?: string;
   /** clamd over TCP ("host:port", e.g. the compose service "clamav:3310") instead of the example's unix socket. */
   readonly clamd?: string;
+  /** `[mta_sts] mode` (RFC 8461): "testing" or "enforce"; default none. */
+  readonly mtaSts?: string;
+  /** `[mta_sts] tls_rpt_rua` (RFC 8460): where senders report TLS failures; default none. */
+  readonly tlsRpt?: string;
 }
 
 export interface Installation {
@@ -47,6 +51,8 @@ export function createInstallation(options: InitOptions): Installation {
     private_key: keyFile,
     ...(options.domain ? { domain: options.domain } : {}),
     ...(options.hostname ? { hostname: options.hostname } : {}),
+    ...(options.mtaSts ? { mode: options.mtaSts } : {}),
+    ...(options.tlsRpt ? { tls_rpt_rua: options.tlsRpt } : {}),
   });
   // No certificate where the production example expects one (yet): the self-signed pair until the
   // admin puts it there and sets [tls] (docs/admin-guide.en.md "TLS").

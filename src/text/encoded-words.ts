@@ -1,4 +1,13 @@
-import libmime from 'libmime';
+import { createRequire } from 'node:module';
+import type libmimeModule from 'libmime';
+
+/**
+ * libmime, loaded at the first header that needs it: with its charset tables (iconv-lite,
+ * encoding-japanese) it is a quarter of a CLI command's start-up CPU, and most commands never
+ * decode a header (docs/architecture.md "CLI"). CommonJS, so a synchronous require serves.
+ */
+let libmime: typeof libmimeModule | null = null;
+const requireCommonJs = createRequire(import.meta.url);
 
 /**
  * RFC 2047 encoded-words in a header value decoded to text. RFC 2047 §6.3: an encoded-word that
@@ -7,6 +16,7 @@ import libmime from 'libmime';
  */
 export function decodeEncodedWords(value: string): string {
   try {
+    libmime ??= requireCommonJs('libmime') as typeof libmimeModule;
     return libmime.decodeWords(value);
   } catch {
     return value;

@@ -20,7 +20,10 @@ export const PATHS = {
   metrics: '/metrics',
 } as const;
 
-/** Cookies get `Secure` when officials reach the site over HTTPS. */
+/**
+ * Cookies get `Secure` when officials reach the site over HTTPS: through a proxy at an https
+ * `public_url`, or at our own `tls_listen` (the plain listener then redirects the pages to it).
+ */
 export function servedOverHttps(config: Config): boolean {
-  return /^https:/i.test(config.http.public_url);
+  return /^https:/i.test(config.http.public_url) || config.http.tls_listen !== null;
 }

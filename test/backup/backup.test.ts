@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectImapflow, type WatchedClient } from '../interop/imapflow-client.js';
-import { runProcess, startReadmeServer, type Official, type ProcessResult, type ReadmeServer } from '../interop/readme-server.js';
+import { runCliInProcess, type CliResult } from '../cli/cli-helpers.js';
+import { runProcess, startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
 import { writeDatabaseOneStoreStepBehind } from './older-schema.js';
 import { deliver, deliverLoad, folderView, waitForView, type Acknowledged, type MessageView } from './support.js';
 
@@ -38,8 +39,9 @@ async function cliJson(args: readonly string[], configFile = server.configFile):
   return JSON.parse(result.stdout);
 }
 
-function cliWith(configFile: string, args: readonly string[]): Promise<ProcessResult> {
-  return runProcess(process.execPath, [BIN, '--config', configFile, ...args], { cwd: server.dir });
+/** In this process (runCommandLine): the same parsing and answers; a process start would add nothing here but seconds. */
+function cliWith(configFile: string, args: readonly string[]): Promise<CliResult> {
+  return runCliInProcess(['--config', configFile, ...args]);
 }
 
 /** A copy of serve's config file (beside it: it names spam-rules.toml relatively) whose data_dir is `dataDir`. */
@@ -372,7 +374,7 @@ describe('disk full during a backup', () => {
     }
   }
 
-  function expectCleanFailure(result: ProcessResult, target: string): void {
+  function expectCleanFailure(result: CliResult, target: string): void {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^error: ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not enough space for the backup \\(.+\\); nothing was kept, the live data is untouched\\n$`));
     // Nothing at the name, no .partial left behind (so nothing that could pass for a backup).

@@ -100,9 +100,10 @@ describe('config', () => {
 });
 
 describe('config safety', () => {
-  it('refuses a web listener beyond loopback without an https public_url', () => {
+  it('refuses a web listener beyond loopback without an https public_url or tls_listen', () => {
     const err = errorOf(() => configFromObject({ http: { listen: '0.0.0.0:8080' } }));
-    expect(err.message).toBe('(defaults): http.listen: a listener beyond loopback needs public_url = "https://…" (TLS in front of the sign-in form)');
+    expect(err.message).toBe('(defaults): http.listen: a listener beyond loopback needs public_url = "https://…" or tls_listen (TLS in front of the sign-in form)');
     expect(configFromObject({ http: { listen: '0.0.0.0:8080', public_url: 'https://mail.cantho.gov.vn' } }).http.listen).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(configFromObject({ http: { listen: '0.0.0.0:80', tls_listen: '0.0.0.0:443' } }).http.tls_listen).toEqual({ host: '0.0.0.0', port: 443 });
   });
 });

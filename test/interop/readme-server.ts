@@ -282,6 +282,8 @@ export function runProcess(
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr });
     });
+    // A command that exits without reading its input (mount, a refused command) closes the pipe: EPIPE here is not a failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
 }

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { MTA_STS_POLICY_PATH, mtaStsPolicy } from '../../config/index.js';
 import { METRICS_CONTENT_TYPE, registry } from '../../metrics.js';
 import { AUTOCONFIG_CONTENT_TYPE, autoconfigXml } from '../autoconfig.js';
 import { STYLESHEET } from '../stylesheet.js';
 import type { WebState } from '../state.js';
 import { PATHS } from '../urls.js';
 
-/** What needs no session: the stylesheet, Thunderbird autoconfig, health and metrics. */
+/** What needs no session: the stylesheet, Thunderbird autoconfig, the MTA-STS policy, health and metrics. */
 export function publicRoutes(app: FastifyInstance, state: WebState): void {
   const { ctx } = state;
   const xml = autoconfigXml(ctx.config);
@@ -16,6 +17,15 @@ export function publicRoutes(app: FastifyInstance, state: WebState): void {
 
   for (const path of [PATHS.autoconfigWellKnown, PATHS.autoconfig]) {
     app.get(path, async (_request, reply) => reply.type(AUTOCONFIG_CONTENT_TYPE).header('cache-control', 'public, max-age=3600').send(xml));
+  }
+
+  // RFC 8461 §3.3: senders fetch the policy from https://mta-sts.<domain>/.well-known/mta-sts.txt
+  // (that name points here, see `init`'s DNS records); the same policy serves every local domain.
+  const policy = mtaStsPolicy(ctx.config);
+  if (policy) {
+    app.get(MTA_STS_POLICY_PATH, async (_request, reply) =>
+      reply.type('text/plain; charset=utf-8').header('cache-control', 'public, max-age=3600').send(policy.text),
+    );
   }
 
   /**
