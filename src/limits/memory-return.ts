@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { libcFunction } from '../native/index.js';
 
 /**
  * Giving freed memory back to the system after a spike of message bytes (DESIGN.md "Config"
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
  * that allocated, workers included) and returns only the top of each heap to the system, so after
  * 20 concurrent 20 MB APPENDs the process stayed hundreds of MiB above idle with nothing in use.
  * malloc_trim(3) with pad 0 releases the free pages of every arena (glibc ≥ 2.8 madvises the
- * free chunks inside a heap, not only its top). It is called through koffi, as src/tcp calls
+ * free chunks inside a heap, not only its top). It is called through src/native, as src/tcp calls
  * setsockopt; elsewhere than glibc it is a no-op.
  *
  * When: the frees happen when V8 collects the buffers, some time after the bytes are released
@@ -26,15 +26,9 @@ const TRIM_DELAYS_MS = [1_000, 10_000, 30_000];
 
 let mallocTrim: MallocTrim | null | undefined;
 
+/** Null when not glibc (musl has no malloc_trim) or no FFI here: memory is returned as the allocator does. */
 function loadMallocTrim(): MallocTrim | null {
-  if (process.platform !== 'linux') return null;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    return koffi.load(null).func('int malloc_trim(size_t pad)') as MallocTrim;
-  } catch {
-    // Not glibc (musl has no malloc_trim) or no FFI here: memory is returned as the allocator does.
-    return null;
-  }
+  return libcFunction<MallocTrim>('int malloc_trim(size_t pad)');
 }
 
 /** Returns the allocator's free pages to the system now; false when this platform cannot. */

@@ -1,14 +1,13 @@
 /**
  * TCP_QUICKACK (Linux tcp(7)) on a connection's socket: "send the ACK for what has been received
  * now, and leave delayed-ACK pingpong mode". Node has no call for it (libuv exposes TCP_NODELAY
- * and keep-alive only), so setsockopt(2) is called through koffi, a maintained FFI package with
- * prebuilt binaries: no native code of ours, nothing compiled at install.
+ * and keep-alive only), so setsockopt(2) is called through src/native (koffi).
  *
  * Why the option is needed is in docs/tcp-delayed-ack.md. Elsewhere than Linux, or when the FFI
  * cannot be loaded, acknowledgeNow() does nothing: the server keeps working with the kernel's
  * delayed ACKs, only slower against clients that use Nagle's algorithm.
  */
-import { createRequire } from 'node:module';
+import { libcFunction } from '../native/index.js';
 import type { Socket } from 'node:net';
 
 /** <netinet/in.h> and <netinet/tcp.h> on Linux. */
@@ -21,13 +20,7 @@ let setsockopt: SetIntOption | null | undefined;
 
 /** libc's setsockopt from the running process (node links libc), loaded on first use only. */
 function loadSetsockopt(): SetIntOption | null {
-  if (process.platform !== 'linux') return null;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    return koffi.load(null).func('int setsockopt(int fd, int level, int name, const int *value, uint32_t len)') as SetIntOption;
-  } catch {
-    return null;
-  }
+  return libcFunction<SetIntOption>('int setsockopt(int fd, int level, int name, const int *value, uint32_t len)');
 }
 
 /** Whether acknowledgeNow() can do anything on this machine. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ImapFlow } from 'imapflow';
 import { runCli, runCliInProcess, type CliResult } from '../cli/cli-helpers.js';
-import type { TestServer } from './server.js';
+import type { TestServer, TestUser } from './server.js';
 
 /**
  * A config file for the CLI that points at the test server's data directory (same database), and
@@ -20,6 +20,17 @@ export function cliFor(server: TestServer, extraToml = '', runIn: 'in-process' |
   writeFileSync(file, `[server]\ndata_dir = ${JSON.stringify(server.dataDir)}\n${extraToml}`);
   const run = runIn === 'process' ? runCli : runCliInProcess;
   return (args, input) => run(['--config', file, ...args], input);
+}
+
+/** `use` with an imapflow client logged in as `user` over STARTTLS on the test server's IMAP port; logged out afterwards. */
+export async function withImap<T>(server: TestServer, user: TestUser, use: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const client = new ImapFlow({ host: '127.0.0.1', port: server.ports.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: user.address, pass: user.password }, logger: false });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.logout();
+  }
 }
 
 export interface FetchedMessage {

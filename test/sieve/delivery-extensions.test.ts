@@ -1,9 +1,9 @@
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkSieveScript } from '../../src/sieve/index.js';
 import { asAccountId } from '../../src/store/index.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { withImap } from '../helpers/user-sessions.js';
 
 /**
  * The Sieve extensions that act at delivery, over real sockets (docs/sieve.md): reject/ereject at
@@ -60,18 +60,9 @@ async function sendSubmission(user: TestUser, message: Mail): Promise<string> {
   }
 }
 
-async function withImap<T>(user: TestUser, use: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({ host: '127.0.0.1', port: server.ports.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: user.address, pass: user.password }, logger: false });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.logout();
-  }
-}
 
 async function subjectsIn(user: TestUser, folder: string): Promise<string[]> {
-  return withImap(user, async (client) => {
+  return withImap(server, user, async (client) => {
     const lock = await client.getMailboxLock(folder);
     try {
       const found: string[] = [];
@@ -85,7 +76,7 @@ async function subjectsIn(user: TestUser, folder: string): Promise<string[]> {
 }
 
 async function folderNames(user: TestUser): Promise<string[]> {
-  return withImap(user, async (client) => (await client.list()).map((m) => m.path).sort());
+  return withImap(server, user, async (client) => (await client.list()).map((m) => m.path).sort());
 }
 
 function queued(): Array<{ sender: string; to: string; raw: string }> {
@@ -144,7 +135,7 @@ describe('our verdict and folders in the script', () => {
     const em = await server.addUser('Võ Thị Em');
     activate(em.address, 'require ["mailbox", "fileinto"];\nif mailboxexists "Dự án" { fileinto "Dự án"; }');
     await sendMx({ from: 'dan@example.org', to: em.address, subject: 'trước', text: 'x' });
-    await withImap(em, (client) => client.mailboxCreate('Dự án'));
+    await withImap(server, em, (client) => client.mailboxCreate('Dự án'));
     await sendMx({ from: 'dan@example.org', to: em.address, subject: 'sau', text: 'x' });
     expect(await subjectsIn(em, 'INBOX')).toEqual(['trước']);
     expect(await subjectsIn(em, 'Dự án')).toEqual(['sau']);

@@ -1,9 +1,9 @@
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkSieveScript, SievePolicyError, SieveSyntaxError } from '../../src/sieve/index.js';
 import { asAccountId } from '../../src/store/index.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { withImap } from '../helpers/user-sessions.js';
 
 /**
  * Sieve at final delivery, over real sockets: mail through the MX (nodemailer), read back with
@@ -39,18 +39,9 @@ async function sendMx(message: { from: string; to: string; subject: string; text
   }
 }
 
-async function withImap<T>(user: TestUser, use: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({ host: '127.0.0.1', port: server.ports.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: user.address, pass: user.password }, logger: false });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.logout();
-  }
-}
 
 async function subjectsIn(user: TestUser, folder: string): Promise<Array<{ subject: string; flags: string[] }>> {
-  return withImap(user, async (client) => {
+  return withImap(server, user, async (client) => {
     const lock = await client.getMailboxLock(folder);
     try {
       const found: Array<{ subject: string; flags: string[] }> = [];
