@@ -17,7 +17,7 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
   test('a correct login answers with the capabilities of the authenticated state', async () => {
     const client = await RawClient.connect(server.ports.imap);
     const [reply] = await client.command('a1', `LOGIN annv "${PASSWORD}"`);
-    expect(reply).toMatch(/^a1 OK \[CAPABILITY IMAP4rev1 LITERAL\+ .* NAMESPACE .* APPENDLIMIT=\d+\] Logged in$/);
+    expect(reply).toMatch(/^a1 OK \[CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL\+ .* NAMESPACE .* APPENDLIMIT=\d+\] Logged in$/);
     expect(reply).not.toMatch(/STARTTLS|LOGINDISABLED|AUTH=/);
     client.close();
   });
