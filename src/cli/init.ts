@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { InitOptions } from '../setup/index.js';
 import { CliError, failWith, printOutput } from './runner.js';
 
 /**
@@ -45,16 +46,8 @@ export function defineInitCommand(init: Command): void {
     });
 }
 
-interface InitCommandOptions {
-  readonly production?: boolean;
-  readonly dataDir?: string;
-  readonly domain?: string;
-  readonly hostname?: string;
-  readonly selector?: string;
-  readonly clamd?: string;
-  readonly mtaSts?: string;
-  readonly tlsRpt?: string;
-}
+/** What commander parsed: createInstallation's options, each given or not (the directory is the argument). */
+type InitCommandOptions = Partial<Omit<InitOptions, 'dir'>>;
 
 function definedOnly(options: InitCommandOptions) {
   const { dataDir, domain, hostname, selector, clamd, mtaSts, tlsRpt } = options;

@@ -635,23 +635,27 @@ export class SqliteMailStore implements MailStore {
 }
 
 /** Hashes, analyses and validates a message outside any transaction. */
-function prepareMessage(raw: MessageBytes, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis }): PreparedMessage {
+function prepareMessage(raw: MessageBytes, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis; sha256?: string }): PreparedMessage {
   const internalDate = (options.internalDate ?? new Date()).getTime();
   if (!Number.isFinite(internalDate)) throw new StoreError('cannot', 'invalid internal date');
   const pieces: readonly MessagePiece[] = Buffer.isBuffer(raw) ? [raw] : raw;
-  // A spooled message's file is read here once to hash it and once more as it is written, a
-  // piece at a time (message-bytes.ts): never whole in memory.
-  const hash = createHash('sha256');
-  for (const piece of readPieces(pieces)) hash.update(piece);
   return {
     pieces,
     size: messageSize(pieces),
-    sha256: hash.digest('hex') as BlobId,
+    // A spooled message comes with the digest its analysing worker computed, so the event loop
+    // reads its file only as it is written (message-bytes.ts), a piece at a time.
+    sha256: (options.sha256 ?? digestOf(pieces)) as BlobId,
     // Callers with large messages pass the analysis, computed on a worker: joining the pieces here is the rare case.
     analysis: options.analysis ?? analyzeMessage(wholeMessage(pieces)),
     flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
     internalDate,
   };
+}
+
+function digestOf(pieces: readonly MessagePiece[]): string {
+  const hash = createHash('sha256');
+  for (const piece of readPieces(pieces)) hash.update(piece);
+  return hash.digest('hex');
 }
 
 function toMailboxInfo(row: MailboxRow): MailboxInfo {

@@ -139,6 +139,8 @@ export interface AppendMessage {
   readonly internalDate?: Date;
   /** analyzeMessage of exactly these bytes, already computed (on a worker thread for a large one); else the store computes it. */
   readonly analysis?: MessageAnalysis;
+  /** The SHA-256 (hex) of exactly these bytes, already computed with the analysis; else the store hashes them. */
+  readonly sha256?: string;
 }
 
 export interface AppendResult {

@@ -10,7 +10,7 @@ import { MB, inMb, rawLogin, residentBytes, settledRss, sizedMessage } from './s
  *   allowance being what the ceiling does not count (socket and stream buffers, SQLite's page
  *   cache and WAL, garbage not yet collected);
  * - a minute later RSS is at most idle + the ceiling: the burst's buffers are not kept by the
- *   allocator (src/limits/memory-return.ts trims after the budget drains). The issue's aim, within
+ *   allocator (src/limits/memory-return.ts trims after the budget drains). The stricter aim, within
  *   20 % of idle, is printed beside it, not asserted: measured here, the V8 heap and array buffers
  *   are back near idle while RSS is not (the server's log lines with the memory parts around each
  *   trim are printed), so what remains is outside what the budget and the trims reach.

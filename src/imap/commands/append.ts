@@ -1,5 +1,5 @@
 import { checkMessageShape, checkSpooledShape, describeViolation, shapeLimitsOf, type MemoryReservation, type ShapeViolation } from '../../limits/index.js';
-import { ANALYZE_MESSAGE_FILE } from '../../mime/index.js';
+import { ANALYZE_MESSAGE_FILE, type AnalysedFile } from '../../mime/index.js';
 import type { AppendMessage, MailboxInfo } from '../../store/index.js';
 import { appendLimit } from '../capabilities.js';
 import { buildCatenation, planCatenation, type CatenatePart } from '../catenate.js';
@@ -154,20 +154,20 @@ function readCatenateParts(args: ArgReader): CatenatePart[] {
 }
 
 /**
- * The message as the store takes it. A spooled one stays in its file: the store hashes and writes
- * it from there a piece at a time (src/store FileRange), and the worker analysing it reads the
- * file itself, so the message is whole in memory only inside that worker, for its analysis.
+ * The message as the store takes it. A spooled one stays in its file: the worker analysing it reads
+ * the file itself and hashes it too, and the store writes it from there a piece at a time (src/store
+ * FileRange), so the message is whole in memory only inside that worker.
  */
 async function storable(session: Session, message: ParsedMessage, label: string): Promise<AppendMessage> {
   const options = { flags: message.flags, ...(message.internalDate ? { internalDate: message.internalDate } : {}) };
   const { data } = message;
   if (!data.file) return { raw: data.bytes, ...options };
   const raw = [{ file: data.file.path, start: 0, end: data.size }];
-  return { raw, ...options, analysis: await analysed(session, data.file.path, data.size, label) };
+  return { raw, ...options, ...(await analysed(session, data.file.path, data.size, label)) };
 }
 
 /** The worker's copy is the one this message holds in memory: reserved for as long as it lives. */
-async function analysed(session: Session, file: string, size: number, label: string): Promise<AppendMessage['analysis']> {
+async function analysed(session: Session, file: string, size: number, label: string): Promise<AnalysedFile> {
   const reservation = session.ctx.memory.reserve(size);
   // RFC 5530 §3 INUSE: a temporary refusal, worth retrying; DESIGN.md "Config" [limits] memory_ceiling.
   if (reservation === null) throw refuse('INUSE', 'The server is receiving too many messages at once; try again shortly');
