@@ -537,7 +537,8 @@ export class SqliteMailStore implements MailStore {
   }
 
   private applyDelivery(job: DeliveryJob): DeliveryOutcome {
-    this.usage.clear();
+    // Only the recipients' usage changes: other accounts' cached answers stay good.
+    for (const { target } of job.targets) this.usage.delete(target.account);
     const blob = this.blobs.store(job.message.sha256, job.message.pieces, job.message.size, job.message.analysis);
     const appended: Appended[] = [];
     const created = new Set<AccountId>();
