@@ -28,7 +28,7 @@ USER cantho-mail
 # the database, TLS pair and queue in /var/lib/cantho-mail.
 ENV CANTHO_MAIL_CONFIG=/etc/cantho-mail/cantho-mail.toml NODE_ENV=production
 VOLUME ["/var/lib/cantho-mail", "/etc/cantho-mail"]
-EXPOSE 25 587 465 143 993 8080 8443
+EXPOSE 25 587 465 143 993 4190 389 636 8080 8443
 # 200 while mail can be kept (ok or degraded: see the body), 503 when the database does not answer.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD curl -fsS http://127.0.0.1:8080/healthz >/dev/null || exit 1
 ENTRYPOINT ["/app/deploy/docker-entrypoint.sh"]
