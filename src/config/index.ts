@@ -3,3 +3,4 @@ export type { Config, ConfigInput } from './schema.js';
 export { parseDuration, parseHostPort, parseSize, type HostPort } from './units.js';
 export { PASSWORD_CHANGE_PATH, passwordChangeUrl } from './urls.js';
 export { MTA_STS_POLICY_PATH, mtaStsPolicy, type MtaStsPolicy } from './mta-sts.js';
+export { CARDDAV_WELL_KNOWN_PATH, announcedPort, clientEndpoints, type ClientEndpoint, type ClientEndpoints, type ClientSecurity } from './client-endpoints.js';

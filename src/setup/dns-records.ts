@@ -1,4 +1,4 @@
-import { mtaStsPolicy, type Config } from '../config/index.js';
+import { announcedPort, mtaStsPolicy, type Config } from '../config/index.js';
 import { dkimTxtValue } from './dkim-key.js';
 
 export interface DnsRecord {
@@ -38,8 +38,13 @@ export function dnsRecordsFor(config: Config, dkimPublicKey: string | null): Dns
       { name: `_dmarc.${at}`, type: 'TXT', value: `v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain}`, why: 'RFC 7489: what receivers do with mail failing SPF and DKIM; reports to postmaster' },
       ...mtaStsRecords(config, at, host),
       ...srvRecords(config, at, host),
-      { name: `autoconfig.${at}`, type: 'CNAME', value: host, why: 'Thunderbird autoconfig (served by the web listener at /mail/config-v1.1.xml)' },
-      { name: `autodiscover.${at}`, type: 'CNAME', value: host, why: 'Outlook and phones look the settings up here' },
+      { name: `autoconfig.${at}`, type: 'CNAME', value: host, why: 'Thunderbird autoconfig: the web listener answers /mail/config-v1.1.xml (mail servers and the CardDAV address book)' },
+      {
+        name: `autodiscover.${at}`,
+        type: 'CNAME',
+        value: host,
+        why: 'Outlook Autodiscover: the web listener answers POST /autodiscover/autodiscover.xml, over HTTPS on port 443 with a certificate naming this host',
+      },
     );
   }
   return records;
@@ -72,12 +77,13 @@ function mtaStsRecords(config: Config, at: string, host: string): DnsRecord[] {
 
 /** RFC 6186 §3 (and RFC 8314 §5.1 for `_submissions`): where clients find IMAP and submission; a port not listened on is "." (not offered). */
 function srvRecords(config: Config, at: string, host: string): DnsRecord[] {
-  const offered = (listener: { port: number } | null, standard: number) => (listener ? `0 1 ${listener.port === 0 ? standard : listener.port} ${host}` : '0 0 0 .');
+  // RFC 6186 §3.4: a target of "." says the service is not offered.
+  const offered = (port: number | null) => (port === null ? '0 0 0 .' : `0 1 ${port} ${host}`);
   return [
-    { name: `_imaps._tcp.${at}`, type: 'SRV', value: offered(config.imap.tls_listen, 993), why: 'RFC 6186: IMAP over TLS' },
-    { name: `_imap._tcp.${at}`, type: 'SRV', value: offered(config.imap.listen, 143), why: 'RFC 6186: IMAP with STARTTLS' },
-    { name: `_submissions._tcp.${at}`, type: 'SRV', value: offered(config.smtp.submissions, 465), why: 'RFC 8314: submission over TLS' },
-    { name: `_submission._tcp.${at}`, type: 'SRV', value: offered(config.smtp.submission, 587), why: 'RFC 6186: submission with STARTTLS' },
+    { name: `_imaps._tcp.${at}`, type: 'SRV', value: offered(announcedPort(config.imap.tls_listen, 993)), why: 'RFC 6186: IMAP over TLS' },
+    { name: `_imap._tcp.${at}`, type: 'SRV', value: offered(announcedPort(config.imap.listen, 143)), why: 'RFC 6186: IMAP with STARTTLS' },
+    { name: `_submissions._tcp.${at}`, type: 'SRV', value: offered(announcedPort(config.smtp.submissions, 465)), why: 'RFC 8314: submission over TLS' },
+    { name: `_submission._tcp.${at}`, type: 'SRV', value: offered(announcedPort(config.smtp.submission, 587)), why: 'RFC 6186: submission with STARTTLS' },
   ];
 }
 

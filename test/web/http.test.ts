@@ -9,7 +9,7 @@ const ADMIN = { actor: 'cli:test', doc: '16/QĐ-UBND' };
 describe('public endpoints', () => {
   let h: WebHarness;
   beforeAll(async () => {
-    h = await startWebHarness({ server: { domains: ['ubnd.cantho.gov.vn'] } });
+    h = await startWebHarness({ server: { domains: ['ubnd.cantho.gov.vn'] }, http: { public_url: 'https://mail.cantho.gov.vn' } });
   });
   afterAll(() => h.close());
 
@@ -37,10 +37,15 @@ ${[
   )
   .join('\n')}
   </emailProvider>
+  <addressBook type="carddav">
+    <username>%EMAILADDRESS%</username>
+    <authentication>http-basic</authentication>
+    <serverURL>https://mail.cantho.gov.vn/.well-known/carddav</serverURL>
+  </addressBook>
 </clientConfig>
 `;
 
-  it('serves Thunderbird autoconfig at the well-known path and the autoconfig.<domain> path', async () => {
+  it('serves Thunderbird autoconfig, with the CardDAV address book, at the well-known path and the autoconfig.<domain> path', async () => {
     for (const path of ['/.well-known/autoconfig/mail/config-v1.1.xml', '/mail/config-v1.1.xml?emailaddress=annv%40cantho.gov.vn']) {
       const response = await curl(`${h.url}${path}`, ['--header', 'Host: autoconfig.cantho.gov.vn']);
       expect(response.status).toBe(200);
