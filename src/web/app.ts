@@ -6,6 +6,7 @@ import { CSRF_FIELD, csrfTokenMatches } from './csrf.js';
 import { DirectoryCache } from './directory-cache.js';
 import { messagePage } from './pages/message.js';
 import { changePasswordRoutes } from './routes/change-password.js';
+import { clientSetupRoutes } from './routes/client-setup.js';
 import { directoryRoutes } from './routes/directory.js';
 import { mailRulesRoutes } from './routes/mail-rules.js';
 import { publicRoutes } from './routes/public.js';
@@ -16,10 +17,12 @@ import { PATHS, servedOverHttps } from './urls.js';
 
 /**
  * The officials' self-service site (DESIGN.md "Protocols", HTTP): sign-in, password change, directory search and
- * vCard, out-of-office and mail rules (Sieve), plus Thunderbird autoconfig, /healthz and /metrics. Invariants:
+ * vCard, out-of-office and mail rules (Sieve), the setup guide, Thunderbird autoconfig, Outlook Autodiscover and
+ * the Apple profile, /healthz and /metrics. Invariants:
  * - plain server-rendered HTML in Vietnamese, usable without JavaScript; no script is allowed
  *   by the CSP at all;
- * - every POST carries the session's CSRF token or is refused with 403 before its handler runs;
+ * - every POST carries the session's CSRF token or is refused with 403 before its handler runs,
+ *   except a route marked `sessionless` (Autodiscover: it changes nothing and is no one's session);
  * - every change of privilege gets a new session id (sessions.ts);
  * - after any directory change, in this process or by the CLI, signed-in sessions are re-checked
  *   with directory.revalidate, so a password reset, retirement or unit suspension ends them at once.
@@ -69,7 +72,7 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
 
   // Synchronizer-token check of every POST (csrf.ts): missing, forged or from an ended session → 403.
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return;
+    if (request.method !== 'POST' || request.routeOptions.config.sessionless === true) return;
     const lookup = request.webSession;
     if (lookup.state === 'active' && csrfTokenMatches(lookup.session.csrfToken, formOf(request)[CSRF_FIELD])) return;
     const expired = lookup.state === 'expired';
@@ -161,5 +164,6 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   changePasswordRoutes(app, state);
   directoryRoutes(app, state);
   mailRulesRoutes(app, state);
+  clientSetupRoutes(app, state);
   return app;
 }

@@ -16,6 +16,8 @@ export interface PageOptions {
   readonly body: SafeHtml;
   /** Forms read better in a narrow column. */
   readonly narrow?: boolean;
+  /** A handout printed on one A4 sheet (the stylesheet's print rules). */
+  readonly handout?: boolean;
 }
 
 /** CSRF field of every POST form (synchronizer token, see csrf.ts). */
@@ -68,11 +70,11 @@ ${html`<html lang="vi">
     ${navigation(options.viewer)}
   </div>
 </header>
-<main id="noi-dung" tabindex="-1"${options.narrow ? html` class="narrow"` : ''}>
+<main id="noi-dung" tabindex="-1"${options.narrow ? html` class="narrow"` : options.handout ? html` class="handout"` : ''}>
 <h1>${options.title}</h1>
 ${options.body}
 </main>
-<footer><p>Trung tâm Công nghệ thông tin và Truyền thông — hỗ trợ: <a href="mailto:postmaster@${options.domain}">postmaster@${options.domain}</a></p></footer>
+<footer><p><a href="${PATHS.setupGuide}">Cài đặt thư điện tử</a> · Trung tâm Công nghệ thông tin và Truyền thông — hỗ trợ: <a href="mailto:postmaster@${options.domain}">postmaster@${options.domain}</a></p></footer>
 </body>
 </html>
 `}`;

@@ -11,6 +11,10 @@ declare module 'fastify' {
     /** The session named by the request's cookie, looked up once in the onRequest hook. */
     webSession: SessionLookup;
   }
+  interface FastifyContextConfig {
+    /** A POST that belongs to no session (Autodiscover): no CSRF token is asked for (app.ts). */
+    sessionless?: boolean;
+  }
 }
 
 /** What every route of the site shares. */

@@ -60,4 +60,24 @@ label.inline { font-weight: 600; display: flex; gap: .5rem; align-items: center;
 .rule-list form { display: inline; margin-left: .5rem; }
 pre.script { background: #f6f6f6; border: 1px solid #d0d0d0; padding: .75rem; overflow-x: auto; white-space: pre-wrap; }
 footer { max-width: 60rem; margin: 0 auto 2rem; padding: 0 1rem; color: #4a4a4a; font-size: .9rem; }
+.toc ul { list-style: none; margin: 0 0 1rem; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; }
+table.settings td.port { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.facts { padding-left: 1.2rem; }
+.steps li { margin-bottom: .4rem; }
+a.download { display: inline-block; font-weight: 600; color: #fff; background: #0b4f9c; border-radius: 4px; padding: .6rem 1.4rem; text-decoration: none; }
+a.download:hover { background: #083a73; color: #fff; }
+.handout-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 0 1.5rem; }
+/* The handout of training sessions: one A4 sheet, without the site's banner, navigation and footer. */
+@page { size: A4; margin: 12mm; }
+@media print {
+  html { background: #fff; font-size: 10.5pt; }
+  header.banner, footer, .skip, .toc { display: none; }
+  main, main.handout { max-width: none; margin: 0; padding: 0; box-shadow: none; border-radius: 0; }
+  main.handout h1 { font-size: 15pt; margin-bottom: .4rem; }
+  main.handout h2 { font-size: 11.5pt; margin: .6rem 0 .2rem; }
+  main.handout ol, main.handout ul { margin: 0; padding-left: 1.1rem; }
+  main.handout .handout-grid { grid-template-columns: 1fr 1fr; }
+  main.handout th, main.handout td { padding: .2rem .4rem; }
+  a { color: inherit; text-decoration: none; }
+}
 `;

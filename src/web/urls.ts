@@ -16,6 +16,13 @@ export const PATHS = {
   /** Thunderbird looks here on the mail domain's web server, and at autoconfig.<domain>/mail/… */
   autoconfigWellKnown: '/.well-known/autoconfig/mail/config-v1.1.xml',
   autoconfig: '/mail/config-v1.1.xml',
+  /** The setup guide (public), its printable one-page handout, and the signed-in official's Apple profile. */
+  setupGuide: '/cai-dat',
+  setupHandout: '/cai-dat/to-huong-dan',
+  appleProfile: '/cai-dat/iphone.mobileconfig',
+  /** Outlook asks both spellings (Microsoft's "Autodiscover for Exchange"); paths are case-sensitive here. */
+  autodiscover: '/autodiscover/autodiscover.xml',
+  autodiscoverCapitalized: '/Autodiscover/Autodiscover.xml',
   health: '/healthz',
   metrics: '/metrics',
 } as const;
