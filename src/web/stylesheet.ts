@@ -24,6 +24,7 @@ main { max-width: 60rem; margin: 1.5rem auto; padding: 1.5rem; background: #fff;
 main.narrow { max-width: 30rem; }
 h1 { font-size: 1.6rem; margin: 0 0 1rem; color: #7a0a0a; }
 h2 { font-size: 1.2rem; margin: 1.5rem 0 .75rem; }
+h3 { font-size: 1.05rem; margin: 1rem 0 .5rem; }
 .lead { margin-top: 0; color: #3d3d3d; }
 .field { margin-bottom: 1.1rem; }
 label { display: block; font-weight: 600; margin-bottom: .25rem; }
