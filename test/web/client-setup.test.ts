@@ -216,3 +216,31 @@ print(json.dumps({'servers': servers, 'book': {'type': book.get('type'), **{c.ta
     });
   });
 });
+
+describe('Outlook Autodiscover over HTTPS, as Outlook asks', () => {
+  let secure: WebHarness;
+  beforeAll(async () => {
+    secure = await startWebHarness({ http: { tls_listen: '127.0.0.1:0' } });
+  }, 60_000);
+  afterAll(() => secure?.close());
+
+  it('answers at https://autodiscover.<domain>/autodiscover/autodiscover.xml; plain HTTP is sent there with 308', async () => {
+    const httpsPort = secure.server.server.port('web-tls');
+    // The test server's certificate is the self-signed pair made in its data directory.
+    const response = await curl(`https://autodiscover.cantho.gov.vn:${httpsPort}/autodiscover/autodiscover.xml`, [
+      '--insecure',
+      '--resolve', `autodiscover.cantho.gov.vn:${httpsPort}:127.0.0.1`,
+      '--header', 'Content-Type: text/xml',
+      '--data-binary', outlookRequest('binhlq@cantho.gov.vn'),
+    ]);
+    expect(response.status).toBe(200);
+    const answer = python<AutodiscoverAnswer>(READ_AUTODISCOVER, response.body);
+    expect(answer.protocols.map((p) => [p.Type, p.LoginName])).toEqual([
+      ['IMAP', 'binhlq@cantho.gov.vn'],
+      ['SMTP', 'binhlq@cantho.gov.vn'],
+    ]);
+    const plain = await curl(`${secure.url}/autodiscover/autodiscover.xml`, ['--header', 'Content-Type: text/xml', '--data-binary', outlookRequest('binhlq@cantho.gov.vn')]);
+    expect(plain.status).toBe(308);
+    expect(plain.headers.location).toBe(`https://127.0.0.1:${httpsPort}/autodiscover/autodiscover.xml`);
+  });
+});
