@@ -35,7 +35,7 @@ export function clientSetupRoutes(app: FastifyInstance, state: WebState): void {
   // Outlook POSTs text/xml; some clients send no or another type: every body is read as text,
   // within the limit, in this scope only (the site's other POSTs stay forms).
   void app.register(async (scope) => {
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: AUTODISCOVER_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     for (const path of [PATHS.autodiscover, PATHS.autodiscoverCapitalized]) {
       // No session and no CSRF token: the request changes nothing and reveals nothing per account.
       scope.post(path, { config: { sessionless: true }, bodyLimit: AUTODISCOVER_BODY_LIMIT }, async (request, reply) =>
