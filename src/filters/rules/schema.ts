@@ -114,6 +114,17 @@ const bayes = z
   })
   .strict();
 
+/** Bulk and repeat detection over recent inbound mail (filters/bulk.ts); each signal needs confirmation by another. */
+const bulk = z
+  .object({
+    enabled: z.boolean().default(true),
+    window_hours: z.number().positive().max(24 * 7).default(24),
+    recipients: z.number().int().min(2).default(20),
+    senders: z.number().int().min(2).default(5),
+    score: z.number().min(0).default(2),
+  })
+  .strict();
+
 const finiteScore = z.number().refine(Number.isFinite, 'score must be a finite number');
 
 const thresholds = z
@@ -148,6 +159,7 @@ export const rulesFileSchema = z
     dnsbl: dnsbl.prefault({}),
     parser: parser.prefault({}),
     bayes: bayes.prefault({}),
+    bulk: bulk.prefault({}),
     /** The built-in structural rules (structure/rules.ts) run only where the file turns them on. */
     builtin: z.object({ enabled: z.boolean().default(false) }).strict().prefault({}),
     /** An admin's scores for the built-in structural rules (structure/rules.ts); they win over [tuned]. */
