@@ -116,10 +116,12 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
     begin,
     // A user filing mail into or out of Junk: parsing and tokenizing (mailparser, HTML→text) run
     // on the workers like any other message's; only the token counts are written here.
-    async learn(kind, raw) {
+    async learn(kind, raw, user) {
       if (!deps.bayes) return;
-      const outcome = await deps.bayes.train(kind, raw, await tokensOf(raw, `bayes-${kind}`));
-      logger.debug({ kind, outcome }, 'bayes learnt a message');
+      const { user_share: share, user_min: floor } = holder.current().bayes;
+      const outcome = await deps.bayes.train(kind, raw, await tokensOf(raw, `bayes-${kind}`), { user, share, floor });
+      if (outcome === 'decided-by-other' || outcome === 'user-share-used') logger.info({ kind, user, outcome }, 'bayes did not learn from a user');
+      else logger.debug({ kind, user, outcome }, 'bayes learnt a message');
     },
     async unlearn(raw) {
       if (deps.bayes) await deps.bayes.untrain(raw, await tokensOf(raw, 'bayes-forget'));

@@ -111,6 +111,12 @@ const bayes = z
      * train`), subtracted when it is nearly the same as learnt ham (bayes/fingerprint.ts); 0: off.
      */
     near_duplicate: z.number().min(0).default(3),
+    /**
+     * One user's moves into and out of Junk may make at most this share of the learnt messages
+     * of a class, or user_min messages while the totals are small: no one user poisons everyone's filter.
+     */
+    user_share: z.number().min(0).max(1).default(0.1),
+    user_min: z.number().int().min(0).default(50),
   })
   .strict();
 
