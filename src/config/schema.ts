@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { parseDuration, parseHostPort, parseSize, type HostPort } from './units.js';
 
+// zod compiles each object schema to a function on its first parse ("JIT"); a config is parsed
+// once per process, so the compile costs more than it saves (about 80 ms of a CLI command's start).
+z.config({ jitless: true });
+
 /**
  * The TOML config contract (../shared/DESIGN.md "Config"). Every table is strict: an unknown key
  * is an error, so a typo never silently falls back to a default.

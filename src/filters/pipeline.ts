@@ -4,6 +4,7 @@ import type { DnsResolver } from '../context.js';
 import { filterDuration } from '../metrics.js';
 import type { WorkerPool } from '../workers/index.js';
 import { createBayesFilter } from './bayes/filter.js';
+import { createBulkFilter } from './bulk.js';
 import type { BayesLearner } from './bayes/learn.js';
 import { DnsblChecker } from './dnsbl.js';
 import type { Filter, FilterOutcome } from './filter.js';
@@ -61,6 +62,7 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
     createSpamRulesFilter(new DnsblChecker(deps.resolver, logger)),
   ];
   if (deps.bayes) filters.push(createBayesFilter(deps.bayes));
+  filters.push(createBulkFilter());
 
   /** The facts of the bytes, read on a worker when there are workers. */
   const factsOf = (raw: Buffer, context: FilterContext, rules: RuleSet): Promise<MessageFacts> =>
@@ -114,10 +116,12 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
     begin,
     // A user filing mail into or out of Junk: parsing and tokenizing (mailparser, HTML→text) run
     // on the workers like any other message's; only the token counts are written here.
-    async learn(kind, raw) {
+    async learn(kind, raw, user) {
       if (!deps.bayes) return;
-      const outcome = await deps.bayes.train(kind, raw, await tokensOf(raw, `bayes-${kind}`));
-      logger.debug({ kind, outcome }, 'bayes learnt a message');
+      const { user_share: share, user_min: floor } = holder.current().bayes;
+      const outcome = await deps.bayes.train(kind, raw, await tokensOf(raw, `bayes-${kind}`), { user, share, floor });
+      if (outcome === 'decided-by-other' || outcome === 'user-share-used') logger.info({ kind, user, outcome }, 'bayes did not learn from a user');
+      else logger.debug({ kind, user, outcome }, 'bayes learnt a message');
     },
     async unlearn(raw) {
       if (deps.bayes) await deps.bayes.untrain(raw, await tokensOf(raw, 'bayes-forget'));
@@ -179,7 +183,7 @@ export function combineVerdicts(verdicts: readonly Verdict[], rules: RuleSet, co
 function spamHeaders(score: number, isSpam: boolean, reasons: readonly VerdictReason[], rules: RuleSet): Array<[string, string]> {
   const tests = reasons
     .filter((r) => !r.id.startsWith('virus'))
-    .map((r) => `${r.id.replace(/^(spam|bayes):/, '')}=${r.score}`)
+    .map((r) => `${r.id.replace(/^(spam|bayes|bulk):/, '')}=${r.score}`)
     .join(',');
   const t = rules.thresholds;
   return [

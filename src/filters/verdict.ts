@@ -97,9 +97,11 @@ export interface FilterPipeline {
   /**
    * A user classified a message (IMAP): moved into Junk → 'spam'; moved out of Junk into a folder
    * other than Trash → 'ham'. Bayes learns it (a message learnt as the other class is moved over;
-   * learning the same bytes twice counts once). A no-op when Bayes is not configured.
+   * learning the same bytes twice counts once). A no-op when Bayes is not configured. `user`:
+   * who moved it; one user's share of what Bayes learns is limited by the rules file's
+   * `[bayes] user_share` / `user_min`, and a message someone else classified stays as they said.
    */
-  learn(kind: 'spam' | 'ham', raw: Buffer): Promise<void>;
+  learn(kind: 'spam' | 'ham', raw: Buffer, user: string): Promise<void>;
   /** Forgets what was learnt from these bytes (e.g. the user undid the move). */
   unlearn(raw: Buffer): Promise<void>;
 }

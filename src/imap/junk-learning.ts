@@ -48,11 +48,13 @@ export function prepareJunkLearning(session: Session, source: MailboxInfo, desti
 
 async function learnAll(session: Session, kind: BayesClass, blobs: readonly BlobId[]): Promise<void> {
   const { store, filters } = session.ctx;
+  // The person acting: a delegate filing a unit's mail uses their own share (UserLearning).
+  const user = session.identity?.person ?? session.account;
   let failed = 0;
   // One at a time: a user filing 5,000 messages must not hold the event loop for all of them.
   for (const blob of blobs) {
     try {
-      await filters.learn(kind, store.readBlob(blob));
+      await filters.learn(kind, store.readBlob(blob), user);
     } catch (err) {
       failed++;
       session.log.warn({ err, blob }, 'bayes could not learn a message');

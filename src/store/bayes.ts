@@ -14,7 +14,23 @@ export interface BayesTokenCounts {
   readonly ham: number;
 }
 
-export type LearnOutcome = 'learnt' | 'already-learnt' | 'relearnt';
+/**
+ * 'decided-by-other': a user's verdict on a message an admin or another user already classified
+ * is not taken; 'user-share-used': the user has learnt their share of that class (UserLearning).
+ */
+export type LearnOutcome = 'learnt' | 'already-learnt' | 'relearnt' | 'decided-by-other' | 'user-share-used';
+
+/**
+ * Who classified a message when it was a user (moving mail into or out of Junk), and how much of
+ * the filter one user may shape: at most `share` of the learnt messages of a class, or `floor`
+ * messages while the totals are small (docs/architecture.md "Spam filtering"). An admin's
+ * training (`spam train`) passes none and is not limited.
+ */
+export interface UserLearning {
+  readonly user: string;
+  readonly share: number;
+  readonly floor: number;
+}
 
 /** How close a message's fingerprint came to learnt messages of each class: the most bands one learnt message shares. */
 export interface NearestLearnt {
@@ -30,8 +46,9 @@ export interface BayesStore {
   /**
    * Adds a message's tokens to a class; a message learnt as the other class is moved over.
    * `fingerprint`: its body's band values (src/filters/bayes/fingerprint.ts), kept for nearest().
+   * `by`: the user whose action this is, with their limits; absent for an admin's training.
    */
-  learn(digest: string, kind: BayesClass, tokens: readonly string[], fingerprint?: readonly number[] | null): LearnOutcome;
+  learn(digest: string, kind: BayesClass, tokens: readonly string[], fingerprint?: readonly number[] | null, by?: UserLearning | null): LearnOutcome;
   /** For each class, the most fingerprint bands (same position, same value) one learnt message shares with `fingerprint`. */
   nearest(fingerprint: readonly number[]): NearestLearnt;
   /** Removes a learnt message's tokens; false when that message was never learnt. */
@@ -69,6 +86,14 @@ const migrations: readonly Migration[] = [
       CREATE INDEX bayes_fingerprints_digest ON bayes_fingerprints (digest);
     `,
   },
+  {
+    version: 3,
+    // NULL: learnt by an admin (`spam train`), or before users' learning was attributed.
+    sql: `
+      ALTER TABLE bayes_messages ADD COLUMN learnt_by TEXT;
+      CREATE INDEX bayes_messages_learnt_by ON bayes_messages (learnt_by, kind) WHERE learnt_by IS NOT NULL;
+    `,
+  },
 ];
 
 export function openBayesStore(db: Db): BayesStore {
@@ -79,13 +104,18 @@ export function openBayesStore(db: Db): BayesStore {
     'SELECT token, spam, ham FROM bayes_tokens WHERE token IN (SELECT value FROM json_each(?))',
   );
   const learntAs = db.prepare<[string], BayesClass>('SELECT kind FROM bayes_messages WHERE digest = ?').pluck();
+  const learntRow = db.prepare<[string], { kind: BayesClass; learnt_by: string | null }>('SELECT kind, learnt_by FROM bayes_messages WHERE digest = ?');
+  const classTotal = db.prepare<[BayesClass], number>('SELECT count(*) FROM bayes_messages WHERE kind = ?').pluck();
+  const userTotal = db.prepare<[string, BayesClass], number>('SELECT count(*) FROM bayes_messages WHERE learnt_by = ? AND kind = ?').pluck();
   const addToken = db.prepare<[string, number, number]>(
     'INSERT INTO bayes_tokens (token, spam, ham) VALUES (?, ?, ?) ON CONFLICT (token) DO UPDATE SET spam = spam + excluded.spam, ham = ham + excluded.ham',
   );
   // max(…, 0): a token list that drifted (tokenizer changed since learning) never goes negative.
   const removeToken = db.prepare<[number, number, string]>('UPDATE bayes_tokens SET spam = max(spam - ?, 0), ham = max(ham - ?, 0) WHERE token = ?');
   const dropEmpty = db.prepare<[string]>('DELETE FROM bayes_tokens WHERE token = ? AND spam = 0 AND ham = 0');
-  const setMessage = db.prepare<[string, BayesClass]>('INSERT INTO bayes_messages (digest, kind) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET kind = excluded.kind');
+  const setMessage = db.prepare<[string, BayesClass, string | null]>(
+    'INSERT INTO bayes_messages (digest, kind, learnt_by) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE SET kind = excluded.kind, learnt_by = excluded.learnt_by',
+  );
   const deleteMessage = db.prepare<[string]>('DELETE FROM bayes_messages WHERE digest = ?');
   const addBand = db.prepare<[number, number, string]>('INSERT OR IGNORE INTO bayes_fingerprints (band, value, digest) VALUES (?, ?, ?)');
   // json_each over the array of band values: key is the band's position, value its value.
@@ -107,13 +137,22 @@ export function openBayesStore(db: Db): BayesStore {
     }
   };
 
-  const learn = db.transaction((digest: string, kind: BayesClass, tokens: readonly string[], fingerprint: readonly number[] | null): LearnOutcome => {
-    const previous = learntAs.get(digest);
+  /** Why a user's verdict is not taken, or null to take it (UserLearning). */
+  const userRefusal = (by: UserLearning, kind: BayesClass, previousBy: string | null | undefined): LearnOutcome | null => {
+    if (previousBy !== undefined && previousBy !== by.user) return 'decided-by-other';
+    const allowed = Math.max(by.floor, Math.floor(by.share * classTotal.get(kind)!));
+    return userTotal.get(by.user, kind)! >= allowed ? 'user-share-used' : null;
+  };
+  const learn = db.transaction((digest: string, kind: BayesClass, tokens: readonly string[], fingerprint: readonly number[] | null, by: UserLearning | null): LearnOutcome => {
+    const row = learntRow.get(digest);
+    const previous = row?.kind;
     if (previous === kind) return 'already-learnt';
+    const refusal = by ? userRefusal(by, kind, row ? row.learnt_by : undefined) : null;
+    if (refusal !== null) return refusal;
     const set = unique(tokens);
     if (previous !== undefined) remove(previous, set);
     add(kind, set);
-    setMessage.run(digest, kind);
+    setMessage.run(digest, kind, by?.user ?? null);
     if (previous === undefined && fingerprint) fingerprint.forEach((value, band) => addBand.run(band, value, digest));
     return previous === undefined ? 'learnt' : 'relearnt';
   });
@@ -137,7 +176,7 @@ export function openBayesStore(db: Db): BayesStore {
       for (const row of lookup.all(JSON.stringify(tokens))) counts.set(row.token, { spam: row.spam, ham: row.ham });
       return counts;
     },
-    learn: (digest, kind, tokens, fingerprint) => learn.immediate(digest, kind, tokens, fingerprint ?? null),
+    learn: (digest, kind, tokens, fingerprint, by) => learn.immediate(digest, kind, tokens, fingerprint ?? null, by ?? null),
     nearest(fingerprint) {
       const result = { spam: 0, ham: 0 };
       for (const row of nearest.all(JSON.stringify(fingerprint))) result[row.kind] = row.shared;

@@ -4,7 +4,7 @@ export { SqliteMailStore } from './sqlite-store.js';
 export { isStorageExhausted } from './storage-full.js';
 export * from './types.js';
 export { leadingOctets, messageSize, readPieces, wholeMessage } from './message-bytes.js';
-export { openBayesStore, type BayesClass, type BayesStore, type BayesTokenCounts, type LearnOutcome, type NearestLearnt } from './bayes.js';
+export { openBayesStore, type BayesClass, type BayesStore, type BayesTokenCounts, type LearnOutcome, type NearestLearnt, type UserLearning } from './bayes.js';
 export { canonicalMailboxName, parentNames } from './mailbox-names.js';
 export { MboxImportLedger, type ImportMessage } from './mbox.js';
 export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueEntry } from './queue.js';

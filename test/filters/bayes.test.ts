@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spamProbability, chi2Q } from '../../src/filters/bayes/classifier.js';
 import { bayesStrength } from '../../src/filters/bayes/filter.js';
-import { BayesLearner } from '../../src/filters/bayes/learn.js';
+import { BayesLearner, messageDigest } from '../../src/filters/bayes/learn.js';
 import { tokenize } from '../../src/filters/bayes/tokenize.js';
 import { readMessage } from '../../src/filters/message.js';
 import { createFilterPipeline } from '../../src/filters/pipeline.js';
@@ -108,12 +108,35 @@ describe('learning through the pipeline (what IMAP calls)', () => {
     const pipeline = createFilterPipeline(testConfig(writeRules(dir, '')), { logger: captureLogger().logger, resolver: async () => [], bayes: learner, virus: false, watchRules: false });
     const raw = plain('Nhà cái uy tín', 'nạp lần đầu tặng 100%');
     const before = store.totals();
-    await pipeline.learn('spam', raw);
+    await pipeline.learn('spam', raw, 'annv');
     expect(store.totals()).toEqual({ spam: before.spam + 1, ham: before.ham });
-    await pipeline.learn('ham', raw);
+    await pipeline.learn('ham', raw, 'annv');
     expect(store.totals()).toEqual({ spam: before.spam, ham: before.ham + 1 });
     await pipeline.unlearn(raw);
     expect(store.totals()).toEqual(before);
+    pipeline.close();
+  });
+
+  it("limits one user's share of what is learnt, and keeps what someone else classified", async () => {
+    const dir = path.join(temp.dir, 'share');
+    (await import('node:fs')).mkdirSync(dir);
+    const rules = writeRules(dir, '[bayes]\nuser_share = 0.0\nuser_min = 3\n');
+    const pipeline = createFilterPipeline(testConfig(rules), { logger: captureLogger().logger, resolver: async () => [], bayes: learner, virus: false, watchRules: false });
+    const message = (i: number) => plain(`Quảng cáo số ${i}`, `ưu đãi đặc biệt lần thứ ${i} cho người phá bộ lọc`);
+    const before = store.totals();
+    // A share of 0 leaves user_min: the fourth move teaches nothing.
+    for (let i = 0; i < 4; i++) await pipeline.learn('spam', message(i), 'phabl');
+    expect(store.totals().spam).toBe(before.spam + 3);
+    // Another user's verdict on a message phabl classified is not taken, nor an admin's overruled.
+    await pipeline.learn('ham', message(0), 'annv');
+    expect(store.learntAs(messageDigest(message(0)))).toBe('spam');
+    const adminTrained = plain('Lịch họp', 'họp giao ban sáng thứ hai tại phòng số một');
+    await learner.train('ham', adminTrained);
+    await pipeline.learn('spam', adminTrained, 'phabl');
+    expect(store.learntAs(messageDigest(adminTrained))).toBe('ham');
+    // The user may still change their own verdict.
+    await pipeline.learn('ham', message(1), 'phabl');
+    expect(store.learntAs(messageDigest(message(1)))).toBe('ham');
     pipeline.close();
   });
 });

@@ -82,7 +82,7 @@ describe('Bayes learns from Junk', () => {
     try {
       const client = await bed.login('INBOX');
       expect((await client.command('M', `UID MOVE ${uid} Junk`)).at(-1)).toBe('M OK UID MOVE completed');
-      await vi.waitFor(() => expect(learn).toHaveBeenCalledWith('spam', expect.any(Buffer)));
+      await vi.waitFor(() => expect(learn).toHaveBeenCalledWith('spam', expect.any(Buffer), expect.stringContaining('@')));
       expect(await client.command('N', 'NOOP')).toEqual(['N OK NOOP completed']);
     } finally {
       learn.mockRestore();

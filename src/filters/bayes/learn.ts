@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome, NearestLearnt } from '../../store/index.js';
+import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome, NearestLearnt, UserLearning } from '../../store/index.js';
 import { readMessage } from '../message.js';
 import { spamProbability, type BayesResult } from './classifier.js';
 import { bodyFingerprint } from './fingerprint.js';
@@ -15,10 +15,11 @@ export class BayesLearner {
   /**
    * Learns a message as spam or ham; re-learning one already learnt as the other class moves it
    * over. `tokens`: the message's tokens already read (on a worker thread), else it is read here.
+   * `by`: a user's Junk move, limited as UserLearning says; absent for an admin's training.
    */
-  async train(kind: BayesClass, raw: Buffer, tokens?: readonly string[]): Promise<LearnOutcome> {
+  async train(kind: BayesClass, raw: Buffer, tokens?: readonly string[], by?: UserLearning): Promise<LearnOutcome> {
     const read = tokens ?? tokenize(await readMessage(raw));
-    return this.store.learn(messageDigest(raw), kind, read, bodyFingerprint(read));
+    return this.store.learn(messageDigest(raw), kind, read, bodyFingerprint(read), by);
   }
 
   /** Forgets a learnt message (it left Junk and the user did not say what it is); false when it was never learnt. */

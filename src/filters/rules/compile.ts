@@ -39,6 +39,7 @@ export interface RuleSet {
   readonly dnsbl: RulesFile['dnsbl'];
   readonly parser: RulesFile['parser'];
   readonly bayes: RulesFile['bayes'] & { readonly weight: number };
+  readonly bulk: RulesFile['bulk'];
   readonly rules: readonly CompiledRule[];
 }
 
@@ -52,6 +53,7 @@ export function compileRules(spec: RulesFile, file: string, source: string): Rul
     dnsbl: spec.dnsbl,
     parser: spec.parser,
     bayes: { ...spec.bayes, weight: spec.bayes.weight ?? spec.tuned['BAYES'] ?? DEFAULT_BAYES_WEIGHT },
+    bulk: spec.bulk,
     rules: [...(spec.builtin.enabled ? STRUCTURAL_RULES.map((rule) => compileStructural(rule, spec)) : []), ...spec.rule.map(compileRule)],
   };
 }

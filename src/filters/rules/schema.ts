@@ -111,6 +111,23 @@ const bayes = z
      * train`), subtracted when it is nearly the same as learnt ham (bayes/fingerprint.ts); 0: off.
      */
     near_duplicate: z.number().min(0).default(3),
+    /**
+     * One user's moves into and out of Junk may make at most this share of the learnt messages
+     * of a class, or user_min messages while the totals are small: no one user poisons everyone's filter.
+     */
+    user_share: z.number().min(0).max(1).default(0.1),
+    user_min: z.number().int().min(0).default(50),
+  })
+  .strict();
+
+/** Bulk and repeat detection over recent inbound mail (filters/bulk.ts); each signal needs confirmation by another. */
+const bulk = z
+  .object({
+    enabled: z.boolean().default(true),
+    window_hours: z.number().positive().max(24 * 7).default(24),
+    recipients: z.number().int().min(2).default(20),
+    senders: z.number().int().min(2).default(5),
+    score: z.number().min(0).default(2),
   })
   .strict();
 
@@ -148,6 +165,7 @@ export const rulesFileSchema = z
     dnsbl: dnsbl.prefault({}),
     parser: parser.prefault({}),
     bayes: bayes.prefault({}),
+    bulk: bulk.prefault({}),
     /** The built-in structural rules (structure/rules.ts) run only where the file turns them on. */
     builtin: z.object({ enabled: z.boolean().default(false) }).strict().prefault({}),
     /** An admin's scores for the built-in structural rules (structure/rules.ts); they win over [tuned]. */
