@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { defineTask, WorkerPool } from '../../src/workers/index.js';
+import { defineTask, WorkBudgetExceeded, WorkerPool } from '../../src/workers/index.js';
 import type { SharedInput, SharedRef } from '../../src/workers/index.js';
 import type { ThreadState } from './tasks.js';
 
@@ -68,4 +68,24 @@ test("answers a task's DNS question from the answers its job brought, and asks t
   await expect(pool.run(TXT_RECORDS, '_dmarc.example.org', 'q11', 4096, { answers })).rejects.toThrow(/ENOTFOUND/);
   // Not among them: the pool's resolver (which has no DNS in this test) is asked.
   await expect(pool.run(TXT_RECORDS, 'other.example', 'q12', 4096, { answers })).rejects.toThrow(/no DNS in this test/);
+});
+
+test("charges each job only its own CPU: after many small jobs one within its budget passes, one beyond it is stopped", { timeout: 60_000 }, async () => {
+  const budgeted = new WorkerPool({
+    size: 1,
+    queueLimit: 10,
+    budgetMs: 1_000,
+    resolver: () => Promise.reject(new Error('no DNS in this test')),
+    logger: pino({ level: 'silent' }),
+    preload: [BURN_CPU as never],
+  });
+  try {
+    await budgeted.ready();
+    // 800 ms of CPU in small jobs, more than the worker's time between two reads of its CPU time.
+    for (let i = 0; i < 40; i++) await budgeted.run(BURN_CPU, 20, `small${i}`, 4096);
+    expect((await budgeted.run(BURN_CPU, 400, 'within', 4096)).nice).toBe(NORMAL_NICE);
+    await expect(budgeted.run(BURN_CPU, 5_000, 'beyond', 4096)).rejects.toBeInstanceOf(WorkBudgetExceeded);
+  } finally {
+    await budgeted.close();
+  }
 });
