@@ -230,7 +230,7 @@ describe('hostile messages', () => {
     const verdict = await pipelineWith(subjectRule + rule('PART', 1, 'target = "body"\nwords = ["part 4999"]')).check(raw, inbound());
     expect(Date.now() - started).toBeLessThan(3000);
     expect(verdict.reasons.map((r) => `${r.id}=${r.score}`)).toEqual(['spam:MIME_UNPARSABLE=3', 'spam:SUBJ=1', 'spam:PART=1']);
-    expect(verdict.reasons[0]!.description).toBe('MIME structure not parsable: Max allowed child nodes exceeded');
+    expect(verdict.reasons[0]!.description).toBe('MIME structure not parsable: more than 1000 MIME parts');
   });
 
   it('handles a 20 MB single-line body within bounded time', async () => {
