@@ -124,7 +124,10 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
     },
     reloadRules: () => holder.reload(),
     currentRules: () => holder.current(),
-    close: () => holder.close(),
+    close: () => {
+      holder.close();
+      virus?.close();
+    },
   };
 }
 
