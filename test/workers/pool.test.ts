@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { defineTask, WorkBudgetExceeded, WorkerPool } from '../../src/workers/index.js';
-import type { SharedInput, SharedRef } from '../../src/workers/index.js';
+import type { SharedInput, SharedRef, TaskRef } from '../../src/workers/index.js';
 import type { ThreadState } from './tasks.js';
 
 // The pool's priorities (src/workers/pool.ts invariants): an ordinary job runs at the event
@@ -14,16 +14,21 @@ const SHARED_VALUE = defineTask<SharedRef<string>, string>(TASKS, 'sharedValue')
 const TXT_RECORDS = defineTask<string, unknown[]>(TASKS, 'txtRecords');
 const NORMAL_NICE = 0;
 
-let pool: WorkerPool;
-beforeAll(async () => {
-  pool = new WorkerPool({
+/** One worker, `budgetMs` of CPU per job, no DNS. */
+function onePool(budgetMs: number, preload: TaskRef<never, unknown>): WorkerPool {
+  return new WorkerPool({
     size: 1,
     queueLimit: 10,
-    budgetMs: 20_000,
+    budgetMs,
     resolver: () => Promise.reject(new Error('no DNS in this test')),
     logger: pino({ level: 'silent' }),
-    preload: [THREAD_STATE as never],
+    preload: [preload],
   });
+}
+
+let pool: WorkerPool;
+beforeAll(async () => {
+  pool = onePool(20_000, THREAD_STATE as never);
   await pool.ready();
 }, 60_000);
 afterAll(() => pool.close());
@@ -71,14 +76,7 @@ test("answers a task's DNS question from the answers its job brought, and asks t
 });
 
 test("charges each job only its own CPU: after many small jobs one within its budget passes, one beyond it is stopped", { timeout: 60_000 }, async () => {
-  const budgeted = new WorkerPool({
-    size: 1,
-    queueLimit: 10,
-    budgetMs: 1_000,
-    resolver: () => Promise.reject(new Error('no DNS in this test')),
-    logger: pino({ level: 'silent' }),
-    preload: [BURN_CPU as never],
-  });
+  const budgeted = onePool(1_000, BURN_CPU as never);
   try {
     await budgeted.ready();
     // 800 ms of CPU in small jobs, more than the worker's time between two reads of its CPU time.
