@@ -3,12 +3,11 @@ import net from 'node:net';
 /**
  * clamd's INSTREAM command (clamd(8), "INSTREAM"): `zINSTREAM\0`, then the data as chunks, each
  * preceded by its length as a 4-byte unsigned big-endian integer, then a zero length. clamd
- * answers one NUL-terminated line and closes the connection: `stream: OK`,
- * `stream: <signature> FOUND`, or an error such as `INSTREAM size limit exceeded. ERROR`.
- *
- * One connection per scan (clamd's IDSESSION measured slower here: clamd serialises a session's
- * replies), and the whole request leaves in one corked write, so clamd wakes once to read it —
- * on a loaded machine every extra wake-up of clamd's thread is a scheduling delay per message.
+ * answers one NUL-terminated line: `stream: OK`, `stream: <signature> FOUND`, or an error such as
+ * `INSTREAM size limit exceeded. ERROR`. Scans go over sessions kept open between messages
+ * (clamd-sessions.ts), and the whole request leaves in one corked write, so clamd wakes once to
+ * read it — on a loaded machine every extra wake-up of clamd's thread is a scheduling delay per
+ * message.
  */
 export type ClamdTarget = { readonly socket: string } | { readonly host: string; readonly port: number };
 
@@ -23,19 +22,13 @@ const CHUNK = 64 * 1024;
 const COMMAND = Buffer.from('zINSTREAM\0', 'latin1');
 const END = Buffer.alloc(4);
 
-/** Rejects with the socket's error (clamd down, connection reset); never times out by itself. */
-export function scanInstream(target: ClamdTarget, data: Buffer): { answer: Promise<ClamdAnswer>; abort(): void } {
-  const socket = 'socket' in target ? net.createConnection({ path: target.socket }) : net.createConnection({ host: target.host, port: target.port });
-  const answer = new Promise<ClamdAnswer>((resolve, reject) => {
-    const received: Buffer[] = [];
-    const answered = () => parseAnswer(Buffer.concat(received).toString('utf8'));
-    socket.on('data', (chunk: Buffer) => received.push(chunk));
-    // clamd may answer and close before it has read everything (`size limit exceeded`): then our
-    // write fails, and its answer is what counts.
-    socket.on('error', (err) => (received.length > 0 ? resolve(answered()) : reject(err)));
-    socket.on('close', () => resolve(answered()));
-  });
-  socket.cork();
+/** A new connection to clamd; its errors (clamd down, connection reset) come as the socket's 'error'. */
+export function connectClamd(target: ClamdTarget): net.Socket {
+  return 'socket' in target ? net.createConnection({ path: target.socket }) : net.createConnection({ host: target.host, port: target.port });
+}
+
+/** Writes one INSTREAM request for `data`; the caller corks the socket around it. */
+export function writeInstream(socket: net.Socket, data: Buffer): void {
   socket.write(COMMAND);
   for (let offset = 0; offset < data.length; offset += CHUNK) {
     const chunk = data.subarray(offset, offset + CHUNK);
@@ -45,8 +38,6 @@ export function scanInstream(target: ClamdTarget, data: Buffer): { answer: Promi
     socket.write(chunk);
   }
   socket.write(END);
-  socket.uncork();
-  return { answer, abort: () => socket.destroy() };
 }
 
 /** How `[clamav]` names clamd: TCP when `host` is set, else the unix socket. */
@@ -64,7 +55,7 @@ export function describeClamdTarget(target: ClamdTarget): string {
  */
 export function pingClamd(target: ClamdTarget, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {
-    const socket = 'socket' in target ? net.createConnection({ path: target.socket }) : net.createConnection({ host: target.host, port: target.port });
+    const socket = connectClamd(target);
     let received = '';
     const finish = (problem: string | null) => {
       clearTimeout(timer);
@@ -80,7 +71,8 @@ export function pingClamd(target: ClamdTarget, timeoutMs: number): Promise<strin
   });
 }
 
-function parseAnswer(text: string): ClamdAnswer {
+/** One answer to INSTREAM, its NUL and anything after it ignored. */
+export function parseAnswer(text: string): ClamdAnswer {
   const line = text.replace(/\0[\s\S]*$/, '').trim();
   if (line === 'stream: OK') return { kind: 'clean' };
   const found = /^stream: (.+) FOUND$/.exec(line);

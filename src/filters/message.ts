@@ -1,10 +1,10 @@
+import { parseMessage, readMessageText, type MimePart } from '../mime/index.js';
 import { decodeEncodedWords } from '../text/index.js';
-import { simpleParser } from 'mailparser';
 import { htmlToText } from '../text/index.js';
 import { asBuffer, defineTask, type SharedRef, type TaskEnv } from '../workers/index.js';
 import { bodyFingerprint } from './bayes/fingerprint.js';
 import { tokenize } from './bayes/tokenize.js';
-import type { AttachmentInfo, MessageFacts, MessageView } from './message-view.js';
+import type { MessageFacts, MessageView } from './message-view.js';
 import type { RuleSet } from './rules/compile.js';
 import { matchTextRules } from './rules/match.js';
 import { rulesOf } from './rules/snapshot.js';
@@ -18,11 +18,14 @@ import { readStructure } from './structure/facts.js';
  * What the spam rules and Bayes look at, computed once per message from the raw bytes (in memory:
  * SMTP hands us the Buffer it received; nothing is written to disk).
  *
+ * The text parts and attachments come from the message's MIME structure (src/mime, the one
+ * message model), the structure the store keeps: SMTP's inspection hands over the one it computed
+ * for the store, so a message is parsed once.
+ *
  * Bounds: regexes written by admins run over at most TEXT_LIMIT characters per field, so a 20 MB
- * single-line body costs one bounded scan instead of 200 regexes over 20 MB. mailparser refuses
- * more than 1000 MIME parts (mailsplit's limit) and some broken structures; such a message still
- * gets a view from its raw header and body, and `parseProblem` says why (scored by the rules
- * file's `[parser] unparsable_score`).
+ * single-line body costs one bounded scan instead of 200 regexes over 20 MB. A message of more
+ * MIME parts than src/mime reads for its text still gets a view from the parts read and its raw
+ * body, and `parseProblem` says why (scored by the rules file's `[parser] unparsable_score`).
  */
 export const TEXT_LIMIT = 1024 * 1024;
 /** Header block we read ourselves; mailsplit uses the same 1 MB cap. */
@@ -31,14 +34,15 @@ const URL_LIMIT = 1000;
 
 /**
  * What the filters on the main thread need of a message: a few header facts, Bayes' tokens and
- * the text rules that match. Reading the view (mailparser, HTML→text, URLs), tokenizing and the
+ * the text rules that match. Reading the view (MIME text, HTML→text, URLs), tokenizing and the
  * rules' regexes are the filters' costly part and grow with what a sender writes, so SMTP
  * computes the facts on a worker thread (src/workers), in the same job as the rest of the
  * message's analysis; only these facts cross back.
  */
 
-export async function messageFacts(raw: Buffer, rules: RuleSet, direction: FilterContext['direction']): Promise<MessageFacts> {
-  const view = await readMessage(raw);
+/** `structure`: the message's MIME structure when the caller has it already (src/mime analyzeMessage). */
+export async function messageFacts(raw: Buffer, rules: RuleSet, direction: FilterContext['direction'], structure?: MimePart): Promise<MessageFacts> {
+  const view = await readMessage(raw, structure);
   const tokens = tokenize(view);
   return {
     size: view.size,
@@ -72,38 +76,25 @@ export async function bayesTokensTask(raw: Uint8Array): Promise<readonly string[
   return tokenize(await readMessage(asBuffer(raw)));
 }
 
-export async function readMessage(raw: Buffer): Promise<MessageView> {
+export async function readMessage(raw: Buffer, structure: MimePart = parseMessage(raw).structure): Promise<MessageView> {
   const { headerText, bodyStart } = splitHeader(raw);
   const headers = parseHeaders(headerText);
   const subject = headers.get('subject')?.[0] ?? '';
   const from = headers.get('from')?.[0] ?? '';
   const fromAddress = extractAddress(from);
   const rawBody = raw.subarray(bodyStart, bodyStart + TEXT_LIMIT).toString('latin1');
-
-  let text = '';
-  let html = '';
-  let attachments: AttachmentInfo[] = [];
-  let parseProblem: string | null = null;
-  let plainLength = 0;
-  try {
-    // skipHtmlToText: mailparser's converter (html-to-text, a full DOM) was most of the time a
-    // 10 KB message spent in the filters; our linear htmlToText is enough to read words and URLs.
-    const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, skipHtmlToText: true });
-    const plain = (parsed.text ?? '').slice(0, TEXT_LIMIT);
-    html = typeof parsed.html === 'string' ? parsed.html.slice(0, TEXT_LIMIT) : '';
-    // The text of the HTML parts is read besides the plain text: a spam whose HTML alternative
-    // says something else than its plain text part is scored on both.
-    const htmlText = html === '' ? '' : htmlToText(html);
-    plainLength = plain.trim().length;
-    // NFC: a patterns's "ã" is one code point; mail composed on some systems sends "a" + U+0303.
-    text = (plain === '' ? htmlText : htmlText === '' ? plain : `${plain}\n${htmlText}`).slice(0, TEXT_LIMIT).normalize('NFC');
-    attachments = parsed.attachments.map((a) => ({ name: a.filename ?? '', type: (a.contentType ?? '').toLowerCase() }));
-  } catch (err) {
-    parseProblem = (err as Error).message;
-    text = rawBody;
-  }
-  const structure = readStructure(headers, rawBody, html, plainLength, Math.max(0, text.length - plainLength));
-  return { size: raw.length, headers, subject, from, fromAddress, text, rawBody, urls: extractUrls(text, html), attachments, parseProblem, structure };
+  const parts = readMessageText(raw, structure, TEXT_LIMIT);
+  const html = parts.html;
+  // The text of the HTML parts is read besides the plain text: a spam whose HTML alternative
+  // says something else than its plain text part is scored on both.
+  const htmlText = html === '' ? '' : htmlToText(html);
+  const plainLength = parts.plain.trim().length;
+  // NFC: a patterns's "ã" is one code point; mail composed on some systems sends "a" + U+0303.
+  const readable = parts.plain === '' ? htmlText : htmlText === '' ? parts.plain : `${parts.plain}\n${htmlText}`;
+  // A message whose parts are not all read is judged on its raw body: all of it, as sent.
+  const text = (parts.problem === null ? readable : rawBody).slice(0, TEXT_LIMIT).normalize('NFC');
+  const structureFacts = readStructure(headers, rawBody, html, plainLength, Math.max(0, text.length - plainLength));
+  return { size: raw.length, headers, subject, from, fromAddress, text, rawBody, urls: extractUrls(text, html), attachments: parts.attachments, parseProblem: parts.problem, structure: structureFacts };
 }
 
 function splitHeader(raw: Buffer): { headerText: string; bodyStart: number } {

@@ -70,7 +70,7 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
       ? deps.workers.run(MESSAGE_FACTS, { raw, rules: snapshotOf(rules).ref, direction: context.direction }, context.queueId ?? 'message', raw.length, { shared: [snapshotOf(rules)] })
       : messageFacts(raw, rules, context.direction);
 
-  /** A message's Bayes tokens (mailparser, HTML→text, tokenizing), on a worker thread when the pool is there. */
+  /** A message's Bayes tokens (MIME text, HTML→text, tokenizing), on a worker thread when the pool is there. */
   const tokensOf = async (raw: Buffer, label: string): Promise<readonly string[]> =>
     deps.workers ? deps.workers.run(BAYES_TOKENS, raw, label, raw.length) : tokenize(await readMessage(raw));
 
@@ -114,7 +114,7 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
   return {
     check: (raw, context) => begin(raw).finish({ raw }, context),
     begin,
-    // A user filing mail into or out of Junk: parsing and tokenizing (mailparser, HTML→text) run
+    // A user filing mail into or out of Junk: parsing and tokenizing (MIME text, HTML→text) run
     // on the workers like any other message's; only the token counts are written here.
     async learn(kind, raw, user) {
       if (!deps.bayes) return;
@@ -128,7 +128,10 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
     },
     reloadRules: () => holder.reload(),
     currentRules: () => holder.current(),
-    close: () => holder.close(),
+    close: () => {
+      holder.close();
+      virus?.close();
+    },
   };
 }
 

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { clamdTarget, scanInstream, type ClamdAnswer, type ClamdTarget } from './clamd.js';
+import { clamdTarget, type ClamdAnswer } from './clamd.js';
+import { ClamdSessions, type ClamdScan } from './clamd-sessions.js';
 import { refuseVerdict, scoreVerdict, type FilterOutcome, type RawFilter } from './filter.js';
 import { ScanSlots, type ReleaseSlot, type ScanLane } from './scan-slots.js';
 
 /**
- * Virus scanning by clamd (INSTREAM, clamd.ts) over the unix socket or TCP from `[clamav]`. The
- * message goes from memory to clamd; nothing touches our disk.
+ * Virus scanning by clamd (INSTREAM, clamd.ts) over the unix socket or TCP from `[clamav]`, on
+ * sessions kept open between messages (clamd-sessions.ts). The message goes from memory to
+ * clamd; nothing touches our disk.
  *
  * clamd down, connection refused or reset, an answer that is neither "OK" nor "… FOUND" (e.g.
  * "INSTREAM size limit exceeded. ERROR") is "unavailable": with on_unavailable = "tempfail" the
@@ -19,9 +21,14 @@ import { ScanSlots, type ReleaseSlot, type ScanLane } from './scan-slots.js';
  * able to get mail delivered unscanned by making it slow. Its connection to clamd stays open (and
  * its slot taken, scan-slots.ts) until clamd answers, at most ABANDON_FACTOR × timeout.
  */
-export function createVirusFilter(clamav: Config['clamav'], logger: Logger): RawFilter {
+export interface VirusFilter extends RawFilter {
+  /** Ends the idle sessions to clamd. */
+  close(): void;
+}
+
+export function createVirusFilter(clamav: Config['clamav'], logger: Logger): VirusFilter {
   const log = logger.child({ filter: 'virus' });
-  const target: ClamdTarget = clamdTarget(clamav);
+  const sessions = new ClamdSessions(clamdTarget(clamav));
   const slots = new ScanSlots(clamav.max_concurrent_scans, clamav.max_queued_scans);
 
   const unavailable = (problem: string): FilterOutcome => {
@@ -84,7 +91,7 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Raw
           request.cancel();
           return notScanned(raw, `no scan slot within ${clamav.timeout} ms`);
         }
-        const answer = await Promise.race([scanHoldingSlot(target, raw, release, ABANDON_FACTOR * clamav.timeout), deadline]);
+        const answer = await Promise.race([scanHoldingSlot(sessions, raw, release, ABANDON_FACTOR * clamav.timeout), deadline]);
         if (answer === 'timeout') return notScanned(raw, `no answer from clamd within ${clamav.timeout} ms`);
         return judge(answer);
       } catch (err) {
@@ -93,6 +100,7 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Raw
         clearTimeout(timer);
       }
     },
+    close: () => sessions.close(),
   };
 }
 
@@ -109,10 +117,10 @@ const ABANDON_FACTOR = 4;
  * Starts the scan. The slot is clamd's thread: `release` runs only when clamd has answered or hung
  * up, or after `abandonAfterMs`, when the connection is closed.
  */
-function scanHoldingSlot(target: ClamdTarget, raw: Buffer, release: ReleaseSlot, abandonAfterMs: number): Promise<ClamdAnswer> {
-  let scan: ReturnType<typeof scanInstream>;
+function scanHoldingSlot(sessions: ClamdSessions, raw: Buffer, release: ReleaseSlot, abandonAfterMs: number): Promise<ClamdAnswer> {
+  let scan: ClamdScan;
   try {
-    scan = scanInstream(target, raw);
+    scan = sessions.scan(raw);
   } catch (err) {
     release();
     return Promise.reject(err);

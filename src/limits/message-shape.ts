@@ -7,7 +7,7 @@
  *
  * Cost: one pass, linear in the bytes; lines are read in place, and only a line split between two
  * chunks is copied (LINE_PEEK bytes of it at most), when it can matter (a header line, or a line
- * starting with "--" once a boundary is known). Parsers downstream (mailauth, mailparser, src/store's MIME analysis) may be super-linear
+ * starting with "--" once a boundary is known). Parsers downstream (mailauth, src/mime's analysis) may be super-linear
  * in these counts; this is what keeps their input small.
  */
 import type { SpoolFile } from './spool.js';

@@ -21,5 +21,7 @@ export { decodeCharset } from './charset.js';
 export type { Envelope, EnvelopeAddress, MessageAnalysis, MimePart } from './types.js';
 
 export { analyzeMessage } from './analyze.js';
+export { parseMessage } from './structure.js';
+export { readMessageText, type MessageText } from './message-text.js';
 export { ANALYZE_MESSAGE, ANALYZE_MESSAGE_FILE, type AnalysedFile } from './off-thread.js';
 export { formatMboxMessage, readMbox, readMboxFile, type MboxEntry, type MboxMessage, type MboxProblem } from './mbox.js';

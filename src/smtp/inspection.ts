@@ -48,13 +48,15 @@ export async function inspectInboundTask(input: InspectionInput, env: TaskEnv): 
   const forged = forgedAuthResults(raw, input.hostname);
   const traceFields = [input.received, auth.headers];
   const traced = prependFields(raw, traceFields, forged);
+  // One MIME analysis for the store and the filters (src/mime "one message model").
+  const analysis = analyzeMessage(traced);
   return {
     auth,
     fromAddresses: fieldValues(raw, 'from').flatMap(fromAuthors),
     forged,
     traceFields,
     tracedSize: traced.length,
-    facts: await messageFacts(traced, rulesOf(env.shared(input.rules)), 'inbound'),
-    analysis: analyzeMessage(traced),
+    facts: await messageFacts(traced, rulesOf(env.shared(input.rules)), 'inbound', analysis.structure),
+    analysis,
   };
 }

@@ -15,6 +15,9 @@ const requireCommonJs = createRequire(import.meta.url);
  * audit record); libmime throws on some of it.
  */
 export function decodeEncodedWords(value: string): string {
+  // RFC 2047 §2: every encoded-word begins "=?"; a value without one is its own text. Most header
+  // values are, and libmime's five passes over each were a visible share of a message's analysis.
+  if (!value.includes('=?')) return value;
   try {
     libmime ??= requireCommonJs('libmime') as typeof libmimeModule;
     return libmime.decodeWords(value);

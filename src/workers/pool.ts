@@ -19,7 +19,11 @@ import { threadCpuMs } from './thread-cpu.js';
  * - each job has `budgetMs` of CPU time on its worker thread (thread-cpu.ts; time on the worker,
  *   DNS waits excluded, where that cannot be read), and at most WAIT_FACTOR times that in time on
  *   the worker; past it the worker is terminated (whatever it was stuck in), replaced, and
- *   the job fails with WorkBudgetExceeded — jobs on the other workers never wait for it;
+ *   the job fails with WorkBudgetExceeded — jobs on the other workers never wait for it; the
+ *   thread's CPU time is read (from /proc) only once a job's time passes its budget or
+ *   DEMOTE_AFTER_CPU_MS, and by each worker every CPU_READING_EVERY_MS of its jobs' time
+ *   (runner.ts), a job's CPU counting from that reading plus the time since, so up to that much
+ *   of a job's CPU may go uncounted, never another job's;
  * - every job settles exactly once, also when its worker dies or the pool closes;
  * - workers run at the event loop's priority, so ordinary mail is not the first thing a loaded
  *   machine starves; a job past DEMOTE_AFTER_CPU_MS of CPU (a costly or hostile message) has
@@ -132,7 +136,10 @@ const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
  * at the event loop's priority.
  */
 const DEMOTE_AFTER_CPU_MS = 500;
-/** How often a running job's CPU time is read, until it is demoted or done. */
+/**
+ * How often a running job's CPU time is read, until it is demoted or done; the first read only
+ * after DEMOTE_AFTER_CPU_MS on its worker (CPU ≤ time), so an ordinary job costs no read of /proc.
+ */
 const DEMOTION_CHECK_MS = 100;
 /**
  * Linux nice values are per thread (setpriority(2) on a thread id): a demoted worker yields the
@@ -234,7 +241,7 @@ export class WorkerPool {
       }
       slot.worker.postMessage(job.message);
       this.restartBudget(job, slot.cpuMs);
-      this.watchCost(job);
+      this.watchCost(job, DEMOTE_AFTER_CPU_MS);
     }
   }
 
@@ -305,7 +312,8 @@ export class WorkerPool {
 
   /**
    * The whole budget from now on (a job starting, or its module just loaded); `cpuMs`: its
-   * thread's CPU time as the thread last reported it, idle since (thread-cpu.ts).
+   * thread's CPU time as the thread last reported it, idle since (thread-cpu.ts), or an upper
+   * bound of it (runner.ts cpuAtJobEnd): the job is never charged another job's CPU.
    */
   private restartBudget(job: Job, cpuMs: number | null): void {
     job.remainingMs = this.options.budgetMs;
@@ -363,7 +371,7 @@ export class WorkerPool {
    * thread is niced and its worker replaced once the job ends (see the invariants). Where thread
    * CPU time cannot be read, time on the worker stands in for it.
    */
-  private watchCost(job: Job): void {
+  private watchCost(job: Job, afterMs: number): void {
     job.demotionCheck = setTimeout(() => {
       job.demotionCheck = null;
       const slot = job.slot;
@@ -371,7 +379,7 @@ export class WorkerPool {
       const cpu = this.cpuOf(job);
       const used = cpu === null ? job.activeMs + (job.timer === null ? 0 : performance.now() - job.clockStartedAt) : cpu - job.cpuAtStart;
       if (used < DEMOTE_AFTER_CPU_MS) {
-        this.watchCost(job);
+        this.watchCost(job, DEMOTION_CHECK_MS);
         return;
       }
       job.recycle = true;
@@ -381,7 +389,7 @@ export class WorkerPool {
       } catch (error) {
         this.options.logger.warn({ component: 'workers', err: error }, 'could not lower the priority of a costly analysis');
       }
-    }, DEMOTION_CHECK_MS);
+    }, afterMs);
     job.demotionCheck.unref();
   }
 

@@ -57,8 +57,9 @@ export type ToWorker =
 
 /**
  * `cpuMs` is the worker thread's own CPU time as it sends the message (thread-cpu.ts; null where
- * it cannot be read): the next job's budget counts from it, so the main thread reads /proc only
- * for a job that outlives its budget's timer.
+ * it cannot be read), at a job's end possibly an upper bound of it (runner.ts cpuAtJobEnd): the
+ * next job's budget counts from it, so the main thread reads /proc only for a job that outlives
+ * its budget's timer.
  */
 export type FromWorker =
   /** `cpuStat`: the thread's /proc stat file, for its CPU time (thread-cpu.ts), or null. */

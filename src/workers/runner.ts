@@ -20,6 +20,32 @@ type TaskFunction = (input: unknown, env: TaskEnv) => unknown;
 const port = parentPort!;
 const statPath = ownThreadStatPath();
 const cpuMs = (): number | null => (statPath === null ? null : threadCpuMs(statPath));
+/**
+ * Time on jobs between two reads of this thread's CPU time (thread-cpu.ts): reading /proc at every
+ * job's end was a visible part of a worker's time on small messages.
+ */
+const CPU_READING_EVERY_MS = 100;
+/** The last reading, and the time spent running jobs since. */
+let lastReading: number | null = null;
+let jobTimeSinceReading = 0;
+
+function readCpu(): number | null {
+  lastReading = cpuMs();
+  jobTimeSinceReading = 0;
+  return lastReading;
+}
+
+/**
+ * The CPU time a job's end reports, which the next job's budget counts from: read once the jobs
+ * since the last reading have run CPU_READING_EVERY_MS, else the last reading plus their time on
+ * this thread — at least the CPU they used (CPU ≤ time), so the next job is never charged for
+ * theirs, and at most CPU_READING_EVERY_MS of its own goes uncounted.
+ */
+function cpuAtJobEnd(jobStartedAt: number): number | null {
+  jobTimeSinceReading += performance.now() - jobStartedAt;
+  if (lastReading === null || jobTimeSinceReading >= CPU_READING_EVERY_MS) return readCpu();
+  return lastReading + jobTimeSinceReading;
+}
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const pendingLookups = new Map<number, { resolve: (records: unknown[]) => void; reject: (error: Error) => void }>();
 let nextQuery = 1;
@@ -70,17 +96,21 @@ function failureOf(failure: DnsFailure): Error {
 }
 
 async function run(job: number, module: string, name: string, input: unknown, answers: readonly KnownAnswer[] | undefined): Promise<void> {
+  let startedAt = performance.now();
   try {
     const first = !modules.has(module);
     const exports = await load(module);
     // A module's import time is the worker's start-up, not the first message's budget.
-    if (first) post({ kind: 'loaded', job, cpuMs: cpuMs() });
+    if (first) {
+      post({ kind: 'loaded', job, cpuMs: readCpu() });
+      startedAt = performance.now();
+    }
     const task = exports[name];
     if (typeof task !== 'function') throw new Error(`no task ${name} in ${module}`);
     const output = await (task as TaskFunction)(input, { resolver: resolverFor(job, answers), shared });
-    post({ kind: 'done', job, output, cpuMs: cpuMs() });
+    post({ kind: 'done', job, output, cpuMs: cpuAtJobEnd(startedAt) });
   } catch (error) {
-    post({ kind: 'failed', job, message: error instanceof Error ? error.message : String(error), cpuMs: cpuMs() });
+    post({ kind: 'failed', job, message: error instanceof Error ? error.message : String(error), cpuMs: cpuAtJobEnd(startedAt) });
   }
 }
 
@@ -102,4 +132,4 @@ port.on('message', (message: ToWorker) => {
 
 // The modules most jobs need, imported before the pool counts this worker in.
 await Promise.all((workerData.preload as string[]).map(load));
-post({ kind: 'ready', cpuStat: statPath, cpuMs: cpuMs() });
+post({ kind: 'ready', cpuStat: statPath, cpuMs: readCpu() });

@@ -91,6 +91,22 @@ describe('spam rules: matching', () => {
     expect(verdict.score).toBe(7);
   });
 
+  it('reads the words of inline text parts only: a text file attached is an attachment, named as decoded', async () => {
+    const p = pipelineWith(
+      rule('BODY', 1, 'target = "body"\nwords = ["trúng thưởng"]') +
+        rule('ATTACHED_WORDS', 1, 'target = "body"\nwords = ["mật khẩu"]') +
+        rule('NAME', 1, 'target = "attachment_name"\nwords = ["hóa đơn.txt"]') +
+        rule('TYPE', 1, 'target = "attachment_type"\nwords = ["text/plain"]'),
+    );
+    const raw = await compose({
+      text: 'Bạn đã trúng thưởng.',
+      html: '<p>Bạn đã <b>trúng thưởng</b>.</p>',
+      attachments: [{ filename: 'hóa đơn.txt', content: 'mật khẩu: 123456', contentType: 'text/plain' }],
+    });
+    const verdict = await p.check(raw, inbound());
+    expect(verdict.reasons.map((r) => r.id)).toEqual(['spam:BODY', 'spam:NAME', 'spam:TYPE']);
+  });
+
   it('runs direction-specific rules only in their direction; auth rules need inbound auth results', async () => {
     const p = pipelineWith(
       rule('IN_ONLY', 1, 'target = "body"\nwords = ["x"]\ndirection = "inbound"') +
@@ -230,7 +246,7 @@ describe('hostile messages', () => {
     const verdict = await pipelineWith(subjectRule + rule('PART', 1, 'target = "body"\nwords = ["part 4999"]')).check(raw, inbound());
     expect(Date.now() - started).toBeLessThan(3000);
     expect(verdict.reasons.map((r) => `${r.id}=${r.score}`)).toEqual(['spam:MIME_UNPARSABLE=3', 'spam:SUBJ=1', 'spam:PART=1']);
-    expect(verdict.reasons[0]!.description).toBe('MIME structure not parsable: Max allowed child nodes exceeded');
+    expect(verdict.reasons[0]!.description).toBe('MIME structure not parsable: more than 1000 MIME parts');
   });
 
   it('handles a 20 MB single-line body within bounded time', async () => {

@@ -166,6 +166,33 @@ describe('virus filter when clamd is not there', () => {
     }
   });
 
+  it('scans one message after another on one clamd session, and opens a new one once clamd has closed it', async () => {
+    // A loopback relay in front of the real clamd, counting the connections made to it.
+    const relayed: net.Socket[] = [];
+    const relay = net.createServer((client) => {
+      const upstream = net.createConnection({ host: '127.0.0.1', port: clamd.port });
+      relayed.push(client);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (relay.address() as net.AddressInfo).port;
+      const p = pipeline({ host: '127.0.0.1', port });
+      for (const n of [1, 2, 3]) expect((await p.check(plain(`s${n}`, 'clean'), inbound())).addHeaders).toContainEqual(['X-Virus-Status', 'Clean']);
+      expect((await p.check(plain('eicar', EICAR), inbound())).reply).toEqual(INFECTED);
+      expect(relayed).toHaveLength(1);
+      // clamd ending an idle session (its IdleTimeout): the next message is scanned on a new one.
+      relayed[0]!.destroy();
+      expect((await p.check(plain('s4', 'clean'), inbound())).addHeaders).toContainEqual(['X-Virus-Status', 'Clean']);
+      expect(relayed).toHaveLength(2);
+    } finally {
+      for (const socket of relayed) socket.destroy();
+      relay.close();
+    }
+  });
+
   it('tempfails when clamd answers garbage', async () => {
     const liar = net.createServer((socket) => socket.once('data', () => socket.end('banana\0')));
     await new Promise<void>((resolve) => liar.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { defineTask, WorkerPool } from '../../src/workers/index.js';
-import type { SharedInput, SharedRef } from '../../src/workers/index.js';
+import { defineTask, WorkBudgetExceeded, WorkerPool } from '../../src/workers/index.js';
+import type { SharedInput, SharedRef, TaskRef } from '../../src/workers/index.js';
 import type { ThreadState } from './tasks.js';
 
 // The pool's priorities (src/workers/pool.ts invariants): an ordinary job runs at the event
@@ -14,16 +14,21 @@ const SHARED_VALUE = defineTask<SharedRef<string>, string>(TASKS, 'sharedValue')
 const TXT_RECORDS = defineTask<string, unknown[]>(TASKS, 'txtRecords');
 const NORMAL_NICE = 0;
 
-let pool: WorkerPool;
-beforeAll(async () => {
-  pool = new WorkerPool({
+/** One worker, `budgetMs` of CPU per job, no DNS. */
+function onePool(budgetMs: number, preload: TaskRef<never, unknown>): WorkerPool {
+  return new WorkerPool({
     size: 1,
     queueLimit: 10,
-    budgetMs: 20_000,
+    budgetMs,
     resolver: () => Promise.reject(new Error('no DNS in this test')),
     logger: pino({ level: 'silent' }),
-    preload: [THREAD_STATE as never],
+    preload: [preload],
   });
+}
+
+let pool: WorkerPool;
+beforeAll(async () => {
+  pool = onePool(20_000, THREAD_STATE as never);
   await pool.ready();
 }, 60_000);
 afterAll(() => pool.close());
@@ -68,4 +73,17 @@ test("answers a task's DNS question from the answers its job brought, and asks t
   await expect(pool.run(TXT_RECORDS, '_dmarc.example.org', 'q11', 4096, { answers })).rejects.toThrow(/ENOTFOUND/);
   // Not among them: the pool's resolver (which has no DNS in this test) is asked.
   await expect(pool.run(TXT_RECORDS, 'other.example', 'q12', 4096, { answers })).rejects.toThrow(/no DNS in this test/);
+});
+
+test("charges each job only its own CPU: after many small jobs one within its budget passes, one beyond it is stopped", { timeout: 60_000 }, async () => {
+  const budgeted = onePool(1_000, BURN_CPU as never);
+  try {
+    await budgeted.ready();
+    // 800 ms of CPU in small jobs, more than the worker's time between two reads of its CPU time.
+    for (let i = 0; i < 40; i++) await budgeted.run(BURN_CPU, 20, `small${i}`, 4096);
+    expect((await budgeted.run(BURN_CPU, 400, 'within', 4096)).nice).toBe(NORMAL_NICE);
+    await expect(budgeted.run(BURN_CPU, 5_000, 'beyond', 4096)).rejects.toBeInstanceOf(WorkBudgetExceeded);
+  } finally {
+    await budgeted.close();
+  }
 });

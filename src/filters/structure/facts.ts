@@ -2,7 +2,7 @@
  * The shape of a message, beside its words: MIME parts (type, charset, transfer encoding, file
  * name), the HTML tags and attributes used, the links with the text shown for them, hidden text
  * and images. Computed once on the analysis worker (src/workers) with the rest of the view, from
- * the HTML mailparser decoded and the raw body; the structural rules (rules.ts) and Bayes' tokens
+ * the HTML of its text parts (src/mime message-text.ts) and the raw body; the structural rules (rules.ts) and Bayes' tokens
  * read it. Bounded like the rest of the view: at most LIMIT entries of each list.
  */
 const LIMIT = 200;
