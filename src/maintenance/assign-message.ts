@@ -2,6 +2,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { DirectoryError, showUnit, type DirectoryContext, type DirectoryService } from '../directory/index.js';
 import { asUid, type MailStore } from '../store/index.js';
 import { decodeEncodedWords } from '../text/index.js';
+import { ASSIGNED_KEYWORD } from './unit-keywords.js';
 
 /**
  * Điều 9.2: the person managing a unit mailbox passes a message on to whoever must act. The
@@ -9,8 +10,6 @@ import { decodeEncodedWords } from '../text/index.js';
  * a delegate or a member of the unit; the unit's copy gets the keyword `$Assigned` (an RFC 5788
  * registry-style keyword any IMAP client shows), and the audit log says who, to whom, when.
  */
-
-export const ASSIGNED_KEYWORD = '$Assigned';
 
 export interface Assignment {
   readonly unit: string;
