@@ -38,7 +38,7 @@ export interface ServerOptions {
   /** Directory tuning for tests (cheaper argon2). */
   readonly directory?: Partial<Pick<ConstructorParameters<typeof Directory>[0], 'argon2' | 'throttle' | 'loginCacheTtlMs'>>;
   readonly smtp?: SmtpStartOptions;
-  /** The unit diligence clock (src/notices/unit-diligence.ts); tests move it across working days. */
+  /** The clock of the directory (audit rows, notices) and of unit diligence (src/notices/unit-diligence.ts); tests move it across working days. */
   readonly clock?: () => Date;
 }
 
@@ -70,7 +70,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const logger = options.logger ?? createLogger(config);
   const db = openDatabase(config.paths.database);
   const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
-  const directory = new Directory({ db, config, store, logger, ...options.directory });
+  const directory = new Directory({ db, config, store, logger, ...options.directory, ...(options.clock ? { now: options.clock } : {}) });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   const workers = startAnalysisWorkers(config, resolver, logger);
   // Continuity (src/backup): Litestream takes over checkpoints before it starts reading the WAL.
@@ -130,7 +130,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   });
   const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger);
   // Điều 9.2: reminders of unread unit INBOX messages and the daily digest (src/notices/unit-diligence.ts).
-  const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), clock: options.clock ?? (() => new Date()), logger });
+  const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), clock: () => directory.now(), logger });
   const checkEvery = config.units.check_every;
   const stopDiligence = scheduleDaily('unit diligence', () => unitDiligence.check(), logger, { firstDelayMs: checkEvery, intervalMs: checkEvery });
   // --- end of notices and retention ---

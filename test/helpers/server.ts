@@ -46,7 +46,7 @@ export interface TestServerOptions {
   readonly logLevel?: string;
   /** Log with the production logger (src/logger.ts: redaction, config's server.log_level) to this stream instead. */
   readonly logDestination?: pino.DestinationStream;
-  /** The unit diligence clock (ServerOptions.clock). */
+  /** The server's clock (ServerOptions.clock: the directory's and unit diligence's). */
   readonly clock?: () => Date;
 }
 
