@@ -94,10 +94,10 @@ export function defineUnitCommands(unit: Command): void {
     .requiredOption('--note <text>', 'what is asked of them')
     .option('--doc <ref>', 'document reference, when there is one')
     .action((localPart: string, uid: string, options: { to: string; note: string; doc?: string }, command: Command) =>
-      runWithDirectory(command, async ({ ctx, directory, store, actor }) => {
+      runWithDirectory(command, async ({ directory, store, actor }) => {
         if (!/^[1-9]\d{0,9}$/.test(uid)) throw new CliError(`UID must be a positive number, not ${JSON.stringify(uid)}`);
         if (options.note.trim() === '') throw new CliError('--note must say what is asked');
-        const assigned = await assignUnitMessage(ctx, directory, store, { unit: localPart, uid: Number(uid), to: options.to, note: options.note.trim(), actor, ...(options.doc ? { doc: options.doc } : {}) });
+        const assigned = await assignUnitMessage(directory, store, { unit: localPart, uid: Number(uid), to: options.to, note: options.note.trim(), actor, ...(options.doc ? { doc: options.doc } : {}) });
         return { json: assigned, text: `assigned UID ${assigned.uid} of ${assigned.unit} to ${assigned.to}` };
       }),
     );

@@ -19,6 +19,7 @@ import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword } 
 import { markReported, markWarned, pendingNotices, type PendingNotice } from './notice-outbox.js';
 import { releaseRetiredAddress, retiredBefore, type ReleaseOutcome, type RetentionDue } from './purge.js';
 import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
+import { showUnit, type UnitDetails } from './units.js';
 import { diligenceUnits, type DiligenceUnit } from './unit-diligence.js';
 import { DIRECTORY_MIGRATIONS } from './schema.js';
 import { BUSY, defaultCheckConcurrency, PasswordCheckQueue, type CheckQueuePolicy } from './check-queue.js';
@@ -353,6 +354,10 @@ export class Directory implements DirectoryService {
       });
     }
     return access;
+  }
+
+  showUnit(unit: string): UnitDetails {
+    return showUnit(this.context, unit);
   }
 
   rightsOn(personAccount: AccountId, owner: AccountId): Rights {

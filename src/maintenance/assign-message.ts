@@ -1,5 +1,5 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { DirectoryError, showUnit, type DirectoryContext, type DirectoryService } from '../directory/index.js';
+import { DirectoryError, type DirectoryService } from '../directory/index.js';
 import { asUid, type MailStore } from '../store/index.js';
 import { decodeEncodedWords } from '../text/index.js';
 import { ASSIGNED_KEYWORD } from './unit-keywords.js';
@@ -21,8 +21,8 @@ export interface Assignment {
   readonly doc?: string;
 }
 
-export async function assignUnitMessage(ctx: DirectoryContext, directory: DirectoryService, store: MailStore, assignment: Assignment, now = new Date()): Promise<{ readonly unit: string; readonly uid: number; readonly to: string }> {
-  const unit = showUnit(ctx, assignment.unit);
+export async function assignUnitMessage(directory: Pick<DirectoryService, 'showUnit' | 'audit'>, store: MailStore, assignment: Assignment, now = new Date()): Promise<{ readonly unit: string; readonly uid: number; readonly to: string }> {
+  const unit = directory.showUnit(assignment.unit);
   const wanted = assignment.to.toLowerCase();
   const to = [...unit.members, ...unit.delegations.map((d) => d.person), ...(unit.head ? [unit.head] : [])].find((a) => a === wanted);
   if (to === undefined) throw new DirectoryError('invalid-input', `${assignment.to} is neither a member nor a delegate of ${unit.address}`);

@@ -1,4 +1,4 @@
-import { DirectoryError, showUnit, type DirectoryContext, type DirectoryService } from '../directory/index.js';
+import { DirectoryError, type DirectoryService } from '../directory/index.js';
 import { asUid, type MailStore } from '../store/index.js';
 import { HANDLED_KEYWORD } from './unit-keywords.js';
 
@@ -14,8 +14,8 @@ export interface HandledMark {
   readonly actor: string;
 }
 
-export function markUnitMessageHandled(ctx: DirectoryContext, directory: Pick<DirectoryService, 'audit'>, store: Pick<MailStore, 'getMailbox' | 'getMessages' | 'storeFlags'>, mark: HandledMark, now = new Date()): { readonly unit: string; readonly uid: number } {
-  const unit = showUnit(ctx, mark.unit);
+export function markUnitMessageHandled(directory: Pick<DirectoryService, 'showUnit' | 'audit'>, store: Pick<MailStore, 'getMailbox' | 'getMessages' | 'storeFlags'>, mark: HandledMark, now = new Date()): { readonly unit: string; readonly uid: number } {
+  const unit = directory.showUnit(mark.unit);
   const inbox = store.getMailbox(unit.address, 'INBOX');
   const [row] = inbox === null ? [] : store.getMessages(inbox.id, [asUid(mark.uid)]);
   if (inbox === null || row === undefined) throw new DirectoryError('invalid-input', `no message with UID ${mark.uid} in the INBOX of ${unit.address}`);

@@ -8,6 +8,7 @@ import { messagePage } from './pages/message.js';
 import { changePasswordRoutes } from './routes/change-password.js';
 import { directoryRoutes } from './routes/directory.js';
 import { mailRulesRoutes } from './routes/mail-rules.js';
+import { unitMailboxRoutes } from './routes/unit-mailbox.js';
 import { publicRoutes } from './routes/public.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { SessionStore, type SessionUser } from './sessions.js';
@@ -161,5 +162,6 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   changePasswordRoutes(app, state);
   directoryRoutes(app, state);
   mailRulesRoutes(app, state);
+  unitMailboxRoutes(app, state);
   return app;
 }

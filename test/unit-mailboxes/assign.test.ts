@@ -46,17 +46,17 @@ function imaplibFlags(): Promise<string> {
 describe('assigning a unit message (Điều 9.2)', () => {
   test('refuses someone outside the unit and a UID that does not exist', async () => {
     const ctx = server.server.context;
-    await expect(assignUnitMessage(server.directory.context, ctx.directory, ctx.store, { unit: 'vpubnd', uid: 1, to: dao.address, note: 'Xử lý', actor: 'cli:test' })).rejects.toThrow(
+    await expect(assignUnitMessage(ctx.directory, ctx.store, { unit: 'vpubnd', uid: 1, to: dao.address, note: 'Xử lý', actor: 'cli:test' })).rejects.toThrow(
       `${dao.address} is neither a member nor a delegate of vpubnd@cantho.gov.vn`,
     );
-    await expect(assignUnitMessage(server.directory.context, ctx.directory, ctx.store, { unit: 'vpubnd', uid: 99, to: binh.address, note: 'Xử lý', actor: 'cli:test' })).rejects.toThrow(
+    await expect(assignUnitMessage(ctx.directory, ctx.store, { unit: 'vpubnd', uid: 99, to: binh.address, note: 'Xử lý', actor: 'cli:test' })).rejects.toThrow(
       'no message with UID 99 in the INBOX of vpubnd@cantho.gov.vn',
     );
   });
 
   test('forwards with the note, sets $Assigned (seen by imaplib) and audits who, to whom, when', async () => {
     const ctx = server.server.context;
-    await assignUnitMessage(server.directory.context, ctx.directory, ctx.store, { unit: 'vpubnd', uid: 1, to: binh.address, note: 'Anh Bình soạn trả lời trước thứ Sáu.', actor: 'cli:test', doc: '7/PC-VP' });
+    await assignUnitMessage(ctx.directory, ctx.store, { unit: 'vpubnd', uid: 1, to: binh.address, note: 'Anh Bình soạn trả lời trước thứ Sáu.', actor: 'cli:test', doc: '7/PC-VP' });
     expect(await imaplibFlags()).toMatch(/^1 \(FLAGS \(.*\$Assigned.*\)\)$/);
 
     const client = new ImapFlow({ host: '127.0.0.1', port: server.ports.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: binh.address, pass: binh.password }, logger: false });

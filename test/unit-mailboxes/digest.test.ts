@@ -24,7 +24,7 @@ beforeAll(async () => {
   await appendToUnit(port, 'Công văn 4/SYT giao xử lý', at('2027-01-09T11:00:00'));
   const ctx = unit.server.server.context;
   now = at('2027-01-09T12:00:00');
-  await assignUnitMessage(unit.directory.context, ctx.directory, ctx.store, { unit: 'vpubnd', uid: 4, to: 'annv@cantho.gov.vn', note: 'Anh An xử lý.', actor: 'truonglv@cantho.gov.vn' });
+  await assignUnitMessage(ctx.directory, ctx.store, { unit: 'vpubnd', uid: 4, to: 'annv@cantho.gov.vn', note: 'Anh An xử lý.', actor: 'truonglv@cantho.gov.vn' });
 }, 240_000);
 afterAll(async () => {
   await unit?.close();
