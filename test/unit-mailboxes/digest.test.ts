@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { assignUnitMessage } from '../../src/maintenance/index.js';
-import { appendToUnit, noticesOf } from './notices-client.js';
+import { appendToUnit, noticesOf } from './real-clients.js';
 import { startUnitServer, type UnitServer } from './support.js';
 
 /**

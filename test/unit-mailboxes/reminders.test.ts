@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { appendToUnit, noticesOf } from './notices-client.js';
+import { appendToUnit, noticesOf } from './real-clients.js';
 import { startUnitServer, type UnitServer } from './support.js';
 
 /**

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imaplibFlags } from '../unit-mailboxes/real-clients.js';
 import { PASSWORD, startUnitServer, type UnitServer } from '../unit-mailboxes/support.js';
 import { csrfTokenOf, curl, launchChromium, signIn, type Chromium } from './support.js';
 
@@ -29,21 +29,7 @@ afterAll(async () => {
 });
 
 /** FETCH 1:* (FLAGS) of Shared/vpubnd/INBOX as the head, with Python's imaplib. */
-function imaplibFlags(): Promise<string> {
-  const program = [
-    'import imaplib',
-    `m = imaplib.IMAP4("127.0.0.1", ${unit.server.ports.imap})`,
-    `m.login("truonglv", ${JSON.stringify(PASSWORD)})`,
-    'm.select("Shared/vpubnd/INBOX", readonly=True)',
-    'typ, data = m.fetch("1:*", "(FLAGS)")',
-    'print("\\n".join(d.decode() for d in data))',
-    'm.logout()',
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    const child = execFile('/usr/bin/python3', ['-'], { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())));
-    child.stdin!.end(`${program}\n`);
-  });
-}
+const headSeesFlags = () => imaplibFlags(unit.server.ports.imap, 'truonglv', PASSWORD, 'Shared/vpubnd/INBOX');
 
 describe('the unit mailbox page (Điều 9.2)', () => {
   it('shows a delegate the unit INBOX with each message unread', async () => {
@@ -63,7 +49,7 @@ describe('the unit mailbox page (Điều 9.2)', () => {
     await row.getByRole('button', { name: /^Giao xử lý/ }).click();
     expect(await page.locator('.notice').innerText()).toContain('Đã giao xử lý');
     expect(await page.locator('tr', { hasText: 'Công văn 21/SYT' }).locator('.state').innerText()).toBe('Đã giao cho binhtt@cantho.gov.vn');
-    expect(await imaplibFlags()).toMatch(/^1 \(FLAGS \([^)]*\$Assigned[^)]*\)\)$/m);
+    expect(await headSeesFlags()).toMatch(/^1 \(FLAGS \([^)]*\$Assigned[^)]*\)\)$/m);
     const [audit] = unit.directory.queryAudit({ subject: 'vpubnd@cantho.gov.vn' }).filter((r) => r.action === 'unit.assign');
     expect(audit).toMatchObject({ actor: 'annv@cantho.gov.vn', detail: { uid: 1, to: 'binhtt@cantho.gov.vn', note: 'Chị Bình soạn trả lời trước thứ Sáu.' } });
   });
@@ -71,7 +57,7 @@ describe('the unit mailbox page (Điều 9.2)', () => {
   it('"Đã xử lý" sets $Handled, seen by imaplib, and is on record', async () => {
     await page.locator('tr', { hasText: 'Công văn 22/SYT' }).getByRole('button', { name: /^Đã xử lý/ }).click();
     expect(await page.locator('tr', { hasText: 'Công văn 22/SYT' }).locator('.state').innerText()).toBe('Đã xử lý');
-    expect(await imaplibFlags()).toMatch(/^2 \(FLAGS \([^)]*\$Handled[^)]*\)\)$/m);
+    expect(await headSeesFlags()).toMatch(/^2 \(FLAGS \([^)]*\$Handled[^)]*\)\)$/m);
     expect(unit.directory.queryAudit({ subject: 'vpubnd@cantho.gov.vn' }).filter((r) => r.action === 'unit.handled')).toMatchObject([{ actor: 'annv@cantho.gov.vn', detail: { uid: 2 } }]);
   });
 

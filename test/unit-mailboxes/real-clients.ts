@@ -3,6 +3,8 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { PASSWORD } from './support.js';
 
+/** Real clients on the unit mailbox tests: Python's imaplib for reading notices and flags, imapflow for APPEND. */
+
 /** Notices read back with Python's imaplib (clients/imaplib_notices.py). */
 export interface ReadNotice {
   readonly subject: string;
@@ -38,4 +40,24 @@ export async function appendToUnit(port: number, subject: string, internalDate: 
   ].join('\r\n');
   await client.append('INBOX', Buffer.from(raw, 'utf8'), flags, internalDate);
   await client.logout();
+}
+
+/**
+ * FETCH 1:* (FLAGS) of `mailbox` with Python's imaplib, one line per message. RFC 3501 §9: "*" is
+ * no ATOM-CHAR, so a `unit*person` login goes quoted (imaplib quotes only the password).
+ */
+export function imaplibFlags(port: number, login: string, password: string, mailbox = 'INBOX'): Promise<string> {
+  const program = [
+    'import imaplib',
+    `m = imaplib.IMAP4("127.0.0.1", ${port})`,
+    `m.login(${JSON.stringify(login.includes('*') ? `"${login}"` : login)}, ${JSON.stringify(password)})`,
+    `m.select(${JSON.stringify(mailbox)}, readonly=True)`,
+    'typ, data = m.fetch("1:*", "(FLAGS)")',
+    'print("\\n".join(d.decode() for d in data))',
+    'm.logout()',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const child = execFile('/usr/bin/python3', ['-'], { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())));
+    child.stdin!.end(`${program}\n`);
+  });
 }
