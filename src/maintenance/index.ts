@@ -6,4 +6,4 @@ export { runRetention } from './retention.js';
 export { assignUnitMessage, type Assignment } from './assign-message.js';
 export { ASSIGNED_KEYWORD, HANDLED_KEYWORD } from './unit-keywords.js';
 export { markUnitMessageHandled, type HandledMark } from './mark-handled.js';
-export { readUnitInbox, type UnitInbox, type UnitInboxMessage, type UnitInboxStore, type UnitMessageState } from './unit-inbox.js';
+export { readUnitInbox, type UnitInbox, type UnitInboxMessage, type UnitInboxQuery, type UnitInboxStore, type UnitMessageState } from './unit-inbox.js';

@@ -34,24 +34,33 @@ export interface UnitInbox {
 
 export type UnitInboxStore = Pick<MailStore, 'getMailbox' | 'listMessages' | 'getMessageMeta' | 'privateSeen'>;
 
-/** The unit's INBOX, or null when its account has none yet. `rows` limits the reading to the last ones (the web page). */
-export function readUnitInbox(store: UnitInboxStore, unit: Pick<DiligenceUnit, 'address' | 'keepers'>, rows?: number): UnitInbox | null {
+/** What a caller reads: the last `rows` messages (the web page), and/or those `wanted` keeps (reminders, digest). */
+export interface UnitInboxQuery {
+  readonly rows?: number;
+  /** Chosen before any envelope is read, so a large INBOX costs only its rows' flags. */
+  readonly wanted?: (message: Pick<UnitInboxMessage, 'uid' | 'internalDate' | 'state'>) => boolean;
+}
+
+/** The unit's INBOX, or null when its account has none yet. */
+export function readUnitInbox(store: UnitInboxStore, unit: Pick<DiligenceUnit, 'address' | 'keepers'>, query: UnitInboxQuery = {}): UnitInbox | null {
   const inbox = store.getMailbox(unit.address, 'INBOX');
   if (inbox === null) return null;
-  const all = store.listMessages(inbox.id).filter((row) => !hasFlag(row, '\\Deleted'));
-  const listed = rows === undefined ? all : all.slice(-rows);
   const seenByKeepers = new Set<Uid>(unit.keepers.flatMap((keeper) => [...store.privateSeen(inbox.id, keeper)]));
+  const all = store
+    .listMessages(inbox.id)
+    .filter((row) => !hasFlag(row, '\\Deleted'))
+    .map((row) => ({ uid: row.uid, internalDate: row.internalDate, state: stateOf(row, seenByKeepers.has(row.uid)) }));
+  const recent = query.rows === undefined ? all : all.slice(-query.rows);
+  const listed = query.wanted ? recent.filter(query.wanted) : recent;
   const envelopes = new Map(store.getMessageMeta(inbox.id, listed.map((row) => row.uid)).map((meta) => [meta.uid, meta.envelope]));
   return {
     mailbox: inbox.id,
     messages: listed.map((row) => {
       const envelope = envelopes.get(row.uid);
       return {
-        uid: row.uid,
-        internalDate: row.internalDate,
+        ...row,
         from: formatSender(envelope?.from?.[0]),
         subject: decodeEncodedWords(envelope?.subject ?? '').trim() || '(không có tiêu đề)',
-        state: stateOf(row, seenByKeepers.has(row.uid)),
       };
     }),
   };

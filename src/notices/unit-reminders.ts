@@ -26,11 +26,12 @@ export interface UnitReminderDeps extends UnitNoticeDeps {
 /** Sends the unit's reminder when messages became overdue; returns how many messages it named. */
 export async function remindOverdue(deps: UnitReminderDeps, unit: DiligenceUnit, now: Date): Promise<number> {
   if (unit.reminderHours === 0 || unit.keepers.length === 0) return 0;
-  const inbox = readUnitInbox(deps.store, unit);
+  const mailbox = deps.store.getMailbox(unit.address, 'INBOX');
+  if (mailbox === null) return 0;
+  const reminded = deps.diligence.remindedUids(mailbox.id);
+  const inbox = readUnitInbox(deps.store, unit, { wanted: (message) => message.state === 'unread' && !reminded.has(message.uid) });
   if (inbox === null) return 0;
-  const reminded = deps.diligence.remindedUids(inbox.mailbox);
   const overdue = inbox.messages
-    .filter((message) => message.state === 'unread' && !reminded.has(message.uid))
     .map((message) => ({ message, age: deps.calendar.workingHoursBetween(message.internalDate, now) }))
     .filter(({ age }) => age > unit.reminderHours);
   if (overdue.length === 0) return 0;

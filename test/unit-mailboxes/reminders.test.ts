@@ -1,4 +1,7 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startServer } from '../../src/server.js';
+import { TEST_ARGON2 } from '../helpers/server.js';
 import { appendToUnit, noticesOf } from './real-clients.js';
 import { startUnitServer, type UnitServer } from './support.js';
 
@@ -61,5 +64,16 @@ describe('reminders of unread unit mail (Điều 9.2)', () => {
     expect(notices).toHaveLength(2);
     expect(notices[1]!.body).toContain('Tiêu đề: Công văn 15/SYT chưa ai đọc\n  Đã chờ: 4,5 giờ làm việc');
     expect(notices[1]!.body).not.toMatch(/12\/SYT|14\/SYT/);
+  });
+
+  test('a restart on the same data names none of them again', async () => {
+    await unit.server.server.close();
+    const restarted = await startServer(unit.server.config, { logger: pino({ level: 'silent' }), directory: { argon2: TEST_ARGON2 }, clock: () => now });
+    try {
+      now = at('2027-01-14T16:00:00');
+      expect(await restarted.unitDiligence.check()).toEqual({ reminded: 0, digests: 1 });
+    } finally {
+      await restarted.close();
+    }
   });
 });

@@ -35,7 +35,7 @@ export function unitMailboxRoutes(app: FastifyInstance, state: WebState): void {
 
   const render = (reply: FastifyReply, session: WebSession, unit: AccountId, status: number, errors: FieldError[], notice?: string) => {
     const details = ctx.directory.showUnit(unit);
-    const inbox = readUnitInbox(ctx.store, { address: unit, keepers: [...(details.head ? [details.head] : []), ...details.delegations.map((d) => d.person)] }, RECENT_MESSAGES);
+    const inbox = readUnitInbox(ctx.store, { address: unit, keepers: [...(details.head ? [details.head] : []), ...details.delegations.map((d) => d.person)] }, { rows: RECENT_MESSAGES });
     const messages = inbox?.messages ?? [];
     const oldest = messages[0]?.internalDate;
     const assignedTo = new Map<number, string>();
