@@ -5,7 +5,8 @@ import type { Config } from '../config/index.js';
  * periods of a day, working days of the week and holidays, in the configured time zone. It ages a
  * unit INBOX message in working hours (Điều 9.2: what a reminder counts) and finds the working days
  * a digest is due on. Local wall-clock times become instants through the zone's offset that day
- * (Intl); Asia/Ho_Chi_Minh has no daylight saving, so the offset is the same all year.
+ * (Intl, at noon, kept per day); Asia/Ho_Chi_Minh has no daylight saving, so the offset is the
+ * same all year (in a zone with it, times within a few hours of the switch may be off by the shift).
  */
 
 /** A local calendar day, "2027-01-04". */
@@ -19,11 +20,14 @@ export interface LocalTime {
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
+const MAX_CACHED_DAYS = 4000;
 
 export class WorkingCalendar {
   private readonly parts: Intl.DateTimeFormat;
   private readonly holidays: ReadonlySet<string>;
   private readonly days: ReadonlySet<number>;
+  /** The zone's offset at local noon, per day: Intl is the costly part, and a check asks the same days for every message. */
+  private readonly offsets = new Map<LocalDay, number>();
 
   constructor(private readonly units: Config['units']) {
     this.parts = new Intl.DateTimeFormat('en-US', { timeZone: units.timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
@@ -32,7 +36,11 @@ export class WorkingCalendar {
   }
 
   local(instant: Date): LocalTime {
-    const wall = this.wallClock(instant);
+    // The UTC day's offset first; when that lands on another local day, that day's offset.
+    const utcDay = instant.toISOString().slice(0, 10);
+    let wall = instant.getTime() + this.offsetOn(utcDay);
+    const day = new Date(wall).toISOString().slice(0, 10);
+    if (day !== utcDay) wall = instant.getTime() + this.offsetOn(day);
     return { day: new Date(wall).toISOString().slice(0, 10), minutes: Math.floor((wall % DAY_MS) / MINUTE_MS) };
   }
 
@@ -48,10 +56,9 @@ export class WorkingCalendar {
     return candidate;
   }
 
-  /** The instant of local `minutes` after midnight of `day`. */
+  /** The instant of local `minutes` after midnight of `day` (the day's offset: no zone we serve shifts within working hours). */
   instant(day: LocalDay, minutes: number): Date {
-    const guess = Date.parse(`${day}T00:00:00Z`) + minutes * MINUTE_MS;
-    return new Date(guess - (this.wallClock(new Date(guess)) - guess));
+    return new Date(Date.parse(`${day}T00:00:00Z`) + minutes * MINUTE_MS - this.offsetOn(day));
   }
 
   /** Working time between two instants, in hours: only the working periods of working days count. */
@@ -68,6 +75,18 @@ export class WorkingCalendar {
       }
     }
     return total / 3_600_000;
+  }
+
+  /** The zone's offset from UTC on `day`, in ms, taken at noon. */
+  private offsetOn(day: LocalDay): number {
+    let offset = this.offsets.get(day);
+    if (offset === undefined) {
+      const noon = Date.parse(`${day}T12:00:00Z`);
+      offset = this.wallClock(new Date(noon)) - noon;
+      if (this.offsets.size >= MAX_CACHED_DAYS) this.offsets.clear();
+      this.offsets.set(day, offset);
+    }
+    return offset;
   }
 
   /** The instant's wall clock in the zone, as milliseconds of a UTC date with the same fields. */
