@@ -71,6 +71,13 @@ describe('the unit mailbox page (Điều 9.2)', () => {
     expect(post.status).toBe(403);
   });
 
+  it('refuses a form posted without the session\'s CSRF token, even from a delegate with "w"', async () => {
+    const { cookie } = await signIn(url, 'annv@cantho.gov.vn', PASSWORD);
+    const post = await curl(`${url}/hop-thu-don-vi/vpubnd/da-xu-ly`, ['--cookie', cookie!, '--data-urlencode', 'uid=1']);
+    expect(post.status).toBe(403);
+    expect(await headSeesFlags()).not.toMatch(/^1 \([^\n]*\$Handled/m);
+  });
+
   it('someone outside the unit gets 403 for the page and its forms, like for a unit that does not exist', async () => {
     const { cookie } = await signIn(url, 'dungdt@cantho.gov.vn', PASSWORD);
     const view = await curl(`${url}/hop-thu-don-vi/vpubnd`, ['--cookie', cookie!]);

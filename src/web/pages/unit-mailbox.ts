@@ -23,9 +23,9 @@ export interface UnitMailboxPageOptions {
   readonly mayAct: boolean;
   readonly errors: readonly FieldError[];
   readonly notice?: string;
+  /** `[units] timezone`: times as the unit's working calendar reads them. */
+  readonly timeZone: string;
 }
-
-const DATE = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'short' });
 
 function stateOf(message: UnitInboxMessage, assignedTo: ReadonlyMap<number, string>): string {
   switch (message.state) {
@@ -60,6 +60,7 @@ function actions(options: UnitMailboxPageOptions, message: UnitInboxMessage): Sa
 
 export function unitMailboxPage(options: UnitMailboxPageOptions): string {
   const rows = [...options.messages].reverse();
+  const date = new Intl.DateTimeFormat('vi-VN', { timeZone: options.timeZone, dateStyle: 'short', timeStyle: 'short' });
   const body = html`${options.notice ? html`<div class="notice" role="status"><p>${options.notice}</p></div>` : ''}
 ${errorSummary('Chưa thực hiện được', options.errors)}
 <p class="lead">Hộp thư đến của ${options.unit.name}: các thư mới nhất và tình trạng xử lý (Điều 9 Quy chế sử dụng thư điện tử).</p>
@@ -69,7 +70,7 @@ ${
     : html`<div class="table-wrap"><table>
   <thead><tr><th scope="col">Nhận lúc</th><th scope="col">Người gửi</th><th scope="col">Tiêu đề</th><th scope="col">Tình trạng</th>${options.mayAct ? html`<th scope="col">Xử lý</th>` : ''}</tr></thead>
   <tbody>${rows.map(
-    (message) => html`<tr data-uid="${message.uid}"><td>${DATE.format(message.internalDate)}</td><td>${message.from}</td><td>${message.subject}</td><td class="state">${stateOf(message, options.assignedTo)}</td>${options.mayAct ? html`<td>${actions(options, message)}</td>` : ''}</tr>`,
+    (message) => html`<tr data-uid="${message.uid}"><td>${date.format(message.internalDate)}</td><td>${message.from}</td><td>${message.subject}</td><td class="state">${stateOf(message, options.assignedTo)}</td>${options.mayAct ? html`<td>${actions(options, message)}</td>` : ''}</tr>`,
   )}</tbody>
 </table></div>`
 }`;

@@ -46,7 +46,7 @@ export function unitMailboxRoutes(app: FastifyInstance, state: WebState): void {
       }
     }
     const assignees = [...new Set([...details.members, ...(details.head ? [details.head] : []), ...details.delegations.map((d) => d.person)])].sort();
-    const page = unitMailboxPage({ domain, viewer: viewerOf(session)!, unit: { localPart: unit.split('@')[0]!, name: details.name }, messages, assignedTo, assignees, mayAct: mayAct(session, unit), errors, ...(notice ? { notice } : {}) });
+    const page = unitMailboxPage({ domain, viewer: viewerOf(session)!, unit: { localPart: unit.split('@')[0]!, name: details.name }, messages, assignedTo, assignees, mayAct: mayAct(session, unit), errors, timeZone: ctx.config.units.timezone, ...(notice ? { notice } : {}) });
     return sendPage(reply, status, page);
   };
 
