@@ -15,11 +15,11 @@ import { createLogger } from './logger.js';
 import { scheduleDaily } from './maintenance/index.js';
 import { runRetention } from './maintenance/index.js';
 import { ViolationNoticeOutbox } from './notices/index.js';
-import { QuotaNotices } from './notices/index.js';
+import { QuotaNotices, UnitDiligence, type DiligenceRun } from './notices/index.js';
 import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './smtp/index.js';
-import { openBayesStore, openSieveStore } from './store/index.js';
+import { openBayesStore, openDiligenceStore, openSieveStore } from './store/index.js';
 import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
 import { SqliteOutboundQueue } from './store/index.js';
 import { loadTlsCertificate } from './tls.js';
@@ -38,6 +38,8 @@ export interface ServerOptions {
   /** Directory tuning for tests (cheaper argon2). */
   readonly directory?: Partial<Pick<ConstructorParameters<typeof Directory>[0], 'argon2' | 'throttle' | 'loginCacheTtlMs'>>;
   readonly smtp?: SmtpStartOptions;
+  /** The clock of the directory (audit rows, notices) and of unit diligence (src/notices/unit-diligence.ts); tests move it across working days. */
+  readonly clock?: () => Date;
 }
 
 export interface RunningServer {
@@ -45,6 +47,8 @@ export interface RunningServer {
   readonly listeners: readonly RunningListener[];
   /** The real port of a listener by name ("smtp-mx", "imap", "http", …). */
   port(name: string): number;
+  /** Unit mailbox reminders and digests: what serve runs every `[units] check_every`, run now. */
+  readonly unitDiligence: { check(): Promise<DiligenceRun> };
   /** SIGHUP: re-read the spam rules and the TLS certificate now. */
   reload(): void;
   close(): Promise<void>;
@@ -66,7 +70,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const logger = options.logger ?? createLogger(config);
   const db = openDatabase(config.paths.database);
   const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
-  const directory = new Directory({ db, config, store, logger, ...options.directory });
+  const directory = new Directory({ db, config, store, logger, ...options.directory, ...(options.clock ? { now: options.clock } : {}) });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   const workers = startAnalysisWorkers(config, resolver, logger);
   // Continuity (src/backup): Litestream takes over checkpoints before it starts reading the WAL.
@@ -110,7 +114,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     sieve: openSieveStore(db, store.events),
   };
 
-  // --- Điều 10 notices and the daily retention job (src/notices, src/maintenance) ---
+  // --- Điều 10 notices, Điều 9 unit reminders and the daily retention job (src/notices, src/maintenance) ---
   // The outbox is worked at start (notices a crash left owed), after each violation this process
   // records, and when another process (the CLI) wrote the database.
   const outbox = new ViolationNoticeOutbox({ directory, config, store, logger });
@@ -125,6 +129,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
   });
   const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger);
+  // Điều 9.2: reminders of unread unit INBOX messages and the daily digest (src/notices/unit-diligence.ts).
+  const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), clock: () => directory.now(), logger });
+  const checkEvery = config.units.check_every;
+  const stopDiligence = scheduleDaily('unit diligence', () => unitDiligence.check(), logger, { firstDelayMs: checkEvery, intervalMs: checkEvery });
   // --- end of notices and retention ---
 
   const listeners: RunningListener[] = [];
@@ -136,7 +144,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     tlsCertificate.close();
     virusScanner.stop();
     stopRetention();
+    stopDiligence();
     await outbox.idle();
+    await unitDiligence.idle();
     await workers.close();
     stopBackups();
     await store.close();
@@ -163,6 +173,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   return {
     context,
     listeners,
+    unitDiligence,
     port(name) {
       const listener = listeners.find((l) => l.name === name);
       if (!listener) throw new Error(`no listener named ${name}; have ${listeners.map((l) => l.name).join(', ')}`);

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { Directory } from '../directory/index.js';
-import { MboxImportLedger, openBayesStore, openDatabase, openSieveStore, schemaVersions, SqliteMailStore, SqliteOutboundQueue, type Db } from '../store/index.js';
+import { MboxImportLedger, openBayesStore, openDatabase, openDiligenceStore, openSieveStore, schemaVersions, SqliteMailStore, SqliteOutboundQueue, type Db } from '../store/index.js';
 import { BackupError } from './errors.js';
 
 /**
@@ -20,6 +20,7 @@ export async function migrateAll(db: Db, config: Config): Promise<Record<string,
     new SqliteOutboundQueue(db);
     openBayesStore(db);
     openSieveStore(db);
+    openDiligenceStore(db);
     new MboxImportLedger(db, store);
     return schemaVersions(db);
   } finally {

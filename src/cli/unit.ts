@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { addUnit, listUnits, resumeUnit, setSeenMode, setUnitHead, showUnit, suspendUnit, type UnitView } from '../directory/index.js';
+import { parseTimeOfDay } from '../config/index.js';
+import { addUnit, listUnits, resumeUnit, setSeenMode, setUnitDiligence, setUnitHead, showUnit, suspendUnit, unitDiligence, type DiligenceChange, type DiligenceUnit, type UnitView } from '../directory/index.js';
 import { assignUnitMessage } from '../maintenance/index.js';
 import { CliError, formatRecord, runWithDirectory } from './runner.js';
 
-/** `unit add|set-head|set-seen|list|show|suspend|resume|assign` (DESIGN.md "CLI"; set-seen: docs/architecture.md "Unit mailboxes"). */
+/** `unit add|set-head|set-seen|list|show|suspend|resume|assign|diligence` (DESIGN.md "CLI"; set-seen, assign, diligence: docs/architecture.md "Unit mailboxes"). */
 export function defineUnitCommands(unit: Command): void {
 
   unit
@@ -93,15 +94,52 @@ export function defineUnitCommands(unit: Command): void {
     .requiredOption('--note <text>', 'what is asked of them')
     .option('--doc <ref>', 'document reference, when there is one')
     .action((localPart: string, uid: string, options: { to: string; note: string; doc?: string }, command: Command) =>
-      runWithDirectory(command, async ({ ctx, directory, store, actor }) => {
+      runWithDirectory(command, async ({ directory, store, actor }) => {
         if (!/^[1-9]\d{0,9}$/.test(uid)) throw new CliError(`UID must be a positive number, not ${JSON.stringify(uid)}`);
         if (options.note.trim() === '') throw new CliError('--note must say what is asked');
-        const assigned = await assignUnitMessage(ctx, directory, store, { unit: localPart, uid: Number(uid), to: options.to, note: options.note.trim(), actor, ...(options.doc ? { doc: options.doc } : {}) });
+        const assigned = await assignUnitMessage(directory, store, { unit: localPart, uid: Number(uid), to: options.to, note: options.note.trim(), actor, ...(options.doc ? { doc: options.doc } : {}) });
         return { json: assigned, text: `assigned UID ${assigned.uid} of ${assigned.unit} to ${assigned.to}` };
+      }),
+    );
+
+  unit
+    .command('diligence <tên_sd>')
+    .description('show or set the unit\'s reminder of unread mail and daily digest (Điều 9.2); without options: show them')
+    .option('--hours <n>', 'working hours a message may stay unread before a reminder; 0: no reminders')
+    .option('--digest <HH:MM|off>', 'local time of the daily digest on working days, or "off"')
+    .option('--reset', 'back to the [units] settings of the config')
+    .option('--doc <ref>', 'request document reference (needed for a change)')
+    .action((localPart: string, options: { hours?: string; digest?: string; reset?: boolean; doc?: string }, command: Command) =>
+      runWithDirectory(command, ({ ctx, actor }) => {
+        const change = diligenceChange(options);
+        const settings = change === null ? unitDiligence(ctx, localPart) : setUnitDiligence(ctx, localPart, change, { actor, doc: options.doc ?? null });
+        return { json: settings, text: diligenceLine(settings) };
       }),
     );
 }
 
 function unitLine(unit: UnitView): string {
   return [unit.address, unit.status, unit.name, unit.head ? `head ${unit.head}` : ''].filter(Boolean).join('\t');
+}
+
+function diligenceChange(options: { hours?: string; digest?: string; reset?: boolean }): DiligenceChange | null {
+  if (options.hours === undefined && options.digest === undefined && !options.reset) return null;
+  const change: { reminderHours?: number; digestAt?: number | null; reset?: boolean } = {};
+  if (options.reset) change.reset = true;
+  if (options.hours !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(options.hours)) throw new CliError(`--hours must be a number of working hours, not ${JSON.stringify(options.hours)}`);
+    change.reminderHours = Number(options.hours);
+  }
+  if (options.digest !== undefined) {
+    const minutes = options.digest === 'off' ? null : parseTimeOfDay(options.digest);
+    if (minutes === null && options.digest !== 'off') throw new CliError(`--digest must be a time like 07:30 or "off", not ${JSON.stringify(options.digest)}`);
+    change.digestAt = minutes;
+  }
+  return change;
+}
+
+function diligenceLine(unit: DiligenceUnit): string {
+  const digest = unit.digestAt === null ? 'no digest' : `digest at ${String(Math.floor(unit.digestAt / 60)).padStart(2, '0')}:${String(unit.digestAt % 60).padStart(2, '0')}`;
+  const reminder = unit.reminderHours === 0 ? 'no reminders' : `reminder after ${unit.reminderHours} working hours`;
+  return `${unit.address}\t${reminder}\t${digest}\t${unit.ownSettings ? 'own settings' : 'settings of [units]'}`;
 }

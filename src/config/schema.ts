@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration, parseHostPort, parseSize, type HostPort } from './units.js';
+import { isCalendarDate, isTimeZone, parseTimeOfDay, parseWorkingDays, parseWorkingPeriods } from './working-time.js';
 
 // zod compiles each object schema to a function on its first parse ("JIT"); a config is parsed
 // once per process, so the compile costs more than it saves (about 80 ms of a CLI command's start).
@@ -369,6 +370,36 @@ const mtaSts = z
   })
   .strict();
 
+/**
+ * Unit mailbox diligence (Điều 9.1–9.2; docs/admin-guide.en.md "Unit mailbox diligence"): the
+ * working calendar that ages unread messages of a unit INBOX, the reminder threshold and the time
+ * of the daily digest. `unit diligence` overrides the threshold and the digest per unit.
+ */
+const units = z
+  .object({
+    working_hours: z
+      .string()
+      .default('07:00-11:30,13:00-17:00')
+      .transform((value, ctx) => parseWorkingPeriods(value) ?? (ctx.addIssue({ code: 'custom', message: `not periods like "07:00-11:30,13:00-17:00": ${JSON.stringify(value)}` }), z.NEVER)),
+    working_days: z
+      .string()
+      .default('Mon-Fri')
+      .transform((value, ctx) => parseWorkingDays(value) ?? (ctx.addIssue({ code: 'custom', message: `not days like "Mon-Fri" or "Mon,Wed": ${JSON.stringify(value)}` }), z.NEVER)),
+    /** Public holidays and days off the government announces, "YYYY-MM-DD" in `timezone`. */
+    holidays: z.array(z.string().refine(isCalendarDate, 'a date like "2027-01-01"')).default([]),
+    timezone: z.string().refine(isTimeZone, 'an IANA time zone like "Asia/Ho_Chi_Minh"').default('Asia/Ho_Chi_Minh'),
+    /** Working hours a unit INBOX message may stay unread before the head and delegates are reminded; 0: no reminders. */
+    reminder_hours: z.number().min(0).max(1000).default(4),
+    /** Local time of the daily digest on working days; "": none. */
+    digest_at: z
+      .string()
+      .default('07:30')
+      .transform((value, ctx) => (value === '' ? null : (parseTimeOfDay(value) ?? (ctx.addIssue({ code: 'custom', message: `not a time like "07:30" (or "" for none): ${JSON.stringify(value)}` }), z.NEVER)))),
+    /** How often serve looks for overdue messages and due digests. */
+    check_every: duration.prefault('5m').refine((ms) => ms >= 1000, 'check_every is at least 1s'),
+  })
+  .strict();
+
 const retention = z.object({ retired_days: z.number().int().min(0).default(90) }).strict();
 
 export const configSchema = z
@@ -392,6 +423,7 @@ export const configSchema = z
     sieve: sieve.prefault({}),
     ldap: ldap.prefault({}),
     mta_sts: mtaSts.prefault({}),
+    units: units.prefault({}),
   })
   .strict();
 

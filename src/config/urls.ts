@@ -3,6 +3,9 @@ import type { Config } from './schema.js';
 /** The self-service site's password page (src/web serves it; IMAP and SMTP point officials to it). */
 export const PASSWORD_CHANGE_PATH = '/doi-mat-khau';
 
+/** The unit mailbox page of heads and delegates (src/web; the Điều 9 reminders and digest point to it). */
+export const UNIT_MAILBOX_PATH = '/hop-thu-don-vi';
+
 /**
  * Where officials reach the web site: `http.public_url` when set (the address behind the city's
  * reverse proxy), else the HTTPS listener, else the plain one. Derived from config alone, so

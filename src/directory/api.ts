@@ -3,6 +3,8 @@ import type { AccountId } from '../store/index.js';
 import type { AclChange, AclEntry } from './acl.js';
 import type { DirectoryEntry } from './directory-search.js';
 import type { PasswordChangeResult } from './password-change.js';
+import type { UnitDetails } from './units.js';
+import type { AuditQuery, AuditRow } from './audit-log.js';
 import type { AuditEntry, Identity, LoginContext, LoginResult, RecipientResolution, Rights, ViolationSource } from './types.js';
 
 /** A unit mailbox the person may open through the shared namespace or `unit*person`. */
@@ -40,6 +42,8 @@ export interface DirectoryService {
   unitAccess(person: AccountId): UnitAccess[];
   /** Rights of `person` on the mailboxes of `owner` (all rights on their own). */
   rightsOn(person: AccountId, owner: AccountId): Rights;
+  /** A unit with its members and delegations (`unit show`); DirectoryError 'unknown-unit'. */
+  showUnit(unit: string): UnitDetails;
   /**
    * RFC 4314 GETACL of `owner`'s mailboxes (docs/architecture.md "Unit mailboxes": one ACL per account, not per folder): for a
    * unit its head (every right) and delegates, for a person the person alone.
@@ -55,6 +59,8 @@ export interface DirectoryService {
   displayName(account: AccountId): string | null;
   /** Writes one audit row. */
   audit(entry: AuditEntry): void;
+  /** Rows of the audit log, oldest first (`cantho-mail audit`; the web's unit mailbox page reads `unit.assign`). */
+  queryAudit(filter?: AuditQuery): AuditRow[];
   /**
    * The directory officials look up on the web page (search, vCard): every unit and person in
    * service; with `unit` (tên_sd or address), that unit and its members. DirectoryError 'unknown-unit'.

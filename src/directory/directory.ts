@@ -19,6 +19,8 @@ import { hashPassword, MAX_PASSWORD_LENGTH, PRODUCTION_ARGON2, verifyPassword } 
 import { markReported, markWarned, pendingNotices, type PendingNotice } from './notice-outbox.js';
 import { releaseRetiredAddress, retiredBefore, type ReleaseOutcome, type RetentionDue } from './purge.js';
 import { DirectoryRecords, type PersonRecord, type UnitRecord } from './records.js';
+import { showUnit, type UnitDetails } from './units.js';
+import { diligenceUnits, type DiligenceUnit } from './unit-diligence.js';
 import { DIRECTORY_MIGRATIONS } from './schema.js';
 import { BUSY, defaultCheckConcurrency, PasswordCheckQueue, type CheckQueuePolicy } from './check-queue.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottlePolicy } from './throttle.js';
@@ -354,6 +356,10 @@ export class Directory implements DirectoryService {
     return access;
   }
 
+  showUnit(unit: string): UnitDetails {
+    return showUnit(this.context, unit);
+  }
+
   rightsOn(personAccount: AccountId, owner: AccountId): Rights {
     const person = this.personOf(personAccount);
     if (!person || person.status === 'retired') return '';
@@ -418,6 +424,11 @@ export class Directory implements DirectoryService {
       this.countFailure(throttleKey, person, { protocol: context.protocol, ip: context.ip, ...(context.clientId ? { clientId: context.clientId } : {}) });
     }
     return result;
+  }
+
+  /** Active units with their diligence settings (src/notices unit reminders and digest). */
+  diligenceUnits(): DiligenceUnit[] {
+    return diligenceUnits(this.context);
   }
 
   /** The directory's clock: the time notices and audit rows carry. */

@@ -106,4 +106,18 @@ export const DIRECTORY_MIGRATIONS: readonly Migration[] = [
       VALUES ${RESERVED_LOCAL_PARTS.map((name) => `('${name}', 'reserved', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`).join(', ')};
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Unit mailbox diligence (docs/architecture.md "Unit mailboxes"): a unit's own reminder
+      -- threshold and digest time; a NULL column follows [units] reminder_hours / digest_at.
+      CREATE TABLE unit_diligence (
+        unit_id INTEGER PRIMARY KEY REFERENCES units(id),
+        -- working hours before a reminder; 0: no reminders for this unit.
+        reminder_hours REAL CHECK (reminder_hours >= 0),
+        -- minutes after local midnight; -1: no digest for this unit.
+        digest_at INTEGER CHECK (digest_at BETWEEN -1 AND 1440)
+      );
+    `,
+  },
 ];

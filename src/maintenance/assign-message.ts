@@ -1,7 +1,8 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { DirectoryError, showUnit, type DirectoryContext, type DirectoryService } from '../directory/index.js';
+import { DirectoryError, type DirectoryService } from '../directory/index.js';
 import { asUid, type MailStore } from '../store/index.js';
 import { decodeEncodedWords } from '../text/index.js';
+import { ASSIGNED_KEYWORD } from './unit-keywords.js';
 
 /**
  * Điều 9.2: the person managing a unit mailbox passes a message on to whoever must act. The
@@ -9,8 +10,6 @@ import { decodeEncodedWords } from '../text/index.js';
  * a delegate or a member of the unit; the unit's copy gets the keyword `$Assigned` (an RFC 5788
  * registry-style keyword any IMAP client shows), and the audit log says who, to whom, when.
  */
-
-export const ASSIGNED_KEYWORD = '$Assigned';
 
 export interface Assignment {
   readonly unit: string;
@@ -22,8 +21,8 @@ export interface Assignment {
   readonly doc?: string;
 }
 
-export async function assignUnitMessage(ctx: DirectoryContext, directory: DirectoryService, store: MailStore, assignment: Assignment, now = new Date()): Promise<{ readonly unit: string; readonly uid: number; readonly to: string }> {
-  const unit = showUnit(ctx, assignment.unit);
+export async function assignUnitMessage(directory: Pick<DirectoryService, 'showUnit' | 'audit'>, store: MailStore, assignment: Assignment, now = new Date()): Promise<{ readonly unit: string; readonly uid: number; readonly to: string }> {
+  const unit = directory.showUnit(assignment.unit);
   const wanted = assignment.to.toLowerCase();
   const to = [...unit.members, ...unit.delegations.map((d) => d.person), ...(unit.head ? [unit.head] : [])].find((a) => a === wanted);
   if (to === undefined) throw new DirectoryError('invalid-input', `${assignment.to} is neither a member nor a delegate of ${unit.address}`);

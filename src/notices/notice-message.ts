@@ -6,9 +6,15 @@ import MailComposer from 'nodemailer/lib/mail-composer';
  * (RFC 2045 §6.7), CRLF line ends. nodemailer's composer does the encoding.
  */
 
+export interface NoticeRecipient {
+  readonly name: string | null;
+  readonly address: string;
+}
+
 export interface NoticeMessage {
   readonly from: { readonly name: string; readonly address: string };
-  readonly to: { readonly name: string | null; readonly address: string };
+  /** One recipient, or several (a unit's head and delegates) who get the same message. */
+  readonly to: NoticeRecipient | readonly NoticeRecipient[];
   readonly subject: string;
   readonly text: string;
   readonly date: Date;
@@ -22,7 +28,7 @@ export const POSTMASTER_NAME = 'Trung tâm Công nghệ thông tin - Hệ thốn
 export async function composeNotice(notice: NoticeMessage): Promise<Buffer> {
   const composer = new MailComposer({
     from: notice.from,
-    to: notice.to.name === null ? notice.to.address : { name: notice.to.name, address: notice.to.address },
+    to: (Array.isArray(notice.to) ? notice.to : [notice.to]).map((to: NoticeRecipient) => (to.name === null ? to.address : { name: to.name, address: to.address })),
     subject: notice.subject,
     text: notice.text.replace(/\r?\n/g, '\r\n'),
     textEncoding: 'quoted-printable',

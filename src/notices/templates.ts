@@ -8,7 +8,7 @@ import path from 'node:path';
  * cantho-mail, so a config kept in /etc works without copying every template.
  */
 
-export type TemplateName = 'violation-warning' | 'violation-report' | 'quota-warning';
+export type TemplateName = 'violation-warning' | 'violation-report' | 'quota-warning' | 'unit-reminder' | 'unit-digest';
 
 /** A template that cannot be used: missing, without its Subject line, or with a placeholder nobody fills. */
 export class TemplateError extends Error {

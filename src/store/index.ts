@@ -10,5 +10,6 @@ export { MboxImportLedger, type ImportMessage } from './mbox.js';
 export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueEntry } from './queue.js';
 export { BackupMailReader, type BackupMessage } from './backup-reader.js';
 export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';
+export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
 export { SearchReader } from './search-reader.js';

@@ -9,6 +9,7 @@ import { changePasswordRoutes } from './routes/change-password.js';
 import { clientSetupRoutes } from './routes/client-setup.js';
 import { directoryRoutes } from './routes/directory.js';
 import { mailRulesRoutes } from './routes/mail-rules.js';
+import { unitMailboxRoutes } from './routes/unit-mailbox.js';
 import { publicRoutes } from './routes/public.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { SessionStore, type SessionUser } from './sessions.js';
@@ -165,5 +166,6 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   directoryRoutes(app, state);
   mailRulesRoutes(app, state);
   clientSetupRoutes(app, state);
+  unitMailboxRoutes(app, state);
   return app;
 }

@@ -31,7 +31,8 @@ function navigation(viewer: Viewer | null): SafeHtml {
     ? html``
     : html`<li><a href="${PATHS.search}">Tra cứu danh bạ</a></li>
         <li><a href="${PATHS.outOfOffice}">Trả lời tự động</a></li>
-        <li><a href="${PATHS.mailRules}">Quy tắc lọc thư</a></li>`;
+        <li><a href="${PATHS.mailRules}">Quy tắc lọc thư</a></li>
+        <li><a href="${PATHS.unitMailbox}">Hộp thư đơn vị</a></li>`;
   return html`<nav aria-label="Chức năng">
       <ul>
         ${directory}

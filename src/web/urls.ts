@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import { PASSWORD_CHANGE_PATH } from '../config/index.js';
+import { PASSWORD_CHANGE_PATH, UNIT_MAILBOX_PATH } from '../config/index.js';
 
 /** Paths of the self-service site, in one place: pages link to each other and IMAP/SMTP point here. */
 export const PATHS = {
@@ -11,6 +11,7 @@ export const PATHS = {
   outOfOffice: '/tra-loi-tu-dong',
   mailRules: '/quy-tac-loc-thu',
   mailRulesDelete: '/quy-tac-loc-thu/xoa',
+  unitMailbox: UNIT_MAILBOX_PATH,
   vcard: '/danh-ba.vcf',
   stylesheet: '/giao-dien.css',
   /** Thunderbird looks here on the mail domain's web server, and at autoconfig.<domain>/mail/… */
@@ -26,6 +27,11 @@ export const PATHS = {
   health: '/healthz',
   metrics: '/metrics',
 } as const;
+
+/** A unit's page under "Hộp thư đơn vị" (its tên_sd), and its forms below it (`/giao`, `/da-xu-ly`). */
+export function unitMailboxPath(localPart: string): string {
+  return `${UNIT_MAILBOX_PATH}/${encodeURIComponent(localPart)}`;
+}
 
 /**
  * Cookies get `Secure` when officials reach the site over HTTPS: through a proxy at an https

@@ -47,6 +47,23 @@ describe('config', () => {
     expect(err.message.split('\n')).toHaveLength(1);
   });
 
+  it('reads the [units] working calendar, and refuses a malformed one with the key path', () => {
+    const units = configFromObject({ units: { working_hours: '07:30-11:30,13:30-17:00', working_days: 'Mon-Sat', digest_at: '' } }).units;
+    expect(units.working_hours).toEqual([{ start: 450, end: 690 }, { start: 810, end: 1020 }]);
+    expect(units.working_days).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(units.digest_at).toBeNull();
+    expect(configFromObject({}).units).toMatchObject({ reminder_hours: 4, digest_at: 450, timezone: 'Asia/Ho_Chi_Minh', holidays: [], check_every: 300_000 });
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ working_hours: '13:00-11:30' }, 'units.working_hours: not periods like "07:00-11:30,13:00-17:00": "13:00-11:30"'],
+      [{ working_hours: '07:00-12:00,11:00-17:00' }, 'units.working_hours: not periods like'],
+      [{ working_days: 'Thứ Hai-Thứ Sáu' }, 'units.working_days: not days like "Mon-Fri"'],
+      [{ holidays: ['2027-02-30'] }, 'units.holidays.0: a date like "2027-01-01"'],
+      [{ timezone: 'Asia/Can_Tho' }, 'units.timezone: an IANA time zone like "Asia/Ho_Chi_Minh"'],
+      [{ digest_at: '7h30' }, 'units.digest_at: not a time like "07:30"'],
+    ];
+    for (const [table, message] of cases) expect(errorOf(() => configFromObject({ units: table })).message).toContain(message);
+  });
+
   it('rejects an unknown table', () => {
     const err = errorOf(() => configFromObject({ imapp: {} }));
     expect(err.message).toBe('(defaults): unknown key "imapp"');

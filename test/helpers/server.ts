@@ -46,6 +46,8 @@ export interface TestServerOptions {
   readonly logLevel?: string;
   /** Log with the production logger (src/logger.ts: redaction, config's server.log_level) to this stream instead. */
   readonly logDestination?: pino.DestinationStream;
+  /** The server's clock (ServerOptions.clock: the directory's and unit diligence's). */
+  readonly clock?: () => Date;
 }
 
 export interface TestUser {
@@ -102,6 +104,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     resolver: tableResolver(options.dns ?? {}),
     directory: { argon2: TEST_ARGON2 },
     ...(options.smtp ? { smtp: options.smtp } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const server = await startServer(config, serverOptions);
   const directory = server.context.directory as Directory;

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { assignUnitMessage } from '../../src/maintenance/index.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { imaplibFlags } from './real-clients.js';
 
 /**
  * Điều 9.2 assignment: a message of the unit INBOX is passed to a delegate with a note; the
@@ -27,37 +27,21 @@ afterAll(async () => {
   await server?.close();
 });
 
-function imaplibFlags(): Promise<string> {
-  const program = [
-    'import imaplib',
-    `m = imaplib.IMAP4("127.0.0.1", ${server.ports.imap})`,
-    `m.login('"vpubnd*${binh.address.split('@')[0]}"', ${JSON.stringify(binh.password)})`, // RFC 3501 §9: '*' is no ATOM-CHAR, so the login is quoted
-    'm.select("INBOX")',
-    'typ, data = m.fetch("1", "(FLAGS)")',
-    'print(data[0].decode())',
-    'm.logout()',
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    const child = execFile('/usr/bin/python3', ['-'], { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())));
-    child.stdin!.end(`${program}\n`);
-  });
-}
-
 describe('assigning a unit message (Điều 9.2)', () => {
   test('refuses someone outside the unit and a UID that does not exist', async () => {
     const ctx = server.server.context;
-    await expect(assignUnitMessage(server.directory.context, ctx.directory, ctx.store, { unit: 'vpubnd', uid: 1, to: dao.address, note: 'Xử lý', actor: 'cli:test' })).rejects.toThrow(
+    await expect(assignUnitMessage(ctx.directory, ctx.store, { unit: 'vpubnd', uid: 1, to: dao.address, note: 'Xử lý', actor: 'cli:test' })).rejects.toThrow(
       `${dao.address} is neither a member nor a delegate of vpubnd@cantho.gov.vn`,
     );
-    await expect(assignUnitMessage(server.directory.context, ctx.directory, ctx.store, { unit: 'vpubnd', uid: 99, to: binh.address, note: 'Xử lý', actor: 'cli:test' })).rejects.toThrow(
+    await expect(assignUnitMessage(ctx.directory, ctx.store, { unit: 'vpubnd', uid: 99, to: binh.address, note: 'Xử lý', actor: 'cli:test' })).rejects.toThrow(
       'no message with UID 99 in the INBOX of vpubnd@cantho.gov.vn',
     );
   });
 
   test('forwards with the note, sets $Assigned (seen by imaplib) and audits who, to whom, when', async () => {
     const ctx = server.server.context;
-    await assignUnitMessage(server.directory.context, ctx.directory, ctx.store, { unit: 'vpubnd', uid: 1, to: binh.address, note: 'Anh Bình soạn trả lời trước thứ Sáu.', actor: 'cli:test', doc: '7/PC-VP' });
-    expect(await imaplibFlags()).toMatch(/^1 \(FLAGS \(.*\$Assigned.*\)\)$/);
+    await assignUnitMessage(ctx.directory, ctx.store, { unit: 'vpubnd', uid: 1, to: binh.address, note: 'Anh Bình soạn trả lời trước thứ Sáu.', actor: 'cli:test', doc: '7/PC-VP' });
+    expect(await imaplibFlags(server.ports.imap, `vpubnd*${binh.address.split('@')[0]}`, binh.password)).toMatch(/^1 \(FLAGS \(.*\$Assigned.*\)\)$/m);
 
     const client = new ImapFlow({ host: '127.0.0.1', port: server.ports.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: binh.address, pass: binh.password }, logger: false });
     await client.connect();
