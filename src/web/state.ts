@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { AddressBooks } from './carddav/address-books.js';
 import { clearedSessionCookie, sessionCookie, type CookiePolicy } from './cookies.js';
 import type { DirectoryCache } from './directory-cache.js';
 import type { Viewer } from './layout.js';
@@ -19,6 +20,8 @@ export interface WebState {
   readonly sessions: SessionStore;
   readonly cookies: CookiePolicy;
   readonly directory: DirectoryCache;
+  /** CardDAV's books (carddav/address-books.ts), dropped with the directory cache. */
+  readonly addressBooks: AddressBooks;
 }
 
 export const HTML = 'text/html; charset=utf-8';

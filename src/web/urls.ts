@@ -16,6 +16,9 @@ export const PATHS = {
   /** Thunderbird looks here on the mail domain's web server, and at autoconfig.<domain>/mail/… */
   autoconfigWellKnown: '/.well-known/autoconfig/mail/config-v1.1.xml',
   autoconfig: '/mail/config-v1.1.xml',
+  /** RFC 6764 §5: CardDAV clients start here and are sent to the context path (carddav/resources.ts). */
+  carddavWellKnown: '/.well-known/carddav',
+  carddav: '/carddav/',
   health: '/healthz',
   metrics: '/metrics',
 } as const;
