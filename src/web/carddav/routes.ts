@@ -39,13 +39,6 @@ export function addWebDavMethods(app: FastifyInstance): void {
 
 export function carddavRoutes(app: FastifyInstance, state: WebState): void {
   const books = state.addressBooks;
-  // RFC 6764 §5: the well-known URI redirects to the context path; clients may PROPFIND it too.
-  app.route({
-    method: ['GET', 'HEAD', 'PROPFIND', 'OPTIONS'],
-    url: PATHS.carddavWellKnown,
-    handler: async (_request, reply) => reply.redirect(CONTEXT_PATH, 301),
-  });
-
   void app.register(async (dav) => {
     // Encapsulated: WebDAV bodies are XML of any declared type (or none); the site's forms keep their parser.
     dav.removeAllContentTypeParsers();
@@ -55,6 +48,12 @@ export function carddavRoutes(app: FastifyInstance, state: WebState): void {
       const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status === 500) request.log.error({ err: error }, 'carddav request failed');
       return reply.code(status).type('text/plain; charset=utf-8').send(status === 413 ? `request body larger than ${MAX_BODY_BYTES} bytes\n` : `${error.message}\n`);
+    });
+    // RFC 6764 §5: the well-known URI redirects to the context path; clients PROPFIND it too, with a body.
+    dav.route({
+      method: ['GET', 'HEAD', 'PROPFIND', 'OPTIONS'],
+      url: PATHS.carddavWellKnown,
+      handler: async (_request, reply) => reply.redirect(CONTEXT_PATH, 301),
     });
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => handle(request, reply, state, books);
     const methods = [...READ_METHODS, ...WRITE_METHODS];
