@@ -22,7 +22,7 @@ export type { AuditQuery, AuditRow } from './audit-log.js';
 export type { DelegationView, PersonView, UnitView } from './views.js';
 export { PRODUCTION_ARGON2 } from './password.js';
 export { accountOf, localPartOf, parseLocalAddress, requireLocalAddress } from './address.js';
-export { DEFAULT_SEARCH_LIMIT, DirectorySearchIndex, type DirectoryEntry } from './directory-search.js';
+export { DEFAULT_SEARCH_LIMIT, DirectorySearchIndex, withoutSuspendedUnits, type DirectoryEntry } from './directory-search.js';
 export { NoticeAlreadySent, type PendingNotice, type PendingReport, type PendingWarning } from './notice-outbox.js';
 export type { PasswordChangeFailure } from './password-change.js';
 export { MIN_PASSWORD_LENGTH } from './password.js';

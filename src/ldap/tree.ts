@@ -1,4 +1,4 @@
-import { localPartOf, type DirectoryEntry } from '../directory/index.js';
+import { localPartOf, withoutSuspendedUnits, type DirectoryEntry } from '../directory/index.js';
 import { foldVietnamese } from '../text/index.js';
 import { dnKey, parseDn } from './dn.js';
 import type { EntryAttribute } from './messages.js';
@@ -81,7 +81,7 @@ export class DirectoryTree {
     });
     const unitDn = (address: string): string => `ou=${localPartOf(address)},${baseDn}`;
     // Retired persons are not in the directory's list; a suspended unit and its members are left out here.
-    const listed = entries.filter((e) => !suspendedUnits.has(e.kind === 'unit' ? e.address : (e.unit?.address ?? '')));
+    const listed = withoutSuspendedUnits(entries, suspendedUnits);
     for (const unit of listed.filter((e) => e.kind === 'unit')) {
       const ou = this.add(this.base, unitDn(unit.address), { objectClass: ['top', 'organizationalUnit'], ou: [localPartOf(unit.address)], description: [unit.name] });
       this.add(ou, `uid=${localPartOf(unit.address)},${ou.dn}`, {

@@ -13,7 +13,7 @@ import { mailRulesRoutes } from './routes/mail-rules.js';
 import { publicRoutes } from './routes/public.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { SessionStore, type SessionUser } from './sessions.js';
-import { formOf, sendPage, viewerOf, type WebState } from './state.js';
+import { errorStatus, formOf, sendPage, viewerOf, type WebState } from './state.js';
 import { PATHS, servedOverHttps } from './urls.js';
 
 /**
@@ -124,7 +124,7 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   );
 
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status = errorStatus(error);
     if (status === 500) request.log.error({ err: error }, 'web request failed');
     return sendPage(
       reply,

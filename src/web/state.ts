@@ -81,3 +81,8 @@ export function clientIdOf(request: FastifyRequest): string | undefined {
   const agent = request.headers['user-agent'];
   return agent ? agent.slice(0, 200) : undefined;
 }
+
+/** The status an error thrown in a route is answered with: its own 4xx (Fastify's 413, 415, …), else 500. */
+export function errorStatus(error: Error & { statusCode?: number }): number {
+  return error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+}

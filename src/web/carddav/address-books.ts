@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BookCards, DirectoryEntry } from '../../directory/index.js';
-import { localPartOf, toVCard } from '../../directory/index.js';
+import { localPartOf, toVCard, withoutSuspendedUnits } from '../../directory/index.js';
 
 /**
  * The address books CardDAV serves (docs/admin-guide.en.md "CardDAV address book"): the whole
@@ -61,8 +61,7 @@ export class AddressBooks {
   }
 
   private build(): BooksSnapshot {
-    const suspended = this.source.suspendedUnits();
-    const listed = this.source.entries().filter((e) => !suspended.has(e.kind === 'unit' ? e.address : (e.unit?.address ?? '')));
+    const listed = withoutSuspendedUnits(this.source.entries(), this.source.suspendedUnits());
     const cards = listed.map(cardOf);
     const shapes: Array<Omit<AddressBook, 'token'>> = [
       { id: CITY_BOOK, displayName: 'Danh bạ thành phố', description: 'Mọi đơn vị và cán bộ, công chức đang công tác', cards: byName(cards) },

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { WebState } from '../state.js';
+import { errorStatus, type WebState } from '../state.js';
 import { PATHS } from '../urls.js';
 import type { AddressBooks, BooksSnapshot } from './address-books.js';
 import { authenticate, BASIC_CHALLENGE } from './auth.js';
@@ -45,7 +45,7 @@ export function carddavRoutes(app: FastifyInstance, state: WebState): void {
     dav.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
     dav.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
       if (error instanceof DavError) return sendDavError(reply, error);
-      const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      const status = errorStatus(error);
       if (status === 500) request.log.error({ err: error }, 'carddav request failed');
       return reply.code(status).type('text/plain; charset=utf-8').send(status === 413 ? `request body larger than ${MAX_BODY_BYTES} bytes\n` : `${error.message}\n`);
     });
