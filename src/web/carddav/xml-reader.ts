@@ -26,7 +26,6 @@ export interface XmlElement {
   text: string;
 }
 
-const NAME = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?/;
 const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** Decodes character data: the five predefined entities and `&#N;`/`&#xH;`; any other `&` is an error. */
@@ -103,18 +102,28 @@ export function readXml(text: string): XmlElement {
   return root;
 }
 
+/** Sticky patterns: matched at a position of the whole text, never on a copy of its rest. */
+const NAME_AT = /[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?/y;
+const SPACE_AT = /\s*/y;
+const ATTRIBUTE_AT = /([A-Za-z_][\w.:-]*)\s*=\s*("[^"<]*"|'[^'<]*')/y;
+
+function matchAt(pattern: RegExp, text: string, at: number): RegExpExecArray | null {
+  pattern.lastIndex = at;
+  return pattern.exec(text);
+}
+
 /** A start tag from just after its `<`: name, attributes, namespace declarations. */
 function startTag(text: string, from: number, parentScope: ReadonlyMap<string, string>): { open: Open; next: number; selfClosing: boolean } {
-  const qname = NAME.exec(text.slice(from, from + 200))?.[0];
+  const qname = matchAt(NAME_AT, text, from)?.[0];
   if (qname === undefined) throw new XmlError('malformed start tag');
   let at = from + qname.length;
   const raw = new Map<string, string>();
   for (;;) {
-    const space = /^\s*/.exec(text.slice(at, at + 1000))![0].length;
+    const space = matchAt(SPACE_AT, text, at)![0].length;
     at += space;
     if (text.startsWith('/>', at) || text.startsWith('>', at)) break;
     if (space === 0) throw new XmlError(`malformed start tag <${qname}>`);
-    const attribute = /^([A-Za-z_][\w.:-]*)\s*=\s*("[^"<]*"|'[^'<]*')/.exec(text.slice(at, at + 64 * 1024));
+    const attribute = matchAt(ATTRIBUTE_AT, text, at);
     if (attribute === null) throw new XmlError(`malformed attribute in <${qname}>`);
     if (raw.has(attribute[1]!)) throw new XmlError(`attribute ${attribute[1]} given twice`);
     raw.set(attribute[1]!, decode(attribute[2]!.slice(1, -1)));
