@@ -189,6 +189,11 @@ describe('REPORT addressbook-query (RFC 6352 §8.6)', () => {
       body: query('<C:prop-filter name="N"><C:text-match match-type="starts-with">le;</C:text-match></C:prop-filter>'),
     });
     expect(hrefsOf(byFamily.body)).toEqual(['/carddav/danh-ba/thanh-pho/binhlq.vcf']);
+
+    const allOf = await dav('REPORT', '/carddav/danh-ba/thanh-pho/', {
+      body: query('<C:prop-filter name="EMAIL" test="allof"><C:text-match match-type="equals">BinhLQ@cantho.gov.vn</C:text-match><C:text-match negate-condition="yes">annv</C:text-match></C:prop-filter>'),
+    });
+    expect(hrefsOf(allOf.body)).toEqual(['/carddav/danh-ba/thanh-pho/binhlq.vcf']);
   });
 
   it('cuts the answer at nresults with a 507 for the book (§8.6.1)', async () => {
