@@ -18,7 +18,8 @@ const CHANGE = { actor: 'cli:test', doc: TEST_DOC };
 let web: WebHarness;
 
 beforeAll(async () => {
-  web = await startWebHarness();
+  // Three failures lock an account (the throttle test below); the other tests fail at most once.
+  web = await startWebHarness({ policy: { login_failures_before_lock: 3 } });
 }, 240_000);
 
 afterAll(async () => {
@@ -129,6 +130,14 @@ describe('authentication', () => {
     const browser = await dav('PROPFIND', '/carddav/', { depth: '0', user: null, headers: [`Cookie: ${cookie}`], body: PROPFIND('<D:current-user-principal/>') });
     expect(browser.status).toBe(207);
     expect(browser.body).toContain('<D:href>/carddav/nguoi-dung/binhlq/</D:href>');
+  });
+
+  it('locks an official out after repeated wrong passwords, as IMAP does, even for the right one', { timeout: 60_000 }, async () => {
+    await addPerson(web.directory.context, { name: 'Lý Văn Tú', unit: 'vpubnd', password: 'Tam-thoi-2026-abc' }, CHANGE);
+    for (let i = 0; i < 3; i++) expect((await dav('PROPFIND', '/carddav/', { depth: '0', user: `tulv@cantho.gov.vn:doan-thu-${i}` })).status).toBe(401);
+    // The password is right, but the lock holds (DirectoryService.verifyLogin, docs/architecture.md "Login protection").
+    expect((await dav('PROPFIND', '/carddav/', { depth: '0', user: 'tulv@cantho.gov.vn:Tam-thoi-2026-abc' })).status).toBe(401);
+    expect(web.directory.queryAudit({ subject: 'tulv@cantho.gov.vn' }).map((r) => r.action)).toContain('login.lock');
   });
 
   it("refuses another official's principal with 403", async () => {
