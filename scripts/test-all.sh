@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Real peers the tests talk to: clamd (virus scans), swaks, mutt, mbsync, curl, Python's
-# imaplib/smtplib, OpenLDAP's ldapsearch/ldapwhoami, Chromium for the web page's browser tests,
-# and Dovecot for the differential IMAP suite (test/interop/dovecot-diff.test.ts, which starts its
+# imaplib/smtplib, OpenLDAP's ldapsearch/ldapwhoami, vdirsyncer (a CardDAV client), Chromium for
+# the web page's browser tests, and Dovecot for the differential IMAP suite (test/interop/dovecot-diff.test.ts, which starts its
 # own private instance).
-DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib ldap-utils chromium ca-certificates dovecot-imapd)
+DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib ldap-utils vdirsyncer chromium ca-certificates dovecot-imapd)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -49,6 +49,11 @@ export function accountOf(localPart: string, primaryDomain: string): AccountId {
   return asAccountId(`${localPart}@${primaryDomain}`);
 }
 
+/** The local part of a full address we wrote (`annv@cantho.gov.vn` → `annv`). */
+export function localPartOf(address: string): string {
+  return address.slice(0, address.lastIndexOf('@'));
+}
+
 /**
  * Reads `annv`, `AnNV@Cantho.Gov.Vn` or `annv@other-local-domain` as a local part of ours; null
  * when the domain is not local or the local part is not one we could have issued. Login names

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { AccountId } from '../store/index.js';
 import type { AclChange, AclEntry } from './acl.js';
+import type { BookCards, CardChange } from './address-book-log.js';
 import type { DirectoryEntry } from './directory-search.js';
 import type { PasswordChangeResult } from './password-change.js';
 import type { UnitDetails } from './units.js';
@@ -66,8 +67,15 @@ export interface DirectoryService {
    * service; with `unit` (tên_sd or address), that unit and its members. DirectoryError 'unknown-unit'.
    */
   listEntries(unit?: string): DirectoryEntry[];
-  /** Addresses of the suspended units (Điều 10): the LDAP tree leaves them and their members out. */
+  /** Addresses of the suspended units (Điều 10): the LDAP tree and CardDAV leave them and their members out. */
   suspendedUnits(): ReadonlySet<string>;
+  /**
+   * CardDAV sync (address-book-log.ts): records the address books as they are now (book → card →
+   * ETag) and returns each book's sync token.
+   */
+  recordAddressBooks(books: ReadonlyMap<string, BookCards>): Map<string, number>;
+  /** RFC 6578 §3.2: the cards of `book` changed after `token`; null for a token the book never handed out. */
+  addressBookChanges(book: string, token: number): CardChange[] | null;
   /**
    * Self-service password change (web page; docs/architecture.md "Password lifecycle"): verifies the current password (a wrong one
    * counts as a login failure), applies the password policy, clears the must-change flag; audits,

@@ -52,6 +52,14 @@ export function listDirectoryEntries(ctx: DirectoryContext, unit?: string): Dire
   ];
 }
 
+/**
+ * What the address books (LDAP, CardDAV) list: the entries without the suspended units and their
+ * members (Điều 10: a suspended unit is out of the directory until resumed).
+ */
+export function withoutSuspendedUnits(entries: readonly DirectoryEntry[], suspendedUnits: ReadonlySet<string>): DirectoryEntry[] {
+  return entries.filter((e) => !suspendedUnits.has(e.kind === 'unit' ? e.address : (e.unit?.address ?? '')));
+}
+
 /** The words of a text, folded: "Nguyễn Văn Ân" → ["nguyen", "van", "an"], "annv@cantho.gov.vn" → ["annv", "cantho", "gov", "vn"]. */
 export function searchWords(text: string): string[] {
   return foldVietnamese(text)

@@ -8,6 +8,7 @@ import { migrate, type Db } from '../store/index.js';
 import type { AccountId } from '../store/index.js';
 import { accountOf, parseLocalAddress, type LocalPart } from './address.js';
 import { changeUnitAcl, unitAcl, type AclChange, type AclEntry } from './acl.js';
+import { AddressBookLog, type BookCards, type CardChange } from './address-book-log.js';
 import type { DirectoryService, UnitAccess } from './api.js';
 import { AuditLog, type AuditQuery, type AuditRow } from './audit-log.js';
 import type { AccountProvisioner, DirectoryContext } from './context.js';
@@ -128,6 +129,7 @@ export class Directory implements DirectoryService {
 
   private readonly records: DirectoryRecords;
   private readonly auditLog: AuditLog;
+  private readonly addressBooks: AddressBookLog;
   private readonly cache: LoginCache;
   private readonly recipients = new RecipientCache();
   private readonly throttle: LoginThrottle;
@@ -154,6 +156,7 @@ export class Directory implements DirectoryService {
     this.clock = () => now().getTime();
     this.records = new DirectoryRecords(db, config.server.domain);
     this.auditLog = new AuditLog(db, now);
+    this.addressBooks = new AddressBookLog(db);
     this.cache = new LoginCache(options.loginCacheTtlMs ?? LOGIN_CACHE_TTL_MS, this.clock);
     this.throttle = new LoginThrottle(
       {
@@ -400,6 +403,14 @@ export class Directory implements DirectoryService {
 
   suspendedUnits(): ReadonlySet<string> {
     return new Set(this.records.units().filter((u) => u.status === 'suspended').map((u) => this.records.accountOf(u)));
+  }
+
+  recordAddressBooks(books: ReadonlyMap<string, BookCards>): Map<string, number> {
+    return this.addressBooks.record(books);
+  }
+
+  addressBookChanges(book: string, token: number): CardChange[] | null {
+    return this.addressBooks.changesSince(book, token);
   }
 
   /** The names of the units and persons in service (the impersonation filter); the same array until the directory changes. */

@@ -22,10 +22,11 @@ export { recordViolation, listViolations, type ViolationView } from './violation
 export type { AuditQuery, AuditRow } from './audit-log.js';
 export type { DelegationView, PersonView, UnitView } from './views.js';
 export { PRODUCTION_ARGON2 } from './password.js';
-export { accountOf, parseLocalAddress, requireLocalAddress } from './address.js';
-export { DEFAULT_SEARCH_LIMIT, DirectorySearchIndex, type DirectoryEntry } from './directory-search.js';
+export { accountOf, localPartOf, parseLocalAddress, requireLocalAddress } from './address.js';
+export { DEFAULT_SEARCH_LIMIT, DirectorySearchIndex, withoutSuspendedUnits, type DirectoryEntry } from './directory-search.js';
 export { NoticeAlreadySent, type PendingNotice, type PendingReport, type PendingWarning } from './notice-outbox.js';
 export type { PasswordChangeFailure } from './password-change.js';
 export { MIN_PASSWORD_LENGTH } from './password.js';
 export type { ReleaseOutcome, RetentionDue } from './purge.js';
-export { VCARD_CONTENT_TYPE, toVCards } from './vcard.js';
+export { VCARD_CONTENT_TYPE, toVCard, toVCards } from './vcard.js';
+export type { BookCards, CardChange } from './address-book-log.js';

@@ -120,4 +120,20 @@ export const DIRECTORY_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    // address-book-log.ts: what each CardDAV address book held when last looked at, and when each card changed.
+    sql: `
+      CREATE TABLE address_book_cards (
+        book TEXT NOT NULL,
+        card TEXT NOT NULL,
+        -- NULL: the card left the book (a tombstone, reported as removed by sync-collection).
+        etag TEXT,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (book, card)
+      ) WITHOUT ROWID;
+      CREATE INDEX address_book_cards_seq ON address_book_cards (seq);
+      CREATE INDEX address_book_cards_book_seq ON address_book_cards (book, seq);
+    `,
+  },
 ];

@@ -9,7 +9,7 @@ import type { AccountId } from '../store/index.js';
 export type Rights = string;
 export const ALL_RIGHTS: Rights = 'lrswipkxtea';
 
-export type Protocol = 'imap' | 'smtp' | 'web' | 'cli' | 'managesieve' | 'ldap';
+export type Protocol = 'imap' | 'smtp' | 'web' | 'cli' | 'managesieve' | 'ldap' | 'carddav';
 
 export interface LoginContext {
   readonly protocol: Protocol;

@@ -55,7 +55,8 @@ function nameComponents(fullName: string): string[] {
   return [words[0] ?? '', words[words.length - 1] ?? '', words.slice(1, -1).join(' '), '', ''];
 }
 
-function card(entry: DirectoryEntry): string {
+/** One entry as a vCard 4.0 object: a CardDAV address object resource (RFC 6352 §5.1) or part of an export. */
+export function toVCard(entry: DirectoryEntry): string {
   const lines = ['BEGIN:VCARD', 'VERSION:4.0'];
   // RFC 6350 §6.1.4; §6.7.6 UID: the address is stable and unique, so its mailto: URI serves.
   lines.push(`KIND:${entry.kind === 'unit' ? 'org' : 'individual'}`);
@@ -79,5 +80,5 @@ function card(entry: DirectoryEntry): string {
 export function toVCards(entries: readonly DirectoryEntry[]): string {
   const units = entries.filter((e) => e.kind === 'unit').sort(compareEntries);
   const people = entries.filter((e) => e.kind === 'person').sort(compareEntries);
-  return [...units, ...people].map(card).join('');
+  return [...units, ...people].map(toVCard).join('');
 }

@@ -20,7 +20,7 @@
  *     rights on a MailboxInfo are the rights on its `account`.
  */
 import type { AppContext } from '../context.js';
-import { ALL_RIGHTS, type Identity, type Rights } from '../directory/index.js';
+import { ALL_RIGHTS, localPartOf, type Identity, type Rights } from '../directory/index.js';
 import { MAILBOX_DELIMITER, type AccountId, type MailboxInfo } from '../store/index.js';
 
 /** What of a Session this module reads (a Session is one; tests pass a small object). */
@@ -158,8 +158,4 @@ function unitAccount(session: NamespaceSession, unit: string): AccountId | null 
   // Names are case-sensitive (RFC 3501 §5.1): only the lowercase tên_sd LIST shows is the unit.
   if (!/^[a-z0-9._-]{1,64}$/.test(unit)) return null;
   return `${unit}@${session.ctx.config.server.domain}` as AccountId;
-}
-
-function localPartOf(account: AccountId): string {
-  return account.slice(0, account.lastIndexOf('@'));
 }

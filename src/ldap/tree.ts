@@ -1,4 +1,4 @@
-import type { DirectoryEntry } from '../directory/index.js';
+import { localPartOf, withoutSuspendedUnits, type DirectoryEntry } from '../directory/index.js';
 import { foldVietnamese } from '../text/index.js';
 import { dnKey, parseDn } from './dn.js';
 import type { EntryAttribute } from './messages.js';
@@ -79,14 +79,14 @@ export class DirectoryTree {
       [canonicalAttribute(first.type)]: [first.value],
       ...(canonicalAttribute(first.type) === 'o' ? {} : { o: [baseRdns.map((r) => r.value).join('.')] }),
     });
-    const unitDn = (address: string): string => `ou=${localPart(address)},${baseDn}`;
+    const unitDn = (address: string): string => `ou=${localPartOf(address)},${baseDn}`;
     // Retired persons are not in the directory's list; a suspended unit and its members are left out here.
-    const listed = entries.filter((e) => !suspendedUnits.has(e.kind === 'unit' ? e.address : (e.unit?.address ?? '')));
+    const listed = withoutSuspendedUnits(entries, suspendedUnits);
     for (const unit of listed.filter((e) => e.kind === 'unit')) {
-      const ou = this.add(this.base, unitDn(unit.address), { objectClass: ['top', 'organizationalUnit'], ou: [localPart(unit.address)], description: [unit.name] });
-      this.add(ou, `uid=${localPart(unit.address)},${ou.dn}`, {
+      const ou = this.add(this.base, unitDn(unit.address), { objectClass: ['top', 'organizationalUnit'], ou: [localPartOf(unit.address)], description: [unit.name] });
+      this.add(ou, `uid=${localPartOf(unit.address)},${ou.dn}`, {
         ...inetOrgPerson(unit.name),
-        uid: [localPart(unit.address)],
+        uid: [localPartOf(unit.address)],
         sn: [unit.name],
         mail: [unit.address],
         ou: [unit.name],
@@ -96,9 +96,9 @@ export class DirectoryTree {
       const parent = person.unit === null ? undefined : this.byKey.get(this.keyOf(unitDn(person.unit.address)));
       if (parent === undefined) continue;
       const words = person.name.trim().split(/\s+/);
-      this.add(parent, `uid=${localPart(person.address)},${parent.dn}`, {
+      this.add(parent, `uid=${localPartOf(person.address)},${parent.dn}`, {
         ...inetOrgPerson(person.name),
-        uid: [localPart(person.address)],
+        uid: [localPartOf(person.address)],
         // Vietnamese order: family name first, given name last.
         sn: [words[0] ?? person.name],
         givenName: [words[words.length - 1] ?? person.name],
@@ -164,8 +164,4 @@ export class DirectoryTree {
 
 function inetOrgPerson(name: string): Record<string, string[]> {
   return { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], cn: [name], displayName: [name] };
-}
-
-function localPart(address: string): string {
-  return address.slice(0, address.lastIndexOf('@'));
 }

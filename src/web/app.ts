@@ -2,6 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { AppContext } from '../context.js';
 import type { MailboxChange } from '../store/index.js';
 import { parseCookies, sessionCookieName } from './cookies.js';
+import { AddressBooks } from './carddav/address-books.js';
+import { addWebDavMethods, carddavRoutes } from './carddav/routes.js';
 import { CSRF_FIELD, csrfTokenMatches } from './csrf.js';
 import { DirectoryCache } from './directory-cache.js';
 import { messagePage } from './pages/message.js';
@@ -13,13 +15,13 @@ import { unitMailboxRoutes } from './routes/unit-mailbox.js';
 import { publicRoutes } from './routes/public.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { SessionStore, type SessionUser } from './sessions.js';
-import { formOf, sendPage, viewerOf, type WebState } from './state.js';
+import { errorStatus, formOf, sendPage, viewerOf, type WebState } from './state.js';
 import { PATHS, servedOverHttps } from './urls.js';
 
 /**
  * The officials' self-service site (DESIGN.md "Protocols", HTTP): sign-in, password change, directory search and
- * vCard, out-of-office and mail rules (Sieve), the setup guide, Thunderbird autoconfig, Outlook Autodiscover and
- * the Apple profile, /healthz and /metrics. Invariants:
+ * vCard, out-of-office and mail rules (Sieve), the unit mailbox page, the CardDAV address books (carddav/), the
+ * setup guide, Thunderbird autoconfig, Outlook Autodiscover and the Apple profile, /healthz and /metrics. Invariants:
  * - plain server-rendered HTML in Vietnamese, usable without JavaScript; no script is allowed
  *   by the CSP at all;
  * - every POST carries the session's CSRF token or is refused with 403 before its handler runs,
@@ -44,6 +46,11 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
     sessions: new SessionStore({ idleMs: ctx.config.http.session_idle, absoluteMs: ctx.config.http.session_lifetime }),
     cookies: { secure: servedOverHttps(ctx.config) },
     directory: new DirectoryCache(() => ctx.directory.listEntries()),
+    addressBooks: new AddressBooks({
+      entries: () => ctx.directory.listEntries(),
+      suspendedUnits: () => ctx.directory.suspendedUnits(),
+      record: (books) => ctx.directory.recordAddressBooks(books),
+    }),
   };
   const domain = ctx.config.server.domain;
   const cookieName = sessionCookieName(state.cookies);
@@ -60,6 +67,7 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
     trustProxy: ctx.config.http.trusted_proxies.length > 0 ? [...ctx.config.http.trusted_proxies] : false,
   });
 
+  addWebDavMethods(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -119,7 +127,7 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   );
 
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status = errorStatus(error);
     if (status === 500) request.log.error({ err: error }, 'web request failed');
     return sendPage(
       reply,
@@ -141,6 +149,7 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
    */
   const recheck = (account: string | null): void => {
     state.directory.invalidate();
+    state.addressBooks.invalidate();
     state.sessions.recheck((user: SessionUser) => {
       // A must-change session holds no identity to re-check: a change to that person ends it.
       if (user.identity === null) return user.person === account ? null : user;
@@ -167,5 +176,6 @@ export function buildWebApp(ctx: AppContext): FastifyInstance {
   mailRulesRoutes(app, state);
   clientSetupRoutes(app, state);
   unitMailboxRoutes(app, state);
+  carddavRoutes(app, state);
   return app;
 }

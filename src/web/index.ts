@@ -1,2 +1,2 @@
-/** src/web: the officials' self-service site, autoconfig, /healthz and /metrics (Fastify). */
+/** src/web: the officials' self-service site, CardDAV address books (carddav/), autoconfig, /healthz and /metrics (Fastify). */
 export { startWeb } from './server.js';

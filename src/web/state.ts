@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { AddressBooks } from './carddav/address-books.js';
 import { clearedSessionCookie, sessionCookie, type CookiePolicy } from './cookies.js';
 import type { DirectoryCache } from './directory-cache.js';
 import type { Viewer } from './layout.js';
@@ -23,6 +24,8 @@ export interface WebState {
   readonly sessions: SessionStore;
   readonly cookies: CookiePolicy;
   readonly directory: DirectoryCache;
+  /** CardDAV's books (carddav/address-books.ts), dropped with the directory cache. */
+  readonly addressBooks: AddressBooks;
 }
 
 export const HTML = 'text/html; charset=utf-8';
@@ -81,4 +84,9 @@ export function formOf(request: FastifyRequest): Readonly<Record<string, string>
 export function clientIdOf(request: FastifyRequest): string | undefined {
   const agent = request.headers['user-agent'];
   return agent ? agent.slice(0, 200) : undefined;
+}
+
+/** The status an error thrown in a route is answered with: its own 4xx (Fastify's 413, 415, …), else 500. */
+export function errorStatus(error: Error & { statusCode?: number }): number {
+  return error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
 }

@@ -24,6 +24,9 @@ export const PATHS = {
   /** Outlook asks both spellings (Microsoft's "Autodiscover for Exchange"); paths are case-sensitive here. */
   autodiscover: '/autodiscover/autodiscover.xml',
   autodiscoverCapitalized: '/Autodiscover/Autodiscover.xml',
+  /** RFC 6764 §5: CardDAV clients start here and are sent to the context path (carddav/resources.ts). */
+  carddavWellKnown: '/.well-known/carddav',
+  carddav: '/carddav/',
   health: '/healthz',
   metrics: '/metrics',
 } as const;

@@ -84,6 +84,20 @@ describe('the web listener over HTTPS', () => {
     expect(health.stdout).toBe('200');
   });
 
+  it('takes CardDAV Basic credentials over HTTPS, and sends a plain-HTTP CardDAV request there first', async () => {
+    const official = await server.addUser('Lê Thị Mai', { unit: 'vpubnd', password: 'Ben-Ninh-Kieu-2026' });
+    const credentials = `${official.address}:${official.password}`;
+    const plain = await runProcess('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '-X', 'PROPFIND', '-H', 'Depth: 0', '--user', credentials, `http://127.0.0.1:${server.ports.http}/carddav/`]);
+    expect(plain.stdout).toBe(`308 https://127.0.0.1:${httpsPort}/carddav/`);
+    const secure = await runProcess('curl', [
+      '-sS', '-X', 'PROPFIND', '-H', 'Depth: 0', '--user', credentials, '--cacert', first(), '--resolve', `${HOST}:${httpsPort}:127.0.0.1`,
+      '-w', '\n%{http_code}', `https://${HOST}:${httpsPort}/carddav/`,
+    ]);
+    expect(secure.code, secure.stderr).toBe(0);
+    expect(secure.stdout).toMatch(/<D:current-user-principal><D:href>\/carddav\/nguoi-dung\/[a-z]+\/<\/D:href>/);
+    expect(secure.stdout.endsWith('\n207')).toBe(true);
+  });
+
   it('gives the session cookie the __Host- prefix and Secure, and sends HSTS', async () => {
     const result = await runProcess('curl', ['-sS', '-D', '-', '-o', '/dev/null', '--cacert', first(), '--resolve', `${HOST}:${httpsPort}:127.0.0.1`, `https://${HOST}:${httpsPort}/dang-nhap`]);
     expect(result.code, result.stderr).toBe(0);
