@@ -23,10 +23,11 @@ afterAll(async () => {
 });
 
 /** The STATUS line NOTIFY sends for `name` of `account` as the store has it now (RFC 5465 §5.2). */
-function statusLine(wire: string, account = ANNV, name = wire): string {
+function statusLine(wire: string, account = ANNV, name = wire, condstore = false): string {
   const mailbox = server.store.getMailbox(account, name)!;
   const counts = server.store.mailboxCounts(mailbox.id);
-  return `* STATUS ${wire} (MESSAGES ${counts.messages} UIDNEXT ${mailbox.uidNext} UIDVALIDITY ${mailbox.uidValidity} UNSEEN ${counts.unseen})`;
+  const modSeq = condstore ? ` HIGHESTMODSEQ ${mailbox.highestModSeq}` : '';
+  return `* STATUS ${wire} (MESSAGES ${counts.messages} UIDNEXT ${mailbox.uidNext} UIDVALIDITY ${mailbox.uidValidity} UNSEEN ${counts.unseen}${modSeq})`;
 }
 
 /** Nothing was sent unasked: a NOOP gets its tagged OK alone. */
@@ -59,6 +60,35 @@ describe('NOTIFY (RFC 5465)', () => {
     expect((await other.until((line) => line.startsWith('a '))).at(-1)).toMatch(/^a OK /);
     expect(await client.readLine()).toBe(statusLine('Archive'));
     other.close();
+    client.close();
+  });
+
+  test('a flag change in another mailbox is a STATUS with HIGHESTMODSEQ once CONDSTORE is enabled', async () => {
+    const client = await loggedIn(server);
+    expect(await client.command('e', 'ENABLE CONDSTORE')).toEqual(['* ENABLED CONDSTORE', 'e OK ENABLE completed']);
+    expect(await client.command('n', 'NOTIFY SET (PERSONAL (MessageNew MessageExpunge FlagChange))')).toEqual(['n OK NOTIFY completed']);
+    const drafts = server.store.getMailbox(ANNV, 'Drafts')!;
+    const { uid } = server.store.append(drafts.id, message('Nháp'));
+    expect(await client.readLine()).toBe(statusLine('Drafts', ANNV, 'Drafts', true));
+    server.store.storeFlags(drafts.id, [uid], 'add', ['\\Seen']);
+    expect(await client.readLine()).toBe(statusLine('Drafts', ANNV, 'Drafts', true));
+    client.close();
+  });
+
+  test('in IDLE, exactly what NOTIFY asked for: other mailboxes yes, the selected one only with SELECTED (§4)', async () => {
+    const client = await loggedIn(server);
+    await client.command('s', 'SELECT Archive');
+    expect(await client.command('n', 'NOTIFY SET (INBOXES (MessageNew MessageExpunge))')).toEqual(['n OK NOTIFY completed']);
+    client.send('i IDLE\r\n');
+    expect(await client.readLine()).toBe('+ idling');
+    const archive = server.store.getMailbox(ANNV, 'Archive')!;
+    const exists = server.store.mailboxCounts(archive.id).messages + 1;
+    server.store.append(archive.id, message('không báo trong IDLE'));
+    await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('Báo ngay'));
+    expect(await client.readLine()).toBe(statusLine('INBOX'));
+    client.send('DONE\r\n');
+    // RFC 3501 still announces the selected mailbox before the tagged response.
+    expect(await client.until((line) => line.startsWith('i '))).toEqual([`* ${exists} EXISTS`, expect.stringMatching(/^\* \d+ RECENT$/), 'i OK IDLE terminated']);
     client.close();
   });
 

@@ -10,8 +10,8 @@ import type { CommandHandler } from './handler.js';
 export const idle: CommandHandler = async (session, { args }) => {
   args.end();
   session.out.continuation('idling');
-  session.announceInIdle();
   const stopWaking = session.onWake(() => session.announceInIdle());
+  session.announceInIdle();
   // Not in the middle of a notification's FETCH, whose literal may still be being written.
   const keepalive = setInterval(() => {
     if (!session.notificationsPending) session.out.untagged('OK Still here');
