@@ -106,6 +106,7 @@ export class Session {
   private acting = false;
   /** The chain of notification pushes in progress (RFC 5465 §4), null when idle. */
   private pushing: Promise<void> | null = null;
+  private pushQueued = false;
 
   constructor(
     readonly ctx: AppContext,
@@ -418,9 +419,15 @@ export class Session {
    * at a time, chained, so that their responses never interleave.
    */
   private requestPush(): void {
-    if (this.closed || (this.busy && !this.idleListener)) return;
+    // One push waiting behind the one being written is enough: it sends whatever is pending then,
+    // so a client that does not read costs no more than that.
+    if (this.closed || (this.busy && !this.idleListener) || this.pushQueued) return;
+    this.pushQueued = true;
     const next = (this.pushing ?? Promise.resolve())
-      .then(() => this.pushNotifications())
+      .then(() => {
+        this.pushQueued = false;
+        return this.pushNotifications();
+      })
       .catch((err: unknown) => this.log.error({ err }, 'notification failed'));
     this.pushing = next;
     void next.then(() => {

@@ -223,4 +223,26 @@ describe('NOTIFY (RFC 5465)', () => {
     await expectQuiet(client);
     client.close();
   });
+
+  test('a client that stops reading falls behind: what waits is bounded, then OK [NOTIFICATIONOVERFLOW] (§5.8)', async () => {
+    const client = await loggedIn(server);
+    await client.command('s', 'SELECT Trash');
+    expect(await client.command('n', 'NOTIFY SET (SELECTED (MessageNew (UID BODY.PEEK[]) MessageExpunge)) (PERSONAL (MailboxName))')).toEqual(['n OK NOTIFY completed']);
+    client.socket.pause();
+    const trash = server.store.getMailbox(ANNV, 'Trash')!;
+    // More than the loopback socket buffers hold: the FETCH notifications wait for the client.
+    for (let i = 0; i < 4; i++) server.store.append(trash.id, message(`Lớn ${i}`, `${'x'.repeat(998)}\r\n`.repeat(2000)));
+    // 3 × 100 new names while the client is behind: past the 256 notifications a connection may hold.
+    // Between them the event loop turns: the new names wait behind the FETCH the client is not reading.
+    for (const top of ['a', 'b', 'c']) {
+      await new Promise((resolve) => setImmediate(resolve));
+      server.store.createMailbox(ANNV, Array.from({ length: 100 }, () => top).join('/'));
+    }
+    client.socket.resume();
+    const lines = await client.until((line) => line.startsWith('* OK [NOTIFICATIONOVERFLOW]'), 60_000);
+    expect(lines.filter((line) => / FETCH \(UID \d+ BODY\[\] \{\d+\}$/.test(line))).toHaveLength(4);
+    expect(lines.filter((line) => line.startsWith('* LIST'))).toEqual([]);
+    await expectQuiet(client);
+    client.close();
+  });
 });
