@@ -27,6 +27,8 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'ID', rfc: 'RFC 2971', beforeAuth: true },
   { name: 'ENABLE', rfc: 'RFC 5161', beforeAuth: true },
   { name: 'IDLE', rfc: 'RFC 2177', beforeAuth: true },
+  // Events: MessageNew (with fetch-att), MessageExpunge, FlagChange, MailboxName, SubscriptionChange (src/imap/notify/).
+  { name: 'NOTIFY', rfc: 'RFC 5465' },
   { name: 'NAMESPACE', rfc: 'RFC 2342' },
   { name: 'UIDPLUS', rfc: 'RFC 4315' },
   { name: 'MULTIAPPEND', rfc: 'RFC 3502' },

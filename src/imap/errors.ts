@@ -17,6 +17,8 @@ export type ResponseCode =
   | `BADURL ${string}`
   /** RFC 3501 §7.1: BADCHARSET may list the charsets that are supported, so a client can retry with one. */
   | `BADCHARSET (${string})`
+  /** RFC 5465 §3.1: NOTIFY with an event we do not send, listing those we do. */
+  | `BADEVENT (${string})`
   | 'CANNOT'
   | 'CLIENTBUG'
   /** RFC 4978 §3: COMPRESS when compression is already active. */

@@ -21,6 +21,9 @@
  *   message-rows.ts  the store rows a message command names (few: by UID; many: one scan)
  *   junk-learning.ts MOVE/COPY into or out of Junk teaches Bayes, after the command (Bayes learning)
  *   qresync.ts       RFC 7162 §3.2 QRESYNC: SELECT parameter, VANISHED (EARLIER)
+ *   notify/          RFC 5465 NOTIFY: arguments (request.ts), mailbox filters (filters.ts), what a
+ *                    session watches and its waiting notifications, bounded (watcher.ts)
+ *   status-values.ts STATUS response values, for STATUS, LIST-STATUS and NOTIFY
  *   search/          SEARCH keys (parse.ts, query.ts), the evaluator (evaluate.ts), SORT keys
  *                    (sort.ts, base-subject.ts), THREAD (thread.ts), ESEARCH and the RFC 5182
  *                    saved result (results.ts); execute.ts runs one search from rows to answer,
@@ -39,6 +42,8 @@
  *      they arrive; a session announces them (EXISTS, EXPUNGE, FETCH FLAGS) just before a tagged
  *      response, or at once while in IDLE — never EXPUNGE during FETCH, STORE or SEARCH with
  *      sequence numbers, never EXPUNGE with no command in progress (RFC 3501 §5.2, §7.4.1).
+ *      After NOTIFY SET (RFC 5465) the events the client asked for are also written between
+ *      commands, EXPUNGE included for SELECTED (its client uses UIDs, §5.3), never during a command.
  *   3. Sequence numbers seen by a command do not move during it: SelectedMailbox's map changes only
  *      in collectUpdates().
  *   4. Responses are written whole, or a large one in pieces with ResponseWriter.drained() between

@@ -197,6 +197,11 @@ export class ResponseWriter {
     this.sink = sink;
   }
 
+  /** Octets written but not yet taken by the socket (a client that reads slowly lets them pile up). */
+  get unsent(): number {
+    return this.sink.writableLength;
+  }
+
   /** The connection is gone (or ending): nothing written now reaches the client. */
   get closed(): boolean {
     return this.sink.destroyed || this.sink.writableEnded;

@@ -1,8 +1,8 @@
 /**
  * The IMAP listeners: STARTTLS on `imap.listen`, implicit TLS on `imap.tls_listen` (RFC 8314),
  * both with the certificate from `[tls]`. One hub per startImap() keeps the open sessions, routes
- * store changes to the sessions that have that mailbox selected (one store listener in all, not
- * one per connection), ends sessions whose login the directory withdrew, and enforces
+ * store changes to the sessions that have a mailbox selected or NOTIFY set, each of which keeps
+ * what concerns it (one store listener in all, not one per connection), ends sessions whose login the directory withdrew, and enforces
  * `imap.max_connections_per_user` and `imap.max_connections_per_ip`.
  */
 import net from 'node:net';
@@ -34,11 +34,7 @@ class SessionHub implements SessionHost {
     // Another process (the CLI) may have reset a password, retired someone or suspended a unit:
     // every logged-in session re-checks its login, as after a directory 'changed' (docs/architecture.md "Password lifecycle").
     if (change.kind === 'external') for (const session of [...this.sessions.keys()]) session.onDirectoryChange();
-    for (const session of this.sessions.keys()) {
-      const selected = session.selected;
-      if (!selected) continue;
-      if (change.kind === 'external' || ('mailbox' in change && change.mailbox === selected.info.id)) session.onStoreChange(change);
-    }
+    for (const session of this.sessions.keys()) if (session.selected || session.notify) session.onStoreChange(change);
   };
   private readonly onDirectoryChange = (who: AccountId): void => {
     for (const session of [...this.sessions.keys()]) {

@@ -15,6 +15,7 @@
  *   session.unauthenticate() (RFC 8437)
  *   session.readLine() (AUTHENTICATE responses, IDLE's DONE)
  *   session.searches (SEARCH, SORT, THREAD: on a worker thread for a large mailbox)
+ *   session.watch(watcher | null) (RFC 5465 NOTIFY SET / NONE), session.notify
  *
  * Invariants:
  *   - one command at a time: the loop pulls the next command only after the previous tagged
@@ -22,6 +23,9 @@
  *     written in the middle of another command's responses;
  *   - store changes are only recorded (SelectedMailbox.noteChange) when they arrive and announced
  *     before a tagged response or at once in IDLE, never EXPUNGE during FETCH/STORE/SEARCH;
+ *   - after NOTIFY SET (RFC 5465 §4) what the client asked for also goes out between commands, by
+ *     one chain of pushes (`pushing`): the loop starts a command only once the chain is done, and
+ *     no push starts while a command runs (except in IDLE), so responses never interleave;
  *   - passwords and literals are never logged: the command log line has the name and outcome only;
  *   - the autologout timer (RFC 3501 §5.4) runs from the last complete command, the end of the last
  *     command's response, or the client taking more of a long response (socket 'drain'): a client
@@ -43,6 +47,8 @@ import { startCompression, type DeflateSink } from './compress.js';
 import { ImapError, fromStoreError, spoolFailureText } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_COMMAND, removeSpooled, type ArgOptions, type SpooledLiterals } from './parser.js';
+import { writeFetchResponses } from './fetch/respond.js';
+import type { NotifyWatcher } from './notify/watcher.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
 import type { SearchRunner } from './search/search-runner.js';
 import type { SelectedMailbox } from './selected.js';
@@ -53,6 +59,12 @@ export type { SessionState } from './command-spec.js';
 
 /** RFC 3501 §5.4: an autologout timer of at least 30 minutes of client inactivity (before login: `imap.login_timeout`). */
 const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+/**
+ * RFC 5465 §5.8: unread response octets past which notifications wait for the client to read
+ * (they pile up in the watcher, which overflows past its bound).
+ */
+const NOTIFY_BACKLOG = 256 * 1024;
 
 /** What the session needs from the listener that accepted it (server.ts). */
 export interface SessionHost {
@@ -77,6 +89,8 @@ export class Session {
   /** RFC 2971 ID of the client, for the audit log. */
   clientId: string | undefined;
   readonly enabled = new Set<Extension>();
+  /** RFC 5465: what NOTIFY SET asked for; null before it, after NOTIFY NONE or an overflow. */
+  notify: NotifyWatcher | null = null;
   readonly out: ResponseWriter;
   log: Logger;
   private socket: Socket;
@@ -86,6 +100,13 @@ export class Session {
   private deflate: DeflateSink | null = null;
   private inactivity: NodeJS.Timeout | null = null;
   private closed = false;
+  /** A command is running (from its frame to its tagged response). */
+  private busy = false;
+  /** True only while a command's handler runs synchronously: store changes then are its own (RFC 5465 §5). */
+  private acting = false;
+  /** The chain of notification pushes in progress (RFC 5465 §4), null when idle. */
+  private pushing: Promise<void> | null = null;
+  private pushQueued = false;
 
   constructor(
     readonly ctx: AppContext,
@@ -99,7 +120,7 @@ export class Session {
     this.reader = new CommandReader(socket, () => this.out.continuation('Ready for literal data'));
     this.log = ctx.logger.child({ cid, proto: 'imap' });
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
-    socket.on('drain', () => this.touch());
+    socket.on('drain', () => this.onDrain());
     // A synchronising literal's data is not answered until its command ends: acknowledged at once,
     // or a Nagle client's closing CRLF waits for our delayed ACK (docs/tcp-delayed-ack.md).
     acknowledgeUnansweredReads(socket);
@@ -210,6 +231,7 @@ export class Session {
    */
   unauthenticate(): void {
     this.deselect();
+    this.notify = null;
     this.host.unregisterLogin(this);
     this.identity = null;
     this.enabled.clear();
@@ -235,7 +257,7 @@ export class Session {
       this.log.debug({ err: err.message }, 'TLS error');
       this.close();
     });
-    tlsSocket.on('drain', () => this.touch());
+    tlsSocket.on('drain', () => this.onDrain());
     acknowledgeUnansweredReads(tlsSocket);
     await new Promise<void>((resolve) => {
       tlsSocket.once('secure', resolve);
@@ -300,25 +322,54 @@ export class Session {
           this.answerUntaggable(frame.tag, 'NO', 'LIMIT', spoolFailureText(frame.error));
           continue;
         }
+        while (this.pushing) await this.pushing;
+        this.busy = true;
         try {
           await this.execute(frame.raw, frame.spooled);
         } finally {
+          this.busy = false;
           frame.reservation?.release();
           await removeSpooled(frame.spooled);
         }
         await this.out.drained();
         this.touch();
+        if (this.notify?.hasPending) this.requestPush();
       }
     } finally {
       this.close();
     }
   }
 
-  /** A store change for the mailbox this session has selected (server.ts routes them). */
+  /** A store change, for a session with a mailbox selected or NOTIFY set (server.ts routes them). */
   onStoreChange(change: MailboxChange): void {
-    if (!this.selected) return;
-    this.selected.noteChange(change);
-    if (this.idleListener) this.idleListener();
+    const selected = this.selected;
+    const forSelected = selected !== null && (change.kind === 'external' || ('mailbox' in change && change.mailbox === selected.info.id));
+    if (forSelected) selected.noteChange(change);
+    if (this.notify) {
+      this.notify.note(change, this.acting);
+      if (this.notify.hasPending) this.requestPush();
+    } else if (forSelected && this.idleListener) this.idleListener();
+  }
+
+  /** RFC 5465 NOTIFY SET (a watcher) or NOTIFY NONE (null). */
+  watch(watcher: NotifyWatcher | null): void {
+    this.notify = watcher;
+  }
+
+  /** IDLE (RFC 2177) announces changes at once; under NOTIFY, exactly the events asked for (RFC 5465 §4). */
+  announceInIdle(): void {
+    if (this.notify) this.requestPush();
+    else this.flushUpdates(true);
+  }
+
+  /** A notification is being written (RFC 5465 §4). */
+  get notificationsPending(): boolean {
+    return this.pushing !== null;
+  }
+
+  /** Resolves when no notification is being written (IDLE waits for it before its tagged OK). */
+  async notificationsWritten(): Promise<void> {
+    while (this.pushing) await this.pushing;
   }
 
   /**
@@ -361,6 +412,80 @@ export class Session {
     for (const line of this.selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync })) {
       this.out.untagged(...line);
     }
+  }
+
+  /**
+   * RFC 5465 §4: notifications go out as they happen while no command runs, or in IDLE; one push
+   * at a time, chained, so that their responses never interleave.
+   */
+  private requestPush(): void {
+    // One push waiting behind the one being written is enough: it sends whatever is pending then,
+    // so a client that does not read costs no more than that.
+    if (this.closed || (this.busy && !this.idleListener) || this.pushQueued) return;
+    this.pushQueued = true;
+    const next = (this.pushing ?? Promise.resolve())
+      .then(() => {
+        this.pushQueued = false;
+        return this.pushNotifications();
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'notification failed'));
+    this.pushing = next;
+    void next.then(() => {
+      if (this.pushing === next) this.pushing = null;
+    });
+  }
+
+  private async pushNotifications(): Promise<void> {
+    const watcher = this.notify;
+    if (!watcher || this.closed || this.out.unsent > NOTIFY_BACKLOG) return;
+    const wanted = watcher.request.selected;
+    // RFC 5465 §6.1.2 SELECTED-DELAYED: EXPUNGE only where RFC 3501 §7.4.1 allows it (IDLE does).
+    if (watcher.takeSelectedDue() && this.selected && wanted) await this.announceSelected(!wanted.delayed || this.idleListener !== null);
+    this.writeNotifications();
+  }
+
+  /**
+   * The selected mailbox's pending updates, and after NOTIFY SET with `MessageNew (fetch-att …)`,
+   * a FETCH of those attributes for each new message (RFC 5465 §5.2). The FETCH never sets \Seen:
+   * a notification does not read the message for the user.
+   */
+  private async announceSelected(expungeAllowed: boolean): Promise<void> {
+    const selected = this.selected;
+    if (!selected) return;
+    const lastKnown = selected.uidAt(selected.exists) ?? 0;
+    this.flushUpdates(expungeAllowed);
+    const fetch = this.notify?.request.selected?.fetch;
+    if (!fetch) return;
+    let first = selected.exists + 1;
+    while (first > 1 && selected.uidAt(first - 1)! > lastKnown) first--;
+    if (first > selected.exists) return;
+    const seqs = Array.from({ length: selected.exists - first + 1 }, (_, i) => first + i);
+    const target = { store: this.ctx.store, selected, out: this.out, condstore: this.condstore, markSeen: false, uidCommand: true, abort: () => this.close() };
+    await writeFetchResponses(target, seqs, fetch);
+  }
+
+  /** The watcher's waiting LIST and STATUS responses; §5.8 overflow ends NOTIFY, said once. */
+  private writeNotifications(): void {
+    const watcher = this.notify;
+    if (!watcher) return;
+    if (watcher.overflowed) {
+      this.notify = null;
+      this.out.untagged('OK [NOTIFICATIONOVERFLOW] Too many changes at once; notifications are off, please resynchronise');
+      return;
+    }
+    for (const line of watcher.drain()) this.out.untagged(...line);
+  }
+
+  /** Before a tagged response: the selected mailbox's updates (RFC 3501 §7.4.1), then NOTIFY's. */
+  private async announce(expungeAllowed: boolean): Promise<void> {
+    if (this.notify?.takeSelectedDue() || this.notify?.request.selected?.fetch) await this.announceSelected(expungeAllowed);
+    else this.flushUpdates(expungeAllowed);
+    this.writeNotifications();
+  }
+
+  private onDrain(): void {
+    this.touch();
+    if (this.notify?.hasPending) this.requestPush();
   }
 
   /**
@@ -421,15 +546,22 @@ export class Session {
       spec = this.host.commands.get(name);
       if (!spec) throw new ImapError('BAD', null, `Unknown command ${name.slice(0, 40)}`);
       if (!spec.states.has(this.state)) throw new ImapError('BAD', null, `${name} is not valid in the ${this.state} state`);
-      completion = await spec.run(this, { tag, name, uid: name.startsWith('UID '), args });
+      this.acting = true;
+      let running: Completion | Promise<Completion>;
+      try {
+        running = spec.run(this, { tag, name, uid: name.startsWith('UID '), args });
+      } finally {
+        this.acting = false;
+      }
+      completion = await running;
     } catch (err) {
       const failure = this.asImapError(err, name);
-      this.flushUpdates(spec?.expungeAllowed ?? true);
+      await this.announce(spec?.expungeAllowed ?? true);
       this.out.tagged(tag, failure.status, failure.code, failure.message);
       this.log.debug({ cmd: name, ms: Math.round(performance.now() - started), result: failure.status }, 'command');
       return;
     }
-    this.flushUpdates(spec.expungeAllowed ?? true);
+    await this.announce(spec.expungeAllowed ?? true);
     this.out.tagged(tag, 'OK', completion.code ?? null, completion.text);
     this.log.debug({ cmd: name, ms: Math.round(performance.now() - started), result: 'OK' }, 'command');
     if (completion.after) await completion.after();

@@ -4,14 +4,18 @@ import type { CommandHandler } from './handler.js';
 /**
  * RFC 2177 IDLE: after the `+`, changes to the selected mailbox are written as they happen (within
  * the same tick as the store's commit event), and `* OK Still here` every imap.idle_keepalive keeps
- * NAT boxes and clients from dropping the connection. Ends with the client's "DONE".
+ * NAT boxes and clients from dropping the connection. Ends with the client's "DONE". After NOTIFY
+ * SET, what is announced is what NOTIFY asked for (RFC 5465 §4).
  */
 export const idle: CommandHandler = async (session, { args }) => {
   args.end();
   session.out.continuation('idling');
-  session.flushUpdates(true);
-  const stopWaking = session.onWake(() => session.flushUpdates(true));
-  const keepalive = setInterval(() => session.out.untagged('OK Still here'), session.ctx.config.imap.idle_keepalive);
+  const stopWaking = session.onWake(() => session.announceInIdle());
+  session.announceInIdle();
+  // Not in the middle of a notification's FETCH, whose literal may still be being written.
+  const keepalive = setInterval(() => {
+    if (!session.notificationsPending) session.out.untagged('OK Still here');
+  }, session.ctx.config.imap.idle_keepalive);
   try {
     const line = await session.readLine();
     if (line === null) return { text: 'IDLE ended: connection closed' };
@@ -20,5 +24,6 @@ export const idle: CommandHandler = async (session, { args }) => {
   } finally {
     clearInterval(keepalive);
     stopWaking();
+    await session.notificationsWritten();
   }
 };

@@ -46,6 +46,7 @@ import { lsub } from './lsub.js';
 import { myrights } from './myrights.js';
 import { namespace } from './namespace.js';
 import { noop } from './noop.js';
+import { notify } from './notify.js';
 import { rename } from './rename.js';
 import { search } from './search.js';
 import { examine, select } from './select.js';
@@ -91,6 +92,7 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ['NAMESPACE', { states: AUTHENTICATED, run: namespace }], // RFC 2342
   ['STATUS', { states: AUTHENTICATED, run: status }],
   ['IDLE', { states: AUTHENTICATED, run: idle }], // RFC 2177
+  ['NOTIFY', { states: AUTHENTICATED, run: notify }], // RFC 5465 §3.1
   ['GETQUOTA', { states: AUTHENTICATED, run: getquota }], // RFC 9208
   ['GETQUOTAROOT', { states: AUTHENTICATED, run: getquotaroot }],
   ['SETACL', { states: AUTHENTICATED, run: setacl }], // RFC 4314

@@ -1,13 +1,11 @@
 import type { MailboxInfo } from '../../store/index.js';
 import { requireMailbox, requireRight } from '../mailboxes.js';
 import type { ArgReader } from '../parser.js';
-import { atom, type ImapValue } from '../responses.js';
 import type { Session } from '../session.js';
+import { STATUS_ITEMS, statusValues, type StatusItem } from '../status-values.js';
 import type { CommandHandler } from './handler.js';
 
-/** RFC 3501 §6.3.10 items, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ, RFC 9051 DELETED. */
-const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'SIZE', 'HIGHESTMODSEQ', 'DELETED'] as const;
-export type StatusItem = (typeof STATUS_ITEMS)[number];
+export type { StatusItem } from '../status-values.js';
 
 /** "(" status-att *(SP status-att) ")" — shared with LIST RETURN (STATUS (…)), RFC 5819. */
 export function readStatusItems(args: ArgReader): StatusItem[] {
@@ -22,20 +20,7 @@ export function readStatusItems(args: ArgReader): StatusItem[] {
 /** `* STATUS name (ITEM n …)`. Asking for HIGHESTMODSEQ enables CONDSTORE (RFC 7162 §3.1). */
 export function writeStatus(session: Session, mailbox: MailboxInfo, items: readonly StatusItem[]): void {
   if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
-  const counts = session.ctx.store.mailboxCounts(mailbox.id);
-  const values: Record<StatusItem, number> = {
-    MESSAGES: counts.messages,
-    RECENT: counts.recent,
-    UIDNEXT: mailbox.uidNext,
-    UIDVALIDITY: mailbox.uidValidity,
-    UNSEEN: counts.unseen,
-    SIZE: counts.size,
-    HIGHESTMODSEQ: mailbox.highestModSeq,
-    DELETED: counts.deleted,
-  };
-  const out: ImapValue[] = [];
-  for (const item of items) out.push(atom(item), values[item]);
-  session.out.untagged('STATUS', session.mailboxName(mailbox), out);
+  session.out.untagged('STATUS', session.mailboxName(mailbox), statusValues(session.ctx.store, mailbox, items));
 }
 
 export const status: CommandHandler = (session, { args }) => {

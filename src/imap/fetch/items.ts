@@ -100,6 +100,15 @@ export function parseFetchItems(reader: ArgReader): FetchRequest {
     if (vanished && changedSince === null) throw reader.error('VANISHED needs CHANGEDSINCE');
   }
   reader.end();
+  return requestOf(reader, items, changedSince, vanished);
+}
+
+/** RFC 5465 §8 `"(" fetch-att *(SP fetch-att) ")"` of NOTIFY's MessageNew: the same items, no macro, no modifier. */
+export function parseFetchAttList(reader: ArgReader): FetchRequest {
+  return requestOf(reader, reader.list(() => parseItem(reader), false), null, false);
+}
+
+function requestOf(reader: ArgReader, items: readonly FetchItem[], changedSince: number | null, vanished: boolean): FetchRequest {
   const distinct = distinctItems(items);
   if (distinct.length > MAX_ITEMS) throw reader.error(`too many FETCH items (at most ${MAX_ITEMS} different ones)`);
   return { items: distinct, kinds: new Set(distinct.map((item) => item.kind)), changedSince, vanished };
