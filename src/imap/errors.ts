@@ -56,6 +56,14 @@ export class ParseError extends ImapError {
   }
 }
 
+/**
+ * RFC 9051 Appendix E: what an IMAP4rev2 session may no longer send (CHECK, LSUB, the \Recent
+ * search keys and STATUS item) is outside its grammar (RFC 9051 §9), so a syntax error: BAD.
+ */
+export function notInImap4rev2(what: string, instead: string): ParseError {
+  return new ParseError(`${what} is not part of IMAP4rev2 (RFC 9051 Appendix E); use ${instead}`);
+}
+
 /** `NO [code] text`, the common case of a command that is well-formed but cannot be done. */
 export function refuse(code: ResponseCode | null, message: string): ImapError {
   return new ImapError('NO', code, message);
