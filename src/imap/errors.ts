@@ -23,6 +23,8 @@ export type ResponseCode =
   | 'COMPRESSIONACTIVE'
   | 'EXPIRED'
   | 'EXPUNGEISSUED'
+  /** RFC 9051 §7.1: DELETE of a \Noselect name that still has inferiors. */
+  | 'HASCHILDREN'
   | 'INUSE'
   | 'LIMIT'
   /** RFC 6154 §6: CREATE with a special-use attribute the server does not support. */

@@ -44,7 +44,10 @@ export interface MailStore {
   getMailboxById(id: MailboxId): MailboxInfo | null;
   /** Creates a mailbox and any missing parents. StoreError 'already-exists' / 'invalid-name'. */
   createMailbox(account: AccountId, name: string, specialUse?: SpecialUse | null): MailboxInfo;
-  /** RFC 3501 §6.3.4: deletes a mailbox and its messages; INBOX cannot be deleted. */
+  /**
+   * RFC 3501 §6.3.4: deletes a mailbox and its messages; INBOX cannot be deleted. Its inferiors
+   * stay, under a \Noselect name that is no mailbox (LIST shows it while they exist).
+   */
   deleteMailbox(account: AccountId, name: string): void;
   /** RFC 3501 §6.3.5: renames with its children; renaming INBOX moves its messages to the new name and leaves INBOX empty. */
   renameMailbox(account: AccountId, from: string, to: string): void;
