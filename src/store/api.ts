@@ -87,6 +87,11 @@ export interface MailStore {
    * opaque to the store, for the given UIDs that have one. Bodies never change, so it never goes stale.
    */
   protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string>;
+  /**
+   * Saved encodings of any mailbox, newest bodies first: `limit` of them stored before body number
+   * `before` (null: the newest), and the number to pass next (null: no more).
+   */
+  recentProtocolCache(before: number | null, limit: number): { readonly entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>; readonly next: number | null };
   /** Keeps the encodings of protocolCache, written once per body; a body that already has one keeps it. */
   saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void;
   /** Raw bytes [start, end) of a stored message; end defaults to the whole message. */

@@ -303,6 +303,11 @@ export class SqliteMailStore implements MailStore {
     return new Map(this.sql.protocolCache.all(mailbox, uidList(uids)).map((row) => [row.uid as Uid, row.text]));
   }
 
+  recentProtocolCache(before: number | null, limit: number): { readonly entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>; readonly next: number | null } {
+    const rows = this.sql.protocolCacheBefore.all(before ?? Number.MAX_SAFE_INTEGER, limit);
+    return { entries: rows.map((row) => ({ blob: row.blob as BlobId, text: row.text })), next: rows.length < limit ? null : rows[rows.length - 1]!.id };
+  }
+
   saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
     if (entries.length === 0) return;
     // Only a cache, rebuilt when lost: committed without waiting for the disk (WAL with
