@@ -23,8 +23,8 @@
  *
  * --served: the product as an administrator runs it (bench/served.ts: `cantho-mail serve` from a
  * copy of the shipped config, real clamd, the official made with the CLI) and INBOX filled the
- * admin's way, `cantho-mail import <addr> --mbox FILE --folder INBOX`. Figures (a) and (b) as
- * above, and:
+ * admin's way, `cantho-mail import <addr> --mbox FILE --folder INBOX`. Figures (a), (b) and, for
+ * ours, (e) (after (c) and (d)) as above, and:
  * (c) a mixed load: K clients (default 10) looping SELECT/FETCH/STORE/SEARCH/APPEND/EXPUNGE for
  *     S seconds (default 30): commands per second and p50/p99 latency (bench/imap-mixed.ts);
  * (d) one APPEND at a time with a synchronising literal from clients without TCP_NODELAY, our raw
@@ -251,8 +251,11 @@ async function startReferenceDovecot(messages: readonly Buffer[], connections: n
 
 // --- our server, served ----------------------------------------------------------------------
 
-/** `cantho-mail serve` from its config (bench/served.ts), INBOX filled with `cantho-mail import`. */
-async function startServedOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap> {
+/**
+ * `cantho-mail serve` from its config (bench/served.ts), INBOX filled with `cantho-mail import`;
+ * `restart()` stops and starts the same serve process on the same data, for (e).
+ */
+async function startServedOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap & { restart(): Promise<RunningImap> }> {
   const { server, official } = await startServedCanthoMail({ connections });
   try {
     const mbox = path.join(dir, 'inbox.mbox');
@@ -268,7 +271,19 @@ async function startServedOurs(dir: string, messages: readonly Buffer[], connect
     await server.stop().catch(() => undefined);
     throw err;
   }
-  return { name: 'cantho-mail (served)', port: server.ports.imap, user: official.address, password: official.password, pid: server.pid()!, stop: () => server.stop() };
+  const running = (): RunningImap & { restart(): Promise<RunningImap> } => ({
+    name: 'cantho-mail (served)',
+    port: server.ports.imap,
+    user: official.address,
+    password: official.password,
+    pid: server.pid()!,
+    stop: () => server.stop(),
+    restart: async () => {
+      await server.restart();
+      return running();
+    },
+  });
+  return running();
 }
 
 // --- the run ---------------------------------------------------------------------------------
@@ -328,6 +343,7 @@ async function runServed(dir: string, messages: readonly Buffer[], connections: 
   const ours = await startServedOurs(dir, messages, connections);
   running.push(ours);
   const ourFigures = await measureServed(ours, connections, load);
+  await measureFirstSyncAfterRestart(await ours.restart());
   await ours.stop();
   running.splice(running.indexOf(ours), 1);
   if (compare) {

@@ -25,6 +25,8 @@ export type ResponseCode =
   | 'COMPRESSIONACTIVE'
   | 'EXPIRED'
   | 'EXPUNGEISSUED'
+  /** RFC 9051 §7.1: DELETE of a \Noselect name that still has inferiors. */
+  | 'HASCHILDREN'
   | 'INUSE'
   | 'LIMIT'
   /** RFC 6154 §6: CREATE with a special-use attribute the server does not support. */
@@ -56,6 +58,14 @@ export class ParseError extends ImapError {
     super('BAD', null, message);
     this.name = 'ParseError';
   }
+}
+
+/**
+ * RFC 9051 Appendix E: what an IMAP4rev2 session may no longer send (CHECK, LSUB, the \Recent
+ * search keys and STATUS item) is outside its grammar (RFC 9051 §9), so a syntax error: BAD.
+ */
+export function notInImap4rev2(what: string, instead: string): ParseError {
+  return new ParseError(`${what} is not part of IMAP4rev2 (RFC 9051 Appendix E); use ${instead}`);
 }
 
 /** `NO [code] text`, the common case of a command that is well-formed but cannot be done. */

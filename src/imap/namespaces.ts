@@ -128,6 +128,13 @@ export function visibleMailboxes(session: NamespaceSession): Map<string, Mailbox
   return visible;
 }
 
+/** RFC 9051 §6.3.9.5: whether the name has a child this session may list (\HasChildren). */
+export function hasVisibleChildren(session: NamespaceSession, wireName: string): boolean {
+  const below = wireName + MAILBOX_DELIMITER;
+  for (const name of visibleMailboxes(session).keys()) if (name.startsWith(below)) return true;
+  return false;
+}
+
 /**
  * docs/architecture.md "Unit mailboxes", revocation takes effect on open sessions: why this session may not go on, or null.
  * A `unit*person` session needs some right on the unit; a session with a unit's folder selected

@@ -190,6 +190,9 @@ export class ReaderView implements MailStore {
   protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
     return this.inner.protocolCache(mailbox, uids);
   }
+  recentProtocolCache(before: number | null, limit: number): ReturnType<MailStore['recentProtocolCache']> {
+    return this.inner.recentProtocolCache(before, limit);
+  }
   saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
     this.inner.saveProtocolCache(entries);
   }

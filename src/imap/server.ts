@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../context.js';
 import { trackConnection } from '../metrics.js';
 import type { AccountId, MailboxChange } from '../store/index.js';
+import { encodedMetaCache, preloadEncodedMeta } from './fetch/meta-cache.js';
 import { SearchRunner } from './search/search-runner.js';
 import { sessionContext } from './seen-view.js';
 import { COMMANDS } from './commands/index.js';
@@ -148,6 +149,12 @@ export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
     servers.push({ name: 'imaps', server, host: implicit.host, port: await listen(server, implicit.host, implicit.port) });
   }
   let open = servers.length;
+  // The encodings the last run saved go back into memory in the background (meta-cache.ts).
+  const started = performance.now();
+  void preloadEncodedMeta(ctx.store, encodedMetaCache, () => open === 0).then(
+    (loaded) => ctx.logger.debug({ proto: 'imap', loaded, ms: Math.round(performance.now() - started) }, 'encoded ENVELOPE/BODYSTRUCTURE preloaded'),
+    (err: unknown) => ctx.logger.warn({ proto: 'imap', err }, 'preloading encoded ENVELOPE/BODYSTRUCTURE failed; FETCH reads them as it goes'),
+  );
   return servers.map(({ name, server, host, port }) => ({
     name,
     host,

@@ -44,7 +44,10 @@ export interface MailStore {
   getMailboxById(id: MailboxId): MailboxInfo | null;
   /** Creates a mailbox and any missing parents. StoreError 'already-exists' / 'invalid-name'. */
   createMailbox(account: AccountId, name: string, specialUse?: SpecialUse | null): MailboxInfo;
-  /** RFC 3501 §6.3.4: deletes a mailbox and its messages; INBOX cannot be deleted. */
+  /**
+   * RFC 3501 §6.3.4: deletes a mailbox and its messages; INBOX cannot be deleted. Its inferiors
+   * stay, under a \Noselect name that is no mailbox (LIST shows it while they exist).
+   */
   deleteMailbox(account: AccountId, name: string): void;
   /** RFC 3501 §6.3.5: renames with its children; renaming INBOX moves its messages to the new name and leaves INBOX empty. */
   renameMailbox(account: AccountId, from: string, to: string): void;
@@ -84,6 +87,11 @@ export interface MailStore {
    * opaque to the store, for the given UIDs that have one. Bodies never change, so it never goes stale.
    */
   protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string>;
+  /**
+   * Saved encodings of any mailbox, newest bodies first: `limit` of them stored before body number
+   * `before` (null: the newest), and the number to pass next (null: no more).
+   */
+  recentProtocolCache(before: number | null, limit: number): { readonly entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>; readonly next: number | null };
   /** Keeps the encodings of protocolCache, written once per body; a body that already has one keeps it. */
   saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void;
   /** Raw bytes [start, end) of a stored message; end defaults to the whole message. */

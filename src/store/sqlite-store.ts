@@ -188,14 +188,10 @@ export class SqliteMailStore implements MailStore {
     // RFC 3501 §6.3.4: deleting INBOX is an error.
     if (canonical === 'INBOX') throw new StoreError('cannot', 'INBOX cannot be deleted');
     this.write(() => {
-      const row = this.requireMailboxByName(account, canonical);
-      // RFC 3501 §6.3.4 would leave a \Noselect parent; the store has no such mailboxes, so it
-      // refuses instead (as Dovecot does) and the client deletes the children first.
-      const mailboxes = this.sql.mailboxesOfAccount.all(account);
-      if (mailboxes.some((other) => other.id !== row.id && isSameOrInferior(other.name, canonical))) {
-        throw new StoreError('cannot', `mailbox ${canonical} has inferior mailboxes; delete them first`);
-      }
-      this.sql.deleteMailbox.run(row.id);
+      // RFC 3501 §6.3.4 (RFC 9051 §6.3.5): the mailbox and its messages go, its inferiors stay; the
+      // name then lives on as a \Noselect parent, which is no row at all (docs/architecture.md
+      // "Mailbox hierarchy") and so disappears with its last inferior.
+      this.sql.deleteMailbox.run(this.requireMailboxByName(account, canonical).id);
     });
     this.events.emit('change', { kind: 'mailboxes', account });
   }
@@ -206,7 +202,10 @@ export class SqliteMailStore implements MailStore {
     const changes: MailboxChange[] = [{ kind: 'mailboxes', account }];
     this.write(() => {
       const sourceRow = this.requireMailboxByName(account, source);
-      if (this.sql.mailboxByName.get(account, target) !== undefined) {
+      const existing = this.sql.mailboxesOfAccount.all(account);
+      // A \Noselect name (inferiors, no row) exists too (RFC 3501 §6.3.5: "an error ... to rename ...
+      // to a mailbox name that already exists").
+      if (existing.some((row) => isSameOrInferior(row.name, target))) {
         throw new StoreError('already-exists', `mailbox ${target} already exists`);
       }
       if (source === 'INBOX') {
@@ -214,9 +213,8 @@ export class SqliteMailStore implements MailStore {
         return;
       }
       if (isSameOrInferior(target, source)) throw new StoreError('cannot', 'a mailbox cannot be moved below itself');
-      // Every mailbox's parents exist (CREATE makes them, DELETE refuses a parent), so with
-      // `target` free no inferior's new name can be taken either.
-      const moving = this.sql.mailboxesOfAccount.all(account).filter((row) => isSameOrInferior(row.name, source));
+      // With no name at or below `target` taken, no inferior's new name can be taken either.
+      const moving = existing.filter((row) => isSameOrInferior(row.name, source));
       this.createParents(account, target);
       // RFC 3501 §6.3.5: inferior names are renamed too; UIDVALIDITY stays, the mailbox is the same.
       for (const row of moving) this.sql.renameMailbox.run(target + row.name.slice(source.length), row.id);
@@ -303,6 +301,11 @@ export class SqliteMailStore implements MailStore {
 
   protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
     return new Map(this.sql.protocolCache.all(mailbox, uidList(uids)).map((row) => [row.uid as Uid, row.text]));
+  }
+
+  recentProtocolCache(before: number | null, limit: number): { readonly entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>; readonly next: number | null } {
+    const rows = this.sql.protocolCacheBefore.all(before ?? Number.MAX_SAFE_INTEGER, limit);
+    return { entries: rows.map((row) => ({ blob: row.blob as BlobId, text: row.text })), next: rows.length < limit ? null : rows[rows.length - 1]!.id };
   }
 
   saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
@@ -486,9 +489,14 @@ export class SqliteMailStore implements MailStore {
     return this.sql.insertMailbox.get(account, name, specialUse, uidValidity)!;
   }
 
+  /**
+   * RFC 3501 §6.3.3: the superiors a new name needs. A \Noselect parent (no row, but inferiors)
+   * already exists as a name and stays \Noselect; only CREATE of that very name selects it again.
+   */
   private createParents(account: AccountId, name: string): void {
+    const existing = this.sql.mailboxesOfAccount.all(account);
     for (const parent of parentNames(name)) {
-      if (this.sql.mailboxByName.get(account, parent) === undefined) this.insertMailbox(account, parent, null);
+      if (!existing.some((row) => isSameOrInferior(row.name, parent))) this.insertMailbox(account, parent, null);
     }
   }
 

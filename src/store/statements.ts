@@ -103,6 +103,10 @@ export function prepareStatements(db: Db) {
       `SELECT m.uid, b.protocol_cache AS text FROM messages m JOIN blobs b ON b.id = m.blob
        WHERE m.mailbox = ? AND m.uid IN (SELECT value FROM json_each(?)) AND b.protocol_cache IS NOT NULL`,
     ),
+    protocolCacheBefore: db.prepare<[number, number], { id: number; blob: string; text: string }>(
+      `SELECT id, sha256 AS blob, protocol_cache AS text FROM blobs
+       WHERE id < ? AND protocol_cache IS NOT NULL ORDER BY id DESC LIMIT ?`,
+    ),
     setProtocolCache: db.prepare<[string, string]>('UPDATE blobs SET protocol_cache = ? WHERE sha256 = ? AND protocol_cache IS NULL'),
     updateFlags: db.prepare<[number, string, number, number, number]>(
       'UPDATE messages SET system = ?, keywords = ?, modseq = ? WHERE mailbox = ? AND uid = ?',

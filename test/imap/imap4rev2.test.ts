@@ -13,6 +13,7 @@ beforeAll(async () => {
   const box = server.store.createMailbox(ANNV, 'Thư đến');
   server.store.append(box.id, message('một'));
   server.store.append(box.id, message('hai'));
+  server.store.createMailbox(ANNV, 'Dự án/Cầu Cần Thơ');
 });
 afterAll(async () => {
   await server.close();
@@ -48,7 +49,7 @@ describe('IMAP4rev2 (RFC 9051)', () => {
     expect(select.filter((l) => !/UIDVALIDITY|HIGHESTMODSEQ/.test(l))).toEqual([
       '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)',
       '* 2 EXISTS',
-      '* LIST () "/" "Thư đến"',
+      '* LIST (\\HasNoChildren) "/" "Thư đến"',
       '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)]',
       '* OK [UIDNEXT 3]',
       's OK [READ-WRITE]',
@@ -60,7 +61,7 @@ describe('IMAP4rev2 (RFC 9051)', () => {
   test('SELECT of a special-use folder names its attribute in the LIST response', async () => {
     const client = await loggedIn(server);
     await client.command('e', 'ENABLE IMAP4rev2');
-    expect((await client.command('s', 'EXAMINE Sent')).filter((l) => l.startsWith('* LIST'))).toEqual(['* LIST (\\Sent) "/" "Sent"']);
+    expect((await client.command('s', 'EXAMINE Sent')).filter((l) => l.startsWith('* LIST'))).toEqual(['* LIST (\\HasNoChildren \\Sent) "/" "Sent"']);
     client.close();
   });
 
@@ -108,6 +109,101 @@ describe('IMAP4rev2 (RFC 9051)', () => {
     expect(select.some((l) => / RECENT$/.test(l))).toBe(true);
     expect(select.some((l) => l.startsWith('* LIST'))).toBe(false);
     expect(await client.command('a', 'SEARCH ALL')).toEqual(['* SEARCH 1 2', 'a OK SEARCH completed']);
+    client.close();
+  });
+
+  test('SELECT of a parent names \HasChildren in its LIST response (RFC 9051 §6.3.2: attributes accurate)', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    expect((await client.command('s', 'EXAMINE "Dự án"')).filter((l) => l.startsWith('* LIST'))).toEqual(['* LIST (\\HasChildren) "/" "Dự án"']);
+    client.close();
+  });
+
+  test('every LIST response carries \HasChildren or \HasNoChildren, also under SUBSCRIBED and for "%"', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    expect(await client.command('l', 'LIST "" "Dự án%"')).toEqual(['* LIST (\\HasChildren) "/" "Dự án"', 'l OK LIST completed']);
+    await client.command('u', 'SUBSCRIBE "Dự án/Cầu Cần Thơ"');
+    expect(await client.command('m', 'LIST (SUBSCRIBED) "" "Dự án/*"')).toEqual([
+      '* LIST (\\HasNoChildren \\Subscribed) "/" "Dự án/Cầu Cần Thơ"',
+      'm OK LIST completed',
+    ]);
+    await client.command('v', 'UNSUBSCRIBE "Dự án/Cầu Cần Thơ"');
+    client.close();
+  });
+
+  test('SEARCH RECENT, NEW and OLD are BAD (RFC 9051 §6.4.4 has no \Recent keys), and leave $ as it was', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    await client.command('s', 'EXAMINE "Thư đến"');
+    expect(await client.command('v', 'SEARCH RETURN (SAVE) 2')).toEqual(['v OK SEARCH completed']);
+    for (const key of ['RECENT', 'NEW', 'OLD', 'NOT (SEEN OR 1 RECENT)']) {
+      expect(withoutText(await client.command('a', `SEARCH RETURN (SAVE) ${key}`))).toEqual(['a BAD']);
+      expect(withoutText(await client.command('b', `UID SORT (ARRIVAL) UTF-8 ${key}`))).toEqual(['b BAD']);
+    }
+    expect(await client.command('f', 'FETCH $ UID')).toEqual(['* 2 FETCH (UID 2)', 'f OK FETCH completed']);
+    expect(await client.command('u', 'SEARCH UNSEEN')).toEqual(['* ESEARCH (TAG "u") ALL 1:2', 'u OK SEARCH completed']);
+    client.close();
+
+    const rev1 = await loggedIn(server);
+    await rev1.command('s', 'EXAMINE "Th&AbA- &AREevw-n"');
+    expect(await rev1.command('o', 'SEARCH RECENT')).toEqual(['* SEARCH 1 2', 'o OK SEARCH completed']);
+    rev1.close();
+  });
+
+  test('STATUS RECENT, LSUB and CHECK are BAD after ENABLE IMAP4rev2 (Appendix E items 12, 17, 19)', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    expect(await client.command('a', 'STATUS "Thư đến" (MESSAGES RECENT)')).toEqual([
+      'a BAD STATUS RECENT is not part of IMAP4rev2 (RFC 9051 Appendix E); use UIDNEXT',
+    ]);
+    expect(withoutText(await client.command('b', 'LIST "" "Thư*" RETURN (STATUS (RECENT))'))).toEqual(['b BAD']);
+    expect(await client.command('c', 'LSUB "" "*"')).toEqual(['c BAD LSUB is not part of IMAP4rev2 (RFC 9051 Appendix E); use LIST (SUBSCRIBED)']);
+    await client.command('s', 'EXAMINE "Thư đến"');
+    expect(await client.command('d', 'CHECK')).toEqual(['d BAD CHECK is not part of IMAP4rev2 (RFC 9051 Appendix E); use NOOP']);
+    expect(await client.command('n', 'NOOP')).toEqual(['n OK NOOP completed']);
+    client.close();
+
+    const rev1 = await loggedIn(server);
+    expect((await rev1.command('a', 'STATUS "Th&AbA- &AREevw-n" (RECENT)'))[0]).toMatch(/^\* STATUS "Th&AbA- &AREevw-n" \(RECENT \d+\)$/);
+    expect((await rev1.command('c', 'LSUB "" "INBOX"')).at(-1)).toBe('c OK LSUB completed');
+    await rev1.command('s', 'EXAMINE INBOX');
+    expect(await rev1.command('d', 'CHECK')).toEqual(['d OK CHECK completed']);
+    rev1.close();
+  });
+
+  test('ESEARCH shapes: UID with no match, MIN/MAX with no match, SAVE alone answers nothing', async () => {
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    await client.command('s', 'EXAMINE "Thư đến"');
+    expect(await client.command('a', 'UID SEARCH DELETED')).toEqual(['* ESEARCH (TAG "a") UID', 'a OK UID SEARCH completed']);
+    expect(await client.command('b', 'SEARCH RETURN (MIN MAX COUNT) DELETED')).toEqual(['* ESEARCH (TAG "b") COUNT 0', 'b OK SEARCH completed']);
+    expect(await client.command('c', 'UID SEARCH RETURN (MIN MAX) ALL')).toEqual(['* ESEARCH (TAG "c") UID MIN 1 MAX 2', 'c OK UID SEARCH completed']);
+    expect(await client.command('d', 'SEARCH RETURN (SAVE) ALL')).toEqual(['d OK SEARCH completed']);
+    client.close();
+  });
+
+  test('UID EXPUNGE, STATUS DELETED, OK [CLOSED] and unsolicited FETCH with UID (Appendix E items 2, 3, 9, 21)', async () => {
+    const box = server.store.createMailbox(ANNV, 'Xoa');
+    for (const subject of ['a', 'b', 'c']) server.store.append(box.id, message(subject));
+    const client = await loggedIn(server);
+    await client.command('e', 'ENABLE IMAP4rev2');
+    await client.command('s', 'SELECT "Xoa"');
+    await client.command('d', 'STORE 1:2 +FLAGS.SILENT (\\Deleted)');
+    expect(await client.command('t', 'STATUS "Xoa" (MESSAGES DELETED)')).toEqual(['* STATUS "Xoa" (MESSAGES 3 DELETED 2)', 't OK STATUS completed']);
+    expect(await client.command('x', 'UID EXPUNGE 2:3')).toEqual(['* 2 EXPUNGE', 'x OK UID EXPUNGE completed']);
+
+    const other = await loggedIn(server);
+    await other.command('s', 'SELECT "Xoa"');
+    await other.command('f', 'STORE 2 +FLAGS.SILENT (\\Flagged)');
+    other.close();
+    expect(await client.command('n', 'NOOP')).toEqual(['* 2 FETCH (UID 3 FLAGS (\\Flagged))', 'n OK NOOP completed']);
+
+    const switched = await client.command('s2', 'SELECT "Thư đến"');
+    expect(switched[0]).toBe('* OK [CLOSED] Previous mailbox closed');
+    const failed = await client.command('s3', 'SELECT "Không có"');
+    expect(withoutText(failed)).toEqual(['* OK [CLOSED]', 's3 NO [NONEXISTENT]']);
+    expect(withoutText(await client.command('f', 'FETCH 1 UID'))).toEqual(['f BAD']);
     client.close();
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EncodedMetaCache } from '../../src/imap/fetch/meta-cache.js';
+import { EncodedMetaCache, preloadEncodedMeta } from '../../src/imap/fetch/meta-cache.js';
 import { asUid } from '../../src/store/types.js';
 import { startMessageTestBed, textMessage, type MessageTestBed } from './message-fixtures.js';
 
@@ -33,5 +33,28 @@ describe('encoded ENVELOPE/BODYSTRUCTURE kept in the store (first sync after a r
     bed.store.saveProtocolCache([{ blob: row!.blobId, text: EncodedMetaCache.serialize(marker) }]);
     const client = await bed.login('INBOX');
     expect((await client.command('F', `UID FETCH ${uid} (ENVELOPE)`))[0]).toBe(`* 2 FETCH (UID ${uid} ENVELOPE ${marker.envelope})`);
+  });
+
+  it('preloads the saved encodings into memory at start-up, newest first, never past the cache size', async () => {
+    const first = await bed.deliver(textMessage('Nạp trước một'));
+    const second = await bed.deliver(textMessage('Nạp trước hai'));
+    const inbox = bed.store.getMailbox(bed.account, 'INBOX')!;
+    const [older, newer] = bed.store.getMessages(inbox.id, [asUid(first), asUid(second)]);
+    const entry = (subject: string) => ({ envelope: `(NIL "${subject}" NIL NIL NIL NIL NIL NIL NIL NIL)`, bodyStructure: '("TEXT" "PLAIN" NIL NIL NIL "8BIT" 1 1)', headerSize: 10 });
+    bed.store.saveProtocolCache([
+      { blob: older!.blobId, text: EncodedMetaCache.serialize(entry('older')) },
+      { blob: newer!.blobId, text: EncodedMetaCache.serialize(entry('newer')) },
+    ]);
+
+    const roomy = new EncodedMetaCache();
+    expect(await preloadEncodedMeta(bed.store, roomy, () => false)).toBeGreaterThanOrEqual(2);
+    expect(roomy.get(older!.blobId)).toEqual(entry('older'));
+    expect(roomy.get(newer!.blobId)).toEqual(entry('newer'));
+
+    // Room for one entry: the newest body's goes in, and then the preload stops.
+    const small = new EncodedMetaCache(entry('newer').envelope.length + entry('newer').bodyStructure.length);
+    expect(await preloadEncodedMeta(bed.store, small, () => false)).toBe(1);
+    expect(small.get(newer!.blobId)).toEqual(entry('newer'));
+    expect(small.get(older!.blobId)).toBeUndefined();
   });
 });

@@ -152,14 +152,26 @@ describe('delete', () => {
     expect(t.store.purgeUnreferencedBlobs()).toBe(1);
   });
 
-  it('refuses INBOX, a missing mailbox, and a mailbox with children', () => {
-    t.store.createMailbox(annv, 'Cha/Con');
+  it('refuses INBOX and a missing mailbox', () => {
     expectStoreError(() => t.store.deleteMailbox(annv, 'inbox'), 'cannot');
     expectStoreError(() => t.store.deleteMailbox(annv, 'Không có'), 'nonexistent');
-    expectStoreError(() => t.store.deleteMailbox(annv, 'Cha'), 'cannot');
-    t.store.deleteMailbox(annv, 'Cha/Con');
+  });
+
+  it('deletes a parent and its messages but not its children; the name comes back only by CREATE', () => {
+    const parent = t.store.createMailbox(annv, 'Cha');
+    t.store.createMailbox(annv, 'Cha/Con');
+    t.store.append(parent.id, message());
     t.store.deleteMailbox(annv, 'Cha');
     expect(names()).not.toContain('Cha');
+    expect(names()).toContain('Cha/Con');
+    expect(t.store.accountUsage(annv)).toBe(0);
+    // RFC 3501 §6.3.3: a \Noselect name is not a "needed" superior; CREATE of the name itself is.
+    t.store.createMailbox(annv, 'Cha/Em');
+    expect(names()).not.toContain('Cha');
+    expectStoreError(() => t.store.renameMailbox(annv, 'Cha/Em', 'Cha'), 'already-exists');
+    const again = t.store.createMailbox(annv, 'Cha');
+    expect(again.uidValidity).not.toBe(parent.uidValidity);
+    expect(t.store.listMessages(again.id)).toEqual([]);
   });
 });
 

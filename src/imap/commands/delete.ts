@@ -1,14 +1,22 @@
 import { auditDelegate } from '../delegate-audit.js';
 import { fromStoreError, refuse } from '../errors.js';
-import { removalTarget } from '../mailboxes.js';
+import { findMailbox, removalTarget } from '../mailboxes.js';
+import { hasVisibleChildren } from '../namespaces.js';
 import type { CommandHandler } from './handler.js';
 
-/** RFC 3501 §6.3.4: INBOX cannot be deleted; the store refuses a mailbox that still has children. */
+/**
+ * RFC 3501 §6.3.4 / RFC 9051 §6.3.5: INBOX cannot be deleted. A mailbox with inferiors loses its
+ * messages and becomes a \Noselect name above them (the store keeps no row for it); deleting such
+ * a \Noselect name while the inferiors exist is `NO [HASCHILDREN]`.
+ */
 export const deleteMailbox: CommandHandler = (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.end();
   if (name === 'INBOX') throw refuse('CANNOT', 'INBOX cannot be deleted');
+  if (!findMailbox(session, name) && hasVisibleChildren(session, name)) {
+    throw refuse('HASCHILDREN', `Name "${name}" is \\Noselect and has inferior hierarchical names`);
+  }
   const { location, mailbox } = removalTarget(session, name, 'delete');
   if (session.selected?.info.id === mailbox.id) session.deselect();
   try {

@@ -50,7 +50,7 @@ export const list: CommandHandler = (session, { args }) => {
       if (option === 'SUBSCRIBED') returnSubscribed = true;
       else if (option === 'STATUS') {
         args.space();
-        statusItems = readStatusItems(args);
+        statusItems = readStatusItems(args, session.imap4rev2);
       } else if (option !== 'CHILDREN' && option !== 'SPECIAL-USE') throw args.error(`unknown LIST return option ${option.slice(0, 20)}`);
       return option;
     });

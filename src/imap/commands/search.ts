@@ -1,6 +1,7 @@
 import type { ResultOrder, SearchOutcome } from '../search/execute.js';
 import { parseSearch } from '../search/parse.js';
-import { usesModSeq, type ReturnOption, type SearchKey } from '../search/query.js';
+import { containsKind, usesModSeq, type ReturnOption, type SearchKey } from '../search/query.js';
+import { notInImap4rev2 } from '../errors.js';
 import { esearchData, reportedMatches } from '../search/results.js';
 import { privateReaderOf } from '../seen-view.js';
 import type { SelectedMailbox } from '../selected.js';
@@ -37,7 +38,9 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
 /**
  * A search of the selected mailbox as the session sees it, where search-runner.ts puts it. With
  * RETURN (SAVE) the matches the answer stands for become `$`, and a search that fails leaves `$`
- * empty (RFC 5182 §2.1).
+ * empty (RFC 5182 §2.1) — unless it is BAD, which leaves `$` alone (RFC 9051 §6.4.4.1).
+ * RECENT, NEW and OLD are not IMAP4rev2 search keys (RFC 9051 §6.4.4, Appendix E item 12): a
+ * session without \Recent could only get an empty or a full answer to them.
  */
 export async function runSearch(
   session: Session,
@@ -46,6 +49,7 @@ export async function runSearch(
   order: ResultOrder,
   returns: ReadonlySet<ReturnOption> | null,
 ): Promise<SearchOutcome> {
+  if (session.imap4rev2 && containsKind(key, 'recent')) throw notInImap4rev2('SEARCH RECENT, NEW or OLD', 'UNSEEN or UID ranges');
   const store = session.ctx.store;
   const request = { mailbox: selected.info.id, uids: selected.uids, recent: selected.recentUids(), key, order };
   const save = returns?.has('SAVE') ?? false;

@@ -1,5 +1,6 @@
 import { MAILBOX_DELIMITER } from '../../store/index.js';
 import { hasRight, requireMailbox, requireRight } from '../mailboxes.js';
+import { hasVisibleChildren, wireNameOf } from '../namespaces.js';
 import { atom } from '../responses.js';
 import { readQresyncParameter, resyncLines, type QresyncParameter } from '../qresync.js';
 import { SelectedMailbox } from '../selected.js';
@@ -64,10 +65,12 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
   session.out.untagged('FLAGS', flags.map((f) => atom(f)));
   session.out.untagged(`${rows.length} EXISTS`);
   if (rev2) {
-    // RFC 9051 §6.3.2: a LIST response with the mailbox's name (and no RECENT, no UNSEEN code).
+    // RFC 9051 §6.3.2: a LIST response with the mailbox's name whose attributes "MUST be
+    // accurate", \HasChildren or \HasNoChildren included (§6.3.9.5); no RECENT, no UNSEEN code.
     // A unit's special-use folders are not the delegate's (as in LIST).
     const specialUse = mailbox.account === session.account ? mailbox.specialUse : null;
-    session.out.untagged('LIST', specialUse ? [atom(specialUse)] : [], MAILBOX_DELIMITER, session.mailboxName(mailbox));
+    const children = atom(hasVisibleChildren(session, wireNameOf(session, mailbox)) ? '\\HasChildren' : '\\HasNoChildren');
+    session.out.untagged('LIST', specialUse ? [children, atom(specialUse)] : [children], MAILBOX_DELIMITER, session.mailboxName(mailbox));
   } else {
     session.out.untagged(`${recentCount} RECENT`);
     if (firstUnseen > 0) session.out.untagged(`OK [UNSEEN ${firstUnseen}] First unseen message`);

@@ -3,16 +3,21 @@ import { requireMailbox, requireRight } from '../mailboxes.js';
 import type { ArgReader } from '../parser.js';
 import type { Session } from '../session.js';
 import { STATUS_ITEMS, statusValues, type StatusItem } from '../status-values.js';
+import { notInImap4rev2 } from '../errors.js';
 import type { CommandHandler } from './handler.js';
 
 export type { StatusItem } from '../status-values.js';
 
-/** "(" status-att *(SP status-att) ")" — shared with LIST RETURN (STATUS (…)), RFC 5819. */
-export function readStatusItems(args: ArgReader): StatusItem[] {
+/**
+ * "(" status-att *(SP status-att) ")" — shared with LIST RETURN (STATUS (…)), RFC 5819.
+ * RFC 9051 §6.3.11 has no RECENT (Appendix E item 12): not an IMAP4rev2 item.
+ */
+export function readStatusItems(args: ArgReader, imap4rev2: boolean): StatusItem[] {
   return args.list(() => {
     const item = args.keyword();
     const known = STATUS_ITEMS.find((i) => i === item);
     if (!known) throw args.error(`unknown STATUS item ${item.slice(0, 20)}`);
+    if (imap4rev2 && known === 'RECENT') throw notInImap4rev2('STATUS RECENT', 'UIDNEXT');
     return known;
   }, false);
 }
@@ -27,7 +32,7 @@ export const status: CommandHandler = (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.space();
-  const items = readStatusItems(args);
+  const items = readStatusItems(args, session.imap4rev2);
   args.end();
   const mailbox = requireMailbox(session, name);
   requireRight(session, 'r', 'read the status of this mailbox', mailbox); // RFC 4314 §4

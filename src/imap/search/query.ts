@@ -61,15 +61,20 @@ export interface ThreadQuery {
 
 /** True when the tree uses MODSEQ: the response then carries the highest MODSEQ (RFC 7162 §3.1.5). */
 export function usesModSeq(key: SearchKey): boolean {
+  return containsKind(key, 'modseq');
+}
+
+/** True when a key of this kind appears anywhere in the tree, under NOT, OR and AND too. */
+export function containsKind(key: SearchKey, kind: SearchKey['kind']): boolean {
   switch (key.kind) {
-    case 'modseq':
+    case kind:
       return true;
     case 'not':
-      return usesModSeq(key.key);
+      return containsKind(key.key, kind);
     case 'or':
-      return usesModSeq(key.left) || usesModSeq(key.right);
+      return containsKind(key.left, kind) || containsKind(key.right, kind);
     case 'and':
-      return key.keys.some(usesModSeq);
+      return key.keys.some((inner) => containsKind(inner, kind));
     default:
       return false;
   }
