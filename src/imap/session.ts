@@ -44,6 +44,7 @@ import { ImapError, fromStoreError, spoolFailureText } from './errors.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_COMMAND, removeSpooled, type ArgOptions, type SpooledLiterals } from './parser.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
+import type { RunSearch } from './search/live-searches.js';
 import type { SearchRunner } from './search/search-runner.js';
 import type { SelectedMailbox } from './selected.js';
 import { accessWithdrawn, wireNameOf } from './namespaces.js';
@@ -82,6 +83,8 @@ export class Session {
   private socket: Socket;
   private readonly reader: CommandReader;
   private idleListener: (() => void) | null = null;
+  /** The flush of unsolicited updates in progress (flushUpdates), so that the next waits for it. */
+  private flushing: Promise<void> = Promise.resolve();
   /** RFC 4978: set once COMPRESS DEFLATE is active. */
   private deflate: DeflateSink | null = null;
   private inactivity: NodeJS.Timeout | null = null;
@@ -353,14 +356,29 @@ export class Session {
   }
 
   /**
-   * Writes the unsolicited updates the selected mailbox has pending (RFC 3501 §5.2, §7.4.1).
-   * Called before every tagged response and, in IDLE, whenever a change arrives.
+   * Writes the unsolicited updates the selected mailbox has pending (RFC 3501 §5.2, §7.4.1), then
+   * those of its live searches (RFC 5267 §4.3), which may have to search again. Called before every
+   * tagged response and, in IDLE, whenever a change arrives; one flush at a time, in call order, so
+   * that the sequence numbers a live search reports are those of the map it ran on.
    */
-  flushUpdates(expungeAllowed: boolean): void {
-    if (!this.selected) return;
-    for (const line of this.selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync })) {
+  flushUpdates(expungeAllowed: boolean): Promise<void> {
+    const flush = this.flushing.then(() => this.writeUpdates(expungeAllowed));
+    this.flushing = flush.catch(() => undefined);
+    return flush;
+  }
+
+  private async writeUpdates(expungeAllowed: boolean): Promise<void> {
+    const selected = this.selected;
+    if (!selected) return;
+    for (const line of selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync })) {
       this.out.untagged(...line);
     }
+    // Only where EXPUNGE may be sent: see search/live-searches.ts.
+    if (!expungeAllowed || !selected.liveSearches.needsRefresh) return;
+    const run: RunSearch = (key, order) => this.searches.searchSelected(this.ctx.store, selected, key, order);
+    const lines = await selected.liveSearches.refresh(run, selected);
+    if (this.selected !== selected || this.closed) return;
+    for (const line of lines) this.out.untagged(...line);
   }
 
   /**
@@ -424,15 +442,24 @@ export class Session {
       completion = await spec.run(this, { tag, name, uid: name.startsWith('UID '), args });
     } catch (err) {
       const failure = this.asImapError(err, name);
-      this.flushUpdates(spec?.expungeAllowed ?? true);
+      await this.flushUpdatesLogged(spec?.expungeAllowed ?? true, name);
       this.out.tagged(tag, failure.status, failure.code, failure.message);
       this.log.debug({ cmd: name, ms: Math.round(performance.now() - started), result: failure.status }, 'command');
       return;
     }
-    this.flushUpdates(spec.expungeAllowed ?? true);
+    await this.flushUpdatesLogged(spec.expungeAllowed ?? true, name);
     this.out.tagged(tag, 'OK', completion.code ?? null, completion.text);
     this.log.debug({ cmd: name, ms: Math.round(performance.now() - started), result: 'OK' }, 'command');
     if (completion.after) await completion.after();
+  }
+
+  /** Before a tagged response: a live search that fails unexpectedly must not cost the command its answer. */
+  private async flushUpdatesLogged(expungeAllowed: boolean, name: string): Promise<void> {
+    try {
+      await this.flushUpdates(expungeAllowed);
+    } catch (err) {
+      this.log.error({ err, cmd: name }, 'unsolicited updates failed');
+    }
   }
 
   private asImapError(err: unknown, name: string): ImapError {

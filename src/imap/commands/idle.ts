@@ -9,8 +9,10 @@ import type { CommandHandler } from './handler.js';
 export const idle: CommandHandler = async (session, { args }) => {
   args.end();
   session.out.continuation('idling');
-  session.flushUpdates(true);
-  const stopWaking = session.onWake(() => session.flushUpdates(true));
+  await session.flushUpdates(true);
+  const stopWaking = session.onWake(() => {
+    session.flushUpdates(true).catch((err: unknown) => session.log.error({ err }, 'unsolicited updates failed during IDLE'));
+  });
   const keepalive = setInterval(() => session.out.untagged('OK Still here'), session.ctx.config.imap.idle_keepalive);
   try {
     const line = await session.readLine();

@@ -1,0 +1,175 @@
+/**
+ * RFC 5267 §4.3 live searches (CONTEXT=SEARCH, CONTEXT=SORT): a SEARCH or SORT with RETURN (UPDATE)
+ * stays live on the selected mailbox, and when messages enter or leave its result the client is
+ * told with an unsolicited `ESEARCH (TAG "t") ADDTO (…)` / `REMOVEFROM (…)`, or with the new MIN,
+ * MAX and COUNT for a search that asked only for those.
+ *
+ * Invariants:
+ *   - the searches belong to one SelectedMailbox, so SELECT, EXAMINE, CLOSE, UNSELECT and the end
+ *     of the session end them (RFC 5267 §4.3: a context lives in its mailbox only);
+ *   - `matches` are UIDs in the result's order, as the client was last told them;
+ *   - refresh() runs where EXPUNGE may be sent, after that point's EXPUNGEs (session.ts
+ *     flushUpdates): a message another session expunged has then left every sequence-number
+ *     result through its EXPUNGE (RFC 3501 §7.4.1 renumbering), so only UID results name it in a
+ *     REMOVEFROM; sort keys never change for a message, so a message that stays keeps its place.
+ */
+import { ImapError } from '../errors.js';
+import { atom, type ImapValue, type UntaggedLine } from '../responses.js';
+import { formatSequenceSet } from '../sequence-set.js';
+import type { Uid } from '../../store/index.js';
+import type { ResultOrder, SearchOutcome } from './execute.js';
+import type { ReturnOption, SearchKey } from './query.js';
+import { answeredOptions, resultData } from './results.js';
+
+/** Live searches one session may keep in its mailbox; each change re-runs every one of them. */
+export const MAX_LIVE_SEARCHES = 10;
+
+export interface LiveSearchSpec {
+  /** The tag of the command that started it: ESEARCH updates carry it, CANCELUPDATE names it. */
+  readonly tag: string;
+  readonly uid: boolean;
+  readonly key: SearchKey;
+  readonly order: Exclude<ResultOrder, { kind: 'thread' }>;
+  readonly returns: ReadonlySet<ReturnOption>;
+}
+
+interface LiveSearch extends LiveSearchSpec {
+  matches: readonly Uid[];
+}
+
+/** Runs a search over the selected mailbox as the session sees it now. */
+export type RunSearch = (key: SearchKey, order: ResultOrder) => Promise<SearchOutcome>;
+
+/** The session's sequence-number ↔ UID map (SelectedMailbox). */
+export interface Numbering {
+  uidAt(seq: number): Uid | undefined;
+  seqOf(uid: Uid): number;
+}
+
+export class LiveSearches {
+  private readonly searches = new Map<string, LiveSearch>();
+  private changed = false;
+
+  /**
+   * Keeps a search live from its first answer (`matches`, UIDs in result order). False when the
+   * session already has MAX_LIVE_SEARCHES: the caller answers NOUPDATE (RFC 5267 §4.3).
+   */
+  start(spec: LiveSearchSpec, matches: readonly Uid[]): boolean {
+    // RFC 5267 §4.3: clients must not reuse the tag of a live search; if one does, the newer wins.
+    this.searches.delete(spec.tag);
+    if (this.searches.size >= MAX_LIVE_SEARCHES) return false;
+    this.searches.set(spec.tag, { ...spec, matches });
+    return true;
+  }
+
+  isLive(tag: string): boolean {
+    return this.searches.has(tag);
+  }
+
+  /** RFC 5267 §4.5 CANCELUPDATE. */
+  cancel(tag: string): void {
+    this.searches.delete(tag);
+  }
+
+  /** A message was added, expunged or had its flags changed: results may differ. */
+  markChanged(): void {
+    if (this.searches.size > 0) this.changed = true;
+  }
+
+  get needsRefresh(): boolean {
+    return this.changed && this.searches.size > 0;
+  }
+
+  /**
+   * Re-runs each live search and returns the ESEARCH updates for those whose result changed. A
+   * search that can no longer run (NO [LIMIT]) stops being live, which RFC 5267 §4.3 has the
+   * server say with NOUPDATE.
+   */
+  async refresh(run: RunSearch, numbering: Numbering): Promise<UntaggedLine[]> {
+    this.changed = false;
+    const lines: UntaggedLine[] = [];
+    for (const search of [...this.searches.values()]) {
+      let outcome: SearchOutcome;
+      try {
+        outcome = await run(search.key, search.order);
+      } catch (error) {
+        if (!(error instanceof ImapError)) throw error;
+        this.searches.delete(search.tag);
+        lines.push([`NO [NOUPDATE "${search.tag}"] No more updates for this search: ${error.message}`]);
+        continue;
+      }
+      const after = outcome.seqs.map((seq) => numbering.uidAt(seq)!);
+      const data = updateData(search, after, numbering);
+      search.matches = after;
+      if (data) lines.push(['ESEARCH', ...data]);
+    }
+    return lines;
+  }
+}
+
+/**
+ * The return data of one update, null when the client need not hear of it. ADDTO/REMOVEFROM when
+ * the search reports its members (ALL, or PARTIAL: the update covers the whole result, the window
+ * being the client's view of it); the current MIN, MAX and COUNT, when asked for, whenever a
+ * message entered or left the result.
+ */
+function updateData(search: LiveSearch, after: readonly Uid[], numbering: Numbering): ImapValue[] | null {
+  const options = answeredOptions(search.returns)!;
+  const membershipChanged = after.length !== search.matches.length || after.some((uid, i) => uid !== search.matches[i]);
+  if (!membershipChanged) return null;
+  const clientNumbers = (uids: readonly Uid[]): number[] => (search.uid ? [...uids] : uids.map((uid) => numbering.seqOf(uid)).filter((seq) => seq > 0));
+  const before = clientNumbers(search.matches);
+  const now = clientNumbers(after);
+  const data: ImapValue[] = [];
+  if (options.has('ALL') || options.has('PARTIAL')) data.push(...membershipChanges(search.order.kind === 'sort', before, now));
+  const summary = new Set([...options].filter((option) => option === 'MIN' || option === 'MAX' || option === 'COUNT'));
+  if (data.length === 0 && summary.size === 0) return null;
+  data.push(...resultData(summary, now));
+  return [[atom('TAG'), search.tag], ...(search.uid ? [atom('UID')] : []), ...data];
+}
+
+/**
+ * RFC 5267 §4.3 `REMOVEFROM (position set …)` then `ADDTO (position set …)`, which the client
+ * applies in order. A SEARCH result is ascending, so position 0 ("anywhere", RFC 5267 §5
+ * context-position) and one set each. A SORT result gets each run of neighbouring positions as
+ * its own pair: removals from the last run back, so that a position is where that run is now;
+ * additions from the first run on, each at the position it has in the new result.
+ */
+function membershipChanges(sorted: boolean, before: readonly number[], after: readonly number[]): ImapValue[] {
+  const afterSet = new Set(after);
+  const beforeSet = new Set(before);
+  const removed = positionsOf(before, (n) => !afterSet.has(n));
+  const added = positionsOf(after, (n) => !beforeSet.has(n));
+  const data: ImapValue[] = [];
+  if (removed.length > 0) {
+    const pairs = sorted ? runs(removed, before).reverse().flat() : [0, atom(formatSequenceSet(removed.map((p) => before[p - 1]!)))];
+    data.push(atom('REMOVEFROM'), pairs);
+  }
+  if (added.length > 0) {
+    const pairs = sorted ? runs(added, after).flat() : [0, atom(formatSequenceSet(added.map((p) => after[p - 1]!)))];
+    data.push(atom('ADDTO'), pairs);
+  }
+  return data;
+}
+
+/** Positions (from 1) of the list's entries that `select` picks. */
+function positionsOf(list: readonly number[], select: (n: number) => boolean): number[] {
+  const positions: number[] = [];
+  list.forEach((n, i) => {
+    if (select(n)) positions.push(i + 1);
+  });
+  return positions;
+}
+
+/** Ascending positions grouped into runs of neighbours, each as [first position, its numbers as a set in list order]. */
+function runs(positions: readonly number[], list: readonly number[]): [number, ImapValue][] {
+  const out: [number, ImapValue][] = [];
+  let start = 0;
+  for (let i = 1; i <= positions.length; i++) {
+    if (i < positions.length && positions[i] === positions[i - 1]! + 1) continue;
+    const numbers = positions.slice(start, i).map((p) => list[p - 1]!);
+    out.push([positions[start]!, atom(formatSequenceSet(numbers))]);
+    start = i;
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+/**
+ * RFC 5267 contexts: ESORT, PARTIAL results of SEARCH and SORT, and live searches (RETURN (UPDATE))
+ * told of messages another connection appends, expunges or flags — at NOOP, inside IDLE and after
+ * commands — with CANCELUPDATE, the NOUPDATE limit and positions in sort order. Exact replies over
+ * raw sockets, and Python's imaplib as a real client.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_LIVE_SEARCHES } from '../../src/imap/search/live-searches.js';
+import type { MailboxInfo } from '../../src/store/types.js';
+import { ANNV, PASSWORD, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
+
+let server: ImapTestServer;
+beforeAll(async () => {
+  server = await startImapTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+/** A mailbox of its own for each test, with messages of these subjects (in arrival order); returns it and their UIDs. */
+function mailboxWith(name: string, subjects: readonly string[]): { box: MailboxInfo; uids: number[] } {
+  const box = server.store.createMailbox(ANNV, name);
+  return { box, uids: subjects.map((subject) => server.store.append(box.id, message(subject)).uid) };
+}
+
+/** Two sessions of annv in `mailbox`: `watcher` keeps the live searches, `other` changes the mailbox. */
+async function twoSessions(mailbox: string) {
+  const other = await loggedIn(server);
+  await other.command('os', `SELECT ${mailbox}`);
+  const watcher = await loggedIn(server);
+  await watcher.command('ws', `SELECT ${mailbox}`);
+  return { watcher, other };
+}
+
+const esearchLines = (lines: readonly string[]) => lines.filter((line) => line.startsWith('* ESEARCH') || line.startsWith('* NO'));
+
+describe('capabilities', () => {
+  it('announces ESORT, CONTEXT=SEARCH and CONTEXT=SORT after login', async () => {
+    const client = await loggedIn(server);
+    const [line] = await client.command('c', 'CAPABILITY');
+    expect(line!.split(' ')).toEqual(expect.arrayContaining(['ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT']));
+    client.close();
+  });
+
+  it('hides CONTEXT=SEARCH and CONTEXT=SORT from an account named in [imap] hide_capabilities', async () => {
+    const hiding = await startImapTestServer({ imap: { hide_capabilities: [{ accounts: ['annv'], capabilities: ['CONTEXT=SEARCH', 'CONTEXT=SORT'] }] } });
+    try {
+      const client = await loggedIn(hiding);
+      const [line] = await client.command('c', 'CAPABILITY');
+      expect(line).toContain(' ESORT ');
+      expect(line).not.toContain('CONTEXT=');
+      client.close();
+    } finally {
+      await hiding.close();
+    }
+  });
+});
+
+describe('PARTIAL (RFC 5267 §4.4)', () => {
+  it('answers a window of positions in search order and in sort order', async () => {
+    const { uids } = mailboxWith('Partial', ['delta', 'alpha', 'foxtrot', 'charlie', 'echo', 'bravo']);
+    const client = await loggedIn(server);
+    await client.command('s', 'SELECT Partial');
+    expect(await client.command('P1', 'SEARCH RETURN (PARTIAL 2:4) ALL')).toEqual(['* ESEARCH (TAG "P1") PARTIAL (2:4 2:4)', 'P1 OK SEARCH completed']);
+    expect(await client.command('P2', 'UID SEARCH RETURN (COUNT PARTIAL 5:1) ALL')).toEqual([
+      `* ESEARCH (TAG "P2") UID COUNT 6 PARTIAL (1:5 ${uids[0]}:${uids[4]})`,
+      'P2 OK UID SEARCH completed',
+    ]);
+    // Sorted by subject: alpha(2) bravo(6) charlie(4) delta(1) echo(5) foxtrot(3).
+    expect(await client.command('P3', 'SORT RETURN (PARTIAL 2:4) (SUBJECT) UTF-8 ALL')).toEqual(['* ESEARCH (TAG "P3") PARTIAL (2:4 6,4,1)', 'P3 OK SORT completed']);
+    expect(await client.command('P4', 'UID SORT RETURN (PARTIAL 5:9 MIN) (SUBJECT) UTF-8 ALL')).toEqual([
+      `* ESEARCH (TAG "P4") UID MIN ${uids[1]} PARTIAL (5:9 ${uids[4]},${uids[2]})`,
+      'P4 OK UID SORT completed',
+    ]);
+    expect(await client.command('P5', 'SEARCH RETURN (PARTIAL 7:10) ALL')).toEqual(['* ESEARCH (TAG "P5") PARTIAL (7:10 NIL)', 'P5 OK SEARCH completed']);
+    client.close();
+  });
+
+  it('refuses PARTIAL with ALL, twice, or from position 0', async () => {
+    mailboxWith('PartialBad', ['one']);
+    const client = await loggedIn(server);
+    await client.command('s', 'SELECT PartialBad');
+    for (const [tag, options] of [['B1', 'PARTIAL 1:5 ALL'], ['B2', 'PARTIAL 1:2 PARTIAL 3:4'], ['B3', 'PARTIAL 0:5'], ['B4', 'PARTIAL 5']]) {
+      const reply = await client.command(tag!, `SEARCH RETURN (${options}) ALL`);
+      expect(reply).toHaveLength(1);
+      expect(reply[0]).toMatch(new RegExp(`^${tag} BAD `));
+    }
+    client.close();
+  });
+});
+
+describe('live searches (RFC 5267 §4.3)', () => {
+  it('tells a UID search of messages another connection appends, flags and expunges, at NOOP', async () => {
+    const { uids } = mailboxWith('LiveUid', ['one', 'two', 'three']);
+    const { watcher, other } = await twoSessions('LiveUid');
+    expect(await watcher.command('U1', 'UID SEARCH RETURN (UPDATE) UNSEEN')).toEqual([`* ESEARCH (TAG "U1") UID ALL ${uids[0]}:${uids[2]}`, 'U1 OK UID SEARCH completed']);
+
+    await other.command('o1', 'STORE 2 +FLAGS.SILENT (\\Seen)');
+    expect(await watcher.command('n1', 'NOOP')).toEqual([`* 2 FETCH (UID ${uids[1]} FLAGS (\\Seen))`, `* ESEARCH (TAG "U1") UID REMOVEFROM (0 ${uids[1]})`, 'n1 OK NOOP completed']);
+
+    const text = message('four').toString('utf8');
+    const appended = await other.command('o2', `APPEND LiveUid {${Buffer.byteLength(text)}+}\r\n${text}`);
+    const newUid = Number(/APPENDUID \d+ (\d+)/.exec(appended.at(-1)!)![1]);
+    expect(await watcher.command('n2', 'NOOP')).toEqual(['* 4 EXISTS', '* 0 RECENT', `* ESEARCH (TAG "U1") UID ADDTO (0 ${newUid})`, 'n2 OK NOOP completed']);
+
+    await other.command('o3', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await other.command('o4', 'EXPUNGE');
+    expect(esearchLines(await watcher.command('n3', 'NOOP'))).toEqual([`* ESEARCH (TAG "U1") UID REMOVEFROM (0 ${uids[0]})`]);
+    expect(await watcher.command('n4', 'NOOP')).toEqual(['n4 OK NOOP completed']);
+    watcher.close();
+    other.close();
+  });
+
+  it('updates a sequence-number search inside IDLE, and lets EXPUNGE alone remove a message', async () => {
+    mailboxWith('LiveIdle', ['one', 'two', 'three', 'four']);
+    const { watcher, other } = await twoSessions('LiveIdle');
+    expect(await watcher.command('I1', 'SEARCH RETURN (UPDATE) FLAGGED')).toEqual(['* ESEARCH (TAG "I1")', 'I1 OK SEARCH completed']);
+
+    watcher.send('I2 IDLE\r\n');
+    expect(await watcher.readLine()).toBe('+ idling');
+    await other.command('o1', 'STORE 2:3 +FLAGS.SILENT (\\Flagged)');
+    const during = await watcher.until((line) => line.startsWith('* ESEARCH'));
+    expect(during.at(-1)).toBe('* ESEARCH (TAG "I1") ADDTO (0 2:3)');
+    watcher.send('DONE\r\n');
+    expect((await watcher.until((line) => line.startsWith('I2 '))).at(-1)).toBe('I2 OK IDLE terminated');
+
+    // Message 2 leaves through its EXPUNGE; message 3 (now 2) leaves the result by its flag.
+    await other.command('o2', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
+    await other.command('o3', 'EXPUNGE');
+    await other.command('o4', 'STORE 2 -FLAGS.SILENT (\\Flagged)');
+    const reply = await watcher.command('n1', 'NOOP');
+    expect(reply[0]).toBe('* 2 EXPUNGE');
+    expect(esearchLines(reply)).toEqual(['* ESEARCH (TAG "I1") REMOVEFROM (0 2)']);
+    watcher.close();
+    other.close();
+  });
+
+  it('sends the new MIN, MAX and COUNT when only those were asked for, after the command that changed them', async () => {
+    const { uids } = mailboxWith('LiveCount', ['one', 'two', 'three']);
+    const client = await loggedIn(server);
+    await client.command('s', 'SELECT LiveCount');
+    expect(await client.command('C1', 'UID SEARCH RETURN (UPDATE MIN COUNT) UNSEEN')).toEqual([`* ESEARCH (TAG "C1") UID MIN ${uids[0]} COUNT 3`, 'C1 OK UID SEARCH completed']);
+    // The session's own UID STORE: the update comes before its tagged OK.
+    expect(await client.command('C2', `UID STORE ${uids[0]} +FLAGS.SILENT (\\Seen)`)).toEqual([`* ESEARCH (TAG "C1") UID MIN ${uids[1]} COUNT 2`, 'C2 OK UID STORE completed']);
+    await client.command('C3', `UID STORE ${uids[1]}:${uids[2]} +FLAGS.SILENT (\\Seen)`);
+    expect(await client.command('C4', 'NOOP')).toEqual(['C4 OK NOOP completed']);
+    client.close();
+  });
+
+  it('keeps SAVE static while the live result moves (RFC 5182 $ is not a live search)', async () => {
+    mailboxWith('LiveSave', ['one', 'two']);
+    const client = await loggedIn(server);
+    await client.command('s', 'SELECT LiveSave');
+    expect(await client.command('S1', 'SEARCH RETURN (SAVE UPDATE) UNFLAGGED')).toEqual(['* ESEARCH (TAG "S1") ALL 1:2', 'S1 OK SEARCH completed']);
+    expect(await client.command('S2', 'UID STORE 1:* +FLAGS.SILENT (\\Flagged)')).toEqual(['* ESEARCH (TAG "S1") REMOVEFROM (0 1:2)', 'S2 OK UID STORE completed']);
+    expect(await client.command('S3', 'SEARCH $')).toEqual(['* SEARCH 1 2', 'S3 OK SEARCH completed']);
+    client.close();
+  });
+
+  it('reports positions in sort order', async () => {
+    // Sorted by subject: alpha(u2) bravo(u6) charlie(u4) delta(u1) echo(u5) foxtrot(u3).
+    const { box, uids } = mailboxWith('LiveSort', ['delta', 'alpha', 'foxtrot', 'charlie', 'echo', 'bravo']);
+    const u = (n: number) => uids[n - 1]!;
+    const { watcher, other } = await twoSessions('LiveSort');
+    expect(await watcher.command('T1', 'UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 UNFLAGGED')).toEqual([
+      `* ESEARCH (TAG "T1") UID ALL ${u(2)},${u(6)},${u(4)},${u(1)},${u(5)},${u(3)}`,
+      'T1 OK UID SORT completed',
+    ]);
+    // alpha (position 1) and charlie, delta (positions 3-4) leave: the later run first.
+    await other.command('o1', `UID STORE ${u(2)},${u(4)},${u(1)} +FLAGS.SILENT (\\Flagged)`);
+    expect(esearchLines(await watcher.command('n1', 'NOOP'))).toEqual([`* ESEARCH (TAG "T1") UID REMOVEFROM (3 ${u(4)},${u(1)} 1 ${u(2)})`]);
+    // alpha and delta come back: at positions 1 and 3 of alpha bravo delta echo foxtrot.
+    await other.command('o2', `UID STORE ${u(2)},${u(1)} -FLAGS.SILENT (\\Flagged)`);
+    expect(esearchLines(await watcher.command('n2', 'NOOP'))).toEqual([`* ESEARCH (TAG "T1") UID ADDTO (1 ${u(2)} 3 ${u(1)})`]);
+    // A new message sorts in by its subject, and a sequence-number SORT counts positions the same way.
+    expect(await watcher.command('T2', 'SORT RETURN (UPDATE ALL COUNT) (REVERSE SUBJECT) UTF-8 UNFLAGGED')).toEqual(['* ESEARCH (TAG "T2") ALL 3,5,1,6,2 COUNT 5', 'T2 OK SORT completed']);
+    server.store.append(box.id, message('dog'));
+    expect(esearchLines(await watcher.command('n3', 'NOOP'))).toEqual([
+      `* ESEARCH (TAG "T1") UID ADDTO (4 ${uids[5]! + 1})`,
+      '* ESEARCH (TAG "T2") ADDTO (3 7) COUNT 6',
+    ]);
+    watcher.close();
+    other.close();
+  });
+
+  it('stops with CANCELUPDATE, with the mailbox, and refuses a search past the limit with NOUPDATE', async () => {
+    mailboxWith('LiveLimit', ['one', 'two']);
+    const { watcher, other } = await twoSessions('LiveLimit');
+    for (let i = 1; i <= MAX_LIVE_SEARCHES; i++) {
+      expect(await watcher.command(`L${i}`, 'SEARCH RETURN (UPDATE COUNT) SEEN')).toEqual([`* ESEARCH (TAG "L${i}") COUNT 0`, `L${i} OK SEARCH completed`]);
+    }
+    expect(await watcher.command('X1', 'SEARCH RETURN (UPDATE COUNT) SEEN')).toEqual([
+      '* ESEARCH (TAG "X1") COUNT 0',
+      '* NO [NOUPDATE "X1"] Too many live searches in this mailbox; this one is not kept up to date',
+      'X1 OK SEARCH completed',
+    ]);
+    expect(await watcher.command('X2', 'CANCELUPDATE "L1" "L2"')).toEqual(['X2 OK CANCELUPDATE completed']);
+    expect((await watcher.command('X3', 'CANCELUPDATE "L3" "X1"'))[0]).toMatch(/^X3 BAD /);
+    await other.command('o1', 'STORE 1 +FLAGS.SILENT (\\Seen)');
+    const updated = esearchLines(await watcher.command('n1', 'NOOP'));
+    expect(updated).toEqual(Array.from({ length: MAX_LIVE_SEARCHES - 2 }, (_, i) => `* ESEARCH (TAG "L${i + 3}") COUNT 1`));
+    // Reselecting ends every live search of the mailbox.
+    await watcher.command('r', 'SELECT LiveLimit');
+    await other.command('o2', 'STORE 2 +FLAGS.SILENT (\\Seen)');
+    expect(esearchLines(await watcher.command('n2', 'NOOP'))).toEqual([]);
+    expect((await watcher.command('X4', 'CANCELUPDATE "L3"'))[0]).toMatch(/^X4 BAD /);
+    watcher.close();
+    other.close();
+  });
+});
+
+describe('with a real client', () => {
+  it('Python imaplib sends ESORT and PARTIAL and reads the ESEARCH answers', async () => {
+    mailboxWith('Imaplib', ['delta', 'alpha', 'charlie', 'bravo']);
+    const script = [
+      'import imaplib, sys',
+      'c = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))',
+      'c.authenticate("PLAIN", lambda _: ("\\0annv\\0" + sys.argv[2]).encode())',
+      'c.select("Imaplib")',
+      'print(c.capability()[1][0].decode().split().count("CONTEXT=SORT"))',
+      'typ, data = c._simple_command("SORT", "RETURN", "(MIN MAX COUNT)", "(SUBJECT)", "UTF-8", "ALL")',
+      'print(typ, c.untagged_responses.pop("ESEARCH", [b""])[0].decode())',
+      'typ, data = c._simple_command("SEARCH", "RETURN", "(PARTIAL 2:3)", "ALL")',
+      'print(typ, c.untagged_responses.pop("ESEARCH", [b""])[0].decode())',
+      'c.logout()',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)('python3', ['-c', script, String(server.ports.imap), PASSWORD]);
+    const printed = stdout.trim().split('\n');
+    expect(printed[0]).toBe('1');
+    expect(printed[1]).toMatch(/^OK \(TAG "[A-Z0-9]+"\) MIN 2 MAX 1 COUNT 4$/);
+    expect(printed[2]).toMatch(/^OK \(TAG "[A-Z0-9]+"\) PARTIAL \(2:3 2:3\)$/);
+  });
+});
