@@ -370,15 +370,15 @@ export class Session {
   private async writeUpdates(expungeAllowed: boolean): Promise<void> {
     const selected = this.selected;
     if (!selected) return;
-    for (const line of selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync })) {
-      this.out.untagged(...line);
-    }
+    const lines = expungeAllowed ? selected.liveSearches.removeExpunged(selected) : [];
+    lines.push(...selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync }));
+    for (const line of lines) this.out.untagged(...line);
     // Only where EXPUNGE may be sent: see search/live-searches.ts.
     if (!expungeAllowed || !selected.liveSearches.needsRefresh) return;
     const run: RunSearch = (key, order) => this.searches.searchSelected(this.ctx.store, selected, key, order);
-    const lines = await selected.liveSearches.refresh(run, selected);
+    const updates = await selected.liveSearches.refresh(run, selected);
     if (this.selected !== selected || this.closed) return;
-    for (const line of lines) this.out.untagged(...line);
+    for (const line of updates) this.out.untagged(...line);
   }
 
   /**

@@ -95,7 +95,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
   it('tells a UID search of messages another connection appends, flags and expunges, at NOOP', async () => {
     const { uids } = mailboxWith('LiveUid', ['one', 'two', 'three']);
     const { watcher, other } = await twoSessions('LiveUid');
-    expect(await watcher.command('U1', 'UID SEARCH RETURN (UPDATE) UNSEEN')).toEqual([`* ESEARCH (TAG "U1") UID ALL ${uids[0]}:${uids[2]}`, 'U1 OK UID SEARCH completed']);
+    expect(await watcher.command('U1', 'UID SEARCH RETURN (ALL UPDATE) UNSEEN')).toEqual([`* ESEARCH (TAG "U1") UID ALL ${uids[0]}:${uids[2]}`, 'U1 OK UID SEARCH completed']);
 
     await other.command('o1', 'STORE 2 +FLAGS.SILENT (\\Seen)');
     expect(await watcher.command('n1', 'NOOP')).toEqual([`* 2 FETCH (UID ${uids[1]} FLAGS (\\Seen))`, `* ESEARCH (TAG "U1") UID REMOVEFROM (0 ${uids[1]})`, 'n1 OK NOOP completed']);
@@ -105,16 +105,17 @@ describe('live searches (RFC 5267 §4.3)', () => {
     const newUid = Number(/APPENDUID \d+ (\d+)/.exec(appended.at(-1)!)![1]);
     expect(await watcher.command('n2', 'NOOP')).toEqual(['* 4 EXISTS', '* 0 RECENT', `* ESEARCH (TAG "U1") UID ADDTO (0 ${newUid})`, 'n2 OK NOOP completed']);
 
+    // The REMOVEFROM comes before the EXPUNGE, as Dovecot sends it.
     await other.command('o3', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
     await other.command('o4', 'EXPUNGE');
-    expect(esearchLines(await watcher.command('n3', 'NOOP'))).toEqual([`* ESEARCH (TAG "U1") UID REMOVEFROM (0 ${uids[0]})`]);
+    expect(await watcher.command('n3', 'NOOP')).toEqual([`* ESEARCH (TAG "U1") UID REMOVEFROM (0 ${uids[0]})`, '* 1 EXPUNGE', 'n3 OK NOOP completed']);
     expect(await watcher.command('n4', 'NOOP')).toEqual(['n4 OK NOOP completed']);
     watcher.close();
     other.close();
   });
 
-  it('updates a sequence-number search inside IDLE, and lets EXPUNGE alone remove a message', async () => {
-    mailboxWith('LiveIdle', ['one', 'two', 'three', 'four']);
+  it('updates a sequence-number search inside IDLE, and names an expunged message before its EXPUNGE', async () => {
+    const { uids } = mailboxWith('LiveIdle', ['one', 'two', 'three', 'four']);
     const { watcher, other } = await twoSessions('LiveIdle');
     expect(await watcher.command('I1', 'SEARCH RETURN (UPDATE) FLAGGED')).toEqual(['* ESEARCH (TAG "I1")', 'I1 OK SEARCH completed']);
 
@@ -126,26 +127,44 @@ describe('live searches (RFC 5267 §4.3)', () => {
     watcher.send('DONE\r\n');
     expect((await watcher.until((line) => line.startsWith('I2 '))).at(-1)).toBe('I2 OK IDLE terminated');
 
-    // Message 2 leaves through its EXPUNGE; message 3 (now 2) leaves the result by its flag.
+    // Message 2 is expunged (named while it is still 2); message 3, now 2, leaves the result by its flag.
     await other.command('o2', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
     await other.command('o3', 'EXPUNGE');
     await other.command('o4', 'STORE 2 -FLAGS.SILENT (\\Flagged)');
-    const reply = await watcher.command('n1', 'NOOP');
-    expect(reply[0]).toBe('* 2 EXPUNGE');
-    expect(esearchLines(reply)).toEqual(['* ESEARCH (TAG "I1") REMOVEFROM (0 2)']);
+    expect(await watcher.command('n1', 'NOOP')).toEqual([
+      '* ESEARCH (TAG "I1") REMOVEFROM (0 2)',
+      '* 2 EXPUNGE',
+      `* 2 FETCH (UID ${uids[2]} FLAGS ())`,
+      '* ESEARCH (TAG "I1") REMOVEFROM (0 2)',
+      'n1 OK NOOP completed',
+    ]);
     watcher.close();
     other.close();
   });
 
-  it('sends the new MIN, MAX and COUNT when only those were asked for, after the command that changed them', async () => {
+  it('adds the new MIN, MAX and COUNT when those were asked for, after the command that changed them', async () => {
     const { uids } = mailboxWith('LiveCount', ['one', 'two', 'three']);
     const client = await loggedIn(server);
     await client.command('s', 'SELECT LiveCount');
     expect(await client.command('C1', 'UID SEARCH RETURN (UPDATE MIN COUNT) UNSEEN')).toEqual([`* ESEARCH (TAG "C1") UID MIN ${uids[0]} COUNT 3`, 'C1 OK UID SEARCH completed']);
     // The session's own UID STORE: the update comes before its tagged OK.
-    expect(await client.command('C2', `UID STORE ${uids[0]} +FLAGS.SILENT (\\Seen)`)).toEqual([`* ESEARCH (TAG "C1") UID MIN ${uids[1]} COUNT 2`, 'C2 OK UID STORE completed']);
-    await client.command('C3', `UID STORE ${uids[1]}:${uids[2]} +FLAGS.SILENT (\\Seen)`);
+    expect(await client.command('C2', `UID STORE ${uids[0]} +FLAGS.SILENT (\\Seen)`)).toEqual([
+      `* ESEARCH (TAG "C1") UID REMOVEFROM (0 ${uids[0]}) MIN ${uids[1]} COUNT 2`,
+      'C2 OK UID STORE completed',
+    ]);
+    expect(await client.command('C3', `UID STORE ${uids[1]}:${uids[2]} +FLAGS.SILENT (\\Seen)`)).toEqual([
+      `* ESEARCH (TAG "C1") UID REMOVEFROM (0 ${uids[1]}:${uids[2]}) COUNT 0`,
+      'C3 OK UID STORE completed',
+    ]);
     expect(await client.command('C4', 'NOOP')).toEqual(['C4 OK NOOP completed']);
+    // RETURN (UPDATE) alone answers nothing now, only the changes later (as Dovecot).
+    expect(await client.command('C5', 'SEARCH RETURN (UPDATE) SEEN')).toEqual(['* ESEARCH (TAG "C5")', 'C5 OK SEARCH completed']);
+    expect(await client.command('C6', 'STORE 2 -FLAGS.SILENT (\\Seen)')).toEqual(['C6 OK STORE completed']);
+    expect(await client.command('C7', 'NOOP')).toEqual([
+      `* ESEARCH (TAG "C1") UID ADDTO (0 ${uids[1]}) MIN ${uids[1]} COUNT 1`,
+      '* ESEARCH (TAG "C5") REMOVEFROM (0 2)',
+      'C7 OK NOOP completed',
+    ]);
     client.close();
   });
 
@@ -153,7 +172,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
     mailboxWith('LiveSave', ['one', 'two']);
     const client = await loggedIn(server);
     await client.command('s', 'SELECT LiveSave');
-    expect(await client.command('S1', 'SEARCH RETURN (SAVE UPDATE) UNFLAGGED')).toEqual(['* ESEARCH (TAG "S1") ALL 1:2', 'S1 OK SEARCH completed']);
+    expect(await client.command('S1', 'SEARCH RETURN (SAVE UPDATE) UNFLAGGED')).toEqual(['* ESEARCH (TAG "S1")', 'S1 OK SEARCH completed']);
     expect(await client.command('S2', 'UID STORE 1:* +FLAGS.SILENT (\\Flagged)')).toEqual(['* ESEARCH (TAG "S1") REMOVEFROM (0 1:2)', 'S2 OK UID STORE completed']);
     expect(await client.command('S3', 'SEARCH $')).toEqual(['* SEARCH 1 2', 'S3 OK SEARCH completed']);
     client.close();
@@ -164,7 +183,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
     const { box, uids } = mailboxWith('LiveSort', ['delta', 'alpha', 'foxtrot', 'charlie', 'echo', 'bravo']);
     const u = (n: number) => uids[n - 1]!;
     const { watcher, other } = await twoSessions('LiveSort');
-    expect(await watcher.command('T1', 'UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 UNFLAGGED')).toEqual([
+    expect(await watcher.command('T1', 'UID SORT RETURN (UPDATE ALL) (SUBJECT) UTF-8 UNFLAGGED')).toEqual([
       `* ESEARCH (TAG "T1") UID ALL ${u(2)},${u(6)},${u(4)},${u(1)},${u(5)},${u(3)}`,
       'T1 OK UID SORT completed',
     ]);
@@ -192,20 +211,21 @@ describe('live searches (RFC 5267 §4.3)', () => {
       expect(await watcher.command(`L${i}`, 'SEARCH RETURN (UPDATE COUNT) SEEN')).toEqual([`* ESEARCH (TAG "L${i}") COUNT 0`, `L${i} OK SEARCH completed`]);
     }
     expect(await watcher.command('X1', 'SEARCH RETURN (UPDATE COUNT) SEEN')).toEqual([
-      '* ESEARCH (TAG "X1") COUNT 0',
       '* NO [NOUPDATE "X1"] Too many live searches in this mailbox; this one is not kept up to date',
+      '* ESEARCH (TAG "X1") COUNT 0',
       'X1 OK SEARCH completed',
     ]);
     expect(await watcher.command('X2', 'CANCELUPDATE "L1" "L2"')).toEqual(['X2 OK CANCELUPDATE completed']);
-    expect((await watcher.command('X3', 'CANCELUPDATE "L3" "X1"'))[0]).toMatch(/^X3 BAD /);
+    // An unknown tag is NO (the command is well-formed); the known ones are cancelled all the same.
+    expect(await watcher.command('X3', 'CANCELUPDATE "X1" "L3"')).toEqual(['X3 NO No live search with tag "X1"']);
     await other.command('o1', 'STORE 1 +FLAGS.SILENT (\\Seen)');
     const updated = esearchLines(await watcher.command('n1', 'NOOP'));
-    expect(updated).toEqual(Array.from({ length: MAX_LIVE_SEARCHES - 2 }, (_, i) => `* ESEARCH (TAG "L${i + 3}") COUNT 1`));
+    expect(updated).toEqual(Array.from({ length: MAX_LIVE_SEARCHES - 3 }, (_, i) => `* ESEARCH (TAG "L${i + 4}") ADDTO (0 1) COUNT 1`));
     // Reselecting ends every live search of the mailbox.
     await watcher.command('r', 'SELECT LiveLimit');
     await other.command('o2', 'STORE 2 +FLAGS.SILENT (\\Seen)');
     expect(esearchLines(await watcher.command('n2', 'NOOP'))).toEqual([]);
-    expect((await watcher.command('X4', 'CANCELUPDATE "L3"'))[0]).toMatch(/^X4 BAD /);
+    expect((await watcher.command('X4', 'CANCELUPDATE "L4"'))[0]).toMatch(/^X4 NO /);
     watcher.close();
     other.close();
   });

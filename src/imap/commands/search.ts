@@ -28,9 +28,9 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
   const highestModSeq = withModSeq && reported.length > 0 ? reported.reduce((max, seq) => Math.max(max, modSeqOf.get(seq)!), 0) : null;
   // RFC 9051 §6.4.4: an IMAP4rev2 session always gets ESEARCH, RETURN () meaning RETURN (ALL).
   if (query.returns || session.imap4rev2) {
+    if (query.returns?.has('UPDATE')) keepLive(session, selected, { tag, uid, key: query.key, order, returns: query.returns }, seqs);
     const data = esearchData(tag, uid, query.returns ?? new Set(), query.partial, results, highestModSeq);
     if (data) session.out.untagged('ESEARCH', ...data);
-    if (query.returns?.has('UPDATE')) keepLive(session, selected, { tag, uid, key: query.key, order, returns: query.returns }, seqs);
   } else {
     session.out.untagged(searchLine(results, highestModSeq));
   }

@@ -17,9 +17,9 @@ export const sort: CommandHandler = async (session, { tag, uid, args }) => {
   const { seqs } = await runSearch(session, selected, query.key, order, query.returns);
   const results = uid ? seqs.map((seq) => selected.uidAt(seq)!) : seqs;
   if (query.returns) {
+    if (query.returns.has('UPDATE')) keepLive(session, selected, { tag, uid, key: query.key, order, returns: query.returns }, seqs);
     const data = esearchData(tag, uid, query.returns, query.partial, results, null);
     if (data) session.out.untagged('ESEARCH', ...data);
-    if (query.returns.has('UPDATE')) keepLive(session, selected, { tag, uid, key: query.key, order, returns: query.returns }, seqs);
   } else {
     // Built as text: a result may have 100,000 numbers.
     session.out.untagged(results.length > 0 ? `SORT ${results.join(' ')}` : 'SORT');

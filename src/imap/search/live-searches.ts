@@ -1,17 +1,18 @@
 /**
  * RFC 5267 §4.3 live searches (CONTEXT=SEARCH, CONTEXT=SORT): a SEARCH or SORT with RETURN (UPDATE)
  * stays live on the selected mailbox, and when messages enter or leave its result the client is
- * told with an unsolicited `ESEARCH (TAG "t") ADDTO (…)` / `REMOVEFROM (…)`, or with the new MIN,
- * MAX and COUNT for a search that asked only for those.
+ * told with an unsolicited `ESEARCH (TAG "t") REMOVEFROM (…) ADDTO (…)`, followed by the new MIN,
+ * MAX and COUNT when the search asked for those.
  *
  * Invariants:
  *   - the searches belong to one SelectedMailbox, so SELECT, EXAMINE, CLOSE, UNSELECT and the end
  *     of the session end them (RFC 5267 §4.3: a context lives in its mailbox only);
  *   - `matches` are UIDs in the result's order, as the client was last told them;
- *   - refresh() runs where EXPUNGE may be sent, after that point's EXPUNGEs (session.ts
- *     flushUpdates): a message another session expunged has then left every sequence-number
- *     result through its EXPUNGE (RFC 3501 §7.4.1 renumbering), so only UID results name it in a
- *     REMOVEFROM; sort keys never change for a message, so a message that stays keeps its place.
+ *   - both run where EXPUNGE may be sent (session.ts flushUpdates): removeExpunged() just before
+ *     the EXPUNGE responses, so that a REMOVEFROM names an expunged message by the sequence number
+ *     the client still has for it (RFC 3501 §7.4.1 renumbers after each EXPUNGE; Dovecot orders them
+ *     the same way); refresh() after them, re-running the searches on the updated map;
+ *   - sort keys never change for a message, so a message that stays keeps its place among the others.
  */
 import { ImapError } from '../errors.js';
 import { atom, type ImapValue, type UntaggedLine } from '../responses.js';
@@ -19,7 +20,7 @@ import { formatSequenceSet } from '../sequence-set.js';
 import type { Uid } from '../../store/index.js';
 import type { ResultOrder, SearchOutcome } from './execute.js';
 import type { ReturnOption, SearchKey } from './query.js';
-import { answeredOptions, resultData } from './results.js';
+import { resultData } from './results.js';
 
 /** Live searches one session may keep in its mailbox; each change re-runs every one of them. */
 export const MAX_LIVE_SEARCHES = 10;
@@ -62,13 +63,9 @@ export class LiveSearches {
     return true;
   }
 
-  isLive(tag: string): boolean {
-    return this.searches.has(tag);
-  }
-
-  /** RFC 5267 §4.5 CANCELUPDATE. */
-  cancel(tag: string): void {
-    this.searches.delete(tag);
+  /** RFC 5267 §4.5 CANCELUPDATE; false when no live search has that tag. */
+  cancel(tag: string): boolean {
+    return this.searches.delete(tag);
   }
 
   /** A message was added, expunged or had its flags changed: results may differ. */
@@ -78,6 +75,19 @@ export class LiveSearches {
 
   get needsRefresh(): boolean {
     return this.changed && this.searches.size > 0;
+  }
+
+  /** REMOVEFROM for the messages of each live search that are about to be announced expunged. */
+  removeExpunged(numbering: Numbering & { isExpunged(uid: Uid): boolean }): UntaggedLine[] {
+    const lines: UntaggedLine[] = [];
+    for (const search of this.searches.values()) {
+      const after = search.matches.filter((uid) => !numbering.isExpunged(uid));
+      if (after.length === search.matches.length) continue;
+      const data = updateData(search, after, numbering);
+      search.matches = after;
+      if (data) lines.push(['ESEARCH', ...data]);
+    }
+    return lines;
   }
 
   /**
@@ -108,21 +118,19 @@ export class LiveSearches {
 }
 
 /**
- * The return data of one update, null when the client need not hear of it. ADDTO/REMOVEFROM when
- * the search reports its members (ALL, or PARTIAL: the update covers the whole result, the window
- * being the client's view of it); the current MIN, MAX and COUNT, when asked for, whenever a
- * message entered or left the result.
+ * The return data of one update, null when the client need not hear of it: REMOVEFROM/ADDTO in
+ * every case (what RFC 5267 §4.3 defines, and all Dovecot sends), then the current MIN, MAX and
+ * COUNT when the search asked for them, so that a client keeping only those need not recount. A
+ * sequence number the session no longer has (the map lost it without a removeExpunged(), as after
+ * a full resync) was announced by its EXPUNGE and is not named again.
  */
 function updateData(search: LiveSearch, after: readonly Uid[], numbering: Numbering): ImapValue[] | null {
-  const options = answeredOptions(search.returns)!;
   const membershipChanged = after.length !== search.matches.length || after.some((uid, i) => uid !== search.matches[i]);
   if (!membershipChanged) return null;
   const clientNumbers = (uids: readonly Uid[]): number[] => (search.uid ? [...uids] : uids.map((uid) => numbering.seqOf(uid)).filter((seq) => seq > 0));
-  const before = clientNumbers(search.matches);
   const now = clientNumbers(after);
-  const data: ImapValue[] = [];
-  if (options.has('ALL') || options.has('PARTIAL')) data.push(...membershipChanges(search.order.kind === 'sort', before, now));
-  const summary = new Set([...options].filter((option) => option === 'MIN' || option === 'MAX' || option === 'COUNT'));
+  const data = membershipChanges(search.order.kind === 'sort', clientNumbers(search.matches), now);
+  const summary = new Set([...search.returns].filter((option) => option === 'MIN' || option === 'MAX' || option === 'COUNT'));
   if (data.length === 0 && summary.size === 0) return null;
   data.push(...resultData(summary, now));
   return [[atom('TAG'), search.tag], ...(search.uid ? [atom('UID')] : []), ...data];

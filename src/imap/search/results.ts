@@ -8,9 +8,6 @@ import { atom, type ImapValue } from '../responses.js';
 import { formatSequenceSet } from '../sequence-set.js';
 import type { PartialRange, ReturnOption } from './query.js';
 
-/** The options that ask for data in the answer; CONTEXT, UPDATE and SAVE ask for none of their own. */
-const RESULT_OPTIONS: readonly ReturnOption[] = ['MIN', 'MAX', 'ALL', 'COUNT', 'PARTIAL'];
-
 /**
  * The matches an answer stands for (RFC 4731 §3.2 for MODSEQ, RFC 5182 §2.1 for SAVE): with MIN
  * and/or MAX and neither ALL, COUNT nor PARTIAL, the message(s) returned as such; otherwise every match.
@@ -22,21 +19,11 @@ export function reportedMatches<T>(options: ReadonlySet<ReturnOption>, matches: 
 }
 
 /**
- * The result options an answer carries: RETURN () means ALL (RFC 4731 §3.1), and so does a RETURN
- * with only CONTEXT or UPDATE (RFC 5267 §4.2, §4.3: they change how long the result lives, not what
- * it is); null for RETURN (SAVE) alone, which RFC 5182 §2.1 answers with the tagged OK only.
- */
-export function answeredOptions(options: ReadonlySet<ReturnOption>): ReadonlySet<ReturnOption> | null {
-  if (RESULT_OPTIONS.some((option) => options.has(option))) return options;
-  if (options.size === 1 && options.has('SAVE')) return null;
-  return new Set<ReturnOption>([...options, 'ALL']);
-}
-
-/**
  * RFC 4731 §3.1: `ESEARCH (TAG "a1") UID MIN 2 MAX 9 ALL 2:5,9 COUNT 4`; MIN, MAX and ALL are left
- * out when nothing matched. RFC 5267 §4.4: `PARTIAL (1:10 4,9)`, NIL when the window is past the
- * end. Null when nothing is to be answered (see answeredOptions). `results` are in the order to
- * report (ascending, or sorted).
+ * out when nothing matched; RETURN () means ALL. RFC 5267 §4.4: `PARTIAL (1:10 4,9)`, NIL when the
+ * window is past the end. Null for RETURN (SAVE) alone, which RFC 5182 §2.1 answers with the tagged
+ * OK only; RETURN (UPDATE) alone asks for no data now, only for later updates (RFC 5267 §4.3, as
+ * Dovecot answers it). `results` are in the order to report (ascending, or sorted).
  */
 export function esearchData(
   tag: string,
@@ -46,8 +33,8 @@ export function esearchData(
   results: readonly number[],
   highestModSeq: number | null,
 ): ImapValue[] | null {
-  const wanted = answeredOptions(options);
-  if (!wanted) return null;
+  if (options.size === 1 && options.has('SAVE')) return null;
+  const wanted = options.size === 0 ? new Set<ReturnOption>(['ALL']) : options;
   const line: ImapValue[] = [[atom('TAG'), tag]];
   if (uid) line.push(atom('UID'));
   line.push(...resultData(wanted, results));
