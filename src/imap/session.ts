@@ -373,8 +373,7 @@ export class Session {
     const lines = expungeAllowed ? selected.liveSearches.removeExpunged(selected) : [];
     lines.push(...selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync }));
     for (const line of lines) this.out.untagged(...line);
-    // Only where EXPUNGE may be sent: see search/live-searches.ts.
-    if (!expungeAllowed || !selected.liveSearches.needsRefresh) return;
+    if (!selected.liveSearches.needsRefresh) return;
     const run: RunSearch = (key, order) => this.searches.searchSelected(this.ctx.store, selected, key, order);
     const updates = await selected.liveSearches.refresh(run, selected);
     if (this.selected !== selected || this.closed) return;

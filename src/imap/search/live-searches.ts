@@ -8,10 +8,14 @@
  *   - the searches belong to one SelectedMailbox, so SELECT, EXAMINE, CLOSE, UNSELECT and the end
  *     of the session end them (RFC 5267 §4.3: a context lives in its mailbox only);
  *   - `matches` are UIDs in the result's order, as the client was last told them;
- *   - both run where EXPUNGE may be sent (session.ts flushUpdates): removeExpunged() just before
- *     the EXPUNGE responses, so that a REMOVEFROM names an expunged message by the sequence number
- *     the client still has for it (RFC 3501 §7.4.1 renumbers after each EXPUNGE; Dovecot orders them
- *     the same way); refresh() after them, re-running the searches on the updated map;
+ *   - removeExpunged() runs where EXPUNGE may be sent, just before the EXPUNGE responses, so that
+ *     a REMOVEFROM names an expunged message by the sequence number the client still has for it
+ *     (RFC 3501 §7.4.1 renumbers after each EXPUNGE; Dovecot orders them the same way);
+ *   - refresh() runs at every point where the session writes unsolicited updates, after them, on
+ *     the updated map (session.ts flushUpdates): ESEARCH is no EXPUNGE, so it may come during
+ *     FETCH, STORE and SEARCH too (RFC 3501 §7.4.1 restricts only EXPUNGE), as Dovecot sends it. A
+ *     message expunged but not yet announced there matches nothing, so it leaves by a REMOVEFROM
+ *     under the sequence number the client still has;
  *   - sort keys never change for a message, so a message that stays keeps its place among the others.
  */
 import { ImapError } from '../errors.js';

@@ -34,25 +34,29 @@ export function esearchData(
   highestModSeq: number | null,
 ): ImapValue[] | null {
   if (options.size === 1 && options.has('SAVE')) return null;
-  const wanted = options.size === 0 ? new Set<ReturnOption>(['ALL']) : options;
+  // RFC 5267 §4.2: CONTEXT is a hint only, so RETURN (CONTEXT) is RETURN ().
+  const wanted = [...options].every((option) => option === 'CONTEXT') ? new Set<ReturnOption>(['ALL']) : options;
   const line: ImapValue[] = [[atom('TAG'), tag]];
   if (uid) line.push(atom('UID'));
-  line.push(...resultData(wanted, results));
-  if (partial) {
-    const window = results.slice(partial.low - 1, partial.high);
-    line.push(atom('PARTIAL'), [atom(`${partial.low}:${partial.high}`), window.length > 0 ? atom(formatSequenceSet(window)) : null]);
-  }
+  line.push(...resultData(wanted, results, partial));
   if (highestModSeq !== null) line.push(atom('MODSEQ'), highestModSeq);
   return line;
 }
 
-/** MIN, MAX, ALL and COUNT of `results` as `options` ask (RFC 4731 §3.1); also what an RFC 5267 §4.3 update repeats. */
-export function resultData(options: ReadonlySet<ReturnOption>, results: readonly number[]): ImapValue[] {
+/**
+ * MIN, MAX, ALL, PARTIAL and COUNT of `results` as `options` ask (RFC 4731 §3.1, RFC 5267 §4.4;
+ * PARTIAL before COUNT as Dovecot orders them); also what an RFC 5267 §4.3 update repeats.
+ */
+export function resultData(options: ReadonlySet<ReturnOption>, results: readonly number[], partial: PartialRange | null = null): ImapValue[] {
   const data: ImapValue[] = [];
   if (results.length > 0) {
     if (options.has('MIN')) data.push(atom('MIN'), results[0]!);
     if (options.has('MAX')) data.push(atom('MAX'), results[results.length - 1]!);
     if (options.has('ALL')) data.push(atom('ALL'), atom(formatSequenceSet(results)));
+  }
+  if (partial) {
+    const window = results.slice(partial.low - 1, partial.high);
+    data.push(atom('PARTIAL'), [atom(`${partial.low}:${partial.high}`), window.length > 0 ? atom(formatSequenceSet(window)) : null]);
   }
   if (options.has('COUNT')) data.push(atom('COUNT'), results.length);
   return data;
