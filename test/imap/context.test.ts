@@ -199,6 +199,15 @@ describe('live searches (RFC 5267 §4.3)', () => {
       `* ESEARCH (TAG "T1") UID ADDTO (4 ${uids[5]! + 1})`,
       '* ESEARCH (TAG "T2") ADDTO (3 7) COUNT 6',
     ]);
+    // An expunged message leaves from where it stands in each order, before its EXPUNGE.
+    await other.command('o3', `UID STORE ${u(5)} +FLAGS.SILENT (\\Deleted)`);
+    await other.command('o4', `UID EXPUNGE ${u(5)}`);
+    expect(await watcher.command('n4', 'NOOP')).toEqual([
+      `* ESEARCH (TAG "T1") UID REMOVEFROM (5 ${u(5)})`,
+      '* ESEARCH (TAG "T2") REMOVEFROM (2 5) COUNT 5',
+      '* 5 EXPUNGE',
+      'n4 OK NOOP completed',
+    ]);
     watcher.close();
     other.close();
   });
