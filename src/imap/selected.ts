@@ -142,7 +142,7 @@ export class SelectedMailbox {
 
   /** Records a store change for this mailbox; nothing is written until collectUpdates(). */
   noteChange(change: MailboxChange): void {
-    if (change.kind !== 'mailboxes') this.liveSearches.markChanged();
+    this.liveSearches.noteChange(change);
     switch (change.kind) {
       case 'append':
         this.pendingAppend = true;

@@ -141,6 +141,28 @@ describe('live searches (RFC 5267 §4.3)', () => {
     other.close();
   });
 
+  it('catches up with mail that arrived before the search was answered', async () => {
+    mailboxWith('LiveBehind', ['one', 'two', 'three']);
+    const { watcher, other } = await twoSessions('LiveBehind');
+    const text = message('four').toString('utf8');
+    await other.command('o1', `APPEND LiveBehind {${Buffer.byteLength(text)}+}\r\n${text}`);
+    // The search answers for the three messages the session knows of; the fourth follows at once.
+    expect(await watcher.command('B1', 'SEARCH RETURN (ALL UPDATE) UNSEEN')).toEqual([
+      '* ESEARCH (TAG "B1") ALL 1:3',
+      '* 4 EXISTS',
+      '* 0 RECENT',
+      '* ESEARCH (TAG "B1") ADDTO (0 4)',
+      'B1 OK SEARCH completed',
+    ]);
+    // A key on sequence numbers is re-run whole: after an EXPUNGE, 2:3 names other messages.
+    expect(await watcher.command('B2', 'UID SEARCH RETURN (ALL UPDATE) 2:3')).toEqual(['* ESEARCH (TAG "B2") UID ALL 2:3', 'B2 OK UID SEARCH completed']);
+    await other.command('o2', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await other.command('o3', 'EXPUNGE');
+    expect(esearchLines(await watcher.command('n1', 'NOOP'))).toEqual(['* ESEARCH (TAG "B1") REMOVEFROM (0 1)', '* ESEARCH (TAG "B2") UID REMOVEFROM (0 2) ADDTO (0 4)']);
+    watcher.close();
+    other.close();
+  });
+
   it('adds the new MIN, MAX and COUNT when those were asked for, after the command that changed them', async () => {
     const { uids } = mailboxWith('LiveCount', ['one', 'two', 'three']);
     const client = await loggedIn(server);

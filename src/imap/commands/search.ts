@@ -66,7 +66,7 @@ export async function runSearch(
  */
 export function keepLive(session: Session, selected: SelectedMailbox, spec: LiveSearchSpec, seqs: readonly number[]): void {
   const matches = seqs.map((seq) => selected.uidAt(seq)!);
-  if (!selected.liveSearches.start(spec, matches)) {
+  if (!selected.liveSearches.start(spec, matches, selected.hasPendingUpdates)) {
     session.out.untagged(`NO [NOUPDATE "${spec.tag}"] Too many live searches in this mailbox; this one is not kept up to date`);
   }
 }

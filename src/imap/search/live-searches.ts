@@ -16,12 +16,16 @@
  *     FETCH, STORE and SEARCH too (RFC 3501 §7.4.1 restricts only EXPUNGE), as Dovecot sends it. A
  *     message expunged but not yet announced there matches nothing, so it leaves by a REMOVEFROM
  *     under the sequence number the client still has;
- *   - sort keys never change for a message, so a message that stays keeps its place among the others.
+ *   - sort keys never change for a message, so a message that stays keeps its place among the others;
+ *   - a SEARCH whose keys judge each message by itself alone (no sequence numbers, no UID set,
+ *     whose `*` moves with new mail) is re-run on the messages that changed only, and merged: the
+ *     others cannot have entered or left it. A SORT, or a change made by another process (found by
+ *     a full resync, with no list of messages), re-runs on the whole mailbox.
  */
 import { ImapError } from '../errors.js';
 import { atom, type ImapValue, type UntaggedLine } from '../responses.js';
 import { formatSequenceSet } from '../sequence-set.js';
-import type { Uid } from '../../store/index.js';
+import type { MailboxChange, Uid } from '../../store/index.js';
 import type { ResultOrder, SearchOutcome } from './execute.js';
 import type { ReturnOption, SearchKey } from './query.js';
 import { resultData } from './results.js';
@@ -53,17 +57,21 @@ export interface Numbering {
 
 export class LiveSearches {
   private readonly searches = new Map<string, LiveSearch>();
-  private changed = false;
+  /** The messages added, expunged or flagged since the last refresh; null: unknown, the whole mailbox. */
+  private changed: Set<Uid> | null = new Set();
 
   /**
-   * Keeps a search live from its first answer (`matches`, UIDs in result order). False when the
-   * session already has MAX_LIVE_SEARCHES: the caller answers NOUPDATE (RFC 5267 §4.3).
+   * Keeps a search live from its first answer (`matches`, UIDs in result order). `behind`: the
+   * mailbox has changes the answer may not reflect (noted before any search was live, or while it
+   * ran), so the next refresh covers the whole mailbox. False when the session already has
+   * MAX_LIVE_SEARCHES: the caller answers NOUPDATE (RFC 5267 §4.3).
    */
-  start(spec: LiveSearchSpec, matches: readonly Uid[]): boolean {
+  start(spec: LiveSearchSpec, matches: readonly Uid[], behind: boolean): boolean {
     // RFC 5267 §4.3: clients must not reuse the tag of a live search; if one does, the newer wins.
     this.searches.delete(spec.tag);
     if (this.searches.size >= MAX_LIVE_SEARCHES) return false;
     this.searches.set(spec.tag, { ...spec, matches });
+    if (behind) this.changed = null;
     return true;
   }
 
@@ -72,13 +80,15 @@ export class LiveSearches {
     return this.searches.delete(tag);
   }
 
-  /** A message was added, expunged or had its flags changed: results may differ. */
-  markChanged(): void {
-    if (this.searches.size > 0) this.changed = true;
+  /** A change of the mailbox (SelectedMailbox.noteChange): the results may differ for these messages. */
+  noteChange(change: MailboxChange): void {
+    if (this.searches.size === 0 || change.kind === 'mailboxes') return;
+    if (change.kind === 'external') this.changed = null;
+    else if (this.changed) for (const uid of change.uids) this.changed.add(uid);
   }
 
   get needsRefresh(): boolean {
-    return this.changed && this.searches.size > 0;
+    return this.searches.size > 0 && (this.changed === null || this.changed.size > 0);
   }
 
   /** REMOVEFROM for the messages of each live search that are about to be announced expunged. */
@@ -100,24 +110,53 @@ export class LiveSearches {
    * server say with NOUPDATE.
    */
   async refresh(run: RunSearch, numbering: Numbering): Promise<UntaggedLine[]> {
-    this.changed = false;
+    const changed = this.changed;
+    this.changed = new Set();
     const lines: UntaggedLine[] = [];
     for (const search of [...this.searches.values()]) {
-      let outcome: SearchOutcome;
+      let after: Uid[];
       try {
-        outcome = await run(search.key, search.order);
+        after = await rerun(search, changed, run, numbering);
       } catch (error) {
         if (!(error instanceof ImapError)) throw error;
         this.searches.delete(search.tag);
         lines.push([`NO [NOUPDATE "${search.tag}"] No more updates for this search: ${error.message}`]);
         continue;
       }
-      const after = outcome.seqs.map((seq) => numbering.uidAt(seq)!);
       const data = updateData(search, after, numbering);
       search.matches = after;
       if (data) lines.push(['ESEARCH', ...data]);
     }
     return lines;
+  }
+}
+
+/** The search's new matches (UIDs in result order): on the changed messages alone where that is enough. */
+async function rerun(search: LiveSearch, changed: ReadonlySet<Uid> | null, run: RunSearch, numbering: Numbering): Promise<Uid[]> {
+  if (changed === null || search.order.kind !== 'ascending' || !judgesEachMessageAlone(search.key)) {
+    const outcome = await run(search.key, search.order);
+    return outcome.seqs.map((seq) => numbering.uidAt(seq)!);
+  }
+  const set = [...changed].map((uid) => ({ from: uid, to: uid }));
+  const outcome = await run({ kind: 'and', keys: [{ kind: 'uid', set }, search.key] }, search.order);
+  const entered = outcome.seqs.map((seq) => numbering.uidAt(seq)!);
+  return [...search.matches.filter((uid) => !changed.has(uid)), ...entered].sort((a, b) => a - b);
+}
+
+/** False for keys whose answer for a message depends on the others: sequence numbers, and UID sets (their `*`). */
+function judgesEachMessageAlone(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'sequence':
+    case 'uid':
+      return false;
+    case 'not':
+      return judgesEachMessageAlone(key.key);
+    case 'or':
+      return judgesEachMessageAlone(key.left) && judgesEachMessageAlone(key.right);
+    case 'and':
+      return key.keys.every(judgesEachMessageAlone);
+    default:
+      return true;
   }
 }
 
