@@ -261,6 +261,28 @@ describe('live searches (RFC 5267 §4.3)', () => {
   });
 });
 
+describe('on a search worker thread', () => {
+  it('keeps live searches of a mailbox searched off the event loop ([imap] search_worker_above)', async () => {
+    const offloaded = await startImapTestServer({ imap: { search_worker_above: 0 } });
+    try {
+      const box = offloaded.store.createMailbox(ANNV, 'Worker');
+      const uids = ['delta', 'alpha', 'charlie'].map((subject) => offloaded.store.append(box.id, message(subject)).uid);
+      const client = await loggedIn(offloaded);
+      await client.command('s', 'SELECT Worker');
+      expect(await client.command('W1', 'UID SEARCH RETURN (ALL UPDATE) UNFLAGGED')).toEqual([`* ESEARCH (TAG "W1") UID ALL ${uids[0]}:${uids[2]}`, 'W1 OK UID SEARCH completed']);
+      expect(await client.command('W2', 'SORT RETURN (ALL UPDATE) (SUBJECT) UTF-8 UNFLAGGED')).toEqual(['* ESEARCH (TAG "W2") ALL 2:3,1', 'W2 OK SORT completed']);
+      expect(await client.command('W3', 'STORE 3 +FLAGS.SILENT (\\Flagged)')).toEqual([
+        `* ESEARCH (TAG "W1") UID REMOVEFROM (0 ${uids[2]})`,
+        '* ESEARCH (TAG "W2") REMOVEFROM (2 3)',
+        'W3 OK STORE completed',
+      ]);
+      client.close();
+    } finally {
+      await offloaded.close();
+    }
+  });
+});
+
 describe('with a real client', () => {
   it('Python imaplib sends ESORT and PARTIAL and reads the ESEARCH answers', async () => {
     mailboxWith('Imaplib', ['delta', 'alpha', 'charlie', 'bravo']);
