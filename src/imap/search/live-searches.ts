@@ -17,10 +17,10 @@
  *     message expunged but not yet announced there matches nothing, so it leaves by a REMOVEFROM
  *     under the sequence number the client still has;
  *   - sort keys never change for a message, so a message that stays keeps its place among the others;
- *   - a SEARCH whose keys judge each message by itself alone (no sequence numbers, no UID set,
+ *   - a search whose keys judge each message by itself alone (no sequence numbers, no UID set,
  *     whose `*` moves with new mail) is re-run on the messages that changed only, and merged: the
- *     others cannot have entered or left it. A SORT, or a change made by another process (found by
- *     a full resync, with no list of messages), re-runs on the whole mailbox.
+ *     others cannot have entered, left or moved in it. A change made by another process (found by
+ *     a full resync, with no list of messages) re-runs every search on the whole mailbox.
  */
 import { ImapError } from '../errors.js';
 import { atom, type ImapValue, type UntaggedLine } from '../responses.js';
@@ -38,7 +38,7 @@ export interface LiveSearchSpec {
   readonly tag: string;
   readonly uid: boolean;
   readonly key: SearchKey;
-  readonly order: Exclude<ResultOrder, { kind: 'thread' }>;
+  readonly order: Extract<ResultOrder, { kind: 'ascending' | 'sort' }>;
   readonly returns: ReadonlySet<ReturnOption>;
 }
 
@@ -131,16 +131,21 @@ export class LiveSearches {
   }
 }
 
-/** The search's new matches (UIDs in result order): on the changed messages alone where that is enough. */
+/**
+ * The search's new matches (UIDs in result order): on the changed messages alone where that is
+ * enough, the others kept in their places (a SORT's put into them by mergeSorted).
+ */
 async function rerun(search: LiveSearch, changed: ReadonlySet<Uid> | null, run: RunSearch, numbering: Numbering): Promise<Uid[]> {
-  if (changed === null || search.order.kind !== 'ascending' || !judgesEachMessageAlone(search.key)) {
-    const outcome = await run(search.key, search.order);
-    return outcome.seqs.map((seq) => numbering.uidAt(seq)!);
+  const toUids = (seqs: readonly number[]) => seqs.map((seq) => numbering.uidAt(seq)!);
+  if (changed === null || !judgesEachMessageAlone(search.key)) return toUids((await run(search.key, search.order)).seqs);
+  const onChanged: SearchKey = { kind: 'and', keys: [{ kind: 'uid', set: [...changed].map((uid) => ({ from: uid, to: uid })) }, search.key] };
+  const kept = search.matches.filter((uid) => !changed.has(uid) && numbering.seqOf(uid) > 0);
+  if (search.order.kind === 'sort') {
+    const sorted = kept.map((uid) => numbering.seqOf(uid));
+    return toUids((await run(onChanged, { kind: 'sort-into', criteria: search.order.criteria, sorted })).seqs);
   }
-  const set = [...changed].map((uid) => ({ from: uid, to: uid }));
-  const outcome = await run({ kind: 'and', keys: [{ kind: 'uid', set }, search.key] }, search.order);
-  const entered = outcome.seqs.map((seq) => numbering.uidAt(seq)!);
-  return [...search.matches.filter((uid) => !changed.has(uid)), ...entered].sort((a, b) => a - b);
+  const entered = toUids((await run(onChanged, search.order)).seqs);
+  return [...kept, ...entered].sort((a, b) => a - b);
 }
 
 /** False for keys whose answer for a message depends on the others: sequence numbers, and UID sets (their `*`). */
