@@ -35,6 +35,36 @@ async function twoSessions(mailbox: string) {
 
 const esearchLines = (lines: readonly string[]) => lines.filter((line) => line.startsWith('* ESEARCH') || line.startsWith('* NO'));
 
+/** A sequence set in its written order, a range ascending (RFC 5267 §3.2: `12:10` is 10, 11, 12). */
+function expandSet(set: string): number[] {
+  return set === ''
+    ? []
+    : set.split(',').flatMap((part) => {
+        const [a, b = a] = part.split(':').map(Number) as [number, number?];
+        const [low, high] = [Math.min(a, b!), Math.max(a, b!)];
+        return Array.from({ length: high - low + 1 }, (_, i) => low + i);
+      });
+}
+
+/** What a client does with `* ESEARCH (TAG "t") UID REMOVEFROM (pos set …) ADDTO (pos set …)`, pair by pair in order. */
+function applyUpdate(list: readonly number[], line: string): number[] {
+  const out = [...list];
+  for (const [, kind, pairs] of line.matchAll(/(REMOVEFROM|ADDTO) \(([^)]*)\)/g)) {
+    const words = pairs!.split(' ');
+    for (let i = 0; i < words.length; i += 2) {
+      const position = Number(words[i]);
+      const numbers = expandSet(words[i + 1]!);
+      if (kind === 'ADDTO') out.splice(position - 1, 0, ...numbers);
+      else {
+        // The run stands at that position (RFC 5267 §4.3): check it, then take it out.
+        expect(out.slice(position - 1, position - 1 + numbers.length)).toEqual(numbers);
+        out.splice(position - 1, numbers.length);
+      }
+    }
+  }
+  return out;
+}
+
 describe('capabilities', () => {
   it('announces ESORT, CONTEXT=SEARCH and CONTEXT=SORT after login', async () => {
     const client = await loggedIn(server);
@@ -230,6 +260,34 @@ describe('live searches (RFC 5267 §4.3)', () => {
       '* 5 EXPUNGE',
       'n4 OK NOOP completed',
     ]);
+    watcher.close();
+    other.close();
+  });
+
+  it('keeps a client that applies the updates in step with a fresh SORT, through random changes', async () => {
+    const subjects = ['kilo', 'alpha', 'Đào', 'dao', 'mike', 'bravo', 'echo', 'alpha', 'zulu', 'lima', 'Ánh', 'delta'];
+    const { box } = mailboxWith('LiveRandom', subjects);
+    const { watcher, other } = await twoSessions('LiveRandom');
+    const command = 'UID SORT RETURN (ALL UPDATE) (SUBJECT REVERSE ARRIVAL) UTF-8 UNFLAGGED UNDELETED';
+    const fresh = async (tag: string) => {
+      const [line] = await watcher.command(tag, command.replace('ALL UPDATE', 'ALL'));
+      return expandSet(/ ALL (\S+)$/.exec(line!)?.[1] ?? '');
+    };
+    let mirror = expandSet(/ ALL (\S+)$/.exec((await watcher.command('R0', command))[0]!)![1]!);
+    let state = 12345;
+    const random = (n: number) => (state = (state * 1103515245 + 12345) % 2147483648) % n;
+    // Three expunges at most: messages 1 to 9 always exist.
+    for (let round = 1; round <= 12; round++) {
+      await other.command(`o${round}`, `STORE ${[1 + random(9), 1 + random(9), 1 + random(9)].join(',')} +FLAGS.SILENT (\\Flagged)`);
+      await other.command(`u${round}`, `STORE ${[1 + random(9), 1 + random(9), 1 + random(9)].join(',')} -FLAGS.SILENT (\\Flagged)`);
+      if (round % 4 === 0) {
+        await other.command(`d${round}`, `STORE ${1 + random(9)} +FLAGS.SILENT (\\Deleted)`);
+        await other.command(`e${round}`, 'EXPUNGE');
+      }
+      server.store.append(box.id, message(['alpha', 'oscar', 'dao', 'zulu'][random(4)]));
+      for (const line of esearchLines(await watcher.command(`n${round}`, 'NOOP'))) mirror = applyUpdate(mirror, line);
+      expect(mirror).toEqual(await fresh(`F${round}`));
+    }
     watcher.close();
     other.close();
   });
