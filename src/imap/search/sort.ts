@@ -58,7 +58,8 @@ export function mergeSorted(
   };
   const merged = [...sorted];
   for (const seq of sortMessages(source, mailbox, messages, more, criteria)) {
-    const key = sortKey(seq, messages[seq - 1]!, needsMeta(criteria) ? source.getMessageMeta(mailbox, [messages[seq - 1]!.uid])[0]?.envelope : undefined, criteria);
+    const key = keyOf(seq);
+    if (!key) continue;
     let lo = 0;
     let hi = merged.length;
     while (lo < hi) {
