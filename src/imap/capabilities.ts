@@ -44,6 +44,8 @@ const CAPABILITIES: readonly Capability[] = [
   { name: 'SORT', rfc: 'RFC 5256 §3' },
   { name: 'SORT=DISPLAY', rfc: 'RFC 5957' },
   { name: 'ESORT', rfc: 'RFC 5267 §3' },
+  { name: 'CONTEXT=SEARCH', rfc: 'RFC 5267 §4' },
+  { name: 'CONTEXT=SORT', rfc: 'RFC 5267 §4' },
   { name: 'THREAD=ORDEREDSUBJECT', rfc: 'RFC 5256 §4' },
   { name: 'THREAD=REFERENCES', rfc: 'RFC 5256 §4' },
   { name: 'CONDSTORE', rfc: 'RFC 7162' },

@@ -13,8 +13,8 @@
  */
 import type { MailboxInfo, MailStore, ModSeq, Uid } from '../store/index.js';
 import type { ArgReader } from './parser.js';
-import { atom } from './responses.js';
-import type { SelectedMailbox, UntaggedLine } from './selected.js';
+import { atom, type UntaggedLine } from './responses.js';
+import type { SelectedMailbox } from './selected.js';
 import { formatSequenceSet, missingFromSet, readSequenceSet, sequenceSetContains, STAR, type SequenceSet } from './sequence-set.js';
 
 export interface QresyncParameter {

@@ -47,6 +47,9 @@ export class Adjacent {
 export type ImapValue = null | number | bigint | string | Buffer | Atom | Literal | Adjacent | readonly ImapValue[];
 
 export const atom = (text: string): Atom => new Atom(text);
+
+/** Arguments of ResponseWriter.untagged: a text head and encoded values. */
+export type UntaggedLine = [head: string, ...values: ImapValue[]];
 export const literal = (data: Buffer): Literal => new Literal(data);
 export const adjacent = (values: readonly ImapValue[]): Adjacent => new Adjacent(values);
 

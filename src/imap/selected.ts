@@ -16,6 +16,8 @@
  *   selected.flagsFor(uid, flags)  stored flags plus \Recent when this session holds it
  *   selected.markFlagsReported(uids)  after STORE wrote its own FETCH responses, so they are not
  *                          repeated as unsolicited updates
+ *   selected.liveSearches  RFC 5267 §4.3 searches kept up to date (search/live-searches.ts); they
+ *                          end with this object, i.e. with SELECT, EXAMINE, CLOSE, UNSELECT
  *
  * Invariants: the map changes only in collectUpdates(), which the session calls where RFC 3501
  * §7.4.1 allows (EXPUNGE never during FETCH/STORE/SEARCH nor without a command in progress;
@@ -23,11 +25,9 @@
  */
 import type { MailStore } from '../store/index.js';
 import type { MailboxChange, MailboxInfo, MessageRow, ModSeq, Uid } from '../store/index.js';
-import { atom, type ImapValue } from './responses.js';
+import { atom, type ImapValue, type UntaggedLine } from './responses.js';
+import { LiveSearches } from './search/live-searches.js';
 import { formatSequenceSet } from './sequence-set.js';
-
-/** Arguments of ResponseWriter.untagged: a text head and encoded values. */
-export type UntaggedLine = [head: string, ...values: ImapValue[]];
 
 export interface UpdateOptions {
   /** May EXPUNGE responses be sent now (false during FETCH, STORE, SEARCH with sequence numbers)? */
@@ -53,6 +53,7 @@ export class SelectedMailbox {
   private needsFullSync = false;
   /** RFC 5182 SEARCHRES: the last `RETURN (SAVE)` result, as UIDs; empty in a newly selected mailbox (§2.1). */
   private saved: readonly Uid[] = [];
+  readonly liveSearches = new LiveSearches();
 
   constructor(
     readonly info: MailboxInfo,
@@ -141,6 +142,7 @@ export class SelectedMailbox {
 
   /** Records a store change for this mailbox; nothing is written until collectUpdates(). */
   noteChange(change: MailboxChange): void {
+    this.liveSearches.noteChange(change);
     switch (change.kind) {
       case 'append':
         this.pendingAppend = true;

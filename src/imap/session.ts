@@ -50,6 +50,7 @@ import { ArgReader, CommandReader, MAX_ARGUMENT_LITERAL, MAX_COMMAND, removeSpoo
 import { writeFetchResponses } from './fetch/respond.js';
 import type { NotifyWatcher } from './notify/watcher.js';
 import { ResponseWriter, astring, utf8Quoted, type ImapValue } from './responses.js';
+import type { RunSearch } from './search/live-searches.js';
 import type { SearchRunner } from './search/search-runner.js';
 import type { SelectedMailbox } from './selected.js';
 import { accessWithdrawn, wireNameOf } from './namespaces.js';
@@ -96,6 +97,8 @@ export class Session {
   private socket: Socket;
   private readonly reader: CommandReader;
   private idleListener: (() => void) | null = null;
+  /** The flush of unsolicited updates in progress (flushUpdates), so that the next waits for it. */
+  private flushing: Promise<void> = Promise.resolve();
   /** RFC 4978: set once COMPRESS DEFLATE is active. */
   private deflate: DeflateSink | null = null;
   private inactivity: NodeJS.Timeout | null = null;
@@ -359,7 +362,7 @@ export class Session {
   /** IDLE (RFC 2177) announces changes at once; under NOTIFY, exactly the events asked for (RFC 5465 §4). */
   announceInIdle(): void {
     if (this.notify) this.requestPush();
-    else this.flushUpdates(true);
+    else this.flushUpdates(true).catch((err: unknown) => this.log.error({ err }, 'unsolicited updates failed during IDLE'));
   }
 
   /** A notification is being written (RFC 5465 §4). */
@@ -404,14 +407,28 @@ export class Session {
   }
 
   /**
-   * Writes the unsolicited updates the selected mailbox has pending (RFC 3501 §5.2, §7.4.1).
-   * Called before every tagged response and, in IDLE, whenever a change arrives.
+   * Writes the unsolicited updates the selected mailbox has pending (RFC 3501 §5.2, §7.4.1), then
+   * those of its live searches (RFC 5267 §4.3), which may have to search again. Called before every
+   * tagged response and, in IDLE, whenever a change arrives; one flush at a time, in call order, so
+   * that the sequence numbers a live search reports are those of the map it ran on.
    */
-  flushUpdates(expungeAllowed: boolean): void {
-    if (!this.selected) return;
-    for (const line of this.selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync })) {
-      this.out.untagged(...line);
-    }
+  flushUpdates(expungeAllowed: boolean): Promise<void> {
+    const flush = this.flushing.then(() => this.writeUpdates(expungeAllowed));
+    this.flushing = flush.catch(() => undefined);
+    return flush;
+  }
+
+  private async writeUpdates(expungeAllowed: boolean): Promise<void> {
+    const selected = this.selected;
+    if (!selected) return;
+    const lines = expungeAllowed ? selected.liveSearches.removeExpunged(selected) : [];
+    lines.push(...selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync }));
+    for (const line of lines) this.out.untagged(...line);
+    if (!selected.liveSearches.needsRefresh) return;
+    const run: RunSearch = (key, order) => this.searches.searchSelected(this.ctx.store, selected, key, order);
+    const updates = await selected.liveSearches.refresh(run, selected);
+    if (this.selected !== selected || this.closed) return;
+    for (const line of updates) this.out.untagged(...line);
   }
 
   /**
@@ -453,7 +470,7 @@ export class Session {
     const selected = this.selected;
     if (!selected) return;
     const lastKnown = selected.uidAt(selected.exists) ?? 0;
-    this.flushUpdates(expungeAllowed);
+    await this.flushUpdates(expungeAllowed);
     const fetch = this.notify?.request.selected?.fetch;
     if (!fetch) return;
     let first = selected.exists + 1;
@@ -479,7 +496,7 @@ export class Session {
   /** Before a tagged response: the selected mailbox's updates (RFC 3501 §7.4.1), then NOTIFY's. */
   private async announce(expungeAllowed: boolean): Promise<void> {
     if (this.notify?.takeSelectedDue() || this.notify?.request.selected?.fetch) await this.announceSelected(expungeAllowed);
-    else this.flushUpdates(expungeAllowed);
+    else await this.flushUpdates(expungeAllowed);
     this.writeNotifications();
   }
 
@@ -556,15 +573,24 @@ export class Session {
       completion = await running;
     } catch (err) {
       const failure = this.asImapError(err, name);
-      await this.announce(spec?.expungeAllowed ?? true);
+      await this.announceLogged(spec?.expungeAllowed ?? true, name);
       this.out.tagged(tag, failure.status, failure.code, failure.message);
       this.log.debug({ cmd: name, ms: Math.round(performance.now() - started), result: failure.status }, 'command');
       return;
     }
-    await this.announce(spec.expungeAllowed ?? true);
+    await this.announceLogged(spec.expungeAllowed ?? true, name);
     this.out.tagged(tag, 'OK', completion.code ?? null, completion.text);
     this.log.debug({ cmd: name, ms: Math.round(performance.now() - started), result: 'OK' }, 'command');
     if (completion.after) await completion.after();
+  }
+
+  /** Before a tagged response: a live search that fails unexpectedly must not cost the command its answer. */
+  private async announceLogged(expungeAllowed: boolean, name: string): Promise<void> {
+    try {
+      await this.announce(expungeAllowed);
+    } catch (err) {
+      this.log.error({ err, cmd: name }, 'unsolicited updates failed');
+    }
   }
 
   private asImapError(err: unknown, name: string): ImapError {

@@ -80,7 +80,7 @@ export async function startMessageTestBed(options: TestServerOptions = {}): Prom
  * Runs Python's imaplib as the bed's user with INBOX selected: `statements` are Python lines using
  * `c`, the connection; returns what they print, one line per `print`.
  */
-export async function imaplibInInbox(bed: MessageTestBed, statements: readonly string[]): Promise<string[]> {
+export async function imaplibInInbox(bed: Pick<MessageTestBed, 'server' | 'user'>, statements: readonly string[]): Promise<string[]> {
   const script = [
     'import imaplib, sys',
     'c = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))',

@@ -52,7 +52,8 @@ describe('SEARCH grammar (RFC 3501 §6.4.4)', () => {
   });
 
   it('reads RETURN options and CHARSET', () => {
-    expect(parse('RETURN (MIN COUNT) CHARSET UTF-8 ALL')).toEqual({ key: { kind: 'all' }, returns: new Set(['MIN', 'COUNT']) });
+    expect(parse('RETURN (MIN COUNT) CHARSET UTF-8 ALL')).toEqual({ key: { kind: 'all' }, returns: new Set(['MIN', 'COUNT']), partial: null });
+    expect(parse('RETURN (PARTIAL 9:3 UPDATE) ALL')).toEqual({ key: { kind: 'all' }, returns: new Set(['PARTIAL', 'UPDATE']), partial: { low: 3, high: 9 } });
     expect(parse('RETURN () ALL').returns).toEqual(new Set());
     expect(parse('CHARSET us-ascii ALL').returns).toBeNull();
   });

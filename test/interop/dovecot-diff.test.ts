@@ -168,6 +168,25 @@ const STEPS: readonly Step[] = [
   { name: 'APPEND to a missing folder', command: `APPEND nosuch (\\Seen) ${literal('Subject: x\r\n\r\nx\r\n')}` },
   { name: 'CREATE an empty name', command: 'CREATE ""' },
   { name: 'STATUS of the copy target', command: 'STATUS diff (MESSAGES UIDNEXT UNSEEN)' },
+  // RFC 5267 contexts, in INBOX (one message left: UID 2, \\Seen) with three more.
+  ...['kilo', 'juliet', 'lima'].map((subject) => ({ name: `append ${subject}`, command: `APPEND INBOX ${literal(mail([`Subject: ${subject}`], subject))}` })),
+  { name: 'SEARCH RETURN PARTIAL', command: 'SEARCH RETURN (PARTIAL 2:3) ALL' },
+  { name: 'UID SEARCH RETURN COUNT PARTIAL', command: 'UID SEARCH RETURN (COUNT PARTIAL 1:2) ALL' },
+  { name: 'SEARCH RETURN PARTIAL past the end', command: 'SEARCH RETURN (PARTIAL 7:9) ALL' },
+  { name: 'SEARCH RETURN PARTIAL with ALL', command: 'SEARCH RETURN (PARTIAL 1:2 ALL) ALL' },
+  { name: 'SORT RETURN PARTIAL', command: 'SORT RETURN (PARTIAL 2:4) (SUBJECT) UTF-8 ALL' },
+  { name: 'UID SORT RETURN MIN MAX', command: 'UID SORT RETURN (MIN MAX) (SUBJECT) UTF-8 ALL' },
+  { name: 'SEARCH RETURN CONTEXT', command: 'SEARCH RETURN (CONTEXT) UNSEEN' },
+  { name: 'UID SEARCH RETURN ALL UPDATE', command: 'UID SEARCH RETURN (ALL UPDATE) UNSEEN' },
+  { name: 'SEARCH RETURN UPDATE', command: 'SEARCH RETURN (UPDATE) SEEN' },
+  { name: 'SEARCH RETURN UPDATE COUNT', command: 'SEARCH RETURN (UPDATE COUNT) UNSEEN' },
+  { name: 'UID STORE under live searches', command: 'UID STORE 5 +FLAGS.SILENT (\\Seen)' },
+  { name: 'APPEND under live searches', command: `APPEND INBOX ${literal(mail(['Subject: mike'], 'mike'))}` },
+  { name: 'STORE \\Deleted under live searches', command: 'STORE 3 +FLAGS.SILENT (\\Deleted)' },
+  { name: 'EXPUNGE under live searches', command: 'EXPUNGE' },
+  { name: 'CANCELUPDATE', command: 'CANCELUPDATE "{tag of SEARCH RETURN UPDATE COUNT}"' },
+  { name: 'CANCELUPDATE an unknown tag', command: 'CANCELUPDATE "nosuch"' },
+  { name: 'STORE after CANCELUPDATE', command: 'STORE 1 -FLAGS.SILENT (\\Seen)' },
   { name: 'UNSELECT', command: 'UNSELECT' },
   { name: 'FETCH with no mailbox', command: 'FETCH 1 FLAGS' },
   { name: 'an unknown command', command: 'FROBNICATE' },
@@ -229,7 +248,9 @@ async function runScript(port: number, user: string, password: string): Promise<
     const answers: string[][] = [];
     for (const [index, step] of STEPS.entries()) {
       // The tag is the same for every step on both servers once normalised.
-      const lines = (await client.command(`t${index}`, step.command)).map((line) => normalise(line.replaceAll(`t${index}`, 'TAG')));
+      // `{tag of NAME}`: the tag the step of that name ran with (CANCELUPDATE names a search by its tag).
+      const command = step.command.replace(/\{tag of ([^}]+)\}/g, (_, name: string) => `t${STEPS.findIndex((s) => s.name === name)}`);
+      const lines = (await client.command(`t${index}`, command)).map((line) => normalise(line.replaceAll(`t${index}`, 'TAG')));
       answers.push(step.unordered ? [...lines.slice(0, -1).sort(), lines.at(-1)!] : lines);
     }
     return answers;
@@ -331,6 +352,21 @@ const ACCEPTED: Readonly<Record<string, AcceptedDifference>> = {
     why: 'As "STATUS of a missing folder": RFC 5530 §3 NONEXISTENT.',
     ours: ['TAG NO [NONEXISTENT]'],
     dovecot: ['TAG NO'],
+  },
+  'UID STORE under live searches': {
+    why: 'RFC 5267 §4.3: a live search that asked for MIN, MAX or COUNT gets their new values with its REMOVEFROM/ADDTO, so that a client keeping only a count (an unread badge) need not recount; Dovecot sends REMOVEFROM/ADDTO alone. (t109: UID SEARCH RETURN (ALL UPDATE) UNSEEN, t110: SEARCH RETURN (UPDATE) SEEN, t111: SEARCH RETURN (UPDATE COUNT) UNSEEN.)',
+    ours: ['* ESEARCH (TAG "t109") UID REMOVEFROM (0 5)', '* ESEARCH (TAG "t110") ADDTO (0 2)', '* ESEARCH (TAG "t111") REMOVEFROM (0 2) COUNT 2', 'TAG OK'],
+    dovecot: ['* ESEARCH (TAG "t109") UID REMOVEFROM (0 5)', '* ESEARCH (TAG "t110") ADDTO (0 2)', '* ESEARCH (TAG "t111") REMOVEFROM (0 2)', 'TAG OK'],
+  },
+  'APPEND under live searches': {
+    why: 'As "UID STORE under live searches": RFC 5267 §4.3, the new COUNT with the ADDTO.',
+    ours: ['* 5 EXISTS', '* 5 RECENT', '* ESEARCH (TAG "t109") UID ADDTO (0 8)', '* ESEARCH (TAG "t111") ADDTO (0 5) COUNT 3', 'TAG OK [APPENDUID <v> 8]'],
+    dovecot: ['* 5 EXISTS', '* 5 RECENT', '* ESEARCH (TAG "t109") UID ADDTO (0 8)', '* ESEARCH (TAG "t111") ADDTO (0 5)', 'TAG OK [APPENDUID <v> 8]'],
+  },
+  'EXPUNGE under live searches': {
+    why: 'As "UID STORE under live searches" (RFC 5267 §4.3, the new COUNT) and as "EXPUNGE" (RFC 3501 §7.4.1, no RECENT after EXPUNGE). Both name the expunged message in REMOVEFROM before its EXPUNGE.',
+    ours: ['* ESEARCH (TAG "t109") UID REMOVEFROM (0 6)', '* ESEARCH (TAG "t111") REMOVEFROM (0 3) COUNT 2', '* 3 EXPUNGE', 'TAG OK'],
+    dovecot: ['* ESEARCH (TAG "t109") UID REMOVEFROM (0 6)', '* ESEARCH (TAG "t111") REMOVEFROM (0 3)', '* 3 EXPUNGE', '* 4 RECENT', 'TAG OK'],
   },
   'DELETE a folder with children': {
     why: 'NOT justified, a known deviation of ours: RFC 3501 §6.3.4 permits deleting a mailbox with inferior names (its messages go and the name becomes \\Noselect); our store has no \\Noselect placeholders yet and refuses with NO [CANNOT], leaving everything in place.',

@@ -21,6 +21,7 @@ import type { CommandSpec as GenericSpec, SessionState } from '../command-spec.j
 import type { Session } from '../session.js';
 import { append } from './append.js';
 import { authenticate } from './authenticate.js';
+import { cancelupdate } from './cancelupdate.js';
 import { capability } from './capability.js';
 import { check } from './check.js';
 import { close } from './close.js';
@@ -107,6 +108,7 @@ export const COMMANDS = new Map<string, CommandSpec>([
   ['CHECK', { states: SELECTED, run: check }],
   ['CLOSE', { states: SELECTED, run: close }],
   ['UNSELECT', { states: SELECTED, run: unselect }], // RFC 3691
+  ['CANCELUPDATE', { states: SELECTED, run: cancelupdate }], // RFC 5267 §4.5
   ['EXPUNGE', { states: SELECTED, run: expunge }],
   ['SEARCH', { states: SELECTED, run: search, expungeAllowed: false }],
   ['SORT', { states: SELECTED, run: sort, expungeAllowed: false }], // RFC 5256 §3

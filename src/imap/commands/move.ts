@@ -11,7 +11,7 @@ import type { CommandHandler } from './handler.js';
  * session's SelectedMailbox of the expunge before moveMessages returns). Into or out of Junk it
  * teaches Bayes (junk-learning.ts).
  */
-export const move: CommandHandler = (session, request) => {
+export const move: CommandHandler = async (session, request) => {
   const moveArguments = readCopyArguments(session, request);
   const { uids, destination } = moveArguments;
   const selected = session.requireSelected();
@@ -33,6 +33,6 @@ export const move: CommandHandler = (session, request) => {
   }
   const code = copyUidCode(result);
   if (code) session.out.untagged(`OK [${code}] Moved`);
-  session.flushUpdates(true);
+  await session.flushUpdates(true);
   return { text: `${request.uid ? 'UID MOVE' : 'MOVE'} completed` };
 };

@@ -1,9 +1,9 @@
 import type { ResultOrder, SearchOutcome } from '../search/execute.js';
+import type { LiveSearchSpec } from '../search/live-searches.js';
 import { parseSearch } from '../search/parse.js';
 import { containsKind, usesModSeq, type ReturnOption, type SearchKey } from '../search/query.js';
 import { notInImap4rev2 } from '../errors.js';
 import { esearchData, reportedMatches } from '../search/results.js';
-import { privateReaderOf } from '../seen-view.js';
 import type { SelectedMailbox } from '../selected.js';
 import type { Session } from '../session.js';
 import type { CommandHandler } from './handler.js';
@@ -12,7 +12,8 @@ import type { CommandHandler } from './handler.js';
  * RFC 3501 §6.4.4 SEARCH and §6.4.8 UID SEARCH; with RETURN (…) the answer is RFC 4731 ESEARCH,
  * and a MODSEQ key adds the highest MODSEQ of the matches (RFC 7162 §3.1.5) — of the MIN or MAX
  * message alone when only those are asked for (RFC 4731 §3.2). RETURN (SAVE) keeps the result for
- * `$` (RFC 5182). After ENABLE IMAP4rev2 every answer is ESEARCH (RFC 9051 §7.3.4).
+ * `$` (RFC 5182); RETURN (PARTIAL) answers a window of it and RETURN (UPDATE) keeps it live
+ * (RFC 5267 §4.4, §4.3). After ENABLE IMAP4rev2 every answer is ESEARCH (RFC 9051 §7.3.4).
  */
 export const search: CommandHandler = async (session, { tag, uid, args }) => {
   const selected = session.requireSelected();
@@ -20,14 +21,16 @@ export const search: CommandHandler = async (session, { tag, uid, args }) => {
   const withModSeq = usesModSeq(query.key);
   // RFC 7162 §3.1: SEARCH MODSEQ is CONDSTORE-enabling.
   if (withModSeq) session.enableCondstore();
-  const { seqs, modSeqs } = await runSearch(session, selected, query.key, { kind: 'ascending' }, query.returns);
+  const order = { kind: 'ascending' } as const;
+  const { seqs, modSeqs } = await runSearch(session, selected, query.key, order, query.returns);
   const results = uid ? seqs.map((seq) => selected.uidAt(seq)!) : seqs;
   const modSeqOf = new Map(seqs.map((seq, i) => [seq, modSeqs[i]!]));
   const reported = query.returns ? reportedMatches(query.returns, seqs) : seqs;
   const highestModSeq = withModSeq && reported.length > 0 ? reported.reduce((max, seq) => Math.max(max, modSeqOf.get(seq)!), 0) : null;
   // RFC 9051 §6.4.4: an IMAP4rev2 session always gets ESEARCH, RETURN () meaning RETURN (ALL).
   if (query.returns || session.imap4rev2) {
-    const data = esearchData(tag, uid, query.returns ?? new Set(), results, highestModSeq);
+    if (query.returns?.has('UPDATE')) keepLive(session, selected, { tag, uid, key: query.key, order, returns: query.returns }, seqs);
+    const data = esearchData(tag, uid, query.returns ?? new Set(), query.partial, results, highestModSeq);
     if (data) session.out.untagged('ESEARCH', ...data);
   } else {
     session.out.untagged(searchLine(results, highestModSeq));
@@ -50,16 +53,25 @@ export async function runSearch(
   returns: ReadonlySet<ReturnOption> | null,
 ): Promise<SearchOutcome> {
   if (session.imap4rev2 && containsKind(key, 'recent')) throw notInImap4rev2('SEARCH RECENT, NEW or OLD', 'UNSEEN or UID ranges');
-  const store = session.ctx.store;
-  const request = { mailbox: selected.info.id, uids: selected.uids, recent: selected.recentUids(), key, order };
   const save = returns?.has('SAVE') ?? false;
   try {
-    const outcome = await session.searches.run(store, request, privateReaderOf(store, selected.info.id));
+    const outcome = await session.searches.searchSelected(session.ctx.store, selected, key, order);
     if (save) selected.saveResult(reportedMatches(returns!, outcome.seqs).map((seq) => selected.uidAt(seq)!));
     return outcome;
   } catch (error) {
     if (save) selected.saveResult([]);
     throw error;
+  }
+}
+
+/**
+ * RFC 5267 §4.3: the search (or sort) stays live on the mailbox from its first answer `seqs`; past
+ * the session's limit it is answered but not kept, which the NOUPDATE response code says.
+ */
+export function keepLive(session: Session, selected: SelectedMailbox, spec: LiveSearchSpec, seqs: readonly number[]): void {
+  const matches = seqs.map((seq) => selected.uidAt(seq)!);
+  if (!selected.liveSearches.start(spec, matches, selected.hasPendingUpdates)) {
+    session.out.untagged(`NO [NOUPDATE "${spec.tag}"] Too many live searches in this mailbox; this one is not kept up to date`);
   }
 }
 

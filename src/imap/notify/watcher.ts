@@ -14,7 +14,7 @@
 import { MAILBOX_DELIMITER, type AccountId, type MailboxChange, type MailboxId, type MailboxInfo } from '../../store/index.js';
 import { locate, rightsOn, sharedPrefix, visibleMailboxes, wireNameOf, type NamespaceSession } from '../namespaces.js';
 import { atom, type ImapValue } from '../responses.js';
-import type { UntaggedLine } from '../selected.js';
+import type { UntaggedLine } from '../responses.js';
 import { statusValues, type StatusItem } from '../status-values.js';
 import { filterCovers, type FilterScope, type WatchedMailbox } from './filters.js';
 import type { MessageEvent, NotifyEvent, NotifyRequest } from './request.js';

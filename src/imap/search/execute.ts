@@ -10,12 +10,14 @@ import { rowsOf } from '../message-rows.js';
 import { resolveUidSet, sequenceSetContains } from '../sequence-set.js';
 import { evaluateSearch, type MessageSource } from './evaluate.js';
 import type { SearchKey, SortCriterion, ThreadAlgorithm } from './query.js';
-import { sortMessages } from './sort.js';
+import { mergeSorted, sortMessages } from './sort.js';
 import { threadMessages, type ThreadNode } from './thread.js';
 
 export type ResultOrder =
   | { readonly kind: 'ascending' }
   | { readonly kind: 'sort'; readonly criteria: readonly SortCriterion[] }
+  /** The matches put into `sorted`, a result already in the criteria's order (a live SORT, live-searches.ts). */
+  | { readonly kind: 'sort-into'; readonly criteria: readonly SortCriterion[]; readonly sorted: readonly number[] }
   | { readonly kind: 'thread'; readonly algorithm: ThreadAlgorithm };
 
 export interface SearchRequest {
@@ -50,8 +52,12 @@ export async function executeSearch(source: MessageSource, request: SearchReques
   let seqs = await evaluateSearch(key, { store: source, mailbox, messages, uids, isRecent: (u) => recent.has(u) });
   let threads: ThreadNode[] | null = null;
   if (request.order.kind === 'sort') seqs = sortMessages(source, mailbox, messages, seqs, request.order.criteria);
+  else if (request.order.kind === 'sort-into') {
+    seqs = mergeSorted(source, mailbox, messages, (seq) => uids[seq - 1]! as Uid, request.order.sorted, seqs, request.order.criteria);
+  }
   else if (request.order.kind === 'thread') threads = threadMessages(source, mailbox, messages, seqs, request.order.algorithm);
-  return { seqs, modSeqs: seqs.map((seq) => messages[seq - 1]!.modSeq), threads };
+  // 0 for a message 'sort-into' kept without reading its row: live searches report no MODSEQ.
+  return { seqs, modSeqs: seqs.map((seq) => messages[seq - 1]?.modSeq ?? 0), threads };
 }
 
 /**

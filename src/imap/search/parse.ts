@@ -1,16 +1,18 @@
 /**
- * RFC 3501 §6.4.4 SEARCH arguments, with RFC 4731 RETURN options (ESEARCH, and RFC 5182 SAVE) and
- * the RFC 7162 §3.1.5 MODSEQ key, read through ArgReader into a SearchQuery; the RFC 5256 SORT and
- * THREAD arguments around the same search keys:
+ * RFC 3501 §6.4.4 SEARCH arguments, with RFC 4731 RETURN options (ESEARCH, RFC 5182 SAVE, RFC 5267
+ * §4 CONTEXT, UPDATE and PARTIAL) and the RFC 7162 §3.1.5 MODSEQ key, read through ArgReader into a
+ * SearchQuery; the RFC 5256 SORT and THREAD arguments around the same search keys:
  *
  *   search = "SEARCH" [SP "RETURN" SP "(" [return-opt *(SP return-opt)] ")"]
  *            [SP "CHARSET" SP astring] 1*(SP search-key)
+ *   return-opt =/ "CONTEXT" / "UPDATE" / "PARTIAL" SP partial-range     ; RFC 5267 §5
+ *   partial-range = nz-number ":" nz-number
  */
 import { ImapError } from '../errors.js';
 import type { ArgReader } from '../parser.js';
 import { readSequenceSet } from '../sequence-set.js';
 import { dayOfSearchDate } from '../fetch/date-time.js';
-import type { ReturnOption, SearchKey, SearchQuery, SortKeyName, SortQuery, ThreadAlgorithm, ThreadQuery } from './query.js';
+import type { PartialRange, ReturnOption, SearchKey, SearchQuery, SortKeyName, SortQuery, ThreadAlgorithm, ThreadQuery } from './query.js';
 import { SORT_KEYS } from './sort.js';
 import { THREAD_ALGORITHMS } from './thread.js';
 
@@ -20,7 +22,7 @@ const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'] as const;
 /** Deeper nesting of NOT/OR/parentheses than any client writes: refused instead of risking the stack. */
 const MAX_DEPTH = 64;
 
-const RETURN_OPTIONS: ReadonlySet<string> = new Set<ReturnOption>(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE']);
+const RETURN_OPTIONS: ReadonlySet<string> = new Set<ReturnOption>(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'CONTEXT', 'UPDATE', 'PARTIAL']);
 
 /** System flags with a search key of their own, and the key that tests their absence. */
 const FLAG_KEYS: Readonly<Record<string, readonly [flag: string, present: boolean]>> = {
@@ -50,13 +52,13 @@ const DATE_KEYS = {
 /** Reads everything after the command name (`reader` is just past "SEARCH"). */
 export function parseSearch(reader: ArgReader): SearchQuery {
   reader.space();
-  const returns = readReturnOptions(reader);
+  const { returns, partial } = readReturnOptions(reader);
   return afterReturnOptions(reader, returns, () => {
     if (reader.take('CHARSET ')) {
       checkCharset(reader);
       reader.space();
     }
-    return { key: readKeys(reader), returns };
+    return { key: readKeys(reader), returns, partial };
   });
 }
 
@@ -79,7 +81,7 @@ function afterReturnOptions<T>(reader: ArgReader, returns: ReadonlySet<ReturnOpt
  */
 export function parseSort(reader: ArgReader): SortQuery {
   reader.space();
-  const returns = readReturnOptions(reader);
+  const { returns, partial } = readReturnOptions(reader);
   return afterReturnOptions(reader, returns, () => {
     const criteria = reader.list(() => {
       const first = reader.keyword();
@@ -92,7 +94,7 @@ export function parseSort(reader: ArgReader): SortQuery {
     reader.space();
     checkCharset(reader);
     reader.space();
-    return { criteria, key: readKeys(reader), returns };
+    return { criteria, key: readKeys(reader), returns, partial };
   });
 }
 
@@ -108,17 +110,34 @@ export function parseThread(reader: ArgReader): ThreadQuery {
 }
 
 /** RFC 4731 §3.1 `RETURN (…)` and its space, or null when absent; RETURN () means ALL. */
-function readReturnOptions(reader: ArgReader): Set<ReturnOption> | null {
-  if (!reader.take('RETURN ')) return null;
+function readReturnOptions(reader: ArgReader): { returns: Set<ReturnOption> | null; partial: PartialRange | null } {
+  if (!reader.take('RETURN ')) return { returns: null, partial: null };
+  let partial: PartialRange | null = null;
   const returns = new Set(
     reader.list(() => {
       const option = reader.keyword();
       if (!RETURN_OPTIONS.has(option)) throw reader.error(`unknown RETURN option ${option}`);
+      if (option === 'PARTIAL') {
+        // RFC 5267 §4.4: a command has at most one PARTIAL.
+        if (partial) throw reader.error('PARTIAL given twice');
+        reader.space();
+        partial = readPartialRange(reader);
+      }
       return option as ReturnOption;
     }),
   );
+  // RFC 5267 §4.4: PARTIAL and ALL are exclusive.
+  if (returns.has('PARTIAL') && returns.has('ALL')) throw reader.error('PARTIAL and ALL cannot be used together');
   reader.space();
-  return returns;
+  return { returns, partial };
+}
+
+/** RFC 5267 §5 `partial-range = nz-number ":" nz-number`; the two ends in either order. */
+function readPartialRange(reader: ArgReader): PartialRange {
+  const first = reader.nzNumber();
+  reader.expect(':');
+  const second = reader.nzNumber();
+  return { low: Math.min(first, second), high: Math.max(first, second) };
 }
 
 function checkCharset(reader: ArgReader): void {

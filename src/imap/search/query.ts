@@ -26,13 +26,23 @@ export type SearchKey =
   | { readonly kind: 'or'; readonly left: SearchKey; readonly right: SearchKey }
   | { readonly kind: 'and'; readonly keys: readonly SearchKey[] };
 
-/** RFC 4731 §3.1 result options; SAVE is RFC 5182 §2.1 (SEARCHRES). */
-export type ReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
+/**
+ * RFC 4731 §3.1 result options; SAVE is RFC 5182 §2.1 (SEARCHRES); CONTEXT, UPDATE and PARTIAL are
+ * RFC 5267 §4.2–§4.4 (PARTIAL's range is in the query's `partial`).
+ */
+export type ReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE' | 'CONTEXT' | 'UPDATE' | 'PARTIAL';
+
+/** RFC 5267 §4.4 `PARTIAL low:high`: positions (from 1) in the result's order, low ≤ high. */
+export interface PartialRange {
+  readonly low: number;
+  readonly high: number;
+}
 
 export interface SearchQuery {
   readonly key: SearchKey;
   /** null: a plain SEARCH, answered with `* SEARCH`; a set (possibly empty = ALL): ESEARCH. */
   readonly returns: ReadonlySet<ReturnOption> | null;
+  readonly partial: PartialRange | null;
 }
 
 /** RFC 5256 §3 sort keys, with RFC 5957 DISPLAYFROM / DISPLAYTO. */
@@ -51,6 +61,7 @@ export interface SortQuery {
   readonly criteria: readonly SortCriterion[];
   readonly key: SearchKey;
   readonly returns: ReadonlySet<ReturnOption> | null;
+  readonly partial: PartialRange | null;
 }
 
 /** RFC 5256 §4 THREAD. */

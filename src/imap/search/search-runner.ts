@@ -11,11 +11,14 @@
  */
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
-import type { AccountId } from '../../store/index.js';
+import type { AccountId, MailStore } from '../../store/index.js';
+import type { SelectedMailbox } from '../selected.js';
+import { privateReaderOf } from '../seen-view.js';
 import { defineTask, WorkBudgetExceeded, WorkerPool, WorkQueueFull } from '../../workers/index.js';
 import { ImapError } from '../errors.js';
 import type { MessageSource } from './evaluate.js';
-import { executeSearch, type SearchOutcome, type SearchRequest } from './execute.js';
+import { executeSearch, type ResultOrder, type SearchOutcome, type SearchRequest } from './execute.js';
+import type { SearchKey } from './query.js';
 import type { SearchJob } from './worker.js';
 
 const SEARCH_TASK = defineTask<SearchJob, SearchOutcome>(new URL('./worker.ts', import.meta.url), 'runSearchJob');
@@ -40,6 +43,12 @@ export class SearchRunner {
       if (error instanceof WorkQueueFull) throw new ImapError('NO', 'LIMIT', 'too many searches at once; try again shortly');
       throw error;
     }
+  }
+
+  /** A search of the selected mailbox as the session sees it: its numbering, its \Recent, its reader's \Seen. */
+  searchSelected(store: MailStore, selected: SelectedMailbox, key: SearchKey, order: ResultOrder): Promise<SearchOutcome> {
+    const request = { mailbox: selected.info.id, uids: selected.uids, recent: selected.recentUids(), key, order };
+    return this.run(store, request, privateReaderOf(store, selected.info.id));
   }
 
   async close(): Promise<void> {

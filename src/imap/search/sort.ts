@@ -24,21 +24,78 @@ export function sortMessages(
   seqs: readonly number[],
   criteria: readonly SortCriterion[],
 ): number[] {
-  const needsMeta = criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
-  const metas = needsMeta ? metaOf(source, mailbox, seqs.map((seq) => messages[seq - 1]!.uid)) : new Map<Uid, MessageMeta>();
-  const keys = seqs.map((seq) => {
-    const row = messages[seq - 1]!;
-    const envelope = metas.get(row.uid)?.envelope;
-    return { seq, values: criteria.map((c) => sortValue(c.key, row, envelope)) };
-  });
-  keys.sort((a, b) => {
-    for (let i = 0; i < criteria.length; i++) {
-      const order = compareValues(a.values[i]!, b.values[i]!);
-      if (order !== 0) return criteria[i]!.reverse ? -order : order;
-    }
-    return a.seq - b.seq;
-  });
+  const metas = needsMeta(criteria) ? metaOf(source, mailbox, seqs.map((seq) => messages[seq - 1]!.uid)) : new Map<Uid, MessageMeta>();
+  const keys = seqs.map((seq) => sortKey(seq, messages[seq - 1]!, metas.get(messages[seq - 1]!.uid)?.envelope, criteria));
+  keys.sort((a, b) => compareKeys(criteria, a, b));
   return keys.map((k) => k.seq);
+}
+
+/**
+ * `sorted` (seqs already in the order of `criteria`) with `more` (whose rows `messages` has) put in
+ * their places, for a live SORT (live-searches.ts) whose other messages cannot have moved: each new
+ * one finds its place by binary search, so only the rows and keys of the messages it is compared
+ * with are read (`uidAt` names them). One the store no longer has left the result (an expunge the
+ * session will hear of) and is dropped when met.
+ */
+export function mergeSorted(
+  source: MessageSource,
+  mailbox: MailboxId,
+  messages: ReadonlyArray<MessageRow | null>,
+  uidAt: (seq: number) => Uid,
+  sorted: readonly number[],
+  more: readonly number[],
+  criteria: readonly SortCriterion[],
+): number[] {
+  const known = new Map<number, SortKey | null>();
+  const keyOf = (seq: number): SortKey | null => {
+    if (!known.has(seq)) {
+      const uid = uidAt(seq);
+      const row = source.getMessages(mailbox, [uid])[0];
+      const envelope = row && needsMeta(criteria) ? source.getMessageMeta(mailbox, [uid])[0]?.envelope : undefined;
+      known.set(seq, row ? sortKey(seq, row, envelope, criteria) : null);
+    }
+    return known.get(seq)!;
+  };
+  const merged = [...sorted];
+  for (const seq of sortMessages(source, mailbox, messages, more, criteria)) {
+    const key = keyOf(seq);
+    if (!key) continue;
+    let lo = 0;
+    let hi = merged.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const probe = keyOf(merged[mid]!);
+      if (!probe) {
+        merged.splice(mid, 1);
+        hi--;
+      } else if (compareKeys(criteria, probe, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    merged.splice(lo, 0, seq);
+  }
+  return merged;
+}
+
+interface SortKey {
+  readonly seq: number;
+  readonly values: readonly SortValue[];
+}
+
+function needsMeta(criteria: readonly SortCriterion[]): boolean {
+  return criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
+}
+
+function sortKey(seq: number, row: MessageRow, envelope: MessageMeta['envelope'] | undefined, criteria: readonly SortCriterion[]): SortKey {
+  return { seq, values: criteria.map((c) => sortValue(c.key, row, envelope)) };
+}
+
+/** By each criterion in turn, then by mailbox order (RFC 5256 §3). */
+function compareKeys(criteria: readonly SortCriterion[], a: SortKey, b: SortKey): number {
+  for (let i = 0; i < criteria.length; i++) {
+    const order = compareValues(a.values[i]!, b.values[i]!);
+    if (order !== 0) return criteria[i]!.reverse ? -order : order;
+  }
+  return a.seq - b.seq;
 }
 
 export function metaOf(source: MessageSource, mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, MessageMeta> {
