@@ -21,10 +21,12 @@ import { messageSize, type MessageBytes } from '../store/index.js';
 const TAGGED_EXTRA_COPIES = 1;
 /**
  * A spooled message's copies in the inspecting worker (inspection.ts), reserved for the job's
- * length (DESIGN.md "Config" [limits] memory_ceiling): the bytes read from the file and the traced
- * message. The main thread holds none: the scan and the store read the file a chunk at a time.
+ * length (DESIGN.md "Config" [limits] memory_ceiling): the bytes read from the file, the traced
+ * message, and what the parsers decode of it (mailparser's text and parts). Measured: with two,
+ * two such jobs at once took RSS past the bound of test/hostile/mx-memory.test.ts. The main thread
+ * holds none: the scan and the store read the file a chunk at a time.
  */
-const SPOOLED_INSPECTION_COPIES = 2;
+const SPOOLED_INSPECTION_COPIES = 3;
 
 /**
  * DATA on the MX: read (smuggling, size and [limits] checks, memory reserved), authenticate
