@@ -14,9 +14,13 @@ export const DIGEST_STORED = defineTask<ReadonlyArray<Uint8Array | FileRange>, s
 export async function digestStoredTask(pieces: ReadonlyArray<Uint8Array | FileRange>): Promise<string> {
   const hash = createHash('sha256');
   for (const piece of pieces) {
-    if (piece instanceof Uint8Array) hash.update(piece);
+    if (piece instanceof Uint8Array) {
+      hash.update(piece);
+      continue;
+    }
     // createReadStream's `end` is inclusive; an empty range reads nothing.
-    else if (piece.end > piece.start) for await (const chunk of createReadStream(piece.file, { start: piece.start, end: piece.end - 1 })) hash.update(chunk as Buffer);
+    if (piece.end === piece.start) continue;
+    for await (const chunk of createReadStream(piece.file, { start: piece.start, end: piece.end - 1 })) hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
@@ -52,8 +53,11 @@ describe('a spooled message on the MX', () => {
   test('is scanned, analysed and stored from its file, byte for byte', async () => {
     const before = h.messages(ANNV).length;
     const text = body(MESSAGE_BYTES);
-    expect(await send(`From: <sender@example.org>\r\nSubject: spooled delivery\r\nMessage-ID: <spooled@example.org>\r\n\r\n${text}`)).toMatch(/^250 2\.6\.0 /);
+    const reply = await send(`From: <sender@example.org>\r\nSubject: spooled delivery\r\nMessage-ID: <spooled@example.org>\r\n\r\n${text}`);
+    expect(reply).toMatch(/^250 2\.6\.0 /);
     const stored = h.messages(ANNV);
+    // The blob is filed under the SHA-256 of the stored copy, hashed by a worker from the file (src/store single-instance blobs).
+    expect(reply).toContain(`(${createHash('sha256').update(stored.at(-1)!).digest('hex').slice(0, 12)})`);
     expect(stored).toHaveLength(before + 1);
     const copy = stored.at(-1)!.toString('latin1');
     expect(copy.endsWith(`\r\n\r\n${text}`)).toBe(true);
