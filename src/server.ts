@@ -9,7 +9,7 @@ import { MESSAGE_FACTS } from './filters/index.js';
 import { createFilterPipeline } from './filters/index.js';
 import { databaseCheck, diskCheck, HealthMonitor, queueCheck, VirusScannerWatch } from './health/index.js';
 import { startImap } from './imap/index.js';
-import { MemoryBudget, MemoryReturn, MessageSpool, type MemoryUse } from './limits/index.js';
+import { limitMallocArenas, MemoryBudget, MemoryReturn, MessageSpool, type MemoryUse } from './limits/index.js';
 import { ANALYZE_MESSAGE } from './mime/index.js';
 import { createLogger } from './logger.js';
 import { scheduleDaily } from './maintenance/index.js';
@@ -72,6 +72,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
   const directory = new Directory({ db, config, store, logger, ...options.directory, ...(options.clock ? { now: options.clock } : {}) });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
+  // Before the worker threads start, so that they share the capped arenas (src/limits memory-return.ts).
+  limitMallocArenas();
   const workers = startAnalysisWorkers(config, resolver, logger);
   // Continuity (src/backup): Litestream takes over checkpoints before it starts reading the WAL.
   const replica = config.replica.url === '' ? null : new ReplicaSupervisor(config, logger.child({ module: 'replica' }));

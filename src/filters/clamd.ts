@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import net from 'node:net';
+import { pipeline } from 'node:stream/promises';
 
 /**
  * clamd's INSTREAM command (clamd(8), "INSTREAM"): `zINSTREAM\0`, then the data as chunks, each
@@ -32,12 +34,54 @@ export function writeInstream(socket: net.Socket, data: Buffer): void {
   socket.write(COMMAND);
   for (let offset = 0; offset < data.length; offset += CHUNK) {
     const chunk = data.subarray(offset, offset + CHUNK);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(chunk.length);
-    socket.write(length);
+    socket.write(lengthOf(chunk));
     socket.write(chunk);
   }
   socket.write(END);
+}
+
+/**
+ * INSTREAM of a file (a message spooled to disk, src/limits) on a connection of its own, read a
+ * CHUNK at a time as clamd takes it (the socket's backpressure), so a 25 MB message is never in
+ * our memory whole. clamd answers and closes the connection; a read error closes it too, and the
+ * answer then rejects, as for clamd going away.
+ */
+export function scanInstreamFile(target: ClamdTarget, file: string): { answer: Promise<ClamdAnswer>; abort(): void } {
+  const socket = connectClamd(target);
+  const answer = new Promise<ClamdAnswer>((resolve, reject) => {
+    const received: Buffer[] = [];
+    const answered = () => parseAnswer(Buffer.concat(received).toString('utf8'));
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    // clamd may answer and close before it has read everything (`size limit exceeded`): then our
+    // write fails, and its answer is what counts.
+    socket.on('error', (err) => (received.length > 0 ? resolve(answered()) : reject(err)));
+    socket.on('close', () => resolve(answered()));
+  });
+  const source = createReadStream(file, { highWaterMark: CHUNK });
+  async function* framed(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    yield COMMAND;
+    for await (const chunk of chunks) {
+      yield lengthOf(chunk);
+      yield chunk;
+    }
+    yield END;
+  }
+  // The pipeline's own failure only destroys the socket, which settles the answer.
+  pipeline(source, framed, socket, { end: false }).catch((err: unknown) => socket.destroy(err as Error));
+  return {
+    answer,
+    abort: () => {
+      source.destroy();
+      socket.destroy();
+    },
+  };
+}
+
+/** A chunk's 4-byte big-endian length prefix. */
+function lengthOf(chunk: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(chunk.length);
+  return length;
 }
 
 /** How `[clamav]` names clamd: TCP when `host` is set, else the unix socket. */

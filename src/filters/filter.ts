@@ -1,6 +1,6 @@
 import type { MessageFacts } from './message-view.js';
 import type { RuleSet } from './rules/compile.js';
-import type { FilterContext, Verdict, VerdictReason } from './verdict.js';
+import type { FilterContext, ScannedBytes, Verdict, VerdictReason } from './verdict.js';
 
 /** One message as the content filters see it: what was read of it once (message.ts), for lists, rules and Bayes. */
 export interface FilterMessage {
@@ -28,7 +28,7 @@ export interface Filter {
 /** A filter that reads only the bytes (clamd): the pipeline starts it before parsing, alongside the others. */
 export interface RawFilter {
   readonly name: string;
-  check(raw: Buffer): Promise<FilterOutcome>;
+  check(raw: ScannedBytes): Promise<FilterOutcome>;
 }
 
 /** A verdict that only adds score, reasons or headers. */

@@ -19,7 +19,7 @@ export { formatRulesError, type RulesError } from './rules/errors.js';
 export { loadRulesFile, type RulesLoadResult } from './rules/load.js';
 export { rulesOf, snapshotOf } from './rules/snapshot.js';
 export { RulesFileError } from './rules/watch.js';
-export type { CheckedContent, FilterContext, FilterPipeline, PendingCheck, RulesSnapshot, Verdict, VerdictAction, VerdictReason } from './verdict.js';
+export type { CheckedContent, FilterContext, FilterPipeline, PendingCheck, RulesSnapshot, ScannedBytes, Verdict, VerdictAction, VerdictReason } from './verdict.js';
 export { violationFromVerdict, type FilterViolation } from './violation.js';
 export { readMessages } from './bayes/sources.js';
 export { tuneRulesFile } from './tune/tune.js';

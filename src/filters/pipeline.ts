@@ -17,7 +17,7 @@ import { snapshotOf } from './rules/snapshot.js';
 import { RulesHolder } from './rules/watch.js';
 import { createSenderListFilter } from './sender-lists.js';
 import { createSpamRulesFilter } from './spam-rules.js';
-import type { CheckedContent, FilterContext, FilterPipeline, PendingCheck, Verdict, VerdictReason } from './verdict.js';
+import type { CheckedContent, FilterContext, FilterPipeline, PendingCheck, ScannedBytes, Verdict, VerdictReason } from './verdict.js';
 import { createVirusFilter } from './virus.js';
 
 export interface FilterDeps {
@@ -88,7 +88,7 @@ export function createFilterPipeline(config: Config, deps: FilterDeps): RunningF
     return verdicts;
   };
 
-  const begin = (received: Buffer): PendingCheck => {
+  const begin = (received: ScannedBytes): PendingCheck => {
     // clamd scans in its own process: the scan runs while the edge and the content filters work,
     // instead of before them.
     const scan = virus ? timed(virus.name, virus.check(received)) : null;

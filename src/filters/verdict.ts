@@ -72,6 +72,12 @@ export interface FilterContext {
 /** The message as it will be stored, or its facts already read under the check's rules (messageFacts in message.ts). */
 export type CheckedContent = { readonly raw: Buffer } | { readonly facts: MessageFacts };
 
+/**
+ * The bytes as received, for the filters that read only bytes (clamd): in memory, or a message
+ * spooled to disk (src/limits) by its file, which the scan streams without reading it whole.
+ */
+export type ScannedBytes = Buffer | { readonly file: string; readonly size: number };
+
 /** A message's checks begun on the bytes as received; see FilterPipeline.begin. */
 export interface PendingCheck {
   /**
@@ -93,7 +99,7 @@ export interface FilterPipeline {
    * own worker job (under `rules`) or on the bytes. The verdict is the same as check()'s;
    * a check begun and never finished costs one scan and nothing else.
    */
-  begin(received: Buffer): PendingCheck;
+  begin(received: ScannedBytes): PendingCheck;
   /**
    * A user classified a message (IMAP): moved into Junk → 'spam'; moved out of Junk into a folder
    * other than Trash → 'ham'. Bayes learns it (a message learnt as the other class is moved over;

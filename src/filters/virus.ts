@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { clamdTarget, type ClamdAnswer } from './clamd.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { clamdTarget, scanInstreamFile, type ClamdAnswer, type ClamdTarget } from './clamd.js';
 import { ClamdSessions, type ClamdScan } from './clamd-sessions.js';
 import { refuseVerdict, scoreVerdict, type FilterOutcome, type RawFilter } from './filter.js';
 import { ScanSlots, type ReleaseSlot, type ScanLane } from './scan-slots.js';
+import type { ScannedBytes } from './verdict.js';
 
 /**
  * Virus scanning by clamd (INSTREAM, clamd.ts) over the unix socket or TCP from `[clamav]`, on
- * sessions kept open between messages (clamd-sessions.ts). The message goes from memory to
- * clamd; nothing touches our disk.
+ * sessions kept open between messages (clamd-sessions.ts). The message goes to clamd from memory,
+ * or, spooled (src/limits), from its file a chunk at a time on a connection of its own.
  *
  * clamd down, connection refused or reset, an answer that is neither "OK" nor "… FOUND" (e.g.
  * "INSTREAM size limit exceeded. ERROR") is "unavailable": with on_unavailable = "tempfail" the
@@ -28,7 +30,8 @@ export interface VirusFilter extends RawFilter {
 
 export function createVirusFilter(clamav: Config['clamav'], logger: Logger): VirusFilter {
   const log = logger.child({ filter: 'virus' });
-  const sessions = new ClamdSessions(clamdTarget(clamav));
+  const target = clamdTarget(clamav);
+  const sessions = new ClamdSessions(target);
   const slots = new ScanSlots(clamav.max_concurrent_scans, clamav.max_queued_scans);
 
   const unavailable = (problem: string): FilterOutcome => {
@@ -49,8 +52,8 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Vir
   };
 
   /** RFC 3463 §3.8: 4.7.0, a transient security-related refusal of this one message. */
-  const notScanned = (raw: Buffer, problem: string): FilterOutcome => {
-    log.warn({ messageId: messageIdOf(raw), size: raw.length, problem, ...slots.load }, 'message not scanned in time: tempfailed');
+  const notScanned = (raw: ScannedBytes, problem: string): FilterOutcome => {
+    log.warn({ messageId: messageIdOf(raw), size: sizeOf(raw), problem, ...slots.load }, 'message not scanned in time: tempfailed');
     return {
       verdict: refuseVerdict(
         'tempfail',
@@ -78,7 +81,7 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Vir
   return {
     name: 'virus',
     async check(raw) {
-      const lane: ScanLane = raw.length <= SMALL_MESSAGE ? 'small' : 'large';
+      const lane: ScanLane = sizeOf(raw) <= SMALL_MESSAGE ? 'small' : 'large';
       const request = slots.request(lane);
       if (!request) return notScanned(raw, `scan queue full (${lane} messages)`);
       let timer: NodeJS.Timeout | undefined;
@@ -91,7 +94,7 @@ export function createVirusFilter(clamav: Config['clamav'], logger: Logger): Vir
           request.cancel();
           return notScanned(raw, `no scan slot within ${clamav.timeout} ms`);
         }
-        const answer = await Promise.race([scanHoldingSlot(sessions, raw, release, ABANDON_FACTOR * clamav.timeout), deadline]);
+        const answer = await Promise.race([scanHoldingSlot(sessions, target, raw, release, ABANDON_FACTOR * clamav.timeout), deadline]);
         if (answer === 'timeout') return notScanned(raw, `no answer from clamd within ${clamav.timeout} ms`);
         return judge(answer);
       } catch (err) {
@@ -117,10 +120,10 @@ const ABANDON_FACTOR = 4;
  * Starts the scan. The slot is clamd's thread: `release` runs only when clamd has answered or hung
  * up, or after `abandonAfterMs`, when the connection is closed.
  */
-function scanHoldingSlot(sessions: ClamdSessions, raw: Buffer, release: ReleaseSlot, abandonAfterMs: number): Promise<ClamdAnswer> {
+function scanHoldingSlot(sessions: ClamdSessions, target: ClamdTarget, raw: ScannedBytes, release: ReleaseSlot, abandonAfterMs: number): Promise<ClamdAnswer> {
   let scan: ClamdScan;
   try {
-    scan = sessions.scan(raw);
+    scan = Buffer.isBuffer(raw) ? sessions.scan(raw) : scanInstreamFile(target, raw.file);
   } catch (err) {
     release();
     return Promise.reject(err);
@@ -135,12 +138,36 @@ function scanHoldingSlot(sessions: ClamdSessions, raw: Buffer, release: ReleaseS
   return scan.answer;
 }
 
+function sizeOf(raw: ScannedBytes): number {
+  return Buffer.isBuffer(raw) ? raw.length : raw.size;
+}
+
+/** Where a Message-ID is looked for: the first octets of the header block. */
+const HEAD_OCTETS = 64 * 1024;
+
 /** Message-ID from the header block, to name the message in the log (the SMTP log has the session). */
-function messageIdOf(raw: Buffer): string | undefined {
-  const head = raw.subarray(0, 64 * 1024).toString('latin1');
+function messageIdOf(raw: ScannedBytes): string | undefined {
+  const head = headOf(raw).toString('latin1');
   const end = head.search(/\r?\n\r?\n/);
   const match = /^Message-ID:[ \t]*(<[^>\r\n]{1,250}>)/im.exec(end >= 0 ? head.slice(0, end) : head);
   return match?.[1];
+}
+
+/** The first HEAD_OCTETS of the message; of a spooled one, read from its file (only for this log line). */
+function headOf(raw: ScannedBytes): Buffer {
+  if (Buffer.isBuffer(raw)) return raw.subarray(0, HEAD_OCTETS);
+  const head = Buffer.alloc(Math.min(HEAD_OCTETS, raw.size));
+  try {
+    const fd = openSync(raw.file, 'r');
+    try {
+      return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // The file is gone (the message already ended): the log line goes without its Message-ID.
+    return Buffer.alloc(0);
+  }
 }
 
 function describe(err: unknown): string {

@@ -66,7 +66,7 @@ export class MemoryBudget {
   }
 }
 
-export { MemoryReturn, trimFreedMemory, type MemoryUse } from './memory-return.js';
+export { limitMallocArenas, MemoryReturn, trimFreedMemory, type MemoryUse } from './memory-return.js';
 export { MessageSpool, SpoolFile } from './spool.js';
 export {
   checkMessageShape,

@@ -3,6 +3,7 @@
  * signature over it) is never touched. RFC 5322 §2.2: a field runs until the next line that does
  * not start with WSP; the header block ends at the first empty line.
  */
+import type { FileRange } from '../store/index.js';
 import { concatShared } from '../workers/index.js';
 
 export interface HeaderField {
@@ -77,19 +78,36 @@ export function prependFields(raw: Buffer, lines: readonly string[], dropped: re
  * one small buffer, then views of `raw` around the dropped fields (the store takes it so, MessageBytes).
  */
 export function fieldsOnTop(raw: Buffer, lines: readonly string[], dropped: readonly HeaderField[] = []): Buffer[] {
-  return [Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8'), ...keptParts(raw, dropped)];
+  return [fieldBlock(lines), ...keptParts(raw, dropped)];
+}
+
+/**
+ * fieldsOnTop of a message spooled to `file` (`size` octets): the same new fields, then ranges of
+ * the file around the dropped fields, which the store reads as it writes them (src/store FileRange).
+ */
+export function fieldsOnTopOfFile(file: string, size: number, lines: readonly string[], dropped: readonly HeaderField[] = []): [Buffer, ...FileRange[]] {
+  return [fieldBlock(lines), ...keptRanges(size, dropped).map(([start, end]) => ({ file, start, end }))];
+}
+
+function fieldBlock(lines: readonly string[]): Buffer {
+  return Buffer.from(lines.map((line) => `${line.replace(/\r?\n$/, '')}\r\n`).join(''), 'utf8');
 }
 
 /** The pieces of `raw` around the `dropped` fields, without copying. */
 function keptParts(raw: Buffer, dropped: readonly HeaderField[]): Buffer[] {
-  const parts: Buffer[] = [];
+  return keptRanges(raw.length, dropped).map(([start, end]) => raw.subarray(start, end));
+}
+
+/** The octet ranges [start, end) of a message of `size` octets around the `dropped` fields. */
+function keptRanges(size: number, dropped: readonly HeaderField[]): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
   let at = 0;
   for (const field of dropped) {
-    parts.push(raw.subarray(at, field.start));
+    ranges.push([at, field.start]);
     at = field.end;
   }
-  parts.push(raw.subarray(at));
-  return parts;
+  ranges.push([at, size]);
+  return ranges;
 }
 
 /** Inserts `tag` in front of the Subject value (adds a Subject when there is none). */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { messageFacts, rulesOf, type MessageFacts, type RulesSnapshot } from '../filters/index.js';
 import { analyzeMessage, type MessageAnalysis } from '../mime/index.js';
 import { asBuffer, defineTask, type SharedRef, type TaskEnv } from '../workers/index.js';
@@ -7,7 +8,8 @@ import { fromAuthors } from './senders.js';
 import { forgedAuthResults } from './trace.js';
 
 interface InspectionInput {
-  readonly raw: Uint8Array;
+  /** The bytes in shared memory, or the spool file of a message over `[limits] spool_threshold`, read here. */
+  readonly raw: Uint8Array | { readonly file: string };
   readonly client: InboundClient;
   /** Our hostname: mailauth's authserv-id, and whose Authentication-Results are forged when a message brings them. */
   readonly hostname: string;
@@ -36,14 +38,18 @@ export interface Inspection {
 /**
  * One worker job per inbound message (src/workers, within `[limits] message_cpu_budget`):
  * authentication (mailauth), the traced message, the filters' facts (view, Bayes tokens, text
- * rules) and the MIME analysis (src/mime), from a single copy of the bytes in shared memory.
+ * rules) and the MIME analysis (src/mime), from a single copy of the bytes in shared memory — or,
+ * for a spooled message, read from its file by the worker itself: the whole message, since the
+ * DKIM body hash (RFC 6376 §3.7) and the stored structure, envelope and search text (DESIGN.md
+ * "Messages") cover all of it. Its memory is then the worker's, two copies (the bytes and the
+ * traced message) for the job's length, and at most one job per worker at a time.
  * The traced message — trace fields on top, forged results taken out — is the one the filters
  * judge and the store keeps (the filters' own fields then go above it: withPrefixFields).
  */
 export const INSPECT_INBOUND = defineTask<InspectionInput, Inspection>(new URL(import.meta.url), 'inspectInboundTask');
 
 export async function inspectInboundTask(input: InspectionInput, env: TaskEnv): Promise<Inspection> {
-  const raw = asBuffer(input.raw);
+  const raw = 'file' in input.raw ? readFileSync(input.raw.file) : asBuffer(input.raw);
   const auth = await authenticateMessage(raw, input.client, input.hostname, env);
   const forged = forgedAuthResults(raw, input.hostname);
   const traceFields = [input.received, auth.headers];

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/index.js';
+import type { ScannedBytes } from '../filters/index.js';
 import { describeViolation, MessageShapeCheck, shapeLimitsOf, type MemoryBudget, type MemoryReservation, type MessageSpool, type ShapeViolation, type SpoolFile } from '../limits/index.js';
 import { concatShared } from '../workers/index.js';
 import { replies, SmtpReply } from './reply.js';
@@ -14,10 +15,16 @@ const LF = 0x0a;
 export interface ReceivedMessage {
   readonly size: number;
   /**
+   * Where the bytes are: in shared memory (bytes()), or, for a message over `[limits]
+   * spool_threshold`, its spool file, which the consumers read themselves — the virus scan streams
+   * it, a worker analyses it, the store copies it in a piece at a time — so that it is never whole
+   * in the main thread's memory. The file lives until release().
+   */
+  source(): Promise<ScannedBytes>;
+  /**
    * The bytes, in shared memory: the analysis workers read them without a copy (src/workers). A
-   * message over `[limits] spool_threshold` is read back from its spool file here, only once the
-   * envelope checks that need no bytes have passed, and its bytes are reserved then: 452 4.3.1
-   * (SmtpReply) when they do not fit.
+   * spooled message is read back from its file here (for the rare paths that edit or forward the
+   * whole message) and its `copies` are reserved then: 452 4.3.1 (SmtpReply) when they do not fit.
    */
   bytes(): Promise<Buffer>;
   /**
@@ -41,15 +48,17 @@ export interface ReceivedMessage {
  *   each byte kept in memory reserves `copies` bytes, for the received message and the copies the
  *   caller makes of it before delivery, so that a message read in full never fails for memory later.
  * Past `[limits] spool_threshold` the message goes to a spool file instead (src/limits/spool.ts),
- * reserving nothing while it arrives; bytes() reserves and reads it back. From the first refusal
+ * reserving nothing while it arrives; its consumers read the file (source()), and only bytes(), for
+ * the paths that need it whole, reserves and reads it back. From the first refusal
  * on, the bytes are counted and dropped, never buffered nor written; the stream is always read to
  * its end so that the session stays in step with the client. Rejects with the stream's error when
  * the client goes away mid-DATA, and with the file system's when the spool cannot be written
  * (ENOSPC: 452 4.3.1 at the SMTP edge): nothing is kept then, nothing stays reserved or on disk.
  */
 /**
- * Copies of a message held at once until delivery, each reserved as it arrives (or is read back
- * from the spool). MX: the bytes as received, the inspection worker's own copy of them (a message
+ * Copies of a message held in memory at once until delivery, each reserved as it arrives (or as
+ * bytes() reads it back from the spool; a spooled message read from its file reserves only what
+ * its inspecting worker holds, src/smtp/inbound.ts). MX: the bytes as received, the inspection worker's own copy of them (a message
  * to a worker thread is cloned) and the traced copy it analyses; the stored copy is the received
  * bytes under our fields, not a copy (src/store MessageBytes). Measured: with two, 40 sessions
  * of 25 MB took RSS past the ceiling (test/hostile/mx-memory.test.ts).
@@ -133,9 +142,11 @@ export async function readMessage(stream: Readable, config: Config, memory: Memo
 
 function heldMessage(chunks: Buffer[], size: number, reservation: MemoryReservation): ReceivedMessage {
   let raw: Buffer | null = null;
+  const bytes = async (): Promise<Buffer> => (raw ??= concatShared(chunks.splice(0)));
   return {
     size,
-    bytes: async () => (raw ??= concatShared(chunks.splice(0))),
+    source: bytes,
+    bytes,
     holdCopies: (extra) => holdMore(reservation, size * extra),
     release: async () => reservation.release(),
   };
@@ -145,19 +156,19 @@ function holdMore(reservation: MemoryReservation | null, bytes: number): void {
   if (reservation === null || !reservation.grow(bytes)) throw replies.outOfMemoryBudget();
 }
 
+/** A spooled message reserves nothing until bytes() reads it into memory: only its file holds it. */
 function spooledMessage(file: SpoolFile, memory: MemoryBudget, copies: number): ReceivedMessage {
   let raw: Buffer | null = null;
   let reservation: MemoryReservation | null = null;
   return {
     size: file.size,
+    source: async () => raw ?? { file: file.path, size: file.size },
     async bytes() {
       if (raw) return raw;
       reservation = memory.reserve(file.size * copies);
       if (reservation === null) throw replies.outOfMemoryBudget();
       const loaded = Buffer.from(new SharedArrayBuffer(file.size));
       await file.readInto(loaded);
-      // In memory now: the file has served its purpose.
-      await file.remove();
       return (raw = loaded);
     },
     holdCopies: (extra) => holdMore(reservation, file.size * extra),

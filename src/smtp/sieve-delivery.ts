@@ -25,6 +25,8 @@ export interface SieveDeliveryInput {
   /** The stored copy: our fields on top of the received bytes (MessageBytes, no copy of the body). */
   readonly stored: MessageBytes;
   readonly analysis: MessageAnalysis;
+  /** The stored copy's SHA-256 when the edge computed it off the event loop (a spooled message); else the store hashes it. */
+  readonly sha256?: string;
   readonly verdict: Verdict;
   readonly mailFrom: string;
   readonly queueId: string;
@@ -52,7 +54,7 @@ export async function deliverWithSieve(ctx: AppContext, input: SieveDeliveryInpu
   }
   const targets = [...plans.values()].flatMap((plan) => plan.targets);
   // Every script discarded the message: nothing to store (RFC 5228 §4.3), the 250 still stands.
-  const result = targets.length === 0 ? null : await ctx.store.deliver(targets, input.stored, { analysis: input.analysis });
+  const result = targets.length === 0 ? null : await ctx.store.deliver(targets, input.stored, { analysis: input.analysis, ...(input.sha256 ? { sha256: input.sha256 } : {}) });
   for (const [account, plan] of plans) {
     for (const address of plan.redirects) sendRedirect(ctx, input, account, address);
     if (plan.vacation && input.verdict.action === 'accept') sendVacation(ctx, input, account, plan.vacation);

@@ -119,6 +119,8 @@ export interface DeliveryOptions {
   readonly flags?: readonly Flag[];
   /** analyzeMessage of exactly these bytes, already computed (the SMTP edge does it on a worker thread); else the store computes it. */
   readonly analysis?: MessageAnalysis;
+  /** The SHA-256 (hex) of exactly these bytes, computed on a worker for a spooled message; else the store hashes them. */
+  readonly sha256?: string;
   /**
    * Runs inside the delivery's own transaction (its savepoint), after the message rows are
    * written: a caller's bookkeeping commits with the delivery or not at all (docs/architecture.md "Violations (Điều 10)": a warning

@@ -207,6 +207,17 @@ export async function startInternet(): Promise<Internet> {
 }
 
 /** Polls `probe` until it gives a value (not undefined or false); throws after `timeoutMs`. */
+/** A plain-text body of about `bytes`, lines of 78 characters, each numbered so a lost or moved chunk shows. */
+export function numberedBody(bytes: number): string {
+  const lines: string[] = [];
+  for (let i = 0, size = 0; size < bytes; i++) {
+    const line = `${String(i).padStart(8, '0')} ${'spool test line '.repeat(5).slice(0, 67)}\r\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return lines.join('');
+}
+
 export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MessageSpool } from '../../src/limits/index.js';
-import { ANNV, startHarness, waitFor, type Harness } from './harness.js';
+import { ANNV, numberedBody as body, startHarness, waitFor, type Harness } from './harness.js';
 import { RawSmtp } from './raw-client.js';
 
 /**
@@ -21,17 +21,6 @@ afterAll(() => h.close());
 
 function spoolFiles(): string[] {
   return readdirSync(h.ctx.spool.dir);
-}
-
-/** A plain-text body of about `bytes`, lines of 78 characters, each numbered so a lost or moved chunk shows. */
-function body(bytes: number): string {
-  const lines: string[] = [];
-  for (let i = 0, size = 0; size < bytes; i++) {
-    const line = `${String(i).padStart(8, '0')} ${'spool test line '.repeat(5).slice(0, 67)}\r\n`;
-    lines.push(line);
-    size += line.length;
-  }
-  return lines.join('');
 }
 
 async function openData(): Promise<RawSmtp> {
