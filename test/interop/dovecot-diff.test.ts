@@ -368,11 +368,6 @@ const ACCEPTED: Readonly<Record<string, AcceptedDifference>> = {
     ours: ['* ESEARCH (TAG "t109") UID REMOVEFROM (0 6)', '* ESEARCH (TAG "t111") REMOVEFROM (0 3) COUNT 2', '* 3 EXPUNGE', 'TAG OK'],
     dovecot: ['* ESEARCH (TAG "t109") UID REMOVEFROM (0 6)', '* ESEARCH (TAG "t111") REMOVEFROM (0 3)', '* 3 EXPUNGE', '* 4 RECENT', 'TAG OK'],
   },
-  'DELETE a folder with children': {
-    why: 'NOT justified, a known deviation of ours: RFC 3501 §6.3.4 permits deleting a mailbox with inferior names (its messages go and the name becomes \\Noselect); our store has no \\Noselect placeholders yet and refuses with NO [CANNOT], leaving everything in place.',
-    ours: ['TAG NO [CANNOT]'],
-    dovecot: ['TAG OK'],
-  },
 };
 
 describe.skipIf(unavailable !== null)('the same sessions against Dovecot and cantho-mail', () => {
