@@ -66,7 +66,8 @@ export class RecentBodies {
       if (!seqs) continue;
       for (let i = seqs.length - 1; i >= Math.max(0, seqs.length - SCAN_PER_BAND); i--) shared.set(seqs[i]!, (shared.get(seqs[i]!) ?? 0) + 1);
     }
-    const mailboxes = new Set(recipients.map((r) => r.toLowerCase()));
+    const own = [...new Set(recipients.map((r) => r.toLowerCase()))];
+    const mailboxes = new Set(own);
     const domains = new Set([senderDomain]);
     for (const [seq, count] of shared) {
       if (count < NEAR_BANDS) continue;
@@ -74,7 +75,7 @@ export class RecentBodies {
       for (const r of near.recipients) mailboxes.add(r);
       domains.add(near.senderDomain);
     }
-    this.remember(keys, senderDomain, [...new Set(recipients.map((r) => r.toLowerCase()))]);
+    this.remember(keys, senderDomain, own);
     return { recipients: mailboxes.size, senderDomains: domains.size };
   }
 
