@@ -6,6 +6,7 @@ import { migrate, type Db } from '../store/index.js';
 import type { AccountId } from '../store/index.js';
 import { accountOf, parseLocalAddress, type LocalPart } from './address.js';
 import { changeUnitAcl, unitAcl, type AclChange, type AclEntry } from './acl.js';
+import { DirectoryAdmin } from './admin.js';
 import { AddressBookLog, type BookCards, type CardChange } from './address-book-log.js';
 import type { DirectoryService, UnitAccess } from './api.js';
 import { AuditLog, type AuditQuery, type AuditRow } from './audit-log.js';
@@ -65,8 +66,13 @@ export class Directory implements DirectoryService {
   /** 'recorded' after a violation recorded in this process commits: the server's notice outbox listens (docs/architecture.md "Violations (Điều 10)"). */
   readonly violations = new EventEmitter<{ recorded: [ViolationView] }>();
   readonly localDomains: readonly string[];
-  /** For lifecycle functions (units.ts, persons.ts, …) run in this process: their changes clear the cache and emit 'changed'. */
+  /**
+   * For lifecycle functions (units.ts, persons.ts, …) run in this process by tests and benches:
+   * their changes clear the cache and emit 'changed'. Code in src/ goes through `admin` instead.
+   */
   readonly context: DirectoryContext;
+  /** The admin's operations (the CLI's unit, person, delegate and violation commands). */
+  readonly admin: DirectoryAdmin;
   readonly stats: LoginStats;
   readonly passwordChecks: PasswordCheckStats;
 
@@ -99,6 +105,7 @@ export class Directory implements DirectoryService {
       argon2: options.argon2 ?? PRODUCTION_ARGON2,
       changed: (accounts) => this.changed(accounts),
     };
+    this.admin = new DirectoryAdmin(this.context);
     this.logins = new LoginFlow(this.context, options);
     this.stats = this.logins.stats;
     this.passwordChecks = this.logins.passwordChecks;
@@ -290,8 +297,10 @@ export class Directory implements DirectoryService {
     return releaseRetiredAddress(this.context, address, actor);
   }
 
-  recordViolation(address: string, reason: string, options: { serious?: boolean; source: ViolationSource; actor?: string }): void {
-    this.violations.emit('recorded', recordViolation(this.context, address, reason, options));
+  recordViolation(address: string, reason: string, options: { serious?: boolean; source: ViolationSource; actor?: string }): ViolationView {
+    const recorded = recordViolation(this.context, address, reason, options);
+    this.violations.emit('recorded', recorded);
+    return recorded;
   }
 
   /** After a commit in this process: forget cached passwords and tell open sessions to re-check. */
