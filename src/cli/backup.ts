@@ -104,10 +104,10 @@ function accountFor(config: Config, address: string): AccountId {
 }
 
 /** Mail is restored only into a mailbox that exists and is in use: never a retired or unknown one. */
-function requireLiveMailbox({ config, ctx }: CliSession, account: AccountId): void {
+function requireLiveMailbox({ config, directory }: CliSession, account: AccountId): void {
   const local = requireLocalAddress(account, config.localDomains, 'person');
-  if (ctx.records.address(local) === null) throw new CliError(`unknown address ${account}: restore with --as <address>/<folder> into a mailbox in use`);
-  if (ctx.records.personByLocal(local)?.status === 'retired') throw new CliError(`${account} is retired: restore with --as <address>/<folder> (e.g. the records office's mailbox)`);
+  if (!directory.knowsAddress(local)) throw new CliError(`unknown address ${account}: restore with --as <address>/<folder> into a mailbox in use`);
+  if (directory.mailboxOwner(local)?.retired === true) throw new CliError(`${account} is retired: restore with --as <address>/<folder> (e.g. the records office's mailbox)`);
 }
 
 function targetOf(session: CliSession, source: AccountId, options: { folder?: string; as?: string }): MailTarget {
@@ -125,11 +125,11 @@ function targetOf(session: CliSession, source: AccountId, options: { folder?: st
 }
 
 function audited(
-  { ctx, actor }: CliSession,
+  { directory, actor }: CliSession,
   report: RestoreMailReport,
   entry: { action: string; subject: AccountId; doc: string; detail: Record<string, unknown> },
 ): CommandOutput {
-  ctx.auditLog.write({ actor, ...entry, detail: { ...entry.detail, takenAt: report.backupTakenAt, restored: report.restored, skipped: report.skipped } });
+  directory.audit({ actor, ...entry, detail: { ...entry.detail, takenAt: report.backupTakenAt, restored: report.restored, skipped: report.skipped } });
   return {
     json: report,
     text: [

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { grantDelegation, listDelegations, revokeDelegation, type DelegationView } from '../directory/index.js';
+import type { DelegationView } from '../directory/index.js';
 import { runWithDirectory } from './runner.js';
 
 /** `delegate grant|revoke|list` (DESIGN.md "CLI"; docs/architecture.md "Unit mailboxes"): rights of a person on a unit's mailboxes. */
@@ -12,8 +12,8 @@ export function defineDelegateCommands(delegate: Command): void {
     .option('--send-as', 'may also send as the unit')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((unit: string, person: string, options: { rights?: string; sendAs?: boolean; doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const granted = grantDelegation(ctx, { unit, person, rights: options.rights, sendAs: options.sendAs }, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const granted = directory.admin.grantDelegation({ unit, person, rights: options.rights, sendAs: options.sendAs }, { actor, doc: options.doc });
         return { json: granted, text: `granted ${delegationLine(granted)}` };
       }),
     );
@@ -23,8 +23,8 @@ export function defineDelegateCommands(delegate: Command): void {
     .description('take away every right on the unit mailbox')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((unit: string, person: string, options: { doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const revoked = revokeDelegation(ctx, unit, person, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const revoked = directory.admin.revokeDelegation(unit, person, { actor, doc: options.doc });
         return { json: revoked, text: `revoked ${revoked.person} on ${revoked.unit}` };
       }),
     );
@@ -33,8 +33,8 @@ export function defineDelegateCommands(delegate: Command): void {
     .command('list <unit>')
     .description('who holds rights on the unit mailbox')
     .action((unit: string, _options: unknown, command: Command) =>
-      runWithDirectory(command, ({ ctx }) => {
-        const delegations = listDelegations(ctx, unit);
+      runWithDirectory(command, ({ directory }) => {
+        const delegations = directory.admin.listDelegations(unit);
         return { json: delegations, text: delegations.map(delegationLine).join('\n') };
       }),
     );

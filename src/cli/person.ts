@@ -1,14 +1,5 @@
 import type { Command } from 'commander';
-import {
-  addPerson,
-  listPersons,
-  resetPassword,
-  retirePerson,
-  showPerson,
-  transferPerson,
-  type PasswordIssued,
-  type PersonView,
-} from '../directory/index.js';
+import type { PasswordIssued, PersonView } from '../directory/index.js';
 import { formatRecord, readPasswordFromStdin, runWithDirectory } from './runner.js';
 import { definePersonVacation } from './vacation.js';
 
@@ -30,18 +21,10 @@ export function definePersonCommands(person: Command): void {
         options: { name: string; unit: string; address?: string; title?: string; phone?: string; doc: string; passwordStdin?: boolean },
         command: Command,
       ) =>
-        runWithDirectory(command, async ({ ctx, actor }) => {
+        runWithDirectory(command, async ({ directory, actor }) => {
           const password = options.passwordStdin ? await readPasswordFromStdin(command) : undefined;
-          const issued = await addPerson(
-            ctx,
-            {
-              name: options.name,
-              unit: options.unit,
-              address: options.address,
-              title: options.title,
-              phone: options.phone,
-              password,
-            },
+          const issued = await directory.admin.addPerson(
+            { name: options.name, unit: options.unit, address: options.address, title: options.title, phone: options.phone, password },
             { actor, doc: options.doc },
           );
           return passwordOutput(issued, 'added');
@@ -52,8 +35,8 @@ export function definePersonCommands(person: Command): void {
     .command('show <addr>')
     .description('show a person, the units they head and their delegations')
     .action((address: string, _options: unknown, command: Command) =>
-      runWithDirectory(command, ({ ctx }) => {
-        const details = showPerson(ctx, address);
+      runWithDirectory(command, ({ directory }) => {
+        const details = directory.admin.showPerson(address);
         const text = formatRecord({ ...details, delegations: details.delegations.map((d) => `${d.unit} ${d.rights}${d.sendAs ? ' send-as' : ''}`) });
         return { json: details, text };
       }),
@@ -64,8 +47,8 @@ export function definePersonCommands(person: Command): void {
     .description('list persons')
     .option('--unit <tên_sd>', 'only the members of this unit')
     .action((options: { unit?: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx }) => {
-        const persons = listPersons(ctx, options.unit);
+      runWithDirectory(command, ({ directory }) => {
+        const persons = directory.admin.listPersons(options.unit);
         return { json: persons, text: persons.map(personLine).join('\n') };
       }),
     );
@@ -76,8 +59,8 @@ export function definePersonCommands(person: Command): void {
     .requiredOption('--unit <tên_sd>', 'new unit')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((address: string, options: { unit: string; doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const moved = transferPerson(ctx, address, options.unit, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const moved = directory.admin.transferPerson(address, options.unit, { actor, doc: options.doc });
         return { json: moved, text: `${moved.address} is now in ${moved.unit}` };
       }),
     );
@@ -87,8 +70,8 @@ export function definePersonCommands(person: Command): void {
     .description('retire a person: login refused, mail refused, address kept while the mailbox exists')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((address: string, options: { doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const retired = retirePerson(ctx, address, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const retired = directory.admin.retirePerson(address, { actor, doc: options.doc });
         return { json: retired, text: `retired ${retired.address}` };
       }),
     );
@@ -99,9 +82,9 @@ export function definePersonCommands(person: Command): void {
     .option('--password-stdin', 'read the password from standard input instead of generating one')
     .option('--doc <ref>', 'request document reference, when there is one')
     .action((address: string, options: { passwordStdin?: boolean; doc?: string }, command: Command) =>
-      runWithDirectory(command, async ({ ctx, actor }) => {
+      runWithDirectory(command, async ({ directory, actor }) => {
         const password = options.passwordStdin ? await readPasswordFromStdin(command) : undefined;
-        return passwordOutput(await resetPassword(ctx, address, password, { actor, doc: options.doc }), 'new password for');
+        return passwordOutput(await directory.admin.resetPassword(address, password, { actor, doc: options.doc }), 'new password for');
       }),
     );
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { CONFIG_LOOKUP_ORDER, ConfigError, loadConfig, locateConfigFile, type Config } from '../config/index.js';
-import { Directory, DirectoryError, type DirectoryContext } from '../directory/index.js';
+import { Directory, DirectoryError } from '../directory/index.js';
 import { openDatabase, SqliteMailStore, type Db } from '../store/index.js';
 import { streamsOf } from './streams.js';
 
@@ -23,9 +23,8 @@ export interface GlobalOptions {
 
 export interface CliSession {
   readonly config: Config;
+  /** Its `admin` for the lifecycle commands (unit, person, delegate, violation). */
   readonly directory: Directory;
-  /** For the lifecycle functions (addPerson(ctx, …), …). */
-  readonly ctx: DirectoryContext;
   readonly store: SqliteMailStore;
   /** The database handle, for store-side tables that are not the MailStore's (the outbound queue). */
   readonly db: Db;
@@ -79,7 +78,7 @@ export async function runWithDirectory(command: Command, handler: (session: CliS
     const db = openExistingDatabase(config);
     store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
     const directory = new Directory({ db, config, store });
-    printOutput(command, await handler({ config, directory, ctx: directory.context, store, db, actor: cliActor() }));
+    printOutput(command, await handler({ config, directory, store, db, actor: cliActor() }));
   } catch (error) {
     failWith(command, error);
   } finally {

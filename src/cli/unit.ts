@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseTimeOfDay } from '../config/index.js';
-import { addUnit, listUnits, resumeUnit, setSeenMode, setUnitDiligence, setUnitHead, showUnit, suspendUnit, unitDiligence, type DiligenceChange, type DiligenceUnit, type UnitView } from '../directory/index.js';
+import type { DiligenceChange, DiligenceUnit, UnitView } from '../directory/index.js';
 import { assignUnitMessage } from '../maintenance/index.js';
 import { CliError, formatRecord, runWithDirectory } from './runner.js';
 
@@ -15,8 +15,8 @@ export function defineUnitCommands(unit: Command): void {
     .option('--head <addr>', 'head of the unit (a person)')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((localPart: string, options: { name: string; parent?: string; head?: string; doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const added = addUnit(ctx, { localPart, name: options.name, parent: options.parent, head: options.head }, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const added = directory.admin.addUnit({ localPart, name: options.name, parent: options.parent, head: options.head }, { actor, doc: options.doc });
         return { json: added, text: `added ${added.address}` };
       }),
     );
@@ -26,8 +26,8 @@ export function defineUnitCommands(unit: Command): void {
     .description('make a person the head of a unit (all rights on its mailbox)')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((localPart: string, head: string, options: { doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const changed = setUnitHead(ctx, localPart, head, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const changed = directory.admin.setUnitHead(localPart, head, { actor, doc: options.doc });
         return { json: changed, text: `${changed.head} heads ${changed.address}` };
       }),
     );
@@ -37,8 +37,8 @@ export function defineUnitCommands(unit: Command): void {
     .description('seen state of the unit mailbox: "shared" (one delegate reading marks it read for all) or "private" (each their own)')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((localPart: string, mode: string, options: { doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const changed = setSeenMode(ctx, localPart, mode, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const changed = directory.admin.setSeenMode(localPart, mode, { actor, doc: options.doc });
         return { json: changed, text: `${changed.address} seen mode ${changed.seenMode}` };
       }),
     );
@@ -47,8 +47,8 @@ export function defineUnitCommands(unit: Command): void {
     .command('list')
     .description('list units')
     .action((_options: unknown, command: Command) =>
-      runWithDirectory(command, ({ ctx }) => {
-        const units = listUnits(ctx);
+      runWithDirectory(command, ({ directory }) => {
+        const units = directory.admin.listUnits();
         return { json: units, text: units.map(unitLine).join('\n') };
       }),
     );
@@ -57,8 +57,8 @@ export function defineUnitCommands(unit: Command): void {
     .command('show <tên_sd>')
     .description('show a unit and its members')
     .action((localPart: string, _options: unknown, command: Command) =>
-      runWithDirectory(command, ({ ctx }) => {
-        const details = showUnit(ctx, localPart);
+      runWithDirectory(command, ({ directory }) => {
+        const details = directory.showUnit(localPart);
         const text = formatRecord({ ...details, delegations: details.delegations.map((d) => `${d.person} ${d.rights}${d.sendAs ? ' send-as' : ''}`) });
         return { json: details, text };
       }),
@@ -70,8 +70,8 @@ export function defineUnitCommands(unit: Command): void {
     .requiredOption('--reason <text>', 'why')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((localPart: string, options: { reason: string; doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const changed = suspendUnit(ctx, localPart, options.reason, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const changed = directory.admin.suspendUnit(localPart, options.reason, { actor, doc: options.doc });
         return { json: changed, text: `suspended ${changed.address}` };
       }),
     );
@@ -81,8 +81,8 @@ export function defineUnitCommands(unit: Command): void {
     .description('end the suspension of a unit')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((localPart: string, options: { doc: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
-        const changed = resumeUnit(ctx, localPart, { actor, doc: options.doc });
+      runWithDirectory(command, ({ directory, actor }) => {
+        const changed = directory.admin.resumeUnit(localPart, { actor, doc: options.doc });
         return { json: changed, text: `resumed ${changed.address}` };
       }),
     );
@@ -110,9 +110,9 @@ export function defineUnitCommands(unit: Command): void {
     .option('--reset', 'back to the [units] settings of the config')
     .option('--doc <ref>', 'request document reference (needed for a change)')
     .action((localPart: string, options: { hours?: string; digest?: string; reset?: boolean; doc?: string }, command: Command) =>
-      runWithDirectory(command, ({ ctx, actor }) => {
+      runWithDirectory(command, ({ directory, actor }) => {
         const change = diligenceChange(options);
-        const settings = change === null ? unitDiligence(ctx, localPart) : setUnitDiligence(ctx, localPart, change, { actor, doc: options.doc ?? null });
+        const settings = change === null ? directory.admin.unitDiligence(localPart) : directory.admin.setUnitDiligence(localPart, change, { actor, doc: options.doc ?? null });
         return { json: settings, text: diligenceLine(settings) };
       }),
     );

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { showPerson } from '../directory/index.js';
 import { accountRules, HandWrittenScriptError, outOfOfficeProblems, redirectPolicy, saveAccountRules, type OutOfOffice, type OutOfOfficeProblem } from '../sieve/index.js';
 import { openSieveStore } from '../store/index.js';
 import { CliError, formatRecord, runWithDirectory } from './runner.js';
@@ -39,8 +38,8 @@ export function definePersonVacation(person: Command): void {
     .option('--message <text>', 'text of the reply')
     .option('--doc <ref>', 'request document reference (required for a change)')
     .action((address: string, state: string | undefined, options: VacationOptions, command: Command) =>
-      runWithDirectory(command, ({ ctx, db, config, directory, actor }) => {
-        const account = showPerson(ctx, address).address;
+      runWithDirectory(command, ({ db, config, directory, actor }) => {
+        const account = directory.admin.showPerson(address).address;
         const sieve = openSieveStore(db);
         const current = accountRules(sieve, account);
         const changing = state !== undefined || Object.keys(options).some((key) => key !== 'doc');

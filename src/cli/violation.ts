@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listViolations, recordViolation, type ViolationView } from '../directory/index.js';
+import type { ViolationView } from '../directory/index.js';
 import { sendPendingNotices } from '../notices/index.js';
 import { runWithDirectory } from './runner.js';
 
@@ -16,10 +16,10 @@ export function defineViolationCommands(violation: Command): void {
     .requiredOption('--reason <text>', 'what happened')
     .option('--serious', 'a serious case')
     .action((address: string, options: { reason: string; serious?: boolean }, command: Command) =>
-      runWithDirectory(command, async ({ ctx, config, directory, store, actor }) => {
-        const recorded = recordViolation(ctx, address, options.reason, { serious: options.serious === true, source: 'admin', actor });
+      runWithDirectory(command, async ({ config, directory, store, actor }) => {
+        const recorded = directory.recordViolation(address, options.reason, { serious: options.serious === true, source: 'admin', actor });
         const notices = await sendPendingNotices({ directory, config, store });
-        const [violation] = listViolations(ctx, recorded.person).filter((v) => v.id === recorded.id);
+        const [violation] = directory.admin.listViolations(recorded.person).filter((v) => v.id === recorded.id);
         const lines = [
           `recorded violation ${recorded.id} by ${recorded.person}`,
           `notices sent: ${notices.warnings} warning(s), ${notices.reports} report(s)${notices.failed > 0 ? `, ${notices.failed} failed (sent later by the server)` : ''}`,
@@ -34,8 +34,8 @@ export function defineViolationCommands(violation: Command): void {
     .command('list [addr]')
     .description("list violations, all or one person's")
     .action((address: string | undefined, _options: unknown, command: Command) =>
-      runWithDirectory(command, ({ ctx }) => {
-        const violations = listViolations(ctx, address);
+      runWithDirectory(command, ({ directory }) => {
+        const violations = directory.admin.listViolations(address);
         return { json: violations, text: violations.map(violationLine).join('\n') };
       }),
     );

@@ -1,6 +1,8 @@
 export type { DirectoryService, UnitAccess } from './api.js';
 export * from './types.js';
-export { Directory, type DirectoryOptions, type LoginStats } from './directory.js';
+export { Directory, type DirectoryOptions } from './directory.js';
+export type { DirectoryAdmin } from './admin.js';
+export type { LoginStats, PasswordCheckStats } from './login-flow.js';
 export type { AccountProvisioner, ChangeRequest, DirectoryContext } from './context.js';
 export { diligenceUnits, setUnitDiligence, unitDiligence, type DiligenceChange, type DiligenceUnit } from './unit-diligence.js';
 export { addUnit, setUnitHead, setSeenMode, suspendUnit, resumeUnit, showUnit, listUnits, SEEN_MODES, type SeenMode, type UnitDetails, type UnitInput } from './units.js';

@@ -1,3 +1,4 @@
+import type { DirectoryRecords, PersonRecord, UnitRecord } from './records.js';
 import { ALL_RIGHTS, DirectoryError, type Rights } from './types.js';
 
 /**
@@ -21,4 +22,10 @@ export function normalizeRights(text: string): Rights {
   }
   if (letters.size === 0) throw new DirectoryError('invalid-rights', 'the rights are empty');
   return [...ALL_RIGHTS].filter((right) => letters.has(right)).join('');
+}
+
+/** A person's rights on a unit's mailboxes: all for its head, else their delegation's (docs/architecture.md "Unit mailboxes"). */
+export function rightsOnUnit(records: DirectoryRecords, person: PersonRecord, unit: UnitRecord): Rights {
+  if (unit.headPersonId === person.id) return ALL_RIGHTS;
+  return records.delegation(unit.id, person.id)?.rights ?? '';
 }

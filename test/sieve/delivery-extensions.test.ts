@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkSieveScript } from '../../src/sieve/index.js';
 import { asAccountId } from '../../src/store/index.js';
+import { sendThroughMx } from '../helpers/mx.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { withImap } from '../helpers/user-sessions.js';
 
@@ -35,13 +36,8 @@ interface Mail {
   readonly headers?: Record<string, string>;
 }
 
-async function sendMx(message: Mail): Promise<string> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true });
-  try {
-    return (await transport.sendMail({ ...message, envelope: { from: message.from, to: message.to } })).response;
-  } finally {
-    transport.close();
-  }
+function sendMx(message: Mail): Promise<string> {
+  return sendThroughMx(server.ports.mx, message);
 }
 
 async function sendSubmission(user: TestUser, message: Mail): Promise<string> {

@@ -1,7 +1,7 @@
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkSieveScript, SievePolicyError, SieveSyntaxError } from '../../src/sieve/index.js';
 import { asAccountId } from '../../src/store/index.js';
+import { sendThroughMx } from '../helpers/mx.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { withImap } from '../helpers/user-sessions.js';
 
@@ -30,13 +30,7 @@ function activate(address: string, script: string): void {
 }
 
 async function sendMx(message: { from: string; to: string; subject: string; text: string; headers?: Record<string, string>; envelopeTo?: string }): Promise<string> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true });
-  try {
-    const info = await transport.sendMail({ ...message, envelope: { from: message.from, to: message.envelopeTo ?? message.to } });
-    return info.response;
-  } finally {
-    transport.close();
-  }
+  return sendThroughMx(server.ports.mx, { ...message, envelope: { from: message.from, to: message.envelopeTo ?? message.to } });
 }
 
 

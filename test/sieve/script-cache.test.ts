@@ -1,6 +1,6 @@
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { asAccountId, openDatabase, openSieveStore, SqliteMailStore, type AccountId } from '../../src/store/index.js';
+import { sendThroughMx } from '../helpers/mx.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -24,12 +24,7 @@ const fileInto = (folder: string) => `require ["fileinto", "mailbox"];\nfileinto
 
 /** Sends one message to annv through the MX and gives the folders holding it, by subject. */
 async function foldersOf(subject: string): Promise<string[]> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true });
-  try {
-    expect((await transport.sendMail({ from: 'dan@example.org', to: annv, subject, text: 'Nội dung.' })).response).toMatch(/^250 /);
-  } finally {
-    transport.close();
-  }
+  expect(await sendThroughMx(server.ports.mx, { from: 'dan@example.org', to: annv, subject, text: 'Nội dung.' })).toMatch(/^250 /);
   const store = server.server.context.store;
   return store
     .listMailboxes(annv)

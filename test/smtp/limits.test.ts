@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ANNV, startHarness, type Harness } from './harness.js';
-import { RawSmtp } from './raw-client.js';
+import { RawSmtp, sendOneMessage } from './raw-client.js';
 
 /**
  * `[limits]` (DESIGN.md "Config") checked while DATA streams in, before any parser: header bytes,
@@ -19,18 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function send(message: string | Buffer): Promise<string> {
-  const client = await RawSmtp.connect(h.mx);
-  await client.hello();
-  expect(await client.command('MAIL FROM:<sender@example.org>')).toBe('250 2.1.0 Accepted');
-  expect(await client.command('RCPT TO:<annv@cantho.gov.vn>')).toBe('250 2.1.5 Accepted');
-  expect(await client.command('DATA')).toBe('354 End data with <CR><LF>.<CR><LF>');
-  client.write(message);
-  const reply = await client.command('\r\n.');
-  expect(await client.command('NOOP')).toBe('250 2.0.0 OK');
-  await client.quit();
-  return reply;
-}
+const send = (message: string | Buffer): Promise<string> => sendOneMessage(h.mx, message);
 
 function multipart(parts: number, boundary = 'b0'): string {
   const body = Array.from({ length: parts }, (_, i) => `--${boundary}\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`).join('');

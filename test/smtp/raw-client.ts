@@ -1,5 +1,15 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { expect } from 'vitest';
+
+export interface SendOptions {
+  /** MAIL FROM; sender@example.org by default. */
+  readonly from?: string;
+  /** RCPT TO; annv@cantho.gov.vn by default. */
+  readonly to?: string;
+  /** How long to wait for the reply to the final dot. */
+  readonly timeoutMs?: number;
+}
 
 /**
  * A deliberately dumb SMTP client over a raw socket, for what real clients will not send: bare
@@ -105,6 +115,23 @@ export class RawSmtp {
     return this.command(`EHLO ${name}`, timeoutMs);
   }
 
+  /**
+   * One whole transaction on a greeted session: MAIL FROM, RCPT TO, DATA, the message and the
+   * final dot (after a CRLF of its own when the message does not end with one, RFC 5321 §4.1.1.4),
+   * then NOOP to show the session goes on. Returns the reply to the final dot, which a spooled or
+   * scanned message may take long to get (`timeoutMs`).
+   */
+  async sendMessage(message: string | Buffer, options: SendOptions = {}): Promise<string> {
+    expect(await this.command(`MAIL FROM:<${options.from ?? 'sender@example.org'}>`)).toBe('250 2.1.0 Accepted');
+    expect(await this.command(`RCPT TO:<${options.to ?? 'annv@cantho.gov.vn'}>`)).toBe('250 2.1.5 Accepted');
+    expect(await this.command('DATA')).toBe('354 End data with <CR><LF>.<CR><LF>');
+    this.write(message);
+    const endsWithLine = message.slice(-2).toString() === '\r\n';
+    const reply = await this.command(endsWithLine ? '.' : '\r\n.', options.timeoutMs);
+    expect(await this.command('NOOP')).toBe('250 2.0.0 OK');
+    return reply;
+  }
+
   /** Abrupt end, as a client that crashes (FIN). */
   destroy(): void {
     this.socket.destroy();
@@ -119,4 +146,13 @@ export class RawSmtp {
     this.write('QUIT\r\n');
     await this.closed;
   }
+}
+
+/** Connects to `port`, says EHLO (`helo`, client.example.org by default), sends one message with RawSmtp.sendMessage, quits; returns the reply to the final dot. */
+export async function sendOneMessage(port: number, message: string | Buffer, options: SendOptions & { readonly helo?: string } = {}): Promise<string> {
+  const client = await RawSmtp.connect(port);
+  await client.hello(options.helo);
+  const reply = await client.sendMessage(message, options);
+  await client.quit();
+  return reply;
 }

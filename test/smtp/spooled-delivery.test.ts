@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
 import { ANNV, numberedBody as body, startHarness, waitFor, type Harness } from './harness.js';
-import { RawSmtp } from './raw-client.js';
+import { sendOneMessage } from './raw-client.js';
 
 /**
  * A message over `[limits] spool_threshold` on the MX stays in its spool file until it is stored
@@ -37,17 +37,7 @@ function spoolFiles(): string[] {
 }
 
 /** Sends one message to annv on the MX and returns the reply to the final dot. */
-async function send(message: string): Promise<string> {
-  const client = await RawSmtp.connect(h.mx);
-  await client.hello();
-  expect(await client.command('MAIL FROM:<sender@example.org>')).toBe('250 2.1.0 Accepted');
-  expect(await client.command('RCPT TO:<annv@cantho.gov.vn>')).toBe('250 2.1.5 Accepted');
-  expect(await client.command('DATA')).toBe('354 End data with <CR><LF>.<CR><LF>');
-  client.write(message);
-  const reply = await client.command('.', 180_000);
-  await client.quit();
-  return reply;
-}
+const send = (message: string): Promise<string> => sendOneMessage(h.mx, message, { timeoutMs: 180_000 });
 
 describe('a spooled message on the MX', () => {
   test('is scanned, analysed and stored from its file, byte for byte', async () => {

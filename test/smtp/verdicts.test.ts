@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listViolations } from '../../src/directory/index.js';
 import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
 import { ANNV, BINHTT, PASSWORD, startHarness, type DnsTable, type Harness } from './harness.js';
-import { RawSmtp } from './raw-client.js';
+import { RawSmtp, sendOneMessage } from './raw-client.js';
 
 /** SPF, DKIM and DMARC of example.org as the test DNS publishes them. */
 const sender = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -27,17 +27,7 @@ afterAll(async () => {
   await clamd.stop();
 });
 
-async function sendMx(mailFrom: string, to: string, body: Buffer | string): Promise<string> {
-  const client = await RawSmtp.connect(h.mx);
-  await client.hello('mx.example.org');
-  await client.command(`MAIL FROM:<${mailFrom}>`);
-  await client.command(`RCPT TO:<${to}>`);
-  await client.command('DATA');
-  client.write(body);
-  const reply = await client.command('.');
-  await client.quit();
-  return reply;
-}
+const sendMx = (mailFrom: string, to: string, body: Buffer | string): Promise<string> => sendOneMessage(h.mx, body, { from: mailFrom, to, helo: 'mx.example.org' });
 
 describe('authentication results and filter verdicts over SMTP', () => {
   test('SPF, DKIM and DMARC pass for a signed message from an authorised IP', async () => {

@@ -1,9 +1,9 @@
 import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIL_RULES_SCRIPT } from '../../src/sieve/index.js';
 import { asAccountId } from '../../src/store/index.js';
+import { sendThroughMx } from '../helpers/mx.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { launchChromium, type Chromium } from './support.js';
 
@@ -34,12 +34,7 @@ afterAll(async () => {
 });
 
 async function sendMx(message: { from: string; subject: string; text: string }): Promise<void> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true });
-  try {
-    await transport.sendMail({ ...message, to: user.address, envelope: { from: message.from, to: user.address } });
-  } finally {
-    transport.close();
-  }
+  await sendThroughMx(server.ports.mx, { ...message, to: user.address });
 }
 
 async function folderContents(folder: string): Promise<Array<{ subject: string; seen: boolean }>> {

@@ -1,0 +1,16 @@
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+
+/**
+ * One message to the MX listener on `port`, sent by nodemailer as another mail server would
+ * (plain SMTP, no STARTTLS); the envelope is nodemailer's from the headers unless `envelope`
+ * names one. Returns the server's reply to the end of DATA.
+ */
+export async function sendThroughMx(port: number, message: Mail.Options): Promise<string> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  try {
+    return (await transport.sendMail(message)).response;
+  } finally {
+    transport.close();
+  }
+}
