@@ -10,7 +10,7 @@ import { createFilterPipeline } from '../filters/index.js';
 import { formatRulesError } from '../filters/index.js';
 import { loadRulesFile } from '../filters/index.js';
 import { tuneRulesFile } from '../filters/index.js';
-import type { FilterContext, Verdict } from '../filters/index.js';
+import type { FilterContext, Verdict, VerdictReason } from '../filters/index.js';
 import { openBayesStore, type BayesClass } from '../store/index.js';
 import type { Db } from '../store/index.js';
 import { CliError, failWith, globalOptions, loadConfigFor, openExistingDatabase, type CommandOutput } from './runner.js';
@@ -171,12 +171,18 @@ function explain(verdict: Verdict, thresholds: { junk_at: number; reject_at: num
   if (verdict.reply) lines.push(`reply: ${verdict.reply.code} ${verdict.reply.enhanced} ${verdict.reply.text}`);
   const hits = verdict.reasons.filter((r) => !r.id.startsWith('bayes'));
   lines.push(hits.length === 0 ? 'rules: none hit' : 'rules:');
-  for (const r of hits) lines.push(`  ${formatScore(r.score)}  ${r.id}  ${r.description}`);
-  const bayes = verdict.reasons.find((r) => r.id.startsWith('bayes'));
-  lines.push(`bayes: ${bayes ? `${formatScore(bayes.score)}  ${bayes.id}  ${bayes.description}` : (bayesState ?? 'not run')}`);
+  for (const r of hits) lines.push(reasonLine(r));
+  const bayes = verdict.reasons.filter((r) => r.id.startsWith('bayes'));
+  lines.push(bayes.length === 0 ? `bayes: ${bayesState ?? 'not run'}` : 'bayes:');
+  for (const r of bayes) lines.push(reasonLine(r));
   if (verdict.subjectTag) lines.push(`subject tag: ${verdict.subjectTag}`);
   for (const [name, value] of verdict.addHeaders) lines.push(`${name}: ${value}`);
-  return { json: { ...verdict, bayes: bayes ?? bayesState }, text: lines.join('\n') };
+  return { json: { ...verdict, bayes: bayes.length === 0 ? bayesState : bayes }, text: lines.join('\n') };
+}
+
+/** docs/architecture.md "Spam filtering": a reason that cannot junk mail on its own says so. */
+function reasonLine(reason: VerdictReason): string {
+  return `  ${formatScore(reason.score)}  ${reason.id}  ${reason.description}${reason.needsConfirmation ? ' (needs confirmation)' : ''}`;
 }
 
 function formatScore(score: number): string {

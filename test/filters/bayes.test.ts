@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spamProbability, chi2Q } from '../../src/filters/bayes/classifier.js';
-import { bayesStrength } from '../../src/filters/bayes/filter.js';
-import { BayesLearner, messageDigest } from '../../src/filters/bayes/learn.js';
-import { tokenize } from '../../src/filters/bayes/tokenize.js';
+import { bayesOpinions, bayesStrength } from '../../src/filters/bayes/filter.js';
+import { BayesLearner, classifyChannels, messageDigest } from '../../src/filters/bayes/learn.js';
+import { isHeaderToken, tokenize } from '../../src/filters/bayes/tokenize.js';
 import { readMessage } from '../../src/filters/message.js';
 import { createFilterPipeline } from '../../src/filters/pipeline.js';
 import { openBayesStore, type BayesStore } from '../../src/store/bayes.js';
@@ -58,12 +58,39 @@ describe('Robinson/Fisher combining', () => {
     expect(chi2Q(200, 300)).toBeGreaterThan(0.9);
   });
 
-  it('maps the probability to a strength continuously: 0 at 0.5, ±1 beyond 10⁴:1 odds', () => {
+  it('maps the probability to a strength continuously: 0 at 0.5, ±1 beyond 10⁶:1 odds', () => {
     expect(bayesStrength(0.5)).toBe(0);
-    expect(bayesStrength(0.9)).toBeCloseTo(Math.log10(9) / 4, 10);
-    expect(bayesStrength(0.99999)).toBe(1);
+    expect(bayesStrength(0.9)).toBeCloseTo(Math.log10(9) / 6, 10);
+    expect(bayesStrength(0.99999)).toBeLessThan(1);
+    expect(bayesStrength(0.9999999)).toBe(1);
     expect(bayesStrength(0)).toBe(-1);
     expect(bayesStrength(0.999)).toBeGreaterThan(bayesStrength(0.99));
+  });
+
+  it('tells how a message was made and sent from what it says, and judges the two apart', () => {
+    expect(['rcvd:count:2', 'msgid:example.net', 'url:bit.ly', 'html:only', 'charset:gb2312'].every(isHeaderToken)).toBe(true);
+    expect(['vay', 'vay nhanh', 's:khuyen', 's:skip:a30', 'skip:x40', 'annv@cantho.gov.vn'].some(isHeaderToken)).toBe(false);
+    const counts = new Map([
+      ['mailer:bulkmailer', { spam: 90, ham: 1 }],
+      ['họp', { spam: 1, ham: 90 }],
+    ]);
+    const { headers, text } = classifyChannels(['mailer:bulkmailer', 'họp'], counts, { spam: 100, ham: 100 });
+    expect(headers.probability).toBeGreaterThan(0.9);
+    expect(headers.tokensUsed).toBe(1);
+    expect(text.probability).toBeLessThan(0.1);
+    expect(text.tokensUsed).toBe(1);
+  });
+
+  it('lets an opinion junk on its own only when extreme, or when the other opinion leans to spam too', () => {
+    const result = (probability: number) => ({ probability, tokensUsed: 10 });
+    const [headers, text] = bayesOpinions({ headers: result(0.999), text: result(0.2) }, 10);
+    expect(headers).toEqual({ id: 'bayes:BAYES_HEADERS', score: Math.round(1000 * bayesStrength(0.999)) / 100, description: expect.stringMatching(/^Bayes spam probability 0\.999000 from 10 tokens of how it was made/), needsConfirmation: true });
+    expect(text!.score).toBeLessThan(0);
+    const agreeing = bayesOpinions({ headers: result(0.999), text: result(0.6) }, 10);
+    expect(agreeing.map((r) => r.needsConfirmation)).toEqual([undefined, undefined]);
+    const extreme = bayesOpinions({ headers: result(0.3), text: result(1 - 1e-7) }, 10);
+    expect(extreme[1]).toMatchObject({ id: 'bayes:BAYES_TEXT', score: 10 });
+    expect(extreme[1]!.needsConfirmation).toBeUndefined();
   });
 
   it('says 0.5 when it knows no tokens, near 1 for spam tokens and near 0 for ham tokens', () => {
@@ -157,24 +184,25 @@ describe('Bayes in the pipeline, measured on a synthetic corpus', () => {
     const pipeline = createFilterPipeline(testConfig(rulesFile), { logger: captureLogger().logger, resolver: async () => [], bayes: learner, virus: false, watchRules: false });
     try {
       const spam = test.find((m) => m.kind === 'spam')!.raw;
-      expect((await pipeline.check(spam, inbound())).reasons.filter((r) => r.id === 'bayes')).toEqual([]);
+      expect((await pipeline.check(spam, inbound())).reasons.filter((r) => r.id.startsWith('bayes:BAYES'))).toEqual([]);
 
       db.pragma('synchronous = OFF'); // test speed only: 840 training commits
       for (const message of train) await learner.train(message.kind, message.raw);
       db.pragma('synchronous = FULL');
 
-      const probability = async (raw: Buffer) => learner.classify(tokenize(await readMessage(raw))).probability;
+      const probability = async (raw: Buffer) => learner.classify(tokenize(await readMessage(raw))).text.probability;
       const sure: Buffer[] = [];
       for (const m of test) if (m.kind === 'spam' && (await probability(m.raw)) >= 0.99) sure.push(m.raw);
       const verdict = await pipeline.check(sure[0]!, inbound());
-      const bayes = verdict.reasons.find((r) => r.id === 'bayes')!;
+      const bayes = verdict.reasons.find((r) => r.id === 'bayes:BAYES_TEXT')!;
       const p = await probability(sure[0]!);
       expect(bayes.score).toBeCloseTo(6 * bayesStrength(p), 2);
-      expect(bayes.score).toBeGreaterThanOrEqual(3);
-      expect(bayes.description).toMatch(/^Bayes spam probability (0\.99\d\d|1\.0000) from \d+ tokens, × weight 6$/);
+      expect(bayes.score).toBeGreaterThanOrEqual(2);
+      expect(bayes.description).toMatch(/^Bayes spam probability (0\.99\d{4}|1\.000000) from \d+ tokens of what it says \(subject and body words\), × weight 6$/);
+      expect(verdict.reasons.find((r) => r.id === 'bayes:BAYES_HEADERS')!.description).toMatch(/^Bayes spam probability [01]\.\d{6} from \d+ tokens of how it was made and sent/);
       const ham = test.find((m) => m.kind === 'ham')!.raw;
       expect(await probability(ham)).toBeLessThan(0.05);
-      expect((await pipeline.check(ham, inbound())).reasons.find((r) => r.id === 'bayes')!.score).toBeLessThan(-1.5);
+      expect((await pipeline.check(ham, inbound())).reasons.find((r) => r.id === 'bayes:BAYES_TEXT')!.score).toBeLessThan(-1);
     } finally {
       pipeline.close();
     }
@@ -188,7 +216,7 @@ describe('Bayes in the pipeline, measured on a synthetic corpus', () => {
     let fn = 0;
     let unsure = 0;
     for (const message of test) {
-      const { probability } = learner.classify(tokenize(await readMessage(message.raw)));
+      const { probability } = learner.classify(tokenize(await readMessage(message.raw))).text;
       const saysSpam = probability >= 0.9;
       if (probability > 0.1 && probability < 0.9) unsure++;
       if (saysSpam && message.kind === 'spam') tp++;

@@ -119,7 +119,7 @@ describe('spam train', () => {
     const spamFile = path.join(temp.dir, 'new-spam.eml');
     writeFileSync(spamFile, generateCorpus(200, 7).filter((m) => m.kind === 'spam')[150]!.raw);
     const tested = await cli('spam', 'test', '--no-virus', spamFile);
-    expect(tested.stdout).toMatch(/\nbayes: \+\d\.\d {2}bayes {2}Bayes spam probability (0\.99\d\d|1\.0000) from \d+ tokens, × weight 4\n/);
+    expect(tested.stdout).toMatch(/\nbayes:\n {2}[+-]\d+\.\d {2}bayes:BAYES_HEADERS {2}Bayes spam probability [01]\.\d{6} from \d+ tokens of how it was made and sent \(headers, MIME structure, links\), × weight 4( \(needs confirmation\))?\n {2}\+\d\.\d {2}bayes:BAYES_TEXT {2}Bayes spam probability (0\.99\d{4}|1\.000000) from \d+ tokens of what it says \(subject and body words\), × weight 4( \(needs confirmation\))?\n/);
   }, 60_000);
 
   it('exits 1 without any source, or with a source that does not exist', async () => {

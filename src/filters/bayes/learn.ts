@@ -3,7 +3,7 @@ import type { BayesClass, BayesStore, BayesTokenCounts, LearnOutcome, NearestLea
 import { readMessage } from '../message.js';
 import { spamProbability, type BayesResult } from './classifier.js';
 import { bodyFingerprint } from './fingerprint.js';
-import { tokenize } from './tokenize.js';
+import { isHeaderToken, tokenize } from './tokenize.js';
 
 /**
  * Bayes learning and scoring over the store's token tables. `train`/`untrain` are what the CLI
@@ -32,15 +32,30 @@ export class BayesLearner {
     return this.store.totals();
   }
 
-  /** `tokens`: bayes/tokenize.ts's; `totals`: what the caller already read from totals(), so one message costs one count query. */
-  classify(tokens: readonly string[], totals: BayesTokenCounts = this.store.totals()): BayesResult {
-    return spamProbability(tokens, this.store.tokenCounts(tokens), totals);
+  /**
+   * Bayes' probabilities for the message's two kinds of token apart (bayes/filter.ts), from one
+   * count query. `tokens`: bayes/tokenize.ts's; `totals`: what the caller already read from totals().
+   */
+  classify(tokens: readonly string[], totals: BayesTokenCounts = this.store.totals()): BayesChannels {
+    return classifyChannels(tokens, this.store.tokenCounts(tokens), totals);
   }
 
   /** How near a body with this fingerprint (bayes/fingerprint.ts) comes to learnt spam and ham. */
   nearest(fingerprint: readonly number[]): NearestLearnt {
     return this.store.nearest(fingerprint);
   }
+}
+
+/** Bayes' opinion of how a message was made and sent, and of what it says (tokenize.ts isHeaderToken). */
+export interface BayesChannels {
+  readonly headers: BayesResult;
+  readonly text: BayesResult;
+}
+
+export function classifyChannels(tokens: readonly string[], counts: ReadonlyMap<string, BayesTokenCounts>, totals: BayesTokenCounts): BayesChannels {
+  const headers = tokens.filter(isHeaderToken);
+  const text = tokens.filter((token) => !isHeaderToken(token));
+  return { headers: spamProbability(headers, counts, totals), text: spamProbability(text, counts, totals) };
 }
 
 /** A message is identified by the SHA-256 of its bytes: the same copy trained twice counts once. */

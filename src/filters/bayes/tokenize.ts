@@ -14,6 +14,17 @@ const MAX_TOKENS = 3000;
 const MAX_WORD = 30;
 const WORD = /[\p{L}\p{M}\p{N}]+(?:[.'’@-][\p{L}\p{M}\p{N}]+)*/gu;
 
+/**
+ * Whether a token says how the message was made and sent (header-tokens.ts: headers, MIME
+ * structure, HTML shape, links) rather than what it says (subject and body words). Every
+ * header-tokens.ts token is "prefix:…"; words never contain ":" (WORD), and the text's own
+ * prefixed tokens are the subject's "s:" and the long-word "skip:". Bayes judges the two kinds
+ * separately (bayes/filter.ts).
+ */
+export function isHeaderToken(token: string): boolean {
+  return token.includes(':') && !token.startsWith('s:') && !token.startsWith('skip:');
+}
+
 export function tokenize(message: MessageView): string[] {
   const tokens = new Set<string>();
   const add = (token: string) => {

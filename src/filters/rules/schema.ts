@@ -102,7 +102,7 @@ const bayes = z
     min_spam: z.number().int().min(0).default(100),
     min_ham: z.number().int().min(0).default(100),
     /**
-     * Bayes adds up to ±weight, continuously (bayes/filter.ts). An admin's weight wins over
+     * Each of Bayes' two opinions adds up to ±weight, continuously (bayes/filter.ts). An admin's weight wins over
      * [tuned] BAYES, which wins over DEFAULT_BAYES_WEIGHT (compile.ts).
      */
     weight: z.number().min(0).optional(),

@@ -1,6 +1,6 @@
 import pino from 'pino';
-import { spamProbability } from '../bayes/classifier.js';
 import { bayesStrength } from '../bayes/filter.js';
+import { classifyChannels } from '../bayes/learn.js';
 import { tokenize } from '../bayes/tokenize.js';
 import { DnsblChecker } from '../dnsbl.js';
 import type { MessageView } from '../message-view.js';
@@ -49,7 +49,9 @@ export async function crossValidatedSamples(messages: readonly LabelledView[], r
       const facts = { size: view.size, from: view.from, fromAddress: view.fromAddress, parseProblem: view.parseProblem, bayesTokens: tokens[i]!, bodyFingerprint: null, textRuleHits: matchTextRules(view, rules, 'inbound') };
       const { verdict } = await filter.check({ facts }, CONTEXT, rules);
       const features = new Map<string, number>(verdict.reasons.map((r) => [r.id.replace(/^spam:/, ''), 1]));
-      features.set('BAYES', bayesStrength(spamProbability(tokens[i]!, counts, totals).probability));
+      // One weight for both of Bayes' opinions (bayes/filter.ts), as `[bayes] weight` is one.
+      const { headers, text } = classifyChannels(tokens[i]!, counts, totals);
+      features.set('BAYES', bayesStrength(headers.probability) + bayesStrength(text.probability));
       samples.push({ features, spam: messages[i]!.spam, fold });
     }
   }
