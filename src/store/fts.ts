@@ -43,6 +43,8 @@ const INDEX_DELAY_MS = 200;
 /** Bounds of one indexing transaction on the event loop (docs/architecture.md invariant 2): bodies, and characters of text. */
 const INDEX_SLICE_BODIES = 256;
 const INDEX_SLICE_CHARS = 4 * 1024 * 1024;
+/** After a failed indexing transaction (a full disk, an I/O error), its bodies are tried again this much later. */
+const INDEX_RETRY_MS = 5000;
 
 type SearchText = MessageAnalysis['searchText'];
 
@@ -68,14 +70,18 @@ interface PendingText {
  *   transaction rolled back, or that was purged meanwhile, is skipped, even if its row id was
  *   given to another body since;
  * - a search never misses a body for want of its index row: the store's connection indexes what
- *   is pending before it searches, and any connection scans the text of the bodies it finds
- *   without a row (a search worker's connection cannot see this one's queue; a failed indexing
- *   transaction leaves its bodies without rows until the next start).
+ *   is pending before it searches, and any connection scans the text of the bodies above the
+ *   index's highest row (a search worker's connection cannot see this one's queue) and of those
+ *   this connection failed to index (tried again after INDEX_RETRY_MS). Row ids of bodies only
+ *   grow (SQLite gives max(rowid)+1), so a body below the highest row and not pending here was
+ *   indexed — except one whose indexing failed in another process (the CLI) while it ran, which
+ *   the server indexes at its next start.
  */
 export class FullTextIndex {
   private readonly insert: Statement<[number, string, string, string, string, string, string, string]>;
   private readonly sameBody: Statement<[number, string], number>;
   private readonly hasRow: Statement<[number], number>;
+  private readonly highestRow: Statement<[], number | null>;
   private readonly syncNormal: Statement;
   private readonly syncFull: Statement;
   private readonly indexed = new Map<Column, Statement<[string, number, number], number>>();
@@ -89,6 +95,7 @@ export class FullTextIndex {
     );
     this.sameBody = db.prepare<[number, string], number>('SELECT 1 FROM blobs WHERE id = ? AND sha256 = ?').pluck();
     this.hasRow = db.prepare<[number], number>('SELECT 1 FROM message_text WHERE rowid = ?').pluck();
+    this.highestRow = db.prepare<[], number | null>('SELECT max(rowid) FROM message_text').pluck();
     this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
     this.syncFull = db.prepare('PRAGMA synchronous = FULL');
     for (const column of ALL_COLUMNS) {
@@ -105,7 +112,23 @@ export class FullTextIndex {
 
   /** Indexes everything pending now (before a search on this connection, and at close). */
   indexPending(): void {
-    while (this.pending.size > 0 && !this.db.inTransaction) this.indexNextSlice();
+    while (this.pending.size > 0 && !this.db.inTransaction) {
+      if (!this.indexNextSlice()) return;
+    }
+    if (this.pending.size === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /**
+   * Which of `blobs` have no index row yet: those above the highest row (bodies are given
+   * increasing row ids, so new ones are there) and those this connection failed to index. One
+   * lookup, not one per body: a search lists every body of its mailbox.
+   */
+  unindexedAmong(blobs: Iterable<number>): number[] {
+    const highest = this.highestRow.get() ?? 0;
+    return [...blobs].filter((blob) => blob > highest || this.pending.has(blob));
   }
 
   /** RFC 3501 §6.4.4 on one body's text, for a body without an index row: the index's own test, `folded text contains folded query`. */
@@ -121,15 +144,19 @@ export class FullTextIndex {
       this.timer = setTimeout(() => this.indexSlice(), INDEX_DELAY_MS).unref();
       return;
     }
-    this.indexNextSlice();
-    if (this.pending.size > 0) this.timer = setTimeout(() => this.indexSlice(), 0).unref();
+    const indexed = this.indexNextSlice();
+    if (this.pending.size > 0) this.timer = setTimeout(() => this.indexSlice(), indexed ? 0 : INDEX_RETRY_MS).unref();
   }
 
-  private indexNextSlice(): void {
+  /** False when the transaction failed: its bodies wait again (searches scan their text meanwhile). */
+  private indexNextSlice(): boolean {
+    const slice = this.takeSlice();
     try {
-      this.indexBodies(this.takeSlice());
+      this.indexBodies(slice);
+      return true;
     } catch {
-      // Left without rows (a full disk, an I/O error): searches scan their text, backfill() indexes them at the next start.
+      for (const [blob, text] of slice) if (!this.pending.has(blob)) this.pending.set(blob, text);
+      return false;
     }
   }
 

@@ -65,17 +65,15 @@ export class MessageReads {
     // RFC 3501 §6.4.4: every text contains the empty string.
     if (query === '') return new Set(rows.map((row) => row.uid as Uid));
     const uidsOfBlob = new Map<number, Uid[]>();
-    const unindexed = new Set<number>();
     for (const row of rows) {
       const uids = uidsOfBlob.get(row.blob);
       if (uids) uids.push(row.uid as Uid);
       else uidsOfBlob.set(row.blob, [row.uid as Uid]);
-      if (!row.indexed) unindexed.add(row.blob);
     }
     const blobs = [...uidsOfBlob.keys()].sort((a, b) => a - b);
     const found = new Set<Uid>();
     // FullTextIndex's invariants: a body without its index row yet is read and tested as the index would.
-    for (const blob of unindexed) {
+    for (const blob of this.blobs.fts.unindexedAmong(blobs)) {
       if (!FullTextIndex.textMatches(analyzeMessage(this.blobs.readById(blob)).searchText, field, query)) continue;
       for (const uid of uidsOfBlob.get(blob)!) found.add(uid);
     }

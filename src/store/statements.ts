@@ -122,9 +122,6 @@ export function prepareStatements(db: Db) {
       )
       .pluck(),
     deleteMessage: db.prepare<[number, number]>('DELETE FROM messages WHERE mailbox = ? AND uid = ?'),
-    // indexed: whether the body has its search index row yet (fts.ts: indexing follows the delivery's commit).
-    uidsAndBlobs: db.prepare<[number], { uid: number; blob: number; indexed: number }>(
-      'SELECT uid, blob, EXISTS (SELECT 1 FROM message_text WHERE message_text.rowid = messages.blob) AS indexed FROM messages WHERE mailbox = ?',
-    ),
+    uidsAndBlobs: db.prepare<[number], { uid: number; blob: number }>('SELECT uid, blob FROM messages WHERE mailbox = ?'),
   };
 }
