@@ -69,7 +69,7 @@ export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logg
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const db = openDatabase(config.paths.database);
-  const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
+  const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history, indexUnindexed: true });
   const directory = new Directory({ db, config, store, logger, ...options.directory, ...(options.clock ? { now: options.clock } : {}) });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   // Before the worker threads start, so that they share the capped arenas (src/limits memory-return.ts).

@@ -41,8 +41,9 @@ export class BlobStore {
   }
 
   /**
-   * The blob's row id, storing bytes, meta and index entry only if this body is new. Runs inside
-   * the caller's transaction, so a body is never visible without the rows that reference it.
+   * The blob's row id, storing bytes and meta only if this body is new (its index entry follows
+   * the transaction: FullTextIndex). Runs inside the caller's transaction, so a body is never
+   * visible without the rows that reference it.
    */
   store(sha256: BlobId, pieces: readonly MessagePiece[], size: number, analysis: MessageAnalysis): number {
     const existing = this.selectBlob.get(sha256);
@@ -56,7 +57,7 @@ export class BlobStore {
     )!;
     let seq = 0;
     for (const chunk of chunksOf(readPieces(pieces))) this.insertChunk.run(id, seq++, chunk);
-    this.fts.add(id, analysis.searchText);
+    this.fts.enqueue(id, sha256, analysis.searchText);
     return id;
   }
 
@@ -91,9 +92,14 @@ export class BlobStore {
     );
   }
 
-  /** Indexes the bodies stored before the search index existed (FullTextIndex.backfill). */
+  /** A body's bytes by row id, whole. */
+  readById(id: number): Buffer {
+    return Buffer.concat(this.selectChunks.all(id, 0, Number.MAX_SAFE_INTEGER).map((row) => row.data));
+  }
+
+  /** Indexes the bodies stored before the search index existed, or left unindexed by a crash (FullTextIndex.backfill). */
   backfillIndex(): number {
-    return this.fts.backfill((id) => Buffer.concat(this.selectChunks.all(id, 0, Number.MAX_SAFE_INTEGER).map((row) => row.data)));
+    return this.fts.backfill((id) => this.readById(id));
   }
 
   /** Deletes bodies no message row points at (their chunks and index rows go with them). */

@@ -115,10 +115,15 @@ export class SqliteMailStore implements MailStore {
    */
   private readonly usage = new Map<AccountId, number>();
 
-  /** `vanishedHistory`: expunged UIDs kept per mailbox for RFC 7162 VANISHED (`[imap] vanished_history`, expunge-history.ts). */
+  /**
+   * `vanishedHistory`: expunged UIDs kept per mailbox for RFC 7162 VANISHED (`[imap] vanished_history`, expunge-history.ts).
+   * `indexUnindexed`: index the bodies that have no search index row yet (FullTextIndex.backfill) —
+   * the server at start; not a process opening the database beside a running server (the CLI),
+   * whose latest bodies are still waiting in the server's own queue.
+   */
   constructor(
     private readonly db: Db,
-    options: { readonly vanishedHistory?: number } = {},
+    options: { readonly vanishedHistory?: number; readonly indexUnindexed?: boolean } = {},
   ) {
     migrate(db, 'store', STORE_MIGRATIONS);
     this.readers = new PrivateSeen(db);
@@ -126,7 +131,7 @@ export class SqliteMailStore implements MailStore {
     this.sql = prepareStatements(db);
     this.blobs = new BlobStore(db);
     this.reads = new MessageReads(this.sql, this.blobs);
-    this.blobs.backfillIndex();
+    if (options.indexUnindexed) this.blobs.backfillIndex();
     this.deliveries = new GroupCommit(
       db,
       (job) => this.applyDelivery(job),
@@ -453,6 +458,7 @@ export class SqliteMailStore implements MailStore {
     this.stopWatching();
     if (!this.db.open) return;
     await this.deliveries.flushAll();
+    this.blobs.fts.indexPending();
     this.db.close();
   }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteMailStore } from '../../src/store/sqlite-store.js';
 import { asAccountId, type AccountId } from '../../src/store/types.js';
@@ -54,4 +55,14 @@ export function message(fields: { subject?: string; from?: string; to?: string; 
 /** The n-th message of the crash test: unique content, so its SHA-256 names it. */
 export function crashMessage(n: number): Buffer {
   return message({ id: `crash-${n}`, subject: `Crash ${n}`, body: `Delivery number ${n}.\r\n${'x'.repeat(2000)}` });
+}
+
+/** Bodies in the file without a row in the search index (src/store/fts.ts indexes after the commit), as another connection sees them. */
+export function unindexedBodies(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM blobs WHERE id NOT IN (SELECT rowid FROM message_text)').pluck().get() as number;
+  } finally {
+    db.close();
+  }
 }

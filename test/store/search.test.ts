@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
+import { SearchReader } from '../../src/store/search-reader.js';
 import { SqliteMailStore } from '../../src/store/sqlite-store.js';
 import type { MailboxInfo } from '../../src/store/types.js';
-import { annv, daott, message, openTestStore, type TestStore } from './helpers.js';
+import { annv, daott, message, openTestStore, unindexedBodies, type TestStore } from './helpers.js';
 
 let t: TestStore;
 let inbox: MailboxInfo;
@@ -77,6 +78,47 @@ describe('full-text search, folded for Vietnamese', async () => {
   });
 });
 
+describe('indexing after the delivery has committed', () => {
+  // The index's delay is a timer: frozen here, so a loaded machine cannot index before the checks
+  // (the search first indexes the setup's messages and disarms the real one).
+  beforeEach(async () => {
+    expect(await search('subject', 'lich hop')).toEqual([2]);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a search finds a message delivered a moment ago, on the store and on a search worker\'s connection', async () => {
+    expect(unindexedBodies(t.file)).toBe(0);
+    await t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ subject: 'Công văn khẩn', body: 'Phúc đáp trước thứ Sáu.' }));
+    expect(unindexedBodies(t.file)).toBe(1);
+    const reader = new SearchReader(t.file);
+    expect([...(await reader.searchText(inbox.id, 'subject', 'cong van khan'))]).toEqual([3]);
+    expect([...(await reader.searchText(inbox.id, 'body', 'sá'))]).toEqual([3]);
+    expect([...(await reader.searchText(inbox.id, 'text', 'phe duyet'))]).toEqual([1]);
+    expect(await search('body', 'phuc dap')).toEqual([3]);
+    // The store's own search indexed what was waiting.
+    expect(unindexedBodies(t.file)).toBe(0);
+    expect([...(await reader.searchText(inbox.id, 'body', 'phuc dap'))]).toEqual([3]);
+  });
+
+  it('the server indexes at start what a crash left unindexed; another process (the CLI) leaves it to the server', async () => {
+    await t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ subject: 'Báo cáo quý', body: 'Số liệu kèm theo.' }));
+    expect(unindexedBodies(t.file)).toBe(1);
+    const cli = new SqliteMailStore(openDatabase(t.file));
+    await cli.close();
+    expect(unindexedBodies(t.file)).toBe(1);
+    const again = new SqliteMailStore(openDatabase(t.file), { indexUnindexed: true });
+    try {
+      expect(unindexedBodies(t.file)).toBe(0);
+      expect([...(await again.searchText(inbox.id, 'subject', 'bao cao quy'))]).toEqual([3]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 describe('the substring index of mail stored before it existed', () => {
   it('is built at start-up by the migration to the trigram index', async () => {
     await t.store.close();
@@ -90,7 +132,7 @@ describe('the substring index of mail stored before it existed', () => {
       DELETE FROM schema_migrations WHERE component = 'store' AND version = 2;
     `);
     old.close();
-    const reopened = new SqliteMailStore(openDatabase(t.file));
+    const reopened = new SqliteMailStore(openDatabase(t.file), { indexUnindexed: true });
     try {
       const box = reopened.getMailbox(annv, 'INBOX')!;
       expect([...(await reopened.searchText(box.id, 'body', 'ghi so noi'))]).toEqual([1]);
