@@ -32,6 +32,10 @@ export function writeImapBenchConfig(dir: string, port: number, imapExtra: reado
       'listen = ""',
       '[sieve]',
       'managesieve = ""',
+      // Other servers on this machine may hold the LDAP defaults (3389, 3636); the IMAP benches need no LDAP.
+      '[ldap]',
+      'listen = ""',
+      'tls_listen = ""',
       '[clamav]',
       'enabled = false',
       '[policy]',

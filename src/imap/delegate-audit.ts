@@ -20,7 +20,7 @@ export interface DelegateAuditOptions {
 }
 
 /** Whether acting on `mailbox` is a delegate action of this session (someone else's, i.e. a unit's, mailbox). */
-export function isDelegateMailbox(session: Session, mailbox: MailboxInfo): boolean {
+export function isDelegateMailbox(session: Session, mailbox: Pick<MailboxInfo, 'account'>): boolean {
   return session.identity !== null && mailbox.account !== session.identity.person;
 }
 
@@ -39,13 +39,24 @@ export function messageRefs(session: Session, mailbox: MailboxInfo, uids: readon
 export function auditDelegate(session: Session, mailbox: MailboxInfo, action: DelegateAction, options: DelegateAuditOptions = {}): void {
   if (!isDelegateMailbox(session, mailbox)) return;
   const messages = options.messages ?? (options.uids ? messageRefs(session, mailbox, options.uids) : []);
+  recordDelegateAction(session, mailbox, action, { messages, ...(options.extra ? { extra: options.extra } : {}) });
+}
+
+/** The audit row itself; by owner and name, as a \Noselect name (RENAME of one) is no mailbox. */
+export function recordDelegateAction(
+  session: Session,
+  place: Pick<MailboxInfo, 'account' | 'name'>,
+  action: DelegateAction,
+  options: Pick<DelegateAuditOptions, 'messages' | 'extra'> = {},
+): void {
+  if (!isDelegateMailbox(session, place)) return;
   session.ctx.directory.audit(
     delegateAuditEntry({
       person: session.identity!.person,
-      unit: mailbox.account,
+      unit: place.account,
       action,
-      mailbox: mailbox.name,
-      messages,
+      mailbox: place.name,
+      messages: options.messages ?? [],
       ...(options.extra ? { extra: options.extra } : {}),
     }),
   );

@@ -120,6 +120,16 @@ export function sequenceSetContains(set: SequenceSet, n: number, star: number): 
   return false;
 }
 
+/** The sequence numbers (ascending) of the UIDs of `wanted` that the seq → UID map `uids` holds. */
+export function seqsOfUids(wanted: Iterable<number>, uids: ArrayLike<number>): number[] {
+  const seqs: number[] = [];
+  for (const uid of wanted) {
+    const index = lowerBound(uids, uid);
+    if (index < uids.length && uids[index] === uid) seqs.push(index + 1);
+  }
+  return seqs.sort((a, b) => a - b);
+}
+
 /** First index whose value is >= target in an ascending array. */
 function lowerBound(values: ArrayLike<number>, target: number): number {
   let low = 0;

@@ -49,7 +49,10 @@ export interface MailStore {
    * stay, under a \Noselect name that is no mailbox (LIST shows it while they exist).
    */
   deleteMailbox(account: AccountId, name: string): void;
-  /** RFC 3501 §6.3.5: renames with its children; renaming INBOX moves its messages to the new name and leaves INBOX empty. */
+  /**
+   * RFC 3501 §6.3.5: renames with its children; renaming INBOX moves its messages to the new name and leaves INBOX empty.
+   * A \Noselect name (no mailbox, only inferiors) is renamed as well: its inferiors move under the new name.
+   */
   renameMailbox(account: AccountId, from: string, to: string): void;
   mailboxCounts(id: MailboxId): MailboxCounts;
   /** Subscriptions are names, and may name mailboxes that do not exist (RFC 3501 §6.3.6). */

@@ -122,13 +122,12 @@ export class FullTextIndex {
   }
 
   /**
-   * Which of `blobs` have no index row yet: those above the highest row (bodies are given
-   * increasing row ids, so new ones are there) and those this connection failed to index. One
-   * lookup, not one per body: a search lists every body of its mailbox.
+   * Which bodies have no index row yet: those above the highest row (bodies are given increasing
+   * row ids, so new ones are there) and those this connection failed to index. One lookup of the
+   * highest row, not one per body.
    */
-  unindexedAmong(blobs: Iterable<number>): number[] {
-    const highest = this.highestRow.get() ?? 0;
-    return [...blobs].filter((blob) => blob > highest || this.pending.has(blob));
+  unindexedBounds(): { readonly highest: number; readonly pending: number[] } {
+    return { highest: this.highestRow.get() ?? 0, pending: [...this.pending.keys()] };
   }
 
   /** RFC 3501 §6.4.4 on one body's text, for a body without an index row: the index's own test, `folded text contains folded query`. */

@@ -59,33 +59,39 @@ export class MessageReads {
     return this.blobs.read(blob, start, end);
   }
 
+  /**
+   * The index is asked first and only its hits are mapped to UIDs, so a search reads neither the
+   * mailbox's rows nor, for a rare string, more than a few of them. The mailbox's bodies span
+   * [first, last] of the index's rowids; that span is looked up in windows of about SEARCH_SLICE
+   * bodies each, between which the event loop runs.
+   */
   async searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>> {
     this.blobs.fts.indexPending();
-    const rows = this.sql.uidsAndBlobs.all(mailbox);
     // RFC 3501 §6.4.4: every text contains the empty string.
-    if (query === '') return new Set(rows.map((row) => row.uid as Uid));
-    const uidsOfBlob = new Map<number, Uid[]>();
-    for (const row of rows) {
-      const uids = uidsOfBlob.get(row.blob);
-      if (uids) uids.push(row.uid as Uid);
-      else uidsOfBlob.set(row.blob, [row.uid as Uid]);
-    }
-    const blobs = [...uidsOfBlob.keys()].sort((a, b) => a - b);
-    const found = new Set<Uid>();
+    if (query === '') return new Set(this.sql.uidsOfMailbox.all(mailbox) as Uid[]);
+    const { first, last, count } = this.sql.blobRange.get(mailbox)!;
+    if (first === null || last === null) return new Set();
+    const found: number[] = [];
     // FullTextIndex's invariants: a body without its index row yet is read and tested as the index would.
-    for (const blob of this.blobs.fts.unindexedAmong(blobs)) {
-      if (!FullTextIndex.textMatches(analyzeMessage(this.blobs.readById(blob)).searchText, field, query)) continue;
-      for (const uid of uidsOfBlob.get(blob)!) found.add(uid);
+    const { highest, pending } = this.blobs.fts.unindexedBounds();
+    const unindexed = new Map<number, number[]>();
+    for (const { blob, uid } of this.sql.messagesOfBlobsAbove.all(mailbox, highest, JSON.stringify(pending))) {
+      const uids = unindexed.get(blob);
+      if (uids) uids.push(uid);
+      else unindexed.set(blob, [uid]);
     }
+    for (const [blob, uids] of unindexed) {
+      if (FullTextIndex.textMatches(analyzeMessage(this.blobs.readById(blob)).searchText, field, query)) found.push(...uids);
+    }
+    const windows = Math.ceil(count / SEARCH_SLICE);
+    const width = Math.ceil((last - first + 1) / windows);
     // docs/architecture.md invariant 2: a bounded slice of the index per turn of the event loop.
-    for (let start = 0; start < blobs.length; start += SEARCH_SLICE) {
-      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const slice = blobs.slice(start, start + SEARCH_SLICE);
-      for (const blob of this.blobs.fts.matching(field, query, slice[0]!, slice.at(-1)!)) {
-        for (const uid of uidsOfBlob.get(blob) ?? []) found.add(uid);
-      }
+    for (let start = first; start <= last; start += width) {
+      if (start > first) await new Promise<void>((resolve) => setImmediate(resolve));
+      const blobs = this.blobs.fts.matching(field, query, start, Math.min(last, start + width - 1));
+      if (blobs.length > 0) found.push(...this.sql.uidsOfBlobs.all(mailbox, JSON.stringify(blobs)));
     }
-    return new Set([...found].sort((a, b) => a - b));
+    return new Set((found as Uid[]).sort((a, b) => a - b));
   }
 
   messageRow(row: MessageRecord): MessageRow {

@@ -206,15 +206,19 @@ export class SqliteMailStore implements MailStore {
     const target = validMailboxName(to);
     const changes: MailboxChange[] = [{ kind: 'mailboxes', account }];
     this.write(() => {
-      const sourceRow = this.requireMailboxByName(account, source);
       const existing = this.sql.mailboxesOfAccount.all(account);
+      // RFC 9051 §6.3.6: renaming moves the hierarchy below the name, so a \Noselect name (no row,
+      // inferiors only) is renamed too: its inferiors move and it stays \Noselect at the new place.
+      if (source !== 'INBOX' && !existing.some((row) => isSameOrInferior(row.name, source))) {
+        throw new StoreError('nonexistent', `no mailbox ${source}`);
+      }
       // A \Noselect name (inferiors, no row) exists too (RFC 3501 §6.3.5: "an error ... to rename ...
       // to a mailbox name that already exists").
       if (existing.some((row) => isSameOrInferior(row.name, target))) {
         throw new StoreError('already-exists', `mailbox ${target} already exists`);
       }
       if (source === 'INBOX') {
-        changes.push(...this.renameInbox(sourceRow, target));
+        changes.push(...this.renameInbox(this.requireMailboxByName(account, source), target));
         return;
       }
       if (isSameOrInferior(target, source)) throw new StoreError('cannot', 'a mailbox cannot be moved below itself');

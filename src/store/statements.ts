@@ -122,6 +122,13 @@ export function prepareStatements(db: Db) {
       )
       .pluck(),
     deleteMessage: db.prepare<[number, number]>('DELETE FROM messages WHERE mailbox = ? AND uid = ?'),
-    uidsAndBlobs: db.prepare<[number], { uid: number; blob: number }>('SELECT uid, blob FROM messages WHERE mailbox = ?'),
+    blobRange: db.prepare<[number], { first: number | null; last: number | null; count: number }>(
+      'SELECT min(blob) AS first, max(blob) AS last, count(*) AS count FROM messages WHERE mailbox = ?',
+    ),
+    uidsOfMailbox: db.prepare<[number], number>('SELECT uid FROM messages WHERE mailbox = ? ORDER BY uid').pluck(),
+    messagesOfBlobsAbove: db.prepare<[number, number, string], { blob: number; uid: number }>(
+      'SELECT blob, uid FROM messages WHERE mailbox = ? AND (blob > ? OR blob IN (SELECT value FROM json_each(?)))',
+    ),
+    uidsOfBlobs: db.prepare<[number, string], number>('SELECT uid FROM messages WHERE mailbox = ? AND blob IN (SELECT value FROM json_each(?))').pluck(),
   };
 }

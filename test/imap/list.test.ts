@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { asAccountId } from '../../src/store/index.js';
 import { ANNV, PASSWORD, imapflow, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
@@ -91,6 +92,29 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
       '* LIST (\\HasNoChildren) "/" INBOX',
       '* STATUS INBOX (MESSAGES 2 UNSEEN 1)',
       'l OK LIST completed',
+    ]);
+    client.close();
+  });
+
+  test('a unit folder a delegate may list ("l") but not read ("r") gets no STATUS and is \\Noselect (RFC 5819 §2, RFC 4314)', async () => {
+    server.server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
+    await server.addUser('chilt');
+    server.store.ensureAccount(asAccountId('sotttt@cantho.gov.vn'));
+    server.server.grant('sotttt', 'chilt', { rights: 'l' });
+    const client = await loggedIn(server, 'chilt');
+    expect(await client.command('l', 'LIST "" "Shared/sotttt/INBOX" RETURN (STATUS (MESSAGES UNSEEN))')).toEqual([
+      '* LIST (\\Noselect \\HasNoChildren) "/" Shared/sotttt/INBOX',
+      'l OK LIST completed',
+    ]);
+    // Without STATUS the folder is listed as before; STATUS and SELECT of it are refused (RFC 4314 §4: both need "r").
+    expect(await client.command('l2', 'LIST "" "Shared/sotttt/INBOX"')).toEqual(['* LIST (\\HasNoChildren) "/" Shared/sotttt/INBOX', 'l2 OK LIST completed']);
+    expect((await client.command('s', 'STATUS Shared/sotttt/INBOX (MESSAGES)'))[0]).toMatch(/^s NO /);
+    // Its own mailboxes still get their STATUS in the same command.
+    expect(await client.command('l3', 'LIST "" ("INBOX" "Shared/sotttt/INBOX") RETURN (STATUS (MESSAGES))')).toEqual([
+      '* LIST (\\HasNoChildren) "/" INBOX',
+      '* STATUS INBOX (MESSAGES 0)',
+      '* LIST (\\Noselect \\HasNoChildren) "/" Shared/sotttt/INBOX',
+      'l3 OK LIST completed',
     ]);
     client.close();
   });

@@ -32,6 +32,25 @@ describe('RENAME (RFC 3501 §6.3.5)', () => {
     client.close();
   });
 
+  test('a \\Noselect name moves with its inferiors and stays \\Noselect at its new place (RFC 9051 §6.3.6, as Dovecot)', async () => {
+    server.store.createMailbox(ANNV, 'Lưu trữ');
+    server.store.createMailbox(ANNV, 'Lưu trữ/2025/Quý 4');
+    const client = await loggedIn(server);
+    expect(await client.command('d', 'DELETE "L&AbA-u tr&Hu8-"')).toEqual(['d OK DELETE completed']);
+    expect(await client.command('r', 'RENAME "L&AbA-u tr&Hu8-" "Kho/C&AWk-"')).toEqual(['r OK RENAME completed']);
+    expect(await client.command('l', 'LIST "" "Kho*"')).toEqual([
+      '* LIST (\\HasChildren) "/" Kho',
+      '* LIST (\\Noselect \\HasChildren) "/" Kho/C&AWk-',
+      '* LIST (\\HasChildren) "/" Kho/C&AWk-/2025',
+      '* LIST (\\HasNoChildren) "/" "Kho/C&AWk-/2025/Qu&AP0- 4"',
+      'l OK LIST completed',
+    ]);
+    expect(await client.command('l2', 'LIST "" "L&AbA-u*"')).toEqual(['l2 OK LIST completed']);
+    // Onto a taken name it is ALREADYEXISTS, as for a mailbox (RFC 3501 §6.3.5).
+    expect((await client.command('r2', 'RENAME "Kho/C&AWk-" Sent'))[0]).toMatch(/^r2 NO \[ALREADYEXISTS\] /);
+    client.close();
+  });
+
   test('refuses a missing source, a taken target and INBOX as target', async () => {
     const client = await loggedIn(server);
     expect((await client.command('r1', 'RENAME Nowhere Somewhere'))[0]).toMatch(/^r1 NO \[NONEXISTENT\] /);

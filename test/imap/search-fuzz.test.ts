@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateSearch } from '../../src/imap/search/evaluate.js';
+import { executeSearch } from '../../src/imap/search/execute.js';
 import type { SearchKey } from '../../src/imap/search/query.js';
 import type { SequenceSet } from '../../src/imap/sequence-set.js';
-import { asAccountId, type MailboxId, type Uid } from '../../src/store/types.js';
+import { asAccountId, type MailboxId } from '../../src/store/types.js';
 import { foldVietnamese } from '../../src/text/vietnamese.js';
 import { openTestStore, type TestStore } from '../store/helpers.js';
 
@@ -192,12 +192,13 @@ describe('SEARCH evaluator against a naive reference (RFC 3501 §6.4.4)', () => 
         const stored = rows.map((row, i) => ({ message: messages[i]!, seq: i + 1, uid: row.uid, modSeq: row.modSeq, size: row.size }));
         const recent = new Set(stored.filter((s) => s.message.recent).map((s) => s.uid));
         for (const key of keys) {
-          const found = await evaluateSearch(key, {
-            store: t.store,
+          // The whole path: index lookups, the candidate rows they bound, then the evaluator.
+          const { seqs: found } = await executeSearch(t.store, {
             mailbox,
-            messages: rows,
             uids: rows.map((r) => r.uid),
-            isRecent: (uid: Uid) => recent.has(uid),
+            recent: [...recent],
+            key,
+            order: { kind: 'ascending' },
           });
           const expected = stored.filter((s) => referenceMatches(key, s, stored)).map((s) => s.seq);
           expect(found, JSON.stringify(key)).toEqual(expected);

@@ -195,6 +195,8 @@ const STEPS: readonly Step[] = [
   { name: 'RENAME', command: 'RENAME diff/sub diff/renamed' },
   { name: 'LIST after RENAME', command: 'LIST "" "diff/*"' },
   { name: 'DELETE a folder with children', command: 'DELETE diff' },
+  { name: 'RENAME a \\Noselect folder', command: 'RENAME diff moved' },
+  { name: 'LIST after renaming a \\Noselect folder', command: 'LIST "" "moved*"' },
   { name: 'DELETE', command: 'DELETE empty' },
   { name: 'DELETE a missing folder', command: 'DELETE empty' },
 ];

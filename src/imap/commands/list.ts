@@ -101,8 +101,12 @@ export const list: CommandHandler = (session, { args }) => {
     // A unit's \Sent is not the delegate's: clients would file their own mail there.
     const specialUse = mailbox?.account === session.account ? mailbox.specialUse : null;
     if (request.selectSpecialUse && !specialUse) continue;
+    // RFC 5819 §2 (RFC 9051 §6.3.9): a mailbox listed ("l") but not readable ("r", RFC 4314 §4)
+    // cannot be selected, so STATUS asked for with LIST is not returned and the LIST line says \Noselect.
+    const statusRefused = request.statusItems !== null && mailbox !== undefined && !hasRight(session, 'r', mailbox);
     const attributes: ImapValue[] = [];
     if (!mailbox) attributes.push(atom(hasChildren.has(name) && !request.selectSubscribed ? '\\Noselect' : '\\NonExistent'));
+    else if (statusRefused) attributes.push(atom('\\Noselect'));
     attributes.push(atom(hasChildren.has(name) ? '\\HasChildren' : '\\HasNoChildren'));
     if ((request.selectSubscribed || request.returnSubscribed) && isSubscribed) attributes.push(atom('\\Subscribed'));
     if (specialUse) attributes.push(atom(specialUse));
@@ -111,7 +115,7 @@ export const list: CommandHandler = (session, { args }) => {
     if (childInfo) line.push([atom('CHILDINFO'), ['SUBSCRIBED']]);
     session.out.untagged('LIST', ...line);
     // RFC 5819 §2: STATUS follows the LIST line of each selectable mailbox.
-    if (request.statusItems && mailbox && hasRight(session, 'r', mailbox)) writeStatus(session, mailbox, request.statusItems);
+    if (request.statusItems && mailbox && !statusRefused) writeStatus(session, mailbox, request.statusItems);
   }
   return { text: 'LIST completed' };
 };

@@ -1,6 +1,8 @@
-import { auditDelegate } from '../delegate-audit.js';
+import { recordDelegateAction } from '../delegate-audit.js';
 import { fromStoreError, refuse } from '../errors.js';
-import { creationTarget, removalTarget } from '../mailboxes.js';
+import { creationTarget, findMailbox, removalTarget } from '../mailboxes.js';
+import { hasVisibleChildren, locate, type MailboxLocation } from '../namespaces.js';
+import type { Session } from '../session.js';
 import type { CommandHandler } from './handler.js';
 
 /**
@@ -16,7 +18,7 @@ export const rename: CommandHandler = (session, { args }) => {
   args.end();
   if (to === 'INBOX' || to.startsWith('INBOX/')) throw refuse('CANNOT', 'Cannot rename to INBOX');
   if (to === from) throw refuse('ALREADYEXISTS', 'Mailbox already has that name');
-  const { location: source, mailbox } = removalTarget(session, from, 'rename');
+  const source = renameSource(session, from);
   const target = creationTarget(session, to);
   if (source.owner !== target.owner) throw refuse('CANNOT', 'A mailbox cannot move to another account');
   try {
@@ -24,6 +26,19 @@ export const rename: CommandHandler = (session, { args }) => {
   } catch (err) {
     throw fromStoreError(err);
   }
-  auditDelegate(session, mailbox, 'rename-mailbox', { extra: { to: target.name } });
+  recordDelegateAction(session, { account: source.owner, name: source.name }, 'rename-mailbox', { extra: { to: target.name } });
   return { text: 'RENAME completed' };
 };
+
+/**
+ * The mailbox RENAME moves, or a \Noselect name with inferiors the session may list: RFC 9051
+ * §6.3.6 renames "all hierarchical inferiors" with the name, and Dovecot renames such a name
+ * (test/interop/dovecot-diff.test.ts), which stays \Noselect at its new place. Either needs "x".
+ */
+function renameSource(session: Session, name: string): MailboxLocation {
+  if (findMailbox(session, name) || !hasVisibleChildren(session, name)) return removalTarget(session, name, 'rename').location;
+  const location = locate(session, name);
+  if (!location) throw refuse('NONEXISTENT', 'No such mailbox');
+  if (!location.rights.includes('x')) throw refuse('NOPERM', 'You may not rename this mailbox');
+  return location;
+}

@@ -1,9 +1,10 @@
 /**
  * Runs a parsed SEARCH over the session's view of a mailbox. Flags, dates, sizes, UIDs and MODSEQ
  * come from the message rows the store lists; text keys ask the search index once per key
- * (store.searchText: case-insensitive substrings, RFC 3501 §6.4.4); only HEADER and SENT* read
- * stored data per message (the header block, the stored envelope), and only when the query has
- * such a key — HEADER only for the messages the index names as candidates.
+ * (lookUpTextKeys: store.searchText, case-insensitive substrings, RFC 3501 §6.4.4) before any row
+ * is read, so that execute.ts reads only the rows such a key can match; only HEADER and SENT*
+ * read stored data per message (the header block, the stored envelope), and only when the query
+ * has such a key — HEADER only for the messages the index names as candidates.
  */
 import { decodeEncodedWords } from '../../text/index.js';
 import type { MailStore } from '../../store/index.js';
@@ -29,6 +30,37 @@ export interface SearchScope {
   readonly uids: ArrayLike<number>;
   /** RFC 3501 §2.3.2 \Recent is per session. */
   readonly isRecent: (uid: Uid) => boolean;
+  /** What lookUpTextKeys found for the key's text and HEADER keys. */
+  readonly textHits: TextHits;
+}
+
+/** Per text key: the matching UIDs; per HEADER key with a string: the candidates (their header text contains it). */
+export type TextHits = ReadonlyMap<SearchKey, ReadonlySet<Uid>>;
+
+/** Asks the index for every text and HEADER key of the tree, one after the other (each yields while it works). */
+export async function lookUpTextKeys(store: MessageSource, mailbox: MailboxId, key: SearchKey): Promise<TextHits> {
+  const hits = new Map<SearchKey, ReadonlySet<Uid>>();
+  for (const textKey of textKeysOf(key)) {
+    if (textKey.kind === 'text') hits.set(textKey, await store.searchText(mailbox, textKey.field, textKey.value));
+    else if (textKey.kind === 'header' && textKey.value !== '') hits.set(textKey, await store.searchText(mailbox, 'header', textKey.value));
+  }
+  return hits;
+}
+
+function textKeysOf(key: SearchKey): SearchKey[] {
+  switch (key.kind) {
+    case 'text':
+    case 'header':
+      return [key];
+    case 'not':
+      return textKeysOf(key.key);
+    case 'or':
+      return [...textKeysOf(key.left), ...textKeysOf(key.right)];
+    case 'and':
+      return key.keys.flatMap(textKeysOf);
+    default:
+      return [];
+  }
 }
 
 /** Messages examined between two yields to the event loop, so a large search does not hold up other connections. */
@@ -37,7 +69,6 @@ const BATCH = 1000;
 /** The sequence numbers (ascending) of the messages that match. */
 export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promise<number[]> {
   const facts = new MessageFacts(key, scope);
-  await facts.lookUpText();
   const matches: number[] = [];
   for (let start = 0; start < scope.messages.length; start += BATCH) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -49,12 +80,10 @@ export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promis
 }
 
 /**
- * Per-search lookups, each made at most once: FTS hits per text key, then per batch of messages
- * the stored meta (only when a key needs it), and the header block of the message being tested.
+ * Per-search lookups, each made at most once: per batch of messages the stored meta (only when a
+ * key needs it), and the header block of the message being tested.
  */
 class MessageFacts {
-  /** Per text key: the matching UIDs; per HEADER key: the candidates (their header text contains the string). */
-  private readonly textHits = new Map<SearchKey, Set<Uid> | null>();
   private readonly needsMeta: boolean;
   private metas = new Map<Uid, MessageMeta>();
   private headerBlock: { readonly index: number; readonly block: Buffer } | null = null;
@@ -72,14 +101,6 @@ class MessageFacts {
     this.uidStar = scope.uids[scope.uids.length - 1] ?? 0;
   }
 
-  /** Asks the index for every text and HEADER key, one after the other (each yields while it works). */
-  async lookUpText(): Promise<void> {
-    for (const key of this.textHits.keys()) {
-      if (key.kind === 'text') this.textHits.set(key, await this.scope.store.searchText(this.scope.mailbox, key.field, key.value));
-      else if (key.kind === 'header' && key.value !== '') this.textHits.set(key, await this.scope.store.searchText(this.scope.mailbox, 'header', key.value));
-    }
-  }
-
   loadBatch(start: number, end: number): void {
     if (!this.needsMeta) return;
     const uids = this.scope.messages.slice(start, end).flatMap((m) => (m ? [m.uid] : []));
@@ -88,11 +109,7 @@ class MessageFacts {
 
   private collect(key: SearchKey, needs: { meta: boolean }): void {
     switch (key.kind) {
-      case 'text':
-        this.textHits.set(key, null);
-        break;
       case 'header':
-        this.textHits.set(key, null);
         needs.meta = true;
         break;
       case 'date':
@@ -129,9 +146,9 @@ class MessageFacts {
       case 'uid':
         return sequenceSetContains(key.set, row.uid, this.uidStar);
       case 'text':
-        return this.textHits.get(key)!.has(row.uid);
+        return this.scope.textHits.get(key)!.has(row.uid);
       case 'header': {
-        const candidates = this.textHits.get(key);
+        const candidates = this.scope.textHits.get(key);
         return (!candidates || candidates.has(row.uid)) && this.headerMatches(index, key.name, key.value);
       }
       case 'date': {

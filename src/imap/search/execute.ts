@@ -7,8 +7,8 @@
  */
 import type { MailboxId, MessageRow, Uid } from '../../store/index.js';
 import { rowsOf } from '../message-rows.js';
-import { resolveUidSet, sequenceSetContains } from '../sequence-set.js';
-import { evaluateSearch, type MessageSource } from './evaluate.js';
+import { resolveUidSet, seqsOfUids, sequenceSetContains } from '../sequence-set.js';
+import { evaluateSearch, lookUpTextKeys, type MessageSource, type TextHits } from './evaluate.js';
 import type { SearchKey, SortCriterion, ThreadAlgorithm } from './query.js';
 import { mergeSorted, sortMessages } from './sort.js';
 import { threadMessages, type ThreadNode } from './thread.js';
@@ -41,15 +41,17 @@ export interface SearchOutcome {
 
 export async function executeSearch(source: MessageSource, request: SearchRequest): Promise<SearchOutcome> {
   const { mailbox, uids, key } = request;
-  // Only the rows the key can match are read; the others stand as null, which matches nothing.
-  const candidates = candidateSeqs(key, uids);
+  // Only the rows the key can match are read (the index answers text keys first); the others stand
+  // as null, which matches nothing.
+  const textHits = await lookUpTextKeys(source, mailbox, key);
+  const candidates = candidateSeqs(key, uids, textHits);
   const rows =
     candidates === null
       ? new Map<Uid, MessageRow>(source.listMessages(mailbox).map((row) => [row.uid, row]))
       : rowsOf(source, mailbox, candidates.map((seq) => uids[seq - 1]!));
   const messages = Array.from(uids, (u) => rows.get(u as Uid) ?? null);
   const recent = new Set(request.recent);
-  let seqs = await evaluateSearch(key, { store: source, mailbox, messages, uids, isRecent: (u) => recent.has(u) });
+  let seqs = await evaluateSearch(key, { store: source, mailbox, messages, uids, isRecent: (u) => recent.has(u), textHits });
   let threads: ThreadNode[] | null = null;
   if (request.order.kind === 'sort') seqs = sortMessages(source, mailbox, messages, seqs, request.order.criteria);
   else if (request.order.kind === 'sort-into') {
@@ -62,9 +64,10 @@ export async function executeSearch(source: MessageSource, request: SearchReques
 
 /**
  * The sequence numbers a key can match at most, when it names them at its top level (mbsync's and
- * phones' `UID SEARCH UID 4000:* …`, `SEARCH 1:50 UNSEEN`); null when it may match any message.
+ * phones' `UID SEARCH UID 4000:* …`, `SEARCH 1:50 UNSEEN`) or has a text key there whose index hits
+ * bound it (a client's `UID SEARCH FROM "…"`); null when it may match any message.
  */
-function candidateSeqs(key: SearchKey, uids: ArrayLike<number>): number[] | null {
+function candidateSeqs(key: SearchKey, uids: ArrayLike<number>, textHits: TextHits): number[] | null {
   switch (key.kind) {
     case 'uid':
       return resolveUidSet(key.set, uids);
@@ -73,9 +76,19 @@ function candidateSeqs(key: SearchKey, uids: ArrayLike<number>): number[] | null
       for (let seq = 1; seq <= uids.length; seq++) if (sequenceSetContains(key.set, seq, uids.length)) seqs.push(seq);
       return seqs;
     }
+    case 'text':
+    case 'header': {
+      const hits = textHits.get(key);
+      return hits ? seqsOfUids(hits, uids) : null;
+    }
+    case 'or': {
+      const left = candidateSeqs(key.left, uids, textHits);
+      const right = left && candidateSeqs(key.right, uids, textHits);
+      return left && right ? [...new Set([...left, ...right])].sort((a, b) => a - b) : null;
+    }
     case 'and':
       return key.keys.reduce<number[] | null>((narrowest, sub) => {
-        const seqs = candidateSeqs(sub, uids);
+        const seqs = candidateSeqs(sub, uids, textHits);
         return seqs !== null && (narrowest === null || seqs.length < narrowest.length) ? seqs : narrowest;
       }, null);
     default:
