@@ -72,6 +72,12 @@ export interface JobExtras {
   readonly shared?: ReadonlyArray<SharedInput<unknown>>;
   /** DNS answers the caller already holds: each saves the worker a round trip to the main thread per question. */
   readonly answers?: readonly KnownAnswer[];
+  /**
+   * The task reads the message a chunk at a time and never holds it whole (a digest, a DKIM
+   * signature): its worker's heap does not grow with the message, so it is kept afterwards
+   * whatever the size (see RECYCLE_ABOVE_BYTES) instead of paying a new thread's start-up.
+   */
+  readonly streamed?: boolean;
 }
 
 interface Job {
@@ -199,7 +205,7 @@ export class WorkerPool {
         timer: null,
         demotionCheck: null,
         lookupsInFlight: 0,
-        recycle: messageBytes >= RECYCLE_ABOVE_BYTES,
+        recycle: messageBytes >= RECYCLE_ABOVE_BYTES && extras.streamed !== true,
         small,
       });
       this.dispatch();
