@@ -51,6 +51,16 @@ test('nices a job once it has used over half a second of CPU, and replaces its w
   }
 });
 
+test('replaces the worker after a job that held a big message, keeps it after one that streamed it', { timeout: 60_000 }, async () => {
+  const big = 8 * 1024 * 1024;
+  const held = await pool.run(THREAD_STATE, undefined, 'q-held', big);
+  const next = await pool.run(THREAD_STATE, undefined, 'q-next', 4096);
+  expect(next.thread).not.toBe(held.thread);
+  const streamed = await pool.run(THREAD_STATE, undefined, 'q-streamed', big, { streamed: true });
+  const after = await pool.run(THREAD_STATE, undefined, 'q-after', 4096);
+  expect(after.thread).toBe(streamed.thread);
+});
+
 test('gives each job the version of a shared input it names, the value posted only when the worker lacks it', async () => {
   const shared = (version: number, value: string): SharedInput<string> => ({ ref: { key: 'test.text', version }, value });
   const first = shared(1, 'first text');
