@@ -43,7 +43,7 @@ export function trimFreedMemory(): boolean {
 const M_ARENA_MAX = -8;
 /**
  * Arenas the process's threads share: the main thread's and one more. glibc's default is 8 per
- * core, and each analysis worker (and each replacement of a recycled one) is handed one of them in
+ * core, and each analysis worker (and each replacement of a niced or stopped one) is handed one of them in
  * turn, so what a 25 MB job freed stays in that arena, unused by the other threads; measured after
  * ten 20 MB APPENDs a minute later (test/hostile/append-memory.test.ts): five arenas of ~26 MB each
  * still resident, which malloc_trim did not give back, +35 % over idle; with two arenas from the

@@ -28,7 +28,7 @@ export function createDkimSigner(config: Config, workers: WorkerPool): DkimSigne
   if (config.dkim.selector === '') return null;
   const privateKey = readFileSync(config.dkim.private_key, 'utf8');
   const selector = config.dkim.selector;
-  return async (pieces, size, domain, label = 'dkim') => Buffer.from(await workers.run(DKIM_SIGN, { pieces, domain, selector, privateKey }, label, size, { streamed: true }));
+  return async (pieces, size, domain, label = 'dkim') => Buffer.from(await workers.run(DKIM_SIGN, { pieces, domain, selector, privateKey }, label, size));
 }
 
 const DKIM_SIGN = defineTask<SigningInput, string>(new URL(import.meta.url), 'dkimSignTask');

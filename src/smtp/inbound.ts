@@ -131,7 +131,7 @@ async function storedCopy(
   const prefixSize = fields!.length + messageSize(body) - inspection.tracedSize;
   const analysis = withPrefixFields(inspection.analysis, fields!.subarray(0, prefixSize));
   if (Buffer.isBuffer(original)) return { stored, analysis };
-  return { stored, analysis, sha256: await ctx.workers.run(DIGEST_STORED, stored, queueId, received.size, { streamed: true }) };
+  return { stored, analysis, sha256: await ctx.workers.run(DIGEST_STORED, stored, queueId, received.size) };
 }
 
 /**
