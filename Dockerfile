@@ -26,7 +26,8 @@ COPY --from=build --chown=root:root /app /app
 USER cantho-mail
 # The config lives in the /etc/cantho-mail volume (written once by init, then mount it read-only);
 # the database, TLS pair and queue in /var/lib/cantho-mail.
-ENV CANTHO_MAIL_CONFIG=/etc/cantho-mail/cantho-mail.toml NODE_ENV=production
+# MALLOC_ARENA_MAX: see src/limits/memory-return.ts (glibc reads it only as the process starts).
+ENV CANTHO_MAIL_CONFIG=/etc/cantho-mail/cantho-mail.toml NODE_ENV=production MALLOC_ARENA_MAX=2
 VOLUME ["/var/lib/cantho-mail", "/etc/cantho-mail"]
 EXPOSE 25 587 465 143 993 4190 389 636 8080 8443
 # 200 while mail can be kept (ok or degraded: see the body), 503 when the database does not answer.

@@ -33,6 +33,8 @@ interface Row {
   readonly afterMiB: number | null;
   /** 'died': the process exited; 'unresponsive': no /healthz answer after settling. Both are replaced. */
   readonly server: 'ok' | 'died' | 'unresponsive';
+  /** The server's error log lines during the attack. */
+  readonly faults: readonly string[];
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -82,11 +84,12 @@ async function runAttack(target: Target, attack: Attack, limitMs: number, settle
   try {
     await attack.prepare?.(target);
   } catch (err) {
-    return { attack, outcome: `preparation failed: ${(err as Error).message.split('\n')[0]}`, idleMiB: rssMiB(pid()), probes: null, afterMiB: null, server: 'unresponsive' };
+    return { attack, outcome: `preparation failed: ${(err as Error).message.split('\n')[0]}`, idleMiB: rssMiB(pid()), probes: null, afterMiB: null, server: 'unresponsive', faults: [] };
   }
   const quiet = await waitUntilQuiet(target.server.ports.http, QUIET_WAIT_MS);
   if (!quiet) console.log(`   (the server was still busy from the attack before after ${QUIET_WAIT_MS / 1000} s; measuring anyway)`);
   const idleMiB = rssMiB(pid());
+  const logBefore = target.server.log().length;
   const probes = new Probes({ imapPort: target.server.ports.imap, httpPort: target.server.ports.http, user: target.bystander.address, password: target.bystander.password, pid });
   const deadline = Date.now() + limitMs;
   let outcome: string;
@@ -99,7 +102,24 @@ async function runAttack(target: Target, attack: Attack, limitMs: number, settle
   const report = probes.stop();
   const settled = await settledRss(pid, settleMs);
   const server = pid() === null ? 'died' : (await answersHealthz(target.server.ports.http)) ? 'ok' : 'unresponsive';
-  return { attack, outcome, idleMiB, probes: report, afterMiB: settled.rssMiB, server };
+  return { attack, outcome, idleMiB, probes: report, afterMiB: settled.rssMiB, server, faults: serverFaults(target.server.log().slice(logBefore)) };
+}
+
+/** pino's level of an error (50) and above. */
+const PINO_ERROR = 50;
+
+/** The server's own error lines during an attack: what was behind a 451 or a NO [SERVERBUG]. */
+function serverFaults(log: string): string[] {
+  return log.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } | string };
+      if ((entry.level ?? 0) < PINO_ERROR) return [];
+      const err = typeof entry.err === 'string' ? entry.err : entry.err?.message;
+      return [`${entry.msg ?? ''}${err ? `: ${err}` : ''}`.slice(0, 200)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Up to this long before an attack, wait for the server to be quiet (the previous attack digested). */
@@ -128,6 +148,7 @@ async function answersHealthz(port: number): Promise<boolean> {
 
 function printRow(row: Row): void {
   console.log(`   outcome: ${row.outcome}`);
+  for (const fault of new Set(row.faults)) console.log(`   server error: ${fault}`);
   console.log(`   RSS MiB: idle ${mib(row.idleMiB)}, peak ${mib(row.probes?.peakRssMiB ?? null)}, settled ${mib(row.afterMiB)}`);
   if (row.probes) console.log(`   bystander IMAP NOOP ${latency(row.probes.noop)}; GET /healthz ${latency(row.probes.healthz)}`);
   if (row.server !== 'ok') console.log(`   server ${row.server === 'died' ? 'died' : 'stopped answering /healthz'}: a fresh one serves the next attack`);

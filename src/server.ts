@@ -18,7 +18,7 @@ import { ViolationNoticeOutbox } from './notices/index.js';
 import { QuotaNotices, UnitDiligence, type DiligenceRun } from './notices/index.js';
 import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
-import { INSPECT_INBOUND, startSmtp, type SmtpStartOptions } from './smtp/index.js';
+import { INSPECT_INBOUND, INSPECT_SUBMISSION, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore, openDiligenceStore, openSieveStore } from './store/index.js';
 import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
 import { SqliteOutboundQueue } from './store/index.js';
@@ -62,7 +62,7 @@ export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logg
     budgetMs: config.limits.message_cpu_budget,
     resolver,
     logger,
-    preload: [INSPECT_INBOUND, MESSAGE_FACTS, ANALYZE_MESSAGE, RUN_SIEVE],
+    preload: [INSPECT_INBOUND, INSPECT_SUBMISSION, MESSAGE_FACTS, ANALYZE_MESSAGE, RUN_SIEVE],
   });
 }
 

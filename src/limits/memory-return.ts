@@ -42,17 +42,22 @@ export function trimFreedMemory(): boolean {
 /** mallopt(3) M_ARENA_MAX (glibc malloc.h). */
 const M_ARENA_MAX = -8;
 /**
- * Arenas the process's threads share once this is set: the main thread's and one more. glibc's
- * default is 8 per core, so each analysis worker (and each replacement of a recycled one) gets an
- * arena of its own, and what a 25 MB job freed in it stays there, unused by the other threads,
- * until a trim; with two, the next job reuses those pages instead of growing another arena.
+ * Arenas the process's threads share: the main thread's and one more. glibc's default is 8 per
+ * core, and each analysis worker (and each replacement of a niced or stopped one) is handed one of them in
+ * turn, so what a 25 MB job freed stays in that arena, unused by the other threads; measured after
+ * ten 20 MB APPENDs a minute later (test/hostile/append-memory.test.ts): five arenas of ~26 MB each
+ * still resident, which malloc_trim did not give back, +35 % over idle; with two arenas from the
+ * start, +7 %. glibc reads MALLOC_ARENA_MAX only as the process starts, and by the time JavaScript
+ * runs Node's own threads have made their arenas already: so `npm start`, the systemd unit and the
+ * container set MALLOC_ARENA_MAX=2 in the environment, and mallopt here caps only the arenas made
+ * from now on when it was not set (another way of starting the server).
  */
 const MALLOC_ARENAS = 2;
 
 /**
  * Caps glibc's malloc arenas (mallopt M_ARENA_MAX) for the threads started from now on; call
- * before the worker threads start. An administrator's MALLOC_ARENA_MAX in the environment, which
- * glibc already read, is left to rule. False where there is no glibc mallopt.
+ * before the worker threads start. MALLOC_ARENA_MAX in the environment, which glibc already read,
+ * is left to rule. False where there is no glibc mallopt.
  */
 export function limitMallocArenas(): boolean {
   if (process.env.MALLOC_ARENA_MAX !== undefined) return false;

@@ -3,6 +3,7 @@
  * signature over it) is never touched. RFC 5322 §2.2: a field runs until the next line that does
  * not start with WSP; the header block ends at the first empty line.
  */
+import { open } from 'node:fs/promises';
 import type { FileRange } from '../store/index.js';
 import { concatShared } from '../workers/index.js';
 
@@ -19,6 +20,23 @@ export function headerBlockEnd(raw: Buffer): number {
   if (raw[0] === 0x0d && raw[1] === 0x0a) return 2;
   const end = raw.indexOf('\r\n\r\n');
   return end === -1 ? raw.length : end + 4;
+}
+
+/**
+ * The header block of a message spooled to `file` (`size` octets), empty line included, read
+ * without the body: at most `maxHeaderBytes` and the empty line, which the limits checked as the
+ * message arrived guarantee (DESIGN.md "Config" [limits] max_header_bytes). The offsets of its
+ * fields are the file's.
+ */
+export async function readHeaderBlock(file: string, size: number, maxHeaderBytes: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(Math.min(size, maxHeaderBytes + 4)), 0, Math.min(size, maxHeaderBytes + 4), 0);
+    const head = buffer.subarray(0, bytesRead);
+    return head.subarray(0, headerBlockEnd(head));
+  } finally {
+    await handle.close();
+  }
 }
 
 export function headerFields(raw: Buffer): HeaderField[] {

@@ -8,26 +8,17 @@ import { fieldsOnTop, fieldsOnTopOfFile, prependFields } from './headers.js';
 import { INSPECT_INBOUND, type Inspection } from './inspection.js';
 import { checkLocalSender } from './local-sender.js';
 import { INBOUND_COPIES, readMessage, type ReceivedMessage } from './message-reader.js';
-import { replies } from './reply.js';
 import { DIGEST_STORED } from './stored-digest.js';
 import { requireQuotaRoom } from './quota.js';
 import { receivedHeader } from './trace.js';
 import { transactionOf } from './transaction.js';
+import { whileWorkerHolds } from './worker-hold.js';
 import { deliverWithSieve, recipientAddresses } from './sieve-delivery.js';
 import { applyVerdict, verdictFields, verdictRefusal } from './verdict.js';
 import { messageSize, type MessageBytes } from '../store/index.js';
 
 /** A tagged or bannered copy: one more than INBOUND_COPIES, the edit's input and output beside the received bytes. */
 const TAGGED_EXTRA_COPIES = 1;
-/**
- * A spooled message's copies in the inspecting worker (inspection.ts), reserved for the job's
- * length (DESIGN.md "Config" [limits] memory_ceiling): the bytes read from the file, the traced
- * message, and what the parsers decode of it (mailparser's text and parts). Measured: with two,
- * two such jobs at once took RSS past the bound of test/hostile/mx-memory.test.ts. The main thread
- * holds none: the scan and the store read the file a chunk at a time.
- */
-const SPOOLED_INSPECTION_COPIES = 3;
-
 /**
  * DATA on the MX: read (smuggling, size and [limits] checks, memory reserved), authenticate
  * (SPF/DKIM/DMARC/ARC), refuse unauthenticated mail in the name of our own domains, filter, run
@@ -141,22 +132,6 @@ async function storedCopy(
   const analysis = withPrefixFields(inspection.analysis, fields!.subarray(0, prefixSize));
   if (Buffer.isBuffer(original)) return { stored, analysis };
   return { stored, analysis, sha256: await ctx.workers.run(DIGEST_STORED, stored, queueId, received.size) };
-}
-
-/**
- * Runs `job` (a worker's work on the message) with the worker's copies of a spooled message
- * reserved from `[limits] memory_ceiling` for its length: 452 4.3.1 when they do not fit. A
- * message in memory was reserved as it arrived (message-reader.ts INBOUND_COPIES).
- */
-async function whileWorkerHolds<T>(ctx: AppContext, original: ScannedBytes, job: () => Promise<T>): Promise<T> {
-  if (Buffer.isBuffer(original)) return job();
-  const reservation = ctx.memory.reserve(original.size * SPOOLED_INSPECTION_COPIES);
-  if (reservation === null) throw replies.outOfMemoryBudget();
-  try {
-    return await job();
-  } finally {
-    reservation.release();
-  }
 }
 
 /**

@@ -64,7 +64,11 @@ export interface ReceivedMessage {
  * of 25 MB took RSS past the ceiling (test/hostile/mx-memory.test.ts).
  */
 export const INBOUND_COPIES = 3;
-/** Submission: as received, with our trace fields, and DKIM-signed. */
+/**
+ * Submission: as received, the inspecting worker's copy joined from it and our fields
+ * (submission-inspection.ts), and what that worker's parsers decode of it; our fields and the DKIM
+ * signature go on top of the received bytes without copying them (submission.ts).
+ */
 export const SUBMISSION_COPIES = 3;
 
 /**

@@ -9,20 +9,21 @@ import { fieldValues } from './headers.js';
  * docs/architecture.md "Unit mailboxes", send as the unit and on record: a message an official submitted with a unit's address in From: (which
  * applyFromPolicy allowed only with send-as, and marked with Sender:) is on record as
  * `delegate.send-as` under the person, with the unit as subject, Message-ID and subject. Called
- * once the message was accepted, so the record lists only what was really sent.
+ * once the message was accepted, so the record lists only what was really sent. `header` is the
+ * message's header block as the official wrote it.
  */
-export function recordSendAs(directory: DirectoryService, identity: Identity, message: Buffer, recipients: readonly string[]): void {
-  const units = unitAuthors(directory, identity, message);
+export function recordSendAs(directory: DirectoryService, identity: Identity, header: Buffer, recipients: readonly string[]): void {
+  const units = unitAuthors(directory, identity, header);
   if (units.length === 0) return;
-  const ref = messageRef(fieldValues(message, 'message-id')[0] ?? null, fieldValues(message, 'subject')[0] ?? null);
+  const ref = messageRef(fieldValues(header, 'message-id')[0] ?? null, fieldValues(header, 'subject')[0] ?? null);
   for (const unit of units) {
     directory.audit(delegateAuditEntry({ person: identity.person, unit, action: 'send-as', messages: [ref], extra: { recipients: recipients.length } }));
   }
 }
 
 /** The unit accounts named in From: other than the sender's own. */
-function unitAuthors(directory: DirectoryService, identity: Identity, message: Buffer): AccountId[] {
-  const from = fieldValues(message, 'from')[0];
+function unitAuthors(directory: DirectoryService, identity: Identity, header: Buffer): AccountId[] {
+  const from = fieldValues(header, 'from')[0];
   if (from === undefined) return [];
   const units = new Set<AccountId>();
   for (const { address } of addressparser(from, { flatten: true })) {

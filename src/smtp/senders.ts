@@ -5,7 +5,7 @@ import type { Identity } from '../directory/index.js';
 import { parseAddressList } from '../mime/index.js';
 import { decodeEncodedWords } from '../text/index.js';
 import { asciiDomain } from './address.js';
-import { fieldValues, prependFields, removeFields } from './headers.js';
+import { fieldValues, headerFields, type HeaderField } from './headers.js';
 import { replies } from './reply.js';
 
 /** MAIL FROM on submission: the official's own address or a unit they may send as; never `<>`. */
@@ -49,28 +49,37 @@ function impersonatingDisplayName(directory: DirectoryService, identity: Identit
   );
 }
 
+/** What a submitted message's header needs changed: fields to take out, and fields to put on top. */
+export interface HeaderEdits {
+  /** In message order (headers.ts headerFields). */
+  readonly dropped: readonly HeaderField[];
+  readonly added: readonly string[];
+}
+
 /**
  * The From: header of a submitted message must name only addresses the official may use. When
  * one of them belongs to another account (a unit the person sends as), RFC 5322 §3.6.2 wants a
  * Sender: field naming the person who actually sent it; any Sender: the client wrote is replaced,
- * so nobody can claim to be someone else there either. Returns the message to send on.
+ * so nobody can claim to be someone else there either. `header` is the message's header block
+ * (the edits' offsets are the message's); the body is never read, so a spooled message stays in
+ * its file.
  */
-export function applyFromPolicy(directory: DirectoryService, identity: Identity, raw: Buffer): Buffer {
-  const fromValues = fieldValues(raw, 'from');
+export function fromPolicyEdits(directory: DirectoryService, identity: Identity, header: Buffer): HeaderEdits {
+  const fromValues = fieldValues(header, 'from');
   if (fromValues.length !== 1) throw replies.notAllowedFromHeader();
   const authors = fromAuthors(fromValues[0]!);
   if (authors.length === 0 || authors.some((address) => !directory.canSendAs(identity.person, address))) {
     throw replies.notAllowedFromHeader();
   }
   if (impersonatingDisplayName(directory, identity, fromValues[0]!)) throw replies.impersonatingDisplayName();
-  const withoutSender = removeFields(raw, (field) => field.name === 'sender');
+  const dropped = headerFields(header).filter((field) => field.name === 'sender');
   const onBehalf = authors.some((address) => {
     const resolution = directory.resolveRecipient(address);
     return !resolution.ok || resolution.account !== identity.person;
   });
-  if (!onBehalf) return withoutSender;
+  if (!onBehalf) return { dropped, added: [] };
   const name = directory.displayName(identity.person) ?? identity.displayName;
   // RFC 2047 §5: a Vietnamese name goes into the phrase as encoded words.
   const phrase = isPlainText(name) ? quoteString(name) : encodeWord(name, 'Q', 52);
-  return prependFields(withoutSender, [`Sender: ${phrase} <${identity.person}>`]);
+  return { dropped, added: [`Sender: ${phrase} <${identity.person}>`] };
 }

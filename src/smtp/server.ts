@@ -40,8 +40,9 @@ export interface SmtpStartOptions {
 
 type Role = 'mx' | 'submission' | 'submissions';
 
-/** The MX's task for the analysis workers (src/workers), for the composition root to preload. */
+/** The MX's and submission's tasks for the analysis workers (src/workers), for the composition root to preload. */
 export { INSPECT_INBOUND } from './inspection.js';
+export { INSPECT_SUBMISSION } from './submission-inspection.js';
 
 export async function startSmtp(ctx: AppContext, options: SmtpStartOptions = {}): Promise<RunningListener[]> {
   const worker = options.queueWorker === false ? null : new QueueWorker(ctx, options.queueWorker);

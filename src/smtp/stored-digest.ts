@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import type { FileRange } from '../store/index.js';
 import { defineTask } from '../workers/index.js';
+import { streamPieces, type CrossingPieces } from './message-pieces.js';
 
 /**
  * The SHA-256 the store files a message under (src/store single-instance blobs), of a stored copy
@@ -9,18 +8,10 @@ import { defineTask } from '../workers/index.js';
  * reading the file a chunk at a time, so that the event loop neither reads nor hashes 25 MB. The
  * store then reads the file only as it writes the blob.
  */
-export const DIGEST_STORED = defineTask<ReadonlyArray<Uint8Array | FileRange>, string>(new URL(import.meta.url), 'digestStoredTask');
+export const DIGEST_STORED = defineTask<CrossingPieces, string>(new URL(import.meta.url), 'digestStoredTask');
 
-export async function digestStoredTask(pieces: ReadonlyArray<Uint8Array | FileRange>): Promise<string> {
+export async function digestStoredTask(pieces: CrossingPieces): Promise<string> {
   const hash = createHash('sha256');
-  for (const piece of pieces) {
-    if (piece instanceof Uint8Array) {
-      hash.update(piece);
-      continue;
-    }
-    // createReadStream's `end` is inclusive; an empty range reads nothing.
-    if (piece.end === piece.start) continue;
-    for await (const chunk of createReadStream(piece.file, { start: piece.start, end: piece.end - 1 })) hash.update(chunk as Buffer);
-  }
+  for await (const chunk of streamPieces(pieces)) hash.update(chunk);
   return hash.digest('hex');
 }

@@ -1,5 +1,5 @@
 import type { SMTPServerSession } from 'smtp-server';
-import { fieldValue, headerFields, prependFields, type HeaderField } from './headers.js';
+import { fieldValue, headerFields, type HeaderField } from './headers.js';
 
 /** RFC 5322 §3.3 date-time in UTC, e.g. "Sat, 28 Nov 2026 07:30:00 +0000". */
 export function rfc5322Date(date: Date): string {
@@ -29,14 +29,8 @@ export function receivedHeader(session: SMTPServerSession, hostname: string, now
 
 /**
  * RFC 8601 §5: an Authentication-Results field that claims our authserv-id but was not added by us
- * is forged and must not reach the reader's client.
+ * is forged and must not reach the reader's client: the fields to leave out, in message order.
  */
-export function removeForgedAuthResults(raw: Buffer, hostname: string): Buffer {
-  const forged = forgedAuthResults(raw, hostname);
-  return forged.length === 0 ? raw : prependFields(raw, [], forged);
-}
-
-/** The forged fields removeForgedAuthResults takes out, in message order. */
 export function forgedAuthResults(raw: Buffer, hostname: string): HeaderField[] {
   const ours = hostname.toLowerCase();
   return headerFields(raw).filter((field) => field.name === 'authentication-results' && authservId(fieldValue(raw, field)) === ours);

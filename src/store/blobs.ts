@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { FullTextIndex } from './fts.js';
-import { readPieces } from './message-bytes.js';
+import { chunksOf, readPieces } from './message-bytes.js';
 import { StoreError, type BlobId, type MessageAnalysis, type MessagePiece } from './types.js';
 
 /**
@@ -56,7 +56,7 @@ export class BlobStore {
       JSON.stringify(analysis.structure),
     )!;
     let seq = 0;
-    for (const chunk of chunksOf(readPieces(pieces))) this.insertChunk.run(id, seq++, chunk);
+    for (const chunk of chunksOf(readPieces(pieces), CHUNK_SIZE)) this.insertChunk.run(id, seq++, chunk);
     this.fts.enqueue(id, sha256, analysis.searchText);
     return id;
   }
@@ -112,33 +112,4 @@ export class BlobStore {
     if (blob === undefined) throw new StoreError('nonexistent', `no stored message body ${sha256}`);
     return blob;
   }
-}
-
-/**
- * The concatenation of `pieces` in CHUNK_SIZE chunks: a chunk inside one piece is a view of it,
- * only one that spans pieces is joined (a CHUNK_SIZE copy at most, never the whole message).
- */
-function* chunksOf(pieces: Iterable<Buffer>): Generator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingSize = 0;
-  for (const piece of pieces) {
-    let at = 0;
-    while (at < piece.length) {
-      const take = Math.min(CHUNK_SIZE - pendingSize, piece.length - at);
-      const part = piece.subarray(at, at + take);
-      at += take;
-      if (pendingSize === 0 && take === CHUNK_SIZE) {
-        yield part;
-        continue;
-      }
-      pending.push(part);
-      pendingSize += take;
-      if (pendingSize === CHUNK_SIZE) {
-        yield Buffer.concat(pending);
-        pending = [];
-        pendingSize = 0;
-      }
-    }
-  }
-  if (pendingSize > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending);
 }

@@ -7,7 +7,7 @@ import { StoreError, type FileRange, type MessageBytes, type MessagePiece } from
  * and a piece of at most `pieceSize` octets is all that is held of the file at once.
  */
 
-/** Octets read from a file per piece: one blob chunk (blobs.ts CHUNK_SIZE). */
+/** Octets read from a file per piece: one blob chunk (blobs.ts chunkSize). */
 const FILE_PIECE = 256 * 1024;
 
 function isFileRange(piece: MessagePiece): piece is FileRange {
@@ -69,4 +69,33 @@ export function leadingOctets(bytes: MessageBytes, length: number): Buffer {
 /** The message as one buffer: itself, or its pieces joined (a copy: only for the rare paths that need one). */
 export function wholeMessage(bytes: MessageBytes): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.concat([...readPieces(bytes)]);
+}
+
+/**
+ * The concatenation of `pieces` in chunks of `chunkSize` octets: a chunk inside one piece is a view
+ * of it, only one that spans pieces is joined (a chunk's copy at most, never the whole message).
+ */
+export function* chunksOf(pieces: Iterable<Buffer>, chunkSize: number): Generator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingSize = 0;
+  for (const piece of pieces) {
+    let at = 0;
+    while (at < piece.length) {
+      const take = Math.min(chunkSize - pendingSize, piece.length - at);
+      const part = piece.subarray(at, at + take);
+      at += take;
+      if (pendingSize === 0 && take === chunkSize) {
+        yield part;
+        continue;
+      }
+      pending.push(part);
+      pendingSize += take;
+      if (pendingSize === chunkSize) {
+        yield Buffer.concat(pending);
+        pending = [];
+        pendingSize = 0;
+      }
+    }
+  }
+  if (pendingSize > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending);
 }

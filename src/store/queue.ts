@@ -1,5 +1,8 @@
+import { CHUNK_SIZE } from './blobs.js';
 import { migrate, type Db } from './database.js';
+import { chunksOf, messageSize, readPieces } from './message-bytes.js';
 import { asStorageError } from './storage-full.js';
+import type { MessageBytes } from './types.js';
 
 /**
  * The outbound queue's durable state (DESIGN.md: queue tables live in the store; the worker is
@@ -44,8 +47,12 @@ export interface PendingDsn {
 }
 
 export interface OutboundQueue {
-  /** Stores the message and its recipients (all due now) in one transaction. Returns the message id. */
-  enqueue(sender: string, recipients: readonly string[], raw: Buffer, now: Date): number;
+  /**
+   * Stores the message and its recipients (all due now) in one transaction. Returns the message id.
+   * The message may be pieces, ranges of a spool file among them: they are read and written a
+   * chunk at a time, never joined into one buffer.
+   */
+  enqueue(sender: string, recipients: readonly string[], raw: MessageBytes, now: Date): number;
   /** Pending recipients due at `now`, oldest first. */
   due(now: Date, limit: number): DueRecipient[];
   /** When the next pending recipient is due, or null when nothing is pending. */
@@ -96,6 +103,20 @@ const MIGRATIONS = [
       CREATE INDEX queue_recipients_dsn ON queue_recipients (message_id) WHERE dsn_pending = 1;
     `,
   },
+  {
+    // A message in chunks, as blobs.ts keeps bodies: a 25 MB message is written from its spool
+    // file without being whole in memory. Messages queued before keep their bytes in `raw`; the
+    // ones queued since leave it empty.
+    version: 2,
+    sql: `
+      CREATE TABLE queue_message_chunks (
+        message_id INTEGER NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (message_id, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 interface RecipientRow {
@@ -116,14 +137,17 @@ export class SqliteOutboundQueue implements OutboundQueue {
     migrate(db, 'queue', MIGRATIONS);
   }
 
-  enqueue(sender: string, recipients: readonly string[], raw: Buffer, now: Date): number {
-    const insertMessage = this.db.prepare('INSERT INTO queue_messages (sender, created_at, size, raw) VALUES (?, ?, ?, ?)');
+  enqueue(sender: string, recipients: readonly string[], raw: MessageBytes, now: Date): number {
+    const insertMessage = this.db.prepare("INSERT INTO queue_messages (sender, created_at, size, raw) VALUES (?, ?, ?, x'')");
+    const insertChunk = this.db.prepare('INSERT INTO queue_message_chunks (message_id, seq, data) VALUES (?, ?, ?)');
     const insertRecipient = this.db.prepare(
       'INSERT INTO queue_recipients (message_id, address, domain, next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?)',
     );
     try {
       return this.db.transaction(() => {
-        const id = Number(insertMessage.run(sender, now.getTime(), raw.length, raw).lastInsertRowid);
+        const id = Number(insertMessage.run(sender, now.getTime(), messageSize(raw)).lastInsertRowid);
+        let seq = 0;
+        for (const chunk of chunksOf(readPieces(raw), CHUNK_SIZE)) insertChunk.run(id, seq++, chunk);
         for (const address of recipients) {
           insertRecipient.run(id, address, address.slice(address.lastIndexOf('@') + 1).toLowerCase(), now.getTime(), now.getTime());
         }
@@ -165,7 +189,10 @@ export class SqliteOutboundQueue implements OutboundQueue {
   }
 
   readMessage(messageId: number): Buffer | null {
-    return (this.db.prepare('SELECT raw FROM queue_messages WHERE id = ?').pluck().get(messageId) as Buffer | undefined) ?? null;
+    const raw = this.db.prepare('SELECT raw FROM queue_messages WHERE id = ?').pluck().get(messageId) as Buffer | undefined;
+    if (raw === undefined) return null;
+    const chunks = this.db.prepare('SELECT data FROM queue_message_chunks WHERE message_id = ? ORDER BY seq').pluck().all(messageId) as Buffer[];
+    return chunks.length === 0 ? raw : Buffer.concat(chunks);
   }
 
   markDelivered(recipientIds: readonly number[], response: string, now: Date): void {

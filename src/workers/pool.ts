@@ -122,12 +122,6 @@ const WAIT_FACTOR = 4;
 /** Messages up to this size are small jobs (see the invariants). */
 const SMALL_JOB_BYTES = 128 * 1024;
 /**
- * Jobs on messages from this size on get a worker that is replaced afterwards: V8 keeps a heap
- * grown for a large message, and only a new thread gives that memory back (the spare takes over
- * meanwhile).
- */
-const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
-/**
  * CPU time after which a job is costly: far above an ordinary message (a 4 KB message's
  * inspection takes a few ms, one of several MB some tens), so a worker is rarely replaced for
  * honest mail (a start-up costs a second of CPU), and far below `[limits] message_cpu_budget`.
@@ -174,8 +168,11 @@ export class WorkerPool {
 
   /**
    * Runs `task` on a worker; `label` (the message's queue id) names it in logs and errors, and
-   * `messageBytes` (the size of the message it works on) chooses its lane and whether its worker
-   * is replaced afterwards.
+   * `messageBytes` (the size of the message it works on) chooses its lane. A worker is kept after
+   * a job on a big message: a new thread costs a second or more of CPU to load its modules, which
+   * made five 20 MB MX messages cost 10 s of CPU instead of 4.6 (bench hostile mx-5x20mb), and
+   * the memory such a job freed comes back without it (src/limits/memory-return.ts: two malloc
+   * arenas; measured after ten 20 MB APPENDs, RSS +2 % over idle).
    */
   run<Input, Output>(task: TaskRef<Input, Output>, input: Input, label: string, messageBytes: number, extras: JobExtras = {}): Promise<Output> {
     if (this.closed) return Promise.reject(new WorkFailed('analysis workers are closed'));
@@ -199,7 +196,7 @@ export class WorkerPool {
         timer: null,
         demotionCheck: null,
         lookupsInFlight: 0,
-        recycle: messageBytes >= RECYCLE_ABOVE_BYTES,
+        recycle: false,
         small,
       });
       this.dispatch();

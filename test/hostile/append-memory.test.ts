@@ -4,16 +4,16 @@ import { MB, inMb, rawLogin, residentBytes, settledRss, sizedMessage } from './s
 
 /**
  * Big APPENDs at once, against `cantho-mail serve` in its own process (its RSS is the server's
- * alone): each message is spooled as it arrives, analysed by a worker that reads its file, and
- * stored from the file a chunk at a time. Memory, not time, is checked:
+ * alone), started with the environment `npm start` gives it (MALLOC_ARENA_MAX=2): each message is
+ * spooled as it arrives, analysed by a worker that reads its file, and stored from the file a chunk
+ * at a time. Memory, not time, is checked:
  * - during the burst RSS stays under idle + `[limits] memory_ceiling` + WORK_ALLOWANCE_MB, the
  *   allowance being what the ceiling does not count (socket and stream buffers, SQLite's page
  *   cache and WAL, garbage not yet collected);
- * - a minute later RSS is at most idle + the ceiling: the burst's buffers are not kept by the
- *   allocator (src/limits/memory-return.ts trims after the budget drains). The stricter aim, within
- *   20 % of idle, is printed beside it, not asserted: measured here, the V8 heap and array buffers
- *   are back near idle while RSS is not (the server's log lines with the memory parts around each
- *   trim are printed), so what remains is outside what the budget and the trims reach.
+ * - within a minute RSS is back within 20 % of idle (DESIGN.md "Config" [limits]: resident memory
+ *   returns near its idle level after a spike): polled, so the test ends as soon as it is. What
+ *   had kept it at +35 % was glibc's malloc arenas (src/limits/memory-return.ts); the server's log
+ *   lines with the memory parts around each trim are printed.
  */
 const CEILING_MB = 256;
 const WORK_ALLOWANCE_MB = 192;
@@ -38,7 +38,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('memory after a burst of big APPENDs', () => {
-  test(`${CLIENTS} concurrent 20 MB APPENDs stay under the ceiling, and a minute later hold no more than it`, async () => {
+  test(`${CLIENTS} concurrent 20 MB APPENDs stay under the ceiling, and within a minute RSS is back within 20 % of idle`, async () => {
     const pid = server.pid()!;
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => rawLogin(server, official)));
     const message = sizedMessage(MESSAGE_BYTES, 'Ho so lon');
@@ -59,10 +59,10 @@ describe('memory after a burst of big APPENDs', () => {
     const bound = idle + (CEILING_MB + WORK_ALLOWANCE_MB) * MB;
     const started = Date.now();
     const settled = await settledRss(pid, idle * 1.2, 60_000);
-    const settledBound = idle + CEILING_MB * MB;
+    const settledBound = idle * 1.2;
     console.log(
       `${CLIENTS} × 20 MB APPEND: ${replies.filter((r) => r.includes(' OK ')).length} stored; RSS idle ${inMb(idle)}, peak ${inMb(peak)} (bound ${inMb(bound)}), ` +
-        `${inMb(settled)} after ${((Date.now() - started) / 1000).toFixed(1)} s (bound ${inMb(settledBound)}; within 20 % of idle: ${inMb(idle * 1.2)})`,
+        `${inMb(settled)} after ${((Date.now() - started) / 1000).toFixed(1)} s (bound, within 20 % of idle: ${inMb(settledBound)})`,
     );
     for (const line of server.log().split('\n').filter((l) => l.includes('freed memory returned'))) console.log(line);
     expect(peak).toBeLessThanOrEqual(bound);

@@ -163,7 +163,9 @@ export async function startReadmeServer(options: ReadmeServerOptions = {}): Prom
       if (options.passwordChange === 'config') config.policy!.require_password_change = false;
       writeFileSync(configFile, stringifyToml(config));
 
-      const started = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, '--config', configFile, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      // The environment `npm start` (package.json) and deploy/cantho-mail.service give the server.
+      const env = { ...process.env, MALLOC_ARENA_MAX: '2' };
+      const started = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, '--config', configFile, 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child = started;
       started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

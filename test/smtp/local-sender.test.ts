@@ -39,6 +39,13 @@ function message(from: string, subject: string): string {
 }
 
 /** One message through the MX from 127.0.0.1, which cantho.gov.vn's SPF does not permit. */
+/** The message with our signer's DKIM-Signature on top, as submission sends it on. */
+async function signedByUs(text: string): Promise<Buffer> {
+  const raw = Buffer.from(text);
+  const signature = await createDkimSigner(h.ctx.config, h.ctx.workers)!([raw], raw.length, 'cantho.gov.vn');
+  return Buffer.concat([signature, raw]);
+}
+
 function sendMx(mailFrom: string, body: Buffer | string): Promise<string> {
   return sendOneMessage(h.mx, body, { from: mailFrom, to: 'binhtt@cantho.gov.vn', helo: 'mx.example.org' });
 }
@@ -70,8 +77,7 @@ s.quit()
   });
 
   test('a message DKIM-signed by our signer and forwarded intact passes DMARC and reaches the INBOX', async () => {
-    const sign = createDkimSigner(h.ctx.config, h.ctx.workers)!;
-    const signed = await sign(Buffer.from(message('annv@cantho.gov.vn', 'Forwarded intact')), 'cantho.gov.vn');
+    const signed = await signedByUs(message('annv@cantho.gov.vn', 'Forwarded intact'));
     const before = h.messages(BINHTT).length;
     expect(await sendMx('annv@cantho.gov.vn', signed)).toMatch(/^250 2\.6\.0 Message accepted for delivery/);
     const stored = h.messages(BINHTT).slice(before);
@@ -81,8 +87,7 @@ s.quit()
   });
 
   test('a signed message changed on the way fails DKIM and is refused', async () => {
-    const sign = createDkimSigner(h.ctx.config, h.ctx.workers)!;
-    const signed = (await sign(Buffer.from(message('annv@cantho.gov.vn', 'Altered')), 'cantho.gov.vn')).toString().replace('Hello', 'Send money');
-    expect(await sendMx('bounces@example.org', signed)).toBe(REFUSED);
+    const altered = (await signedByUs(message('annv@cantho.gov.vn', 'Altered'))).toString().replace('Hello', 'Send money');
+    expect(await sendMx('bounces@example.org', altered)).toBe(REFUSED);
   });
 });

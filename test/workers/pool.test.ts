@@ -51,6 +51,12 @@ test('nices a job once it has used over half a second of CPU, and replaces its w
   }
 });
 
+test('keeps the worker after a job on a big message: a new thread would cost its start-up', async () => {
+  const big = await pool.run(THREAD_STATE, undefined, 'q-big', 20 * 1024 * 1024);
+  const next = await pool.run(THREAD_STATE, undefined, 'q-next', 4096);
+  expect(next.thread).toBe(big.thread);
+});
+
 test('gives each job the version of a shared input it names, the value posted only when the worker lacks it', async () => {
   const shared = (version: number, value: string): SharedInput<string> => ({ ref: { key: 'test.text', version }, value });
   const first = shared(1, 'first text');

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { SqliteOutboundQueue } from '../../src/store/queue.js';
+import type { Db } from '../../src/store/database.js';
+
+/**
+ * The outbound queue takes a message as pieces — our fields in memory, then ranges of a spool
+ * file — and keeps it in chunks written as they are read, so that a 25 MB message is never joined
+ * into one buffer to be queued (src/store/queue.ts); what it sends later is the same octets.
+ */
+let dir: string;
+let db: Db;
+let queue: SqliteOutboundQueue;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-queue-'));
+  db = openDatabase(path.join(dir, 'mail.db'));
+  queue = new SqliteOutboundQueue(db);
+});
+
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('outbound queue of a message in pieces', () => {
+  test('a field block and two ranges of a file (a dropped field between them) come back as their concatenation', () => {
+    const body = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `dong ${i} cua thu lon\r\n`).join(''));
+    const file = path.join(dir, 'spooled');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from('Sender: x@example.org\r\nSubject: Lon\r\n\r\n'), body]));
+    const fields = Buffer.from('DKIM-Signature: v=1; d=cantho.gov.vn\r\n');
+    const size = fs.statSync(file).size;
+    const id = queue.enqueue('annv@cantho.gov.vn', ['friend@example.org'], [fields, { file, start: 23, end: size }], new Date());
+    const expected = Buffer.concat([fields, fs.readFileSync(file).subarray(23)]);
+    expect(expected.length).toBeGreaterThan(512 * 1024);
+    expect(queue.readMessage(id)!.equals(expected)).toBe(true);
+    expect(queue.list().find((entry) => entry.id === id)!.size).toBe(expected.length);
+  });
+
+  test('deleting the message removes its chunks', () => {
+    const id = queue.enqueue('annv@cantho.gov.vn', ['friend@example.org'], Buffer.from('Subject: nho\r\n\r\nchao\r\n'), new Date());
+    expect(queue.readMessage(id)!.toString()).toBe('Subject: nho\r\n\r\nchao\r\n');
+    expect(queue.delete(id)).toBe(true);
+    expect(queue.readMessage(id)).toBeNull();
+    expect(db.prepare('SELECT count(*) FROM queue_message_chunks').pluck().get()).toBe(0);
+  });
+});
