@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { addPerson, addUnit } from '../src/directory/index.js';
+import type { Directory } from '../src/directory/index.js';
 import type { startServer } from '../src/server.js';
 import { asAccountId, type AccountId } from '../src/store/index.js';
 
@@ -58,9 +58,9 @@ export async function seedOfficial(
   messageAt: (index: number) => Buffer,
 ): Promise<{ address: string; account: AccountId }> {
   const request = { actor: 'cli:bench', doc: 'BENCH/2026' };
-  const directory = server.context.directory as unknown as { context: Parameters<typeof addUnit>[0] };
-  addUnit(directory.context, { localPart: 'vpbench', name: 'Văn phòng đo' }, request);
-  const issued = await addPerson(directory.context, { name: 'Nguyễn Văn An', unit: 'vpbench', password: BENCH_PASSWORD }, request);
+  const directory = server.context.directory as Directory;
+  directory.admin.addUnit({ localPart: 'vpbench', name: 'Văn phòng đo' }, request);
+  const issued = await directory.admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpbench', password: BENCH_PASSWORD }, request);
   const account = asAccountId(issued.person.address);
   const store = server.context.store;
   store.ensureAccount(account);

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { configFromObject } from '../src/config/index.js';
 import type { AppContext } from '../src/context.js';
-import { addPerson, addUnit, Directory } from '../src/directory/index.js';
+import { Directory } from '../src/directory/index.js';
 import { BayesLearner } from '../src/filters/bayes/learn.js';
 import { loadRulesFile, snapshotOf } from '../src/filters/index.js';
 import { createFilterPipeline } from '../src/filters/pipeline.js';
@@ -186,8 +186,8 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
   const db = openDatabase(config.paths.database);
   const store = new SqliteMailStore(db);
   const directory = new Directory({ db, config, store, logger, argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } });
-  addUnit(directory.context, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, { actor: 'cli:bench', doc: 'BENCH' });
-  await addPerson(directory.context, { name: 'Nguyễn Văn An', unit: 'vpubnd', address: 'annv' }, { actor: 'cli:bench', doc: 'BENCH' });
+  directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, { actor: 'cli:bench', doc: 'BENCH' });
+  await directory.admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', address: 'annv' }, { actor: 'cli:bench', doc: 'BENCH' });
   const resolver = async (name: string): Promise<unknown[]> => {
     throw Object.assign(new Error(`no DNS in the bench: ${name}`), { code: 'ENOTFOUND' });
   };

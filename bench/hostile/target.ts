@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/index.js';
-import { addPerson, addUnit, Directory } from '../../src/directory/index.js';
+import { Directory } from '../../src/directory/index.js';
 import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
 import { attachmentMessage } from '../../test/hostile/messages.js';
 import { startReadmeServer, type Official, type ReadmeServer } from '../../test/interop/readme-server.js';
@@ -72,12 +72,12 @@ export async function addLoginCrowd(server: ReadmeServer, count: number, passwor
     const directory = new Directory({ db, config, store });
     const request = { actor: 'cli:bench', doc: 'BENCH/2026' };
     const addresses = Array.from({ length: count }, (_, i) => `dn${String(i + 1).padStart(3, '0')}@${config.server.domain}`);
-    if (directory.context.records.unitByLocal('dangnhap')) return addresses;
-    addUnit(directory.context, { localPart: 'dangnhap', name: 'Phòng đăng nhập đo' }, request);
+    if (directory.mailboxOwner('dangnhap')?.kind === 'unit') return addresses;
+    directory.admin.addUnit({ localPart: 'dangnhap', name: 'Phòng đăng nhập đo' }, request);
     // argon2 hashes in libuv's thread pool (4 threads): four at a time.
     for (let i = 0; i < count; i += 4) {
       await Promise.all(
-        addresses.slice(i, i + 4).map((address) => addPerson(directory.context, { name: 'Nguyễn Văn Đăng', unit: 'dangnhap', address: address.split('@')[0]!, password }, request)),
+        addresses.slice(i, i + 4).map((address) => directory.admin.addPerson({ name: 'Nguyễn Văn Đăng', unit: 'dangnhap', address: address.split('@')[0]!, password }, request)),
       );
     }
     return addresses;

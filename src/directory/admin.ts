@@ -1,6 +1,6 @@
 import type { ChangeRequest, DirectoryContext } from './context.js';
 import { grantDelegation, listDelegations, revokeDelegation, type GrantInput } from './delegations.js';
-import { addPerson, listPersons, resetPassword, retirePerson, showPerson, transferPerson, type PasswordIssued, type PersonDetails, type PersonInput } from './persons.js';
+import { addPerson, addPersons, importPasswordHash, listPersons, resetPassword, retirePerson, showPerson, transferPerson, type PasswordIssued, type PersonDetails, type PersonInput } from './persons.js';
 import { setUnitDiligence, unitDiligence, type DiligenceChange, type DiligenceUnit } from './unit-diligence.js';
 import { addUnit, listUnits, resumeUnit, setSeenMode, setUnitHead, suspendUnit, type UnitInput } from './units.js';
 import type { DelegationView, PersonView, UnitView } from './views.js';
@@ -49,6 +49,16 @@ export class DirectoryAdmin {
 
   addPerson(input: PersonInput, request: ChangeRequest): Promise<PasswordIssued> {
     return addPerson(this.ctx, input, request);
+  }
+
+  /** A roster in one transaction: one commit, and none added if one is refused. */
+  addPersons(inputs: readonly PersonInput[], request: ChangeRequest): Promise<PasswordIssued[]> {
+    return addPersons(this.ctx, inputs, request);
+  }
+
+  /** An argon2id hash carried over from the system being replaced; the person keeps their password. */
+  importPasswordHash(person: string, hash: string, request: ChangeRequest): PersonView {
+    return importPasswordHash(this.ctx, person, hash, request);
   }
 
   transferPerson(person: string, unit: string, request: ChangeRequest): PersonView {

@@ -66,16 +66,17 @@ export class Directory implements DirectoryService {
   /** 'recorded' after a violation recorded in this process commits: the server's notice outbox listens (docs/architecture.md "Violations (Điều 10)"). */
   readonly violations = new EventEmitter<{ recorded: [ViolationView] }>();
   readonly localDomains: readonly string[];
-  /**
-   * For lifecycle functions (units.ts, persons.ts, …) run in this process by tests and benches:
-   * their changes clear the cache and emit 'changed'. Code in src/ goes through `admin` instead.
-   */
-  readonly context: DirectoryContext;
   /** The admin's operations (the CLI's unit, person, delegate and violation commands). */
   readonly admin: DirectoryAdmin;
   readonly stats: LoginStats;
   readonly passwordChecks: PasswordCheckStats;
 
+  /**
+   * The database handle and helpers the lifecycle functions (units.ts, persons.ts, …) share; their
+   * changes clear the cache and emit 'changed'. Other modules reach them through `admin` and the
+   * methods here, so every change passes the same checks and audit rows.
+   */
+  private readonly context: DirectoryContext;
   private readonly records: DirectoryRecords;
   private readonly auditLog: AuditLog;
   private readonly addressBooks: AddressBookLog;

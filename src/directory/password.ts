@@ -29,6 +29,14 @@ export async function hashPassword(password: string, cost: Argon2Cost = PRODUCTI
   return argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...cost });
 }
 
+/** The PHC string form hashPassword writes: argon2id, version 19, the m, t and p costs, base64 salt and hash without padding. */
+const ARGON2ID_PHC = /^\$argon2id\$v=19\$[mtp]=\d+(?:,[mtp]=\d+){2}\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+
+/** A hash given from outside must be one verifyPassword can check; DirectoryError 'invalid-input'. */
+export function checkPasswordHash(hash: string): void {
+  if (!ARGON2ID_PHC.test(hash)) throw new DirectoryError('invalid-input', 'the password hash is not an argon2id PHC string ($argon2id$v=19$m=…,p=…,t=…$salt$hash)');
+}
+
 /** False for a wrong password or a malformed hash (a corrupt row must not crash a login). */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {

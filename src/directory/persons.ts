@@ -12,8 +12,8 @@ import {
   type DirectoryContext,
 } from './context.js';
 import { endDelegationsOf } from './delegations.js';
-import { firstFreeLocalPart, localPartFromName, parsePersonName } from './naming.js';
-import { checkNewPassword, generatePassword, hashPassword, writePasswordHash } from './password.js';
+import { firstFreeLocalPart, localPartFromName, parsePersonName, type PersonName } from './naming.js';
+import { checkNewPassword, checkPasswordHash, generatePassword, hashPassword, writePasswordHash } from './password.js';
 import type { PersonRecord } from './records.js';
 import { foldVietnamese } from '../text/index.js';
 import { DirectoryError } from './types.js';
@@ -42,8 +42,18 @@ export interface PasswordIssued {
 /** Digits, spaces and the usual separators: `0292 3820 123`, `+84 292 382 0123`, `(0292) 382.0123`. */
 const PHONE = /^\+?[0-9 ().-]{3,30}$/;
 
-export async function addPerson(ctx: DirectoryContext, input: PersonInput, request: ChangeRequest): Promise<PasswordIssued> {
-  const doc = requireDoc(request.doc);
+/** A new person checked and hashed before the transaction: argon2 is async and slow, the transaction must stay synchronous and short. */
+interface PreparedPerson {
+  readonly input: PersonInput;
+  readonly name: PersonName;
+  readonly explicit: LocalPart | null;
+  readonly title: string | null;
+  readonly phone: string | null;
+  readonly hash: string;
+  readonly generated: string | null;
+}
+
+async function preparePerson(ctx: DirectoryContext, input: PersonInput): Promise<PreparedPerson> {
   const name = parsePersonName(input.name);
   requireUnit(ctx, input.unit);
   const explicit = input.address === undefined ? null : toLocalPart(input.address);
@@ -53,32 +63,58 @@ export async function addPerson(ctx: DirectoryContext, input: PersonInput, reque
   const generated = input.password === undefined ? generatePassword() : null;
   const password = input.password ?? generated!;
   checkNewPassword(password);
-  // argon2 is async and slow: hash before the transaction, which must stay synchronous and short.
   const hash = await hashPassword(password, ctx.argon2);
+  return { input, name, explicit, title, phone, hash, generated };
+}
+
+/** Inside a change's transaction: the address is checked again, since another change may have taken it meanwhile. */
+function insertPerson(ctx: DirectoryContext, prepared: PreparedPerson, actor: string, doc: string): PersonView {
+  const unit = requireUnit(ctx, prepared.input.unit);
+  let localPart: LocalPart;
+  if (prepared.explicit) {
+    requireFreeAddress(ctx, prepared.explicit);
+    localPart = prepared.explicit;
+  } else {
+    localPart = firstFreeLocalPart(localPartFromName(prepared.name, ctx.config.naming.person), (c) => ctx.records.address(c) !== null);
+  }
+  const now = ctx.now().toISOString();
+  ctx.db.prepare(`INSERT INTO addresses (local_part, kind, created_at) VALUES (?, 'person', ?)`).run(localPart, now);
+  ctx.db
+    .prepare(
+      `INSERT INTO persons (local_part, full_name, name_folded, unit_id, title, phone, password_hash, must_change_password,
+         password_changed_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+    )
+    .run(localPart, prepared.name.display, foldVietnamese(prepared.name.display), unit.id, prepared.title, prepared.phone, prepared.hash, now, now, now);
+  const after = personView(ctx.records, ctx.records.personByLocal(localPart)!);
+  ctx.accounts.ensureAccount(after.address);
+  ctx.auditLog.write({ actor, action: 'person.add', subject: after.address, doc, before: null, after });
+  return after;
+}
+
+export async function addPerson(ctx: DirectoryContext, input: PersonInput, request: ChangeRequest): Promise<PasswordIssued> {
+  const doc = requireDoc(request.doc);
+  const prepared = await preparePerson(ctx, input);
   const person = runChange(ctx, () => {
-    const unit = requireUnit(ctx, input.unit);
-    let localPart: LocalPart;
-    if (explicit) {
-      requireFreeAddress(ctx, explicit);
-      localPart = explicit;
-    } else {
-      localPart = firstFreeLocalPart(localPartFromName(name, ctx.config.naming.person), (c) => ctx.records.address(c) !== null);
-    }
-    const now = ctx.now().toISOString();
-    ctx.db.prepare(`INSERT INTO addresses (local_part, kind, created_at) VALUES (?, 'person', ?)`).run(localPart, now);
-    ctx.db
-      .prepare(
-        `INSERT INTO persons (local_part, full_name, name_folded, unit_id, title, phone, password_hash, must_change_password,
-           password_changed_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
-      )
-      .run(localPart, name.display, foldVietnamese(name.display), unit.id, title, phone, hash, now, now, now);
-    const after = personView(ctx.records, ctx.records.personByLocal(localPart)!);
-    ctx.accounts.ensureAccount(after.address);
-    ctx.auditLog.write({ actor: request.actor, action: 'person.add', subject: after.address, doc, before: null, after });
+    const after = insertPerson(ctx, prepared, request.actor, doc);
     return { result: after, changed: [after.address] };
   });
-  return { person, password: generated };
+  return { person, password: prepared.generated };
+}
+
+/**
+ * A roster added at once (the officials of a whole department at go-live): one transaction, so
+ * one commit for all of them, and none is added if one is refused.
+ */
+export async function addPersons(ctx: DirectoryContext, inputs: readonly PersonInput[], request: ChangeRequest): Promise<PasswordIssued[]> {
+  const doc = requireDoc(request.doc);
+  const prepared: PreparedPerson[] = [];
+  for (const input of inputs) prepared.push(await preparePerson(ctx, input));
+  const persons = runChange(ctx, () => {
+    const added = prepared.map((person) => insertPerson(ctx, person, request.actor, doc));
+    return { result: added, changed: added.map((person) => person.address) };
+  });
+  return persons.map((person, i) => ({ person, password: prepared[i]!.generated }));
 }
 
 export function transferPerson(ctx: DirectoryContext, address: string, unitAddress: string, request: ChangeRequest): PersonView {
@@ -165,6 +201,22 @@ export async function resetPassword(
     return { result: after, changed: [after.address] };
   });
   return { person, password: generated };
+}
+
+/**
+ * An official's argon2id hash carried over from the mail system being replaced, so they keep their
+ * password (no change asked); the credential version grows as for any new password.
+ */
+export function importPasswordHash(ctx: DirectoryContext, address: string, hash: string, request: ChangeRequest): PersonView {
+  requireActivePerson(ctx, address);
+  checkPasswordHash(hash);
+  return runChange(ctx, () => {
+    const current = requireActivePerson(ctx, address);
+    writePasswordHash(ctx, current.id, hash, { mustChange: false });
+    const after = personView(ctx.records, ctx.records.personById(current.id)!);
+    ctx.auditLog.write({ actor: request.actor, action: 'person.password-import', subject: after.address, doc: request.doc?.trim() || null });
+    return { result: after, changed: [after.address] };
+  });
 }
 
 export interface PersonDetails extends PersonView {

@@ -1,16 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  addPerson,
-  addUnit,
-  grantDelegation,
-  resetPassword,
-  resumeUnit,
-  retirePerson,
-  revokeDelegation,
-  setUnitHead,
-  suspendUnit,
-  type LoginContext,
-} from '../../src/directory/index.js';
+import type { LoginContext } from '../../src/directory/index.js';
 import { ALL_RIGHTS, type Identity, type LoginResult } from '../../src/directory/types.js';
 import { asAccountId, type AccountId } from '../../src/store/types.js';
 import { ADMIN, openTestDirectory, type TestDirectory } from './setup.js';
@@ -26,11 +15,11 @@ afterEach(() => t.close());
 /** vpubnd with annv (password PASSWORD, already changed) and daott; must-change off unless asked. */
 async function setUp(requirePasswordChange = false, policy: Record<string, unknown> = {}): Promise<TestDirectory> {
   t = openTestDirectory({ policy: { require_password_change: requirePasswordChange, ...policy } });
-  const ctx = t.directory.context;
-  addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  addUnit(ctx, { localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
-  await addPerson(ctx, { name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, ADMIN);
-  await addPerson(ctx, { name: 'Trần Thị Đào', unit: 'sotttt', password: 'mật khẩu của Đào' }, ADMIN);
+  const admin = t.directory.admin;
+  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
+  await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, ADMIN);
+  await admin.addPerson({ name: 'Trần Thị Đào', unit: 'sotttt', password: 'mật khẩu của Đào' }, ADMIN);
   return t;
 }
 
@@ -55,7 +44,7 @@ describe('verifyLogin', () => {
   it('matches a password typed in decomposed Unicode (NFD) against one set in NFC, and back (RFC 8265)', async () => {
     await setUp();
     expect(await login('annv', PASSWORD.normalize('NFD'))).toMatchObject({ ok: true });
-    await addPerson(t.directory.context, { name: 'Lê Ân', unit: 'vpubnd', password: 'Ân cần 2026 mới'.normalize('NFD') }, ADMIN);
+    await t.directory.admin.addPerson({ name: 'Lê Ân', unit: 'vpubnd', password: 'Ân cần 2026 mới'.normalize('NFD') }, ADMIN);
     expect(await login('anl', 'Ân cần 2026 mới'.normalize('NFC'))).toMatchObject({ ok: true });
   });
 
@@ -90,7 +79,7 @@ describe('verifyLogin', () => {
     const changed: AccountId[] = [];
     t.directory.events.on('changed', (account) => changed.push(account));
     expect((await login('annv')).ok).toBe(true);
-    await resetPassword(t.directory.context, 'annv', 'mật khẩu mới tinh', ADMIN);
+    await t.directory.admin.resetPassword('annv', 'mật khẩu mới tinh', ADMIN);
     expect(changed).toEqual([ANNV]);
     expect(await login('annv')).toMatchObject({ ok: false, reason: 'bad-credentials' });
     expect(await login('annv', 'mật khẩu mới tinh')).toMatchObject({ ok: true, identity: { credentialVersion: 2 } });
@@ -108,17 +97,17 @@ describe('verifyLogin', () => {
 
   it('refuses a retired person, but only tells one who knows the password', async () => {
     await setUp();
-    retirePerson(t.directory.context, 'annv', ADMIN);
+    t.directory.admin.retirePerson('annv', ADMIN);
     expect(await login('annv')).toEqual({ ok: false, reason: 'retired', delayMs: 0 });
     expect(await login('annv', 'sai mật khẩu')).toMatchObject({ ok: false, reason: 'bad-credentials' });
   });
 
   it('refuses the members of a suspended unit until it is resumed', async () => {
     await setUp();
-    suspendUnit(t.directory.context, 'vpubnd', 'vi phạm nghiêm trọng', ADMIN);
+    t.directory.admin.suspendUnit('vpubnd', 'vi phạm nghiêm trọng', ADMIN);
     expect(await login('annv')).toEqual({ ok: false, reason: 'suspended', delayMs: 0 });
     expect((await login('daott', 'mật khẩu của Đào')).ok).toBe(true);
-    resumeUnit(t.directory.context, 'vpubnd', ADMIN);
+    t.directory.admin.resumeUnit('vpubnd', ADMIN);
     expect((await login('annv')).ok).toBe(true);
   });
 
@@ -131,7 +120,7 @@ describe('verifyLogin', () => {
   it('opens a unit mailbox with unit*person and the person\'s rights', async () => {
     await setUp();
     expect(await login('vpubnd*daott', 'mật khẩu của Đào')).toMatchObject({ ok: false, reason: 'bad-credentials' });
-    grantDelegation(t.directory.context, { unit: 'vpubnd', person: 'daott' }, ADMIN);
+    t.directory.admin.grantDelegation({ unit: 'vpubnd', person: 'daott' }, ADMIN);
     expect(await login('vpubnd*daott', 'mật khẩu của Đào')).toEqual({
       ok: true,
       identity: {
@@ -145,9 +134,9 @@ describe('verifyLogin', () => {
     expect(await login('VPUBND@cantho.gov.vn*daott@CANTHO.gov.vn', 'mật khẩu của Đào')).toMatchObject({ ok: true });
     expect(await login('vpubnd*daott', 'sai mật khẩu')).toMatchObject({ ok: false, reason: 'bad-credentials' });
     expect(await login('khongco*daott', 'mật khẩu của Đào')).toMatchObject({ ok: false, reason: 'bad-credentials' });
-    setUnitHead(t.directory.context, 'vpubnd', 'annv', ADMIN);
+    t.directory.admin.setUnitHead('vpubnd', 'annv', ADMIN);
     expect(await login('vpubnd*annv')).toMatchObject({ ok: true, identity: { account: VPUBND, rights: ALL_RIGHTS } });
-    suspendUnit(t.directory.context, 'vpubnd', 'vi phạm', ADMIN);
+    t.directory.admin.suspendUnit('vpubnd', 'vi phạm', ADMIN);
     expect(await login('vpubnd*daott', 'mật khẩu của Đào')).toMatchObject({ ok: false, reason: 'suspended' });
   });
 
@@ -197,25 +186,25 @@ describe('revalidate', () => {
     await setUp();
     const identity = identityOf(await login('annv'));
     expect(t.directory.revalidate(identity)).toBe(identity);
-    await resetPassword(t.directory.context, 'annv', 'mật khẩu mới tinh', ADMIN);
+    await t.directory.admin.resetPassword('annv', 'mật khẩu mới tinh', ADMIN);
     expect(t.directory.revalidate(identity)).toBeNull();
 
     const fresh = identityOf(await login('annv', 'mật khẩu mới tinh'));
-    suspendUnit(t.directory.context, 'vpubnd', 'vi phạm', ADMIN);
+    t.directory.admin.suspendUnit('vpubnd', 'vi phạm', ADMIN);
     expect(t.directory.revalidate(fresh)).toBeNull();
-    resumeUnit(t.directory.context, 'vpubnd', ADMIN);
+    t.directory.admin.resumeUnit('vpubnd', ADMIN);
     expect(t.directory.revalidate(fresh)).toBe(fresh);
-    retirePerson(t.directory.context, 'annv', ADMIN);
+    t.directory.admin.retirePerson('annv', ADMIN);
     expect(t.directory.revalidate(fresh)).toBeNull();
   });
 
   it('follows a delegate\'s rights and ends the session when they are revoked', async () => {
     await setUp();
-    grantDelegation(t.directory.context, { unit: 'vpubnd', person: 'daott' }, ADMIN);
+    t.directory.admin.grantDelegation({ unit: 'vpubnd', person: 'daott' }, ADMIN);
     const identity = identityOf(await login('vpubnd*daott', 'mật khẩu của Đào'));
-    grantDelegation(t.directory.context, { unit: 'vpubnd', person: 'daott', rights: 'lr' }, ADMIN);
+    t.directory.admin.grantDelegation({ unit: 'vpubnd', person: 'daott', rights: 'lr' }, ADMIN);
     expect(t.directory.revalidate(identity)).toEqual({ ...identity, rights: 'lr' });
-    revokeDelegation(t.directory.context, 'vpubnd', 'daott', ADMIN);
+    t.directory.admin.revokeDelegation('vpubnd', 'daott', ADMIN);
     expect(t.directory.revalidate(identity)).toBeNull();
   });
 });
@@ -233,19 +222,19 @@ describe('recipients, senders and rights', () => {
     expect(t.directory.resolveRecipient('khongco@cantho.gov.vn')).toEqual({ ok: false, reason: 'unknown' });
     expect(t.directory.resolveRecipient('an..nv@cantho.gov.vn')).toEqual({ ok: false, reason: 'unknown' });
     expect(t.directory.resolveRecipient('annv@example.org')).toEqual({ ok: false, reason: 'not-local' });
-    retirePerson(t.directory.context, 'annv', ADMIN);
+    t.directory.admin.retirePerson('annv', ADMIN);
     expect(t.directory.resolveRecipient('annv@cantho.gov.vn')).toEqual({ ok: false, reason: 'retired' });
   });
 
   it('lets a suspended unit receive unless policy.suspended_unit_receives is false', async () => {
     await setUp();
-    suspendUnit(t.directory.context, 'vpubnd', 'vi phạm', ADMIN);
+    t.directory.admin.suspendUnit('vpubnd', 'vi phạm', ADMIN);
     expect(t.directory.resolveRecipient('vpubnd@cantho.gov.vn')).toMatchObject({ ok: true });
     await t.close();
     t = openTestDirectory({ policy: { suspended_unit_receives: false } });
-    addUnit(t.directory.context, { localPart: 'vpubnd', name: 'Văn phòng' }, ADMIN);
-    await addPerson(t.directory.context, { name: 'Nguyễn Văn An', unit: 'vpubnd' }, ADMIN);
-    suspendUnit(t.directory.context, 'vpubnd', 'vi phạm', ADMIN);
+    t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, ADMIN);
+    await t.directory.admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd' }, ADMIN);
+    t.directory.admin.suspendUnit('vpubnd', 'vi phạm', ADMIN);
     expect(t.directory.resolveRecipient('vpubnd@cantho.gov.vn')).toEqual({ ok: false, reason: 'suspended' });
     expect(t.directory.resolveRecipient('annv@cantho.gov.vn')).toEqual({ ok: false, reason: 'suspended' });
   });
@@ -256,11 +245,11 @@ describe('recipients, senders and rights', () => {
     expect(t.directory.canSendAs(ANNV, 'ANNV@cantho.gov.vn')).toBe(true);
     expect(t.directory.canSendAs(ANNV, 'daott@cantho.gov.vn')).toBe(false);
     expect(t.directory.canSendAs(DAOTT, 'vpubnd@cantho.gov.vn')).toBe(false);
-    grantDelegation(t.directory.context, { unit: 'vpubnd', person: 'daott' }, ADMIN);
+    t.directory.admin.grantDelegation({ unit: 'vpubnd', person: 'daott' }, ADMIN);
     expect(t.directory.canSendAs(DAOTT, 'vpubnd@cantho.gov.vn')).toBe(false);
-    grantDelegation(t.directory.context, { unit: 'vpubnd', person: 'daott', sendAs: true }, ADMIN);
+    t.directory.admin.grantDelegation({ unit: 'vpubnd', person: 'daott', sendAs: true }, ADMIN);
     expect(t.directory.canSendAs(DAOTT, 'vpubnd@cantho.gov.vn')).toBe(true);
-    setUnitHead(t.directory.context, 'sotttt', 'annv', ADMIN);
+    t.directory.admin.setUnitHead('sotttt', 'annv', ADMIN);
     expect(t.directory.canSendAs(ANNV, 'sotttt@cantho.gov.vn')).toBe(true);
     expect(t.directory.canSendAs(ANNV, 'annv@example.org')).toBe(false);
   });
@@ -269,8 +258,8 @@ describe('recipients, senders and rights', () => {
     await setUp();
     const DAOTT = asAccountId('daott@cantho.gov.vn');
     expect(t.directory.unitAccess(DAOTT)).toEqual([]);
-    grantDelegation(t.directory.context, { unit: 'vpubnd', person: 'daott', sendAs: true }, ADMIN);
-    setUnitHead(t.directory.context, 'sotttt', 'daott', ADMIN);
+    t.directory.admin.grantDelegation({ unit: 'vpubnd', person: 'daott', sendAs: true }, ADMIN);
+    t.directory.admin.setUnitHead('sotttt', 'daott', ADMIN);
     expect(t.directory.unitAccess(DAOTT)).toEqual([
       { unit: asAccountId('sotttt@cantho.gov.vn'), unitName: 'Sở Thông tin và Truyền thông', rights: ALL_RIGHTS, sendAs: true, seenMode: 'shared' },
       { unit: VPUBND, unitName: 'Văn phòng UBND thành phố', rights: 'lrswite', sendAs: true, seenMode: 'shared' },

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addPerson, addUnit, resetPassword, retirePerson, suspendUnit } from '../../src/directory/index.js';
 import { asAccountId } from '../../src/store/types.js';
 import { ADMIN, openTestDirectory, type TestDirectory } from './setup.js';
 
@@ -10,8 +9,8 @@ const WEB = { protocol: 'web', ip: '192.0.2.7' } as const;
 let t: TestDirectory;
 beforeEach(async () => {
   t = openTestDirectory();
-  addUnit(t.directory.context, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  await addPerson(t.directory.context, { name: 'Nguyễn Văn Ân', unit: 'vpubnd', password: GIVEN }, ADMIN);
+  t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await t.directory.admin.addPerson({ name: 'Nguyễn Văn Ân', unit: 'vpubnd', password: GIVEN }, ADMIN);
 });
 afterEach(() => t.close());
 
@@ -65,15 +64,15 @@ describe('changePassword (docs/architecture.md "Password lifecycle")', () => {
     await t.directory.changePassword(an, GIVEN, 'Ben Ninh Kieu 2026', WEB);
     expect(await t.directory.changePassword(an, 'Ben Ninh Kieu 2026', GIVEN, WEB)).toMatchObject({ ok: false, reason: 'reused' });
     // After an admin reset, the password before the reset is the previous one.
-    await resetPassword(t.directory.context, an, 'Cap-lai-2026-abc', ADMIN);
+    await t.directory.admin.resetPassword(an, 'Cap-lai-2026-abc', ADMIN);
     expect(await t.directory.changePassword(an, 'Cap-lai-2026-abc', 'Ben Ninh Kieu 2026', WEB)).toMatchObject({ ok: false, reason: 'reused' });
     expect(await t.directory.changePassword(an, 'Cap-lai-2026-abc', 'Cho noi Cai Rang 5h', WEB)).toEqual({ ok: true });
   });
 
   it('refuses a retired person and a member of a suspended unit', async () => {
-    suspendUnit(t.directory.context, 'vpubnd', 'vi phạm nghiêm trọng', ADMIN);
+    t.directory.admin.suspendUnit('vpubnd', 'vi phạm nghiêm trọng', ADMIN);
     expect(await t.directory.changePassword(an, GIVEN, 'Ben Ninh Kieu 2026', WEB)).toMatchObject({ ok: false, reason: 'suspended' });
-    retirePerson(t.directory.context, an, ADMIN);
+    t.directory.admin.retirePerson(an, ADMIN);
     expect(await t.directory.changePassword(an, GIVEN, 'Ben Ninh Kieu 2026', WEB)).toMatchObject({ ok: false, reason: 'retired' });
   });
 });

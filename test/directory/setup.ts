@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { configFromObject, type ConfigInput } from '../../src/config/index.js';
+import { configFromObject, type Config, type ConfigInput } from '../../src/config/index.js';
 import { Directory } from '../../src/directory/directory.js';
 import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
 import { TEST_ARGON2 } from '../helpers/server.js';
@@ -11,6 +11,8 @@ export const ADMIN = { actor: 'cli:test', doc: '12/QĐ-VP' };
 export interface TestDirectory {
   readonly directory: Directory;
   readonly store: SqliteMailStore;
+  /** The configuration the directory was opened with. */
+  readonly config: Config;
   /** Moves the directory's clock forward. */
   advance(ms: number): void;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export function openTestDirectory(config: ConfigInput = {}): TestDirectory {
   return {
     directory,
     store,
+    config: cfg,
     advance: (ms) => {
       now += ms;
     },

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suspendUnit } from '../../src/directory/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { swaks } from '../smtp/clients.js';
 import { cliFor, curl, curlSignIn, imaplibLogin, openPythonSession } from '../helpers/user-sessions.js';
@@ -89,7 +88,7 @@ describe('unit suspend / resume (Điều 10)', () => {
     const strict = await startTestServer({ config: { policy: { suspended_unit_receives: false } } });
     try {
       await strict.addUser('Nguyễn Văn An', { unit: 'sotttt', address: 'annv' });
-      suspendUnit(strict.directory.context, 'sotttt', 'vi phạm nghiêm trọng', { actor: 'cli:test', doc: '17/QĐ' });
+      strict.directory.admin.suspendUnit('sotttt', 'vi phạm nghiêm trọng', { actor: 'cli:test', doc: '17/QĐ' });
       const result = await deliverFromOutside('annv@cantho.gov.vn', strict.ports.mx);
       expect(result.output).toContain('<** 550 5.2.1 Mailbox disabled, not accepting messages');
       expect((await deliverFromOutside('sotttt@cantho.gov.vn', strict.ports.mx)).output).toContain('<** 550 5.2.1 Mailbox disabled, not accepting messages');

@@ -18,7 +18,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { configFromObject, type Config, type ConfigInput } from '../../src/config/index.js';
 import type { DnsResolver } from '../../src/context.js';
-import { addPerson, addUnit, grantDelegation, type Directory } from '../../src/directory/index.js';
+import type { Directory } from '../../src/directory/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import type { SmtpStartOptions } from '../../src/smtp/server.js';
@@ -113,7 +113,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   const ensureUnit = (local: string, name = `Đơn vị ${local}`, head?: string) => {
     const address = `${local}@${config.server.domain}`;
-    if (!directory.context.records.unitByLocal(local)) addUnit(directory.context, { localPart: local, name, ...(head ? { head } : {}) }, request);
+    if (directory.mailboxOwner(local)?.kind !== 'unit') directory.admin.addUnit({ localPart: local, name, ...(head ? { head } : {}) }, request);
     return address;
   };
 
@@ -138,11 +138,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const unit = userOptions.unit ?? 'vpubnd';
       ensureUnit(unit);
       const password = userOptions.password ?? 'Mật-khẩu-thử-1234';
-      const issued = await addPerson(directory.context, { name, unit, address: userOptions.address, password }, request);
+      const issued = await directory.admin.addPerson({ name, unit, address: userOptions.address, password }, request);
       return { address: issued.person.address, password };
     },
     grant(unit, person, grantOptions = {}) {
-      grantDelegation(directory.context, { unit, person, rights: grantOptions.rights, sendAs: grantOptions.sendAs ?? false }, request);
+      directory.admin.grantDelegation({ unit, person, rights: grantOptions.rights, sendAs: grantOptions.sendAs ?? false }, request);
     },
     async close() {
       await server.close();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { resetPassword, retirePerson, suspendUnit } from '../../src/directory/index.js';
 import { ANNV, CHANGE, PASSWORD, RawClient, imapflow, loggedIn, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
@@ -62,7 +61,7 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
 
   test('a member of a suspended unit is refused with a clear reason', async () => {
     await server.addUser('khoadv', { unit: 'sokhcn' });
-    suspendUnit(server.directory.context, 'sokhcn@cantho.gov.vn', 'vi phạm nghiêm trọng', CHANGE);
+    server.directory.admin.suspendUnit('sokhcn@cantho.gov.vn', 'vi phạm nghiêm trọng', CHANGE);
     const client = await RawClient.connect(server.ports.imap);
     expect(await client.command('a1', `LOGIN khoadv "${PASSWORD}"`)).toEqual([
       'a1 NO [AUTHENTICATIONFAILED] Mail service for your unit is suspended; contact the IT centre',
@@ -73,7 +72,7 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
 
   test('a retired person is refused like a wrong password', async () => {
     await server.addUser('huuht');
-    retirePerson(server.directory.context, 'huuht@cantho.gov.vn', CHANGE);
+    server.directory.admin.retirePerson('huuht@cantho.gov.vn', CHANGE);
     const client = await RawClient.connect(server.ports.imap);
     expect(await client.command('a1', `LOGIN huuht "${PASSWORD}"`)).toEqual(['a1 NO [AUTHENTICATIONFAILED] Invalid credentials']);
     client.close();
@@ -111,7 +110,7 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
     await server.addUser('tamnt');
     const client = await loggedIn(server, 'tamnt');
     await client.command('s', 'SELECT INBOX');
-    await resetPassword(server.directory.context, 'tamnt@cantho.gov.vn', undefined, CHANGE);
+    await server.directory.admin.resetPassword('tamnt@cantho.gov.vn', undefined, CHANGE);
     expect(await client.readLine()).toBe('* BYE Your login is no longer valid');
     expect(await client.waitClosed()).toBe(true);
   });
@@ -121,7 +120,7 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
     const client = await loggedIn(server, 'minhlq');
     client.send('i IDLE\r\n');
     expect(await client.readLine()).toBe('+ idling');
-    suspendUnit(server.directory.context, 'sotnmt@cantho.gov.vn', 'vi phạm nghiêm trọng', CHANGE);
+    server.directory.admin.suspendUnit('sotnmt@cantho.gov.vn', 'vi phạm nghiêm trọng', CHANGE);
     expect(await client.readLine()).toBe('* BYE Your login is no longer valid');
     expect(await client.waitClosed()).toBe(true);
   });

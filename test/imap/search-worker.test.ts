@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMessageTestBed, textMessage, type MessageTestBed } from './message-fixtures.js';
 import type { RawClient } from './support.js';
-import { setSeenMode } from '../../src/directory/index.js';
 import { TEST_DOC } from '../helpers/server.js';
 import { startUnitServer } from '../unit-mailboxes/support.js';
 
@@ -111,7 +110,7 @@ describe('seen mode private on the worker', () => {
   it("searches the reader's own \\Seen, not the team's (docs/architecture.md \"Unit mailboxes\")", async () => {
     const u = await startUnitServer({ config: { imap: { search_worker_above: 0 } } });
     try {
-      setSeenMode(u.directory.context, 'vpubnd', 'private', { actor: 'cli:test', doc: TEST_DOC });
+      u.directory.admin.setSeenMode('vpubnd', 'private', { actor: 'cli:test', doc: TEST_DOC });
       const first = await u.deliverToUnit('Công văn thứ nhất');
       await u.deliverToUnit('Công văn thứ hai');
       const annv = await u.login('annv');

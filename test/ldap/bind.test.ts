@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { addPerson, retirePerson } from '../../src/directory/index.js';
 import { startTestServer, TEST_DOC, type TestServer } from '../helpers/server.js';
 import { ldapTool } from './ldap-utils.js';
 
@@ -16,8 +15,8 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false }, config: { policy: { login_failures_before_delay: 3, login_failures_before_lock: 3 } } });
   server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
-  for (const name of ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Văn Cường']) await addPerson(server.directory.context, { name, unit: 'vpubnd', password: PASSWORD }, request);
-  retirePerson(server.directory.context, 'cuonglv@cantho.gov.vn', request);
+  for (const name of ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Văn Cường']) await server.directory.admin.addPerson({ name, unit: 'vpubnd', password: PASSWORD }, request);
+  server.directory.admin.retirePerson('cuonglv@cantho.gov.vn', request);
 }, 60_000);
 afterAll(async () => {
   await server?.close();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { addPerson, retirePerson, suspendUnit } from '../../src/directory/index.js';
 import { startTestServer, TEST_DOC, type TestServer } from '../helpers/server.js';
 import { ldapTool, parseLdif } from './ldap-utils.js';
 
@@ -11,17 +10,17 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false } });
-  const ctx = server.directory.context;
+  const admin = server.directory.admin;
   server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
   server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
   server.addUnit('sonv', 'Sở Nội vụ');
-  await addPerson(ctx, { name: 'Nguyễn Văn An', unit: 'vpubnd', title: 'Chánh Văn phòng', phone: '0292 3820 123', password: PASSWORD }, request);
-  await addPerson(ctx, { name: 'Trần Thị Bình', unit: 'sotttt', title: 'Giám đốc', password: PASSWORD }, request);
-  await addPerson(ctx, { name: 'Lê Văn Cường', unit: 'sotttt', password: PASSWORD }, request);
-  await addPerson(ctx, { name: 'Phạm Văn Dũng', unit: 'sotttt', password: PASSWORD }, request);
-  await addPerson(ctx, { name: 'Võ Thị Em', unit: 'sonv', password: PASSWORD }, request);
-  retirePerson(ctx, 'dungpv@cantho.gov.vn', request);
-  suspendUnit(ctx, 'sonv@cantho.gov.vn', 'thử nghiệm', request);
+  await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', title: 'Chánh Văn phòng', phone: '0292 3820 123', password: PASSWORD }, request);
+  await admin.addPerson({ name: 'Trần Thị Bình', unit: 'sotttt', title: 'Giám đốc', password: PASSWORD }, request);
+  await admin.addPerson({ name: 'Lê Văn Cường', unit: 'sotttt', password: PASSWORD }, request);
+  await admin.addPerson({ name: 'Phạm Văn Dũng', unit: 'sotttt', password: PASSWORD }, request);
+  await admin.addPerson({ name: 'Võ Thị Em', unit: 'sonv', password: PASSWORD }, request);
+  admin.retirePerson('dungpv@cantho.gov.vn', request);
+  admin.suspendUnit('sonv@cantho.gov.vn', 'thử nghiệm', request);
 }, 60_000);
 afterAll(async () => {
   await server?.close();

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addPerson, addUnit, recordViolation, retirePerson } from '../../src/directory/index.js';
 import { runRetention } from '../../src/maintenance/retention.js';
 import { asAccountId } from '../../src/store/types.js';
 import { createCliFixture } from '../cli/cli-helpers.js';
@@ -13,20 +12,19 @@ const mail = (subject: string) => Buffer.from(`From: x@example.org\r\nSubject: $
 let d: TestDirectory;
 beforeEach(async () => {
   d = openTestDirectory();
-  const ctx = d.directory.context;
-  addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  await addPerson(ctx, { name: 'Nguyễn Văn An', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
-  await addPerson(ctx, { name: 'Trần Thị Bình', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
+  const admin = d.directory.admin;
+  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
+  await admin.addPerson({ name: 'Trần Thị Bình', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
   await d.store.deliver([{ account: ANNV, folder: 'INBOX' }, { account: BINHTT, folder: 'INBOX' }], mail('chung'));
   await d.store.deliver([{ account: ANNV, folder: 'INBOX' }], mail('riêng'));
-  recordViolation(ctx, 'annv', 'gửi thư rác', { source: 'filter' });
-  retirePerson(ctx, 'annv', ADMIN);
+  d.directory.recordViolation('annv', 'gửi thư rác', { source: 'filter' });
+  admin.retirePerson('annv', ADMIN);
 });
 afterEach(() => d.close());
 
 describe('retention of a retired person’s mailbox', () => {
   it('keeps the mailbox for retention.retired_days, then purges it, its unshared bodies, and frees the address', async () => {
-    const ctx = d.directory.context;
     d.advance(90 * DAY - 1000);
     expect(runRetention(d.directory, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0, addressesReleased: 0 });
     expect(d.store.listMailboxes(ANNV).length).toBeGreaterThan(0);
@@ -43,7 +41,7 @@ describe('retention of a retired person’s mailbox', () => {
     });
     expect(d.store.listMailboxes(ANNV)).toEqual([]);
     expect(d.store.listMessages(d.store.getMailbox(BINHTT, 'INBOX')!.id)).toHaveLength(1);
-    expect(ctx.records.address('annv')).toBeNull();
+    expect(d.directory.knowsAddress('annv')).toBe(false);
     const audit = d.directory.queryAudit({ subject: ANNV });
     expect(audit.slice(-2).map((r) => r.action)).toEqual(['mailbox.purge', 'person.purge']);
     expect(audit.at(-2)!.detail).toEqual({ messages: 2, retiredAt: '2026-11-28T08:00:00.000Z', retiredDays: 90 });
@@ -51,7 +49,7 @@ describe('retention of a retired person’s mailbox', () => {
 
     // A second run has nothing to do; the address can be given to a new official.
     expect(runRetention(d.directory, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0 });
-    const next = await addPerson(ctx, { name: 'Ngô Văn An', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
+    const next = await d.directory.admin.addPerson({ name: 'Ngô Văn An', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
     expect(next.person.address).toBe(ANNV);
   });
 
@@ -62,7 +60,7 @@ describe('retention of a retired person’s mailbox', () => {
     expect(runRetention(d.directory, lagging, 'system').accounts).toEqual([
       { address: ANNV, retiredAt: '2026-11-28T08:00:00.000Z', messagesPurged: 0, release: 'data-remains' },
     ]);
-    expect(d.directory.context.records.address('annv')).not.toBeNull();
+    expect(d.directory.knowsAddress('annv')).toBe(true);
   });
 });
 

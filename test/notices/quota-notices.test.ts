@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addPerson, addUnit } from '../../src/directory/index.js';
 import { QuotaNotices } from '../../src/notices/quota-notices.js';
 import { asAccountId } from '../../src/store/types.js';
 import { ADMIN, openTestDirectory, type TestDirectory } from '../directory/setup.js';
@@ -15,19 +14,19 @@ afterEach(() => t.close());
 
 async function setUp(): Promise<void> {
   t = openTestDirectory({ quota: { default: '100KB' } });
-  addUnit(t.directory.context, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  await addPerson(t.directory.context, { name: 'Nguyễn Văn An', unit: 'vpubnd', password: 'mật khẩu của An 2026' }, ADMIN);
+  t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await t.directory.admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: 'mật khẩu của An 2026' }, ADMIN);
 }
 
 /** A fresh QuotaNotices over the same database: what a restarted server has. */
-const restarted = () => new QuotaNotices({ directory: t.directory, config: t.directory.context.config, store: t.store, displayName: (account) => t.directory.displayName(account) });
+const restarted = () => new QuotaNotices({ directory: t.directory, config: t.config, store: t.store, displayName: (account) => t.directory.displayName(account) });
 const fill = (octets: number) => t.store.deliver([{ account: ANNV, folder: 'INBOX' }], Buffer.from(`Subject: x\r\n\r\n${'x'.repeat(octets)}`));
 const quotaActions = () => t.directory.queryAudit({ subject: ANNV }).filter((row) => row.action.startsWith('quota.')).map((row) => row.action);
 
 describe('quota warning across restarts', () => {
   it('warns once, not again after a restart, and again once usage fell below 90 % and crossed it', async () => {
     await setUp();
-    const limit = t.directory.context.config.quota.default;
+    const limit = t.config.quota.default;
     await fill(limit * 0.95);
     await restarted().check(ANNV);
     await restarted().check(ANNV);

@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPerson, addUnit, Directory, listViolations, recordViolation, setUnitHead } from '../../src/directory/index.js';
+import { Directory } from '../../src/directory/index.js';
 import { sendPendingNotices } from '../../src/notices/violation-notices.js';
 import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
 import { asAccountId } from '../../src/store/types.js';
@@ -15,7 +15,7 @@ let cli: ReturnType<typeof cliFor>;
 beforeAll(async () => {
   t = await startTestServer();
   await t.addUser('Trần Thị Bình', { unit: 'sotttt', address: 'binhtt' });
-  setUnitHead(t.directory.context, 'sotttt', 'binhtt', { actor: 'cli:test', doc: TEST_DOC });
+  t.directory.admin.setUnitHead('sotttt', 'binhtt', { actor: 'cli:test', doc: TEST_DOC });
   await t.addUser('Nguyễn Văn An', { unit: 'sotttt', address: 'annv' });
   await t.addUser('Lê Văn Cường', { unit: 'khongtruong', address: 'cuonglv' });
   cli = cliFor(t);
@@ -103,7 +103,7 @@ describe('Điều 10: warnings and the report to the head of the unit', () => {
     const db = openDatabase(t.config.paths.database);
     try {
       const other = new Directory({ db, config: t.config, store: new SqliteMailStore(db) });
-      recordViolation(other.context, 'binhtt', 'cho người khác dùng hộp thư', { source: 'admin', actor: 'cli:test' });
+      other.recordViolation('binhtt', 'cho người khác dùng hộp thư', { source: 'admin', actor: 'cli:test' });
     } finally {
       db.close();
     }
@@ -120,19 +120,19 @@ describe('the notice outbox', () => {
   it('a notice owed after a crash is sent once, even by two senders at the same time', async () => {
     const d = openTestDirectory();
     try {
-      const ctx = d.directory.context;
-      addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng' }, { actor: 'cli:test', doc: '1' });
-      await addPerson(ctx, { name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, { actor: 'cli:test', doc: '1' });
+      const admin = d.directory.admin;
+      admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, { actor: 'cli:test', doc: '1' });
+      await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, { actor: 'cli:test', doc: '1' });
       // Recorded and committed, then the process "died" before sending: the warning is owed.
-      recordViolation(ctx, 'annv', 'gửi thư rác', { source: 'admin', actor: 'cli:test' });
-      expect(listViolations(ctx, 'annv')[0]!.warnedAt).toBeNull();
-      const runs = await Promise.all([sendPendingNotices({ directory: d.directory, config: d.directory.context.config, store: d.store }), sendPendingNotices({ directory: d.directory, config: d.directory.context.config, store: d.store })]);
+      d.directory.recordViolation('annv', 'gửi thư rác', { source: 'admin', actor: 'cli:test' });
+      expect(admin.listViolations('annv')[0]!.warnedAt).toBeNull();
+      const runs = await Promise.all([sendPendingNotices({ directory: d.directory, config: d.config, store: d.store }), sendPendingNotices({ directory: d.directory, config: d.config, store: d.store })]);
       expect(runs.map((r) => r.warnings).sort()).toEqual([0, 1]);
       expect(runs.every((r) => r.failed === 0)).toBe(true);
       const inbox = d.store.getMailbox(asAccountId('annv@cantho.gov.vn'), 'INBOX')!;
       expect(d.store.listMessages(inbox.id)).toHaveLength(1);
-      expect(listViolations(ctx, 'annv')[0]!.warnedAt).toBe('2026-11-28T08:00:00.000Z');
-      expect(await sendPendingNotices({ directory: d.directory, config: d.directory.context.config, store: d.store })).toEqual({ warnings: 0, reports: 0, failed: 0 });
+      expect(admin.listViolations('annv')[0]!.warnedAt).toBe('2026-11-28T08:00:00.000Z');
+      expect(await sendPendingNotices({ directory: d.directory, config: d.config, store: d.store })).toEqual({ warnings: 0, reports: 0, failed: 0 });
     } finally {
       await d.close();
     }
@@ -141,14 +141,14 @@ describe('the notice outbox', () => {
   it('counts only violations within policy.violation_window towards the report', async () => {
     const d = openTestDirectory({ policy: { violation_window: '30d' } });
     try {
-      const ctx = d.directory.context;
-      addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng' }, { actor: 'a', doc: '1' });
-      await addPerson(ctx, { name: 'Trần Thị Bình', unit: 'vpubnd', password: PASSWORD }, { actor: 'a', doc: '1' });
-      setUnitHead(ctx, 'vpubnd', 'binhtt', { actor: 'a', doc: '1' });
-      await addPerson(ctx, { name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, { actor: 'a', doc: '1' });
+      const admin = d.directory.admin;
+      admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, { actor: 'a', doc: '1' });
+      await admin.addPerson({ name: 'Trần Thị Bình', unit: 'vpubnd', password: PASSWORD }, { actor: 'a', doc: '1' });
+      admin.setUnitHead('vpubnd', 'binhtt', { actor: 'a', doc: '1' });
+      await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, { actor: 'a', doc: '1' });
       const add = async () => {
-        recordViolation(ctx, 'annv', 'gửi thư rác', { source: 'filter' });
-        return sendPendingNotices({ directory: d.directory, config: d.directory.context.config, store: d.store });
+        d.directory.recordViolation('annv', 'gửi thư rác', { source: 'filter' });
+        return sendPendingNotices({ directory: d.directory, config: d.config, store: d.store });
       };
       expect(await add()).toEqual({ warnings: 1, reports: 0, failed: 0 });
       d.advance(20 * 86_400_000);

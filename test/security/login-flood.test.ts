@@ -8,9 +8,8 @@
  * (test/directory/throttle.test.ts has the queue's bound and deadline.)
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { LocalPart } from '../../src/directory/address.js';
 import { defaultCheckConcurrency } from '../../src/directory/check-queue.js';
-import { PRODUCTION_ARGON2, hashPassword, writePasswordHash } from '../../src/directory/password.js';
+import { PRODUCTION_ARGON2, hashPassword } from '../../src/directory/password.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { RawClient } from '../imap/support.js';
 import { RawSmtp } from '../smtp/raw-client.js';
@@ -30,10 +29,9 @@ beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false } });
   await server.addUser('Người Ngoài', { address: 'bystander', password: PASSWORD });
   const slowHash = await hashPassword(PASSWORD, PRODUCTION_ARGON2);
-  const { context } = server.directory;
   for (let i = 0; i < FLOOD_ACCOUNTS + SMTP_FLOOD; i++) {
     await server.addUser('Người Thử', { address: `flood${i}`, password: PASSWORD });
-    writePasswordHash(context, context.records.personByLocal(`flood${i}` as LocalPart)!.id, slowHash, { mustChange: false });
+    server.directory.admin.importPasswordHash(`flood${i}`, slowHash, { actor: 'cli:test' });
   }
 }, 60_000);
 afterAll(() => server.close());

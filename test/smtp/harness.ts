@@ -11,7 +11,7 @@ import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { configFromObject, type ConfigInput } from '../../src/config/index.js';
 import type { AppContext } from '../../src/context.js';
-import { addPerson, addUnit, Directory, grantDelegation, retirePerson } from '../../src/directory/index.js';
+import { Directory } from '../../src/directory/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { SmtpStartOptions } from '../../src/smtp/server.js';
 import { asAccountId, type AccountId } from '../../src/store/types.js';
@@ -136,23 +136,23 @@ function view(server: RunningServer, directory: Directory, dir: string, close: (
 
 /** Unit vpubnd; annv and binhtt (passwords changed, annv may send as vpubnd); cuonglv (must change); dungpv retired. */
 async function populate(directory: Directory): Promise<void> {
-  const ctx = directory.context;
+  const admin = directory.admin;
   const request = { actor: 'cli:test', doc: TEST_DOC };
-  addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, request);
+  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, request);
   for (const [name, address] of [
     ['Nguyễn Văn An', 'annv'],
     ['Trần Thị Bình', 'binhtt'],
     ['Lê Văn Cường', 'cuonglv'],
     ['Phạm Văn Dũng', 'dungpv'],
   ] as const) {
-    await addPerson(ctx, { name, unit: 'vpubnd', address, password: `${PASSWORD}-initial` }, request);
+    await admin.addPerson({ name, unit: 'vpubnd', address, password: `${PASSWORD}-initial` }, request);
   }
   for (const person of [ANNV, BINHTT]) {
     const changed = await directory.changePassword(person, `${PASSWORD}-initial`, PASSWORD, { protocol: 'cli', ip: '127.0.0.1' });
     if (!changed.ok) throw new Error(`password change for ${person} failed: ${JSON.stringify(changed)}`);
   }
-  grantDelegation(ctx, { unit: 'vpubnd', person: 'annv', sendAs: true }, request);
-  retirePerson(ctx, 'dungpv', request);
+  admin.grantDelegation({ unit: 'vpubnd', person: 'annv', sendAs: true }, request);
+  admin.retirePerson('dungpv', request);
 }
 
 export interface ReceivedMail {

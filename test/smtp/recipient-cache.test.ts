@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { addPerson, Directory, retirePerson } from '../../src/directory/index.js';
+import { Directory } from '../../src/directory/index.js';
 import { openDatabase, SqliteMailStore } from '../../src/store/index.js';
 import { TEST_ARGON2 } from '../helpers/server.js';
 import { startHarness, type Harness } from './harness.js';
@@ -32,7 +32,7 @@ async function rcpt(to: string): Promise<string> {
 test('a retirement made in the server process is refused at the next RCPT', async () => {
   expect(await rcpt('cuonglv@cantho.gov.vn')).toBe('250 2.1.5 Accepted');
   expect(await rcpt('cuonglv@cantho.gov.vn')).toBe('250 2.1.5 Accepted');
-  retirePerson(h.directory.context, 'cuonglv', ADMIN);
+  h.directory.admin.retirePerson('cuonglv', ADMIN);
   expect(await rcpt('cuonglv@cantho.gov.vn')).toBe(UNKNOWN);
 });
 
@@ -42,7 +42,7 @@ test('a retirement committed by another process (the CLI) is refused at RCPT wit
   const db = openDatabase(h.ctx.config.paths.database);
   const store = new SqliteMailStore(db);
   const cli = new Directory({ db, config: h.ctx.config, store, argon2: TEST_ARGON2 });
-  retirePerson(cli.context, 'binhtt', ADMIN);
+  cli.admin.retirePerson('binhtt', ADMIN);
   await store.close();
   const replies: string[] = [];
   const deadline = Date.now() + 1500;
@@ -55,6 +55,6 @@ test('a retirement committed by another process (the CLI) is refused at RCPT wit
 
 test('an address refused while unknown is accepted once the directory has it', async () => {
   expect(await rcpt('hoangnt@cantho.gov.vn')).toBe(UNKNOWN);
-  await addPerson(h.directory.context, { name: 'Hoàng Ngọc Thảo', unit: 'vpubnd', address: 'hoangnt', password: 'Mat-khau-moi-rat-dai-2026' }, ADMIN);
+  await h.directory.admin.addPerson({ name: 'Hoàng Ngọc Thảo', unit: 'vpubnd', address: 'hoangnt', password: 'Mat-khau-moi-rat-dai-2026' }, ADMIN);
   expect(await rcpt('hoangnt@cantho.gov.vn')).toBe('250 2.1.5 Accepted');
 });

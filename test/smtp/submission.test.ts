@@ -5,7 +5,6 @@ import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listViolations, suspendUnit } from '../../src/directory/index.js';
 import { TEST_DOC } from '../helpers/server.js';
 import { python, swaks } from './clients.js';
 import { ANNV, BINHTT, PASSWORD, startHarness, startInternet, tableResolver, UNIT, waitFor, type DnsTable, type Harness, type Internet } from './harness.js';
@@ -213,7 +212,7 @@ s.quit()
     expect(await client.command('RCPT TO:<d@example.org>')).toBe('450 4.7.1 Recipient limit of 3 per message reached');
     await client.command('RSET');
     await client.quit();
-    expect(listViolations(h.directory.context, 'annv').map((v) => v.reason)).toContain('SMTP recipient-limit: more than 3 recipients in one message');
+    expect(h.directory.admin.listViolations('annv').map((v) => v.reason)).toContain('SMTP recipient-limit: more than 3 recipients in one message');
   });
 
   test('outbound spam is refused with 554 and recorded as a violation', async () => {
@@ -224,7 +223,7 @@ s.quit()
     client.write('From: binhtt@cantho.gov.vn\r\nSubject: offer\r\n\r\nrejectword\r\n');
     expect(await client.command('.')).toBe('554 5.7.1 Message refused as spam (score 20)');
     await client.quit();
-    expect(listViolations(h.directory.context, 'binhtt').map((v) => [v.source, v.serious, v.reason])).toEqual([['filter', false, 'sent spam (score 20: TEST_REJECT=20)']]);
+    expect(h.directory.admin.listViolations('binhtt').map((v) => [v.source, v.serious, v.reason])).toEqual([['filter', false, 'sent spam (score 20: TEST_REJECT=20)']]);
   });
 
   test('nodemailer sends 100 messages over a pool into the MX', async () => {
@@ -246,7 +245,7 @@ s.quit()
 
   // Last: suspends the unit everyone here belongs to.
   test('a member of a suspended unit cannot log in: 535 5.7.8', async () => {
-    suspendUnit(h.directory.context, 'vpubnd', 'Điều 10 test', { actor: 'cli:test', doc: TEST_DOC });
+    h.directory.admin.suspendUnit('vpubnd', 'Điều 10 test', { actor: 'cli:test', doc: TEST_DOC });
     const client = await RawSmtp.connect(h.submissions, { tls: true });
     await client.hello();
     expect(await client.command(`AUTH PLAIN ${Buffer.from(`\0binhtt\0${PASSWORD}`).toString('base64')}`)).toBe(
@@ -273,7 +272,7 @@ test('messages per hour: 450 4.7.1 at MAIL FROM once the limit is reached, recor
     expect(await client.command('MAIL FROM:<annv@cantho.gov.vn>')).toBe('450 4.7.1 Sending limit of 2 messages per hour reached, try again later');
     expect(await client.command('MAIL FROM:<annv@cantho.gov.vn>')).toBe('450 4.7.1 Sending limit of 2 messages per hour reached, try again later');
     await client.quit();
-    expect(listViolations(limited.directory.context, 'annv').map((v) => [v.source, v.reason])).toEqual([
+    expect(limited.directory.admin.listViolations('annv').map((v) => [v.source, v.reason])).toEqual([
       ['rate-limit', 'SMTP rate-limit: more than 2 messages per hour'],
     ]);
     expect(ANNV).toBe('annv@cantho.gov.vn');

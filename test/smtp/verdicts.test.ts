@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { dkimSign } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listViolations } from '../../src/directory/index.js';
 import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
 import { ANNV, BINHTT, PASSWORD, startHarness, type DnsTable, type Harness } from './harness.js';
 import { RawSmtp, sendOneMessage } from './raw-client.js';
@@ -63,7 +62,7 @@ describe('authentication results and filter verdicts over SMTP', () => {
     client.write(`From: annv@cantho.gov.vn\r\nSubject: v\r\n\r\n${EICAR}\r\n`);
     expect(await client.command('.')).toBe('554 5.7.1 Message contains a virus (Test.EICAR.UNOFFICIAL)');
     await client.quit();
-    expect(listViolations(h.directory.context, 'annv').map((v) => [v.source, v.serious, v.reason])).toEqual([['filter', true, 'sent a virus: Test.EICAR.UNOFFICIAL']]);
+    expect(h.directory.admin.listViolations('annv').map((v) => [v.source, v.serious, v.reason])).toEqual([['filter', true, 'sent a virus: Test.EICAR.UNOFFICIAL']]);
   });
 
   test('with the virus scanner down the verdict is a tempfail: 451, nothing stored', async () => {

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listDelegations } from '../../src/directory/index.js';
 import { PASSWORD, UNIT, address, startUnitServer, unitMessage, type UnitServer } from './support.js';
 
 /**
@@ -104,7 +103,7 @@ describe('rights a delegate lacks', () => {
     for (const command of ['SETACL Shared/vpubnd/INBOX binhtt +w', 'DELETEACL Shared/vpubnd/INBOX binhtt', 'GETACL Shared/vpubnd/INBOX', 'LISTRIGHTS Shared/vpubnd/INBOX binhtt']) {
       expect(await annv.command('a', command)).toEqual(['a NO [NOPERM] You may not administer the access rights of this mailbox']);
     }
-    expect(listDelegations(u.directory.context, 'vpubnd').map((d) => [d.person, d.rights])).toEqual([
+    expect(u.directory.admin.listDelegations('vpubnd').map((d) => [d.person, d.rights])).toEqual([
       ['annv@cantho.gov.vn', 'lrswite'],
       ['binhtt@cantho.gov.vn', 'lr'],
     ]);
@@ -130,7 +129,7 @@ describe('ACL commands of the head (RFC 4314 §3)', () => {
     const head = await u.login('truonglv');
     expect(await head.command('a', 'SETACL Shared/vpubnd/INBOX dungdt@cantho.gov.vn lr')).toEqual(['a OK SETACL completed']);
     expect(await head.command('a', 'SETACL Shared/vpubnd/Archive dungdt +ic')).toEqual(['a OK SETACL completed']);
-    expect(listDelegations(u.directory.context, 'vpubnd').find((d) => d.person === 'dungdt@cantho.gov.vn')).toMatchObject({ rights: 'lrik', doc: 'IMAP SETACL', grantedBy: 'truonglv@cantho.gov.vn' });
+    expect(u.directory.admin.listDelegations('vpubnd').find((d) => d.person === 'dungdt@cantho.gov.vn')).toMatchObject({ rights: 'lrik', doc: 'IMAP SETACL', grantedBy: 'truonglv@cantho.gov.vn' });
     expect(await head.command('d', 'DELETEACL Shared/vpubnd/INBOX dungdt')).toEqual(['d OK DELETEACL completed']);
     const rows = u.directory.queryAudit({ subject: UNIT }).filter((r) => r.actor === 'truonglv@cantho.gov.vn' && r.action.startsWith('delegate.') && r.doc !== null);
     expect(rows.slice(-3).map((r) => [r.action, r.doc, (r.after as { rights?: string } | null)?.rights ?? null])).toEqual([
@@ -150,7 +149,7 @@ describe('ACL commands of the head (RFC 4314 §3)', () => {
   ])('%s is refused', async (command, answer) => {
     const head = await u.login('truonglv');
     expect(await head.command('a', command)).toEqual([answer]);
-    expect(listDelegations(u.directory.context, 'vpubnd').find((d) => d.person === 'binhtt@cantho.gov.vn')?.rights).toBe('lr');
+    expect(u.directory.admin.listDelegations('vpubnd').find((d) => d.person === 'binhtt@cantho.gov.vn')?.rights).toBe('lr');
   });
 });
 

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addPerson, addUnit, grantDelegation, revokeDelegation, setSeenMode, setUnitHead } from '../../src/directory/index.js';
 import { ALL_RIGHTS, type Identity } from '../../src/directory/types.js';
 import { accessWithdrawn, findMailbox, locate, seenModeOf, sharedPrefix, visibleMailboxes, wireNameOf, type NamespaceSession } from '../../src/imap/namespaces.js';
 import { asAccountId, type AccountId, type MailboxInfo } from '../../src/store/types.js';
@@ -16,19 +15,19 @@ let t: TestDirectory;
 
 async function setUp(config: Parameters<typeof openTestDirectory>[0] = {}): Promise<void> {
   t = openTestDirectory(config);
-  const ctx = t.directory.context;
-  addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  addUnit(ctx, { localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
+  const admin = t.directory.admin;
+  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
   for (const [name, unit, address] of [
     ['Lê Văn Trưởng', 'vpubnd', 'truonglv'],
     ['Nguyễn Văn An', 'vpubnd', 'annv'],
     ['Trần Thị Bình', 'vpubnd', 'binhtt'],
     ['Đỗ Thị Dung', 'sotttt', 'dungdt'],
   ] as const) {
-    await addPerson(ctx, { name, unit, address, password: 'mật khẩu thử 2026' }, ADMIN);
+    await admin.addPerson({ name, unit, address, password: 'mật khẩu thử 2026' }, ADMIN);
   }
-  setUnitHead(ctx, 'vpubnd', 'truonglv', ADMIN);
-  grantDelegation(ctx, { unit: 'vpubnd', person: 'annv' }, ADMIN);
+  admin.setUnitHead('vpubnd', 'truonglv', ADMIN);
+  admin.grantDelegation({ unit: 'vpubnd', person: 'annv' }, ADMIN);
   t.store.createMailbox(VPUBND, 'Công văn/2026');
 }
 afterEach(() => t.close());
@@ -37,7 +36,7 @@ afterEach(() => t.close());
 function session(who: string, account: AccountId = person(who), selected: MailboxInfo | null = null): NamespaceSession & { selected: { info: MailboxInfo } | null } {
   const identity: Identity = { person: person(who), account, displayName: who, rights: t.directory.rightsOn(person(who), account) };
   return {
-    ctx: { config: t.directory.context.config, directory: t.directory, store: t.store },
+    ctx: { config: t.config, directory: t.directory, store: t.store },
     identity,
     selected: selected ? { info: selected } : null,
   };
@@ -120,7 +119,7 @@ describe('visibleMailboxes and wireNameOf', () => {
 
   it('leaves out a unit on which the person may read but not list', async () => {
     await setUp();
-    grantDelegation(t.directory.context, { unit: 'vpubnd', person: 'binhtt', rights: 'r' }, ADMIN);
+    t.directory.admin.grantDelegation({ unit: 'vpubnd', person: 'binhtt', rights: 'r' }, ADMIN);
     expect([...visibleMailboxes(session('binhtt')).keys()].some((n) => n.startsWith('Shared'))).toBe(false);
     expect(findMailbox(session('binhtt'), 'Shared/vpubnd/INBOX')?.location.rights).toBe('r');
   });
@@ -134,7 +133,7 @@ describe('revocation and seen mode', () => {
     const unitLogin = session('annv', VPUBND);
     expect(accessWithdrawn(shared)).toBeNull();
     expect(accessWithdrawn(unitLogin)).toBeNull();
-    revokeDelegation(t.directory.context, 'vpubnd', 'annv', ADMIN);
+    t.directory.admin.revokeDelegation('vpubnd', 'annv', ADMIN);
     expect(locate(shared, 'Shared/vpubnd/INBOX')).toBeNull();
     expect(accessWithdrawn(shared)).toBe('Your rights on the selected mailbox were withdrawn');
     expect(accessWithdrawn(unitLogin)).toBe('Your rights on this unit mailbox were withdrawn');
@@ -144,7 +143,7 @@ describe('revocation and seen mode', () => {
   it('reads the seen mode of the unit; own mailboxes are always shared', async () => {
     await setUp();
     expect(seenModeOf(session('annv'), VPUBND)).toBe('shared');
-    setSeenMode(t.directory.context, 'vpubnd', 'private', ADMIN);
+    t.directory.admin.setSeenMode('vpubnd', 'private', ADMIN);
     expect(seenModeOf(session('annv'), VPUBND)).toBe('private');
     expect(seenModeOf(session('annv'), person('annv'))).toBe('shared');
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addPerson, addUnit, grantDelegation, retirePerson, setUnitHead, suspendUnit, transferPerson, type AclChange } from '../../src/directory/index.js';
+import type { AclChange } from '../../src/directory/index.js';
 import { ALL_RIGHTS, DirectoryError } from '../../src/directory/types.js';
 import { asAccountId } from '../../src/store/types.js';
 import { ADMIN, openTestDirectory, type TestDirectory } from '../directory/setup.js';
@@ -19,10 +19,10 @@ let t: TestDirectory;
 
 beforeEach(async () => {
   t = openTestDirectory({ policy: { require_password_change: false } });
-  const ctx = t.directory.context;
-  addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  addUnit(ctx, { localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
-  addUnit(ctx, { localPart: 'sotc', name: 'Sở Tài chính' }, ADMIN);
+  const admin = t.directory.admin;
+  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
+  admin.addUnit({ localPart: 'sotc', name: 'Sở Tài chính' }, ADMIN);
   for (const [name, unit, address] of [
     ['Lê Văn Trưởng', 'vpubnd', 'truonglv'],
     ['Nguyễn Văn An', 'vpubnd', 'annv'],
@@ -32,18 +32,18 @@ beforeEach(async () => {
     ['Võ Văn Em', 'vpubnd', 'emvv'],
     ['Hồ Thị Giang', 'sotc', 'gianght'],
   ] as const) {
-    await addPerson(ctx, { name, unit, address, password: PASSWORD }, ADMIN);
+    await admin.addPerson({ name, unit, address, password: PASSWORD }, ADMIN);
   }
-  addUnit(ctx, { localPart: 'phongkt', name: 'Phòng Kế toán', head: 'gianght' }, ADMIN);
+  admin.addUnit({ localPart: 'phongkt', name: 'Phòng Kế toán', head: 'gianght' }, ADMIN);
   // vpubnd: head truonglv; annv default rights with send-as; binhtt read-only; emvv will retire.
-  setUnitHead(ctx, 'vpubnd', 'truonglv', ADMIN);
-  grantDelegation(ctx, { unit: 'vpubnd', person: 'annv', sendAs: true }, ADMIN);
-  grantDelegation(ctx, { unit: 'vpubnd', person: 'binhtt', rights: 'lr' }, ADMIN);
-  grantDelegation(ctx, { unit: 'vpubnd', person: 'emvv', rights: 'lrs' }, ADMIN);
-  retirePerson(ctx, 'emvv', ADMIN);
+  admin.setUnitHead('vpubnd', 'truonglv', ADMIN);
+  admin.grantDelegation({ unit: 'vpubnd', person: 'annv', sendAs: true }, ADMIN);
+  admin.grantDelegation({ unit: 'vpubnd', person: 'binhtt', rights: 'lr' }, ADMIN);
+  admin.grantDelegation({ unit: 'vpubnd', person: 'emvv', rights: 'lrs' }, ADMIN);
+  admin.retirePerson('emvv', ADMIN);
   // A delegate of a suspended unit keeps the row but loses access.
-  grantDelegation(ctx, { unit: 'phongkt', person: 'dungdt', rights: 'lrswite' }, ADMIN);
-  suspendUnit(ctx, 'phongkt', 'thử', ADMIN);
+  admin.grantDelegation({ unit: 'phongkt', person: 'dungdt', rights: 'lrswite' }, ADMIN);
+  admin.suspendUnit('phongkt', 'thử', ADMIN);
 });
 afterEach(() => t.close());
 
@@ -90,7 +90,7 @@ describe('rights on the unit mailbox vpubnd', () => {
   });
 
   it('ends the delegations of a transferred person, recorded with the same document', () => {
-    transferPerson(t.directory.context, 'annv', 'sotttt', { actor: 'cli:test', doc: '77/QĐ-CT' });
+    t.directory.admin.transferPerson('annv', 'sotttt', { actor: 'cli:test', doc: '77/QĐ-CT' });
     expect(t.directory.rightsOn(person('annv'), VPUBND)).toBe('');
     const revoke = t.directory.queryAudit({ subject: VPUBND }).filter((r) => r.action === 'delegate.revoke');
     expect(revoke.map((r) => [r.doc, (r.before as { person: string }).person])).toEqual([

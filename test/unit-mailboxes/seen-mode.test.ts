@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setSeenMode } from '../../src/directory/index.js';
 import { TEST_DOC } from '../helpers/server.js';
 import { UNIT, address, startUnitServer, type UnitServer } from './support.js';
 
@@ -15,7 +14,7 @@ let second: number;
 
 beforeAll(async () => {
   u = await startUnitServer();
-  setSeenMode(u.directory.context, 'vpubnd', 'private', { actor: 'cli:test', doc: TEST_DOC });
+  u.directory.admin.setSeenMode('vpubnd', 'private', { actor: 'cli:test', doc: TEST_DOC });
   first = await u.deliverToUnit('Công văn thứ nhất');
   second = await u.deliverToUnit('Công văn thứ hai');
 });

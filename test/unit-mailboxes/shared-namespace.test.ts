@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { revokeDelegation } from '../../src/directory/index.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { TEST_DOC } from '../helpers/server.js';
 import { PASSWORD, UNIT, address, startUnitServer, type UnitServer } from './support.js';
@@ -219,7 +218,7 @@ describe('revocation', () => {
     expect((await selected.command('s', 'EXAMINE Shared/vpubnd/INBOX')).at(-1)).toBe('s OK [READ-ONLY] EXAMINE completed');
     const idle = await u.login('dungdt');
     expect((await idle.command('l', 'LIST "" "Shared/%"'))).toEqual(['* LIST (\\Noselect \\HasChildren) "/" Shared/vpubnd', 'l OK LIST completed']);
-    revokeDelegation(u.directory.context, 'vpubnd', 'dungdt', { actor: 'cli:test', doc: TEST_DOC });
+    u.directory.admin.revokeDelegation('vpubnd', 'dungdt', { actor: 'cli:test', doc: TEST_DOC });
     expect(await selected.readLine()).toBe('* BYE Your rights on the selected mailbox were withdrawn');
     expect(await selected.waitClosed()).toBe(true);
     expect(await idle.command('l', 'LIST "" "Shared/%"')).toEqual(['l OK LIST completed']);

@@ -4,7 +4,7 @@
  * (read only, `lr`) — and an outsider, dungdt of sotttt. Everyone has PASSWORD (ASCII, so
  * Python's imaplib can send it). `deliverToUnit` puts a message in the unit's INBOX as the MX does.
  */
-import { setUnitHead, type Directory } from '../../src/directory/index.js';
+import { type Directory } from '../../src/directory/index.js';
 import type { MailStore } from '../../src/store/api.js';
 import { asAccountId, type AccountId, type Uid } from '../../src/store/types.js';
 import { TEST_DOC, startTestServer, type TestServer } from '../helpers/server.js';
@@ -60,7 +60,7 @@ export async function startUnitServer(config: Parameters<typeof startTestServer>
   await server.addUser('Nguyễn Văn An', { unit: 'vpubnd', address: 'annv', password: PASSWORD });
   await server.addUser('Trần Thị Bình', { unit: 'vpubnd', address: 'binhtt', password: PASSWORD });
   await server.addUser('Đỗ Thị Dung', { unit: 'sotttt', address: 'dungdt', password: PASSWORD });
-  setUnitHead(server.directory.context, 'vpubnd', 'truonglv', { actor: 'cli:test', doc: TEST_DOC });
+  server.directory.admin.setUnitHead('vpubnd', 'truonglv', { actor: 'cli:test', doc: TEST_DOC });
   server.grant('vpubnd', 'annv', { sendAs: true });
   server.grant('vpubnd', 'binhtt', { rights: 'lr' });
   for (const who of ['truonglv', 'annv', 'binhtt', 'dungdt']) store.ensureAccount(address(who));

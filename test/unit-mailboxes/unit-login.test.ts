@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeDelegation } from '../../src/directory/index.js';
 import { TEST_DOC } from '../helpers/server.js';
 import { PASSWORD, UNIT, startUnitServer, type UnitServer } from './support.js';
 
@@ -70,7 +69,7 @@ describe('vpubnd*annv', () => {
     u.server.grant('vpubnd', 'dungdt', { rights: 'lr' });
     const dungdt = await u.login('vpubnd*dungdt');
     expect((await dungdt.command('s', 'EXAMINE INBOX')).at(-1)).toBe('s OK [READ-ONLY] EXAMINE completed');
-    revokeDelegation(u.directory.context, 'vpubnd', 'dungdt', { actor: 'cli:test', doc: TEST_DOC });
+    u.directory.admin.revokeDelegation('vpubnd', 'dungdt', { actor: 'cli:test', doc: TEST_DOC });
     expect(await dungdt.readLine()).toMatch(/^\* BYE /);
     expect(await dungdt.waitClosed()).toBe(true);
   });

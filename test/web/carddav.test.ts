@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPerson, retirePerson, suspendUnit } from '../../src/directory/index.js';
 import { TEST_DOC } from '../helpers/server.js';
 import { curl, PEOPLE, signIn, startWebHarness, type CurlResult, type WebHarness } from './support.js';
 
@@ -133,7 +132,7 @@ describe('authentication', () => {
   });
 
   it('locks an official out after repeated wrong passwords, as IMAP does, even for the right one', { timeout: 60_000 }, async () => {
-    await addPerson(web.directory.context, { name: 'Lý Văn Tú', unit: 'vpubnd', password: 'Tam-thoi-2026-abc' }, CHANGE);
+    await web.directory.admin.addPerson({ name: 'Lý Văn Tú', unit: 'vpubnd', password: 'Tam-thoi-2026-abc' }, CHANGE);
     for (let i = 0; i < 3; i++) expect((await dav('PROPFIND', '/carddav/', { depth: '0', user: `tulv@cantho.gov.vn:doan-thu-${i}` })).status).toBe(401);
     // The password is right, but the lock holds (DirectoryService.verifyLogin, docs/architecture.md "Login protection").
     expect((await dav('PROPFIND', '/carddav/', { depth: '0', user: 'tulv@cantho.gov.vn:Tam-thoi-2026-abc' })).status).toBe(401);
@@ -244,14 +243,14 @@ describe('REPORT sync-collection (RFC 6578 §3)', () => {
     expect(hrefsOf(unchanged.body)).toEqual([]);
     expect(syncTokenOf(unchanged.body)).toBe(token);
 
-    await addPerson(web.directory.context, { name: 'Phạm Thị Hoa', unit: 'sotttt', title: 'Chuyên viên', password: 'Tam-thoi-2026-abc' }, CHANGE);
+    await web.directory.admin.addPerson({ name: 'Phạm Thị Hoa', unit: 'sotttt', title: 'Chuyên viên', password: 'Tam-thoi-2026-abc' }, CHANGE);
     const added = await dav('REPORT', '/carddav/danh-ba/don-vi-sotttt/', { body: SYNC(token) });
     expect(hrefsOf(added.body)).toEqual(['/carddav/danh-ba/don-vi-sotttt/hoapt.vcf']);
     expect(added.body).toContain('FN:Phạm Thị Hoa');
     const next = syncTokenOf(added.body);
     expect(next).not.toBe(token);
 
-    retirePerson(web.directory.context, 'hoapt@cantho.gov.vn', CHANGE);
+    web.directory.admin.retirePerson('hoapt@cantho.gov.vn', CHANGE);
     const removed = await dav('REPORT', '/carddav/danh-ba/don-vi-sotttt/', { body: SYNC(next) });
     expect(removed.body).toContain('<D:response><D:href>/carddav/danh-ba/don-vi-sotttt/hoapt.vcf</D:href><D:status>HTTP/1.1 404 Not Found</D:status></D:response>');
     // From the first token, the card came and went: only its removal is left to report.
@@ -312,7 +311,7 @@ describe('what a read-only server refuses', () => {
 
 describe('suspended units', () => {
   it('leaves a suspended unit, its book and its members out', async () => {
-    suspendUnit(web.directory.context, 'sotttt', 'Điều 10', CHANGE);
+    web.directory.admin.suspendUnit('sotttt', 'Điều 10', CHANGE);
     const home = await dav('PROPFIND', '/carddav/danh-ba/', { depth: '1', body: PROPFIND('<D:displayname/>') });
     expect(hrefsOf(home.body)).not.toContain('/carddav/danh-ba/don-vi-sotttt/');
     expect((await dav('GET', '/carddav/danh-ba/thanh-pho/daott.vcf', { user: `${PEOPLE.binh.address}:${PEOPLE.binh.password}` })).status).toBe(404);

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { addPerson, resetPassword, retirePerson, suspendUnit } from '../../src/directory/index.js';
 import { anonymousSession, csrfTokenOf, curl, PEOPLE, postPasswordChange, sessionCookieOf, signIn, startWebHarness, type WebHarness } from './support.js';
 
 /** Web listener tests with the real curl client against the real listener on 127.0.0.1. */
@@ -236,7 +235,7 @@ describe('the web follows the directory', () => {
     h = await startWebHarness();
     const { cookie } = await signIn(h.url, PEOPLE.dao.address, PEOPLE.dao.password);
     expect((await curl(`${h.url}/tra-cuu`, ['--cookie', cookie!])).status).toBe(200);
-    await resetPassword(h.directory.context, PEOPLE.dao.address, 'Moi-cap-lai-2026-q', ADMIN);
+    await h.directory.admin.resetPassword(PEOPLE.dao.address, 'Moi-cap-lai-2026-q', ADMIN);
     const after = await curl(`${h.url}/tra-cuu`, ['--cookie', cookie!]);
     expect(after.status).toBe(303);
     expect(after.headers['location']).toBe('/dang-nhap');
@@ -247,17 +246,17 @@ describe('the web follows the directory', () => {
     const { cookie } = await signIn(h.url, PEOPLE.dao.address, PEOPLE.dao.password);
     const search = (q: string) => curl(`${h.url}/tra-cuu?q=${encodeURIComponent(q)}`, ['--cookie', cookie!]);
     expect((await search('pham thu')).body).toContain('Không tìm thấy ai khớp với “pham thu”.');
-    await addPerson(h.directory.context, { name: 'Phạm Thị Thu', unit: 'sotttt', password: 'Tam-thoi-2026-abc' }, ADMIN);
+    await h.directory.admin.addPerson({ name: 'Phạm Thị Thu', unit: 'sotttt', password: 'Tam-thoi-2026-abc' }, ADMIN);
     expect((await search('pham thu')).body).toContain('<th scope="row">Phạm Thị Thu</th>');
     expect((await search('le quang binh')).body).toContain('<th scope="row">Lê Quang Bình</th>');
-    retirePerson(h.directory.context, PEOPLE.binh.address, ADMIN);
+    h.directory.admin.retirePerson(PEOPLE.binh.address, ADMIN);
     expect((await search('le quang binh')).body).toContain('Không tìm thấy ai khớp');
   });
 
   it('a suspended unit’s member can neither sign in nor stay signed in', async () => {
     h = await startWebHarness();
     const { cookie } = await signIn(h.url, PEOPLE.binh.address, PEOPLE.binh.password);
-    suspendUnit(h.directory.context, 'vpubnd', 'vi phạm nghiêm trọng Điều 10', ADMIN);
+    h.directory.admin.suspendUnit('vpubnd', 'vi phạm nghiêm trọng Điều 10', ADMIN);
     expect((await curl(`${h.url}/tra-cuu`, ['--cookie', cookie!])).status).toBe(303);
     const again = await signIn(h.url, PEOPLE.binh.address, PEOPLE.binh.password);
     expect(again.response.status).toBe(403);

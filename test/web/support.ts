@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
 import type { ConfigInput } from '../../src/config/index.js';
-import { addPerson, type Directory } from '../../src/directory/index.js';
+import type { Directory } from '../../src/directory/index.js';
 import { asAccountId } from '../../src/store/types.js';
 import { startTestServer, TEST_DOC, type TestServer } from '../helpers/server.js';
 
@@ -35,8 +35,7 @@ export async function startWebHarness(config: ConfigInput = {}): Promise<WebHarn
   const request = { actor: 'cli:test', doc: TEST_DOC };
   server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
   server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
-  await addPerson(
-    directory.context,
+  await directory.admin.addPerson(
     { name: PEOPLE.an.name, unit: 'vpubnd', title: 'Chánh Văn phòng', phone: '0292 3820 123', password: PEOPLE.an.initial },
     request,
   );
@@ -44,7 +43,7 @@ export async function startWebHarness(config: ConfigInput = {}): Promise<WebHarn
     [PEOPLE.dao, 'sotttt', 'Giám đốc'],
     [PEOPLE.binh, 'vpubnd', 'Chuyên viên'],
   ] as const) {
-    await addPerson(directory.context, { name: person.name, unit, title, password: 'Tam-thoi-2026-abc' }, request);
+    await directory.admin.addPerson({ name: person.name, unit, title, password: 'Tam-thoi-2026-abc' }, request);
     const settled = await directory.changePassword(asAccountId(person.address), 'Tam-thoi-2026-abc', person.password, { protocol: 'cli', ip: '127.0.0.1' });
     if (!settled.ok) throw new Error(`test setup: ${settled.message}`);
   }
