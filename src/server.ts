@@ -132,7 +132,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   });
   const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger);
   // Điều 9.2: reminders of unread unit INBOX messages and the daily digest (src/notices/unit-diligence.ts).
-  const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), clock: () => directory.now(), logger });
+  const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), workers, clock: () => directory.now(), logger });
   const checkEvery = config.units.check_every;
   const stopDiligence = scheduleDaily('unit diligence', () => unitDiligence.check(), logger, { firstDelayMs: checkEvery, intervalMs: checkEvery });
   // --- end of notices and retention ---
