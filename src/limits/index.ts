@@ -78,4 +78,4 @@ export {
   type ShapeLimitKeys,
   type ShapeViolation,
 } from './message-shape.js';
-export { SLICE_MS, TimeSlices } from './slices.js';
+export { BuiltOnDemand, SLICE_MS, TimeSlices } from './slices.js';

@@ -24,3 +24,32 @@ export class TimeSlices {
     this.sliceStart = performance.now();
   }
 }
+
+/**
+ * A value built on first use, in slices, and dropped by `invalidate()` (the directory changed):
+ * callers during a build wait for it. A build starts only after the previous one ended, so one
+ * that records something (the CardDAV change log) never does so out of order; a failed build is
+ * not kept, and the next `get()` tries again.
+ */
+export class BuiltOnDemand<T> {
+  private value: Promise<T> | null = null;
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly build: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (this.value === null) {
+      const value = this.last.then(() => this.build());
+      this.last = value.catch(() => undefined);
+      this.value = value;
+      value.catch(() => {
+        if (this.value === value) this.value = null;
+      });
+    }
+    return this.value;
+  }
+
+  invalidate(): void {
+    this.value = null;
+  }
+}

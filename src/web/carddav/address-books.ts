@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BookCards, DirectoryEntry } from '../../directory/index.js';
 import { localPartOf, toVCard, withoutSuspendedUnits } from '../../directory/index.js';
-import { TimeSlices } from '../../limits/index.js';
+import { BuiltOnDemand, TimeSlices } from '../../limits/index.js';
 
 /**
  * The address books CardDAV serves (docs/admin-guide.en.md "CardDAV address book"): the whole
@@ -49,9 +49,7 @@ interface Source {
 }
 
 export class AddressBooks {
-  private snapshot: Promise<BooksSnapshot> | null = null;
-  /** The last build started: the next one waits for it, so the change log never records two builds out of order. */
-  private building: Promise<unknown> = Promise.resolve();
+  private readonly snapshot = new BuiltOnDemand(() => this.build());
   /** The last build's cards by address: a card whose entry did not change is reused, its vCard and ETag as they were. */
   private cards = new Map<string, Card>();
 
@@ -60,23 +58,15 @@ export class AddressBooks {
   /**
    * The books as they are now, built on first use after a change in bounded slices of the event
    * loop (docs/architecture.md invariant 2): a city's directory holds thousands of cards, and the
-   * web shares the event loop with IMAP and SMTP. Requests during a build wait for it.
+   * web shares the event loop with IMAP and SMTP. Requests during a build wait for it; builds
+   * never overlap, so the change log records them in order.
    */
   get(): Promise<BooksSnapshot> {
-    if (this.snapshot === null) {
-      const snapshot = this.building.then(() => this.build());
-      this.building = snapshot.catch(() => undefined);
-      this.snapshot = snapshot;
-      // A failed build is not kept: the next request tries again.
-      snapshot.catch(() => {
-        if (this.snapshot === snapshot) this.snapshot = null;
-      });
-    }
-    return this.snapshot;
+    return this.snapshot.get();
   }
 
   invalidate(): void {
-    this.snapshot = null;
+    this.snapshot.invalidate();
   }
 
   private async build(): Promise<BooksSnapshot> {
