@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPerson, retirePerson, suspendUnit } from '../../src/directory/index.js';
+import { addPerson, retirePerson, suspendUnit, transferPerson } from '../../src/directory/index.js';
 import { TEST_DOC } from '../helpers/server.js';
 import { curl, PEOPLE, signIn, startWebHarness, type CurlResult, type WebHarness } from './support.js';
 
@@ -259,6 +259,32 @@ describe('REPORT sync-collection (RFC 6578 §3)', () => {
     expect(hrefsOf(both.body)).toEqual(['/carddav/danh-ba/don-vi-sotttt/hoapt.vcf']);
     // The retired official is in no book any more.
     expect((await dav('GET', '/carddav/danh-ba/thanh-pho/hoapt.vcf')).status).toBe(404);
+  });
+
+  it('after a transfer, the city book reports the moved card alone, and every other card keeps its ETag', async () => {
+    const CITY = '/carddav/danh-ba/thanh-pho/';
+    const MOVED = `${CITY}binhlq.vcf`;
+    const etags = async (): Promise<Map<string, string>> => {
+      const listing = await dav('PROPFIND', CITY, { depth: '1', body: PROPFIND('<D:getetag/>') });
+      return new Map([...listing.body.matchAll(/<D:href>([^<]*\.vcf)<\/D:href><D:propstat><D:prop><D:getetag>([^<]*)<\/D:getetag>/g)].map((m) => [m[1]!, m[2]!]));
+    };
+    const before = await etags();
+    const token = syncTokenOf((await dav('REPORT', CITY, { body: SYNC('') })).body);
+    transferPerson(web.directory.context, PEOPLE.binh.address, 'sotttt', CHANGE);
+    try {
+      const changed = await dav('REPORT', CITY, { body: SYNC(token) });
+      expect(hrefsOf(changed.body)).toEqual([MOVED]);
+      expect(changed.body).toContain('ORG:Sở Thông tin và Truyền thông');
+      const after = await etags();
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+      for (const [href, etag] of before) {
+        if (href === MOVED) expect(after.get(href)).not.toBe(etag);
+        else expect(after.get(href)).toBe(etag);
+      }
+      expect(hrefsOf((await dav('PROPFIND', '/carddav/danh-ba/don-vi-sotttt/', { depth: '1', body: PROPFIND('<D:getetag/>') })).body)).toContain('/carddav/danh-ba/don-vi-sotttt/binhlq.vcf');
+    } finally {
+      transferPerson(web.directory.context, PEOPLE.binh.address, 'vpubnd', CHANGE);
+    }
   });
 
   it('refuses a token it never handed out with 403 valid-sync-token', async () => {
