@@ -130,11 +130,17 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   store.events.on('change', (change) => {
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
   });
-  const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger);
+  const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger, {
+    didWork: (report) => report.accounts.length + report.messagesPurged + report.blobsPurged > 0,
+  });
   // Điều 9.2: reminders of unread unit INBOX messages and the daily digest (src/notices/unit-diligence.ts).
-  const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), clock: () => directory.now(), logger });
+  const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), workers, clock: () => directory.now(), logger });
   const checkEvery = config.units.check_every;
-  const stopDiligence = scheduleDaily('unit diligence', () => unitDiligence.check(), logger, { firstDelayMs: checkEvery, intervalMs: checkEvery });
+  const stopDiligence = scheduleDaily('unit diligence', () => unitDiligence.check(), logger, {
+    didWork: (run) => run.reminded + run.digests > 0,
+    firstDelayMs: checkEvery,
+    intervalMs: checkEvery,
+  });
   // --- end of notices and retention ---
 
   const listeners: RunningListener[] = [];

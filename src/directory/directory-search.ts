@@ -1,3 +1,4 @@
+import { TimeSlices } from '../limits/index.js';
 import { foldVietnamese } from '../text/index.js';
 import { requireUnit, type DirectoryContext } from './context.js';
 import type { UnitRecord } from './records.js';
@@ -100,10 +101,14 @@ function score(item: Indexed, tokens: readonly string[], phrase: string): number
 
 const collator = new Intl.Collator('vi', { sensitivity: 'base' });
 
-/** Vietnamese order: a person by given name (the last word), then the full name; units by name. */
-export function compareEntries(a: DirectoryEntry, b: DirectoryEntry): number {
-  const givenName = (e: DirectoryEntry): string => (e.kind === 'person' ? (e.name.trim().split(/\s+/).pop() ?? '') : e.name);
-  return collator.compare(givenName(a), givenName(b)) || collator.compare(a.name, b.name) || a.address.localeCompare(b.address);
+/** What Vietnamese order sorts a person by first: the given name (the last word); a unit by its name. */
+function givenNameOf(e: DirectoryEntry): string {
+  return e.kind === 'person' ? (e.name.trim().split(/\s+/).pop() ?? '') : e.name;
+}
+
+/** Vietnamese order: a person by given name, then the full name; units by name. `given`: givenNameOf each, when already known. */
+export function compareEntries(a: DirectoryEntry, b: DirectoryEntry, given: readonly [string, string] = [givenNameOf(a), givenNameOf(b)]): number {
+  return collator.compare(given[0], given[1]) || collator.compare(a.name, b.name) || a.address.localeCompare(b.address);
 }
 
 /**
@@ -112,13 +117,27 @@ export function compareEntries(a: DirectoryEntry, b: DirectoryEntry): number {
  * pre-folded words, with results already in order within each score.
  */
 export class DirectorySearchIndex {
-  private readonly items: readonly Indexed[];
   /** Every entry, in Vietnamese order. */
   readonly entries: readonly DirectoryEntry[];
 
-  constructor(entries: readonly DirectoryEntry[]) {
-    this.entries = [...entries].sort(compareEntries);
-    this.items = this.entries.map(index);
+  private constructor(private readonly items: readonly Indexed[]) {
+    this.entries = items.map((item) => item.entry);
+  }
+
+  /**
+   * Folds every entry in time slices with the event loop free between them (docs/architecture.md
+   * invariant 2: a city's directory holds thousands of entries, and the web shares the event loop
+   * with IMAP and SMTP), then sorts them once, each given name found once rather than at every comparison.
+   */
+  static async build(entries: readonly DirectoryEntry[]): Promise<DirectorySearchIndex> {
+    const slices = new TimeSlices();
+    const keyed: Array<{ readonly item: Indexed; readonly given: string }> = [];
+    for (const entry of entries) {
+      await slices.pause();
+      keyed.push({ item: index(entry), given: givenNameOf(entry) });
+    }
+    keyed.sort((a, b) => compareEntries(a.item.entry, b.item.entry, [a.given, b.given]));
+    return new DirectorySearchIndex(keyed.map((k) => k.item));
   }
 
   /** Entries matching every word of `query`, best first, at most `limit`. An empty query finds nothing. */

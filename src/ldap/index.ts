@@ -14,8 +14,9 @@
  * - One door for passwords: a simple bind is `DirectoryService.verifyLogin` (protocol "ldap"),
  *   the same argon2 check, throttle and audit as IMAP; a password is taken only over TLS or on
  *   loopback with `[imap] allow_plaintext_auth`.
- * - The tree (tree.ts) is built from `listEntries()` on first use and dropped after a directory
- *   change; retired persons, suspended units and their members are not in it. Matching folds
+ * - The tree (tree.ts) is built from `listEntries()` on first use, in time slices (src/limits),
+ *   and dropped after a directory change; retired persons, suspended units and their members are
+ *   not in it. Matching folds
  *   case and Vietnamese marks (src/text), so `nguyen van an` finds `Nguyễn Văn An`.
  * - A search walks the tree in slices with the event loop free between them and writes entries
  *   with the socket's backpressure (search.ts); `[ldap] size_limit`/`time_limit` cap what the

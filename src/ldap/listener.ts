@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../context.js';
+import { BuiltOnDemand } from '../limits/index.js';
 import type { MailboxChange } from '../store/index.js';
 import { isLoopbackAddress } from '../tcp/index.js';
 import { RESULT, type EntryAttribute } from './messages.js';
@@ -17,10 +18,8 @@ export async function startLdap(ctx: AppContext): Promise<RunningListener[]> {
   if (config.listen === null && config.tls_listen === null) return [];
   // The tree is built on first use and dropped whenever the directory may have changed: a change
   // in this process ('changed'), or a commit by another one (the CLI) that the store notices.
-  let tree: DirectoryTree | null = null;
-  const invalidate = (): void => {
-    tree = null;
-  };
+  const tree = new BuiltOnDemand(() => DirectoryTree.build(config.base_dn, ctx.directory.listEntries(), ctx.directory.suspendedUnits()));
+  const invalidate = (): void => tree.invalidate();
   const onStoreChange = (change: MailboxChange): void => {
     if (change.kind === 'external') invalidate();
   };
@@ -29,13 +28,13 @@ export async function startLdap(ctx: AppContext): Promise<RunningListener[]> {
   const host: LdapHost = {
     config,
     directory: ctx.directory,
-    tree: () => (tree ??= new DirectoryTree(config.base_dn, ctx.directory.listEntries(), ctx.directory.suspendedUnits())),
+    tree: () => tree.get(),
     rootDse: rootDse(config.base_dn),
     secureContext: () => ctx.tls.secureContext,
     plaintextAllowed: (remote) => ctx.config.imap.allow_plaintext_auth && isLoopbackAddress(remote),
   };
   // Fails at start, not at the first search, when base_dn does not parse.
-  host.tree();
+  await host.tree();
 
   const sessions = new Set<LdapSession>();
   let nextId = 1;

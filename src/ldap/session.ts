@@ -15,7 +15,8 @@ export interface LdapHost {
   readonly config: Config['ldap'];
   readonly directory: DirectoryService;
   /** The tree as it is now (rebuilt after directory changes). */
-  tree(): DirectoryTree;
+  /** Built on first use after a directory change, in time slices (tree.ts); requests meanwhile wait for it. */
+  tree(): Promise<DirectoryTree>;
   readonly rootDse: readonly EntryAttribute[];
   secureContext(): tls.SecureContext;
   /** Whether a password may cross this unencrypted connection (loopback with `[imap] allow_plaintext_auth`). */
@@ -161,7 +162,7 @@ export class LdapSession {
           return this.write(searchResultDone(messageId, { code: RESULT.insufficientAccessRights, message: 'bind first: anonymous searches are not allowed here' }));
         }
         const done = await runSearch(messageId, request, message.controls, {
-          tree: this.host.tree(),
+          tree: await this.host.tree(),
           rootDse: this.host.rootDse,
           sizeLimit: this.host.config.size_limit,
           timeLimitMs: this.host.config.time_limit,
@@ -197,7 +198,8 @@ export class LdapSession {
     if (password === '' || name === '') return { code: RESULT.unwillingToPerform, message: 'unauthenticated bind is not allowed' };
     // RFC 4513 §5.1.3 / §6.3.1: a password travels only over TLS (or loopback where allowed).
     if (!this.secure && !this.host.plaintextAllowed(this.socket.remoteAddress ?? '')) return { code: RESULT.confidentialityRequired, message: 'use StartTLS or ldaps first' };
-    const entry = this.host.tree().find(name);
+    const tree = await this.host.tree();
+    const entry = tree.find(name);
     const uid = entry?.attributes.find((a) => a.name === 'uid')?.values[0];
     // A DN names the official through its uid; anything else is a login as IMAP takes it (an address, a tên_sd).
     const login = uid ?? name;
@@ -207,7 +209,7 @@ export class LdapSession {
       return bindFailure(result.reason);
     }
     this.identity = result.identity;
-    this.boundDn = entry?.dn ?? this.host.tree().findByAddress(result.identity.person)?.dn ?? '';
+    this.boundDn = entry?.dn ?? tree.findByAddress(result.identity.person)?.dn ?? '';
     this.log.info({ user: result.identity.person }, 'ldap: bind');
     return { code: RESULT.success };
   }

@@ -1,4 +1,5 @@
 import { localPartOf, withoutSuspendedUnits, type DirectoryEntry } from '../directory/index.js';
+import { TimeSlices } from '../limits/index.js';
 import { foldVietnamese } from '../text/index.js';
 import { dnKey, parseDn } from './dn.js';
 import type { EntryAttribute } from './messages.js';
@@ -69,7 +70,28 @@ export class DirectoryTree {
   /** How many RDNs the base DN has. */
   private readonly baseDepth: number;
 
-  constructor(baseDn: string, entries: readonly DirectoryEntry[], suspendedUnits: ReadonlySet<string>) {
+  /**
+   * The tree of the directory's entries, built in time slices with the event loop free between
+   * them (docs/architecture.md invariant 2): each of a city's thousands of entries is folded
+   * attribute by attribute, and LDAP shares the event loop with IMAP and SMTP.
+   */
+  static async build(baseDn: string, entries: readonly DirectoryEntry[], suspendedUnits: ReadonlySet<string>): Promise<DirectoryTree> {
+    const tree = new DirectoryTree(baseDn);
+    const slices = new TimeSlices();
+    // Retired persons are not in the directory's list; a suspended unit and its members are left out here.
+    const listed = withoutSuspendedUnits(entries, suspendedUnits);
+    for (const unit of listed.filter((e) => e.kind === 'unit')) {
+      await slices.pause();
+      tree.addUnit(unit);
+    }
+    for (const person of listed.filter((e) => e.kind === 'person')) {
+      await slices.pause();
+      tree.addPerson(person);
+    }
+    return tree;
+  }
+
+  private constructor(private readonly baseDn: string) {
     const baseRdns = parseDn(baseDn);
     if (baseRdns === null || baseRdns.length === 0) throw new Error(`[ldap] base_dn is not a DN: ${baseDn}`);
     this.baseDepth = baseRdns.length;
@@ -79,35 +101,38 @@ export class DirectoryTree {
       [canonicalAttribute(first.type)]: [first.value],
       ...(canonicalAttribute(first.type) === 'o' ? {} : { o: [baseRdns.map((r) => r.value).join('.')] }),
     });
-    const unitDn = (address: string): string => `ou=${localPartOf(address)},${baseDn}`;
-    // Retired persons are not in the directory's list; a suspended unit and its members are left out here.
-    const listed = withoutSuspendedUnits(entries, suspendedUnits);
-    for (const unit of listed.filter((e) => e.kind === 'unit')) {
-      const ou = this.add(this.base, unitDn(unit.address), { objectClass: ['top', 'organizationalUnit'], ou: [localPartOf(unit.address)], description: [unit.name] });
-      this.add(ou, `uid=${localPartOf(unit.address)},${ou.dn}`, {
-        ...inetOrgPerson(unit.name),
-        uid: [localPartOf(unit.address)],
-        sn: [unit.name],
-        mail: [unit.address],
-        ou: [unit.name],
-      });
-    }
-    for (const person of listed.filter((e) => e.kind === 'person')) {
-      const parent = person.unit === null ? undefined : this.byKey.get(this.keyOf(unitDn(person.unit.address)));
-      if (parent === undefined) continue;
-      const words = person.name.trim().split(/\s+/);
-      this.add(parent, `uid=${localPartOf(person.address)},${parent.dn}`, {
-        ...inetOrgPerson(person.name),
-        uid: [localPartOf(person.address)],
-        // Vietnamese order: family name first, given name last.
-        sn: [words[0] ?? person.name],
-        givenName: [words[words.length - 1] ?? person.name],
-        mail: [person.address],
-        ou: [person.unit?.name ?? ''],
-        ...(person.title ? { title: [person.title] } : {}),
-        ...(person.phone ? { telephoneNumber: [person.phone] } : {}),
-      });
-    }
+  }
+
+  private unitDn(address: string): string {
+    return `ou=${localPartOf(address)},${this.baseDn}`;
+  }
+
+  private addUnit(unit: DirectoryEntry): void {
+    const ou = this.add(this.base, this.unitDn(unit.address), { objectClass: ['top', 'organizationalUnit'], ou: [localPartOf(unit.address)], description: [unit.name] });
+    this.add(ou, `uid=${localPartOf(unit.address)},${ou.dn}`, {
+      ...inetOrgPerson(unit.name),
+      uid: [localPartOf(unit.address)],
+      sn: [unit.name],
+      mail: [unit.address],
+      ou: [unit.name],
+    });
+  }
+
+  private addPerson(person: DirectoryEntry): void {
+    const parent = person.unit === null ? undefined : this.byKey.get(this.keyOf(this.unitDn(person.unit.address)));
+    if (parent === undefined) return;
+    const words = person.name.trim().split(/\s+/);
+    this.add(parent, `uid=${localPartOf(person.address)},${parent.dn}`, {
+      ...inetOrgPerson(person.name),
+      uid: [localPartOf(person.address)],
+      // Vietnamese order: family name first, given name last.
+      sn: [words[0] ?? person.name],
+      givenName: [words[words.length - 1] ?? person.name],
+      mail: [person.address],
+      ou: [person.unit?.name ?? ''],
+      ...(person.title ? { title: [person.title] } : {}),
+      ...(person.phone ? { telephoneNumber: [person.phone] } : {}),
+    });
   }
 
   /** The entry named by `dn`, or null (also for a DN that does not parse). */

@@ -78,3 +78,4 @@ export {
   type ShapeLimitKeys,
   type ShapeViolation,
 } from './message-shape.js';
+export { BuiltOnDemand, SLICE_MS, TimeSlices } from './slices.js';

@@ -5,16 +5,19 @@ import type { Logger } from 'pino';
  * every few minutes): first `firstDelayMs` after start (not during start-up, which has enough to
  * do), then every `intervalMs`. Unref'd timers: never keep a process alive. A run that throws (or
  * whose promise rejects) is logged and the schedule goes on. Returns the function that stops it.
+ * A run is logged at info only when `didWork` says it did something, else at debug: a check every
+ * few minutes that finds nothing to do would otherwise fill the log with lines nobody reads.
  */
-export function scheduleDaily(
+export function scheduleDaily<Result>(
   name: string,
-  job: () => unknown,
+  job: () => Result | Promise<Result>,
   logger: Logger,
-  options: { readonly firstDelayMs?: number; readonly intervalMs?: number } = {},
+  options: { readonly didWork: (result: Result) => boolean; readonly firstDelayMs?: number; readonly intervalMs?: number },
 ): () => void {
   const run = async () => {
     try {
-      logger.info({ job: name, result: await job() }, 'maintenance job done');
+      const result = await job();
+      logger[options.didWork(result) ? 'info' : 'debug']({ job: name, result }, 'maintenance job done');
     } catch (err) {
       logger.error({ err, job: name }, 'maintenance job failed');
     }

@@ -1,5 +1,6 @@
 import type { DiligenceUnit } from '../directory/index.js';
 import type { EnvelopeAddress, MailboxId, MailStore, MessageRow, Uid } from '../store/index.js';
+import { TimeSlices } from '../limits/index.js';
 import { decodeEncodedWords } from '../text/index.js';
 import { ASSIGNED_KEYWORD, HANDLED_KEYWORD } from './unit-keywords.js';
 
@@ -41,29 +42,50 @@ export interface UnitInboxQuery {
   readonly wanted?: (message: Pick<UnitInboxMessage, 'uid' | 'internalDate' | 'state'>) => boolean;
 }
 
-/** The unit's INBOX, or null when its account has none yet. */
-export function readUnitInbox(store: UnitInboxStore, unit: Pick<DiligenceUnit, 'address' | 'keepers'>, query: UnitInboxQuery = {}): UnitInbox | null {
-  const inbox = store.getMailbox(unit.address, 'INBOX');
+/** Rows read per query; the reading pauses between pages when its time slice is used (src/limits TimeSlices). */
+const PAGE = 100;
+
+/**
+ * The unit's INBOX, or null when its account has none yet. Read a page at a time with the event
+ * loop free between slices (docs/architecture.md invariant 2): a unit INBOX may hold thousands of
+ * messages, and the diligence job reads it while IMAP and SMTP serve everyone else.
+ */
+export async function readUnitInbox(store: UnitInboxStore, unit: Pick<DiligenceUnit, 'address' | 'keepers'>, query: UnitInboxQuery = {}): Promise<UnitInbox | null> {
+  const inbox = await store.getMailbox(unit.address, 'INBOX');
   if (inbox === null) return null;
-  const seenByKeepers = new Set<Uid>(unit.keepers.flatMap((keeper) => [...store.privateSeen(inbox.id, keeper)]));
-  const all = store
-    .listMessages(inbox.id)
-    .filter((row) => !hasFlag(row, '\\Deleted'))
-    .map((row) => ({ uid: row.uid, internalDate: row.internalDate, state: stateOf(row, seenByKeepers.has(row.uid)) }));
+  const slices = new TimeSlices();
+  const seenByKeepers = new Set<Uid>();
+  for (const keeper of unit.keepers) {
+    for (const uid of await store.privateSeen(inbox.id, keeper)) seenByKeepers.add(uid);
+    await slices.pause();
+  }
+  const all: Array<Pick<UnitInboxMessage, 'uid' | 'internalDate' | 'state'>> = [];
+  for (let afterUid: Uid | 0 = 0; ; ) {
+    const page = await store.listMessages(inbox.id, { afterUid, limit: PAGE });
+    for (const row of page) {
+      if (!hasFlag(row, '\\Deleted')) all.push({ uid: row.uid, internalDate: row.internalDate, state: stateOf(row, seenByKeepers.has(row.uid)) });
+    }
+    if (page.length < PAGE) break;
+    afterUid = page.at(-1)!.uid;
+    await slices.pause();
+  }
   const recent = query.rows === undefined ? all : all.slice(-query.rows);
   const listed = query.wanted ? recent.filter(query.wanted) : recent;
-  const envelopes = new Map(store.getMessageMeta(inbox.id, listed.map((row) => row.uid)).map((meta) => [meta.uid, meta.envelope]));
-  return {
-    mailbox: inbox.id,
-    messages: listed.map((row) => {
+  const messages: UnitInboxMessage[] = [];
+  for (let start = 0; start < listed.length; start += PAGE) {
+    await slices.pause();
+    const rows = listed.slice(start, start + PAGE);
+    const envelopes = new Map((await store.getMessageMeta(inbox.id, rows.map((row) => row.uid))).map((meta) => [meta.uid, meta.envelope]));
+    for (const row of rows) {
       const envelope = envelopes.get(row.uid);
-      return {
+      messages.push({
         ...row,
         from: formatSender(envelope?.from?.[0]),
         subject: decodeEncodedWords(envelope?.subject ?? '').trim() || '(không có tiêu đề)',
-      };
-    }),
-  };
+      });
+    }
+  }
+  return { mailbox: inbox.id, messages };
 }
 
 function stateOf(row: MessageRow, seenByKeeper: boolean): UnitMessageState {

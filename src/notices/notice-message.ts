@@ -1,4 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { analyzeMessage, type MessageAnalysis } from '../mime/index.js';
+import { defineTask } from '../workers/index.js';
 
 /**
  * A notice from the system as an RFC 5322 message: Date, Message-ID, From postmaster, To, a
@@ -38,4 +40,22 @@ export async function composeNotice(notice: NoticeMessage): Promise<Buffer> {
     headers: { 'Auto-Submitted': 'auto-generated' },
   });
   return composer.compile().build();
+}
+
+/** A notice as composeNotice writes it, with the analysis the store files it under. */
+export interface ComposedNotice {
+  readonly raw: Uint8Array;
+  readonly analysis: MessageAnalysis;
+}
+
+/**
+ * composeNotice and the notice's MIME analysis on a worker thread (src/workers): a unit reminder
+ * or digest may name thousands of messages, too long to encode and analyse on the event loop
+ * (docs/architecture.md invariant 2).
+ */
+export const COMPOSE_NOTICE = defineTask<NoticeMessage, ComposedNotice>(new URL(import.meta.url), 'composeNoticeTask');
+
+export async function composeNoticeTask(notice: NoticeMessage): Promise<ComposedNotice> {
+  const raw = await composeNotice(notice);
+  return { raw, analysis: analyzeMessage(raw) };
 }

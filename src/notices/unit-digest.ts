@@ -30,11 +30,15 @@ export async function sendDueDigest(deps: UnitDigestDeps, unit: DiligenceUnit, n
   if (!calendar.isWorkingDay(today.day) || today.minutes < unit.digestAt || deps.diligence.digestSent(unit.address, today.day)) return false;
   const from = calendar.previousWorkingDay(today.day);
   const since = calendar.instant(from, 0);
-  const inbox = readUnitInbox(deps.store, unit, { wanted: (message) => message.state === 'unread' || message.internalDate >= since });
+  const inbox = await readUnitInbox(deps.store, unit, { wanted: (message) => message.state === 'unread' || message.internalDate >= since });
   const messages = inbox?.messages ?? [];
   const received = messages.filter((message) => message.internalDate >= since);
   const count = (state: UnitInboxMessage['state']) => String(received.filter((message) => message.state === state).length);
   const unread = messages.filter((message) => message.state === 'unread');
+  const waited = await calendar.workingHoursSince(
+    unread.map((message) => message.internalDate),
+    now,
+  );
   const subjects = new Map(messages.map((message) => [message.uid as number, message.subject]));
   const assignments = deps.directory
     .queryAudit({ subject: unit.address, since: since.toISOString() })
@@ -57,7 +61,7 @@ export async function sendDueDigest(deps: UnitDigestDeps, unit: DiligenceUnit, n
     danh_sach_chua_doc:
       unread.length === 0
         ? '- (không có)'
-        : unread.map((message) => `- ${message.from}: ${message.subject} (đã chờ ${formatHours(calendar.workingHoursBetween(message.internalDate, now))} giờ làm việc)`).join('\n'),
+        : unread.map((message, i) => `- ${message.from}: ${message.subject} (đã chờ ${formatHours(waited[i]!)} giờ làm việc)`).join('\n'),
   });
   await sendUnitNotice(deps, unit, rendered, 'unit-digest', now, () => deps.diligence.markDigestSent(unit.address, today.day, now));
   return true;

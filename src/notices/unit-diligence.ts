@@ -4,6 +4,7 @@ import type { Directory } from '../directory/index.js';
 import type { UnitInboxStore } from '../maintenance/index.js';
 import type { AccountId, DiligenceStore, MailStore } from '../store/index.js';
 import { sendDueDigest } from './unit-digest.js';
+import type { UnitNoticeDeps } from './unit-notice.js';
 import { remindOverdue } from './unit-reminders.js';
 import { WorkingCalendar } from './working-calendar.js';
 
@@ -20,6 +21,7 @@ export interface UnitDiligenceDeps {
   readonly directory: Pick<Directory, 'diligenceUnits' | 'queryAudit' | 'displayName'>;
   readonly store: Pick<MailStore, 'deliver'> & UnitInboxStore;
   readonly diligence: DiligenceStore;
+  readonly workers: UnitNoticeDeps['workers'];
   readonly clock: () => Date;
   readonly logger?: Logger;
 }

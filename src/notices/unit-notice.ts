@@ -1,7 +1,8 @@
 import { UNIT_MAILBOX_PATH, webBaseUrl, type Config } from '../config/index.js';
 import { accountOf, type DiligenceUnit } from '../directory/index.js';
 import type { AccountId, MailStore } from '../store/index.js';
-import { composeNotice, POSTMASTER_NAME } from './notice-message.js';
+import { asBuffer, type WorkerPool } from '../workers/index.js';
+import { COMPOSE_NOTICE, POSTMASTER_NAME, type NoticeMessage } from './notice-message.js';
 import type { RenderedNotice } from './templates.js';
 
 /**
@@ -13,6 +14,8 @@ import type { RenderedNotice } from './templates.js';
 export interface UnitNoticeDeps {
   readonly config: Config;
   readonly store: Pick<MailStore, 'deliver'>;
+  /** The analysis workers compose and analyse the notice: one naming a thousand messages is a large message (docs/architecture.md invariant 2). */
+  readonly workers: Pick<WorkerPool, 'run'>;
   readonly displayName: (account: AccountId) => string | null;
 }
 
@@ -28,17 +31,18 @@ export function unitPlaceholders(config: Config, unit: DiligenceUnit): Record<st
 
 export async function sendUnitNotice(deps: UnitNoticeDeps, unit: DiligenceUnit, rendered: RenderedNotice, kind: string, now: Date, record: () => void): Promise<void> {
   const { config } = deps;
-  const raw = await composeNotice({
+  const notice: NoticeMessage = {
     from: { name: POSTMASTER_NAME, address: accountOf('postmaster', config.server.domain) },
     to: unit.keepers.map((address) => ({ name: deps.displayName(address), address })),
     ...rendered,
     date: now,
     messageId: `${kind}-${now.getTime()}-${unit.address.replace('@', '.')}@${config.server.hostname}`,
-  });
+  };
+  const composed = await deps.workers.run(COMPOSE_NOTICE, notice, kind, Buffer.byteLength(rendered.text));
   await deps.store.deliver(
     unit.keepers.map((account) => ({ account, folder: 'INBOX' as const })),
-    raw,
-    { inTransaction: record },
+    asBuffer(composed.raw),
+    { analysis: composed.analysis, inTransaction: record },
   );
 }
 

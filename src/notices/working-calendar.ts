@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { TimeSlices } from '../limits/index.js';
 
 /**
  * The working calendar of `[units]` (docs/admin-guide.en.md "Unit mailbox diligence"): working
@@ -75,6 +76,21 @@ export class WorkingCalendar {
       }
     }
     return total / 3_600_000;
+  }
+
+  /**
+   * workingHoursBetween each of `instants` and `to`, in the same order, with the event loop free
+   * between time slices (docs/architecture.md invariant 2): a reminder or digest may age thousands
+   * of messages, each a walk over the days it waited.
+   */
+  async workingHoursSince(instants: readonly Date[], to: Date): Promise<number[]> {
+    const slices = new TimeSlices();
+    const hours: number[] = [];
+    for (const from of instants) {
+      await slices.pause();
+      hours.push(this.workingHoursBetween(from, to));
+    }
+    return hours;
   }
 
   /** The zone's offset from UTC on `day`, in ms, taken at noon. */

@@ -16,6 +16,7 @@ import type {
   MailboxId,
   MailboxInfo,
   MessageBytes,
+  MessageListOptions,
   MessageMeta,
   MessageRow,
   ModSeq,
@@ -71,8 +72,13 @@ export interface MailStore {
   append(mailbox: MailboxId, raw: Buffer, options?: { flags?: readonly Flag[]; internalDate?: Date }): AppendResult;
   /** RFC 3502 MULTIAPPEND: every message into one mailbox in one transaction, all or none; results in the same order. */
   appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[];
-  /** Every message in UID order (the IMAP session keeps the sequence-number map). With changedSince: only rows with modseq > it. */
-  listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): MessageRow[];
+  /**
+   * Every message in UID order (the IMAP session keeps the sequence-number map). With changedSince:
+   * only rows with modseq > it. With `afterUid` and `limit`: one page, at most `limit` rows with a
+   * UID above `afterUid` (0: from the first), for a job that walks a large mailbox in bounded slices
+   * (docs/architecture.md invariant 2).
+   */
+  listMessages(mailbox: MailboxId, options?: MessageListOptions): MessageRow[];
   /**
    * The rows of the given UIDs, in UID order (missing UIDs are skipped): for commands that name a
    * few messages of a large mailbox, where listMessages would read every row.

@@ -9,7 +9,7 @@ import { analyzeMessage } from '../mime/index.js';
 import { FlagListCache } from './flags.js';
 import { FullTextIndex } from './fts.js';
 import type { StoreStatements, MessageRecord } from './statements.js';
-import type { BlobId, MailboxId, MessageMeta, MessageRow, ModSeq, TextField, Uid } from './types.js';
+import type { BlobId, MailboxId, MessageListOptions, MessageMeta, MessageRow, ModSeq, TextField, Uid } from './types.js';
 
 /** Bodies of a mailbox looked up in the search index per call, between which the event loop runs. */
 const SEARCH_SLICE = 2000;
@@ -25,11 +25,13 @@ export class MessageReads {
     private readonly blobs: BlobStore,
   ) {}
 
-  listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): MessageRow[] {
+  listMessages(mailbox: MailboxId, options: MessageListOptions = {}): MessageRow[] {
     const rows =
-      options.changedSince === undefined
-        ? this.sql.listMessages.all(mailbox)
-        : this.sql.listChangedMessages.all(mailbox, options.changedSince);
+      'afterUid' in options
+        ? this.sql.listMessagePage.all(mailbox, options.afterUid, options.limit)
+        : options.changedSince === undefined
+          ? this.sql.listMessages.all(mailbox)
+          : this.sql.listChangedMessages.all(mailbox, options.changedSince);
     const flagLists = this.flagLists;
     return rows.map(([uid, modSeq, system, keywords, internalDate, size, sha256]) => ({
       uid: uid as Uid,

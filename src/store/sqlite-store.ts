@@ -38,6 +38,7 @@ import {
   type MessageBytes,
   type MessagePiece,
   type MessageAnalysis,
+  type MessageListOptions,
   type MessageMeta,
   type MessageRow,
   type ModSeq,
@@ -292,7 +293,7 @@ export class SqliteMailStore implements MailStore {
     return appended.map(({ uid }) => ({ mailbox, uidValidity, uid }));
   }
 
-  listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): MessageRow[] {
+  listMessages(mailbox: MailboxId, options: MessageListOptions = {}): MessageRow[] {
     return this.reads.listMessages(mailbox, options);
   }
 

@@ -85,6 +85,12 @@ export function prepareStatements(db: Db) {
          FROM messages m JOIN blobs b ON b.id = m.blob WHERE m.mailbox = ? ORDER BY m.uid`,
       )
       .raw(),
+    listMessagePage: db
+      .prepare<[number, number, number], MessageListRow>(
+        `SELECT m.uid, m.modseq, m.system, m.keywords, m.internal_date, m.size, b.sha256
+         FROM messages m JOIN blobs b ON b.id = m.blob WHERE m.mailbox = ? AND m.uid > ? ORDER BY m.uid LIMIT ?`,
+      )
+      .raw(),
     listChangedMessages: db
       .prepare<[number, number], MessageListRow>(
         `SELECT m.uid, m.modseq, m.system, m.keywords, m.internal_date, m.size, b.sha256

@@ -114,6 +114,9 @@ export interface DeliveryTarget {
   readonly flags?: readonly Flag[];
 }
 
+/** What MailStore.listMessages reads: every row, those changed since a MODSEQ, or one page by UID. */
+export type MessageListOptions = { readonly changedSince?: ModSeq } | { readonly afterUid: Uid | 0; readonly limit: number };
+
 export interface DeliveryOptions {
   readonly internalDate?: Date;
   readonly flags?: readonly Flag[];

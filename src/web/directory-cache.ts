@@ -1,5 +1,6 @@
 import type { DirectoryEntry } from '../directory/index.js';
 import { DirectorySearchIndex } from '../directory/index.js';
+import { BuiltOnDemand } from '../limits/index.js';
 
 /**
  * The directory as the site searches it, built on first use and dropped whenever the directory
@@ -8,16 +9,18 @@ import { DirectorySearchIndex } from '../directory/index.js';
  * names for every search would hold the event loop that IMAP and SMTP share.
  */
 export class DirectoryCache {
-  private index: DirectorySearchIndex | null = null;
+  private readonly index: BuiltOnDemand<DirectorySearchIndex>;
 
-  constructor(private readonly load: () => DirectoryEntry[]) {}
+  constructor(load: () => DirectoryEntry[]) {
+    this.index = new BuiltOnDemand(() => DirectorySearchIndex.build(load()));
+  }
 
-  get(): DirectorySearchIndex {
-    this.index ??= new DirectorySearchIndex(this.load());
-    return this.index;
+  /** Built in time slices (DirectorySearchIndex.build); a search during a build waits for it. */
+  get(): Promise<DirectorySearchIndex> {
+    return this.index.get();
   }
 
   invalidate(): void {
-    this.index = null;
+    this.index.invalidate();
   }
 }

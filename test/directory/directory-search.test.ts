@@ -19,7 +19,7 @@ const entries: DirectoryEntry[] = [
   person('daott@cantho.gov.vn', 'Trần Thị Đào', stt, 'Giám đốc'),
   person('binhlq@cantho.gov.vn', 'Lê Quang Bình', vp),
 ];
-const directory = new DirectorySearchIndex(entries);
+const directory = await DirectorySearchIndex.build(entries);
 const names = (query: string) => directory.search(query).map((e) => e.name);
 
 describe('directory search', () => {

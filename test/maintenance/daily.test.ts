@@ -14,7 +14,7 @@ afterEach(() => {
 describe('the daily maintenance schedule', () => {
   it('runs first a few minutes after start, then once a day, until stopped', () => {
     const job = vi.fn(() => ({ purged: 0 }));
-    const stop = scheduleDaily('retention', job, logger);
+    const stop = scheduleDaily('retention', job, logger, { didWork: (result) => result.purged > 0 });
     vi.advanceTimersByTime(5 * 60_000 - 1);
     expect(job).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
@@ -31,11 +31,30 @@ describe('the daily maintenance schedule', () => {
     const job = vi.fn(() => {
       throw new Error('database is locked');
     });
-    const stop = scheduleDaily('retention', job, { ...logger, error, info: vi.fn() } as unknown as pino.Logger, { firstDelayMs: 10, intervalMs: 100 });
+    const stop = scheduleDaily('retention', job, { ...logger, error, info: vi.fn() } as unknown as pino.Logger, { didWork: () => true, firstDelayMs: 10, intervalMs: 100 });
     vi.advanceTimersByTime(210);
     expect(job).toHaveBeenCalledTimes(3);
     expect(error).toHaveBeenCalledTimes(3);
     expect(error.mock.calls[0]![1]).toBe('maintenance job failed');
+    stop();
+  });
+
+  it('logs a run that did something at info, and one that found nothing to do at debug only', async () => {
+    const info = vi.fn();
+    const debug = vi.fn();
+    let reminded = 0;
+    const stop = scheduleDaily('unit diligence', () => Promise.resolve({ reminded }), { ...logger, info, debug } as unknown as pino.Logger, {
+      didWork: (run) => run.reminded > 0,
+      firstDelayMs: 10,
+      intervalMs: 100,
+    });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(info).not.toHaveBeenCalled();
+    expect(debug).toHaveBeenCalledWith({ job: 'unit diligence', result: { reminded: 0 } }, 'maintenance job done');
+    reminded = 3;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(info).toHaveBeenCalledWith({ job: 'unit diligence', result: { reminded: 3 } }, 'maintenance job done');
+    expect(debug).toHaveBeenCalledTimes(1);
     stop();
   });
 });

@@ -260,6 +260,32 @@ describe('REPORT sync-collection (RFC 6578 §3)', () => {
     expect((await dav('GET', '/carddav/danh-ba/thanh-pho/hoapt.vcf')).status).toBe(404);
   });
 
+  it('after a transfer, the city book reports the moved card alone, and every other card keeps its ETag', async () => {
+    const CITY = '/carddav/danh-ba/thanh-pho/';
+    const MOVED = `${CITY}binhlq.vcf`;
+    const etags = async (): Promise<Map<string, string>> => {
+      const listing = await dav('PROPFIND', CITY, { depth: '1', body: PROPFIND('<D:getetag/>') });
+      return new Map([...listing.body.matchAll(/<D:href>([^<]*\.vcf)<\/D:href><D:propstat><D:prop><D:getetag>([^<]*)<\/D:getetag>/g)].map((m) => [m[1]!, m[2]!]));
+    };
+    const before = await etags();
+    const token = syncTokenOf((await dav('REPORT', CITY, { body: SYNC('') })).body);
+    web.directory.admin.transferPerson(PEOPLE.binh.address, 'sotttt', CHANGE);
+    try {
+      const changed = await dav('REPORT', CITY, { body: SYNC(token) });
+      expect(hrefsOf(changed.body)).toEqual([MOVED]);
+      expect(changed.body).toContain('ORG:Sở Thông tin và Truyền thông');
+      const after = await etags();
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+      for (const [href, etag] of before) {
+        if (href === MOVED) expect(after.get(href)).not.toBe(etag);
+        else expect(after.get(href)).toBe(etag);
+      }
+      expect(hrefsOf((await dav('PROPFIND', '/carddav/danh-ba/don-vi-sotttt/', { depth: '1', body: PROPFIND('<D:getetag/>') })).body)).toContain('/carddav/danh-ba/don-vi-sotttt/binhlq.vcf');
+    } finally {
+      web.directory.admin.transferPerson(PEOPLE.binh.address, 'vpubnd', CHANGE);
+    }
+  });
+
   it('refuses a token it never handed out with 403 valid-sync-token', async () => {
     for (const token of ['urn:x-cantho-mail:sync:999999999', 'http://example.com/other-server/1']) {
       const response = await dav('REPORT', '/carddav/danh-ba/thanh-pho/', { body: SYNC(token) });

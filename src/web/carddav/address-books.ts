@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BookCards, DirectoryEntry } from '../../directory/index.js';
 import { localPartOf, toVCard, withoutSuspendedUnits } from '../../directory/index.js';
+import { BuiltOnDemand, TimeSlices } from '../../limits/index.js';
 
 /**
  * The address books CardDAV serves (docs/admin-guide.en.md "CardDAV address book"): the whole
@@ -10,7 +11,8 @@ import { localPartOf, toVCard, withoutSuspendedUnits } from '../../directory/ind
  *
  * A snapshot is built on first use and dropped after any directory change (app.ts), like the
  * search index: building it hands every book's cards and ETags to the directory's change log,
- * which returns the sync tokens (RFC 6578 §4) that stay valid across restarts.
+ * which returns the sync tokens (RFC 6578 §4) that stay valid across restarts. A rebuild reuses
+ * the cards of entries that did not change and runs in time slices (get()).
  */
 
 export const CITY_BOOK = 'thanh-pho';
@@ -47,32 +49,64 @@ interface Source {
 }
 
 export class AddressBooks {
-  private snapshot: BooksSnapshot | null = null;
+  private readonly snapshot = new BuiltOnDemand(() => this.build());
+  /** The last build's cards by address: a card whose entry did not change is reused, its vCard and ETag as they were. */
+  private cards = new Map<string, Card>();
 
   constructor(private readonly source: Source) {}
 
-  get(): BooksSnapshot {
-    this.snapshot ??= this.build();
-    return this.snapshot;
+  /**
+   * The books as they are now, built on first use after a change in bounded slices of the event
+   * loop (docs/architecture.md invariant 2): a city's directory holds thousands of cards, and the
+   * web shares the event loop with IMAP and SMTP. Requests during a build wait for it; builds
+   * never overlap, so the change log records them in order.
+   */
+  get(): Promise<BooksSnapshot> {
+    return this.snapshot.get();
   }
 
   invalidate(): void {
-    this.snapshot = null;
+    this.snapshot.invalidate();
   }
 
-  private build(): BooksSnapshot {
+  private async build(): Promise<BooksSnapshot> {
+    const slices = new TimeSlices();
     const listed = withoutSuspendedUnits(this.source.entries(), this.source.suspendedUnits());
-    const cards = listed.map(cardOf);
+    const cards = new Map<string, Card>();
+    /** Unit address → the unit's card and its members' cards, in the directory's order. */
+    const unitCards = new Map<string, Card[]>();
+    for (const entry of listed) {
+      await slices.pause();
+      const previous = this.cards.get(entry.address);
+      const card = previous !== undefined && sameEntry(previous.entry, entry) ? previous : cardOf(entry);
+      cards.set(entry.address, card);
+      const unit = entry.kind === 'unit' ? entry.address : entry.unit?.address;
+      if (unit === undefined) continue;
+      const members = unitCards.get(unit);
+      if (members) members.push(card);
+      else unitCards.set(unit, [card]);
+    }
+    this.cards = cards;
     const shapes: Array<Omit<AddressBook, 'token'>> = [
-      { id: CITY_BOOK, displayName: 'Danh bạ thành phố', description: 'Mọi đơn vị và cán bộ, công chức đang công tác', cards: byName(cards) },
+      { id: CITY_BOOK, displayName: 'Danh bạ thành phố', description: 'Mọi đơn vị và cán bộ, công chức đang công tác', cards: byName([...cards.values()]) },
     ];
     for (const unit of listed.filter((e) => e.kind === 'unit').sort((a, b) => a.address.localeCompare(b.address))) {
-      const members = cards.filter((c) => c.entry.address === unit.address || c.entry.unit?.address === unit.address);
-      shapes.push({ id: UNIT_BOOK_PREFIX + localPartOf(unit.address), displayName: unit.name, description: `Hộp thư và cán bộ của ${unit.name}`, cards: byName(members) });
+      shapes.push({ id: UNIT_BOOK_PREFIX + localPartOf(unit.address), displayName: unit.name, description: `Hộp thư và cán bộ của ${unit.name}`, cards: byName(unitCards.get(unit.address) ?? []) });
     }
-    const tokens = this.source.record(new Map(shapes.map((b) => [b.id, new Map([...b.cards].map(([name, card]) => [name, card.etag]))])));
-    return { books: new Map(shapes.map((b) => [b.id, { ...b, token: tokens.get(b.id) ?? 0 }])) };
+    // One book per transaction of the change log, the event loop free between them: a book's token depends on its rows alone.
+    const books = new Map<string, AddressBook>();
+    for (const shape of shapes) {
+      await slices.pause();
+      const tokens = this.source.record(new Map([[shape.id, new Map([...shape.cards].map(([name, card]) => [name, card.etag]))]]));
+      books.set(shape.id, { ...shape, token: tokens.get(shape.id) ?? 0 });
+    }
+    return { books };
   }
+}
+
+/** Whether two entries give the same vCard (toVCard reads these fields only). */
+function sameEntry(a: DirectoryEntry, b: DirectoryEntry): boolean {
+  return a.kind === b.kind && a.name === b.name && a.title === b.title && a.phone === b.phone && a.unit?.address === b.unit?.address && a.unit?.name === b.unit?.name;
 }
 
 function cardOf(entry: DirectoryEntry): Card {

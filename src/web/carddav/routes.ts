@@ -71,7 +71,7 @@ async function handle(request: FastifyRequest, reply: FastifyReply, state: WebSt
   }
   const resource = resourceOf(request.url);
   if (resource === null) throw new DavError(404, 'no such resource');
-  const snapshot = books.get();
+  const snapshot = await books.get();
   const target = locate(resource, snapshot, viewer);
   request.log.debug({ method: request.method, resource: resource.kind, user: viewer.user }, 'carddav');
   switch (request.method) {

@@ -27,7 +27,7 @@ export function directoryRoutes(app: FastifyInstance, state: WebState): void {
     const session = signedInSession(request, reply, false);
     if (!session) return reply;
     const query = (typeof request.query.q === 'string' ? request.query.q : '').trim().slice(0, MAX_QUERY);
-    const directory = state.directory.get();
+    const directory = await state.directory.get();
     // One more than shown tells whether the list was cut.
     const found = query === '' ? null : directory.search(query, DEFAULT_SEARCH_LIMIT + 1);
     const noticeKey = request.query['thong-bao'];
@@ -53,7 +53,7 @@ export function directoryRoutes(app: FastifyInstance, state: WebState): void {
     const unit = typeof request.query['don-vi'] === 'string' ? request.query['don-vi'].trim().toLowerCase() : '';
     let entries: readonly DirectoryEntry[];
     try {
-      entries = unit === '' ? state.directory.get().entries : ctx.directory.listEntries(unit);
+      entries = unit === '' ? (await state.directory.get()).entries : ctx.directory.listEntries(unit);
     } catch (error) {
       if (!(error instanceof DirectoryError)) throw error;
       return sendPage(
