@@ -55,11 +55,11 @@ export async function seedOfficial(
 ): Promise<{ address: string; account: AccountId }> {
   const request = { actor: 'cli:bench', doc: 'BENCH/2026' };
   const directory = server.context.directory as unknown as { context: Parameters<typeof addUnit>[0] };
-  addUnit(directory.context, { localPart: 'vpbench', name: 'Văn phòng đo' }, request);
+  await addUnit(directory.context, { localPart: 'vpbench', name: 'Văn phòng đo' }, request);
   const issued = await addPerson(directory.context, { name: 'Nguyễn Văn An', unit: 'vpbench', password: BENCH_PASSWORD }, request);
   const account = asAccountId(issued.person.address);
   const store = server.context.store;
-  store.ensureAccount(account);
+  await store.ensureAccount(account);
   let next = 0;
   const deliverNext = async (): Promise<void> => {
     while (next < count) await store.deliver([{ account, folder: 'INBOX' }], messageAt(next++));

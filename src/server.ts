@@ -130,7 +130,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   store.events.on('change', (change) => {
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
   });
-  const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger);
+  const stopRetention = scheduleDaily('retention', async () => await runRetention(directory, store, 'system'), logger);
   // Điều 9.2: reminders of unread unit INBOX messages and the daily digest (src/notices/unit-diligence.ts).
   const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), clock: () => directory.now(), logger });
   const checkEvery = config.units.check_every;

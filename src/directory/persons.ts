@@ -74,10 +74,12 @@ export async function addPerson(ctx: DirectoryContext, input: PersonInput, reque
       )
       .run(localPart, name.display, foldVietnamese(name.display), unit.id, title, phone, hash, now, now, now);
     const after = personView(ctx.records, ctx.records.personByLocal(localPart)!);
-    ctx.accounts.ensureAccount(after.address);
     ctx.auditLog.write({ actor: request.actor, action: 'person.add', subject: after.address, doc, before: null, after });
     return { result: after, changed: [after.address] };
   });
+  // After the directory's commit: the store may be another database (docs/architecture.md "Store");
+  // a login or a delivery creates the folders again if this write fails.
+  await ctx.accounts.ensureAccount(person.address);
   return { person, password: generated };
 }
 

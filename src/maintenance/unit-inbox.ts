@@ -42,17 +42,18 @@ export interface UnitInboxQuery {
 }
 
 /** The unit's INBOX, or null when its account has none yet. */
-export function readUnitInbox(store: UnitInboxStore, unit: Pick<DiligenceUnit, 'address' | 'keepers'>, query: UnitInboxQuery = {}): UnitInbox | null {
-  const inbox = store.getMailbox(unit.address, 'INBOX');
+export async function readUnitInbox(store: UnitInboxStore, unit: Pick<DiligenceUnit, 'address' | 'keepers'>, query: UnitInboxQuery = {}): Promise<UnitInbox | null> {
+  const inbox = await store.getMailbox(unit.address, 'INBOX');
   if (inbox === null) return null;
-  const seenByKeepers = new Set<Uid>(unit.keepers.flatMap((keeper) => [...store.privateSeen(inbox.id, keeper)]));
-  const all = store
-    .listMessages(inbox.id)
+  const seenByKeepers = new Set<Uid>();
+  for (const keeper of unit.keepers) for (const uid of await store.privateSeen(inbox.id, keeper)) seenByKeepers.add(uid);
+  const all = (await store
+    .listMessages(inbox.id))
     .filter((row) => !hasFlag(row, '\\Deleted'))
     .map((row) => ({ uid: row.uid, internalDate: row.internalDate, state: stateOf(row, seenByKeepers.has(row.uid)) }));
   const recent = query.rows === undefined ? all : all.slice(-query.rows);
   const listed = query.wanted ? recent.filter(query.wanted) : recent;
-  const envelopes = new Map(store.getMessageMeta(inbox.id, listed.map((row) => row.uid)).map((meta) => [meta.uid, meta.envelope]));
+  const envelopes = new Map((await store.getMessageMeta(inbox.id, listed.map((row) => row.uid))).map((meta) => [meta.uid, meta.envelope]));
   return {
     mailbox: inbox.id,
     messages: listed.map((row) => {

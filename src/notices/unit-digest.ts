@@ -30,7 +30,7 @@ export async function sendDueDigest(deps: UnitDigestDeps, unit: DiligenceUnit, n
   if (!calendar.isWorkingDay(today.day) || today.minutes < unit.digestAt || deps.diligence.digestSent(unit.address, today.day)) return false;
   const from = calendar.previousWorkingDay(today.day);
   const since = calendar.instant(from, 0);
-  const inbox = readUnitInbox(deps.store, unit, { wanted: (message) => message.state === 'unread' || message.internalDate >= since });
+  const inbox = await readUnitInbox(deps.store, unit, { wanted: (message) => message.state === 'unread' || message.internalDate >= since });
   const messages = inbox?.messages ?? [];
   const received = messages.filter((message) => message.internalDate >= since);
   const count = (state: UnitInboxMessage['state']) => String(received.filter((message) => message.state === state).length);

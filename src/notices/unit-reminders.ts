@@ -26,10 +26,10 @@ export interface UnitReminderDeps extends UnitNoticeDeps {
 /** Sends the unit's reminder when messages became overdue; returns how many messages it named. */
 export async function remindOverdue(deps: UnitReminderDeps, unit: DiligenceUnit, now: Date): Promise<number> {
   if (unit.reminderHours === 0 || unit.keepers.length === 0) return 0;
-  const mailbox = deps.store.getMailbox(unit.address, 'INBOX');
+  const mailbox = await deps.store.getMailbox(unit.address, 'INBOX');
   if (mailbox === null) return 0;
   const reminded = deps.diligence.remindedUids(mailbox.id);
-  const inbox = readUnitInbox(deps.store, unit, { wanted: (message) => message.state === 'unread' && !reminded.has(message.uid) });
+  const inbox = await readUnitInbox(deps.store, unit, { wanted: (message) => message.state === 'unread' && !reminded.has(message.uid) });
   if (inbox === null) return 0;
   const overdue = inbox.messages
     .map((message) => ({ message, age: deps.calendar.workingHoursBetween(message.internalDate, now) }))

@@ -58,7 +58,7 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, origi
   const identity = session.user as Identity;
   const queueId = `${session.id}.${session.transaction}`;
   checkHourlyLimit(ctx, services, identity);
-  requireQuotaRoom(ctx, transactionOf(session).local, original.length);
+  await requireQuotaRoom(ctx, transactionOf(session).local, original.length);
   const hostname = ctx.config.server.hostname;
   // RFC 5321 §4.4 trace; "with ESMTPSA" (RFC 3848) already says the client authenticated.
   const message = prependFields(removeForgedAuthResults(applyFromPolicy(ctx.directory, identity, original), hostname), [

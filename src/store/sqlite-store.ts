@@ -150,27 +150,27 @@ export class SqliteMailStore implements MailStore {
 
   // --- accounts and mailboxes --------------------------------------------------------------
 
-  ensureAccount(account: AccountId): void {
+  async ensureAccount(account: AccountId): Promise<void> {
     // Called on every login: the common case (nothing missing) reads only and takes no write lock.
     if (this.missingDefaultFolders(account).length === 0) return;
     if (this.write(() => this.createDefaultFolders(account))) this.events.emit('change', { kind: 'mailboxes', account });
   }
 
-  listMailboxes(account: AccountId): MailboxInfo[] {
+  async listMailboxes(account: AccountId): Promise<MailboxInfo[]> {
     return this.sql.mailboxesOfAccount.all(account).map(toMailboxInfo);
   }
 
-  getMailbox(account: AccountId, name: string): MailboxInfo | null {
+  async getMailbox(account: AccountId, name: string): Promise<MailboxInfo | null> {
     const row = this.sql.mailboxByName.get(account, canonicalMailboxName(name));
     return row === undefined ? null : toMailboxInfo(row);
   }
 
-  getMailboxById(id: MailboxId): MailboxInfo | null {
+  async getMailboxById(id: MailboxId): Promise<MailboxInfo | null> {
     const row = this.sql.mailboxById.get(id);
     return row === undefined ? null : toMailboxInfo(row);
   }
 
-  createMailbox(account: AccountId, name: string, specialUse: SpecialUse | null = null): MailboxInfo {
+  async createMailbox(account: AccountId, name: string, specialUse: SpecialUse | null = null): Promise<MailboxInfo> {
     const canonical = validMailboxName(name);
     const row = this.write(() => {
       if (this.sql.mailboxByName.get(account, canonical) !== undefined) {
@@ -183,7 +183,7 @@ export class SqliteMailStore implements MailStore {
     return toMailboxInfo(row);
   }
 
-  deleteMailbox(account: AccountId, name: string): void {
+  async deleteMailbox(account: AccountId, name: string): Promise<void> {
     const canonical = canonicalMailboxName(name);
     // RFC 3501 §6.3.4: deleting INBOX is an error.
     if (canonical === 'INBOX') throw new StoreError('cannot', 'INBOX cannot be deleted');
@@ -196,7 +196,7 @@ export class SqliteMailStore implements MailStore {
     this.events.emit('change', { kind: 'mailboxes', account });
   }
 
-  renameMailbox(account: AccountId, from: string, to: string): void {
+  async renameMailbox(account: AccountId, from: string, to: string): Promise<void> {
     const source = canonicalMailboxName(from);
     const target = validMailboxName(to);
     const changes: MailboxChange[] = [{ kind: 'mailboxes', account }];
@@ -222,22 +222,22 @@ export class SqliteMailStore implements MailStore {
     for (const change of changes) this.events.emit('change', change);
   }
 
-  mailboxCounts(id: MailboxId): MailboxCounts {
+  async mailboxCounts(id: MailboxId): Promise<MailboxCounts> {
     this.requireMailbox(id);
     return this.sql.counts.get({ seen: SEEN_BIT, deleted: DELETED_BIT, id })!;
   }
 
-  setSubscribed(account: AccountId, name: string, subscribed: boolean): void {
+  async setSubscribed(account: AccountId, name: string, subscribed: boolean): Promise<void> {
     const canonical = canonicalMailboxName(name);
     this.write(() => (subscribed ? this.sql.subscribe : this.sql.unsubscribe).run(account, canonical));
     this.events.emit('change', { kind: 'mailboxes', account });
   }
 
-  listSubscriptions(account: AccountId): string[] {
+  async listSubscriptions(account: AccountId): Promise<string[]> {
     return this.sql.subscriptions.all(account);
   }
 
-  accountUsage(account: AccountId): number {
+  async accountUsage(account: AccountId): Promise<number> {
     const cached = this.usage.get(account);
     if (cached !== undefined) return cached;
     const used = this.sql.accountUsage.get(account)!;
@@ -268,11 +268,19 @@ export class SqliteMailStore implements MailStore {
     return (await this.deliveries.submit(job)).result;
   }
 
-  append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
-    return this.appendMessages(mailbox, [{ raw, ...options }])[0]!;
+  async append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): Promise<AppendResult> {
+    return (await this.appendMessages(mailbox, [{ raw, ...options }]))[0]!;
   }
 
-  appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[] {
+  async appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): Promise<AppendResult[]> {
+    return this.appendMessagesNow(mailbox, messages);
+  }
+
+  /**
+   * appendMessages as one synchronous step, for SQLite-only code that runs it inside a transaction
+   * of its own on the same connection (mbox.ts: a message and its ledger row commit together).
+   */
+  appendMessagesNow(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[] {
     const prepared = messages.map((message) => prepareMessage(message.raw, message));
     const { appended, uidValidity } = this.write(() => {
       const row = this.requireMailbox(mailbox);
@@ -283,32 +291,32 @@ export class SqliteMailStore implements MailStore {
     return appended.map(({ uid }) => ({ mailbox, uidValidity, uid }));
   }
 
-  listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): MessageRow[] {
+  async listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): Promise<MessageRow[]> {
     return this.reads.listMessages(mailbox, options);
   }
 
-  getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[] {
+  async getMessages(mailbox: MailboxId, uids: readonly Uid[]): Promise<MessageRow[]> {
     return this.reads.getMessages(mailbox, uids);
   }
 
-  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null {
+  async expungedSince(mailbox: MailboxId, since: ModSeq): Promise<Uid[] | null> {
     return this.expunged.since(mailbox, since);
   }
 
-  getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {
+  async getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): Promise<MessageMeta[]> {
     return this.reads.getMessageMeta(mailbox, uids);
   }
 
-  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
+  async protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Promise<Map<Uid, string>> {
     return new Map(this.sql.protocolCache.all(mailbox, uidList(uids)).map((row) => [row.uid as Uid, row.text]));
   }
 
-  recentProtocolCache(before: number | null, limit: number): { readonly entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>; readonly next: number | null } {
+  async recentProtocolCache(before: number | null, limit: number): Promise<{ readonly entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>; readonly next: number | null }> {
     const rows = this.sql.protocolCacheBefore.all(before ?? Number.MAX_SAFE_INTEGER, limit);
     return { entries: rows.map((row) => ({ blob: row.blob as BlobId, text: row.text })), next: rows.length < limit ? null : rows[rows.length - 1]!.id };
   }
 
-  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
+  async saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): Promise<void> {
     if (entries.length === 0) return;
     // Only a cache, rebuilt when lost: committed without waiting for the disk (WAL with
     // synchronous=NORMAL; a later FULL commit's fsync covers these frames too), so the first sync
@@ -323,21 +331,21 @@ export class SqliteMailStore implements MailStore {
     }
   }
 
-  readBlob(blob: BlobId, start?: number, end?: number): Buffer {
+  async readBlob(blob: BlobId, start?: number, end?: number): Promise<Buffer> {
     return this.reads.readBlob(blob, start, end);
   }
 
-  streamBlob(blob: BlobId): Readable {
+  async streamBlob(blob: BlobId): Promise<Readable> {
     return this.blobs.stream(blob);
   }
 
-  storeFlags(
+  async storeFlags(
     mailbox: MailboxId,
     uids: readonly Uid[],
     operation: FlagOperation,
     flags: readonly Flag[],
     unchangedSince?: ModSeq,
-  ): StoreFlagsResult {
+  ): Promise<StoreFlagsResult> {
     const change = parseFlags(flags);
     const updated: MessageRow[] = [];
     const modified: Uid[] = [];
@@ -364,22 +372,22 @@ export class SqliteMailStore implements MailStore {
     return { updated, modified };
   }
 
-  recentUids(mailbox: MailboxId): Uid[] {
+  async recentUids(mailbox: MailboxId): Promise<Uid[]> {
     return this.sql.recentUids.all(mailbox) as Uid[];
   }
 
-  claimRecent(mailbox: MailboxId): Uid[] {
+  async claimRecent(mailbox: MailboxId): Promise<Uid[]> {
     const uids = this.write(() => this.sql.claimRecent.all(mailbox));
     return (uids as Uid[]).sort((a, b) => a - b);
   }
 
-  copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
+  async copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): Promise<CopyResult> {
     const { result, appended } = this.write(() => this.copyRows(source, uids, destination));
     this.emitAppends(appended);
     return result;
   }
 
-  moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
+  async moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): Promise<CopyResult> {
     const { result, appended, expunged } = this.write(() => {
       const copied = this.copyRows(source, uids, destination);
       const moved = copied.result.mapping.map(([from]) => from);
@@ -391,7 +399,7 @@ export class SqliteMailStore implements MailStore {
     return result;
   }
 
-  expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[] {
+  async expunge(mailbox: MailboxId, uids?: readonly Uid[]): Promise<Uid[]> {
     const change = this.write(() => {
       this.requireMailbox(mailbox);
       const deleted =
@@ -409,11 +417,11 @@ export class SqliteMailStore implements MailStore {
     return this.reads.searchText(mailbox, field, query);
   }
 
-  privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {
+  async privateSeen(mailbox: MailboxId, reader: AccountId): Promise<Set<Uid>> {
     return this.readers.seen(mailbox, reader);
   }
 
-  setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[] {
+  async setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Promise<Uid[]> {
     let account: AccountId | undefined;
     let modSeq: number | undefined;
     const changed = this.write(() => {
@@ -430,11 +438,11 @@ export class SqliteMailStore implements MailStore {
     return changed;
   }
 
-  purgeUnreferencedBlobs(): number {
+  async purgeUnreferencedBlobs(): Promise<number> {
     return this.write(() => this.blobs.purgeUnreferenced());
   }
 
-  purgeAccount(account: AccountId, options: PurgeOptions = {}): number {
+  async purgeAccount(account: AccountId, options: PurgeOptions = {}): Promise<number> {
     const removed = this.write(() => {
       const messages = this.sql.accountMessageCount.get(account)!;
       // Messages, expunge records (and the mbox import ledger) go with their mailboxes: ON DELETE CASCADE.

@@ -27,8 +27,8 @@ afterEach(() => t.close());
 async function setUp(requirePasswordChange = false, policy: Record<string, unknown> = {}): Promise<TestDirectory> {
   t = openTestDirectory({ policy: { require_password_change: requirePasswordChange, ...policy } });
   const ctx = t.directory.context;
-  addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  addUnit(ctx, { localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
+  await addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await addUnit(ctx, { localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
   await addPerson(ctx, { name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, ADMIN);
   await addPerson(ctx, { name: 'Trần Thị Đào', unit: 'sotttt', password: 'mật khẩu của Đào' }, ADMIN);
   return t;
@@ -243,7 +243,7 @@ describe('recipients, senders and rights', () => {
     expect(t.directory.resolveRecipient('vpubnd@cantho.gov.vn')).toMatchObject({ ok: true });
     await t.close();
     t = openTestDirectory({ policy: { suspended_unit_receives: false } });
-    addUnit(t.directory.context, { localPart: 'vpubnd', name: 'Văn phòng' }, ADMIN);
+    await addUnit(t.directory.context, { localPart: 'vpubnd', name: 'Văn phòng' }, ADMIN);
     await addPerson(t.directory.context, { name: 'Nguyễn Văn An', unit: 'vpubnd' }, ADMIN);
     suspendUnit(t.directory.context, 'vpubnd', 'vi phạm', ADMIN);
     expect(t.directory.resolveRecipient('vpubnd@cantho.gov.vn')).toEqual({ ok: false, reason: 'suspended' });

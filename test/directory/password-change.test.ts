@@ -10,7 +10,7 @@ const WEB = { protocol: 'web', ip: '192.0.2.7' } as const;
 let t: TestDirectory;
 beforeEach(async () => {
   t = openTestDirectory();
-  addUnit(t.directory.context, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await addUnit(t.directory.context, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
   await addPerson(t.directory.context, { name: 'Nguyễn Văn Ân', unit: 'vpubnd', password: GIVEN }, ADMIN);
 });
 afterEach(() => t.close());

@@ -12,9 +12,9 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false } });
   const ctx = server.directory.context;
-  server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
-  server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
-  server.addUnit('sonv', 'Sở Nội vụ');
+  await server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+  await server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
+  await server.addUnit('sonv', 'Sở Nội vụ');
   await addPerson(ctx, { name: 'Nguyễn Văn An', unit: 'vpubnd', title: 'Chánh Văn phòng', phone: '0292 3820 123', password: PASSWORD }, request);
   await addPerson(ctx, { name: 'Trần Thị Bình', unit: 'sotttt', title: 'Giám đốc', password: PASSWORD }, request);
   await addPerson(ctx, { name: 'Lê Văn Cường', unit: 'sotttt', password: PASSWORD }, request);

@@ -21,7 +21,7 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false }, config: { ldap: { size_limit: 500 } } });
   const ctx = server.directory.context;
-  for (let u = 0; u < 10; u++) server.addUnit(`donvi${u}`, `Đơn vị số ${u}`);
+  for (let u = 0; u < 10; u++) await server.addUnit(`donvi${u}`, `Đơn vị số ${u}`);
   // One transaction around them all: each addPerson's own becomes a savepoint, so 10,000 officials
   // cost one WAL sync instead of 10,000.
   ctx.db.exec('BEGIN IMMEDIATE');

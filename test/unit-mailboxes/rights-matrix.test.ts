@@ -20,9 +20,9 @@ let t: TestDirectory;
 beforeEach(async () => {
   t = openTestDirectory({ policy: { require_password_change: false } });
   const ctx = t.directory.context;
-  addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  addUnit(ctx, { localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
-  addUnit(ctx, { localPart: 'sotc', name: 'Sở Tài chính' }, ADMIN);
+  await addUnit(ctx, { localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await addUnit(ctx, { localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
+  await addUnit(ctx, { localPart: 'sotc', name: 'Sở Tài chính' }, ADMIN);
   for (const [name, unit, address] of [
     ['Lê Văn Trưởng', 'vpubnd', 'truonglv'],
     ['Nguyễn Văn An', 'vpubnd', 'annv'],
@@ -34,7 +34,7 @@ beforeEach(async () => {
   ] as const) {
     await addPerson(ctx, { name, unit, address, password: PASSWORD }, ADMIN);
   }
-  addUnit(ctx, { localPart: 'phongkt', name: 'Phòng Kế toán', head: 'gianght' }, ADMIN);
+  await addUnit(ctx, { localPart: 'phongkt', name: 'Phòng Kế toán', head: 'gianght' }, ADMIN);
   // vpubnd: head truonglv; annv default rights with send-as; binhtt read-only; emvv will retire.
   setUnitHead(ctx, 'vpubnd', 'truonglv', ADMIN);
   grantDelegation(ctx, { unit: 'vpubnd', person: 'annv', sendAs: true }, ADMIN);

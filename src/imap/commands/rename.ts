@@ -8,7 +8,7 @@ import type { CommandHandler } from './handler.js';
  * mailbox and leaves INBOX empty (the store does both in one transaction). RFC 4314 §4: "x" on the
  * old place, "k" on the new, and both in the same account.
  */
-export const rename: CommandHandler = (session, { args }) => {
+export const rename: CommandHandler = async (session, { args }) => {
   args.space();
   const from = args.mailbox();
   args.space();
@@ -16,14 +16,14 @@ export const rename: CommandHandler = (session, { args }) => {
   args.end();
   if (to === 'INBOX' || to.startsWith('INBOX/')) throw refuse('CANNOT', 'Cannot rename to INBOX');
   if (to === from) throw refuse('ALREADYEXISTS', 'Mailbox already has that name');
-  const { location: source, mailbox } = removalTarget(session, from, 'rename');
+  const { location: source, mailbox } = await removalTarget(session, from, 'rename');
   const target = creationTarget(session, to);
   if (source.owner !== target.owner) throw refuse('CANNOT', 'A mailbox cannot move to another account');
   try {
-    session.ctx.store.renameMailbox(source.owner, source.name, target.name);
+    await session.ctx.store.renameMailbox(source.owner, source.name, target.name);
   } catch (err) {
     throw fromStoreError(err);
   }
-  auditDelegate(session, mailbox, 'rename-mailbox', { extra: { to: target.name } });
+  await auditDelegate(session, mailbox, 'rename-mailbox', { extra: { to: target.name } });
   return { text: 'RENAME completed' };
 };

@@ -42,7 +42,7 @@ export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promis
   for (let start = 0; start < scope.messages.length; start += BATCH) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const end = Math.min(start + BATCH, scope.messages.length);
-    facts.loadBatch(start, end);
+    await facts.loadBatch(start, end);
     for (let i = start; i < end; i++) if (scope.messages[i] && facts.matches(key, i)) matches.push(i + 1);
   }
   return matches;
@@ -50,14 +50,15 @@ export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promis
 
 /**
  * Per-search lookups, each made at most once: FTS hits per text key, then per batch of messages
- * the stored meta (only when a key needs it), and the header block of the message being tested.
+ * the stored meta (only when a key needs it) and the header blocks of HEADER's candidates, so
+ * testing a message is synchronous and a batch costs a few reads of the store, not one per message.
  */
 class MessageFacts {
   /** Per text key: the matching UIDs; per HEADER key: the candidates (their header text contains the string). */
   private readonly textHits = new Map<SearchKey, Set<Uid> | null>();
   private readonly needsMeta: boolean;
   private metas = new Map<Uid, MessageMeta>();
-  private headerBlock: { readonly index: number; readonly block: Buffer } | null = null;
+  private headerBlocks = new Map<Uid, Buffer>();
   private readonly seqStar: number;
   private readonly uidStar: number;
 
@@ -80,10 +81,24 @@ class MessageFacts {
     }
   }
 
-  loadBatch(start: number, end: number): void {
+  async loadBatch(start: number, end: number): Promise<void> {
     if (!this.needsMeta) return;
-    const uids = this.scope.messages.slice(start, end).flatMap((m) => (m ? [m.uid] : []));
-    this.metas = new Map(this.scope.store.getMessageMeta(this.scope.mailbox, uids).map((m) => [m.uid, m]));
+    const rows = this.scope.messages.slice(start, end).filter((m): m is MessageRow => m !== null);
+    this.metas = new Map((await this.scope.store.getMessageMeta(this.scope.mailbox, rows.map((m) => m.uid))).map((m) => [m.uid, m]));
+    const headerRows = rows.filter((row) => this.mayMatchHeader(row.uid));
+    const blocks = await Promise.all(
+      headerRows.map((row) => {
+        const meta = this.metas.get(row.uid);
+        return meta ? this.scope.store.readBlob(row.blobId, 0, meta.headerSize) : Buffer.alloc(0);
+      }),
+    );
+    this.headerBlocks = new Map(headerRows.map((row, i) => [row.uid, blocks[i]!]));
+  }
+
+  /** Whether some HEADER key has this message among its index candidates (an empty string: every message). */
+  private mayMatchHeader(uid: Uid): boolean {
+    for (const [key, hits] of this.textHits) if (key.kind === 'header' && (hits === null || hits.has(uid))) return true;
+    return false;
   }
 
   private collect(key: SearchKey, needs: { meta: boolean }): void {
@@ -132,7 +147,7 @@ class MessageFacts {
         return this.textHits.get(key)!.has(row.uid);
       case 'header': {
         const candidates = this.textHits.get(key);
-        return (!candidates || candidates.has(row.uid)) && this.headerMatches(index, key.name, key.value);
+        return (!candidates || candidates.has(row.uid)) && this.headerMatches(row.uid, key.name, key.value);
       }
       case 'date': {
         const day = key.of === 'internal' ? localDay(row.internalDate) : this.sentDay(row);
@@ -163,21 +178,12 @@ class MessageFacts {
    * Encoded-words are decoded and both sides folded, as in the index: case and Vietnamese
    * diacritics do not count.
    */
-  private headerMatches(index: number, name: string, value: string): boolean {
-    const block = this.headerBlockOf(index);
+  private headerMatches(uid: Uid, name: string, value: string): boolean {
+    const block = this.headerBlocks.get(uid) ?? Buffer.alloc(0);
     const wanted = name.toLowerCase();
     const folded = foldVietnamese(value);
     return listHeaderFields(block, 0, block.length).some(
       (field) => field.name === wanted && (folded === '' || foldVietnamese(decodeEncodedWords(field.value)).includes(folded)),
     );
-  }
-
-  private headerBlockOf(index: number): Buffer {
-    if (this.headerBlock?.index !== index) {
-      const row = this.scope.messages[index]!;
-      const meta = this.metas.get(row.uid);
-      this.headerBlock = { index, block: meta ? this.scope.store.readBlob(row.blobId, 0, meta.headerSize) : Buffer.alloc(0) };
-    }
-    return this.headerBlock.block;
   }
 }

@@ -33,9 +33,9 @@ export function unitMailboxRoutes(app: FastifyInstance, state: WebState): void {
   const forbidden = (reply: FastifyReply, session: WebSession) =>
     sendPage(reply, 403, messagePage({ domain, viewer: viewerOf(session), title: 'Không có quyền', text: 'Bạn không có quyền xem hộp thư đơn vị này.', link: { href: PATHS.unitMailbox, label: 'Các hộp thư đơn vị của bạn' } }));
 
-  const render = (reply: FastifyReply, session: WebSession, unit: AccountId, status: number, errors: FieldError[], notice?: string) => {
+  const render = async (reply: FastifyReply, session: WebSession, unit: AccountId, status: number, errors: FieldError[], notice?: string) => {
     const details = ctx.directory.showUnit(unit);
-    const inbox = readUnitInbox(ctx.store, { address: unit, keepers: [...(details.head ? [details.head] : []), ...details.delegations.map((d) => d.person)] }, { rows: RECENT_MESSAGES });
+    const inbox = await readUnitInbox(ctx.store, { address: unit, keepers: [...(details.head ? [details.head] : []), ...details.delegations.map((d) => d.person)] }, { rows: RECENT_MESSAGES });
     const messages = inbox?.messages ?? [];
     const oldest = messages[0]?.internalDate;
     const assignedTo = new Map<number, string>();
