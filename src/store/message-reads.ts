@@ -4,8 +4,9 @@
  * read-only connection a search worker thread opens (search-reader.ts): one implementation of each
  * read, whichever thread runs it.
  */
-import type { BlobStore } from './blobs.js';
+import type { SqliteBlobStore } from './blobs.js';
 import { FlagListCache } from './flags.js';
+import type { FullTextIndex } from './fts.js';
 import type { StoreStatements, MessageRecord } from './statements.js';
 import type { BlobId, MailboxId, MessageMeta, MessageRow, ModSeq, TextField, Uid } from './types.js';
 
@@ -20,7 +21,8 @@ export class MessageReads {
 
   constructor(
     private readonly sql: StoreStatements,
-    private readonly blobs: BlobStore,
+    private readonly blobs: SqliteBlobStore,
+    private readonly fts: FullTextIndex,
   ) {}
 
   listMessages(mailbox: MailboxId, options: { changedSince?: ModSeq } = {}): MessageRow[] {
@@ -73,7 +75,7 @@ export class MessageReads {
     for (let start = 0; start < blobs.length; start += SEARCH_SLICE) {
       if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const slice = blobs.slice(start, start + SEARCH_SLICE);
-      for (const blob of this.blobs.fts.matching(field, query, slice[0]!, slice.at(-1)!)) {
+      for (const blob of this.fts.matching(field, query, slice[0]!, slice.at(-1)!)) {
         for (const uid of uidsOfBlob.get(blob) ?? []) found.add(uid);
       }
     }

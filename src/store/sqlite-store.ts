@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { MailStore } from './api.js';
-import { BlobStore } from './blobs.js';
+import { SqliteBlobStore, digestOf } from './blobs.js';
 import { migrate, type Db } from './database.js';
 import { PrivateSeen } from './private-seen.js';
 import { DEFAULT_VANISHED_HISTORY, ExpungeHistory } from './expunge-history.js';
 import { watchExternalChanges } from './external-changes.js';
 import { DELETED_BIT, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
+import { FullTextIndex } from './fts.js';
 import { GroupCommit } from './group-commit.js';
 import { MessageReads, uidList } from './message-reads.js';
 import { asStorageError } from './storage-full.js';
@@ -47,7 +47,7 @@ import {
   type PurgeOptions,
   type Uid,
 } from './types.js';
-import { messageSize, readPieces, wholeMessage } from './message-bytes.js';
+import { messageSize, wholeMessage } from './message-bytes.js';
 
 /** A message checked and analysed before it enters a transaction, so a bad one fails alone and early. */
 interface PreparedMessage {
@@ -99,7 +99,9 @@ interface Appended {
  */
 export class SqliteMailStore implements MailStore {
   readonly events = new EventEmitter<{ change: [MailboxChange] }>();
-  private readonly blobs: BlobStore;
+  /** Bodies (the store's BlobStore); new ones are indexed for SEARCH in `fts` in the same transaction. */
+  readonly blobs: SqliteBlobStore;
+  private readonly fts: FullTextIndex;
   private readonly deliveries: GroupCommit<DeliveryJob, DeliveryOutcome>;
   private readonly stopWatching: () => void;
   private readonly sql: StoreStatements;
@@ -124,9 +126,11 @@ export class SqliteMailStore implements MailStore {
     this.readers = new PrivateSeen(db);
     this.expunged = new ExpungeHistory(db, options.vanishedHistory ?? DEFAULT_VANISHED_HISTORY);
     this.sql = prepareStatements(db);
-    this.blobs = new BlobStore(db);
-    this.reads = new MessageReads(this.sql, this.blobs);
-    this.blobs.backfillIndex();
+    this.blobs = new SqliteBlobStore(db);
+    this.fts = new FullTextIndex(db);
+    this.reads = new MessageReads(this.sql, this.blobs, this.fts);
+    // Bodies stored before the search index existed (FullTextIndex.backfill).
+    this.fts.backfill((id) => this.blobs.readRow(id));
     this.deliveries = new GroupCommit(
       db,
       (job) => this.applyDelivery(job),
@@ -284,7 +288,7 @@ export class SqliteMailStore implements MailStore {
     const prepared = messages.map((message) => prepareMessage(message.raw, message));
     const { appended, uidValidity } = this.write(() => {
       const row = this.requireMailbox(mailbox);
-      const rows = prepared.map((message) => this.insertMessage(row.id, this.blobs.store(message.sha256, message.pieces, message.size, message.analysis), message));
+      const rows = prepared.map((message) => this.insertMessage(row.id, this.storeBody(message), message));
       return { appended: rows, uidValidity: row.uidvalidity };
     });
     this.emitAppends(appended);
@@ -335,7 +339,7 @@ export class SqliteMailStore implements MailStore {
     return this.reads.readBlob(blob, start, end);
   }
 
-  async streamBlob(blob: BlobId): Promise<Readable> {
+  streamBlob(blob: BlobId): Promise<Readable> {
     return this.blobs.stream(blob);
   }
 
@@ -476,6 +480,13 @@ export class SqliteMailStore implements MailStore {
     }
   }
 
+  /** The body's blob row id; a new body is indexed for SEARCH with it, in the caller's transaction. */
+  private storeBody(message: PreparedMessage): number {
+    const { id, created } = this.blobs.storeNow(message.sha256, message.pieces, message.size, message.analysis);
+    if (created) this.fts.add(id, message.analysis.searchText);
+    return id;
+  }
+
   private requireMailbox(id: MailboxId): MailboxRow {
     const row = this.sql.mailboxById.get(id);
     if (row === undefined) throw new StoreError('nonexistent', `no mailbox ${id}`);
@@ -555,7 +566,7 @@ export class SqliteMailStore implements MailStore {
   private applyDelivery(job: DeliveryJob): DeliveryOutcome {
     // Only the recipients' usage changes: other accounts' cached answers stay good.
     for (const { target } of job.targets) this.usage.delete(target.account);
-    const blob = this.blobs.store(job.message.sha256, job.message.pieces, job.message.size, job.message.analysis);
+    const blob = this.storeBody(job.message);
     const appended: Appended[] = [];
     const created = new Set<AccountId>();
     for (const { target, flags } of job.targets) {
@@ -667,12 +678,6 @@ function prepareMessage(raw: MessageBytes, options: { flags?: readonly Flag[]; i
     flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
     internalDate,
   };
-}
-
-function digestOf(pieces: readonly MessagePiece[]): string {
-  const hash = createHash('sha256');
-  for (const piece of readPieces(pieces)) hash.update(piece);
-  return hash.digest('hex');
 }
 
 function toMailboxInfo(row: MailboxRow): MailboxInfo {
