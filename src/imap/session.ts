@@ -350,8 +350,9 @@ export class Session {
     if (forSelected) selected.noteChange(change);
     const watcher = this.notify;
     if (watcher) {
-      // `acting` is read now: by the time the watcher's reads answer, the command may have ended.
-      watcher.note(change, this.acting).then(
+      // Read now: by the time the watcher's reads answer, the command may have ended. IDLE writes
+      // nothing: what arrives during it is never the session's own.
+      watcher.note(change, this.acting && this.idleListener === null).then(
         () => {
           if (this.notify === watcher && watcher.hasPending) this.requestPush();
         },

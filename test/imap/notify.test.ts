@@ -230,8 +230,9 @@ describe('NOTIFY (RFC 5465)', () => {
     expect(await client.command('n', 'NOTIFY SET (SELECTED (MessageNew (UID BODY.PEEK[]) MessageExpunge)) (PERSONAL (MailboxName))')).toEqual(['n OK NOTIFY completed']);
     client.socket.pause();
     const trash = (await server.store.getMailbox(ANNV, 'Trash'))!;
-    // More than the loopback socket buffers hold: the FETCH notifications wait for the client.
-    for (let i = 0; i < 4; i++) await server.store.append(trash.id, message(`Lớn ${i}`, `${'x'.repeat(998)}\r\n`.repeat(2000)));
+    // More than the loopback socket buffers hold: the FETCH notifications wait for the client. One
+    // APPEND of the four, so the first notification has them all however the store's reads interleave.
+    await server.store.appendMessages(trash.id, Array.from({ length: 4 }, (_, i) => ({ raw: message(`Lớn ${i}`, `${'x'.repeat(998)}\r\n`.repeat(2000)) })));
     // 3 × 100 new names while the client is behind: past the 256 notifications a connection may hold.
     // Between them the event loop turns: the new names wait behind the FETCH the client is not reading.
     for (const top of ['a', 'b', 'c']) {

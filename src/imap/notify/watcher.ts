@@ -81,6 +81,11 @@ export class NotifyWatcher {
    * announced by RFC 3501's rules).
    */
   note(change: MailboxChange, own: boolean): Promise<void> {
+    // The selected mailbox needs no read: marked due at once, as the change arrives (§5.2).
+    if (change.kind !== 'mailboxes' && change.kind !== 'external' && change.mailbox === this.session.selected?.info.id) {
+      if (!this.overflowed && this.request.selected?.events.has(EVENT_OF[change.kind])) this.selectedDue = true;
+      return Promise.resolve();
+    }
     const noted = this.noting.then(() => this.apply(change, own));
     // The caller hears of a failure; the next note still runs.
     this.noting = noted.catch(() => undefined);
