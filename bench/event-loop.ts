@@ -102,7 +102,7 @@ export async function run(args: string[]): Promise<void> {
     const directory = server.directory as Directory;
     const request = { actor: 'cli:bench', doc: TEST_DOC };
     const seeding = performance.now();
-    for (let u = 0; u < UNITS; u++) server.addUnit(u === 0 ? 'vpubnd' : `donvi${u}`, u === 0 ? 'Văn phòng UBND thành phố' : `Phòng số ${u}`);
+    for (let u = 0; u < UNITS; u++) await server.addUnit(u === 0 ? 'vpubnd' : `donvi${u}`, u === 0 ? 'Văn phòng UBND thành phố' : `Phòng số ${u}`);
     let head = '';
     for (let i = 0; i < officials; i++) {
       const name = `${FAMILY[i % FAMILY.length]} ${MIDDLE[(i >> 3) % MIDDLE.length]} ${GIVEN[(i >> 5) % GIVEN.length]}`;
@@ -112,11 +112,11 @@ export async function run(args: string[]): Promise<void> {
     directory.admin.setUnitHead('vpubnd', head, request);
     const store = server.server.context.store;
     const unit = asAccountId('vpubnd@cantho.gov.vn');
-    store.ensureAccount(unit);
-    store.ensureAccount(asAccountId(head));
-    const inbox = store.getMailbox(unit, 'INBOX')!;
+    await store.ensureAccount(unit);
+    await store.ensureAccount(asAccountId(head));
+    const inbox = (await store.getMailbox(unit, 'INBOX'))!;
     for (let start = 0; start < overdue; start += 200) {
-      store.appendMessages(
+      await store.appendMessages(
         inbox.id,
         Array.from({ length: Math.min(200, overdue - start) }, (_, k) => ({ raw: unitMessage(start + k), internalDate: new Date('2027-01-04T08:00:00+07:00') })),
       );

@@ -70,7 +70,7 @@ export async function run(args: string[]): Promise<void> {
     const official = await seedOfficial(server, count, benchMessage);
     const store = server.context.store;
     console.log(`${count} messages delivered in ${((performance.now() - filling) / 1000).toFixed(1)} s`);
-    const inbox = store.getMailbox(official.account, 'INBOX')!;
+    const inbox = (await store.getMailbox(official.account, 'INBOX'))!;
 
     const client = await ImapConnection.open(port);
     await client.login(official.address, BENCH_PASSWORD);

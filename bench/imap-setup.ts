@@ -59,11 +59,11 @@ export async function seedOfficial(
 ): Promise<{ address: string; account: AccountId }> {
   const request = { actor: 'cli:bench', doc: 'BENCH/2026' };
   const directory = server.context.directory as Directory;
-  directory.admin.addUnit({ localPart: 'vpbench', name: 'Văn phòng đo' }, request);
+  await directory.admin.addUnit({ localPart: 'vpbench', name: 'Văn phòng đo' }, request);
   const issued = await directory.admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpbench', password: BENCH_PASSWORD }, request);
   const account = asAccountId(issued.person.address);
   const store = server.context.store;
-  store.ensureAccount(account);
+  await store.ensureAccount(account);
   let next = 0;
   const deliverNext = async (): Promise<void> => {
     while (next < count) await store.deliver([{ account, folder: 'INBOX' }], messageAt(next++));

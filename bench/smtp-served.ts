@@ -76,7 +76,7 @@ interface Target {
   readonly port: number;
   /** CPU seconds so far: [server tree, clamd or null]. */
   cpu(): [number, number | null];
-  stored(): number;
+  stored(): Promise<number>;
   /** Resolves once `count` messages are in the mailbox (bounded). */
   waitStored(count: number): Promise<void>;
   /** Where the server says its time went so far, if it says (our /metrics). */
@@ -112,7 +112,7 @@ export async function runServed(options: ServedOptions): Promise<void> {
     console.log(`served: ${options.messages} messages of ${options.size} bytes per run; clamd temporary files in ${options.clamdTmpdir}; data dir ${server.dataDir}`);
     // Unmeasured: JIT, the first Bayes and rules passes, clamd's first scans, the DNS cache, Postfix's daemons.
     for (const target of reference ? [ours, reference] : [ours]) {
-      const before = target.stored();
+      const before = await target.stored();
       await smtpSource(target.port, { messages: WARM_UP_MESSAGES, sessions: 10, size: options.size, from: SENDER, to: RECIPIENT });
       await target.waitStored(before + WARM_UP_MESSAGES);
     }
@@ -149,13 +149,13 @@ function startLoadZone(): Promise<RunningDnsServer> {
 
 function servedTarget(server: ReadmeServer): Target {
   const database = loadConfig(server.configFile).paths.database;
-  const stored = (): number => {
+  const stored = async (): Promise<number> => {
     const store = new SqliteMailStore(openDatabase(database));
     try {
-      const inbox = store.getMailbox(asAccountId(RECIPIENT), 'INBOX');
-      return inbox ? store.mailboxCounts(inbox.id).messages : 0;
+      const inbox = await store.getMailbox(asAccountId(RECIPIENT), 'INBOX');
+      return inbox ? (await store.mailboxCounts(inbox.id)).messages : 0;
     } finally {
-      void store.close();
+      await store.close();
     }
   };
   return {
@@ -174,13 +174,13 @@ function postfixTarget(postfix: RunningPostfix): Target {
     name: 'postfix',
     port: postfix.port,
     cpu: () => [cpuOfProcessTree(postfix.masterPid), null],
-    stored: () => postfix.deliveredCount(),
+    stored: async () => postfix.deliveredCount(),
     waitStored: (count) => postfix.waitForDelivered(count, 600_000),
   };
 }
 
 async function measure(target: Target, load: Load, options: ServedOptions): Promise<RunResult> {
-  const before = target.stored();
+  const before = await target.stored();
   const [cpuBefore, clamdBefore] = target.cpu();
   const started = process.hrtime.bigint();
   let loadDone = false;
@@ -194,7 +194,7 @@ async function measure(target: Target, load: Load, options: ServedOptions): Prom
   const expected = options.messages + latencies.length;
   await target.waitStored(before + expected);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const stored = target.stored() - before;
+  const stored = (await target.stored()) - before;
   const [cpuAfter, clamdAfter] = target.cpu();
   const sorted = [...latencies].sort((a, b) => a - b);
   const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
@@ -284,9 +284,9 @@ async function crashCheck(server: ReadmeServer): Promise<void> {
   const store = new SqliteMailStore(openDatabase(database));
   const counts = new Map<string, number>();
   try {
-    const inbox = store.getMailbox(asAccountId(RECIPIENT), 'INBOX')!;
-    for (const row of store.listMessages(inbox.id)) {
-      const id = /^Subject: crash (\S+)\r$/m.exec(store.readBlob(row.blobId).toString('latin1'))?.[1];
+    const inbox = (await store.getMailbox(asAccountId(RECIPIENT), 'INBOX'))!;
+    for (const row of await store.listMessages(inbox.id)) {
+      const id = /^Subject: crash (\S+)\r$/m.exec((await store.readBlob(row.blobId)).toString('latin1'))?.[1];
       if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
   } finally {

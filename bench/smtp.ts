@@ -93,12 +93,12 @@ export async function run(args: string[]): Promise<void> {
       const label = `cantho-mail, filters ${filters}${filters === 'on' ? (clamd ? ` (rules, Bayes, clamd with its temporary files in ${clamdTmpdir})` : ' (rules, Bayes; no clamd)') : ''}`;
       try {
         let cpu = process.cpuUsage();
-        report(`${label}, node client`, load.messages, await nodeLoad(server.port, load), server.stored(), process.cpuUsage(cpu));
+        report(`${label}, node client`, load.messages, await nodeLoad(server.port, load), await server.stored(), process.cpuUsage(cpu));
         if (values.compare) {
-          const before = server.stored();
+          const before = await server.stored();
           cpu = process.cpuUsage();
           const seconds = await smtpSource(server.port, smtpSourceLoad);
-          report(`${label}, smtp-source`, load.messages, seconds, server.stored() - before, process.cpuUsage(cpu));
+          report(`${label}, smtp-source`, load.messages, seconds, (await server.stored()) - before, process.cpuUsage(cpu));
           withSmtpSource.set(filters, load.messages / seconds);
         }
       } finally {
@@ -167,7 +167,7 @@ async function startBenchClamd(tmpdir: string): Promise<RunningClamd> {
 
 interface BenchServer {
   readonly port: number;
-  stored(): number;
+  stored(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -186,7 +186,7 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
   const db = openDatabase(config.paths.database);
   const store = new SqliteMailStore(db);
   const directory = new Directory({ db, config, store, logger, argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } });
-  directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, { actor: 'cli:bench', doc: 'BENCH' });
+  await directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, { actor: 'cli:bench', doc: 'BENCH' });
   await directory.admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', address: 'annv' }, { actor: 'cli:bench', doc: 'BENCH' });
   const resolver = async (name: string): Promise<unknown[]> => {
     throw Object.assign(new Error(`no DNS in the bench: ${name}`), { code: 'ENOTFOUND' });
@@ -221,10 +221,10 @@ async function startBenchServer(filters: 'off' | 'no-clamd' | RunningClamd): Pro
     sieve: openSieveStore(db),
   };
   const listeners = await startSmtp(ctx, { queueWorker: false });
-  const inbox = () => store.getMailbox(asAccountId(RECIPIENT), 'INBOX')!;
+  const inbox = async () => (await store.getMailbox(asAccountId(RECIPIENT), 'INBOX'))!;
   return {
     port: listeners[0]!.port,
-    stored: () => store.mailboxCounts(inbox().id).messages,
+    stored: async () => (await store.mailboxCounts((await inbox()).id)).messages,
     async close() {
       await Promise.all(listeners.map((l) => l.close()));
       pipeline?.close();

@@ -35,7 +35,7 @@ async function measure(count: number, concurrency: number): Promise<{ perSecond:
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-bench-store-'));
   const store = new SqliteMailStore(openDatabase(path.join(dir, 'mail.db')));
   try {
-    store.ensureAccount(account);
+    await store.ensureAccount(account);
     const messages = Array.from({ length: count }, (_, n) => fourKilobyteMessage(n));
     let next = 0;
     const worker = async (): Promise<void> => {

@@ -73,7 +73,7 @@ export async function addLoginCrowd(server: ReadmeServer, count: number, passwor
     const request = { actor: 'cli:bench', doc: 'BENCH/2026' };
     const addresses = Array.from({ length: count }, (_, i) => `dn${String(i + 1).padStart(3, '0')}@${config.server.domain}`);
     if (directory.mailboxOwner('dangnhap')?.kind === 'unit') return addresses;
-    directory.admin.addUnit({ localPart: 'dangnhap', name: 'Phòng đăng nhập đo' }, request);
+    await directory.admin.addUnit({ localPart: 'dangnhap', name: 'Phòng đăng nhập đo' }, request);
     // argon2 hashes in libuv's thread pool (4 threads): four at a time.
     for (let i = 0; i < count; i += 4) {
       await Promise.all(

@@ -39,7 +39,7 @@ export interface MailboxSelection {
 }
 
 export async function restoreMailbox(store: Store, dir: string, selection: MailboxSelection, target: MailTarget): Promise<RestoreMailReport> {
-  return withBackup(dir, (reader, takenAt) => {
+  return withBackup(dir, async (reader, takenAt) => {
     const folders = reader.folders(selection.account);
     if (folders.length === 0) throw new BackupError(`${dir}: the backup of ${takenAt} holds no mailbox of ${selection.account}`);
     if (selection.folder !== undefined && !folders.includes(selection.folder)) {
@@ -50,25 +50,25 @@ export async function restoreMailbox(store: Store, dir: string, selection: Mailb
 }
 
 export async function restoreMessage(store: Store, dir: string, account: AccountId, messageId: string): Promise<RestoreMailReport> {
-  return withBackup(dir, (reader, takenAt) => {
+  return withBackup(dir, async (reader, takenAt) => {
     const copies = reader.byMessageId(account, messageId);
     if (copies.length === 0) throw new BackupError(`${dir}: no message with Message-ID ${messageId} in the mail of ${account} on ${takenAt}`);
     return copyInto(store, reader, copies, { account, folderFor: (folder) => folder }, takenAt);
   });
 }
 
-async function withBackup<T>(dir: string, use: (reader: BackupMailReader, takenAt: string) => T): Promise<T> {
+async function withBackup<T>(dir: string, use: (reader: BackupMailReader, takenAt: string) => Promise<T>): Promise<T> {
   const root = path.resolve(dir);
   const manifest = await verifyBackup(root);
   const reader = new BackupMailReader(path.join(root, DATABASE_FILE));
   try {
-    return use(reader, manifest.startedAt);
+    return await use(reader, manifest.startedAt);
   } finally {
     reader.close();
   }
 }
 
-function copyInto(store: Store, reader: BackupMailReader, messages: readonly BackupMessage[], target: MailTarget, takenAt: string): RestoreMailReport {
+async function copyInto(store: Store, reader: BackupMailReader, messages: readonly BackupMessage[], target: MailTarget, takenAt: string): Promise<RestoreMailReport> {
   const folders: Record<string, { restored: number; skipped: number }> = {};
   const present = new Map<MailboxId, Map<string, number>>();
   const wanted = new Map<string, number>();
@@ -76,11 +76,11 @@ function copyInto(store: Store, reader: BackupMailReader, messages: readonly Bac
   let skipped = 0;
   for (const message of messages) {
     const folder = target.folderFor(message.folder);
-    const mailbox = (store.getMailbox(target.account, folder) ?? store.createMailbox(target.account, folder)).id;
+    const mailbox = (await store.getMailbox(target.account, folder) ?? await store.createMailbox(target.account, folder)).id;
     let copies = present.get(mailbox);
     if (copies === undefined) {
       copies = new Map();
-      for (const row of store.listMessages(mailbox)) copies.set(row.blobId, (copies.get(row.blobId) ?? 0) + 1);
+      for (const row of await store.listMessages(mailbox)) copies.set(row.blobId, (copies.get(row.blobId) ?? 0) + 1);
       present.set(mailbox, copies);
     }
     // The n-th copy of these bytes in the backup folder is restored when the target has fewer than n.
@@ -93,7 +93,7 @@ function copyInto(store: Store, reader: BackupMailReader, messages: readonly Bac
       skipped++;
       continue;
     }
-    store.append(mailbox, reader.raw(message.blobId), { flags: message.flags, internalDate: message.internalDate });
+    await store.append(mailbox, reader.raw(message.blobId), { flags: message.flags, internalDate: message.internalDate });
     count.restored++;
     restored++;
   }

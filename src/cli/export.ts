@@ -9,12 +9,12 @@ export function defineExportCommand(exportCommand: Command): void {
   exportCommand
     .requiredOption('--mbox <file>', 'the mbox file to write')
     .action((address: string, options: { mbox: string }, command: Command) =>
-      runWithDirectory(command, ({ config, directory, store, actor }) => {
+      runWithDirectory(command, async ({ config, directory, store, actor }) => {
         const local = requireLocalAddress(address, config.localDomains, 'person');
         const account = accountOf(local, config.server.domain);
         if (!directory.knowsAddress(local)) throw new CliError(`unknown address ${JSON.stringify(address)}`);
-        if (store.listMailboxes(account).length === 0) throw new CliError(`${account} has no mailbox (never used, or purged)`);
-        const report = exportMbox(store, account, path.resolve(options.mbox));
+        if ((await store.listMailboxes(account)).length === 0) throw new CliError(`${account} has no mailbox (never used, or purged)`);
+        const report = await exportMbox(store, account, path.resolve(options.mbox));
         directory.audit({ actor, action: 'mailbox.export', subject: account, detail: { file: report.file, messages: report.messages } });
         return {
           json: report,

@@ -14,7 +14,7 @@ export function defineMaintenanceCommands(maintenance: Command): void {
     .description("purge retired persons' mail after retention.retired_days, then unreferenced bodies; send owed notices")
     .action((_options: unknown, command: Command) =>
       runWithDirectory(command, async ({ config, directory, store, actor }) => {
-        const retention = runRetention(directory, store, actor);
+        const retention = await runRetention(directory, store, actor);
         const notices = await sendPendingNotices({ directory, config, store });
         const text = [
           `retired before ${retention.cutoff}: ${retention.accounts.length} account(s)`,

@@ -15,8 +15,8 @@ export function defineUnitCommands(unit: Command): void {
     .option('--head <addr>', 'head of the unit (a person)')
     .requiredOption('--doc <ref>', 'request document reference')
     .action((localPart: string, options: { name: string; parent?: string; head?: string; doc: string }, command: Command) =>
-      runWithDirectory(command, ({ directory, actor }) => {
-        const added = directory.admin.addUnit({ localPart, name: options.name, parent: options.parent, head: options.head }, { actor, doc: options.doc });
+      runWithDirectory(command, async ({ directory, actor }) => {
+        const added = await directory.admin.addUnit({ localPart, name: options.name, parent: options.parent, head: options.head }, { actor, doc: options.doc });
         return { json: added, text: `added ${added.address}` };
       }),
     );

@@ -15,7 +15,7 @@ import { listViolations, type ViolationView } from './violations.js';
 export class DirectoryAdmin {
   constructor(private readonly ctx: DirectoryContext) {}
 
-  addUnit(input: UnitInput, request: ChangeRequest): UnitView {
+  addUnit(input: UnitInput, request: ChangeRequest): Promise<UnitView> {
     return addUnit(this.ctx, input, request);
   }
 

@@ -110,8 +110,9 @@ export class Directory implements DirectoryService {
     this.logins = new LoginFlow(this.context, options);
     this.stats = this.logins.stats;
     this.passwordChecks = this.logins.passwordChecks;
-    // Reserved names (postmaster, abuse, …) are delivered to postmaster's mailbox.
-    options.store.ensureAccount(this.postmaster());
+    // Reserved names (postmaster, abuse, …) are delivered to postmaster's mailbox. Not awaited (a
+    // constructor): a delivery or login creates the folders again if this write fails.
+    options.store.ensureAccount(this.postmaster()).catch((err: unknown) => options.logger?.error({ err }, "could not create postmaster's folders"));
     // Another process changed the database: it may have reset a password or retired someone.
     options.store.events?.on('change', (change) => {
       if (change.kind === 'external') {

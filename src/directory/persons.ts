@@ -87,7 +87,6 @@ function insertPerson(ctx: DirectoryContext, prepared: PreparedPerson, actor: st
     )
     .run(localPart, prepared.name.display, foldVietnamese(prepared.name.display), unit.id, prepared.title, prepared.phone, prepared.hash, now, now, now);
   const after = personView(ctx.records, ctx.records.personByLocal(localPart)!);
-  ctx.accounts.ensureAccount(after.address);
   ctx.auditLog.write({ actor, action: 'person.add', subject: after.address, doc, before: null, after });
   return after;
 }
@@ -99,6 +98,9 @@ export async function addPerson(ctx: DirectoryContext, input: PersonInput, reque
     const after = insertPerson(ctx, prepared, request.actor, doc);
     return { result: after, changed: [after.address] };
   });
+  // After the directory's commit: the store may be another database (docs/architecture.md "Store");
+  // a login or a delivery creates the folders again if this write fails.
+  await ctx.accounts.ensureAccount(person.address);
   return { person, password: prepared.generated };
 }
 
@@ -114,6 +116,7 @@ export async function addPersons(ctx: DirectoryContext, inputs: readonly PersonI
     const added = prepared.map((person) => insertPerson(ctx, person, request.actor, doc));
     return { result: added, changed: added.map((person) => person.address) };
   });
+  for (const person of persons) await ctx.accounts.ensureAccount(person.address);
   return persons.map((person, i) => ({ person, password: prepared[i]!.generated }));
 }
 

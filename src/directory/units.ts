@@ -24,11 +24,11 @@ export interface UnitInput {
   readonly head?: string | undefined;
 }
 
-export function addUnit(ctx: DirectoryContext, input: UnitInput, request: ChangeRequest): UnitView {
+export async function addUnit(ctx: DirectoryContext, input: UnitInput, request: ChangeRequest): Promise<UnitView> {
   const doc = requireDoc(request.doc);
   const localPart = toLocalPart(input.localPart);
   const name = cleanText(input.name, 'the unit name');
-  return runChange(ctx, () => {
+  const unit = runChange(ctx, () => {
     requireFreeAddress(ctx, localPart);
     const parent = input.parent === undefined ? null : requireUnit(ctx, input.parent);
     const head = input.head === undefined ? null : requireActivePerson(ctx, input.head);
@@ -40,10 +40,12 @@ export function addUnit(ctx: DirectoryContext, input: UnitInput, request: Change
       )
       .run(localPart, name, parent?.id ?? null, head?.id ?? null, now, now);
     const after = unitView(ctx.records, ctx.records.unitByLocal(localPart)!);
-    ctx.accounts.ensureAccount(after.address);
     ctx.auditLog.write({ actor: request.actor, action: 'unit.add', subject: after.address, doc, before: null, after });
     return { result: after, changed: [after.address] };
   });
+  // After the directory's commit, as addPerson does.
+  await ctx.accounts.ensureAccount(unit.address);
+  return unit;
 }
 
 export function setUnitHead(ctx: DirectoryContext, unitAddress: string, headAddress: string, request: ChangeRequest): UnitView {

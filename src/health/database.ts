@@ -3,10 +3,10 @@ import { asAccountId } from '../store/index.js';
 import type { ComponentHealth } from './monitor.js';
 
 /** `database`: a read answers (the same read IMAP LIST does); down when it throws. */
-export function databaseCheck(store: MailStore, domain: string): () => ComponentHealth {
+export function databaseCheck(store: MailStore, domain: string): () => Promise<ComponentHealth> {
   const postmaster = asAccountId(`postmaster@${domain}`);
-  return () => {
-    store.listMailboxes(postmaster);
+  return async () => {
+    await store.listMailboxes(postmaster);
     return { status: 'ok', detail: 'reads answer' };
   };
 }

@@ -20,8 +20,8 @@ export interface AclTarget {
  * The mailbox an ACL command names. RFC 4314 §6: someone who may not know it exists gets the
  * answer a mailbox that does not exist gets, not `NOPERM`.
  */
-export function requireAclTarget(session: Session, name: string): AclTarget {
-  const found = findMailbox(session, name);
+export async function requireAclTarget(session: Session, name: string): Promise<AclTarget> {
+  const found = await findMailbox(session, name);
   if (!found) throw refuse('NONEXISTENT', 'No such mailbox');
   return found;
 }

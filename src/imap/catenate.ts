@@ -27,8 +27,9 @@ export interface CatenationPlan {
   readonly pieces: readonly Piece[];
 }
 
-export function planCatenation(session: Session, parts: readonly CatenatePart[]): CatenationPlan {
-  const pieces = parts.map((part) => (part.kind === 'text' ? { data: part.data } : urlPiece(session, part.url)));
+export async function planCatenation(session: Session, parts: readonly CatenatePart[]): Promise<CatenationPlan> {
+  const pieces: Piece[] = [];
+  for (const part of parts) pieces.push(part.kind === 'text' ? { data: part.data } : await urlPiece(session, part.url));
   const size = pieces.reduce((sum, piece) => sum + ('data' in piece ? piece.data.size : 'bytes' in piece ? piece.bytes.length : piece.end - piece.start), 0);
   return { size, pieces };
 }
@@ -39,7 +40,7 @@ export async function buildCatenation(session: Session, plan: CatenationPlan): P
   for (const piece of plan.pieces) {
     let bytes: Buffer;
     if ('bytes' in piece) bytes = piece.bytes;
-    else if ('blob' in piece) bytes = session.ctx.store.readBlob(piece.blob, piece.start, piece.end);
+    else if ('blob' in piece) bytes = await session.ctx.store.readBlob(piece.blob, piece.start, piece.end);
     else if (piece.data.file) {
       bytes = Buffer.alloc(piece.data.size);
       await piece.data.file.readInto(bytes);
@@ -50,23 +51,23 @@ export async function buildCatenation(session: Session, plan: CatenationPlan): P
   return out;
 }
 
-function urlPiece(session: Session, text: string): Piece {
+async function urlPiece(session: Session, text: string): Promise<Piece> {
   // RFC 4469 §5 url-resp-text: no "]" and no line ends inside the response code.
   const badUrl = (why: string): ImapError => refuse(`BADURL ${text.replace(/[\]\r\n\0]/g, '')}`, why);
   const url = parseImapUrl(text);
   if (!url) throw badUrl('Not an IMAP URL naming a message');
   if (url.server && !namesThisSession(session, url.server)) throw badUrl('The URL names another server or user');
-  const mailbox = findMailbox(session, canonicalMailboxName(url.mailbox));
+  const mailbox = await findMailbox(session, canonicalMailboxName(url.mailbox));
   if (!mailbox || !hasRight(session, 'r', mailbox)) throw badUrl('No such mailbox');
   if (url.uidValidity !== null && url.uidValidity !== mailbox.uidValidity) throw badUrl('The mailbox has another UIDVALIDITY');
   const store = session.ctx.store;
-  const [row] = store.getMessages(mailbox.id, [asUid(url.uid)]);
-  const [meta] = store.getMessageMeta(mailbox.id, [asUid(url.uid)]);
+  const [row] = await store.getMessages(mailbox.id, [asUid(url.uid)]);
+  const [meta] = await store.getMessageMeta(mailbox.id, [asUid(url.uid)]);
   if (!row || !meta) throw badUrl('No such message');
   const range = locateSection(sectionOf(url, badUrl), meta.structure, meta.headerSize, row.size);
   if (!range) throw badUrl('No such section');
   if (range.fields) {
-    const header = filterHeaderFields(store.readBlob(row.blobId, range.start, range.end), range.fields.names, range.fields.not);
+    const header = filterHeaderFields(await store.readBlob(row.blobId, range.start, range.end), range.fields.names, range.fields.not);
     const [from, to] = applyPartial(0, header.length, url.partial);
     return { bytes: header.subarray(from, to) };
   }

@@ -25,20 +25,20 @@ export function isDelegateMailbox(session: Session, mailbox: Pick<MailboxInfo, '
 }
 
 /** Message references for an audit row, read from the ENVELOPE stored at delivery (no parsing here). */
-export function messageRefs(session: Session, mailbox: MailboxInfo, uids: readonly Uid[]): MessageRef[] {
+export async function messageRefs(session: Session, mailbox: MailboxInfo, uids: readonly Uid[]): Promise<MessageRef[]> {
   if (uids.length === 0) return [];
   const listed = uids.slice(0, MAX_LISTED_MESSAGES);
-  const refs: MessageRef[] = session.ctx.store
-    .getMessageMeta(mailbox.id, listed)
+  const refs: MessageRef[] = (await session.ctx.store
+    .getMessageMeta(mailbox.id, listed))
     .map((meta) => messageRef(meta.envelope.messageId, meta.envelope.subject, meta.uid));
   // The rest are counted, not described (an audit row stays small for FETCH 1:*).
   for (const uid of uids.slice(listed.length)) refs.push({ uid, messageId: null, subject: null });
   return refs;
 }
 
-export function auditDelegate(session: Session, mailbox: MailboxInfo, action: DelegateAction, options: DelegateAuditOptions = {}): void {
+export async function auditDelegate(session: Session, mailbox: MailboxInfo, action: DelegateAction, options: DelegateAuditOptions = {}): Promise<void> {
   if (!isDelegateMailbox(session, mailbox)) return;
-  const messages = options.messages ?? (options.uids ? messageRefs(session, mailbox, options.uids) : []);
+  const messages = options.messages ?? (options.uids ? await messageRefs(session, mailbox, options.uids) : []);
   recordDelegateAction(session, mailbox, action, { messages, ...(options.extra ? { extra: options.extra } : {}) });
 }
 
@@ -82,18 +82,18 @@ export function readsBody(request: FetchRequest): boolean {
  * involved, naming the other folder by the name this session sees. `messages` must be read
  * before a MOVE removes them from the source (messageRefs).
  */
-export function auditTransfer(
+export async function auditTransfer(
   session: Session,
   action: 'copy' | 'move',
   source: MailboxInfo,
   destination: MailboxInfo,
   messages: readonly MessageRef[],
-): void {
+): Promise<void> {
   if (isDelegateMailbox(session, source)) {
-    auditDelegate(session, source, action, { messages, extra: { destination: wireNameOf(session, destination) } });
+    await auditDelegate(session, source, action, { messages, extra: { destination: wireNameOf(session, destination) } });
   }
   if (isDelegateMailbox(session, destination) && destination.account !== source.account) {
-    auditDelegate(session, destination, action, { messages, extra: { source: wireNameOf(session, source) } });
+    await auditDelegate(session, destination, action, { messages, extra: { source: wireNameOf(session, source) } });
   }
 }
 
@@ -102,17 +102,17 @@ export function auditTransfer(
  * unit's mailbox, records which went: their references are read first, as the store forgets
  * them with the rows. Returns the expunged UIDs. Shared by EXPUNGE, UID EXPUNGE and CLOSE.
  */
-export function expungeAudited(session: Session, mailbox: MailboxInfo, uids?: readonly Uid[]): Uid[] {
+export async function expungeAudited(session: Session, mailbox: MailboxInfo, uids?: readonly Uid[]): Promise<Uid[]> {
   const store = session.ctx.store;
-  if (!isDelegateMailbox(session, mailbox)) return store.expunge(mailbox.id, uids);
+  if (!isDelegateMailbox(session, mailbox)) return await store.expunge(mailbox.id, uids);
   const wanted = uids ? new Set(uids) : null;
-  const doomed = store
-    .listMessages(mailbox.id)
+  const doomed = (await store
+    .listMessages(mailbox.id))
     .filter((row) => row.flags.includes('\\Deleted') && (wanted === null || wanted.has(row.uid)))
     .map((row) => row.uid);
-  const refs = messageRefs(session, mailbox, doomed);
-  const expunged = store.expunge(mailbox.id, uids);
+  const refs = await messageRefs(session, mailbox, doomed);
+  const expunged = await store.expunge(mailbox.id, uids);
   const gone = new Set(expunged);
-  if (gone.size > 0) auditDelegate(session, mailbox, 'expunge', { messages: refs.filter((ref) => ref.uid !== undefined && gone.has(ref.uid as Uid)) });
+  if (gone.size > 0) await auditDelegate(session, mailbox, 'expunge', { messages: refs.filter((ref) => ref.uid !== undefined && gone.has(ref.uid as Uid)) });
   return expunged;
 }

@@ -33,10 +33,10 @@ export function junkVerdict(source: MailboxInfo, destination: MailboxInfo): Baye
  * Called by COPY and MOVE with the source UIDs before the store call (MOVE removes the rows):
  * returns a function to call once the command succeeded, which schedules the learning.
  */
-export function prepareJunkLearning(session: Session, source: MailboxInfo, destination: MailboxInfo, uids: readonly Uid[]): (copied: readonly Uid[]) => void {
+export async function prepareJunkLearning(session: Session, source: MailboxInfo, destination: MailboxInfo, uids: readonly Uid[]): Promise<(copied: readonly Uid[]) => void> {
   const kind = junkVerdict(source, destination);
   if (kind === null || uids.length === 0) return () => {};
-  const blobs = new Map<Uid, BlobId>(session.ctx.store.getMessages(source.id, uids).map((row) => [row.uid, row.blobId]));
+  const blobs = new Map<Uid, BlobId>((await session.ctx.store.getMessages(source.id, uids)).map((row) => [row.uid, row.blobId]));
   return (copied) => {
     const todo = copied.flatMap((uid) => blobs.get(uid) ?? []);
     if (todo.length === 0) return;
@@ -54,7 +54,7 @@ async function learnAll(session: Session, kind: BayesClass, blobs: readonly Blob
   // One at a time: a user filing 5,000 messages must not hold the event loop for all of them.
   for (const blob of blobs) {
     try {
-      await filters.learn(kind, store.readBlob(blob), user);
+      await filters.learn(kind, await store.readBlob(blob), user);
     } catch (err) {
       failed++;
       session.log.warn({ err, blob }, 'bayes could not learn a message');

@@ -9,12 +9,12 @@ import { refuse, type ResponseCode } from './errors.js';
 import type { Session } from './session.js';
 import { findMailbox as locateMailbox, locate, rightsOn, type MailboxLocation } from './namespaces.js';
 
-export function findMailbox(session: Session, name: string): MailboxInfo | null {
-  return locateMailbox(session, name)?.mailbox ?? null;
+export async function findMailbox(session: Session, name: string): Promise<MailboxInfo | null> {
+  return (await locateMailbox(session, name))?.mailbox ?? null;
 }
 
-export function requireMailbox(session: Session, name: string, missing: ResponseCode = 'NONEXISTENT'): MailboxInfo {
-  const mailbox = findMailbox(session, name);
+export async function requireMailbox(session: Session, name: string, missing: ResponseCode = 'NONEXISTENT'): Promise<MailboxInfo> {
+  const mailbox = await findMailbox(session, name);
   if (!mailbox) throw refuse(missing, 'No such mailbox');
   return mailbox;
 }
@@ -48,8 +48,8 @@ export function creationTarget(session: Session, name: string): MailboxLocation 
 }
 
 /** The existing mailbox DELETE or RENAME removes from its place, which needs "x" (RFC 4314 §4). */
-export function removalTarget(session: Session, name: string, action: 'delete' | 'rename'): { readonly location: MailboxLocation; readonly mailbox: MailboxInfo } {
-  const found = locateMailbox(session, name);
+export async function removalTarget(session: Session, name: string, action: 'delete' | 'rename'): Promise<{ readonly location: MailboxLocation; readonly mailbox: MailboxInfo }> {
+  const found = await locateMailbox(session, name);
   if (!found) throw refuse('NONEXISTENT', 'No such mailbox');
   if (!found.location.rights.includes('x')) throw refuse('NOPERM', `You may not ${action} this mailbox`);
   return found;

@@ -90,10 +90,10 @@ export function locate(session: NamespaceSession, wireName: string): MailboxLoca
 }
 
 /** The mailbox a wire name names, with its location; null when it does not exist or may not be known. */
-export function findMailbox(session: NamespaceSession, wireName: string): { readonly location: MailboxLocation; readonly mailbox: MailboxInfo } | null {
+export async function findMailbox(session: NamespaceSession, wireName: string): Promise<{ readonly location: MailboxLocation; readonly mailbox: MailboxInfo } | null> {
   const location = locate(session, wireName);
   if (!location) return null;
-  const mailbox = session.ctx.store.getMailbox(location.owner, location.name);
+  const mailbox = await session.ctx.store.getMailbox(location.owner, location.name);
   return mailbox ? { location, mailbox } : null;
 }
 
@@ -111,27 +111,27 @@ export function wireNameOf(session: NamespaceSession, mailbox: MailboxInfo): str
  * in the map: LIST adds them as \Noselect \HasChildren because they have children, so they
  * appear exactly when there is something under them.
  */
-export function visibleMailboxes(session: NamespaceSession): Map<string, MailboxInfo> {
+export async function visibleMailboxes(session: NamespaceSession): Promise<Map<string, MailboxInfo>> {
   const identity = identityOf(session);
   const { store, directory } = session.ctx;
   const visible = new Map<string, MailboxInfo>();
   if (rightsOn(session, identity.account).includes('l')) {
-    for (const mailbox of store.listMailboxes(identity.account)) visible.set(mailbox.name, mailbox);
+    for (const mailbox of await store.listMailboxes(identity.account)) visible.set(mailbox.name, mailbox);
   }
   const prefix = sharedPrefix(session);
   if (prefix === null) return visible;
   for (const access of directory.unitAccess(identity.person)) {
     if (!access.rights.includes('l')) continue;
     const unit = localPartOf(access.unit);
-    for (const mailbox of store.listMailboxes(access.unit)) visible.set(`${prefix}${unit}${MAILBOX_DELIMITER}${mailbox.name}`, mailbox);
+    for (const mailbox of await store.listMailboxes(access.unit)) visible.set(`${prefix}${unit}${MAILBOX_DELIMITER}${mailbox.name}`, mailbox);
   }
   return visible;
 }
 
 /** RFC 9051 §6.3.9.5: whether the name has a child this session may list (\HasChildren). */
-export function hasVisibleChildren(session: NamespaceSession, wireName: string): boolean {
+export async function hasVisibleChildren(session: NamespaceSession, wireName: string): Promise<boolean> {
   const below = wireName + MAILBOX_DELIMITER;
-  for (const name of visibleMailboxes(session).keys()) if (name.startsWith(below)) return true;
+  for (const name of (await visibleMailboxes(session)).keys()) if (name.startsWith(below)) return true;
   return false;
 }
 

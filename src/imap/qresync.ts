@@ -59,15 +59,15 @@ function finish(args: ArgReader, parameter: QresyncParameter): QresyncParameter 
  * since the client's MODSEQ, then FETCH (UID FLAGS MODSEQ) of the messages changed since it.
  * Nothing when UIDVALIDITY differs: the client must then forget everything it has.
  */
-export function resyncLines(store: MailStore, selected: SelectedMailbox, parameter: QresyncParameter): UntaggedLine[] {
+export async function resyncLines(store: MailStore, selected: SelectedMailbox, parameter: QresyncParameter): Promise<UntaggedLine[]> {
   const info = selected.info;
   if (parameter.uidValidity !== info.uidValidity) return [];
   const known = parameter.knownUids ?? ALL;
   const star = Math.max(info.uidNext - 1, selected.uids[selected.exists - 1] ?? 0);
   const lines: UntaggedLine[] = [];
-  const vanished = vanishedSince(store, info, parameter.modSeq, known, star, () => selected.uids);
+  const vanished = await vanishedSince(store, info, parameter.modSeq, known, star, async () => selected.uids);
   if (vanished) lines.push([`VANISHED (EARLIER) ${vanished}`]);
-  for (const row of store.listMessages(info.id, { changedSince: parameter.modSeq })) {
+  for (const row of await store.listMessages(info.id, { changedSince: parameter.modSeq })) {
     const seq = selected.seqOf(row.uid);
     if (seq === 0 || !sequenceSetContains(known, row.uid, star)) continue;
     lines.push([`${seq} FETCH`, [atom('UID'), row.uid, atom('FLAGS'), selected.flagsFor(row.uid, row.flags), atom('MODSEQ'), [row.modSeq]]]);
@@ -80,19 +80,19 @@ export function resyncLines(store: MailStore, selected: SelectedMailbox, paramet
  * history when it reaches back that far, else every UID of the set not in `present()` (the
  * mailbox's UIDs now, ascending; only read in that case).
  */
-export function vanishedSince(
+export async function vanishedSince(
   store: MailStore,
   mailbox: MailboxInfo,
   since: ModSeq,
   set: SequenceSet,
   star: number,
-  present: () => ArrayLike<number>,
-): string {
-  const expunged = store.expungedSince(mailbox.id, since);
+  present: () => Promise<ArrayLike<number>>,
+): Promise<string> {
+  const expunged = await store.expungedSince(mailbox.id, since);
   if (expunged === null) {
     // Every UID ever given out is below UIDNEXT (RFC 3501 §2.3.1.1); read now, as it only grows.
-    const uidNext = store.getMailboxById(mailbox.id)?.uidNext ?? mailbox.uidNext;
-    return missingFromSet(set, star, uidNext - 1, present());
+    const uidNext = (await store.getMailboxById(mailbox.id))?.uidNext ?? mailbox.uidNext;
+    return missingFromSet(set, star, uidNext - 1, await present());
   }
   return formatSequenceSet(expunged.filter((uid: Uid) => sequenceSetContains(set, uid, star)));
 }

@@ -40,7 +40,7 @@ import { SEEN, isSeen, rowsSeenBy } from './seen-rows.js';
 
 
 /** Who reads `mailbox` with a private \Seen in this session, or null when \Seen is the team's. */
-export type ReaderOf = (mailbox: MailboxId) => AccountId | null;
+export type ReaderOf = (mailbox: MailboxId) => Promise<AccountId | null>;
 
 /**
  * The reader function of a session: the logged-in person, for mailboxes of a unit (not their
@@ -55,13 +55,13 @@ export function sessionReader(ctx: NamespaceSession['ctx'], identity: () => Iden
       return identity();
     },
   };
-  return (mailbox) => {
+  return async (mailbox) => {
     const who = identity();
     if (!who) return null;
     let owner = owners.get(mailbox);
     if (owner === undefined) {
       // A mailbox never changes owner: one lookup per mailbox and session.
-      owner = ctx.store.getMailboxById(mailbox)?.account ?? null;
+      owner = (await ctx.store.getMailboxById(mailbox))?.account ?? null;
       owners.set(mailbox, owner);
     }
     return owner !== null && seenModeOf(session, owner) === 'private' ? who.person : null;
@@ -79,152 +79,152 @@ export class ReaderView implements MailStore {
     return this.inner.events;
   }
 
-  listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): MessageRow[] {
-    const rows = this.inner.listMessages(mailbox, options);
-    const reader = this.readerOf(mailbox);
-    return reader === null ? rows : rowsSeenBy(rows, this.inner.privateSeen(mailbox, reader));
+  async listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): Promise<MessageRow[]> {
+    const rows = await this.inner.listMessages(mailbox, options);
+    const reader = await this.readerOf(mailbox);
+    return reader === null ? rows : rowsSeenBy(rows, await this.inner.privateSeen(mailbox, reader));
   }
 
-  getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[] {
-    const rows = this.inner.getMessages(mailbox, uids);
-    const reader = this.readerOf(mailbox);
-    return reader === null ? rows : rowsSeenBy(rows, this.inner.privateSeen(mailbox, reader));
+  async getMessages(mailbox: MailboxId, uids: readonly Uid[]): Promise<MessageRow[]> {
+    const rows = await this.inner.getMessages(mailbox, uids);
+    const reader = await this.readerOf(mailbox);
+    return reader === null ? rows : rowsSeenBy(rows, await this.inner.privateSeen(mailbox, reader));
   }
 
-  mailboxCounts(id: MailboxId): MailboxCounts {
-    const counts = this.inner.mailboxCounts(id);
-    const reader = this.readerOf(id);
+  async mailboxCounts(id: MailboxId): Promise<MailboxCounts> {
+    const counts = await this.inner.mailboxCounts(id);
+    const reader = await this.readerOf(id);
     if (reader === null) return counts;
-    const seen = this.inner.privateSeen(id, reader);
-    return { ...counts, unseen: this.inner.listMessages(id).filter((row) => !seen.has(row.uid)).length };
+    const seen = await this.inner.privateSeen(id, reader);
+    return { ...counts, unseen: (await this.inner.listMessages(id)).filter((row) => !seen.has(row.uid)).length };
   }
 
-  storeFlags(mailbox: MailboxId, uids: readonly Uid[], operation: FlagOperation, flags: readonly Flag[], unchangedSince?: ModSeq): StoreFlagsResult {
-    const reader = this.readerOf(mailbox);
+  async storeFlags(mailbox: MailboxId, uids: readonly Uid[], operation: FlagOperation, flags: readonly Flag[], unchangedSince?: ModSeq): Promise<StoreFlagsResult> {
+    const reader = await this.readerOf(mailbox);
     if (reader === null) return this.inner.storeFlags(mailbox, uids, operation, flags, unchangedSince);
     const seen = flags.some(isSeen);
     const others = flags.filter((flag) => !isSeen(flag));
     // The team's flags, \Seen aside; replacing them leaves the row's \Seen alone, which in this mode nobody reads.
     const shared =
-      operation === 'set' || others.length > 0 ? this.inner.storeFlags(mailbox, uids, operation, others, unchangedSince) : { updated: [], modified: [] };
+      operation === 'set' || others.length > 0 ? await this.inner.storeFlags(mailbox, uids, operation, others, unchangedSince) : { updated: [], modified: [] };
     const refused = new Set(shared.modified);
     const eligible = uids.filter((uid) => !refused.has(uid));
     let changed: Uid[] = [];
-    if (operation === 'set') changed = this.inner.setPrivateSeen(mailbox, reader, eligible, seen);
-    else if (seen) changed = this.inner.setPrivateSeen(mailbox, reader, eligible, operation === 'add');
+    if (operation === 'set') changed = await this.inner.setPrivateSeen(mailbox, reader, eligible, seen);
+    else if (seen) changed = await this.inner.setPrivateSeen(mailbox, reader, eligible, operation === 'add');
     const touched = new Set<Uid>([...shared.updated.map((row) => row.uid), ...changed]);
-    const rows = this.getMessages(mailbox, [...touched].sort((a, b) => a - b));
+    const rows = await this.getMessages(mailbox, [...touched].sort((a, b) => a - b));
     return { updated: rows, modified: shared.modified };
   }
 
-  append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
-    return this.appendMessages(mailbox, [{ raw, ...options }])[0]!;
+  async append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): Promise<AppendResult> {
+    return (await this.appendMessages(mailbox, [{ raw, ...options }]))[0]!;
   }
 
-  appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[] {
-    const reader = this.readerOf(mailbox);
+  async appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): Promise<AppendResult[]> {
+    const reader = await this.readerOf(mailbox);
     const seen = messages.map((message) => message.flags?.some(isSeen) ?? false);
     if (reader === null || !seen.includes(true)) return this.inner.appendMessages(mailbox, messages);
-    const results = this.inner.appendMessages(
+    const results = await this.inner.appendMessages(
       mailbox,
       messages.map((message) => ({ ...message, flags: (message.flags ?? []).filter((flag) => !isSeen(flag)) })),
     );
-    this.inner.setPrivateSeen(mailbox, reader, results.filter((_, i) => seen[i]).map((result) => result.uid), true);
+    await this.inner.setPrivateSeen(mailbox, reader, results.filter((_, i) => seen[i]).map((result) => result.uid), true);
     return results;
   }
 
-  copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
-    if (this.teamSeenOnly(source, destination)) return this.inner.copyMessages(source, uids, destination);
-    const seen = this.seenIn(source, uids);
-    return this.carrySeen(this.inner.copyMessages(source, uids, destination), seen, destination);
+  async copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): Promise<CopyResult> {
+    if (await this.teamSeenOnly(source, destination)) return this.inner.copyMessages(source, uids, destination);
+    const seen = await this.seenIn(source, uids);
+    return this.carrySeen(await this.inner.copyMessages(source, uids, destination), seen, destination);
   }
 
-  moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
-    if (this.teamSeenOnly(source, destination)) return this.inner.moveMessages(source, uids, destination);
+  async moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): Promise<CopyResult> {
+    if (await this.teamSeenOnly(source, destination)) return this.inner.moveMessages(source, uids, destination);
     // Read before the move: the private marks go with the source rows.
-    const seen = this.seenIn(source, uids);
-    return this.carrySeen(this.inner.moveMessages(source, uids, destination), seen, destination);
+    const seen = await this.seenIn(source, uids);
+    return this.carrySeen(await this.inner.moveMessages(source, uids, destination), seen, destination);
   }
 
   // --- unchanged ---------------------------------------------------------------------------------
 
-  ensureAccount(account: AccountId): void {
-    this.inner.ensureAccount(account);
+  ensureAccount(account: AccountId): Promise<void> {
+    return this.inner.ensureAccount(account);
   }
-  listMailboxes(account: AccountId): MailboxInfo[] {
+  listMailboxes(account: AccountId): Promise<MailboxInfo[]> {
     return this.inner.listMailboxes(account);
   }
-  getMailbox(account: AccountId, name: string): MailboxInfo | null {
+  getMailbox(account: AccountId, name: string): Promise<MailboxInfo | null> {
     return this.inner.getMailbox(account, name);
   }
-  getMailboxById(id: MailboxId): MailboxInfo | null {
+  getMailboxById(id: MailboxId): Promise<MailboxInfo | null> {
     return this.inner.getMailboxById(id);
   }
-  createMailbox(account: AccountId, name: string, specialUse?: SpecialUse | null): MailboxInfo {
+  createMailbox(account: AccountId, name: string, specialUse?: SpecialUse | null): Promise<MailboxInfo> {
     return this.inner.createMailbox(account, name, specialUse);
   }
-  deleteMailbox(account: AccountId, name: string): void {
-    this.inner.deleteMailbox(account, name);
+  deleteMailbox(account: AccountId, name: string): Promise<void> {
+    return this.inner.deleteMailbox(account, name);
   }
-  renameMailbox(account: AccountId, from: string, to: string): void {
-    this.inner.renameMailbox(account, from, to);
+  renameMailbox(account: AccountId, from: string, to: string): Promise<void> {
+    return this.inner.renameMailbox(account, from, to);
   }
-  setSubscribed(account: AccountId, name: string, subscribed: boolean): void {
-    this.inner.setSubscribed(account, name, subscribed);
+  setSubscribed(account: AccountId, name: string, subscribed: boolean): Promise<void> {
+    return this.inner.setSubscribed(account, name, subscribed);
   }
-  listSubscriptions(account: AccountId): string[] {
+  listSubscriptions(account: AccountId): Promise<string[]> {
     return this.inner.listSubscriptions(account);
   }
-  accountUsage(account: AccountId): number {
+  accountUsage(account: AccountId): Promise<number> {
     return this.inner.accountUsage(account);
   }
   deliver(targets: readonly DeliveryTarget[], raw: MessageBytes, options?: DeliveryOptions): Promise<DeliveryResult> {
     return this.inner.deliver(targets, raw, options);
   }
-  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null {
+  expungedSince(mailbox: MailboxId, since: ModSeq): Promise<Uid[] | null> {
     return this.inner.expungedSince(mailbox, since);
   }
-  getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {
+  getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): Promise<MessageMeta[]> {
     return this.inner.getMessageMeta(mailbox, uids);
   }
-  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
+  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Promise<Map<Uid, string>> {
     return this.inner.protocolCache(mailbox, uids);
   }
   recentProtocolCache(before: number | null, limit: number): ReturnType<MailStore['recentProtocolCache']> {
     return this.inner.recentProtocolCache(before, limit);
   }
-  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
-    this.inner.saveProtocolCache(entries);
+  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): Promise<void> {
+    return this.inner.saveProtocolCache(entries);
   }
-  readBlob(blob: BlobId, start?: number, end?: number): Buffer {
+  readBlob(blob: BlobId, start?: number, end?: number): Promise<Buffer> {
     return this.inner.readBlob(blob, start, end);
   }
-  streamBlob(blob: BlobId): Readable {
+  streamBlob(blob: BlobId): Promise<Readable> {
     return this.inner.streamBlob(blob);
   }
-  claimRecent(mailbox: MailboxId): Uid[] {
+  claimRecent(mailbox: MailboxId): Promise<Uid[]> {
     return this.inner.claimRecent(mailbox);
   }
 
-  recentUids(mailbox: MailboxId): Uid[] {
+  recentUids(mailbox: MailboxId): Promise<Uid[]> {
     return this.inner.recentUids(mailbox);
   }
-  expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[] {
+  expunge(mailbox: MailboxId, uids?: readonly Uid[]): Promise<Uid[]> {
     return this.inner.expunge(mailbox, uids);
   }
   searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>> {
     return this.inner.searchText(mailbox, field, query);
   }
-  privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {
+  privateSeen(mailbox: MailboxId, reader: AccountId): Promise<Set<Uid>> {
     return this.inner.privateSeen(mailbox, reader);
   }
-  setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[] {
+  setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Promise<Uid[]> {
     return this.inner.setPrivateSeen(mailbox, reader, uids, seen);
   }
-  purgeUnreferencedBlobs(): number {
+  purgeUnreferencedBlobs(): Promise<number> {
     return this.inner.purgeUnreferencedBlobs();
   }
-  purgeAccount(account: AccountId): number {
+  purgeAccount(account: AccountId): Promise<number> {
     return this.inner.purgeAccount(account);
   }
   close(): Promise<void> {
@@ -234,35 +234,35 @@ export class ReaderView implements MailStore {
   // --- internals -----------------------------------------------------------------------------------
 
   /** Neither side has a private \Seen: the store copies the flags as they are. */
-  private teamSeenOnly(source: MailboxId, destination: MailboxId): boolean {
-    return this.readerOf(source) === null && this.readerOf(destination) === null;
+  private async teamSeenOnly(source: MailboxId, destination: MailboxId): Promise<boolean> {
+    return (await this.readerOf(source)) === null && (await this.readerOf(destination)) === null;
   }
 
   /** The UIDs among `uids` this session sees as \Seen in `mailbox`. */
-  private seenIn(mailbox: MailboxId, uids: readonly Uid[]): Set<Uid> {
-    return new Set(this.getMessages(mailbox, uids).filter((row) => row.flags.some(isSeen)).map((row) => row.uid));
+  private async seenIn(mailbox: MailboxId, uids: readonly Uid[]): Promise<Set<Uid>> {
+    return new Set((await this.getMessages(mailbox, uids)).filter((row) => row.flags.some(isSeen)).map((row) => row.uid));
   }
 
   /** After COPY/MOVE: each copy is \Seen in the destination exactly when this session saw its source as \Seen. */
-  private carrySeen(result: CopyResult, seenAtSource: ReadonlySet<Uid>, destination: MailboxId): CopyResult {
+  private async carrySeen(result: CopyResult, seenAtSource: ReadonlySet<Uid>, destination: MailboxId): Promise<CopyResult> {
     if (result.mapping.length === 0) return result;
-    const reader = this.readerOf(destination);
+    const reader = await this.readerOf(destination);
     const seen = result.mapping.filter(([from]) => seenAtSource.has(from)).map(([, to]) => to);
     const unseen = result.mapping.filter(([from]) => !seenAtSource.has(from)).map(([, to]) => to);
     if (reader !== null) {
-      this.inner.setPrivateSeen(destination, reader, seen, true);
+      await this.inner.setPrivateSeen(destination, reader, seen, true);
       return result;
     }
     // Into a mailbox with the team's \Seen (the person's own, or a unit in shared mode).
-    if (seen.length > 0) this.inner.storeFlags(destination, seen, 'add', [SEEN]);
-    if (unseen.length > 0) this.inner.storeFlags(destination, unseen, 'remove', [SEEN]);
+    if (seen.length > 0) await this.inner.storeFlags(destination, seen, 'add', [SEEN]);
+    if (unseen.length > 0) await this.inner.storeFlags(destination, unseen, 'remove', [SEEN]);
     return result;
   }
 }
 
 /** The context one session works with: the store as its reader sees it. */
 /** The reader of `mailbox` with a private \Seen, for a session's store (null: the team's \Seen, or not a session's view). */
-export function privateReaderOf(store: MailStore, mailbox: MailboxId): AccountId | null {
+export async function privateReaderOf(store: MailStore, mailbox: MailboxId): Promise<AccountId | null> {
   return store instanceof ReaderView ? store.readerOf(mailbox) : null;
 }
 

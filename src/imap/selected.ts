@@ -170,14 +170,14 @@ export class SelectedMailbox {
    * the order RFC 3501 §7.4.1 needs: EXPUNGEs (each renumbering the rest), then EXISTS/RECENT for
    * new messages, then FETCH FLAGS for changed ones.
    */
-  collectUpdates(store: MailStore, options: UpdateOptions): UntaggedLine[] {
+  async collectUpdates(store: MailStore, options: UpdateOptions): Promise<UntaggedLine[]> {
     if (!this.hasPendingUpdates) return [];
     const lines: UntaggedLine[] = [];
     let changed: readonly MessageRow[] | null = null;
     if (this.needsFullSync) {
       // Another process wrote the database: compare the whole mailbox with what we announced.
       this.needsFullSync = false;
-      const all = store.listMessages(this.info.id);
+      const all = await store.listMessages(this.info.id);
       const present = new Set(all.map((r) => r.uid));
       for (const uid of this.uids) if (!present.has(uid as Uid)) this.pendingExpunge.add(uid as Uid);
       changed = all.filter((r) => r.modSeq > this.knownModSeq);
@@ -188,29 +188,31 @@ export class SelectedMailbox {
       lines.push(...this.removeExpunged(options.qresync));
     }
     if (this.pendingAppend || this.pendingFlags.size > 0) {
-      changed ??= store.listMessages(this.info.id, { changedSince: this.knownModSeq });
+      // Taken before the read: a change noted while it is under way stays pending for the next announcement.
+      const flagged = new Set(this.pendingFlags);
+      this.pendingAppend = false;
+      this.pendingFlags.clear();
+      changed ??= await store.listMessages(this.info.id, { changedSince: this.knownModSeq });
       const lastKnown = this.count > 0 ? this.uidBuffer[this.count - 1]! : 0;
       const added = changed.filter((r) => r.uid > lastKnown).sort((a, b) => a.uid - b.uid);
       if (added.length > 0) {
         this.appendUids(added.map((r) => r.uid));
         lines.push([`${this.count} EXISTS`]);
         if (this.tracksRecent) {
-          const recent = this.readOnly ? store.recentUids(this.info.id) : store.claimRecent(this.info.id);
+          const recent = this.readOnly ? await store.recentUids(this.info.id) : await store.claimRecent(this.info.id);
           for (const uid of recent) this.recentSet.add(uid);
           lines.push([`${this.recentSet.size} RECENT`]);
         }
       }
       for (const row of changed) {
         if (row.modSeq > this.knownModSeq) this.knownModSeq = row.modSeq;
-        if (row.uid > lastKnown || !this.pendingFlags.has(row.uid) || this.pendingExpunge.has(row.uid)) continue;
+        if (row.uid > lastKnown || !flagged.has(row.uid) || this.pendingExpunge.has(row.uid)) continue;
         const seq = this.seqOf(row.uid);
         if (seq === 0) continue;
         const items: ImapValue[] = [atom('UID'), row.uid, atom('FLAGS'), this.flagsFor(row.uid, row.flags)];
         if (options.condstore) items.push(atom('MODSEQ'), [row.modSeq]);
         lines.push([`${seq} FETCH`, items]);
       }
-      this.pendingAppend = false;
-      this.pendingFlags.clear();
     }
     return lines;
   }

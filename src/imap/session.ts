@@ -348,9 +348,16 @@ export class Session {
     const selected = this.selected;
     const forSelected = selected !== null && (change.kind === 'external' || ('mailbox' in change && change.mailbox === selected.info.id));
     if (forSelected) selected.noteChange(change);
-    if (this.notify) {
-      this.notify.note(change, this.acting);
-      if (this.notify.hasPending) this.requestPush();
+    const watcher = this.notify;
+    if (watcher) {
+      // Read now: by the time the watcher's reads answer, the command may have ended. IDLE writes
+      // nothing: what arrives during it is never the session's own.
+      watcher.note(change, this.acting && this.idleListener === null).then(
+        () => {
+          if (this.notify === watcher && watcher.hasPending) this.requestPush();
+        },
+        (err: unknown) => this.log.error({ err }, 'NOTIFY could not read the store'),
+      );
     } else if (forSelected && this.idleListener) this.idleListener();
   }
 
@@ -422,7 +429,7 @@ export class Session {
     const selected = this.selected;
     if (!selected) return;
     const lines = expungeAllowed ? selected.liveSearches.removeExpunged(selected) : [];
-    lines.push(...selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync }));
+    lines.push(...await selected.collectUpdates(this.ctx.store, { expungeAllowed, condstore: this.condstore, qresync: this.qresync }));
     for (const line of lines) this.out.untagged(...line);
     if (!selected.liveSearches.needsRefresh) return;
     const run: RunSearch = (key, order) => this.searches.searchSelected(this.ctx.store, selected, key, order);
@@ -458,7 +465,7 @@ export class Session {
     const wanted = watcher.request.selected;
     // RFC 5465 §6.1.2 SELECTED-DELAYED: EXPUNGE only where RFC 3501 §7.4.1 allows it (IDLE does).
     if (watcher.takeSelectedDue() && this.selected && wanted) await this.announceSelected(!wanted.delayed || this.idleListener !== null);
-    this.writeNotifications();
+    await this.writeNotifications();
   }
 
   /**
@@ -482,7 +489,7 @@ export class Session {
   }
 
   /** The watcher's waiting LIST and STATUS responses; §5.8 overflow ends NOTIFY, said once. */
-  private writeNotifications(): void {
+  private async writeNotifications(): Promise<void> {
     const watcher = this.notify;
     if (!watcher) return;
     if (watcher.overflowed) {
@@ -490,14 +497,14 @@ export class Session {
       this.out.untagged('OK [NOTIFICATIONOVERFLOW] Too many changes at once; notifications are off, please resynchronise');
       return;
     }
-    for (const line of watcher.drain()) this.out.untagged(...line);
+    for (const line of await watcher.drain()) this.out.untagged(...line);
   }
 
   /** Before a tagged response: the selected mailbox's updates (RFC 3501 §7.4.1), then NOTIFY's. */
   private async announce(expungeAllowed: boolean): Promise<void> {
     if (this.notify?.takeSelectedDue() || this.notify?.request.selected?.fetch) await this.announceSelected(expungeAllowed);
     else await this.flushUpdates(expungeAllowed);
-    this.writeNotifications();
+    await this.writeNotifications();
   }
 
   private onDrain(): void {
@@ -563,14 +570,14 @@ export class Session {
       spec = this.host.commands.get(name);
       if (!spec) throw new ImapError('BAD', null, `Unknown command ${name.slice(0, 40)}`);
       if (!spec.states.has(this.state)) throw new ImapError('BAD', null, `${name} is not valid in the ${this.state} state`);
+      // Until the command ends, not only its synchronous part: the store answers asynchronously
+      // (docs/architecture.md "NOTIFY": what the session's own command did is not echoed).
       this.acting = true;
-      let running: Completion | Promise<Completion>;
       try {
-        running = spec.run(this, { tag, name, uid: name.startsWith('UID '), args });
+        completion = await spec.run(this, { tag, name, uid: name.startsWith('UID '), args });
       } finally {
         this.acting = false;
       }
-      completion = await running;
     } catch (err) {
       const failure = this.asImapError(err, name);
       await this.announceLogged(spec?.expungeAllowed ?? true, name);

@@ -10,8 +10,8 @@ export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UN
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 
 /** `(ITEM n …)` for `mailbox`, in the order of `items`. */
-export function statusValues(store: MailStore, mailbox: MailboxInfo, items: readonly StatusItem[]): ImapValue[] {
-  const counts = store.mailboxCounts(mailbox.id);
+export async function statusValues(store: MailStore, mailbox: MailboxInfo, items: readonly StatusItem[]): Promise<ImapValue[]> {
+  const counts = await store.mailboxCounts(mailbox.id);
   const values: Record<StatusItem, number> = {
     MESSAGES: counts.messages,
     RECENT: counts.recent,

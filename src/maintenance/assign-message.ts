@@ -26,10 +26,10 @@ export async function assignUnitMessage(directory: Pick<DirectoryService, 'showU
   const wanted = assignment.to.toLowerCase();
   const to = [...unit.members, ...unit.delegations.map((d) => d.person), ...(unit.head ? [unit.head] : [])].find((a) => a === wanted);
   if (to === undefined) throw new DirectoryError('invalid-input', `${assignment.to} is neither a member nor a delegate of ${unit.address}`);
-  const inbox = store.getMailbox(unit.address, 'INBOX');
-  const [row] = inbox === null ? [] : store.getMessages(inbox.id, [asUid(assignment.uid)]);
+  const inbox = await store.getMailbox(unit.address, 'INBOX');
+  const [row] = inbox === null ? [] : await store.getMessages(inbox.id, [asUid(assignment.uid)]);
   if (inbox === null || row === undefined) throw new DirectoryError('invalid-input', `no message with UID ${assignment.uid} in the INBOX of ${unit.address}`);
-  const original = store.readBlob(row.blobId);
+  const original = await store.readBlob(row.blobId);
   // The Subject of the header block (RFC 5322 §2.2.3: unfolded), its encoded words decoded (RFC 2047).
   const header = (original.subarray(0, 64 * 1024).toString('utf8').split(/\r?\n\r?\n/)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
   const subject = decodeEncodedWords(/^subject:[ \t]*(.*)$/im.exec(header)?.[1] ?? '');
@@ -44,7 +44,7 @@ export async function assignUnitMessage(directory: Pick<DirectoryService, 'showU
     .compile()
     .build();
   await store.deliver([{ account: to, folder: 'INBOX' }], forward);
-  store.storeFlags(inbox.id, [asUid(assignment.uid)], 'add', [ASSIGNED_KEYWORD]);
+  await store.storeFlags(inbox.id, [asUid(assignment.uid)], 'add', [ASSIGNED_KEYWORD]);
   directory.audit({ actor: assignment.actor, action: 'unit.assign', subject: unit.address, doc: assignment.doc ?? null, detail: { uid: assignment.uid, to, note: assignment.note, at: now.toISOString() } });
   return { unit: unit.address, uid: assignment.uid, to };
 }

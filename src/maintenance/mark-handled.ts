@@ -14,12 +14,12 @@ export interface HandledMark {
   readonly actor: string;
 }
 
-export function markUnitMessageHandled(directory: Pick<DirectoryService, 'showUnit' | 'audit'>, store: Pick<MailStore, 'getMailbox' | 'getMessages' | 'storeFlags'>, mark: HandledMark, now = new Date()): { readonly unit: string; readonly uid: number } {
+export async function markUnitMessageHandled(directory: Pick<DirectoryService, 'showUnit' | 'audit'>, store: Pick<MailStore, 'getMailbox' | 'getMessages' | 'storeFlags'>, mark: HandledMark, now = new Date()): Promise<{ readonly unit: string; readonly uid: number }> {
   const unit = directory.showUnit(mark.unit);
-  const inbox = store.getMailbox(unit.address, 'INBOX');
-  const [row] = inbox === null ? [] : store.getMessages(inbox.id, [asUid(mark.uid)]);
+  const inbox = await store.getMailbox(unit.address, 'INBOX');
+  const [row] = inbox === null ? [] : await store.getMessages(inbox.id, [asUid(mark.uid)]);
   if (inbox === null || row === undefined) throw new DirectoryError('invalid-input', `no message with UID ${mark.uid} in the INBOX of ${unit.address}`);
-  store.storeFlags(inbox.id, [asUid(mark.uid)], 'add', [HANDLED_KEYWORD]);
+  await store.storeFlags(inbox.id, [asUid(mark.uid)], 'add', [HANDLED_KEYWORD]);
   directory.audit({ actor: mark.actor, action: 'unit.handled', subject: unit.address, detail: { uid: mark.uid, at: now.toISOString() } });
   return { unit: unit.address, uid: mark.uid };
 }

@@ -23,18 +23,18 @@ export interface ExportReport {
 /** Messages whose meta (for the `From ` line's sender) is read at once: bounds memory for a big folder. */
 const META_BATCH = 500;
 
-export function exportMbox(store: Pick<MailStore, 'listMailboxes' | 'listMessages' | 'getMessageMeta' | 'readBlob'>, account: AccountId, file: string): ExportReport {
+export async function exportMbox(store: Pick<MailStore, 'listMailboxes' | 'listMessages' | 'getMessageMeta' | 'readBlob'>, account: AccountId, file: string): Promise<ExportReport> {
   const partial = `${file}.partial`;
   const fd = openSync(partial, 'w', 0o600);
   const folders: Array<{ name: string; messages: number }> = [];
   try {
-    for (const mailbox of store.listMailboxes(account)) {
-      const rows = store.listMessages(mailbox.id);
+    for (const mailbox of await store.listMailboxes(account)) {
+      const rows = await store.listMessages(mailbox.id);
       for (let i = 0; i < rows.length; i += META_BATCH) {
         const batch = rows.slice(i, i + META_BATCH);
-        const senders = new Map(store.getMessageMeta(mailbox.id, batch.map((r) => r.uid)).map((m) => [m.uid, senderOf(m.envelope)]));
+        const senders = new Map((await store.getMessageMeta(mailbox.id, batch.map((r) => r.uid))).map((m) => [m.uid, senderOf(m.envelope)]));
         for (const row of batch) {
-          const raw = putMetadata(store.readBlob(row.blobId), mailbox.name, row.flags);
+          const raw = putMetadata(await store.readBlob(row.blobId), mailbox.name, row.flags);
           writeSync(fd, formatMboxMessage(raw, senders.get(row.uid as Uid) ?? 'MAILER-DAEMON', row.internalDate));
         }
       }

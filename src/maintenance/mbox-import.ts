@@ -62,7 +62,7 @@ export async function importMbox(
     }
     const { message, metadata } = takeMetadata(entry.raw);
     const folder = options.folder ?? metadata.folder ?? 'INBOX';
-    batch.push({ folder, mailbox: mailboxFor(store, account, folder), raw: message, flags: metadata.flags, internalDate: entry.date });
+    batch.push({ folder, mailbox: await mailboxFor(store, account, folder), raw: message, flags: metadata.flags, internalDate: entry.date });
     batchBytes += message.length;
     if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) flush();
   }
@@ -71,6 +71,6 @@ export async function importMbox(
 }
 
 /** The folder, created (with its parents) when the old system had it and we do not. */
-function mailboxFor(store: Pick<MailStore, 'getMailbox' | 'createMailbox'>, account: AccountId, name: string): MailboxId {
-  return (store.getMailbox(account, name) ?? store.createMailbox(account, name)).id;
+async function mailboxFor(store: Pick<MailStore, 'getMailbox' | 'createMailbox'>, account: AccountId, name: string): Promise<MailboxId> {
+  return (await store.getMailbox(account, name) ?? await store.createMailbox(account, name)).id;
 }

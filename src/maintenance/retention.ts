@@ -22,25 +22,27 @@ export interface RetentionReport {
 /** What retention asks of the directory: its entry's methods only, never its database. */
 export type RetentionDirectory = Pick<Directory, 'retentionDue' | 'releaseRetiredAddress' | 'audit'>;
 
-export function runRetention(
+export async function runRetention(
   directory: RetentionDirectory,
   store: Pick<MailStore, 'purgeAccount' | 'purgeUnreferencedBlobs' | 'listMailboxes'>,
   actor: string,
-): RetentionReport {
+): Promise<RetentionReport> {
   const { cutoff, retiredDays, persons } = directory.retentionDue();
-  const purged = persons.map((person) => {
+  const purged = [];
+  for (const person of persons) {
     // The purge and its audit row commit together (the store's inTransaction hook).
-    const messagesPurged = store.purgeAccount(person.address, {
+    const messagesPurged = await store.purgeAccount(person.address, {
       inTransaction: (messages) =>
         directory.audit({ actor, action: 'mailbox.purge', subject: person.address, detail: { messages, retiredAt: person.retiredAt, retiredDays } }),
     });
-    return { ...person, messagesPurged };
-  });
-  const blobsPurged = store.purgeUnreferencedBlobs();
-  const accounts = purged.map((person) => ({
-    ...person,
-    release: store.listMailboxes(person.address).length > 0 ? ('data-remains' as const) : directory.releaseRetiredAddress(person.address, actor),
-  }));
+    purged.push({ ...person, messagesPurged });
+  }
+  const blobsPurged = await store.purgeUnreferencedBlobs();
+  const accounts = [];
+  for (const person of purged) {
+    const release = (await store.listMailboxes(person.address)).length > 0 ? ('data-remains' as const) : directory.releaseRetiredAddress(person.address, actor);
+    accounts.push({ ...person, release });
+  }
   return {
     cutoff: cutoff.toISOString(),
     accounts,

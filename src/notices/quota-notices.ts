@@ -41,7 +41,7 @@ export class QuotaNotices {
   async check(account: AccountId): Promise<void> {
     const limit = this.deps.config.quota.default;
     if (limit === 0 || this.sending.has(account)) return;
-    const usage = this.deps.store.accountUsage(account);
+    const usage = await this.deps.store.accountUsage(account);
     const above = usage >= limit * WARN_AT;
     if (above === this.isWarned(account)) return;
     if (!above) {

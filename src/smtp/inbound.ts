@@ -45,7 +45,7 @@ async function checkAndDeliver(ctx: AppContext, received: ReceivedMessage, origi
   // The id the Received field gives the message (trace.ts): logs and the message agree.
   const queueId = `${session.id}.${session.transaction}`;
   const recipients = transactionOf(session).local;
-  requireQuotaRoom(ctx, recipients, received.size);
+  await requireQuotaRoom(ctx, recipients, received.size);
   // The virus scan starts now and runs while the worker authenticates and reads the message.
   const filtering = ctx.filters.begin(original);
   const hostname = ctx.config.server.hostname;

@@ -19,18 +19,18 @@ import { replies } from './reply.js';
  */
 
 /** At RCPT for a local account: throws 452 4.2.2 when it is full, or too full for the declared SIZE. */
-export function checkRecipientQuota(ctx: AppContext, account: AccountId, session: SMTPServerSession): void {
+export async function checkRecipientQuota(ctx: AppContext, account: AccountId, session: SMTPServerSession): Promise<void> {
   const args = session.envelope.mailFrom ? session.envelope.mailFrom.args : false;
   const declared = args && typeof args.SIZE === 'string' ? Number(args.SIZE) : 0;
-  if (!hasRoom(ctx, account, Math.max(declared, 1))) throw replies.mailboxFull();
+  if (!await hasRoom(ctx, account, Math.max(declared, 1))) throw replies.mailboxFull();
 }
 
 /** At DATA: throws 452 4.2.2 unless every local recipient has room for `octets` more. */
-export function requireQuotaRoom(ctx: AppContext, accounts: Iterable<AccountId>, octets: number): void {
-  for (const account of accounts) if (!hasRoom(ctx, account, octets)) throw replies.mailboxFull();
+export async function requireQuotaRoom(ctx: AppContext, accounts: Iterable<AccountId>, octets: number): Promise<void> {
+  for (const account of accounts) if (!await hasRoom(ctx, account, octets)) throw replies.mailboxFull();
 }
 
-function hasRoom(ctx: AppContext, account: AccountId, octets: number): boolean {
+async function hasRoom(ctx: AppContext, account: AccountId, octets: number): Promise<boolean> {
   const limit = ctx.config.quota.default;
-  return limit === 0 || ctx.store.accountUsage(account) + octets <= limit;
+  return limit === 0 || await ctx.store.accountUsage(account) + octets <= limit;
 }

@@ -173,7 +173,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
       }
     },
 
-    onRcptTo(address, session, callback) {
+    async onRcptTo(address, session, callback) {
       try {
         const count = session.envelope.rcptTo.length;
         if (count >= smtp.max_recipients) throw replies.tooManyRecipients();
@@ -186,7 +186,7 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
         const decision = decideRecipient(ctx.directory, address.address, isSubmission, srs);
         const transaction = transactionOf(session);
         if (decision.kind === 'local') {
-          checkRecipientQuota(ctx, decision.account, session);
+          await checkRecipientQuota(ctx, decision.account, session);
           transaction.local.add(decision.account);
         } else if (decision.kind === 'srs-bounce') transaction.bounces.add(decision.address);
         else transaction.remote.add(decision.address);

@@ -76,7 +76,7 @@ async function planRecipients(ctx: AppContext, input: SieveDeliveryInput, keepFo
     const script = ctx.sieve.activeScript(account);
     if (script === null) plans.set(account, keepOnly(account, keepFolder));
     else {
-      const folders = script.includes('mailboxexists') ? ctx.store.listMailboxes(account).map((m) => m.name) : [];
+      const folders = script.includes('mailboxexists') ? (await ctx.store.listMailboxes(account)).map((m) => m.name) : [];
       runs.push({ recipient: account, script, ownAddresses: [account, ...addresses.filter((a) => a.toLowerCase() !== account)], folders });
     }
   }

@@ -66,7 +66,7 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, recei
   const queueId = `${session.id}.${session.transaction}`;
   checkHourlyLimit(ctx, services, identity);
   const { local, remote } = transactionOf(session);
-  requireQuotaRoom(ctx, local, received.size);
+  await requireQuotaRoom(ctx, local, received.size);
   const hostname = ctx.config.server.hostname;
   const header = Buffer.isBuffer(original)
     ? original.subarray(0, headerBlockEnd(original))

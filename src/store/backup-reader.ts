@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { BlobStore } from './blobs.js';
+import { SqliteBlobStore } from './blobs.js';
 import type { Db } from './database.js';
 import { FlagListCache } from './flags.js';
 import type { AccountId, BlobId, Flag } from './types.js';
@@ -35,12 +35,12 @@ const SELECT = `SELECT mb.name AS folder, m.uid, m.system, m.keywords, m.interna
 
 export class BackupMailReader {
   private readonly db: Db;
-  private readonly blobs: BlobStore;
+  private readonly blobs: SqliteBlobStore;
   private readonly flagLists = new FlagListCache();
 
   constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
-    this.blobs = new BlobStore(this.db);
+    this.blobs = new SqliteBlobStore(this.db);
   }
 
   /** Folder names of the account in the copy, sorted. */

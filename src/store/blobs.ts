@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Statement } from 'better-sqlite3';
+import { analyzeMessage } from '../mime/index.js';
+import type { BlobStore } from './blob-store.js';
 import type { Db } from './database.js';
-import { FullTextIndex } from './fts.js';
-import { chunksOf, readPieces } from './message-bytes.js';
-import { StoreError, type BlobId, type MessageAnalysis, type MessagePiece } from './types.js';
+import { chunksOf, messageSize, readPieces, wholeMessage } from './message-bytes.js';
+import { StoreError, type BlobId, type MessageAnalysis, type MessageBytes, type MessagePiece } from './types.js';
 
 /**
  * Bodies are kept in SQLite (one file to back up, commits atomic with the message rows) in
@@ -19,17 +21,21 @@ interface BlobRow {
   size: number;
 }
 
-export class BlobStore {
-  readonly fts: FullTextIndex;
+/**
+ * The BlobStore on the store's SQLite database. A `blobs` row also keeps the body's ENVELOPE,
+ * BODYSTRUCTURE and header size (read with the message rows in one query); the SQLite MailStore
+ * stores through storeNow inside its own transactions, and indexes new bodies for SEARCH itself.
+ */
+export class SqliteBlobStore implements BlobStore {
   private readonly selectBlob: Statement<[string], BlobRow>;
   private readonly insertBlob: Statement<[string, number, number, string, string], { id: number }>;
   private readonly insertChunk: Statement<[number, number, Buffer]>;
   private readonly selectChunks: Statement<[number, number, number], { data: Buffer }>;
   private readonly selectChunk: Statement<[number, number], { data: Buffer }>;
   private readonly deleteUnreferenced: Statement<[]>;
+  private readonly deleteBlob: Statement<[string]>;
 
-  constructor(db: Db) {
-    this.fts = new FullTextIndex(db);
+  constructor(private readonly db: Db) {
     this.selectBlob = db.prepare('SELECT id, size FROM blobs WHERE sha256 = ?');
     this.insertBlob = db.prepare(
       'INSERT INTO blobs (sha256, size, header_size, envelope, structure) VALUES (?, ?, ?, ?, ?) RETURNING id',
@@ -38,16 +44,51 @@ export class BlobStore {
     this.selectChunks = db.prepare('SELECT data FROM blob_chunks WHERE blob = ? AND seq BETWEEN ? AND ? ORDER BY seq');
     this.selectChunk = db.prepare('SELECT data FROM blob_chunks WHERE blob = ? AND seq = ?');
     this.deleteUnreferenced = db.prepare('DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM messages WHERE messages.blob = blobs.id)');
+    this.deleteBlob = db.prepare('DELETE FROM blobs WHERE sha256 = ?');
   }
 
+  // --- BlobStore ---------------------------------------------------------------------------
+
+  async put(digest: BlobId, bytes: MessageBytes): Promise<boolean> {
+    const pieces: readonly MessagePiece[] = Buffer.isBuffer(bytes) ? [bytes] : bytes;
+    if (digestOf(pieces) !== digest) throw new StoreError('cannot', `the bytes do not hash to ${digest}`);
+    if (this.selectBlob.get(digest) !== undefined) return false;
+    // A body stored on its own still gets the meta its row holds (the search index backfills it at the next start).
+    const stored = this.db.transaction(() => this.storeNow(digest, pieces, messageSize(pieces), analyzeMessage(wholeMessage(pieces)))).immediate();
+    return stored.created;
+  }
+
+  async get(digest: BlobId, start?: number, end?: number): Promise<Buffer> {
+    return this.read(digest, start, end);
+  }
+
+  async stream(digest: BlobId): Promise<Readable> {
+    return this.streamNow(digest);
+  }
+
+  async has(digest: BlobId): Promise<boolean> {
+    return this.selectBlob.get(digest) !== undefined;
+  }
+
+  async delete(digest: BlobId): Promise<boolean> {
+    try {
+      return this.deleteBlob.run(digest).changes > 0;
+    } catch (err) {
+      // The messages table's foreign key: a body some message still holds stays.
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('cannot', `body ${digest} is still referenced`);
+      throw err;
+    }
+  }
+
+  // --- synchronous, for the SQLite MailStore and readers on the same file ------------------
+
   /**
-   * The blob's row id, storing bytes and meta only if this body is new (its index entry follows
-   * the transaction: FullTextIndex). Runs inside the caller's transaction, so a body is never
-   * visible without the rows that reference it.
+   * The blob's row id, storing bytes and meta only if this body is new (`created`). Runs inside
+   * the caller's transaction, so a body is never visible without the rows that reference it.
    */
-  store(sha256: BlobId, pieces: readonly MessagePiece[], size: number, analysis: MessageAnalysis): number {
+  storeNow(sha256: BlobId, pieces: readonly MessagePiece[], size: number, analysis: MessageAnalysis): { readonly id: number; readonly created: boolean } {
     const existing = this.selectBlob.get(sha256);
-    if (existing !== undefined) return existing.id;
+    if (existing !== undefined) return { id: existing.id, created: false };
     const { id } = this.insertBlob.get(
       sha256,
       size,
@@ -57,8 +98,7 @@ export class BlobStore {
     )!;
     let seq = 0;
     for (const chunk of chunksOf(readPieces(pieces), CHUNK_SIZE)) this.insertChunk.run(id, seq++, chunk);
-    this.fts.enqueue(id, sha256, analysis.searchText);
-    return id;
+    return { id, created: true };
   }
 
   /** Bytes [start, end) of the blob, clamped to its size. */
@@ -74,8 +114,18 @@ export class BlobStore {
     return joined.subarray(from - first * CHUNK_SIZE, to - first * CHUNK_SIZE);
   }
 
+  /** The whole body of a blob row, by its row id (the search index's backfill reads them so). */
+  readRow(id: number): Buffer {
+    return Buffer.concat(this.selectChunks.all(id, 0, Number.MAX_SAFE_INTEGER).map((row) => row.data));
+  }
+
+  /** Deletes bodies no message row points at (their chunks and index rows go with them). */
+  purgeUnreferenced(): number {
+    return this.deleteUnreferenced.run().changes;
+  }
+
   /** The whole blob, one chunk read per pull, so a 25 MB body is never held twice. */
-  stream(sha256: BlobId): Readable {
+  private streamNow(sha256: BlobId): Readable {
     const blob = this.find(sha256);
     const chunkCount = Math.ceil(blob.size / CHUNK_SIZE);
     const selectChunk = this.selectChunk;
@@ -92,24 +142,16 @@ export class BlobStore {
     );
   }
 
-  /** A body's bytes by row id, whole. */
-  readById(id: number): Buffer {
-    return Buffer.concat(this.selectChunks.all(id, 0, Number.MAX_SAFE_INTEGER).map((row) => row.data));
-  }
-
-  /** Indexes the bodies stored before the search index existed, or left unindexed by a crash (FullTextIndex.backfill). */
-  backfillIndex(): number {
-    return this.fts.backfill((id) => this.readById(id));
-  }
-
-  /** Deletes bodies no message row points at (their chunks and index rows go with them). */
-  purgeUnreferenced(): number {
-    return this.deleteUnreferenced.run().changes;
-  }
-
   private find(sha256: BlobId): BlobRow {
     const blob = this.selectBlob.get(sha256);
     if (blob === undefined) throw new StoreError('nonexistent', `no stored message body ${sha256}`);
     return blob;
   }
+}
+
+/** SHA-256 (hex) of the concatenation of `pieces`, read a piece at a time: a body's BlobId. */
+export function digestOf(pieces: readonly MessagePiece[]): string {
+  const hash = createHash('sha256');
+  for (const piece of readPieces(pieces)) hash.update(piece);
+  return hash.digest('hex');
 }

@@ -1,4 +1,6 @@
 export type { MailStore } from './api.js';
+export type { BlobStore } from './blob-store.js';
+export { SqliteBlobStore } from './blobs.js';
 export { migrate, openDatabase, type Db, type Migration } from './database.js';
 export { SqliteMailStore } from './sqlite-store.js';
 export { isStorageExhausted } from './storage-full.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MailStore } from './api.js';
+import type { SqliteMailStore } from './sqlite-store.js';
 import { migrate, type Db, type Migration } from './database.js';
 import type { Flag, MailboxId, Uid } from './types.js';
 
@@ -44,7 +44,7 @@ export class MboxImportLedger {
 
   constructor(
     private readonly db: Db,
-    private readonly store: Pick<MailStore, 'append'>,
+    private readonly store: Pick<SqliteMailStore, 'appendMessagesNow'>,
   ) {
     migrate(db, 'mbox-import', MBOX_IMPORT_MIGRATIONS);
     this.seen = db.prepare<[number, string, number], number>('SELECT uid FROM mbox_imports WHERE mailbox = ? AND sha256 = ? AND occurrence = ?').pluck();
@@ -71,7 +71,7 @@ export class MboxImportLedger {
       .transaction(() =>
         keyed.map(({ mailbox, raw, flags, internalDate, sha256, occurrence }): ImportOutcome => {
           if (this.seen.get(mailbox, sha256, occurrence) !== undefined) return { imported: false };
-          const { uid } = this.store.append(mailbox, raw, { flags, internalDate });
+          const { uid } = this.store.appendMessagesNow(mailbox, [{ raw, flags, internalDate }])[0]!;
           this.record.run(mailbox, sha256, occurrence, uid, importedAt);
           return { imported: true, uid };
         }),

@@ -4,7 +4,7 @@
  * read-only connection a search worker thread opens (search-reader.ts): one implementation of each
  * read, whichever thread runs it.
  */
-import type { BlobStore } from './blobs.js';
+import type { SqliteBlobStore } from './blobs.js';
 import { analyzeMessage } from '../mime/index.js';
 import { FlagListCache } from './flags.js';
 import { FullTextIndex } from './fts.js';
@@ -22,7 +22,8 @@ export class MessageReads {
 
   constructor(
     private readonly sql: StoreStatements,
-    private readonly blobs: BlobStore,
+    private readonly blobs: SqliteBlobStore,
+    private readonly fts: FullTextIndex,
   ) {}
 
   listMessages(mailbox: MailboxId, options: MessageListOptions = {}): MessageRow[] {
@@ -68,14 +69,14 @@ export class MessageReads {
    * bodies each, between which the event loop runs.
    */
   async searchText(mailbox: MailboxId, field: TextField, query: string): Promise<Set<Uid>> {
-    this.blobs.fts.indexPending();
+    this.fts.indexPending();
     // RFC 3501 §6.4.4: every text contains the empty string.
     if (query === '') return new Set(this.sql.uidsOfMailbox.all(mailbox) as Uid[]);
     const { first, last, count } = this.sql.blobRange.get(mailbox)!;
     if (first === null || last === null) return new Set();
     const found: number[] = [];
     // FullTextIndex's invariants: a body without its index row yet is read and tested as the index would.
-    const { highest, pending } = this.blobs.fts.unindexedBounds();
+    const { highest, pending } = this.fts.unindexedBounds();
     const unindexed = new Map<number, number[]>();
     for (const { blob, uid } of this.sql.messagesOfBlobsAbove.all(mailbox, highest, JSON.stringify(pending))) {
       const uids = unindexed.get(blob);
@@ -83,14 +84,14 @@ export class MessageReads {
       else unindexed.set(blob, [uid]);
     }
     for (const [blob, uids] of unindexed) {
-      if (FullTextIndex.textMatches(analyzeMessage(this.blobs.readById(blob)).searchText, field, query)) found.push(...uids);
+      if (FullTextIndex.textMatches(analyzeMessage(this.blobs.readRow(blob)).searchText, field, query)) found.push(...uids);
     }
     const windows = Math.ceil(count / SEARCH_SLICE);
     const width = Math.ceil((last - first + 1) / windows);
     // docs/architecture.md invariant 2: a bounded slice of the index per turn of the event loop.
     for (let start = first; start <= last; start += width) {
       if (start > first) await new Promise<void>((resolve) => setImmediate(resolve));
-      const blobs = this.blobs.fts.matching(field, query, start, Math.min(last, start + width - 1));
+      const blobs = this.fts.matching(field, query, start, Math.min(last, start + width - 1));
       if (blobs.length > 0) found.push(...this.sql.uidsOfBlobs.all(mailbox, JSON.stringify(blobs)));
     }
     return new Set((found as Uid[]).sort((a, b) => a - b));

@@ -5,7 +5,8 @@
  * as the server's own connection would.
  */
 import Database from 'better-sqlite3';
-import { BlobStore } from './blobs.js';
+import { SqliteBlobStore } from './blobs.js';
+import { FullTextIndex } from './fts.js';
 import { MessageReads } from './message-reads.js';
 import { prepareSeenQuery } from './private-seen.js';
 import { prepareStatements } from './statements.js';
@@ -18,7 +19,7 @@ export class SearchReader extends MessageReads {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     // The server checkpoints and writes meanwhile: wait for its locks rather than fail.
     db.pragma('busy_timeout = 10000');
-    super(prepareStatements(db), new BlobStore(db));
+    super(prepareStatements(db), new SqliteBlobStore(db), new FullTextIndex(db));
     this.seenOf = prepareSeenQuery(db);
   }
 

@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { MailStore } from './api.js';
-import { BlobStore } from './blobs.js';
+import { SqliteBlobStore, digestOf } from './blobs.js';
 import { migrate, type Db } from './database.js';
 import { PrivateSeen } from './private-seen.js';
 import { DEFAULT_VANISHED_HISTORY, ExpungeHistory } from './expunge-history.js';
 import { watchExternalChanges } from './external-changes.js';
 import { DELETED_BIT, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
+import { FullTextIndex } from './fts.js';
 import { GroupCommit } from './group-commit.js';
 import { MessageReads, uidList } from './message-reads.js';
 import { asStorageError } from './storage-full.js';
@@ -48,7 +48,7 @@ import {
   type PurgeOptions,
   type Uid,
 } from './types.js';
-import { messageSize, readPieces, wholeMessage } from './message-bytes.js';
+import { messageSize, wholeMessage } from './message-bytes.js';
 
 /** A message checked and analysed before it enters a transaction, so a bad one fails alone and early. */
 interface PreparedMessage {
@@ -100,7 +100,9 @@ interface Appended {
  */
 export class SqliteMailStore implements MailStore {
   readonly events = new EventEmitter<{ change: [MailboxChange] }>();
-  private readonly blobs: BlobStore;
+  /** Bodies (the store's BlobStore); new ones are indexed for SEARCH in `fts` after their commit. */
+  readonly blobs: SqliteBlobStore;
+  private readonly fts: FullTextIndex;
   private readonly deliveries: GroupCommit<DeliveryJob, DeliveryOutcome>;
   private readonly stopWatching: () => void;
   private readonly sql: StoreStatements;
@@ -130,9 +132,11 @@ export class SqliteMailStore implements MailStore {
     this.readers = new PrivateSeen(db);
     this.expunged = new ExpungeHistory(db, options.vanishedHistory ?? DEFAULT_VANISHED_HISTORY);
     this.sql = prepareStatements(db);
-    this.blobs = new BlobStore(db);
-    this.reads = new MessageReads(this.sql, this.blobs);
-    if (options.indexUnindexed) this.blobs.backfillIndex();
+    this.blobs = new SqliteBlobStore(db);
+    this.fts = new FullTextIndex(db);
+    this.reads = new MessageReads(this.sql, this.blobs, this.fts);
+    // Bodies stored before the search index existed, or left unindexed by a crash (FullTextIndex.backfill).
+    if (options.indexUnindexed) this.fts.backfill((id) => this.blobs.readRow(id));
     this.deliveries = new GroupCommit(
       db,
       (job) => this.applyDelivery(job),
@@ -156,27 +160,27 @@ export class SqliteMailStore implements MailStore {
 
   // --- accounts and mailboxes --------------------------------------------------------------
 
-  ensureAccount(account: AccountId): void {
+  async ensureAccount(account: AccountId): Promise<void> {
     // Called on every login: the common case (nothing missing) reads only and takes no write lock.
     if (this.missingDefaultFolders(account).length === 0) return;
     if (this.write(() => this.createDefaultFolders(account))) this.events.emit('change', { kind: 'mailboxes', account });
   }
 
-  listMailboxes(account: AccountId): MailboxInfo[] {
+  async listMailboxes(account: AccountId): Promise<MailboxInfo[]> {
     return this.sql.mailboxesOfAccount.all(account).map(toMailboxInfo);
   }
 
-  getMailbox(account: AccountId, name: string): MailboxInfo | null {
+  async getMailbox(account: AccountId, name: string): Promise<MailboxInfo | null> {
     const row = this.sql.mailboxByName.get(account, canonicalMailboxName(name));
     return row === undefined ? null : toMailboxInfo(row);
   }
 
-  getMailboxById(id: MailboxId): MailboxInfo | null {
+  async getMailboxById(id: MailboxId): Promise<MailboxInfo | null> {
     const row = this.sql.mailboxById.get(id);
     return row === undefined ? null : toMailboxInfo(row);
   }
 
-  createMailbox(account: AccountId, name: string, specialUse: SpecialUse | null = null): MailboxInfo {
+  async createMailbox(account: AccountId, name: string, specialUse: SpecialUse | null = null): Promise<MailboxInfo> {
     const canonical = validMailboxName(name);
     const row = this.write(() => {
       if (this.sql.mailboxByName.get(account, canonical) !== undefined) {
@@ -189,7 +193,7 @@ export class SqliteMailStore implements MailStore {
     return toMailboxInfo(row);
   }
 
-  deleteMailbox(account: AccountId, name: string): void {
+  async deleteMailbox(account: AccountId, name: string): Promise<void> {
     const canonical = canonicalMailboxName(name);
     // RFC 3501 §6.3.4: deleting INBOX is an error.
     if (canonical === 'INBOX') throw new StoreError('cannot', 'INBOX cannot be deleted');
@@ -202,7 +206,7 @@ export class SqliteMailStore implements MailStore {
     this.events.emit('change', { kind: 'mailboxes', account });
   }
 
-  renameMailbox(account: AccountId, from: string, to: string): void {
+  async renameMailbox(account: AccountId, from: string, to: string): Promise<void> {
     const source = canonicalMailboxName(from);
     const target = validMailboxName(to);
     const changes: MailboxChange[] = [{ kind: 'mailboxes', account }];
@@ -232,22 +236,22 @@ export class SqliteMailStore implements MailStore {
     for (const change of changes) this.events.emit('change', change);
   }
 
-  mailboxCounts(id: MailboxId): MailboxCounts {
+  async mailboxCounts(id: MailboxId): Promise<MailboxCounts> {
     this.requireMailbox(id);
     return this.sql.counts.get({ seen: SEEN_BIT, deleted: DELETED_BIT, id })!;
   }
 
-  setSubscribed(account: AccountId, name: string, subscribed: boolean): void {
+  async setSubscribed(account: AccountId, name: string, subscribed: boolean): Promise<void> {
     const canonical = canonicalMailboxName(name);
     this.write(() => (subscribed ? this.sql.subscribe : this.sql.unsubscribe).run(account, canonical));
     this.events.emit('change', { kind: 'mailboxes', account });
   }
 
-  listSubscriptions(account: AccountId): string[] {
+  async listSubscriptions(account: AccountId): Promise<string[]> {
     return this.sql.subscriptions.all(account);
   }
 
-  accountUsage(account: AccountId): number {
+  async accountUsage(account: AccountId): Promise<number> {
     const cached = this.usage.get(account);
     if (cached !== undefined) return cached;
     const used = this.sql.accountUsage.get(account)!;
@@ -278,47 +282,55 @@ export class SqliteMailStore implements MailStore {
     return (await this.deliveries.submit(job)).result;
   }
 
-  append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): AppendResult {
-    return this.appendMessages(mailbox, [{ raw, ...options }])[0]!;
+  async append(mailbox: MailboxId, raw: Buffer, options: { flags?: readonly Flag[]; internalDate?: Date } = {}): Promise<AppendResult> {
+    return (await this.appendMessages(mailbox, [{ raw, ...options }]))[0]!;
   }
 
-  appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[] {
+  async appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): Promise<AppendResult[]> {
+    return this.appendMessagesNow(mailbox, messages);
+  }
+
+  /**
+   * appendMessages as one synchronous step, for SQLite-only code that runs it inside a transaction
+   * of its own on the same connection (mbox.ts: a message and its ledger row commit together).
+   */
+  appendMessagesNow(mailbox: MailboxId, messages: readonly AppendMessage[]): AppendResult[] {
     const prepared = messages.map((message) => prepareMessage(message.raw, message));
     const { appended, uidValidity } = this.write(() => {
       const row = this.requireMailbox(mailbox);
-      const rows = prepared.map((message) => this.insertMessage(row.id, this.blobs.store(message.sha256, message.pieces, message.size, message.analysis), message));
+      const rows = prepared.map((message) => this.insertMessage(row.id, this.storeBody(message), message));
       return { appended: rows, uidValidity: row.uidvalidity };
     });
     this.emitAppends(appended);
     return appended.map(({ uid }) => ({ mailbox, uidValidity, uid }));
   }
 
-  listMessages(mailbox: MailboxId, options: MessageListOptions = {}): MessageRow[] {
+  async listMessages(mailbox: MailboxId, options: MessageListOptions = {}): Promise<MessageRow[]> {
     return this.reads.listMessages(mailbox, options);
   }
 
-  getMessages(mailbox: MailboxId, uids: readonly Uid[]): MessageRow[] {
+  async getMessages(mailbox: MailboxId, uids: readonly Uid[]): Promise<MessageRow[]> {
     return this.reads.getMessages(mailbox, uids);
   }
 
-  expungedSince(mailbox: MailboxId, since: ModSeq): Uid[] | null {
+  async expungedSince(mailbox: MailboxId, since: ModSeq): Promise<Uid[] | null> {
     return this.expunged.since(mailbox, since);
   }
 
-  getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): MessageMeta[] {
+  async getMessageMeta(mailbox: MailboxId, uids: readonly Uid[]): Promise<MessageMeta[]> {
     return this.reads.getMessageMeta(mailbox, uids);
   }
 
-  protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, string> {
+  async protocolCache(mailbox: MailboxId, uids: readonly Uid[]): Promise<Map<Uid, string>> {
     return new Map(this.sql.protocolCache.all(mailbox, uidList(uids)).map((row) => [row.uid as Uid, row.text]));
   }
 
-  recentProtocolCache(before: number | null, limit: number): { readonly entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>; readonly next: number | null } {
+  async recentProtocolCache(before: number | null, limit: number): Promise<{ readonly entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>; readonly next: number | null }> {
     const rows = this.sql.protocolCacheBefore.all(before ?? Number.MAX_SAFE_INTEGER, limit);
     return { entries: rows.map((row) => ({ blob: row.blob as BlobId, text: row.text })), next: rows.length < limit ? null : rows[rows.length - 1]!.id };
   }
 
-  saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): void {
+  async saveProtocolCache(entries: ReadonlyArray<{ readonly blob: BlobId; readonly text: string }>): Promise<void> {
     if (entries.length === 0) return;
     // Only a cache, rebuilt when lost: committed without waiting for the disk (WAL with
     // synchronous=NORMAL; a later FULL commit's fsync covers these frames too), so the first sync
@@ -333,21 +345,21 @@ export class SqliteMailStore implements MailStore {
     }
   }
 
-  readBlob(blob: BlobId, start?: number, end?: number): Buffer {
+  async readBlob(blob: BlobId, start?: number, end?: number): Promise<Buffer> {
     return this.reads.readBlob(blob, start, end);
   }
 
-  streamBlob(blob: BlobId): Readable {
+  streamBlob(blob: BlobId): Promise<Readable> {
     return this.blobs.stream(blob);
   }
 
-  storeFlags(
+  async storeFlags(
     mailbox: MailboxId,
     uids: readonly Uid[],
     operation: FlagOperation,
     flags: readonly Flag[],
     unchangedSince?: ModSeq,
-  ): StoreFlagsResult {
+  ): Promise<StoreFlagsResult> {
     const change = parseFlags(flags);
     const updated: MessageRow[] = [];
     const modified: Uid[] = [];
@@ -374,22 +386,22 @@ export class SqliteMailStore implements MailStore {
     return { updated, modified };
   }
 
-  recentUids(mailbox: MailboxId): Uid[] {
+  async recentUids(mailbox: MailboxId): Promise<Uid[]> {
     return this.sql.recentUids.all(mailbox) as Uid[];
   }
 
-  claimRecent(mailbox: MailboxId): Uid[] {
+  async claimRecent(mailbox: MailboxId): Promise<Uid[]> {
     const uids = this.write(() => this.sql.claimRecent.all(mailbox));
     return (uids as Uid[]).sort((a, b) => a - b);
   }
 
-  copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
+  async copyMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): Promise<CopyResult> {
     const { result, appended } = this.write(() => this.copyRows(source, uids, destination));
     this.emitAppends(appended);
     return result;
   }
 
-  moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): CopyResult {
+  async moveMessages(source: MailboxId, uids: readonly Uid[], destination: MailboxId): Promise<CopyResult> {
     const { result, appended, expunged } = this.write(() => {
       const copied = this.copyRows(source, uids, destination);
       const moved = copied.result.mapping.map(([from]) => from);
@@ -401,7 +413,7 @@ export class SqliteMailStore implements MailStore {
     return result;
   }
 
-  expunge(mailbox: MailboxId, uids?: readonly Uid[]): Uid[] {
+  async expunge(mailbox: MailboxId, uids?: readonly Uid[]): Promise<Uid[]> {
     const change = this.write(() => {
       this.requireMailbox(mailbox);
       const deleted =
@@ -419,11 +431,11 @@ export class SqliteMailStore implements MailStore {
     return this.reads.searchText(mailbox, field, query);
   }
 
-  privateSeen(mailbox: MailboxId, reader: AccountId): Set<Uid> {
+  async privateSeen(mailbox: MailboxId, reader: AccountId): Promise<Set<Uid>> {
     return this.readers.seen(mailbox, reader);
   }
 
-  setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Uid[] {
+  async setPrivateSeen(mailbox: MailboxId, reader: AccountId, uids: readonly Uid[], seen: boolean): Promise<Uid[]> {
     let account: AccountId | undefined;
     let modSeq: number | undefined;
     const changed = this.write(() => {
@@ -440,11 +452,11 @@ export class SqliteMailStore implements MailStore {
     return changed;
   }
 
-  purgeUnreferencedBlobs(): number {
+  async purgeUnreferencedBlobs(): Promise<number> {
     return this.write(() => this.blobs.purgeUnreferenced());
   }
 
-  purgeAccount(account: AccountId, options: PurgeOptions = {}): number {
+  async purgeAccount(account: AccountId, options: PurgeOptions = {}): Promise<number> {
     const removed = this.write(() => {
       const messages = this.sql.accountMessageCount.get(account)!;
       // Messages, expunge records (and the mbox import ledger) go with their mailboxes: ON DELETE CASCADE.
@@ -463,7 +475,7 @@ export class SqliteMailStore implements MailStore {
     this.stopWatching();
     if (!this.db.open) return;
     await this.deliveries.flushAll();
-    this.blobs.fts.indexPending();
+    this.fts.indexPending();
     this.db.close();
   }
 
@@ -477,6 +489,13 @@ export class SqliteMailStore implements MailStore {
     } finally {
       this.usage.clear();
     }
+  }
+
+  /** The body's blob row id; a new body's text waits to be indexed for SEARCH after the commit (FullTextIndex). */
+  private storeBody(message: PreparedMessage): number {
+    const { id, created } = this.blobs.storeNow(message.sha256, message.pieces, message.size, message.analysis);
+    if (created) this.fts.enqueue(id, message.sha256, message.analysis.searchText);
+    return id;
   }
 
   private requireMailbox(id: MailboxId): MailboxRow {
@@ -558,7 +577,7 @@ export class SqliteMailStore implements MailStore {
   private applyDelivery(job: DeliveryJob): DeliveryOutcome {
     // Only the recipients' usage changes: other accounts' cached answers stay good.
     for (const { target } of job.targets) this.usage.delete(target.account);
-    const blob = this.blobs.store(job.message.sha256, job.message.pieces, job.message.size, job.message.analysis);
+    const blob = this.storeBody(job.message);
     const appended: Appended[] = [];
     const created = new Set<AccountId>();
     for (const { target, flags } of job.targets) {
@@ -670,12 +689,6 @@ function prepareMessage(raw: MessageBytes, options: { flags?: readonly Flag[]; i
     flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
     internalDate,
   };
-}
-
-function digestOf(pieces: readonly MessagePiece[]): string {
-  const hash = createHash('sha256');
-  for (const piece of readPieces(pieces)) hash.update(piece);
-  return hash.digest('hex');
 }
 
 function toMailboxInfo(row: MailboxRow): MailboxInfo {

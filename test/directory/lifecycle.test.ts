@@ -8,10 +8,10 @@ let t: TestDirectory;
 const admin = () => t.directory.admin;
 const auditActions = () => t.directory.queryAudit().map((row) => `${row.action} ${row.subject} ${row.doc ?? '-'}`);
 
-beforeEach(() => {
+beforeEach(async () => {
   t = openTestDirectory();
-  admin().addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, { actor: 'cli:test', doc: '1/QĐ-UBND' });
-  admin().addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, { actor: 'cli:test', doc: '2/QĐ-UBND' });
+  await admin().addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, { actor: 'cli:test', doc: '1/QĐ-UBND' });
+  await admin().addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, { actor: 'cli:test', doc: '2/QĐ-UBND' });
 });
 afterEach(() => t.close());
 
@@ -20,7 +20,7 @@ describe('units and persons', () => {
     const { person } = await admin().addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd' }, ADMIN);
     expect(person.address).toBe('annv@cantho.gov.vn');
     for (const account of ['annv@cantho.gov.vn', 'vpubnd@cantho.gov.vn', 'postmaster@cantho.gov.vn']) {
-      expect(t.store.listMailboxes(asAccountId(account)).map((m) => m.name)).toEqual(['Archive', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash']);
+      expect((await t.store.listMailboxes(asAccountId(account))).map((m) => m.name)).toEqual(['Archive', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash']);
     }
   });
 
@@ -54,7 +54,7 @@ describe('units and persons', () => {
     await expect(admin().addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd' }, { actor: 'cli:test', doc: '  ' })).rejects.toMatchObject({
       code: 'missing-doc',
     });
-    expect(() => admin().addUnit({ localPart: 'sonv', name: 'Sở Nội vụ' }, { actor: 'cli:test' })).toThrow(/missing --doc/);
+    await expect(admin().addUnit({ localPart: 'sonv', name: 'Sở Nội vụ' }, { actor: 'cli:test' })).rejects.toThrow(/missing --doc/);
     expect(auditActions()).toEqual(before);
     expect(t.directory.resolveRecipient('annv@cantho.gov.vn')).toEqual({ ok: false, reason: 'unknown' });
   });
@@ -67,9 +67,9 @@ describe('units and persons', () => {
     await expect(admin().addPerson({ name: 'X Y', unit: 'vpubnd', address: 'Postmaster' }, ADMIN)).rejects.toThrow(
       'address postmaster@cantho.gov.vn is reserved',
     );
-    expect(() => admin().addUnit({ localPart: 'VPUBND', name: 'x' }, ADMIN)).toThrow('address vpubnd@cantho.gov.vn is already taken');
-    expect(() => admin().addUnit({ localPart: 'abuse', name: 'x' }, ADMIN)).toThrow('address abuse@cantho.gov.vn is reserved');
-    expect(() => admin().addUnit({ localPart: 'so..x', name: 'x' }, ADMIN)).toThrow('invalid address "so..x": may not contain ".."');
+    await expect(admin().addUnit({ localPart: 'VPUBND', name: 'x' }, ADMIN)).rejects.toThrow('address vpubnd@cantho.gov.vn is already taken');
+    await expect(admin().addUnit({ localPart: 'abuse', name: 'x' }, ADMIN)).rejects.toThrow('address abuse@cantho.gov.vn is reserved');
+    await expect(admin().addUnit({ localPart: 'so..x', name: 'x' }, ADMIN)).rejects.toThrow('invalid address "so..x": may not contain ".."');
   });
 
   it('keeps a retired address taken and numbers the next namesake past it', async () => {

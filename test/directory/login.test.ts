@@ -16,8 +16,8 @@ afterEach(() => t.close());
 async function setUp(requirePasswordChange = false, policy: Record<string, unknown> = {}): Promise<TestDirectory> {
   t = openTestDirectory({ policy: { require_password_change: requirePasswordChange, ...policy } });
   const admin = t.directory.admin;
-  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
+  await admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
   await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, ADMIN);
   await admin.addPerson({ name: 'Trần Thị Đào', unit: 'sotttt', password: 'mật khẩu của Đào' }, ADMIN);
   return t;
@@ -232,7 +232,7 @@ describe('recipients, senders and rights', () => {
     expect(t.directory.resolveRecipient('vpubnd@cantho.gov.vn')).toMatchObject({ ok: true });
     await t.close();
     t = openTestDirectory({ policy: { suspended_unit_receives: false } });
-    t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, ADMIN);
+    await t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, ADMIN);
     await t.directory.admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd' }, ADMIN);
     t.directory.admin.suspendUnit('vpubnd', 'vi phạm', ADMIN);
     expect(t.directory.resolveRecipient('vpubnd@cantho.gov.vn')).toEqual({ ok: false, reason: 'suspended' });

@@ -9,7 +9,7 @@ const WEB = { protocol: 'web', ip: '192.0.2.7' } as const;
 let t: TestDirectory;
 beforeEach(async () => {
   t = openTestDirectory();
-  t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
   await t.directory.admin.addPerson({ name: 'Nguyễn Văn Ân', unit: 'vpubnd', password: GIVEN }, ADMIN);
 });
 afterEach(() => t.close());

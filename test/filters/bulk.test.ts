@@ -66,22 +66,22 @@ describe('bulk through the MX', () => {
   const send = (from: string, to: readonly string[], body: string) =>
     swaks(['--server', `127.0.0.1:${h.ports.mx}`, '--from', from, '--to', to.join(','), '--header', 'Subject: Ưu đãi', '--body', body]);
 
-  function lastStatus(address: string, folder: string): string | null {
+  async function lastStatus(address: string, folder: string): Promise<string | null> {
     const store = h.server.context.store;
-    const box = store.getMailbox(asAccountId(address), folder);
-    const rows = box ? store.listMessages(box.id) : [];
+    const box = await store.getMailbox(asAccountId(address), folder);
+    const rows = box ? await store.listMessages(box.id) : [];
     const last = rows.at(-1);
     if (!last) return null;
-    const text = store.readBlob(last.blobId).toString('utf8');
+    const text = (await store.readBlob(last.blobId)).toString('utf8');
     return /^X-Spam-Status: (.*)$/m.exec(text)?.[1] ?? '';
   }
 
   it('scores MANY_OFFICIALS once nearly the same text reached the threshold of our mailboxes, and junks it with a rule agreeing', async () => {
     expect((await send('news@vay.example', officials.slice(0, 2), circular('Anh', 300))).output).toContain('<-  250');
-    expect(lastStatus(officials[0]!, 'INBOX')).not.toContain('MANY_OFFICIALS');
+    expect(await lastStatus(officials[0]!, 'INBOX')).not.toContain('MANY_OFFICIALS');
     expect((await send('news@vay.example', officials.slice(2, 4), circular('Chị', 500))).output).toContain('<-  250');
     // Four mailboxes now: the bulk reason and the rule together pass junk_at 5.
-    expect(lastStatus(officials[2]!, 'Junk')).toMatch(/MANY_OFFICIALS=2\.5.*VN_VAY=3|VN_VAY=3.*MANY_OFFICIALS=2\.5/);
+    expect(await lastStatus(officials[2]!, 'Junk')).toMatch(/MANY_OFFICIALS=2\.5.*VN_VAY=3|VN_VAY=3.*MANY_OFFICIALS=2\.5/);
   });
 
   it('scores MANY_SENDERS for one text from several sender domains', async () => {
@@ -92,7 +92,7 @@ describe('bulk through the MX', () => {
     ].join('\n');
     for (const domain of ['hocbong.example', 'duhoc.example']) expect((await send(`info@${domain}`, [officials[4]!], text)).output).toContain('<-  250');
     expect((await send('info@scholar.example', [officials[4]!], text)).output).toContain('<-  250');
-    const status = lastStatus(officials[4]!, 'INBOX');
+    const status = await lastStatus(officials[4]!, 'INBOX');
     expect(status).toContain('MANY_SENDERS=2.5');
     expect(status).toMatch(/^No,/);
   });

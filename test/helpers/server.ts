@@ -72,7 +72,7 @@ export interface TestServer {
   readonly dataDir: string;
   readonly ports: ListenerPorts & { readonly managesieve: number; readonly ldap: number; readonly ldaps: number };
   /** Adds a unit (with the CLI's own code path) and returns its address. */
-  addUnit(local: string, name?: string, head?: string): string;
+  addUnit(local: string, name?: string, head?: string): Promise<string>;
   /** Adds a person to `unit` (created on first use) with a known password. */
   addUser(name: string, options?: { unit?: string; address?: string; password?: string }): Promise<TestUser>;
   /** Grants `person` rights on `unit` (default rights from config). */
@@ -111,9 +111,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const request = { actor: 'cli:test', doc: TEST_DOC };
   const portOf = (name: string) => server.listeners.find((l) => l.name === name)?.port ?? 0;
 
-  const ensureUnit = (local: string, name = `Đơn vị ${local}`, head?: string) => {
+  const ensureUnit = async (local: string, name = `Đơn vị ${local}`, head?: string) => {
     const address = `${local}@${config.server.domain}`;
-    if (directory.mailboxOwner(local)?.kind !== 'unit') directory.admin.addUnit({ localPart: local, name, ...(head ? { head } : {}) }, request);
+    if (directory.mailboxOwner(local)?.kind !== 'unit') await directory.admin.addUnit({ localPart: local, name, ...(head ? { head } : {}) }, request);
     return address;
   };
 
@@ -136,7 +136,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     addUnit: ensureUnit,
     async addUser(name, userOptions = {}) {
       const unit = userOptions.unit ?? 'vpubnd';
-      ensureUnit(unit);
+      await ensureUnit(unit);
       const password = userOptions.password ?? 'Mật-khẩu-thử-1234';
       const issued = await directory.admin.addPerson({ name, unit, address: userOptions.address, password }, request);
       return { address: issued.person.address, password };

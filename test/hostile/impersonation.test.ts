@@ -24,10 +24,10 @@ afterAll(() => server.close());
 /** The last message in annv's INBOX: its Subject line (decoded) and whether it has X-Impersonation. */
 async function lastDelivered(): Promise<{ subject: string; marked: boolean }> {
   const store = server.server.context.store;
-  const inbox = store.getMailbox(asAccountId(annv), 'INBOX')!;
-  const row = store.listMessages(inbox.id).at(-1)!;
+  const inbox = (await store.getMailbox(asAccountId(annv), 'INBOX'))!;
+  const row = (await store.listMessages(inbox.id)).at(-1)!;
   const { simpleParser } = await import('mailparser');
-  const parsed = await simpleParser(store.readBlob(row.blobId));
+  const parsed = await simpleParser(await store.readBlob(row.blobId));
   return { subject: parsed.subject ?? '', marked: parsed.headers.has('x-impersonation') };
 }
 

@@ -31,8 +31,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const store = () => server.server.context.store;
-const inbox = (): MailboxId => store().getMailbox(asAccountId(annv), 'INBOX')!.id;
-const usage = () => store().accountUsage(asAccountId(annv));
+const inbox = async (): Promise<MailboxId> => (await store().getMailbox(asAccountId(annv), 'INBOX'))!.id;
+const usage = async () => await store().accountUsage(asAccountId(annv));
 
 /** A plain ASCII text of about `octets` bytes in 70-character lines (7bit, no transfer encoding). */
 const textOf = (octets: number) => `${'x'.repeat(68)}\r\n`.repeat(Math.ceil(octets / 70));
@@ -46,10 +46,8 @@ async function sendToMx(octets: number, to = annv): Promise<void> {
 async function notices(count: number): Promise<string[]> {
   const started = Date.now();
   for (;;) {
-    const subjects = store()
-      .listMessages(inbox())
-      .map((row) => store().readBlob(row.blobId).toString('latin1'))
-      .filter((raw) => /^Message-ID: <quota-/im.test(raw));
+    const raws = await Promise.all((await store().listMessages(await inbox())).map(async (row) => (await store().readBlob(row.blobId)).toString('latin1')));
+    const subjects = raws.filter((raw) => /^Message-ID: <quota-/im.test(raw));
     if (subjects.length >= count || Date.now() - started > 5_000) return subjects;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -60,7 +58,7 @@ describe('quota over SMTP', () => {
     await sendToMx(limit * 0.5);
     expect(await notices(0)).toHaveLength(0);
     await sendToMx(limit * 0.42);
-    expect(usage()).toBeGreaterThanOrEqual(limit * 0.9);
+    expect(await usage()).toBeGreaterThanOrEqual(limit * 0.9);
     const [notice] = await notices(1);
     const parsed = await simpleParser(Buffer.from(notice!, 'latin1'));
     expect(parsed.from?.value[0]?.address).toBe('postmaster@cantho.gov.vn');
@@ -75,7 +73,7 @@ describe('quota over SMTP', () => {
   });
 
   test('refuses at DATA a message that would pass the limit, and at RCPT when SIZE says so', async () => {
-    const room = limit - usage();
+    const room = limit - await usage();
     const client = await RawSmtp.connect(server.ports.mx);
     try {
       await client.hello();
@@ -96,26 +94,26 @@ describe('quota over SMTP', () => {
 
   test('refuses a full mailbox at RCPT, whatever the size: on the MX (swaks), on submission, and for a unit mailbox', async () => {
     // Mail stored before the quota was lowered: usage at the limit.
-    await store().deliver([{ account: asAccountId(annv), folder: 'INBOX' }], Buffer.from(`Subject: cu\r\n\r\n${textOf(limit - usage())}`));
-    expect(usage()).toBeGreaterThanOrEqual(limit);
+    await store().deliver([{ account: asAccountId(annv), folder: 'INBOX' }], Buffer.from(`Subject: cu\r\n\r\n${textOf(limit - await usage())}`));
+    expect(await usage()).toBeGreaterThanOrEqual(limit);
     const result = await swaks(['--server', `127.0.0.1:${server.ports.mx}`, '--from', 'tin@example.org', '--to', annv, '--body', 'ngan']);
     expect(result.output).toContain(`<** ${FULL}`);
 
     const submission = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.submissions, secure: true, tls: { rejectUnauthorized: false }, auth: { user: 'binhtt', pass: binhtt.password } });
     await expect(submission.sendMail({ from: binhtt.address, to: annv, subject: 'Chào', text: 'ngắn' })).rejects.toThrow(FULL);
 
-    const unit = server.addUnit('vpubnd');
+    const unit = await server.addUnit('vpubnd');
     await store().deliver([{ account: asAccountId(unit), folder: 'INBOX' }], Buffer.from(`Subject: cu\r\n\r\n${textOf(limit)}`));
     const toUnit = await swaks(['--server', `127.0.0.1:${server.ports.mx}`, '--from', 'tin@example.org', '--to', unit, '--body', 'ngan']);
     expect(toUnit.output).toContain(`<** ${FULL}`);
   });
 
   test('warns again after usage fell below 90 % and crossed it again', async () => {
-    const rows = store().listMessages(inbox());
+    const rows = await store().listMessages(await inbox());
     const big = rows.filter((row) => row.size > limit * 0.1).map((row) => row.uid);
-    store().storeFlags(inbox(), big, 'add', ['\\Deleted']);
-    store().expunge(inbox(), big);
-    expect(usage()).toBeLessThan(limit * 0.9);
+    await store().storeFlags(await inbox(), big, 'add', ['\\Deleted']);
+    await store().expunge(await inbox(), big);
+    expect(await usage()).toBeLessThan(limit * 0.9);
     await sendToMx(limit * 0.9);
     expect(await notices(2)).toHaveLength(2);
     const actions = server.directory.queryAudit({ subject: annv }).filter((row) => row.action.startsWith('quota.')).map((row) => row.action);

@@ -30,25 +30,25 @@ describe('APPEND within [limits]', () => {
     ['more MIME parts than max_mime_parts', multipart(6), 'Message has more than 5 MIME parts'],
   ])('refuses %s with a tagged NO [LIMIT] and stores nothing', async (_name, raw, text) => {
     const client = await bed.login();
-    const archive = bed.store.getMailbox(bed.account, 'Archive')!;
-    const before = bed.store.listMessages(archive.id).length;
+    const archive = (await bed.store.getMailbox(bed.account, 'Archive'))!;
+    const before = (await bed.store.listMessages(archive.id)).length;
     client.send(Buffer.concat([Buffer.from(`A1 APPEND Archive {${raw.length}+}\r\n`), raw, Buffer.from('\r\n')]));
     expect(await client.until((line) => line.startsWith('A1 '))).toEqual([`A1 NO [LIMIT] ${text}`]);
     expect(await client.command('A2', 'NOOP')).toEqual(['A2 OK NOOP completed']);
-    expect(bed.store.listMessages(archive.id)).toHaveLength(before);
+    expect(await bed.store.listMessages(archive.id)).toHaveLength(before);
   });
 
   it('imapflow gets the refusal for a message past a limit, and stores one within them', async () => {
     const flow = await bed.imapflow();
-    const archive = bed.store.getMailbox(bed.account, 'Archive')!;
-    const before = bed.store.listMessages(archive.id).length;
+    const archive = (await bed.store.getMailbox(bed.account, 'Archive'))!;
+    const before = (await bed.store.listMessages(archive.id)).length;
     await expect(flow.append('Archive', multipart(6))).rejects.toThrow();
-    expect(bed.store.listMessages(archive.id)).toHaveLength(before);
+    expect(await bed.store.listMessages(archive.id)).toHaveLength(before);
     const stored = await flow.append('Archive', multipart(5));
     expect(stored).toMatchObject({ destination: 'Archive' });
-    expect(bed.store.listMessages(archive.id)).toHaveLength(before + 1);
+    expect(await bed.store.listMessages(archive.id)).toHaveLength(before + 1);
     await flow.append('Archive', textMessage('Trong giới hạn'));
-    expect(bed.store.listMessages(archive.id)).toHaveLength(before + 2);
+    expect(await bed.store.listMessages(archive.id)).toHaveLength(before + 2);
     await flow.logout();
   });
 });

@@ -19,11 +19,11 @@ afterAll(async () => {
 });
 
 const spoolFiles = (): string[] => readdirSync(server.context.spool.dir);
-const inboxCount = (): number => server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages;
+const inboxCount = async (): Promise<number> => (await server.store.mailboxCounts((await server.store.getMailbox(ANNV, 'INBOX'))!.id)).messages;
 
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  if (!check()) throw new Error(`still not: ${what}`);
+async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  if (!(await check())) throw new Error(`still not: ${what}`);
 }
 
 function bigMessage(subject: string): Buffer {
@@ -33,7 +33,7 @@ function bigMessage(subject: string): Buffer {
 
 describe('APPEND literals past spool_threshold', () => {
   it('a client gone in the middle of the literal leaves no spool file, nothing stored, nothing reserved', async () => {
-    const before = inboxCount();
+    const before = await inboxCount();
     const client = await loggedIn(server);
     client.send(`D1 APPEND INBOX {${MESSAGE_SIZE}}\r\n`);
     expect(await client.readLine()).toBe('+ Ready for literal data');
@@ -42,7 +42,7 @@ describe('APPEND literals past spool_threshold', () => {
     expect(server.context.memory.inUse).toBe(0);
     client.socket.destroy();
     await eventually(() => spoolFiles().length === 0, 'the spool file is removed');
-    expect(inboxCount()).toBe(before);
+    expect(await inboxCount()).toBe(before);
     expect(server.context.memory.inUse).toBe(0);
   });
 
@@ -55,7 +55,7 @@ describe('APPEND literals past spool_threshold', () => {
       peak = Math.max(peak, memory.inUse);
       return held;
     };
-    const before = inboxCount();
+    const before = await inboxCount();
     try {
       const clients = await Promise.all(Array.from({ length: 10 }, () => loggedIn(server)));
       const bodies = clients.map((_, i) => bigMessage(`Song song ${i}`));
@@ -79,7 +79,7 @@ describe('APPEND literals past spool_threshold', () => {
       for (const reply of replies) expect(reply).toMatch(/^C\d OK \[APPENDUID \d+ \d+\] APPEND completed$|^C\d NO \[INUSE\] /);
       const stored = replies.filter((reply) => reply.includes(' OK ')).length;
       expect(stored).toBeGreaterThan(0);
-      expect(inboxCount()).toBe(before + stored);
+      expect(await inboxCount()).toBe(before + stored);
       expect(peak).toBeLessThanOrEqual(memory.ceiling);
       for (const client of clients) client.close();
     } finally {

@@ -22,10 +22,10 @@ describe('APPEND (RFC 3501 §6.3.11, RFC 4315 APPENDUID)', () => {
   it('stores the message with its flags and date and answers APPENDUID', async () => {
     const client = await bed.login();
     const raw = textMessage('Gửi đi');
-    const drafts = bed.store.getMailbox(bed.account, 'Drafts')!;
+    const drafts = (await bed.store.getMailbox(bed.account, 'Drafts'))!;
     const reply = await sendWithLiteral(client, 'A1', `APPEND Drafts (\\Seen $Work) "20-Nov-2026 10:00:00 +0700" `, raw);
     expect(reply).toEqual([`A1 OK [APPENDUID ${drafts.uidValidity} ${drafts.uidNext}] APPEND completed`]);
-    const [row] = bed.store.listMessages(drafts.id);
+    const [row] = await bed.store.listMessages(drafts.id);
     expect(row).toMatchObject({ uid: drafts.uidNext, size: raw.length, internalDate: new Date('2026-11-20T03:00:00Z') });
     expect([...row!.flags].sort()).toEqual(['$Work', '\\Seen']);
   });
@@ -69,7 +69,7 @@ describe('APPEND (RFC 3501 §6.3.11, RFC 4315 APPENDUID)', () => {
     const client = await bed.imapflow();
     const raw = textMessage('imapflow');
     const result = await client.append('Trash', raw, ['\\Flagged'], new Date('2026-11-01T00:00:00Z'));
-    const trash = bed.store.getMailbox(bed.account, 'Trash')!;
+    const trash = (await bed.store.getMailbox(bed.account, 'Trash'))!;
     expect(result).toMatchObject({ destination: 'Trash', uidValidity: BigInt(trash.uidValidity), uid: 1 });
   });
 });

@@ -51,10 +51,10 @@ describe('AUTHENTICATE PLAIN (RFC 3501 §6.2.2, RFC 4616, RFC 4959 SASL-IR)', ()
   });
 
   test('an authorization identity opens that unit mailbox with the person’s rights (unit*person)', async () => {
-    server.server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+    await server.server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
     server.server.grant('vpubnd', 'annv@cantho.gov.vn');
-    server.store.ensureAccount(asAccountId('vpubnd@cantho.gov.vn'));
-    server.store.createMailbox(asAccountId('vpubnd@cantho.gov.vn'), 'Công văn đến');
+    await server.store.ensureAccount(asAccountId('vpubnd@cantho.gov.vn'));
+    await server.store.createMailbox(asAccountId('vpubnd@cantho.gov.vn'), 'Công văn đến');
     const client = await RawClient.connect(server.ports.imap);
     expect((await client.command('a1', `AUTHENTICATE PLAIN ${plain('vpubnd', 'annv', PASSWORD)}`))[0]).toMatch(/^a1 OK /);
     expect(await client.command('l', 'LIST "" "C*"')).toEqual(['* LIST (\\HasNoChildren) "/" "C&APQ-ng v&AQM-n &AREevw-n"', 'l OK LIST completed']);

@@ -19,11 +19,11 @@ let othersUid: number;
 beforeAll(async () => {
   bed = await startMessageTestBed({ config: { smtp: { max_message_size: LIMIT } } });
   uid = await bed.deliver(NESTED);
-  uidValidity = bed.store.getMailbox(bed.account, 'INBOX')!.uidValidity;
+  uidValidity = (await bed.store.getMailbox(bed.account, 'INBOX'))!.uidValidity;
   hostname = bed.server.server.context.config.server.hostname;
   const other = await bed.server.addUser('Trần Thị Đào');
   const account = asAccountId(other.address);
-  bed.store.ensureAccount(account);
+  await bed.store.ensureAccount(account);
   othersUid = (await bed.store.deliver([{ account, folder: 'INBOX' }], textMessage('Riêng tư'))).delivered[0]!.uid;
 });
 afterAll(async () => {

@@ -10,39 +10,39 @@ afterAll(async () => {
   await server.close();
 });
 
-function fill(name: string): MailboxId {
-  const box = server.store.createMailbox(ANNV, name);
-  server.store.append(box.id, message('keep'));
-  server.store.append(box.id, message('drop'), { flags: ['\\Deleted'] });
+async function fill(name: string): Promise<MailboxId> {
+  const box = await server.store.createMailbox(ANNV, name);
+  await server.store.append(box.id, message('keep'));
+  await server.store.append(box.id, message('drop'), { flags: ['\\Deleted'] });
   return box.id;
 }
 
 describe('CLOSE (RFC 3501 §6.4.2) and UNSELECT (RFC 3691)', () => {
   test('CLOSE expunges \\Deleted messages silently and leaves the selected state', async () => {
-    const id = fill('Đóng');
+    const id = await fill('Đóng');
     const client = await loggedIn(server);
     await client.command('s', 'SELECT &ARAA8w-ng');
     expect(await client.command('c', 'CLOSE')).toEqual(['c OK CLOSE completed']);
-    expect(server.store.mailboxCounts(id).messages).toBe(1);
+    expect((await server.store.mailboxCounts(id)).messages).toBe(1);
     expect(await client.command('n', 'CLOSE')).toEqual(['n BAD CLOSE is not valid in the authenticated state']);
     client.close();
   });
 
   test('CLOSE after EXAMINE expunges nothing', async () => {
-    const id = fill('Xem');
+    const id = await fill('Xem');
     const client = await loggedIn(server);
     await client.command('e', 'EXAMINE Xem');
     expect(await client.command('c', 'CLOSE')).toEqual(['c OK CLOSE completed']);
-    expect(server.store.mailboxCounts(id).messages).toBe(2);
+    expect((await server.store.mailboxCounts(id)).messages).toBe(2);
     client.close();
   });
 
   test('UNSELECT leaves the mailbox as it was', async () => {
-    const id = fill('Bỏ');
+    const id = await fill('Bỏ');
     const client = await loggedIn(server);
     await client.command('s', 'SELECT B&Hs8-');
     expect(await client.command('u', 'UNSELECT')).toEqual(['u OK UNSELECT completed']);
-    expect(server.store.mailboxCounts(id).messages).toBe(2);
+    expect((await server.store.mailboxCounts(id)).messages).toBe(2);
     client.close();
   });
 });

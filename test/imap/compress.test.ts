@@ -106,9 +106,9 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
     expect(await client.command('n', 'NOOP')).toEqual(['n OK NOOP completed']);
     // RFC 4978 §3: a second COMPRESS while one is active.
     expect(await client.command('z2', 'COMPRESS DEFLATE')).toEqual(['z2 NO [COMPRESSIONACTIVE] DEFLATE is already active']);
-    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+    const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
     const body = message('Nén', `${'Báo cáo tổng hợp quý IV, phòng Kế hoạch. '.repeat(2000)}`);
-    server.store.append(inbox.id, body);
+    await server.store.append(inbox.id, body);
     await client.command('s', 'SELECT INBOX');
     const before = client.octetsRead;
     const fetched = await client.command('f', 'FETCH 1 (BODY.PEEK[])');

@@ -19,9 +19,11 @@ afterAll(async () => {
 });
 
 /** A mailbox of its own for each test, with messages of these subjects (in arrival order); returns it and their UIDs. */
-function mailboxWith(name: string, subjects: readonly string[]): { box: MailboxInfo; uids: number[] } {
-  const box = server.store.createMailbox(ANNV, name);
-  return { box, uids: subjects.map((subject) => server.store.append(box.id, message(subject)).uid) };
+async function mailboxWith(name: string, subjects: readonly string[]): Promise<{ box: MailboxInfo; uids: number[] }> {
+  const box = await server.store.createMailbox(ANNV, name);
+  const uids: number[] = [];
+  for (const subject of subjects) uids.push((await server.store.append(box.id, message(subject))).uid);
+  return { box, uids };
 }
 
 /** Two sessions of annv in `mailbox`: `watcher` keeps the live searches, `other` changes the mailbox. */
@@ -89,7 +91,7 @@ describe('capabilities', () => {
 
 describe('PARTIAL (RFC 5267 §4.4)', () => {
   it('answers a window of positions in search order and in sort order', async () => {
-    const { uids } = mailboxWith('Partial', ['delta', 'alpha', 'foxtrot', 'charlie', 'echo', 'bravo']);
+    const { uids } = await mailboxWith('Partial', ['delta', 'alpha', 'foxtrot', 'charlie', 'echo', 'bravo']);
     const client = await loggedIn(server);
     await client.command('s', 'SELECT Partial');
     expect(await client.command('P1', 'SEARCH RETURN (PARTIAL 2:4) ALL')).toEqual(['* ESEARCH (TAG "P1") PARTIAL (2:4 2:4)', 'P1 OK SEARCH completed']);
@@ -108,7 +110,7 @@ describe('PARTIAL (RFC 5267 §4.4)', () => {
   });
 
   it('refuses PARTIAL with ALL, twice, or from position 0', async () => {
-    mailboxWith('PartialBad', ['one']);
+    await mailboxWith('PartialBad', ['one']);
     const client = await loggedIn(server);
     await client.command('s', 'SELECT PartialBad');
     for (const [tag, options] of [['B1', 'PARTIAL 1:5 ALL'], ['B2', 'PARTIAL 1:2 PARTIAL 3:4'], ['B3', 'PARTIAL 0:5'], ['B4', 'PARTIAL 5']]) {
@@ -122,7 +124,7 @@ describe('PARTIAL (RFC 5267 §4.4)', () => {
 
 describe('live searches (RFC 5267 §4.3)', () => {
   it('tells a UID search of messages another connection appends, flags and expunges, at NOOP', async () => {
-    const { uids } = mailboxWith('LiveUid', ['one', 'two', 'three']);
+    const { uids } = await mailboxWith('LiveUid', ['one', 'two', 'three']);
     const { watcher, other } = await twoSessions('LiveUid');
     expect(await watcher.command('U1', 'UID SEARCH RETURN (ALL UPDATE) UNSEEN')).toEqual([`* ESEARCH (TAG "U1") UID ALL ${uids[0]}:${uids[2]}`, 'U1 OK UID SEARCH completed']);
 
@@ -144,7 +146,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
   });
 
   it('updates a sequence-number search inside IDLE, and names an expunged message before its EXPUNGE', async () => {
-    const { uids } = mailboxWith('LiveIdle', ['one', 'two', 'three', 'four']);
+    const { uids } = await mailboxWith('LiveIdle', ['one', 'two', 'three', 'four']);
     const { watcher, other } = await twoSessions('LiveIdle');
     expect(await watcher.command('I1', 'SEARCH RETURN (UPDATE) FLAGGED')).toEqual(['* ESEARCH (TAG "I1")', 'I1 OK SEARCH completed']);
 
@@ -172,7 +174,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
   });
 
   it('catches up with mail that arrived before the search was answered', async () => {
-    mailboxWith('LiveBehind', ['one', 'two', 'three']);
+    await mailboxWith('LiveBehind', ['one', 'two', 'three']);
     const { watcher, other } = await twoSessions('LiveBehind');
     const text = message('four').toString('utf8');
     await other.command('o1', `APPEND LiveBehind {${Buffer.byteLength(text)}+}\r\n${text}`);
@@ -194,7 +196,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
   });
 
   it('adds the new MIN, MAX and COUNT when those were asked for, after the command that changed them', async () => {
-    const { uids } = mailboxWith('LiveCount', ['one', 'two', 'three']);
+    const { uids } = await mailboxWith('LiveCount', ['one', 'two', 'three']);
     const client = await loggedIn(server);
     await client.command('s', 'SELECT LiveCount');
     expect(await client.command('C1', 'UID SEARCH RETURN (UPDATE MIN COUNT) UNSEEN')).toEqual([`* ESEARCH (TAG "C1") UID MIN ${uids[0]} COUNT 3`, 'C1 OK UID SEARCH completed']);
@@ -220,7 +222,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
   });
 
   it('keeps SAVE static while the live result moves (RFC 5182 $ is not a live search)', async () => {
-    mailboxWith('LiveSave', ['one', 'two']);
+    await mailboxWith('LiveSave', ['one', 'two']);
     const client = await loggedIn(server);
     await client.command('s', 'SELECT LiveSave');
     expect(await client.command('S1', 'SEARCH RETURN (SAVE UPDATE) UNFLAGGED')).toEqual(['* ESEARCH (TAG "S1")', 'S1 OK SEARCH completed']);
@@ -231,7 +233,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
 
   it('reports positions in sort order', async () => {
     // Sorted by subject: alpha(u2) bravo(u6) charlie(u4) delta(u1) echo(u5) foxtrot(u3).
-    const { box, uids } = mailboxWith('LiveSort', ['delta', 'alpha', 'foxtrot', 'charlie', 'echo', 'bravo']);
+    const { box, uids } = await mailboxWith('LiveSort', ['delta', 'alpha', 'foxtrot', 'charlie', 'echo', 'bravo']);
     const u = (n: number) => uids[n - 1]!;
     const { watcher, other } = await twoSessions('LiveSort');
     expect(await watcher.command('T1', 'UID SORT RETURN (UPDATE ALL) (SUBJECT) UTF-8 UNFLAGGED')).toEqual([
@@ -246,7 +248,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
     expect(esearchLines(await watcher.command('n2', 'NOOP'))).toEqual([`* ESEARCH (TAG "T1") UID ADDTO (1 ${u(2)} 3 ${u(1)})`]);
     // A new message sorts in by its subject, and a sequence-number SORT counts positions the same way.
     expect(await watcher.command('T2', 'SORT RETURN (UPDATE ALL COUNT) (REVERSE SUBJECT) UTF-8 UNFLAGGED')).toEqual(['* ESEARCH (TAG "T2") ALL 3,5,1,6,2 COUNT 5', 'T2 OK SORT completed']);
-    server.store.append(box.id, message('dog'));
+    await server.store.append(box.id, message('dog'));
     expect(esearchLines(await watcher.command('n3', 'NOOP'))).toEqual([
       `* ESEARCH (TAG "T1") UID ADDTO (4 ${uids[5]! + 1})`,
       '* ESEARCH (TAG "T2") ADDTO (3 7) COUNT 6',
@@ -266,7 +268,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
 
   it('keeps a client that applies the updates in step with a fresh SORT, through random changes', async () => {
     const subjects = ['kilo', 'alpha', 'Đào', 'dao', 'mike', 'bravo', 'echo', 'alpha', 'zulu', 'lima', 'Ánh', 'delta'];
-    const { box } = mailboxWith('LiveRandom', subjects);
+    const { box } = await mailboxWith('LiveRandom', subjects);
     const { watcher, other } = await twoSessions('LiveRandom');
     const command = 'UID SORT RETURN (ALL UPDATE) (SUBJECT REVERSE ARRIVAL) UTF-8 UNFLAGGED UNDELETED';
     const fresh = async (tag: string) => {
@@ -284,7 +286,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
         await other.command(`d${round}`, `STORE ${1 + random(9)} +FLAGS.SILENT (\\Deleted)`);
         await other.command(`e${round}`, 'EXPUNGE');
       }
-      server.store.append(box.id, message(['alpha', 'oscar', 'dao', 'zulu'][random(4)]));
+      await server.store.append(box.id, message(['alpha', 'oscar', 'dao', 'zulu'][random(4)]));
       for (const line of esearchLines(await watcher.command(`n${round}`, 'NOOP'))) mirror = applyUpdate(mirror, line);
       expect(mirror).toEqual(await fresh(`F${round}`));
     }
@@ -293,7 +295,7 @@ describe('live searches (RFC 5267 §4.3)', () => {
   });
 
   it('stops with CANCELUPDATE, with the mailbox, and refuses a search past the limit with NOUPDATE', async () => {
-    mailboxWith('LiveLimit', ['one', 'two']);
+    await mailboxWith('LiveLimit', ['one', 'two']);
     const { watcher, other } = await twoSessions('LiveLimit');
     for (let i = 1; i <= MAX_LIVE_SEARCHES; i++) {
       expect(await watcher.command(`L${i}`, 'SEARCH RETURN (UPDATE COUNT) SEEN')).toEqual([`* ESEARCH (TAG "L${i}") COUNT 0`, `L${i} OK SEARCH completed`]);
@@ -323,8 +325,9 @@ describe('on a search worker thread', () => {
   it('keeps live searches of a mailbox searched off the event loop ([imap] search_worker_above)', async () => {
     const offloaded = await startImapTestServer({ imap: { search_worker_above: 0 } });
     try {
-      const box = offloaded.store.createMailbox(ANNV, 'Worker');
-      const uids = ['delta', 'alpha', 'charlie'].map((subject) => offloaded.store.append(box.id, message(subject)).uid);
+      const box = await offloaded.store.createMailbox(ANNV, 'Worker');
+      const uids: number[] = [];
+      for (const subject of ['delta', 'alpha', 'charlie']) uids.push((await offloaded.store.append(box.id, message(subject))).uid);
       const client = await loggedIn(offloaded);
       await client.command('s', 'SELECT Worker');
       expect(await client.command('W1', 'UID SEARCH RETURN (ALL UPDATE) UNFLAGGED')).toEqual([`* ESEARCH (TAG "W1") UID ALL ${uids[0]}:${uids[2]}`, 'W1 OK UID SEARCH completed']);
@@ -343,7 +346,7 @@ describe('on a search worker thread', () => {
 
 describe('with a real client', () => {
   it('Python imaplib sends ESORT and PARTIAL and reads the ESEARCH answers', async () => {
-    mailboxWith('Imaplib', ['delta', 'alpha', 'charlie', 'bravo']);
+    await mailboxWith('Imaplib', ['delta', 'alpha', 'charlie', 'bravo']);
     const printed = await imaplibInInbox({ server: server.server, user: { address: ANNV, password: PASSWORD } }, [
       'c.select("Imaplib")',
       'print(c.capability()[1][0].decode().split().count("CONTEXT=SORT"))',

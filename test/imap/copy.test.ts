@@ -15,13 +15,13 @@ afterAll(async () => {
 describe('COPY (RFC 3501 §6.4.7, RFC 4315 COPYUID)', () => {
   it('copies with flags and answers COPYUID with compact sets', async () => {
     const client = await bed.login('INBOX');
-    const archive = bed.store.getMailbox(bed.account, 'Archive')!;
+    const archive = (await bed.store.getMailbox(bed.account, 'Archive'))!;
     const first = archive.uidNext;
     expect(await client.command('A1', 'COPY 1:2,4 Archive')).toEqual([
       `A1 OK [COPYUID ${archive.uidValidity} ${uids[0]}:${uids[1]},${uids[3]} ${first}:${first + 2}] COPY completed`,
     ]);
     expect(await client.command('A2', 'STATUS Archive (MESSAGES)')).toEqual(['* STATUS Archive (MESSAGES 3)', 'A2 OK STATUS completed']);
-    const copied = bed.store.listMessages(archive.id);
+    const copied = await bed.store.listMessages(archive.id);
     expect(copied.map((row) => [...row.flags].sort())).toEqual([
       ['$Label1', '\\Seen'],
       ['$Label1', '\\Seen'],
@@ -31,7 +31,7 @@ describe('COPY (RFC 3501 §6.4.7, RFC 4315 COPYUID)', () => {
 
   it('copies by UID, ignoring UIDs that do not exist', async () => {
     const client = await bed.login('INBOX');
-    const trash = bed.store.getMailbox(bed.account, 'Trash')!;
+    const trash = (await bed.store.getMailbox(bed.account, 'Trash'))!;
     expect(await client.command('A1', `UID COPY ${uids[2]},99999 Trash`)).toEqual([
       `A1 OK [COPYUID ${trash.uidValidity} ${uids[2]} ${trash.uidNext}] UID COPY completed`,
     ]);

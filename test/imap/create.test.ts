@@ -13,15 +13,15 @@ describe('CREATE (RFC 3501 §6.3.3)', () => {
   test('creates a mailbox with a modified UTF-7 name, and its missing parents', async () => {
     const client = await loggedIn(server);
     expect(await client.command('c', 'CREATE "Ph&API-ng ban/Th&AbA- &AREevw-n"')).toEqual(['c OK CREATE completed']);
-    expect(server.store.getMailbox(ANNV, 'Phòng ban/Thư đến')).not.toBeNull();
-    expect(server.store.getMailbox(ANNV, 'Phòng ban')).not.toBeNull();
+    expect(await server.store.getMailbox(ANNV, 'Phòng ban/Thư đến')).not.toBeNull();
+    expect(await server.store.getMailbox(ANNV, 'Phòng ban')).not.toBeNull();
     client.close();
   });
 
   test('a trailing delimiter is dropped', async () => {
     const client = await loggedIn(server);
     expect(await client.command('c', 'CREATE Projects/')).toEqual(['c OK CREATE completed']);
-    expect(server.store.getMailbox(ANNV, 'Projects')).not.toBeNull();
+    expect(await server.store.getMailbox(ANNV, 'Projects')).not.toBeNull();
     client.close();
   });
 
@@ -43,7 +43,7 @@ describe('CREATE (RFC 3501 §6.3.3)', () => {
     const flow = imapflow(server);
     await flow.connect();
     await flow.mailboxCreate('Tom & Jerry');
-    expect(server.store.getMailbox(ANNV, 'Tom & Jerry')).not.toBeNull();
+    expect(await server.store.getMailbox(ANNV, 'Tom & Jerry')).not.toBeNull();
     const names = (await flow.list()).map((m) => m.path);
     expect(names).toContain('Tom & Jerry');
     await flow.logout();

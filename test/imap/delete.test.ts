@@ -11,11 +11,11 @@ afterAll(async () => {
 
 describe('DELETE (RFC 3501 §6.3.4, RFC 9051 §6.3.5)', () => {
   test('deletes a mailbox and its messages', async () => {
-    const box = server.store.createMailbox(ANNV, 'Cũ');
-    server.store.append(box.id, message());
+    const box = await server.store.createMailbox(ANNV, 'Cũ');
+    await server.store.append(box.id, message());
     const client = await loggedIn(server);
     expect(await client.command('d', 'DELETE C&AWk-')).toEqual(['d OK DELETE completed']);
-    expect(server.store.getMailbox(ANNV, 'Cũ')).toBeNull();
+    expect(await server.store.getMailbox(ANNV, 'Cũ')).toBeNull();
     client.close();
   });
 
@@ -27,7 +27,7 @@ describe('DELETE (RFC 3501 §6.3.4, RFC 9051 §6.3.5)', () => {
   });
 
   test('deleting the selected mailbox leaves the selected state', async () => {
-    server.store.createMailbox(ANNV, 'Tạm');
+    await server.store.createMailbox(ANNV, 'Tạm');
     const client = await loggedIn(server);
     await client.command('s', 'SELECT T&HqE-m');
     expect(await client.command('d', 'DELETE T&HqE-m')).toEqual(['d OK DELETE completed']);
@@ -36,9 +36,9 @@ describe('DELETE (RFC 3501 §6.3.4, RFC 9051 §6.3.5)', () => {
   });
 
   test('a mailbox with children loses its messages and becomes \Noselect; its children stay (RFC 3501 §6.3.4)', async () => {
-    const parent = server.store.createMailbox(ANNV, 'Cha');
-    server.store.createMailbox(ANNV, 'Cha/Con');
-    server.store.append(parent.id, message());
+    const parent = await server.store.createMailbox(ANNV, 'Cha');
+    await server.store.createMailbox(ANNV, 'Cha/Con');
+    await server.store.append(parent.id, message());
     const client = await loggedIn(server);
     expect(await client.command('d', 'DELETE Cha')).toEqual(['d OK DELETE completed']);
     expect(await client.command('l', 'LIST "" "Cha*"')).toEqual([
@@ -64,9 +64,9 @@ describe('DELETE (RFC 3501 §6.3.4, RFC 9051 §6.3.5)', () => {
   });
 
   test('a \Noselect name disappears with its last inferior, and RENAME onto it is ALREADYEXISTS', async () => {
-    server.store.createMailbox(ANNV, 'Rỗng/Một');
-    server.store.createMailbox(ANNV, 'Rỗng/Hai');
-    server.store.createMailbox(ANNV, 'Khác');
+    await server.store.createMailbox(ANNV, 'Rỗng/Một');
+    await server.store.createMailbox(ANNV, 'Rỗng/Hai');
+    await server.store.createMailbox(ANNV, 'Khác');
     const client = await loggedIn(server);
     expect(await client.command('d', 'DELETE R&Htc-ng')).toEqual(['d OK DELETE completed']);
     expect((await client.command('r', 'RENAME Kh&AOE-c R&Htc-ng'))[0]).toMatch(/^r NO \[ALREADYEXISTS\] /);

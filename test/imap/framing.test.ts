@@ -151,7 +151,7 @@ describe('command framing (RFC 3501 §2.2, §4.3; RFC 7888; RFC 7889)', () => {
     // The server is still serving others, and the half-sent message is not stored.
     const other = await loggedIn(server);
     expect(await other.command('b1', 'STATUS INBOX (MESSAGES)')).toEqual(['* STATUS INBOX (MESSAGES 0)', 'b1 OK STATUS completed']);
-    expect(server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages).toBe(0);
+    expect((await server.store.mailboxCounts((await server.store.getMailbox(ANNV, 'INBOX'))!.id)).messages).toBe(0);
     // Its memory reservation went with it.
     expect(server.context.memory.inUse).toBe(0);
     other.close();

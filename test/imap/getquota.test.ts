@@ -4,7 +4,7 @@ import { ANNV, imapflow, loggedIn, message, startImapTestServer, type ImapTestSe
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer({ quota: { default: '1MB' } });
-  server.store.append(server.store.getMailbox(ANNV, 'INBOX')!.id, message('x', 'y'.repeat(3000)));
+  await server.store.append((await server.store.getMailbox(ANNV, 'INBOX'))!.id, message('x', 'y'.repeat(3000)));
 });
 afterAll(async () => {
   await server.close();
@@ -12,7 +12,7 @@ afterAll(async () => {
 
 describe('GETQUOTA and GETQUOTAROOT (RFC 9208)', () => {
   test('one root per account, STORAGE in KiB', async () => {
-    const used = Math.ceil(server.store.accountUsage(ANNV) / 1024);
+    const used = Math.ceil(await server.store.accountUsage(ANNV) / 1024);
     const client = await loggedIn(server);
     expect(await client.command('q1', 'GETQUOTAROOT INBOX')).toEqual(['* QUOTAROOT INBOX ""', `* QUOTA "" (STORAGE ${used} 1024)`, 'q1 OK GETQUOTAROOT completed']);
     expect(await client.command('q2', 'GETQUOTA ""')).toEqual([`* QUOTA "" (STORAGE ${used} 1024)`, 'q2 OK GETQUOTA completed']);

@@ -21,7 +21,7 @@ async function idling(): Promise<RawClient> {
 describe('IDLE (RFC 2177)', () => {
   test('a delivery reaches an IDLE session within a second', async () => {
     const client = await idling();
-    const exists = server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages;
+    const exists = (await server.store.mailboxCounts((await server.store.getMailbox(ANNV, 'INBOX'))!.id)).messages;
     const started = Date.now();
     await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('Công văn mới'));
     expect(await client.until((l) => /RECENT$/.test(l), 1000)).toEqual([`* ${exists + 1} EXISTS`, '* 1 RECENT']);
@@ -32,17 +32,17 @@ describe('IDLE (RFC 2177)', () => {
   });
 
   test('expunges and flag changes by others are sent at once while idling', async () => {
-    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
-    const a = server.store.append(inbox.id, message('a')).uid;
-    const b = server.store.append(inbox.id, message('b')).uid;
+    const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
+    const a = (await server.store.append(inbox.id, message('a'))).uid;
+    const b = (await server.store.append(inbox.id, message('b'))).uid;
     const client = await idling();
-    const seqB = server.store.listMessages(inbox.id).findIndex((r) => r.uid === b) + 1;
-    server.store.storeFlags(inbox.id, [b], 'add', ['\\Flagged']);
+    const seqB = (await server.store.listMessages(inbox.id)).findIndex((r) => r.uid === b) + 1;
+    await server.store.storeFlags(inbox.id, [b], 'add', ['\\Flagged']);
     // This session took \Recent at SELECT (RFC 3501 §2.3.2), so it shows with the new flag.
     expect(await client.readLine(1000)).toBe(`* ${seqB} FETCH (UID ${b} FLAGS (\\Flagged \\Recent))`);
-    server.store.storeFlags(inbox.id, [a], 'add', ['\\Deleted']);
+    await server.store.storeFlags(inbox.id, [a], 'add', ['\\Deleted']);
     await client.readLine(1000);
-    server.store.expunge(inbox.id, [a]);
+    await server.store.expunge(inbox.id, [a]);
     expect(await client.readLine(1000)).toBe(`* ${seqB - 1} EXPUNGE`);
     client.send('DONE\r\n');
     expect(await client.readLine()).toBe('i OK IDLE terminated');
@@ -100,7 +100,7 @@ describe('IDLE (RFC 2177)', () => {
     const at = await heard;
     // swaks exits after QUIT, so the 250 came earlier: within a second of it the client knows.
     expect(at - accepted).toBeLessThan(1000);
-    expect(server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages).toBe(before + 1);
+    expect((await server.store.mailboxCounts((await server.store.getMailbox(ANNV, 'INBOX'))!.id)).messages).toBe(before + 1);
     await flow.logout();
     await idle.catch(() => undefined);
   });
@@ -112,7 +112,7 @@ describe('IDLE (RFC 2177)', () => {
     const heard = new Promise<number>((resolve) => flow.on('exists', (data: { count: number }) => resolve(data.count)));
     const idle = flow.idle();
     await new Promise((r) => setTimeout(r, 50));
-    const before = server.store.mailboxCounts(server.store.getMailbox(ANNV, 'INBOX')!.id).messages;
+    const before = (await server.store.mailboxCounts((await server.store.getMailbox(ANNV, 'INBOX'))!.id)).messages;
     await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('imapflow idle'));
     expect(await heard).toBe(before + 1);
     await flow.logout();

@@ -10,10 +10,10 @@ import { ANNV, loggedIn, message, startImapTestServer, type ImapTestServer } fro
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer();
-  const box = server.store.createMailbox(ANNV, 'Thư đến');
-  server.store.append(box.id, message('một'));
-  server.store.append(box.id, message('hai'));
-  server.store.createMailbox(ANNV, 'Dự án/Cầu Cần Thơ');
+  const box = await server.store.createMailbox(ANNV, 'Thư đến');
+  await server.store.append(box.id, message('một'));
+  await server.store.append(box.id, message('hai'));
+  await server.store.createMailbox(ANNV, 'Dự án/Cầu Cần Thơ');
 });
 afterAll(async () => {
   await server.close();
@@ -66,12 +66,12 @@ describe('IMAP4rev2 (RFC 9051)', () => {
   });
 
   test('new mail is announced with EXISTS alone, and \\Recent stays for an RFC 3501 session', async () => {
-    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+    const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
     const rev2 = await loggedIn(server);
     await rev2.command('e', 'ENABLE IMAP4rev2');
     const before = await rev2.command('s', 'SELECT INBOX');
     const exists = Number(/^\* (\d+) EXISTS/.exec(before.find((l) => l.endsWith(' EXISTS'))!)![1]);
-    server.store.append(inbox.id, message('mới'));
+    await server.store.append(inbox.id, message('mới'));
     expect(await rev2.command('n', 'NOOP')).toEqual([`* ${exists + 1} EXISTS`, 'n OK NOOP completed']);
 
     const rev1 = await loggedIn(server);
@@ -184,8 +184,8 @@ describe('IMAP4rev2 (RFC 9051)', () => {
   });
 
   test('UID EXPUNGE, STATUS DELETED, OK [CLOSED] and unsolicited FETCH with UID (Appendix E items 2, 3, 9, 21)', async () => {
-    const box = server.store.createMailbox(ANNV, 'Xoa');
-    for (const subject of ['a', 'b', 'c']) server.store.append(box.id, message(subject));
+    const box = await server.store.createMailbox(ANNV, 'Xoa');
+    for (const subject of ['a', 'b', 'c']) await server.store.append(box.id, message(subject));
     const client = await loggedIn(server);
     await client.command('e', 'ENABLE IMAP4rev2');
     await client.command('s', 'SELECT "Xoa"');

@@ -7,13 +7,13 @@ import { ANNV, PASSWORD, imapflow, loggedIn, message, startImapTestServer, type 
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer();
-  server.store.createMailbox(ANNV, 'Thư đến/2026');
-  server.store.createMailbox(ANNV, 'Sent/Cũ');
-  const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
-  server.store.append(inbox.id, message('một'), { flags: ['\\Seen'] });
-  server.store.append(inbox.id, message('hai'));
-  server.store.setSubscribed(ANNV, 'Thư đến/2026', true);
-  server.store.setSubscribed(ANNV, 'Gone', true);
+  await server.store.createMailbox(ANNV, 'Thư đến/2026');
+  await server.store.createMailbox(ANNV, 'Sent/Cũ');
+  const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
+  await server.store.append(inbox.id, message('một'), { flags: ['\\Seen'] });
+  await server.store.append(inbox.id, message('hai'));
+  await server.store.setSubscribed(ANNV, 'Thư đến/2026', true);
+  await server.store.setSubscribed(ANNV, 'Gone', true);
 });
 afterAll(async () => {
   await server.close();
@@ -97,9 +97,9 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
   });
 
   test('a unit folder a delegate may list ("l") but not read ("r") gets no STATUS and is \\Noselect (RFC 5819 §2, RFC 4314)', async () => {
-    server.server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
+    await server.server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
     await server.addUser('chilt');
-    server.store.ensureAccount(asAccountId('sotttt@cantho.gov.vn'));
+    await server.store.ensureAccount(asAccountId('sotttt@cantho.gov.vn'));
     server.server.grant('sotttt', 'chilt', { rights: 'l' });
     const client = await loggedIn(server, 'chilt');
     expect(await client.command('l', 'LIST "" "Shared/sotttt/INBOX" RETURN (STATUS (MESSAGES UNSEEN))')).toEqual([
@@ -176,8 +176,8 @@ describe('LIST (RFC 3501 §6.3.8, RFC 5258, RFC 3348, RFC 6154, RFC 5819)', () =
   });
 
   test('SUBSCRIBED RECURSIVEMATCH gives CHILDINFO exactly as RFC 5258 §3.5 example 9', async () => {
-    for (const name of ['Foo2/Bar1', 'Foo2/Bar2', 'Baz2/Bar2', 'Baz2/Bar22', 'Baz2/Bar222', 'Eps2/Mamba', 'Qux2/Bar2']) server.store.createMailbox(ANNV, name);
-    for (const name of ['Foo2/Bar1', 'Foo2/Bar2', 'Baz2/Bar2', 'Baz2/Bar22', 'Baz2/Bar222', 'Eps2', 'Eps2/Mamba', 'Qux2/Bar2']) server.store.setSubscribed(ANNV, name, true);
+    for (const name of ['Foo2/Bar1', 'Foo2/Bar2', 'Baz2/Bar2', 'Baz2/Bar22', 'Baz2/Bar222', 'Eps2/Mamba', 'Qux2/Bar2']) await server.store.createMailbox(ANNV, name);
+    for (const name of ['Foo2/Bar1', 'Foo2/Bar2', 'Baz2/Bar2', 'Baz2/Bar22', 'Baz2/Bar222', 'Eps2', 'Eps2/Mamba', 'Qux2/Bar2']) await server.store.setSubscribed(ANNV, name, true);
     const client = await loggedIn(server);
     expect(await client.command('d1', 'LIST (SUBSCRIBED) "" "*2"')).toEqual([
       '* LIST (\\HasNoChildren \\Subscribed) "/" Baz2/Bar2',

@@ -29,7 +29,7 @@ export async function startMessageTestBed(options: TestServerOptions = {}): Prom
   const user = await server.addUser('Nguyễn Văn An');
   const account = asAccountId(user.address);
   const store = server.server.context.store;
-  store.ensureAccount(account);
+  await store.ensureAccount(account);
   const clients: Array<RawClient | ImapFlow> = [];
   return {
     server,

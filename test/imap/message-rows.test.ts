@@ -15,7 +15,7 @@ beforeAll(async () => {
   const delivered = await Promise.all(Array.from({ length: COUNT }, (_, i) => bed.deliver(textMessage(`Thư số ${i + 1}`))));
   uids.push(...delivered.sort((a, b) => a - b));
   // \Recent is not what these tests are about: no session gets it.
-  bed.store.claimRecent(bed.store.getMailbox(bed.account, 'INBOX')!.id);
+  await bed.store.claimRecent((await bed.store.getMailbox(bed.account, 'INBOX'))!.id);
 });
 afterAll(async () => {
   await bed?.close();

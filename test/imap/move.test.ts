@@ -16,7 +16,7 @@ describe('MOVE (RFC 6851)', () => {
     for (const subject of ['một', 'hai', 'ba']) uids.push(await bed.deliver(textMessage(subject)));
     const client = await bed.login('INBOX');
     const watcher = await bed.login('INBOX');
-    const archive = bed.store.getMailbox(bed.account, 'Archive')!;
+    const archive = (await bed.store.getMailbox(bed.account, 'Archive'))!;
     expect(await client.command('A1', 'MOVE 1,3 Archive')).toEqual([
       `* OK [COPYUID ${archive.uidValidity} ${uids[0]},${uids[2]} ${archive.uidNext}:${archive.uidNext + 1}] Moved`,
       '* 1 EXPUNGE',
@@ -34,7 +34,7 @@ describe('MOVE (RFC 6851)', () => {
     const uid = await bed.deliver(textMessage('bốn'));
     const client = await bed.login('INBOX');
     expect(await client.command('A1', `UID MOVE ${uid} Nowhere`)).toEqual(['A1 NO [TRYCREATE] No such mailbox']);
-    const junk = bed.store.getMailbox(bed.account, 'Junk')!;
+    const junk = (await bed.store.getMailbox(bed.account, 'Junk'))!;
     expect(await client.command('A2', `UID MOVE ${uid} Junk`)).toEqual([
       `* OK [COPYUID ${junk.uidValidity} ${uid} ${junk.uidNext}] Moved`,
       '* 1 EXPUNGE',

@@ -20,12 +20,12 @@ function send(client: RawClient, tag: string, parts: Array<string | Buffer>): Pr
   return client.until((line) => line.startsWith(`${tag} `));
 }
 
-const count = (name: string): number => server.store.mailboxCounts(server.store.getMailbox(ANNV, name)!.id).messages;
+const count = async (name: string): Promise<number> => (await server.store.mailboxCounts((await server.store.getMailbox(ANNV, name))!.id)).messages;
 
 describe('MULTIAPPEND (RFC 3502)', () => {
   it('stores several messages in one APPEND, each with its own flags and date, and answers a uid-set', async () => {
     const client = await loggedIn(server);
-    const archive = server.store.getMailbox(ANNV, 'Archive')!;
+    const archive = (await server.store.getMailbox(ANNV, 'Archive'))!;
     const first = message('Thứ nhất');
     const second = message('Thứ hai', 'z'.repeat(5000)); // spooled
     const third = message('Thứ ba');
@@ -38,13 +38,13 @@ describe('MULTIAPPEND (RFC 3502)', () => {
       literal(third),
     ]);
     expect(reply).toEqual([`M1 OK [APPENDUID ${archive.uidValidity} ${archive.uidNext}:${archive.uidNext + 2}] APPEND completed`]);
-    const rows = server.store.listMessages(archive.id);
+    const rows = await server.store.listMessages(archive.id);
     expect(rows.map((row) => row.size)).toEqual([first.length, second.length, third.length]);
     expect([...rows[0]!.flags]).toEqual(['\\Seen']);
     expect(rows[0]!.internalDate).toEqual(new Date('2026-11-20T03:00:00Z'));
     expect([...rows[1]!.flags]).toEqual([]);
     expect([...rows[2]!.flags]).toEqual(['$Work']);
-    expect(server.store.readBlob(rows[1]!.blobId).equals(second)).toBe(true);
+    expect((await server.store.readBlob(rows[1]!.blobId)).equals(second)).toBe(true);
     client.close();
   });
 
@@ -58,58 +58,58 @@ describe('MULTIAPPEND (RFC 3502)', () => {
     expect(await client.readLine()).toBe('+ Ready for literal data');
     client.send(Buffer.concat([second, Buffer.from('\r\n')]));
     expect(await client.readLine()).toMatch(/^M2 OK \[APPENDUID \d+ \d+:\d+\] APPEND completed$/);
-    expect(count('Drafts')).toBe(2);
+    expect(await count('Drafts')).toBe(2);
     client.close();
   });
 
   it('stores none when one message is past a limit (RFC 3502 §3: all or none)', async () => {
     const client = await loggedIn(server);
-    const before = count('INBOX');
+    const before = await count('INBOX');
     const manyLines = message('Nhiều dòng', 'x');
     const bad = Buffer.concat([Buffer.from(Array.from({ length: 30 }, (_, i) => `X-Line-${i}: ${'v'.repeat(200)}\r\n`).join('')), manyLines]);
     expect(bad.length).toBeGreaterThan(2048); // checked from its spool file
     const reply = await send(client, 'M3', ['M3 APPEND INBOX ', literal(message('Tốt')), ' ', literal(bad), ' ', literal(message('Cũng tốt'))]);
     expect(reply).toEqual(['M3 NO [LIMIT] Message 2: Message header exceeds 20 lines']);
-    expect(count('INBOX')).toBe(before);
+    expect(await count('INBOX')).toBe(before);
     expect(await client.command('M4', 'NOOP')).toEqual(['M4 OK NOOP completed']);
     client.close();
   });
 
   it('stores none when a later literal is over APPENDLIMIT: refused instead of its continuation', async () => {
     const client = await loggedIn(server);
-    const before = count('INBOX');
+    const before = await count('INBOX');
     const first = message('Đầu tiên');
     client.send(Buffer.concat([Buffer.from('M5 APPEND INBOX '), literal(first), Buffer.from(' {70000}\r\n')]));
     expect(await client.readLine()).toBe('M5 NO [TOOBIG] Literal of 70000 octets is over the limit of 65536');
-    expect(count('INBOX')).toBe(before);
+    expect(await count('INBOX')).toBe(before);
     expect(await client.command('M6', 'NOOP')).toEqual(['M6 OK NOOP completed']);
     client.close();
   });
 
   it(`stores none of more than ${MAX_APPEND_MESSAGES} messages: NO [LIMIT] instead of the next continuation`, async () => {
     const client = await loggedIn(server);
-    const before = count('INBOX');
+    const before = await count('INBOX');
     const many = Array.from({ length: MAX_APPEND_MESSAGES }, (_, i) => [Buffer.from(' '), literal(message(`Thư ${i}`))]).flat();
     // The one past the count is synchronising: refused instead of its `+`, the client never sends it.
     client.send(Buffer.concat([Buffer.from('M10 APPEND INBOX'), ...many, Buffer.from(' {100}\r\n')]));
     expect(await client.readLine()).toBe(`M10 NO [LIMIT] More than ${MAX_APPEND_MESSAGES} messages in one APPEND; nothing was stored`);
-    expect(count('INBOX')).toBe(before);
+    expect(await count('INBOX')).toBe(before);
     expect(server.context.memory.inUse).toBe(0);
     // Exactly the count is stored, LITERAL+ or not.
     expect((await send(client, 'M11', ['M11 APPEND INBOX', ...many]))[0]).toMatch(/^M11 OK \[APPENDUID \d+ \d+:\d+\] APPEND completed$/);
-    expect(count('INBOX')).toBe(before + MAX_APPEND_MESSAGES);
+    expect(await count('INBOX')).toBe(before + MAX_APPEND_MESSAGES);
     client.close();
   });
 
   it('stores none when one message is empty, and a syntax error in the list is BAD', async () => {
     const client = await loggedIn(server);
-    const before = count('INBOX');
+    const before = await count('INBOX');
     expect(await send(client, 'M7', ['M7 APPEND INBOX ', literal(message('Có')), ' {0+}\r\n'])).toEqual([
       'M7 NO [CANNOT] Message 2: An empty message cannot be stored',
     ]);
     expect((await send(client, 'M8', ['M8 APPEND INBOX ', literal(message('Có')), ' "not a literal"']))[0]).toMatch(/^M8 BAD /);
     expect((await send(client, 'M9', ['M9 APPEND INBOX ', literal(message('Có')), ' ']))[0]).toMatch(/^M9 BAD /);
-    expect(count('INBOX')).toBe(before);
+    expect(await count('INBOX')).toBe(before);
     expect(server.context.memory.inUse).toBe(0);
     client.close();
   });
@@ -121,7 +121,7 @@ describe('MULTIAPPEND (RFC 3502)', () => {
       const five = message('Năm KB', 'q'.repeat(5000));
       const reply = await send(client, 'Q1', ['Q1 APPEND INBOX ', literal(five), ' ', literal(five), ' ', literal(five)]);
       expect(reply).toEqual([expect.stringMatching(/^Q1 NO \[OVERQUOTA\] /)]);
-      expect(small.store.mailboxCounts(small.store.getMailbox(ANNV, 'INBOX')!.id).messages).toBe(0);
+      expect((await small.store.mailboxCounts((await small.store.getMailbox(ANNV, 'INBOX'))!.id)).messages).toBe(0);
       client.close();
     } finally {
       await small.close();

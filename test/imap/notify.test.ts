@@ -15,7 +15,7 @@ beforeAll(async () => {
   await server.addUser('chilt');
   await server.addUser('binhlq');
   await server.addUser('daott', { unit: 'sotttt' });
-  server.store.ensureAccount(SOTTTT);
+  await server.store.ensureAccount(SOTTTT);
   server.server.grant('sotttt', ANNV, { rights: 'lr' });
 }, 240_000);
 afterAll(async () => {
@@ -23,9 +23,9 @@ afterAll(async () => {
 });
 
 /** The STATUS line NOTIFY sends for `name` of `account` as the store has it now (RFC 5465 §5.2). */
-function statusLine(wire: string, account = ANNV, name = wire, condstore = false): string {
-  const mailbox = server.store.getMailbox(account, name)!;
-  const counts = server.store.mailboxCounts(mailbox.id);
+async function statusLine(wire: string, account = ANNV, name = wire, condstore = false): Promise<string> {
+  const mailbox = (await server.store.getMailbox(account, name))!;
+  const counts = await server.store.mailboxCounts(mailbox.id);
   const modSeq = condstore ? ` HIGHESTMODSEQ ${mailbox.highestModSeq}` : '';
   return `* STATUS ${wire} (MESSAGES ${counts.messages} UIDNEXT ${mailbox.uidNext} UIDVALIDITY ${mailbox.uidValidity} UNSEEN ${counts.unseen}${modSeq})`;
 }
@@ -52,13 +52,13 @@ describe('NOTIFY (RFC 5465)', () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true });
     await transport.sendMail({ from: 'vanthu@soyte.example', to: 'annv@cantho.gov.vn', subject: 'Giấy mời họp', text: 'Kính mời anh dự họp.' });
     transport.close();
-    expect(await client.readLine()).toBe(statusLine('INBOX'));
+    expect(await client.readLine()).toBe(await statusLine('INBOX'));
     // Another connection's APPEND to another personal folder.
     const other = await loggedIn(server);
     const body = message('Lưu trữ');
     other.send(Buffer.concat([Buffer.from(`a APPEND Archive {${body.length}+}\r\n`), body, Buffer.from('\r\n')]));
     expect((await other.until((line) => line.startsWith('a '))).at(-1)).toMatch(/^a OK /);
-    expect(await client.readLine()).toBe(statusLine('Archive'));
+    expect(await client.readLine()).toBe(await statusLine('Archive'));
     other.close();
     client.close();
   });
@@ -67,11 +67,11 @@ describe('NOTIFY (RFC 5465)', () => {
     const client = await loggedIn(server);
     expect(await client.command('e', 'ENABLE CONDSTORE')).toEqual(['* ENABLED CONDSTORE', 'e OK ENABLE completed']);
     expect(await client.command('n', 'NOTIFY SET (PERSONAL (MessageNew MessageExpunge FlagChange))')).toEqual(['n OK NOTIFY completed']);
-    const drafts = server.store.getMailbox(ANNV, 'Drafts')!;
-    const { uid } = server.store.append(drafts.id, message('Nháp'));
-    expect(await client.readLine()).toBe(statusLine('Drafts', ANNV, 'Drafts', true));
-    server.store.storeFlags(drafts.id, [uid], 'add', ['\\Seen']);
-    expect(await client.readLine()).toBe(statusLine('Drafts', ANNV, 'Drafts', true));
+    const drafts = (await server.store.getMailbox(ANNV, 'Drafts'))!;
+    const { uid } = await server.store.append(drafts.id, message('Nháp'));
+    expect(await client.readLine()).toBe(await statusLine('Drafts', ANNV, 'Drafts', true));
+    await server.store.storeFlags(drafts.id, [uid], 'add', ['\\Seen']);
+    expect(await client.readLine()).toBe(await statusLine('Drafts', ANNV, 'Drafts', true));
     client.close();
   });
 
@@ -81,11 +81,11 @@ describe('NOTIFY (RFC 5465)', () => {
     expect(await client.command('n', 'NOTIFY SET (INBOXES (MessageNew MessageExpunge))')).toEqual(['n OK NOTIFY completed']);
     client.send('i IDLE\r\n');
     expect(await client.readLine()).toBe('+ idling');
-    const archive = server.store.getMailbox(ANNV, 'Archive')!;
-    const exists = server.store.mailboxCounts(archive.id).messages + 1;
-    server.store.append(archive.id, message('không báo trong IDLE'));
+    const archive = (await server.store.getMailbox(ANNV, 'Archive'))!;
+    const exists = (await server.store.mailboxCounts(archive.id)).messages + 1;
+    await server.store.append(archive.id, message('không báo trong IDLE'));
     await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('Báo ngay'));
-    expect(await client.readLine()).toBe(statusLine('INBOX'));
+    expect(await client.readLine()).toBe(await statusLine('INBOX'));
     client.send('DONE\r\n');
     // RFC 3501 still announces the selected mailbox before the tagged response.
     expect(await client.until((line) => line.startsWith('i '))).toEqual([`* ${exists} EXISTS`, expect.stringMatching(/^\* \d+ RECENT$/), 'i OK IDLE terminated']);
@@ -94,7 +94,7 @@ describe('NOTIFY (RFC 5465)', () => {
 
   test('the STATUS indicator sends the status of every watched mailbox before the tagged OK', async () => {
     const client = await loggedIn(server);
-    expect(await client.command('n', 'NOTIFY SET STATUS (MAILBOXES (INBOX Drafts) (MessageNew MessageExpunge))')).toEqual([statusLine('Drafts'), statusLine('INBOX'), 'n OK NOTIFY completed']);
+    expect(await client.command('n', 'NOTIFY SET STATUS (MAILBOXES (INBOX Drafts) (MessageNew MessageExpunge))')).toEqual([await statusLine('Drafts'), await statusLine('INBOX'), 'n OK NOTIFY completed']);
     client.close();
   });
 
@@ -103,10 +103,10 @@ describe('NOTIFY (RFC 5465)', () => {
     await client.command('s', 'SELECT INBOX');
     const reply = await client.command('n', 'NOTIFY SET (SELECTED (MessageNew (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)]) MessageExpunge))');
     expect(reply.at(-1)).toBe('n OK NOTIFY completed');
-    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
-    const before = server.store.mailboxCounts(inbox.id).messages;
+    const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
+    const before = (await server.store.mailboxCounts(inbox.id)).messages;
     await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('Lich cong tac'));
-    const uid = server.store.listMessages(inbox.id).at(-1)!.uid;
+    const uid = (await server.store.listMessages(inbox.id)).at(-1)!.uid;
     const header = 'Subject: Lich cong tac\r\n\r\n';
     expect(await client.until((line) => line === ')')).toEqual([
       `* ${before + 1} EXISTS`,
@@ -116,8 +116,8 @@ describe('NOTIFY (RFC 5465)', () => {
       '',
       ')',
     ]);
-    server.store.storeFlags(inbox.id, [uid], 'add', ['\\Deleted']);
-    server.store.expunge(inbox.id, [uid]);
+    await server.store.storeFlags(inbox.id, [uid], 'add', ['\\Deleted']);
+    await server.store.expunge(inbox.id, [uid]);
     expect(await client.readLine()).toBe(`* ${before + 1} EXPUNGE`);
     client.close();
   });
@@ -126,13 +126,13 @@ describe('NOTIFY (RFC 5465)', () => {
     const client = await loggedIn(server);
     await client.command('s', 'SELECT INBOX');
     expect((await client.command('n', 'NOTIFY SET (SELECTED-DELAYED (MessageNew MessageExpunge))')).at(-1)).toBe('n OK NOTIFY completed');
-    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
-    const uid = server.store.append(inbox.id, message('tạm')).uid;
-    const exists = server.store.mailboxCounts(inbox.id).messages;
+    const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
+    const uid = (await server.store.append(inbox.id, message('tạm'))).uid;
+    const exists = (await server.store.mailboxCounts(inbox.id)).messages;
     expect(await client.readLine()).toBe(`* ${exists} EXISTS`);
     expect(await client.readLine()).toMatch(/^\* \d+ RECENT$/);
-    server.store.storeFlags(inbox.id, [uid], 'add', ['\\Deleted']);
-    server.store.expunge(inbox.id, [uid]);
+    await server.store.storeFlags(inbox.id, [uid], 'add', ['\\Deleted']);
+    await server.store.expunge(inbox.id, [uid]);
     expect(await client.command('f', 'FETCH 1 UID')).toEqual([expect.stringMatching(/^\* 1 FETCH \(UID \d+\)$/), 'f OK FETCH completed']);
     expect(await client.command('q', 'NOOP')).toEqual([`* ${exists} EXPUNGE`, 'q OK NOOP completed']);
     client.close();
@@ -167,8 +167,8 @@ describe('NOTIFY (RFC 5465)', () => {
       'n OK NOTIFY completed',
     ]);
     await server.store.deliver([{ account: SOTTTT, folder: 'INBOX' }], message('Công văn đến'));
-    expect(await delegate.readLine()).toBe(statusLine('Shared/sotttt/INBOX', SOTTTT, 'INBOX'));
-    server.store.createMailbox(SOTTTT, 'Luu tru');
+    expect(await delegate.readLine()).toBe(await statusLine('Shared/sotttt/INBOX', SOTTTT, 'INBOX'));
+    await server.store.createMailbox(SOTTTT, 'Luu tru');
     expect(await delegate.readLine()).toBe('* LIST () "/" "Shared/sotttt/Luu tru"');
     await expectQuiet(outsider);
     outsider.close();
@@ -217,9 +217,9 @@ describe('NOTIFY (RFC 5465)', () => {
     const client = await loggedIn(server);
     expect(await client.command('n', 'NOTIFY SET (PERSONAL (MailboxName))')).toEqual(['n OK NOTIFY completed']);
     // One CREATE makes 300 mailboxes (RFC 3501 §6.3.3 creates the superiors too).
-    server.store.createMailbox(ANNV, Array.from({ length: 300 }, () => 'n').join('/'));
+    await server.store.createMailbox(ANNV, Array.from({ length: 300 }, () => 'n').join('/'));
     expect(await client.readLine()).toMatch(/^\* OK \[NOTIFICATIONOVERFLOW\] /);
-    server.store.createMailbox(ANNV, 'Sau-tran');
+    await server.store.createMailbox(ANNV, 'Sau-tran');
     await expectQuiet(client);
     client.close();
   });
@@ -229,14 +229,15 @@ describe('NOTIFY (RFC 5465)', () => {
     await client.command('s', 'SELECT Trash');
     expect(await client.command('n', 'NOTIFY SET (SELECTED (MessageNew (UID BODY.PEEK[]) MessageExpunge)) (PERSONAL (MailboxName))')).toEqual(['n OK NOTIFY completed']);
     client.socket.pause();
-    const trash = server.store.getMailbox(ANNV, 'Trash')!;
-    // More than the loopback socket buffers hold: the FETCH notifications wait for the client.
-    for (let i = 0; i < 4; i++) server.store.append(trash.id, message(`Lớn ${i}`, `${'x'.repeat(998)}\r\n`.repeat(2000)));
+    const trash = (await server.store.getMailbox(ANNV, 'Trash'))!;
+    // More than the loopback socket buffers hold: the FETCH notifications wait for the client. One
+    // APPEND of the four, so the first notification has them all however the store's reads interleave.
+    await server.store.appendMessages(trash.id, Array.from({ length: 4 }, (_, i) => ({ raw: message(`Lớn ${i}`, `${'x'.repeat(998)}\r\n`.repeat(2000)) })));
     // 3 × 100 new names while the client is behind: past the 256 notifications a connection may hold.
     // Between them the event loop turns: the new names wait behind the FETCH the client is not reading.
     for (const top of ['a', 'b', 'c']) {
       await new Promise((resolve) => setImmediate(resolve));
-      server.store.createMailbox(ANNV, Array.from({ length: 100 }, () => top).join('/'));
+      await server.store.createMailbox(ANNV, Array.from({ length: 100 }, () => top).join('/'));
     }
     client.socket.resume();
     const lines = await client.until((line) => line.startsWith('* OK [NOTIFICATIONOVERFLOW]'), 60_000);

@@ -13,8 +13,8 @@ let server: ImapTestServer;
 beforeAll(async () => {
   // Random LOGINs must not be slowed down or locked by the directory's throttling.
   server = await startImapTestServer({ policy: { login_failures_before_delay: 1_000_000, login_failures_before_lock: 1_000_000 } });
-  const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
-  for (let i = 0; i < 5; i++) server.store.append(inbox.id, message(`Thư số ${i}`));
+  const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
+  for (let i = 0; i < 5; i++) await server.store.append(inbox.id, message(`Thư số ${i}`));
 });
 afterAll(async () => {
   await server.close();

@@ -14,18 +14,18 @@ afterAll(async () => {
 });
 
 /** A mailbox of `count` messages (UIDs 1..count). */
-function mailboxWith(name: string, count: number): { id: MailboxId; uidValidity: number } {
-  const box = server.store.createMailbox(ANNV, name);
-  for (let i = 1; i <= count; i++) server.store.append(box.id, message(`thư ${i}`));
+async function mailboxWith(name: string, count: number): Promise<{ id: MailboxId; uidValidity: number }> {
+  const box = await server.store.createMailbox(ANNV, name);
+  for (let i = 1; i <= count; i++) await server.store.append(box.id, message(`thư ${i}`));
   return { id: box.id, uidValidity: box.uidValidity };
 }
 
-function expungeUids(id: MailboxId, uids: number[]): void {
-  server.store.storeFlags(id, uids as Uid[], 'add', ['\\Deleted']);
-  server.store.expunge(id, uids as Uid[]);
+async function expungeUids(id: MailboxId, uids: number[]): Promise<void> {
+  await server.store.storeFlags(id, uids as Uid[], 'add', ['\\Deleted']);
+  await server.store.expunge(id, uids as Uid[]);
 }
 
-const highestModSeq = (id: MailboxId): ModSeq => server.store.getMailboxById(id)!.highestModSeq;
+const highestModSeq = async (id: MailboxId): Promise<ModSeq> => (await server.store.getMailboxById(id))!.highestModSeq;
 
 async function qresyncClient(): Promise<RawClient> {
   const client = await loggedIn(server);
@@ -42,20 +42,20 @@ describe('QRESYNC (RFC 7162 §3.2)', () => {
   });
 
   test('SELECT (QRESYNC) sends VANISHED (EARLIER) and the changed flags since the client state (§3.2.5 example)', async () => {
-    const box = mailboxWith('Resync', 6);
-    const before = highestModSeq(box.id);
-    server.store.storeFlags(box.id, [2 as Uid], 'add', ['\\Seen']);
-    expungeUids(box.id, [3, 4]);
+    const box = await mailboxWith('Resync', 6);
+    const before = await highestModSeq(box.id);
+    await server.store.storeFlags(box.id, [2 as Uid], 'add', ['\\Seen']);
+    await expungeUids(box.id, [3, 4]);
     const client = await qresyncClient();
     const reply = await client.command('s', `SELECT Resync (QRESYNC (${box.uidValidity} ${before}))`);
-    const seen = server.store.getMessages(box.id, [2 as Uid])[0]!;
+    const seen = (await server.store.getMessages(box.id, [2 as Uid]))[0]!;
     expect(reply.slice(-3)).toEqual([
       '* VANISHED (EARLIER) 3:4',
       `* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent) MODSEQ (${seen.modSeq}))`,
       's OK [READ-WRITE] SELECT completed',
     ]);
     // ENABLE QRESYNC implied CONDSTORE (§3.2.3): FETCH FLAGS carries MODSEQ.
-    expect(await client.command('f', 'FETCH 1 (FLAGS)')).toEqual([`* 1 FETCH (FLAGS (\\Recent) MODSEQ (${server.store.getMessages(box.id, [1 as Uid])[0]!.modSeq}))`, 'f OK FETCH completed']);
+    expect(await client.command('f', 'FETCH 1 (FLAGS)')).toEqual([`* 1 FETCH (FLAGS (\\Recent) MODSEQ (${(await server.store.getMessages(box.id, [1 as Uid]))[0]!.modSeq}))`, 'f OK FETCH completed']);
     // known-uids limits the answer; seq-match-data is accepted.
     const known = await client.command('k', `EXAMINE Resync (QRESYNC (${box.uidValidity} ${before} 1:2,4 (1:2 1:2)))`);
     // (\Recent went to the first SELECT.)
@@ -68,10 +68,10 @@ describe('QRESYNC (RFC 7162 §3.2)', () => {
   });
 
   test('expunges during the session are announced as VANISHED, not EXPUNGE (§3.2.10)', async () => {
-    const box = mailboxWith('Live', 4);
+    const box = await mailboxWith('Live', 4);
     const client = await qresyncClient();
     await client.command('s', 'SELECT Live');
-    expungeUids(box.id, [2, 3]);
+    await expungeUids(box.id, [2, 3]);
     expect(await client.command('n', 'NOOP')).toEqual(['* VANISHED 2:3', 'n OK NOOP completed']);
     // Its own EXPUNGE too.
     await client.command('d', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
@@ -80,13 +80,13 @@ describe('QRESYNC (RFC 7162 §3.2)', () => {
   });
 
   test('UID FETCH … (CHANGEDSINCE m VANISHED) reports expunged UIDs of the set first (§3.2.6)', async () => {
-    const box = mailboxWith('Fetch', 5);
-    const before = highestModSeq(box.id);
-    expungeUids(box.id, [1, 4]);
-    server.store.storeFlags(box.id, [5 as Uid], 'add', ['$Done']);
+    const box = await mailboxWith('Fetch', 5);
+    const before = await highestModSeq(box.id);
+    await expungeUids(box.id, [1, 4]);
+    await server.store.storeFlags(box.id, [5 as Uid], 'add', ['$Done']);
     const client = await qresyncClient();
     await client.command('s', 'SELECT Fetch');
-    const five = server.store.getMessages(box.id, [5 as Uid])[0]!;
+    const five = (await server.store.getMessages(box.id, [5 as Uid]))[0]!;
     expect(await client.command('f', `UID FETCH 2:5 (FLAGS) (CHANGEDSINCE ${before} VANISHED)`)).toEqual([
       '* VANISHED (EARLIER) 4',
       `* 3 FETCH (UID 5 FLAGS ($Done \\Recent) MODSEQ (${five.modSeq}))`,
@@ -102,13 +102,13 @@ describe('QRESYNC (RFC 7162 §3.2)', () => {
   });
 
   test('a client state older than the kept history gets every absent UID: the full resync of §3.2.5.2', async () => {
-    const box = mailboxWith('Pruned', 10);
-    const ancient = highestModSeq(box.id);
+    const box = await mailboxWith('Pruned', 10);
+    const ancient = await highestModSeq(box.id);
     // Six expunges, one MODSEQ each: with vanished_history = 4 the oldest records are pruned.
-    for (const uid of [1, 2, 3, 5, 6]) expungeUids(box.id, [uid]);
-    const recentState = highestModSeq(box.id);
-    expungeUids(box.id, [8]);
-    expect(server.store.expungedSince(box.id, ancient)).toBeNull();
+    for (const uid of [1, 2, 3, 5, 6]) await expungeUids(box.id, [uid]);
+    const recentState = await highestModSeq(box.id);
+    await expungeUids(box.id, [8]);
+    expect(await server.store.expungedSince(box.id, ancient)).toBeNull();
     const client = await qresyncClient();
     const full = await client.command('s', `SELECT Pruned (QRESYNC (${box.uidValidity} ${ancient}))`);
     expect(full.filter((l) => l.includes('VANISHED'))).toEqual(['* VANISHED (EARLIER) 1:3,5:6,8']);
@@ -117,16 +117,16 @@ describe('QRESYNC (RFC 7162 §3.2)', () => {
     await client.command('s2', 'SELECT Pruned');
     expect((await client.command('f', `UID FETCH 1:20 (UID) (CHANGEDSINCE ${ancient} VANISHED)`))[0]).toBe('* VANISHED (EARLIER) 1:3,5:6,8');
     // A recent state is still answered exactly from the history.
-    expect(server.store.expungedSince(box.id, recentState)).toEqual([8]);
+    expect(await server.store.expungedSince(box.id, recentState)).toEqual([8]);
     const recent = await client.command('r', `EXAMINE Pruned (QRESYNC (${box.uidValidity} ${recentState}))`);
     expect(recent.filter((l) => l.includes('VANISHED'))).toEqual(['* VANISHED (EARLIER) 8']);
     client.close();
   });
 
   test('imapflow with qresync: true resynchronises a mailbox and hears of expunges as vanished', async () => {
-    const box = mailboxWith('Flow', 4);
-    const before = highestModSeq(box.id);
-    expungeUids(box.id, [2]);
+    const box = await mailboxWith('Flow', 4);
+    const before = await highestModSeq(box.id);
+    await expungeUids(box.id, [2]);
     const flow = new ImapFlow({
       host: '127.0.0.1',
       port: server.ports.imap,
@@ -143,7 +143,7 @@ describe('QRESYNC (RFC 7162 §3.2)', () => {
     expect(flow.enabled.has('QRESYNC')).toBe(true);
     await flow.mailboxOpen('Flow', { uidValidity: BigInt(box.uidValidity), changedSince: BigInt(before) } as never);
     expect(expunged).toEqual([{ uid: 2, vanished: true, earlier: true }]);
-    expungeUids(box.id, [3]);
+    await expungeUids(box.id, [3]);
     await flow.noop();
     expect(expunged.at(-1)).toEqual({ uid: 3, vanished: true, earlier: false });
     await flow.logout();

@@ -11,20 +11,20 @@ afterAll(async () => {
 
 describe('RENAME (RFC 3501 §6.3.5)', () => {
   test('children move with their parent; UIDVALIDITY is kept', async () => {
-    const parent = server.store.createMailbox(ANNV, 'Dự án');
-    server.store.createMailbox(ANNV, 'Dự án/2026');
+    const parent = await server.store.createMailbox(ANNV, 'Dự án');
+    await server.store.createMailbox(ANNV, 'Dự án/2026');
     const client = await loggedIn(server);
     expect(await client.command('r', 'RENAME "D&HvE- &AOE-n" "Vi&Hsc-c c&AWk-"')).toEqual(['r OK RENAME completed']);
-    expect(server.store.getMailbox(ANNV, 'Dự án')).toBeNull();
-    expect(server.store.getMailbox(ANNV, 'Việc cũ')?.uidValidity).toBe(parent.uidValidity);
-    expect(server.store.getMailbox(ANNV, 'Việc cũ/2026')).not.toBeNull();
+    expect(await server.store.getMailbox(ANNV, 'Dự án')).toBeNull();
+    expect((await server.store.getMailbox(ANNV, 'Việc cũ'))?.uidValidity).toBe(parent.uidValidity);
+    expect(await server.store.getMailbox(ANNV, 'Việc cũ/2026')).not.toBeNull();
     client.close();
   });
 
   test('renaming INBOX moves its messages to the new mailbox and leaves INBOX empty', async () => {
-    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
-    server.store.append(inbox.id, message('một'));
-    server.store.append(inbox.id, message('hai'));
+    const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
+    await server.store.append(inbox.id, message('một'));
+    await server.store.append(inbox.id, message('hai'));
     const client = await loggedIn(server);
     expect(await client.command('r', 'RENAME inbox "Old Inbox"')).toEqual(['r OK RENAME completed']);
     expect(await client.command('s1', 'STATUS "Old Inbox" (MESSAGES)')).toEqual(['* STATUS "Old Inbox" (MESSAGES 2)', 's1 OK STATUS completed']);
@@ -33,8 +33,8 @@ describe('RENAME (RFC 3501 §6.3.5)', () => {
   });
 
   test('a \\Noselect name moves with its inferiors and stays \\Noselect at its new place (RFC 9051 §6.3.6, as Dovecot)', async () => {
-    server.store.createMailbox(ANNV, 'Lưu trữ');
-    server.store.createMailbox(ANNV, 'Lưu trữ/2025/Quý 4');
+    await server.store.createMailbox(ANNV, 'Lưu trữ');
+    await server.store.createMailbox(ANNV, 'Lưu trữ/2025/Quý 4');
     const client = await loggedIn(server);
     expect(await client.command('d', 'DELETE "L&AbA-u tr&Hu8-"')).toEqual(['d OK DELETE completed']);
     expect(await client.command('r', 'RENAME "L&AbA-u tr&Hu8-" "Kho/C&AWk-"')).toEqual(['r OK RENAME completed']);

@@ -171,9 +171,9 @@ function referenceMatches(key: SearchKey, s: Stored, all: readonly Stored[]): bo
 }
 
 let t: TestStore;
-beforeAll(() => {
+beforeAll(async () => {
   t = openTestStore();
-  t.store.ensureAccount(account);
+  await t.store.ensureAccount(account);
 });
 afterAll(async () => {
   await t.cleanup();
@@ -184,11 +184,11 @@ describe('SEARCH evaluator against a naive reference (RFC 3501 §6.4.4)', () => 
     let mailboxNumber = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(messageArb, { minLength: 1, maxLength: 8 }), fc.array(keyArb, { minLength: 1, maxLength: 6 }), async (messages, keys) => {
-        const mailbox = t.store.createMailbox(account, `fuzz${++mailboxNumber}`).id as MailboxId;
+        const mailbox = (await t.store.createMailbox(account, `fuzz${++mailboxNumber}`)).id as MailboxId;
         for (const m of messages) {
-          t.store.append(mailbox, rawOf(m), { flags: m.flags, internalDate: new Date(2026, m.internalDay.month, m.internalDay.day, 12) });
+          await t.store.append(mailbox, rawOf(m), { flags: m.flags, internalDate: new Date(2026, m.internalDay.month, m.internalDay.day, 12) });
         }
-        const rows = t.store.listMessages(mailbox);
+        const rows = await t.store.listMessages(mailbox);
         const stored = rows.map((row, i) => ({ message: messages[i]!, seq: i + 1, uid: row.uid, modSeq: row.modSeq, size: row.size }));
         const recent = new Set(stored.filter((s) => s.message.recent).map((s) => s.uid));
         for (const key of keys) {

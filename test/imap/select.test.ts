@@ -11,12 +11,12 @@ afterAll(async () => {
 
 describe('SELECT and EXAMINE (RFC 3501 §6.3.1-2, RFC 7162 §3.1.2.1)', () => {
   test('SELECT announces flags, counts, the first unseen message, UIDs and HIGHESTMODSEQ', async () => {
-    server.store.createMailbox(ANNV, 'Chọn');
-    const box = server.store.getMailbox(ANNV, 'Chọn')!;
-    server.store.append(box.id, message('một'), { flags: ['\\Seen'] });
-    server.store.append(box.id, message('hai'), { flags: ['$Important'] });
-    server.store.append(box.id, message('ba'));
-    const info = server.store.getMailbox(ANNV, 'Chọn')!;
+    await server.store.createMailbox(ANNV, 'Chọn');
+    const box = (await server.store.getMailbox(ANNV, 'Chọn'))!;
+    await server.store.append(box.id, message('một'), { flags: ['\\Seen'] });
+    await server.store.append(box.id, message('hai'), { flags: ['$Important'] });
+    await server.store.append(box.id, message('ba'));
+    const info = (await server.store.getMailbox(ANNV, 'Chọn'))!;
     const client = await loggedIn(server);
     expect(await client.command('s', 'SELECT "Ch&Hs0-n"')).toEqual([
       '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important)',
@@ -37,15 +37,15 @@ describe('SELECT and EXAMINE (RFC 3501 §6.3.1-2, RFC 7162 §3.1.2.1)', () => {
   });
 
   test('EXAMINE is read-only, with no permanent flags, and leaves \\Recent alone', async () => {
-    server.store.createMailbox(ANNV, 'Xem');
-    const box = server.store.getMailbox(ANNV, 'Xem')!;
-    server.store.append(box.id, message());
+    await server.store.createMailbox(ANNV, 'Xem');
+    const box = (await server.store.getMailbox(ANNV, 'Xem'))!;
+    await server.store.append(box.id, message());
     const client = await loggedIn(server);
     const reply = await client.command('e', 'EXAMINE Xem');
     expect(reply).toContain('* 1 RECENT');
     expect(reply).toContain('* OK [PERMANENTFLAGS ()] Flags permitted');
     expect(reply.at(-1)).toBe('e OK [READ-ONLY] EXAMINE completed');
-    expect(server.store.mailboxCounts(box.id).recent).toBe(1);
+    expect((await server.store.mailboxCounts(box.id)).recent).toBe(1);
     client.close();
   });
 

@@ -86,6 +86,6 @@ describe('STARTTLS, implicit TLS and LOGINDISABLED (RFC 3501 §6.2.1, §6.2.3; R
     expect(lines).toContain('create OK');
     expect(lines).toContain('status OK "Th&AbA- &AREevw-n" (MESSAGES 0 UIDNEXT 1)');
     expect(lines.at(-1)).toBe('logout BYE');
-    expect(server.store.getMailbox(account, 'Thư đến')).not.toBeNull();
+    expect(await server.store.getMailbox(account, 'Thư đến')).not.toBeNull();
   });
 });

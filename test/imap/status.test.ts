@@ -6,11 +6,11 @@ let server: ImapTestServer;
 let sizes = 0;
 beforeAll(async () => {
   server = await startImapTestServer();
-  const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+  const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
   for (const [subject, flags] of [['một', ['\\Seen']], ['hai', ['\\Deleted']], ['ba', []]] as const) {
     const raw = message(subject);
     sizes += raw.length;
-    server.store.append(inbox.id, raw, { flags: [...flags] });
+    await server.store.append(inbox.id, raw, { flags: [...flags] });
   }
 });
 afterAll(async () => {
@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe('STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ)', () => {
   test('answers every item in the order asked', async () => {
-    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
+    const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
     const client = await loggedIn(server);
     expect(await client.command('s', 'STATUS INBOX (UIDNEXT MESSAGES UNSEEN RECENT UIDVALIDITY SIZE HIGHESTMODSEQ DELETED)')).toEqual([
       `* STATUS INBOX (UIDNEXT 4 MESSAGES 3 UNSEEN 2 RECENT 3 UIDVALIDITY ${inbox.uidValidity} SIZE ${sizes} HIGHESTMODSEQ ${inbox.highestModSeq} DELETED 1)`,
@@ -29,8 +29,8 @@ describe('STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ)', ()
   });
 
   test('HIGHESTMODSEQ enables CONDSTORE: the HIGHESTMODSEQ of the selected mailbox once, then MODSEQ in unsolicited FETCH (RFC 7162 §3.1, §3.2)', async () => {
-    const inbox = server.store.getMailbox(ANNV, 'INBOX')!;
-    const archive = server.store.getMailbox(ANNV, 'Archive')!;
+    const inbox = (await server.store.getMailbox(ANNV, 'INBOX'))!;
+    const archive = (await server.store.getMailbox(ANNV, 'Archive'))!;
     const client = await loggedIn(server);
     await client.command('e', 'EXAMINE INBOX');
     expect(await client.command('s1', 'STATUS Archive (HIGHESTMODSEQ)')).toEqual([
@@ -40,7 +40,7 @@ describe('STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ)', ()
     ]);
     expect(await client.command('s2', 'STATUS Archive (HIGHESTMODSEQ)')).toEqual([`* STATUS Archive (HIGHESTMODSEQ ${archive.highestModSeq})`, 's2 OK STATUS completed']);
     // §3.2: from now on unsolicited FETCH responses carry MODSEQ.
-    const [row] = server.store.storeFlags(inbox.id, [3 as Uid], 'add', ['$Important']).updated;
+    const [row] = (await server.store.storeFlags(inbox.id, [3 as Uid], 'add', ['$Important'])).updated;
     expect(await client.command('n', 'NOOP')).toEqual([`* 3 FETCH (UID 3 FLAGS ($Important \\Recent) MODSEQ (${row!.modSeq}))`, 'n OK NOOP completed']);
     client.close();
   });

@@ -4,7 +4,7 @@ import { ANNV, imapflow, loggedIn, startImapTestServer, type ImapTestServer } fr
 let server: ImapTestServer;
 beforeAll(async () => {
   server = await startImapTestServer();
-  server.store.createMailbox(ANNV, 'Dự án/Cầu Cần Thơ');
+  await server.store.createMailbox(ANNV, 'Dự án/Cầu Cần Thơ');
 });
 afterAll(async () => {
   await server.close();
@@ -14,7 +14,7 @@ describe('SUBSCRIBE, UNSUBSCRIBE (RFC 3501 §6.3.6-7) and LSUB (§6.3.9)', () =>
   test('subscriptions persist and LSUB lists them', async () => {
     const client = await loggedIn(server);
     expect(await client.command('s', 'SUBSCRIBE "D&HvE- &AOE-n/C&Hqc-u C&Hqc-n Th&AaE-"')).toEqual(['s OK SUBSCRIBE completed']);
-    expect(server.store.listSubscriptions(ANNV)).toContain('Dự án/Cầu Cần Thơ');
+    expect(await server.store.listSubscriptions(ANNV)).toContain('Dự án/Cầu Cần Thơ');
     expect(await client.command('l', 'LSUB "" "D*"')).toEqual(['* LSUB () "/" Drafts', '* LSUB () "/" "D&HvE- &AOE-n/C&Hqc-u C&Hqc-n Th&AaE-"', 'l OK LSUB completed']);
     client.close();
   });

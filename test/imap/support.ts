@@ -36,7 +36,7 @@ export async function startImapTestServer(config: ConfigInput = {}): Promise<Ima
   const context = server.server.context;
   const addUser: ImapTestServer['addUser'] = async (local, options = {}) => {
     const user = await server.addUser(options.name ?? `Người Dùng ${local}`, { address: local, password: options.password ?? PASSWORD, ...(options.unit ? { unit: options.unit } : {}) });
-    context.store.ensureAccount(asAccountId(user.address));
+    await context.store.ensureAccount(asAccountId(user.address));
     return user.address;
   };
   await addUser('annv', { name: 'Nguyễn Văn An' });

@@ -13,8 +13,8 @@ afterAll(async () => {
 
 describe('UNAUTHENTICATE (RFC 8437)', () => {
   test('returns to the not-authenticated state: mailbox closed without expunge, extensions off, another login possible', async () => {
-    const box = server.store.createMailbox(ANNV, 'Bỏ');
-    const { uid } = server.store.append(box.id, message(), { flags: ['\\Deleted'] });
+    const box = await server.store.createMailbox(ANNV, 'Bỏ');
+    const { uid } = await server.store.append(box.id, message(), { flags: ['\\Deleted'] });
     const other = await server.addUser('binhlt');
     const client = await loggedIn(server);
     expect((await client.command('c', 'CAPABILITY'))[0]).toContain(' UNAUTHENTICATE');
@@ -22,7 +22,7 @@ describe('UNAUTHENTICATE (RFC 8437)', () => {
     await client.command('s', 'SELECT "B&Hs8-"');
     expect(await client.command('u', 'UNAUTHENTICATE')).toEqual(['u OK UNAUTHENTICATE completed']);
     // RFC 8437 §3: no implicit EXPUNGE, unlike CLOSE.
-    expect(server.store.getMessages(box.id, [uid as Uid])).toHaveLength(1);
+    expect(await server.store.getMessages(box.id, [uid as Uid])).toHaveLength(1);
     const capability = (await client.command('c2', 'CAPABILITY'))[0]!;
     expect(capability).not.toContain('UNAUTHENTICATE');
     expect(capability).toContain('AUTH=PLAIN');

@@ -14,7 +14,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false }, config: { policy: { login_failures_before_delay: 3, login_failures_before_lock: 3 } } });
-  server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+  await server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
   for (const name of ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Văn Cường']) await server.directory.admin.addPerson({ name, unit: 'vpubnd', password: PASSWORD }, request);
   server.directory.admin.retirePerson('cuonglv@cantho.gov.vn', request);
 }, 60_000);

@@ -11,9 +11,9 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false } });
   const admin = server.directory.admin;
-  server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
-  server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
-  server.addUnit('sonv', 'Sở Nội vụ');
+  await server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+  await server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
+  await server.addUnit('sonv', 'Sở Nội vụ');
   await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', title: 'Chánh Văn phòng', phone: '0292 3820 123', password: PASSWORD }, request);
   await admin.addPerson({ name: 'Trần Thị Bình', unit: 'sotttt', title: 'Giám đốc', password: PASSWORD }, request);
   await admin.addPerson({ name: 'Lê Văn Cường', unit: 'sotttt', password: PASSWORD }, request);

@@ -19,7 +19,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false }, config: { ldap: { size_limit: 500 } } });
-  for (let u = 0; u < 10; u++) server.addUnit(`donvi${u}`, `Đơn vị số ${u}`);
+  for (let u = 0; u < 10; u++) await server.addUnit(`donvi${u}`, `Đơn vị số ${u}`);
   // One roster, one transaction: 10,000 officials cost one WAL sync instead of 10,000.
   const roster = Array.from({ length: OFFICIALS }, (_, i) => ({ name: `${FAMILY[i % FAMILY.length]} Văn ${givenName(i)}`, unit: `donvi${i % 10}`, address: `cb${i}`, password: PASSWORD }));
   await server.directory.admin.addPersons(roster, { actor: 'cli:test', doc: TEST_DOC });

@@ -25,13 +25,13 @@ beforeAll(async () => {
   await t.addUser('Nguyễn Văn An', { address: 'annv', password: PASSWORD });
   await t.addUser('Trần Thị Bình', { address: 'binhtt', password: PASSWORD });
   await t.addUser('Lê Văn Cường', { address: 'cuonglv', password: PASSWORD });
-  store.ensureAccount(ANNV);
-  store.ensureAccount(BINHTT);
-  const inbox = store.getMailbox(ANNV, 'INBOX')!;
-  const project = store.createMailbox(ANNV, 'Dự án/2026');
-  store.append(inbox.id, mail('chào', 'From the old days\r\n>From quoted\r\n'), { flags: ['\\Seen'], internalDate: new Date('2026-01-02T03:04:05Z') });
-  store.append(inbox.id, mail('chưa đọc', 'x\r\n'), { internalDate: new Date('2026-02-03T04:05:06Z') });
-  store.append(project.id, mail('dự án', 'y\r\n'), { flags: ['\\Seen', '\\Answered', '\\Flagged', '$Quantrong'], internalDate: new Date('2026-03-04T05:06:07Z') });
+  await store.ensureAccount(ANNV);
+  await store.ensureAccount(BINHTT);
+  const inbox = (await store.getMailbox(ANNV, 'INBOX'))!;
+  const project = await store.createMailbox(ANNV, 'Dự án/2026');
+  await store.append(inbox.id, mail('chào', 'From the old days\r\n>From quoted\r\n'), { flags: ['\\Seen'], internalDate: new Date('2026-01-02T03:04:05Z') });
+  await store.append(inbox.id, mail('chưa đọc', 'x\r\n'), { internalDate: new Date('2026-02-03T04:05:06Z') });
+  await store.append(project.id, mail('dự án', 'y\r\n'), { flags: ['\\Seen', '\\Answered', '\\Flagged', '$Quantrong'], internalDate: new Date('2026-03-04T05:06:07Z') });
   cli = cliFor(t);
 });
 afterAll(() => t.close());
@@ -68,8 +68,8 @@ describe('cantho-mail export / import', () => {
     const project = await fetchFolder(t.ports.imap, 'binhtt', PASSWORD, 'Dự án/2026');
     expect(project.map((m) => [m.subject, m.flags])).toEqual([['dự án', ['$Quantrong', '\\Answered', '\\Flagged', '\\Seen']]]);
     // Same bytes as the original (one stored body for both), same internal dates.
-    const original = store.listMessages(store.getMailbox(ANNV, 'INBOX')!.id);
-    const copy = store.listMessages(store.getMailbox(BINHTT, 'INBOX')!.id);
+    const original = await store.listMessages((await store.getMailbox(ANNV, 'INBOX'))!.id);
+    const copy = await store.listMessages((await store.getMailbox(BINHTT, 'INBOX'))!.id);
     expect(copy.map((m) => m.blobId)).toEqual(original.map((m) => m.blobId));
     expect(copy.map((m) => m.internalDate.toISOString())).toEqual(['2026-01-02T03:04:05.000Z', '2026-02-03T04:05:06.000Z']);
     const audited = t.directory.queryAudit({ subject: BINHTT }).filter((r) => r.action.startsWith('mailbox.'));
@@ -128,18 +128,18 @@ describe('cantho-mail export / import', () => {
     writeFileSync(file('many.mbox'), text);
     const args = ['--config', path.join(t.dataDir, 'cli.toml'), 'import', 'cuonglv', '--mbox', file('many.mbox'), '--folder', 'Nhiều'];
     const child = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/cantho-mail.mjs'), ...args], { stdio: 'ignore' });
-    const folder = () => store.getMailbox(asAccountId('cuonglv@cantho.gov.vn'), 'Nhiều');
-    await expect.poll(() => (folder() ? store.mailboxCounts(folder()!.id).messages : 0), { timeout: 20_000, interval: 20 }).toBeGreaterThan(0);
+    const folder = async () => await store.getMailbox(asAccountId('cuonglv@cantho.gov.vn'), 'Nhiều');
+    await expect.poll(async () => (await folder() ? (await store.mailboxCounts((await folder())!.id)).messages : 0), { timeout: 20_000, interval: 20 }).toBeGreaterThan(0);
     child.kill('SIGKILL');
     await once(child, 'exit');
-    const before = store.mailboxCounts(folder()!.id).messages;
+    const before = (await store.mailboxCounts((await folder())!.id)).messages;
     // Whole batches only: never a message without its ledger row, nor the other way round.
     expect(before % 200).toBe(0);
     expect(before).toBeLessThan(count);
     const resumed = await cli(args.slice(2).concat('--json'));
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ imported: count - before, skipped: before, stoppedAt: null });
-    expect(store.mailboxCounts(folder()!.id).messages).toBe(count);
+    expect((await store.mailboxCounts((await folder())!.id)).messages).toBe(count);
   });
 
   it('refuses bad input with one line: unknown person, missing file, invalid folder name', async () => {

@@ -13,7 +13,7 @@ let d: TestDirectory;
 beforeEach(async () => {
   d = openTestDirectory();
   const admin = d.directory.admin;
-  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
   await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
   await admin.addPerson({ name: 'Trần Thị Bình', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
   await d.store.deliver([{ account: ANNV, folder: 'INBOX' }, { account: BINHTT, folder: 'INBOX' }], mail('chung'));
@@ -26,11 +26,11 @@ afterEach(() => d.close());
 describe('retention of a retired person’s mailbox', () => {
   it('keeps the mailbox for retention.retired_days, then purges it, its unshared bodies, and frees the address', async () => {
     d.advance(90 * DAY - 1000);
-    expect(runRetention(d.directory, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0, addressesReleased: 0 });
-    expect(d.store.listMailboxes(ANNV).length).toBeGreaterThan(0);
+    expect(await runRetention(d.directory, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0, addressesReleased: 0 });
+    expect((await d.store.listMailboxes(ANNV)).length).toBeGreaterThan(0);
 
     d.advance(2000);
-    const report = runRetention(d.directory, d.store, 'system');
+    const report = await runRetention(d.directory, d.store, 'system');
     expect(report).toEqual({
       cutoff: '2026-11-28T08:00:01.000Z',
       accounts: [{ address: ANNV, retiredAt: '2026-11-28T08:00:00.000Z', messagesPurged: 2, release: 'released' }],
@@ -39,8 +39,8 @@ describe('retention of a retired person’s mailbox', () => {
       blobsPurged: 1,
       addressesReleased: 1,
     });
-    expect(d.store.listMailboxes(ANNV)).toEqual([]);
-    expect(d.store.listMessages(d.store.getMailbox(BINHTT, 'INBOX')!.id)).toHaveLength(1);
+    expect(await d.store.listMailboxes(ANNV)).toEqual([]);
+    expect(await d.store.listMessages((await d.store.getMailbox(BINHTT, 'INBOX'))!.id)).toHaveLength(1);
     expect(d.directory.knowsAddress('annv')).toBe(false);
     const audit = d.directory.queryAudit({ subject: ANNV });
     expect(audit.slice(-2).map((r) => r.action)).toEqual(['mailbox.purge', 'person.purge']);
@@ -48,16 +48,16 @@ describe('retention of a retired person’s mailbox', () => {
     expect(audit.at(-1)!.before).toMatchObject({ address: ANNV, name: 'Nguyễn Văn An', violations: [{ reason: 'gửi thư rác' }] });
 
     // A second run has nothing to do; the address can be given to a new official.
-    expect(runRetention(d.directory, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0 });
+    expect(await runRetention(d.directory, d.store, 'system')).toMatchObject({ accounts: [], messagesPurged: 0, blobsPurged: 0 });
     const next = await d.directory.admin.addPerson({ name: 'Ngô Văn An', unit: 'vpubnd', password: 'mật khẩu ban đầu 2026' }, ADMIN);
     expect(next.person.address).toBe(ANNV);
   });
 
-  it('does not free the address while the store still holds a mailbox for it', () => {
+  it('does not free the address while the store still holds a mailbox for it', async () => {
     d.advance(91 * DAY);
     // A store whose purge did not happen (a crash before it, another backend lagging behind).
-    const lagging = { ...d.store, purgeAccount: () => 0, purgeUnreferencedBlobs: () => 0, listMailboxes: d.store.listMailboxes.bind(d.store) };
-    expect(runRetention(d.directory, lagging, 'system').accounts).toEqual([
+    const lagging = { ...d.store, purgeAccount: async () => 0, purgeUnreferencedBlobs: async () => 0, listMailboxes: d.store.listMailboxes.bind(d.store) };
+    expect((await runRetention(d.directory, lagging, 'system')).accounts).toEqual([
       { address: ANNV, retiredAt: '2026-11-28T08:00:00.000Z', messagesPurged: 0, release: 'data-remains' },
     ]);
     expect(d.directory.knowsAddress('annv')).toBe(true);

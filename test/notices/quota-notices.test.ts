@@ -14,13 +14,13 @@ afterEach(() => t.close());
 
 async function setUp(): Promise<void> {
   t = openTestDirectory({ quota: { default: '100KB' } });
-  t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await t.directory.admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
   await t.directory.admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: 'mật khẩu của An 2026' }, ADMIN);
 }
 
 /** A fresh QuotaNotices over the same database: what a restarted server has. */
 const restarted = () => new QuotaNotices({ directory: t.directory, config: t.config, store: t.store, displayName: (account) => t.directory.displayName(account) });
-const fill = (octets: number) => t.store.deliver([{ account: ANNV, folder: 'INBOX' }], Buffer.from(`Subject: x\r\n\r\n${'x'.repeat(octets)}`));
+const fill = async (octets: number) => t.store.deliver([{ account: ANNV, folder: 'INBOX' }], Buffer.from(`Subject: x\r\n\r\n${'x'.repeat(octets)}`));
 const quotaActions = () => t.directory.queryAudit({ subject: ANNV }).filter((row) => row.action.startsWith('quota.')).map((row) => row.action);
 
 describe('quota warning across restarts', () => {
@@ -31,12 +31,12 @@ describe('quota warning across restarts', () => {
     await restarted().check(ANNV);
     await restarted().check(ANNV);
     expect(quotaActions()).toEqual(['quota.warning']);
-    const inbox = t.store.getMailbox(ANNV, 'INBOX')!.id;
-    expect(t.store.listMessages(inbox)).toHaveLength(2);
+    const inbox = (await t.store.getMailbox(ANNV, 'INBOX'))!.id;
+    expect(await t.store.listMessages(inbox)).toHaveLength(2);
 
-    const big = t.store.listMessages(inbox).filter((row) => row.size > limit / 2).map((row) => row.uid);
-    t.store.storeFlags(inbox, big, 'add', ['\\Deleted']);
-    t.store.expunge(inbox, big);
+    const big = (await t.store.listMessages(inbox)).filter((row) => row.size > limit / 2).map((row) => row.uid);
+    await t.store.storeFlags(inbox, big, 'add', ['\\Deleted']);
+    await t.store.expunge(inbox, big);
     await restarted().check(ANNV);
     await fill(limit * 0.9);
     await restarted().check(ANNV);

@@ -84,9 +84,9 @@ describe('Điều 10: warnings and the report to the head of the unit', () => {
     await cli(['violation', 'add', 'cuonglv', '--reason', 'gửi thư rác lần nữa']);
     // The unit has no head: the report goes to the IT centre (postmaster) instead of being lost.
     const store = t.server.context.store;
-    const postmaster = store.getMailbox(asAccountId('postmaster@cantho.gov.vn'), 'INBOX')!;
-    const rows = store.listMessages(postmaster.id);
-    const report = await simpleParser(store.readBlob(rows.at(-1)!.blobId));
+    const postmaster = (await store.getMailbox(asAccountId('postmaster@cantho.gov.vn'), 'INBOX'))!;
+    const rows = await store.listMessages(postmaster.id);
+    const report = await simpleParser(await store.readBlob(rows.at(-1)!.blobId));
     expect(report.subject).toBe('Báo cáo vi phạm Quy chế thư điện tử: Lê Văn Cường (3 lần)');
     expect(report.text).toContain('Kính gửi Trung tâm Công nghệ thông tin (đơn vị chưa có thủ trưởng trên hệ thống),');
     expect(report.text).toContain('(nghiêm trọng)');
@@ -121,7 +121,7 @@ describe('the notice outbox', () => {
     const d = openTestDirectory();
     try {
       const admin = d.directory.admin;
-      admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, { actor: 'cli:test', doc: '1' });
+      await admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, { actor: 'cli:test', doc: '1' });
       await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, { actor: 'cli:test', doc: '1' });
       // Recorded and committed, then the process "died" before sending: the warning is owed.
       d.directory.recordViolation('annv', 'gửi thư rác', { source: 'admin', actor: 'cli:test' });
@@ -129,8 +129,8 @@ describe('the notice outbox', () => {
       const runs = await Promise.all([sendPendingNotices({ directory: d.directory, config: d.config, store: d.store }), sendPendingNotices({ directory: d.directory, config: d.config, store: d.store })]);
       expect(runs.map((r) => r.warnings).sort()).toEqual([0, 1]);
       expect(runs.every((r) => r.failed === 0)).toBe(true);
-      const inbox = d.store.getMailbox(asAccountId('annv@cantho.gov.vn'), 'INBOX')!;
-      expect(d.store.listMessages(inbox.id)).toHaveLength(1);
+      const inbox = (await d.store.getMailbox(asAccountId('annv@cantho.gov.vn'), 'INBOX'))!;
+      expect(await d.store.listMessages(inbox.id)).toHaveLength(1);
       expect(admin.listViolations('annv')[0]!.warnedAt).toBe('2026-11-28T08:00:00.000Z');
       expect(await sendPendingNotices({ directory: d.directory, config: d.config, store: d.store })).toEqual({ warnings: 0, reports: 0, failed: 0 });
     } finally {
@@ -142,7 +142,7 @@ describe('the notice outbox', () => {
     const d = openTestDirectory({ policy: { violation_window: '30d' } });
     try {
       const admin = d.directory.admin;
-      admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, { actor: 'a', doc: '1' });
+      await admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng' }, { actor: 'a', doc: '1' });
       await admin.addPerson({ name: 'Trần Thị Bình', unit: 'vpubnd', password: PASSWORD }, { actor: 'a', doc: '1' });
       admin.setUnitHead('vpubnd', 'binhtt', { actor: 'a', doc: '1' });
       await admin.addPerson({ name: 'Nguyễn Văn An', unit: 'vpubnd', password: PASSWORD }, { actor: 'a', doc: '1' });

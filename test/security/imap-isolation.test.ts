@@ -22,15 +22,15 @@ beforeAll(async () => {
   server = await startImapTestServer({ policy: { login_failures_before_delay: 1_000_000, login_failures_before_lock: 1_000_000 } });
   await server.addUser('binhtt');
   await server.addUser('cuonglv');
-  server.store.ensureAccount(UNIT);
-  server.store.createMailbox(ANNV, 'Bí mật');
+  await server.store.ensureAccount(UNIT);
+  await server.store.createMailbox(ANNV, 'Bí mật');
   for (const [account, folder] of [
     [ANNV, 'INBOX'],
     [ANNV, 'Bí mật'],
     [UNIT, 'INBOX'],
     [asAccountId('binhtt@cantho.gov.vn'), 'INBOX'],
   ] as const) {
-    server.store.append(server.store.getMailbox(account, folder)!.id, message(`thư của ${account}`));
+    await server.store.append((await server.store.getMailbox(account, folder))!.id, message(`thư của ${account}`));
   }
   b = await loggedIn(server, 'binhtt');
 });
@@ -119,10 +119,10 @@ interface Snapshot {
   readonly [key: string]: { readonly messages: number; readonly flags: string };
 }
 
-function snapshot(account: AccountId): Snapshot {
+async function snapshot(account: AccountId): Promise<Snapshot> {
   const out: Record<string, { messages: number; flags: string }> = {};
-  for (const mailbox of server.store.listMailboxes(account)) {
-    const rows = server.store.listMessages(mailbox.id);
+  for (const mailbox of await server.store.listMailboxes(account)) {
+    const rows = await server.store.listMessages(mailbox.id);
     out[mailbox.name] = { messages: rows.length, flags: rows.map((r) => r.flags.join(' ')).join('|') };
   }
   return out;
@@ -148,7 +148,7 @@ describe('cross-account isolation in IMAP', () => {
   test.each(COMMANDS)('%s: every naming trick gets the answer for a mailbox that does not exist', async (command) => {
     await b.command('u', 'UNSELECT');
     if (/^(COPY|MOVE)/.test(command)) expect((await b.command('s', 'SELECT INBOX')).at(-1)).toMatch(/^s OK \[READ-WRITE\]/);
-    const before = { annv: snapshot(ANNV), unit: snapshot(UNIT) };
+    const before = { annv: await snapshot(ANNV), unit: await snapshot(UNIT) };
     for (const name of TRICKS) {
       const answer = await run(command, name);
       const nonexistent = (await run(command, twin(name))).map((line) => line.split(twin(name)).join(name));
@@ -160,13 +160,13 @@ describe('cross-account isolation in IMAP', () => {
         expect({ name, tagged }).toEqual({ name, tagged: expect.stringMatching(/^TAG (NO|BAD) /) });
       }
     }
-    expect({ annv: snapshot(ANNV), unit: snapshot(UNIT) }).toEqual(before);
+    expect({ annv: await snapshot(ANNV), unit: await snapshot(UNIT) }).toEqual(before);
   });
 
   test('INBOX in any case is binhtt’s own INBOX', async () => {
     for (const inbox of ['INBOX', 'inbox', 'InBoX']) {
       const lines = await b.command('s', `STATUS ${inbox} (MESSAGES)`);
-      expect(lines).toEqual([`* STATUS INBOX (MESSAGES ${server.store.listMessages(server.store.getMailbox(asAccountId('binhtt@cantho.gov.vn'), 'INBOX')!.id).length})`, 's OK STATUS completed']);
+      expect(lines).toEqual([`* STATUS INBOX (MESSAGES ${(await server.store.listMessages((await server.store.getMailbox(asAccountId('binhtt@cantho.gov.vn'), 'INBOX'))!.id)).length})`, 's OK STATUS completed']);
     }
   });
 

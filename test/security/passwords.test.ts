@@ -44,7 +44,7 @@ beforeAll(async () => {
   // The production logger (with its redaction), writing here instead of stdout.
   t = await startTestServer({ config: { server: { log_level: 'trace' } }, logDestination: destination, smtp: { queueWorker: false } });
   dataDir = t.dataDir;
-  t.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+  await t.addUnit('vpubnd', 'Văn phòng UBND thành phố');
   await t.addUser('Nguyễn Văn An', { unit: 'vpubnd', address: 'annv', password: PASSWORDS.annv });
   await t.addUser('Trần Thị Bình', { unit: 'vpubnd', address: 'binhtt', password: PASSWORDS.binhtt });
   ports = Object.fromEntries(t.server.listeners.map((l) => [l.name, l.port]));

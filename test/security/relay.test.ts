@@ -195,7 +195,7 @@ describe('authenticated submission sends only as the official (or a unit they ma
     ['another official before an unclosed angle bracket', 'From: annv@cantho.gov.vn <binhtt@cantho.gov.vn'],
     ['another official before a bare local part', 'From: annv@cantho.gov.vn <binhtt>'],
   ])('binhtt: a From: header naming %s → 553 5.7.1, nothing stored or queued', async (_name, header) => {
-    const before = { annv: h.messages(ANNV).length, queued: h.ctx.queue.list().length };
+    const before = { annv: (await h.messages(ANNV)).length, queued: h.ctx.queue.list().length };
     const client = await authenticated('binhtt');
     expect(await client.command('MAIL FROM:<binhtt@cantho.gov.vn>')).toBe('250 2.1.0 Accepted');
     expect(await client.command('RCPT TO:<annv@cantho.gov.vn>')).toBe('250 2.1.5 Accepted');
@@ -204,7 +204,7 @@ describe('authenticated submission sends only as the official (or a unit they ma
     client.write(`${header}\r\nSubject: as someone else\r\n\r\nhello\r\n`);
     expect(await client.command('.')).toBe('553 5.7.1 From: header address not allowed for this login');
     await client.quit();
-    expect(h.messages(ANNV)).toHaveLength(before.annv);
+    expect(await h.messages(ANNV)).toHaveLength(before.annv);
     expect(h.ctx.queue.list()).toHaveLength(before.queued);
   });
 
@@ -216,7 +216,7 @@ describe('authenticated submission sends only as the official (or a unit they ma
     client.write('From: vpubnd@cantho.gov.vn\r\nSender: binhtt@cantho.gov.vn\r\nSubject: on behalf\r\n\r\nhello\r\n');
     expect(await client.command('.')).toBe('250 2.6.0 Message accepted for delivery');
     await client.quit();
-    const stored = h.messages(BINHTT).at(-1)!.toString();
+    const stored = (await h.messages(BINHTT)).at(-1)!.toString();
     expect(stored).toMatch(/^Sender: "Nguyễn Văn An" <annv@cantho\.gov\.vn>\r\n|^Sender: =\?UTF-8\?Q\?.*\?= <annv@cantho\.gov\.vn>\r\n/m);
     expect(stored).not.toContain('Sender: binhtt@cantho.gov.vn');
   });

@@ -26,10 +26,12 @@ const fileInto = (folder: string) => `require ["fileinto", "mailbox"];\nfileinto
 async function foldersOf(subject: string): Promise<string[]> {
   expect(await sendThroughMx(server.ports.mx, { from: 'dan@example.org', to: annv, subject, text: 'Nội dung.' })).toMatch(/^250 /);
   const store = server.server.context.store;
-  return store
-    .listMailboxes(annv)
-    .filter((mailbox) => store.listMessages(mailbox.id).some((row) => store.readBlob(row.blobId).toString('utf8').includes(`Subject: ${subject}`)))
-    .map((mailbox) => mailbox.name);
+  const names: string[] = [];
+  for (const mailbox of await store.listMailboxes(annv)) {
+    const raws = await Promise.all((await store.listMessages(mailbox.id)).map((row) => store.readBlob(row.blobId)));
+    if (raws.some((raw) => raw.toString('utf8').includes(`Subject: ${subject}`))) names.push(mailbox.name);
+  }
+  return names;
 }
 
 /** What the CLI does: its own connection to the database file; resolves once the server has noticed the commit. */

@@ -111,7 +111,7 @@ describe('the banner on mail through the MX', () => {
       client.write(`From: ${from}\r\nSubject: ${subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nXin chào`);
       expect(await client.command('\r\n.', 60_000)).toMatch(/^250 /);
       await client.quit();
-      return simpleParser(h.messages(ANNV).at(-1)!);
+      return simpleParser((await h.messages(ANNV)).at(-1)!);
     };
     const posing = await send('"annv@cantho.gov.vn" <news@example.org>', 'posing');
     expect(posing.text).toBe(`${BANNER}\n\nXin chào\n`);

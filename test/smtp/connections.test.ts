@@ -62,7 +62,7 @@ describe('client name and connection rate', () => {
     expect(await client.command('DATA')).toMatch(/^354 /);
     expect(await client.command('Subject: named\r\n\r\nhello\r\n.')).toMatch(/^250 2\.6\.0 /);
     await client.quit();
-    const stored = prompt.messages(ANNV).at(-1)!.toString();
+    const stored = (await prompt.messages(ANNV)).at(-1)!.toString();
     expect(stored).toMatch(/^Received: from relay\.example\.org \(relay\.example\.org \[127\.0\.0\.1\]\)\r\n/m);
   });
 

@@ -79,7 +79,7 @@ test('kill -9 while 10 clients send 1,000 messages: every message that got 250 i
 
   const server = await restartableServer(dir, { smtp: { queueWorker: false } });
   try {
-    const subjects = server.messages(ANNV).map((m) => /^Subject: crash (\S+)\r$/m.exec(m.toString())![1]!);
+    const subjects = (await server.messages(ANNV)).map((m) => /^Subject: crash (\S+)\r$/m.exec(m.toString())![1]!);
     const counts = new Map<string, number>();
     for (const s of subjects) counts.set(s, (counts.get(s) ?? 0) + 1);
     for (const id of acknowledged) expect(counts.get(id), `message ${id}`).toBe(1);

@@ -174,9 +174,9 @@ interface Transcript {
 }
 
 /** Resolves once `condition` holds, or after `timeoutMs`; says which. */
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) return false;
     await sleep(5);
   }

@@ -56,7 +56,7 @@ export interface Harness {
   readonly submission: number;
   readonly submissions: number;
   /** Raw bytes of every message in `account`'s folder, in UID order. */
-  messages(account: AccountId, folder?: string): Buffer[];
+  messages(account: AccountId, folder?: string): Promise<Buffer[]>;
   close(): Promise<void>;
 }
 
@@ -125,10 +125,10 @@ function view(server: RunningServer, directory: Directory, dir: string, close: (
     mx: server.port('smtp-mx'),
     submission: server.port('smtp-submission'),
     submissions: server.port('smtp-submissions'),
-    messages(account, folder = 'INBOX') {
-      const mailbox = store.getMailbox(account, folder);
+    async messages(account, folder = 'INBOX') {
+      const mailbox = await store.getMailbox(account, folder);
       if (!mailbox) return [];
-      return store.listMessages(mailbox.id).map((m) => store.readBlob(m.blobId));
+      return Promise.all((await store.listMessages(mailbox.id)).map((m) => store.readBlob(m.blobId)));
     },
     close,
   };
@@ -138,7 +138,7 @@ function view(server: RunningServer, directory: Directory, dir: string, close: (
 async function populate(directory: Directory): Promise<void> {
   const admin = directory.admin;
   const request = { actor: 'cli:test', doc: TEST_DOC };
-  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, request);
+  await admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, request);
   for (const [name, address] of [
     ['Nguyễn Văn An', 'annv'],
     ['Trần Thị Bình', 'binhtt'],
@@ -218,10 +218,10 @@ export function numberedBody(bytes: number): string {
   return lines.join('');
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > until) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));

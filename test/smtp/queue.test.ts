@@ -43,8 +43,8 @@ async function submit(h: Harness, recipients: readonly string[], subject: string
   return reply;
 }
 
-function dsns(h: Harness): Buffer[] {
-  return h.messages(ANNV).filter((m) => m.includes('report-type=delivery-status'));
+async function dsns(h: Harness): Promise<Buffer[]> {
+  return (await h.messages(ANNV)).filter((m) => m.includes('report-type=delivery-status'));
 }
 
 describe('outbound queue', () => {
@@ -60,7 +60,7 @@ describe('outbound queue', () => {
 
     expect(await submit(h, ['ok@example.org', 'reject-me@example.org', 'defer-me@example.org'], 'three fates')).toBe('250 2.6.0 Message accepted for delivery');
 
-    const refused = await waitFor(() => dsns(h)[0]);
+    const refused = await waitFor(async () => (await dsns(h))[0]);
     const report = await simpleParser(refused);
     expect(report.subject).toBe('Thư không gửi được / Undelivered Mail Returned to Sender');
     expect(report.from?.value).toEqual([{ name: 'Mail Delivery System', address: 'mailer-daemon@cantho.gov.vn' }]);
@@ -72,7 +72,7 @@ describe('outbound queue', () => {
     expect(status).toContain('Subject: three fates');
 
     // The deferred recipient is tried again (and again) until queue_max_age, then a second DSN.
-    const expired = await waitFor(() => dsns(h)[1]);
+    const expired = await waitFor(async () => (await dsns(h))[1]);
     expect(expired.toString()).toMatch(/Final-Recipient: rfc822; defer-me@example\.org\r\nAction: failed\r\nStatus: 4\.4\.7\r\n/);
     expect(expired.toString()).not.toContain('reject-me@example.org\r\n');
 
@@ -98,7 +98,7 @@ describe('outbound queue', () => {
     const h = await startHarness({ dns: DNS, smtp: { queueWorker: { mxPort: await deadPort(), pollIntervalMs: 100 } } });
     cleanups.push(() => h.close());
     await submit(h, ['someone@nomail.example'], 'to nowhere');
-    const dsn = await waitFor(() => dsns(h)[0]);
+    const dsn = await waitFor(async () => (await dsns(h))[0]);
     expect(dsn.toString()).toMatch(/Final-Recipient: rfc822; someone@nomail\.example\r\nAction: failed\r\nStatus: 5\.1\.10\r\n/);
   });
 

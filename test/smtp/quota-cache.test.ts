@@ -62,15 +62,15 @@ async function inAnotherProcess(work: (other: SqliteMailStore) => Promise<unknow
 test('a mailbox filled or emptied by another process (the CLI) is seen at the next RCPT', async () => {
   expect(await rcpt()).toMatch(/^250/);
   expect(await rcpt()).toMatch(/^250/);
-  await inAnotherProcess((other) => other.deliver([{ account: annv, folder: 'INBOX' }], messageOf(limit - store().accountUsage(annv))));
+  await inAnotherProcess(async (other) => other.deliver([{ account: annv, folder: 'INBOX' }], messageOf(limit - await store().accountUsage(annv))));
   expect(await rcpt()).toBe(FULL);
-  await inAnotherProcess((other) => {
-    const inbox = other.getMailbox(annv, 'INBOX')!.id;
-    const uids = other.listMessages(inbox).map((row) => row.uid);
-    other.storeFlags(inbox, uids, 'add', ['\\Deleted']);
-    other.expunge(inbox, uids);
+  await inAnotherProcess(async (other) => {
+    const inbox = (await other.getMailbox(annv, 'INBOX'))!.id;
+    const uids = (await other.listMessages(inbox)).map((row) => row.uid);
+    await other.storeFlags(inbox, uids, 'add', ['\\Deleted']);
+    await other.expunge(inbox, uids);
   });
-  expect(store().accountUsage(annv)).toBe(0);
+  expect(await store().accountUsage(annv)).toBe(0);
   expect(await rcpt()).toMatch(/^250/);
 });
 
@@ -80,7 +80,7 @@ test('a delivery in the server process between RCPT and DATA is counted at DATA'
     await client.hello();
     expect(await client.command('MAIL FROM:<tin@example.org>')).toMatch(/^250/);
     expect(await client.command(`RCPT TO:<${annv}>`)).toMatch(/^250/);
-    await store().deliver([{ account: annv, folder: 'INBOX' }], messageOf(limit - store().accountUsage(annv) - 100));
+    await store().deliver([{ account: annv, folder: 'INBOX' }], messageOf(limit - await store().accountUsage(annv) - 100));
     expect(await client.command('DATA')).toMatch(/^354/);
     client.write(`From: tin@example.org\r\nTo: ${annv}\r\nSubject: nho\r\n\r\n${'y'.repeat(300)}\r\n.\r\n`);
     expect(await client.reply()).toBe(FULL);

@@ -34,7 +34,7 @@ async function openData(): Promise<RawSmtp> {
 
 describe('spooling large message bodies', () => {
   test('a message over the threshold waits on disk, not in memory, and is delivered byte for byte', async () => {
-    const before = h.messages(ANNV).length;
+    const before = (await h.messages(ANNV)).length;
     const text = body(1024 * 1024);
     const client = await openData();
     client.write(`Subject: spooled\r\n\r\n${text.slice(0, 512 * 1024)}`);
@@ -43,7 +43,7 @@ describe('spooling large message bodies', () => {
     client.write(text.slice(512 * 1024));
     expect(await client.command('.', 120_000)).toMatch(/^250 2\.6\.0 /);
     await client.quit();
-    const stored = h.messages(ANNV);
+    const stored = await h.messages(ANNV);
     expect(stored).toHaveLength(before + 1);
     expect(stored.at(-1)!.toString('latin1').endsWith(`\r\n\r\n${text}`)).toBe(true);
     expect(spoolFiles()).toEqual([]);
@@ -51,25 +51,25 @@ describe('spooling large message bodies', () => {
   }, 180_000);
 
   test('a spooled message refused at its end (bare LF) leaves no file, and the session goes on', async () => {
-    const before = h.messages(ANNV).length;
+    const before = (await h.messages(ANNV)).length;
     const client = await openData();
     client.write(`Subject: refused\r\n\r\n${body(256 * 1024)}smuggled\nQUIT`);
     expect(await client.command('\r\n.', 120_000)).toBe('554 5.6.0 Message refused: bare <CR> or <LF> in DATA (RFC 5321 section 2.3.8)');
     expect(await client.command('NOOP')).toBe('250 2.0.0 OK');
     await client.quit();
-    expect(h.messages(ANNV)).toHaveLength(before);
+    expect(await h.messages(ANNV)).toHaveLength(before);
     expect(spoolFiles()).toEqual([]);
   }, 180_000);
 
   test('a client that goes away mid-DATA leaves no file and no reservation', async () => {
-    const before = h.messages(ANNV).length;
+    const before = (await h.messages(ANNV)).length;
     const client = await openData();
     client.write(`Subject: dropped\r\n\r\n${body(512 * 1024)}`);
     await waitFor(() => spoolFiles().length === 1 && h.ctx.memory.inUse === 0, 60_000);
     client.destroy();
     await waitFor(() => spoolFiles().length === 0, 60_000);
     expect(h.ctx.memory.inUse).toBe(0);
-    expect(h.messages(ANNV)).toHaveLength(before);
+    expect(await h.messages(ANNV)).toHaveLength(before);
   }, 180_000);
 
   test('a message under the threshold never touches the spool', async () => {

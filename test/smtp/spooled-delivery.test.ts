@@ -41,11 +41,11 @@ const send = (message: string): Promise<string> => sendOneMessage(h.mx, message,
 
 describe('a spooled message on the MX', () => {
   test('is scanned, analysed and stored from its file, byte for byte', async () => {
-    const before = h.messages(ANNV).length;
+    const before = (await h.messages(ANNV)).length;
     const text = body(MESSAGE_BYTES);
     const reply = await send(`From: <sender@example.org>\r\nSubject: spooled delivery\r\nMessage-ID: <spooled@example.org>\r\n\r\n${text}`);
     expect(reply).toMatch(/^250 2\.6\.0 /);
-    const stored = h.messages(ANNV);
+    const stored = await h.messages(ANNV);
     // The blob is filed under the SHA-256 of the stored copy, hashed by a worker from the file (src/store single-instance blobs).
     expect(reply).toContain(`(${createHash('sha256').update(stored.at(-1)!).digest('hex').slice(0, 12)})`);
     expect(stored).toHaveLength(before + 1);
@@ -56,19 +56,19 @@ describe('a spooled message on the MX', () => {
     expect(copy).toMatch(/^Received: from /m);
     expect(copy).toMatch(/^Authentication-Results: /m);
     // The analysis stored with it is the stored copy's: FETCH answers from it (DESIGN.md "Messages").
-    const mailbox = h.ctx.store.getMailbox(ANNV, 'INBOX')!;
-    const row = h.ctx.store.listMessages(mailbox.id).at(-1)!;
+    const mailbox = (await h.ctx.store.getMailbox(ANNV, 'INBOX'))!;
+    const row = (await h.ctx.store.listMessages(mailbox.id)).at(-1)!;
     expect(row.size).toBe(stored.at(-1)!.length);
     expect(spoolFiles()).toEqual([]);
     expect(h.ctx.memory.inUse).toBe(0);
   }, 240_000);
 
   test('a virus at the end of the file is found by the streamed scan: 554, nothing stored, no file left', async () => {
-    const before = h.messages(ANNV).length;
+    const before = (await h.messages(ANNV)).length;
     expect(await send(`From: <sender@example.org>\r\nSubject: late virus\r\n\r\n${body(MESSAGE_BYTES)}${EICAR}\r\n`)).toBe(
       '554 5.7.1 Message contains a virus (Test.EICAR.UNOFFICIAL)',
     );
-    expect(h.messages(ANNV)).toHaveLength(before);
+    expect(await h.messages(ANNV)).toHaveLength(before);
     await waitFor(() => spoolFiles().length === 0, 30_000);
     expect(h.ctx.memory.inUse).toBe(0);
   }, 240_000);
@@ -77,7 +77,7 @@ describe('a spooled message on the MX', () => {
     const forged = `Authentication-Results: ${h.ctx.config.server.hostname}; dkim=pass header.d=cantho.gov.vn\r\n`;
     const text = body(MESSAGE_BYTES);
     expect(await send(`From: <sender@example.org>\r\n${forged}Subject: forged results\r\n\r\n${text}`)).toMatch(/^250 2\.6\.0 /);
-    const copy = h.messages(ANNV).at(-1)!.toString('latin1');
+    const copy = (await h.messages(ANNV)).at(-1)!.toString('latin1');
     expect(copy).not.toContain('dkim=pass header.d=cantho.gov.vn');
     expect(copy).toContain('\r\nFrom: <sender@example.org>\r\nSubject: forged results\r\n\r\n');
     expect(copy.endsWith(text)).toBe(true);

@@ -31,12 +31,12 @@ describe('blobs', () => {
     const fromWhole = await t.store.deliver([{ account: annv, folder: 'Junk' }], whole);
     // The same bytes, so the same blob: the hash runs over the pieces.
     expect(fromWhole.blobId).toBe(blobId);
-    expect(t.store.readBlob(blobId).equals(whole)).toBe(true);
+    expect((await t.store.readBlob(blobId)).equals(whole)).toBe(true);
     for (const [start, end] of [[CHUNK_SIZE - 3, CHUNK_SIZE + 3], [2 * CHUNK_SIZE - 1, 2 * CHUNK_SIZE + 1], [5, 20]] as const) {
-      expect(t.store.readBlob(blobId, start, end).equals(whole.subarray(start, end))).toBe(true);
+      expect((await t.store.readBlob(blobId, start, end)).equals(whole.subarray(start, end))).toBe(true);
     }
-    const inbox = t.store.getMailbox(annv, 'INBOX')!;
-    expect(t.store.listMessages(inbox.id).at(-1)?.size).toBe(whole.length);
+    const inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
+    expect((await t.store.listMessages(inbox.id)).at(-1)?.size).toBe(whole.length);
   });
 
   it('stores a message from ranges of a file, beside pieces in memory, as their concatenation (FileRange)', async () => {
@@ -51,14 +51,14 @@ describe('blobs', () => {
       const whole = Buffer.concat([prefix, raw]);
       const { blobId } = await t.store.deliver([{ account: annv, folder: 'INBOX' }], pieces);
       expect(blobId).toBe((await t.store.deliver([{ account: annv, folder: 'Junk' }], whole)).blobId);
-      expect(t.store.readBlob(blobId).equals(whole)).toBe(true);
-      const [appended] = t.store.appendMessages(t.store.getMailbox(annv, 'Archive')!.id, [{ raw: [{ file, start: 4, end: 4 + raw.length }] }]);
-      const archived = t.store.listMessages(appended!.mailbox).at(-1)!;
-      expect(t.store.readBlob(archived.blobId).equals(raw)).toBe(true);
+      expect((await t.store.readBlob(blobId)).equals(whole)).toBe(true);
+      const [appended] = await t.store.appendMessages((await t.store.getMailbox(annv, 'Archive'))!.id, [{ raw: [{ file, start: 4, end: 4 + raw.length }] }]);
+      const archived = (await t.store.listMessages(appended!.mailbox)).at(-1)!;
+      expect((await t.store.readBlob(archived.blobId)).equals(raw)).toBe(true);
       // A range past the end of its file is an error, and nothing is stored.
-      const before = t.store.listMessages(appended!.mailbox).length;
-      expect(() => t.store.appendMessages(appended!.mailbox, [{ raw: [{ file, start: 0, end: raw.length + 100 }] }])).toThrow(StoreError);
-      expect(t.store.listMessages(appended!.mailbox)).toHaveLength(before);
+      const before = (await t.store.listMessages(appended!.mailbox)).length;
+      await expect(t.store.appendMessages(appended!.mailbox, [{ raw: [{ file, start: 0, end: raw.length + 100 }] }])).rejects.toThrow(StoreError);
+      expect(await t.store.listMessages(appended!.mailbox)).toHaveLength(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -67,7 +67,7 @@ describe('blobs', () => {
   it('reads any byte range of a body that spans several chunks', async () => {
     const raw = bigMessage();
     const { blobId } = await t.store.deliver([{ account: annv, folder: 'INBOX' }], raw);
-    expect(t.store.readBlob(blobId).equals(raw)).toBe(true);
+    expect((await t.store.readBlob(blobId)).equals(raw)).toBe(true);
     const ranges: Array<[number, number]> = [
       [0, 10],
       [CHUNK_SIZE - 5, CHUNK_SIZE + 5],
@@ -78,24 +78,24 @@ describe('blobs', () => {
       [7, 7],
     ];
     for (const [start, end] of ranges) {
-      expect(t.store.readBlob(blobId, start, end).equals(raw.subarray(start, end))).toBe(true);
+      expect((await t.store.readBlob(blobId, start, end)).equals(raw.subarray(start, end))).toBe(true);
     }
-    expect(t.store.readBlob(blobId, 100).equals(raw.subarray(100))).toBe(true);
+    expect((await t.store.readBlob(blobId, 100)).equals(raw.subarray(100))).toBe(true);
   });
 
   it('streams a body chunk by chunk', async () => {
     const raw = bigMessage();
     const { blobId } = await t.store.deliver([{ account: annv, folder: 'INBOX' }], raw);
     const chunks: Buffer[] = [];
-    for await (const chunk of t.store.streamBlob(blobId)) chunks.push(chunk as Buffer);
+    for await (const chunk of await t.store.streamBlob(blobId)) chunks.push(chunk as Buffer);
     expect(chunks.length).toBe(3);
     expect(Buffer.concat(chunks).equals(raw)).toBe(true);
-    expect(await text(t.store.streamBlob(blobId))).toBe(raw.toString('utf8'));
+    expect(await text(await t.store.streamBlob(blobId))).toBe(raw.toString('utf8'));
   });
 
-  it('refuses an unknown body', () => {
-    expect(() => t.store.readBlob('0'.repeat(64) as BlobId)).toThrow(StoreError);
-    expect(() => t.store.streamBlob('0'.repeat(64) as BlobId)).toThrow(StoreError);
+  it('refuses an unknown body', async () => {
+    await expect(t.store.readBlob('0'.repeat(64) as BlobId)).rejects.toThrow(StoreError);
+    await expect(t.store.streamBlob('0'.repeat(64) as BlobId)).rejects.toThrow(StoreError);
   });
 });
 
@@ -103,8 +103,8 @@ describe('message meta', () => {
   it('returns the ENVELOPE, BODYSTRUCTURE and header size stored at delivery, for existing UIDs only', async () => {
     const raw = message({ subject: 'Họp giao ban', id: 'hop-1' });
     await t.store.deliver([{ account: annv, folder: 'INBOX' }], raw);
-    const inbox = t.store.getMailbox(annv, 'INBOX')!;
-    const meta = t.store.getMessageMeta(inbox.id, [asUid(1), asUid(2)]);
+    const inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
+    const meta = await t.store.getMessageMeta(inbox.id, [asUid(1), asUid(2)]);
     expect(meta).toHaveLength(1);
     const [first] = meta;
     expect(first!.uid).toBe(1);

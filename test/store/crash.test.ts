@@ -106,19 +106,19 @@ it('after kill -9 mid-delivery, every acknowledged delivery is present exactly o
   expect(unindexedBodies(t.file)).toBe(0);
   const { delivered } = await store.deliver([{ account: annv, folder: 'INBOX' }], crashMessage(-1));
   expect(delivered[0]!.uid).toBe(Math.max(...uids) + 1);
-  const inbox = store.getMailbox(annv, 'INBOX')!;
+  const inbox = (await store.getMailbox(annv, 'INBOX'))!;
   expect([...(await store.searchText(inbox.id, 'subject', `crash ${acknowledged.at(-1)}`))]).toHaveLength(1);
   await store.close();
 });
 
 it('another process (the CLI) writing the same mailbox meanwhile: every UID distinct, nothing lost or doubled', { timeout: 120_000 }, async () => {
-  t.store.ensureAccount(annv);
-  const inbox = t.store.getMailbox(annv, 'INBOX')!;
+  await t.store.ensureAccount(annv);
+  const inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
   const delivering = startDeliveringChild(t.file, 0);
   await delivering.acknowledgedAtLeast(1);
   const appended: number[] = [];
   for (let i = 0; i < 60; i++) {
-    appended.push(t.store.append(inbox.id, crashMessage(-1000 - i)).uid);
+    appended.push((await t.store.append(inbox.id, crashMessage(-1000 - i))).uid);
     // Let the child's writes in between ours.
     await new Promise((resolve) => setTimeout(resolve, 2));
   }

@@ -33,64 +33,64 @@ describe('deliver', () => {
     expect(countRows('blobs')).toBe(1);
     expect(countRows('blob_chunks')).toBe(1);
     expect(countRows('messages')).toBe(500);
-    const inbox = t.store.getMailbox(asAccountId('canbo499@cantho.gov.vn'), 'INBOX')!;
-    const [row] = t.store.listMessages(inbox.id);
+    const inbox = (await t.store.getMailbox(asAccountId('canbo499@cantho.gov.vn'), 'INBOX'))!;
+    const [row] = await t.store.listMessages(inbox.id);
     expect(row).toMatchObject({ uid: 1, size: raw.length, blobId: result.blobId });
-    expect(t.store.readBlob(result.blobId).equals(raw)).toBe(true);
-    expect(t.store.accountUsage(asAccountId('canbo7@cantho.gov.vn'))).toBe(raw.length);
+    expect((await t.store.readBlob(result.blobId)).equals(raw)).toBe(true);
+    expect(await t.store.accountUsage(asAccountId('canbo7@cantho.gov.vn'))).toBe(raw.length);
   });
 
   it('gives strictly ascending UIDs and a growing MODSEQ, with UIDNEXT and HIGHESTMODSEQ following', async () => {
     let lastUid = 0;
-    let lastModSeq = t.store.getMailbox(annv, 'INBOX')?.highestModSeq ?? 0;
+    let lastModSeq = (await t.store.getMailbox(annv, 'INBOX'))?.highestModSeq ?? 0;
     for (let i = 0; i < 20; i++) {
       const [delivered] = (await t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ id: `m${i}` }))).delivered;
       expect(delivered!.uid).toBeGreaterThan(lastUid);
       lastUid = delivered!.uid;
-      const inbox = t.store.getMailbox(annv, 'INBOX')!;
+      const inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
       expect(inbox.highestModSeq).toBeGreaterThan(lastModSeq);
       lastModSeq = inbox.highestModSeq;
       expect(inbox.uidNext).toBe(lastUid + 1);
     }
-    const rows = t.store.listMessages(t.store.getMailbox(annv, 'INBOX')!.id);
+    const rows = await t.store.listMessages((await t.store.getMailbox(annv, 'INBOX'))!.id);
     expect(rows.map((row) => row.uid)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.modSeq).toBeGreaterThan(rows[i - 1]!.modSeq);
   });
 
   it('delivers to Junk (the \\Junk mailbox, even renamed), marks messages recent, keeps internal date and flags', async () => {
-    t.store.ensureAccount(annv);
-    t.store.renameMailbox(annv, 'Junk', 'Thư rác');
+    await t.store.ensureAccount(annv);
+    await t.store.renameMailbox(annv, 'Junk', 'Thư rác');
     const internalDate = new Date('2026-11-28T01:02:03Z');
     const result = await t.store.deliver([{ account: annv, folder: 'Junk' }], message(), { internalDate, flags: ['$Junk'] });
-    const junk = t.store.getMailbox(annv, 'Thư rác')!;
+    const junk = (await t.store.getMailbox(annv, 'Thư rác'))!;
     expect(result.delivered).toEqual([{ account: annv, mailbox: junk.id, uid: 1 }]);
-    const [row] = t.store.listMessages(junk.id);
+    const [row] = await t.store.listMessages(junk.id);
     expect(row!.internalDate.toISOString()).toBe('2026-11-28T01:02:03.000Z');
     expect(row!.flags).toEqual(['$Junk']);
-    expect(t.store.mailboxCounts(junk.id)).toEqual({ messages: 1, recent: 1, unseen: 1, deleted: 0, size: row!.size });
-    expect(t.store.recentUids(junk.id)).toEqual([1]);
-    expect(t.store.recentUids(junk.id)).toEqual([1]);
-    expect(t.store.claimRecent(junk.id)).toEqual([1]);
-    expect(t.store.claimRecent(junk.id)).toEqual([]);
-    expect(t.store.recentUids(junk.id)).toEqual([]);
-    expect(t.store.mailboxCounts(junk.id).recent).toBe(0);
+    expect(await t.store.mailboxCounts(junk.id)).toEqual({ messages: 1, recent: 1, unseen: 1, deleted: 0, size: row!.size });
+    expect(await t.store.recentUids(junk.id)).toEqual([1]);
+    expect(await t.store.recentUids(junk.id)).toEqual([1]);
+    expect(await t.store.claimRecent(junk.id)).toEqual([1]);
+    expect(await t.store.claimRecent(junk.id)).toEqual([]);
+    expect(await t.store.recentUids(junk.id)).toEqual([]);
+    expect((await t.store.mailboxCounts(junk.id)).recent).toBe(0);
   });
 
   it('re-creates a deleted Junk folder (and only that) rather than dropping spam into INBOX', async () => {
-    t.store.ensureAccount(annv);
-    t.store.deleteMailbox(annv, 'Junk');
-    t.store.deleteMailbox(annv, 'Archive');
+    await t.store.ensureAccount(annv);
+    await t.store.deleteMailbox(annv, 'Junk');
+    await t.store.deleteMailbox(annv, 'Archive');
     const { delivered } = await t.store.deliver([{ account: annv, folder: 'Junk' }], message());
-    const junk = t.store.getMailbox(annv, 'Junk')!;
+    const junk = (await t.store.getMailbox(annv, 'Junk'))!;
     expect(junk.specialUse).toBe('\\Junk');
     expect(delivered[0]!.mailbox).toBe(junk.id);
-    expect(t.store.listMessages(t.store.getMailbox(annv, 'INBOX')!.id)).toEqual([]);
-    expect(t.store.getMailbox(annv, 'Archive')).toBeNull();
+    expect(await t.store.listMessages((await t.store.getMailbox(annv, 'INBOX'))!.id)).toEqual([]);
+    expect(await t.store.getMailbox(annv, 'Archive')).toBeNull();
   });
 
   it('resolves each promise only when another connection can already read the message', async () => {
     const visibleAtResolve = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
+      Array.from({ length: 20 }, async (_, i) =>
         t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ id: `v${i}` })).then(() => countRows('messages')),
       ),
     );
@@ -135,7 +135,7 @@ describe('group commit', () => {
   it('batches concurrent deliveries into few transactions, and every one is stored', async () => {
     const before = { ...t.store.deliveryStats };
     const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ id: `g${i}` }))),
+      Array.from({ length: 200 }, async (_, i) => t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ id: `g${i}` }))),
     );
     const transactions = t.store.deliveryStats.transactions - before.transactions;
     expect(t.store.deliveryStats.jobs - before.jobs).toBe(200);
@@ -164,16 +164,16 @@ describe('group commit', () => {
     );
     const others = Array.from({ length: 9 }, (_, i) => message({ id: `ok${i}` }));
     const outcomes = await Promise.allSettled([
-      ...others.slice(0, 4).map((raw) => t.store.deliver([{ account: annv, folder: 'INBOX' }], raw)),
+      ...others.slice(0, 4).map(async (raw) => t.store.deliver([{ account: annv, folder: 'INBOX' }], raw)),
       t.store.deliver([{ account: daott, folder: 'INBOX' }], doomed),
-      ...others.slice(4).map((raw) => t.store.deliver([{ account: annv, folder: 'INBOX' }], raw)),
+      ...others.slice(4).map(async (raw) => t.store.deliver([{ account: annv, folder: 'INBOX' }], raw)),
     ]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual([...Array(4).fill('fulfilled'), 'rejected', ...Array(5).fill('fulfilled')]);
     expect(t.store.deliveryStats.transactions).toBe(1);
     expect(countRows('messages')).toBe(9);
     // The failed delivery's body and its mailboxes were rolled back with it.
     expect(countRows('blobs')).toBe(9);
-    expect(t.store.listMailboxes(daott)).toEqual([]);
+    expect(await t.store.listMailboxes(daott)).toEqual([]);
   });
 
   it('close() commits deliveries still waiting for their batch', async () => {
@@ -190,13 +190,13 @@ describe('accountUsage', () => {
     const b = message({ body: 'b'.repeat(2000) });
     await t.store.deliver([{ account: annv, folder: 'INBOX' }], a);
     await t.store.deliver([{ account: annv, folder: 'Junk' }], b);
-    const inbox = t.store.getMailbox(annv, 'INBOX')!;
-    const archive = t.store.getMailbox(annv, 'Archive')!;
-    t.store.copyMessages(inbox.id, [asUid(1)], archive.id);
-    expect(t.store.accountUsage(annv)).toBe(2 * a.length + b.length);
-    t.store.storeFlags(inbox.id, [asUid(1)], 'add', ['\\Deleted']);
-    t.store.expunge(inbox.id);
-    expect(t.store.accountUsage(annv)).toBe(a.length + b.length);
-    expect(t.store.accountUsage(daott)).toBe(0);
+    const inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
+    const archive = (await t.store.getMailbox(annv, 'Archive'))!;
+    await t.store.copyMessages(inbox.id, [asUid(1)], archive.id);
+    expect(await t.store.accountUsage(annv)).toBe(2 * a.length + b.length);
+    await t.store.storeFlags(inbox.id, [asUid(1)], 'add', ['\\Deleted']);
+    await t.store.expunge(inbox.id);
+    expect(await t.store.accountUsage(annv)).toBe(a.length + b.length);
+    expect(await t.store.accountUsage(daott)).toBe(0);
   });
 });

@@ -18,15 +18,15 @@ it('tells listeners within a second when another connection (the CLI) changed th
     if (change.kind === 'external') external.push(change);
   });
   // Our own writes are not "external".
-  t.store.ensureAccount(annv);
+  await t.store.ensureAccount(annv);
   await new Promise((resolve) => setTimeout(resolve, 700));
   expect(external).toEqual([]);
 
   const cli = new SqliteMailStore(openDatabase(t.file));
-  cli.createMailbox(annv, 'Từ CLI');
+  await cli.createMailbox(annv, 'Từ CLI');
   await cli.close();
   const started = Date.now();
   while (external.length === 0 && Date.now() - started < 1500) await new Promise((resolve) => setTimeout(resolve, 50));
   expect(external).toEqual([{ kind: 'external' }]);
-  expect(t.store.getMailbox(annv, 'Từ CLI')).not.toBeNull();
+  expect(await t.store.getMailbox(annv, 'Từ CLI')).not.toBeNull();
 });

@@ -14,14 +14,14 @@ it('lists a mailbox of 10,000 messages quickly (what every IMAP SELECT and sync 
   const batch = 500;
   for (let start = 0; start < 10_000; start += batch) {
     await Promise.all(
-      Array.from({ length: batch }, (_, i) => t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ id: `p${start + i}` }))),
+      Array.from({ length: batch }, async (_, i) => t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ id: `p${start + i}` }))),
     );
   }
-  const inbox = t.store.getMailbox(annv, 'INBOX')!;
-  t.store.storeFlags(inbox.id, Array.from({ length: 5000 }, (_, i) => asUid(2 * i + 1)), 'add', ['\\Seen', '$Done']);
-  t.store.listMessages(inbox.id);
+  const inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
+  await t.store.storeFlags(inbox.id, Array.from({ length: 5000 }, (_, i) => asUid(2 * i + 1)), 'add', ['\\Seen', '$Done']);
+  await t.store.listMessages(inbox.id);
   const started = performance.now();
-  const rows = t.store.listMessages(inbox.id);
+  const rows = await t.store.listMessages(inbox.id);
   const elapsed = performance.now() - started;
   expect(rows).toHaveLength(10_000);
   expect(rows[0]!.flags).toEqual(['\\Seen', '$Done']);

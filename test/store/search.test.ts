@@ -23,7 +23,7 @@ beforeEach(async () => {
     [{ account: daott, folder: 'INBOX' }],
     message({ subject: 'Kế hoạch khác', from: 'Nguyễn Văn Ân <anvn@cantho.gov.vn>' }),
   );
-  inbox = t.store.getMailbox(annv, 'INBOX')!;
+  inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
 });
 afterEach(async () => {
   await t.cleanup();
@@ -134,7 +134,7 @@ describe('the substring index of mail stored before it existed', () => {
     old.close();
     const reopened = new SqliteMailStore(openDatabase(t.file), { indexUnindexed: true });
     try {
-      const box = reopened.getMailbox(annv, 'INBOX')!;
+      const box = (await reopened.getMailbox(annv, 'INBOX'))!;
       expect([...(await reopened.searchText(box.id, 'body', 'ghi so noi'))]).toEqual([1]);
       expect([...(await reopened.searchText(box.id, 'from', 'aott@'))]).toEqual([2]);
     } finally {

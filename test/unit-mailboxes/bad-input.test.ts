@@ -11,8 +11,8 @@ let u: UnitServer;
 beforeAll(async () => {
   u = await startUnitServer();
   await u.deliverToUnit('Công văn bí mật của đơn vị');
-  const own = u.store.getMailbox(address('dungdt'), 'INBOX')!;
-  u.store.append(own.id, unitMessage('Thư của Dung'));
+  const own = (await u.store.getMailbox(address('dungdt'), 'INBOX'))!;
+  await u.store.append(own.id, unitMessage('Thư của Dung'));
 });
 afterAll(() => u.close());
 afterEach(() => u.closeClients());
@@ -59,7 +59,7 @@ describe('an outsider gets, for a unit folder, the answer for a mailbox that doe
       await dungdt.command('s', `SELECT Shared/${unit}/INBOX`);
       expect(await dungdt.command('f', 'FETCH 1 BODY[]')).toEqual(['f BAD FETCH is not valid in the authenticated state']);
     }
-    expect(u.store.mailboxCounts(u.store.getMailbox(UNIT, 'INBOX')!.id).messages).toBe(1);
+    expect((await u.store.mailboxCounts((await u.store.getMailbox(UNIT, 'INBOX'))!.id)).messages).toBe(1);
     expect(u.directory.queryAudit({ subject: UNIT }).filter((r) => r.actor === 'dungdt@cantho.gov.vn')).toEqual([]);
   });
 });
@@ -93,7 +93,7 @@ describe('rights a delegate lacks', () => {
     expect(await binhtt.command('e', 'UID EXPUNGE 1')).toEqual(['e NO [NOPERM] You may not expunge messages here']);
     // RFC 4314 §4: CLOSE without "e" closes without expunging.
     expect(await binhtt.command('c', 'CLOSE')).toEqual(['c OK CLOSE completed']);
-    expect(u.store.mailboxCounts(u.store.getMailbox(UNIT, 'INBOX')!.id).messages).toBe(1);
+    expect((await u.store.mailboxCounts((await u.store.getMailbox(UNIT, 'INBOX'))!.id)).messages).toBe(1);
     await head.command('t', 'STORE 1 -FLAGS.SILENT (\\Deleted)');
     expect(await head.command('a', 'SETACL Shared/vpubnd/INBOX binhtt lr')).toEqual(['a OK SETACL completed']);
   });

@@ -64,10 +64,10 @@ describe('unit mailboxes acceptance', () => {
         '',
       ],
     );
-    const archived = u.store.getMailbox(address('annv'), 'Archive')!;
-    const [meta] = u.store.getMessageMeta(archived.id, u.store.listMessages(archived.id).map((r) => r.uid));
+    const archived = (await u.store.getMailbox(address('annv'), 'Archive'))!;
+    const [meta] = await u.store.getMessageMeta(archived.id, (await u.store.listMessages(archived.id)).map((r) => r.uid));
     expect(meta!.envelope.messageId).toBe('<de-nghi-42@sotttt.cantho.gov.vn>');
-    expect(u.store.mailboxCounts(u.store.getMailbox(UNIT, 'INBOX')!.id).messages).toBe(0);
+    expect((await u.store.mailboxCounts((await u.store.getMailbox(UNIT, 'INBOX'))!.id)).messages).toBe(0);
 
     const answer = await submit('annv', [
       '--header', 'From: Van phong UBND thanh pho <vpubnd@cantho.gov.vn>',
@@ -80,9 +80,9 @@ describe('unit mailboxes acceptance', () => {
     expect(answer.output).toMatch(/^<~ {2}250 2\.6\.0 Message accepted for delivery/m);
 
     // RFC 5322 §3.6.2: From: is the unit (the author), Sender: the official who sent it.
-    const inbox = u.store.getMailbox(address('dungdt'), 'INBOX')!;
-    const [row] = u.store.listMessages(inbox.id);
-    const received = await simpleParser(u.store.readBlob(row!.blobId));
+    const inbox = (await u.store.getMailbox(address('dungdt'), 'INBOX'))!;
+    const [row] = await u.store.listMessages(inbox.id);
+    const received = await simpleParser(await u.store.readBlob(row!.blobId));
     expect(received.from?.value).toEqual([{ address: 'vpubnd@cantho.gov.vn', name: 'Van phong UBND thanh pho' }]);
     expect(received.headers.get('sender')).toMatchObject({ value: [{ address: 'annv@cantho.gov.vn', name: 'Nguyễn Văn An' }] });
 
@@ -132,9 +132,9 @@ describe('send as the unit (swaks with AUTH on submission)', () => {
   it('replaces a Sender: the delegate wrote, and the copy can be filed in the unit Sent', async () => {
     const result = await submit('annv', ['--header', 'From: <vpubnd@cantho.gov.vn>', '--header', 'Sender: Giam doc <giamdoc@cantho.gov.vn>', '--header', 'Subject: Sender gia']);
     expect(result.code, result.output).toBe(0);
-    const inbox = u.store.getMailbox(address('dungdt'), 'INBOX')!;
-    const rows = u.store.listMessages(inbox.id);
-    const text = u.store.readBlob(rows.at(-1)!.blobId).toString('utf8');
+    const inbox = (await u.store.getMailbox(address('dungdt'), 'INBOX'))!;
+    const rows = await u.store.listMessages(inbox.id);
+    const text = (await u.store.readBlob(rows.at(-1)!.blobId)).toString('utf8');
     expect(text.match(/^Sender:.*$/gim)).toEqual(['Sender: =?UTF-8?Q?Nguy=E1=BB=85n_V=C4=83n_An?= <annv@cantho.gov.vn>']);
     const annv = await u.login('annv');
     const filed = await annv.command('a', `APPEND Shared/vpubnd/Sent (\\Seen) {${Buffer.byteLength(text)}+}\r\n${text}`);

@@ -24,7 +24,7 @@ const waiting = Array.from({ length: COUNT }, (_, n) => n).filter((n) => flagsOf
 
 beforeAll(async () => {
   unit = await startUnitServer({ config: { units: { reminder_hours: 4, digest_at: '16:00', check_every: '1h' } }, clock: () => now });
-  const inbox = unit.store.getMailbox(UNIT, 'INBOX')!;
+  const inbox = (await unit.store.getMailbox(UNIT, 'INBOX'))!;
   // Thursday 08:00: overdue by Monday. One message on Monday morning is not overdue yet.
   await unit.store.appendMessages(
     inbox.id,

@@ -16,8 +16,8 @@ let t: TestDirectory;
 async function setUp(config: Parameters<typeof openTestDirectory>[0] = {}): Promise<void> {
   t = openTestDirectory(config);
   const admin = t.directory.admin;
-  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
+  await admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
   for (const [name, unit, address] of [
     ['Lê Văn Trưởng', 'vpubnd', 'truonglv'],
     ['Nguyễn Văn An', 'vpubnd', 'annv'],
@@ -28,7 +28,7 @@ async function setUp(config: Parameters<typeof openTestDirectory>[0] = {}): Prom
   }
   admin.setUnitHead('vpubnd', 'truonglv', ADMIN);
   admin.grantDelegation({ unit: 'vpubnd', person: 'annv' }, ADMIN);
-  t.store.createMailbox(VPUBND, 'Công văn/2026');
+  await t.store.createMailbox(VPUBND, 'Công văn/2026');
 }
 afterEach(() => t.close());
 
@@ -46,15 +46,15 @@ describe('locate and findMailbox', () => {
   it('maps the personal namespace to the own account with every right', async () => {
     await setUp();
     expect(locate(session('annv'), 'INBOX')).toEqual({ owner: person('annv'), name: 'INBOX', rights: ALL_RIGHTS, sharedUnit: null });
-    expect(findMailbox(session('annv'), 'Sent')?.mailbox).toMatchObject({ account: person('annv'), name: 'Sent' });
+    expect((await findMailbox(session('annv'), 'Sent'))?.mailbox).toMatchObject({ account: person('annv'), name: 'Sent' });
   });
 
   it('maps Shared/<unit>/… to the unit with the delegate rights, nested folders included', async () => {
     await setUp();
     expect(locate(session('annv'), 'Shared/vpubnd/INBOX')).toEqual({ owner: VPUBND, name: 'INBOX', rights: 'lrswite', sharedUnit: 'vpubnd' });
-    expect(findMailbox(session('annv'), 'Shared/vpubnd/Công văn/2026')?.mailbox).toMatchObject({ account: VPUBND, name: 'Công văn/2026' });
+    expect((await findMailbox(session('annv'), 'Shared/vpubnd/Công văn/2026'))?.mailbox).toMatchObject({ account: VPUBND, name: 'Công văn/2026' });
     expect(locate(session('truonglv'), 'Shared/vpubnd/Sent')?.rights).toBe(ALL_RIGHTS);
-    expect(findMailbox(session('annv'), 'Shared/vpubnd/Không có')).toBeNull();
+    expect(await findMailbox(session('annv'), 'Shared/vpubnd/Không có')).toBeNull();
   });
 
   it.each([
@@ -70,7 +70,7 @@ describe('locate and findMailbox', () => {
   ])('resolves nothing for %s', async (_what, who, name) => {
     await setUp();
     expect(locate(session(who), name)).toBeNull();
-    expect(findMailbox(session(who), name)).toBeNull();
+    expect(await findMailbox(session(who), name)).toBeNull();
   });
 
   it('opens the unit as the own namespace after unit*person login, without a shared namespace', async () => {
@@ -78,8 +78,8 @@ describe('locate and findMailbox', () => {
     const s = session('annv', VPUBND);
     expect(sharedPrefix(s)).toBeNull();
     expect(locate(s, 'INBOX')).toEqual({ owner: VPUBND, name: 'INBOX', rights: 'lrswite', sharedUnit: null });
-    expect(findMailbox(s, 'Shared/vpubnd/INBOX')).toBeNull();
-    expect([...visibleMailboxes(s).keys()]).toEqual(['Archive', 'Công văn', 'Công văn/2026', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash']);
+    expect(await findMailbox(s, 'Shared/vpubnd/INBOX')).toBeNull();
+    expect([...(await visibleMailboxes(s)).keys()]).toEqual(['Archive', 'Công văn', 'Công văn/2026', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash']);
   });
 
   it('uses imap.shared_prefix', async () => {
@@ -93,7 +93,7 @@ describe('locate and findMailbox', () => {
 describe('visibleMailboxes and wireNameOf', () => {
   it('lists the own folders and each visible unit under the prefix', async () => {
     await setUp();
-    const names = [...visibleMailboxes(session('annv')).keys()];
+    const names = [...(await visibleMailboxes(session('annv'))).keys()];
     expect(names.filter((n) => n.startsWith('Shared/'))).toEqual([
       'Shared/vpubnd/Archive',
       'Shared/vpubnd/Công văn',
@@ -105,7 +105,7 @@ describe('visibleMailboxes and wireNameOf', () => {
       'Shared/vpubnd/Trash',
     ]);
     expect(names.filter((n) => !n.startsWith('Shared/'))).toEqual(['Archive', 'Drafts', 'INBOX', 'Junk', 'Sent', 'Trash']);
-    const sent = t.store.getMailbox(VPUBND, 'Sent')!;
+    const sent = (await t.store.getMailbox(VPUBND, 'Sent'))!;
     expect(wireNameOf(session('annv'), sent)).toBe('Shared/vpubnd/Sent');
     expect(wireNameOf(session('annv', VPUBND), sent)).toBe('Sent');
   });
@@ -113,22 +113,22 @@ describe('visibleMailboxes and wireNameOf', () => {
   it('shows an outsider and a member without rights nothing of the unit', async () => {
     await setUp();
     for (const who of ['dungdt', 'binhtt']) {
-      expect([...visibleMailboxes(session(who)).keys()].some((n) => n.startsWith('Shared'))).toBe(false);
+      expect([...(await visibleMailboxes(session(who))).keys()].some((n) => n.startsWith('Shared'))).toBe(false);
     }
   });
 
   it('leaves out a unit on which the person may read but not list', async () => {
     await setUp();
     t.directory.admin.grantDelegation({ unit: 'vpubnd', person: 'binhtt', rights: 'r' }, ADMIN);
-    expect([...visibleMailboxes(session('binhtt')).keys()].some((n) => n.startsWith('Shared'))).toBe(false);
-    expect(findMailbox(session('binhtt'), 'Shared/vpubnd/INBOX')?.location.rights).toBe('r');
+    expect([...(await visibleMailboxes(session('binhtt'))).keys()].some((n) => n.startsWith('Shared'))).toBe(false);
+    expect((await findMailbox(session('binhtt'), 'Shared/vpubnd/INBOX'))?.location.rights).toBe('r');
   });
 });
 
 describe('revocation and seen mode', () => {
   it('forgets the unit at once, and withdraws a selected unit folder and a unit*person session', async () => {
     await setUp();
-    const inbox = t.store.getMailbox(VPUBND, 'INBOX')!;
+    const inbox = (await t.store.getMailbox(VPUBND, 'INBOX'))!;
     const shared = session('annv', person('annv'), inbox);
     const unitLogin = session('annv', VPUBND);
     expect(accessWithdrawn(shared)).toBeNull();
@@ -137,7 +137,7 @@ describe('revocation and seen mode', () => {
     expect(locate(shared, 'Shared/vpubnd/INBOX')).toBeNull();
     expect(accessWithdrawn(shared)).toBe('Your rights on the selected mailbox were withdrawn');
     expect(accessWithdrawn(unitLogin)).toBe('Your rights on this unit mailbox were withdrawn');
-    expect(accessWithdrawn(session('annv', person('annv'), t.store.getMailbox(person('annv'), 'INBOX')))).toBeNull();
+    expect(accessWithdrawn(session('annv', person('annv'), await t.store.getMailbox(person('annv'), 'INBOX')))).toBeNull();
   });
 
   it('reads the seen mode of the unit; own mailboxes are always shared', async () => {

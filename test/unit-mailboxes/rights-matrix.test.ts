@@ -20,9 +20,9 @@ let t: TestDirectory;
 beforeEach(async () => {
   t = openTestDirectory({ policy: { require_password_change: false } });
   const admin = t.directory.admin;
-  admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
-  admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
-  admin.addUnit({ localPart: 'sotc', name: 'Sở Tài chính' }, ADMIN);
+  await admin.addUnit({ localPart: 'vpubnd', name: 'Văn phòng UBND thành phố' }, ADMIN);
+  await admin.addUnit({ localPart: 'sotttt', name: 'Sở Thông tin và Truyền thông' }, ADMIN);
+  await admin.addUnit({ localPart: 'sotc', name: 'Sở Tài chính' }, ADMIN);
   for (const [name, unit, address] of [
     ['Lê Văn Trưởng', 'vpubnd', 'truonglv'],
     ['Nguyễn Văn An', 'vpubnd', 'annv'],
@@ -34,7 +34,7 @@ beforeEach(async () => {
   ] as const) {
     await admin.addPerson({ name, unit, address, password: PASSWORD }, ADMIN);
   }
-  admin.addUnit({ localPart: 'phongkt', name: 'Phòng Kế toán', head: 'gianght' }, ADMIN);
+  await admin.addUnit({ localPart: 'phongkt', name: 'Phòng Kế toán', head: 'gianght' }, ADMIN);
   // vpubnd: head truonglv; annv default rights with send-as; binhtt read-only; emvv will retire.
   admin.setUnitHead('vpubnd', 'truonglv', ADMIN);
   admin.grantDelegation({ unit: 'vpubnd', person: 'annv', sendAs: true }, ADMIN);

@@ -39,7 +39,7 @@ describe('seen mode private', () => {
     expect(await head.command('f', 'FETCH 1:* (FLAGS)')).toEqual(['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS ())', 'f OK FETCH completed']);
 
     // The unit's own row is untouched: the team's \Seen is not what a private reader sets.
-    const rows = u.store.listMessages(u.store.getMailbox(UNIT, 'INBOX')!.id);
+    const rows = await u.store.listMessages((await u.store.getMailbox(UNIT, 'INBOX'))!.id);
     expect(rows.map((r) => r.flags)).toEqual([[], []]);
   });
 
@@ -87,7 +87,7 @@ describe('seen mode private', () => {
     const annv = await u.login('annv');
     await annv.command('s', 'SELECT Shared/vpubnd/INBOX');
     expect((await annv.command('m', `UID MOVE ${first}:${second} Archive`)).at(-1)).toBe('m OK UID MOVE completed');
-    const archive = u.store.getMailbox(address('annv'), 'Archive')!;
-    expect(u.store.listMessages(archive.id).map((r) => r.flags)).toEqual([[], ['\\Seen', '\\Flagged']]);
+    const archive = (await u.store.getMailbox(address('annv'), 'Archive'))!;
+    expect((await u.store.listMessages(archive.id)).map((r) => r.flags)).toEqual([[], ['\\Seen', '\\Flagged']]);
   });
 });

@@ -183,7 +183,7 @@ describe('SELECT, MYRIGHTS, flags and moves', () => {
     await u.deliverToUnit('Công văn chỉ đọc');
     const binhtt = await u.login('binhtt');
     await binhtt.command('s', 'SELECT INBOX');
-    await u.store.append(u.store.getMailbox(address('binhtt'), 'INBOX')!.id, Buffer.from('Subject: x\r\n\r\nx\r\n'));
+    await u.store.append((await u.store.getMailbox(address('binhtt'), 'INBOX'))!.id, Buffer.from('Subject: x\r\n\r\nx\r\n'));
     await binhtt.command('n', 'NOOP');
     expect(await binhtt.command('c', 'COPY 1 Shared/vpubnd/INBOX')).toEqual(['c NO [NOPERM] You may not insert messages here']);
     await binhtt.command('s', 'SELECT Shared/vpubnd/INBOX');

@@ -54,8 +54,8 @@ export function unitMessage(subject: string, messageId = `<cv-${++sequence}-${Da
 export async function startUnitServer(config: Parameters<typeof startTestServer>[0] = {}): Promise<UnitServer> {
   const server = await startTestServer(config);
   const store = server.server.context.store;
-  server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
-  server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
+  await server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+  await server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
   await server.addUser('Lê Văn Trưởng', { unit: 'vpubnd', address: 'truonglv', password: PASSWORD });
   await server.addUser('Nguyễn Văn An', { unit: 'vpubnd', address: 'annv', password: PASSWORD });
   await server.addUser('Trần Thị Bình', { unit: 'vpubnd', address: 'binhtt', password: PASSWORD });
@@ -63,7 +63,7 @@ export async function startUnitServer(config: Parameters<typeof startTestServer>
   server.directory.admin.setUnitHead('vpubnd', 'truonglv', { actor: 'cli:test', doc: TEST_DOC });
   server.grant('vpubnd', 'annv', { sendAs: true });
   server.grant('vpubnd', 'binhtt', { rights: 'lr' });
-  for (const who of ['truonglv', 'annv', 'binhtt', 'dungdt']) store.ensureAccount(address(who));
+  for (const who of ['truonglv', 'annv', 'binhtt', 'dungdt']) await store.ensureAccount(address(who));
   const clients: RawClient[] = [];
   const connect = async (): Promise<RawClient> => {
     const client = await RawClient.connect(server.ports.imap);

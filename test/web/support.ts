@@ -33,8 +33,8 @@ export async function startWebHarness(config: ConfigInput = {}): Promise<WebHarn
   const server = await startTestServer({ config: { ...config, policy: { require_password_change: true, ...config.policy } } });
   const { directory } = server;
   const request = { actor: 'cli:test', doc: TEST_DOC };
-  server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
-  server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
+  await server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
+  await server.addUnit('sotttt', 'Sở Thông tin và Truyền thông');
   await directory.admin.addPerson(
     { name: PEOPLE.an.name, unit: 'vpubnd', title: 'Chánh Văn phòng', phone: '0292 3820 123', password: PEOPLE.an.initial },
     request,

@@ -2,7 +2,7 @@ import { checkMessageShape, checkSpooledShape, describeViolation, shapeLimitsOf,
 import { ANALYZE_MESSAGE_FILE, type AnalysedFile } from '../../mime/index.js';
 import type { AppendMessage, MailboxInfo } from '../../store/index.js';
 import { appendLimit } from '../capabilities.js';
-import { buildCatenation, planCatenation, type CatenatePart } from '../catenate.js';
+import { buildCatenation, planCatenation, type CatenatePart, type CatenationPlan } from '../catenate.js';
 import { WorkBudgetExceeded, WorkQueueFull } from '../../workers/index.js';
 import { auditDelegate } from '../delegate-audit.js';
 import { refuse } from '../errors.js';
@@ -43,7 +43,7 @@ export const append: CommandHandler = async (session, { args, tag }) => {
   const name = args.mailbox();
   const requested = readMessages(args, session.utf8);
 
-  const mailbox = findMailbox(session, name);
+  const mailbox = await findMailbox(session, name);
   if (!mailbox) throw refuse('TRYCREATE', 'No such mailbox');
   requireRight(session, 'i', 'append messages', mailbox);
   const { messages, built } = await catenated(session, requested);
@@ -64,13 +64,13 @@ async function appendMessages(session: Session, tag: string, mailbox: MailboxInf
       : checkMessageShape(message.data.bytes, limits);
     if (violation !== null) throw refuse('LIMIT', `${which}${describeViolation(violation)}`);
   }
-  requireQuotaRoom(session, mailbox, messages.reduce((sum, message) => sum + message.data.size, 0));
+  await requireQuotaRoom(session, mailbox, messages.reduce((sum, message) => sum + message.data.size, 0));
 
   const stored: AppendMessage[] = [];
   for (const message of messages) stored.push(await storable(session, message, `${session.cid}.${tag}`));
-  const results = session.ctx.store.appendMessages(mailbox.id, stored);
+  const results = await session.ctx.store.appendMessages(mailbox.id, stored);
   const uids = results.map((result) => result.uid);
-  auditDelegate(session, mailbox, 'append', { uids });
+  await auditDelegate(session, mailbox, 'append', { uids });
   return { code: `APPENDUID ${results[0]!.uidValidity} ${formatSequenceSet(uids)}`, text: 'APPEND completed' };
 }
 
@@ -87,7 +87,8 @@ type RequestedMessage = ParsedMessage<AppendData | readonly CatenatePart[]>;
  * any is read), and the memory reserved for the built ones, to release once they are stored.
  */
 async function catenated(session: Session, requested: readonly RequestedMessage[]): Promise<{ messages: ParsedMessage[]; built: MemoryReservation | null }> {
-  const plans = requested.map((message) => (Array.isArray(message.data) ? planCatenation(session, message.data) : null));
+  const plans: Array<CatenationPlan | null> = [];
+  for (const message of requested) plans.push(Array.isArray(message.data) ? await planCatenation(session, message.data) : null);
   const limit = appendLimit(session.ctx.config);
   for (const plan of plans) if (plan && plan.size > limit) throw refuse('TOOBIG', `The catenated message would be ${plan.size} octets, over APPENDLIMIT ${limit}`);
   if (plans.every((plan) => plan === null)) return { messages: requested as ParsedMessage[], built: null };

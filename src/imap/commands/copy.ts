@@ -21,7 +21,7 @@ export interface CopyArguments {
  * expunged fails the whole command with nothing copied (RFC 2180 §4.4.1); by UID it is simply
  * not there (RFC 3501 §6.4.8).
  */
-export function readCopyArguments(session: Session, { uid, args }: CommandRequest): CopyArguments {
+export async function readCopyArguments(session: Session, { uid, args }: CommandRequest): Promise<CopyArguments> {
   const selected = session.requireSelected();
   args.space();
   const set = readSequenceSet(args, uid ? 'uid' : 'seq');
@@ -29,7 +29,7 @@ export function readCopyArguments(session: Session, { uid, args }: CommandReques
   const name = args.mailbox();
   args.end();
   const seqs = uid ? resolveUidSet(set, selected.uids) : resolveSequenceNumbers(set, selected.exists);
-  const destination = requireMailbox(session, name, 'TRYCREATE');
+  const destination = await requireMailbox(session, name, 'TRYCREATE');
   requireRight(session, 'i', 'insert messages', destination);
   const uids = seqs.map((seq) => selected.uidAt(seq)!);
   const present = uids.filter((u) => !selected.isExpunged(u));
@@ -46,23 +46,23 @@ export function copyUidCode(result: { readonly uidValidity: number; readonly map
 }
 
 /** RFC 9208 §5.1: the messages must fit in the quota of the destination's account. */
-export function requireRoomFor(session: Session, { uids, destination }: CopyArguments): void {
+export async function requireRoomFor(session: Session, { uids, destination }: CopyArguments): Promise<void> {
   if (uids.length === 0) return;
-  const rows = [...rowsOf(session.ctx.store, session.requireSelected().info.id, uids).values()];
-  requireQuotaRoom(session, destination, rows.reduce((sum, row) => sum + row.size, 0));
+  const rows = [...(await rowsOf(session.ctx.store, session.requireSelected().info.id, uids)).values()];
+  await requireQuotaRoom(session, destination, rows.reduce((sum, row) => sum + row.size, 0));
 }
 
 /** RFC 3501 §6.4.7 COPY and UID COPY, with RFC 4315 COPYUID; into or out of Junk teaches Bayes (junk-learning.ts). */
-export const copy: CommandHandler = (session, request) => {
-  const copyArguments = readCopyArguments(session, request);
-  requireRoomFor(session, copyArguments);
+export const copy: CommandHandler = async (session, request) => {
+  const copyArguments = await readCopyArguments(session, request);
+  await requireRoomFor(session, copyArguments);
   const source = session.requireSelected().info;
-  const learn = prepareJunkLearning(session, source, copyArguments.destination, copyArguments.uids);
-  const result = session.ctx.store.copyMessages(source.id, copyArguments.uids, copyArguments.destination.id);
+  const learn = await prepareJunkLearning(session, source, copyArguments.destination, copyArguments.uids);
+  const result = await session.ctx.store.copyMessages(source.id, copyArguments.uids, copyArguments.destination.id);
   learn(result.mapping.map(([from]) => from));
   // docs/architecture.md "Unit mailboxes", on record: copies into or out of a unit's mailbox are on record on the unit's side.
   if (result.mapping.length > 0 && (isDelegateMailbox(session, source) || isDelegateMailbox(session, copyArguments.destination))) {
-    auditTransfer(session, 'copy', source, copyArguments.destination, messageRefs(session, source, result.mapping.map(([from]) => from)));
+    await auditTransfer(session, 'copy', source, copyArguments.destination, await messageRefs(session, source, result.mapping.map(([from]) => from)));
   }
   const code = copyUidCode(result);
   return { ...(code ? { code } : {}), text: `${request.uid ? 'UID COPY' : 'COPY'} completed` };

@@ -15,7 +15,7 @@ const CREATABLE_USES: readonly SpecialUse[] = ['\\Sent', '\\Drafts', '\\Trash', 
  * RFC 3501 §6.3.3: a trailing delimiter only declares intent to have children; parents are created
  * too. RFC 6154 §3: `CREATE name (USE (\Sent))` gives it a special use (one, as the store keeps one).
  */
-export const create: CommandHandler = (session, { args }) => {
+export const create: CommandHandler = async (session, { args }) => {
   args.space();
   let name = args.mailbox();
   const specialUse = args.atEnd() ? null : readUse(args);
@@ -25,7 +25,7 @@ export const create: CommandHandler = (session, { args }) => {
   if (name === 'INBOX') throw refuse('ALREADYEXISTS', 'INBOX always exists');
   const target = creationTarget(session, name);
   try {
-    auditDelegate(session, session.ctx.store.createMailbox(target.owner, target.name, specialUse), 'create-mailbox');
+    await auditDelegate(session, await session.ctx.store.createMailbox(target.owner, target.name, specialUse), 'create-mailbox');
   } catch (err) {
     throw fromStoreError(err);
   }

@@ -9,21 +9,21 @@ import type { CommandHandler } from './handler.js';
  * messages and becomes a \Noselect name above them (the store keeps no row for it); deleting such
  * a \Noselect name while the inferiors exist is `NO [HASCHILDREN]`.
  */
-export const deleteMailbox: CommandHandler = (session, { args }) => {
+export const deleteMailbox: CommandHandler = async (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.end();
   if (name === 'INBOX') throw refuse('CANNOT', 'INBOX cannot be deleted');
-  if (!findMailbox(session, name) && hasVisibleChildren(session, name)) {
+  if (!await findMailbox(session, name) && await hasVisibleChildren(session, name)) {
     throw refuse('HASCHILDREN', `Name "${name}" is \\Noselect and has inferior hierarchical names`);
   }
-  const { location, mailbox } = removalTarget(session, name, 'delete');
+  const { location, mailbox } = await removalTarget(session, name, 'delete');
   if (session.selected?.info.id === mailbox.id) session.deselect();
   try {
-    session.ctx.store.deleteMailbox(location.owner, location.name);
+    await session.ctx.store.deleteMailbox(location.owner, location.name);
   } catch (err) {
     throw fromStoreError(err);
   }
-  auditDelegate(session, mailbox, 'delete-mailbox');
+  await auditDelegate(session, mailbox, 'delete-mailbox');
   return { text: 'DELETE completed' };
 };

@@ -2,13 +2,13 @@ import { fromDirectoryError, readIdentifier, requireAclTarget, requireAdminister
 import type { CommandHandler } from './handler.js';
 
 /** RFC 4314 §3.2 DELETEACL mailbox identifier: on a unit folder, `delegate revoke` for the unit. */
-export const deleteacl: CommandHandler = (session, { args }) => {
+export const deleteacl: CommandHandler = async (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.space();
   const identifier = readIdentifier(args);
   args.end();
-  const target = requireAclTarget(session, name);
+  const target = await requireAclTarget(session, name);
   requireAdminister(target);
   try {
     session.ctx.directory.changeAcl(session.identity!.person, target.location.owner, identifier, { kind: 'delete' });

@@ -10,7 +10,7 @@ import type { CommandHandler } from './handler.js';
  * tells this session's SelectedMailbox what it removed before returning, and the session sends the
  * `* n EXPUNGE` responses just before the tagged OK.
  */
-export const expunge: CommandHandler = (session, { uid, args }) => {
+export const expunge: CommandHandler = async (session, { uid, args }) => {
   const selected = session.requireSelected();
   let uids: Uid[] | undefined;
   if (uid) {
@@ -21,6 +21,6 @@ export const expunge: CommandHandler = (session, { uid, args }) => {
   args.end();
   if (selected.readOnly) throw refuse('CANNOT', 'The mailbox is read-only');
   requireRight(session, 'e', 'expunge messages');
-  expungeAudited(session, selected.info, uids);
+  await expungeAudited(session, selected.info, uids);
   return { text: `${uid ? 'UID EXPUNGE' : 'EXPUNGE'} completed` };
 };

@@ -16,12 +16,12 @@ import type { CommandHandler } from './handler.js';
  * does not exist is no error there.
  */
 /** RFC 7162 §3.2.6: `VANISHED (EARLIER)` for UIDs of the set expunged since CHANGEDSINCE, before the FETCH responses. */
-function writeVanished(session: Session, set: SequenceSet, since: ModSeq): void {
+async function writeVanished(session: Session, set: SequenceSet, since: ModSeq): Promise<void> {
   const selected = session.requireSelected();
   const store = session.ctx.store;
-  const present = () => store.listMessages(selected.info.id).map((row) => row.uid);
+  const present = async () => (await store.listMessages(selected.info.id)).map((row) => row.uid);
   const star = selected.uids[selected.exists - 1] ?? 0;
-  const vanished = vanishedSince(store, selected.info, since, set, star, present);
+  const vanished = await vanishedSince(store, selected.info, since, set, star, present);
   if (vanished) session.out.untagged(`VANISHED (EARLIER) ${vanished}`);
 }
 
@@ -33,7 +33,7 @@ export const fetch: CommandHandler = async (session, { uid, args }) => {
   // RFC 7162 §3.2.6: the VANISHED modifier is for UID FETCH of a QRESYNC-enabled session only.
   if (request.vanished && (!uid || !session.qresync)) throw new ImapError('BAD', null, 'VANISHED needs UID FETCH and ENABLE QRESYNC');
   const seqs = uid ? resolveUidSet(set, selected.uids) : resolveSequenceNumbers(set, selected.exists);
-  if (request.vanished) writeVanished(session, set, request.changedSince as ModSeq);
+  if (request.vanished) await writeVanished(session, set, request.changedSince as ModSeq);
   // RFC 7162 §3.1: MODSEQ and CHANGEDSINCE are CONDSTORE-enabling.
   if (request.changedSince !== null || request.items.some((item) => item.kind === 'MODSEQ')) session.enableCondstore();
   const { missing, abandoned } = await writeFetchResponses(
@@ -51,7 +51,7 @@ export const fetch: CommandHandler = async (session, { uid, args }) => {
   );
   if (abandoned) session.log.info({ messages: seqs.length }, 'FETCH stopped: the client went away');
   // docs/architecture.md "Unit mailboxes", on record: a delegate reading bodies in a unit's mailbox is on record.
-  if (readsBody(request)) auditDelegate(session, selected.info, 'read', { uids: seqs.map((seq) => selected.uidAt(seq)!) });
+  if (readsBody(request)) await auditDelegate(session, selected.info, 'read', { uids: seqs.map((seq) => selected.uidAt(seq)!) });
   if (missing > 0 && !uid) throw new ImapError('NO', 'EXPUNGEISSUED', 'Some of the requested messages no longer exist');
   return { text: `${uid ? 'UID FETCH' : 'FETCH'} completed` };
 };

@@ -26,7 +26,7 @@ interface ListRequest {
  * (\NonExistent under SUBSCRIBED selection), so clients can walk the tree with "%"; that is how
  * the shared namespace's "Shared" and "Shared/<unit>" levels appear above the units' mailboxes.
  */
-export const list: CommandHandler = (session, { args }) => {
+export const list: CommandHandler = async (session, { args }) => {
   args.space();
   let selection: string[] = [];
   if (args.peek() === 0x28) {
@@ -74,8 +74,8 @@ export const list: CommandHandler = (session, { args }) => {
 
   const store = session.ctx.store;
   // By the name the client sees: its own mailboxes, then the units' under the shared prefix.
-  const mailboxes = visibleMailboxes(session);
-  const subscribed = new Set(store.listSubscriptions(session.account));
+  const mailboxes = await visibleMailboxes(session);
+  const subscribed = new Set(await store.listSubscriptions(session.account));
   const matches = compilePatterns(reference, patterns);
 
   // Names with an existing child, and parents that exist only because they have children.
@@ -115,7 +115,7 @@ export const list: CommandHandler = (session, { args }) => {
     if (childInfo) line.push([atom('CHILDINFO'), ['SUBSCRIBED']]);
     session.out.untagged('LIST', ...line);
     // RFC 5819 §2: STATUS follows the LIST line of each selectable mailbox.
-    if (request.statusItems && mailbox && !statusRefused) writeStatus(session, mailbox, request.statusItems);
+    if (request.statusItems && mailbox && !statusRefused) await writeStatus(session, mailbox, request.statusItems);
   }
   return { text: 'LIST completed' };
 };

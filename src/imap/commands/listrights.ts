@@ -9,13 +9,13 @@ import type { CommandHandler } from './handler.js';
  * optional…`. The owner of personal folders and the head of a unit always hold every right
  * (required); anyone else may be given each right on its own (no rights are tied together).
  */
-export const listrights: CommandHandler = (session, { args }) => {
+export const listrights: CommandHandler = async (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.space();
   const identifier = readIdentifier(args);
   args.end();
-  const target = requireAclTarget(session, name);
+  const target = await requireAclTarget(session, name);
   requireAdminister(target);
   const always = session.ctx.directory
     .acl(target.location.owner)

@@ -52,7 +52,7 @@ export async function completeLogin(session: Session, login: string, password: s
     throw refuse('LIMIT', `Too many connections for this user (at most ${session.ctx.config.imap.max_connections_per_user})`);
   }
   session.log.info('login');
-  session.ctx.store.ensureAccount(result.identity.account);
+  await session.ctx.store.ensureAccount(result.identity.account);
   return { code: `CAPABILITY ${session.capabilities().join(' ')}`, text: 'Logged in' };
 }
 

@@ -11,7 +11,7 @@ import type { CommandHandler } from './handler.js';
  * name, its unsubscribed parent is listed instead, as \Noselect. IMAP4rev2 has no LSUB (RFC 9051
  * Appendix E item 19, §6.3.9.1 SUBSCRIBED).
  */
-export const lsub: CommandHandler = (session, { args }) => {
+export const lsub: CommandHandler = async (session, { args }) => {
   if (session.imap4rev2) throw notInImap4rev2('LSUB', 'LIST (SUBSCRIBED)');
   args.space();
   const reference = args.listPattern();
@@ -19,7 +19,7 @@ export const lsub: CommandHandler = (session, { args }) => {
   const pattern = args.listPattern();
   args.end();
   const matches = compilePatterns(reference, [pattern]);
-  const subscribed = new Set(session.ctx.store.listSubscriptions(session.account));
+  const subscribed = new Set(await session.ctx.store.listSubscriptions(session.account));
   const names = new Set<string>();
   for (const name of subscribed) {
     if (matches(name)) names.add(name);

@@ -12,7 +12,7 @@ import type { CommandHandler } from './handler.js';
  * teaches Bayes (junk-learning.ts).
  */
 export const move: CommandHandler = async (session, request) => {
-  const moveArguments = readCopyArguments(session, request);
+  const moveArguments = await readCopyArguments(session, request);
   const { uids, destination } = moveArguments;
   const selected = session.requireSelected();
   if (selected.readOnly) throw refuse('CANNOT', 'The mailbox is read-only');
@@ -20,16 +20,16 @@ export const move: CommandHandler = async (session, request) => {
   requireRight(session, 't', 'delete messages');
   requireRight(session, 'e', 'expunge messages');
   // Within one account a move changes no usage; into another (a unit's shared folder) it adds there.
-  if (destination.account !== selected.info.account) requireRoomFor(session, moveArguments);
+  if (destination.account !== selected.info.account) await requireRoomFor(session, moveArguments);
   // docs/architecture.md "Unit mailboxes", on record: a move into or out of a unit's mailbox is on record; read the references before they go.
   const audited = isDelegateMailbox(session, selected.info) || isDelegateMailbox(session, destination);
-  const refs = audited ? messageRefs(session, selected.info, uids) : [];
-  const learn = prepareJunkLearning(session, selected.info, destination, uids);
-  const result = session.ctx.store.moveMessages(selected.info.id, uids, destination.id);
+  const refs = audited ? await messageRefs(session, selected.info, uids) : [];
+  const learn = await prepareJunkLearning(session, selected.info, destination, uids);
+  const result = await session.ctx.store.moveMessages(selected.info.id, uids, destination.id);
   learn(result.mapping.map(([from]) => from));
   if (audited && result.mapping.length > 0) {
     const moved = new Set<number>(result.mapping.map(([from]) => from));
-    auditTransfer(session, 'move', selected.info, destination, refs.filter((ref) => ref.uid !== undefined && moved.has(ref.uid)));
+    await auditTransfer(session, 'move', selected.info, destination, refs.filter((ref) => ref.uid !== undefined && moved.has(ref.uid)));
   }
   const code = copyUidCode(result);
   if (code) session.out.untagged(`OK [${code}] Moved`);

@@ -9,7 +9,7 @@ import type { CommandHandler } from './handler.js';
  * the tagged OK. Both imply a NOOP: the selected mailbox's pending changes go out before the OK
  * (the session sends them, as after any command).
  */
-export const notify: CommandHandler = (session, { args }) => {
+export const notify: CommandHandler = async (session, { args }) => {
   // `[imap] hide_capabilities`: a session not offered NOTIFY gets the answer for a command we lack.
   if (session.hidesCapability('NOTIFY')) throw new ImapError('BAD', null, 'Unknown command NOTIFY');
   args.space();
@@ -18,8 +18,8 @@ export const notify: CommandHandler = (session, { args }) => {
     session.watch(null);
     return { text: 'NOTIFY completed' };
   }
-  const watcher = new NotifyWatcher(session, request);
-  if (request.status) for (const line of watcher.statusNow()) session.out.untagged(...line);
+  const watcher = await NotifyWatcher.open(session, request);
+  if (request.status) for (const line of await watcher.statusNow()) session.out.untagged(...line);
   session.watch(watcher);
   return { text: 'NOTIFY completed' };
 };

@@ -14,16 +14,16 @@ export function quotaEnabled(session: Session): boolean {
 }
 
 /** `* QUOTA "" (STORAGE used limit)` */
-export function writeQuota(session: Session): void {
-  const usedKiB = Math.ceil(session.ctx.store.accountUsage(session.account) / 1024);
+export async function writeQuota(session: Session): Promise<void> {
+  const usedKiB = Math.ceil(await session.ctx.store.accountUsage(session.account) / 1024);
   const limitKiB = Math.floor(session.ctx.config.quota.default / 1024);
   session.out.untagged('QUOTA', QUOTA_ROOT, [atom('STORAGE'), usedKiB, limitKiB]);
 }
 
 /** RFC 9208 §5.1: APPEND and COPY that would take `mailbox`'s account over its limit fail with NO [OVERQUOTA]. */
-export function requireQuotaRoom(session: Session, mailbox: MailboxInfo, octets: number): void {
+export async function requireQuotaRoom(session: Session, mailbox: MailboxInfo, octets: number): Promise<void> {
   const limit = session.ctx.config.quota.default;
-  if (limit > 0 && session.ctx.store.accountUsage(mailbox.account) + octets > limit) {
+  if (limit > 0 && await session.ctx.store.accountUsage(mailbox.account) + octets > limit) {
     throw refuse('OVERQUOTA', `Not enough room: the account may hold ${limit} octets`);
   }
 }

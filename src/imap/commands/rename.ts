@@ -10,7 +10,7 @@ import type { CommandHandler } from './handler.js';
  * mailbox and leaves INBOX empty (the store does both in one transaction). RFC 4314 §4: "x" on the
  * old place, "k" on the new, and both in the same account.
  */
-export const rename: CommandHandler = (session, { args }) => {
+export const rename: CommandHandler = async (session, { args }) => {
   args.space();
   const from = args.mailbox();
   args.space();
@@ -18,11 +18,11 @@ export const rename: CommandHandler = (session, { args }) => {
   args.end();
   if (to === 'INBOX' || to.startsWith('INBOX/')) throw refuse('CANNOT', 'Cannot rename to INBOX');
   if (to === from) throw refuse('ALREADYEXISTS', 'Mailbox already has that name');
-  const source = renameSource(session, from);
+  const source = await renameSource(session, from);
   const target = creationTarget(session, to);
   if (source.owner !== target.owner) throw refuse('CANNOT', 'A mailbox cannot move to another account');
   try {
-    session.ctx.store.renameMailbox(source.owner, source.name, target.name);
+    await session.ctx.store.renameMailbox(source.owner, source.name, target.name);
   } catch (err) {
     throw fromStoreError(err);
   }
@@ -35,8 +35,8 @@ export const rename: CommandHandler = (session, { args }) => {
  * §6.3.6 renames "all hierarchical inferiors" with the name, and Dovecot renames such a name
  * (test/interop/dovecot-diff.test.ts), which stays \Noselect at its new place. Either needs "x".
  */
-function renameSource(session: Session, name: string): MailboxLocation {
-  if (findMailbox(session, name) || !hasVisibleChildren(session, name)) return removalTarget(session, name, 'rename').location;
+async function renameSource(session: Session, name: string): Promise<MailboxLocation> {
+  if ((await findMailbox(session, name)) || !(await hasVisibleChildren(session, name))) return (await removalTarget(session, name, 'rename')).location;
   const location = locate(session, name);
   if (!location) throw refuse('NONEXISTENT', 'No such mailbox');
   if (!location.rights.includes('x')) throw refuse('NOPERM', 'You may not rename this mailbox');

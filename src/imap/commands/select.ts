@@ -42,16 +42,16 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
     session.deselect();
     session.out.untagged('OK [CLOSED] Previous mailbox closed');
   }
-  const mailbox = requireMailbox(session, name);
+  const mailbox = await requireMailbox(session, name);
   requireRight(session, 'r', 'read this mailbox', mailbox);
   const readOnly = examine || !hasRight(session, WRITE_RIGHTS, mailbox);
   const store = session.ctx.store;
-  const rows = store.listMessages(mailbox.id);
+  const rows = await store.listMessages(mailbox.id);
   // RFC 3501 §2.3.2: the first session to SELECT takes \Recent; EXAMINE sees it without
   // clearing it (§6.3.2: "MUST NOT cause messages to lose the \Recent flag"). RFC 9051 has no
   // \Recent: an IMAP4rev2 session leaves it to the RFC 3501 sessions.
   const rev2 = session.imap4rev2;
-  const recent = rev2 ? [] : readOnly ? store.recentUids(mailbox.id) : store.claimRecent(mailbox.id);
+  const recent = rev2 ? [] : readOnly ? await store.recentUids(mailbox.id) : await store.claimRecent(mailbox.id);
   const selected = new SelectedMailbox(mailbox, readOnly, rows, recent, !rev2);
 
   const keywords = new Set<string>();
@@ -69,7 +69,7 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
     // accurate", \HasChildren or \HasNoChildren included (§6.3.9.5); no RECENT, no UNSEEN code.
     // A unit's special-use folders are not the delegate's (as in LIST).
     const specialUse = mailbox.account === session.account ? mailbox.specialUse : null;
-    const children = atom(hasVisibleChildren(session, wireNameOf(session, mailbox)) ? '\\HasChildren' : '\\HasNoChildren');
+    const children = atom(await hasVisibleChildren(session, wireNameOf(session, mailbox)) ? '\\HasChildren' : '\\HasNoChildren');
     session.out.untagged('LIST', specialUse ? [children, atom(specialUse)] : [children], MAILBOX_DELIMITER, session.mailboxName(mailbox));
   } else {
     session.out.untagged(`${recentCount} RECENT`);
@@ -81,9 +81,9 @@ async function open(session: Session, { args }: CommandRequest, examine: boolean
   session.out.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
   session.out.untagged(`OK [UIDNEXT ${uidNext}] Predicted next UID`);
   session.out.untagged(`OK [HIGHESTMODSEQ ${selected.highestModSeq}] Highest mod-sequence`);
-  if (qresync) for (const line of resyncLines(store, selected, qresync)) session.out.untagged(...line);
+  if (qresync) for (const line of await resyncLines(store, selected, qresync)) session.out.untagged(...line);
   session.select(selected);
-  auditDelegate(session, mailbox, 'open', { extra: { readOnly } });
+  await auditDelegate(session, mailbox, 'open', { extra: { readOnly } });
   return { code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${examine ? 'EXAMINE' : 'SELECT'} completed` };
 }
 

@@ -8,7 +8,7 @@ import type { CommandHandler } from './handler.js';
  * the unit (src/directory/acl.ts): the same record, the same audit row, actor the session's
  * person. Rights with no letters left remove the delegation.
  */
-export const setacl: CommandHandler = (session, { args }) => {
+export const setacl: CommandHandler = async (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.space();
@@ -16,7 +16,7 @@ export const setacl: CommandHandler = (session, { args }) => {
   args.space();
   const text = args.astringText();
   args.end();
-  const target = requireAclTarget(session, name);
+  const target = await requireAclTarget(session, name);
   requireAdminister(target);
   const change: AclChange = text.startsWith('+')
     ? { kind: 'add', rights: text.slice(1) }

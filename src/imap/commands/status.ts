@@ -23,19 +23,19 @@ export function readStatusItems(args: ArgReader, imap4rev2: boolean): StatusItem
 }
 
 /** `* STATUS name (ITEM n …)`. Asking for HIGHESTMODSEQ enables CONDSTORE (RFC 7162 §3.1). */
-export function writeStatus(session: Session, mailbox: MailboxInfo, items: readonly StatusItem[]): void {
+export async function writeStatus(session: Session, mailbox: MailboxInfo, items: readonly StatusItem[]): Promise<void> {
   if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
-  session.out.untagged('STATUS', session.mailboxName(mailbox), statusValues(session.ctx.store, mailbox, items));
+  session.out.untagged('STATUS', session.mailboxName(mailbox), await statusValues(session.ctx.store, mailbox, items));
 }
 
-export const status: CommandHandler = (session, { args }) => {
+export const status: CommandHandler = async (session, { args }) => {
   args.space();
   const name = args.mailbox();
   args.space();
   const items = readStatusItems(args, session.imap4rev2);
   args.end();
-  const mailbox = requireMailbox(session, name);
+  const mailbox = await requireMailbox(session, name);
   requireRight(session, 'r', 'read the status of this mailbox', mailbox); // RFC 4314 §4
-  writeStatus(session, mailbox, items);
+  await writeStatus(session, mailbox, items);
   return { text: 'STATUS completed' };
 };

@@ -21,7 +21,7 @@ import type { CommandHandler } from './handler.js';
  * Messages that failed UNCHANGEDSINCE are listed in `OK [MODIFIED set]`. A message another
  * session expunged is skipped without failing the rest (RFC 2180 §4.2.1).
  */
-export const store: CommandHandler = (session, { uid, args }) => {
+export const store: CommandHandler = async (session, { uid, args }) => {
   const selected = session.requireSelected();
   args.space();
   const set = readSequenceSet(args, uid ? 'uid' : 'seq');
@@ -40,8 +40,8 @@ export const store: CommandHandler = (session, { uid, args }) => {
 
   const mailbox = selected.info.id;
   const uids = seqs.map((seq) => selected.uidAt(seq)!).filter((u) => !selected.isExpunged(u));
-  const result = session.ctx.store.storeFlags(mailbox, uids, operation, flags, unchangedSince ?? undefined);
-  if (result.updated.length > 0) auditDelegate(session, selected.info, 'flags', { uids: result.updated.map((row) => row.uid), extra: { operation, flags } });
+  const result = await session.ctx.store.storeFlags(mailbox, uids, operation, flags, unchangedSince ?? undefined);
+  if (result.updated.length > 0) await auditDelegate(session, selected.info, 'flags', { uids: result.updated.map((row) => row.uid), extra: { operation, flags } });
   const silent = item === 'FLAGS.SILENT';
   const condstore = session.condstore;
   const updated = new Map<Uid, MessageRow>(result.updated.map((row) => [row.uid, row]));
@@ -51,7 +51,7 @@ export const store: CommandHandler = (session, { uid, args }) => {
   let reported: ReadonlyMap<Uid, MessageRow> = new Map();
   if (!silent) {
     const unchanged = uids.length > updated.size + modified.size;
-    reported = unchanged ? new Map([...currentRows(session.ctx.store, mailbox, uids, modified), ...updated]) : updated;
+    reported = unchanged ? new Map([...await currentRows(session.ctx.store, mailbox, uids, modified), ...updated]) : updated;
   } else if (condstore) {
     reported = updated;
   }
@@ -108,8 +108,8 @@ function readFlags(args: ArgReader): string[] {
 }
 
 /** Current rows of the named messages that STORE left unchanged (and that did not fail UNCHANGEDSINCE). */
-function currentRows(store: MailStore, mailbox: MailboxId, uids: readonly Uid[], modified: ReadonlySet<Uid>): Map<Uid, MessageRow> {
-  const rows = rowsOf(store, mailbox, uids);
+async function currentRows(store: MailStore, mailbox: MailboxId, uids: readonly Uid[], modified: ReadonlySet<Uid>): Promise<Map<Uid, MessageRow>> {
+  const rows = await rowsOf(store, mailbox, uids);
   for (const uid of modified) rows.delete(uid);
   return rows;
 }

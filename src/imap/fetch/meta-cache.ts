@@ -97,7 +97,7 @@ export async function preloadEncodedMeta(store: MailStore, cache: EncodedMetaCac
   let before: number | null = null;
   let loaded = 0;
   while (!cache.full && !stopped()) {
-    const { entries, next } = store.recentProtocolCache(before, PRELOAD_BATCH);
+    const { entries, next } = await store.recentProtocolCache(before, PRELOAD_BATCH);
     for (const { blob, text } of entries) {
       if (cache.full) break;
       if (cache.get(blob)) continue;

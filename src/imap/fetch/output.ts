@@ -32,6 +32,9 @@ export class ClientGone extends Error {
   }
 }
 
+/** Octets [from, to) of a literal's data (from the store: a networked one answers later). */
+type ReadOctets = (from: number, to: number) => Buffer | Promise<Buffer>;
+
 export class FetchOutput {
   private encoder = new Encoder();
 
@@ -49,10 +52,10 @@ export class FetchOutput {
    * Message data of `size` octets as a literal; `read(from, to)` gives octets [from, to) of it.
    * `binary`: RFC 3516 data, sent as a literal8 with its NUL octets when it has any.
    */
-  async literal(size: number, read: (from: number, to: number) => Buffer, binary = false): Promise<void> {
+  async literal(size: number, read: ReadOctets, binary = false): Promise<void> {
     this.requireClient();
     if (size <= INLINE_MAX) {
-      const data = read(0, size);
+      const data = await read(0, size);
       imapFetchBodyBytes.inc(undefined, size);
       if (binary && data.includes(0)) {
         this.encoder.text(`~{${size}}\r\n`);
@@ -60,26 +63,26 @@ export class FetchOutput {
       } else this.encoder.value(literal(data));
       return;
     }
-    const literal8 = binary && this.hasNul(size, read);
+    const literal8 = binary && (await this.hasNul(size, read));
     this.encoder.text(`${literal8 ? '~' : ''}{${size}}\r\n`);
     await this.flush();
     for (let at = 0; at < size; at += PIECE) {
-      const piece = read(at, Math.min(at + PIECE, size));
+      const piece = await read(at, Math.min(at + PIECE, size));
       imapFetchBodyBytes.inc(undefined, piece.length);
       this.out.write(literal8 ? piece : withoutNul(piece));
       await this.drained();
     }
   }
 
-  private hasNul(size: number, read: (from: number, to: number) => Buffer): boolean {
-    for (let at = 0; at < size; at += PIECE) if (read(at, Math.min(at + PIECE, size)).includes(0)) return true;
+  private async hasNul(size: number, read: ReadOctets): Promise<boolean> {
+    for (let at = 0; at < size; at += PIECE) if ((await read(at, Math.min(at + PIECE, size))).includes(0)) return true;
     return false;
   }
 
   /** Message data computed from a bounded block (HEADER.FIELDS): read only if the client is there. */
-  computed(produce: () => Buffer): void {
+  async computed(produce: () => Promise<Buffer>): Promise<void> {
     this.requireClient();
-    const data = produce();
+    const data = await produce();
     imapFetchBodyBytes.inc(undefined, data.length);
     this.encoder.value(literal(data));
   }

@@ -90,7 +90,17 @@ class HeaderFields {
   ) {}
 }
 
-type ItemValue = ImapValue | BlobRange | HeaderFields | DecodedRange;
+/** RFC 3516 §4.2 BINARY.SIZE of an encoded part: its decoded length, read while the response is written. */
+class DecodedSize {
+  constructor(
+    readonly blob: BlobId,
+    readonly start: number,
+    readonly end: number,
+    readonly decoding: Decoding,
+  ) {}
+}
+
+type ItemValue = ImapValue | BlobRange | HeaderFields | DecodedRange | DecodedSize;
 
 /** Items answered from the encoded meta cache (ENVELOPE, BODYSTRUCTURE, the header size). */
 function needsEncoded(item: FetchItem): boolean {
@@ -124,7 +134,7 @@ export async function writeFetchResponses(target: FetchTarget, seqs: readonly nu
   const mailbox = selected.info.id;
   // RFC 7162 §3.1.4: with CHANGEDSINCE only rows above it.
   const uids = seqs.length === selected.exists ? selected.uids : seqs.map((seq) => selected.uidAt(seq)!);
-  const rows = rowsOf(store, mailbox, uids, request.changedSince as ModSeq | null);
+  const rows = await rowsOf(store, mailbox, uids, request.changedSince as ModSeq | null);
   const needs: Needs = {
     encoded: request.items.some(needsEncoded),
     structure: request.items.some(needsStructure),
@@ -170,7 +180,7 @@ async function writeBatch(target: FetchTarget, output: FetchOutput, request: Fet
   if (batch.length === 0) return 0;
   const { store, selected } = target;
   const mailbox = selected.info.id;
-  const seenNow = needs.seen ? setSeen(store, mailbox, batch) : new Set<Uid>();
+  const seenNow = needs.seen ? await setSeen(store, mailbox, batch) : new Set<Uid>();
   // The stored meta is read only for what the cache cannot answer.
   const cached = new Map<Uid, EncodedMeta>();
   if (needs.encoded) {
@@ -181,11 +191,11 @@ async function writeBatch(target: FetchTarget, output: FetchOutput, request: Fet
     const notInMemory = batch.filter((m) => !cached.has(m.row.uid));
     if (notInMemory.length > 0) {
       const blobOf = new Map(notInMemory.map((m) => [m.row.uid, m.row.blobId]));
-      for (const [uid, text] of store.protocolCache(mailbox, [...blobOf.keys()])) cached.set(uid, encodedMetaCache.restore(blobOf.get(uid)!, text));
+      for (const [uid, text] of await store.protocolCache(mailbox, [...blobOf.keys()])) cached.set(uid, encodedMetaCache.restore(blobOf.get(uid)!, text));
     }
   }
   const toRead = batch.filter((m) => needs.structure || (needs.encoded && !cached.has(m.row.uid))).map((m) => m.row.uid);
-  const metas = new Map(toRead.length > 0 ? store.getMessageMeta(mailbox, toRead).map((m) => [m.uid, m]) : []);
+  const metas = new Map(toRead.length > 0 ? (await store.getMessageMeta(mailbox, toRead)).map((m) => [m.uid, m]) : []);
 
   let missing = 0;
   const encodedNow: Array<{ blob: BlobId; text: string }> = [];
@@ -205,7 +215,7 @@ async function writeBatch(target: FetchTarget, output: FetchOutput, request: Fet
   }
   await output.flush();
   if (seenNow.size > 0) selected.markFlagsReported(seenNow);
-  keepEncodings(store, encodedNow);
+  await keepEncodings(store, encodedNow);
   return missing;
 }
 
@@ -214,9 +224,9 @@ async function writeBatch(target: FetchTarget, output: FetchOutput, request: Fet
  * it (disk full, docs/architecture.md invariant 7) the FETCH has been answered all the same and a
  * later one tries again.
  */
-function keepEncodings(store: MailStore, entries: ReadonlyArray<{ blob: BlobId; text: string }>): void {
+async function keepEncodings(store: MailStore, entries: ReadonlyArray<{ blob: BlobId; text: string }>): Promise<void> {
   try {
-    store.saveProtocolCache(entries);
+    await store.saveProtocolCache(entries);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
   }
@@ -230,9 +240,10 @@ async function writeResponse(target: FetchTarget, output: FetchOutput, seq: numb
     if (i > 0) output.text(' ');
     if (item instanceof BlobRange) await output.literal(item.end - item.start, (from, to) => readRange(target, item, from, to), item.binary);
     else if (item instanceof DecodedRange) {
-      const content = decodedContent(target.store, item);
+      const content = await decodedContent(target.store, item);
       await output.literal(content.length, (from, to) => content.subarray(from, to), true);
-    } else if (item instanceof HeaderFields) output.computed(() => filteredHeader(target.store, item));
+    } else if (item instanceof HeaderFields) await output.computed(() => filteredHeader(target.store, item));
+    else if (item instanceof DecodedSize) output.value(decodeTransferEncoding(await target.store.readBlob(item.blob, item.start, item.end), item.decoding).length);
     else output.value(item);
   }
   output.text(')\r\n');
@@ -240,32 +251,32 @@ async function writeResponse(target: FetchTarget, output: FetchOutput, seq: numb
 }
 
 /** Octets [from, to) of a range whose literal length may already have been sent. */
-function readRange(target: FetchTarget, range: BlobRange, from: number, to: number): Buffer {
+async function readRange(target: FetchTarget, range: BlobRange, from: number, to: number): Promise<Buffer> {
   try {
-    return target.store.readBlob(range.blob, range.start + from, range.start + to);
+    return await target.store.readBlob(range.blob, range.start + from, range.start + to);
   } catch (err) {
     target.abort();
     throw err;
   }
 }
 
-function filteredHeader(store: MailStore, item: HeaderFields): Buffer {
-  const header = filterHeaderFields(store.readBlob(item.blob, item.start, item.end), item.fields.names, item.fields.not);
+async function filteredHeader(store: MailStore, item: HeaderFields): Promise<Buffer> {
+  const header = filterHeaderFields(await store.readBlob(item.blob, item.start, item.end), item.fields.names, item.fields.not);
   const [from, to] = applyPartial(0, header.length, item.partial);
   return header.subarray(from, to);
 }
 
-function decodedContent(store: MailStore, item: DecodedRange): Buffer {
-  const content = decodeTransferEncoding(store.readBlob(item.blob, item.start, item.end), item.decoding);
+async function decodedContent(store: MailStore, item: DecodedRange): Promise<Buffer> {
+  const content = decodeTransferEncoding(await store.readBlob(item.blob, item.start, item.end), item.decoding);
   const [from, to] = applyPartial(0, content.length, item.partial);
   return content.subarray(from, to);
 }
 
 /** Adds \Seen where it is missing and updates `batch` with the new rows; returns the UIDs changed. */
-function setSeen(store: MailStore, mailbox: MailboxId, batch: BatchEntry[]): Set<Uid> {
+async function setSeen(store: MailStore, mailbox: MailboxId, batch: BatchEntry[]): Promise<Set<Uid>> {
   const unseen = batch.filter((m) => !hasSeen(m.row)).map((m) => m.row.uid);
   if (unseen.length === 0) return new Set();
-  const updated = new Map(store.storeFlags(mailbox, unseen, 'add', [SEEN]).updated.map((row) => [row.uid, row]));
+  const updated = new Map((await store.storeFlags(mailbox, unseen, 'add', [SEEN])).updated.map((row) => [row.uid, row]));
   for (const m of batch) m.row = updated.get(m.row.uid) ?? m.row;
   return new Set(updated.keys());
 }
@@ -316,7 +327,7 @@ function itemValue(target: FetchTarget, item: FetchItem, { row, encoded, meta }:
     case 'BINARY[]':
       return binaryItem(item, row, meta);
     case 'BINARY.SIZE':
-      return [atom(`BINARY.SIZE[${item.part.join('.')}]`), binarySize(target.store, item.part, row, meta)];
+      return [atom(`BINARY.SIZE[${item.part.join('.')}]`), binarySize(item.part, row, meta)];
   }
 }
 
@@ -331,11 +342,11 @@ function binaryItem(item: Extract<FetchItem, { kind: 'BINARY[]' }>, row: Message
 }
 
 /** RFC 3516 §4.2 BINARY.SIZE: a part that does not exist has no content, 0 octets. */
-function binarySize(store: MailStore, part: readonly number[], row: MessageRow, meta: MessageMeta | null): number {
+function binarySize(part: readonly number[], row: MessageRow, meta: MessageMeta | null): number | DecodedSize {
   const range = locateBinary(part, meta?.structure ?? null, row.size);
   if (!range) return 0;
   if (!range.decoding) return range.end - range.start;
-  return decodeTransferEncoding(store.readBlob(row.blobId, range.start, range.end), range.decoding).length;
+  return new DecodedSize(row.blobId, range.start, range.end, range.decoding);
 }
 
 function sectionItem(item: Extract<FetchItem, { kind: 'BODY[]' }>, row: MessageRow, headerSize: number, meta: MessageMeta | null): ItemValue[] {

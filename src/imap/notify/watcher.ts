@@ -41,23 +41,35 @@ export class NotifyWatcher {
   /** §5.8: too much piled up; the session says so once and forgets this watcher. */
   overflowed = false;
 
-  constructor(
+  /**
+   * Store changes are noted one after the other, each after the previous one's reads: a note
+   * compares the names with the last look, which an overlapping note would have moved on.
+   */
+  private noting: Promise<void> = Promise.resolve();
+
+  private constructor(
     private readonly session: NotifySession,
     readonly request: NotifyRequest,
+    looked: { readonly mailboxes: Map<MailboxId, WatchedMailbox>; readonly subscriptions: Set<string> },
   ) {
-    this.mailboxes = this.readMailboxes();
-    this.subscriptions = this.readSubscriptions();
+    this.mailboxes = looked.mailboxes;
+    this.subscriptions = looked.subscriptions;
+  }
+
+  /** A watcher that starts from the mailboxes and subscriptions of now. */
+  static async open(session: NotifySession, request: NotifyRequest): Promise<NotifyWatcher> {
+    return new NotifyWatcher(session, request, { mailboxes: await readMailboxes(session), subscriptions: await readSubscriptions(session) });
   }
 
   /**
    * §3.1 STATUS indicator: a STATUS response for every mailbox other than the selected one for
    * which message events were asked.
    */
-  statusNow(): UntaggedLine[] {
+  async statusNow(): Promise<UntaggedLine[]> {
     const lines: UntaggedLine[] = [];
     for (const [id, mailbox] of this.mailboxes) {
       if (id === this.session.selected?.info.id || !this.coveredFor(mailbox, 'MessageNew')) continue;
-      const line = this.statusLine(id);
+      const line = await this.statusLine(id);
       if (line) lines.push(line);
     }
     return lines;
@@ -68,21 +80,33 @@ export class NotifyWatcher {
    * the server SHOULD NOT tell a client of what it did itself; the selected mailbox is still
    * announced by RFC 3501's rules).
    */
-  note(change: MailboxChange, own: boolean): void {
+  note(change: MailboxChange, own: boolean): Promise<void> {
+    // The selected mailbox needs no read: marked due at once, as the change arrives (§5.2).
+    if (change.kind !== 'mailboxes' && change.kind !== 'external' && change.mailbox === this.session.selected?.info.id) {
+      if (!this.overflowed && this.request.selected?.events.has(EVENT_OF[change.kind])) this.selectedDue = true;
+      return Promise.resolve();
+    }
+    const noted = this.noting.then(() => this.apply(change, own));
+    // The caller hears of a failure; the next note still runs.
+    this.noting = noted.catch(() => undefined);
+    return noted;
+  }
+
+  private async apply(change: MailboxChange, own: boolean): Promise<void> {
     if (this.overflowed) return;
     switch (change.kind) {
       case 'append':
       case 'expunge':
       case 'flags':
-        this.noteMessages(change.mailbox, EVENT_OF[change.kind], own);
+        await this.noteMessages(change.mailbox, EVENT_OF[change.kind], own);
         break;
       case 'mailboxes':
-        if (this.concerns(change.account)) this.noteNames(own);
+        if (this.concerns(change.account)) await this.noteNames(own);
         break;
       case 'external':
         // Another process wrote the database: names are compared anew; which mailboxes got
         // messages is not known, so only the selected one (fully re-read) is announced.
-        this.noteNames(false);
+        await this.noteNames(false);
         if (this.session.selected && this.request.selected) this.selectedDue = true;
         break;
     }
@@ -105,34 +129,35 @@ export class NotifyWatcher {
   }
 
   /** The notifications to send now (LIST first, then STATUS with the values of now); forgets them. */
-  drain(): UntaggedLine[] {
+  async drain(): Promise<UntaggedLine[]> {
+    await this.noting;
     const lines = this.pendingLines.splice(0);
     for (const id of this.pendingStatus) {
       if (id === this.session.selected?.info.id) continue;
-      const line = this.statusLine(id);
+      const line = await this.statusLine(id);
       if (line) lines.push(line);
     }
     this.pendingStatus.clear();
     return lines;
   }
 
-  private noteMessages(id: MailboxId, event: MessageEvent, own: boolean): void {
+  private async noteMessages(id: MailboxId, event: MessageEvent, own: boolean): Promise<void> {
     if (id === this.session.selected?.info.id) {
       if (this.request.selected?.events.has(event)) this.selectedDue = true;
       return;
     }
     if (own) return;
-    const mailbox = this.session.ctx.store.getMailboxById(id);
+    const mailbox = await this.session.ctx.store.getMailboxById(id);
     const watched = mailbox && this.visible(mailbox);
     if (watched && this.coveredFor(watched, event) && rightsOn(this.session, mailbox.account).includes('r')) this.pendingStatus.add(id);
   }
 
   /** §5.4 MailboxName and §5.5 SubscriptionChange: what changed since the last look. */
-  private noteNames(own: boolean): void {
+  private async noteNames(own: boolean): Promise<void> {
     const before = this.mailboxes;
     const subscribedBefore = this.subscriptions;
-    this.mailboxes = this.readMailboxes();
-    this.subscriptions = this.readSubscriptions();
+    this.mailboxes = await readMailboxes(this.session);
+    this.subscriptions = await readSubscriptions(this.session);
     if (own) return;
     for (const [id, now] of this.mailboxes) {
       const was = before.get(id);
@@ -161,12 +186,12 @@ export class NotifyWatcher {
   }
 
   /** §5.2: MESSAGES, UIDNEXT, UIDVALIDITY and UNSEEN; HIGHESTMODSEQ once CONDSTORE is on (RFC 7162). */
-  private statusLine(id: MailboxId): UntaggedLine | null {
-    const mailbox = this.session.ctx.store.getMailboxById(id);
+  private async statusLine(id: MailboxId): Promise<UntaggedLine | null> {
+    const mailbox = await this.session.ctx.store.getMailboxById(id);
     if (!mailbox || !this.visible(mailbox) || !rightsOn(this.session, mailbox.account).includes('r')) return null;
     const items: StatusItem[] = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'];
     if (this.session.condstore) items.push('HIGHESTMODSEQ');
-    return ['STATUS', this.session.wireName(wireNameOf(this.session, mailbox)), statusValues(this.session.ctx.store, mailbox, items)];
+    return ['STATUS', this.session.wireName(wireNameOf(this.session, mailbox)), await statusValues(this.session.ctx.store, mailbox, items)];
   }
 
   /** The mailbox under the name this session knows it by, or null when the session may not know it (namespaces.ts). */
@@ -197,14 +222,15 @@ export class NotifyWatcher {
   private get personal(): AccountId {
     return this.session.identity!.account;
   }
+}
 
-  private readMailboxes(): Map<MailboxId, WatchedMailbox> {
-    const map = new Map<MailboxId, WatchedMailbox>();
-    for (const [wire, mailbox] of visibleMailboxes(this.session)) map.set(mailbox.id, { account: mailbox.account, name: mailbox.name, wire });
-    return map;
-  }
+async function readMailboxes(session: NotifySession): Promise<Map<MailboxId, WatchedMailbox>> {
+  const map = new Map<MailboxId, WatchedMailbox>();
+  for (const [wire, mailbox] of await visibleMailboxes(session)) map.set(mailbox.id, { account: mailbox.account, name: mailbox.name, wire });
+  return map;
+}
 
-  private readSubscriptions(): Set<string> {
-    return new Set(this.session.ctx.store.listSubscriptions(this.personal));
-  }
+/** The subscriptions of the logged-in person's own account. */
+async function readSubscriptions(session: NotifySession): Promise<Set<string>> {
+  return new Set(await session.ctx.store.listSubscriptions(session.identity!.account));
 }

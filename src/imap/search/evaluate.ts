@@ -73,7 +73,7 @@ export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promis
   for (let start = 0; start < scope.messages.length; start += BATCH) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const end = Math.min(start + BATCH, scope.messages.length);
-    facts.loadBatch(start, end);
+    await facts.loadBatch(start, end);
     for (let i = start; i < end; i++) if (scope.messages[i] && facts.matches(key, i)) matches.push(i + 1);
   }
   return matches;
@@ -81,12 +81,15 @@ export async function evaluateSearch(key: SearchKey, scope: SearchScope): Promis
 
 /**
  * Per-search lookups, each made at most once: per batch of messages the stored meta (only when a
- * key needs it), and the header block of the message being tested.
+ * key needs it) and the header blocks of HEADER's candidates, so testing a message is synchronous
+ * and a batch costs a few reads of the store, not one per message.
  */
 class MessageFacts {
   private readonly needsMeta: boolean;
   private metas = new Map<Uid, MessageMeta>();
-  private headerBlock: { readonly index: number; readonly block: Buffer } | null = null;
+  private headerBlocks = new Map<Uid, Buffer>();
+  /** The query's HEADER keys: their candidates' header blocks are read per batch. */
+  private readonly headerKeys: SearchKey[] = [];
   private readonly seqStar: number;
   private readonly uidStar: number;
 
@@ -101,16 +104,34 @@ class MessageFacts {
     this.uidStar = scope.uids[scope.uids.length - 1] ?? 0;
   }
 
-  loadBatch(start: number, end: number): void {
+  async loadBatch(start: number, end: number): Promise<void> {
     if (!this.needsMeta) return;
-    const uids = this.scope.messages.slice(start, end).flatMap((m) => (m ? [m.uid] : []));
-    this.metas = new Map(this.scope.store.getMessageMeta(this.scope.mailbox, uids).map((m) => [m.uid, m]));
+    const rows = this.scope.messages.slice(start, end).filter((m): m is MessageRow => m !== null);
+    this.metas = new Map((await this.scope.store.getMessageMeta(this.scope.mailbox, rows.map((m) => m.uid))).map((m) => [m.uid, m]));
+    const headerRows = rows.filter((row) => this.mayMatchHeader(row.uid));
+    const blocks = await Promise.all(
+      headerRows.map((row) => {
+        const meta = this.metas.get(row.uid);
+        return meta ? this.scope.store.readBlob(row.blobId, 0, meta.headerSize) : Buffer.alloc(0);
+      }),
+    );
+    this.headerBlocks = new Map(headerRows.map((row, i) => [row.uid, blocks[i]!]));
+  }
+
+  /** Whether some HEADER key has this message among its index candidates (an empty string: every message). */
+  private mayMatchHeader(uid: Uid): boolean {
+    for (const key of this.headerKeys) {
+      const hits = this.scope.textHits.get(key);
+      if (!hits || hits.has(uid)) return true;
+    }
+    return false;
   }
 
   private collect(key: SearchKey, needs: { meta: boolean }): void {
     switch (key.kind) {
       case 'header':
         needs.meta = true;
+        this.headerKeys.push(key);
         break;
       case 'date':
         if (key.of === 'sent') needs.meta = true;
@@ -149,7 +170,7 @@ class MessageFacts {
         return this.scope.textHits.get(key)!.has(row.uid);
       case 'header': {
         const candidates = this.scope.textHits.get(key);
-        return (!candidates || candidates.has(row.uid)) && this.headerMatches(index, key.name, key.value);
+        return (!candidates || candidates.has(row.uid)) && this.headerMatches(row.uid, key.name, key.value);
       }
       case 'date': {
         const day = key.of === 'internal' ? localDay(row.internalDate) : this.sentDay(row);
@@ -180,21 +201,12 @@ class MessageFacts {
    * Encoded-words are decoded and both sides folded, as in the index: case and Vietnamese
    * diacritics do not count.
    */
-  private headerMatches(index: number, name: string, value: string): boolean {
-    const block = this.headerBlockOf(index);
+  private headerMatches(uid: Uid, name: string, value: string): boolean {
+    const block = this.headerBlocks.get(uid) ?? Buffer.alloc(0);
     const wanted = name.toLowerCase();
     const folded = foldVietnamese(value);
     return listHeaderFields(block, 0, block.length).some(
       (field) => field.name === wanted && (folded === '' || foldVietnamese(decodeEncodedWords(field.value)).includes(folded)),
     );
-  }
-
-  private headerBlockOf(index: number): Buffer {
-    if (this.headerBlock?.index !== index) {
-      const row = this.scope.messages[index]!;
-      const meta = this.metas.get(row.uid);
-      this.headerBlock = { index, block: meta ? this.scope.store.readBlob(row.blobId, 0, meta.headerSize) : Buffer.alloc(0) };
-    }
-    return this.headerBlock.block;
   }
 }

@@ -47,17 +47,17 @@ export async function executeSearch(source: MessageSource, request: SearchReques
   const candidates = candidateSeqs(key, uids, textHits);
   const rows =
     candidates === null
-      ? new Map<Uid, MessageRow>(source.listMessages(mailbox).map((row) => [row.uid, row]))
-      : rowsOf(source, mailbox, candidates.map((seq) => uids[seq - 1]!));
+      ? new Map<Uid, MessageRow>((await source.listMessages(mailbox)).map((row) => [row.uid, row]))
+      : await rowsOf(source, mailbox, candidates.map((seq) => uids[seq - 1]!));
   const messages = Array.from(uids, (u) => rows.get(u as Uid) ?? null);
   const recent = new Set(request.recent);
   let seqs = await evaluateSearch(key, { store: source, mailbox, messages, uids, isRecent: (u) => recent.has(u), textHits });
   let threads: ThreadNode[] | null = null;
-  if (request.order.kind === 'sort') seqs = sortMessages(source, mailbox, messages, seqs, request.order.criteria);
+  if (request.order.kind === 'sort') seqs = await sortMessages(source, mailbox, messages, seqs, request.order.criteria);
   else if (request.order.kind === 'sort-into') {
-    seqs = mergeSorted(source, mailbox, messages, (seq) => uids[seq - 1]! as Uid, request.order.sorted, seqs, request.order.criteria);
+    seqs = await mergeSorted(source, mailbox, messages, (seq) => uids[seq - 1]! as Uid, request.order.sorted, seqs, request.order.criteria);
   }
-  else if (request.order.kind === 'thread') threads = threadMessages(source, mailbox, messages, seqs, request.order.algorithm);
+  else if (request.order.kind === 'thread') threads = await threadMessages(source, mailbox, messages, seqs, request.order.algorithm);
   // 0 for a message 'sort-into' kept without reading its row: live searches report no MODSEQ.
   return { seqs, modSeqs: seqs.map((seq) => messages[seq - 1]?.modSeq ?? 0), threads };
 }

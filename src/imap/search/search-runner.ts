@@ -46,9 +46,9 @@ export class SearchRunner {
   }
 
   /** A search of the selected mailbox as the session sees it: its numbering, its \Recent, its reader's \Seen. */
-  searchSelected(store: MailStore, selected: SelectedMailbox, key: SearchKey, order: ResultOrder): Promise<SearchOutcome> {
+  async searchSelected(store: MailStore, selected: SelectedMailbox, key: SearchKey, order: ResultOrder): Promise<SearchOutcome> {
     const request = { mailbox: selected.info.id, uids: selected.uids, recent: selected.recentUids(), key, order };
-    return this.run(store, request, privateReaderOf(store, selected.info.id));
+    return this.run(store, request, await privateReaderOf(store, selected.info.id));
   }
 
   async close(): Promise<void> {

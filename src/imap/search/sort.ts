@@ -17,14 +17,14 @@ export const SORT_KEYS: ReadonlySet<string> = new Set<SortKeyName>(['ARRIVAL', '
 const META_BATCH = 2000;
 
 /** `seqs` (the matches) in the order of `criteria`. */
-export function sortMessages(
+export async function sortMessages(
   source: MessageSource,
   mailbox: MailboxId,
   messages: ReadonlyArray<MessageRow | null>,
   seqs: readonly number[],
   criteria: readonly SortCriterion[],
-): number[] {
-  const metas = needsMeta(criteria) ? metaOf(source, mailbox, seqs.map((seq) => messages[seq - 1]!.uid)) : new Map<Uid, MessageMeta>();
+): Promise<number[]> {
+  const metas = needsMeta(criteria) ? await metaOf(source, mailbox, seqs.map((seq) => messages[seq - 1]!.uid)) : new Map<Uid, MessageMeta>();
   const keys = seqs.map((seq) => sortKey(seq, messages[seq - 1]!, metas.get(messages[seq - 1]!.uid)?.envelope, criteria));
   keys.sort((a, b) => compareKeys(criteria, a, b));
   return keys.map((k) => k.seq);
@@ -37,7 +37,7 @@ export function sortMessages(
  * with are read (`uidAt` names them). One the store no longer has left the result (an expunge the
  * session will hear of) and is dropped when met.
  */
-export function mergeSorted(
+export async function mergeSorted(
   source: MessageSource,
   mailbox: MailboxId,
   messages: ReadonlyArray<MessageRow | null>,
@@ -45,26 +45,26 @@ export function mergeSorted(
   sorted: readonly number[],
   more: readonly number[],
   criteria: readonly SortCriterion[],
-): number[] {
+): Promise<number[]> {
   const known = new Map<number, SortKey | null>();
-  const keyOf = (seq: number): SortKey | null => {
+  const keyOf = async (seq: number): Promise<SortKey | null> => {
     if (!known.has(seq)) {
       const uid = uidAt(seq);
-      const row = source.getMessages(mailbox, [uid])[0];
-      const envelope = row && needsMeta(criteria) ? source.getMessageMeta(mailbox, [uid])[0]?.envelope : undefined;
+      const row = (await source.getMessages(mailbox, [uid]))[0];
+      const envelope = row && needsMeta(criteria) ? (await source.getMessageMeta(mailbox, [uid]))[0]?.envelope : undefined;
       known.set(seq, row ? sortKey(seq, row, envelope, criteria) : null);
     }
     return known.get(seq)!;
   };
   const merged = [...sorted];
-  for (const seq of sortMessages(source, mailbox, messages, more, criteria)) {
-    const key = keyOf(seq);
+  for (const seq of await sortMessages(source, mailbox, messages, more, criteria)) {
+    const key = await keyOf(seq);
     if (!key) continue;
     let lo = 0;
     let hi = merged.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const probe = keyOf(merged[mid]!);
+      const probe = await keyOf(merged[mid]!);
       if (!probe) {
         merged.splice(mid, 1);
         hi--;
@@ -98,10 +98,10 @@ function compareKeys(criteria: readonly SortCriterion[], a: SortKey, b: SortKey)
   return a.seq - b.seq;
 }
 
-export function metaOf(source: MessageSource, mailbox: MailboxId, uids: readonly Uid[]): Map<Uid, MessageMeta> {
+export async function metaOf(source: MessageSource, mailbox: MailboxId, uids: readonly Uid[]): Promise<Map<Uid, MessageMeta>> {
   const metas = new Map<Uid, MessageMeta>();
   for (let start = 0; start < uids.length; start += META_BATCH) {
-    for (const meta of source.getMessageMeta(mailbox, uids.slice(start, start + META_BATCH))) metas.set(meta.uid, meta);
+    for (const meta of await source.getMessageMeta(mailbox, uids.slice(start, start + META_BATCH))) metas.set(meta.uid, meta);
   }
   return metas;
 }

@@ -27,20 +27,20 @@ interface ThreadMessage {
   readonly references: readonly string[];
 }
 
-export function threadMessages(
+export async function threadMessages(
   source: MessageSource,
   mailbox: MailboxId,
   messages: ReadonlyArray<MessageRow | null>,
   seqs: readonly number[],
   algorithm: ThreadAlgorithm,
-): ThreadNode[] {
+): Promise<ThreadNode[]> {
   const rows = seqs.map((seq) => messages[seq - 1]!);
-  const metas = metaOf(source, mailbox, rows.map((row) => row.uid));
-  const facts = seqs.map((seq, i): ThreadMessage => {
+  const metas = await metaOf(source, mailbox, rows.map((row) => row.uid));
+  const facts = await Promise.all(seqs.map(async (seq, i): Promise<ThreadMessage> => {
     const row = rows[i]!;
     const meta = metas.get(row.uid);
     const envelope = meta?.envelope;
-    const header = algorithm === 'REFERENCES' && meta ? source.readBlob(row.blobId, 0, meta.headerSize) : null;
+    const header = algorithm === 'REFERENCES' && meta ? await source.readBlob(row.blobId, 0, meta.headerSize) : null;
     const references = header ? messageIds(listHeaderFields(header, 0, header.length).filter((f) => f.name === 'references').map((f) => f.value).join(' ')) : [];
     return {
       seq,
@@ -49,7 +49,7 @@ export function threadMessages(
       messageId: messageIds(envelope?.messageId ?? '')[0] ?? null,
       references: references.length > 0 ? references : messageIds(envelope?.inReplyTo ?? '').slice(0, 1),
     };
-  });
+  }));
   return algorithm === 'ORDEREDSUBJECT' ? orderedSubject(facts) : references(facts);
 }
 
