@@ -204,7 +204,6 @@ describe('sessions, cookies and CSRF', () => {
     }
   });
 
-  // The directory answers a locked login after its longest delay (8 s), which the page honours.
   it('asks for what is missing, and refuses bodies that are not a small form', async () => {
     const { response } = await signIn(h.url, PEOPLE.binh.address, '');
     expect(response.status).toBe(400);
@@ -217,6 +216,7 @@ describe('sessions, cookies and CSRF', () => {
     expect(huge.status).toBe(413);
   });
 
+  // The directory answers a locked login after its longest delay (8 s in production), which the page honours.
   it('locks an account after repeated failures, even for the right password, with 429', { timeout: 30_000 }, async () => {
     for (let i = 0; i < 3; i++) expect((await signIn(h.url, 'annv', `guess number ${i}`)).response.status).toBe(403);
     const locked = await signIn(h.url, 'annv', PEOPLE.an.initial);
