@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Timeouts only catch a hung test; a slow but passing one on a loaded shared machine must still
+    // pass, so they sit far above any test's time on a quiet one (the slowest files take about a minute).
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     // Protocol tests start real servers; two cores, so keep the pool small.
     pool: 'forks',
     maxWorkers: 2,

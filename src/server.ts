@@ -38,7 +38,7 @@ export interface ServerOptions {
   /** Directory tuning for tests (cheaper argon2). */
   readonly directory?: Partial<Pick<ConstructorParameters<typeof Directory>[0], 'argon2' | 'throttle' | 'loginCacheTtlMs'>>;
   readonly smtp?: SmtpStartOptions;
-  /** The clock of the directory (audit rows, notices) and of unit diligence (src/notices/unit-diligence.ts); tests move it across working days. */
+  /** The clock of the directory (audit rows, notices), of unit diligence (src/notices/unit-diligence.ts) and of web sessions; tests move it across working days and past timeouts. */
   readonly clock?: () => Date;
 }
 
@@ -165,7 +165,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // A message that arrives before the workers can take it would wait for their start-up.
     await workers.ready();
     await virusScanner.start();
-    listeners.push(...(await startWeb(context)));
+    listeners.push(...(await startWeb(context, () => directory.now().getTime())));
     listeners.push(...(await startSmtp(context, options.smtp)));
     listeners.push(...(await startImap(context)));
     const manageSieve = await startManageSieve(context, redirectPolicy(config.sieve, (domain) => directory.isLocalDomain(domain)));

@@ -40,10 +40,11 @@ const FORM_BODY_LIMIT = 16 * 1024;
  */
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-export function buildWebApp(ctx: AppContext): FastifyInstance {
+/** `now`: the server's clock (ServerOptions.clock), which session timeouts are measured on. */
+export function buildWebApp(ctx: AppContext, now: () => number): FastifyInstance {
   const state: WebState = {
     ctx,
-    sessions: new SessionStore({ idleMs: ctx.config.http.session_idle, absoluteMs: ctx.config.http.session_lifetime }),
+    sessions: new SessionStore({ idleMs: ctx.config.http.session_idle, absoluteMs: ctx.config.http.session_lifetime, now }),
     cookies: { secure: servedOverHttps(ctx.config) },
     directory: new DirectoryCache(() => ctx.directory.listEntries()),
     addressBooks: new AddressBooks({

@@ -21,12 +21,13 @@ const PLAIN_HTTP_PATHS: ReadonlySet<string> = new Set([PATHS.health, PATHS.metri
  * Starts the self-service site on `http.listen` (plain HTTP) and `http.tls_listen` (HTTPS with the
  * `[tls]` pair, reloaded with it: src/tls.ts), either of which may be "" (off). One Fastify app
  * serves both, so sessions and caches are shared. Without `tls_listen`, TLS for officials is
- * the reverse proxy's job at `http.public_url` (cookies are then marked Secure).
+ * the reverse proxy's job at `http.public_url` (cookies are then marked Secure). Sessions time out
+ * on `now`, the server's clock.
  */
-export async function startWeb(ctx: AppContext): Promise<RunningListener[]> {
+export async function startWeb(ctx: AppContext, now: () => number): Promise<RunningListener[]> {
   const { listen, tls_listen: tlsListen } = ctx.config.http;
   if (!listen && !tlsListen) return [];
-  const app = buildWebApp(ctx);
+  const app = buildWebApp(ctx, now);
   let httpsPort = 0;
   // Behind a proxy (an https public_url) the plain listener is the proxy's back end: redirecting would loop.
   if (tlsListen && !ctx.config.http.public_url.startsWith('https://')) redirectPlainPagesToHttps(app, () => httpsPort);

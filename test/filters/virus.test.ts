@@ -73,12 +73,11 @@ describe('virus filter with a real clamd', () => {
     // 64 MB of zeros deflate to ~64 KB; clamd extracts only up to MaxFileSize (25 MB here).
     const zip = makeZip([{ name: 'zeros.bin', data: Buffer.alloc(64 * 1024 * 1024) }]);
     const raw = await compose({ text: 'bomb', attachments: [{ filename: 'bomb.zip', content: zip }] });
-    const started = Date.now();
+    // Not hanging is the Clean verdict itself: a scan past [clamav] timeout (20 s here) is a tempfail.
     const verdict = await pipeline({ socket: clamd.socket }).check(raw, inbound());
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(verdict.action).toBe('accept');
     expect(verdict.addHeaders[0]).toEqual(['X-Virus-Status', 'Clean']);
-  }, 30_000);
+  });
 
   it('refuses zips nested deeper than MaxRecursion when clamd has AlertExceedsMax', async () => {
     let data: Buffer = Buffer.from('innermost');

@@ -10,6 +10,7 @@
  * - `clamav.enabled = false` unless a test passes a clamd (test/helpers/clamd.ts);
  * - one analysis worker (`limits.analysis_workers = 1`, plus its spare): the machine is shared;
  * - cheap argon2 parameters;
+ * - login delays capped at 1 s (`TEST_LOGIN_DELAYS`) unless a test passes `loginDelays`;
  * - DNS from a table (`dns`), never the Internet.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,16 @@ import type { SmtpStartOptions } from '../../src/smtp/server.js';
 
 export const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 export const TEST_DOC = 'TEST/QĐ-2026';
+
+type LoginDelays = NonNullable<NonNullable<ServerOptions['directory']>['throttle']>;
+
+/**
+ * The first throttled failure still waits 500 ms and the wait still doubles (src/directory/throttle.ts
+ * DEFAULT_THROTTLE), but it stops at 1 s instead of 8 s, the wait of every answer to a locked
+ * login: a test that locks an account proves the refusal, not production's patience.
+ * test/directory/login.test.ts and throttle.test.ts check the production delays on a fake clock.
+ */
+export const TEST_LOGIN_DELAYS: LoginDelays = { maxDelayMs: 1_000 };
 
 /** DNS records by "name rrtype" (e.g. "example.org MX", "example.org TXT"); anything else is NXDOMAIN. */
 export type DnsTable = Record<string, unknown[]>;
@@ -48,6 +59,8 @@ export interface TestServerOptions {
   readonly logDestination?: pino.DestinationStream;
   /** The server's clock (ServerOptions.clock: the directory's and unit diligence's). */
   readonly clock?: () => Date;
+  /** Login throttle delays over TEST_LOGIN_DELAYS (e.g. production's `{ maxDelayMs: 8_000 }`). */
+  readonly loginDelays?: LoginDelays;
 }
 
 export interface TestUser {
@@ -102,7 +115,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const serverOptions: ServerOptions = {
     logger: options.logDestination ? createLogger(config, options.logDestination) : pino({ level: options.logLevel ?? 'silent' }),
     resolver: tableResolver(options.dns ?? {}),
-    directory: { argon2: TEST_ARGON2 },
+    directory: { argon2: TEST_ARGON2, throttle: { ...TEST_LOGIN_DELAYS, ...options.loginDelays } },
     ...(options.smtp ? { smtp: options.smtp } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   };

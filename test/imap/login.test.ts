@@ -41,7 +41,7 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
   test('an account locked after too many failures is refused even with the right password', async () => {
     await server.addUser('lockvt');
     const client = await RawClient.connect(server.ports.imap);
-    // The directory slows each answer down (up to 8 s once locked), so wait longer than usual.
+    // The directory slows each answer down (up to 8 s once locked in production), so wait longer than usual.
     const answer = (tag: string, command: string) => {
       client.send(`${tag} ${command}\r\n`);
       return client.until((l) => l.startsWith(`${tag} `), 15_000);

@@ -44,7 +44,8 @@ async function smtpAuth(user: string, password: string): Promise<{ value: string
   const client = await RawSmtp.connect(server.ports.submissions, { tls: true });
   await client.hello();
   try {
-    // A locked account is answered after the longest delay (8 s): wait longer than RawSmtp's 5 s.
+    // A locked account is answered after the longest delay (8 s in production, TEST_LOGIN_DELAYS
+    // here): wait longer than RawSmtp's 5 s whatever it is.
     return await timed(() => {
       client.write(`AUTH PLAIN ${saslPlain(user, password)}\r\n`);
       return client.reply(20_000);

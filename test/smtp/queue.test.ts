@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -7,6 +6,7 @@ import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ANNV, PASSWORD, restartableServer, startHarness, startInternet, waitFor, type DnsTable, type Harness } from './harness.js';
 import { RawSmtp } from './raw-client.js';
+import { runCli, runCliInProcess } from '../cli/cli-helpers.js';
 
 const DNS: DnsTable = {
   'example.org MX': [{ exchange: 'mx.example.org', priority: 10 }],
@@ -82,7 +82,7 @@ describe('outbound queue', () => {
     // The DSN is readable once committed, a moment before its delivery resolves (the WAL fsync,
     // src/store/group-commit.ts) and the worker removes the finished entry.
     await waitFor(() => h.ctx.queue.list().length === 0 || undefined);
-  }, 20_000);
+  });
 
   test('with smtp.relay set, everything goes to the smarthost whatever the MX records say', async () => {
     const internet = await startInternet();
@@ -123,17 +123,8 @@ describe('outbound queue', () => {
     await waitFor(() => up.ctx.queue.list().length === 0 || undefined);
     await new Promise((r) => setTimeout(r, 300));
     expect(internet.received.filter((m) => m.to.includes('later@example.org'))).toHaveLength(1);
-  }, 20_000);
-});
-
-/** The real `cantho-mail` binary, as an admin runs it. */
-function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/cantho-mail.mjs', ...args], { timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
   });
-}
+});
 
 test('cantho-mail queue list|retry|delete', async () => {
   const h = await startHarness({ dns: DNS, smtp: { queueWorker: { mxPort: await deadPort(), pollIntervalMs: 100 } } });
@@ -143,17 +134,18 @@ test('cantho-mail queue list|retry|delete', async () => {
   const config = path.join(h.dir, 'cli.toml');
   writeFileSync(config, `[server]\ndata_dir = ${JSON.stringify(h.dir)}\nlog_level = "silent"\n`);
 
-  const list = await cli(['queue', 'list', '--config', config, '--json']);
+  // Once as its own process, as an admin runs it beside serve; the rest in this process.
+  const list = await runCli(['queue', 'list', '--config', config, '--json']);
   expect(list.code).toBe(0);
   const [entry] = JSON.parse(list.stdout) as Array<{ id: number; sender: string; recipients: Array<{ address: string; state: string }> }>;
   expect(entry).toMatchObject({ sender: 'annv@cantho.gov.vn', recipients: [{ address: 'waiting@example.org', state: 'pending' }] });
 
-  const text = await cli(['queue', 'list', '--config', config]);
+  const text = await runCliInProcess(['queue', 'list', '--config', config]);
   expect(text.stdout).toMatch(new RegExp(`^${entry!.id}\\t\\S+\\t\\d+ bytes\\t<annv@cantho\\.gov\\.vn>\\n\\twaiting@example\\.org\\tpending\\tattempts=\\d+\\tnext=`));
 
-  expect(await cli(['queue', 'retry', String(entry!.id), '--config', config])).toMatchObject({ code: 0, stdout: `message ${entry!.id} will be retried now\n` });
-  expect(await cli(['queue', 'delete', String(entry!.id), '--config', config])).toMatchObject({ code: 0, stdout: `message ${entry!.id} deleted\n` });
-  expect(await cli(['queue', 'delete', String(entry!.id), '--config', config])).toMatchObject({ code: 1, stderr: `error: no queued message ${entry!.id}\n` });
-  expect(await cli(['queue', 'retry', 'abc', '--config', config])).toMatchObject({ code: 1, stderr: 'error: not a queue id: "abc"\n' });
+  expect(await runCliInProcess(['queue', 'retry', String(entry!.id), '--config', config])).toMatchObject({ code: 0, stdout: `message ${entry!.id} will be retried now\n` });
+  expect(await runCliInProcess(['queue', 'delete', String(entry!.id), '--config', config])).toMatchObject({ code: 0, stdout: `message ${entry!.id} deleted\n` });
+  expect(await runCliInProcess(['queue', 'delete', String(entry!.id), '--config', config])).toMatchObject({ code: 1, stderr: `error: no queued message ${entry!.id}\n` });
+  expect(await runCliInProcess(['queue', 'retry', 'abc', '--config', config])).toMatchObject({ code: 1, stderr: 'error: not a queue id: "abc"\n' });
   expect(h.ctx.queue.list()).toEqual([]);
-}, 30_000);
+});

@@ -203,7 +203,6 @@ describe('sessions, cookies and CSRF', () => {
     }
   });
 
-  // The directory answers a locked login after its longest delay (8 s), which the page honours.
   it('asks for what is missing, and refuses bodies that are not a small form', async () => {
     const { response } = await signIn(h.url, PEOPLE.binh.address, '');
     expect(response.status).toBe(400);
@@ -216,6 +215,7 @@ describe('sessions, cookies and CSRF', () => {
     expect(huge.status).toBe(413);
   });
 
+  // The directory answers a locked login after its longest delay (8 s in production), which the page honours.
   it('locks an account after repeated failures, even for the right password, with 429', { timeout: 30_000 }, async () => {
     for (let i = 0; i < 3; i++) expect((await signIn(h.url, 'annv', `guess number ${i}`)).response.status).toBe(403);
     const locked = await signIn(h.url, 'annv', PEOPLE.an.initial);
@@ -267,16 +267,19 @@ describe('the web follows the directory', () => {
   });
 
   it('ends an idle session: pages send to sign-in with a notice, forms are refused', async () => {
-    h = await startWebHarness({ http: { session_idle: '300ms' } });
+    // The server's clock moves past session_idle: no wait, and no race with a slow request.
+    let skewMs = 0;
+    const idle = () => (skewMs += 31 * 60_000);
+    h = await startWebHarness({ http: { session_idle: '30m' } }, { clock: () => new Date(Date.now() + skewMs) });
     const { cookie } = await signIn(h.url, PEOPLE.dao.address, PEOPLE.dao.password);
     const page = await curl(`${h.url}/doi-mat-khau`, ['--cookie', cookie!]);
     expect(page.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    idle();
     const post = await postPasswordChange(h.url, cookie!, csrfTokenOf(page.body), PEOPLE.dao.password, 'Mot-mat-khau-moi-hay');
     expect(post.status).toBe(403);
     expect(post.body).toContain('<h1>Phiên làm việc đã hết hạn</h1>');
     const { cookie: second } = await signIn(h.url, PEOPLE.dao.address, PEOPLE.dao.password);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    idle();
     const expired = await curl(`${h.url}/tra-cuu`, ['--cookie', second!]);
     expect(expired.status).toBe(303);
     expect(expired.headers['location']).toBe('/dang-nhap?thong-bao=het-han');

@@ -29,8 +29,8 @@ export interface WebHarness {
  * two units and three officials: `an` with the password he was given, `dao` and `binh` with
  * their own. Config tables given here are merged over that.
  */
-export async function startWebHarness(config: ConfigInput = {}): Promise<WebHarness> {
-  const server = await startTestServer({ config: { ...config, policy: { require_password_change: true, ...config.policy } } });
+export async function startWebHarness(config: ConfigInput = {}, options: { clock?: () => Date } = {}): Promise<WebHarness> {
+  const server = await startTestServer({ config: { ...config, policy: { require_password_change: true, ...config.policy } }, ...options });
   const { directory } = server;
   const request = { actor: 'cli:test', doc: TEST_DOC };
   await server.addUnit('vpubnd', 'Văn phòng UBND thành phố');
