@@ -69,11 +69,41 @@ export function sessionReader(ctx: NamespaceSession['ctx'], identity: () => Iden
 }
 
 export class ReaderView implements MailStore {
+  private readonly inner: MailStore;
+  /** True while one of this view's calls into the store runs its synchronous part (isOwnChange). */
+  private calling = false;
+
   constructor(
-    private readonly inner: MailStore,
+    store: MailStore,
     /** Who reads a mailbox with a private \Seen in this session (the search workers need it too). */
     readonly readerOf: ReaderOf,
-  ) {}
+  ) {
+    this.inner = new Proxy(store, {
+      get: (target, key) => {
+        const value: unknown = Reflect.get(target, key, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]): unknown => {
+          this.calling = true;
+          try {
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          } finally {
+            this.calling = false;
+          }
+        };
+      },
+    });
+  }
+
+  /**
+   * Whether a store change being emitted now is this view's own: the SQLite store emits a change
+   * synchronously inside the call that made it (after its COMMIT), so a change that arrives while
+   * one of this view's calls runs is the session's own, and one that arrives while the session
+   * awaits is somebody else's. A store that emits later (another process, a database's
+   * notification) needs the change to carry its origin instead.
+   */
+  get ownCallRunning(): boolean {
+    return this.calling;
+  }
 
   get events(): MailStore['events'] {
     return this.inner.events;
@@ -264,6 +294,11 @@ export class ReaderView implements MailStore {
 /** The reader of `mailbox` with a private \Seen, for a session's store (null: the team's \Seen, or not a session's view). */
 export async function privateReaderOf(store: MailStore, mailbox: MailboxId): Promise<AccountId | null> {
   return store instanceof ReaderView ? store.readerOf(mailbox) : null;
+}
+
+/** RFC 5465 §5: a change the session's own store call is making (ReaderView.ownCallRunning). */
+export function isOwnChange(store: MailStore): boolean {
+  return store instanceof ReaderView && store.ownCallRunning;
 }
 
 export function sessionContext(ctx: AppContext, identity: () => Identity | null): AppContext {

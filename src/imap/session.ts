@@ -54,6 +54,7 @@ import type { RunSearch } from './search/live-searches.js';
 import type { SearchRunner } from './search/search-runner.js';
 import type { SelectedMailbox } from './selected.js';
 import { accessWithdrawn, wireNameOf } from './namespaces.js';
+import { isOwnChange } from './seen-view.js';
 import { acknowledgeUnansweredReads } from '../tcp/index.js';
 
 export type { SessionState } from './command-spec.js';
@@ -105,8 +106,6 @@ export class Session {
   private closed = false;
   /** A command is running (from its frame to its tagged response). */
   private busy = false;
-  /** True only while a command's handler runs synchronously: store changes then are its own (RFC 5465 §5). */
-  private acting = false;
   /** The chain of notification pushes in progress (RFC 5465 §4), null when idle. */
   private pushing: Promise<void> | null = null;
   private pushQueued = false;
@@ -350,9 +349,9 @@ export class Session {
     if (forSelected) selected.noteChange(change);
     const watcher = this.notify;
     if (watcher) {
-      // Read now: by the time the watcher's reads answer, the command may have ended. IDLE writes
-      // nothing: what arrives during it is never the session's own.
-      watcher.note(change, this.acting && this.idleListener === null).then(
+      // Read now (RFC 5465 §5, what the session's own command did is not echoed): by the time the
+      // watcher's reads answer, another call may be running.
+      watcher.note(change, isOwnChange(this.ctx.store)).then(
         () => {
           if (this.notify === watcher && watcher.hasPending) this.requestPush();
         },
@@ -570,14 +569,7 @@ export class Session {
       spec = this.host.commands.get(name);
       if (!spec) throw new ImapError('BAD', null, `Unknown command ${name.slice(0, 40)}`);
       if (!spec.states.has(this.state)) throw new ImapError('BAD', null, `${name} is not valid in the ${this.state} state`);
-      // Until the command ends, not only its synchronous part: the store answers asynchronously
-      // (docs/architecture.md "NOTIFY": what the session's own command did is not echoed).
-      this.acting = true;
-      try {
-        completion = await spec.run(this, { tag, name, uid: name.startsWith('UID '), args });
-      } finally {
-        this.acting = false;
-      }
+      completion = await spec.run(this, { tag, name, uid: name.startsWith('UID '), args });
     } catch (err) {
       const failure = this.asImapError(err, name);
       await this.announceLogged(spec?.expungeAllowed ?? true, name);
