@@ -1,3 +1,8 @@
+/**
+ * SQLite-specific: a delivery acknowledged before a killed process is on disk after reopening the
+ * file, and the search index catches up; another process writing the same file meanwhile loses
+ * nothing (DESIGN.md "Durability"). Not part of the contract suite.
+ */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';

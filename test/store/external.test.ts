@@ -1,3 +1,7 @@
+/**
+ * SQLite-specific: a write by another connection to the same file (the CLI) is noticed and
+ * announced as an "external" change. Not part of the contract suite.
+ */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteMailStore } from '../../src/store/sqlite-store.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteMailStore } from '../../src/store/sqlite-store.js';
+import type { MailStore } from '../../src/store/index.js';
 import { asAccountId, type AccountId } from '../../src/store/types.js';
 
 export interface TestStore {
@@ -50,6 +51,25 @@ export function message(fields: { subject?: string; from?: string; to?: string; 
     '',
   ];
   return Buffer.from(lines.join('\r\n'), 'utf8');
+}
+
+/** A message of about 600 KiB whose bytes are predictable, to read in ranges and store in pieces cut anywhere. */
+export function bigMessage(): Buffer {
+  const line = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef\r\n';
+  return message({ subject: 'Tệp lớn', body: line.repeat(8000) });
+}
+
+/** The messages the search tests look through: two in annv's INBOX (UIDs 1 and 2), one in daott's. */
+export async function deliverSearchSamples(store: MailStore): Promise<void> {
+  await store.deliver(
+    [{ account: annv, folder: 'INBOX' }],
+    message({ subject: 'Kế hoạch đào tạo', from: 'Nguyễn Văn Ân <anvn@cantho.gov.vn>', body: 'Đề nghị Sở Nội vụ phê duyệt.' }),
+  );
+  await store.deliver(
+    [{ account: annv, folder: 'INBOX' }],
+    message({ subject: 'Lịch họp', from: 'Trần Thị Đào <daott@cantho.gov.vn>', cc: 'Lê Ân <anl@cantho.gov.vn>', body: 'Họp lúc 8 giờ.' }),
+  );
+  await store.deliver([{ account: daott, folder: 'INBOX' }], message({ subject: 'Kế hoạch khác', from: 'Nguyễn Văn Ân <anvn@cantho.gov.vn>' }));
 }
 
 /** The n-th message of the crash test: unique content, so its SHA-256 names it. */

@@ -1,3 +1,7 @@
+/**
+ * SQLite-specific: the speed of listing a large mailbox on this backend. Not part of the contract
+ * suite, which holds every backend to behaviour, not speed.
+ */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { asUid } from '../../src/store/types.js';
 import { annv, message, openTestStore, type TestStore } from './helpers.js';

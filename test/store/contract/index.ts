@@ -1,13 +1,16 @@
 /**
  * The store's contract as tests (docs/architecture.md "Store"): what every MailStore backend must
  * keep, run against a backend by its own test file (test/store/sqlite-contract.test.ts for SQLite).
- * Backend-specific behaviour (crash recovery, group commit, schema, speed) is tested beside the
- * backend, not here.
+ * Backend-specific behaviour (crash recovery, group commit, storage layout, indexing, schema,
+ * speed) is tested beside the backend, not here.
  */
 import { describe } from 'vitest';
 import type { OpenBackend } from './backend.js';
+import { describeBodyContract } from './bodies.js';
+import { describeDeliveryContract } from './deliveries.js';
 import { describeMailboxContract } from './mailboxes.js';
 import { describeMessageContract } from './messages.js';
+import { describeSearchContract } from './search.js';
 
 export type { OpenBackend, StoreBackend } from './backend.js';
 export { describeBlobStoreContract, type BlobBackend } from './blobs.js';
@@ -16,5 +19,8 @@ export function describeMailStoreContract(name: string, open: OpenBackend): void
   describe(`MailStore contract: ${name}`, () => {
     describeMailboxContract(open);
     describeMessageContract(open);
+    describeDeliveryContract(open);
+    describeBodyContract(open);
+    describeSearchContract(open);
   });
 }
