@@ -4,6 +4,7 @@
  * not start with WSP; the header block ends at the first empty line.
  */
 import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { FileRange } from '../store/index.js';
 import { concatShared } from '../workers/index.js';
 
@@ -37,6 +38,21 @@ export async function readHeaderBlock(file: string, size: number, maxHeaderBytes
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The header block of a message read from `stream` a chunk at a time, up to the chunk holding the
+ * empty line (or past `maxHeaderBytes`, which the limits checked as the message arrived rule out),
+ * then the stream is let go: the body is never read (DESIGN.md "Config" [limits] max_header_bytes).
+ */
+export async function readStreamHeaderBlock(stream: Readable, maxHeaderBytes: number): Promise<Buffer> {
+  let head = Buffer.alloc(0);
+  for await (const chunk of stream) {
+    head = Buffer.concat([head, chunk as Buffer]);
+    // Short of the whole block read so far, the empty line is inside it: stop reading.
+    if (headerBlockEnd(head) < head.length || head.length > maxHeaderBytes) break;
+  }
+  return head.subarray(0, Math.min(headerBlockEnd(head), maxHeaderBytes));
 }
 
 export function headerFields(raw: Buffer): HeaderField[] {

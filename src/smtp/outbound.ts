@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/index.js';
+import type { QueuedMessageStream } from '../store/index.js';
 import { parseHostPort } from '../config/index.js';
 import type { DnsResolver } from '../context.js';
 
@@ -17,8 +18,16 @@ export type RecipientOutcome =
   | { readonly kind: 'deferred'; readonly error: string }
   | { readonly kind: 'failed'; readonly error: string };
 
-/** Sends one message to one route; the queue worker gets one outcome per recipient (lowercase address). */
-export type OutboundTransport = (route: OutboundRoute, envelope: { from: string; to: readonly string[] }, raw: Buffer) => Promise<Map<string, RecipientOutcome>>;
+/**
+ * Sends one message to one route; the queue worker gets one outcome per recipient (lowercase
+ * address). The message is a stream made for this attempt alone, read as the remote server takes
+ * it; the transport leaves it destroyed or drained.
+ */
+export type OutboundTransport = (
+  route: OutboundRoute,
+  envelope: { from: string; to: readonly string[] },
+  message: QueuedMessageStream,
+) => Promise<Map<string, RecipientOutcome>>;
 
 /** Routing failed before any SMTP conversation: permanent (null MX, RFC 7505) or worth retrying (DNS trouble). */
 export class RouteError extends Error {
@@ -92,7 +101,7 @@ interface SmtpSendError extends Error {
  * certificate — as every MTA without DANE/MTA-STS does — but is never skipped when offered.
  */
 export function nodemailerTransport(hostname: string, timeoutMs: number): OutboundTransport {
-  return async (route, envelope, raw) => {
+  return async (route, envelope, message) => {
     const transport = nodemailer.createTransport({
       host: route.host,
       port: route.port,
@@ -105,7 +114,11 @@ export function nodemailerTransport(hostname: string, timeoutMs: number): Outbou
     });
     const outcomes = new Map<string, RecipientOutcome>();
     try {
-      const info = await transport.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw });
+      // The size comes from the queue row, so MAIL FROM carries SIZE= (RFC 1870 §6) without the
+      // message being read first: nodemailer hands the envelope's other keys to SMTPConnection.send,
+      // which reads `size`. The stream goes to the socket with backpressure.
+      const sendEnvelope = { from: envelope.from, to: [...envelope.to], size: message.size };
+      const info = await transport.sendMail({ envelope: sendEnvelope, raw: message.stream });
       for (const address of info.accepted as string[]) outcomes.set(address.toLowerCase(), { kind: 'delivered', response: info.response });
       for (const err of (info as { rejectedErrors?: SmtpSendError[] }).rejectedErrors ?? []) recordRejection(outcomes, err);
     } catch (error) {
@@ -114,6 +127,7 @@ export function nodemailerTransport(hostname: string, timeoutMs: number): Outbou
       const whole: RecipientOutcome = isPermanent(err) ? { kind: 'failed', error: describe(err) } : { kind: 'deferred', error: describe(err) };
       for (const address of envelope.to) if (!outcomes.has(address.toLowerCase())) outcomes.set(address.toLowerCase(), whole);
     } finally {
+      message.stream.destroy();
       transport.close();
     }
     return outcomes;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../context.js';
 import type { DueRecipient } from '../store/index.js';
 import { buildDsn } from './dsn.js';
+import { readStreamHeaderBlock } from './headers.js';
 import { nodemailerTransport, RouteError, routesFor, type OutboundTransport, type RecipientOutcome } from './outbound.js';
 
 export interface QueueWorkerOptions {
@@ -129,14 +130,15 @@ export class QueueWorker {
   private async attempt(group: DueRecipient[]): Promise<void> {
     const { messageId, sender, domain } = group[0]!;
     const now = this.now();
-    const raw = this.ctx.queue.readMessage(messageId);
-    if (!raw) return; // deleted by `queue delete` meanwhile
     let pending = group;
     const outcomes = new Map<string, RecipientOutcome>();
     const settled = (r: DueRecipient) => ['delivered', 'failed'].includes(outcomes.get(r.address.toLowerCase())?.kind ?? 'deferred');
     try {
       for (const route of await routesFor(domain, this.ctx.config, this.ctx.resolver, this.mxPort)) {
-        const result = await this.transport(route, { from: sender, to: pending.map((r) => r.address) }, raw);
+        // A fresh stream per route: an attempt that failed part-way leaves nothing to rewind.
+        const message = this.ctx.queue.streamMessage(messageId);
+        if (!message) return; // deleted by `queue delete` meanwhile
+        const result = await this.transport(route, { from: sender, to: pending.map((r) => r.address) }, message);
         for (const [address, outcome] of result) outcomes.set(address, outcome);
         // Only recipients deferred by this host are worth trying at the next one (RFC 5321 §5.1).
         pending = pending.filter((r) => !settled(r));
@@ -195,7 +197,11 @@ export class QueueWorker {
       const resolution = this.ctx.directory.resolveRecipient(dsn.sender);
       if (resolution.ok) {
         const domain = dsn.sender.slice(dsn.sender.lastIndexOf('@') + 1).toLowerCase();
-        const report = buildDsn(dsn, this.ctx.queue.readMessage(dsn.messageId), this.ctx.config.server.hostname, domain, this.now());
+        // RFC 3462 §2: the original's header block (text/rfc822-headers) is all the DSN returns,
+        // so only that much of it is read, however big the message.
+        const original = this.ctx.queue.streamMessage(dsn.messageId);
+        const header = original ? await readStreamHeaderBlock(original.stream, this.ctx.config.limits.max_header_bytes) : null;
+        const report = buildDsn(dsn, header, this.ctx.config.server.hostname, domain, this.now());
         await this.ctx.store.deliver([{ account: resolution.account, folder: 'INBOX' }], report);
       } else {
         this.log.warn({ message: dsn.messageId, reason: resolution.reason }, 'queue: DSN dropped, the sender is no longer a local account');

@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream';
 import { CHUNK_SIZE } from './blobs.js';
 import { migrate, type Db } from './database.js';
 import { chunksOf, messageSize, readPieces } from './message-bytes.js';
 import { asStorageError } from './storage-full.js';
-import type { MessageBytes } from './types.js';
+import { StoreError, type MessageBytes } from './types.js';
 
 /**
  * The outbound queue's durable state (DESIGN.md: queue tables live in the store; the worker is
@@ -58,6 +59,12 @@ export interface OutboundQueue {
   /** When the next pending recipient is due, or null when nothing is pending. */
   nextDueAt(): Date | null;
   readMessage(messageId: number): Buffer | null;
+  /**
+   * The message as a stream reading one chunk at a time, so that sending a 25 MB message holds a
+   * chunk of it, not all of it; a fresh stream per call (one per route attempt). Null if there is
+   * no such message; the stream fails, rather than ends early, if the message is deleted meanwhile.
+   */
+  streamMessage(messageId: number): QueuedMessageStream | null;
   /** The remote server said 250: one UPDATE statement, so the window between its 250 and our commit is one statement. */
   markDelivered(recipientIds: readonly number[], response: string, now: Date): void;
   markDeferred(recipientIds: readonly number[], error: string, nextAttemptAt: Date, now: Date): void;
@@ -73,6 +80,12 @@ export interface OutboundQueue {
   retry(messageId: number, now: Date): boolean;
   /** `queue delete`: drops the message and its recipients. False if there is no such message. */
   delete(messageId: number): boolean;
+}
+
+/** A queued message being read: its size (SIZE=, RFC 1870) known from the row, its octets from `stream`. */
+export interface QueuedMessageStream {
+  readonly size: number;
+  readonly stream: Readable;
 }
 
 const MIGRATIONS = [
@@ -195,6 +208,27 @@ export class SqliteOutboundQueue implements OutboundQueue {
     return chunks.length === 0 ? raw : Buffer.concat(chunks);
   }
 
+  streamMessage(messageId: number): QueuedMessageStream | null {
+    const layout = this.layoutOf(messageId);
+    if (!layout) return null;
+    const chunks = this.chunkReader(messageId, layout.legacy);
+    let sent = 0;
+    const stream = new Readable({
+      read() {
+        if (sent >= layout.size) return void this.push(null);
+        try {
+          const chunk = chunks.next().value;
+          if (!chunk || chunk.length === 0) throw new StoreError('nonexistent', `queued message ${messageId} was removed while being read`);
+          sent += chunk.length;
+          this.push(chunk);
+        } catch (err) {
+          this.destroy(err as Error);
+        }
+      },
+    });
+    return { size: layout.size, stream };
+  }
+
   markDelivered(recipientIds: readonly number[], response: string, now: Date): void {
     this.db
       .prepare(
@@ -285,6 +319,29 @@ export class SqliteOutboundQueue implements OutboundQueue {
 
   delete(messageId: number): boolean {
     return this.db.prepare('DELETE FROM queue_messages WHERE id = ?').run(messageId).changes > 0;
+  }
+
+  /** The message's size, and whether it is an older row whose octets are in `raw` rather than in chunks. */
+  private layoutOf(messageId: number): { size: number; legacy: boolean } | null {
+    const row = this.db.prepare('SELECT size, length(raw) > 0 AS legacy FROM queue_messages WHERE id = ?').get(messageId) as
+      | { size: number; legacy: number }
+      | undefined;
+    return row ? { size: row.size, legacy: row.legacy === 1 } : null;
+  }
+
+  /**
+   * The message's chunks in order, each read when pulled: a row of queue_message_chunks, or for an
+   * older row the same span of `raw` (substr of a blob counts octets), so that only one chunk is in
+   * memory at a time either way. An empty buffer past the end, or once the message is deleted.
+   */
+  private *chunkReader(messageId: number, legacy: boolean): Generator<Buffer> {
+    const read = legacy
+      ? this.db.prepare('SELECT substr(raw, ? * ? + 1, ?) FROM queue_messages WHERE id = ?').pluck()
+      : this.db.prepare('SELECT data FROM queue_message_chunks WHERE seq = ? AND message_id = ?').pluck();
+    for (let seq = 0; ; seq++) {
+      const chunk = (legacy ? read.get(seq, CHUNK_SIZE, CHUNK_SIZE, messageId) : read.get(seq, messageId)) as Buffer | null | undefined;
+      yield chunk ?? Buffer.alloc(0);
+    }
   }
 
   /** Removes the messages of these recipients that have nothing left to do: no pending recipient, no DSN owed. */

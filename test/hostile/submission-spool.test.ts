@@ -4,13 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { freeLoopbackPort } from '../helpers/ports.js';
 import { tableResolver } from '../helpers/server.js';
 import { connectImapflow } from '../interop/imapflow-client.js';
 import { startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
-import { MB, inMb, rawLogin, residentBytes, sizedMessage } from './support.js';
+import { MB, inMb, rawLogin, residentBytes, sizedMessage, startRelaySink, type RelaySink } from './support.js';
 
 /**
  * A 20 MB message through submission (AUTH over TLS, nodemailer) to a local and a remote
@@ -20,9 +18,9 @@ import { MB, inMb, rawLogin, residentBytes, sizedMessage } from './support.js';
  * store and the queue read the file themselves. Checked: the local copy is the sent bytes under
  * our Received field; the relayed copy carries a DKIM signature that verifies; the spool is empty
  * afterwards; the server's RSS, sampled until the 250, grows by less than COPIES_BOUND times the
- * message. Measured here: +52 to +80 MB — one worker's copy and what its parsers decode of it, and,
- * at the top of that range, the queue worker already relaying the message, which it reads whole
- * from the queue to send it — against +94 MB before submission read from the spool file (the
+ * message. Measured here: +52 to +80 MB — one worker's copy and what its parsers decode of it
+ * (the queue worker relays it as a stream from the queue, test/hostile/queue-stream.test.ts) —
+ * against +94 MB before submission read from the spool file (the
  * message as received, edited, signed and queued on the main thread besides).
  */
 const MESSAGE_BYTES = 20 * MB;
@@ -31,40 +29,24 @@ const SELECTOR = 'sel';
 
 let server: ReadmeServer;
 let official: Official;
-let smarthost: SMTPServer;
+let smarthost: RelaySink;
 let publicKeyRecord = '';
 let keyDir = '';
-const relayed: Buffer[] = [];
 
 beforeAll(async () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const relayPort = await freeLoopbackPort();
-  smarthost = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    size: 64 * MB,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        relayed.push(Buffer.concat(chunks));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smarthost.listen(relayPort, '127.0.0.1', resolve));
+  smarthost = await startRelaySink();
   publicKeyRecord = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
   keyDir = mkdtempSync(path.join(os.tmpdir(), 'cantho-dkim-'));
   const keyFile = path.join(keyDir, 'dkim.pem');
   writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  server = await startReadmeServer({ relayPort, passwordChange: 'config', config: { dkim: { selector: SELECTOR, private_key: keyFile } } });
+  server = await startReadmeServer({ relayPort: smarthost.port, passwordChange: 'config', config: { dkim: { selector: SELECTOR, private_key: keyFile } } });
   official = await server.addOfficial('Nguyễn Văn An');
 }, 300_000);
 
 afterAll(async () => {
   await server?.stop();
-  await new Promise<void>((resolve) => (smarthost ? smarthost.close(() => resolve()) : resolve()));
+  await smarthost?.close();
   if (keyDir) rmSync(keyDir, { recursive: true, force: true });
 }, 60_000);
 
@@ -105,11 +87,11 @@ describe('a big message through submission stays in its spool file', () => {
       await imap.client.logout();
     }
 
-    for (let tries = 0; relayed.length === 0; tries++) {
+    for (let tries = 0; smarthost.relayed.length === 0; tries++) {
       if (tries > 900) throw new Error(`nothing relayed:\n${server.log()}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const sent = relayed[0]!;
+    const sent = smarthost.relayed[0]!.raw;
     expect(sent.subarray(sent.length - message.length).equals(message)).toBe(true);
     const dns = { [`${SELECTOR}._domainkey.cantho.gov.vn TXT`]: [[publicKeyRecord]] };
     const verified = await dkimVerify(sent, { resolver: tableResolver(dns) as never });

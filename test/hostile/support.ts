@@ -1,9 +1,11 @@
 /**
  * What the hostile IMAP tests share: the README server's resident memory (read from /proc, so the
  * figure is the server's alone), a logged-in raw client over implicit TLS, APPEND of test
- * messages, and the server's own counters from `/metrics`.
+ * messages, the server's own counters from `/metrics`, and a smarthost that keeps what it relays.
  */
 import { readFileSync } from 'node:fs';
+import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+import { freeLoopbackPort } from '../helpers/ports.js';
 import { RawClient } from '../imap/support.js';
 import type { Official, ReadmeServer } from '../interop/readme-server.js';
 
@@ -65,4 +67,35 @@ export async function settledRss(pid: number, target: number, timeoutMs: number)
     rss = residentBytes(pid);
   }
   return rss;
+}
+
+/** A smarthost on loopback (the server's `smtp.relay`) keeping what it is sent; `refuse` may turn a recipient away (an Error with a responseCode). */
+export interface RelaySink {
+  readonly port: number;
+  readonly relayed: Array<{ readonly to: string[]; readonly raw: Buffer }>;
+  close(): Promise<void>;
+}
+
+export async function startRelaySink(refuse: (address: SMTPServerAddress) => Error | undefined = () => undefined): Promise<RelaySink> {
+  const port = await freeLoopbackPort();
+  const relayed: RelaySink['relayed'] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    size: 64 * MB,
+    onRcptTo(address, _session, callback) {
+      callback(refuse(address));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        relayed.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, relayed, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

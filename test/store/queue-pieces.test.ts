@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteOutboundQueue } from '../../src/store/queue.js';
@@ -11,6 +12,12 @@ import type { Db } from '../../src/store/database.js';
  * file — and keeps it in chunks written as they are read, so that a 25 MB message is never joined
  * into one buffer to be queued (src/store/queue.ts); what it sends later is the same octets.
  */
+async function drain(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 let dir: string;
 let db: Db;
 let queue: SqliteOutboundQueue;
@@ -46,5 +53,34 @@ describe('outbound queue of a message in pieces', () => {
     expect(queue.delete(id)).toBe(true);
     expect(queue.readMessage(id)).toBeNull();
     expect(db.prepare('SELECT count(*) FROM queue_message_chunks').pluck().get()).toBe(0);
+  });
+
+  test('a queued message streams a chunk at a time, a fresh stream each time, with its size from the row', async () => {
+    const raw = Buffer.from(`Subject: Lon\r\n\r\n${'dong thu lon\r\n'.repeat(60_000)}`);
+    const id = queue.enqueue('annv@cantho.gov.vn', ['friend@example.org'], raw, new Date());
+    const first = queue.streamMessage(id)!;
+    expect(first.size).toBe(raw.length);
+    const chunks: Buffer[] = [];
+    for await (const chunk of first.stream) chunks.push(chunk as Buffer);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(256 * 1024);
+    expect(Buffer.concat(chunks).equals(raw)).toBe(true);
+    expect((await drain(queue.streamMessage(id)!.stream)).equals(raw)).toBe(true);
+    expect(queue.streamMessage(id + 1)).toBeNull();
+  });
+
+  test('an older row whose octets are in `raw` streams the same way', async () => {
+    const raw = Buffer.from(`Subject: Cu\r\n\r\n${'dong thu cu\r\n'.repeat(50_000)}`);
+    const id = Number(db.prepare('INSERT INTO queue_messages (sender, created_at, size, raw) VALUES (?, ?, ?, ?)').run('annv@cantho.gov.vn', Date.now(), raw.length, raw).lastInsertRowid);
+    expect(queue.streamMessage(id)!.size).toBe(raw.length);
+    expect((await drain(queue.streamMessage(id)!.stream)).equals(raw)).toBe(true);
+  });
+
+  test('a message deleted while it is streamed fails the stream instead of ending it early', async () => {
+    const id = queue.enqueue('annv@cantho.gov.vn', ['friend@example.org'], Buffer.alloc(1024 * 1024, 0x61), new Date());
+    const { stream } = queue.streamMessage(id)!;
+    const read = drain(stream);
+    stream.once('data', () => queue.delete(id));
+    await expect(read).rejects.toThrow(/removed while being read/);
   });
 });
