@@ -148,7 +148,7 @@ describe('dkim keygen', () => {
     const message = Buffer.from('From: annv@cantho.gov.vn\r\nTo: friend@example.org\r\nSubject: t\r\n\r\nXin chao\r\n');
     const signed = await dkimSign(message, { ...key, signatureData: [key] });
     const verified = await dkimVerify(Buffer.concat([Buffer.from(signed.signatures), message]), { resolver: resolverOf([record]) as never });
-    expect(verified.results.map((r) => r.status.result)).toEqual(['pass']);
+    expect(verified.results.map((r) => r.status.result), `${JSON.stringify(verified.results)}\n${record.value}`).toEqual(['pass']);
 
     const again = await cli(['dkim', 'keygen', '--selector', 'mail2027', '--dir', keys]);
     expect(again).toMatchObject({ code: 1, stderr: `error: ${privateKey} exists: not overwritten (a published key is in use)\n` });
