@@ -88,6 +88,19 @@ export function definePersonCommands(person: Command): void {
       }),
     );
 
+  person
+    .command('password-import <addr>')
+    .description("carry over the argon2id hash of the mail system being replaced (standard input), so the official keeps their password")
+    .requiredOption('--doc <ref>', 'request document reference')
+    .action((address: string, options: { doc: string }, command: Command) =>
+      runWithDirectory(command, async ({ directory, actor }) => {
+        // Dovecot's passdb writes the scheme before the PHC string: {ARGON2ID}$argon2id$v=19$….
+        const hash = (await readPasswordFromStdin(command)).trim().replace(/^\{ARGON2ID\}/i, '');
+        const imported = directory.admin.importPasswordHash(address, hash, { actor, doc: options.doc });
+        return { json: imported, text: `password hash imported for ${imported.address}` };
+      }),
+    );
+
   definePersonVacation(person);
 }
 

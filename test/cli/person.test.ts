@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/directory/password.js';
 import { createCliFixture, type CliFixture } from './cli-helpers.js';
+import { TEST_ARGON2 } from '../helpers/server.js';
 
 let cli: CliFixture;
 
@@ -64,6 +66,16 @@ describe('cantho-mail person add (DESIGN.md "CLI", "Data")', () => {
     ]);
     const text = await cli.run(['person', 'show', 'daott']);
     expect(text.stdout).toContain('address: daott@cantho.gov.vn\nname: Trần Thị Đào\nunit: vpubnd@cantho.gov.vn\ntitle: Chuyên viên\n');
+  });
+
+  it('imports the argon2id hash of the old system (Dovecot\'s {ARGON2ID} scheme too) from stdin, and refuses anything else', async () => {
+    const hash = await hashPassword('mật khẩu hệ thống cũ 2025', TEST_ARGON2);
+    const imported = await cli.run(['person', 'password-import', 'daott', '--doc', '15/QĐ-VP'], `{ARGON2ID}${hash}\n`);
+    expect(imported).toEqual({ code: 0, stdout: 'password hash imported for daott@cantho.gov.vn\n', stderr: '' });
+    expect(await cli.run(['person', 'password-import', 'daott', '--doc', '15/QĐ-VP'], '{SSHA}abcdef')).toMatchObject({ code: 1, stderr: expect.stringContaining('not an argon2id PHC string') });
+    const audit = JSON.parse((await cli.run(['audit', '--json'])).stdout) as Array<{ action: string; subject: string; doc: string }>;
+    expect(audit.filter((r) => r.action === 'person.password-import').map((r) => [r.subject, r.doc])).toEqual([['daott@cantho.gov.vn', '15/QĐ-VP']]);
+    expect(JSON.stringify(audit)).not.toContain(hash);
   });
 
   it('resets a password: a new generated one, or one from stdin', async () => {

@@ -1,8 +1,7 @@
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectImapflow } from '../interop/imapflow-client.js';
 import { startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
-import { MB, inMb, rawLogin, residentBytes, settledRss, sizedMessage, startRelaySink, type RelaySink } from './support.js';
+import { MB, inMb, rawLogin, residentBytes, settledRss, sizedMessage, startRelaySink, submissionTransport, type RelaySink } from './support.js';
 
 /**
  * Big messages leaving through the outbound queue, against `cantho-mail serve` in its own
@@ -51,14 +50,7 @@ describe('big messages leave the queue as streams', () => {
     (await rawLogin(server, official)).close();
     const pid = server.pid()!;
     const idle = residentBytes(pid);
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: server.ports.submissions,
-      secure: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: official.address, pass: official.password },
-      socketTimeout: 300_000,
-    });
+    const transport = submissionTransport(server, official);
     const messages = Array.from({ length: COUNT }, (_, i) => messageFrom(official, `Ho so lon ${i}`));
     for (const [i, message] of messages.entries()) {
       const to = i === 0 ? ['friend0@example.org', 'reject@example.org'] : [`friend${i}@example.org`];

@@ -3,12 +3,11 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dkimVerify } from 'mailauth';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tableResolver } from '../helpers/server.js';
 import { connectImapflow } from '../interop/imapflow-client.js';
 import { startReadmeServer, type Official, type ReadmeServer } from '../interop/readme-server.js';
-import { MB, inMb, rawLogin, residentBytes, sizedMessage, startRelaySink, type RelaySink } from './support.js';
+import { MB, inMb, rawLogin, residentBytes, sizedMessage, startRelaySink, submissionTransport, type RelaySink } from './support.js';
 
 /**
  * A 20 MB message through submission (AUTH over TLS, nodemailer) to a local and a remote
@@ -60,14 +59,7 @@ describe('a big message through submission stays in its spool file', () => {
     const message = Buffer.from(sizedMessage(MESSAGE_BYTES, 'Ho so gui ra ngoai').toString('latin1').replace('From: daott@', `From: ${official.address.split('@')[0]}@`), 'latin1');
     let peak = idle;
     const sampler = setInterval(() => (peak = Math.max(peak, residentBytes(pid))), 50);
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: server.ports.submissions,
-      secure: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: official.address, pass: official.password },
-      socketTimeout: 300_000,
-    });
+    const transport = submissionTransport(server, official);
     const info = await transport.sendMail({ envelope: { from: official.address, to: [official.address, 'friend@example.org'] }, raw: message }).finally(() => clearInterval(sampler));
     expect(info.response).toMatch(/^250 /);
     console.log(`20 MB submission: RSS idle ${inMb(idle)}, peak ${inMb(peak)} (+${inMb(peak - idle)}; bound +${inMb(WORK_ALLOWANCE)})`);

@@ -1,9 +1,11 @@
 /**
  * What the hostile IMAP tests share: the README server's resident memory (read from /proc, so the
  * figure is the server's alone), a logged-in raw client over implicit TLS, APPEND of test
- * messages, the server's own counters from `/metrics`, and a smarthost that keeps what it relays.
+ * messages, the server's own counters from `/metrics`, a smarthost that keeps what it relays, and
+ * nodemailer on the submissions port.
  */
 import { readFileSync } from 'node:fs';
+import nodemailer, { type Transporter } from 'nodemailer';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import { freeLoopbackPort } from '../helpers/ports.js';
 import { RawClient } from '../imap/support.js';
@@ -98,4 +100,16 @@ export async function startRelaySink(refuse: (address: SMTPServerAddress) => Err
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { port, relayed, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** nodemailer on the README server's submissions port (implicit TLS), as the official; slow sends allowed. */
+export function submissionTransport(server: ReadmeServer, official: Official): Transporter {
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: server.ports.submissions,
+    secure: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: official.address, pass: official.password },
+    socketTimeout: 300_000,
+  });
 }
