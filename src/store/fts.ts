@@ -130,6 +130,11 @@ export class FullTextIndex {
     return { highest: this.highestRow.get() ?? 0, pending: [...this.pending.keys()] };
   }
 
+  /** The text of a body waiting to be indexed on this connection, so a search need not read and analyse it again. */
+  waitingText(blob: number): SearchText | undefined {
+    return this.pending.get(blob)?.text;
+  }
+
   /** RFC 3501 §6.4.4 on one body's text, for a body without an index row: the index's own test, `folded text contains folded query`. */
   static textMatches(text: SearchText, field: TextField, query: string): boolean {
     const folded = foldVietnamese(query);

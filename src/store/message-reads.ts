@@ -75,7 +75,8 @@ export class MessageReads {
     const { first, last, count } = this.sql.blobRange.get(mailbox)!;
     if (first === null || last === null) return new Set();
     const found: number[] = [];
-    // FullTextIndex's invariants: a body without its index row yet is read and tested as the index would.
+    // FullTextIndex's invariants: a body without its index row yet is tested as the index would,
+    // on the text still waiting here, else (another connection's new body) on its bytes analysed again.
     const { highest, pending } = this.fts.unindexedBounds();
     const unindexed = new Map<number, number[]>();
     for (const { blob, uid } of this.sql.messagesOfBlobsAbove.all(mailbox, highest, JSON.stringify(pending))) {
@@ -84,7 +85,8 @@ export class MessageReads {
       else unindexed.set(blob, [uid]);
     }
     for (const [blob, uids] of unindexed) {
-      if (FullTextIndex.textMatches(analyzeMessage(this.blobs.readRow(blob)).searchText, field, query)) found.push(...uids);
+      const text = this.fts.waitingText(blob) ?? analyzeMessage(this.blobs.readRow(blob)).searchText;
+      if (FullTextIndex.textMatches(text, field, query)) found.push(...uids);
     }
     const windows = Math.ceil(count / SEARCH_SLICE);
     const width = Math.ceil((last - first + 1) / windows);
