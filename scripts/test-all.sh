@@ -8,9 +8,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Real peers the tests talk to: clamd (virus scans), swaks, mutt, mbsync, curl, Python's
 # imaplib/smtplib, OpenLDAP's ldapsearch/ldapwhoami, vdirsyncer (a CardDAV client), Chromium for
-# the web page's browser tests, and Dovecot for the differential IMAP suite (test/interop/dovecot-diff.test.ts, which starts its
-# own private instance).
-DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib ldap-utils vdirsyncer chromium ca-certificates dovecot-imapd)
+# the web page's browser tests, Dovecot for the differential IMAP suite (test/interop/dovecot-diff.test.ts, which starts its
+# own private instance), and PostgreSQL's server programs for the PostgreSQL store (test/helpers/postgres.ts
+# starts a private cluster per test file).
+DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib ldap-utils vdirsyncer chromium ca-certificates dovecot-imapd postgresql-15)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -24,6 +25,8 @@ fi
 as_root systemctl stop clamav-daemon clamav-freshclam >/dev/null 2>&1 || true
 # Likewise the packaged Dovecot: no second IMAP server on 143/993 next to the tests.
 as_root systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
+# And the packaged PostgreSQL cluster: the tests start their own.
+as_root systemctl disable --now postgresql.service >/dev/null 2>&1 || true
 
 npm ci --no-audit --no-fund
 
