@@ -400,6 +400,24 @@ const units = z
   })
   .strict();
 
+/**
+ * Where mail lives (docs/architecture.md "Store"): the embedded SQLite file for one machine, or a
+ * PostgreSQL server shared by several nodes (docs/postgres.en.md).
+ */
+const store = z
+  .object({
+    backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** `postgres://user@host:port/database`; required when backend is "postgres". */
+    postgres_url: z.string().default(''),
+    /** Connections each node keeps to PostgreSQL. */
+    postgres_pool: z.number().int().min(2).max(500).default(20),
+  })
+  .strict()
+  .refine((value) => value.backend !== 'postgres' || value.postgres_url !== '', {
+    message: 'backend = "postgres" needs postgres_url',
+    path: ['postgres_url'],
+  });
+
 const retention = z.object({ retired_days: z.number().int().min(0).default(90) }).strict();
 
 export const configSchema = z
@@ -424,6 +442,7 @@ export const configSchema = z
     ldap: ldap.prefault({}),
     mta_sts: mtaSts.prefault({}),
     units: units.prefault({}),
+    store: store.prefault({}),
   })
   .strict();
 
