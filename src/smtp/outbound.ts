@@ -117,7 +117,10 @@ export function nodemailerTransport(hostname: string, timeoutMs: number): Outbou
       // The size comes from the queue row, so MAIL FROM carries SIZE= (RFC 1870 §6) without the
       // message being read first: nodemailer hands the envelope's other keys to SMTPConnection.send,
       // which reads `size`. The stream goes to the socket with backpressure.
-      const sendEnvelope = { from: envelope.from, to: [...envelope.to], size: message.size };
+      // BODY=8BITMIME whenever the server offers it (nodemailer adds it only then): officials write
+      // Vietnamese in UTF-8 and we relay the bytes as they came, and RFC 6152 §3 lets the parameter
+      // declare a body that may hold 8-bit octets, so a 7-bit body under it is still right.
+      const sendEnvelope = { from: envelope.from, to: [...envelope.to], size: message.size, use8BitMime: true };
       const info = await transport.sendMail({ envelope: sendEnvelope, raw: message.stream });
       for (const address of info.accepted as string[]) outcomes.set(address.toLowerCase(), { kind: 'delivered', response: info.response });
       for (const err of (info as { rejectedErrors?: SmtpSendError[] }).rejectedErrors ?? []) recordRejection(outcomes, err);

@@ -160,6 +160,8 @@ export interface ReceivedMail {
   readonly to: string[];
   readonly raw: Buffer;
   readonly secure: boolean;
+  /** MAIL FROM's parameters as the remote server parsed them (SIZE, BODY, …), names in upper case. */
+  readonly mailFromArgs: Readonly<Record<string, string | true>>;
 }
 
 export interface Internet {
@@ -178,6 +180,8 @@ export async function startInternet(): Promise<Internet> {
     authOptional: true,
     logger: false,
     disableReverseLookup: true,
+    // Offers SIZE (RFC 1870), as every MTA of the Internet does, so MAIL FROM's SIZE= is seen.
+    size: 50 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
       if (address.address.startsWith('reject')) return callback(Object.assign(new Error('5.1.1 no such user'), { responseCode: 550 }));
       if (address.address.startsWith('defer')) return callback(Object.assign(new Error('4.3.0 try later'), { responseCode: 451 }));
@@ -192,6 +196,7 @@ export async function startInternet(): Promise<Internet> {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks),
           secure: session.secure,
+          mailFromArgs: (session.envelope.mailFrom ? session.envelope.mailFrom.args : null) || {},
         });
         callback();
       });

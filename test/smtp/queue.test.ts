@@ -94,6 +94,19 @@ describe('outbound queue', () => {
     expect(internet.received.map((m) => m.to).sort()).toEqual([['a@example.org'], ['b@nomail.example']]);
   });
 
+  test('MAIL FROM to the remote server declares SIZE (RFC 1870) and BODY=8BITMIME (RFC 6152) for UTF-8 text', async () => {
+    const internet = await startInternet();
+    cleanups.push(() => internet.close());
+    const h = await startHarness({ dns: DNS, config: { smtp: { relay: `127.0.0.1:${internet.port}` } }, smtp: { queueWorker: { mxPort: await deadPort(), pollIntervalMs: 100 } } });
+    cleanups.push(() => h.close());
+    await submit(h, ['a@example.org'], 'Giấy mời họp giao ban');
+    await waitFor(() => internet.received.length === 1 || undefined);
+    const [sent] = internet.received;
+    expect(sent!.mailFromArgs.BODY).toBe('8BITMIME');
+    expect(Number(sent!.mailFromArgs.SIZE)).toBe(sent!.raw.length);
+    expect(sent!.raw.toString('utf8')).toContain('Subject: Giấy mời họp giao ban');
+  });
+
   test('a null MX (RFC 7505) fails at once with a DSN', async () => {
     const h = await startHarness({ dns: DNS, smtp: { queueWorker: { mxPort: await deadPort(), pollIntervalMs: 100 } } });
     cleanups.push(() => h.close());
