@@ -20,7 +20,7 @@ import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, INSPECT_SUBMISSION, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore, openDiligenceStore, openSieveStore } from './store/index.js';
-import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
+import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore, startChangeBus } from './store/index.js';
 import { SqliteOutboundQueue } from './store/index.js';
 import { loadTlsCertificate } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
@@ -87,6 +87,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const tlsCertificate = await loadTlsCertificate(config, logger.child({ module: 'tls' }));
   tlsCertificate.watchFiles();
   // /healthz components (src/health); the clamd watch warns at start when mail would go unscanned or be refused.
+  // Nodes sharing one PostgreSQL store hear each other's changes (docs/postgres.en.md "Change events between nodes").
+  const changeBus = config.store.backend === 'postgres' ? await startChangeBus(config.store.postgres_url, store, logger.child({ module: 'change-bus' })) : null;
   const health = new HealthMonitor();
   const virusScanner = new VirusScannerWatch(config.clamav, logger);
   health.add('database', databaseCheck(store, config.server.domain));
@@ -157,6 +159,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await unitDiligence.idle();
     await workers.close();
     stopBackups();
+    await changeBus?.close();
     await store.close();
     // After the store: Litestream ships the last commits as it stops.
     await replica?.stop();

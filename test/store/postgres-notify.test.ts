@@ -8,6 +8,7 @@ import { decodeNotice, encodeChange, MAX_PAYLOAD_BYTES } from '../../src/store/p
 import { CHANGE_CHANNEL } from '../../src/store/postgres/notify.js';
 import { asModSeq, asUid, type MailboxChange, type MailboxId } from '../../src/store/types.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { ANNV, loggedIn, startImapTestServer } from '../imap/support.js';
 import { annv, message, openTestStore, type TestStore } from './helpers.js';
 
 /**
@@ -145,6 +146,31 @@ describe('change events between nodes (LISTEN/NOTIFY)', () => {
     const at = (q: number): string => delays[Math.floor(q * (delays.length - 1))]!.toFixed(2);
     console.log(`change bus A→B over ${delays.length} changes: median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms (load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     expect(delays).toHaveLength(50);
+  });
+});
+
+describe('a node with [store] backend = "postgres"', () => {
+  // A STATUS for a mailbox that is not selected comes only from a change naming that mailbox
+  // (RFC 5465 §5.2), never from a resynchronisation: it shows the notice took the bus's path.
+  it('tells a NOTIFY session of a message another node put in a mailbox it watches', async () => {
+    const database = await cluster.createDatabase();
+    const server = await startImapTestServer({ store: { backend: 'postgres', postgres_url: database } });
+    const otherNode = new pg.Client({ connectionString: database });
+    await otherNode.connect();
+    try {
+      const archive = (await server.store.getMailbox(ANNV, 'Archive'))!;
+      const client = await loggedIn(server);
+      await client.command('s', 'SELECT INBOX');
+      expect(await client.command('n', 'NOTIFY SET (MAILBOXES Archive (MessageNew MessageExpunge))')).toEqual(['n OK NOTIFY completed']);
+      // What another node's bus sends after its delivery committed.
+      const notice = encodeChange('other-node', { kind: 'append', account: ANNV, mailbox: archive.id, uids: [asUid(1)], modSeq: asModSeq(2) });
+      await otherNode.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, notice]);
+      expect(await client.readLine(30_000)).toBe(`* STATUS Archive (MESSAGES 0 UIDNEXT ${archive.uidNext} UIDVALIDITY ${archive.uidValidity} UNSEEN 0)`);
+      client.close();
+    } finally {
+      await otherNode.end();
+      await server.close();
+    }
   });
 });
 

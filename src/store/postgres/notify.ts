@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { MailStore } from '../api.js';
 import type { MailboxChange, MessageRow, Uid } from '../types.js';
-import type { PgPool } from './database.js';
+import { openPostgresPool, type PgPool } from './database.js';
 import { decodeNotice, encodeChange, type ChangeNotice } from './notify-payload.js';
 
 /**
@@ -246,4 +246,21 @@ export class ChangeBus {
     } while (page.length === CATCH_UP_PAGE && after < highest);
     return { kind, account, mailbox, modSeq, uids };
   }
+}
+
+/**
+ * The bus of a node whose store is PostgreSQL (`[store] backend = "postgres"`): NOTIFY goes
+ * through two connections of its own, so that a store pool busy with deliveries never holds a
+ * notice back. Closing stops the bus, then its connections.
+ */
+export async function startChangeBus(url: string, store: MailStore, logger: Logger): Promise<{ close(): Promise<void> }> {
+  const pool = openPostgresPool(url, { poolSize: 2 });
+  const bus = new ChangeBus({ url, pool, events: store.events, reader: store, logger });
+  await bus.start();
+  return {
+    async close() {
+      await bus.close();
+      await pool.end();
+    },
+  };
 }
