@@ -130,6 +130,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Quota: the 90 % warning after every change to an account's mailboxes (src/notices/quota-notices.ts).
   const quotaNotices = new QuotaNotices({ directory, config, store, displayName: (account) => directory.displayName(account), logger });
   store.events.on('change', (change) => {
+    // Checked by the node that made the change; every node checking would race to warn twice.
+    if (changeBus?.emittingRemoteChange) return;
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
   });
   const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger, {

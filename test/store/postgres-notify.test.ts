@@ -66,9 +66,15 @@ describe('change events between nodes (LISTEN/NOTIFY)', () => {
     const seenOnA: MailboxChange[] = [];
     const recordA = (change: MailboxChange): void => void seenOnA.push(change);
     data.store.events.on('change', recordA);
-    const arrived = nextChange(nodeB, (c) => c.kind === 'append');
+    let remoteOnB = false;
+    const arrived = nextChange(nodeB, (c) => {
+      remoteOnB = busB.emittingRemoteChange;
+      return c.kind === 'append';
+    });
     const [appended] = await data.store.appendMessages(await inbox(), [{ raw: message() }]);
     const change = await arrived;
+    expect(remoteOnB).toBe(true);
+    expect(busA.emittingRemoteChange).toBe(false);
     expect(change).toEqual({ kind: 'append', account: annv, mailbox: appended!.mailbox, uids: [appended!.uid], modSeq: expect.any(Number) });
 
     // A change B sends after A's own notice reached B also reaches A after A's own notice: by then A has skipped its echo.

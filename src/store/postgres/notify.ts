@@ -61,7 +61,6 @@ export class ChangeBus {
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  /** True while a remote change is being emitted: onLocalChange must not send it back out. */
   private relaying = false;
   private outbox: string[] = [];
   private sending: Promise<void> | null = null;
@@ -101,6 +100,15 @@ export class ChangeBus {
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => undefined);
+  }
+
+  /**
+   * True while another node's change is being emitted (listeners run synchronously inside the
+   * emit): it is not sent back out, and work that only the node that made a change should do
+   * (the quota warning) is left to that node.
+   */
+  get emittingRemoteChange(): boolean {
+    return this.relaying;
   }
 
   /** The LISTEN connection's backend pid (for tests and logs); null while disconnected. */
@@ -253,11 +261,14 @@ export class ChangeBus {
  * through two connections of its own, so that a store pool busy with deliveries never holds a
  * notice back. Closing stops the bus, then its connections.
  */
-export async function startChangeBus(url: string, store: MailStore, logger: Logger): Promise<{ close(): Promise<void> }> {
+export async function startChangeBus(url: string, store: MailStore, logger: Logger): Promise<Pick<ChangeBus, 'emittingRemoteChange' | 'close'>> {
   const pool = openPostgresPool(url, { poolSize: 2 });
   const bus = new ChangeBus({ url, pool, events: store.events, reader: store, logger });
   await bus.start();
   return {
+    get emittingRemoteChange() {
+      return bus.emittingRemoteChange;
+    },
     async close() {
       await bus.close();
       await pool.end();
