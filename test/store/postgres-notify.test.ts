@@ -138,6 +138,23 @@ describe('change events between nodes (LISTEN/NOTIFY)', () => {
     expect((await arrived).kind).toBe('append');
   });
 
+  it('keeps trying when the database is not there at start, and tells sessions to re-read once it listens', async () => {
+    const name = `later_${process.pid}`;
+    const laterUrl = url.replace(/\/[^/]+$/, `/${name}`);
+    const events = new EventEmitter<{ change: [MailboxChange] }>();
+    const bus = new ChangeBus({ url: laterUrl, pool, events, reader: data.store, logger, nodeId: 'C', minBackoffMs: 20, maxBackoffMs: 200 });
+    await bus.start();
+    expect(bus.listenerPid).toBeNull();
+    try {
+      const resync = nextChange(events, (c) => c.kind === 'external');
+      await cluster.createDatabase(name);
+      await resync;
+      expect(bus.listenerPid).not.toBeNull();
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('measures the delay from a change on A to its event on B', async () => {
     const mailbox = await inbox();
     const delays: number[] = [];

@@ -135,13 +135,15 @@ export class ChangeBus {
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.url, keepAlive: true, connectionTimeoutMillis: 10_000 });
     let lost = false;
+    let connected = false;
     const onLost = (err?: Error): void => {
       if (lost) return;
       lost = true;
       if (this.listener === client) this.listener = null;
       if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
       this.heartbeatTimer = null;
-      client.end().catch(() => undefined);
+      // pg's end() on a client whose connect failed waits for a socket that never opened.
+      if (connected) client.end().catch(() => undefined);
       if (this.closed) return;
       this.options.logger.warn({ err, node: this.nodeId }, 'change events: LISTEN connection lost, reconnecting');
       this.scheduleReconnect();
@@ -153,6 +155,7 @@ export class ChangeBus {
     });
     try {
       await client.connect();
+      connected = true;
       await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
     } catch (err) {
       onLost(err as Error);
@@ -163,10 +166,12 @@ export class ChangeBus {
       return;
     }
     this.listener = client;
+    // Sessions may have run while no connection listened: after a loss, or a failed first connect.
+    const missedSome = this.everListened || this.attempts > 0;
     this.attempts = 0;
     this.heartbeatTimer = setInterval(() => this.heartbeat(client, onLost), this.heartbeatMs);
     this.heartbeatTimer.unref();
-    if (this.everListened) {
+    if (missedSome) {
       this.options.logger.info({ node: this.nodeId }, 'change events: listening again, sessions re-read their mailboxes');
       this.relay({ kind: 'external' });
     }
