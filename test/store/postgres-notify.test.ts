@@ -3,6 +3,7 @@ import os from 'node:os';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeBusReconnects, changeEventsReceived, changeEventsSent } from '../../src/metrics.js';
 import { ChangeBus, openPostgresPool, type PgPool } from '../../src/store/index.js';
 import { decodeNotice, encodeChange, MAX_PAYLOAD_BYTES } from '../../src/store/postgres/notify-payload.js';
 import { CHANGE_CHANNEL } from '../../src/store/postgres/notify.js';
@@ -99,10 +100,14 @@ describe('change events between nodes (LISTEN/NOTIFY)', () => {
     await wire.query(`LISTEN ${CHANGE_CHANNEL}`);
     const payloads: string[] = [];
     wire.on('notification', (n) => payloads.push(n.payload ?? ''));
+    const catchUp = { form: 'catch-up' };
+    const [sentBefore, receivedBefore] = [changeEventsSent.value(catchUp), changeEventsReceived.value(catchUp)];
     try {
       const arrived = nextChange(nodeB, (c) => c.kind === 'flags');
       await data.store.storeFlags(mailbox, flagged, 'add', ['\\Flagged']);
       const change = await arrived;
+      expect(changeEventsSent.value(catchUp) - sentBefore).toBe(1);
+      expect(changeEventsReceived.value(catchUp) - receivedBefore).toBe(1);
       expect(change.kind === 'flags' && change.uids).toEqual(flagged);
       await busA.flushed();
       const sent = payloads.find((p) => p.includes('"k":"f"'));
@@ -128,9 +133,11 @@ describe('change events between nodes (LISTEN/NOTIFY)', () => {
   it('reconnects after its LISTEN connection is terminated and tells sessions to re-read', async () => {
     const before = busB.listenerPid;
     expect(before).not.toBeNull();
+    const reconnectsBefore = changeBusReconnects.value();
     const resync = nextChange(nodeB, (c) => c.kind === 'external');
     await pool.query('SELECT pg_terminate_backend($1)', [before]);
     await resync;
+    expect(changeBusReconnects.value() - reconnectsBefore).toBe(1);
     expect(busB.listenerPid).not.toBe(before);
 
     const arrived = nextChange(nodeB, (c) => c.kind === 'append');
@@ -187,7 +194,7 @@ describe('a node with [store] backend = "postgres"', () => {
       expect(await client.command('n', 'NOTIFY SET (MAILBOXES Archive (MessageNew MessageExpunge))')).toEqual(['n OK NOTIFY completed']);
       // What another node's bus sends after its delivery committed.
       const notice = encodeChange('other-node', { kind: 'append', account: ANNV, mailbox: archive.id, uids: [asUid(1)], modSeq: asModSeq(2) });
-      await otherNode.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, notice]);
+      await otherNode.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, notice!.payload]);
       expect(await client.readLine(30_000)).toBe(`* STATUS Archive (MESSAGES 0 UIDNEXT ${archive.uidNext} UIDVALIDITY ${archive.uidValidity} UNSEEN 0)`);
       client.close();
     } finally {
@@ -201,7 +208,8 @@ describe('change notification payloads', () => {
   const mailbox = 7 as MailboxId;
   it('sends UIDs as ranges and reads them back', () => {
     const change: MailboxChange = { kind: 'expunge', account: annv, mailbox, uids: [1, 2, 3, 7, 9, 10].map(asUid), modSeq: asModSeq(12) };
-    const payload = encodeChange('n1', change)!;
+    const { payload, catchUp } = encodeChange('n1', change)!;
+    expect(catchUp).toBe(false);
     expect(payload).toContain('"u":"1:3,7,9:10"');
     expect(decodeNotice(payload)).toEqual({ node: 'n1', change });
   });

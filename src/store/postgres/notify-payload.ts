@@ -30,15 +30,20 @@ export type ChangeNotice =
 const KIND_LETTER = { append: 'a', expunge: 'e', flags: 'f', mailboxes: 'b' } as const;
 const LETTER_KIND: Readonly<Record<string, keyof typeof KIND_LETTER>> = { a: 'append', e: 'expunge', f: 'flags', b: 'mailboxes' };
 
+export interface EncodedChange {
+  readonly payload: string;
+  readonly catchUp: boolean;
+}
+
 /** The payload for `change` sent by `node`; null for 'external', which each node learns for itself. */
-export function encodeChange(node: string, change: MailboxChange): string | null {
+export function encodeChange(node: string, change: MailboxChange): EncodedChange | null {
   if (change.kind === 'external') return null;
-  if (change.kind === 'mailboxes') return JSON.stringify({ n: node, k: KIND_LETTER.mailboxes, a: change.account });
+  if (change.kind === 'mailboxes') return { payload: JSON.stringify({ n: node, k: KIND_LETTER.mailboxes, a: change.account }), catchUp: false };
   const head = { n: node, k: KIND_LETTER[change.kind], a: change.account, m: change.mailbox, s: change.modSeq };
   const exact = JSON.stringify({ ...head, u: uidRanges(change.uids) });
-  if (Buffer.byteLength(exact) <= MAX_PAYLOAD_BYTES) return exact;
+  if (Buffer.byteLength(exact) <= MAX_PAYLOAD_BYTES) return { payload: exact, catchUp: false };
   const sorted = [...change.uids].sort((x, y) => x - y);
-  return JSON.stringify({ ...head, r: [sorted[0], sorted[sorted.length - 1]] });
+  return { payload: JSON.stringify({ ...head, r: [sorted[0], sorted[sorted.length - 1]] }), catchUp: true };
 }
 
 /** The notice a payload carries; null for text that is not one of ours (anyone may NOTIFY a channel). */

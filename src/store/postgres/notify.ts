@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { changeBusReconnects, changeEventsReceived, changeEventsSent, changeEventsUnsent } from '../../metrics.js';
 import type { MailStore } from '../api.js';
 import type { MailboxChange, MessageRow, Uid } from '../types.js';
 import { openPostgresPool, type PgPool } from './database.js';
@@ -46,6 +47,7 @@ export interface ChangeBusOptions {
 }
 
 export const CHANGE_CHANNEL = 'cantho_mail_changes';
+const formOf = (catchUp: boolean): string => (catchUp ? 'catch-up' : 'exact');
 /** Rows per catch-up read of appended messages: a bounded slice, as every walk of a large mailbox (docs/architecture.md invariant 2). */
 const CATCH_UP_PAGE = 1000;
 
@@ -66,9 +68,10 @@ export class ChangeBus {
   private sending: Promise<void> | null = null;
   private readonly onLocalChange = (change: MailboxChange): void => {
     if (this.relaying || this.closed) return;
-    const payload = encodeChange(this.nodeId, change);
-    if (payload === null) return;
-    this.outbox.push(payload);
+    const encoded = encodeChange(this.nodeId, change);
+    if (encoded === null) return;
+    changeEventsSent.inc({ form: formOf(encoded.catchUp) });
+    this.outbox.push(encoded.payload);
     this.sending ??= this.sendOutbox();
   };
 
@@ -126,6 +129,7 @@ export class ChangeBus {
       } catch (err) {
         // The changes are committed; other nodes' sessions see them at their next full re-read
         // (a reconnect's 'external', or the client's next SELECT). docs/postgres.en.md says so.
+        changeEventsUnsent.inc(undefined, batch.length);
         this.options.logger.error({ err, changes: batch.length }, 'change events not sent to other nodes');
       }
     }
@@ -172,6 +176,7 @@ export class ChangeBus {
     this.heartbeatTimer = setInterval(() => this.heartbeat(client, onLost), this.heartbeatMs);
     this.heartbeatTimer.unref();
     if (missedSome) {
+      changeBusReconnects.inc();
       this.options.logger.info({ node: this.nodeId }, 'change events: listening again, sessions re-read their mailboxes');
       this.relay({ kind: 'external' });
     }
@@ -208,6 +213,7 @@ export class ChangeBus {
       return;
     }
     if (notice.node === this.nodeId) return;
+    changeEventsReceived.inc({ form: formOf(!('change' in notice)) });
     if ('change' in notice) {
       this.relay(notice.change);
       return;
