@@ -165,6 +165,8 @@ export class ChangeBus {
       onLost(err as Error);
       return;
     }
+    // Lost again between LISTEN and here: onLost has already scheduled the next attempt.
+    if (lost) return;
     if (this.closed) {
       await client.end().catch(() => undefined);
       return;
