@@ -322,3 +322,16 @@ export const replicaLag = registry.register(
   new Gauge('cantho_replica_lag_seconds', 'Seconds the replica has been behind the local WAL (0: caught up); -1 while Litestream is not answering.'),
 );
 export const replicaRestarts = registry.register(new Counter('cantho_replica_restarts_total', 'Times serve restarted Litestream after it exited.'));
+/** Change events between nodes on PostgreSQL (src/store/postgres/notify.ts); `form`: "exact" (UIDs listed) or "catch-up" (read back from the store). */
+export const changeEventsSent = registry.register(
+  new Counter('cantho_change_events_sent_total', 'Change events this node sent to the other nodes, by form.', ['form']),
+);
+export const changeEventsReceived = registry.register(
+  new Counter('cantho_change_events_received_total', "Other nodes' change events this node emitted to its sessions, by form.", ['form']),
+);
+export const changeEventsUnsent = registry.register(
+  new Counter('cantho_change_events_unsent_total', 'Change events that could not be sent (NOTIFY failed): other nodes learn of them late.'),
+);
+export const changeBusReconnects = registry.register(
+  new Counter('cantho_change_bus_reconnects_total', 'Times the LISTEN connection for change events was made again after a loss or a failed connect.'),
+);

@@ -20,7 +20,7 @@ import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, INSPECT_SUBMISSION, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore, openDiligenceStore, openSieveStore } from './store/index.js';
-import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore } from './store/index.js';
+import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore, startChangeBus } from './store/index.js';
 import { SqliteOutboundQueue } from './store/index.js';
 import { loadTlsCertificate } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
@@ -87,6 +87,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const tlsCertificate = await loadTlsCertificate(config, logger.child({ module: 'tls' }));
   tlsCertificate.watchFiles();
   // /healthz components (src/health); the clamd watch warns at start when mail would go unscanned or be refused.
+  // Nodes sharing one PostgreSQL store hear each other's changes (docs/postgres.en.md "Change events between nodes").
+  const changeBus = config.store.backend === 'postgres' ? await startChangeBus(config.store.postgres_url, store, logger.child({ module: 'change-bus' })) : null;
   const health = new HealthMonitor();
   const virusScanner = new VirusScannerWatch(config.clamav, logger);
   health.add('database', databaseCheck(store, config.server.domain));
@@ -128,6 +130,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Quota: the 90 % warning after every change to an account's mailboxes (src/notices/quota-notices.ts).
   const quotaNotices = new QuotaNotices({ directory, config, store, displayName: (account) => directory.displayName(account), logger });
   store.events.on('change', (change) => {
+    // Checked by the node that made the change; every node checking would race to warn twice.
+    if (changeBus?.emittingRemoteChange) return;
     if (change.kind === 'append' || change.kind === 'expunge' || change.kind === 'mailboxes') void quotaNotices.check(change.account);
   });
   const stopRetention = scheduleDaily('retention', () => runRetention(directory, store, 'system'), logger, {
@@ -157,6 +161,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await unitDiligence.idle();
     await workers.close();
     stopBackups();
+    await changeBus?.close();
     await store.close();
     // After the store: Litestream ships the last commits as it stops.
     await replica?.stop();

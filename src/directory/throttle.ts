@@ -13,7 +13,8 @@ import { KnownAddresses } from './known-addresses.js';
  *   recently (known-addresses.ts) is not even delayed.
  *
  * Counters live in memory only; they restart with the server, as a lock is meant to be temporary
- * anyway. Queueing of the password checks themselves is check-queue.ts.
+ * anyway, and each node of several counts its own (docs/postgres.en.md "Login throttles and the
+ * login cache with several nodes"). Queueing of the password checks themselves is check-queue.ts.
  */
 
 export interface ThrottlePolicy {

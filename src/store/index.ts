@@ -16,3 +16,4 @@ export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
 export { SearchReader } from './search-reader.js';
 export { inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool } from './postgres/index.js';
+export { ChangeBus, startChangeBus, type ChangeBusOptions } from './postgres/index.js';

@@ -1,1 +1,2 @@
 export { inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool, type PostgresOptions } from './database.js';
+export { ChangeBus, startChangeBus, type CatchUpReader, type ChangeBusOptions } from './notify.js';
