@@ -11,8 +11,11 @@ import { urlHost, type MessageView } from '../message-view.js';
  */
 
 export function headerTokens(message: MessageView, add: (token: string) => void): void {
-  addReceived(message.headers.get('received') ?? [], add);
-  addSenders(message, add);
+  const received = message.headers.get('received') ?? [];
+  const list = relayingList(message.headers);
+  if (list === null) addReceived(received, add);
+  else addListRelayed(list, received, add);
+  addSenders(message, add, list !== null);
   addMessageId(message.headers.get('message-id')?.[0], add);
 
   const mailer = message.headers.get('x-mailer')?.[0] ?? message.headers.get('user-agent')?.[0];
@@ -45,8 +48,43 @@ function addReceived(received: readonly string[], add: (token: string) => void):
   }
 }
 
-/** From, Reply-To, Return-Path and Sender domains, and whether they agree. */
-function addSenders(message: MessageView, add: (token: string) => void): void {
+/**
+ * The mailing list a message came through, by its local name ("ilug" of ilug@linux.ie), or null
+ * when no list relayed it. RFC 2369 §3.4 List-Post, RFC 2919 §3 List-Id, and the older
+ * X-Beenthere (Mailman) and Mailing-List (ezmlm) fields.
+ */
+function relayingList(headers: MessageView['headers']): string | null {
+  const field = (name: string) => headers.get(name)?.[0] ?? '';
+  const name =
+    /mailto:([^@>\s]+)@/i.exec(field('list-post'))?.[1] ??
+    /^<?([^@<>\s]+)@/.exec(field('x-beenthere'))?.[1] ??
+    /<([^.<>\s]+)\./.exec(field('list-id'))?.[1] ??
+    /\blist\s+([^@\s]+)@/i.exec(field('mailing-list'))?.[1];
+  return name === undefined ? null : name.toLowerCase();
+}
+
+/**
+ * A message a list relayed: the list server's hops (and the recipient's own, above them) are the
+ * same for the list's ham and for the spam that slips into it, so they would make every list
+ * message look like the list's ham. The list is one token of its own; the Received chain is read
+ * from the hop where the message reached the list (the deepest one "for <list@…>", RFC 5321
+ * §4.4) down: the original sender's client, its relays and their software. Without such a hop
+ * the whole chain is read, as for any message.
+ */
+function addListRelayed(list: string, received: readonly string[], add: (token: string) => void): void {
+  add(`list:${list}`);
+  const addressed = new RegExp(`\\bfor\\s+<?${list.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@`, 'i');
+  const entry = received.findLastIndex((line) => addressed.test(line));
+  if (entry === -1) return addReceived(received, add);
+  add('list:entry-found');
+  addReceived([received[entry]!.replace(/\bby\s[\s\S]*$/i, ''), ...received.slice(entry + 1)], add);
+}
+
+/**
+ * From, Reply-To, Return-Path and Sender domains, and whether they agree. `viaList`: a list's
+ * Sender and Return-Path name the list, not the author (RFC 2369 §1), so they are not read.
+ */
+function addSenders(message: MessageView, add: (token: string) => void, viaList: boolean): void {
   const fromDomain = domainOfAddress(message.fromAddress);
   add(fromDomain ? `from:${fromDomain}` : 'from:none');
   const name = /^\s*"?([^"<]*)"?\s*</.exec(message.from)?.[1]?.trim() ?? '';
@@ -54,6 +92,7 @@ function addSenders(message: MessageView, add: (token: string) => void): void {
   const local = message.fromAddress.split('@')[0] ?? '';
   if (/\d{3,}/.test(local)) add('from:local-digits');
   for (const [header, prefix] of [['reply-to', 'reply-to'], ['return-path', 'return-path'], ['sender', 'sender']] as const) {
+    if (viaList && header !== 'reply-to') continue;
     const value = message.headers.get(header)?.[0];
     if (value === undefined) continue;
     const domain = domainOfAddress(/[^\s<>"]+@[^\s<>"]+/.exec(value)?.[0] ?? '');
