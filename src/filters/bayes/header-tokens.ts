@@ -1,4 +1,6 @@
 import { urlHost, type MessageView } from '../message-view.js';
+import { escapeRegex } from '../rules/toml-lines.js';
+import type { ListRelay } from './list-relay.js';
 
 /**
  * Tokens from how a message was made and sent, beside its words: senders write the words, but
@@ -10,12 +12,12 @@ import { urlHost, type MessageView } from '../message-view.js';
  * filter's earlier opinion.
  */
 
-export function headerTokens(message: MessageView, add: (token: string) => void): void {
+/** `relay`: the list that relayed the message (list-relay.ts), or null. */
+export function headerTokens(message: MessageView, relay: ListRelay | null, add: (token: string) => void): void {
   const received = message.headers.get('received') ?? [];
-  const list = relayingList(message.headers);
-  if (list === null) addReceived(received, add);
-  else addListRelayed(list, received, add);
-  addSenders(message, add, list !== null);
+  if (relay === null) addReceived(received, add);
+  else addListRelayed(relay.name, received, add);
+  addSenders(message, add, relay !== null);
   addMessageId(message.headers.get('message-id')?.[0], add);
 
   const mailer = message.headers.get('x-mailer')?.[0] ?? message.headers.get('user-agent')?.[0];
@@ -26,7 +28,8 @@ export function headerTokens(message: MessageView, add: (token: string) => void)
   } else add('mailer:none');
 
   addStructure(message, add);
-  addUrls(message.urls, add);
+  // A list footer's links are the list's (list-relay.ts).
+  addUrls(relay === null || relay.footer === '' ? message.urls : message.urls.filter((url) => !relay.footer.includes(url)), add);
 }
 
 /** RFC 5321 §4.4: each relay prepends a Received line; the chain's length and each hop's shape. */
@@ -49,34 +52,18 @@ function addReceived(received: readonly string[], add: (token: string) => void):
 }
 
 /**
- * The mailing list a message came through, by its local name ("ilug" of ilug@linux.ie), or null
- * when no list relayed it. RFC 2369 §3.4 List-Post, RFC 2919 §3 List-Id, and the older
- * X-Beenthere (Mailman) and Mailing-List (ezmlm) fields.
- */
-function relayingList(headers: MessageView['headers']): string | null {
-  const field = (name: string) => headers.get(name)?.[0] ?? '';
-  const name =
-    /mailto:([^@>\s]+)@/i.exec(field('list-post'))?.[1] ??
-    /^<?([^@<>\s]+)@/.exec(field('x-beenthere'))?.[1] ??
-    /<([^.<>\s]+)\./.exec(field('list-id'))?.[1] ??
-    /\blist\s+([^@\s]+)@/i.exec(field('mailing-list'))?.[1];
-  return name === undefined ? null : name.toLowerCase();
-}
-
-/**
- * A message a list relayed: the list server's hops (and the recipient's own, above them) are the
- * same for the list's ham and for the spam that slips into it, so they would make every list
- * message look like the list's ham. The list is one token of its own; the Received chain is read
+ * A message a list relayed (list-relay.ts): the list server's hops (and the recipient's own, above
+ * them) are the same for the list's ham and for the spam sent to it. The list is one token of its
+ * own; the Received chain is read
  * from the hop where the message reached the list (the deepest one "for <list@…>", RFC 5321
  * §4.4) down: the original sender's client, its relays and their software. Without such a hop
  * the whole chain is read, as for any message.
  */
 function addListRelayed(list: string, received: readonly string[], add: (token: string) => void): void {
   add(`list:${list}`);
-  const addressed = new RegExp(`\\bfor\\s+<?${list.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@`, 'i');
+  const addressed = new RegExp(`\\bfor\\s+<?${escapeRegex(list)}@`, 'i');
   const entry = received.findLastIndex((line) => addressed.test(line));
   if (entry === -1) return addReceived(received, add);
-  add('list:entry-found');
   addReceived([received[entry]!.replace(/\bby\s[\s\S]*$/i, ''), ...received.slice(entry + 1)], add);
 }
 
