@@ -44,6 +44,41 @@ describe('Bayes tokenizer', () => {
     expect(tokens.filter((t) => t === 'vay')).toHaveLength(1);
   });
 
+  it("reads a list-relayed message from where it reached the list, without the list's tag and footer, and the list as a token", async () => {
+    const raw = Buffer.from(
+      [
+        'Received: from list.example.org (list.example.org [198.51.100.7]) by mx.example.net with ESMTP id A1; Thu, 5 Sep 2002 01:02:05 +0100',
+        'Received: from origin.example.com (dsl-9.example.com [203.0.113.9]) by list.example.org with SMTP id B2 for <users@example.org>; Thu, 5 Sep 2002 01:00:10 +0100',
+        'Received: from pc.example.com ([192.0.2.44]) by origin.example.com with SMTP id C3; Thu, 5 Sep 2002 01:00:09 +0100',
+        'From: Someone <someone@example.com>',
+        'Sender: users-admin@example.org',
+        'Return-Path: <users-admin@example.org>',
+        'List-Id: Example users <users.example.org>',
+        'List-Post: <mailto:users@example.org>',
+        'Subject: [Users] hello',
+        '',
+        'hello there, see http://shop.example.com/deal',
+        '',
+        '_______________________________________________',
+        'Users mailing list',
+        'users@example.org',
+        'http://lists.example.org/mailman/listinfo/users',
+        '',
+      ].join('\r\n'),
+    );
+    const tokens = tokenize(await readMessage(raw));
+    expect(tokens).toEqual(expect.arrayContaining(['list:users', 'rcvd:from:example.com', 'rcvd:ip:203.0.113', 'rcvd:ip:192.0.2', 'rcvd:by:example.com', 'rcvd:count:2', 's:hello', 'hello there', 'url:shop.example.com']));
+    // The list's subject tag and footer (its address, its page) are the list's too.
+    expect(tokens.filter((t) => /users|mailing|listinfo|mailman/.test(t))).toEqual(['list:users']);
+    // The list server's hops and its Sender/Return-Path are the list's, the same for its ham and its spam.
+    expect(tokens).not.toEqual(expect.arrayContaining(['rcvd:ip:198.51.100']));
+    expect(tokens.filter((t) => /example\.org|^sender:|^return-path:/.test(t))).toEqual([]);
+    // Without list fields the whole chain is read, as for any message.
+    const direct = tokenize(await readMessage(Buffer.from(raw.toString().replace(/^(List-Id|List-Post):.*\r\n/gm, ''))));
+    expect(direct).toEqual(expect.arrayContaining(['rcvd:count:4', 'rcvd:ip:198.51.100', 'rcvd:by:example.org', 'sender:example.org', 's:users', 'mailing list', 'url-path:listinfo']));
+    expect(direct.some((t) => t.startsWith('list:'))).toBe(false);
+  });
+
   it('never learns from our own X-Spam headers', async () => {
     const view = await readMessage(plain('x', 'y', { 'X-Spam-Status': 'Yes, score=99 tests=VERY_SPAMMY' }));
     expect(tokenize(view).some((t) => /spammy|score/i.test(t))).toBe(false);

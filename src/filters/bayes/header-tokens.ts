@@ -1,4 +1,6 @@
 import { urlHost, type MessageView } from '../message-view.js';
+import { escapeRegex } from '../rules/toml-lines.js';
+import type { ListRelay } from './list-relay.js';
 
 /**
  * Tokens from how a message was made and sent, beside its words: senders write the words, but
@@ -10,9 +12,12 @@ import { urlHost, type MessageView } from '../message-view.js';
  * filter's earlier opinion.
  */
 
-export function headerTokens(message: MessageView, add: (token: string) => void): void {
-  addReceived(message.headers.get('received') ?? [], add);
-  addSenders(message, add);
+/** `relay`: the list that relayed the message (list-relay.ts), or null. */
+export function headerTokens(message: MessageView, relay: ListRelay | null, add: (token: string) => void): void {
+  const received = message.headers.get('received') ?? [];
+  if (relay === null) addReceived(received, add);
+  else addListRelayed(relay.name, received, add);
+  addSenders(message, add, relay !== null);
   addMessageId(message.headers.get('message-id')?.[0], add);
 
   const mailer = message.headers.get('x-mailer')?.[0] ?? message.headers.get('user-agent')?.[0];
@@ -23,7 +28,8 @@ export function headerTokens(message: MessageView, add: (token: string) => void)
   } else add('mailer:none');
 
   addStructure(message, add);
-  addUrls(message.urls, add);
+  // A list footer's links are the list's (list-relay.ts).
+  addUrls(relay === null || relay.footer === '' ? message.urls : message.urls.filter((url) => !relay.footer.includes(url)), add);
 }
 
 /** RFC 5321 §4.4: each relay prepends a Received line; the chain's length and each hop's shape. */
@@ -45,8 +51,27 @@ function addReceived(received: readonly string[], add: (token: string) => void):
   }
 }
 
-/** From, Reply-To, Return-Path and Sender domains, and whether they agree. */
-function addSenders(message: MessageView, add: (token: string) => void): void {
+/**
+ * A message a list relayed (list-relay.ts): the list server's hops (and the recipient's own, above
+ * them) are the same for the list's ham and for the spam sent to it. The list is one token of its
+ * own; the Received chain is read
+ * from the hop where the message reached the list (the deepest one "for <list@…>", RFC 5321
+ * §4.4) down: the original sender's client, its relays and their software. Without such a hop
+ * the whole chain is read, as for any message.
+ */
+function addListRelayed(list: string, received: readonly string[], add: (token: string) => void): void {
+  add(`list:${list}`);
+  const addressed = new RegExp(`\\bfor\\s+<?${escapeRegex(list)}@`, 'i');
+  const entry = received.findLastIndex((line) => addressed.test(line));
+  if (entry === -1) return addReceived(received, add);
+  addReceived([received[entry]!.replace(/\bby\s[\s\S]*$/i, ''), ...received.slice(entry + 1)], add);
+}
+
+/**
+ * From, Reply-To, Return-Path and Sender domains, and whether they agree. `viaList`: a list's
+ * Sender and Return-Path name the list, not the author (RFC 2369 §1), so they are not read.
+ */
+function addSenders(message: MessageView, add: (token: string) => void, viaList: boolean): void {
   const fromDomain = domainOfAddress(message.fromAddress);
   add(fromDomain ? `from:${fromDomain}` : 'from:none');
   const name = /^\s*"?([^"<]*)"?\s*</.exec(message.from)?.[1]?.trim() ?? '';
@@ -54,6 +79,7 @@ function addSenders(message: MessageView, add: (token: string) => void): void {
   const local = message.fromAddress.split('@')[0] ?? '';
   if (/\d{3,}/.test(local)) add('from:local-digits');
   for (const [header, prefix] of [['reply-to', 'reply-to'], ['return-path', 'return-path'], ['sender', 'sender']] as const) {
+    if (viaList && header !== 'reply-to') continue;
     const value = message.headers.get(header)?.[0];
     if (value === undefined) continue;
     const domain = domainOfAddress(/[^\s<>"]+@[^\s<>"]+/.exec(value)?.[0] ?? '');

@@ -1,6 +1,7 @@
 import { foldVietnamese } from '../../text/index.js';
 import type { MessageView } from '../message-view.js';
 import { headerTokens } from './header-tokens.js';
+import { listRelay, withoutListFooter, withoutListTag } from './list-relay.js';
 
 /**
  * Tokens Bayes learns from. Vietnamese is written in space-separated syllables, and words are
@@ -32,9 +33,10 @@ export function tokenize(message: MessageView): string[] {
   };
 
   // Headers and structure first: a long body must not crowd them out of MAX_TOKENS.
-  headerTokens(message, add);
-  addText(message.subject, 's:', add);
-  addText(message.text, '', add);
+  const relay = listRelay(message);
+  headerTokens(message, relay, add);
+  addText(withoutListTag(message.subject, relay), 's:', add);
+  addText(withoutListFooter(message.text, relay), '', add);
   return [...tokens];
 }
 
