@@ -12,7 +12,8 @@
  *     set size (PSS) of its process tree, so it compares with Dovecot's many processes without
  *     counting shared pages twice.
  * (e) after (a) and (b): the server restarted on the same data, the first such FETCH (our encoded
- *     ENVELOPE/BODYSTRUCTURE read back from the store) against the warm ones after it.
+ *     ENVELOPE/BODYSTRUCTURE read back from the store) against the warm ones after it, in wall
+ *     time and in the server's CPU time.
  * (c) --compare: the same against Dovecot from Debian (`dovecot-imapd`), started and filled with
  *     the same messages by bench/reference/dovecot.ts (own config in a temp directory, loopback
  *     port, passwd-file auth, maildir); then the ratios.
