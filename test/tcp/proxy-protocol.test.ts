@@ -9,7 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
-import { curl } from '../helpers/user-sessions.js';
+import { cliFor, curl } from '../helpers/user-sessions.js';
 
 const TRUSTED = ['127.0.0.1/32'];
 const UNTRUSTED_SOURCE = '127.0.0.2';
@@ -163,7 +163,10 @@ describe('SMTP behind a proxy', () => {
   });
 
   test('a trusted proxy that sends no header, or a garbled one, is disconnected without a greeting', async () => {
-    for (const header of ['EHLO sender.example\r\n', 'PROXY TCP4 192.0.2.300 127.0.0.1 1 25\r\n', 'PROXY TCP4 192.0.2.7\r\n', `PROXY ${'x'.repeat(120)}`]) {
+    const oversized = headerV2('PROXY', { address: '192.0.2.7', port: 1 });
+    oversized.writeUInt16BE(5000, 14); // more than the 4 KB a header may take here
+    const garbled = ['EHLO sender.example\r\n', 'PROXY TCP4 192.0.2.300 127.0.0.1 1 25\r\n', 'PROXY TCP4 192.0.2.7\r\n', `PROXY ${'x'.repeat(120)}`, oversized];
+    for (const header of garbled) {
       const smtp = await LineClient.open(server.ports.mx, header);
       expect(await smtp.line()).toBeNull();
     }
@@ -213,6 +216,21 @@ describe('IMAP behind a proxy', () => {
     direct.close();
   });
 
+  test('after STARTTLS the session still knows the client: the login is audited with its address', async () => {
+    const imap = await LineClient.open(server.ports.imap, 'PROXY TCP4 192.0.2.20 127.0.0.1 1006 143\r\na STARTTLS\r\n');
+    expect(await imap.line()).toMatch(/^\* OK /);
+    expect(await imap.line()).toMatch(/^a OK /);
+    imap.socket.removeAllListeners('data');
+    const secured = tls.connect({ socket: imap.socket, rejectUnauthorized: false });
+    await new Promise((resolve) => secured.once('secureConnect', resolve));
+    secured.write(`b LOGIN ${user.address} "${user.password}"\r\n`);
+    const reply = await new Promise<string>((resolve) => secured.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    expect(reply).toMatch(/^b OK /);
+    secured.destroy();
+    const audit = JSON.parse((await cliFor(server)(['audit', '--subject', user.address, '--json'])).stdout) as Array<{ action: string; detail?: { ip?: string } }>;
+    expect(audit.filter((row) => row.action === 'login.ok').at(-1)?.detail?.ip).toBe('192.0.2.20');
+  });
+
   test('implicit TLS behind the proxy: the header, then the handshake', async () => {
     expect(await imapsGreetingThroughHeader()).toMatch(/^\* OK /);
   });
@@ -228,6 +246,18 @@ async function imapsGreetingThroughHeader(): Promise<string> {
   secured.destroy();
   return greeting;
 }
+
+describe('ManageSieve behind a proxy', () => {
+  test('a client behind a loopback proxy is offered no SASL mechanism before STARTTLS', async () => {
+    const sieve = await LineClient.open(server.ports.managesieve, headerV2('PROXY', { address: '127.0.0.1', port: 1007 }));
+    const greeting = await sieve.until('OK');
+    expect(greeting).toContain('"SASL" ""');
+    sieve.close();
+    const direct = await LineClient.open(server.ports.managesieve, null, UNTRUSTED_SOURCE);
+    expect(await direct.until('OK')).toContain('"SASL" "PLAIN"');
+    direct.close();
+  });
+});
 
 describe('HTTP behind a proxy', () => {
   const url = () => `http://127.0.0.1:${server.ports.http}/healthz`;
