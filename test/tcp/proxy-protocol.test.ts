@@ -1,13 +1,15 @@
 /**
  * PROXY protocol v1 and v2 on the listeners (src/tcp/proxy-protocol.ts, docs/haproxy.en.md):
  * a connection from a trusted proxy (127.0.0.1 here) must start with a header and is then the
- * client the header names, for the Received: trace, per-address caps and the plaintext rule; a
- * connection from elsewhere (127.0.0.2) is never read for one. Raw sockets write the headers;
+ * client the header names, for the Received: trace, per-address caps, the login audit and the
+ * plaintext rule (IMAP, ManageSieve, LDAP); a connection from elsewhere (127.0.0.2) is never
+ * read for one. Raw sockets write the headers;
  * curl --haproxy-protocol writes version 1 for HTTP.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { element, integer, octetString, sequence } from '../../src/ldap/ber.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { cliFor, curl } from '../helpers/user-sessions.js';
 
@@ -23,6 +25,7 @@ beforeAll(async () => {
       imap: { proxy_protocol_from: TRUSTED, max_connections_per_ip: 1 },
       http: { proxy_protocol_from: TRUSTED },
       sieve: { proxy_protocol_from: TRUSTED },
+      ldap: { proxy_protocol_from: TRUSTED },
     },
   });
   user = await server.addUser('Nguyễn Văn An');
@@ -256,6 +259,30 @@ describe('ManageSieve behind a proxy', () => {
     const direct = await LineClient.open(server.ports.managesieve, null, UNTRUSTED_SOURCE);
     expect(await direct.until('OK')).toContain('"SASL" "PLAIN"');
     direct.close();
+  });
+});
+
+describe('LDAP behind a proxy', () => {
+  /** RFC 4511 §4.2 simple bind with `user`'s address and a wrong password; the BindResponse's resultCode. */
+  async function bindResult(header: Buffer | string | null, localAddress?: string): Promise<number | null> {
+    const socket = net.connect({ host: '127.0.0.1', port: server.ports.ldap, ...(localAddress ? { localAddress } : {}) });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const bind = sequence([integer(1), element(0x60, [integer(3), octetString(user.address), octetString('wrong password', 0x80)])]);
+    socket.write(header === null ? bind : Buffer.concat([Buffer.from(header), bind]));
+    const answer = await new Promise<Buffer | null>((resolve) => {
+      socket.once('data', resolve);
+      socket.once('close', () => resolve(null));
+    });
+    socket.destroy();
+    if (answer === null) return null;
+    const at = answer.indexOf(Buffer.from([0x0a, 0x01]), answer.indexOf(0x61));
+    return answer[at + 2]!;
+  }
+
+  test('a simple bind from behind a loopback proxy needs TLS; the same bind direct from loopback is checked', async () => {
+    expect(await bindResult('PROXY TCP4 127.0.0.1 127.0.0.1 1008 389\r\n')).toBe(13); // confidentialityRequired
+    expect(await bindResult(null, UNTRUSTED_SOURCE)).toBe(49); // invalidCredentials
+    expect(await bindResult(null)).toBeNull(); // the trusted proxy's address without a header
   });
 });
 
