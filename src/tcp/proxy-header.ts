@@ -18,9 +18,10 @@ const V2_ADDRESS_BYTES: Readonly<Record<number, number>> = { 1: 12, 2: 36, 3: 21
 /**
  * The largest version 2 header we take: the fixed part, the biggest address block and room for
  * TLVs (spec §2.2.1: unique ID, ALPN, SSL details). The spec allows 64 KB; no proxy in front of us
- * needs more than this, and an untrusted length must not make us buffer that much.
+ * needs more than this, and an untrusted length must not make us buffer that much. Either
+ * version is decided (a header or an error) within this many bytes.
  */
-export const MAX_PROXY_HEADER_BYTES = 4096;
+const MAX_PROXY_HEADER_BYTES = 4096;
 
 /** Where the client is: the source address and port of the proxied connection. */
 export interface ProxiedSource {

@@ -11,7 +11,7 @@
  * (implicit TLS here, STARTTLS by the protocol through inheritProxiedPeer) says the same.
  *
  * Invariants: nothing is written to a socket before its header is read; a trusted connection
- * without a well-formed header within PROXY_HEADER_TIMEOUT_MS and MAX_PROXY_HEADER_BYTES is
+ * without a well-formed header within PROXY_HEADER_TIMEOUT_MS and MAX_PROXY_HEADER_BYTES (proxy-header.ts) is
  * closed with no reply (spec §2: the receiver must not try to guess); a proxied socket is never a
  * loopback client (loopback.ts), whatever address its header names.
  */
@@ -19,7 +19,7 @@ import { BlockList, isIP, type Server, type Socket } from 'node:net';
 import { Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Cidr } from '../config/index.js';
-import { MAX_PROXY_HEADER_BYTES, parseProxyHeader, ProxyHeaderError, type ProxiedSource } from './proxy-header.js';
+import { parseProxyHeader, ProxyHeaderError, type ProxiedSource } from './proxy-header.js';
 
 /** A proxy sends its header as it connects; a trusted peer silent this long is not a working proxy. */
 const PROXY_HEADER_TIMEOUT_MS = 10_000;
@@ -54,7 +54,6 @@ export interface ProxyProtocolSettings {
   readonly trusted: readonly Cidr[];
   /** Where refused headers are logged (one line each, at info: a misconfigured proxy shows there). */
   readonly log: Logger;
-  readonly timeoutMs?: number;
 }
 
 /**
@@ -116,10 +115,8 @@ function readHeader(socket: Socket, settings: ProxyProtocolSettings, handOver: (
         if (err instanceof ProxyHeaderError) return refuse(err.message);
         throw err;
       }
-      if (header === null) {
-        if (received.length >= MAX_PROXY_HEADER_BYTES) return refuse(`no header in ${MAX_PROXY_HEADER_BYTES} bytes`);
-        continue;
-      }
+      // Still incomplete: the parser decides within MAX_PROXY_HEADER_BYTES, so this buffer stays bounded.
+      if (header === null) continue;
       finish();
       // What followed the header in the same read is the protocol's: it reads it first.
       if (received.length > header.length) socket.unshift(received.subarray(header.length));
@@ -131,7 +128,7 @@ function readHeader(socket: Socket, settings: ProxyProtocolSettings, handOver: (
     }
   };
   const onEnd = (): void => refuse('closed before the header');
-  const timer = setTimeout(() => refuse('no header in time'), settings.timeoutMs ?? PROXY_HEADER_TIMEOUT_MS);
+  const timer = setTimeout(() => refuse('no header in time'), PROXY_HEADER_TIMEOUT_MS);
   socket.on('error', () => socket.destroy());
   socket.on('readable', onReadable);
   socket.on('end', onEnd);
