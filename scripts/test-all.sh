@@ -11,7 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # the web page's browser tests, Dovecot for the differential IMAP suite (test/interop/dovecot-diff.test.ts, which starts its
 # own private instance), and PostgreSQL's server programs for the PostgreSQL store (test/helpers/postgres.ts
 # starts a private cluster per test file).
-DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib ldap-utils vdirsyncer chromium ca-certificates dovecot-imapd postgresql-15)
+DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib ldap-utils vdirsyncer chromium ca-certificates dovecot-imapd postgresql-15 haproxy)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration, parseHostPort, parseSize, type HostPort } from './units.js';
+import { parseCidr, parseDuration, parseHostPort, parseSize, type Cidr, type HostPort } from './units.js';
 import { isCalendarDate, isTimeZone, parseTimeOfDay, parseWorkingDays, parseWorkingPeriods } from './working-time.js';
 
 // zod compiles each object schema to a function on its first parse ("JIT"); a config is parsed
@@ -39,6 +39,24 @@ const listener = z.string().transform((value, ctx): HostPort | null => {
   }
   return parsed;
 });
+
+/**
+ * `proxy_protocol_from` of a listener family: the load balancers (addresses or CIDRs) whose
+ * connections start with a PROXY protocol header (src/tcp/proxy-protocol.ts, docs/haproxy.en.md);
+ * empty: none, the default.
+ */
+const proxySources = z
+  .array(
+    z.string().transform((value, ctx): Cidr => {
+      const cidr = parseCidr(value);
+      if (!cidr) {
+        ctx.addIssue({ code: 'custom', message: `not an IP address or CIDR like "10.0.0.0/8": ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return cidr;
+    }),
+  )
+  .default([]);
 
 const domainName = z
   .string()
@@ -90,6 +108,7 @@ const smtp = z
     queue_retry_base: duration.prefault('1m'),
     /** MX early-talker pause before the greeting (a spam defence); 0: none. Submission never waits. */
     greeting_delay: duration.prefault('0s'),
+    proxy_protocol_from: proxySources,
   })
   .strict();
 
@@ -150,6 +169,7 @@ const imap = z
     search_worker_above: z.number().int().min(0).default(1000),
     search_budget: duration.prefault('60s'),
     hide_capabilities: z.array(hideCapabilitiesRule).default([]),
+    proxy_protocol_from: proxySources,
   })
   .strict();
 
@@ -184,6 +204,8 @@ const http = z
      * X-Forwarded-For is believed, so throttling and the audit log see the official's address.
      */
     trusted_proxies: z.array(z.string().min(1)).default([]),
+    /** TCP load balancers sending a PROXY protocol header (HTTP or HTTPS alike); not X-Forwarded-For. */
+    proxy_protocol_from: proxySources,
   })
   .strict()
   // The sign-in form carries passwords: beyond loopback it must sit behind TLS (a reverse proxy
@@ -325,6 +347,7 @@ const sieve = z
     srs_secret: z.string().default(''),
     /** ManageSieve connections open at once from one address (like `[imap] max_connections_per_ip`). */
     max_connections_per_ip: z.number().int().min(1).default(20),
+    proxy_protocol_from: proxySources,
   })
   .strict();
 
@@ -348,6 +371,7 @@ const ldap = z
     size_limit: z.number().int().min(1).max(100_000).default(500),
     /** Longest time one search may take, whatever the client asks. */
     time_limit: duration.prefault('10s'),
+    proxy_protocol_from: proxySources,
   })
   .strict();
 

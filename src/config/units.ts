@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** Human-friendly sizes and durations used in the TOML config ("25MB", "5d"). */
 
 const SIZE_UNITS: Record<string, number> = {
@@ -46,4 +48,22 @@ export function parseHostPort(text: string): HostPort | null {
   const port = Number(match[3]);
   if (port < 0 || port > 65535) return null;
   return { host: (match[1] ?? match[2])!, port };
+}
+
+/** An address or prefix (spam lists, `proxy_protocol_from`): family and prefix length (a bare address is a /32 or /128). */
+export interface Cidr {
+  readonly address: string;
+  readonly prefix: number;
+  readonly family: 'ipv4' | 'ipv6';
+}
+
+export function parseCidr(text: string): Cidr | null {
+  const [addr = '', prefixText, ...rest] = text.trim().split('/');
+  if (rest.length > 0) return null;
+  const version = isIP(addr);
+  if (version === 0) return null;
+  const max = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return null;
+  return { address: addr, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }

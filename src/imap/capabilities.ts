@@ -4,7 +4,6 @@
  * to change), STARTTLS/LOGINDISABLED/AUTH= by TLS state (RFC 3501 §6.2.1, §6.2.3).
  */
 import type { Config } from '../config/index.js';
-import { isLoopbackAddress } from '../tcp/index.js';
 import { hiddenCapabilities, isHidden, type CapabilityAudience } from './capability-hiding.js';
 
 interface Capability {
@@ -65,8 +64,8 @@ const CAPABILITIES: readonly Capability[] = [
 export interface CapabilityState extends CapabilityAudience {
   readonly authenticated: boolean;
   readonly secure: boolean;
-  /** The client's address: plaintext AUTH is never allowed from beyond loopback. */
-  readonly remoteAddress: string;
+  /** Whether the client is this machine, not through a proxy (src/tcp isLoopbackClient): plaintext AUTH is never allowed from elsewhere. */
+  readonly loopbackClient: boolean;
 }
 
 /** RFC 7889: the largest message APPEND accepts, the same limit SMTP has. */
@@ -79,8 +78,8 @@ export function appendLimit(config: Config): number {
  * for tests and only ever applies to loopback clients, so a config mistake cannot expose
  * passwords on the network.
  */
-export function plaintextAuthAllowed(config: Config, state: Pick<CapabilityState, 'secure' | 'remoteAddress'>): boolean {
-  return state.secure || (config.imap.allow_plaintext_auth && isLoopbackAddress(state.remoteAddress));
+export function plaintextAuthAllowed(config: Config, state: Pick<CapabilityState, 'secure' | 'loopbackClient'>): boolean {
+  return state.secure || (config.imap.allow_plaintext_auth && state.loopbackClient);
 }
 
 export function capabilityList(config: Config, state: CapabilityState): string[] {

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../context.js';
+import { acceptProxyProtocol } from '../tcp/index.js';
 import { trackConnection } from '../metrics.js';
 import type { AccountId, MailboxChange } from '../store/index.js';
 import { encodedMetaCache, preloadEncodedMeta } from './fetch/meta-cache.js';
@@ -137,13 +138,16 @@ function listen(server: net.Server, host: string, port: number): Promise<number>
 export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
   const hub = new SessionHub(ctx);
   const servers: Array<{ name: string; server: net.Server; host: string; port: number }> = [];
-  const { listen: plain, tls_listen: implicit } = ctx.config.imap;
+  const { listen: plain, tls_listen: implicit, proxy_protocol_from: trusted } = ctx.config.imap;
+  const proxyProtocol = { trusted, log: ctx.logger.child({ proto: 'imap' }) };
   if (plain) {
     const server = net.createServer((socket) => hub.accept(socket, false, 'imap'));
+    acceptProxyProtocol(server, proxyProtocol);
     servers.push({ name: 'imap', server, host: plain.host, port: await listen(server, plain.host, plain.port) });
   }
   if (implicit) {
     const server = tls.createServer({ key: ctx.tls.key, cert: ctx.tls.cert }, (socket) => hub.accept(socket, true, 'imaps'));
+    acceptProxyProtocol(server, proxyProtocol);
     ctx.tls.onChange(({ key, cert }) => server.setSecureContext({ key, cert }));
     server.on('tlsClientError', (err) => ctx.logger.debug({ proto: 'imap', err: err.message }, 'TLS handshake failed'));
     servers.push({ name: 'imaps', server, host: implicit.host, port: await listen(server, implicit.host, implicit.port) });

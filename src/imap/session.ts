@@ -55,7 +55,7 @@ import type { SearchRunner } from './search/search-runner.js';
 import type { SelectedMailbox } from './selected.js';
 import { accessWithdrawn, wireNameOf } from './namespaces.js';
 import { isOwnChange } from './seen-view.js';
-import { acknowledgeUnansweredReads } from '../tcp/index.js';
+import { acknowledgeUnansweredReads, inheritProxiedPeer, isLoopbackClient } from '../tcp/index.js';
 
 export type { SessionState } from './command-spec.js';
 
@@ -132,6 +132,10 @@ export class Session {
     return this.socket.remoteAddress ?? '';
   }
 
+  get loopbackClient(): boolean {
+    return isLoopbackClient(this.socket);
+  }
+
   get account(): AccountId {
     if (!this.identity) throw new ImapError('BAD', null, 'not logged in');
     return this.identity.account;
@@ -177,7 +181,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, remoteAddress: this.remoteAddress, ...this.capabilityAudience() });
+    return capabilityList(this.ctx.config, { authenticated: this.identity !== null, secure: this.secure, loopbackClient: this.loopbackClient, ...this.capabilityAudience() });
   }
 
   private capabilityAudience(): CapabilityAudience {
@@ -252,6 +256,7 @@ export class Session {
   /** RFC 3501 §6.2.1: TLS starts right after the tagged OK; buffered plaintext is dropped. */
   async startTls(): Promise<void> {
     const tlsSocket = new TLSSocket(this.socket, { isServer: true, secureContext: this.host.secureContext });
+    inheritProxiedPeer(tlsSocket);
     this.reader.attach(tlsSocket);
     this.out.replaceSink(tlsSocket);
     this.socket = tlsSocket;

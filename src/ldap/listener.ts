@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../context.js';
 import { BuiltOnDemand } from '../limits/index.js';
 import type { MailboxChange } from '../store/index.js';
-import { isLoopbackAddress } from '../tcp/index.js';
+import { acceptProxyProtocol, isLoopbackClient } from '../tcp/index.js';
 import { RESULT, type EntryAttribute } from './messages.js';
 import { PAGED_RESULTS_OID } from './paging.js';
 import { LdapSession, STARTTLS_OID, WHOAMI_OID, type LdapHost } from './session.js';
@@ -31,7 +31,7 @@ export async function startLdap(ctx: AppContext): Promise<RunningListener[]> {
     tree: () => tree.get(),
     rootDse: rootDse(config.base_dn),
     secureContext: () => ctx.tls.secureContext,
-    plaintextAllowed: (remote) => ctx.config.imap.allow_plaintext_auth && isLoopbackAddress(remote),
+    plaintextAllowed: (socket) => ctx.config.imap.allow_plaintext_auth && isLoopbackClient(socket),
   };
   // Fails at start, not at the first search, when base_dn does not parse.
   await host.tree();
@@ -50,10 +50,12 @@ export async function startLdap(ctx: AppContext): Promise<RunningListener[]> {
   const started: Array<{ name: string; server: net.Server; host: string; port: number }> = [];
   if (config.listen !== null) {
     const server = net.createServer((socket) => accept(socket, false, 'ldap'));
+    acceptProxyProtocol(server, { trusted: config.proxy_protocol_from, log: ctx.logger.child({ proto: 'ldap' }) });
     started.push({ name: 'ldap', server, host: config.listen.host, port: await listen(server, config.listen.host, config.listen.port) });
   }
   if (config.tls_listen !== null) {
     const server = tls.createServer({ key: ctx.tls.key, cert: ctx.tls.cert }, (socket) => accept(socket, true, 'ldaps'));
+    acceptProxyProtocol(server, { trusted: config.proxy_protocol_from, log: ctx.logger.child({ proto: 'ldaps' }) });
     ctx.tls.onChange(({ key, cert }) => server.setSecureContext({ key, cert }));
     server.on('tlsClientError', (err) => ctx.logger.debug({ proto: 'ldaps', err: err.message }, 'TLS handshake failed'));
     started.push({ name: 'ldaps', server, host: config.tls_listen.host, port: await listen(server, config.tls_listen.host, config.tls_listen.port) });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { DirectoryService, Identity, LoginFailure } from '../directory/index.js';
+import { inheritProxiedPeer } from '../tcp/index.js';
 import { BerError, elementLength } from './ber.js';
 import { bindResponse, decodeMessage, extendedResponse, refusedResponse, RESULT, searchResultDone, type EntryAttribute, type LdapMessage, type Result } from './messages.js';
 import { PagedSearches } from './paging.js';
@@ -20,7 +21,7 @@ export interface LdapHost {
   readonly rootDse: readonly EntryAttribute[];
   secureContext(): tls.SecureContext;
   /** Whether a password may cross this unencrypted connection (loopback with `[imap] allow_plaintext_auth`). */
-  plaintextAllowed(remoteAddress: string): boolean;
+  plaintextAllowed(socket: net.Socket): boolean;
 }
 
 export const STARTTLS_OID = '1.3.6.1.4.1.1466.20037';
@@ -197,7 +198,7 @@ export class LdapSession {
     // RFC 4513 §5.1.2: a name without a password is an unauthenticated bind; refused.
     if (password === '' || name === '') return { code: RESULT.unwillingToPerform, message: 'unauthenticated bind is not allowed' };
     // RFC 4513 §5.1.3 / §6.3.1: a password travels only over TLS (or loopback where allowed).
-    if (!this.secure && !this.host.plaintextAllowed(this.socket.remoteAddress ?? '')) return { code: RESULT.confidentialityRequired, message: 'use StartTLS or ldaps first' };
+    if (!this.secure && !this.host.plaintextAllowed(this.socket)) return { code: RESULT.confidentialityRequired, message: 'use StartTLS or ldaps first' };
     const tree = await this.host.tree();
     const entry = tree.find(name);
     const uid = entry?.attributes.find((a) => a.name === 'uid')?.values[0];
@@ -234,6 +235,7 @@ export class LdapSession {
     const plain = this.socket;
     plain.off('data', this.onData);
     const secured = new tls.TLSSocket(plain, { isServer: true, secureContext: this.host.secureContext() });
+    inheritProxiedPeer(secured);
     secured.on('error', () => secured.destroy());
     this.socket = secured;
     this.secure = true;

@@ -3,7 +3,8 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import { acknowledgeUnansweredReads } from '../tcp/index.js';
+import type { Cidr } from '../config/index.js';
+import { acceptProxyProtocol, acknowledgeUnansweredReads, inheritProxiedPeer } from '../tcp/index.js';
 import { withoutVietnameseMarks } from '../text/index.js';
 import { GreetingConnection } from './greeting.js';
 import { ENHANCED_CODE_PREFIX } from './reply.js';
@@ -13,6 +14,8 @@ export interface ListenerRules {
   readonly maxCommandsBeforeData: number;
   /** `[smtp] greeting_delay` on the MX, 0 on submission (greeting.ts). */
   readonly greetingDelayMs: number;
+  /** `[smtp] proxy_protocol_from`: load balancers whose connections start with a PROXY header. */
+  readonly proxyProtocolFrom: readonly Cidr[];
 }
 
 /**
@@ -26,6 +29,10 @@ export interface ListenerRules {
  * and one transport rule: the DATA body is acknowledged as it is read, not after a delayed ACK
  * (src/tcp, docs/tcp-delayed-ack.md) — on the plain socket, and on the TLS socket that replaces
  * it after STARTTLS, which smtp-server hands to onSecure (smtps too).
+ *
+ * The PROXY protocol header is ours too (src/tcp/proxy-protocol.ts), read before smtp-server's
+ * accept path: its own `useProxy` reads version 1 only, and HAProxy's checks and `send-proxy-v2`
+ * speak version 2. The session then takes the client address from the socket as usual.
  */
 export class SmtpListener extends SMTPServer {
   constructor(
@@ -34,6 +41,7 @@ export class SmtpListener extends SMTPServer {
     log: Logger,
   ) {
     super({ ...options, logger: libraryLogger(log) });
+    acceptProxyProtocol(this.server, { trusted: rules.proxyProtocolFrom, log });
     // smtp-server re-emits connection errors (a client resetting mid-transaction) on the server;
     // without a listener that 'error' event would end the process.
     this.on('error', (err: NodeJS.ErrnoException) => log.warn({ err: { message: err.message, code: err.code } }, 'SMTP connection error'));
@@ -48,6 +56,8 @@ export class SmtpListener extends SMTPServer {
 
   /** smtp-server's own connect(), building a GreetingConnection with our replies before init() runs. */
   override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
+    // smtps: smtp-server made this TLS socket over the accepted one, whose address the header may have set.
+    if ('encrypted' in socket) inheritProxiedPeer(socket);
     const connection = new GreetingConnection(this, socket, socketOptions, this.rules.greetingDelayMs);
     adaptReplies(connection, this.rules.maxCommandsBeforeData);
     this.connections.add(connection);

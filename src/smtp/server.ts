@@ -81,7 +81,11 @@ async function listen(ctx: AppContext, role: Role, address: HostPort, services: 
   const server = new SmtpListener(
     listenerOptions(ctx, role, services),
     // DESIGN.md "Config" [smtp] greeting_delay: an MX spam defence; submission never pauses.
-    { maxCommandsBeforeData: ctx.config.smtp.max_commands_before_data, greetingDelayMs: role === 'mx' ? ctx.config.smtp.greeting_delay : 0 },
+    {
+      maxCommandsBeforeData: ctx.config.smtp.max_commands_before_data,
+      greetingDelayMs: role === 'mx' ? ctx.config.smtp.greeting_delay : 0,
+      proxyProtocolFrom: ctx.config.smtp.proxy_protocol_from,
+    },
     log,
   );
   // 'connection' is the TCP socket, before TLS on smtps: every connection counts, failed handshakes too.

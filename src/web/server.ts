@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HostPort } from '../config/index.js';
 import type { AppContext, RunningListener } from '../context.js';
 import { queueLength, trackConnection } from '../metrics.js';
+import { acceptProxyProtocol } from '../tcp/index.js';
 import { buildWebApp } from './app.js';
 import { PATHS } from './urls.js';
 
@@ -32,6 +33,8 @@ export async function startWeb(ctx: AppContext, now: () => number): Promise<Runn
   // Behind a proxy (an https public_url) the plain listener is the proxy's back end: redirecting would loop.
   if (tlsListen && !ctx.config.http.public_url.startsWith('https://')) redirectPlainPagesToHttps(app, () => httpsPort);
 
+  // Before the first request: the PROXY header comes ahead of HTTP's parser (docs/haproxy.en.md).
+  acceptProxyProtocol(app.server, { trusted: ctx.config.http.proxy_protocol_from, log: ctx.logger.child({ proto: 'web' }) });
   app.server.on('connection', (socket) => trackConnection('web', socket));
   // Messages whose recipients still wait for delivery, read when /metrics is scraped.
   queueLength.collect(() => ctx.queue.pendingCount());
@@ -66,6 +69,7 @@ export async function startWeb(ctx: AppContext, now: () => number): Promise<Runn
 /** The HTTPS listener: Node's https server handing each request to the app's router. */
 async function startHttps(app: FastifyInstance, ctx: AppContext, at: HostPort): Promise<RunningListener> {
   const server = https.createServer({ key: ctx.tls.key, cert: ctx.tls.cert, requestTimeout: 30_000 }, (request, response) => app.routing(request, response));
+  acceptProxyProtocol(server, { trusted: ctx.config.http.proxy_protocol_from, log: ctx.logger.child({ proto: 'web-tls' }) });
   // New connections get a renewed pair; those open keep theirs (src/tls.ts).
   ctx.tls.onChange(({ key, cert }) => server.setSecureContext({ key, cert }));
   server.on('connection', (socket) => trackConnection('web-tls', socket));

@@ -44,7 +44,7 @@ describe('reply format (RFC 5321 §4.2, RFC 2034)', () => {
         authOptional: true,
         onMailFrom: (_address, _session, callback) => callback(new SmtpReply(550, '5.7.1', 'Thư bị từ chối – Đã chặn ✉\u0007 spam')),
       },
-      { maxCommandsBeforeData: 100, greetingDelayMs: 0 },
+      { maxCommandsBeforeData: 100, greetingDelayMs: 0, proxyProtocolFrom: [] },
       pino({ level: 'silent' }),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

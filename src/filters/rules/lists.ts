@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
+import { parseCidr } from '../../config/index.js';
 import { unmapIPv4 } from '../../dns/index.js';
-import { parseCidr } from './schema.js';
 
 /**
  * An allow or block list: sender addresses, sender domains (and their subdomains), client IPs and

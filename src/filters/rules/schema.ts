@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseSize } from '../../config/index.js';
+import { parseCidr, parseSize } from '../../config/index.js';
 import { STRUCTURAL_RULES } from '../structure/rules.js';
 
 /**
@@ -206,21 +206,3 @@ export const rulesFileSchema = z
   });
 
 export type RulesFile = z.output<typeof rulesFileSchema>;
-
-/** An address or prefix from the lists: family and prefix length (a bare address is a /32 or /128). */
-export interface Cidr {
-  readonly address: string;
-  readonly prefix: number;
-  readonly family: 'ipv4' | 'ipv6';
-}
-
-export function parseCidr(text: string): Cidr | null {
-  const [addr = '', prefixText, ...rest] = text.trim().split('/');
-  if (rest.length > 0) return null;
-  const version = isIP(addr);
-  if (version === 0) return null;
-  const max = version === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return null;
-  return { address: addr, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
-}

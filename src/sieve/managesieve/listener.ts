@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AppContext, RunningListener } from '../../context.js';
-import { isLoopbackAddress } from '../../tcp/index.js';
+import { acceptProxyProtocol, isLoopbackClient } from '../../tcp/index.js';
 import type { RedirectPolicy } from '../policy.js';
 import { ManageSieveSession, type ManageSieveHost } from './session.js';
 
@@ -19,7 +19,7 @@ export async function startManageSieve(ctx: AppContext, policy: RedirectPolicy):
     ctx,
     policy,
     secureContext: tls.createSecureContext({ key: ctx.tls.key, cert: ctx.tls.cert }),
-    plaintextAllowed: (remote) => ctx.config.imap.allow_plaintext_auth && isLoopbackAddress(remote),
+    plaintextAllowed: (socket) => ctx.config.imap.allow_plaintext_auth && isLoopbackClient(socket),
   };
   let nextId = 1;
   const sockets = new Set<net.Socket>();
@@ -49,6 +49,7 @@ export async function startManageSieve(ctx: AppContext, policy: RedirectPolicy):
       socket.destroy();
     });
   });
+  acceptProxyProtocol(server, { trusted: ctx.config.sieve.proxy_protocol_from, log: ctx.logger.child({ proto: 'managesieve' }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => resolve());

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
 import type { Identity } from '../../directory/index.js';
 import type { AccountId } from '../../store/index.js';
+import { inheritProxiedPeer } from '../../tcp/index.js';
 import { SIEVE_EXTENSIONS } from '../capabilities.js';
 import { SieveScriptError } from '../errors.js';
 import { SIEVE_LIMITS } from '../limits.js';
@@ -34,7 +35,7 @@ export interface ManageSieveHost {
   readonly secureContext: tls.SecureContext;
   readonly policy: RedirectPolicy;
   /** `[imap] allow_plaintext_auth` semantics: AUTHENTICATE before TLS only for loopback clients in tests. */
-  plaintextAllowed(remoteAddress: string): boolean;
+  plaintextAllowed(socket: Socket): boolean;
 }
 
 /**
@@ -178,7 +179,7 @@ export class ManageSieveSession {
   private capabilities(): string {
     const lines = [
       ['IMPLEMENTATION', 'cantho-mail'],
-      ['SASL', this.secure || this.host.plaintextAllowed(this.socket.remoteAddress ?? '') ? 'PLAIN' : ''],
+      ['SASL', this.secure || this.host.plaintextAllowed(this.socket) ? 'PLAIN' : ''],
       ['SIEVE', [...SIEVE_EXTENSIONS.keys()].join(' ')],
       ['MAXREDIRECTS', String(SIEVE_LIMITS.maxRedirects)],
       ['VERSION', '1.0'],
@@ -198,6 +199,7 @@ export class ManageSieveSession {
     }
     this.write(statusLine('OK', 'Begin TLS negotiation now'));
     const secured = new tls.TLSSocket(this.socket, { isServer: true, secureContext: this.host.secureContext });
+    inheritProxiedPeer(secured);
     secured.on('error', () => secured.destroy());
     this.socket = secured;
     this.reader.attach(secured);
@@ -209,7 +211,7 @@ export class ManageSieveSession {
   /** RFC 5804 §2.1 AUTHENTICATE "PLAIN" [initial response] (RFC 4616). */
   private async authenticate(args: readonly Word[]): Promise<void> {
     if (this.identity !== null) throw new Refusal(undefined, 'Already authenticated');
-    if (!this.secure && !this.host.plaintextAllowed(this.socket.remoteAddress ?? '')) throw new Refusal('ENCRYPT-NEEDED', 'Use STARTTLS first');
+    if (!this.secure && !this.host.plaintextAllowed(this.socket)) throw new Refusal('ENCRYPT-NEEDED', 'Use STARTTLS first');
     if (stringArg(args[0], 'a mechanism').toUpperCase() !== 'PLAIN') throw new Refusal(undefined, 'Unsupported mechanism; use PLAIN');
     let response = args[1] === undefined ? null : stringArg(args[1], 'the initial response');
     if (response === null) {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
 import { localPartOf } from '../../directory/index.js';
 import { logins } from '../../metrics.js';
-import { isLoopbackAddress } from '../../tcp/index.js';
+import { isLoopbackAddress, isLoopbackClient } from '../../tcp/index.js';
 import { clientIdOf, type WebState } from '../state.js';
 import { DavError } from './errors.js';
 import type { Viewer } from './properties.js';
@@ -27,7 +27,9 @@ export async function authenticate(request: FastifyRequest, state: WebState): Pr
   const credentials = basicCredentials(request.headers.authorization);
   if (credentials === null) throw new DavError(401, 'sign in with your address and password');
   const { config } = state.ctx;
-  const secure = request.protocol === 'https' || (config.imap.allow_plaintext_auth && isLoopbackAddress(request.ip));
+  // The socket's peer is this machine and no proxy (PROXY header or X-Forwarded-For) speaks for anyone else.
+  const loopback = isLoopbackClient(request.raw.socket) && isLoopbackAddress(request.ip);
+  const secure = request.protocol === 'https' || (config.imap.allow_plaintext_auth && loopback);
   if (!secure) throw new DavError(403, 'passwords are accepted over HTTPS only');
   const result = await state.ctx.directory.verifyLogin(credentials.login, credentials.password, {
     protocol: 'carddav',
