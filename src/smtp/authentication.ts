@@ -44,7 +44,7 @@ const FOLD_AT = 160;
 export async function authenticateMessage(raw: Buffer, client: InboundClient, mta: string, env: TaskEnv): Promise<InboundAuthentication> {
   const resolver = env.resolver as DNSResolver;
   const dkim = await dkimVerify(raw, { resolver, sender: client.sender });
-  const spf = await spfVerdict(client, spfHelo(client), mta, resolver);
+  const spf = await spfVerdict({ ip: client.ip, helo: spfHelo(client), sender: client.sender }, mta, resolver);
   // dkimVerify hands over the message's ARC chain as arc() reads it.
   const arcResult = await arc(dkim.arc as unknown as ARCData, { resolver });
   const dmarcResult = dkim.headerFrom

@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import { spf, type DNSResolver, type SPFResult } from 'mailauth';
 import { AnswerCache } from '../dns/index.js';
-import type { InboundClient } from './authentication.js';
 
 /**
  * SPF verdicts (RFC 7208) kept for a while on the worker thread that evaluated them, and reused
@@ -25,15 +24,25 @@ const VERDICT_LIFETIME_MS = 60_000;
 const VERDICTS_KEPT = 5_000;
 const verdicts = new AnswerCache<SPFResult>(VERDICTS_KEPT);
 
-/** mailauth's SPF result for `client` (authenticate's own call: the same options, the same result). */
-export async function spfVerdict(client: InboundClient, helo: string, mta: string, resolver: DNSResolver): Promise<SPFResult> {
+/** What an SPF check is asked about (RFC 7208 §4.1 check_host's <ip>, <sender> and the HELO name). */
+export interface SpfQuestion {
+  readonly ip: string;
+  /** An address written as a literal ("[192.0.2.1]"), as mailauth expects it. */
+  readonly helo: string;
+  /** MAIL FROM, "" for the null sender. */
+  readonly sender: string;
+}
+
+/** mailauth's SPF result for `question` (authenticate's own call: the same options, the same result). */
+export async function spfVerdict(question: SpfQuestion, mta: string, resolver: DNSResolver): Promise<SPFResult> {
+  const { ip, helo } = question;
   // RFC 7208 §2.4: the null sender is checked as postmaster@ the HELO name.
-  const sender = client.sender || `postmaster@${helo}`;
+  const sender = question.sender || `postmaster@${helo}`;
   const domain = sender.slice(sender.lastIndexOf('@') + 1).toLowerCase();
   const record = await topRecord(domain, resolver);
-  const key = JSON.stringify([client.ip, helo, sender, mta, record]);
+  const key = JSON.stringify([ip, helo, sender, mta, record]);
   return verdicts.get(key, async () => {
-    const result = await spf({ ip: client.ip, helo, sender: client.sender, mta, resolver });
+    const result = await spf({ ip, helo, sender: question.sender, mta, resolver });
     return { value: result, ttlMs: result.status.result === 'temperror' ? 0 : VERDICT_LIFETIME_MS };
   });
 }
