@@ -7,3 +7,4 @@
 export { createBoundedLookup, type DnsLookup, type DnsSettings } from './bounded-resolver.js';
 export { forwardConfirmedName } from './forward-confirmed.js';
 export { reversedAddressLabels, unmapIPv4 } from './reverse-name.js';
+export { AnswerCache, type CachedOutcome } from './answer-cache.js';

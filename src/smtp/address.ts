@@ -40,8 +40,20 @@ export function parseMailbox(address: string): AddressParse {
  * mapping, as browsers do). '' when it is no valid IDN; address literals are left as they are.
  */
 export function asciiDomain(domain: string): string {
-  if (domain.startsWith('[')) return domain.toLowerCase();
+  if (domain.startsWith('[') || isPlainHostname(domain)) return domain.toLowerCase();
   return domainToASCII(domain).toLowerCase();
+}
+
+/**
+ * Letters, digits, hyphens and dots only, no A-label (`xn--`, which domainToASCII checks) and a
+ * last label that is no number (WHATWG URL's host parser reads `….1` or `….0x7f` as an IPv4
+ * address): UTS #46 maps such a name to itself lowercased, so the domainToASCII call, a visible
+ * part of each MAIL FROM and RCPT TO, is skipped.
+ */
+const PLAIN_HOSTNAME = /^[a-z0-9.-]+$/i;
+const NUMBER_LABEL = /(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)\.?$/i;
+function isPlainHostname(domain: string): boolean {
+  return PLAIN_HOSTNAME.test(domain) && !/xn--/i.test(domain) && !NUMBER_LABEL.test(domain);
 }
 
 /** RFC 3461/1123 style "%" and "!" routing inside a local part: never honoured for our domains. */

@@ -42,6 +42,10 @@ export class SmtpListener extends SMTPServer {
   ) {
     super({ ...options, logger: libraryLogger(log) });
     acceptProxyProtocol(this.server, { trusted: rules.proxyProtocolFrom, log });
+    // Called directly: smtp-server wraps the logger it is given in one that copies every entry
+    // into a new object (nodemailer's _logFunc) before the level is even looked at, for each of
+    // the dozen lines a one-message connection logs; pino takes the same (fields, message, ...args).
+    this.logger = libraryLogger(log.child({ component: 'smtp-server' })) as unknown as SMTPServer['logger'];
     // smtp-server re-emits connection errors (a client resetting mid-transaction) on the server;
     // without a listener that 'error' event would end the process.
     this.on('error', (err: NodeJS.ErrnoException) => log.warn({ err: { message: err.message, code: err.code } }, 'SMTP connection error'));

@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { asStorageError } from './storage-full.js';
+import { WalFile } from './wal-file.js';
 
 /** Upper bound of jobs in one transaction, so a burst never becomes one huge commit. */
 const MAX_BATCH = 256;
@@ -51,7 +51,7 @@ export class GroupCommit<Job, Result> {
   private readonly syncs = new Set<Promise<void>>();
   /** The last batch's settling (never rejects): the next batch settles after it. */
   private settled: Promise<void> = Promise.resolve();
-  private readonly walFile: string | null;
+  private readonly walFile: WalFile | null;
   /** Prepared once: db.pragma() would prepare the statement again around every batch. */
   private readonly syncNormal: Statement;
   private readonly syncFull: Statement;
@@ -63,9 +63,9 @@ export class GroupCommit<Job, Result> {
     /** Runs after the COMMIT with the results of the jobs that succeeded, in submission order. */
     private readonly afterCommit: (results: readonly Result[]) => void,
     /** Makes the WAL file durable (fdatasync); tests pass one they control. */
-    private readonly syncWal: (walFile: string) => Promise<void> = datasyncFile,
+    private readonly syncWal: (walFile: WalFile) => Promise<void> = (walFile) => walFile.datasync(),
   ) {
-    this.walFile = db.memory ? null : `${db.name}-wal`;
+    this.walFile = db.memory ? null : new WalFile(`${db.name}-wal`);
     this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
     this.syncFull = db.prepare('PRAGMA synchronous = FULL');
   }
@@ -77,11 +77,15 @@ export class GroupCommit<Job, Result> {
     });
   }
 
-  /** Commits everything queued (synchronous=FULL, settled at once) and waits for the WAL fsyncs in flight (used by close()). */
-  async flushAll(): Promise<void> {
+  /**
+   * Commits everything queued (synchronous=FULL, settled at once), waits for the WAL fsyncs in
+   * flight and lets go of the WAL file: the store calls it before its connection closes.
+   */
+  async close(): Promise<void> {
     while (this.queue.length > 0) this.flushBatch('in-commit');
     await Promise.allSettled([...this.syncs]);
     await this.settled;
+    await this.walFile?.close();
   }
 
   private schedule(): void {
@@ -172,26 +176,5 @@ export class GroupCommit<Job, Result> {
     const sync = this.syncWal(this.walFile!).finally(() => this.syncs.delete(sync));
     this.syncs.add(sync);
     return sync;
-  }
-}
-
-/**
- * fdatasync(2) of a file by path: POSIX has it flush the data and the metadata needed to read it
- * back (the WAL's size), only not the timestamps, which recovery never reads. A WAL that is gone was
- * checkpointed into the database and removed by SQLite when the last connection closed, which it
- * does only after syncing the database.
- */
-async function datasyncFile(file: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
   }
 }

@@ -474,7 +474,7 @@ export class SqliteMailStore implements MailStore {
   async close(): Promise<void> {
     this.stopWatching();
     if (!this.db.open) return;
-    await this.deliveries.flushAll();
+    await this.deliveries.close();
     this.fts.indexPending();
     this.db.close();
   }

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { dkimSign } from 'mailauth';
+import { authenticate, dkimSign } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EICAR, startClamd, type RunningClamd } from '../helpers/clamd.js';
-import { ANNV, BINHTT, PASSWORD, startHarness, type DnsTable, type Harness } from './harness.js';
+import { ANNV, BINHTT, PASSWORD, startHarness, tableResolver, type DnsTable, type Harness } from './harness.js';
 import { RawSmtp, sendOneMessage } from './raw-client.js';
 
 /** SPF, DKIM and DMARC of example.org as the test DNS publishes them. */
@@ -12,6 +12,7 @@ const DNS: DnsTable = {
   'sel._domainkey.example.org TXT': [[`v=DKIM1; k=rsa; p=${sender.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`]],
   '_dmarc.example.org TXT': [['v=DMARC1; p=reject']],
   'spoofed.example TXT': [['v=spf1 ip4:192.0.2.1 -all']],
+  'moving.example TXT': [['v=spf1 ip4:127.0.0.1 -all']],
 };
 
 let clamd: RunningClamd;
@@ -39,6 +40,32 @@ describe('authentication results and filter verdicts over SMTP', () => {
     expect(results).toMatch(/ dkim=pass header\.i=@example\.org header\.s=sel/);
     expect(results).toMatch(/ spf=pass .*smtp\.mailfrom=news@example\.org/);
     expect(results).toMatch(/ dmarc=pass .*header\.from=example\.org/);
+  });
+
+  test('the trace fields are those mailauth\'s authenticate() writes for the same message and client', async () => {
+    const message = Buffer.from('From: news@example.org\r\nTo: annv@cantho.gov.vn\r\nSubject: same fields\r\nDate: Sat, 28 Nov 2026 07:00:00 +0000\r\n\r\nbody\r\n');
+    const key = { signingDomain: 'example.org', selector: 'sel', privateKey: sender.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+    const signed = Buffer.concat([Buffer.from((await dkimSign(message, { ...key, signatureData: [key] })).signatures), message]);
+    const expected = await authenticate(signed, {
+      ip: '127.0.0.1',
+      helo: 'mx.example.org',
+      sender: 'news@example.org',
+      mta: 'mail.cantho.gov.vn',
+      resolver: tableResolver(DNS) as (name: string, rrtype: string) => Promise<string[]>,
+      disableBimi: true,
+    });
+    for (let i = 0; i < 2; i++) {
+      expect(await sendMx('news@example.org', 'annv@cantho.gov.vn', signed)).toMatch(/^250 2\.6\.0 /);
+      expect((await h.messages(ANNV)).at(-1)!.toString()).toContain(expected.headers);
+    }
+  });
+
+  test('a changed SPF record is applied to the next message from the same client and sender', async () => {
+    expect(await sendMx('news@moving.example', 'annv@cantho.gov.vn', 'From: news@moving.example\r\nSubject: before\r\n\r\nhi\r\n')).toMatch(/^250 2\.6\.0 /);
+    expect((await h.messages(ANNV)).at(-1)!.toString()).toMatch(/^ spf=pass .*smtp\.mailfrom=news@moving\.example/m);
+    DNS['moving.example TXT'] = [['v=spf1 ip4:192.0.2.1 -all']];
+    expect(await sendMx('news@moving.example', 'annv@cantho.gov.vn', 'From: news@moving.example\r\nSubject: after\r\n\r\nhi\r\n')).toMatch(/^250 2\.6\.0 /);
+    expect((await h.messages(ANNV)).at(-1)!.toString()).toMatch(/^ spf=fail .*smtp\.mailfrom=news@moving\.example/m);
   });
 
   test('SPF fail is reported for a forged envelope sender', async () => {

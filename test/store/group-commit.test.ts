@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
+import { WalFile } from '../../src/store/wal-file.js';
 
 /** A WAL sync the test finishes by hand, to see what each delivery waits for. */
 interface HeldSync {
@@ -98,5 +99,27 @@ describe('group commit and the WAL sync', () => {
     syncs[1]!.finish();
     await expect(first).rejects.toThrow('EIO');
     await expect(second).resolves.toBe('b');
+  });
+
+  it('syncs the WAL through one descriptor kept open until close, and not at all before the WAL exists', async () => {
+    openItems();
+    const walPath = path.join(dir, 'other.db-wal');
+    const target = (fd: string) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return null;
+      }
+    };
+    const descriptorsOnWal = () => fs.readdirSync('/proc/self/fd').filter((fd) => target(fd) === walPath).length;
+    const wal = new WalFile(walPath);
+    await wal.datasync();
+    expect(descriptorsOnWal()).toBe(0);
+    fs.writeFileSync(walPath, 'frames');
+    await Promise.all([wal.datasync(), wal.datasync()]);
+    await wal.datasync();
+    expect(descriptorsOnWal()).toBe(1);
+    await wal.close();
+    expect(descriptorsOnWal()).toBe(0);
   });
 });
