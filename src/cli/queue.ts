@@ -12,8 +12,8 @@ export function defineQueueCommands(queue: Command): void {
     .command('list')
     .description('queued messages and the state of each recipient')
     .action((_options: unknown, command: Command) =>
-      runWithDirectory(command, ({ db }) => {
-        const entries = new SqliteOutboundQueue(db).list();
+      runWithDirectory(command, async ({ db }) => {
+        const entries = await new SqliteOutboundQueue(db).list();
         return { json: entries, text: entries.map(entryLines).join('\n') };
       }),
     );
@@ -22,9 +22,9 @@ export function defineQueueCommands(queue: Command): void {
     .command('retry <id>')
     .description('try every pending recipient of a queued message now')
     .action((id: string, _options: unknown, command: Command) =>
-      runWithDirectory(command, ({ db }) => {
+      runWithDirectory(command, async ({ db }) => {
         const messageId = parseId(id);
-        if (!new SqliteOutboundQueue(db).retry(messageId, new Date())) throw new CliError(`no queued message ${messageId}`);
+        if (!(await new SqliteOutboundQueue(db).retry(messageId, new Date()))) throw new CliError(`no queued message ${messageId}`);
         return { json: { retried: messageId }, text: `message ${messageId} will be retried now` };
       }),
     );
@@ -33,9 +33,9 @@ export function defineQueueCommands(queue: Command): void {
     .command('delete <id>')
     .description('drop a queued message without a DSN')
     .action((id: string, _options: unknown, command: Command) =>
-      runWithDirectory(command, ({ db }) => {
+      runWithDirectory(command, async ({ db }) => {
         const messageId = parseId(id);
-        if (!new SqliteOutboundQueue(db).delete(messageId)) throw new CliError(`no queued message ${messageId}`);
+        if (!(await new SqliteOutboundQueue(db).delete(messageId))) throw new CliError(`no queued message ${messageId}`);
         return { json: { deleted: messageId }, text: `message ${messageId} deleted` };
       }),
     );

@@ -9,7 +9,7 @@ export { leadingOctets, messageSize, readPieces, wholeMessage } from './message-
 export { openBayesStore, type BayesClass, type BayesStore, type BayesTokenCounts, type LearnOutcome, type NearestLearnt, type UserLearning } from './bayes.js';
 export { canonicalMailboxName, parentNames } from './mailbox-names.js';
 export { MboxImportLedger, type ImportMessage } from './mbox.js';
-export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueEntry, type QueuedMessageStream } from './queue.js';
+export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueClaim, type QueueEntry, type QueuedMessageStream } from './queue.js';
 export { BackupMailReader, type BackupMessage } from './backup-reader.js';
 export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';
 export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';
