@@ -1,0 +1,22 @@
+import { afterAll, beforeAll } from 'vitest';
+import { openPgOutboundQueue, openPostgresPool } from '../../src/store/index.js';
+import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { describeOutboundQueueContract } from './queue-contract.js';
+
+let cluster: RunningPostgres;
+beforeAll(async () => {
+  cluster = await startPostgres();
+}, 240_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describeOutboundQueueContract('PostgreSQL', async () => {
+  const pool = openPostgresPool(await cluster.createDatabase(), { poolSize: 8 });
+  return {
+    queue: await openPgOutboundQueue(pool),
+    async close() {
+      await pool.end();
+    },
+  };
+});
