@@ -104,6 +104,8 @@ export interface OutboundQueue {
   retry(messageId: number, now: Date): Promise<boolean>;
   /** `queue delete`: drops the message and its recipients. False if there is no such message. */
   delete(messageId: number): Promise<boolean>;
+  /** Releases what the queue holds of its own, after the worker has stopped. */
+  close(): Promise<void>;
 }
 
 /** A queued message being read: its size (SIZE=, RFC 1870) known from the row, its octets from `stream`. */
@@ -389,6 +391,9 @@ export class SqliteOutboundQueue implements OutboundQueue {
   async delete(messageId: number): Promise<boolean> {
     return this.db.prepare('DELETE FROM queue_messages WHERE id = ?').run(messageId).changes > 0;
   }
+
+  /** Nothing of its own: the database is the store's, closed with it. */
+  async close(): Promise<void> {}
 
   /** The claimed recipients with their message's sender and date, in recipient order. */
   private claimedRows(recipientIds: readonly number[]): Array<ClaimedRow & DsnRow> {

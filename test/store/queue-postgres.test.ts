@@ -12,11 +12,6 @@ afterAll(async () => {
 });
 
 describeOutboundQueueContract('PostgreSQL', async () => {
-  const pool = openPostgresPool(await cluster.createDatabase(), { poolSize: 8 });
-  return {
-    queue: await openPgOutboundQueue(pool),
-    async close() {
-      await pool.end();
-    },
-  };
+  const queue = await openPgOutboundQueue(openPostgresPool(await cluster.createDatabase(), { poolSize: 8 }));
+  return { queue, close: () => queue.close() };
 });

@@ -73,7 +73,7 @@ const CLAIMED_ROWS = `
   FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
   WHERE r.id = ANY($1::bigint[]) ORDER BY r.message_id, r.id`;
 
-/** Opens the queue on a pool, applying its migrations (component "queue") first. */
+/** Opens the queue on a pool it then owns (close() ends it), applying its migrations (component "queue") first. */
 export async function openPgOutboundQueue(pool: PgPool): Promise<PgOutboundQueue> {
   await migratePostgres(pool, 'queue', MIGRATIONS);
   return new PgOutboundQueue(pool);
@@ -237,6 +237,10 @@ export class PgOutboundQueue implements OutboundQueue {
   async delete(messageId: number): Promise<boolean> {
     const result = await this.pool.query('DELETE FROM queue_messages WHERE id = $1', [messageId]);
     return (result.rowCount ?? 0) > 0;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
   }
 
   private async claimedRows(recipientIds: ReadonlyArray<string | number>): Promise<Array<ClaimedRow & DsnRow>> {
