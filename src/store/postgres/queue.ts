@@ -133,21 +133,18 @@ export class PgOutboundQueue implements OutboundQueue {
     if (found.rowCount === 0) return null;
     const size = Number(found.rows[0]!.size);
     const pool = this.pool;
-    let seq = 0;
-    let sent = 0;
-    const stream = new Readable({
-      read() {
-        if (sent >= size) return void this.push(null);
-        pool.query<{ data: Buffer }>('SELECT data FROM queue_message_chunks WHERE message_id = $1 AND seq = $2', [messageId, seq++]).then(
-          (result) => {
-            const chunk = result.rows[0]?.data;
-            if (!chunk || chunk.length === 0) throw new StoreError('nonexistent', `queued message ${messageId} was removed while being read`);
-            sent += chunk.length;
-            this.push(chunk);
-          },
-        ).catch((err: unknown) => this.destroy(err as Error));
-      },
-    });
+    // A chunk is queried when the reader pulls it (Readable.from reads one ahead at most: a chunk
+    // is larger than the stream's high-water mark).
+    async function* chunks(): AsyncGenerator<Buffer> {
+      for (let seq = 0, sent = 0; sent < size; seq++) {
+        const result = await pool.query<{ data: Buffer }>('SELECT data FROM queue_message_chunks WHERE message_id = $1 AND seq = $2', [messageId, seq]);
+        const chunk = result.rows[0]?.data;
+        if (!chunk || chunk.length === 0) throw new StoreError('nonexistent', `queued message ${messageId} was removed while being read`);
+        sent += chunk.length;
+        yield chunk;
+      }
+    }
+    const stream = Readable.from(chunks(), { objectMode: false });
     return { size, stream };
   }
 
