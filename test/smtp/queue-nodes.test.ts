@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import nodemailer from 'nodemailer';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { afterEach, describe, expect, test } from 'vitest';
+import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { PASSWORD, restartableServer, startInternet, waitFor, type Harness, type Internet } from './harness.js';
 import { QUEUE_NODES_DNS } from './queue-nodes-dns.js';
 
@@ -15,13 +15,7 @@ import { QUEUE_NODES_DNS } from './queue-nodes-dns.js';
  * killed mid-delivery leaves a claim another node takes over when its lease ends.
  */
 
-let cluster: RunningPostgres;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 240_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = clusterForThisFile();
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -78,7 +72,7 @@ describe('outbound queue shared by two nodes in PostgreSQL', () => {
   test('two nodes working one queue deliver each of 20 messages exactly once', async () => {
     const internet = await startInternet();
     cleanups.push(() => internet.close());
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const [a, b] = [await startNode(url, internet), await startNode(url, internet)];
 
     const subjects = Array.from({ length: 20 }, (_, i) => `thu ${i}`);
@@ -93,7 +87,7 @@ describe('outbound queue shared by two nodes in PostgreSQL', () => {
   test('a node killed mid-delivery leaves its claim; another node delivers the message once the lease ends', async () => {
     const internet = await startInternet();
     cleanups.push(() => internet.close());
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const dying = await startChildNode(url, internet, 3000);
 
     await submit(dying.submission, 'stall-once@example.org', 'giua chung');
