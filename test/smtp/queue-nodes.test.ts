@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, test } from 'vitest';
+import { runCliInProcess } from '../cli/cli-helpers.js';
 import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { PASSWORD, restartableServer, startInternet, waitFor, type Harness, type Internet } from './harness.js';
 import { QUEUE_NODES_DNS } from './queue-nodes-dns.js';
@@ -98,5 +99,22 @@ describe('outbound queue shared by two nodes in PostgreSQL', () => {
     const survivor = await startNode(url, internet);
     await waitFor(async () => (await survivor.ctx.queue.list()).length === 0 || undefined, 60_000);
     expect(internet.received.map((m) => [m.to, subjectOf(m.raw)])).toEqual([[['stall-once@example.org'], 'giua chung']]);
+  });
+
+  test('cantho-mail queue list|delete on a node with backend = "postgres" work the shared queue', async () => {
+    const internet = await startInternet();
+    cleanups.push(() => internet.close());
+    const url = await cluster().createDatabase();
+    const node = await startNode(url, internet);
+    await submit(node.submission, 'defer-me@example.org', 'cho');
+    await waitFor(async () => (await node.ctx.queue.list())[0]?.recipients[0]?.attempts === 1 || undefined, 60_000);
+    const config = path.join(node.dir, 'cli.toml');
+    writeFileSync(config, `[server]\ndata_dir = ${JSON.stringify(node.dir)}\nlog_level = "silent"\n[store]\nbackend = "postgres"\npostgres_url = ${JSON.stringify(url)}\n`);
+
+    const list = await runCliInProcess(['queue', 'list', '--config', config, '--json']);
+    const [entry] = JSON.parse(list.stdout) as Array<{ id: number; recipients: Array<{ address: string; state: string }> }>;
+    expect(entry).toMatchObject({ recipients: [{ address: 'defer-me@example.org', state: 'pending' }] });
+    expect(await runCliInProcess(['queue', 'delete', String(entry!.id), '--config', config])).toMatchObject({ code: 0, stdout: `message ${entry!.id} deleted\n` });
+    expect(await node.ctx.queue.list()).toEqual([]);
   });
 });
