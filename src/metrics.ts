@@ -128,7 +128,9 @@ export class Counter implements Metric {
 export class Gauge implements Metric {
   private readonly series = new SeriesMap(() => ({ value: 0 }));
   private readonly labelNames: readonly string[];
-  private collector: (() => number) | null = null;
+  private collector: (() => number | Promise<number>) | null = null;
+  /** The collector's value read by `refresh()` for the scrape being rendered. */
+  private collected = NaN;
   constructor(
     readonly name: string,
     readonly help: string,
@@ -153,23 +155,30 @@ export class Gauge implements Metric {
     return this.series.get(labelValues(this.name, this.labelNames, labels)).value;
   }
 
-  /** For a gauge without labels: read the value when scraped. Replaces any previous collector. */
-  collect(read: (() => number) | null): void {
+  /**
+   * For a gauge without labels: read the value when scraped (a store query may be asynchronous).
+   * Replaces any previous collector.
+   */
+  collect(read: (() => number | Promise<number>) | null): void {
     if (this.labelNames.length > 0) throw new Error(`gauge ${this.name}: a collector needs a gauge without labels`);
     this.collector = read;
+  }
+
+  /** Reads the collector, before a scrape renders. */
+  async refresh(): Promise<void> {
+    if (!this.collector) return;
+    try {
+      this.collected = await this.collector();
+    } catch {
+      // A failing source (database closed during shutdown) must not break the whole scrape.
+      this.collected = NaN;
+    }
   }
 
   render(): string[] {
     const lines = header(this, 'gauge');
     if (this.collector) {
-      let value: number;
-      try {
-        value = this.collector();
-      } catch {
-        // A failing source (database closed during shutdown) must not break the whole scrape.
-        value = NaN;
-      }
-      lines.push(`${this.name} ${formatNumber(value)}`);
+      lines.push(`${this.name} ${formatNumber(this.collected)}`);
       return lines;
     }
     for (const { values, data } of this.series.entries()) {
@@ -251,8 +260,9 @@ export class MetricsRegistry {
     return metric;
   }
 
-  /** The text exposition of every metric, in registration order. */
-  render(): string {
+  /** The text exposition of every metric, in registration order, collectors read first. */
+  async render(): Promise<string> {
+    await Promise.all([...this.metrics.values()].map((m) => (m instanceof Gauge ? m.refresh() : undefined)));
     return `${[...this.metrics.values()].flatMap((m) => m.render()).join('\n')}\n`;
   }
 

@@ -21,7 +21,7 @@ import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, INSPECT_SUBMISSION, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore, openDiligenceStore, openSieveStore } from './store/index.js';
 import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore, startChangeBus } from './store/index.js';
-import { SqliteOutboundQueue } from './store/index.js';
+import { openOutboundQueue } from './store/index.js';
 import { loadTlsCertificate } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
 import { startWeb } from './web/index.js';
@@ -83,7 +83,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
   const stopBackups = scheduleBackups(config, logger.child({ module: 'backup' }));
   const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers, officialNames: () => directory.officialNames() });
-  const queue = new SqliteOutboundQueue(db);
+  const queue = await openOutboundQueue(db, config.store);
   const tlsCertificate = await loadTlsCertificate(config, logger.child({ module: 'tls' }));
   tlsCertificate.watchFiles();
   // /healthz components (src/health); the clamd watch warns at start when mail would go unscanned or be refused.
@@ -162,6 +162,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await workers.close();
     stopBackups();
     await changeBus?.close();
+    await queue.close();
     await store.close();
     // After the store: Litestream ships the last commits as it stops.
     await replica?.stop();

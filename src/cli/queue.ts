@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { SqliteOutboundQueue, type QueueEntry } from '../store/index.js';
-import { CliError, runWithDirectory } from './runner.js';
+import { openOutboundQueue, type OutboundQueue, type QueueEntry } from '../store/index.js';
+import { CliError, runWithDirectory, type CliSession, type CommandOutput } from './runner.js';
 
 /**
  * `queue list|retry|delete` (DESIGN.md "CLI") over the outbound queue tables. The running server's
@@ -12,33 +12,49 @@ export function defineQueueCommands(queue: Command): void {
     .command('list')
     .description('queued messages and the state of each recipient')
     .action((_options: unknown, command: Command) =>
-      runWithDirectory(command, ({ db }) => {
-        const entries = new SqliteOutboundQueue(db).list();
-        return { json: entries, text: entries.map(entryLines).join('\n') };
-      }),
+      runWithDirectory(command, (session) =>
+        withQueue(session, async (outbound) => {
+          const entries = await outbound.list();
+          return { json: entries, text: entries.map(entryLines).join('\n') };
+        }),
+      ),
     );
 
   queue
     .command('retry <id>')
     .description('try every pending recipient of a queued message now')
     .action((id: string, _options: unknown, command: Command) =>
-      runWithDirectory(command, ({ db }) => {
-        const messageId = parseId(id);
-        if (!new SqliteOutboundQueue(db).retry(messageId, new Date())) throw new CliError(`no queued message ${messageId}`);
-        return { json: { retried: messageId }, text: `message ${messageId} will be retried now` };
-      }),
+      runWithDirectory(command, (session) =>
+        withQueue(session, async (outbound) => {
+          const messageId = parseId(id);
+          if (!(await outbound.retry(messageId, new Date()))) throw new CliError(`no queued message ${messageId}`);
+          return { json: { retried: messageId }, text: `message ${messageId} will be retried now` };
+        }),
+      ),
     );
 
   queue
     .command('delete <id>')
     .description('drop a queued message without a DSN')
     .action((id: string, _options: unknown, command: Command) =>
-      runWithDirectory(command, ({ db }) => {
-        const messageId = parseId(id);
-        if (!new SqliteOutboundQueue(db).delete(messageId)) throw new CliError(`no queued message ${messageId}`);
-        return { json: { deleted: messageId }, text: `message ${messageId} deleted` };
-      }),
+      runWithDirectory(command, (session) =>
+        withQueue(session, async (outbound) => {
+          const messageId = parseId(id);
+          if (!(await outbound.delete(messageId))) throw new CliError(`no queued message ${messageId}`);
+          return { json: { deleted: messageId }, text: `message ${messageId} deleted` };
+        }),
+      ),
     );
+}
+
+/** The queue the server works (`[store] backend`), closed once the command is done. */
+async function withQueue(session: CliSession, work: (queue: OutboundQueue) => Promise<CommandOutput>): Promise<CommandOutput> {
+  const queue = await openOutboundQueue(session.db, session.config.store);
+  try {
+    return await work(queue);
+  } finally {
+    await queue.close();
+  }
 }
 
 function parseId(text: string): number {

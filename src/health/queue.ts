@@ -9,10 +9,9 @@ import type { ComponentHealth } from './monitor.js';
 const STUCK_AFTER_MS = 10 * 60_000;
 
 /** `queue`: outbound messages waiting, and whether the worker keeps up. */
-export function queueCheck(queue: OutboundQueue, now: () => number = Date.now): () => ComponentHealth {
-  return () => {
-    const pending = queue.pendingCount();
-    const due = queue.nextDueAt();
+export function queueCheck(queue: OutboundQueue, now: () => number = Date.now): () => Promise<ComponentHealth> {
+  return async () => {
+    const [pending, due] = await Promise.all([queue.pendingCount(), queue.nextDueAt()]);
     const lateMs = due === null ? 0 : now() - due.getTime();
     if (lateMs > STUCK_AFTER_MS) {
       return { status: 'degraded', detail: `${pending} messages waiting; one has been due for ${Math.round(lateMs / 60_000)} min: the outbound queue is not being worked` };

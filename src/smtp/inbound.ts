@@ -94,7 +94,7 @@ async function checkAndDeliver(ctx: AppContext, received: ReceivedMessage, origi
     wakeQueue,
     refuseAtSmtp: true,
   });
-  if (bounced) forwardSrsBounces(ctx, bounces, bounced, queueId, wakeQueue);
+  if (bounced) await forwardSrsBounces(ctx, bounces, bounced, queueId, wakeQueue);
   const blob = result?.blobId ?? null;
   ctx.logger.info({ proto: 'smtp', cid: session.id, queueId, size: received.size, spooled: !Buffer.isBuffer(original), recipients: recipients.size, verdict: verdict.action, blob }, 'message delivered');
   return blob === null ? 'Message accepted for delivery' : `Message accepted for delivery (${blob.slice(0, 12)})`;
@@ -138,8 +138,8 @@ async function storedCopy(
  * Bounces to rewritten senders (srs.ts) go on, as received and with the null sender, to the
  * original senders through the outbound queue, after the same filters as any mail; each is logged.
  */
-function forwardSrsBounces(ctx: AppContext, originals: ReadonlySet<string>, original: Buffer, queueId: string, wakeQueue: () => void): void {
-  ctx.queue.enqueue('', [...originals], original, new Date());
+async function forwardSrsBounces(ctx: AppContext, originals: ReadonlySet<string>, original: Buffer, queueId: string, wakeQueue: () => void): Promise<void> {
+  await ctx.queue.enqueue('', [...originals], original, new Date());
   wakeQueue();
   for (const to of originals) ctx.logger.info({ proto: 'smtp', queueId, to }, 'srs: bounce forwarded to the original sender');
 }

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Logger } from 'pino';
 import type { AppContext } from '../context.js';
-import type { DueRecipient } from '../store/index.js';
+import type { DueRecipient, QueueClaim } from '../store/index.js';
 import { buildDsn } from './dsn.js';
 import { readStreamHeaderBlock } from './headers.js';
 import { nodemailerTransport, RouteError, routesFor, type OutboundTransport, type RecipientOutcome } from './outbound.js';
@@ -14,12 +16,18 @@ export interface QueueWorkerOptions {
   readonly pollIntervalMs?: number;
   /** Deliveries in flight at once. */
   readonly concurrency?: number;
+  /**
+   * How long a claim on recipients lasts (docs/architecture.md "Outbound queue claims"): longer
+   * than any attempt, since the worker does not renew it; past it another node retries them.
+   */
+  readonly leaseMs?: number;
   readonly now?: () => Date;
 }
 
 /** The longest wait between two attempts, however many failed before. */
 const MAX_RETRY_INTERVAL_MS = 4 * 3_600_000;
-const BATCH = 200;
+/** An attempt is bounded by the transport's timeouts (60 s of silence at any step); a 25 MB message on a slow link fits too. */
+const DEFAULT_LEASE_MS = 15 * 60_000;
 
 /**
  * Delivers queued mail (DESIGN.md "Submission"). Each (message, destination domain) is one
@@ -27,7 +35,9 @@ const BATCH = 200;
  * message again. Temporary failures are retried with exponential backoff from
  * `smtp.queue_retry_base` until `smtp.queue_max_age`; permanent failures and expiry produce a DSN
  * in the sender's INBOX. Everything lives in the queue tables, so a restart resumes where the
- * last commit left off.
+ * last commit left off. Recipients and DSNs are claimed before they are worked, so several workers
+ * (one per node) share one queue without sending a recipient twice at once; a worker claims only
+ * the attempts it can start now, so a claim covers one attempt, never a wait in its backlog.
  */
 export class QueueWorker {
   private readonly log: Logger;
@@ -36,8 +46,9 @@ export class QueueWorker {
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
   private readonly now: () => Date;
-  /** Recipient ids with an attempt in flight, so that a tick never sends them twice at once. */
-  private readonly inFlight = new Set<number>();
+  private readonly leaseMs: number;
+  /** This worker's claim owner id: unique across nodes and restarts. */
+  private readonly owner = `${os.hostname()}/${process.pid}/${randomUUID()}`;
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
@@ -54,6 +65,7 @@ export class QueueWorker {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.concurrency = options.concurrency ?? 8;
     this.now = options.now ?? (() => new Date());
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   start(): void {
@@ -90,37 +102,44 @@ export class QueueWorker {
     if (this.timer) clearTimeout(this.timer);
     try {
       await this.deliverPendingDsns();
-      for (const group of this.dueGroups()) {
-        if (this.stopped) break;
+      while (!this.stopped) {
         while (this.running.size >= this.concurrency) await Promise.race(this.running);
-        for (const r of group) this.inFlight.add(r.id);
-        const attempt = this.attempt(group)
-          .catch((err: unknown) => this.log.error({ err, message: group[0]!.messageId }, 'queue attempt failed'))
-          .finally(() => {
-            for (const r of group) this.inFlight.delete(r.id);
-            this.running.delete(attempt);
-            // The attempt may have made a DSN due, or freed a slot for more work.
-            this.wake();
-          });
-        this.running.add(attempt);
+        const groups = await this.claimGroups(this.concurrency - this.running.size);
+        if (groups.length === 0) break;
+        for (const group of groups) this.startAttempt(group);
       }
     } catch (err) {
       this.log.error({ err }, 'queue tick failed');
     }
-    if (!this.stopped) this.timer = setTimeout(() => this.wake(), this.delayUntilNextDue()).unref();
+    const delay = await this.delayUntilNextDue().catch(() => this.pollIntervalMs);
+    if (!this.stopped) this.timer = setTimeout(() => this.wake(), delay).unref();
   }
 
-  private delayUntilNextDue(): number {
-    const next = this.ctx.queue.nextDueAt();
+  private startAttempt(group: DueRecipient[]): void {
+    const attempt = this.attempt(group)
+      .catch((err: unknown) => this.log.error({ err, message: group[0]!.messageId }, 'queue attempt failed'))
+      .finally(() => {
+        this.running.delete(attempt);
+        // The attempt may have made a DSN due, or freed a slot for more work.
+        this.wake();
+      });
+    this.running.add(attempt);
+  }
+
+  private claim(): QueueClaim {
+    return { owner: this.owner, until: new Date(this.now().getTime() + this.leaseMs) };
+  }
+
+  private async delayUntilNextDue(): Promise<number> {
+    const next = await this.ctx.queue.nextDueAt();
     if (!next) return this.pollIntervalMs;
     return Math.max(10, Math.min(this.pollIntervalMs, next.getTime() - this.now().getTime()));
   }
 
-  /** Due recipients not already in flight, grouped by message and destination domain. */
-  private dueGroups(): DueRecipient[][] {
+  /** Claims the recipients of at most `count` attempts, grouped by message and destination domain. */
+  private async claimGroups(count: number): Promise<DueRecipient[][]> {
     const groups = new Map<string, DueRecipient[]>();
-    for (const r of this.ctx.queue.due(this.now(), BATCH)) {
-      if (this.inFlight.has(r.id)) continue;
+    for (const r of await this.ctx.queue.claimDue(this.claim(), this.now(), count)) {
       const key = `${r.messageId} ${r.domain}`;
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
@@ -136,7 +155,7 @@ export class QueueWorker {
     try {
       for (const route of await routesFor(domain, this.ctx.config, this.ctx.resolver, this.mxPort)) {
         // A fresh stream per route: an attempt that failed part-way leaves nothing to rewind.
-        const message = this.ctx.queue.streamMessage(messageId);
+        const message = await this.ctx.queue.streamMessage(messageId);
         if (!message) return; // deleted by `queue delete` meanwhile
         const result = await this.transport(route, { from: sender, to: pending.map((r) => r.address) }, message);
         for (const [address, outcome] of result) outcomes.set(address, outcome);
@@ -149,10 +168,10 @@ export class QueueWorker {
       const outcome: RecipientOutcome = err.permanent ? { kind: 'failed', error: err.message } : { kind: 'deferred', error: err.message };
       for (const r of pending) outcomes.set(r.address.toLowerCase(), outcome);
     }
-    this.record(group, outcomes, now);
+    await this.record(group, outcomes, now);
   }
 
-  private record(group: DueRecipient[], outcomes: Map<string, RecipientOutcome>, now: Date): void {
+  private async record(group: DueRecipient[], outcomes: Map<string, RecipientOutcome>, now: Date): Promise<void> {
     const { messageId, domain } = group[0]!;
     const byKind = { delivered: [] as DueRecipient[], deferred: [] as DueRecipient[], failed: [] as DueRecipient[] };
     for (const r of group) byKind[outcomes.get(r.address.toLowerCase())?.kind ?? 'deferred'].push(r);
@@ -161,19 +180,22 @@ export class QueueWorker {
       const outcome = first(byKind.delivered) as Extract<RecipientOutcome, { kind: 'delivered' }>;
       // Nothing else happens between the remote 250 (the transport has returned) and this single
       // UPDATE: a crash in that window is the only way a recipient could get the message twice.
-      this.ctx.queue.markDelivered(ids(byKind.delivered), outcome.response, now);
+      await this.ctx.queue.markDelivered(ids(byKind.delivered), outcome.response, now);
     }
     for (const r of byKind.failed) {
       const outcome = outcomes.get(r.address.toLowerCase()) as Extract<RecipientOutcome, { kind: 'failed' }>;
-      this.ctx.queue.markUndeliverable([r.id], 'failed', outcome.error, now);
+      await this.ctx.queue.markUndeliverable(this.owner, [r.id], 'failed', outcome.error, now);
     }
     const expiry = this.ctx.config.smtp.queue_max_age;
     for (const r of byKind.deferred) {
       const outcome = outcomes.get(r.address.toLowerCase());
       const error = outcome && outcome.kind === 'deferred' ? outcome.error : 'no answer for this recipient';
       // A temporary failure at or past queue_max_age is the last one: the sender gets a DSN.
-      if (now.getTime() >= r.createdAt.getTime() + expiry) this.ctx.queue.markUndeliverable([r.id], 'expired', `delivery time expired, last error: ${error}`, now);
-      else this.ctx.queue.markDeferred([r.id], error, this.nextAttempt(r, now), now);
+      if (now.getTime() >= r.createdAt.getTime() + expiry) {
+        await this.ctx.queue.markUndeliverable(this.owner, [r.id], 'expired', `delivery time expired, last error: ${error}`, now);
+      } else {
+        await this.ctx.queue.markDeferred(this.owner, [r.id], error, this.nextAttempt(r, now), now);
+      }
     }
     this.log.info(
       { message: messageId, domain, delivered: byKind.delivered.length, deferred: byKind.deferred.length, failed: byKind.failed.length },
@@ -193,20 +215,20 @@ export class QueueWorker {
    * before the queue forgets it is owed, so a crash between the two may repeat a DSN, never lose it.
    */
   private async deliverPendingDsns(): Promise<void> {
-    for (const dsn of this.ctx.queue.pendingDsns()) {
+    for (const dsn of await this.ctx.queue.claimDsns(this.claim(), this.now())) {
       const resolution = this.ctx.directory.resolveRecipient(dsn.sender);
       if (resolution.ok) {
         const domain = dsn.sender.slice(dsn.sender.lastIndexOf('@') + 1).toLowerCase();
         // RFC 3462 §2: the original's header block (text/rfc822-headers) is all the DSN returns,
         // so only that much of it is read, however big the message.
-        const original = this.ctx.queue.streamMessage(dsn.messageId);
+        const original = await this.ctx.queue.streamMessage(dsn.messageId);
         const header = original ? await readStreamHeaderBlock(original.stream, this.ctx.config.limits.max_header_bytes) : null;
         const report = buildDsn(dsn, header, this.ctx.config.server.hostname, domain, this.now());
         await this.ctx.store.deliver([{ account: resolution.account, folder: 'INBOX' }], report);
       } else {
         this.log.warn({ message: dsn.messageId, reason: resolution.reason }, 'queue: DSN dropped, the sender is no longer a local account');
       }
-      this.ctx.queue.dsnDelivered(dsn.messageId);
+      await this.ctx.queue.dsnDelivered(this.owner, dsn.messageId);
     }
   }
 }

@@ -56,9 +56,10 @@ export async function deliverWithSieve(ctx: AppContext, input: SieveDeliveryInpu
   // Every script discarded the message: nothing to store (RFC 5228 §4.3), the 250 still stands.
   const result = targets.length === 0 ? null : await ctx.store.deliver(targets, input.stored, { analysis: input.analysis, ...(input.sha256 ? { sha256: input.sha256 } : {}) });
   for (const [account, plan] of plans) {
-    for (const address of plan.redirects) sendRedirect(ctx, input, account, address);
-    if (plan.vacation && input.verdict.action === 'accept') sendVacation(ctx, input, account, plan.vacation);
-    if (plan.reject) sendRejection(ctx, input, account, plan.reject);
+    // A redirect outside is in the outbound queue before the 250, as the message itself is stored.
+    for (const address of plan.redirects) await sendRedirect(ctx, input, account, address);
+    if (plan.vacation && input.verdict.action === 'accept') await sendVacation(ctx, input, account, plan.vacation);
+    if (plan.reject) await sendRejection(ctx, input, account, plan.reject);
   }
   return result;
 }
@@ -157,7 +158,7 @@ function envelopeSenderForForward(ctx: AppContext, mailFrom: string): string {
  * lands in the INBOX of the address's account (without that account's own script, so two scripts
  * cannot bounce a message between them); outside, through the outbound queue.
  */
-function sendRedirect(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, address: string): void {
+async function sendRedirect(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, address: string): Promise<void> {
   const resolution = ctx.directory.resolveRecipient(address);
   const log = { proto: 'smtp', queueId: input.queueId, account, to: address };
   if (resolution.ok) {
@@ -167,7 +168,7 @@ function sendRedirect(ctx: AppContext, input: SieveDeliveryInput, account: Accou
     );
   } else if (resolution.reason === 'not-local') {
     const sender = envelopeSenderForForward(ctx, input.mailFrom);
-    ctx.queue.enqueue(sender, [address], wholeMessage(input.stored), new Date());
+    await ctx.queue.enqueue(sender, [address], wholeMessage(input.stored), new Date());
     input.wakeQueue();
     ctx.logger.info({ ...log, from: input.mailFrom, sender }, 'sieve: redirected outside our domains');
   } else {
@@ -179,14 +180,14 @@ function sendRedirect(ctx: AppContext, input: SieveDeliveryInput, account: Accou
  * RFC 5230 §4.2 once per sender and handle per period (recorded in the store), never for mail the
  * filters judged spam; sent with the null reverse-path (RFC 3834 §3.3) so nothing answers it.
  */
-function sendVacation(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, reply: VacationReply): void {
+async function sendVacation(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, reply: VacationReply): Promise<void> {
   const log = { proto: 'smtp', queueId: input.queueId, account, to: reply.to };
   try {
     if (!ctx.sieve.claimVacationReply(account, reply.to, reply.handle, reply.periodSeconds, new Date())) {
       ctx.logger.debug(log, 'sieve: vacation already answered this sender');
       return;
     }
-    sendAutomatic(ctx, input, reply.to, composeVacationReply(reply, ctx.config.server.hostname, new Date()), log, 'vacation reply');
+    await sendAutomatic(ctx, input, reply.to, composeVacationReply(reply, ctx.config.server.hostname, new Date()), log, 'vacation reply');
   } catch (error) {
     ctx.logger.error({ ...log, err: error }, 'sieve: vacation reply failed');
   }
@@ -196,7 +197,7 @@ function sendVacation(ctx: AppContext, input: SieveDeliveryInput, account: Accou
  * RFC 5429 §2.1: the recipient's script refused the message; the sender hears it as a DSN
  * (RFC 3464 shape, dsn.ts) with the script's reason, unless it is a sender nobody answers.
  */
-function sendRejection(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, reject: NonNullable<RecipientPlan['reject']>): void {
+async function sendRejection(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, reject: NonNullable<RecipientPlan['reject']>): Promise<void> {
   const log = { proto: 'smtp', queueId: input.queueId, account, to: input.mailFrom };
   if (!reject.notify) {
     ctx.logger.info(log, 'sieve: message rejected, sender not notified (null or automatic sender)');
@@ -208,19 +209,19 @@ function sendRejection(ctx: AppContext, input: SieveDeliveryInput, account: Acco
     const header = leadingOctets(input.stored, input.analysis.headerSize);
     const domain = account.slice(account.lastIndexOf('@') + 1);
     const dsn = buildDsn({ messageId: 0, sender: input.mailFrom, createdAt: now, failures: [failure] }, header, ctx.config.server.hostname, domain, now);
-    sendAutomatic(ctx, input, input.mailFrom, dsn, log, 'rejection DSN');
+    await sendAutomatic(ctx, input, input.mailFrom, dsn, log, 'rejection DSN');
   } catch (error) {
     ctx.logger.error({ ...log, err: error }, 'sieve: rejection DSN failed');
   }
 }
 
 /** An automatic message (RFC 3834) goes out with the null reverse-path: into a local INBOX, or through the queue. */
-function sendAutomatic(ctx: AppContext, input: SieveDeliveryInput, to: string, raw: Buffer, log: Record<string, unknown>, what: string): void {
+async function sendAutomatic(ctx: AppContext, input: SieveDeliveryInput, to: string, raw: Buffer, log: Record<string, unknown>, what: string): Promise<void> {
   const resolution = ctx.directory.resolveRecipient(to);
   if (resolution.ok) {
     ctx.store.deliver([{ account: resolution.account, folder: 'INBOX' }], raw).catch((error: unknown) => ctx.logger.error({ ...log, err: error }, `sieve: ${what} failed`));
   } else {
-    ctx.queue.enqueue('', [to], raw, new Date());
+    await ctx.queue.enqueue('', [to], raw, new Date());
     input.wakeQueue();
   }
   ctx.logger.info(log, `sieve: ${what} sent`);

@@ -123,7 +123,7 @@ async function checkAndSend(ctx: AppContext, services: SubmissionServices, recei
     });
   }
   if (remote.size > 0) {
-    ctx.queue.enqueue(mailFrom, [...remote], outgoing, new Date());
+    await ctx.queue.enqueue(mailFrom, [...remote], outgoing, new Date());
     services.wakeQueue();
   }
   services.rateLimit.record(identity.person, Date.now());

@@ -9,11 +9,12 @@ export { leadingOctets, messageSize, readPieces, wholeMessage } from './message-
 export { openBayesStore, type BayesClass, type BayesStore, type BayesTokenCounts, type LearnOutcome, type NearestLearnt, type UserLearning } from './bayes.js';
 export { canonicalMailboxName, parentNames } from './mailbox-names.js';
 export { MboxImportLedger, type ImportMessage } from './mbox.js';
-export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueEntry, type QueuedMessageStream } from './queue.js';
+export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueClaim, type QueueEntry, type QueuedMessageStream } from './queue.js';
+export { openOutboundQueue, type QueueBackendSettings } from './queue-backend.js';
 export { BackupMailReader, type BackupMessage } from './backup-reader.js';
 export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';
 export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
 export { SearchReader } from './search-reader.js';
-export { inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool } from './postgres/index.js';
+export { inPgTransaction, migratePostgres, openPgOutboundQueue, openPostgresPool, PgOutboundQueue, type PgClient, type PgPool } from './postgres/index.js';
 export { ChangeBus, startChangeBus, type ChangeBusOptions } from './postgres/index.js';

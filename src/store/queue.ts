@@ -47,39 +47,65 @@ export interface PendingDsn {
   readonly failures: ReadonlyArray<{ readonly address: string; readonly state: 'failed' | 'expired'; readonly error: string }>;
 }
 
+/**
+ * A worker's hold on recipients (docs/architecture.md "Outbound queue claims"): while it lasts, no
+ * other worker (on this node or another) is given them; once `until` is past, they are due again
+ * for anyone, which is how a node that died mid-delivery (kill -9) has its attempt retried.
+ */
+export interface QueueClaim {
+  /** One id per worker: a host, a process and a random part, so that two nodes never share one. */
+  readonly owner: string;
+  /** Longer than any one attempt takes, since an attempt is not renewed. */
+  readonly until: Date;
+}
+
+/**
+ * Every method is asynchronous, as MailStore is, so that a backend behind a network (PostgreSQL)
+ * implements the same contract as the embedded one (SQLite).
+ */
 export interface OutboundQueue {
   /**
    * Stores the message and its recipients (all due now) in one transaction. Returns the message id.
    * The message may be pieces, ranges of a spool file among them: they are read and written a
    * chunk at a time, never joined into one buffer.
    */
-  enqueue(sender: string, recipients: readonly string[], raw: MessageBytes, now: Date): number;
-  /** Pending recipients due at `now`, oldest first. */
-  due(now: Date, limit: number): DueRecipient[];
-  /** When the next pending recipient is due, or null when nothing is pending. */
-  nextDueAt(): Date | null;
-  readMessage(messageId: number): Buffer | null;
+  enqueue(sender: string, recipients: readonly string[], raw: MessageBytes, now: Date): Promise<number>;
+  /**
+   * Claims the pending recipients due at `now` and not claimed by anyone, of at most `groups`
+   * (message, destination domain) pairs, oldest first: each pair is one SMTP attempt, and a worker
+   * claims only what it can start at once, so a claim never waits on the worker's own backlog.
+   */
+  claimDue(claim: QueueClaim, now: Date, groups: number): Promise<DueRecipient[]>;
+  /** When the next pending recipient is due (its claim expiry if it is claimed), or null when nothing is pending. */
+  nextDueAt(): Promise<Date | null>;
   /**
    * The message as a stream reading one chunk at a time, so that sending a 25 MB message holds a
    * chunk of it, not all of it; a fresh stream per call (one per route attempt). Null if there is
    * no such message; the stream fails, rather than ends early, if the message is deleted meanwhile.
    */
-  streamMessage(messageId: number): QueuedMessageStream | null;
-  /** The remote server said 250: one UPDATE statement, so the window between its 250 and our commit is one statement. */
-  markDelivered(recipientIds: readonly number[], response: string, now: Date): void;
-  markDeferred(recipientIds: readonly number[], error: string, nextAttemptAt: Date, now: Date): void;
-  /** Permanent failure (`failed`) or past the maximum age (`expired`); a DSN becomes pending. */
-  markUndeliverable(recipientIds: readonly number[], state: 'failed' | 'expired', error: string, now: Date): void;
-  pendingDsns(): PendingDsn[];
+  streamMessage(messageId: number): Promise<QueuedMessageStream | null>;
+  /**
+   * The remote server said 250: one UPDATE statement, so the window between its 250 and our commit
+   * is one statement. Recorded whoever holds the claim now: the remote's 250 is a fact.
+   */
+  markDelivered(recipientIds: readonly number[], response: string, now: Date): Promise<void>;
+  /** Recorded only for recipients `owner` still claims: a claim lost to another worker leaves its outcome to that worker. */
+  markDeferred(owner: string, recipientIds: readonly number[], error: string, nextAttemptAt: Date, now: Date): Promise<void>;
+  /** Permanent failure (`failed`) or past the maximum age (`expired`); a DSN becomes pending. Only for recipients `owner` claims. */
+  markUndeliverable(owner: string, recipientIds: readonly number[], state: 'failed' | 'expired', error: string, now: Date): Promise<void>;
+  /** Claims the DSNs owed and not claimed by another worker, one entry per message. */
+  claimDsns(claim: QueueClaim, now: Date): Promise<PendingDsn[]>;
   /** The DSN for this message is in the sender's INBOX; a message with nothing left to do is removed. */
-  dsnDelivered(messageId: number): void;
-  list(): QueueEntry[];
+  dsnDelivered(owner: string, messageId: number): Promise<void>;
+  list(): Promise<QueueEntry[]>;
   /** Messages with at least one recipient still pending: the queue length /metrics reports, in one indexed count. */
-  pendingCount(): number;
+  pendingCount(): Promise<number>;
   /** `queue retry`: every pending recipient of the message is due now. False if there is no such message. */
-  retry(messageId: number, now: Date): boolean;
+  retry(messageId: number, now: Date): Promise<boolean>;
   /** `queue delete`: drops the message and its recipients. False if there is no such message. */
-  delete(messageId: number): boolean;
+  delete(messageId: number): Promise<boolean>;
+  /** Releases what the queue holds of its own, after the worker has stopped. */
+  close(): Promise<void>;
 }
 
 /** A queued message being read: its size (SIZE=, RFC 1870) known from the row, its octets from `stream`. */
@@ -130,7 +156,71 @@ const MIGRATIONS = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Claims (docs/architecture.md "Outbound queue claims"): a recipient is given to one worker at
+    // a time until `claimed_until` (ms since the epoch; 0 when nobody holds it).
+    version: 3,
+    sql: `
+      ALTER TABLE queue_recipients ADD COLUMN claim_owner TEXT;
+      ALTER TABLE queue_recipients ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
+
+/** A recipient row joined with its message, as the backends read it for claims. */
+export interface ClaimedRow {
+  id: number | string;
+  message_id: number | string;
+  address: string;
+  domain: string;
+  attempts: number;
+  last_error: string | null;
+  sender: string;
+  created_at: number | Date;
+}
+
+export function dueRecipientOf(r: ClaimedRow): DueRecipient {
+  return {
+    id: Number(r.id),
+    messageId: Number(r.message_id),
+    address: r.address,
+    domain: r.domain,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    sender: r.sender,
+    createdAt: new Date(r.created_at),
+  };
+}
+
+/** A recipient owed a DSN, joined with its message. */
+export interface DsnRow {
+  message_id: number | string;
+  address: string;
+  state: 'failed' | 'expired';
+  last_error: string | null;
+  sender: string;
+  created_at: number | Date;
+}
+
+/** Rows of recipients owed a DSN, ordered by message, as one PendingDsn per message. */
+export function pendingDsnsOf(rows: readonly DsnRow[]): PendingDsn[] {
+  const byMessage = new Map<number, { messageId: number; sender: string; createdAt: Date; failures: PendingDsn['failures'][number][] }>();
+  for (const row of rows) {
+    const messageId = Number(row.message_id);
+    let dsn = byMessage.get(messageId);
+    if (!dsn) {
+      dsn = { messageId, sender: row.sender, createdAt: new Date(row.created_at), failures: [] };
+      byMessage.set(messageId, dsn);
+    }
+    dsn.failures.push({ address: row.address, state: row.state, error: row.last_error ?? '' });
+  }
+  return [...byMessage.values()];
+}
+
+/** The lowercase domain part of an address: recipients are grouped by destination with it. */
+export function recipientDomain(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
 
 interface RecipientRow {
   id: number;
@@ -141,16 +231,18 @@ interface RecipientRow {
   attempts: number;
   next_attempt_at: number;
   last_error: string | null;
-  sender: string;
-  created_at: number;
 }
 
+/**
+ * The queue in the node's SQLite database. SQLite has one writer, so a claim is one UPDATE; claims
+ * still matter on one node: the CLI and a server restarted after a crash see the lease.
+ */
 export class SqliteOutboundQueue implements OutboundQueue {
   constructor(private readonly db: Db) {
     migrate(db, 'queue', MIGRATIONS);
   }
 
-  enqueue(sender: string, recipients: readonly string[], raw: MessageBytes, now: Date): number {
+  async enqueue(sender: string, recipients: readonly string[], raw: MessageBytes, now: Date): Promise<number> {
     const insertMessage = this.db.prepare("INSERT INTO queue_messages (sender, created_at, size, raw) VALUES (?, ?, ?, x'')");
     const insertChunk = this.db.prepare('INSERT INTO queue_message_chunks (message_id, seq, data) VALUES (?, ?, ?)');
     const insertRecipient = this.db.prepare(
@@ -161,9 +253,7 @@ export class SqliteOutboundQueue implements OutboundQueue {
         const id = Number(insertMessage.run(sender, now.getTime(), messageSize(raw)).lastInsertRowid);
         let seq = 0;
         for (const chunk of chunksOf(readPieces(raw), CHUNK_SIZE)) insertChunk.run(id, seq++, chunk);
-        for (const address of recipients) {
-          insertRecipient.run(id, address, address.slice(address.lastIndexOf('@') + 1).toLowerCase(), now.getTime(), now.getTime());
-        }
+        for (const address of recipients) insertRecipient.run(id, address, recipientDomain(address), now.getTime(), now.getTime());
         return id;
       })();
     } catch (err) {
@@ -171,44 +261,34 @@ export class SqliteOutboundQueue implements OutboundQueue {
     }
   }
 
-  due(now: Date, limit: number): DueRecipient[] {
-    const rows = this.db
+  async claimDue(claim: QueueClaim, now: Date, groups: number): Promise<DueRecipient[]> {
+    const due = "state = 'pending' AND next_attempt_at <= @now AND claimed_until <= @now";
+    const claimed = this.db
       .prepare(
-        `SELECT r.id, r.message_id, r.address, r.domain, r.attempts, r.last_error, m.sender, m.created_at
-         FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
-         WHERE r.state = 'pending' AND r.next_attempt_at <= ?
-         ORDER BY r.next_attempt_at, r.id LIMIT ?`,
+        `UPDATE queue_recipients SET claim_owner = @owner, claimed_until = @until
+         WHERE ${due} AND (message_id, domain) IN (
+           SELECT message_id, domain FROM queue_recipients WHERE ${due}
+           GROUP BY message_id, domain ORDER BY min(next_attempt_at), min(id) LIMIT @groups)
+         RETURNING id`,
       )
-      .all(now.getTime(), limit) as RecipientRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      messageId: r.message_id,
-      address: r.address,
-      domain: r.domain,
-      attempts: r.attempts,
-      lastError: r.last_error,
-      sender: r.sender,
-      createdAt: new Date(r.created_at),
-    }));
+      .pluck()
+      .all({ owner: claim.owner, until: claim.until.getTime(), now: now.getTime(), groups }) as number[];
+    return this.claimedRows(claimed).map(dueRecipientOf);
   }
 
-  pendingCount(): number {
+  async pendingCount(): Promise<number> {
     return this.db.prepare("SELECT count(DISTINCT message_id) FROM queue_recipients WHERE state = 'pending'").pluck().get() as number;
   }
 
-  nextDueAt(): Date | null {
-    const at = this.db.prepare("SELECT MIN(next_attempt_at) FROM queue_recipients WHERE state = 'pending'").pluck().get() as number | null;
+  async nextDueAt(): Promise<Date | null> {
+    const at = this.db
+      .prepare("SELECT MIN(max(next_attempt_at, claimed_until)) FROM queue_recipients WHERE state = 'pending'")
+      .pluck()
+      .get() as number | null;
     return at === null ? null : new Date(at);
   }
 
-  readMessage(messageId: number): Buffer | null {
-    const raw = this.db.prepare('SELECT raw FROM queue_messages WHERE id = ?').pluck().get(messageId) as Buffer | undefined;
-    if (raw === undefined) return null;
-    const chunks = this.db.prepare('SELECT data FROM queue_message_chunks WHERE message_id = ? ORDER BY seq').pluck().all(messageId) as Buffer[];
-    return chunks.length === 0 ? raw : Buffer.concat(chunks);
-  }
-
-  streamMessage(messageId: number): QueuedMessageStream | null {
+  async streamMessage(messageId: number): Promise<QueuedMessageStream | null> {
     const layout = this.layoutOf(messageId);
     if (!layout) return null;
     const chunks = this.chunkReader(messageId, layout.legacy);
@@ -229,63 +309,54 @@ export class SqliteOutboundQueue implements OutboundQueue {
     return { size: layout.size, stream };
   }
 
-  markDelivered(recipientIds: readonly number[], response: string, now: Date): void {
+  async markDelivered(recipientIds: readonly number[], response: string, now: Date): Promise<void> {
     this.db
       .prepare(
-        `UPDATE queue_recipients SET state = 'delivered', last_error = ?, updated_at = ?
+        `UPDATE queue_recipients SET state = 'delivered', last_error = ?, updated_at = ?, claim_owner = NULL, claimed_until = 0
          WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`,
       )
       .run(response, now.getTime(), JSON.stringify(recipientIds));
     this.removeFinished(recipientIds);
   }
 
-  markDeferred(recipientIds: readonly number[], error: string, nextAttemptAt: Date, now: Date): void {
+  async markDeferred(owner: string, recipientIds: readonly number[], error: string, nextAttemptAt: Date, now: Date): Promise<void> {
     this.db
       .prepare(
-        `UPDATE queue_recipients SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
-         WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`,
+        `UPDATE queue_recipients SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?, claim_owner = NULL, claimed_until = 0
+         WHERE state = 'pending' AND claim_owner = ? AND id IN (SELECT value FROM json_each(?))`,
       )
-      .run(error, nextAttemptAt.getTime(), now.getTime(), JSON.stringify(recipientIds));
+      .run(error, nextAttemptAt.getTime(), now.getTime(), owner, JSON.stringify(recipientIds));
   }
 
-  markUndeliverable(recipientIds: readonly number[], state: 'failed' | 'expired', error: string, now: Date): void {
+  async markUndeliverable(owner: string, recipientIds: readonly number[], state: 'failed' | 'expired', error: string, now: Date): Promise<void> {
     this.db
       .prepare(
-        `UPDATE queue_recipients SET state = ?, attempts = attempts + 1, last_error = ?, dsn_pending = 1, updated_at = ?
-         WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`,
+        `UPDATE queue_recipients SET state = ?, attempts = attempts + 1, last_error = ?, dsn_pending = 1, updated_at = ?, claim_owner = NULL, claimed_until = 0
+         WHERE state = 'pending' AND claim_owner = ? AND id IN (SELECT value FROM json_each(?))`,
       )
-      .run(state, error, now.getTime(), JSON.stringify(recipientIds));
+      .run(state, error, now.getTime(), owner, JSON.stringify(recipientIds));
   }
 
-  pendingDsns(): PendingDsn[] {
-    const rows = this.db
-      .prepare(
-        `SELECT r.message_id, r.address, r.state, r.last_error, m.sender, m.created_at
-         FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
-         WHERE r.dsn_pending = 1 ORDER BY r.message_id, r.id`,
-      )
-      .all() as Array<{ message_id: number; address: string; state: 'failed' | 'expired'; last_error: string | null; sender: string; created_at: number }>;
-    const byMessage = new Map<number, { messageId: number; sender: string; createdAt: Date; failures: PendingDsn['failures'][number][] }>();
-    for (const row of rows) {
-      let dsn = byMessage.get(row.message_id);
-      if (!dsn) {
-        dsn = { messageId: row.message_id, sender: row.sender, createdAt: new Date(row.created_at), failures: [] };
-        byMessage.set(row.message_id, dsn);
-      }
-      dsn.failures.push({ address: row.address, state: row.state, error: row.last_error ?? '' });
-    }
-    return [...byMessage.values()];
-  }
-
-  dsnDelivered(messageId: number): void {
-    const recipientIds = this.db
-      .prepare('UPDATE queue_recipients SET dsn_pending = 0 WHERE message_id = ? AND dsn_pending = 1 RETURNING id')
+  async claimDsns(claim: QueueClaim, now: Date): Promise<PendingDsn[]> {
+    const claimed = this.db
+      .prepare('UPDATE queue_recipients SET claim_owner = ?, claimed_until = ? WHERE dsn_pending = 1 AND claimed_until <= ? RETURNING id')
       .pluck()
-      .all(messageId) as number[];
+      .all(claim.owner, claim.until.getTime(), now.getTime()) as number[];
+    return pendingDsnsOf(this.claimedRows(claimed));
+  }
+
+  async dsnDelivered(owner: string, messageId: number): Promise<void> {
+    const recipientIds = this.db
+      .prepare(
+        `UPDATE queue_recipients SET dsn_pending = 0, claim_owner = NULL, claimed_until = 0
+         WHERE message_id = ? AND dsn_pending = 1 AND claim_owner = ? RETURNING id`,
+      )
+      .pluck()
+      .all(messageId, owner) as number[];
     this.removeFinished(recipientIds);
   }
 
-  list(): QueueEntry[] {
+  async list(): Promise<QueueEntry[]> {
     const messages = this.db.prepare('SELECT id, sender, created_at, size FROM queue_messages ORDER BY id').all() as Array<{
       id: number;
       sender: string;
@@ -308,7 +379,7 @@ export class SqliteOutboundQueue implements OutboundQueue {
     }));
   }
 
-  retry(messageId: number, now: Date): boolean {
+  async retry(messageId: number, now: Date): Promise<boolean> {
     const exists = this.db.prepare('SELECT 1 FROM queue_messages WHERE id = ?').pluck().get(messageId);
     if (!exists) return false;
     this.db
@@ -317,8 +388,22 @@ export class SqliteOutboundQueue implements OutboundQueue {
     return true;
   }
 
-  delete(messageId: number): boolean {
+  async delete(messageId: number): Promise<boolean> {
     return this.db.prepare('DELETE FROM queue_messages WHERE id = ?').run(messageId).changes > 0;
+  }
+
+  /** Nothing of its own: the database is the store's, closed with it. */
+  async close(): Promise<void> {}
+
+  /** The claimed recipients with their message's sender and date, in recipient order. */
+  private claimedRows(recipientIds: readonly number[]): Array<ClaimedRow & DsnRow> {
+    return this.db
+      .prepare(
+        `SELECT r.id, r.message_id, r.address, r.domain, r.state, r.attempts, r.last_error, m.sender, m.created_at
+         FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
+         WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.message_id, r.id`,
+      )
+      .all(JSON.stringify(recipientIds)) as Array<ClaimedRow & DsnRow>;
   }
 
   /** The message's size, and whether it is an older row whose octets are in `raw` rather than in chunks. */

@@ -195,7 +195,7 @@ describe('authenticated submission sends only as the official (or a unit they ma
     ['another official before an unclosed angle bracket', 'From: annv@cantho.gov.vn <binhtt@cantho.gov.vn'],
     ['another official before a bare local part', 'From: annv@cantho.gov.vn <binhtt>'],
   ])('binhtt: a From: header naming %s → 553 5.7.1, nothing stored or queued', async (_name, header) => {
-    const before = { annv: (await h.messages(ANNV)).length, queued: h.ctx.queue.list().length };
+    const before = { annv: (await h.messages(ANNV)).length, queued: (await h.ctx.queue.list()).length };
     const client = await authenticated('binhtt');
     expect(await client.command('MAIL FROM:<binhtt@cantho.gov.vn>')).toBe('250 2.1.0 Accepted');
     expect(await client.command('RCPT TO:<annv@cantho.gov.vn>')).toBe('250 2.1.5 Accepted');
@@ -205,7 +205,7 @@ describe('authenticated submission sends only as the official (or a unit they ma
     expect(await client.command('.')).toBe('553 5.7.1 From: header address not allowed for this login');
     await client.quit();
     expect(await h.messages(ANNV)).toHaveLength(before.annv);
-    expect(h.ctx.queue.list()).toHaveLength(before.queued);
+    expect(await h.ctx.queue.list()).toHaveLength(before.queued);
   });
 
   test('a Sender: written by the client is replaced; a unit sent as gets the real sender', async () => {
@@ -222,7 +222,7 @@ describe('authenticated submission sends only as the official (or a unit they ma
   });
 
   test('Python smtplib: binhtt relays to a remote recipient as binhtt, and cannot as annv', async () => {
-    const before = h.ctx.queue.list().length;
+    const before = (await h.ctx.queue.list()).length;
     const result = await python(`
 import smtplib, ssl
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
@@ -236,7 +236,7 @@ except smtplib.SMTPSenderRefused as e:
 s.quit()
 `);
     expect(result.output.trim().split('\n')).toEqual(['own {}', 'other 553 5.7.1 Sender address not allowed for this login']);
-    const queued = h.ctx.queue.list().slice(before);
+    const queued = (await h.ctx.queue.list()).slice(before);
     expect(queued.map((q) => [q.sender, q.recipients.map((r) => r.address)])).toEqual([['binhtt@cantho.gov.vn', ['friend@example.net']]]);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkSieveScript, SievePolicyError, SieveSyntaxError } from '../../src/sieve/index.js';
 import { asAccountId } from '../../src/store/index.js';
 import { sendThroughMx } from '../helpers/mx.js';
+import { pendingDeliveries } from '../helpers/queue.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { withImap } from '../helpers/user-sessions.js';
 
@@ -48,9 +49,8 @@ async function subjectsIn(user: TestUser, folder: string): Promise<Array<{ subje
   });
 }
 
-function queuedReplies(): Array<{ sender: string; to: string; raw: string }> {
-  const queue = server.server.context.queue;
-  return queue.due(new Date(Date.now() + 1000), 100).map((due) => ({ sender: due.sender, to: due.address, raw: queue.readMessage(due.messageId)!.toString() }));
+async function queuedReplies(): Promise<Array<{ sender: string; to: string; raw: string }>> {
+  return (await pendingDeliveries(server.server.context.queue)).map(({ sender, to, raw }) => ({ sender, to, raw }));
 }
 
 describe('Sieve filters at delivery', () => {
@@ -125,7 +125,7 @@ describe('out-of-office (vacation, RFC 5230 / RFC 3834)', () => {
     // RFC 5230 §4.5: a copy that does not name the official in To/Cc (a Bcc) gets no reply.
     await sendMx({ from: 'bcc@example.org', to: 'other@example.org', envelopeTo: giang.address, subject: 'bcc', text: 'x' });
 
-    const replies = queuedReplies().filter((r) => r.raw.includes(`From: ${giang.address}`));
+    const replies = (await queuedReplies()).filter((r) => r.raw.includes(`From: ${giang.address}`));
     expect(replies.map((r) => [r.sender, r.to])).toEqual([['', 'hai@example.org']]);
     const reply = replies[0]!.raw;
     expect(reply).toMatch(/^Auto-Submitted: auto-replied \(vacation\)\r$/m);

@@ -167,15 +167,19 @@ export interface ReceivedMail {
 export interface Internet {
   readonly port: number;
   readonly received: ReceivedMail[];
+  /** Transactions whose DATA was held unanswered (recipients starting with "stall"). */
+  readonly stalled: ReceivedMail[];
   close(): Promise<void>;
 }
 
 /**
  * The rest of the world: one SMTP server on 127.0.0.1 that every MX in the test DNS points to.
- * RCPT local parts starting with "reject" get 550 5.1.1, "defer" get 451 4.3.0.
+ * RCPT local parts starting with "reject" get 550 5.1.1, "defer" get 451 4.3.0; the first message
+ * to a "stall" local part is read but never answered (a sender that dies then has sent it, unacknowledged).
  */
 export async function startInternet(): Promise<Internet> {
   const received: ReceivedMail[] = [];
+  const stalled: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     logger: false,
@@ -191,13 +195,16 @@ export async function startInternet(): Promise<Internet> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        received.push({
+        const mail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks),
           secure: session.secure,
           mailFromArgs: (session.envelope.mailFrom ? session.envelope.mailFrom.args : null) || {},
-        });
+        };
+        const stall = mail.to.some((to) => to.startsWith('stall')) && !stalled.some((m) => m.to.join() === mail.to.join());
+        if (stall) return void stalled.push(mail);
+        received.push(mail);
         callback();
       });
     },
@@ -207,6 +214,7 @@ export async function startInternet(): Promise<Internet> {
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     received,
+    stalled,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

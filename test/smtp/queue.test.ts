@@ -81,7 +81,7 @@ describe('outbound queue', () => {
     expect(internet.received.flatMap((m) => m.to)).toEqual(['ok@example.org']);
     // The DSN is readable once committed, a moment before its delivery resolves (the WAL fsync,
     // src/store/group-commit.ts) and the worker removes the finished entry.
-    await waitFor(() => h.ctx.queue.list().length === 0 || undefined);
+    await waitFor(async () => (await h.ctx.queue.list()).length === 0 || undefined);
   });
 
   test('with smtp.relay set, everything goes to the smarthost whatever the MX records say', async () => {
@@ -120,8 +120,8 @@ describe('outbound queue', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const down = await restartableServer(dir, { dns: DNS, smtp: { queueWorker: { mxPort: await deadPort(), pollIntervalMs: 100 } } });
     await submit(down, ['later@example.org'], 'survivor');
-    await waitFor(() => down.ctx.queue.list()[0]?.recipients[0]?.attempts === 1 || undefined);
-    const [queued] = down.ctx.queue.list();
+    await waitFor(async () => (await down.ctx.queue.list())[0]?.recipients[0]?.attempts === 1 || undefined);
+    const [queued] = await down.ctx.queue.list();
     expect(queued!.recipients).toMatchObject([{ address: 'later@example.org', state: 'pending', attempts: 1 }]);
     expect(queued!.recipients[0]!.lastError).toMatch(/ECONNREFUSED|connect/i);
     await down.close();
@@ -130,10 +130,10 @@ describe('outbound queue', () => {
     cleanups.push(() => internet.close());
     const up = await restartableServer(dir, { dns: DNS, smtp: { queueWorker: { mxPort: internet.port, pollIntervalMs: 100 } } });
     cleanups.push(() => up.close());
-    up.ctx.queue.retry(queued!.id, new Date());
+    await up.ctx.queue.retry(queued!.id, new Date());
     const delivered = await waitFor(() => internet.received.find((m) => m.to.includes('later@example.org')));
     expect(delivered.raw.toString()).toContain('Subject: survivor');
-    await waitFor(() => up.ctx.queue.list().length === 0 || undefined);
+    await waitFor(async () => (await up.ctx.queue.list()).length === 0 || undefined);
     await new Promise((r) => setTimeout(r, 300));
     expect(internet.received.filter((m) => m.to.includes('later@example.org'))).toHaveLength(1);
   });
@@ -143,7 +143,7 @@ test('cantho-mail queue list|retry|delete', async () => {
   const h = await startHarness({ dns: DNS, smtp: { queueWorker: { mxPort: await deadPort(), pollIntervalMs: 100 } } });
   cleanups.push(() => h.close());
   await submit(h, ['waiting@example.org'], 'queued');
-  await waitFor(() => h.ctx.queue.list()[0]?.recipients[0]?.attempts === 1 || undefined);
+  await waitFor(async () => (await h.ctx.queue.list())[0]?.recipients[0]?.attempts === 1 || undefined);
   const config = path.join(h.dir, 'cli.toml');
   writeFileSync(config, `[server]\ndata_dir = ${JSON.stringify(h.dir)}\nlog_level = "silent"\n`);
 
@@ -160,5 +160,5 @@ test('cantho-mail queue list|retry|delete', async () => {
   expect(await runCliInProcess(['queue', 'delete', String(entry!.id), '--config', config])).toMatchObject({ code: 0, stdout: `message ${entry!.id} deleted\n` });
   expect(await runCliInProcess(['queue', 'delete', String(entry!.id), '--config', config])).toMatchObject({ code: 1, stderr: `error: no queued message ${entry!.id}\n` });
   expect(await runCliInProcess(['queue', 'retry', 'abc', '--config', config])).toMatchObject({ code: 1, stderr: 'error: not a queue id: "abc"\n' });
-  expect(h.ctx.queue.list()).toEqual([]);
+  expect(await h.ctx.queue.list()).toEqual([]);
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkSieveScript } from '../../src/sieve/index.js';
 import { srsForward, srsReverse, SRS_MAX_AGE_DAYS, type SrsKey } from '../../src/smtp/srs.js';
 import { asAccountId } from '../../src/store/index.js';
+import { pendingDeliveries } from '../helpers/queue.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { RawSmtp } from './raw-client.js';
 
@@ -60,8 +61,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-function queued(): Array<{ sender: string; to: string }> {
-  return server.server.context.queue.due(new Date(Date.now() + 1000), 100).map((due) => ({ sender: due.sender, to: due.address }));
+async function queued(): Promise<Array<{ sender: string; to: string }>> {
+  return (await pendingDeliveries(server.server.context.queue)).map(({ sender, to }) => ({ sender, to }));
 }
 
 async function bounce(to: string, mailFrom = ''): Promise<string[]> {
@@ -93,7 +94,7 @@ describe('SRS at the MX', () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true });
     await transport.sendMail({ from: 'vanthu@soyte.example', to: annv.address, subject: 'Công văn', text: 'Kính gửi.' });
     transport.close();
-    const forward = queued().find((q) => q.to === 'ban@partner.example');
+    const forward = (await queued()).find((q) => q.to === 'ban@partner.example');
     expect(forward?.sender).toMatch(/^SRS0=[0-9a-f]{8}=[a-z2-7]{2}=soyte\.example=vanthu@cantho\.gov\.vn$/);
     rewritten = forward!.sender;
   });
@@ -102,13 +103,13 @@ describe('SRS at the MX', () => {
     const replies = await bounce(rewritten);
     expect(replies[1]).toBe('250 2.1.5 Accepted');
     expect(replies[3]).toMatch(/^250 /);
-    expect(queued()).toContainEqual({ sender: '', to: 'vanthu@soyte.example' });
+    expect(await queued()).toContainEqual({ sender: '', to: 'vanthu@soyte.example' });
   });
 
   test('a forged SRS address and a non-bounce to a real one are refused at RCPT', async () => {
     const forged = rewritten.replace('=soyte.example=', '=evil.example=');
     expect((await bounce(forged))[1]).toBe('550 5.1.1 Forwarding address is not valid');
     expect((await bounce(rewritten, 'spammer@evil.example'))[1]).toBe('550 5.7.1 Forwarding address accepts only delivery status notifications');
-    expect(queued().filter((q) => q.to === 'vanthu@soyte.example')).toHaveLength(1);
+    expect((await queued()).filter((q) => q.to === 'vanthu@soyte.example')).toHaveLength(1);
   });
 });

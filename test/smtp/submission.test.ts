@@ -87,7 +87,7 @@ describe('submission', () => {
     expect(text).toContain('Subject: swaks submission');
     const verified = await dkimVerify(remote.raw, { resolver: tableResolver(dns) as never });
     expect(verified.results.map((r) => [r.signingDomain, r.status.result]), JSON.stringify(verified.results)).toEqual([['cantho.gov.vn', 'pass']]);
-    expect(h.ctx.queue.list()).toEqual([]);
+    expect(await h.ctx.queue.list()).toEqual([]);
   });
 
   test('Python smtplib on implicit TLS (submissions) with AUTH PLAIN', async () => {

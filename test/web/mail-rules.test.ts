@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIL_RULES_SCRIPT } from '../../src/sieve/index.js';
 import { asAccountId } from '../../src/store/index.js';
 import { sendThroughMx } from '../helpers/mx.js';
+import { pendingDeliveries } from '../helpers/queue.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { launchChromium, type Chromium } from './support.js';
 
@@ -113,10 +114,9 @@ describe('mail rules and out-of-office on the web page', () => {
 
     await sendMx({ from: 'congdan@example.org', subject: 'Hỏi thủ tục', text: 'Xin hỏi.' });
     await sendMx({ from: 'congdan@example.org', subject: 'Hỏi lại thủ tục', text: 'Xin hỏi lần hai.' });
-    const queue = server.server.context.queue;
-    const replies = queue.due(new Date(Date.now() + 1000), 100).filter((due) => due.address === 'congdan@example.org');
+    const replies = (await pendingDeliveries(server.server.context.queue)).filter((queued) => queued.to === 'congdan@example.org');
     expect(replies).toHaveLength(1);
-    const raw = queue.readMessage(replies[0]!.messageId)!.toString();
+    const raw = replies[0]!.raw;
     expect(raw).toContain('Auto-Submitted: auto-replied');
     expect(raw).toContain(`From: ${user.address}`);
     expect(raw).toContain('Subject: =?UTF-8?B?');

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { connectionsOpen, connectionsTotal, Counter, Gauge, Histogram, MetricsRegistry, trackConnection } from '../../src/metrics.js';
 
 describe('metrics registry (Prometheus text format 0.0.4)', () => {
-  it('renders counters, gauges and histograms with HELP and TYPE lines', () => {
+  it('renders counters, gauges and histograms with HELP and TYPE lines', async () => {
     const registry = new MetricsRegistry();
     const rejected = registry.register(new Counter('t_rejected_total', 'Refused.', ['path', 'reason']));
     const open = registry.register(new Gauge('t_open', 'Open now.'));
@@ -15,7 +15,7 @@ describe('metrics registry (Prometheus text format 0.0.4)', () => {
     latency.observe(0.05, { filter: 'spam' });
     latency.observe(0.5, { filter: 'spam' });
     latency.observe(5, { filter: 'spam' });
-    expect(registry.render()).toBe(
+    expect(await registry.render()).toBe(
       [
         '# HELP t_rejected_total Refused.',
         '# TYPE t_rejected_total counter',
@@ -36,18 +36,20 @@ describe('metrics registry (Prometheus text format 0.0.4)', () => {
     );
   });
 
-  it('reads a collected gauge at scrape time and survives a failing source', () => {
+  it('reads a collected gauge at scrape time, asynchronous or not, and survives a failing source', async () => {
     const registry = new MetricsRegistry();
     const queue = registry.register(new Gauge('t_queue', 'Queue.'));
     let n = 4;
     queue.collect(() => n);
-    expect(registry.render()).toContain('t_queue 4');
+    expect(await registry.render()).toContain('t_queue 4');
     n = 7;
-    expect(registry.render()).toContain('t_queue 7');
+    expect(await registry.render()).toContain('t_queue 7');
     queue.collect(() => {
       throw new Error('closed');
     });
-    expect(registry.render()).toContain('t_queue NaN');
+    expect(await registry.render()).toContain('t_queue NaN');
+    queue.collect(async () => 9);
+    expect(await registry.render()).toContain('t_queue 9');
   });
 
   it('refuses wrong labels, decreasing counters and duplicate names', () => {

@@ -1,2 +1,3 @@
 export { inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool, type PostgresOptions } from './database.js';
 export { ChangeBus, startChangeBus, type CatchUpReader, type ChangeBusOptions } from './notify.js';
+export { openPgOutboundQueue, PgOutboundQueue } from './queue.js';

@@ -38,5 +38,5 @@ export function publicRoutes(app: FastifyInstance, state: WebState): void {
     return reply.code(report.status === 'down' ? 503 : 200).send(report);
   });
 
-  app.get(PATHS.metrics, async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).send(registry.render()));
+  app.get(PATHS.metrics, async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).send(await registry.render()));
 }
