@@ -1,1 +1,3 @@
 export { inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool, type PostgresOptions } from './database.js';
+export { PgBlobStore } from './blob-store.js';
+export { PgMailStore } from './mail-store.js';
