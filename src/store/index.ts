@@ -3,6 +3,7 @@ export type { BlobStore } from './blob-store.js';
 export { SqliteBlobStore } from './blobs.js';
 export { migrate, openDatabase, type Db, type Migration } from './database.js';
 export { SqliteMailStore } from './sqlite-store.js';
+export { watchExternalChanges } from './external-changes.js';
 export { isStorageExhausted } from './storage-full.js';
 export * from './types.js';
 export { leadingOctets, messageSize, readPieces, wholeMessage } from './message-bytes.js';

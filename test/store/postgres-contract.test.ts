@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { PgMailStore, openPostgresPool } from '../../src/store/index.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
@@ -13,15 +14,31 @@ afterAll(async () => {
 });
 
 async function openPgStore(): Promise<{ store: PgMailStore; cleanup(): Promise<void> }> {
-  const pool = openPostgresPool(await cluster.createDatabase(), { poolSize: 4 });
+  const url = await cluster.createDatabase();
+  const pool = openPostgresPool(url, { poolSize: 4 });
   const store = await PgMailStore.open(pool);
   return {
     store,
     async cleanup() {
       await store.close();
       await pool.end();
+      await dropDatabase(url);
     },
   };
+}
+
+/**
+ * A store's database goes with it: its pages then never reach the disk, so the cluster's shutdown
+ * checkpoint at the end of the file writes one database, not one per test.
+ */
+async function dropDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: cluster.url });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE ${new URL(url).pathname.slice(1)}`);
+  } finally {
+    await client.end();
+  }
 }
 
 describeMailStoreContract('PostgreSQL', openPgStore);

@@ -456,6 +456,15 @@ export class PgMailStore implements MailStore {
     return removed.messages;
   }
 
+  /**
+   * Another process changed data this node's readers depend on (the CLI writing the SQLite
+   * directory beside a PostgreSQL store): sessions and caches re-read, as after SQLite's
+   * 'external' event (DESIGN.md "CLI").
+   */
+  announceExternalChange(): void {
+    this.publish({ kind: 'external' });
+  }
+
   /** Waits for the writes in flight; the pool is the caller's to end (other components may share it). */
   async close(): Promise<void> {
     this.closed = true;
