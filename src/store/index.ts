@@ -16,4 +16,4 @@ export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, sc
 export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
 export { SearchReader } from './search-reader.js';
-export { PgBlobStore, PgMailStore, inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool } from './postgres/index.js';
+export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, PgBlobStore, PgMailStore, inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool, type StoreCopyReport } from './postgres/index.js';
