@@ -20,7 +20,7 @@ import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, INSPECT_SUBMISSION, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore, openDiligenceStore, openSieveStore } from './store/index.js';
-import { leaveCheckpointsToReplica, openDatabase, SqliteMailStore, startChangeBus } from './store/index.js';
+import { leaveCheckpointsToReplica, openDatabase, openPostgresPool, PgMailStore, SqliteMailStore, startChangeBus, watchExternalChanges, type Db, type MailStore } from './store/index.js';
 import { openOutboundQueue } from './store/index.js';
 import { loadTlsCertificate } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
@@ -47,11 +47,39 @@ export interface RunningServer {
   readonly listeners: readonly RunningListener[];
   /** The real port of a listener by name ("smtp-mx", "imap", "http", …). */
   port(name: string): number;
-  /** Unit mailbox reminders and digests: what serve runs every `[units] check_every`, run now. */
+  /** Unit mailbox reminders and digests: what serve runs every `[units] check_every`, run now (refused on PostgreSQL: not there yet). */
   readonly unitDiligence: { check(): Promise<DiligenceRun> };
   /** SIGHUP: re-read the spam rules and the TLS certificate now. */
   reload(): void;
   close(): Promise<void>;
+}
+
+/**
+ * The MailStore `[store] backend` names (docs/postgres.en.md): SQLite in the data file, or
+ * PostgreSQL at `postgres_url`, whose directory, queue, Sieve and Bayes stay in the SQLite file
+ * `db`; `close` ends the store and the connections it opened (the SQLite file last).
+ */
+async function openMailStore(config: Config, db: Db): Promise<{ store: MailStore; close(): Promise<void> }> {
+  if (config.store.backend === 'sqlite') {
+    const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history, indexUnindexed: true });
+    return { store, close: () => store.close() };
+  }
+  const pool = openPostgresPool(config.store.postgres_url, { poolSize: config.store.postgres_pool });
+  const store = await PgMailStore.open(pool, { vanishedHistory: config.imap.vanished_history }).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
+  // DESIGN.md "CLI": a CLI change to the directory (still in the SQLite file) is seen within a second.
+  const stopWatching = watchExternalChanges(db, () => store.announceExternalChange());
+  return {
+    store,
+    async close() {
+      stopWatching();
+      await store.close();
+      await pool.end();
+      db.close();
+    },
+  };
 }
 
 /** The analysis threads from `[limits]` (src/workers), with the MX's tasks preloaded; await `ready()` before taking mail. */
@@ -69,7 +97,7 @@ export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logg
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const db = openDatabase(config.paths.database);
-  const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history, indexUnindexed: true });
+  const { store, close: closeStore } = await openMailStore(config, db);
   const directory = new Directory({ db, config, store, logger, ...options.directory, ...(options.clock ? { now: options.clock } : {}) });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   // Before the worker threads start, so that they share the capped arenas (src/limits memory-return.ts).
@@ -138,13 +166,20 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     didWork: (report) => report.accounts.length + report.messagesPurged + report.blobsPurged > 0,
   });
   // Điều 9.2: reminders of unread unit INBOX messages and the daily digest (src/notices/unit-diligence.ts).
-  const unitDiligence = new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), workers, clock: () => directory.now(), logger });
+  // Its memory of reminders references the store's message rows in the SQLite file: not on PostgreSQL yet (docs/postgres.en.md).
+  const unitDiligence =
+    config.store.backend === 'sqlite'
+      ? new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), workers, clock: () => directory.now(), logger })
+      : null;
+  if (unitDiligence === null) logger.warn('unit mailbox reminders and digests (Điều 9.2) do not run with [store] backend = "postgres" yet');
   const checkEvery = config.units.check_every;
-  const stopDiligence = scheduleDaily('unit diligence', () => unitDiligence.check(), logger, {
-    didWork: (run) => run.reminded + run.digests > 0,
-    firstDelayMs: checkEvery,
-    intervalMs: checkEvery,
-  });
+  const stopDiligence = unitDiligence
+    ? scheduleDaily('unit diligence', () => unitDiligence.check(), logger, {
+        didWork: (run) => run.reminded + run.digests > 0,
+        firstDelayMs: checkEvery,
+        intervalMs: checkEvery,
+      })
+    : () => undefined;
   // --- end of notices and retention ---
 
   const listeners: RunningListener[] = [];
@@ -158,12 +193,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     stopRetention();
     stopDiligence();
     await outbox.idle();
-    await unitDiligence.idle();
+    await unitDiligence?.idle();
     await workers.close();
     stopBackups();
     await changeBus?.close();
     await queue.close();
-    await store.close();
+    await closeStore();
     // After the store: Litestream ships the last commits as it stops.
     await replica?.stop();
   };
@@ -187,7 +222,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   return {
     context,
     listeners,
-    unitDiligence,
+    unitDiligence: unitDiligence ?? { check: () => Promise.reject(new Error('unit diligence does not run with [store] backend = "postgres" yet')) },
     port(name) {
       const listener = listeners.find((l) => l.name === name);
       if (!listener) throw new Error(`no listener named ${name}; have ${listeners.map((l) => l.name).join(', ')}`);

@@ -44,6 +44,11 @@ const COMMAND_GROUPS: readonly CommandGroup[] = [
     define: async () => (await import('./import.js')).defineImportCommand,
   },
   { command: 'backup', description: 'online backups, their verification and restores', define: async () => (await import('./backup.js')).defineBackupCommands },
+  {
+    command: 'migrate',
+    description: 'copy a single-node installation\'s mail from SQLite into PostgreSQL (--from sqlite:PATH --to postgres:URL)',
+    define: async () => (await import('./migrate.js')).defineMigrateCommand,
+  },
   { command: 'replica', description: 'the Litestream replica of the database ([replica])', define: async () => (await import('./replica.js')).defineReplicaCommands },
 ];
 

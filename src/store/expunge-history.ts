@@ -34,6 +34,11 @@ const EXPUNGE_HISTORY_MIGRATIONS: readonly Migration[] = [
 /** `[imap] vanished_history` when the config leaves it out. */
 export const DEFAULT_VANISHED_HISTORY = 10_000;
 
+/** The pruning rule above: a mailbox's records are pruned back to `keep` once they exceed this. */
+export function pruneThreshold(keep: number): number {
+  return keep + Math.ceil(keep / 4);
+}
+
 export class ExpungeHistory {
   private readonly insert;
   private readonly count;
@@ -67,7 +72,7 @@ export class ExpungeHistory {
   record(mailbox: MailboxId, uids: readonly Uid[], modSeq: number): void {
     for (const uid of uids) this.insert.run(mailbox, uid, modSeq);
     const kept = this.count.get({ mailbox, added: uids.length })!;
-    if (kept <= this.keep + Math.ceil(this.keep / 4)) return;
+    if (kept <= pruneThreshold(this.keep)) return;
     const cutoff = this.cutoff.get(mailbox, this.keep);
     if (cutoff === undefined) return;
     this.prune.run(mailbox, cutoff);

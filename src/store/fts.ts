@@ -5,7 +5,7 @@ import type { Db } from './database.js';
 import type { MessageAnalysis, TextField } from './types.js';
 
 /** Columns of `message_text` each IMAP SEARCH key looks in (RFC 3501 §6.4.4): TEXT is the header and the body. */
-const COLUMNS: Record<TextField, readonly Column[]> = {
+export const SEARCH_COLUMNS: Record<TextField, readonly SearchColumn[]> = {
   text: ['headers', 'body'],
   body: ['body'],
   subject: ['subject'],
@@ -16,8 +16,8 @@ const COLUMNS: Record<TextField, readonly Column[]> = {
   header: ['headers'],
 };
 
-type Column = 'subject' | 'from_addr' | 'to_addr' | 'cc_addr' | 'bcc_addr' | 'headers' | 'body';
-const FIELD_OF_COLUMN: Record<Column, keyof MessageAnalysis['searchText']> = {
+export type SearchColumn = 'subject' | 'from_addr' | 'to_addr' | 'cc_addr' | 'bcc_addr' | 'headers' | 'body';
+const FIELD_OF_COLUMN: Record<SearchColumn, keyof MessageAnalysis['searchText']> = {
   subject: 'subject',
   from_addr: 'from',
   to_addr: 'to',
@@ -26,7 +26,7 @@ const FIELD_OF_COLUMN: Record<Column, keyof MessageAnalysis['searchText']> = {
   headers: 'headers',
   body: 'body',
 };
-const ALL_COLUMNS: readonly Column[] = ['subject', 'from_addr', 'to_addr', 'cc_addr', 'bcc_addr', 'headers', 'body'];
+const ALL_COLUMNS: readonly SearchColumn[] = ['subject', 'from_addr', 'to_addr', 'cc_addr', 'bcc_addr', 'headers', 'body'];
 
 /** The trigram tokenizer indexes runs of 3 characters: a shorter string cannot be looked up, only scanned for. */
 export const MIN_INDEXED_CHARS = 3;
@@ -84,8 +84,8 @@ export class FullTextIndex {
   private readonly highestRow: Statement<[], number | null>;
   private readonly syncNormal: Statement;
   private readonly syncFull: Statement;
-  private readonly indexed = new Map<Column, Statement<[string, number, number], number>>();
-  private readonly scanned = new Map<Column, Statement<[string, number, number], number>>();
+  private readonly indexed = new Map<SearchColumn, Statement<[string, number, number], number>>();
+  private readonly scanned = new Map<SearchColumn, Statement<[string, number, number], number>>();
   private readonly pending = new Map<number, PendingText>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -138,7 +138,7 @@ export class FullTextIndex {
   /** RFC 3501 §6.4.4 on one body's text, for a body without an index row: the index's own test, `folded text contains folded query`. */
   static textMatches(text: SearchText, field: TextField, query: string): boolean {
     const folded = foldVietnamese(query);
-    return COLUMNS[field].some((column) => text[FIELD_OF_COLUMN[column]].includes(folded));
+    return SEARCH_COLUMNS[field].some((column) => text[FIELD_OF_COLUMN[column]].includes(folded));
   }
 
   private indexSlice(): void {
@@ -209,7 +209,7 @@ export class FullTextIndex {
     const folded = foldVietnamese(query);
     const useIndex = [...folded].length >= MIN_INDEXED_CHARS && !GLOB_SPECIAL.test(folded);
     const ids = new Set<number>();
-    for (const column of COLUMNS[field]) {
+    for (const column of SEARCH_COLUMNS[field]) {
       const statement = useIndex ? this.indexed.get(column)! : this.scanned.get(column)!;
       for (const id of statement.all(useIndex ? `*${folded}*` : folded, first, last)) ids.add(id);
     }

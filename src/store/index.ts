@@ -3,6 +3,7 @@ export type { BlobStore } from './blob-store.js';
 export { SqliteBlobStore } from './blobs.js';
 export { migrate, openDatabase, type Db, type Migration } from './database.js';
 export { SqliteMailStore } from './sqlite-store.js';
+export { watchExternalChanges } from './external-changes.js';
 export { isStorageExhausted } from './storage-full.js';
 export * from './types.js';
 export { leadingOctets, messageSize, readPieces, wholeMessage } from './message-bytes.js';
@@ -16,5 +17,5 @@ export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, sc
 export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
 export { SearchReader } from './search-reader.js';
-export { inPgTransaction, migratePostgres, openPgOutboundQueue, openPostgresPool, PgOutboundQueue, type PgClient, type PgPool } from './postgres/index.js';
+export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, PgBlobStore, PgMailStore, inPgTransaction, migratePostgres, openPgOutboundQueue, openPostgresPool, PgOutboundQueue, type PgClient, type PgPool, type StoreCopyReport } from './postgres/index.js';
 export { ChangeBus, startChangeBus, type ChangeBusOptions } from './postgres/index.js';

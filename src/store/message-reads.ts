@@ -100,13 +100,18 @@ export class MessageReads {
   }
 
   messageRow(row: MessageRecord): MessageRow {
-    return {
-      uid: row.uid as Uid,
-      modSeq: row.modseq as ModSeq,
-      flags: this.flagLists.get(row.system, row.keywords),
-      internalDate: new Date(row.internal_date),
-      size: row.size,
-      blobId: row.sha256 as BlobId,
-    };
+    return toMessageRow(this.flagLists, row);
   }
+}
+
+/** A stored message row (either backend's columns, the body's digest as `sha256`) as the store's MessageRow. */
+export function toMessageRow(flagLists: FlagListCache, row: Pick<MessageRecord, 'uid' | 'modseq' | 'system' | 'keywords' | 'internal_date' | 'size' | 'sha256'>): MessageRow {
+  return {
+    uid: row.uid as Uid,
+    modSeq: row.modseq as ModSeq,
+    flags: flagLists.get(row.system, row.keywords),
+    internalDate: new Date(row.internal_date),
+    size: row.size,
+    blobId: row.sha256 as BlobId,
+  };
 }

@@ -1,19 +1,21 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { MailStore } from './api.js';
-import { SqliteBlobStore, digestOf } from './blobs.js';
+import { SqliteBlobStore } from './blobs.js';
 import { migrate, type Db } from './database.js';
 import { PrivateSeen } from './private-seen.js';
 import { DEFAULT_VANISHED_HISTORY, ExpungeHistory } from './expunge-history.js';
 import { watchExternalChanges } from './external-changes.js';
-import { DELETED_BIT, SEEN_BIT, applyFlagOperation, parseFlags, storedFromFlagSet, type StoredFlags } from './flags.js';
+import { DELETED_BIT, SEEN_BIT, applyFlagOperation, parseFlags, type StoredFlags } from './flags.js';
 import { FullTextIndex } from './fts.js';
 import { GroupCommit } from './group-commit.js';
 import { MessageReads, uidList } from './message-reads.js';
 import { asStorageError } from './storage-full.js';
 import { canonicalMailboxName, isSameOrInferior, isValidMailboxName, parentNames, validMailboxName } from './mailbox-names.js';
-import { analyzeMessage } from '../mime/index.js';
+import { appendChanges, type Appended } from './change-events.js';
+import { deliveryCopies, prepareMessage, type DeliveryCopy, type PreparedMessage } from './prepared-message.js';
 import { STORE_MIGRATIONS } from './schema.js';
+import { toMailboxInfo } from './mailbox-row.js';
 import { prepareStatements, type MailboxRow, type StoreStatements } from './statements.js';
 import {
   DEFAULT_FOLDERS,
@@ -25,7 +27,6 @@ import {
   type AppendResult,
   type BlobId,
   type CopyResult,
-  type DeliveryFolder,
   type DeliveryOptions,
   type DeliveryResult,
   type DeliveryTarget,
@@ -36,8 +37,6 @@ import {
   type MailboxId,
   type MailboxInfo,
   type MessageBytes,
-  type MessagePiece,
-  type MessageAnalysis,
   type MessageListOptions,
   type MessageMeta,
   type MessageRow,
@@ -48,25 +47,13 @@ import {
   type PurgeOptions,
   type Uid,
 } from './types.js';
-import { messageSize, wholeMessage } from './message-bytes.js';
-
-/** A message checked and analysed before it enters a transaction, so a bad one fails alone and early. */
-interface PreparedMessage {
-  /** The message's bytes, in pieces stored as their concatenation (MessageBytes). */
-  readonly pieces: readonly MessagePiece[];
-  readonly size: number;
-  readonly sha256: BlobId;
-  readonly analysis: MessageAnalysis;
-  readonly flags: StoredFlags;
-  readonly internalDate: number;
-}
 
 /** Accounts whose usage is remembered at once; past it the cache starts over (bounded memory). */
 const MAX_CACHED_USAGES = 20_000;
 
 interface DeliveryJob {
   readonly message: PreparedMessage;
-  readonly targets: ReadonlyArray<{ readonly target: DeliveryTarget; readonly flags: StoredFlags }>;
+  readonly targets: readonly DeliveryCopy[];
   readonly inTransaction: (() => void) | undefined;
 }
 
@@ -76,14 +63,6 @@ interface DeliveryOutcome {
   readonly appended: Appended[];
   readonly created: AccountId[];
 }
-
-interface Appended {
-  readonly account: AccountId;
-  readonly mailbox: MailboxId;
-  readonly uid: Uid;
-  readonly modSeq: ModSeq;
-}
-
 
 /**
  * The MailStore on SQLite (DESIGN.md "Data", "Durability"). Construct it on the handle from
@@ -265,20 +244,8 @@ export class SqliteMailStore implements MailStore {
   // --- messages ----------------------------------------------------------------------------
 
   async deliver(targets: readonly DeliveryTarget[], raw: MessageBytes, options: DeliveryOptions = {}): Promise<DeliveryResult> {
-    if (targets.length === 0) throw new StoreError('cannot', 'a delivery needs at least one recipient');
-    for (const { folder } of targets) {
-      if (typeof folder === 'string' ? folder !== 'INBOX' && folder !== 'Junk' : typeof folder.name !== 'string') {
-        throw new StoreError('nonexistent', `no delivery folder ${JSON.stringify(folder)}`);
-      }
-    }
-    // One copy per (account, folder), however often the SMTP envelope named it.
-    const unique = new Map(targets.map((target) => [`${target.account}\n${folderKey(target.folder)}`, target]));
     const message = prepareMessage(raw, options);
-    const job = {
-      message,
-      targets: [...unique.values()].map((target) => ({ target, flags: target.flags ? storedFromFlagSet(parseFlags(target.flags)) : message.flags })),
-      inTransaction: options.inTransaction,
-    };
+    const job = { message, targets: deliveryCopies(targets, message), inTransaction: options.inTransaction };
     return (await this.deliveries.submit(job)).result;
   }
 
@@ -650,60 +617,10 @@ export class SqliteMailStore implements MailStore {
     const uids = this.sql.allUids.all(inbox.id) as Uid[];
     const { appended } = this.copyRows(inbox.id as MailboxId, uids, created.id as MailboxId);
     const expunged = this.removeMessages(inbox.id as MailboxId, uids);
-    return expunged === null ? [] : [expunged, ...this.appendChanges(appended)];
+    return expunged === null ? [] : [expunged, ...appendChanges(appended)];
   }
 
   private emitAppends(appended: readonly Appended[]): void {
-    for (const change of this.appendChanges(appended)) this.events.emit('change', change);
+    for (const change of appendChanges(appended)) this.events.emit('change', change);
   }
-
-  /** One 'append' event per mailbox, with its UIDs ascending and the highest MODSEQ. */
-  private appendChanges(appended: readonly Appended[]): MailboxChange[] {
-    const byMailbox = new Map<MailboxId, { account: AccountId; uids: Uid[]; modSeq: ModSeq }>();
-    for (const { account, mailbox, uid, modSeq } of appended) {
-      const entry = byMailbox.get(mailbox);
-      if (entry === undefined) {
-        byMailbox.set(mailbox, { account, uids: [uid], modSeq });
-      } else {
-        entry.uids.push(uid);
-        if (modSeq > entry.modSeq) entry.modSeq = modSeq;
-      }
-    }
-    return [...byMailbox].map(([mailbox, entry]) => ({ kind: 'append', mailbox, ...entry }));
-  }
-}
-
-/** Hashes, analyses and validates a message outside any transaction. */
-function prepareMessage(raw: MessageBytes, options: { flags?: readonly Flag[]; internalDate?: Date; analysis?: MessageAnalysis; sha256?: string }): PreparedMessage {
-  const internalDate = (options.internalDate ?? new Date()).getTime();
-  if (!Number.isFinite(internalDate)) throw new StoreError('cannot', 'invalid internal date');
-  const pieces: readonly MessagePiece[] = Buffer.isBuffer(raw) ? [raw] : raw;
-  return {
-    pieces,
-    size: messageSize(pieces),
-    // A spooled message comes with the digest its analysing worker computed, so the event loop
-    // reads its file only as it is written (message-bytes.ts), a piece at a time.
-    sha256: (options.sha256 ?? digestOf(pieces)) as BlobId,
-    // Callers with large messages pass the analysis, computed on a worker: joining the pieces here is the rare case.
-    analysis: options.analysis ?? analyzeMessage(wholeMessage(pieces)),
-    flags: storedFromFlagSet(parseFlags(options.flags ?? [])),
-    internalDate,
-  };
-}
-
-function toMailboxInfo(row: MailboxRow): MailboxInfo {
-  return {
-    id: row.id as MailboxId,
-    account: row.account as AccountId,
-    name: row.name,
-    specialUse: row.special_use as SpecialUse | null,
-    uidValidity: row.uidvalidity,
-    uidNext: row.uidnext as Uid,
-    highestModSeq: row.highestmodseq as ModSeq,
-  };
-}
-
-/** The part of a delivery target's folder that makes two copies the same copy. */
-function folderKey(folder: DeliveryFolder): string {
-  return typeof folder === 'string' ? folder : `=${canonicalMailboxName(folder.name)}`;
 }

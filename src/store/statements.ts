@@ -1,18 +1,10 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { StoredFlags } from './flags.js';
+import { MAILBOX_COLUMNS, type MailboxRow } from './mailbox-row.js';
 import type { MailboxCounts } from './types.js';
 
-/** A `mailboxes` row as selected. */
-export interface MailboxRow {
-  id: number;
-  account: string;
-  name: string;
-  special_use: string | null;
-  uidvalidity: number;
-  uidnext: number;
-  highestmodseq: number;
-}
+export type { MailboxRow };
 
 /** A `messages` row with its blob's SHA-256, as read for copy and flag work. */
 export interface MessageRecord extends StoredFlags {
@@ -24,7 +16,7 @@ export interface MessageRecord extends StoredFlags {
   sha256: string;
 }
 
-const MAILBOX_COLUMNS = 'id, account, name, special_use, uidvalidity, uidnext, highestmodseq';
+
 const MESSAGE_COLUMNS = 'm.uid, m.modseq, m.system, m.keywords, m.internal_date, m.size, m.blob, b.sha256';
 
 /** A listMessages row as an array (raw mode): uid, modseq, system, keywords, internal_date, size, sha256. */

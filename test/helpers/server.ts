@@ -61,6 +61,8 @@ export interface TestServerOptions {
   readonly clock?: () => Date;
   /** Login throttle delays over TEST_LOGIN_DELAYS (e.g. production's `{ maxDelayMs: 8_000 }`). */
   readonly loginDelays?: LoginDelays;
+  /** An existing data directory to serve (a restart on the same data); the caller removes it. Default: a new temp one, removed by close(). */
+  readonly dataDir?: string;
 }
 
 export interface TestUser {
@@ -105,7 +107,7 @@ const LISTENER_DEFAULTS = {
 } as const;
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cm-test-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'cm-test-'));
   const overrides = (options.config ?? {}) as Record<string, Record<string, unknown>>;
   const merged: Record<string, Record<string, unknown>> = { server: { data_dir: dataDir } };
   for (const [table, values] of Object.entries(LISTENER_DEFAULTS)) merged[table] = { ...values };
@@ -159,7 +161,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async close() {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -34,7 +34,8 @@ export class SearchRunner {
 
   /** `source`: the session's store; `reader`: whose private \Seen the session sees in the mailbox (seen-view.ts). */
   async run(source: MessageSource, request: SearchRequest, reader: AccountId | null): Promise<SearchOutcome> {
-    if (request.uids.length <= this.ctx.config.imap.search_worker_above) return executeSearch(source, request);
+    // The workers read the SQLite file; on PostgreSQL the store's queries already run off the event loop.
+    if (request.uids.length <= this.ctx.config.imap.search_worker_above || this.ctx.config.store.backend === 'postgres') return executeSearch(source, request);
     const job: SearchJob = { ...request, uids: Uint32Array.from(request.uids), database: this.ctx.config.paths.database, reader };
     try {
       return await this.workers().run(SEARCH_TASK, job, `search of mailbox ${request.mailbox}`, 0);

@@ -3,7 +3,7 @@ import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../../src/store/index.js';
 import { StoreError, type BlobId } from '../../../src/store/types.js';
-import { bigMessage, message } from '../helpers.js';
+import { bigMessage, message } from './samples.js';
 
 /** One BlobStore of the backend under test, empty; cleanup closes and removes it. */
 export interface BlobBackend {

@@ -1,7 +1,7 @@
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, type BlobId } from '../../../src/store/types.js';
-import { annv, bigMessage } from '../helpers.js';
+import { annv, bigMessage } from './samples.js';
 import type { OpenBackend, StoreBackend } from './backend.js';
 
 /** Message bodies through the MailStore (FETCH BODY[]<partial>, RFC 9051 §6.4.5): whole, in ranges, as a stream. */

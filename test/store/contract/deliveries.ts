@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, asAccountId, asUid, type DeliveryTarget, type MailboxChange } from '../../../src/store/types.js';
-import { annv, bigMessage, daott, message } from '../helpers.js';
+import { annv, bigMessage, daott, message } from './samples.js';
 import type { OpenBackend, StoreBackend } from './backend.js';
 
 /** Deliveries (DESIGN.md "Durability"): one body linked into many mailboxes, UIDs and MODSEQ, Junk, \Recent, events, message bytes in pieces, usage, meta. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, asModSeq, type MailboxChange } from '../../../src/store/types.js';
-import { annv, daott, message } from '../helpers.js';
+import { annv, daott, message } from './samples.js';
 import type { OpenBackend, StoreBackend } from './backend.js';
 
 /** Accounts and mailboxes: default folders, names, hierarchy, RENAME/DELETE, subscriptions, UIDVALIDITY, usage. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, asMailboxId, asModSeq, asUid, type MailboxChange, type MailboxInfo, type Uid } from '../../../src/store/types.js';
-import { annv, message } from '../helpers.js';
+import { annv, message } from './samples.js';
 import type { OpenBackend, StoreBackend } from './backend.js';
 
 /** Messages: APPEND, UIDs, flags and MODSEQ (CONDSTORE), COPY/MOVE, EXPUNGE and its history, counts, purge. */

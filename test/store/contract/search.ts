@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MailStore } from '../../../src/store/index.js';
 import type { MailboxInfo } from '../../../src/store/types.js';
-import { annv, deliverSearchSamples } from '../helpers.js';
+import { annv, deliverSearchSamples } from './samples.js';
 import type { OpenBackend, StoreBackend } from './backend.js';
 
 /** SEARCH text criteria (RFC 9051 §6.4.4): substrings, fields, Vietnamese folded (docs/architecture.md "Store"). */

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { migrateSqliteFileToPostgres, StoreError } from '../store/index.js';
+import { CliError, failWith, printOutput } from './runner.js';
+
+/**
+ * `migrate --from sqlite:PATH --to postgres:URL` (DESIGN.md "CLI"; docs/postgres.en.md "Moving an
+ * installation"): copies the mail of a single-node installation into an empty PostgreSQL store,
+ * keeping UIDVALIDITY, UIDs, MODSEQs and flags, and checks the copy before committing it.
+ */
+export function defineMigrateCommand(migrate: Command): void {
+  migrate
+    .requiredOption('--from <sqlite:PATH>', "the installation's database file, e.g. sqlite:/var/lib/cantho-mail/mail.db")
+    .requiredOption('--to <postgres:URL>', 'the empty PostgreSQL database, e.g. postgres://cantho@db1:5432/cantho_mail')
+    .action(async (options: { from: string; to: string }, command: Command) => {
+      try {
+        const file = withScheme(options.from, 'sqlite:', '--from');
+        const url = withScheme(options.to, 'postgres:', '--to');
+        const report = await migrateSqliteFileToPostgres(file, url).catch((error: unknown) => {
+          if (error instanceof StoreError) throw new CliError(error.message);
+          throw error;
+        });
+        printOutput(command, {
+          json: report,
+          text: [
+            `copied and verified: ${report.mailboxes} mailboxes, ${report.messages} messages, ${report.bodies} bodies (${report.bodyBytes} bytes),`,
+            `  ${report.subscriptions} subscriptions, ${report.expunged} VANISHED records, ${report.privateSeen} private \\Seen marks` +
+              (report.textExtracted > 0 ? `; search text extracted for ${report.textExtracted} bodies not yet indexed` : ''),
+          ].join('\n'),
+        });
+      } catch (error) {
+        failWith(command, error);
+      }
+    });
+}
+
+/** `sqlite:/path` → `/path`; `postgres://…` and `postgresql://…` stay whole (the driver reads them). */
+function withScheme(value: string, scheme: 'sqlite:' | 'postgres:', option: string): string {
+  if (scheme === 'sqlite:') {
+    if (!value.startsWith('sqlite:') || value.length === 'sqlite:'.length) throw new CliError(`${option} wants sqlite:PATH, got ${JSON.stringify(value)}`);
+    return value.slice('sqlite:'.length);
+  }
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new CliError(`${option} wants postgres://…, got ${JSON.stringify(value)}`);
+  return value;
+}

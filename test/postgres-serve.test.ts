@@ -1,0 +1,58 @@
+import { ImapFlow } from 'imapflow';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendThroughMx } from './helpers/mx.js';
+import { startPostgres, type RunningPostgres } from './helpers/postgres.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+/** `serve` with `[store] backend = "postgres"` (docs/postgres.en.md): mail lands in PostgreSQL and IMAP reads it back. */
+let cluster: RunningPostgres;
+let url: string;
+let t: TestServer;
+beforeAll(async () => {
+  cluster = await startPostgres();
+  url = await cluster.createDatabase();
+  t = await startTestServer({ config: { store: { backend: 'postgres', postgres_url: url, postgres_pool: 4 } } });
+});
+afterAll(async () => {
+  await t?.close();
+  await cluster?.stop();
+});
+
+describe('serve on PostgreSQL', () => {
+  it('stores a message nodemailer delivers to the MX in PostgreSQL, and imapflow reads it from INBOX', async () => {
+    const user = await t.addUser('Nguyễn Văn An');
+    const reply = await sendThroughMx(t.ports.mx, {
+      from: 'Sở Nội vụ <sonoivu@example.org>',
+      to: user.address,
+      subject: 'Kế hoạch đào tạo',
+      text: 'Đề nghị phê duyệt.',
+    });
+    expect(reply).toMatch(/^250 /);
+
+    // The row is in PostgreSQL (acknowledged after COMMIT), not in the SQLite file.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ account: string; uid: string }>(
+        "SELECT b.account, m.uid FROM messages m JOIN mailboxes b ON b.id = m.mailbox WHERE b.name = 'INBOX'",
+      );
+      expect(rows).toEqual([{ account: user.address, uid: '1' }]);
+    } finally {
+      await client.end();
+    }
+
+    const flow = new ImapFlow({ host: '127.0.0.1', port: t.ports.imap, secure: false, tls: { rejectUnauthorized: false }, auth: { user: user.address, pass: user.password }, logger: false });
+    await flow.connect();
+    try {
+      const box = await flow.mailboxOpen('INBOX');
+      expect(box.exists).toBe(1);
+      const fetched = await flow.fetchOne('1', { envelope: true, source: true, uid: true });
+      expect(fetched).toMatchObject({ uid: 1, envelope: { subject: 'Kế hoạch đào tạo' } });
+      expect(fetched && fetched.source?.toString('utf8')).toContain('Content-Type: text/plain');
+      expect(await flow.search({ body: 'de nghi phe duyet' }, { uid: true })).toEqual([1]);
+    } finally {
+      await flow.logout();
+    }
+  });
+});
