@@ -35,7 +35,7 @@ export class PgBlobStore implements BlobStore {
   }
 
   async get(digest: BlobId, start = 0, end?: number): Promise<Buffer> {
-    const size = await this.sizeOf(this.pool, digest);
+    const size = await this.sizeOf(digest);
     const to = Math.min(end ?? size, size);
     const from = Math.max(0, Math.min(start, to));
     if (from === to) return Buffer.alloc(0);
@@ -52,7 +52,7 @@ export class PgBlobStore implements BlobStore {
   }
 
   async stream(digest: BlobId): Promise<Readable> {
-    const chunkCount = Math.ceil((await this.sizeOf(this.pool, digest)) / PG_CHUNK_SIZE);
+    const chunkCount = Math.ceil((await this.sizeOf(digest)) / PG_CHUNK_SIZE);
     const pool = this.pool;
     // One chunk fetched per pull, so a 25 MB body is never held whole.
     return Readable.from(
@@ -98,8 +98,8 @@ export class PgBlobStore implements BlobStore {
     return true;
   }
 
-  private async sizeOf(on: PgPool | PgClient, digest: BlobId): Promise<number> {
-    const [row] = await storeQuery<{ size: number }>(on, 'SELECT size FROM blobs WHERE digest = $1', [digest]);
+  private async sizeOf(digest: BlobId): Promise<number> {
+    const [row] = await storeQuery<{ size: number }>(this.pool, 'SELECT size FROM blobs WHERE digest = $1', [digest]);
     if (row === undefined) throw new StoreError('nonexistent', `no stored message body ${digest}`);
     return row.size;
   }
