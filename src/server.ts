@@ -20,7 +20,7 @@ import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, INSPECT_SUBMISSION, startSmtp, type SmtpStartOptions } from './smtp/index.js';
 import { openBayesStore, openDiligenceStore, openSieveStore } from './store/index.js';
-import { leaveCheckpointsToReplica, openDatabase, openPostgresPool, PgMailStore, SqliteMailStore, startChangeBus, watchExternalChanges, type Db, type MailStore } from './store/index.js';
+import { leaveCheckpointsToReplica, openDatabase, openMailStore, startChangeBus } from './store/index.js';
 import { openOutboundQueue } from './store/index.js';
 import { loadTlsCertificate } from './tls.js';
 import { poolSize, WorkerPool } from './workers/index.js';
@@ -54,34 +54,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * The MailStore `[store] backend` names (docs/postgres.en.md): SQLite in the data file, or
- * PostgreSQL at `postgres_url`, whose directory, queue, Sieve and Bayes stay in the SQLite file
- * `db`; `close` ends the store and the connections it opened (the SQLite file last).
- */
-async function openMailStore(config: Config, db: Db): Promise<{ store: MailStore; close(): Promise<void> }> {
-  if (config.store.backend === 'sqlite') {
-    const store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history, indexUnindexed: true });
-    return { store, close: () => store.close() };
-  }
-  const pool = openPostgresPool(config.store.postgres_url, { poolSize: config.store.postgres_pool });
-  const store = await PgMailStore.open(pool, { vanishedHistory: config.imap.vanished_history }).catch(async (error: unknown) => {
-    await pool.end();
-    throw error;
-  });
-  // DESIGN.md "CLI": a CLI change to the directory (still in the SQLite file) is seen within a second.
-  const stopWatching = watchExternalChanges(db, () => store.announceExternalChange());
-  return {
-    store,
-    async close() {
-      stopWatching();
-      await store.close();
-      await pool.end();
-      db.close();
-    },
-  };
-}
-
 /** The analysis threads from `[limits]` (src/workers), with the MX's tasks preloaded; await `ready()` before taking mail. */
 export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logger: Logger): WorkerPool {
   return new WorkerPool({
@@ -97,7 +69,7 @@ export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logg
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const db = openDatabase(config.paths.database);
-  const { store, close: closeStore } = await openMailStore(config, db);
+  const { store, close: closeStore } = await openMailStore(db, config.store, { vanishedHistory: config.imap.vanished_history, indexUnindexed: true });
   const directory = new Directory({ db, config, store, logger, ...options.directory, ...(options.clock ? { now: options.clock } : {}) });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   // Before the worker threads start, so that they share the capped arenas (src/limits memory-return.ts).

@@ -1,6 +1,9 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from './cli/cli-helpers.js';
 import { sendThroughMx } from './helpers/mx.js';
 import { startPostgres, type RunningPostgres } from './helpers/postgres.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -54,5 +57,21 @@ describe('serve on PostgreSQL', () => {
     } finally {
       await flow.logout();
     }
+  });
+
+  it('the CLI works on the same PostgreSQL store: export reads it, import refuses, backup create says the mail is not in it', async () => {
+    const user = await t.addUser('Trần Thị Bình');
+    expect(await sendThroughMx(t.ports.mx, { from: 'a@example.org', to: user.address, subject: 'Lịch họp', text: 'Thứ hai.' })).toMatch(/^250 /);
+    const configFile = path.join(t.dataDir, 'cli.toml');
+    writeFileSync(configFile, `[server]\ndata_dir = ${JSON.stringify(t.dataDir)}\n[store]\nbackend = "postgres"\npostgres_url = ${JSON.stringify(url)}\npostgres_pool = 2\n`);
+    const mbox = path.join(t.dataDir, 'out.mbox');
+    const exported = await runCliInProcess(['--config', configFile, 'export', user.address, '--mbox', mbox]);
+    expect(exported.stderr).toBe('');
+    expect(readFileSync(mbox, 'utf8')).toContain('Subject: =?UTF-8?');
+    const imported = await runCliInProcess(['--config', configFile, 'import', user.address, '--mbox', mbox]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toMatch(/import works on the SQLite store only/);
+    const backup = await runCliInProcess(['--config', configFile, 'backup', 'create', path.join(t.dataDir, 'backups')]);
+    expect(backup.stdout).toMatch(/the mail is in PostgreSQL .* not in this backup/);
   });
 });

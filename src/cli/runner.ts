@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { CONFIG_LOOKUP_ORDER, ConfigError, loadConfig, locateConfigFile, type Config } from '../config/index.js';
 import { Directory, DirectoryError } from '../directory/index.js';
-import { openDatabase, SqliteMailStore, type Db } from '../store/index.js';
+import { openDatabase, openMailStore, type Db, type MailStore } from '../store/index.js';
 import { streamsOf } from './streams.js';
 
 /**
@@ -25,7 +25,8 @@ export interface CliSession {
   readonly config: Config;
   /** Its `admin` for the lifecycle commands (unit, person, delegate, violation). */
   readonly directory: Directory;
-  readonly store: SqliteMailStore;
+  /** The installation's mail, where `[store] backend` keeps it (SQLite file or PostgreSQL). */
+  readonly store: MailStore;
   /** The database handle, for store-side tables that are not the MailStore's (the outbound queue). */
   readonly db: Db;
   /** Who the audit log names: "cli:<os user>". */
@@ -72,17 +73,18 @@ export function openExistingDatabase(config: Config): Db {
 
 /** Runs a command against the directory; prints its output or its one-line error and sets the exit code. */
 export async function runWithDirectory(command: Command, handler: (session: CliSession) => Promise<CommandOutput> | CommandOutput): Promise<void> {
-  let store: SqliteMailStore | null = null;
+  let closeStore: (() => Promise<void>) | null = null;
   try {
     const config = loadConfigFor(command);
     const db = openExistingDatabase(config);
-    store = new SqliteMailStore(db, { vanishedHistory: config.imap.vanished_history });
-    const directory = new Directory({ db, config, store });
-    printOutput(command, await handler({ config, directory, store, db, actor: cliActor() }));
+    const opened = await openMailStore(db, config.store, { vanishedHistory: config.imap.vanished_history });
+    closeStore = opened.close;
+    const directory = new Directory({ db, config, store: opened.store });
+    printOutput(command, await handler({ config, directory, store: opened.store, db, actor: cliActor() }));
   } catch (error) {
     failWith(command, error);
   } finally {
-    await store?.close();
+    await closeStore?.();
   }
 }
 

@@ -11,7 +11,7 @@ export { openBayesStore, type BayesClass, type BayesStore, type BayesTokenCounts
 export { canonicalMailboxName, parentNames } from './mailbox-names.js';
 export { MboxImportLedger, type ImportMessage } from './mbox.js';
 export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueClaim, type QueueEntry, type QueuedMessageStream } from './queue.js';
-export { openOutboundQueue, type QueueBackendSettings } from './queue-backend.js';
+export { openMailStore, openOutboundQueue, type MailStoreOptions, type StoreBackendSettings } from './backends.js';
 export { BackupMailReader, type BackupMessage } from './backup-reader.js';
 export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';
 export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';

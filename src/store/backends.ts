@@ -1,0 +1,60 @@
+import type { MailStore } from './api.js';
+import { watchExternalChanges } from './external-changes.js';
+import type { Db } from './database.js';
+import { openPgOutboundQueue, openPostgresPool, PgMailStore } from './postgres/index.js';
+import { SqliteOutboundQueue, type OutboundQueue } from './queue.js';
+import { SqliteMailStore } from './sqlite-store.js';
+
+/** The `[store]` keys that choose where mail and the outbound queue live (DESIGN.md "Config"). */
+export interface StoreBackendSettings {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly postgres_url: string;
+  readonly postgres_pool: number;
+}
+
+/**
+ * The outbound queue of this node: in its SQLite database, or with `backend = "postgres"` the one
+ * queue every node shares (docs/architecture.md "Outbound queue claims"), on a pool of its own.
+ * The server and the CLI (`queue list|retry|delete`) open it here, so both see the same queue.
+ */
+export async function openOutboundQueue(db: Db, settings: StoreBackendSettings): Promise<OutboundQueue> {
+  if (settings.backend === 'sqlite') return new SqliteOutboundQueue(db);
+  return openPgOutboundQueue(openPostgresPool(settings.postgres_url, { poolSize: settings.postgres_pool }));
+}
+
+export interface MailStoreOptions {
+  /** `[imap] vanished_history` (unset: the store's default). */
+  readonly vanishedHistory?: number | undefined;
+  /** serve indexes bodies a previous run left unindexed (SQLite's search index, src/store/fts.ts). */
+  readonly indexUnindexed?: boolean;
+}
+
+/**
+ * The MailStore `[store] backend` names (docs/postgres.en.md): SQLite in the data file, or
+ * PostgreSQL at `postgres_url`, whose directory, Sieve and Bayes stay in the SQLite file `db`.
+ * The server and the CLI's mail commands open it here, so a command never works on the SQLite
+ * copy of an installation whose mail is in PostgreSQL. `close` ends the store and the connections
+ * it opened (the SQLite file last).
+ */
+export async function openMailStore(db: Db, settings: StoreBackendSettings, options: MailStoreOptions = {}): Promise<{ store: MailStore; close(): Promise<void> }> {
+  if (settings.backend === 'sqlite') {
+    const store = new SqliteMailStore(db, options);
+    return { store, close: () => store.close() };
+  }
+  const pool = openPostgresPool(settings.postgres_url, { poolSize: settings.postgres_pool });
+  const store = await PgMailStore.open(pool, options).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
+  // DESIGN.md "CLI": a CLI change to the directory (still in the SQLite file) is seen within a second.
+  const stopWatching = watchExternalChanges(db, () => store.announceExternalChange());
+  return {
+    store,
+    async close() {
+      stopWatching();
+      await store.close();
+      await pool.end();
+      db.close();
+    },
+  };
+}
