@@ -79,9 +79,11 @@ describe('MX memory ceiling', () => {
 
     // A server at rest runs no garbage collection, and Buffers are freed by the collector: while RSS
     // settles, ordinary mail keeps arriving (one small message a second), as it does on a real MX.
+    // Polled: the loop ends as soon as RSS is back; the cap is for a loaded machine, where the
+    // collections and trims that give the memory back come late (once 398 MB against 380 after 60 s).
     let settled = rssMb(pid);
     const settleStarted = performance.now();
-    while (settled > idle * 1.2 && performance.now() - settleStarted < 60_000) {
+    while (settled > idle * 1.2 && performance.now() - settleStarted < 180_000) {
       await sendToMx(server.ports.mx, official.address, 'Subject: ordinary\r\n\r\nhello\r\n');
       await new Promise((resolve) => setTimeout(resolve, 1000));
       settled = rssMb(pid);
