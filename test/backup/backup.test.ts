@@ -187,7 +187,7 @@ describe('backup restore-message', () => {
     const result = await server.cli(['backup', 'restore-message', backupDir, an.address, '--message-id', '<khong-co@example.org>', '--doc', '1/X']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: .*backup-message: no message with Message-ID <khong-co@example.org> in the mail of /);
-  }, 60_000);
+  });
 });
 
 describe('interrupted and damaged backups', () => {
@@ -213,7 +213,7 @@ describe('interrupted and damaged backups', () => {
     const refused = await server.cli(['backup', 'verify', path.join(parent, leftover)]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/no manifest\.json: not a finished backup/);
-  }, 120_000);
+  });
 
   it('verify and restore name the damaged or truncated file', async () => {
     const good = path.join(server.dir, 'backup-message');
@@ -234,13 +234,13 @@ describe('interrupted and damaged backups', () => {
     truncateSync(db, 8192);
     const truncated = await server.cli(['backup', 'verify', damaged]);
     expect(truncated.stderr).toMatch(/mail\.db: 8192 bytes, the manifest says \d+ \(truncated or damaged\)/);
-  }, 120_000);
+  });
 
   it('restore refuses a data directory that is not empty', async () => {
     const result = await server.cli(['backup', 'restore', path.join(server.dir, 'backup-message'), '--data-dir', server.dataDir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/is not empty: restore into a new, empty data directory/);
-  }, 60_000);
+  });
 });
 
 describe('backup restore-mailbox', () => {
@@ -400,7 +400,7 @@ describe('disk full during a backup', () => {
       await runProcess('umount', [disk]);
     }
     await stillServing('tmpfs');
-  }, 120_000);
+  });
 
   it('past the file size limit (RLIMIT_FSIZE, works without mount): the same clean failure', async () => {
     const parent = path.join(server.dir, 'limited');
@@ -412,5 +412,5 @@ describe('disk full during a backup', () => {
     expectCleanFailure(result, target);
     console.log(`file size limit ${limit} bytes (backup of ${backupBytes()} bytes): ${result.stderr.trim()}`);
     await stillServing('fsize');
-  }, 120_000);
+  });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +13,17 @@ import { deliver, deliverLoad, folderView, messageIdsIn } from './support.js';
 /**
  * Litestream replicating `serve`'s database to a file replica (`[replica]`, docs/backup.en.md
  * "Continuous replica" and "Warm standby"): point-in-time restore, and the disaster drill —
- * 2,000 messages, kill -9, data directory deleted, `replica restore`, start — with the RPO and
+ * DRILL_MESSAGES messages, kill -9, data directory deleted, `replica restore`, start — with the RPO and
  * RTO printed as measured.
  */
 
 const SYNC_INTERVAL_MS = 1000;
+/**
+ * Messages of the drill. 400 by 10 senders span many sync intervals and keep deliveries in flight
+ * at the kill, which is all the exactly-once property needs; the figures in docs/backup.en.md
+ * "Warm standby" were measured with `DRILL_MESSAGES=2000`.
+ */
+const DRILL_MESSAGES = Number(process.env.DRILL_MESSAGES ?? 400);
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/standby-takeover.sh');
 let replicaDir: string;
 let server: ReadmeServer;
@@ -93,6 +99,8 @@ async function stopProcess(pid: number): Promise<void> {
       return false;
     }
   };
+  // Already gone (it failed to start): the assertion that failed says why, not this kill.
+  if (!alive()) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
   while (alive()) {
@@ -108,7 +116,7 @@ describe('the replica', () => {
     expect(health.components?.replica).toEqual({ status: 'ok', detail: 'caught up' });
     const metrics = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
     expect(metrics).toMatch(/^cantho_replica_lag_seconds 0$/m);
-  }, 120_000);
+  });
 
   it('restores to a point in time between two deliveries: the first is there, the second not', async () => {
     const first = await deliver(server.ports.mx, an.address, 'truoc-moc@example.org');
@@ -131,8 +139,8 @@ describe('the replica', () => {
     expect(messageIdsIn(path.join(latest, 'mail.db'))).toEqual(expect.arrayContaining([first.messageId, second.messageId]));
   }, 180_000);
 
-  it('disaster drill: 2,000 messages, kill -9, data directory deleted, the standby takes over from the replica', async () => {
-    const sent = await deliverLoad(server.ports.mx, [an.address, binh.address], { senders: 10, total: 2000, prefix: 'drill' });
+  it(`disaster drill: ${DRILL_MESSAGES} messages, kill -9, data directory deleted, the standby takes over from the replica`, async () => {
+    const sent = await deliverLoad(server.ports.mx, [an.address, binh.address], { senders: 10, total: DRILL_MESSAGES, prefix: 'drill' });
     const servePid = server.pid();
     await server.crash();
     const killedAt = Date.now();
@@ -147,8 +155,10 @@ describe('the replica', () => {
     const rto = Date.now() - killedAt;
     const standbyPid = Number(/started serve: pid (\d+)/.exec(takeover.stdout)?.[1]);
     try {
+      // The standby serve's own log (the script's `<data_dir>.log`) says why when it did not start.
+      const standbyLog = path.join(server.dir, 'standby.log');
+      expect(takeover.code, `${takeover.stdout}${takeover.stderr}${existsSync(standbyLog) ? readFileSync(standbyLog, 'utf8').slice(-3000) : ''}`).toBe(0);
       expect(takeover.stderr).toBe('');
-      expect(takeover.code, takeover.stdout).toBe(0);
       expect(takeover.stdout).toMatch(/^restore: \d+ ms; start until \/healthz 200: \d+ ms; total: \d+ ms$/m);
 
       const views = [];
@@ -165,7 +175,7 @@ describe('the replica', () => {
         `disaster drill: ${sent.length} acknowledged, ${lost.length} lost (all within the last ${SYNC_INTERVAL_MS} ms: ${lost.every((m) => killedAt - m.at <= SYNC_INTERVAL_MS)}); ` +
           `RPO ${rpo} ms; RTO ${rto} ms (kill to /healthz 200 on the standby); standby-takeover.sh: ${takeover.stdout.match(/^restore: .*$/m)?.[0]}`,
       );
-      expect(sent).toHaveLength(2000);
+      expect(sent).toHaveLength(DRILL_MESSAGES);
       // Present exactly once: everything acknowledged more than the sync interval before the kill.
       for (const message of sent.filter((m) => killedAt - m.at > SYNC_INTERVAL_MS)) expect(counts.get(message.messageId), message.messageId).toBe(1);
       expect([...counts.values()].every((n) => n === 1)).toBe(true);

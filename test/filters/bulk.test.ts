@@ -57,7 +57,7 @@ describe('bulk through the MX', () => {
     const rules = writeRules(temp.dir, '[bulk]\nrecipients = 4\nsenders = 3\nscore = 2.5\n\n[[rule]]\nid = "VN_VAY"\ndescription = "vay"\nscore = 3\ntarget = "body"\nwords = ["không cần thế chấp"]\nfold = true\n');
     h = await startTestServer({ config: { spam: { rules } } });
     for (const name of ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Văn Cường', 'Phạm Thị Dung', 'Võ Văn Em']) officials.push((await h.addUser(name)).address);
-  }, 60_000);
+  });
   afterAll(async () => {
     await h.close();
     temp.cleanup();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   pool = new WorkerPool({ size: 1, queueLimit: 10, budgetMs: 20_000, resolver: async () => [], logger: pino({ level: 'silent' }) });
   await pool.ready();
   pipeline = createFilterPipeline(testConfig(file), { logger: captureLogger().logger, resolver: async () => [], bayes: null, virus: false, workers: pool, watchRules: false });
-}, 60_000);
+});
 afterAll(async () => {
   pipeline.close();
   await pool.close();

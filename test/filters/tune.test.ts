@@ -77,5 +77,5 @@ describe('spam tune on a made-up corpus', () => {
     if (!loaded.ok) return;
     expect(loaded.rules.bayes.weight).toBe(report.written['BAYES']);
     expect(loaded.rules.rules.find((r) => r.id === 'TO_UNDISCLOSED')!.score).toBe(0);
-  }, 120_000);
+  });
 });

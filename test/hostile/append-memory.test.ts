@@ -35,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-}, 60_000);
+});
 
 describe('memory after a burst of big APPENDs', () => {
   test(`${CLIENTS} concurrent 20 MB APPENDs stay under the ceiling, and within a minute RSS is back within 20 % of idle`, async () => {

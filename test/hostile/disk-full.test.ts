@@ -35,7 +35,7 @@ beforeAll(async () => {
   }
   server = await startReadmeServer({ dataDir: mountPoint, passwordChange: 'config' });
   official = await server.addOfficial('Nguyễn Văn An');
-}, 120_000);
+});
 
 afterAll(async () => {
   await imap?.client.logout().catch(() => undefined);
@@ -114,5 +114,5 @@ describe('a full disk', () => {
     } finally {
       lock.release();
     }
-  }, 120_000);
+  });
 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
     await server.addUser('Người Thử', { address: `burst${i}`, password: PASSWORD });
     server.directory.admin.importPasswordHash(`burst${i}`, slowHash, { actor: 'cli:test' });
   }
-}, 120_000);
+});
 afterAll(() => server.close());
 
 describe('login burst from one address', () => {

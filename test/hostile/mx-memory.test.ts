@@ -7,7 +7,7 @@ import { sendToMx } from './probe.js';
 
 /**
  * `[limits] memory_ceiling` on the MX (DESIGN.md "Config"), against `cantho-mail serve` in its own
- * process so that its RSS is the server's alone: 40 sessions at once each send a 25 MB message.
+ * process so that its RSS is the server's alone: SESSIONS sessions at once each send a 25 MB message.
  * Each message is over `[limits] spool_threshold`: it waits in its spool file, and only the
  * copies its inspecting worker reads from the file are reserved, for the job's length (the scan and
  * the store read the file a chunk at a time); what does not fit is answered 452 4.3.1. Every spool
@@ -16,11 +16,15 @@ import { sendToMx } from './probe.js';
  * The bound: RSS ≤ the idle RSS + memory_ceiling + WORK_ALLOWANCE. The allowance is what the
  * ceiling does not count: what the analysis workers' parsers hold while they read an accepted
  * message (mailparser's decoded text, mailauth's canonicalized body), socket and stream buffers of
- * 40 sessions, and garbage not yet collected.
+ * the sessions, and garbage not yet collected.
+ *
+ * SESSIONS × 25 MB (600 MB) is nearly twice the ceiling and the allowance together: a server that
+ * held what it is sent would cross the bound. With 40 sessions the outcome was the same (1 or 2
+ * accepted, the rest 452) for two thirds more bytes to receive and spool.
  */
 const CEILING_MB = 128;
 const WORK_ALLOWANCE_MB = 192;
-const SESSIONS = 40;
+const SESSIONS = 24;
 const MESSAGE_BYTES = 25 * 1024 * 1024 - 64 * 1024;
 
 let server: ReadmeServer;
@@ -29,15 +33,17 @@ let official: Official;
 beforeAll(async () => {
   server = await startReadmeServer({
     passwordChange: 'config',
-    // Every session comes from 127.0.0.1: the per-address limit must let all of them in.
-    config: { limits: { memory_ceiling: `${CEILING_MB}MB` }, smtp: { max_connections_per_ip: SESSIONS + 5 } },
+    // Every session comes from 127.0.0.1: the per-address limit must let all of them in. Memory is
+    // what is checked, not scan time: on a loaded machine a 25 MB scan can pass the shipped 30 s
+    // ([clamav] timeout), which would answer 451 4.7.0 instead of 250.
+    config: { limits: { memory_ceiling: `${CEILING_MB}MB` }, smtp: { max_connections_per_ip: SESSIONS + 5 }, clamav: { timeout: '300s' } },
   });
   official = await server.addOfficial('Nguyễn Văn An');
-}, 120_000);
+});
 
 afterAll(async () => {
   await server?.stop();
-}, 60_000);
+});
 
 /** Resident set size of `pid` in MB. */
 function rssMb(pid: number): number {
@@ -73,9 +79,11 @@ describe('MX memory ceiling', () => {
 
     // A server at rest runs no garbage collection, and Buffers are freed by the collector: while RSS
     // settles, ordinary mail keeps arriving (one small message a second), as it does on a real MX.
+    // Polled: the loop ends as soon as RSS is back; the cap is for a loaded machine, where the
+    // collections and trims that give the memory back come late (once 398 MB against 380 after 60 s).
     let settled = rssMb(pid);
     const settleStarted = performance.now();
-    while (settled > idle * 1.2 && performance.now() - settleStarted < 60_000) {
+    while (settled > idle * 1.2 && performance.now() - settleStarted < 180_000) {
       await sendToMx(server.ports.mx, official.address, 'Subject: ordinary\r\n\r\nhello\r\n');
       await new Promise((resolve) => setTimeout(resolve, 1000));
       settled = rssMb(pid);

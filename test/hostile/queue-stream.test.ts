@@ -39,7 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   await smarthost?.close();
-}, 60_000);
+});
 
 function messageFrom(official: Official, subject: string): Buffer {
   return Buffer.from(sizedMessage(MESSAGE_BYTES, subject).toString('latin1').replace('From: daott@', `From: ${official.address.split('@')[0]}@`), 'latin1');

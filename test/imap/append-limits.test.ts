@@ -12,7 +12,7 @@ beforeAll(async () => {
   bed = await startMessageTestBed({
     config: { limits: { max_header_bytes: '8KB', max_header_lines: 50, max_header_field_bytes: '2KB', max_mime_parts: 5 } },
   });
-}, 60_000);
+});
 afterAll(async () => {
   await bed?.close();
 });

@@ -49,7 +49,7 @@ describe('LOGIN (RFC 3501 §6.2.3, RFC 5530 codes)', () => {
     for (let i = 0; i < 3; i++) await answer(`f${i}`, 'LOGIN lockvt wrong');
     expect(await answer('a1', `LOGIN lockvt "${PASSWORD}"`)).toEqual(['a1 NO [AUTHENTICATIONFAILED] Too many failed logins; try again later']);
     client.close();
-  }, 60_000);
+  });
 
   test('a password that must be changed is EXPIRED with the address of the web page (RFC 5530)', async () => {
     const strict = await startImapTestServer({ policy: { require_password_change: true }, http: { public_url: 'https://mail.cantho.gov.vn/' } });

@@ -40,7 +40,7 @@ beforeAll(async () => {
     startMessageTestBed({ config: { imap: { search_worker_above: 1_000_000 } } }),
   ]);
   await Promise.all([fill(onWorker), fill(onLoop)]);
-}, 120_000);
+});
 afterAll(async () => {
   await Promise.all([onWorker?.close(), onLoop?.close()]);
 });
@@ -67,7 +67,7 @@ describe('SEARCH on a worker thread', () => {
     }
     const [a, b] = await Promise.all([ask(worker, 'U', 'UID SEARCH BODY "sách"'), ask(loop, 'U', 'UID SEARCH BODY "sách"')]);
     expect(a).toEqual(b);
-  }, 60_000);
+  });
 
   it("answers another client's NOOP while a large search runs", async () => {
     const searcher = await onWorker.login('INBOX');
@@ -88,7 +88,7 @@ describe('SEARCH on a worker thread', () => {
     expect(noopLines.at(-1)).toBe('B1 OK NOOP completed');
     expect(searchLines.at(-1)).toBe('A1 OK SEARCH completed');
     expect(order).toEqual(['NOOP', 'SEARCH']);
-  }, 60_000);
+  });
 });
 
 describe('the search budget', () => {
@@ -103,7 +103,7 @@ describe('the search budget', () => {
     } finally {
       await bed.close();
     }
-  }, 120_000);
+  });
 });
 
 describe('seen mode private on the worker', () => {
@@ -124,5 +124,5 @@ describe('seen mode private on the worker', () => {
     } finally {
       await u.close();
     }
-  }, 120_000);
+  });
 });

@@ -145,7 +145,11 @@ export class RawClient {
     this.socket.write(data);
   }
 
-  async readLine(timeoutMs = 5000): Promise<string> {
+  /**
+   * The default wait only catches a hang: on a loaded machine a first command (a worker thread's
+   * start, a spooled message) can take seconds. A test that expects silence passes its own.
+   */
+  async readLine(timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (this.lines.length === 0) {
       if (this.closed) throw new Error('connection closed');
@@ -160,7 +164,7 @@ export class RawClient {
   }
 
   /** Lines up to and including the first one that satisfies `done`. */
-  async until(done: (line: string) => boolean, timeoutMs = 5000): Promise<string[]> {
+  async until(done: (line: string) => boolean, timeoutMs = 60_000): Promise<string[]> {
     const out: string[] = [];
     for (;;) {
       const line = await this.readLine(timeoutMs);
@@ -175,7 +179,7 @@ export class RawClient {
   }
 
   /** Whether the server closed the connection within `timeoutMs`. */
-  async waitClosed(timeoutMs = 3000): Promise<boolean> {
+  async waitClosed(timeoutMs = 30_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     return this.closed;

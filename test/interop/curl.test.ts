@@ -116,7 +116,7 @@ describe('curl imap:// and imaps://', () => {
       const granted = await server.cli(['delegate', 'grant', 'vpubnd', official.address, '--doc', '3/QĐ-VP']);
       expect(granted.code, granted.stderr).toBe(0);
       await deliverWithSwaks(server, 'vpubnd@cantho.gov.vn', { subject: 'Công văn gửi Văn phòng', body: 'Gửi Văn phòng UBND.', messageId: '<curl-unit@example.org>' });
-    }, 60_000);
+    });
 
     it('lists it under the shared prefix and fetches from it', async () => {
       const namespace = await curl(imapUrl(''), '--ssl-reqd', '-X', 'NAMESPACE');
@@ -135,7 +135,7 @@ describe('curl imap:// and imaps://', () => {
 
     beforeAll(async () => {
       hoa = await server.addOfficial('Lê Thị Hoa', { password: PASSWORD });
-    }, 60_000);
+    });
 
     const listAs = (password: string) =>
       runProcess('curl', ['-sS', '--max-time', '30', '-k', '--ssl-reqd', '-u', `${hoa.address}:${password}`, imapUrl('')]);

@@ -21,7 +21,7 @@ beforeAll(async () => {
   await admin.addPerson({ name: 'Võ Thị Em', unit: 'sonv', password: PASSWORD }, request);
   admin.retirePerson('dungpv@cantho.gov.vn', request);
   admin.suspendUnit('sonv@cantho.gov.vn', 'thử nghiệm', request);
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

@@ -62,7 +62,7 @@ describe('the decoder, fuzzed', () => {
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false }, config: { ldap: { anonymous: true } } });
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

@@ -17,7 +17,7 @@ let annv: TestUser;
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false } });
   annv = await server.addUser('Nguyễn Văn An');
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

@@ -13,7 +13,7 @@ const CAP = 2;
 beforeAll(async () => {
   server = await startTestServer({ config: { sieve: { max_connections_per_ip: CAP } } });
   annv = await server.addUser('Nguyễn Văn An');
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

@@ -15,7 +15,7 @@ let annv: AccountId;
 beforeAll(async () => {
   server = await startTestServer({ smtp: { queueWorker: false } });
   annv = asAccountId((await server.addUser('Nguyễn Văn An')).address);
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

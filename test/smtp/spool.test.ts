@@ -16,7 +16,7 @@ const THRESHOLD = 64 * 1024;
 
 beforeAll(async () => {
   h = await startHarness({ config: { smtp: { max_message_size: '4MB' }, limits: { spool_threshold: THRESHOLD, memory_ceiling: '16MB' } } });
-}, 60_000);
+});
 afterAll(() => h.close());
 
 function spoolFiles(): string[] {
@@ -78,7 +78,7 @@ describe('spooling large message bodies', () => {
     expect(await client.command('.', 60_000)).toMatch(/^250 2\.6\.0 /);
     await client.quit();
     expect(spoolFiles()).toEqual([]);
-  }, 120_000);
+  });
 
   test('files a crash left in the spool are removed when the server starts', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cm-spool-'));

@@ -26,7 +26,7 @@ beforeAll(async () => {
       clamav: { enabled: true, socket: clamd.socket, timeout: '30s' },
     },
   });
-}, 120_000);
+});
 afterAll(async () => {
   await h?.close();
   await clamd?.stop();

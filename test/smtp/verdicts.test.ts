@@ -21,7 +21,7 @@ let h: Harness;
 beforeAll(async () => {
   clamd = await startClamd();
   h = await startHarness({ dns: DNS, config: { clamav: { enabled: true, socket: clamd.socket } }, smtp: { queueWorker: false } });
-}, 30_000);
+});
 afterAll(async () => {
   await h.close();
   await clamd.stop();

@@ -82,7 +82,7 @@ function inboxCopies(file: string): { copies: Map<string, number>; uids: number[
   }
 }
 
-it('after kill -9 mid-delivery, every acknowledged delivery is present exactly once', { timeout: 120_000 }, async () => {
+it('after kill -9 mid-delivery, every acknowledged delivery is present exactly once', async () => {
   // The test's own store only made the file; the child must be its only writer.
   await t.store.close();
   const acknowledged: number[] = [];
@@ -116,7 +116,7 @@ it('after kill -9 mid-delivery, every acknowledged delivery is present exactly o
   await store.close();
 });
 
-it('another process (the CLI) writing the same mailbox meanwhile: every UID distinct, nothing lost or doubled', { timeout: 120_000 }, async () => {
+it('another process (the CLI) writing the same mailbox meanwhile: every UID distinct, nothing lost or doubled', async () => {
   await t.store.ensureAccount(annv);
   const inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
   const delivering = startDeliveringChild(t.file, 0);

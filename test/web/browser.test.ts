@@ -17,7 +17,7 @@ beforeAll(async () => {
   h = await startWebHarness();
   browser = await launchChromium();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
-}, 60_000);
+});
 
 afterAll(async () => {
   await browser?.close();

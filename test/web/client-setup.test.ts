@@ -55,7 +55,7 @@ beforeAll(async () => {
     ldap: { tls_listen: `127.0.0.1:${ports.ldaps}`, listen: `127.0.0.1:${ports.ldap}` },
     http: { listen: `127.0.0.1:${ports.http}` },
   });
-}, 60_000);
+});
 
 afterAll(() => h?.close());
 
@@ -221,7 +221,7 @@ describe('Outlook Autodiscover over HTTPS, as Outlook asks', () => {
   let secure: WebHarness;
   beforeAll(async () => {
     secure = await startWebHarness({ http: { tls_listen: '127.0.0.1:0' } });
-  }, 60_000);
+  });
   afterAll(() => secure?.close());
 
   it('answers at https://autodiscover.<domain>/autodiscover/autodiscover.xml; plain HTTP is sent there with 308', async () => {

@@ -58,7 +58,7 @@ beforeAll(async () => {
     },
   });
   httpsPort = server.server.port('web-tls');
-}, 120_000);
+});
 
 afterAll(async () => {
   await server?.close();

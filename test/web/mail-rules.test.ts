@@ -27,7 +27,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${server.ports.http}`;
   browser = await launchChromium();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
-}, 60_000);
+});
 
 afterAll(async () => {
   await browser?.close();

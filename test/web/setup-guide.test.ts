@@ -32,7 +32,7 @@ beforeAll(async () => {
     if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()} (${message.location().url})`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-}, 60_000);
+});
 
 afterAll(async () => {
   await browser?.close();

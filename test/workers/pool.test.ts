@@ -30,7 +30,7 @@ let pool: WorkerPool;
 beforeAll(async () => {
   pool = onePool(20_000, THREAD_STATE as never);
   await pool.ready();
-}, 60_000);
+});
 afterAll(() => pool.close());
 
 test('runs ordinary jobs at the normal priority, on the same worker', async () => {
@@ -40,7 +40,7 @@ test('runs ordinary jobs at the normal priority, on the same worker', async () =
   expect(cheap.nice).toBe(NORMAL_NICE);
 });
 
-test('nices a job once it has used over half a second of CPU, and replaces its worker', { timeout: 60_000 }, async () => {
+test('nices a job once it has used over half a second of CPU, and replaces its worker', async () => {
   const costly = await pool.run(BURN_CPU, 900, 'q3', 4096);
   expect(costly.nice).toBe(10);
   // The niced thread is gone; the next jobs run on threads at the normal priority.
@@ -81,7 +81,7 @@ test("answers a task's DNS question from the answers its job brought, and asks t
   await expect(pool.run(TXT_RECORDS, 'other.example', 'q12', 4096, { answers })).rejects.toThrow(/no DNS in this test/);
 });
 
-test("charges each job only its own CPU: after many small jobs one within its budget passes, one beyond it is stopped", { timeout: 60_000 }, async () => {
+test("charges each job only its own CPU: after many small jobs one within its budget passes, one beyond it is stopped", async () => {
   const budgeted = onePool(1_000, BURN_CPU as never);
   try {
     await budgeted.ready();
