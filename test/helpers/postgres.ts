@@ -16,8 +16,10 @@ export interface RunningPostgres {
   readonly dataDir: string;
   /** The postmaster's pid (kill -9 in failover tests). */
   readonly pid: number;
-  /** A new empty database in this cluster; resolves to its URL. */
-  createDatabase(name?: string): Promise<string>;
+  /** A new database in this cluster (empty, or a copy of `template`); resolves to its URL. */
+  createDatabase(name?: string, options?: { readonly template?: string }): Promise<string>;
+  /** Drops the database of `url` (its pages then never reach the disk at the shutdown checkpoint). */
+  dropDatabase(url: string): Promise<void>;
   /** Fast shutdown (SIGINT) and wait; removes the data directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -94,15 +96,12 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
     port,
     dataDir,
     pid: child.pid!,
-    async createDatabase(name = `t${process.pid}_${++databaseCounter}`) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
+    async createDatabase(name = `t${process.pid}_${++databaseCounter}`, options = {}) {
+      await maintenance(url, `CREATE DATABASE ${name}${options.template ? ` TEMPLATE ${options.template}` : ''}`);
       return `postgres://${SUPERUSER}@127.0.0.1:${port}/${name}`;
+    },
+    async dropDatabase(databaseUrl: string) {
+      await maintenance(url, `DROP DATABASE ${new URL(databaseUrl).pathname.slice(1)}`);
     },
     stop() {
       stopped ??= (async () => {
@@ -116,6 +115,17 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
       return stopped;
     },
   };
+}
+
+/** One statement on the maintenance database (CREATE/DROP DATABASE cannot run in a transaction). */
+async function maintenance(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Debian's `postgres` system user and group, the owner of the cluster's files when we run as root. */
