@@ -16,11 +16,13 @@ export type { OpenBackend, StoreBackend } from './backend.js';
 export { describeBlobStoreContract, type BlobBackend } from './blobs.js';
 
 export function describeMailStoreContract(name: string, open: OpenBackend): void {
+  // Each part in a describe of its own: a part's beforeEach opens its store, and at this level it
+  // would open one for every test of every part.
   describe(`MailStore contract: ${name}`, () => {
-    describeMailboxContract(open);
-    describeMessageContract(open);
-    describeDeliveryContract(open);
-    describeBodyContract(open);
-    describeSearchContract(open);
+    describe('mailboxes', () => describeMailboxContract(open));
+    describe('messages', () => describeMessageContract(open));
+    describe('deliveries', () => describeDeliveryContract(open));
+    describe('bodies', () => describeBodyContract(open));
+    describe('search', () => describeSearchContract(open));
   });
 }
