@@ -27,7 +27,8 @@
  * a client without TCP_NODELAY (bench/single-op.ts): ms per message, ours and Postfix's.
  * --crash: 50 sessions sending, `kill -9` of serve half-way, restart, and every message that got
  * a 250 must be in the store exactly once. --profile DIR: serve runs with `--cpu-prof` and the
- * share of the group commit (src/store/group-commit.ts, its fsync included) is printed.
+ * share of the group commit (src/store/group-commit.ts, its fsync included) is printed (with
+ * --backend both, per serve from DIR/sqlite and DIR/postgres).
  * --backend (default sqlite): the store serve runs on. postgres: a private PostgreSQL cluster
  * (bench/served-backend.ts) and `[store] backend = "postgres"`, `postgres_url`, `postgres_pool = 20`
  * in the served config; both: one served instance on each, every load run on both (which goes
@@ -37,7 +38,7 @@
  * in PostgreSQL.
  * Nothing asserts a timing; the figures are printed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { asAccountId } from '../src/store/types.js';
 import { reverseName, startDnsServer, type RunningDnsServer } from '../test/helpers/dns-server.js';
@@ -106,17 +107,21 @@ export async function runServed(options: ServedOptions): Promise<void> {
   const clamdScratch = mkdtempSync(path.join(options.clamdTmpdir, 'cm-clamd-'));
   const stores: ServedStore[] = [];
   const servers: ReadmeServer[] = [];
+  // One profile directory per serve: groupCommitShare reads the newest profile of a directory.
+  const profileDirs = backends.map((backend) => (options.profileDir && backends.length > 1 ? path.join(options.profileDir, backend) : options.profileDir));
   let postfix: RunningPostfix | null = null;
   try {
     const ours: Target[] = [];
-    for (const backend of backends) {
+    for (const [index, backend] of backends.entries()) {
+      const profileDir = profileDirs[index] ?? null;
+      if (profileDir) mkdirSync(profileDir, { recursive: true });
       const store = await startServedStore(backend);
       stores.push(store);
       const server = await startReadmeServer({
         passwordChange: 'config',
         // Debian's /etc/clamav/clamd.conf: MaxThreads 12; 50 sessions scan at once.
         clamd: { temporaryDirectory: clamdScratch, maxThreads: 12 },
-        nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+        nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
         config: { dns: { servers: [dns.address] }, smtp: { max_connection_rate_per_ip: 0 }, ...store.config },
       });
       servers.push(server);
@@ -155,7 +160,7 @@ export async function runServed(options: ServedOptions): Promise<void> {
     await dns.close();
     rmSync(clamdScratch, { recursive: true, force: true });
   }
-  if (options.profileDir) console.log(groupCommitShare(options.profileDir));
+  for (const [index, profileDir] of profileDirs.entries()) if (profileDir) console.log(`${backends[index]}: ${groupCommitShare(profileDir)}`);
 }
 
 /** SPF pass and DMARC p=none for the sender's domain, a confirmed PTR for 127.0.0.1; NXDOMAIN otherwise. */
