@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- imap [--served] [--messages N] [--connections C] [--compare]
+ * `npm run bench -- imap [--served [--backend sqlite|postgres|both]] [--messages N] [--connections C] [--compare]
  *                        [--clients K] [--seconds S] [--appends A] [--first-sync-only [--restarts K]]`
  *
  * (a) N messages (default 10,000, about 3–7 KB, a third of them multipart with an attachment) in
@@ -32,6 +32,12 @@
  *     client and Python's imaplib, A of each (default 100): ms per APPEND (bench/single-op.ts).
  * With --compare, Dovecot in the same run, then the ratios. The bench without --served (store
  * filled in this process) follows as a second line for (a).
+ * --backend (default sqlite): the store serve runs on. postgres: a private PostgreSQL cluster
+ * (bench/served-backend.ts); `cantho-mail import` writes the SQLite store only (docs/postgres.en.md
+ * "What runs on PostgreSQL today"), so INBOX is imported as above and then moved the admin's way,
+ * `cantho-mail migrate --from sqlite:PATH --to postgres:URL` (same UIDs, so the mixed load's UIDs
+ * hold), and serve restarted with `[store] backend = "postgres"`; then the same figures. both:
+ * SQLite's run, then PostgreSQL's, each with its own serve and data, then the ratios postgres / sqlite.
  *
  * --first-sync-only [--restarts K]: (e) alone, the store filled once in this process, then serve
  * restarted K times (default 5): first / warm per restart and their median.
@@ -51,6 +57,7 @@ import { mixedLoad, type MixedLoadResult } from './imap-mixed.js';
 import { startDovecot } from './reference/dovecot.js';
 import { runProcess } from '../test/interop/readme-server.js';
 import { SERVED_PASSWORD, startServedCanthoMail } from './served.js';
+import { moveServedMailToPostgres, servedBackends, startServedStore, type ServedBackend, type ServedStore } from './served-backend.js';
 import { appendLatency, formatLatency, imaplibAppendLatency, percentile, summarize, type LatencySummary } from './single-op.js';
 import { freeLoopbackPort } from '../test/helpers/ports.js';
 import { waitForListener } from './reference/ports.js';
@@ -292,12 +299,14 @@ async function startReferenceDovecot(messages: readonly Buffer[], connections: n
 // --- our server, served ----------------------------------------------------------------------
 
 /**
- * `cantho-mail serve` from its config (bench/served.ts), INBOX filled with `cantho-mail import`;
- * `restart()` stops and starts the same serve process on the same data, for (e).
+ * `cantho-mail serve` from its config (bench/served.ts), INBOX filled with `cantho-mail import`
+ * and, on PostgreSQL, moved there by `cantho-mail migrate`; `restart()` stops and starts the same
+ * serve process on the same data, for (e).
  */
-async function startServedOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap & { restart(): Promise<RunningImap> }> {
+async function startServedOurs(dir: string, messages: readonly Buffer[], connections: number, store: ServedStore): Promise<RunningImap & { restart(): Promise<RunningImap> }> {
   const { server, official } = await startServedCanthoMail({ connections });
   try {
+    fs.mkdirSync(dir, { recursive: true });
     const mbox = path.join(dir, 'inbox.mbox');
     const date = new Date('2026-11-28T01:00:00Z');
     fs.writeFileSync(mbox, Buffer.concat(messages.map((raw) => formatMboxMessage(raw, 'daott@cantho.gov.vn', date))));
@@ -307,12 +316,16 @@ async function startServedOurs(dir: string, messages: readonly Buffer[], connect
     const imported = await runProcess(process.execPath, args, { cwd: server.dir, timeoutMs: IMPORT_TIMEOUT_MS });
     if (imported.code !== 0) throw new Error(`cantho-mail import failed: ${imported.stderr}${imported.stdout}`);
     console.log(`  cantho-mail (served): INBOX filled by \`cantho-mail import\` in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (store.backend === 'postgres') {
+      const seconds = await moveServedMailToPostgres(server, store, IMPORT_TIMEOUT_MS);
+      console.log(`  cantho-mail (served): INBOX moved to PostgreSQL by \`cantho-mail migrate\` in ${seconds.toFixed(1)} s, serve restarted on it`);
+    }
   } catch (err) {
     await server.stop().catch(() => undefined);
     throw err;
   }
   const running = (): RunningImap & { restart(): Promise<RunningImap> } => ({
-    name: 'cantho-mail (served)',
+    name: `cantho-mail (served, ${store.backend})`,
     port: server.ports.imap,
     user: official.address,
     password: official.password,
@@ -379,25 +392,34 @@ async function measureServed(server: RunningImap, connections: number, load: Ser
   return { fetchMs: fetch.ms, perConnectionKiB: memory.perConnectionKiB, mixed, rawAppendMs: raw.medianMs, imaplibAppendMs: imaplib.medianMs };
 }
 
-async function runServed(dir: string, messages: readonly Buffer[], connections: number, load: ServedLoad, compare: boolean, running: RunningImap[]): Promise<void> {
-  const ours = await startServedOurs(dir, messages, connections);
-  running.push(ours);
-  const ourFigures = await measureServed(ours, connections, load);
-  await measureFirstSyncAfterRestart(await ours.restart());
-  await ours.stop();
-  running.splice(running.indexOf(ours), 1);
+async function runServed(dir: string, messages: readonly Buffer[], connections: number, load: ServedLoad, compare: boolean, backends: readonly ServedBackend[], running: RunningImap[]): Promise<void> {
+  const figures: Array<Awaited<ReturnType<typeof measureServed>>> = [];
+  for (const backend of backends) {
+    const store = await startServedStore(backend);
+    try {
+      const ours = await startServedOurs(path.join(dir, backend), messages, connections, store);
+      running.push(ours);
+      figures.push(await measureServed(ours, connections, load));
+      await measureFirstSyncAfterRestart(await ours.restart());
+      await ours.stop();
+      running.splice(running.indexOf(ours), 1);
+    } finally {
+      await store.stop();
+    }
+  }
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const ratios = (ours: (typeof figures)[number], theirs: (typeof figures)[number]) =>
+    `(a) time ${ratio(ours.fetchMs, theirs.fetchMs)}, (b) memory per connection ${ratio(ours.perConnectionKiB, theirs.perConnectionKiB)}, ` +
+    `(c) commands/s ${ratio(ours.mixed.commandsPerSecond, theirs.mixed.commandsPerSecond)}, p99 ${ratio(ours.mixed.p99Ms, theirs.mixed.p99Ms)}, ` +
+    `(d) ms per APPEND raw ${ratio(ours.rawAppendMs, theirs.rawAppendMs)}, imaplib ${ratio(ours.imaplibAppendMs, theirs.imaplibAppendMs)}`;
+  if (figures.length === 2) console.log(`  ratio postgres / sqlite: ${ratios(figures[1]!, figures[0]!)}`);
   if (compare) {
     const dovecot = await startReferenceDovecot(messages, connections, SERVED_PASSWORD);
     running.push(dovecot);
     const theirs = await measureServed(dovecot, connections, load);
     await dovecot.stop();
     running.splice(running.indexOf(dovecot), 1);
-    const ratio = (a: number, b: number) => (a / b).toFixed(2);
-    console.log(
-      `  ratio cantho-mail / dovecot: (a) time ${ratio(ourFigures.fetchMs, theirs.fetchMs)}, (b) memory per connection ${ratio(ourFigures.perConnectionKiB, theirs.perConnectionKiB)}, ` +
-        `(c) commands/s ${ratio(ourFigures.mixed.commandsPerSecond, theirs.mixed.commandsPerSecond)}, p99 ${ratio(ourFigures.mixed.p99Ms, theirs.mixed.p99Ms)}, ` +
-        `(d) ms per APPEND raw ${ratio(ourFigures.rawAppendMs, theirs.rawAppendMs)}, imaplib ${ratio(ourFigures.imaplibAppendMs, theirs.imaplibAppendMs)}`,
-    );
+    for (const [index, ours] of figures.entries()) console.log(`  ratio cantho-mail (${backends[index]}) / dovecot: ${ratios(ours, theirs)}`);
   }
   console.log('  second line — store filled in this process, then `serve` (the bench without --served):');
   const inProcess = await startOurs(path.join(dir, 'in-process'), messages, connections);
@@ -419,6 +441,7 @@ export async function run(args: string[]): Promise<void> {
       appends: { type: 'string', default: '100' },
       'first-sync-only': { type: 'boolean', default: false },
       restarts: { type: 'string', default: '5' },
+      backend: { type: 'string', default: 'sqlite' },
     },
   });
   const count = Number(values.messages);
@@ -436,7 +459,7 @@ export async function run(args: string[]): Promise<void> {
     }
     if (values.served) {
       const load = { messages: count, clients: Number(values.clients), seconds: Number(values.seconds), appends: Number(values.appends) };
-      await runServed(dir, messages, connections, load, values.compare ?? false, running);
+      await runServed(dir, messages, connections, load, values.compare ?? false, servedBackends(values.backend), running);
       return;
     }
     const ours = await startOurs(path.join(dir, 'ours'), messages, connections);

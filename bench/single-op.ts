@@ -166,7 +166,7 @@ export async function compareAppendLatency(ours: ImapTarget, reference: Contende
 }
 
 /** One SMTP message at a time in one session, ours against a reference MTA. */
-export async function compareSmtpLatency(ours: SmtpTarget, reference: Contender<SmtpTarget> | null, messages: number): Promise<void> {
-  const contenders = [{ name: 'cantho-mail', target: ours }, ...(reference ? [reference] : [])];
+export async function compareSmtpLatency(ours: SmtpTarget, reference: Contender<SmtpTarget> | null, messages: number, oursName = 'cantho-mail'): Promise<void> {
+  const contenders = [{ name: oursName, target: ours }, ...(reference ? [reference] : [])];
   await compareLatency('SMTP message, final "." a write of its own (no TCP_NODELAY)', contenders, (target) => smtpLatency(target, messages));
 }

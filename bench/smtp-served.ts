@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- smtp --served [--compare] [--messages N] [--size BYTES] [--crash] [--profile DIR]`
+ * `npm run bench -- smtp --served [--backend sqlite|postgres|both] [--compare] [--messages N] [--size BYTES] [--crash] [--profile DIR]`
  *
  * The MX as an admin runs it: `node bin/cantho-mail.mjs serve` from a copy of the shipped config
  * (test/interop/readme-server.ts) with a real clamd (test signature DB, its temporary files on
@@ -27,13 +27,19 @@
  * a client without TCP_NODELAY (bench/single-op.ts): ms per message, ours and Postfix's.
  * --crash: 50 sessions sending, `kill -9` of serve half-way, restart, and every message that got
  * a 250 must be in the store exactly once. --profile DIR: serve runs with `--cpu-prof` and the
- * share of the group commit (src/store/group-commit.ts, its fsync included) is printed.
+ * share of the group commit (src/store/group-commit.ts, its fsync included) is printed (with
+ * --backend both, per serve from DIR/sqlite and DIR/postgres).
+ * --backend (default sqlite): the store serve runs on. postgres: a private PostgreSQL cluster
+ * (bench/served-backend.ts) and `[store] backend = "postgres"`, `postgres_url`, `postgres_pool = 20`
+ * in the served config; both: one served instance on each, every load run on both (which goes
+ * first alternates), lines labelled `cantho-mail (sqlite)` / `cantho-mail (postgres)`, then the
+ * ratio postgres / sqlite. On PostgreSQL the CPU line adds the postgres processes' CPU seconds
+ * per 1,000 messages (postmaster and backends from /proc, as clamd's), and messages are counted
+ * in PostgreSQL.
  * Nothing asserts a timing; the figures are printed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config/index.js';
-import { openDatabase, SqliteMailStore } from '../src/store/index.js';
 import { asAccountId } from '../src/store/types.js';
 import { reverseName, startDnsServer, type RunningDnsServer } from '../test/helpers/dns-server.js';
 import { startReadmeServer, type ReadmeServer } from '../test/interop/readme-server.js';
@@ -41,6 +47,7 @@ import { RawSmtp } from '../test/smtp/raw-client.js';
 import { groupCommitShare } from './cpu-profile.js';
 import { cpuOfProcessTree } from './reference/processes.js';
 import { smtpSource, startPostfix, type RunningPostfix } from './reference/postfix.js';
+import { openServedMailStore, servedBackends, startServedStore, type ServedStore } from './served-backend.js';
 import { compareSmtpLatency } from './single-op.js';
 
 const SENDER = 'load@example.org';
@@ -56,6 +63,8 @@ export interface ServedOptions {
   readonly crash: boolean;
   readonly profileDir: string | null;
   readonly clamdTmpdir: string;
+  /** `--backend`: sqlite, postgres or both (bench/served-backend.ts). */
+  readonly backend: string;
 }
 
 interface Load {
@@ -74,8 +83,8 @@ const LOADS: readonly Load[] = [
 interface Target {
   readonly name: string;
   readonly port: number;
-  /** CPU seconds so far: [server tree, clamd or null]. */
-  cpu(): [number, number | null];
+  /** CPU seconds so far: [server tree, clamd or null, PostgreSQL or null]. */
+  cpu(): [number, number | null, number | null];
   stored(): Promise<number>;
   /** Resolves once `count` messages are in the mailbox (bounded). */
   waitStored(count: number): Promise<void>;
@@ -89,52 +98,69 @@ interface RunResult {
   readonly p99: number;
   readonly cpuPer1000: number;
   readonly clamdPer1000: number | null;
+  readonly databasePer1000: number | null;
 }
 
 export async function runServed(options: ServedOptions): Promise<void> {
+  const backends = servedBackends(options.backend);
   const dns = await startLoadZone();
   const clamdScratch = mkdtempSync(path.join(options.clamdTmpdir, 'cm-clamd-'));
-  let server: ReadmeServer | null = null;
+  const stores: ServedStore[] = [];
+  const servers: ReadmeServer[] = [];
+  // One profile directory per serve: groupCommitShare reads the newest profile of a directory.
+  const profileDirs = backends.map((backend) => (options.profileDir && backends.length > 1 ? path.join(options.profileDir, backend) : options.profileDir));
   let postfix: RunningPostfix | null = null;
   try {
-    server = await startReadmeServer({
-      passwordChange: 'config',
-      // Debian's /etc/clamav/clamd.conf: MaxThreads 12; 50 sessions scan at once.
-      clamd: { temporaryDirectory: clamdScratch, maxThreads: 12 },
-      nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
-      config: { dns: { servers: [dns.address] }, smtp: { max_connection_rate_per_ip: 0 } },
-    });
-    const official = await server.addOfficial('Nguyễn Văn An');
-    if (official.address !== RECIPIENT) throw new Error(`the bench's official is ${official.address}, not ${RECIPIENT}`);
-    const ours = servedTarget(server);
+    const ours: Target[] = [];
+    for (const [index, backend] of backends.entries()) {
+      const profileDir = profileDirs[index] ?? null;
+      if (profileDir) mkdirSync(profileDir, { recursive: true });
+      const store = await startServedStore(backend);
+      stores.push(store);
+      const server = await startReadmeServer({
+        passwordChange: 'config',
+        // Debian's /etc/clamav/clamd.conf: MaxThreads 12; 50 sessions scan at once.
+        clamd: { temporaryDirectory: clamdScratch, maxThreads: 12 },
+        nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+        config: { dns: { servers: [dns.address] }, smtp: { max_connection_rate_per_ip: 0 }, ...store.config },
+      });
+      servers.push(server);
+      const official = await server.addOfficial('Nguyễn Văn An');
+      if (official.address !== RECIPIENT) throw new Error(`the bench's official is ${official.address}, not ${RECIPIENT}`);
+      ours.push(servedTarget(server, store));
+      console.log(`served on ${backend}: data dir ${server.dataDir}`);
+    }
     postfix = options.compare ? await startPostfix() : null;
     const reference = postfix ? postfixTarget(postfix) : null;
-    console.log(`served: ${options.messages} messages of ${options.size} bytes per run; clamd temporary files in ${options.clamdTmpdir}; data dir ${server.dataDir}`);
-    // Unmeasured: JIT, the first Bayes and rules passes, clamd's first scans, the DNS cache, Postfix's daemons.
-    for (const target of reference ? [ours, reference] : [ours]) {
+    const targets = reference ? [...ours, reference] : ours;
+    console.log(`served: ${options.messages} messages of ${options.size} bytes per run; clamd temporary files in ${options.clamdTmpdir}`);
+    // Unmeasured: JIT, the first Bayes and rules passes, clamd's first scans, the DNS cache, PostgreSQL's buffers, Postfix's daemons.
+    for (const target of targets) {
       const before = await target.stored();
       await smtpSource(target.port, { messages: WARM_UP_MESSAGES, sessions: 10, size: options.size, from: SENDER, to: RECIPIENT });
       await target.waitStored(before + WARM_UP_MESSAGES);
     }
     for (const [index, load] of LOADS.entries()) {
-      const targets = reference ? (index % 2 === 0 ? [ours, reference] : [reference, ours]) : [ours];
+      // Each load starts with another server, so that none always runs first on a machine whose load drifts.
+      const turn = index % targets.length;
       const results = new Map<string, RunResult>();
-      for (const target of targets) results.set(target.name, await measure(target, load, options));
-      const ourResult = results.get(ours.name)!;
-      const theirs = reference ? results.get(reference.name) : undefined;
-      if (theirs) console.log(`  ratio cantho-mail / postfix, ${load.label}: ${(ourResult.perSecond / theirs.perSecond).toFixed(2)}x`);
+      for (const target of [...targets.slice(turn), ...targets.slice(0, turn)]) results.set(target.name, await measure(target, load, options));
+      const ratio = (a: Target, b: Target) => `${(results.get(a.name)!.perSecond / results.get(b.name)!.perSecond).toFixed(2)}x`;
+      if (ours.length === 2) console.log(`  ratio postgres / sqlite, ${load.label}: msg/s ${ratio(ours[1]!, ours[0]!)}`);
+      if (reference) for (const target of ours) console.log(`  ratio ${target.name} / postfix, ${load.label}: ${ratio(target, reference)}`);
     }
     // One message at a time from a Nagle client: the delayed-ACK regression line (docs/tcp-delayed-ack.md).
     const single = postfix ? { name: 'postfix', target: { port: postfix.port, recipient: postfix.addresses[0]! } } : null;
-    await compareSmtpLatency({ port: ours.port, recipient: RECIPIENT }, single, SINGLE_SESSION_MESSAGES);
-    if (options.crash) await crashCheck(server);
+    for (const [index, target] of ours.entries()) await compareSmtpLatency({ port: target.port, recipient: RECIPIENT }, index === 0 ? single : null, SINGLE_SESSION_MESSAGES, target.name);
+    if (options.crash) for (const [index, server] of servers.entries()) await crashCheck(server, ours[index]!.name);
   } finally {
     await postfix?.stop();
-    await server?.stop();
+    for (const server of servers) await server.stop();
+    for (const store of stores) await store.stop();
     await dns.close();
     rmSync(clamdScratch, { recursive: true, force: true });
   }
-  if (options.profileDir) console.log(groupCommitShare(options.profileDir));
+  for (const [index, profileDir] of profileDirs.entries()) if (profileDir) console.log(`${backends[index]}: ${groupCommitShare(profileDir)}`);
 }
 
 /** SPF pass and DMARC p=none for the sender's domain, a confirmed PTR for 127.0.0.1; NXDOMAIN otherwise. */
@@ -147,21 +173,20 @@ function startLoadZone(): Promise<RunningDnsServer> {
   });
 }
 
-function servedTarget(server: ReadmeServer): Target {
-  const database = loadConfig(server.configFile).paths.database;
+function servedTarget(server: ReadmeServer, backing: ServedStore): Target {
   const stored = async (): Promise<number> => {
-    const store = new SqliteMailStore(openDatabase(database));
+    const { store, close } = await openServedMailStore(server.configFile);
     try {
       const inbox = await store.getMailbox(asAccountId(RECIPIENT), 'INBOX');
       return inbox ? (await store.mailboxCounts(inbox.id)).messages : 0;
     } finally {
-      await store.close();
+      await close();
     }
   };
   return {
-    name: 'cantho-mail',
+    name: `cantho-mail (${backing.backend})`,
     port: server.ports.mx,
-    cpu: () => [cpuOfProcessTree(server.pid()!), cpuOfProcessTree(server.clamdPid)],
+    cpu: () => [cpuOfProcessTree(server.pid()!), cpuOfProcessTree(server.clamdPid), backing.databaseCpu()],
     stored,
     // Our 250 comes after COMMIT: a message acknowledged is already counted.
     async waitStored() {},
@@ -173,7 +198,7 @@ function postfixTarget(postfix: RunningPostfix): Target {
   return {
     name: 'postfix',
     port: postfix.port,
-    cpu: () => [cpuOfProcessTree(postfix.masterPid), null],
+    cpu: () => [cpuOfProcessTree(postfix.masterPid), null, null],
     stored: async () => postfix.deliveredCount(),
     waitStored: (count) => postfix.waitForDelivered(count, 600_000),
   };
@@ -181,7 +206,7 @@ function postfixTarget(postfix: RunningPostfix): Target {
 
 async function measure(target: Target, load: Load, options: ServedOptions): Promise<RunResult> {
   const before = await target.stored();
-  const [cpuBefore, clamdBefore] = target.cpu();
+  const [cpuBefore, clamdBefore, databaseBefore] = target.cpu();
   const started = process.hrtime.bigint();
   let loadDone = false;
   const probe = probeDataLatency(target.port, load.reuseConnections, options.size, () => loadDone);
@@ -195,7 +220,7 @@ async function measure(target: Target, load: Load, options: ServedOptions): Prom
   await target.waitStored(before + expected);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const stored = (await target.stored()) - before;
-  const [cpuAfter, clamdAfter] = target.cpu();
+  const [cpuAfter, clamdAfter, databaseAfter] = target.cpu();
   const sorted = [...latencies].sort((a, b) => a - b);
   const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   const result: RunResult = {
@@ -203,16 +228,23 @@ async function measure(target: Target, load: Load, options: ServedOptions): Prom
     p50: quantile(0.5),
     p99: quantile(0.99),
     cpuPer1000: ((cpuAfter - cpuBefore) / stored) * 1000,
-    clamdPer1000: clamdBefore === null || clamdAfter === null ? null : ((clamdAfter - clamdBefore) / stored) * 1000,
+    clamdPer1000: per1000(clamdBefore, clamdAfter, stored),
+    databasePer1000: per1000(databaseBefore, databaseAfter, stored),
   };
   const clamd = result.clamdPer1000 === null ? '' : ` + clamd ${result.clamdPer1000.toFixed(2)}`;
+  const database = result.databasePer1000 === null ? '' : ` + postgres ${result.databasePer1000.toFixed(2)}`;
   console.log(
     `${target.name}, ${load.label}: ${result.perSecond.toFixed(0)} msg/s (${stored} of ${expected} in the mailbox in ${seconds.toFixed(2)} s); ` +
       `DATA p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms (${latencies.length} probe messages); ` +
-      `CPU ${result.cpuPer1000.toFixed(2)} s${clamd} per 1,000 messages`,
+      `CPU ${result.cpuPer1000.toFixed(2)} s${clamd}${database} per 1,000 messages`,
   );
   if (target.breakdown) console.log(`  ${await target.breakdown()}`);
   return result;
+}
+
+/** CPU seconds per 1,000 stored messages of a process tree that the target may not have (null). */
+function per1000(before: number | null, after: number | null, stored: number): number | null {
+  return before === null || after === null ? null : ((after - before) / stored) * 1000;
 }
 
 /** Mean time per message of each filter since start, from `cantho_filter_duration_seconds` on /metrics. */
@@ -267,7 +299,7 @@ function probeMessage(n: number, size: number): string {
  * other; at half of them acknowledged, `kill -9`; after a restart on the same data, every
  * message that got 250 is in the store exactly once, and nothing that was never sent.
  */
-async function crashCheck(server: ReadmeServer): Promise<void> {
+async function crashCheck(server: ReadmeServer, name: string): Promise<void> {
   const sessions = 50;
   const perSession = 40;
   const acknowledged = new Set<string>();
@@ -280,8 +312,7 @@ async function crashCheck(server: ReadmeServer): Promise<void> {
   const atKill = acknowledged.size;
   await Promise.all(senders);
   await server.restart();
-  const database = loadConfig(server.configFile).paths.database;
-  const store = new SqliteMailStore(openDatabase(database));
+  const { store, close } = await openServedMailStore(server.configFile);
   const counts = new Map<string, number>();
   try {
     const inbox = (await store.getMailbox(asAccountId(RECIPIENT), 'INBOX'))!;
@@ -290,14 +321,14 @@ async function crashCheck(server: ReadmeServer): Promise<void> {
       if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
   } finally {
-    await store.close();
+    await close();
   }
   const missing = [...acknowledged].filter((id) => counts.get(id) !== 1);
   const twice = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
   const unsent = [...counts.keys()].filter((id) => !attempted.has(id));
   const ok = missing.length === 0 && twice.length === 0 && unsent.length === 0;
   console.log(
-    `crash check (kill -9 during ${sessions} sessions): ${acknowledged.size} acknowledged (${atKill} when killed), ${counts.size} stored; ` +
+    `${name}: crash check (kill -9 during ${sessions} sessions): ${acknowledged.size} acknowledged (${atKill} when killed), ${counts.size} stored; ` +
       `${ok ? 'every acknowledged message stored exactly once' : `FAILED: ${missing.length} missing, ${twice.length} twice, ${unsent.length} never sent`}`,
   );
   if (!ok) process.exitCode = 1;

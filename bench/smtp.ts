@@ -1,11 +1,13 @@
 /**
  * `npm run bench -- smtp [--messages N] [--connections C] [--size BYTES] [--filters off|on|both]
  *  [--clamd-tmpdir DIR] [--compare]`
- * `npm run bench -- smtp --served [--compare] [--messages N] [--size BYTES] [--crash] [--profile DIR]`
+ * `npm run bench -- smtp --served [--backend sqlite|postgres|both] [--compare] [--messages N] [--size BYTES]
+ *  [--crash] [--profile DIR]`
  *
  * --served: the headline figures, `cantho-mail serve` as a child process loaded by smtp-source
  * (bench/smtp-served.ts), then this file's in-process run as a second line (filters on, node
- * client, --connections over --messages).
+ * client, --connections over --messages). --backend (default sqlite) picks the store serve runs on;
+ * postgres or both start a private PostgreSQL (bench/smtp-served.ts).
  *
  * In-process MX intake end to end: C parallel connections send N messages of SIZE bytes to one local
  * recipient; a message counts when its `250` arrived, which cantho-mail sends only after the
@@ -61,6 +63,7 @@ export async function run(args: string[]): Promise<void> {
       served: { type: 'boolean', default: false },
       crash: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      backend: { type: 'string', default: 'sqlite' },
     },
   });
   if (values.served) {
@@ -72,6 +75,7 @@ export async function run(args: string[]): Promise<void> {
       crash: values.crash,
       profileDir: values.profile ?? null,
       clamdTmpdir: values['clamd-tmpdir'],
+      backend: values.backend,
     });
     console.log('second line, in-process (injected resolver, no child process):');
     values.filters = 'on';
