@@ -83,6 +83,9 @@ const STORE_CODES: Record<StoreError['code'], ResponseCode> = {
   // RFC 5530 §3: LIMIT, "ran up against an implementation limit" — here the server's storage.
   // Not SERVERBUG (nothing is broken) nor OVERQUOTA (the user's own usage is not the cause).
   full: 'LIMIT',
+  // RFC 5530 §3: UNAVAILABLE, "temporary failure because a subsystem is down" — the database
+  // during a failover; the client retries the command later.
+  unavailable: 'UNAVAILABLE',
 };
 
 /** What the user sees when the server's disk is full: transient, and nothing of the command was kept. */

@@ -41,7 +41,15 @@ export class QuotaNotices {
   async check(account: AccountId): Promise<void> {
     const limit = this.deps.config.quota.default;
     if (limit === 0 || this.sending.has(account)) return;
-    const usage = await this.deps.store.accountUsage(account);
+    let usage: number;
+    try {
+      usage = await this.deps.store.accountUsage(account);
+    } catch (err) {
+      // Run after a change, unawaited (src/server.ts): a store gone meanwhile (a PostgreSQL
+      // failover) must not become an unhandled rejection. The next change checks again.
+      this.deps.logger?.warn({ err, account }, 'quota check skipped: usage could not be read');
+      return;
+    }
     const above = usage >= limit * WARN_AT;
     if (above === this.isWarned(account)) return;
     if (!above) {

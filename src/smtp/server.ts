@@ -5,7 +5,7 @@ import type { AppContext, RunningListener } from '../context.js';
 import type { Identity } from '../directory/index.js';
 import { messagesAccepted, messagesRejected, trackConnection } from '../metrics.js';
 import { WorkBudgetExceeded, WorkQueueFull } from '../workers/index.js';
-import { isStorageExhausted } from '../store/index.js';
+import { isStorageExhausted, StoreError } from '../store/index.js';
 import { authenticateLogin } from './auth.js';
 import { lookUpClient, lookUpSenderPolicy } from './client-lookups.js';
 import { ConnectionLimits } from './connection-limits.js';
@@ -217,6 +217,8 @@ function listenerOptions(ctx: AppContext, role: Role, services: SubmissionServic
  * Our refusals go out as they are; a message over its analysis budget or a full analysis queue
  * (src/workers, logged there with the message's id) is tempfailed; anything else is an internal
  * fault: logged, and a 451 so the client retries. A store that cannot write (disk full) is 452 4.3.1.
+ * A database that is gone or read-only (failover, docs/postgres.en.md "Failover") is 451 4.3.0 too,
+ * RFC 5321 §4.2.5: the 250 comes only after COMMIT, so the sender keeps the message and retries.
  */
 function asReply(ctx: AppContext, session: SMTPServerSession, err: unknown): SmtpReply {
   if (err instanceof SmtpReply) return err;
@@ -225,6 +227,10 @@ function asReply(ctx: AppContext, session: SMTPServerSession, err: unknown): Smt
   if (isStorageExhausted(err)) {
     ctx.logger.error({ proto: 'smtp', cid: session.id, err: (err as Error).message }, 'message refused: storage full');
     return replies.insufficientStorage();
+  }
+  if (err instanceof StoreError && err.code === 'unavailable') {
+    ctx.logger.warn({ proto: 'smtp', cid: session.id, err: err.message }, 'message deferred: store unavailable');
+    return replies.tempFailure();
   }
   ctx.logger.error({ proto: 'smtp', cid: session.id, err }, 'SMTP transaction failed');
   return replies.tempFailure();

@@ -190,10 +190,12 @@ export type MailboxChange =
 /**
  * Typed failures; the protocol edge maps them to replies (IMAP NO [NONEXISTENT], [ALREADYEXISTS], …).
  * 'full': the disk or the database refused the write (storage-full.ts); transient, nothing was kept.
+ * 'unavailable': the database is gone or read-only (a PostgreSQL failover, docs/postgres.en.md
+ * "Failover"); transient, and whatever the command wrote was not acknowledged.
  */
 export class StoreError extends Error {
   constructor(
-    readonly code: 'nonexistent' | 'already-exists' | 'cannot' | 'over-quota' | 'too-big' | 'invalid-name' | 'full',
+    readonly code: 'nonexistent' | 'already-exists' | 'cannot' | 'over-quota' | 'too-big' | 'invalid-name' | 'full' | 'unavailable',
     message: string,
   ) {
     super(message);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Migration } from '../database.js';
+import { StoreError } from '../types.js';
 
 export type PgPool = pg.Pool;
 export type PgClient = pg.PoolClient;
@@ -30,20 +31,97 @@ export function openPostgresPool(url: string, options: PostgresOptions = {}): Pg
   return pool;
 }
 
-/** Runs `work` in one transaction on one connection; COMMIT on success, ROLLBACK on a throw. */
+/**
+ * Runs `work` in one transaction on one connection; COMMIT on success, ROLLBACK on a throw. A
+ * connection that failed because the server is gone is destroyed, not returned to the pool, and
+ * the failure leaves as StoreError 'unavailable' (its COMMIT may or may not have happened: the
+ * caller answers a temporary failure, never a success).
+ */
 export async function inPgTransaction<T>(pool: PgPool, work: (client: PgClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  let client: PgClient;
+  refuseDuringBackoff(pool);
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw noteOutcome(pool, asUnavailable(error));
+  }
+  let broken = false;
+  // pg-pool listens for a checked-out client's 'error' no more: a connection lost between two
+  // queries of `work` would be an uncaught exception. Its next query then fails, as unavailable.
+  const onLost = (): void => {
+    broken = true;
+  };
+  client.on('error', onLost);
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
+    noteOutcome(pool, null);
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    const failure = noteOutcome(pool, asUnavailable(error));
+    broken ||= isUnavailable(failure);
+    if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+    throw failure;
   } finally {
-    client.release();
+    client.removeListener('error', onLost);
+    client.release(broken);
   }
+}
+
+/**
+ * SQLSTATEs of a server that is gone or cannot take writes (PostgreSQL Appendix A): class 08
+ * connection exceptions, 57P01-57P03 (shut down by the administrator, crashed, not accepting
+ * connections yet) and 25006 (a standby: read-only until promoted).
+ */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '25006']);
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** node-postgres's own errors for a lost or never-opened connection carry no code, only these texts. */
+const UNAVAILABLE_TEXT = /^Connection terminated|timeout exceeded when trying to connect|not queryable/;
+
+function isUnavailable(error: unknown): boolean {
+  return error instanceof StoreError && error.code === 'unavailable';
+}
+
+/** Reconnect backoff per pool: the first wait after a lost server, doubled per failure up to the cap. */
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 2_000;
+const backoffs = new WeakMap<PgPool, { delayMs: number; retryAt: number }>();
+
+/**
+ * StoreError 'unavailable' at once while the server was lost moments ago: during a failover every
+ * request would otherwise open a connection that fails, all together, each time. One request per
+ * backoff period (with ±50 % jitter, so nodes spread) goes on to try.
+ */
+export function refuseDuringBackoff(pool: PgPool): void {
+  const backoff = backoffs.get(pool);
+  if (!backoff) return;
+  if (Date.now() < backoff.retryAt) throw new StoreError('unavailable', 'the database is unavailable: reconnecting after backoff');
+  backoff.retryAt = Date.now() + backoff.delayMs;
+}
+
+/** Records a request's outcome for the backoff (null: it succeeded); returns `failure`. */
+export function noteOutcome(pool: PgPool, failure: unknown): unknown {
+  if (failure === null) {
+    backoffs.delete(pool);
+    return failure;
+  }
+  if (!isUnavailable(failure)) return failure;
+  const previous = backoffs.get(pool)?.delayMs ?? 0;
+  const delayMs = Math.min(MAX_BACKOFF_MS, Math.max(FIRST_BACKOFF_MS, previous * 2));
+  backoffs.set(pool, { delayMs, retryAt: Date.now() + delayMs * (0.5 + Math.random()) });
+  return failure;
+}
+
+/** `error` as StoreError 'unavailable' when PostgreSQL is unreachable or read-only; otherwise unchanged. */
+export function asUnavailable(error: unknown): unknown {
+  if (error instanceof StoreError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  const gone = typeof code === 'string'
+    ? code.startsWith('08') || UNAVAILABLE_STATES.has(code) || UNAVAILABLE_SOCKET.has(code)
+    : UNAVAILABLE_TEXT.test(message);
+  return gone ? new StoreError('unavailable', `the database is unavailable: ${message}`) : error;
 }
 
 /**

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { PgClient, PgPool } from './database.js';
+import { asUnavailable, noteOutcome, refuseDuringBackoff, type PgClient, type PgPool } from './database.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -16,8 +16,17 @@ const STORE_TYPES = {
   },
 };
 
-/** One query of the store, its BIGINT columns read as numbers. */
+/** One query of the store, its BIGINT columns read as numbers; a lost server is StoreError 'unavailable'. */
 export async function storeQuery<R extends object>(on: PgClient | PgPool, text: string, values: readonly unknown[] = []): Promise<R[]> {
-  const result = await on.query<R>({ text, values: values as unknown[], types: STORE_TYPES as pg.CustomTypesConfig });
-  return result.rows;
+  // On the pool (not a transaction's client) the query takes part in the reconnect backoff.
+  const pool = on instanceof pg.Pool ? on : null;
+  if (pool) refuseDuringBackoff(pool);
+  try {
+    const result = await on.query<R>({ text, values: values as unknown[], types: STORE_TYPES as pg.CustomTypesConfig });
+    if (pool) noteOutcome(pool, null);
+    return result.rows;
+  } catch (error) {
+    const failure = asUnavailable(error);
+    throw pool ? noteOutcome(pool, failure) : failure;
+  }
 }
