@@ -12,7 +12,6 @@ import { acceptProxyProtocol } from '../tcp/index.js';
 import { trackConnection } from '../metrics.js';
 import type { AccountId, MailboxChange } from '../store/index.js';
 import { encodedMetaCache, preloadEncodedMeta } from './fetch/meta-cache.js';
-import { warmFetchPath, type FetchWarmUp } from './fetch/warm-up.js';
 import { SearchRunner } from './search/search-runner.js';
 import { sessionContext } from './seen-view.js';
 import { COMMANDS } from './commands/index.js';
@@ -156,21 +155,10 @@ export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
   let open = servers.length;
   // The encodings the last run saved go back into memory in the background (meta-cache.ts).
   const started = performance.now();
-  // Then the FETCH path runs once over real rows, so that the first sync does not pay for V8's warm-up (fetch/warm-up.ts).
-  let warmUp: FetchWarmUp | null = null;
-  const warmedUp = preloadEncodedMeta(ctx.store, encodedMetaCache, () => open === 0)
-    .then(
-      (loaded) => ctx.logger.debug({ proto: 'imap', loaded, ms: Math.round(performance.now() - started) }, 'encoded ENVELOPE/BODYSTRUCTURE preloaded'),
-      (err: unknown) => ctx.logger.warn({ proto: 'imap', err }, 'preloading encoded ENVELOPE/BODYSTRUCTURE failed; FETCH reads them as it goes'),
-    )
-    .then(async () => {
-      if (open === 0) return;
-      const warmStarted = performance.now();
-      warmUp = warmFetchPath(ctx.store);
-      const run = await warmUp.done;
-      ctx.logger.debug({ proto: 'imap', ...run, ms: Math.round(performance.now() - warmStarted) }, run ? 'FETCH path warmed up' : 'FETCH warm-up skipped: no message to run it on');
-    })
-    .catch((err: unknown) => ctx.logger.debug({ proto: 'imap', err }, 'FETCH warm-up failed; the first sync warms it'));
+  void preloadEncodedMeta(ctx.store, encodedMetaCache, () => open === 0).then(
+    (loaded) => ctx.logger.debug({ proto: 'imap', loaded, ms: Math.round(performance.now() - started) }, 'encoded ENVELOPE/BODYSTRUCTURE preloaded'),
+    (err: unknown) => ctx.logger.warn({ proto: 'imap', err }, 'preloading encoded ENVELOPE/BODYSTRUCTURE failed; FETCH reads them as it goes'),
+  );
   return servers.map(({ name, server, host, port }) => ({
     name,
     host,
@@ -181,11 +169,7 @@ export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
         server.close(() => resolve());
         hub.closeSessions(name);
       });
-      if (--open === 0) {
-        warmUp?.stop();
-        await warmedUp;
-        await hub.detach();
-      }
+      if (--open === 0) await hub.detach();
     },
   }));
 }
