@@ -34,7 +34,8 @@
  * filled in this process) follows as a second line for (a).
  *
  * --first-sync-only [--restarts K]: (e) alone, the store filled once in this process, then serve
- * restarted K times (default 5): first / warm per restart and their median.
+ * restarted K times (default 5): first / warm per restart and their median. Each restart is
+ * measured once the server's start-up work in the background is done (startUpSettled).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
