@@ -1,0 +1,22 @@
+/**
+ * "The store's database cannot be reached now", in the shapes the `pg` driver reports it: a
+ * SQLSTATE of class 08 (connection exception), 57P01–57P03 (the server is shutting down,
+ * crashed, or not accepting connections yet, as during a failover), 53300 (too many connections),
+ * a database refusing connections (ALTER DATABASE … ALLOW_CONNECTIONS false: 55000 "not currently
+ * accepting connections"), a socket error (refused, reset, timed out), or the driver's own
+ * "Connection terminated" when the server went away mid-query. Transient by nature: SMTP answers
+ * 451 4.3.0 (RFC 3463 §3.4) and IMAP NO [UNAVAILABLE] (RFC 5530 §3), and the pool opens new
+ * connections once the database is back.
+ */
+const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function isStoreUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || SQLSTATES.has(code) || SOCKET_ERRORS.has(code)) return true;
+    return code === '55000' && err.message.includes('not currently accepting connections');
+  }
+  return err.message.startsWith('Connection terminated');
+}
