@@ -54,6 +54,23 @@ describe('two nodes on one PostgreSQL', () => {
   }, 120_000);
 });
 
+describe('NOTIFY across nodes', () => {
+  it("tells a session on node A of a folder created on node B, never of its own (RFC 5465 §5)", async () => {
+    const [watcher, other] = await Promise.all([RawClient.connect(nodeA.ports.imap), RawClient.connect(nodeB.ports.imap)]);
+    try {
+      for (const client of [watcher, other]) expect((await client.command('L', `LOGIN "${user.address}" "${user.password}"`)).at(-1)).toMatch(/^L OK/);
+      expect(await watcher.command('n', 'NOTIFY SET (PERSONAL (MailboxName))')).toEqual(['n OK NOTIFY completed']);
+      expect(await watcher.command('c', 'CREATE Rieng')).toEqual(['c OK CREATE completed']);
+      expect((await other.command('c', 'CREATE Chung')).at(-1)).toMatch(/^c OK/);
+      // Had its own CREATE been echoed (after the store's awaited COMMIT), that LIST would come first.
+      expect(await watcher.readLine(60_000)).toBe('* LIST () "/" Chung');
+    } finally {
+      watcher.close();
+      other.close();
+    }
+  }, 120_000);
+});
+
 /** What one client saw during the concurrent run. */
 interface ClientLog {
   readonly node: 'A' | 'B';
