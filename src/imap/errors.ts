@@ -3,7 +3,7 @@
  * an ImapError and the session answers `<tag> NO|BAD [CODE] text`. Response codes are RFC 5530's.
  */
 import { isStorageExhausted } from '../store/index.js';
-import { StoreError } from '../store/index.js';
+import { isStoreUnavailable, StoreError } from '../store/index.js';
 
 export type ImapStatus = 'NO' | 'BAD';
 
@@ -99,10 +99,12 @@ export function spoolFailureText(err: unknown): string {
   return isStorageExhausted(err) ? STORAGE_FULL_TEXT : 'The server cannot take the message now: no room to receive it';
 }
 
-/** Maps the store's typed failures to `NO [code]`; anything else is rethrown (the session answers SERVERBUG). */
+/** Maps the store's typed failures (and an unreachable store) to `NO [code]`; anything else is rethrown (the session answers SERVERBUG). */
 export function fromStoreError(err: unknown): ImapError {
   if (err instanceof ImapError) return err;
   if (isStorageExhausted(err)) return new ImapError('NO', STORE_CODES.full, STORAGE_FULL_TEXT);
   if (err instanceof StoreError) return new ImapError('NO', STORE_CODES[err.code], err.message);
+  // RFC 5530 §3: UNAVAILABLE, "a subsystem is down": the store's database, for now.
+  if (isStoreUnavailable(err)) return new ImapError('NO', 'UNAVAILABLE', 'The mail store cannot be reached now; try again later');
   throw err;
 }

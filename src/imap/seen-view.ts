@@ -8,6 +8,7 @@
  * reader's other sessions hear of it; other readers' sessions re-read the row and see their own
  * \Seen, unchanged.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/index.js';
@@ -68,6 +69,13 @@ export function sessionReader(ctx: NamespaceSession['ctx'], identity: () => Iden
   };
 }
 
+/**
+ * The view whose store call a piece of asynchronous work belongs to, for a store that emits its
+ * changes after awaiting its database (MailStore.changesEmitted 'after-await'): the origin of a
+ * change then survives the awaits between the call and the emit.
+ */
+const callingView = new AsyncLocalStorage<ReaderView>();
+
 export class ReaderView implements MailStore {
   private readonly inner: MailStore;
   /** True while one of this view's calls into the store runs its synchronous part (isOwnChange). */
@@ -82,10 +90,12 @@ export class ReaderView implements MailStore {
       get: (target, key) => {
         const value: unknown = Reflect.get(target, key, target);
         if (typeof value !== 'function') return value;
+        const call = value as (...a: unknown[]) => unknown;
+        if (target.changesEmitted === 'after-await') return (...args: unknown[]): unknown => callingView.run(this, () => call.apply(target, args));
         return (...args: unknown[]): unknown => {
           this.calling = true;
           try {
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
+            return call.apply(target, args);
           } finally {
             this.calling = false;
           }
@@ -95,18 +105,26 @@ export class ReaderView implements MailStore {
   }
 
   /**
-   * Whether a store change being emitted now is this view's own: the SQLite store emits a change
-   * synchronously inside the call that made it (after its COMMIT), so a change that arrives while
-   * one of this view's calls runs is the session's own, and one that arrives while the session
-   * awaits is somebody else's. A store that emits later (another process, a database's
-   * notification) needs the change to carry its origin instead.
+   * Whether a store change being emitted now is this view's own. The SQLite store ('in-call')
+   * emits a change synchronously inside the call that made it (after its COMMIT), so a change that
+   * arrives while one of this view's calls runs is the session's own, and one that arrives while
+   * the session awaits is somebody else's; a flag costs nothing there, where an asynchronous
+   * context would also be inherited by the group commit's setImmediate (src/store/group-commit.ts)
+   * and so claim the other deliveries of a batch. The PostgreSQL store ('after-await') emits after
+   * awaiting its COMMIT, when the flag is long cleared: the change is the view's own when it is
+   * emitted in the asynchronous continuation of one of its calls (callingView). Another node's
+   * change is emitted from the LISTEN connection, outside every session's call.
    */
   get ownCallRunning(): boolean {
-    return this.calling;
+    return this.calling || callingView.getStore() === this;
   }
 
   get events(): MailStore['events'] {
     return this.inner.events;
+  }
+
+  get changesEmitted(): MailStore['changesEmitted'] {
+    return this.inner.changesEmitted;
   }
 
   async listMessages(mailbox: MailboxId, options?: { changedSince?: ModSeq }): Promise<MessageRow[]> {

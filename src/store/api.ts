@@ -34,6 +34,13 @@ import type {
 export interface MailStore {
   /** Emits 'change' (MailboxChange) after every commit, and 'external' when another process wrote. */
   readonly events: EventEmitter<{ change: [MailboxChange] }>;
+  /**
+   * When a change is emitted relative to the call that made it: 'in-call' synchronously inside
+   * the call (SQLite commits and emits without awaiting), 'after-await' in the call's asynchronous
+   * continuation, after awaiting the database (PostgreSQL). Who made a change (RFC 5465 §5, a
+   * session is not told of its own) is known differently in each case: src/imap/seen-view.ts.
+   */
+  readonly changesEmitted: 'in-call' | 'after-await';
 
   // --- accounts and mailboxes --------------------------------------------------------------
   /** Creates the default folders (INBOX, Sent, Drafts, Trash, Junk, Archive) if missing. Idempotent. */

@@ -5,6 +5,7 @@ export { migrate, openDatabase, type Db, type Migration } from './database.js';
 export { SqliteMailStore } from './sqlite-store.js';
 export { watchExternalChanges } from './external-changes.js';
 export { isStorageExhausted } from './storage-full.js';
+export { isStoreUnavailable } from './store-unavailable.js';
 export * from './types.js';
 export { leadingOctets, messageSize, readPieces, wholeMessage } from './message-bytes.js';
 export { openBayesStore, type BayesClass, type BayesStore, type BayesTokenCounts, type LearnOutcome, type NearestLearnt, type UserLearning } from './bayes.js';

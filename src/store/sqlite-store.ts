@@ -79,6 +79,7 @@ interface DeliveryOutcome {
  */
 export class SqliteMailStore implements MailStore {
   readonly events = new EventEmitter<{ change: [MailboxChange] }>();
+  readonly changesEmitted = 'in-call';
   /** Bodies (the store's BlobStore); new ones are indexed for SEARCH in `fts` after their commit. */
   readonly blobs: SqliteBlobStore;
   private readonly fts: FullTextIndex;

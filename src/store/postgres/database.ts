@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isStoreUnavailable } from '../store-unavailable.js';
 import type { Migration } from '../database.js';
 import { StoreError } from '../types.js';
 
@@ -60,7 +61,7 @@ export async function inPgTransaction<T>(pool: PgPool, work: (client: PgClient) 
     return result;
   } catch (error) {
     const failure = noteOutcome(pool, asUnavailable(error));
-    broken ||= isUnavailable(failure);
+    broken ||= isStoreUnavailable(failure);
     if (!broken) await client.query('ROLLBACK').catch(() => undefined);
     throw failure;
   } finally {
@@ -69,19 +70,6 @@ export async function inPgTransaction<T>(pool: PgPool, work: (client: PgClient) 
   }
 }
 
-/**
- * SQLSTATEs of a server that is gone or cannot take writes (PostgreSQL Appendix A): class 08
- * connection exceptions, 57P01-57P03 (shut down by the administrator, crashed, not accepting
- * connections yet) and 25006 (a standby: read-only until promoted).
- */
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '25006']);
-const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-/** node-postgres's own errors for a lost or never-opened connection carry no code, only these texts. */
-const UNAVAILABLE_TEXT = /^Connection terminated|timeout exceeded when trying to connect|not queryable/;
-
-function isUnavailable(error: unknown): boolean {
-  return error instanceof StoreError && error.code === 'unavailable';
-}
 
 /** Reconnect backoff per pool: the first wait after a lost server, doubled per failure up to the cap. */
 const FIRST_BACKOFF_MS = 100;
@@ -106,7 +94,7 @@ export function noteOutcome(pool: PgPool, failure: unknown): unknown {
     backoffs.delete(pool);
     return failure;
   }
-  if (!isUnavailable(failure)) return failure;
+  if (!isStoreUnavailable(failure)) return failure;
   const previous = backoffs.get(pool)?.delayMs ?? 0;
   const delayMs = Math.min(MAX_BACKOFF_MS, Math.max(FIRST_BACKOFF_MS, previous * 2));
   backoffs.set(pool, { delayMs, retryAt: Date.now() + delayMs * (0.5 + Math.random()) });
@@ -115,13 +103,8 @@ export function noteOutcome(pool: PgPool, failure: unknown): unknown {
 
 /** `error` as StoreError 'unavailable' when PostgreSQL is unreachable or read-only; otherwise unchanged. */
 export function asUnavailable(error: unknown): unknown {
-  if (error instanceof StoreError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : '';
-  const gone = typeof code === 'string'
-    ? code.startsWith('08') || UNAVAILABLE_STATES.has(code) || UNAVAILABLE_SOCKET.has(code)
-    : UNAVAILABLE_TEXT.test(message);
-  return gone ? new StoreError('unavailable', `the database is unavailable: ${message}`) : error;
+  if (error instanceof StoreError || !isStoreUnavailable(error)) return error;
+  return new StoreError('unavailable', `the database is unavailable: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /**

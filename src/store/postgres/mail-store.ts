@@ -87,6 +87,7 @@ const STORAGE_FULL = new Set(['53100', '53000', '53200']);
  */
 export class PgMailStore implements MailStore {
   readonly events = new EventEmitter<{ change: [MailboxChange] }>();
+  readonly changesEmitted = 'after-await';
   /** Bodies (the store's BlobStore): bytes only; what the store derives from them is in `bodies`. */
   readonly blobs: PgBlobStore;
   private readonly expunged: PgExpungeHistory;
