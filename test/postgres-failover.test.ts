@@ -51,7 +51,12 @@ listen postgres
     server primary 127.0.0.1:${primary.port} check
     server standby 127.0.0.1:${standby.port} check backup
 `);
-  const haproxy: ChildProcess = spawn(HAPROXY, ['-db', '-f', path.join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Its warnings (the primary going DOWN is the point of the test) are kept for the error message, not printed.
+  const haproxy: ChildProcess = spawn(HAPROXY, ['-db', '-f', path.join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  haproxy.stderr!.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  });
   cleanups.push(async () => {
     const gone = new Promise<void>((resolve) => haproxy.once('exit', () => resolve()));
     if (haproxy.exitCode === null) haproxy.kill();
@@ -59,7 +64,7 @@ listen postgres
     rmSync(dir, { recursive: true, force: true });
   });
   for (;;) {
-    if (haproxy.exitCode !== null) throw new Error(`haproxy exited with ${haproxy.exitCode}`);
+    if (haproxy.exitCode !== null) throw new Error(`haproxy exited with ${haproxy.exitCode}: ${log}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1', () => socket.end(() => resolve(true)));
       socket.on('error', () => resolve(false));
