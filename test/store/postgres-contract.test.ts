@@ -7,8 +7,8 @@ import { openPgStore } from './postgres-store.js';
 // One private cluster for the file; each store gets a fresh database copied from a template that
 // already holds the store's schema (CREATE DATABASE … TEMPLATE), so a test does not pay for the
 // migrations. fsync is off in this cluster only: the contract is about what the store answers,
-// and durability is tested where the product runs (test/postgres-serve.test.ts and
-// test/postgres-failover.test.ts keep PostgreSQL's defaults).
+// and durability is tested where the product runs (test/postgres/serve.test.ts and
+// test/postgres/failover.test.ts keep PostgreSQL's defaults).
 const TEMPLATE = 'store_template';
 let cluster: RunningPostgres;
 beforeAll(async () => {

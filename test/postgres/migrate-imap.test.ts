@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { asAccountId, asUid } from '../src/store/index.js';
-import { runCliInProcess } from './cli/cli-helpers.js';
-import { startPostgres, type RunningPostgres } from './helpers/postgres.js';
-import { startTestServer } from './helpers/server.js';
+import { asAccountId, asUid } from '../../src/store/index.js';
+import { runCliInProcess } from '../cli/cli-helpers.js';
+import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { startTestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
 const MESSAGES = 10_000;

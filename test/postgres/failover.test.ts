@@ -12,10 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendThroughMx } from './helpers/mx.js';
-import { freeLoopbackPort } from './helpers/ports.js';
-import { startPostgres, startStandby, type RunningPostgres } from './helpers/postgres.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { sendThroughMx } from '../helpers/mx.js';
+import { freeLoopbackPort } from '../helpers/ports.js';
+import { startPostgres, startStandby, type RunningPostgres } from '../helpers/postgres.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const MESSAGES = 60;

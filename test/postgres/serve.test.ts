@@ -3,10 +3,10 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliInProcess } from './cli/cli-helpers.js';
-import { sendThroughMx } from './helpers/mx.js';
-import { startPostgres, type RunningPostgres } from './helpers/postgres.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { runCliInProcess } from '../cli/cli-helpers.js';
+import { sendThroughMx } from '../helpers/mx.js';
+import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** `serve` with `[store] backend = "postgres"` (docs/postgres.en.md): mail lands in PostgreSQL and IMAP reads it back. */
 let cluster: RunningPostgres;
