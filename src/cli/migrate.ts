@@ -13,8 +13,8 @@ export function defineMigrateCommand(migrate: Command): void {
     .requiredOption('--to <postgres:URL>', 'the empty PostgreSQL database, e.g. postgres://cantho@db1:5432/cantho_mail')
     .action(async (options: { from: string; to: string }, command: Command) => {
       try {
-        const file = withScheme(options.from, 'sqlite:', '--from');
-        const url = withScheme(options.to, 'postgres:', '--to');
+        const file = sqlitePath(options.from);
+        const url = postgresUrl(options.to);
         const report = await migrateSqliteFileToPostgres(file, url).catch((error: unknown) => {
           if (error instanceof StoreError) throw new CliError(error.message);
           throw error;
@@ -33,12 +33,15 @@ export function defineMigrateCommand(migrate: Command): void {
     });
 }
 
-/** `sqlite:/path` → `/path`; `postgres://…` and `postgresql://…` stay whole (the driver reads them). */
-function withScheme(value: string, scheme: 'sqlite:' | 'postgres:', option: string): string {
-  if (scheme === 'sqlite:') {
-    if (!value.startsWith('sqlite:') || value.length === 'sqlite:'.length) throw new CliError(`${option} wants sqlite:PATH, got ${JSON.stringify(value)}`);
-    return value.slice('sqlite:'.length);
-  }
-  if (!/^postgres(ql)?:\/\//.test(value)) throw new CliError(`${option} wants postgres://…, got ${JSON.stringify(value)}`);
+/** `--from sqlite:/path` → `/path`. */
+function sqlitePath(value: string): string {
+  const file = value.startsWith('sqlite:') ? value.slice('sqlite:'.length) : '';
+  if (file === '') throw new CliError(`--from wants sqlite:PATH, got ${JSON.stringify(value)}`);
+  return file;
+}
+
+/** `--to postgres://…` (or `postgresql://…`) stays whole: the driver reads the URL. */
+function postgresUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new CliError(`--to wants postgres://…, got ${JSON.stringify(value)}`);
   return value;
 }
