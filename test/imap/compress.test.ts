@@ -77,6 +77,14 @@ class DeflateClient {
     const inflate = zlib.createInflateRaw();
     this.socket.pipe(inflate);
     inflate.on('data', (chunk: Buffer) => this.received(chunk));
+    // zlib inflates off the main thread: the socket's 'close' can come before the last bytes are
+    // inflated, so the connection counts as closed only once the inflater has given them all.
+    this.socket.removeAllListeners('close');
+    this.socket.on('close', () => inflate.end());
+    inflate.on('end', () => {
+      this.closed = true;
+      this.wake?.();
+    });
     this.deflate = zlib.createDeflateRaw();
     this.deflate.pipe(this.socket);
   }

@@ -163,12 +163,21 @@ describe('mbsync (isync) against the README server', () => {
     // mbsync asks only for UIDs above the highest it has pulled: a UID that became visible
     // before a lower one had committed would be skipped for good (RFC 3501 §2.3.1.1: UIDs are
     // strictly ascending in the order messages are added).
+    // The second half is sent only after one sync has finished, so however slow a sync is
+    // under load, at least two of them overlap the deliveries.
     let delivered = false;
-    const delivering = deliver(COUNT + 1, MORE, 10).finally(() => (delivered = true));
+    let firstSyncDone!: () => void;
+    const afterFirstSync = new Promise<void>((resolve) => (firstSyncDone = resolve));
+    const half = MORE / 2;
+    const delivering = deliver(COUNT + 1, half, 10)
+      .then(() => afterFirstSync)
+      .then(() => deliver(COUNT + 1 + half, MORE - half, 10))
+      .finally(() => (delivered = true));
     let runsDuringDelivery = 0;
     while (!delivered) {
       await sync();
       runsDuringDelivery++;
+      firstSyncDone();
     }
     await delivering;
     await sync();
