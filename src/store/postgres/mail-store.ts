@@ -6,8 +6,8 @@ import { DEFAULT_VANISHED_HISTORY } from '../expunge-history.js';
 import { DELETED_BIT, FlagListCache, SEEN_BIT, applyFlagOperation, parseFlags, type StoredFlags } from '../flags.js';
 import { MAILBOX_COLUMNS, toMailboxInfo, type MailboxRow } from '../mailbox-row.js';
 import { toMessageRow } from '../message-reads.js';
-import { canonicalMailboxName, isSameOrInferior, isValidMailboxName, parentNames, validMailboxName } from '../mailbox-names.js';
-import { deliveryCopies, prepareMessage, type DeliveryCopy, type PreparedMessage } from '../prepared-message.js';
+import { canonicalMailboxName, isSameOrInferior, parentNames, validMailboxName } from '../mailbox-names.js';
+import { deliveryCopies, prepareMessage, type PreparedMessage } from '../prepared-message.js';
 import {
   DEFAULT_FOLDERS,
   StoreError,
@@ -41,6 +41,7 @@ import {
 import { PgBlobStore } from './blob-store.js';
 import { inPgTransaction, migratePostgres, type PgClient, type PgPool } from './database.js';
 import { PgExpungeHistory } from './expunge-history.js';
+import { appendStatement, deliverStatement, deliveryFolderValues, type MessageStatement } from './message-writes.js';
 import { storeQuery } from './numbers.js';
 import { forgetPrivateSeenReader, privateSeenUids, setPrivateSeenIn } from './private-seen.js';
 import { PG_STORE_MIGRATIONS } from './schema.js';
@@ -56,12 +57,36 @@ interface MessageRecord extends StoredFlags {
   sha256: string;
 }
 
+/** What append_message answers for one message (schema.ts migration 2). */
+interface AppendedRow {
+  new_uid: number;
+  new_modseq: number;
+  mailbox_account: AccountId;
+  mailbox_uidvalidity: number;
+}
+
+/** What deliver_message answers per copy (schema.ts migration 2). */
+interface DeliveredRow {
+  mailbox: MailboxId;
+  uid: number;
+  modseq: number;
+  account: AccountId;
+}
+
+/** null for a delivery whose mailbox must be made first (the transaction's way then); any other failure as it was. */
+function unlessMissingMailbox(error: unknown): null {
+  if (error instanceof StoreError && error.code === 'nonexistent') return null;
+  throw error;
+}
+
 const MESSAGE_COLUMNS = 'm.uid, m.modseq, m.system, m.keywords, m.internal_date, m.size, m.body, b.digest AS sha256';
 const MESSAGES_WITH_DIGEST = 'messages m JOIN bodies b ON b.id = m.body';
 
 /** PostgreSQL's codes for a transaction another one made fail (serialization_failure, deadlock_detected): run it again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
+/** no_data_found: what append_message and deliver_message raise for a mailbox that is not there (schema.ts migration 2). */
+const NO_DATA_FOUND = 'P0002';
 /** disk_full, insufficient_resources, out_of_memory: transient, nothing was kept (storage-full.ts). */
 const STORAGE_FULL = new Set(['53100', '53000', '53200']);
 
@@ -220,14 +245,18 @@ export class PgMailStore implements MailStore {
     const message = prepareMessage(raw, options);
     // Mailbox rows locked in one order by every delivery, so two deliveries to the same people do not deadlock.
     const copies = deliveryCopies(targets, message).sort((a, b) => (a.target.account < b.target.account ? -1 : a.target.account > b.target.account ? 1 : 0));
-    const { appended, created } = await this.write(async (client) => {
-      const body = await this.storeBody(client, message);
-      const appended: Appended[] = [];
-      const created = new Set<AccountId>();
-      for (const copy of copies) appended.push(await this.deliverCopy(client, copy, body, message, created));
+    const statement = deliverStatement(copies, message);
+    const created = new Set<AccountId>();
+    // The common case, every mailbox there and no hook: one statement, one round trip. Otherwise
+    // a transaction makes the missing mailboxes, runs the same statement and then the hook.
+    let rows = statement.bodyInline && !options.inTransaction ? await this.writeOne<DeliveredRow>(statement).catch(unlessMissingMailbox) : null;
+    rows ??= await this.write(async (client) => {
+      for (const copy of copies) await this.makeDeliveryMailbox(client, copy.target, created);
+      const rows = await this.runMessageStatement<DeliveredRow>(client, statement, message);
       options.inTransaction?.();
-      return { appended, created };
+      return rows;
     });
+    const appended: Appended[] = rows.map((row) => ({ account: row.account, mailbox: row.mailbox, uid: asUid(row.uid), modSeq: asModSeq(row.modseq) }));
     for (const account of created) this.publish({ kind: 'mailboxes', account });
     this.publishAppends(appended);
     return { blobId: message.sha256, delivered: appended.map(({ account, mailbox, uid }) => ({ account, mailbox, uid })) };
@@ -239,14 +268,19 @@ export class PgMailStore implements MailStore {
 
   async appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): Promise<AppendResult[]> {
     const prepared = messages.map((message) => prepareMessage(message.raw, message));
-    const { appended, uidValidity } = await this.write(async (client) => {
-      const row = await this.requireMailbox(client, mailbox, true);
-      const appended: Appended[] = [];
-      for (const message of prepared) appended.push(await this.insertMessage(client, mailbox, await this.storeBody(client, message), message));
-      return { appended, uidValidity: row.uidvalidity };
-    });
+    const statements = prepared.map((message) => appendStatement(mailbox, message));
+    // One message (APPEND): one statement, one round trip. Several (MULTIAPPEND, RFC 3502 §6.3.11: all or none): one transaction.
+    const rows =
+      statements.length === 1 && statements[0]!.bodyInline
+        ? [await this.writeOne<AppendedRow>(statements[0]!)]
+        : await this.write(async (client) => {
+            const rows: AppendedRow[][] = [];
+            for (const [index, statement] of statements.entries()) rows.push(await this.runMessageStatement<AppendedRow>(client, statement, prepared[index]!));
+            return rows;
+          });
+    const appended = rows.map(([row]) => ({ account: row!.mailbox_account, mailbox, uid: asUid(row!.new_uid), modSeq: asModSeq(row!.new_modseq) }));
     this.publishAppends(appended);
-    return appended.map(({ uid }) => ({ mailbox, uidValidity, uid }));
+    return rows.map(([row]) => ({ mailbox, uidValidity: row!.mailbox_uidvalidity, uid: asUid(row!.new_uid) }));
   }
 
   async listMessages(mailbox: MailboxId, options: MessageListOptions = {}): Promise<MessageRow[]> {
@@ -427,7 +461,7 @@ export class PgMailStore implements MailStore {
 
   /**
    * Bodies no message names, then bytes no body names (also those put through the BlobStore
-   * alone). A delivery on another node that reuses a body locks its row first (storeBody), so
+   * alone). A delivery on another node that reuses a body locks its row first (store_body, schema.ts), so
    * the two never both succeed: one waits, or fails and is retried.
    */
   async purgeUnreferencedBlobs(): Promise<number> {
@@ -474,17 +508,38 @@ export class PgMailStore implements MailStore {
 
   // --- internals: run inside a transaction, never publish -----------------------------------
 
-  /** One transaction, run again after a deadlock or serialization failure; PostgreSQL's errors become StoreErrors where one fits. */
-  private async write<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
+  /** One transaction (see retrying). */
+  private write<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
+    return this.retrying(() => inPgTransaction(this.pool, work));
+  }
+
+  /**
+   * One statement without BEGIN/COMMIT: PostgreSQL runs it as a transaction of its own and
+   * answers after its COMMIT (PostgreSQL §55.2.2, an implicit transaction; synchronous_commit on,
+   * database.ts), so it is as durable as a transaction of one statement and costs one round trip.
+   */
+  private writeOne<R extends object>(statement: MessageStatement): Promise<R[]> {
+    return this.retrying(() => storeQuery<R>(this.pool, statement.text, statement.values));
+  }
+
+  /** A message statement inside `client`'s transaction, a large body stored first chunk by chunk. */
+  private async runMessageStatement<R extends object>(client: PgClient, statement: MessageStatement, message: PreparedMessage): Promise<R[]> {
+    if (!statement.bodyInline) await this.blobs.storeIn(client, message.sha256, message.pieces);
+    return storeQuery<R>(client, statement.text, statement.values);
+  }
+
+  /** Runs `run` again after a deadlock or serialization failure; PostgreSQL's errors become StoreErrors where one fits. */
+  private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreError('cannot', 'the store is closed');
     const run = (async () => {
-      for (let attempt = 1; ; attempt++) {
+      for (let count = 1; ; count++) {
         try {
-          return await inPgTransaction(this.pool, work);
+          return await attempt();
         } catch (error) {
           const code = (error as { code?: string }).code;
-          if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+          if (code !== undefined && RETRYABLE.has(code) && count < MAX_ATTEMPTS) continue;
           if (code !== undefined && STORAGE_FULL.has(code)) throw new StoreError('full', `the database refused the write: ${(error as Error).message}`);
+          if (code === NO_DATA_FOUND) throw new StoreError('nonexistent', (error as Error).message);
           throw error;
         }
       }
@@ -523,14 +578,6 @@ export class PgMailStore implements MailStore {
 
   private async mailboxByName(on: PgPool | PgClient, account: AccountId, name: string): Promise<MailboxRow | undefined> {
     const [row] = await storeQuery<MailboxRow>(on, `SELECT ${MAILBOX_COLUMNS} FROM mailboxes WHERE account = $1 AND name = $2`, [account, name]);
-    return row;
-  }
-
-  private async mailboxBySpecialUse(on: PgClient, account: AccountId, specialUse: SpecialUse): Promise<MailboxRow | undefined> {
-    const [row] = await storeQuery<MailboxRow>(on, `SELECT ${MAILBOX_COLUMNS} FROM mailboxes WHERE account = $1 AND special_use = $2 ORDER BY id LIMIT 1`, [
-      account,
-      specialUse,
-    ]);
     return row;
   }
 
@@ -607,74 +654,26 @@ export class PgMailStore implements MailStore {
   }
 
   /**
-   * RFC 6154: Junk is the mailbox marked \Junk (whatever the user renamed it to), else one named
-   * Junk; a named folder that is missing is made when the target asks, else the copy goes to
-   * INBOX (as SqliteMailStore.deliveryMailbox).
+   * Makes the mailbox a delivery copy needs when delivery_mailbox (schema.ts) finds none, as
+   * SqliteMailStore.deliveryMailbox does: an account without INBOX (no client opened it yet) gets
+   * all default folders; a deleted Junk comes back; a `fileinto :create` folder is made with its
+   * parents. Each step makes what the next lookup needs, so three lookups always suffice.
    */
-  private async deliveryMailbox(client: PgClient, target: DeliveryTarget, created: Set<AccountId>): Promise<MailboxRow | undefined> {
-    const folder = target.folder;
-    if (folder === 'INBOX') return this.mailboxByName(client, target.account, 'INBOX');
-    if (folder === 'Junk') return (await this.mailboxBySpecialUse(client, target.account, '\\Junk')) ?? this.mailboxByName(client, target.account, 'Junk');
-    const name = canonicalMailboxName(folder.name);
-    const existing = await this.mailboxByName(client, target.account, name);
-    if (existing !== undefined || !folder.create || !isValidMailboxName(name) || (await this.mailboxByName(client, target.account, 'INBOX')) === undefined) {
-      return existing ?? this.mailboxByName(client, target.account, 'INBOX');
-    }
-    await this.createParents(client, target.account, name);
-    if (await this.createSubscribedFolder(client, target.account, name, null)) created.add(target.account);
-    return this.mailboxByName(client, target.account, name);
-  }
-
-  private async deliverCopy(client: PgClient, { target, flags }: DeliveryCopy, body: number, message: PreparedMessage, created: Set<AccountId>): Promise<Appended> {
-    let mailbox = await this.deliveryMailbox(client, target, created);
-    if (mailbox === undefined) {
-      // INBOX cannot be deleted, so without one this is an account no client has opened yet:
-      // it gets all default folders. Otherwise its owner deleted Junk: only that comes back.
-      if ((await this.mailboxByName(client, target.account, 'INBOX')) === undefined) await this.createDefaultFolders(client, target.account);
-      else await this.createSubscribedFolder(client, target.account, 'Junk', '\\Junk');
-      mailbox = (await this.deliveryMailbox(client, target, created))!;
-    }
-    return this.insertMessage(client, mailbox.id as MailboxId, body, message, flags);
-  }
-
-  /**
-   * The body's row id, storing bytes, meta and search text only if this body is new. An existing
-   * body's row is locked (FOR KEY SHARE) so a purge on another node cannot remove it before this
-   * transaction's message row names it; one removed just before is stored again.
-   */
-  private async storeBody(client: PgClient, message: PreparedMessage): Promise<number> {
-    for (;;) {
-      await this.blobs.storeIn(client, message.sha256, message.pieces);
-      const { analysis } = message;
-      const [inserted] = await storeQuery<{ id: number }>(
-        client,
-        `INSERT INTO bodies (digest, header_size, envelope, structure) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (digest) DO NOTHING RETURNING id`,
-        [message.sha256, analysis.headerSize, JSON.stringify(analysis.envelope), JSON.stringify(analysis.structure)],
-      );
-      if (inserted !== undefined) {
-        const text = analysis.searchText;
-        await storeQuery(
-          client,
-          'INSERT INTO body_text (body_id, subject, from_addr, to_addr, cc_addr, bcc_addr, headers, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [inserted.id, text.subject, text.from, text.to, text.cc, text.bcc, text.headers, text.body],
-        );
-        return inserted.id;
+  private async makeDeliveryMailbox(client: PgClient, target: DeliveryTarget, created: Set<AccountId>): Promise<void> {
+    const account = target.account;
+    const [kind, name, create] = deliveryFolderValues(target);
+    for (let step = 0; step < 3; step++) {
+      const [found] = await storeQuery<{ id: number | null }>(client, 'SELECT delivery_mailbox($1, $2, $3, $4) AS id', [account, kind, name, create]);
+      if (found!.id !== null) return;
+      let made: boolean;
+      if ((await this.mailboxByName(client, account, 'INBOX')) === undefined) made = await this.createDefaultFolders(client, account);
+      else if (kind === 'junk') made = await this.createSubscribedFolder(client, account, 'Junk', '\\Junk');
+      else {
+        await this.createParents(client, account, name);
+        made = await this.createSubscribedFolder(client, account, name, null);
       }
-      const [existing] = await storeQuery<{ id: number }>(client, 'SELECT id FROM bodies WHERE digest = $1 FOR KEY SHARE', [message.sha256]);
-      if (existing !== undefined) return existing.id;
+      if (made) created.add(account);
     }
-  }
-
-  /** UID and MODSEQ by one UPDATE … RETURNING of the mailbox row: its lock orders writers on every node. */
-  private async insertMessage(client: PgClient, mailbox: MailboxId, body: number, message: PreparedMessage, flags: StoredFlags = message.flags): Promise<Appended> {
-    const slot = await this.allocateUids(client, mailbox, 1);
-    await storeQuery(
-      client,
-      `INSERT INTO messages (mailbox, uid, modseq, system, keywords, internal_date, size, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [mailbox, slot.first, slot.modseq, flags.system, flags.keywords, message.internalDate, message.size, body],
-    );
-    return { account: slot.account, mailbox, uid: asUid(slot.first), modSeq: asModSeq(slot.modseq) };
   }
 
   private async allocateUids(client: PgClient, mailbox: MailboxId, count: number): Promise<{ first: number; modseq: number; account: AccountId }> {

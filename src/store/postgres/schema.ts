@@ -138,4 +138,104 @@ export const PG_STORE_MIGRATIONS: readonly Migration[] = [
         FOR EACH ROW EXECUTE FUNCTION messages_total_size();
     `,
   },
+  {
+    // docs/postgres.en.md "Round trips per delivery": a delivery or APPEND as one statement, so it
+    // costs one round trip (and its COMMIT) instead of one per row. The rules are those the store
+    // applied from TypeScript before, statement for statement (mail-store.ts storeBody, insertMessage,
+    // deliveryMailbox); each function runs in its caller's transaction, or in the implicit
+    // transaction of the single statement that calls it (PostgreSQL §55.2.2).
+    version: 2,
+    sql: `
+      -- The body's row id, storing bytes (blobs, blob_chunks), meta and search text only if this body
+      -- is new. chunks: the body's chunks when the caller did not store them before in the same
+      -- transaction (a large body, written chunk by chunk), else NULL. An existing body's row is
+      -- locked FOR KEY SHARE so a purge on another node cannot remove it before the message row names
+      -- it; one removed just before is stored again, or, when its chunks are not at hand, the
+      -- transaction fails as a serialization failure and the store runs it again.
+      CREATE FUNCTION store_body(p_digest TEXT, p_size BIGINT, p_chunks BYTEA[], p_header_size INTEGER, p_envelope TEXT, p_structure TEXT,
+                                 p_subject TEXT, p_from TEXT, p_to TEXT, p_cc TEXT, p_bcc TEXT, p_headers TEXT, p_body TEXT)
+      RETURNS BIGINT LANGUAGE plpgsql AS $$
+      DECLARE
+        v_id BIGINT;
+      BEGIN
+        LOOP
+          INSERT INTO blobs (digest, size) VALUES (p_digest, p_size) ON CONFLICT (digest) DO NOTHING;
+          IF FOUND THEN
+            IF p_chunks IS NULL THEN
+              RAISE EXCEPTION 'body % was removed meanwhile', p_digest USING ERRCODE = 'serialization_failure';
+            END IF;
+            INSERT INTO blob_chunks (digest, seq, data)
+              SELECT p_digest, c.seq - 1, c.data FROM unnest(p_chunks) WITH ORDINALITY AS c(data, seq);
+          END IF;
+          INSERT INTO bodies (digest, header_size, envelope, structure) VALUES (p_digest, p_header_size, p_envelope, p_structure)
+            ON CONFLICT (digest) DO NOTHING RETURNING id INTO v_id;
+          IF v_id IS NOT NULL THEN
+            INSERT INTO body_text (body_id, subject, from_addr, to_addr, cc_addr, bcc_addr, headers, body)
+              VALUES (v_id, p_subject, p_from, p_to, p_cc, p_bcc, p_headers, p_body);
+            RETURN v_id;
+          END IF;
+          SELECT id INTO v_id FROM bodies WHERE digest = p_digest FOR KEY SHARE;
+          IF v_id IS NOT NULL THEN
+            RETURN v_id;
+          END IF;
+        END LOOP;
+      END $$;
+
+      -- One message row: UID and MODSEQ by one UPDATE … RETURNING of the mailbox row, whose lock
+      -- orders writers on every node. A missing mailbox raises no_data_found (P0002).
+      CREATE FUNCTION append_message(p_mailbox BIGINT, p_body BIGINT, p_system INTEGER, p_keywords TEXT, p_internal_date BIGINT, p_size BIGINT,
+                                     OUT new_uid BIGINT, OUT new_modseq BIGINT, OUT mailbox_account TEXT, OUT mailbox_uidvalidity BIGINT)
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = p_mailbox
+          RETURNING uidnext - 1, highestmodseq, account, uidvalidity INTO new_uid, new_modseq, mailbox_account, mailbox_uidvalidity;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'no mailbox %', p_mailbox USING ERRCODE = 'no_data_found';
+        END IF;
+        INSERT INTO messages (mailbox, uid, modseq, system, keywords, internal_date, size, body)
+          VALUES (p_mailbox, new_uid, new_modseq, p_system, p_keywords, p_internal_date, p_size, p_body);
+      END $$;
+
+      -- The mailbox a delivery copy goes to, or NULL when one must be made first (the caller makes it
+      -- and asks again). kind 'inbox': INBOX. 'junk' (RFC 6154): the mailbox marked \\Junk, whatever
+      -- the user renamed it to, else one named Junk. 'named': the mailbox of that (canonical) name;
+      -- when it is missing, NULL if the copy may create it (Sieve fileinto :create), else INBOX.
+      CREATE FUNCTION delivery_mailbox(p_account TEXT, p_kind TEXT, p_name TEXT, p_create BOOLEAN)
+      RETURNS BIGINT LANGUAGE sql STABLE AS $$
+        SELECT CASE p_kind
+          WHEN 'inbox' THEN (SELECT id FROM mailboxes WHERE account = p_account AND name = 'INBOX')
+          WHEN 'junk' THEN coalesce(
+            (SELECT id FROM mailboxes WHERE account = p_account AND special_use = '\\Junk' ORDER BY id LIMIT 1),
+            (SELECT id FROM mailboxes WHERE account = p_account AND name = 'Junk'))
+          ELSE coalesce(
+            (SELECT id FROM mailboxes WHERE account = p_account AND name = p_name),
+            CASE WHEN p_create THEN NULL ELSE (SELECT id FROM mailboxes WHERE account = p_account AND name = 'INBOX') END)
+        END
+      $$;
+
+      -- A delivery: the body stored once, then one message row per copy, in the order given (the
+      -- caller sorts copies by account, so two deliveries lock mailbox rows in one order). A copy
+      -- whose mailbox must be made first raises no_data_found before any row is written for it.
+      CREATE FUNCTION deliver_message(p_body BIGINT, p_accounts TEXT[], p_kinds TEXT[], p_names TEXT[], p_creates BOOLEAN[],
+                                      p_systems INTEGER[], p_keywords TEXT[], p_internal_date BIGINT, p_size BIGINT)
+      RETURNS TABLE (mailbox BIGINT, uid BIGINT, modseq BIGINT, account TEXT) LANGUAGE plpgsql AS $$
+      DECLARE
+        v_mailbox BIGINT;
+        v_row RECORD;
+      BEGIN
+        FOR i IN 1 .. coalesce(array_length(p_accounts, 1), 0) LOOP
+          v_mailbox := delivery_mailbox(p_accounts[i], p_kinds[i], p_names[i], p_creates[i]);
+          IF v_mailbox IS NULL THEN
+            RAISE EXCEPTION 'no delivery mailbox for % yet', p_accounts[i] USING ERRCODE = 'no_data_found';
+          END IF;
+          SELECT * INTO v_row FROM append_message(v_mailbox, p_body, p_systems[i], p_keywords[i], p_internal_date, p_size);
+          mailbox := v_mailbox;
+          uid := v_row.new_uid;
+          modseq := v_row.new_modseq;
+          account := v_row.mailbox_account;
+          RETURN NEXT;
+        END LOOP;
+      END $$;
+    `,
+  },
 ];
