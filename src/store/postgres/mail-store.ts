@@ -103,6 +103,9 @@ const STORAGE_FULL = new Set(['53100', '53000', '53200']);
  * - No group commit in the process: concurrent deliveries are concurrent transactions, and
  *   PostgreSQL groups their WAL flushes itself. A delivery resolves (the `250`) after COMMIT,
  *   with synchronous_commit on (database.ts).
+ * - A delivery or APPEND is one statement, its own implicit transaction, in the common case
+ *   (message-writes.ts): round trips, not the server's work, were most of its time
+ *   (docs/postgres.en.md "Round trips per delivery").
  * - Change events are emitted after COMMIT, all through `publish`, the one place another node's
  *   notification can hook.
  * - The hooks of deliver and purgeAccount (`inTransaction`) run inside the PostgreSQL transaction,

@@ -139,11 +139,11 @@ export const PG_STORE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // docs/postgres.en.md "Round trips per delivery": a delivery or APPEND as one statement, so it
-    // costs one round trip (and its COMMIT) instead of one per row. The rules are those the store
-    // applied from TypeScript before, statement for statement (mail-store.ts storeBody, insertMessage,
-    // deliveryMailbox); each function runs in its caller's transaction, or in the implicit
-    // transaction of the single statement that calls it (PostgreSQL §55.2.2).
+    // docs/postgres.en.md "Round trips per delivery": a delivery or APPEND as one statement
+    // (message-writes.ts), so it costs one round trip and its COMMIT instead of one per row. Each
+    // function runs in its caller's transaction, or in the implicit transaction of the single
+    // statement that calls it (PostgreSQL §55.2.2); the mailboxes a delivery needs are made by
+    // PgMailStore.makeDeliveryMailbox, in TypeScript, when delivery_mailbox finds none.
     version: 2,
     sql: `
       -- The body's row id, storing bytes (blobs, blob_chunks), meta and search text only if this body
