@@ -80,6 +80,34 @@ export function describeDeliveryContract(open: OpenBackend): void {
       expect(await t.store.getMailbox(annv, 'Archive')).toBeNull();
     });
 
+    it('files into a named folder (RFC 5228 fileinto), making it and its parents only with :create (RFC 5490 §3.2), else into INBOX', async () => {
+      await t.store.ensureAccount(annv);
+      const made = await t.store.deliver([{ account: annv, folder: { name: 'Dự án/2026', create: true } }], message());
+      const folder = (await t.store.getMailbox(annv, 'Dự án/2026'))!;
+      expect(made.delivered).toEqual([{ account: annv, mailbox: folder.id, uid: 1 }]);
+      expect(await t.store.getMailbox(annv, 'Dự án')).not.toBeNull();
+      expect(await t.store.listSubscriptions(annv)).toContain('Dự án/2026');
+      const again = await t.store.deliver([{ account: annv, folder: { name: 'Dự án/2026', create: false } }], message());
+      expect(again.delivered).toEqual([{ account: annv, mailbox: folder.id, uid: 2 }]);
+      const missing = await t.store.deliver([{ account: annv, folder: { name: 'Không có', create: false } }], message());
+      expect(missing.delivered[0]!.mailbox).toBe((await t.store.getMailbox(annv, 'INBOX'))!.id);
+      expect(await t.store.getMailbox(annv, 'Không có')).toBeNull();
+    });
+
+    it('runs the inTransaction hook once before the delivery resolves; a hook that throws keeps nothing', async () => {
+      let calls = 0;
+      const { delivered } = await t.store.deliver([{ account: annv, folder: 'INBOX' }], message(), { inTransaction: () => void calls++ });
+      expect(calls).toBe(1);
+      const inbox = delivered[0]!.mailbox;
+      const refused = t.store.deliver([{ account: annv, folder: 'INBOX' }], message({ subject: 'Không lưu' }), {
+        inTransaction: () => {
+          throw new Error('the notice could not be recorded');
+        },
+      });
+      await expect(refused).rejects.toThrow('the notice could not be recorded');
+      expect((await t.store.listMessages(inbox)).map((row) => row.uid)).toEqual([1]);
+    });
+
     it('delivers one copy per recipient even when the envelope names one twice', async () => {
       const result = await t.store.deliver(
         [
