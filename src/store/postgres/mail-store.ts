@@ -531,7 +531,7 @@ export class PgMailStore implements MailStore {
     return storeQuery<R>(client, statement.text, statement.values);
   }
 
-  /** Runs `run` again after a deadlock or serialization failure; PostgreSQL's errors become StoreErrors where one fits. */
+  /** Runs `attempt` again after a deadlock or serialization failure; PostgreSQL's errors become StoreErrors where one fits. */
   private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreError('cannot', 'the store is closed');
     const run = (async () => {
