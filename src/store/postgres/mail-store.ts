@@ -518,8 +518,9 @@ export class PgMailStore implements MailStore {
 
   /**
    * One statement without BEGIN/COMMIT: PostgreSQL runs it as a transaction of its own and
-   * answers after its COMMIT (PostgreSQL §55.2.2, an implicit transaction; synchronous_commit on,
-   * database.ts), so it is as durable as a transaction of one statement and costs one round trip.
+   * commits it before the ReadyForQuery that resolves the query (PostgreSQL §55.2.3 "Extended
+   * Query": Sync closes an implicit transaction; synchronous_commit on, database.ts), so it is as
+   * durable as a transaction of one statement and costs one round trip.
    */
   private writeOne<R extends object>(statement: MessageStatement): Promise<R[]> {
     return this.retrying(() => storeQuery<R>(this.pool, statement.text, statement.values));

@@ -142,7 +142,7 @@ export const PG_STORE_MIGRATIONS: readonly Migration[] = [
     // docs/postgres.en.md "Round trips per delivery": a delivery or APPEND as one statement
     // (message-writes.ts), so it costs one round trip and its COMMIT instead of one per row. Each
     // function runs in its caller's transaction, or in the implicit transaction of the single
-    // statement that calls it (PostgreSQL §55.2.2); the mailboxes a delivery needs are made by
+    // statement that calls it (PostgreSQL §55.2.3 "Extended Query"); the mailboxes a delivery needs are made by
     // PgMailStore.makeDeliveryMailbox, in TypeScript, when delivery_mailbox finds none.
     version: 2,
     sql: `
