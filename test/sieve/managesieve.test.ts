@@ -78,7 +78,7 @@ describe('ManageSieve with python3-sievelib', () => {
       'line 4:1: expected ";" or "{" after fileinto, found "}"',
       '["loc", []]',
     ]);
-    expect(server.server.context.sieve.activeScript(annv.address as never)).toBe(FILE_INTO_PROJECT);
+    expect(await server.server.context.sieve.activeScript(annv.address as never)).toBe(FILE_INTO_PROJECT);
   });
 
   test('an external redirect is refused at save time (Điều 8.5)', async () => {
