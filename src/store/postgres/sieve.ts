@@ -25,7 +25,7 @@ import { storeQuery } from './numbers.js';
  *   lock makes two nodes claiming at once see each other's write, so one of them gets the reply.
  */
 
-const MIGRATIONS: readonly Migration[] = [
+export const PG_SIEVE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     // sent_at, updated_at: milliseconds since the epoch, as in SQLite.
@@ -64,7 +64,7 @@ export interface PgSieveStoreOptions {
 
 /** Opens the store on a pool it then owns (close() ends it), applying its migrations first. */
 export async function openPgSieveStore(pool: PgPool, options: PgSieveStoreOptions = {}): Promise<SieveScriptStore> {
-  await migratePostgres(pool, 'sieve', MIGRATIONS);
+  await migratePostgres(pool, 'sieve', PG_SIEVE_MIGRATIONS);
   const { changes } = options;
   const memory = new ActiveScriptMemory();
   changes?.on('change', (change) => {

@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { asAccountId } from '../../src/store/index.js';
+import { sendThroughMx } from '../helpers/mx.js';
+import { clusterForThisFile } from '../helpers/postgres-cluster.js';
+import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+
+/**
+ * Sieve scripts shared by two nodes on one PostgreSQL store (docs/postgres.en.md "What is where"):
+ * a script saved through one node's ManageSieve (RFC 5804, with Debian's python3-sievelib) runs
+ * for mail delivered through the other, which had remembered the account's previous active script
+ * and forgets it when the change bus brings the write's notice.
+ */
+const cluster = clusterForThisFile();
+let nodeA: TestServer;
+let nodeB: TestServer;
+let user: TestUser;
+
+beforeAll(async () => {
+  const url = await cluster().createDatabase();
+  const store = { backend: 'postgres' as const, postgres_url: url, postgres_pool: 4 };
+  nodeA = await startTestServer({ config: { store } });
+  user = await nodeA.addUser('Phạm Thị Thu');
+  nodeB = await startTestServer({ dataDir: nodeA.dataDir, config: { store } });
+}, 240_000);
+afterAll(async () => {
+  await nodeB?.close();
+  await nodeA?.close();
+});
+
+const FILE_INTO_PROJECT = 'require ["fileinto", "mailbox"];\nif address :is "from" "duan@example.org" {\n  fileinto :create "Dự án";\n}\n';
+
+function sievelibOn(port: number, program: string): Promise<string> {
+  const prelude = [
+    'import json, sys',
+    'from sievelib.managesieve import Client',
+    `c = Client("127.0.0.1", ${port})`,
+    `assert c.connect(${JSON.stringify(user.address)}, ${JSON.stringify(user.password)}, starttls=True, authmech="PLAIN"), c.errmsg`,
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const child = execFile('/usr/bin/python3', ['-'], { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())));
+    child.stdin!.end(`${prelude}\n${program}\nc.logout()\n`);
+  });
+}
+
+/** Sends a message through node B's MX and gives the folder (on node B's IMAP) that received it. */
+async function folderOnNodeB(subject: string): Promise<string> {
+  expect(await sendThroughMx(nodeB.ports.mx, { from: 'duan@example.org', to: user.address, subject, text: 'Báo cáo tiến độ.' })).toMatch(/^250 /);
+  const client = new ImapFlow({ host: '127.0.0.1', port: nodeB.ports.imap, secure: false, tls: { rejectUnauthorized: false }, auth: { user: user.address, pass: user.password }, logger: false });
+  await client.connect();
+  try {
+    for (const mailbox of await client.list()) {
+      const lock = await client.getMailboxLock(mailbox.path);
+      try {
+        const found = await client.search({ subject }, { uid: true });
+        if (found && found.length > 0) return mailbox.path;
+      } finally {
+        lock.release();
+      }
+    }
+    return '(none)';
+  } finally {
+    await client.logout();
+  }
+}
+
+/**
+ * Waits until node B's delivery would read `expected` as the active script: the write's notice
+ * reaches node B asynchronously after node A's OK, as a new message's EXISTS does.
+ */
+async function nodeBHears(expected: string | null): Promise<void> {
+  await expect.poll(() => nodeB.server.context.sieve.activeScript(asAccountId(user.address)), { timeout: 30_000 }).toBe(expected);
+}
+
+test('a script put and activated through node A runs for mail delivered through node B, and stops when deactivated there', async () => {
+  // Node B delivers first, and remembers that the account has no active script.
+  expect(await folderOnNodeB('Tuần 1')).toBe('INBOX');
+
+  expect(await sievelibOn(nodeA.ports.managesieve, [`print(c.putscript("du-an", ${JSON.stringify(FILE_INTO_PROJECT)}))`, 'print(c.setactive("du-an"))'].join('\n'))).toBe('True\nTrue');
+  // Node B's ManageSieve lists what node A saved: one store.
+  expect(await sievelibOn(nodeB.ports.managesieve, 'print(json.dumps(c.listscripts()))')).toBe('["du-an", []]');
+  await nodeBHears(FILE_INTO_PROJECT);
+  expect(await folderOnNodeB('Tuần 2')).toBe('Dự án');
+
+  expect(await sievelibOn(nodeA.ports.managesieve, 'print(c.setactive(""))')).toBe('True');
+  await nodeBHears(null);
+  expect(await folderOnNodeB('Tuần 3')).toBe('INBOX');
+}, 180_000);
