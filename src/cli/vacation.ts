@@ -29,7 +29,7 @@ interface VacationOptions {
  * the same transaction; an official's hand-written active script is refused, never replaced.
  * With `[store] backend = "postgres"` the script is in PostgreSQL and the audit row in the SQLite
  * file: the audit row's transaction is open while the script is written and commits after it, so
- * a failed write leaves no record (docs/postgres.en.md "What is where").
+ * a failed write leaves no record (docs/postgres.en.md "Sieve scripts on several nodes").
  */
 export function definePersonVacation(person: Command): void {
   person

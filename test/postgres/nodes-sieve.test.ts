@@ -1,37 +1,22 @@
 import { execFile } from 'node:child_process';
 import { ImapFlow } from 'imapflow';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { asAccountId } from '../../src/store/index.js';
 import { sendThroughMx } from '../helpers/mx.js';
-import { clusterForThisFile } from '../helpers/postgres-cluster.js';
-import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { twoNodesForThisFile } from '../helpers/postgres-cluster.js';
 
 /**
- * Sieve scripts shared by two nodes on one PostgreSQL store (docs/postgres.en.md "What is where"):
+ * Sieve scripts shared by two nodes on one PostgreSQL store (docs/postgres.en.md "Sieve scripts on several nodes"):
  * a script saved through one node's ManageSieve (RFC 5804, with Debian's python3-sievelib) runs
  * for mail delivered through the other, which had remembered the account's previous active script
  * and forgets it when the change bus brings the write's notice.
  */
-const cluster = clusterForThisFile();
-let nodeA: TestServer;
-let nodeB: TestServer;
-let user: TestUser;
-
-beforeAll(async () => {
-  const url = await cluster().createDatabase();
-  const store = { backend: 'postgres' as const, postgres_url: url, postgres_pool: 4 };
-  nodeA = await startTestServer({ config: { store } });
-  user = await nodeA.addUser('Phạm Thị Thu');
-  nodeB = await startTestServer({ dataDir: nodeA.dataDir, config: { store } });
-}, 240_000);
-afterAll(async () => {
-  await nodeB?.close();
-  await nodeA?.close();
-});
+const nodes = twoNodesForThisFile('Phạm Thị Thu');
 
 const FILE_INTO_PROJECT = 'require ["fileinto", "mailbox"];\nif address :is "from" "duan@example.org" {\n  fileinto :create "Dự án";\n}\n';
 
 function sievelibOn(port: number, program: string): Promise<string> {
+  const { user } = nodes();
   const prelude = [
     'import json, sys',
     'from sievelib.managesieve import Client',
@@ -46,6 +31,7 @@ function sievelibOn(port: number, program: string): Promise<string> {
 
 /** Sends a message through node B's MX and gives the folder (on node B's IMAP) that received it. */
 async function folderOnNodeB(subject: string): Promise<string> {
+  const { nodeB, user } = nodes();
   expect(await sendThroughMx(nodeB.ports.mx, { from: 'duan@example.org', to: user.address, subject, text: 'Báo cáo tiến độ.' })).toMatch(/^250 /);
   const client = new ImapFlow({ host: '127.0.0.1', port: nodeB.ports.imap, secure: false, tls: { rejectUnauthorized: false }, auth: { user: user.address, pass: user.password }, logger: false });
   await client.connect();
@@ -70,10 +56,12 @@ async function folderOnNodeB(subject: string): Promise<string> {
  * reaches node B asynchronously after node A's OK, as a new message's EXISTS does.
  */
 async function nodeBHears(expected: string | null): Promise<void> {
+  const { nodeB, user } = nodes();
   await expect.poll(() => nodeB.server.context.sieve.activeScript(asAccountId(user.address)), { timeout: 30_000 }).toBe(expected);
 }
 
 test('a script put and activated through node A runs for mail delivered through node B, and stops when deactivated there', async () => {
+  const { nodeA, nodeB } = nodes();
   // Node B delivers first, and remembers that the account has no active script.
   expect(await folderOnNodeB('Tuần 1')).toBe('INBOX');
 
