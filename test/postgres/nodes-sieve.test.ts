@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { ImapFlow } from 'imapflow';
 import { expect, test } from 'vitest';
 import { asAccountId } from '../../src/store/index.js';
 import { sendThroughMx } from '../helpers/mx.js';
 import { twoNodesForThisFile } from '../helpers/postgres-cluster.js';
+import { runSievelib } from '../helpers/sievelib.js';
 
 /**
  * Sieve scripts shared by two nodes on one PostgreSQL store (docs/postgres.en.md "Sieve scripts on several nodes"):
@@ -16,17 +16,7 @@ const nodes = twoNodesForThisFile('Phạm Thị Thu');
 const FILE_INTO_PROJECT = 'require ["fileinto", "mailbox"];\nif address :is "from" "duan@example.org" {\n  fileinto :create "Dự án";\n}\n';
 
 function sievelibOn(port: number, program: string): Promise<string> {
-  const { user } = nodes();
-  const prelude = [
-    'import json, sys',
-    'from sievelib.managesieve import Client',
-    `c = Client("127.0.0.1", ${port})`,
-    `assert c.connect(${JSON.stringify(user.address)}, ${JSON.stringify(user.password)}, starttls=True, authmech="PLAIN"), c.errmsg`,
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    const child = execFile('/usr/bin/python3', ['-'], { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())));
-    child.stdin!.end(`${prelude}\n${program}\nc.logout()\n`);
-  });
+  return runSievelib(port, nodes().user, `${program}\nc.logout()`);
 }
 
 /** Sends a message through node B's MX and gives the folder (on node B's IMAP) that received it. */

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
 import type { Identity } from '../../directory/index.js';
-import type { AccountId } from '../../store/index.js';
+import { isStoreUnavailable, type AccountId } from '../../store/index.js';
 import { inheritProxiedPeer } from '../../tcp/index.js';
 import { SIEVE_EXTENSIONS } from '../capabilities.js';
 import { SieveScriptError } from '../errors.js';
@@ -80,6 +80,12 @@ export class ManageSieveSession {
       try {
         if (!(await this.execute(command))) return;
       } catch (error) {
+        // RFC 5804 §1.3 TRYLATER: the shared script store is unreachable now (docs/postgres.en.md
+        // "When the database is unreachable"); the client may retry the command.
+        if (isStoreUnavailable(error)) {
+          this.write(statusLine('NO', 'The script store is unavailable; try again later', 'TRYLATER'));
+          continue;
+        }
         if (!(error instanceof Refusal)) throw error;
         this.write(statusLine('NO', error.message, error.code));
       }
