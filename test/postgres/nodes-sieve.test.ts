@@ -65,3 +65,24 @@ test('a script put and activated through node A runs for mail delivered through 
   await nodeBHears(null);
   expect(await folderOnNodeB('Tuần 3')).toBe('INBOX');
 }, 180_000);
+
+test('node B, remembering the active script, reads it again once node A’s SETACTIVE notice arrives', async () => {
+  const { nodeA, nodeB, user } = nodes();
+  const account = asAccountId(user.address);
+  const script = 'require "fileinto";\nfileinto "Lưu";\n';
+  await nodeA.server.context.sieve.putScript(account, 'luu', script);
+  expect(await nodeA.server.context.sieve.setActive(account, 'luu')).toBe(true);
+  await nodeBHears(script);
+  // The notices of those two writes have all arrived; node B now answers from memory.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(await nodeB.server.context.sieve.activeScript(account)).toBe(script);
+  expect(await nodeA.server.context.sieve.setActive(account, null)).toBe(true);
+  const committedAt = performance.now();
+  let stale = 0;
+  while ((await nodeB.server.context.sieve.activeScript(account)) !== null) {
+    stale++;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  // docs/postgres.en.md "Sieve scripts on several nodes": the figure, never a test threshold.
+  console.log(`node A's SETACTIVE committed → node B reads no active script: ${(performance.now() - committedAt).toFixed(1)} ms (${stale} answers from memory before)`);
+}, 60_000);
