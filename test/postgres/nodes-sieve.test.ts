@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { expect, test } from 'vitest';
 import { asAccountId } from '../../src/store/index.js';
+import { runCliInProcess } from '../cli/cli-helpers.js';
 import { sendThroughMx } from '../helpers/mx.js';
 import { twoNodesForThisFile } from '../helpers/postgres-cluster.js';
 import { runSievelib } from '../helpers/sievelib.js';
@@ -86,3 +89,17 @@ test('node B, remembering the active script, reads it again once node A’s SETA
   // docs/postgres.en.md "Sieve scripts on several nodes": the figure, never a test threshold.
   console.log(`node A's SETACTIVE committed → node B reads no active script: ${(performance.now() - committedAt).toFixed(1)} ms (${stale} answers from memory before)`);
 }, 60_000);
+
+test('`person vacation` run beside the nodes writes the script in PostgreSQL, audited, and node B runs it', async () => {
+  const { nodeB, user } = nodes();
+  // The CLI of an installation on PostgreSQL: the nodes' data directory and store.
+  const configFile = path.join(nodeB.dataDir, 'cli.toml');
+  writeFileSync(configFile, `[server]\ndata_dir = ${JSON.stringify(nodeB.dataDir)}\n[store]\nbackend = "postgres"\npostgres_url = ${JSON.stringify(nodeB.config.store.postgres_url)}\n`);
+  const cli = (args: string[]) => runCliInProcess(['--config', configFile, ...args]);
+  const on = await cli(['person', 'vacation', user.address, 'on', '--message', 'Tôi nghỉ phép đến thứ Hai.', '--doc', '12/GM-VP']);
+  expect(on.stderr).toBe('');
+  expect(on.stdout).toBe(`out-of-office for ${user.address} is on\n`);
+  await expect.poll(async () => (await nodeB.server.context.sieve.activeScript(asAccountId(user.address))) ?? '', { timeout: 30_000 }).toContain('vacation');
+  const audit = JSON.parse((await cli(['audit', '--subject', user.address, '--json'])).stdout) as Array<{ action: string; doc: string }>;
+  expect(audit.filter((row) => row.action === 'sieve.vacation').map((row) => row.doc)).toEqual(['12/GM-VP']);
+}, 120_000);
