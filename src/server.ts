@@ -19,7 +19,7 @@ import { QuotaNotices, UnitDiligence, type DiligenceRun } from './notices/index.
 import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, INSPECT_SUBMISSION, startSmtp, type SmtpStartOptions } from './smtp/index.js';
-import { openBayesStore, openDiligenceStore, openSieveStore } from './store/index.js';
+import { openBayesStore, openDiligenceStore, openSieveScriptStore } from './store/index.js';
 import { leaveCheckpointsToReplica, openDatabase, openMailStore, startChangeBus } from './store/index.js';
 import { openOutboundQueue } from './store/index.js';
 import { loadTlsCertificate } from './tls.js';
@@ -84,11 +84,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const stopBackups = scheduleBackups(config, logger.child({ module: 'backup' }));
   const filters = createFilterPipeline(config, { logger, resolver, bayes: new BayesLearner(openBayesStore(db)), workers, officialNames: () => directory.officialNames() });
   const queue = await openOutboundQueue(db, config.store);
+  const sieve = await openSieveScriptStore(db, config.store, store.events);
   const tlsCertificate = await loadTlsCertificate(config, logger.child({ module: 'tls' }));
   tlsCertificate.watchFiles();
   // /healthz components (src/health); the clamd watch warns at start when mail would go unscanned or be refused.
   // Nodes sharing one PostgreSQL store hear each other's changes (docs/postgres.en.md "Change events between nodes").
-  const changeBus = config.store.backend === 'postgres' ? await startChangeBus(config.store.postgres_url, store, logger.child({ module: 'change-bus' })) : null;
+  const changeBus = config.store.backend === 'postgres' ? await startChangeBus(config.store.postgres_url, store, sieve, logger.child({ module: 'change-bus' })) : null;
   const health = new HealthMonitor();
   const virusScanner = new VirusScannerWatch(config.clamav, logger);
   health.add('database', databaseCheck(store, config.server.domain));
@@ -115,7 +116,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     spool: MessageSpool.open(config.paths.dataDir, config.limits.spool_threshold),
     workers,
     health,
-    sieve: openSieveStore(db, store.events),
+    sieve,
   };
 
   // --- Điều 10 notices, Điều 9 unit reminders and the daily retention job (src/notices, src/maintenance) ---
@@ -170,6 +171,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     stopBackups();
     await changeBus?.close();
     await queue.close();
+    await sieve.close();
     await closeStore();
     // After the store: Litestream ships the last commits as it stops.
     await replica?.stop();

@@ -4,8 +4,9 @@ import { CliError, failWith, printOutput } from './runner.js';
 
 /**
  * `migrate --from sqlite:PATH --to postgres:URL` (DESIGN.md "CLI"; docs/postgres.en.md "Moving an
- * installation"): copies the mail of a single-node installation into an empty PostgreSQL store,
- * keeping UIDVALIDITY, UIDs, MODSEQs and flags, and checks the copy before committing it.
+ * installation"): copies the mail, Sieve scripts and vacation record of a single-node installation
+ * into an empty PostgreSQL store, keeping UIDVALIDITY, UIDs, MODSEQs and flags, and checks the
+ * copy before committing it.
  */
 export function defineMigrateCommand(migrate: Command): void {
   migrate
@@ -25,6 +26,7 @@ export function defineMigrateCommand(migrate: Command): void {
             `copied and verified: ${report.mailboxes} mailboxes, ${report.messages} messages, ${report.bodies} bodies (${report.bodyBytes} bytes),`,
             `  ${report.subscriptions} subscriptions, ${report.expunged} VANISHED records, ${report.privateSeen} private \\Seen marks` +
               (report.textExtracted > 0 ? `; search text extracted for ${report.textExtracted} bodies not yet indexed` : ''),
+            `  ${report.sieveScripts} Sieve scripts, ${report.vacationReplies} vacation reply records`,
           ].join('\n'),
         });
       } catch (error) {

@@ -19,14 +19,14 @@ export class HandWrittenScriptError extends Error {
   }
 }
 
-export function accountRules(store: SieveScriptStore, account: AccountId): AccountRules {
-  const active = store.listScripts(account).find((s) => s.active);
+export async function accountRules(store: SieveScriptStore, account: AccountId): Promise<AccountRules> {
+  const active = (await store.listScripts(account)).find((s) => s.active);
   if (active !== undefined) {
-    const script = store.getScript(account, active.name) ?? '';
+    const script = (await store.getScript(account, active.name)) ?? '';
     const rules = readMailRules(script);
     return rules === null ? { kind: 'hand-written', name: active.name, script } : { kind: 'rules', rules };
   }
-  const own = store.getScript(account, MAIL_RULES_SCRIPT);
+  const own = await store.getScript(account, MAIL_RULES_SCRIPT);
   return { kind: 'rules', rules: own === null ? NO_MAIL_RULES : (readMailRules(own) ?? NO_MAIL_RULES) };
 }
 
@@ -35,14 +35,14 @@ export function accountRules(store: SieveScriptStore, account: AccountId): Accou
  * (grammar, extensions, Điều 8.5 redirect policy: SieveScriptError) before anything is written,
  * so refused rules leave the previous script in place. Returns the script text.
  */
-export function saveAccountRules(store: SieveScriptStore, account: AccountId, rules: MailRules, policy: RedirectPolicy): string {
-  const current = accountRules(store, account);
+export async function saveAccountRules(store: SieveScriptStore, account: AccountId, rules: MailRules, policy: RedirectPolicy): Promise<string> {
+  const current = await accountRules(store, account);
   if (current.kind === 'hand-written') throw new HandWrittenScriptError(current.name);
-  const own = store.getScript(account, MAIL_RULES_SCRIPT);
+  const own = await store.getScript(account, MAIL_RULES_SCRIPT);
   if (own !== null && readMailRules(own) === null) throw new HandWrittenScriptError(MAIL_RULES_SCRIPT);
   const script = renderMailRules(rules);
   checkSieveScript(script, policy);
-  store.putScript(account, MAIL_RULES_SCRIPT, script);
-  store.setActive(account, MAIL_RULES_SCRIPT);
+  await store.putScript(account, MAIL_RULES_SCRIPT, script);
+  await store.setActive(account, MAIL_RULES_SCRIPT);
   return script;
 }

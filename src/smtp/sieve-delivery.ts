@@ -74,7 +74,7 @@ async function planRecipients(ctx: AppContext, input: SieveDeliveryInput, keepFo
   const plans = new Map<AccountId, RecipientPlan>();
   const runs: Array<SieveTaskInput['runs'][number]> = [];
   for (const [account, addresses] of input.recipients) {
-    const script = ctx.sieve.activeScript(account);
+    const script = await ctx.sieve.activeScript(account);
     if (script === null) plans.set(account, keepOnly(account, keepFolder));
     else {
       const folders = script.includes('mailboxexists') ? (await ctx.store.listMailboxes(account)).map((m) => m.name) : [];
@@ -183,7 +183,7 @@ async function sendRedirect(ctx: AppContext, input: SieveDeliveryInput, account:
 async function sendVacation(ctx: AppContext, input: SieveDeliveryInput, account: AccountId, reply: VacationReply): Promise<void> {
   const log = { proto: 'smtp', queueId: input.queueId, account, to: reply.to };
   try {
-    if (!ctx.sieve.claimVacationReply(account, reply.to, reply.handle, reply.periodSeconds, new Date())) {
+    if (!(await ctx.sieve.claimVacationReply(account, reply.to, reply.handle, reply.periodSeconds, new Date()))) {
       ctx.logger.debug(log, 'sieve: vacation already answered this sender');
       return;
     }

@@ -1,8 +1,9 @@
 import type { MailStore } from './api.js';
 import { watchExternalChanges } from './external-changes.js';
 import type { Db } from './database.js';
-import { openPgOutboundQueue, openPostgresPool, PgMailStore } from './postgres/index.js';
+import { openPgOutboundQueue, openPgSieveStore, openPostgresPool, PgMailStore } from './postgres/index.js';
 import { SqliteOutboundQueue, type OutboundQueue } from './queue.js';
+import { openSieveStore, type SieveScriptStore } from './sieve.js';
 import { SqliteMailStore } from './sqlite-store.js';
 
 /** The `[store]` keys that choose where mail and the outbound queue live (DESIGN.md "Config"). */
@@ -22,6 +23,26 @@ export async function openOutboundQueue(db: Db, settings: StoreBackendSettings):
   return openPgOutboundQueue(openPostgresPool(settings.postgres_url, { poolSize: settings.postgres_pool }));
 }
 
+/**
+ * Connections of the PostgreSQL Sieve store: activeScript is answered from memory, so what reaches
+ * the database is ManageSieve, the web page's rules and vacation claims, a few at a time.
+ */
+const SIEVE_POOL = 4;
+
+/**
+ * The Sieve scripts and vacation record of this node: in its SQLite file, or with `backend =
+ * "postgres"` those every node shares (docs/postgres.en.md), on a pool of its own. `changes`: the
+ * mail store's events, given by serve so that activeScript is answered from memory.
+ */
+export async function openSieveScriptStore(db: Db, settings: StoreBackendSettings, changes?: MailStore['events']): Promise<SieveScriptStore> {
+  if (settings.backend === 'sqlite') return openSieveStore(db, changes);
+  const pool = openPostgresPool(settings.postgres_url, { poolSize: Math.min(SIEVE_POOL, settings.postgres_pool) });
+  return openPgSieveStore(pool, changes ? { changes } : {}).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
+}
+
 export interface MailStoreOptions {
   /** `[imap] vanished_history` (unset: the store's default). */
   readonly vanishedHistory?: number | undefined;
@@ -31,7 +52,7 @@ export interface MailStoreOptions {
 
 /**
  * The MailStore `[store] backend` names (docs/postgres.en.md): SQLite in the data file, or
- * PostgreSQL at `postgres_url`, whose directory, Sieve and Bayes stay in the SQLite file `db`.
+ * PostgreSQL at `postgres_url`, whose directory and Bayes stay in the SQLite file `db`.
  * The server and the CLI's mail commands open it here, so a command never works on the SQLite
  * copy of an installation whose mail is in PostgreSQL. `close` ends the store and the connections
  * it opened (the SQLite file last).

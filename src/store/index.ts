@@ -12,11 +12,11 @@ export { openBayesStore, type BayesClass, type BayesStore, type BayesTokenCounts
 export { canonicalMailboxName, parentNames } from './mailbox-names.js';
 export { MboxImportLedger, type ImportMessage } from './mbox.js';
 export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type PendingDsn, type QueueClaim, type QueueEntry, type QueuedMessageStream } from './queue.js';
-export { openMailStore, openOutboundQueue, type MailStoreOptions, type StoreBackendSettings } from './backends.js';
+export { openMailStore, openOutboundQueue, openSieveScriptStore, type MailStoreOptions, type StoreBackendSettings } from './backends.js';
 export { BackupMailReader, type BackupMessage } from './backup-reader.js';
 export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';
 export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
 export { SearchReader } from './search-reader.js';
-export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, PgBlobStore, PgMailStore, inPgTransaction, migratePostgres, openPgOutboundQueue, openPostgresPool, PgOutboundQueue, type PgClient, type PgPool, type StoreCopyReport } from './postgres/index.js';
+export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, PgBlobStore, PgMailStore, inPgTransaction, migratePostgres, openPgOutboundQueue, openPgSieveStore, openPostgresPool, PgOutboundQueue, type PgClient, type PgPool, type StoreCopyReport } from './postgres/index.js';
 export { ChangeBus, startChangeBus, type ChangeBusOptions } from './postgres/index.js';

@@ -16,26 +16,83 @@ export interface SieveScriptInfo {
 
 export type DeleteScriptOutcome = 'deleted' | 'nonexistent' | 'active';
 
+/**
+ * Asynchronous, so that a backend may be a server (PostgreSQL: src/store/postgres/sieve.ts) as
+ * well as the data directory's SQLite file; both pass test/store/contract/sieve.ts.
+ */
 export interface SieveScriptStore {
-  listScripts(account: AccountId): SieveScriptInfo[];
-  getScript(account: AccountId, name: string): string | null;
+  listScripts(account: AccountId): Promise<SieveScriptInfo[]>;
+  getScript(account: AccountId, name: string): Promise<string | null>;
   /** The text of the account's active script, or null when it has none. */
-  activeScript(account: AccountId): string | null;
+  activeScript(account: AccountId): Promise<string | null>;
   /** Creates or replaces a script; an active script stays active (RFC 5804 §2.6). */
-  putScript(account: AccountId, name: string, content: string): void;
+  putScript(account: AccountId, name: string, content: string): Promise<void>;
   /** RFC 5804 §2.8: makes `name` the active script, or none with null; false when `name` does not exist. */
-  setActive(account: AccountId, name: string | null): boolean;
+  setActive(account: AccountId, name: string | null): Promise<boolean>;
   /** RFC 5804 §2.10: the active script cannot be deleted. */
-  deleteScript(account: AccountId, name: string): DeleteScriptOutcome;
+  deleteScript(account: AccountId, name: string): Promise<DeleteScriptOutcome>;
   /** RFC 5804 §2.11.1; false when `from` is missing or `to` exists. */
-  renameScript(account: AccountId, from: string, to: string): boolean;
+  renameScript(account: AccountId, from: string, to: string): Promise<boolean>;
   /** Scripts and their bytes, for the ManageSieve quota (RFC 5804 §2.3 HAVESPACE). */
-  usage(account: AccountId): { readonly scripts: number; readonly bytes: number };
+  usage(account: AccountId): Promise<{ readonly scripts: number; readonly bytes: number }>;
   /**
    * RFC 5230 §4.2: records a reply to `sender` for `handle` and returns true, unless one was
-   * recorded within `periodSeconds` before `now` (then false, nothing written).
+   * recorded within `periodSeconds` before `now` (then false, nothing written). Atomic: of two
+   * deliveries claiming at once, in one process or on two nodes, one gets true.
    */
-  claimVacationReply(account: AccountId, sender: string, handle: string, periodSeconds: number, now: Date): boolean;
+  claimVacationReply(account: AccountId, sender: string, handle: string, periodSeconds: number, now: Date): Promise<boolean>;
+  /**
+   * Another node wrote the account's scripts (the change bus heard it: docs/postgres.en.md
+   * "Change events between nodes"): the next activeScript reads them again.
+   */
+  forgetActiveScript(account: AccountId): void;
+  /** Ends what the store opened of its own (PostgreSQL: its pool); the SQLite file belongs to the mail store. */
+  close(): Promise<void>;
+}
+
+/** Accounts whose active script is remembered at once; past it the memory starts over (bounded memory). */
+const MAX_REMEMBERED_ACTIVE = 20_000;
+
+/**
+ * activeScript — asked for every recipient of every delivered message — answered from memory
+ * (both backends). An account is forgotten by every write of its scripts, after the write, whether
+ * it succeeded or not; everything by `forgetAll` (another process committed). A read that was
+ * under way while something was forgotten is returned but not remembered: it may have read the
+ * text from before that write.
+ */
+export class ActiveScriptMemory {
+  private readonly byAccount = new Map<AccountId, string | null>();
+  private generation = 0;
+
+  async read(account: AccountId, load: () => Promise<string | null> | string | null): Promise<string | null> {
+    const remembered = this.byAccount.get(account);
+    if (remembered !== undefined) return remembered;
+    const generation = this.generation;
+    const text = await load();
+    if (generation === this.generation) {
+      if (this.byAccount.size >= MAX_REMEMBERED_ACTIVE) this.byAccount.clear();
+      this.byAccount.set(account, text);
+    }
+    return text;
+  }
+
+  async writing<T>(account: AccountId, write: () => Promise<T> | T): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.forget(account);
+    }
+  }
+
+  forget(account: AccountId): void {
+    this.generation++;
+    this.byAccount.delete(account);
+  }
+
+  forgetAll(): void {
+    this.generation++;
+    this.byAccount.clear();
+  }
 }
 
 const migrations: readonly Migration[] = [
@@ -63,21 +120,17 @@ const migrations: readonly Migration[] = [
   },
 ];
 
-/** Accounts whose active script is remembered at once; past it the cache starts over (bounded memory). */
-const MAX_CACHED_ACTIVE = 20_000;
-
 /**
  * `changes`: the mail store's events on the same database (SqliteMailStore.events). With them,
- * activeScript — asked for every recipient of every delivered message — is answered from memory,
- * forgotten for an account by every write of its scripts here and for all accounts when another
- * process (the CLI) commits (the 'external' event, within a second: DESIGN.md "CLI"). Without
- * them every call reads the database.
+ * activeScript is answered from memory (ActiveScriptMemory), forgotten for all accounts when
+ * another process (the CLI) commits (the 'external' event, within a second: DESIGN.md "CLI").
+ * Without them every call reads the database.
  */
 export function openSieveStore(db: Db, changes?: EventEmitter<{ change: [MailboxChange] }>): SieveScriptStore {
   migrate(db, 'sieve', migrations);
-  const activeByAccount = new Map<AccountId, string | null>();
+  const memory = new ActiveScriptMemory();
   changes?.on('change', (change) => {
-    if (change.kind === 'external') activeByAccount.clear();
+    if (change.kind === 'external') memory.forgetAll();
   });
   const list = db.prepare<[string], { name: string; active: number; size: number }>(
     'SELECT name, active, length(CAST(content AS BLOB)) AS size FROM sieve_scripts WHERE account = ? ORDER BY name',
@@ -101,32 +154,16 @@ export function openSieveStore(db: Db, changes?: EventEmitter<{ change: [Mailbox
   );
   // IMMEDIATE: the write lock first, so a CLI writing at the same time waits instead of failing half-way.
   const immediate = <T>(fn: () => T): T => db.transaction(fn).immediate();
-  /** A write of `account`'s scripts: what was cached of it goes, whether the write succeeded or not. */
-  const writing = <T>(account: AccountId, fn: () => T): T => {
-    try {
-      return fn();
-    } finally {
-      activeByAccount.delete(account);
-    }
-  };
-  const activeOf = (account: AccountId): string | null => {
-    const cached = activeByAccount.get(account);
-    if (cached !== undefined) return cached;
-    const text = active.get(account) ?? null;
-    if (changes && !db.inTransaction) {
-      if (activeByAccount.size >= MAX_CACHED_ACTIVE) activeByAccount.clear();
-      activeByAccount.set(account, text);
-    }
-    return text;
-  };
+  const readActive = (account: AccountId): string | null => active.get(account) ?? null;
 
   return {
-    listScripts: (account) => list.all(account).map((row) => ({ name: row.name, active: row.active === 1, size: row.size })),
-    getScript: (account, name) => get.get(account, name) ?? null,
-    activeScript: activeOf,
-    putScript: (account, name, content) => writing(account, () => void put.run(account, name, content, Date.now())),
+    listScripts: async (account) => list.all(account).map((row) => ({ name: row.name, active: row.active === 1, size: row.size })),
+    getScript: async (account, name) => get.get(account, name) ?? null,
+    // Inside a caller's open transaction the text may yet be rolled back: read, never remembered.
+    activeScript: async (account) => (changes && !db.inTransaction ? memory.read(account, () => readActive(account)) : readActive(account)),
+    putScript: (account, name, content) => memory.writing(account, () => void put.run(account, name, content, Date.now())),
     setActive: (account, name) =>
-      writing(account, () =>
+      memory.writing(account, () =>
         immediate(() => {
           if (name !== null && isActive.get(account, name) === undefined) return false;
           deactivate.run(account);
@@ -135,8 +172,8 @@ export function openSieveStore(db: Db, changes?: EventEmitter<{ change: [Mailbox
         }),
       ),
     deleteScript: (account, name) =>
-      writing(account, () =>
-        immediate(() => {
+      memory.writing(account, () =>
+        immediate((): DeleteScriptOutcome => {
           const state = isActive.get(account, name);
           if (state === undefined) return 'nonexistent';
           if (state === 1) return 'active';
@@ -145,20 +182,22 @@ export function openSieveStore(db: Db, changes?: EventEmitter<{ change: [Mailbox
         }),
       ),
     renameScript: (account, from, to) =>
-      writing(account, () =>
+      memory.writing(account, () =>
         immediate(() => {
           if (isActive.get(account, from) === undefined || isActive.get(account, to) !== undefined) return false;
           rename.run(to, Date.now(), account, from);
           return true;
         }),
       ),
-    usage: (account) => usage.get(account)!,
-    claimVacationReply: (account, sender, handle, periodSeconds, now) =>
+    usage: async (account) => usage.get(account)!,
+    claimVacationReply: async (account, sender, handle, periodSeconds, now) =>
       immediate(() => {
         const last = lastReply.get(account, sender, handle);
         if (last !== undefined && now.getTime() - last < periodSeconds * 1000) return false;
         recordReply.run(account, sender, handle, now.getTime());
         return true;
       }),
+    forgetActiveScript: (account) => memory.forget(account),
+    close: async () => undefined,
   };
 }

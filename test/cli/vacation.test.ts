@@ -20,10 +20,10 @@ beforeAll(async () => {
 });
 afterAll(() => cli.remove());
 
-function activeScript(account: string): string | null {
+async function activeScript(account: string): Promise<string | null> {
   const db = openDatabase(cli.database);
   try {
-    return openSieveStore(db).activeScript(asAccountId(account));
+    return await openSieveStore(db).activeScript(asAccountId(account));
   } finally {
     db.close();
   }
@@ -33,13 +33,13 @@ describe('cantho-mail person vacation', () => {
   it('switches out-of-office on with the document, as a script the server compiles, and audits it', async () => {
     const on = await cli.json(['person', 'vacation', 'annv', 'on', '--subject', 'Đi công tác', '--message', 'Tôi đi công tác Hà Nội.', '--doc', '45/GM-VP']);
     expect(on).toEqual({ address: ANNV, enabled: true, start: null, end: null, subject: 'Đi công tác', message: 'Tôi đi công tác Hà Nội.' });
-    const script = activeScript(ANNV)!;
+    const script = (await activeScript(ANNV))!;
     expect(script).toContain('vacation :subject "Đi công tác" "Tôi đi công tác Hà Nội.";');
     expect(compileSieve(script).commands.map((c) => c.kind)).toEqual(['vacation']);
 
     expect(await cli.json(['person', 'vacation', 'annv@cantho.gov.vn'])).toMatchObject({ enabled: true, subject: 'Đi công tác' });
     expect(await cli.ok(['person', 'vacation', 'annv', 'off', '--doc', '46/GM-VP'])).toBe(`out-of-office for ${ANNV} is off\n`);
-    expect(activeScript(ANNV)).not.toContain('vacation');
+    expect(await activeScript(ANNV)).not.toContain('vacation');
 
     const audit = (await cli.json(['audit', '--subject', ANNV])).filter((row: { action: string }) => row.action === 'sieve.vacation');
     expect(audit.map((row: { doc: string; detail: { after: { enabled: boolean } } }) => [row.doc, row.detail.after.enabled])).toEqual([
@@ -69,12 +69,12 @@ describe('cantho-mail person vacation', () => {
   it('refuses to replace a hand-written active script', async () => {
     const db = openDatabase(cli.database);
     const sieve = openSieveStore(db);
-    sieve.putScript(asAccountId('daott@cantho.gov.vn'), 'rieng', 'keep;\n');
-    sieve.setActive(asAccountId('daott@cantho.gov.vn'), 'rieng');
+    await sieve.putScript(asAccountId('daott@cantho.gov.vn'), 'rieng', 'keep;\n');
+    await sieve.setActive(asAccountId('daott@cantho.gov.vn'), 'rieng');
     db.close();
     const result = await cli.run(['person', 'vacation', 'daott', 'on', '--message', 'Vắng', '--doc', '6/GM']);
     expect(result).toEqual({ code: 1, stdout: '', stderr: 'error: the script "rieng" was written by hand; change it with a ManageSieve client, or deactivate it first\n' });
-    expect(activeScript('daott@cantho.gov.vn')).toBe('keep;\n');
+    expect(await activeScript('daott@cantho.gov.vn')).toBe('keep;\n');
     expect(await cli.json(['person', 'vacation', 'daott'])).toEqual({ address: 'daott@cantho.gov.vn', handWritten: 'rieng' });
     expect(MAIL_RULES_SCRIPT).toBe('trang-web');
   });

@@ -1,35 +1,20 @@
 import { ImapFlow } from 'imapflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../imap/support.js';
 import { sendThroughMx } from '../helpers/mx.js';
-import { clusterForThisFile } from '../helpers/postgres-cluster.js';
-import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { twoNodesForThisFile } from '../helpers/postgres-cluster.js';
+import type { TestUser } from '../helpers/server.js';
 
 /**
  * Two cantho-mail nodes on different ports sharing one PostgreSQL store and one data directory
  * (the SQLite directory file), as two nodes behind HAProxy (docs/postgres.en.md "Several nodes").
  * Changes reach the other node's sessions through LISTEN/NOTIFY ("Change events between nodes").
  */
-const cluster = clusterForThisFile();
-let nodeA: TestServer;
-let nodeB: TestServer;
-let user: TestUser;
-
-beforeAll(async () => {
-  const url = await cluster().createDatabase();
-  const store = { backend: 'postgres' as const, postgres_url: url, postgres_pool: 4 };
-  nodeA = await startTestServer({ config: { store } });
-  user = await nodeA.addUser('Lê Thị Hoa');
-  nodeB = await startTestServer({ dataDir: nodeA.dataDir, config: { store } });
-}, 240_000);
-afterAll(async () => {
-  await nodeB?.close();
-  await nodeA?.close();
-});
+const nodes = twoNodesForThisFile('Lê Thị Hoa');
 
 describe('two nodes on one PostgreSQL', () => {
   it('wakes an IDLE client on node B for a message delivered through node A’s MX', async () => {
-    const flow = new ImapFlow({ host: '127.0.0.1', port: nodeB.ports.imap, secure: false, tls: { rejectUnauthorized: false }, auth: { user: user.address, pass: user.password }, logger: false });
+    const flow = new ImapFlow({ host: '127.0.0.1', port: nodes().nodeB.ports.imap, secure: false, tls: { rejectUnauthorized: false }, auth: { user: nodes().user.address, pass: nodes().user.password }, logger: false });
     await flow.connect();
     try {
       const box = await flow.mailboxOpen('INBOX');
@@ -37,7 +22,7 @@ describe('two nodes on one PostgreSQL', () => {
       const woken = new Promise<{ count: number; at: number }>((resolve) => flow.on('exists', (update: { count: number }) => resolve({ count: update.count, at: performance.now() })));
       const idling = flow.idle();
       const sentAt = performance.now();
-      const reply = await sendThroughMx(nodeA.ports.mx, { from: 'Sở Tài chính <sotaichinh@example.org>', to: user.address, subject: 'Dự toán ngân sách', text: 'Kính gửi chị Hoa.' });
+      const reply = await sendThroughMx(nodes().nodeA.ports.mx, { from: 'Sở Tài chính <sotaichinh@example.org>', to: nodes().user.address, subject: 'Dự toán ngân sách', text: 'Kính gửi chị Hoa.' });
       const acknowledgedAt = performance.now();
       expect(reply).toMatch(/^250 /);
       const exists = await woken;
@@ -56,9 +41,9 @@ describe('two nodes on one PostgreSQL', () => {
 
 describe('NOTIFY across nodes', () => {
   it("tells a session on node A of a folder created on node B, never of its own (RFC 5465 §5)", async () => {
-    const [watcher, other] = await Promise.all([RawClient.connect(nodeA.ports.imap), RawClient.connect(nodeB.ports.imap)]);
+    const [watcher, other] = await Promise.all([RawClient.connect(nodes().nodeA.ports.imap), RawClient.connect(nodes().nodeB.ports.imap)]);
     try {
-      for (const client of [watcher, other]) expect((await client.command('L', `LOGIN "${user.address}" "${user.password}"`)).at(-1)).toMatch(/^L OK/);
+      for (const client of [watcher, other]) expect((await client.command('L', `LOGIN "${nodes().user.address}" "${nodes().user.password}"`)).at(-1)).toMatch(/^L OK/);
       expect(await watcher.command('n', 'NOTIFY SET (PERSONAL (MailboxName))')).toEqual(['n OK NOTIFY completed']);
       expect(await watcher.command('c', 'CREATE Rieng')).toEqual(['c OK CREATE completed']);
       expect((await other.command('c', 'CREATE Chung')).at(-1)).toMatch(/^c OK/);
@@ -100,7 +85,7 @@ async function condstoreClient(port: number, login: TestUser): Promise<RawClient
 
 /** APPEND, STORE +FLAGS (\Flagged) on it, \Deleted on the one before, EXPUNGE every fourth round, until `until`. */
 async function runClient(port: number, log: ClientLog, id: string, until: number): Promise<void> {
-  const client = await condstoreClient(port, user);
+  const client = await condstoreClient(port, nodes().user);
   let n = 0;
   const run = async (tag: string, text: string): Promise<string[]> => {
     const lines = await client.command(tag, text);
@@ -120,7 +105,7 @@ async function runClient(port: number, log: ClientLog, id: string, until: number
   try {
     let previous: number | undefined;
     for (let round = 0; Date.now() < until; round++) {
-      const body = Buffer.from(`From: ${id}@cantho.gov.vn\r\nTo: ${user.address}\r\nSubject: ${id} round ${round}\r\nMessage-ID: <${id}.${round}@cantho.gov.vn>\r\n\r\nround ${round}\r\n`);
+      const body = Buffer.from(`From: ${id}@cantho.gov.vn\r\nTo: ${nodes().user.address}\r\nSubject: ${id} round ${round}\r\nMessage-ID: <${id}.${round}@cantho.gov.vn>\r\n\r\nround ${round}\r\n`);
       const tag = `A${n++}`;
       client.send(`${tag} APPEND INBOX {${body.length}+}\r\n`);
       client.send(Buffer.concat([body, Buffer.from('\r\n')]));
@@ -146,7 +131,7 @@ async function runClient(port: number, log: ClientLog, id: string, until: number
 
 /** (UID, FLAGS, MODSEQ) of every message in INBOX as `port`'s node lists them, and its HIGHESTMODSEQ. */
 async function listing(port: number): Promise<{ rows: string[]; highest: number }> {
-  const client = await condstoreClient(port, user);
+  const client = await condstoreClient(port, nodes().user);
   try {
     const status = await client.command('S', 'STATUS INBOX (HIGHESTMODSEQ)');
     const highest = Number(/HIGHESTMODSEQ (\d+)/.exec(status.join(' '))?.[1]);
@@ -170,10 +155,10 @@ describe('ten clients through both nodes', () => {
   it('APPEND, STORE with CONDSTORE and EXPUNGE for 30 s without a UID or MODSEQ conflict', async () => {
     const logs: ClientLog[] = Array.from({ length: 2 * CLIENTS_PER_NODE }, (_, i) => ({ node: i % 2 === 0 ? 'A' : 'B', appended: [], stores: [], commands: 0, failures: [] }));
     // Messages the other tests of this file left in INBOX: there before, not the clients'.
-    const before = new Set((await listing(nodeA.ports.imap)).rows.map((row) => Number(row.split(' ')[0])));
+    const before = new Set((await listing(nodes().nodeA.ports.imap)).rows.map((row) => Number(row.split(' ')[0])));
     const until = Date.now() + RUN_MS;
     const started = performance.now();
-    await Promise.all(logs.map((log, i) => runClient(log.node === 'A' ? nodeA.ports.imap : nodeB.ports.imap, log, `c${i}`, until)));
+    await Promise.all(logs.map((log, i) => runClient(log.node === 'A' ? nodes().nodeA.ports.imap : nodes().nodeB.ports.imap, log, `c${i}`, until)));
     const seconds = (performance.now() - started) / 1000;
 
     expect(logs.flatMap((log) => log.failures)).toEqual([]);
@@ -189,7 +174,7 @@ describe('ten clients through both nodes', () => {
       expect(own).toEqual([...own].sort((x, y) => x - y));
     }
 
-    const [onA, onB] = await Promise.all([listing(nodeA.ports.imap), listing(nodeB.ports.imap)]);
+    const [onA, onB] = await Promise.all([listing(nodes().nodeA.ports.imap), listing(nodes().nodeB.ports.imap)]);
     expect(onB.rows).toEqual(onA.rows);
     expect(onB.highest).toBe(onA.highest);
     expect(onA.highest).toBeGreaterThanOrEqual(Math.max(...modSeqs));

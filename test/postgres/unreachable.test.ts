@@ -4,10 +4,12 @@ import { RawClient } from '../imap/support.js';
 import { sendThroughMx } from '../helpers/mx.js';
 import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { runSievelib } from '../helpers/sievelib.js';
 
 /**
  * A node whose PostgreSQL store is briefly unreachable keeps running and says so at the protocol
- * edge: SMTP 451 (RFC 5321 §4.2.5, the sender retries) and IMAP NO (RFC 9051 §7.1.2), then serves
+ * edge: SMTP 451 (RFC 5321 §4.2.5, the sender retries), IMAP NO (RFC 9051 §7.1.2) and ManageSieve
+ * NO (TRYLATER) (RFC 5804 §1.3), then serves
  * again once the database is back (docs/postgres.en.md "When the database is unreachable").
  */
 const cluster = clusterForThisFile();
@@ -73,5 +75,19 @@ describe('PostgreSQL briefly unreachable', () => {
     } finally {
       imap.close();
     }
+  }, 180_000);
+
+  it('answers ManageSieve with NO (TRYLATER), then serves again', async () => {
+    const list = 'print(json.dumps(c.listscripts()))\nprint(c.errcode.decode())\nc.logout()';
+    await setReachable(false);
+    let during: string;
+    try {
+      during = await runSievelib(t.ports.managesieve, user, list);
+    } finally {
+      await setReachable(true);
+    }
+    expect(during.split('\n').at(-1)).toBe('TRYLATER');
+    const put = 'print(c.putscript("a", "keep;"))\nprint(json.dumps(c.listscripts()))\nc.logout()';
+    await expect.poll(() => runSievelib(t.ports.managesieve, user, put).catch(String), { timeout: 60_000, interval: 500 }).toBe('True\n[null, ["a"]]');
   }, 180_000);
 });

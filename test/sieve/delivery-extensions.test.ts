@@ -22,11 +22,11 @@ afterAll(async () => {
   await server?.close();
 });
 
-function activate(address: string, script: string): void {
+async function activate(address: string, script: string): Promise<void> {
   const account = asAccountId(address);
   checkSieveScript(script, { mode: 'deny', allow: [], isLocalDomain: (d: string) => server.directory.isLocalDomain(d) });
-  server.server.context.sieve.putScript(account, 'main', script);
-  expect(server.server.context.sieve.setActive(account, 'main')).toBe(true);
+  await server.server.context.sieve.putScript(account, 'main', script);
+  expect(await server.server.context.sieve.setActive(account, 'main')).toBe(true);
 }
 
 interface Mail {
@@ -83,7 +83,7 @@ async function queued(): Promise<Array<{ sender: string; to: string; raw: string
 describe('reject and ereject at delivery (RFC 5429)', () => {
   test('when every recipient refuses, the MX answers 550 5.7.1 with the reason and stores nothing', async () => {
     const an = await server.addUser('Nguyễn Văn An');
-    activate(an.address, 'require "reject";\nif header :contains "subject" "khuyến mãi" { reject "Tôi không nhận thư quảng cáo.\nCảm ơn."; }');
+    await activate(an.address, 'require "reject";\nif header :contains "subject" "khuyến mãi" { reject "Tôi không nhận thư quảng cáo.\nCảm ơn."; }');
     const refusal = await sendMx({ from: 'shop@example.org', to: an.address, subject: 'khuyến mãi lớn', text: 'mua đi' }).catch((error: { response?: string }) => error.response);
     // SMTP replies are ASCII (RFC 5321 §4.2): the listener writes Vietnamese without its marks.
     expect(refusal).toBe('550 5.7.1 Toi khong nhan thu quang cao.');
@@ -95,7 +95,7 @@ describe('reject and ereject at delivery (RFC 5429)', () => {
   test('when only some refuse, the others get the message and the sender a DSN; never to a null or automatic sender', async () => {
     const binh = await server.addUser('Trần Thị Bình');
     const cuong = await server.addUser('Lê Văn Cường');
-    activate(binh.address, 'require "ereject"; ereject "Hộp thư này không nhận thư từ bên ngoài.";');
+    await activate(binh.address, 'require "ereject"; ereject "Hộp thư này không nhận thư từ bên ngoài.";');
     expect(await sendMx({ from: 'dan@example.org', to: [binh.address, cuong.address], subject: 'gửi hai người', text: 'x' })).toMatch(/^250 /);
     expect(await subjectsIn(cuong, 'INBOX')).toEqual(['gửi hai người']);
     expect(await subjectsIn(binh, 'INBOX')).toEqual([]);
@@ -119,7 +119,7 @@ describe('reject and ereject at delivery (RFC 5429)', () => {
 describe('our verdict and folders in the script', () => {
   test('spamtest and virustest see the filters\u2019 values (a clean message: 1; clamd off: 0)', async () => {
     const dung = await server.addUser('Phạm Văn Dũng');
-    activate(
+    await activate(
       dung.address,
       'require ["spamtest", "virustest", "variables", "fileinto", "mailbox"];\nif spamtest :matches "*" { set "s" "${1}"; }\nif virustest :matches "*" { fileinto :create "spam-${s}-virus-${1}"; }',
     );
@@ -129,7 +129,7 @@ describe('our verdict and folders in the script', () => {
 
   test('mailboxexists reads the recipient\u2019s folders at delivery', async () => {
     const em = await server.addUser('Võ Thị Em');
-    activate(em.address, 'require ["mailbox", "fileinto"];\nif mailboxexists "Dự án" { fileinto "Dự án"; }');
+    await activate(em.address, 'require ["mailbox", "fileinto"];\nif mailboxexists "Dự án" { fileinto "Dự án"; }');
     await sendMx({ from: 'dan@example.org', to: em.address, subject: 'trước', text: 'x' });
     await withImap(server, em, (client) => client.mailboxCreate('Dự án'));
     await sendMx({ from: 'dan@example.org', to: em.address, subject: 'sau', text: 'x' });
@@ -151,8 +151,8 @@ describe('out-of-office with dates (the script shape of docs/sieve.md)', () => {
         '  vacation :days 7 :subject "Trả lời tự động: đang nghỉ phép" "Tôi đang nghỉ phép.";',
         '}',
       ].join('\n');
-    activate(lan.address, script('2020-01-01', '2099-12-31'));
-    activate(minh.address, script('2020-01-01', '2020-01-31'));
+    await activate(lan.address, script('2020-01-01', '2099-12-31'));
+    await activate(minh.address, script('2020-01-01', '2020-01-31'));
     await sendMx({ from: 'oanh@example.org', to: [lan.address, minh.address], subject: 'hỏi việc', text: 'x' });
     const replies = (await queued()).filter((q) => q.to === 'oanh@example.org');
     expect(replies.map((r) => [r.sender, /^From: (.*)\r$/m.exec(r.raw)?.[1]])).toEqual([['', lan.address]]);
@@ -165,8 +165,8 @@ describe('submission to local recipients', () => {
     const giang = await server.addUser('Đỗ Thị Giang');
     const hai = await server.addUser('Ngô Văn Hải');
     const khanh = await server.addUser('Lý Thị Khánh');
-    activate(hai.address, `require ["fileinto", "mailbox"];\nif address :is "from" "${giang.address}" { fileinto :create "Từ Giang"; }`);
-    activate(khanh.address, 'require "reject"; reject "Đang nghỉ hưu, không nhận thư.";');
+    await activate(hai.address, `require ["fileinto", "mailbox"];\nif address :is "from" "${giang.address}" { fileinto :create "Từ Giang"; }`);
+    await activate(khanh.address, 'require "reject"; reject "Đang nghỉ hưu, không nhận thư.";');
     expect(await sendSubmission(giang, { from: giang.address, to: [hai.address, khanh.address], subject: 'nội bộ', text: 'x' })).toMatch(/^250 /);
     expect(await subjectsIn(hai, 'Từ Giang')).toEqual(['nội bộ']);
     expect(await folderNames(hai)).toContain('Từ Giang');

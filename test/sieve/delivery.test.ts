@@ -22,12 +22,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-function activate(address: string, script: string): void {
+async function activate(address: string, script: string): Promise<void> {
   const account = asAccountId(address);
   const policy = { mode: server.config.sieve.external_redirect, allow: server.config.sieve.redirect_allow, isLocalDomain: (d: string) => server.directory.isLocalDomain(d) };
   checkSieveScript(script, policy);
-  server.server.context.sieve.putScript(account, 'main', script);
-  expect(server.server.context.sieve.setActive(account, 'main')).toBe(true);
+  await server.server.context.sieve.putScript(account, 'main', script);
+  expect(await server.server.context.sieve.setActive(account, 'main')).toBe(true);
 }
 
 async function sendMx(message: { from: string; to: string; subject: string; text: string; headers?: Record<string, string>; envelopeTo?: string }): Promise<string> {
@@ -55,7 +55,7 @@ async function queuedReplies(): Promise<Array<{ sender: string; to: string; raw:
 
 describe('Sieve filters at delivery', () => {
   test('fileinto :create files mail into a new folder with imap4flags; other mail stays in INBOX', async () => {
-    activate(
+    await activate(
       annv.address,
       [
         'require ["fileinto", "mailbox", "imap4flags"];',
@@ -72,7 +72,7 @@ describe('Sieve filters at delivery', () => {
 
   test('discard stores nothing, and the sender still gets 250', async () => {
     const binh = await server.addUser('Trần Thị Bình');
-    activate(binh.address, 'if address :domain :is "from" "spam.example" { discard; stop; }');
+    await activate(binh.address, 'if address :domain :is "from" "spam.example" { discard; stop; }');
     expect(await sendMx({ from: 'x@spam.example', to: binh.address, subject: 'quảng cáo', text: 'mua đi' })).toMatch(/^250 /);
     expect(await sendMx({ from: 'x@example.org', to: binh.address, subject: 'thư thật', text: 'chào' })).toMatch(/^250 /);
     expect((await subjectsIn(binh, 'INBOX')).map((m) => m.subject)).toEqual(['thư thật']);
@@ -82,7 +82,7 @@ describe('Sieve filters at delivery', () => {
     const cuong = await server.addUser('Lê Văn Cường');
     // Backing off to the "*" over a 60,000-character header, 2,000 characters each time, is more matching work than a run may
     // do: the run stops and the message is kept, although a finished run would have discarded it.
-    activate(cuong.address, `if not header :matches "x-long" "*${'a'.repeat(2000)}b" { discard; }`);
+    await activate(cuong.address, `if not header :matches "x-long" "*${'a'.repeat(2000)}b" { discard; }`);
     expect(await sendMx({ from: 'x@example.org', to: cuong.address, subject: 'dài', text: 'x', headers: { 'X-Long': 'a'.repeat(60_000) } })).toMatch(/^250 /);
     expect((await subjectsIn(cuong, 'INBOX')).map((m) => m.subject)).toEqual(['dài']);
   });
@@ -90,14 +90,14 @@ describe('Sieve filters at delivery', () => {
   test('a local redirect delivers to the other official; an external one is refused when saved', async () => {
     const dung = await server.addUser('Phạm Văn Dũng');
     const em = await server.addUser('Võ Thị Em');
-    activate(dung.address, `redirect "${em.address}";`);
+    await activate(dung.address, `redirect "${em.address}";`);
     expect(await sendMx({ from: 'x@example.org', to: dung.address, subject: 'chuyển tiếp', text: 'x' })).toMatch(/^250 /);
     await expect.poll(async () => (await subjectsIn(em, 'INBOX')).map((m) => m.subject)).toEqual(['chuyển tiếp']);
     expect(await subjectsIn(dung, 'INBOX')).toEqual([]);
 
-    const refusal = (() => {
+    const refusal = await (async () => {
       try {
-        activate(dung.address, 'keep;\nredirect "me@yahoo.com";');
+        await activate(dung.address, 'keep;\nredirect "me@yahoo.com";');
       } catch (error) {
         return error;
       }
@@ -113,7 +113,7 @@ describe('Sieve filters at delivery', () => {
 describe('out-of-office (vacation, RFC 5230 / RFC 3834)', () => {
   test('replies once per sender, threaded, auto-replied; never to lists, bulk, auto-replies or noreply', async () => {
     const giang = await server.addUser('Đỗ Thị Giang');
-    activate(giang.address, 'require "vacation";\nvacation :days 3 text:\nTôi đang đi công tác đến hết tuần.\n.\n;');
+    await activate(giang.address, 'require "vacation";\nvacation :days 3 text:\nTôi đang đi công tác đến hết tuần.\n.\n;');
     const send = (from: string, subject: string, headers: Record<string, string> = {}) =>
       sendMx({ from, to: giang.address, subject, text: 'xin chào', headers: { 'Message-ID': `<${subject.replace(/\W/g, '')}@example.org>`, ...headers } });
     await send('hai@example.org', 'first');

@@ -1,15 +1,14 @@
-import { execFile } from 'node:child_process';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { runSievelib } from '../helpers/sievelib.js';
 
 /**
- * ManageSieve (RFC 5804) with Debian's python3-sievelib, a client nobody here wrote, and raw
- * sessions for what it does not show (codes, STARTTLS). Debian's own Python runs it: the
- * package installs into /usr/lib/python3/dist-packages.
+ * ManageSieve (RFC 5804) with Debian's python3-sievelib (test/helpers/sievelib.ts), a client
+ * nobody here wrote, and raw sessions for what it does not show (codes, STARTTLS).
  */
 let server: TestServer;
 let annv: TestUser;
@@ -23,16 +22,7 @@ afterAll(async () => {
 });
 
 function sievelib(program: string): Promise<string> {
-  const prelude = [
-    'import json, sys',
-    'from sievelib.managesieve import Client',
-    `c = Client("127.0.0.1", ${server.ports.managesieve})`,
-    `assert c.connect(${JSON.stringify(annv.address)}, ${JSON.stringify(annv.password)}, starttls=True, authmech="PLAIN"), c.errmsg`,
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    const child = execFile('/usr/bin/python3', ['-'], { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())));
-    child.stdin!.end(`${prelude}\n${program}\n`);
-  });
+  return runSievelib(server.ports.managesieve, annv, program);
 }
 
 const FILE_INTO_PROJECT = 'require ["fileinto", "mailbox"];\r\nif address :is "from" "duan@example.org" {\r\n  fileinto :create "Dự án";\r\n}\r\n';
@@ -78,7 +68,7 @@ describe('ManageSieve with python3-sievelib', () => {
       'line 4:1: expected ";" or "{" after fileinto, found "}"',
       '["loc", []]',
     ]);
-    expect(server.server.context.sieve.activeScript(annv.address as never)).toBe(FILE_INTO_PROJECT);
+    expect(await server.server.context.sieve.activeScript(annv.address as never)).toBe(FILE_INTO_PROJECT);
   });
 
   test('an external redirect is refused at save time (Điều 8.5)', async () => {

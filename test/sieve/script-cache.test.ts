@@ -35,7 +35,7 @@ async function foldersOf(subject: string): Promise<string[]> {
 }
 
 /** What the CLI does: its own connection to the database file; resolves once the server has noticed the commit. */
-async function inAnotherProcess(work: (scripts: ReturnType<typeof openSieveStore>) => void): Promise<void> {
+async function inAnotherProcess(work: (scripts: ReturnType<typeof openSieveStore>) => Promise<unknown>): Promise<void> {
   const events = server.server.context.store.events;
   const noticed = new Promise<void>((resolve) => {
     const listener = (change: { kind: string }) => {
@@ -48,7 +48,7 @@ async function inAnotherProcess(work: (scripts: ReturnType<typeof openSieveStore
   const db = openDatabase(server.config.paths.database);
   const store = new SqliteMailStore(db);
   try {
-    work(openSieveStore(db));
+    await work(openSieveStore(db));
   } finally {
     await store.close();
   }
@@ -57,14 +57,14 @@ async function inAnotherProcess(work: (scripts: ReturnType<typeof openSieveStore
 
 test('a script changed in the server process runs for the next message', async () => {
   const scripts = server.server.context.sieve;
-  scripts.putScript(annv, 'main', fileInto('Một'));
-  expect(scripts.setActive(annv, 'main')).toBe(true);
+  await scripts.putScript(annv, 'main', fileInto('Một'));
+  expect(await scripts.setActive(annv, 'main')).toBe(true);
   expect(await foldersOf('thu 1')).toEqual(['Một']);
   expect(await foldersOf('thu 2')).toEqual(['Một']);
-  scripts.putScript(annv, 'main', fileInto('Hai'));
+  await scripts.putScript(annv, 'main', fileInto('Hai'));
   expect(await foldersOf('thu 3')).toEqual(['Hai']);
   // Back to a text a worker compiled before: the same program again.
-  scripts.putScript(annv, 'main', fileInto('Một'));
+  await scripts.putScript(annv, 'main', fileInto('Một'));
   expect(await foldersOf('thu 4')).toEqual(['Một']);
 });
 
@@ -72,6 +72,6 @@ test('a script changed or switched off by another process (the CLI) runs from th
   expect(await foldersOf('thu 5')).toEqual(['Một']);
   await inAnotherProcess((scripts) => scripts.putScript(annv, 'main', fileInto('Ba')));
   expect(await foldersOf('thu 6')).toEqual(['Ba']);
-  await inAnotherProcess((scripts) => expect(scripts.setActive(annv, null)).toBe(true));
+  await inAnotherProcess(async (scripts) => expect(await scripts.setActive(annv, null)).toBe(true));
   expect(await foldersOf('thu 7')).toEqual(['INBOX']);
 });

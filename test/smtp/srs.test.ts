@@ -89,8 +89,8 @@ describe('SRS at the MX', () => {
     const script = 'redirect "ban@partner.example";\n';
     const policy = { mode: server.config.sieve.external_redirect, allow: server.config.sieve.redirect_allow, isLocalDomain: (d: string) => server.directory.isLocalDomain(d) };
     checkSieveScript(script, policy);
-    server.server.context.sieve.putScript(asAccountId(annv.address), 'chuyen', script);
-    server.server.context.sieve.setActive(asAccountId(annv.address), 'chuyen');
+    await server.server.context.sieve.putScript(asAccountId(annv.address), 'chuyen', script);
+    await server.server.context.sieve.setActive(asAccountId(annv.address), 'chuyen');
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.ports.mx, secure: false, ignoreTLS: true });
     await transport.sendMail({ from: 'vanthu@soyte.example', to: annv.address, subject: 'Công văn', text: 'Kính gửi.' });
     transport.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
-import { PgMailStore, openPostgresPool } from '../../src/store/index.js';
+import { PgMailStore, openPgSieveStore, openPostgresPool } from '../../src/store/index.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
-import { describeBlobStoreContract, describeMailStoreContract } from './contract/index.js';
+import { changeEvents, describeBlobStoreContract, describeMailStoreContract, describeSieveStoreContract } from './contract/index.js';
 import { openPgStore } from './postgres-store.js';
 
 // One private cluster for the file; each store gets a fresh database copied from a template that
@@ -26,4 +26,22 @@ describeMailStoreContract('PostgreSQL', () => openPgStore(cluster, { template: T
 describeBlobStoreContract('PostgreSQL', async () => {
   const opened = await openPgStore(cluster, { template: TEMPLATE });
   return { blobs: opened.store.blobs, cleanup: opened.cleanup };
+});
+
+// `other`: a second node's store, on a pool of its own.
+describeSieveStoreContract('PostgreSQL', async () => {
+  const url = await cluster.createDatabase();
+  const changes = changeEvents();
+  const sieve = await openPgSieveStore(openPostgresPool(url, { poolSize: 2 }), { changes });
+  const other = await openPgSieveStore(openPostgresPool(url, { poolSize: 2 }));
+  return {
+    sieve,
+    changes,
+    other,
+    async cleanup() {
+      await sieve.close();
+      await other.close();
+      await cluster.dropDatabase(url);
+    },
+  };
 });

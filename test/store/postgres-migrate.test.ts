@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PgMailStore, asModSeq, asUid, openPostgresPool, type AccountId, type MailStore } from '../../src/store/index.js';
+import { PgMailStore, asModSeq, asUid, openDatabase, openPgSieveStore, openPostgresPool, openSieveStore, type AccountId, type MailStore } from '../../src/store/index.js';
 import { runCliInProcess } from '../cli/cli-helpers.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { annv, bigMessage, daott, message, openTestStore, type TestStore } from './helpers.js';
@@ -14,6 +14,7 @@ beforeAll(async () => {
   cluster = await startPostgres();
   source = openTestStore();
   await fillSource(source.store);
+  await fillSieve(source.file);
 });
 afterAll(async () => {
   await source?.cleanup();
@@ -42,6 +43,23 @@ async function fillSource(store: MailStore): Promise<void> {
   await store.setPrivateSeen(inbox.id, daott, [1, 2, 3].map(asUid), true);
 }
 
+const HAND_WRITTEN = 'require ["fileinto"];\nif header :contains "subject" "Dự án" { fileinto "Dự án/2026"; }\n';
+const REPLIED_AT = new Date('2026-12-01T08:00:00Z');
+
+/** Two scripts of annv's, one active, and a vacation reply already sent to a sender, written as serve does. */
+async function fillSieve(file: string): Promise<void> {
+  const db = openDatabase(file);
+  try {
+    const sieve = openSieveStore(db);
+    await sieve.putScript(annv, 'du-an', HAND_WRITTEN);
+    await sieve.putScript(annv, 'nghi-phep', 'require "vacation";\nvacation "Tôi nghỉ phép.";\n');
+    await sieve.setActive(annv, 'du-an');
+    expect(await sieve.claimVacationReply(annv, 'sotaichinh@example.org', 'h', 7 * 86_400, REPLIED_AT)).toBe(true);
+  } finally {
+    db.close();
+  }
+}
+
 async function snapshot(store: MailStore, account: AccountId) {
   const mailboxes = await store.listMailboxes(account);
   return Promise.all(
@@ -65,7 +83,20 @@ describe('migrate from SQLite to PostgreSQL', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ messages: 120 - 3 + 2 + 1, expunged: 3, privateSeen: 3, subscriptions: expect.any(Number) });
+    expect(report).toMatchObject({ messages: 120 - 3 + 2 + 1, expunged: 3, privateSeen: 3, subscriptions: expect.any(Number), sieveScripts: 2, vacationReplies: 1 });
+
+    const sieve = await openPgSieveStore(openPostgresPool(url, { poolSize: 1 }));
+    try {
+      expect((await sieve.listScripts(annv)).map((s) => [s.name, s.active])).toEqual([
+        ['du-an', true],
+        ['nghi-phep', false],
+      ]);
+      expect(await sieve.activeScript(annv)).toBe(HAND_WRITTEN);
+      // RFC 5230 §4.2: the sender answered before the move is not answered again within the period.
+      expect(await sieve.claimVacationReply(annv, 'sotaichinh@example.org', 'h', 7 * 86_400, new Date(REPLIED_AT.getTime() + 86_400_000))).toBe(false);
+    } finally {
+      await sieve.close();
+    }
 
     const pool = openPostgresPool(url, { poolSize: 4 });
     const target = await PgMailStore.open(pool);

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeBusReconnects, changeEventsReceived, changeEventsSent } from '../../src/metrics.js';
 import { ChangeBus, openPostgresPool, type PgPool } from '../../src/store/index.js';
-import { decodeNotice, encodeChange, MAX_PAYLOAD_BYTES } from '../../src/store/postgres/notify-payload.js';
+import { decodeNotice, encodeChange, encodeScriptsWritten, MAX_PAYLOAD_BYTES } from '../../src/store/postgres/notify-payload.js';
 import { CHANGE_CHANNEL } from '../../src/store/postgres/notify.js';
 import { asModSeq, asUid, type MailboxChange, type MailboxId } from '../../src/store/types.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
@@ -212,6 +212,12 @@ describe('change notification payloads', () => {
     expect(catchUp).toBe(false);
     expect(payload).toContain('"u":"1:3,7,9:10"');
     expect(decodeNotice(payload)).toEqual({ node: 'n1', change });
+  });
+
+  it('names the account whose Sieve scripts were written, in a few bytes', () => {
+    const payload = encodeScriptsWritten('n1', annv);
+    expect(payload).toBe('{"n":"n1","k":"s","a":"annv@cantho.gov.vn"}');
+    expect(decodeNotice(payload)).toEqual({ node: 'n1', scriptsWritten: annv });
   });
 
   it('sends no notice for a resynchronisation, which every node learns for itself', () => {

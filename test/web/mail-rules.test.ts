@@ -81,7 +81,7 @@ describe('mail rules and out-of-office on the web page', () => {
     expect(await page.locator('#chuyen-den-loi').textContent()).toBe('Lỗi: Chỉ được chuyển tiếp thư công vụ đến địa chỉ của thành phố (Điều 8.5).');
     await addRule('Tiêu đề', 'họp', 'Chuyển vào thư mục');
     expect(await page.locator('#thu-muc-loi').textContent()).toBe('Lỗi: Hãy nhập tên thư mục.');
-    expect(server.server.context.sieve.listScripts(asAccountId(user.address))).toEqual([]);
+    expect(await server.server.context.sieve.listScripts(asAccountId(user.address))).toEqual([]);
   });
 
   it('moves a delivered message into the folder a rule names, and marks another read', async () => {
@@ -121,7 +121,7 @@ describe('mail rules and out-of-office on the web page', () => {
     expect(raw).toContain(`From: ${user.address}`);
     expect(raw).toContain('Subject: =?UTF-8?B?');
     // The rule made before still applies: the generated script holds both.
-    const script = server.server.context.sieve.activeScript(asAccountId(user.address))!;
+    const script = (await server.server.context.sieve.activeScript(asAccountId(user.address)))!;
     expect(script).toContain('fileinto :create "Công việc/Họp";');
     expect(script).toContain('vacation :subject "Đang nghỉ phép" "Tôi nghỉ phép đến hết tuần.\nViệc gấp xin gọi văn phòng.";');
   });
@@ -130,15 +130,15 @@ describe('mail rules and out-of-office on the web page', () => {
     const sieve = server.server.context.sieve;
     const account = asAccountId(user.address);
     const handWritten = 'require "fileinto";\nif address :is "from" "sep@cantho.gov.vn" { fileinto "Sếp"; }\n';
-    sieve.putScript(account, 'cua-toi', handWritten);
-    sieve.setActive(account, 'cua-toi');
+    await sieve.putScript(account, 'cua-toi', handWritten);
+    await sieve.setActive(account, 'cua-toi');
     await page.getByRole('link', { name: 'Quy tắc lọc thư' }).click();
     expect(await page.locator('.warning').innerText()).toContain('được viết tay bằng ngôn ngữ Sieve');
     expect(await page.locator('pre.script').textContent()).toBe(handWritten);
     expect(await page.getByRole('button', { name: 'Thêm quy tắc' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Trả lời tự động' }).click();
     expect(await page.getByLabel('Bật trả lời tự động').count()).toBe(0);
-    expect(sieve.listScripts(account).map((s) => [s.name, s.active])).toEqual([
+    expect((await sieve.listScripts(account)).map((s) => [s.name, s.active])).toEqual([
       ['cua-toi', true],
       [MAIL_RULES_SCRIPT, false],
     ]);

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
 import type { Identity } from '../../directory/index.js';
-import type { AccountId } from '../../store/index.js';
+import { isStoreUnavailable, type AccountId } from '../../store/index.js';
 import { inheritProxiedPeer } from '../../tcp/index.js';
 import { SIEVE_EXTENSIONS } from '../capabilities.js';
 import { SieveScriptError } from '../errors.js';
@@ -80,6 +80,12 @@ export class ManageSieveSession {
       try {
         if (!(await this.execute(command))) return;
       } catch (error) {
+        // RFC 5804 §1.3 TRYLATER: the shared script store is unreachable now (docs/postgres.en.md
+        // "When the database is unreachable"); the client may retry the command.
+        if (isStoreUnavailable(error)) {
+          this.write(statusLine('NO', 'The script store is unavailable; try again later', 'TRYLATER'));
+          continue;
+        }
         if (!(error instanceof Refusal)) throw error;
         this.write(statusLine('NO', error.message, error.code));
       }
@@ -111,16 +117,16 @@ export class ManageSieveSession {
     switch (command.name) {
       case 'HAVESPACE': {
         // RFC 5804 §2.3: HAVESPACE name size.
-        this.checkQuota(account, scriptName(args[0]), numberArg(args[1]));
+        await this.checkQuota(account, scriptName(args[0]), numberArg(args[1]));
         this.write(statusLine('OK', 'Putscript would succeed'));
         return true;
       }
       case 'PUTSCRIPT': {
         const name = scriptName(args[0]);
         const content = stringArg(args[1], 'the script');
-        this.checkQuota(account, name, Buffer.byteLength(content));
+        await this.checkQuota(account, name, Buffer.byteLength(content));
         this.checkScript(content);
-        scripts.putScript(account, name, content);
+        await scripts.putScript(account, name, content);
         this.audit(account, 'sieve.put', { script: name, bytes: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') });
         this.log.info({ account, script: name }, 'managesieve: script saved');
         this.write(statusLine('OK', 'Script saved'));
@@ -131,28 +137,28 @@ export class ManageSieveSession {
         this.write(statusLine('OK', 'Script is valid'));
         return true;
       case 'LISTSCRIPTS': {
-        const lines = scripts.listScripts(account).map((s) => `${sieveString(s.name)}${s.active ? ' ACTIVE' : ''}\r\n`);
+        const lines = (await scripts.listScripts(account)).map((s) => `${sieveString(s.name)}${s.active ? ' ACTIVE' : ''}\r\n`);
         this.write(`${lines.join('')}${statusLine('OK', 'Listscripts completed')}`);
         return true;
       }
       case 'SETACTIVE': {
         // RFC 5804 §2.8: the empty name deactivates every script.
         const name = stringArg(args[0], 'a script name');
-        if (!scripts.setActive(account, name === '' ? null : name)) throw new Refusal('NONEXISTENT', 'There is no script by that name');
+        if (!(await scripts.setActive(account, name === '' ? null : name))) throw new Refusal('NONEXISTENT', 'There is no script by that name');
         this.audit(account, 'sieve.activate', { script: name === '' ? null : name });
         this.log.info({ account, script: name }, 'managesieve: active script set');
         this.write(statusLine('OK', name === '' ? 'No script is active now' : 'Script activated'));
         return true;
       }
       case 'GETSCRIPT': {
-        const content = scripts.getScript(account, scriptName(args[0]));
+        const content = await scripts.getScript(account, scriptName(args[0]));
         if (content === null) throw new Refusal('NONEXISTENT', 'There is no script by that name');
         this.write(`{${Buffer.byteLength(content)}}\r\n${content}\r\n${statusLine('OK', 'Getscript completed')}`);
         return true;
       }
       case 'DELETESCRIPT': {
         const name = scriptName(args[0]);
-        const outcome = scripts.deleteScript(account, name);
+        const outcome = await scripts.deleteScript(account, name);
         if (outcome === 'nonexistent') throw new Refusal('NONEXISTENT', 'There is no script by that name');
         if (outcome === 'active') throw new Refusal('ACTIVE', 'You may not delete an active script');
         this.audit(account, 'sieve.delete', { script: name });
@@ -162,8 +168,8 @@ export class ManageSieveSession {
       case 'RENAMESCRIPT': {
         const from = scriptName(args[0]);
         const to = scriptName(args[1]);
-        if (!scripts.renameScript(account, from, to)) {
-          if (scripts.getScript(account, from) === null) throw new Refusal('NONEXISTENT', 'There is no script by that name');
+        if (!(await scripts.renameScript(account, from, to))) {
+          if ((await scripts.getScript(account, from)) === null) throw new Refusal('NONEXISTENT', 'There is no script by that name');
           throw new Refusal('ALREADYEXISTS', 'A script with the new name already exists');
         }
         this.audit(account, 'sieve.rename', { script: from, to });
@@ -248,10 +254,10 @@ export class ManageSieveSession {
   }
 
   /** RFC 5804 §2.3 quota codes: per script (`[sieve] max_script_bytes`) and per account (`max_scripts`). */
-  private checkQuota(account: AccountId, name: string, size: number): void {
+  private async checkQuota(account: AccountId, name: string, size: number): Promise<void> {
     const config = this.host.ctx.config.sieve;
     if (size > Math.min(config.max_script_bytes, SIEVE_LIMITS.maxScriptBytes)) throw new Refusal('QUOTA/MAXSIZE', 'Script is too large');
-    const existing = this.host.ctx.sieve.listScripts(account);
+    const existing = await this.host.ctx.sieve.listScripts(account);
     if (!existing.some((s) => s.name === name) && existing.length >= config.max_scripts) throw new Refusal('QUOTA/MAXSCRIPTS', `At most ${config.max_scripts} scripts`);
   }
 

@@ -5,8 +5,11 @@ import type { Db } from '../database.js';
 import { StoreError, type BlobId } from '../types.js';
 import { PgBlobStore } from './blob-store.js';
 import { inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool } from './database.js';
+import { copyPaged, PAGE } from './copy-paged.js';
+import { copySieveRows, verifySieveCopy, type SieveCopyReport } from './copy-sieve.js';
 import { storeQuery } from './numbers.js';
 import { PG_STORE_MIGRATIONS } from './schema.js';
+import { PG_SIEVE_MIGRATIONS } from './sieve.js';
 
 /** What `migrate` copied, and what it checked after copying. */
 export interface StoreCopyReport {
@@ -17,18 +20,18 @@ export interface StoreCopyReport {
   readonly subscriptions: number;
   readonly expunged: number;
   readonly privateSeen: number;
+  readonly sieveScripts: number;
+  readonly vacationReplies: number;
   /** Bodies whose search text was not indexed yet in SQLite and was extracted from the bytes. */
   readonly textExtracted: number;
 }
 
-/** Rows read from SQLite per query: a page at a time, so memory stays flat on any installation. */
-const PAGE = 500;
-
 /**
- * Copies the mail of a SQLite installation into an empty PostgreSQL store (docs/postgres.en.md
- * "Moving an installation"), keeping every number a client has cached: mailbox ids, UIDVALIDITY,
- * UIDNEXT, HIGHESTMODSEQ, each message's UID, MODSEQ, flags and internal date, the VANISHED
- * history and private \Seen (RFC 3501 §2.3.1.1, RFC 7162 §3), so clients do not resynchronise.
+ * Copies the mail, Sieve scripts and vacation record (copy-sieve.ts) of a SQLite installation into
+ * an empty PostgreSQL store (docs/postgres.en.md "Moving an installation"), keeping every number a
+ * client has cached: mailbox ids, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, each message's UID,
+ * MODSEQ, flags and internal date, the VANISHED history and private \Seen (RFC 3501 §2.3.1.1,
+ * RFC 7162 §3), so clients do not resynchronise.
  *
  * - The SQLite side is one read transaction: a consistent snapshot even while `serve` runs (WAL).
  * - The PostgreSQL side is one transaction, checked before COMMIT (same mailboxes and counters,
@@ -43,13 +46,15 @@ export async function copySqliteStoreToPostgres(db: Db, pool: PgPool): Promise<S
     throw new StoreError('nonexistent', `${db.name} holds no cantho-mail store`);
   }
   await migratePostgres(pool, 'store', PG_STORE_MIGRATIONS);
+  await migratePostgres(pool, 'sieve', PG_SIEVE_MIGRATIONS);
   db.prepare('BEGIN').run();
   try {
     return await inPgTransaction(pool, async (client) => {
       const [existing] = await storeQuery<{ count: number }>(client, 'SELECT count(*)::int AS count FROM mailboxes');
       if (existing!.count > 0) throw new StoreError('already-exists', 'the PostgreSQL store already holds mailboxes: migrate copies into an empty database only');
-      const report = await copyRows(db, client, new PgBlobStore(pool));
+      const report = { ...(await copyRows(db, client, new PgBlobStore(pool))), ...(await copySieveRows(db, client)) };
       await verifyCopy(db, client);
+      await verifySieveCopy(db, client);
       return report;
     });
   } finally {
@@ -57,7 +62,7 @@ export async function copySqliteStoreToPostgres(db: Db, pool: PgPool): Promise<S
   }
 }
 
-async function copyRows(db: Db, client: PgClient, blobs: PgBlobStore): Promise<StoreCopyReport> {
+async function copyRows(db: Db, client: PgClient, blobs: PgBlobStore): Promise<Omit<StoreCopyReport, keyof SieveCopyReport>> {
   for (const row of db.prepare<[], { key: string; value: number }>('SELECT key, value FROM store_state').all()) {
     await storeQuery(client, 'INSERT INTO store_state (key, value) VALUES ($1, $2)', [row.key, row.value]);
   }
@@ -207,30 +212,6 @@ async function copyMessages(db: Db, client: PgClient, bodyIds: ReadonlyMap<numbe
       rows.map((r) => bodyIds.get(r.blob)!),
     ],
   );
-}
-
-/**
- * Copies a table a page at a time in key order (keyset paging: `WHERE (key) > (last key)`), one
- * multi-row INSERT per page. Resolves to the number of rows copied.
- */
-async function copyPaged<Row>(
-  db: Db,
-  client: PgClient,
-  selectSql: string,
-  keyOf: (row: Row) => unknown[],
-  insertSql: string,
-  columns: (rows: Row[]) => unknown[],
-  firstKey: unknown[] = [0, 0],
-): Promise<number> {
-  const page = db.prepare(selectSql);
-  let count = 0;
-  for (let key = firstKey; ; ) {
-    const rows = page.all(...key, PAGE) as Row[];
-    if (rows.length === 0) return count;
-    await storeQuery(client, insertSql, columns(rows));
-    count += rows.length;
-    key = keyOf(rows[rows.length - 1]!);
-  }
 }
 
 /**

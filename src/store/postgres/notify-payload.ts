@@ -12,9 +12,13 @@ export const MAX_PAYLOAD_BYTES = 7999;
 
 type MessageChangeKind = 'append' | 'expunge' | 'flags';
 
-/** What a node hears: an exact change, or a message change to look up in the store. */
+/**
+ * What a node hears: an exact change, a message change to look up in the store, or that an
+ * account's Sieve scripts were written (src/store/postgres/sieve.ts).
+ */
 export type ChangeNotice =
   | { readonly node: string; readonly change: MailboxChange }
+  | { readonly node: string; readonly scriptsWritten: AccountId }
   | {
       readonly node: string;
       readonly catchUp: {
@@ -27,6 +31,8 @@ export type ChangeNotice =
       };
     };
 
+/** Not a MailboxChange kind: the Sieve scripts' notice. */
+const SCRIPTS_LETTER = 's';
 const KIND_LETTER = { append: 'a', expunge: 'e', flags: 'f', mailboxes: 'b' } as const;
 const LETTER_KIND: Readonly<Record<string, keyof typeof KIND_LETTER>> = { a: 'append', e: 'expunge', f: 'flags', b: 'mailboxes' };
 
@@ -46,6 +52,14 @@ export function encodeChange(node: string, change: MailboxChange): EncodedChange
   return { payload: JSON.stringify({ ...head, r: [sorted[0], sorted[sorted.length - 1]] }), catchUp: true };
 }
 
+/**
+ * The notice that `account`'s Sieve scripts were written, sent by the writing transaction. Bounded:
+ * a node id and one address (RFC 5321 §4.5.3.1.3: at most 256 octets).
+ */
+export function encodeScriptsWritten(node: string, account: AccountId): string {
+  return JSON.stringify({ n: node, k: SCRIPTS_LETTER, a: account });
+}
+
 /** The notice a payload carries; null for text that is not one of ours (anyone may NOTIFY a channel). */
 export function decodeNotice(payload: string): ChangeNotice | null {
   let value: unknown;
@@ -56,6 +70,7 @@ export function decodeNotice(payload: string): ChangeNotice | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const { n: node, k, a, m, s, u, r } = value as Record<string, unknown>;
+  if (typeof node === 'string' && k === SCRIPTS_LETTER && typeof a === 'string') return { node, scriptsWritten: asAccountId(a) };
   const kind = typeof k === 'string' ? LETTER_KIND[k] : undefined;
   if (typeof node !== 'string' || kind === undefined || typeof a !== 'string') return null;
   const account = asAccountId(a);

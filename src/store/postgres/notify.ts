@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { changeBusReconnects, changeEventsReceived, changeEventsSent, changeEventsUnsent } from '../../metrics.js';
 import type { MailStore } from '../api.js';
+import type { SieveScriptStore } from '../sieve.js';
 import type { MailboxChange, MessageRow, Uid } from '../types.js';
 import { openPostgresPool, type PgPool } from './database.js';
 import { decodeNotice, encodeChange, type ChangeNotice } from './notify-payload.js';
@@ -35,6 +36,8 @@ export interface ChangeBusOptions {
   /** The local store's emitter (MailStore.events). */
   readonly events: MailStore['events'];
   readonly reader: CatchUpReader;
+  /** Told when another node wrote an account's Sieve scripts (src/store/postgres/sieve.ts sends the notice). */
+  readonly sieve?: Pick<SieveScriptStore, 'forgetActiveScript'>;
   readonly logger: Logger;
   /** Unique per process; random by default. */
   readonly nodeId?: string;
@@ -215,6 +218,10 @@ export class ChangeBus {
       return;
     }
     if (notice.node === this.nodeId) return;
+    if ('scriptsWritten' in notice) {
+      this.options.sieve?.forgetActiveScript(notice.scriptsWritten);
+      return;
+    }
     changeEventsReceived.inc({ form: formOf(!('change' in notice)) });
     if ('change' in notice) {
       this.relay(notice.change);
@@ -274,9 +281,14 @@ export class ChangeBus {
  * through two connections of its own, so that a store pool busy with deliveries never holds a
  * notice back. Closing stops the bus, then its connections.
  */
-export async function startChangeBus(url: string, store: MailStore, logger: Logger): Promise<Pick<ChangeBus, 'emittingRemoteChange' | 'close'>> {
+export async function startChangeBus(
+  url: string,
+  store: MailStore,
+  sieve: Pick<SieveScriptStore, 'forgetActiveScript'>,
+  logger: Logger,
+): Promise<Pick<ChangeBus, 'emittingRemoteChange' | 'close'>> {
   const pool = openPostgresPool(url, { poolSize: 2 });
-  const bus = new ChangeBus({ url, pool, events: store.events, reader: store, logger });
+  const bus = new ChangeBus({ url, pool, events: store.events, reader: store, sieve, logger });
   await bus.start();
   return {
     get emittingRemoteChange() {

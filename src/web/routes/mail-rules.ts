@@ -90,13 +90,13 @@ export function mailRulesRoutes(app: FastifyInstance, state: WebState): void {
   const noticeOf = (query: { 'thong-bao'?: string }) => (query['thong-bao'] === 'da-luu' ? SAVED : undefined);
 
   /** Saves the rules; on a refusal answers with the page and returns null. */
-  const save = (session: WebSession, reply: FastifyReply, rules: MailRules, what: string, render: (errors: FieldError[]) => string): FastifyReply | null => {
+  const save = async (session: WebSession, reply: FastifyReply, rules: MailRules, what: string, render: (errors: FieldError[]) => Promise<string>): Promise<FastifyReply | null> => {
     const account = accountOf(session);
     try {
-      saveAccountRules(ctx.sieve, account, rules, policy);
+      await saveAccountRules(ctx.sieve, account, rules, policy);
     } catch (error) {
-      if (error instanceof HandWrittenScriptError) return sendPage(reply, 409, render([]));
-      if (error instanceof SieveScriptError) return sendPage(reply, 422, render([{ field: 'co-chua', message: `Máy chủ từ chối quy tắc: ${error.detail}` }]));
+      if (error instanceof HandWrittenScriptError) return sendPage(reply, 409, await render([]));
+      if (error instanceof SieveScriptError) return sendPage(reply, 422, await render([{ field: 'co-chua', message: `Máy chủ từ chối quy tắc: ${error.detail}` }]));
       throw error;
     }
     ctx.directory.audit({ actor: account, action: 'sieve.rules', subject: account, detail: { change: what, rules: rules.rules.length, outOfOffice: rules.outOfOffice.enabled } });
@@ -107,19 +107,19 @@ export function mailRulesRoutes(app: FastifyInstance, state: WebState): void {
     const session = signedInSession(request, reply, false);
     if (!session) return reply;
     const notice = noticeOf(request.query);
-    const current = accountRules(ctx.sieve, accountOf(session));
+    const current = await accountRules(ctx.sieve, accountOf(session));
     return sendPage(reply, 200, outOfOfficePage({ domain, viewer: viewerOf(session)!, current, errors: [], ...(notice ? { notice } : {}) }));
   });
 
   app.post(PATHS.outOfOffice, async (request, reply) => {
     const session = signedInSession(request, reply, false);
     if (!session) return reply;
-    const current = accountRules(ctx.sieve, accountOf(session));
+    const current = await accountRules(ctx.sieve, accountOf(session));
     const { ooo, errors } = outOfOfficeForm(formOf(request));
-    const render = (problems: FieldError[]) => outOfOfficePage({ domain, viewer: viewerOf(session)!, current: accountRules(ctx.sieve, accountOf(session)), errors: problems, form: ooo });
-    if (current.kind === 'hand-written') return sendPage(reply, 409, render([]));
-    if (errors.length > 0) return sendPage(reply, 422, render(errors));
-    const refused = save(session, reply, { ...current.rules, outOfOffice: ooo }, 'out-of-office', render);
+    const render = async (problems: FieldError[]) => outOfOfficePage({ domain, viewer: viewerOf(session)!, current: await accountRules(ctx.sieve, accountOf(session)), errors: problems, form: ooo });
+    if (current.kind === 'hand-written') return sendPage(reply, 409, await render([]));
+    if (errors.length > 0) return sendPage(reply, 422, await render(errors));
+    const refused = await save(session, reply, { ...current.rules, outOfOffice: ooo }, 'out-of-office', render);
     return refused ?? seeOther(reply, `${PATHS.outOfOffice}?thong-bao=da-luu`);
   });
 
@@ -127,7 +127,7 @@ export function mailRulesRoutes(app: FastifyInstance, state: WebState): void {
     const session = signedInSession(request, reply, false);
     if (!session) return reply;
     const notice = noticeOf(request.query);
-    const current = accountRules(ctx.sieve, accountOf(session));
+    const current = await accountRules(ctx.sieve, accountOf(session));
     return sendPage(reply, 200, mailRulesPage({ domain, viewer: viewerOf(session)!, current, errors: [], ...(notice ? { notice } : {}) }));
   });
 
@@ -135,26 +135,26 @@ export function mailRulesRoutes(app: FastifyInstance, state: WebState): void {
     const session = signedInSession(request, reply, false);
     if (!session) return reply;
     const form = formOf(request);
-    const current = accountRules(ctx.sieve, accountOf(session));
-    const render = (problems: FieldError[]) => mailRulesPage({ domain, viewer: viewerOf(session)!, current: accountRules(ctx.sieve, accountOf(session)), errors: problems, draft: form });
-    if (current.kind === 'hand-written') return sendPage(reply, 409, render([]));
+    const current = await accountRules(ctx.sieve, accountOf(session));
+    const render = async (problems: FieldError[]) => mailRulesPage({ domain, viewer: viewerOf(session)!, current: await accountRules(ctx.sieve, accountOf(session)), errors: problems, draft: form });
+    if (current.kind === 'hand-written') return sendPage(reply, 409, await render([]));
     const { rule, errors } = ruleForm(form, isLocalDomain);
-    if (rule === null) return sendPage(reply, 422, render(errors));
-    if (current.rules.rules.length >= MAX_MAIL_RULES) return sendPage(reply, 422, render([{ field: 'co-chua', message: `Đã có ${MAX_MAIL_RULES} quy tắc, không thêm được nữa.` }]));
-    const refused = save(session, reply, { ...current.rules, rules: [...current.rules.rules, rule] }, 'rule-added', render);
+    if (rule === null) return sendPage(reply, 422, await render(errors));
+    if (current.rules.rules.length >= MAX_MAIL_RULES) return sendPage(reply, 422, await render([{ field: 'co-chua', message: `Đã có ${MAX_MAIL_RULES} quy tắc, không thêm được nữa.` }]));
+    const refused = await save(session, reply, { ...current.rules, rules: [...current.rules.rules, rule] }, 'rule-added', render);
     return refused ?? seeOther(reply, `${PATHS.mailRules}?thong-bao=da-luu`);
   });
 
   app.post(PATHS.mailRulesDelete, async (request, reply) => {
     const session = signedInSession(request, reply, false);
     if (!session) return reply;
-    const current = accountRules(ctx.sieve, accountOf(session));
-    const render = (problems: FieldError[]) => mailRulesPage({ domain, viewer: viewerOf(session)!, current: accountRules(ctx.sieve, accountOf(session)), errors: problems });
-    if (current.kind === 'hand-written') return sendPage(reply, 409, render([]));
+    const current = await accountRules(ctx.sieve, accountOf(session));
+    const render = async (problems: FieldError[]) => mailRulesPage({ domain, viewer: viewerOf(session)!, current: await accountRules(ctx.sieve, accountOf(session)), errors: problems });
+    if (current.kind === 'hand-written') return sendPage(reply, 409, await render([]));
     const index = Number(formOf(request)['index']);
     if (!Number.isInteger(index) || index < 0 || index >= current.rules.rules.length) return seeOther(reply, PATHS.mailRules);
     const rules = current.rules.rules.filter((_rule, i) => i !== index);
-    const refused = save(session, reply, { ...current.rules, rules }, 'rule-removed', render);
+    const refused = await save(session, reply, { ...current.rules, rules }, 'rule-removed', render);
     return refused ?? seeOther(reply, `${PATHS.mailRules}?thong-bao=da-luu`);
   });
 }
