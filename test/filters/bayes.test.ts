@@ -44,6 +44,14 @@ describe('Bayes tokenizer', () => {
     expect(tokens.filter((t) => t === 'vay')).toHaveLength(1);
   });
 
+  it("gives the Date field's shape, digits and letters reduced, and says when there is none", async () => {
+    const dated = tokenize(await readMessage(plain('hello', 'text', { Date: 'Mon, 16 Sep 2002 09:33:38 +0200' })));
+    expect(dated).toContain('date:shape:Aa, 99 Aa 9999 99:99:99 +9999');
+    const bulk = tokenize(await readMessage(plain('hello', 'text', { Date: '16 Sep 02 9:33:38 EST' })));
+    expect(bulk).toContain('date:shape:99 Aa 99 9:99:99 AAA');
+    expect(tokenize(await readMessage(plain('hello', 'text')))).toContain('date:none');
+  });
+
   it("reads a list-relayed message from where it reached the list, without the list's tag and footer, and the list as a token", async () => {
     const raw = Buffer.from(
       [
