@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- spam [--corpus DIR] [--rules FILE] [--folds K]`: the spam filter on real mail.
+ * `npm run bench -- spam [--corpus DIR] [--rules FILE] [--folds K] [--misses]`: the spam filter on real mail.
  * K-fold cross-validation (default 5) inside the training half of the public corpus
  * (../shared/corpus: train-spam.mbox, train-ham.mbox; see its README). Each class is split into K
  * folds by position (message i goes to fold i mod K, so every source group of the corpus is in
@@ -11,7 +11,9 @@
  * Prints: recall (spam to Junk or refused) and false-positive rate (ham to Junk or refused) at the
  * rules file's thresholds per fold, their mean and worst fold; the threshold curve over all folds
  * (recall and FP at each score threshold, worst-fold FP beside it); the lowest threshold whose
- * worst-fold FP is ≤ 0.2 %; and messages/s through the pipeline.
+ * worst-fold FP is ≤ 0.2 %; and messages/s through the pipeline. `--misses`: each fold's missed
+ * spam and false positives too (the message's class and position in its mbox, counting from 0, its
+ * score, the reasons and the Subject), to see what the misses share and which change moves which.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +24,7 @@ import { configFromObject } from '../src/config/index.js';
 import { BayesLearner } from '../src/filters/bayes/learn.js';
 import { readMessages } from '../src/filters/bayes/sources.js';
 import { createFilterPipeline } from '../src/filters/pipeline.js';
-import type { FilterContext } from '../src/filters/verdict.js';
+import type { FilterContext, Verdict } from '../src/filters/verdict.js';
 import { openBayesStore } from '../src/store/bayes.js';
 import { openDatabase } from '../src/store/index.js';
 
@@ -33,6 +35,13 @@ interface Scored {
   readonly spam: boolean;
   readonly score: number;
   readonly flagged: boolean;
+}
+
+/** One line of `--misses`: "spam#130 score -15.14 [bayes:BAYES_HEADERS=6.5 …] Subject". */
+function missLine(isSpam: boolean, index: number, raw: Buffer, verdict: Verdict): string {
+  const subject = /^Subject:[ \t]*(.*)$/im.exec(raw.subarray(0, 64 * 1024).toString('utf8'))?.[1]?.slice(0, 70) ?? '';
+  const reasons = verdict.reasons.map((r) => `${r.id}=${r.score}${r.needsConfirmation === true ? '?' : ''}`).join(' ');
+  return `  ${isSpam ? 'missed spam' : 'false positive'} ${isSpam ? 'spam' : 'ham'}#${index} score ${verdict.score} [${reasons}] ${subject}`;
 }
 
 async function loadClass(file: string): Promise<Buffer[]> {
@@ -65,6 +74,7 @@ export async function run(args: string[]): Promise<void> {
       corpus: { type: 'string', default: defaultCorpus() },
       rules: { type: 'string', default: path.resolve('config', 'spam-rules.toml') },
       folds: { type: 'string', default: '5' },
+      misses: { type: 'boolean', default: false },
     },
   });
   const k = Number(values.folds);
@@ -92,11 +102,14 @@ export async function run(args: string[]): Promise<void> {
       const pipeline = createFilterPipeline(config, { logger: silent, resolver: async () => [], bayes: learner, virus: false, watchRules: false });
       thresholds = pipeline.currentRules().thresholds;
       const scored: Scored[] = [];
+      const misses: string[] = [];
       const started = performance.now();
       for (const [isSpam, messages] of [[true, spam], [false, ham]] as const) {
         for (let i = fold; i < messages.length; i += k) {
           const verdict = await pipeline.check(messages[i]!, contextFor(messages[i]!));
-          scored.push({ spam: isSpam, score: verdict.score, flagged: verdict.action !== 'accept' });
+          const flagged = verdict.action !== 'accept';
+          scored.push({ spam: isSpam, score: verdict.score, flagged });
+          if (values.misses && flagged !== isSpam) misses.push(missLine(isSpam, i, messages[i]!, verdict));
         }
       }
       checkMs += performance.now() - started;
@@ -108,6 +121,7 @@ export async function run(args: string[]): Promise<void> {
       const caught = s.filter((m) => m.flagged).length;
       const fp = h.filter((m) => m.flagged).length;
       console.log(`fold ${fold + 1}: trained in ${trainSeconds.toFixed(1)} s; recall ${rate(caught, s.length)} (${caught}/${s.length}), FP ${rate(fp, h.length)} (${fp}/${h.length})`);
+      for (const line of misses) console.log(line);
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -44,6 +44,14 @@ describe('Bayes tokenizer', () => {
     expect(tokens.filter((t) => t === 'vay')).toHaveLength(1);
   });
 
+  it("gives the Date field's shape, digits and letters reduced, and says when there is none", async () => {
+    const dated = tokenize(await readMessage(plain('hello', 'text', { Date: 'Mon, 16 Sep 2002 09:33:38 +0200' })));
+    expect(dated).toContain('date:shape:Aa, 99 Aa 9999 99:99:99 +9999');
+    const bulk = tokenize(await readMessage(plain('hello', 'text', { Date: '16 Sep 02 9:33:38 EST' })));
+    expect(bulk).toContain('date:shape:99 Aa 99 9:99:99 AAA');
+    expect(tokenize(await readMessage(plain('hello', 'text')))).toContain('date:none');
+  });
+
   it("reads a list-relayed message from where it reached the list, without the list's tag and footer, and the list as a token", async () => {
     const raw = Buffer.from(
       [
@@ -118,14 +126,24 @@ describe('Robinson/Fisher combining', () => {
 
   it('lets an opinion junk on its own only when extreme, or when the other opinion leans to spam too', () => {
     const result = (probability: number) => ({ probability, tokensUsed: 10 });
-    const [headers, text] = bayesOpinions({ headers: result(0.999), text: result(0.2) }, 10);
+    const [headers, text] = bayesOpinions({ headers: result(0.999), text: result(0.2) }, 10, 5);
     expect(headers).toEqual({ id: 'bayes:BAYES_HEADERS', score: Math.round(1000 * bayesStrength(0.999)) / 100, description: expect.stringMatching(/^Bayes spam probability 0\.999000 from 10 tokens of how it was made/), needsConfirmation: true });
     expect(text!.score).toBeLessThan(0);
-    const agreeing = bayesOpinions({ headers: result(0.999), text: result(0.6) }, 10);
+    const agreeing = bayesOpinions({ headers: result(0.999), text: result(0.6) }, 10, 5);
     expect(agreeing.map((r) => r.needsConfirmation)).toEqual([undefined, undefined]);
-    const extreme = bayesOpinions({ headers: result(0.3), text: result(1 - 1e-7) }, 10);
+    const extreme = bayesOpinions({ headers: result(0.3), text: result(1 - 1e-7) }, 10, 5);
     expect(extreme[1]).toMatchObject({ id: 'bayes:BAYES_TEXT', score: 10 });
     expect(extreme[1]!.needsConfirmation).toBeUndefined();
+  });
+
+  it('confirms a strong opinion when the other leans to ham so little that both together reach junk_at', () => {
+    const result = (probability: number) => ({ probability, tokensUsed: 10 });
+    // 20 × (4/6) + 20 × log10(0.4/0.6)/6 ≈ 13.3 − 0.6 ≥ 5
+    const together = bayesOpinions({ headers: result(0.9999), text: result(0.4) }, 20, 5);
+    expect(together[0]!.needsConfirmation).toBeUndefined();
+    // 20 × (2/6) + 20 × log10(0.1/0.9)/6 ≈ 6.7 − 3.2 < 5
+    const apart = bayesOpinions({ headers: result(0.99), text: result(0.1) }, 20, 5);
+    expect(apart[0]!.needsConfirmation).toBe(true);
   });
 
   it('says 0.5 when it knows no tokens, near 1 for spam tokens and near 0 for ham tokens', () => {

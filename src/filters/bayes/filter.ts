@@ -21,9 +21,15 @@ import type { BayesChannels, BayesLearner } from './learn.js';
  * learnt: an untrained filter would only add noise.
  *
  * docs/architecture.md "Spam filtering", the safe defaults: an opinion is *extreme* when it is at
- * its cap (p ≥ 1 − 10⁻⁶); it is *confirmed* when the other opinion also leans to spam (p > 0.5).
- * An opinion neither extreme nor confirmed needs another reason (a rule, a near-duplicate, a
- * list) to move mail to Junk.
+ * its cap (p ≥ 1 − 10⁻⁶); it is *confirmed* when the other opinion also leans to spam (p > 0.5),
+ * or leans to ham so little that the two opinions' scores together still reach junk_at. An
+ * opinion neither extreme nor confirmed needs another reason (a rule, a near-duplicate, a list)
+ * to move mail to Junk.
+ *
+ * The second way to confirm: spam posted to a mailing list (or a long scam letter) often reads
+ * like the list's ham in one opinion, which then says 0.2–0.5 while the other says 0.98–0.9999.
+ * Measured in the corpus' cross-validation (bench/spam.ts): 3 more of 983 spam caught (worst fold
+ * 93.9 % → 94.9 %), no more false positives, against the other opinion's p > 0.5 alone.
  */
 const MAX_LOG_ODDS = 6;
 /**
@@ -41,7 +47,7 @@ export function createBayesFilter(learner: BayesLearner): Filter {
       if (!settings.enabled) return { verdict: scoreVerdict([]) };
       const totals = learner.totals();
       if (totals.spam < settings.min_spam || totals.ham < settings.min_ham) return { verdict: scoreVerdict([]) };
-      const reasons = bayesOpinions(learner.classify(message.facts.bayesTokens, totals), settings.weight);
+      const reasons = bayesOpinions(learner.classify(message.facts.bayesTokens, totals), settings.weight, rules.thresholds.junk_at);
       const fingerprint = message.facts.bodyFingerprint;
       if (fingerprint !== null && settings.near_duplicate !== 0) {
         const near = learner.nearest(fingerprint);
@@ -56,20 +62,25 @@ export function createBayesFilter(learner: BayesLearner): Filter {
   };
 }
 
-/** Bayes' two opinions as reasons, each confirmed by the other when the other leans to spam. */
-export function bayesOpinions({ headers, text }: BayesChannels, weight: number): VerdictReason[] {
+/**
+ * Bayes' two opinions as reasons, each confirmed by the other when the other leans to spam or when
+ * both together score `junkAt` or more (the rules file's threshold).
+ */
+export function bayesOpinions({ headers, text }: BayesChannels, weight: number, junkAt: number): VerdictReason[] {
+  const together = weight * (bayesStrength(headers.probability) + bayesStrength(text.probability));
+  const confirmedTogether = together >= junkAt;
   return [
-    opinion('bayes:BAYES_HEADERS', 'how it was made and sent (headers, MIME structure, links)', headers, text, weight),
-    opinion('bayes:BAYES_TEXT', 'what it says (subject and body words)', text, headers, weight),
+    opinion('bayes:BAYES_HEADERS', 'how it was made and sent (headers, MIME structure, links)', headers, text, weight, confirmedTogether),
+    opinion('bayes:BAYES_TEXT', 'what it says (subject and body words)', text, headers, weight, confirmedTogether),
   ];
 }
 
 /** One of Bayes' two opinions as a reason; `other`: the other opinion, which may confirm it. */
-function opinion(id: string, what: string, own: BayesResult, other: BayesResult, weight: number): VerdictReason {
+function opinion(id: string, what: string, own: BayesResult, other: BayesResult, weight: number, confirmedTogether: boolean): VerdictReason {
   const strength = bayesStrength(own.probability);
   const score = Math.round(weight * strength * 100) / 100;
   const description = `Bayes spam probability ${own.probability.toFixed(6)} from ${own.tokensUsed} tokens of ${what}, × weight ${weight}`;
-  const sure = strength >= 1 || other.probability > 0.5;
+  const sure = strength >= 1 || other.probability > 0.5 || confirmedTogether;
   return { id, score, description, ...(sure ? {} : { needsConfirmation: true }) };
 }
 

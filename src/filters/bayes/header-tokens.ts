@@ -27,6 +27,7 @@ export function headerTokens(message: MessageView, relay: ListRelay | null, add:
     add(`mailer-full:${mailer.toLowerCase().slice(0, 60)}`);
   } else add('mailer:none');
 
+  addDate(message.headers.get('date')?.[0], add);
   addStructure(message, add);
   // A list footer's links are the list's (list-relay.ts).
   addUrls(relay === null || relay.footer === '' ? message.urls : message.urls.filter((url) => !relay.footer.includes(url)), add);
@@ -96,6 +97,18 @@ function addMessageId(id: string | undefined, add: (token: string) => void): voi
   add(`msgid:${domainOf(match[2]!.toLowerCase())}`);
   // The left side's shape: "3E8F1A2B.0004C2D1" and "20020823.1234.abc" come from different software.
   add(`msgid:shape:${match[1]!.replace(/[0-9]+/g, '9').replace(/[a-z]+/g, 'a').replace(/[A-Z]+/g, 'A').slice(0, 24)}`);
+}
+
+/**
+ * RFC 5322 §3.3: the Date field's shape with its digits and letters reduced ("Aa, 99 Aa 9999
+ * 99:99:99 +9999"): mail software writes one shape every time, and bulk tools write odd ones
+ * (no weekday, two-digit years, no zone, a zone name instead of an offset). Measured in the
+ * corpus' cross-validation (bench/spam.ts) at junk_at 4: 1 more of 983 spam caught, the same false
+ * positives; one token per field name present instead cost 5 spam.
+ */
+function addDate(date: string | undefined, add: (token: string) => void): void {
+  if (date === undefined) return add('date:none');
+  add(`date:shape:${date.trim().replace(/[0-9]/g, '9').replace(/[a-z]+/g, 'a').replace(/[A-Z]/g, 'A').slice(0, 40)}`);
 }
 
 function addStructure(message: MessageView, add: (token: string) => void): void {
