@@ -46,7 +46,9 @@ export function impersonationTricks(
   names: ReadonlySet<string>,
 ): string[] {
   const tricks: string[] = [];
-  const display = skeleton(displayNameOf(view.from)).replace(/\s+/g, ' ').trim();
+  const name = displayNameOf(view.from);
+  // A bare address (`From: <x@example.org>`) shows no name: nothing to read a skeleton of.
+  const display = name === '' ? '' : skeleton(name).replace(/\s+/g, ' ').trim();
   if (display !== '') {
     const words = ` ${display.replace(/[^\p{L}\p{N}@.]+/gu, ' ')} `;
     for (const name of names) {
