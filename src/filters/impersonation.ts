@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { scoreVerdict, type Filter } from './filter.js';
-import { domainSkeleton, lookalikeOf, skeleton } from './lookalike.js';
+import { domainSkeleton, lookalikeChecker, skeleton } from './lookalike.js';
 import type { MessageView } from './message.js';
 import type { VerdictReason } from './verdict.js';
 
@@ -23,11 +23,12 @@ export type OfficialNames = () => readonly string[];
 export function createImpersonationFilter(spam: Config['spam'], localDomains: readonly string[], officialNames: OfficialNames): Filter {
   const names = skeletonsOf(officialNames);
   const ourSkeletons = localDomains.map((domain) => domainSkeleton(domain).replace(/[.\-]/g, ''));
+  const lookalikeOfOurs = lookalikeChecker(localDomains);
   return {
     name: 'impersonation',
     async check(message, context) {
       if (context.direction !== 'inbound') return { verdict: scoreVerdict([]) };
-      const tricks = impersonationTricks(message.facts, localDomains, ourSkeletons, names());
+      const tricks = impersonationTricks(message.facts, lookalikeOfOurs, ourSkeletons, names());
       if (tricks.length === 0) return { verdict: scoreVerdict([]) };
       const reasons: VerdictReason[] = [{ id: 'impersonation', score: spam.impersonation_score, description: tricks.join('; ') }];
       const verdict = scoreVerdict(reasons, [['X-Impersonation', tricks.join('; ')]]);
@@ -38,9 +39,16 @@ export function createImpersonationFilter(spam: Config['spam'], localDomains: re
 }
 
 /** Each way this From: poses as us; empty when it does not. */
-export function impersonationTricks(view: Pick<MessageView, 'from' | 'fromAddress'>, localDomains: readonly string[], ourSkeletons: readonly string[], names: ReadonlySet<string>): string[] {
+export function impersonationTricks(
+  view: Pick<MessageView, 'from' | 'fromAddress'>,
+  lookalikeOfOurs: (domain: string) => string | null,
+  ourSkeletons: readonly string[],
+  names: ReadonlySet<string>,
+): string[] {
   const tricks: string[] = [];
-  const display = skeleton(displayNameOf(view.from)).replace(/\s+/g, ' ').trim();
+  const name = displayNameOf(view.from);
+  // A bare address (`From: <x@example.org>`) shows no name: nothing to read a skeleton of.
+  const display = name === '' ? '' : skeleton(name).replace(/\s+/g, ' ').trim();
   if (display !== '') {
     const words = ` ${display.replace(/[^\p{L}\p{N}@.]+/gu, ' ')} `;
     for (const name of names) {
@@ -53,7 +61,7 @@ export function impersonationTricks(view: Pick<MessageView, 'from' | 'fromAddres
     if (ourSkeletons.some((own) => runTogether.includes(own))) tricks.push('display name shows our domain');
   }
   const at = view.fromAddress.lastIndexOf('@');
-  const lookalike = at === -1 ? null : lookalikeOf(view.fromAddress.slice(at + 1), localDomains);
+  const lookalike = at === -1 ? null : lookalikeOfOurs(view.fromAddress.slice(at + 1));
   if (lookalike) tricks.push(`From: domain is a look-alike (${lookalike})`);
   return tricks;
 }

@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import libmime from 'libmime';
-import { arc, dkimVerify, dmarc, type ARCData, type ARCResult, type DKIMVerifyResult, type DMARCResult, type DNSResolver, type SPFResult } from 'mailauth';
+import { arc, dkimVerify, type ARCData, type ARCResult, type DKIMVerifyResult, type DMARCResult, type DNSResolver, type SPFResult } from 'mailauth';
 import type { FilterContext } from '../filters/index.js';
 import type { TaskEnv } from '../workers/index.js';
+import { dmarcVerdict } from './dmarc-verdicts.js';
 import { spfVerdict } from './spf-verdicts.js';
 
 export interface InboundAuthentication {
@@ -38,8 +39,9 @@ const FOLD_AT = 160;
  * message's inspection (inspection.ts).
  *
  * mailauth's own authenticate() runs these four in this order and writes these fields; its steps
- * are called one by one here only so that the SPF verdict can come from spf-verdicts.ts (kept
- * per client and sender) rather than be evaluated again for every message. BIMI stays off.
+ * are called one by one here only so that the SPF and DMARC verdicts can come from
+ * spf-verdicts.ts and dmarc-verdicts.ts (kept per client, sender and From: domain) rather than be
+ * evaluated again for every message. BIMI stays off.
  */
 export async function authenticateMessage(raw: Buffer, client: InboundClient, mta: string, env: TaskEnv): Promise<InboundAuthentication> {
   const resolver = env.resolver as DNSResolver;
@@ -48,15 +50,17 @@ export async function authenticateMessage(raw: Buffer, client: InboundClient, mt
   // dkimVerify hands over the message's ARC chain as arc() reads it.
   const arcResult = await arc(dkim.arc as unknown as ARCData, { resolver });
   const dmarcResult = dkim.headerFrom
-    ? await dmarc({
-        headerFrom: dkim.headerFrom,
-        spfDomains: spf.status.result === 'pass' ? [spf.domain] : [],
-        dkimDomains: dkim.results
-          .filter((r) => r.status.result === 'pass')
-          .map((r) => ({ id: r.id, domain: r.signingDomain, aligned: r.status.aligned, underSized: r.status.underSized })),
-        arcResult,
+    ? await dmarcVerdict(
+        {
+          headerFrom: ([] as string[]).concat(dkim.headerFrom),
+          spfDomains: spf.status.result === 'pass' ? [spf.domain] : [],
+          dkimDomains: dkim.results
+            .filter((r) => r.status.result === 'pass')
+            .map((r) => ({ id: r.id, domain: r.signingDomain, aligned: r.status.aligned, underSized: r.status.underSized })),
+          arcResult,
+        },
         resolver,
-      })
+      )
     : false;
   return {
     headers: [spf.header, authenticationResults(mta, dkim, spf, arcResult, dmarcResult)].join('\r\n'),

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { spf, type DNSResolver, type SPFResult } from 'mailauth';
 import { AnswerCache } from '../dns/index.js';
+import { recordKey } from './record-key.js';
 
 /**
  * SPF verdicts (RFC 7208) kept for a while on the worker thread that evaluated them, and reused
@@ -51,8 +52,5 @@ export async function spfVerdict(question: SpfQuestion, mta: string, resolver: D
 async function topRecord(domain: string, resolver: DNSResolver): Promise<string> {
   // An address literal (a HELO of [192.0.2.1]) has no record; mailauth finds it is no domain.
   if (domain.startsWith('[') || isIP(domain)) return '';
-  return resolver(domain, 'TXT').then(
-    (records) => JSON.stringify(records),
-    (error: NodeJS.ErrnoException) => `error ${error?.code ?? ''}`,
-  );
+  return recordKey(domain, resolver);
 }

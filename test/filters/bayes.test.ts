@@ -179,6 +179,21 @@ describe('Bayes learning in the store', () => {
     expect(store.tokenCounts(['s:vay']).has('s:vay')).toBe(false);
     expect(store.totals()).toEqual(before);
   });
+
+  it("counts what another connection learns (`spam train` from the CLI), and what a plain DELETE removes", () => {
+    const other = openDatabase(path.join(temp.dir, 'mail.db'));
+    try {
+      const cli = openBayesStore(other);
+      const before = store.totals();
+      expect(cli.learn('cli-1', 'spam', ['khuyen mai'])).toBe('learnt');
+      expect(cli.learn('cli-2', 'ham', ['giao ban'])).toBe('learnt');
+      expect(store.totals()).toEqual({ spam: before.spam + 1, ham: before.ham + 1 });
+      other.prepare("DELETE FROM bayes_messages WHERE digest IN ('cli-1', 'cli-2')").run();
+      expect(store.totals()).toEqual(before);
+    } finally {
+      other.close();
+    }
+  });
 });
 
 describe('learning through the pipeline (what IMAP calls)', () => {

@@ -13,6 +13,8 @@ const DNS: DnsTable = {
   '_dmarc.example.org TXT': [['v=DMARC1; p=reject']],
   'spoofed.example TXT': [['v=spf1 ip4:192.0.2.1 -all']],
   'moving.example TXT': [['v=spf1 ip4:127.0.0.1 -all']],
+  'policy.example TXT': [['v=spf1 ip4:127.0.0.1 -all']],
+  '_dmarc.policy.example TXT': [['v=DMARC1; p=none']],
 };
 
 let clamd: RunningClamd;
@@ -66,6 +68,19 @@ describe('authentication results and filter verdicts over SMTP', () => {
     DNS['moving.example TXT'] = [['v=spf1 ip4:192.0.2.1 -all']];
     expect(await sendMx('news@moving.example', 'annv@cantho.gov.vn', 'From: news@moving.example\r\nSubject: after\r\n\r\nhi\r\n')).toMatch(/^250 2\.6\.0 /);
     expect((await h.messages(ANNV)).at(-1)!.toString()).toMatch(/^ spf=fail .*smtp\.mailfrom=news@moving\.example/m);
+  });
+
+  test('a changed DMARC record is applied to the next message from the same sender', async () => {
+    const send = (subject: string) => sendMx('news@policy.example', 'annv@cantho.gov.vn', `From: news@policy.example\r\nSubject: ${subject}\r\n\r\nhi\r\n`);
+    const dmarcEntry = async () => /^ dmarc=.*$/m.exec((await h.messages(ANNV)).at(-1)!.toString())?.[0];
+    expect(await send('before')).toMatch(/^250 2\.6\.0 /);
+    expect(await dmarcEntry()).toMatch(/dmarc=pass \(p=NONE arc=none\) header\.from=policy\.example/);
+    DNS['_dmarc.policy.example TXT'] = [['v=DMARC1; p=quarantine']];
+    expect(await send('after')).toMatch(/^250 2\.6\.0 /);
+    expect(await dmarcEntry()).toMatch(/dmarc=pass \(p=QUARANTINE arc=none\) header\.from=policy\.example/);
+    DNS['policy.example TXT'] = [['v=spf1 ip4:192.0.2.1 -all']];
+    expect(await send('unaligned')).toMatch(/^250 2\.6\.0 /);
+    expect(await dmarcEntry()).toMatch(/dmarc=fail \(p=QUARANTINE arc=none\) header\.from=policy\.example/);
   });
 
   test('SPF fail is reported for a forged envelope sender', async () => {
