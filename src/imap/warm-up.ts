@@ -12,7 +12,7 @@
  * - No password, no login: the session is made authenticated as the owner of the largest mailbox
  *   (store.largestMailbox), by the server itself. It is never registered with the hub, so it counts
  *   in no connection or login limit, metric, throttle or audit row, gets no store or directory
- *   events, and logs nothing above debug. Its command table holds EXAMINE, FETCH and LOGOUT only.
+ *   events, and logs nothing above debug. Its command table holds EXAMINE, UID FETCH and LOGOUT only.
  * - Changes nothing: EXAMINE opens the mailbox read-only (RFC 3501 §6.3.2: no \Recent taken), so
  *   FETCH sets no \Seen (respond.ts markSeen) and no MODSEQ moves; the FETCH items are the ones a
  *   sync asks for, bodies only by BODY.PEEK. An encoding not yet in memory is kept, as any FETCH
@@ -27,7 +27,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import type { AppContext } from '../context.js';
 import type { Identity } from '../directory/index.js';
-import type { MailboxInfo } from '../store/index.js';
+import type { MailboxInfo, Uid } from '../store/index.js';
 import type { CommandSpec } from './command-spec.js';
 import { encodeMutf7 } from './mutf7.js';
 import { astring, encodeValue } from './responses.js';
@@ -41,7 +41,7 @@ const HEADER_MESSAGES = 200;
 const ROUNDS = 2;
 const TIME_LIMIT_MS = 30_000;
 /** The whole command table of the warm-up session: a read-only look, and the way out. */
-const WARM_UP_COMMANDS = ['EXAMINE', 'FETCH', 'UID FETCH', 'LOGOUT'];
+const WARM_UP_COMMANDS = ['EXAMINE', 'UID FETCH', 'LOGOUT'];
 /** What a client's sync asks for (Thunderbird, Apple Mail, imapflow). */
 const SYNC_ITEMS = '(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)';
 /** Thunderbird's header download for a new message list (BODY.PEEK: no \Seen, RFC 3501 §6.4.5). */
@@ -76,9 +76,9 @@ export function warmUpFetchPath(ctx: AppContext, host: Pick<SessionHost, 'comman
   const done = (async (): Promise<WarmUpRun | null> => {
     const mailbox = await ctx.store.largestMailbox();
     if (mailbox === null || stopped) return null;
-    const { messages } = await ctx.store.mailboxCounts(mailbox.id);
-    if (messages === 0) return null;
-    const script = warmUpScript(mailbox, messages);
+    const uids = (await ctx.store.listMessages(mailbox.id)).map((row) => row.uid);
+    if (uids.length === 0) return null;
+    const script = warmUpScript(mailbox, uids);
     const pair = await loopbackPair();
     client = pair.client;
     if (stopped) {
@@ -97,7 +97,7 @@ export function warmUpFetchPath(ctx: AppContext, host: Pick<SessionHost, 'comman
       });
       pair.client.write(script.text);
       await ended;
-      return { messages: Math.min(messages, WARM_MESSAGES), rounds: ROUNDS, completed: completed(), commands: script.commands };
+      return { messages: Math.min(uids.length, WARM_MESSAGES), rounds: ROUNDS, completed: completed(), commands: script.commands };
     } finally {
       clearTimeout(limit);
     }
@@ -105,13 +105,18 @@ export function warmUpFetchPath(ctx: AppContext, host: Pick<SessionHost, 'comman
   return { done, stop };
 }
 
-/** EXAMINE, ROUNDS × (the sync FETCH, the header FETCH) over the newest messages, LOGOUT; pipelined (one command at a time all the same, invariant 1). */
-function warmUpScript(mailbox: MailboxInfo, messages: number): { readonly text: string; readonly commands: number } {
+/**
+ * EXAMINE, ROUNDS × (the sync FETCH, the header FETCH) over the newest messages, LOGOUT; pipelined
+ * (one command at a time all the same, invariant 1). UID FETCH, as clients sync: the UID variant
+ * takes its own branches (RFC 3501 §6.4.8), which a FETCH would leave cold.
+ */
+function warmUpScript(mailbox: MailboxInfo, uids: readonly Uid[]): { readonly text: string; readonly commands: number } {
   const name = encodeValue(astring(encodeMutf7(mailbox.name))).toString('latin1');
+  const newest = (count: number) => `${uids[Math.max(0, uids.length - count)]}:*`;
   const lines = [`EXAMINE ${name}`];
   for (let round = 0; round < ROUNDS; round++) {
-    lines.push(`FETCH ${Math.max(1, messages - WARM_MESSAGES + 1)}:* ${SYNC_ITEMS}`);
-    lines.push(`FETCH ${Math.max(1, messages - HEADER_MESSAGES + 1)}:* ${HEADER_ITEMS}`);
+    lines.push(`UID FETCH ${newest(WARM_MESSAGES)} ${SYNC_ITEMS}`);
+    lines.push(`UID FETCH ${newest(HEADER_MESSAGES)} ${HEADER_ITEMS}`);
   }
   lines.push('LOGOUT');
   return { text: lines.map((line, i) => `w${i + 1} ${line}\r\n`).join(''), commands: lines.length };
