@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- imap [--served [--backend sqlite|postgres|both]] [--messages N] [--connections C] [--compare]
- *                        [--clients K] [--seconds S] [--appends A] [--first-sync-only [--restarts K]]`
+ *                        [--clients K] [--seconds S] [--appends A] [--first-sync-only [--restarts K] [--warm-up on|off|both]]`
  *
  * (a) N messages (default 10,000, about 3–7 KB, a third of them multipart with an attachment) in
  *     INBOX: time for `UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)` over a socket,
@@ -42,6 +42,8 @@
  * --first-sync-only [--restarts K]: (e) alone, the store filled once in this process, then serve
  * restarted K times (default 5): first / warm per restart and their median. Each restart is
  * measured once the server's start-up work in the background is done (startUpSettled).
+ * --warm-up (default on): serve with `[imap] warm_up` on, off, or both (each restart then runs
+ * both, in turns of order, and each setting gets its own medians).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -198,10 +200,14 @@ async function measureIdleMemory(
 
 // --- our server ------------------------------------------------------------------------------
 
-async function startOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RunningImap & { restart(): Promise<RunningImap> }> {
+type RestartableImap = RunningImap & { restart(warmUp?: boolean): Promise<RunningImap> };
+
+async function startOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RestartableImap> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freeLoopbackPort();
-  const configFile = writeImapBenchConfig(dir, port, [`max_connections_per_user = ${connections + 10}`, `max_connections_per_ip = ${connections + 10}`]);
+  // `[imap] warm_up` (src/imap/warm-up.ts) on unless a restart asks otherwise (--first-sync-only --warm-up).
+  const imapLines = (warmUp: boolean) => [`max_connections_per_user = ${connections + 10}`, `max_connections_per_ip = ${connections + 10}`, `warm_up = ${warmUp}`];
+  const configFile = writeImapBenchConfig(dir, port, imapLines(true));
   const config = loadConfig(configFile);
 
   // Set-up in this process: the directory's own code creates the official, the store takes the mail.
@@ -209,7 +215,8 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
   const issued = await seedOfficial(setup, messages.length, (i) => messages[i]!);
   await setup.close();
 
-  const serve = async (): Promise<RunningImap & { restart(): Promise<RunningImap> }> => {
+  const serve = async (warmUp = true): Promise<RestartableImap> => {
+    writeImapBenchConfig(dir, port, imapLines(warmUp));
     const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
     try {
       await waitForListener(port, 300_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
@@ -279,28 +286,33 @@ async function startUpSettled(pid: number): Promise<void> {
  * as (a) would, then `restarts` times: serve started again, (e) measured, serve stopped. The
  * machine is shared, so the figure to compare is the median ratio, not the milliseconds.
  */
-async function firstSyncOnly(dir: string, messages: readonly Buffer[], restarts: number, running: RunningImap[]): Promise<void> {
+async function firstSyncOnly(dir: string, messages: readonly Buffer[], restarts: number, warmUps: readonly boolean[], running: RunningImap[]): Promise<void> {
   const ours = await startOurs(path.join(dir, 'ours'), messages, 10);
   running.push(ours);
   await measureFetch(ours);
   await ours.stop();
   running.splice(running.indexOf(ours), 1);
-  const wall: number[] = [];
-  const cpu: number[] = [];
+  const ratios = new Map(warmUps.map((warmUp) => [warmUp, { wall: [] as number[], cpu: [] as number[] }]));
   for (let i = 0; i < restarts; i++) {
-    const restarted = await ours.restart();
-    running.push(restarted);
-    const figures = await measureFirstSyncAfterRestart(restarted);
-    wall.push(figures.first / figures.warm);
-    cpu.push(figures.firstCpu / figures.warmCpu);
-    await restarted.stop();
-    running.splice(running.indexOf(restarted), 1);
+    // With both settings, each restart runs both, in turns of order, so that a change of the machine's load falls on both.
+    for (const warmUp of i % 2 === 0 ? warmUps : [...warmUps].reverse()) {
+      const restarted = await ours.restart(warmUp);
+      running.push(restarted);
+      if (warmUps.length > 1) console.log(`  [imap] warm_up = ${warmUp}`);
+      const figures = await measureFirstSyncAfterRestart(restarted);
+      ratios.get(warmUp)!.wall.push(figures.first / figures.warm);
+      ratios.get(warmUp)!.cpu.push(figures.firstCpu / figures.warmCpu);
+      await restarted.stop();
+      running.splice(running.indexOf(restarted), 1);
+    }
   }
-  const distribution = (ratios: readonly number[]) => {
-    const sorted = [...ratios].sort((a, b) => a - b);
-    return `median ${percentile(sorted, 0.5).toFixed(2)} (min ${sorted[0]!.toFixed(2)}, max ${sorted.at(-1)!.toFixed(2)}; ${ratios.map((r) => r.toFixed(2)).join(', ')})`;
+  const distribution = (values: readonly number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return `median ${percentile(sorted, 0.5).toFixed(2)} (min ${sorted[0]!.toFixed(2)}, max ${sorted.at(-1)!.toFixed(2)}; ${values.map((r) => r.toFixed(2)).join(', ')})`;
   };
-  console.log(`  cantho-mail: (e) over ${restarts} restarts, first / warm: wall ${distribution(wall)}; server CPU ${distribution(cpu)}`);
+  for (const [warmUp, { wall, cpu }] of ratios) {
+    console.log(`  cantho-mail ([imap] warm_up = ${warmUp}): (e) over ${restarts} restarts, first / warm: wall ${distribution(wall)}; server CPU ${distribution(cpu)}`);
+  }
   console.log(`  load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
@@ -464,6 +476,7 @@ export async function run(args: string[]): Promise<void> {
       appends: { type: 'string', default: '100' },
       'first-sync-only': { type: 'boolean', default: false },
       restarts: { type: 'string', default: '5' },
+      'warm-up': { type: 'string', default: 'on' },
       backend: { type: 'string', default: 'sqlite' },
     },
   });
@@ -477,7 +490,9 @@ export async function run(args: string[]): Promise<void> {
   const running: RunningImap[] = [];
   try {
     if (values['first-sync-only']) {
-      await firstSyncOnly(dir, messages, Number(values.restarts), running);
+      const warmUps = { on: [true], off: [false], both: [false, true] }[values['warm-up']];
+      if (!warmUps) throw new Error('--warm-up is on, off or both');
+      await firstSyncOnly(dir, messages, Number(values.restarts), warmUps, running);
       return;
     }
     if (values.served) {

@@ -170,6 +170,9 @@ const imap = z
     search_budget: duration.prefault('60s'),
     hide_capabilities: z.array(hideCapabilitiesRule).default([]),
     proxy_protocol_from: proxySources,
+    // After start-up's preload, a sync run through a session of the server's own, so that the first
+    // client's sync after a restart finds the FETCH path compiled (src/imap/warm-up.ts).
+    warm_up: z.boolean().default(true),
   })
   .strict();
 

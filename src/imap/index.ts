@@ -31,6 +31,9 @@
  *                    worker thread (worker.ts, the store's read-only SearchReader) for a large one
  *   seen-rows.ts     rows with a reader's private \Seen (seen-view.ts and the search workers)
  *   compress.ts      RFC 4978 COMPRESS=DEFLATE streams (small deflate window per connection)
+ *   warm-up.ts       `[imap] warm_up`: after start-up's preload, a read-only sync through a session of
+ *                    the server's own on a private loopback connection, so the first client's sync
+ *                    finds the FETCH path compiled
  *   commands/index.ts the command table by state; commands/<name>.ts one file per command
  *   command-spec.ts  the shapes the session and the table share; the hub hands the table to each
  *                    session, so session.ts and the commands never import each other

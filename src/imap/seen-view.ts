@@ -208,6 +208,9 @@ export class ReaderView implements MailStore {
   getMailboxById(id: MailboxId): Promise<MailboxInfo | null> {
     return this.inner.getMailboxById(id);
   }
+  largestMailbox(): Promise<MailboxInfo | null> {
+    return this.inner.largestMailbox();
+  }
   createMailbox(account: AccountId, name: string, specialUse?: SpecialUse | null): Promise<MailboxInfo> {
     return this.inner.createMailbox(account, name, specialUse);
   }

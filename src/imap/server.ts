@@ -13,6 +13,7 @@ import { trackConnection } from '../metrics.js';
 import type { AccountId, MailboxChange } from '../store/index.js';
 import { encodedMetaCache, preloadEncodedMeta } from './fetch/meta-cache.js';
 import { SearchRunner } from './search/search-runner.js';
+import { warmUpFetchPath, type FetchWarmUp } from './warm-up.js';
 import { sessionContext } from './seen-view.js';
 import { COMMANDS } from './commands/index.js';
 import { Session, type SessionHost } from './session.js';
@@ -153,12 +154,23 @@ export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
     servers.push({ name: 'imaps', server, host: implicit.host, port: await listen(server, implicit.host, implicit.port) });
   }
   let open = servers.length;
-  // The encodings the last run saved go back into memory in the background (meta-cache.ts).
+  // The encodings the last run saved go back into memory in the background (meta-cache.ts), then
+  // `[imap] warm_up` runs a sync through a session of the server's own (warm-up.ts).
   const started = performance.now();
-  void preloadEncodedMeta(ctx.store, encodedMetaCache, () => open === 0).then(
-    (loaded) => ctx.logger.debug({ proto: 'imap', loaded, ms: Math.round(performance.now() - started) }, 'encoded ENVELOPE/BODYSTRUCTURE preloaded'),
-    (err: unknown) => ctx.logger.warn({ proto: 'imap', err }, 'preloading encoded ENVELOPE/BODYSTRUCTURE failed; FETCH reads them as it goes'),
-  );
+  let warmUp: FetchWarmUp | null = null;
+  const startUpWork = preloadEncodedMeta(ctx.store, encodedMetaCache, () => open === 0)
+    .then(
+      (loaded) => ctx.logger.debug({ proto: 'imap', loaded, ms: Math.round(performance.now() - started) }, 'encoded ENVELOPE/BODYSTRUCTURE preloaded'),
+      (err: unknown) => ctx.logger.warn({ proto: 'imap', err }, 'preloading encoded ENVELOPE/BODYSTRUCTURE failed; FETCH reads them as it goes'),
+    )
+    .then(async () => {
+      if (open === 0 || !ctx.config.imap.warm_up) return;
+      const warmStarted = performance.now();
+      warmUp = warmUpFetchPath(ctx, hub);
+      const run = await warmUp.done;
+      ctx.logger.debug({ proto: 'imap', ...run, ms: Math.round(performance.now() - warmStarted) }, run ? 'FETCH path warmed up' : 'FETCH warm-up skipped: no message to run it on');
+    })
+    .catch((err: unknown) => ctx.logger.debug({ proto: 'imap', err }, 'FETCH warm-up failed; the first sync warms the FETCH path'));
   return servers.map(({ name, server, host, port }) => ({
     name,
     host,
@@ -169,7 +181,11 @@ export async function startImap(ctx: AppContext): Promise<RunningListener[]> {
         server.close(() => resolve());
         hub.closeSessions(name);
       });
-      if (--open === 0) await hub.detach();
+      if (--open === 0) {
+        warmUp?.stop();
+        await startUpWork;
+        await hub.detach();
+      }
     },
   }));
 }

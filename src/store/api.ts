@@ -50,6 +50,8 @@ export interface MailStore {
   /** Case-sensitive except INBOX, which matches in any case (RFC 3501 §5.1). */
   getMailbox(account: AccountId, name: string): Promise<MailboxInfo | null>;
   getMailboxById(id: MailboxId): Promise<MailboxInfo | null>;
+  /** The mailbox holding the most octets of messages, of any account; null when no mailbox holds one (serve's FETCH warm-up, docs/architecture.md). */
+  largestMailbox(): Promise<MailboxInfo | null>;
   /** Creates a mailbox and any missing parents. StoreError 'already-exists' / 'invalid-name'. */
   createMailbox(account: AccountId, name: string, specialUse?: SpecialUse | null): Promise<MailboxInfo>;
   /**

@@ -160,6 +160,11 @@ export class SqliteMailStore implements MailStore {
     return row === undefined ? null : toMailboxInfo(row);
   }
 
+  async largestMailbox(): Promise<MailboxInfo | null> {
+    const row = this.sql.largestMailbox.get();
+    return row === undefined ? null : toMailboxInfo(row);
+  }
+
   async createMailbox(account: AccountId, name: string, specialUse: SpecialUse | null = null): Promise<MailboxInfo> {
     const canonical = validMailboxName(name);
     const row = this.write(() => {

@@ -33,6 +33,7 @@ export function prepareStatements(db: Db) {
     mailboxByName: mailbox<[string, string]>('account = ? AND name = ?'),
     mailboxBySpecialUse: mailbox<[string, string]>('account = ? AND special_use = ? ORDER BY id LIMIT 1'),
     mailboxesOfAccount: mailbox<[string]>('account = ? ORDER BY name'),
+    largestMailbox: mailbox<[]>('total_size > 0 ORDER BY total_size DESC, id LIMIT 1'),
     nextUidValidity: db
       .prepare<[number], number>(
         `INSERT INTO store_state (key, value) VALUES ('uidvalidity', ?)

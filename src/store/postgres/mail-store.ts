@@ -161,6 +161,11 @@ export class PgMailStore implements MailStore {
     return row === undefined ? null : toMailboxInfo(row);
   }
 
+  async largestMailbox(): Promise<MailboxInfo | null> {
+    const [row] = await storeQuery<MailboxRow>(this.pool, `SELECT ${MAILBOX_COLUMNS} FROM mailboxes WHERE total_size > 0 ORDER BY total_size DESC, id LIMIT 1`);
+    return row === undefined ? null : toMailboxInfo(row);
+  }
+
   async createMailbox(account: AccountId, name: string, specialUse: SpecialUse | null = null): Promise<MailboxInfo> {
     const canonical = validMailboxName(name);
     const row = await this.write(async (client) => {

@@ -140,6 +140,26 @@ export function describeMailboxContract(open: OpenBackend): void {
     });
   });
 
+  describe('largest mailbox', () => {
+    it('is the one holding the most octets of any account, none while every mailbox is empty or once it is emptied', async () => {
+      await t.store.ensureAccount(annv);
+      await t.store.ensureAccount(daott);
+      expect(await t.store.largestMailbox()).toBeNull();
+      const inbox = (await t.store.getMailbox(annv, 'INBOX'))!;
+      await t.store.append(inbox.id, message({ subject: 'Một' }));
+      expect((await t.store.largestMailbox())?.id).toBe(inbox.id);
+      const archive = (await t.store.getMailbox(daott, 'Archive'))!;
+      await t.store.append(archive.id, message({ subject: 'Hai', body: 'Báo cáo quý ba, bản đầy đủ. '.repeat(40) }));
+      expect(await t.store.largestMailbox()).toMatchObject({ id: archive.id, account: daott, name: 'Archive' });
+      for (const box of [archive, inbox]) {
+        const uids = (await t.store.listMessages(box.id)).map((row) => row.uid);
+        await t.store.storeFlags(box.id, uids, 'add', ['\\Deleted']);
+        await t.store.expunge(box.id);
+      }
+      expect(await t.store.largestMailbox()).toBeNull();
+    });
+  });
+
   describe('delete', () => {
     beforeEach(async () => await t.store.ensureAccount(annv));
 
