@@ -1,3 +1,4 @@
+import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../imap/support.js';
@@ -41,6 +42,23 @@ function mail(subject: string): { from: string; to: string; subject: string; tex
   return { from: 'Sở Xây dựng <soxaydung@example.org>', to: user.address, subject, text: 'Kính gửi anh Tâm.' };
 }
 
+/** One message through the submission listener (STARTTLS, AUTH), as an official's mail client sends it; the reply to the end of DATA. */
+async function submitAs(who: TestUser, message: { from: string; to: string; subject: string; text: string }): Promise<string> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: t.ports.submission,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: who.address, pass: who.password },
+  });
+  try {
+    return (await transport.sendMail(message)).response;
+  } finally {
+    transport.close();
+  }
+}
+
 /** `send` until it is not refused with a 4xx, a bounded number of times, half a second apart. */
 async function untilAccepted(send: () => Promise<string>): Promise<string> {
   for (let attempt = 1; ; attempt++) {
@@ -51,7 +69,7 @@ async function untilAccepted(send: () => Promise<string>): Promise<string> {
 }
 
 describe('PostgreSQL briefly unreachable', () => {
-  it('answers SMTP with 451 and IMAP with NO, then serves again', async () => {
+  it('answers SMTP (MX and submission to the outbound queue) with 451 and IMAP with NO, then serves again', async () => {
     const imap = await RawClient.connect(t.ports.imap);
     try {
       expect((await imap.command('L', `LOGIN "${user.address}" "${user.password}"`)).at(-1)).toMatch(/^L OK/);
@@ -62,6 +80,11 @@ describe('PostgreSQL briefly unreachable', () => {
         const refused = await sendThroughMx(t.ports.mx, mail('Khi cơ sở dữ liệu vắng')).catch((error: { response?: string }) => error.response);
         expect(refused).toMatch(/^451 4\.3\.0 /);
         expect((await imap.command('F', 'STATUS INBOX (MESSAGES)')).at(-1)).toMatch(/^F NO \[UNAVAILABLE\] /);
+        // A remote recipient goes to the outbound queue, which is in PostgreSQL too.
+        const outbound = await submitAs(user, { from: user.address, to: 'vanthu@soyte.example', subject: 'Gửi ra ngoài', text: 'Kính gửi Sở Y tế.' }).catch(
+          (error: { response?: string }) => error.response,
+        );
+        expect(outbound).toMatch(/^451 4\.3\.0 /);
       } finally {
         await setReachable(true);
       }
