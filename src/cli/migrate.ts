@@ -23,7 +23,8 @@ export function defineMigrateCommand(migrate: Command): void {
           json: report,
           text: [
             `copied and verified: ${report.mailboxes} mailboxes, ${report.messages} messages, ${report.bodies} bodies (${report.bodyBytes} bytes),`,
-            `  ${report.subscriptions} subscriptions, ${report.expunged} VANISHED records, ${report.privateSeen} private \\Seen marks` +
+            `  ${report.subscriptions} subscriptions, ${report.expunged} VANISHED records, ${report.privateSeen} private \\Seen marks,`,
+            `  ${report.unitReminders} unit reminder and ${report.unitDigests} unit digest records` +
               (report.textExtracted > 0 ? `; search text extracted for ${report.textExtracted} bodies not yet indexed` : ''),
           ].join('\n'),
         });

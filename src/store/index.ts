@@ -15,7 +15,7 @@ export { SqliteOutboundQueue, type DueRecipient, type OutboundQueue, type Pendin
 export { openMailStore, openOutboundQueue, type MailStoreOptions, type StoreBackendSettings } from './backends.js';
 export { BackupMailReader, type BackupMessage } from './backup-reader.js';
 export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, schemaVersions, snapshotDatabase, type DatabaseDescription } from './snapshot.js';
-export { openDiligenceStore, type DiligenceStore } from './unit-diligence.js';
+export type { DiligenceStore } from './unit-diligence.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
 export { SearchReader } from './search-reader.js';
 export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, PgBlobStore, PgMailStore, inPgTransaction, migratePostgres, openPgOutboundQueue, openPostgresPool, PgOutboundQueue, type PgClient, type PgPool, type StoreCopyReport } from './postgres/index.js';

@@ -20,7 +20,11 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** A little of everything a client has cached: folders, UIDs with gaps, flags, MODSEQs, VANISHED history, private \Seen, a multi-chunk body shared by two accounts. */
+/**
+ * A little of everything a client has cached: folders, UIDs with gaps, flags, MODSEQs, VANISHED
+ * history, private \Seen, a multi-chunk body shared by two accounts; and the unit diligence memory
+ * of a reminder naming two INBOX messages and a digest (delivered to daott, as serve's notices are).
+ */
 async function fillSource(store: MailStore): Promise<void> {
   await store.ensureAccount(annv);
   await store.ensureAccount(daott);
@@ -40,6 +44,13 @@ async function fillSource(store: MailStore): Promise<void> {
   await store.deliver([{ account: annv, folder: 'INBOX' }, { account: daott, folder: 'INBOX' }], big);
   await store.append(project.id, message({ id: 'p1', subject: 'Dự án cầu Cần Thơ' }), { flags: ['\\Answered', '\\Draft'] });
   await store.setPrivateSeen(inbox.id, daott, [1, 2, 3].map(asUid), true);
+  const noticeAt = new Date('2027-01-11T03:00:00Z');
+  await store.deliver([{ account: daott, folder: 'INBOX' }], message({ id: 'reminder', subject: 'Nhắc việc' }), {
+    diligence: { kind: 'reminded', mailbox: inbox.id, uids: [1, 4].map(asUid), at: noticeAt },
+  });
+  await store.deliver([{ account: daott, folder: 'INBOX' }], message({ id: 'digest', subject: 'Tổng hợp hộp thư' }), {
+    diligence: { kind: 'digest', account: annv, day: '2027-01-11', at: noticeAt },
+  });
 }
 
 async function snapshot(store: MailStore, account: AccountId) {
@@ -65,13 +76,19 @@ describe('migrate from SQLite to PostgreSQL', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ messages: 120 - 3 + 2 + 1, expunged: 3, privateSeen: 3, subscriptions: expect.any(Number) });
+    expect(report).toMatchObject({ messages: 120 - 3 + 2 + 1 + 2, expunged: 3, privateSeen: 3, subscriptions: expect.any(Number), unitReminders: 2, unitDigests: 1 });
 
     const pool = openPostgresPool(url, { poolSize: 4 });
     const target = await PgMailStore.open(pool);
     try {
       for (const account of [annv, daott]) expect(await snapshot(target, account)).toEqual(await snapshot(source.store, account));
       expect(await target.listSubscriptions(annv)).toEqual(await source.store.listSubscriptions(annv));
+      // The next diligence check on PostgreSQL neither reminds of these again nor sends the day's digest twice.
+      const annvInboxId = (await target.getMailbox(annv, 'INBOX'))!.id;
+      expect([...(await target.diligence.remindedUids(annvInboxId))].sort()).toEqual([1, 4]);
+      expect(await target.diligence.remindedUids(annvInboxId)).toEqual(await source.store.diligence.remindedUids(annvInboxId));
+      expect(await target.diligence.digestSent(annv, '2027-01-11')).toBe(true);
+      expect(await target.diligence.digestSent(annv, '2027-01-12')).toBe(false);
       const inbox = (await target.getMailbox(daott, 'INBOX'))!;
       const [bigRow] = await target.listMessages(inbox.id);
       expect((await target.readBlob(bigRow!.blobId)).equals(await source.store.readBlob(bigRow!.blobId))).toBe(true);

@@ -7,6 +7,7 @@ import { PgBlobStore } from './blob-store.js';
 import { inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool } from './database.js';
 import { storeQuery } from './numbers.js';
 import { PG_STORE_MIGRATIONS } from './schema.js';
+import { migrateDiligenceMemory } from './unit-diligence.js';
 
 /** What `migrate` copied, and what it checked after copying. */
 export interface StoreCopyReport {
@@ -17,6 +18,9 @@ export interface StoreCopyReport {
   readonly subscriptions: number;
   readonly expunged: number;
   readonly privateSeen: number;
+  /** Unit diligence memory (Điều 9.2): messages a reminder named, and digests sent per unit and day. */
+  readonly unitReminders: number;
+  readonly unitDigests: number;
   /** Bodies whose search text was not indexed yet in SQLite and was extracted from the bytes. */
   readonly textExtracted: number;
 }
@@ -29,6 +33,8 @@ const PAGE = 500;
  * "Moving an installation"), keeping every number a client has cached: mailbox ids, UIDVALIDITY,
  * UIDNEXT, HIGHESTMODSEQ, each message's UID, MODSEQ, flags and internal date, the VANISHED
  * history and private \Seen (RFC 3501 §2.3.1.1, RFC 7162 §3), so clients do not resynchronise.
+ * The unit diligence memory comes along (src/store/unit-diligence.ts): without it the first check
+ * on PostgreSQL would remind every unit of messages already named, and send the day's digest again.
  *
  * - The SQLite side is one read transaction: a consistent snapshot even while `serve` runs (WAL).
  * - The PostgreSQL side is one transaction, checked before COMMIT (same mailboxes and counters,
@@ -43,6 +49,7 @@ export async function copySqliteStoreToPostgres(db: Db, pool: PgPool): Promise<S
     throw new StoreError('nonexistent', `${db.name} holds no cantho-mail store`);
   }
   await migratePostgres(pool, 'store', PG_STORE_MIGRATIONS);
+  await migrateDiligenceMemory(pool);
   db.prepare('BEGIN').run();
   try {
     return await inPgTransaction(pool, async (client) => {
@@ -100,6 +107,7 @@ async function copyRows(db: Db, client: PgClient, blobs: PgBlobStore): Promise<S
     (rows) => [rows.map((r) => r.mailbox), rows.map((r) => r.uid), rows.map((r) => r.reader)],
     [0, 0, ''],
   );
+  const diligence = await copyDiligenceMemory(db, client);
   return {
     mailboxes: mailboxes.length,
     messages,
@@ -108,8 +116,32 @@ async function copyRows(db: Db, client: PgClient, blobs: PgBlobStore): Promise<S
     subscriptions: subscriptions.length,
     expunged,
     privateSeen,
+    ...diligence,
     textExtracted: bodies.textExtracted,
   };
+}
+
+/** The unit diligence memory, when the SQLite file has one (a file no serve of this version opened has none). */
+async function copyDiligenceMemory(db: Db, client: PgClient): Promise<Pick<StoreCopyReport, 'unitReminders' | 'unitDigests'>> {
+  if (!db.prepare("SELECT 1 FROM schema_migrations WHERE component = 'unit-diligence'").get()) return { unitReminders: 0, unitDigests: 0 };
+  const unitReminders = await copyPaged(
+    db,
+    client,
+    'SELECT mailbox, uid, reminded_at FROM unit_reminders WHERE (mailbox, uid) > (?, ?) ORDER BY mailbox, uid LIMIT ?',
+    (row: { mailbox: number; uid: number; reminded_at: string }) => [row.mailbox, row.uid],
+    'INSERT INTO unit_reminders (mailbox, uid, reminded_at) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[])',
+    (rows) => [rows.map((r) => r.mailbox), rows.map((r) => r.uid), rows.map((r) => r.reminded_at)],
+  );
+  const unitDigests = await copyPaged(
+    db,
+    client,
+    'SELECT account, day, sent_at FROM unit_digests WHERE (account, day) > (?, ?) ORDER BY account, day LIMIT ?',
+    (row: { account: string; day: string; sent_at: string }) => [row.account, row.day],
+    'INSERT INTO unit_digests (account, day, sent_at) SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])',
+    (rows) => [rows.map((r) => r.account), rows.map((r) => r.day), rows.map((r) => r.sent_at)],
+    ['', ''],
+  );
+  return { unitReminders, unitDigests };
 }
 
 interface BodyRow {

@@ -45,6 +45,7 @@ import { storeQuery } from './numbers.js';
 import { forgetPrivateSeenReader, privateSeenUids, setPrivateSeenIn } from './private-seen.js';
 import { PG_STORE_MIGRATIONS } from './schema.js';
 import { searchBodyText } from './search.js';
+import { PgDiligenceStore } from './unit-diligence.js';
 
 /** A `messages` row joined with its body's digest. */
 interface MessageRecord extends StoredFlags {
@@ -90,6 +91,8 @@ export class PgMailStore implements MailStore {
   readonly changesEmitted = 'after-await';
   /** Bodies (the store's BlobStore): bytes only; what the store derives from them is in `bodies`. */
   readonly blobs: PgBlobStore;
+  /** Unit diligence memory (Điều 9.2), written by deliveries that carry a record (DeliveryOptions `diligence`). */
+  readonly diligence: PgDiligenceStore;
   private readonly expunged: PgExpungeHistory;
   private readonly flagLists = new FlagListCache();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -97,18 +100,23 @@ export class PgMailStore implements MailStore {
 
   private constructor(
     private readonly pool: PgPool,
+    diligence: PgDiligenceStore,
     options: { readonly vanishedHistory?: number },
   ) {
     this.blobs = new PgBlobStore(pool);
+    this.diligence = diligence;
     this.expunged = new PgExpungeHistory(options.vanishedHistory ?? DEFAULT_VANISHED_HISTORY);
     // Every IMAP session (IDLE, selected mailbox) listens: hundreds of listeners are normal here.
     this.events.setMaxListeners(0);
   }
 
-  /** Applies the store's migrations (under the advisory lock of migratePostgres) and opens the store on `pool`, which stays the caller's. */
+  /**
+   * Applies the store's migrations and those of its unit diligence memory (under the advisory lock
+   * of migratePostgres) and opens the store on `pool`, which stays the caller's.
+   */
   static async open(pool: PgPool, options: { readonly vanishedHistory?: number } = {}): Promise<PgMailStore> {
     await migratePostgres(pool, 'store', PG_STORE_MIGRATIONS);
-    return new PgMailStore(pool, options);
+    return new PgMailStore(pool, await PgDiligenceStore.open(pool), options);
   }
 
   // --- accounts and mailboxes --------------------------------------------------------------
@@ -226,6 +234,7 @@ export class PgMailStore implements MailStore {
       const created = new Set<AccountId>();
       for (const copy of copies) appended.push(await this.deliverCopy(client, copy, body, message, created));
       options.inTransaction?.();
+      if (options.diligence) await this.diligence.write(client, options.diligence);
       return { appended, created };
     });
     for (const account of created) this.publish({ kind: 'mailboxes', account });
