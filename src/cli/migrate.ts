@@ -24,7 +24,7 @@ export function defineMigrateCommand(migrate: Command): void {
           text: [
             `copied and verified: ${report.mailboxes} mailboxes, ${report.messages} messages, ${report.bodies} bodies (${report.bodyBytes} bytes),`,
             `  ${report.subscriptions} subscriptions, ${report.expunged} VANISHED records, ${report.privateSeen} private \\Seen marks,`,
-            `  ${report.unitReminders} unit reminder and ${report.unitDigests} unit digest records` +
+            `  ${report.unitReminders} unit reminder and ${report.unitDigests} unit digest records, ${report.importLedger} import ledger rows` +
               (report.textExtracted > 0 ? `; search text extracted for ${report.textExtracted} bodies not yet indexed` : ''),
           ].join('\n'),
         });

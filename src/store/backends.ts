@@ -1,10 +1,12 @@
 import type { MailStore } from './api.js';
 import { watchExternalChanges } from './external-changes.js';
 import type { Db } from './database.js';
-import { openPgOutboundQueue, openPostgresPool, PgMailStore } from './postgres/index.js';
+import { MboxImportLedger, type ImportLedger } from './mbox.js';
+import { openPgOutboundQueue, openPostgresPool, PgMailStore, PgMboxImportLedger } from './postgres/index.js';
 import { SqliteOutboundQueue, type OutboundQueue } from './queue.js';
 import { SqliteMailStore } from './sqlite-store.js';
 import type { DiligenceStore } from './unit-diligence.js';
+import { StoreError } from './types.js';
 
 /** The `[store]` keys that choose where mail and the outbound queue live (DESIGN.md "Config"). */
 export interface StoreBackendSettings {
@@ -64,4 +66,14 @@ export async function openMailStore(
       db.close();
     },
   };
+}
+
+/**
+ * The ledger of one `cantho-mail import` run, beside the mailboxes of the store openMailStore
+ * opened (src/store/mbox.ts; postgres/mbox-import.ts), so the import is idempotent on either backend.
+ */
+export function openImportLedger(db: Db, store: MailStore): ImportLedger {
+  if (store instanceof SqliteMailStore) return new MboxImportLedger(db, store);
+  if (store instanceof PgMailStore) return new PgMboxImportLedger(store);
+  throw new StoreError('cannot', 'import needs the store openMailStore opened');
 }

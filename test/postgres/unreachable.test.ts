@@ -1,8 +1,7 @@
-import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../imap/support.js';
-import { sendThroughMx } from '../helpers/mx.js';
+import { sendThroughMx, sendThroughSubmission } from '../helpers/mx.js';
 import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 
@@ -42,23 +41,6 @@ function mail(subject: string): { from: string; to: string; subject: string; tex
   return { from: 'Sở Xây dựng <soxaydung@example.org>', to: user.address, subject, text: 'Kính gửi anh Tâm.' };
 }
 
-/** One message through the submission listener (STARTTLS, AUTH), as an official's mail client sends it; the reply to the end of DATA. */
-async function submitAs(who: TestUser, message: { from: string; to: string; subject: string; text: string }): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: t.ports.submission,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: who.address, pass: who.password },
-  });
-  try {
-    return (await transport.sendMail(message)).response;
-  } finally {
-    transport.close();
-  }
-}
-
 /** `send` until it is not refused with a 4xx, a bounded number of times, half a second apart. */
 async function untilAccepted(send: () => Promise<string>): Promise<string> {
   for (let attempt = 1; ; attempt++) {
@@ -81,7 +63,7 @@ describe('PostgreSQL briefly unreachable', () => {
         expect(refused).toMatch(/^451 4\.3\.0 /);
         expect((await imap.command('F', 'STATUS INBOX (MESSAGES)')).at(-1)).toMatch(/^F NO \[UNAVAILABLE\] /);
         // A remote recipient goes to the outbound queue, which is in PostgreSQL too.
-        const outbound = await submitAs(user, { from: user.address, to: 'vanthu@soyte.example', subject: 'Gửi ra ngoài', text: 'Kính gửi Sở Y tế.' }).catch(
+        const outbound = await sendThroughSubmission(t.ports.submission, user, { from: user.address, to: 'vanthu@soyte.example', subject: 'Gửi ra ngoài', text: 'Kính gửi Sở Y tế.' }).catch(
           (error: { response?: string }) => error.response,
         );
         expect(outbound).toMatch(/^451 4\.3\.0 /);

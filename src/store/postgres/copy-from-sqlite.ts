@@ -7,6 +7,7 @@ import { PgBlobStore } from './blob-store.js';
 import { inPgTransaction, migratePostgres, openPostgresPool, type PgClient, type PgPool } from './database.js';
 import { storeQuery } from './numbers.js';
 import { PG_STORE_MIGRATIONS } from './schema.js';
+import { migrateImportLedger } from './mbox-import.js';
 import { migrateDiligenceMemory } from './unit-diligence.js';
 
 /** What `migrate` copied, and what it checked after copying. */
@@ -21,6 +22,8 @@ export interface StoreCopyReport {
   /** Unit diligence memory (Điều 9.2): messages a reminder named, and digests sent per unit and day. */
   readonly unitReminders: number;
   readonly unitDigests: number;
+  /** Rows of the `import` ledger: an import run again on PostgreSQL skips what came in on SQLite. */
+  readonly importLedger: number;
   /** Bodies whose search text was not indexed yet in SQLite and was extracted from the bytes. */
   readonly textExtracted: number;
 }
@@ -34,7 +37,8 @@ const PAGE = 500;
  * UIDNEXT, HIGHESTMODSEQ, each message's UID, MODSEQ, flags and internal date, the VANISHED
  * history and private \Seen (RFC 3501 §2.3.1.1, RFC 7162 §3), so clients do not resynchronise.
  * The unit diligence memory comes along (src/store/unit-diligence.ts): without it the first check
- * on PostgreSQL would remind every unit of messages already named, and send the day's digest again.
+ * on PostgreSQL would remind every unit of messages already named, and send the day's digest again;
+ * so does the `import` ledger (src/store/mbox.ts), so an import run again skips what is in.
  *
  * - The SQLite side is one read transaction: a consistent snapshot even while `serve` runs (WAL).
  * - The PostgreSQL side is one transaction, checked before COMMIT (same mailboxes and counters,
@@ -49,6 +53,7 @@ export async function copySqliteStoreToPostgres(db: Db, pool: PgPool): Promise<S
     throw new StoreError('nonexistent', `${db.name} holds no cantho-mail store`);
   }
   await migratePostgres(pool, 'store', PG_STORE_MIGRATIONS);
+  await migrateImportLedger(pool);
   await migrateDiligenceMemory(pool);
   db.prepare('BEGIN').run();
   try {
@@ -108,6 +113,7 @@ async function copyRows(db: Db, client: PgClient, blobs: PgBlobStore): Promise<S
     [0, 0, ''],
   );
   const diligence = await copyDiligenceMemory(db, client);
+  const importLedger = await copyImportLedger(db, client);
   return {
     mailboxes: mailboxes.length,
     messages,
@@ -117,8 +123,24 @@ async function copyRows(db: Db, client: PgClient, blobs: PgBlobStore): Promise<S
     expunged,
     privateSeen,
     ...diligence,
+    importLedger,
     textExtracted: bodies.textExtracted,
   };
+}
+
+/** The `import` ledger, when the SQLite file has one (no import ever ran: none). */
+async function copyImportLedger(db: Db, client: PgClient): Promise<number> {
+  if (!db.prepare("SELECT 1 FROM schema_migrations WHERE component = 'mbox-import'").get()) return 0;
+  return copyPaged(
+    db,
+    client,
+    'SELECT mailbox, sha256, occurrence, uid, imported_at FROM mbox_imports WHERE (mailbox, sha256, occurrence) > (?, ?, ?) ORDER BY mailbox, sha256, occurrence LIMIT ?',
+    (row: { mailbox: number; sha256: string; occurrence: number; uid: number; imported_at: string }) => [row.mailbox, row.sha256, row.occurrence],
+    `INSERT INTO mbox_imports (mailbox, sha256, occurrence, uid, imported_at)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::timestamptz[])`,
+    (rows) => [rows.map((r) => r.mailbox), rows.map((r) => r.sha256), rows.map((r) => r.occurrence), rows.map((r) => r.uid), rows.map((r) => r.imported_at)],
+    [0, '', 0],
+  );
 }
 
 /** The unit diligence memory, when the SQLite file has one (a file no serve of this version opened has none). */

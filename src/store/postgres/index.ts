@@ -4,3 +4,4 @@ export { openPgOutboundQueue, PgOutboundQueue } from './queue.js';
 export { PgBlobStore } from './blob-store.js';
 export { PgMailStore } from './mail-store.js';
 export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, type StoreCopyReport } from './copy-from-sqlite.js';
+export { PgMboxImportLedger } from './mbox-import.js';

@@ -45,6 +45,7 @@ import { storeQuery } from './numbers.js';
 import { forgetPrivateSeenReader, privateSeenUids, setPrivateSeenIn } from './private-seen.js';
 import { PG_STORE_MIGRATIONS } from './schema.js';
 import { searchBodyText } from './search.js';
+import { migrateImportLedger, type StoreWithAppends } from './mbox-import.js';
 import { PgDiligenceStore } from './unit-diligence.js';
 
 /** A `messages` row joined with its body's digest. */
@@ -86,7 +87,7 @@ const STORAGE_FULL = new Set(['53100', '53000', '53200']);
  *   (the directory, still SQLite) commits on its own, so a failed PostgreSQL COMMIT after it
  *   leaves the hook's record without the delivery (docs/postgres.en.md "What is not atomic").
  */
-export class PgMailStore implements MailStore {
+export class PgMailStore implements MailStore, StoreWithAppends {
   readonly events = new EventEmitter<{ change: [MailboxChange] }>();
   readonly changesEmitted = 'after-await';
   /** Bodies (the store's BlobStore): bytes only; what the store derives from them is in `bodies`. */
@@ -111,11 +112,13 @@ export class PgMailStore implements MailStore {
   }
 
   /**
-   * Applies the store's migrations and those of its unit diligence memory (under the advisory lock
-   * of migratePostgres) and opens the store on `pool`, which stays the caller's.
+   * Applies the store's migrations and those of the tables that reference its rows (the unit
+   * diligence memory, the import ledger), under the advisory lock of migratePostgres, and opens
+   * the store on `pool`, which stays the caller's.
    */
   static async open(pool: PgPool, options: { readonly vanishedHistory?: number } = {}): Promise<PgMailStore> {
     await migratePostgres(pool, 'store', PG_STORE_MIGRATIONS);
+    await migrateImportLedger(pool);
     return new PgMailStore(pool, await PgDiligenceStore.open(pool), options);
   }
 
@@ -248,14 +251,29 @@ export class PgMailStore implements MailStore {
 
   async appendMessages(mailbox: MailboxId, messages: readonly AppendMessage[]): Promise<AppendResult[]> {
     const prepared = messages.map((message) => prepareMessage(message.raw, message));
-    const { appended, uidValidity } = await this.write(async (client) => {
-      const row = await this.requireMailbox(client, mailbox, true);
-      const appended: Appended[] = [];
-      for (const message of prepared) appended.push(await this.insertMessage(client, mailbox, await this.storeBody(client, message), message));
-      return { appended, uidValidity: row.uidvalidity };
+    const { appended, results } = await this.write(async (client) => this.appendPrepared(client, mailbox, prepared));
+    this.publishAppends(appended);
+    return results;
+  }
+
+  /**
+   * Runs `work` in one write transaction where `append` adds messages to a mailbox as
+   * appendMessages does: for PostgreSQL-only code whose own rows commit with the messages (the
+   * mbox import ledger, mbox-import.ts), as SqliteMailStore.appendMessagesNow is for SQLite's. The
+   * appends are announced after COMMIT; a transaction run again (deadlock) starts from scratch.
+   */
+  async withAppends<T>(work: (client: PgClient, append: (mailbox: MailboxId, messages: readonly AppendMessage[]) => Promise<AppendResult[]>) => Promise<T>): Promise<T> {
+    let appended: Appended[] = [];
+    const result = await this.write(async (client) => {
+      appended = [];
+      return work(client, async (mailbox, messages) => {
+        const added = await this.appendPrepared(client, mailbox, messages.map((message) => prepareMessage(message.raw, message)));
+        appended.push(...added.appended);
+        return added.results;
+      });
     });
     this.publishAppends(appended);
-    return appended.map(({ uid }) => ({ mailbox, uidValidity, uid }));
+    return result;
   }
 
   async listMessages(mailbox: MailboxId, options: MessageListOptions = {}): Promise<MessageRow[]> {
@@ -541,6 +559,14 @@ export class PgMailStore implements MailStore {
       specialUse,
     ]);
     return row;
+  }
+
+  /** Appends prepared messages to `mailbox` on `client`, its row locked first (UIDs in commit order). */
+  private async appendPrepared(client: PgClient, mailbox: MailboxId, prepared: readonly PreparedMessage[]): Promise<{ appended: Appended[]; results: AppendResult[] }> {
+    const row = await this.requireMailbox(client, mailbox, true);
+    const appended: Appended[] = [];
+    for (const message of prepared) appended.push(await this.insertMessage(client, mailbox, await this.storeBody(client, message), message));
+    return { appended, results: appended.map(({ uid }) => ({ mailbox, uidValidity: row.uidvalidity, uid })) };
   }
 
   private async requireMailbox(on: PgPool | PgClient, id: MailboxId, lock = false): Promise<MailboxRow> {
