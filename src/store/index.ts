@@ -18,5 +18,5 @@ export { checkDatabaseIntegrity, describeDatabase, leaveCheckpointsToReplica, sc
 export type { DiligenceStore } from './unit-diligence.js';
 export { openSieveStore, type DeleteScriptOutcome, type SieveScriptInfo, type SieveScriptStore } from './sieve.js';
 export { SearchReader } from './search-reader.js';
-export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, PgBlobStore, PgMailStore, inPgTransaction, migratePostgres, openPgOutboundQueue, openPostgresPool, PgOutboundQueue, type PgClient, type PgPool, type StoreCopyReport } from './postgres/index.js';
+export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, PgBlobStore, PgMailStore, inPgTransaction, migratePostgres, openPgOutboundQueue, openPostgresPool, PgMboxImportLedger, PgOutboundQueue, type PgClient, type PgPool, type StoreCopyReport } from './postgres/index.js';
 export { ChangeBus, startChangeBus, type ChangeBusOptions } from './postgres/index.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PgMailStore, asModSeq, asUid, openPostgresPool, type AccountId, type MailStore } from '../../src/store/index.js';
+import { MboxImportLedger, PgMailStore, PgMboxImportLedger, SqliteMailStore, asModSeq, asUid, openDatabase, openPostgresPool, type AccountId, type MailStore } from '../../src/store/index.js';
 import { runCliInProcess } from '../cli/cli-helpers.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { annv, bigMessage, daott, message, openTestStore, type TestStore } from './helpers.js';
@@ -135,6 +135,36 @@ describe('migrate from SQLite to PostgreSQL', () => {
       }
     } finally {
       fs.rmSync(waiting.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the import ledger comes along: an import run again on PostgreSQL skips what came in on SQLite', async () => {
+    const dir = fs.mkdtempSync(path.join(source.dir, 'imported-'));
+    const file = path.join(dir, 'mail.db');
+    const db = openDatabase(file);
+    const store = new SqliteMailStore(db);
+    const imported = message({ id: 'old-1', subject: 'Công văn từ hệ thống cũ' });
+    try {
+      await store.ensureAccount(annv);
+      const inbox = (await store.getMailbox(annv, 'INBOX'))!;
+      const batch = [{ mailbox: inbox.id, raw: imported, flags: [], internalDate: new Date('2025-06-01T02:00:00Z') }];
+      expect(await new MboxImportLedger(db, store).appendOnce(batch)).toEqual([{ imported: true, uid: 1 }]);
+    } finally {
+      await store.close();
+    }
+    const url = await cluster.createDatabase();
+    const result = await runCliInProcess(['migrate', '--from', `sqlite:${file}`, '--to', url, '--json']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ messages: 1, importLedger: 1 });
+    const pool = openPostgresPool(url, { poolSize: 2 });
+    const target = await PgMailStore.open(pool);
+    try {
+      const inbox = (await target.getMailbox(annv, 'INBOX'))!;
+      const again = [{ mailbox: inbox.id, raw: imported, flags: [], internalDate: new Date('2025-06-01T02:00:00Z') }];
+      expect(await new PgMboxImportLedger(target).appendOnce(again)).toEqual([{ imported: false }]);
+      expect(await target.listMessages(inbox.id)).toHaveLength(1);
+    } finally {
+      await target.close();
+      await pool.end();
     }
   });
 
