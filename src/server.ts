@@ -19,7 +19,7 @@ import { QuotaNotices, UnitDiligence, type DiligenceRun } from './notices/index.
 import { startLdap } from './ldap/index.js';
 import { redirectPolicy, RUN_SIEVE, startManageSieve } from './sieve/index.js';
 import { INSPECT_INBOUND, INSPECT_SUBMISSION, startSmtp, type SmtpStartOptions } from './smtp/index.js';
-import { openBayesStore, openDiligenceStore, openSieveScriptStore } from './store/index.js';
+import { openBayesStore, openSieveScriptStore } from './store/index.js';
 import { leaveCheckpointsToReplica, openDatabase, openMailStore, startChangeBus } from './store/index.js';
 import { openOutboundQueue } from './store/index.js';
 import { loadTlsCertificate } from './tls.js';
@@ -69,7 +69,7 @@ export function startAnalysisWorkers(config: Config, resolver: DnsResolver, logg
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const db = openDatabase(config.paths.database);
-  const { store, close: closeStore } = await openMailStore(db, config.store, { vanishedHistory: config.imap.vanished_history, indexUnindexed: true });
+  const { store, diligence, close: closeStore } = await openMailStore(db, config.store, { vanishedHistory: config.imap.vanished_history, indexUnindexed: true });
   const directory = new Directory({ db, config, store, logger, ...options.directory, ...(options.clock ? { now: options.clock } : {}) });
   const resolver: DnsResolver = options.resolver ?? createBoundedLookup(config.dns, logger.child({ module: 'dns' }));
   // Before the worker threads start, so that they share the capped arenas (src/limits memory-return.ts).
@@ -89,7 +89,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   tlsCertificate.watchFiles();
   // /healthz components (src/health); the clamd watch warns at start when mail would go unscanned or be refused.
   // Nodes sharing one PostgreSQL store hear each other's changes (docs/postgres.en.md "Change events between nodes").
-  const changeBus = config.store.backend === 'postgres' ? await startChangeBus(config.store.postgres_url, store, sieve, logger.child({ module: 'change-bus' })) : null;
+  const changeBus = config.store.backend === 'postgres' ? await startChangeBus(config.store.postgres_url, store, logger.child({ module: 'change-bus' }), { sieve }) : null;
   const health = new HealthMonitor();
   const virusScanner = new VirusScannerWatch(config.clamav, logger);
   health.add('database', databaseCheck(store, config.server.domain));
@@ -139,20 +139,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     didWork: (report) => report.accounts.length + report.messagesPurged + report.blobsPurged > 0,
   });
   // Điều 9.2: reminders of unread unit INBOX messages and the daily digest (src/notices/unit-diligence.ts).
-  // Its memory of reminders references the store's message rows in the SQLite file: not on PostgreSQL yet (docs/postgres.en.md).
-  const unitDiligence =
-    config.store.backend === 'sqlite'
-      ? new UnitDiligence({ config, directory, store, diligence: openDiligenceStore(db), workers, clock: () => directory.now(), logger })
-      : null;
-  if (unitDiligence === null) logger.warn('unit mailbox reminders and digests (Điều 9.2) do not run with [store] backend = "postgres" yet');
+  const unitDiligence = new UnitDiligence({ config, directory, store, diligence, workers, clock: () => directory.now(), logger });
   const checkEvery = config.units.check_every;
-  const stopDiligence = unitDiligence
-    ? scheduleDaily('unit diligence', () => unitDiligence.check(), logger, {
-        didWork: (run) => run.reminded + run.digests > 0,
-        firstDelayMs: checkEvery,
-        intervalMs: checkEvery,
-      })
-    : () => undefined;
+  const stopDiligence = scheduleDaily('unit diligence', () => unitDiligence.check(), logger, {
+    didWork: (run) => run.reminded + run.digests > 0,
+    firstDelayMs: checkEvery,
+    intervalMs: checkEvery,
+  });
   // --- end of notices and retention ---
 
   const listeners: RunningListener[] = [];
@@ -166,7 +159,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     stopRetention();
     stopDiligence();
     await outbox.idle();
-    await unitDiligence?.idle();
+    await unitDiligence.idle();
     await workers.close();
     stopBackups();
     await changeBus?.close();
@@ -196,7 +189,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   return {
     context,
     listeners,
-    unitDiligence: unitDiligence ?? { check: () => Promise.reject(new Error('unit diligence does not run with [store] backend = "postgres" yet')) },
+    unitDiligence,
     port(name) {
       const listener = listeners.find((l) => l.name === name);
       if (!listener) throw new Error(`no listener named ${name}; have ${listeners.map((l) => l.name).join(', ')}`);

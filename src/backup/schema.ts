@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { Directory } from '../directory/index.js';
-import { MboxImportLedger, openBayesStore, openDatabase, openDiligenceStore, openSieveStore, schemaVersions, SqliteMailStore, SqliteOutboundQueue, type Db } from '../store/index.js';
+import { MboxImportLedger, openBayesStore, openDatabase, openSieveStore, schemaVersions, SqliteMailStore, SqliteOutboundQueue, type Db } from '../store/index.js';
 import { BackupError } from './errors.js';
 
 /**
@@ -14,13 +14,13 @@ import { BackupError } from './errors.js';
  * `--migrate`.
  */
 export async function migrateAll(db: Db, config: Config): Promise<Record<string, number>> {
+  // The store applies its unit diligence memory's migrations too (src/store/unit-diligence.ts).
   const store = new SqliteMailStore(db);
   try {
     new Directory({ db, config, store });
     new SqliteOutboundQueue(db);
     openBayesStore(db);
     openSieveStore(db);
-    openDiligenceStore(db);
     new MboxImportLedger(db, store);
     return schemaVersions(db);
   } finally {

@@ -34,9 +34,9 @@ export function defineBackupCommands(backup: Command): void {
           progressFor(command),
         );
         const text = `backup ${summary.dir}: ${summary.counts.messages ?? 0} message(s), ${summary.bytes} bytes in ${summary.durationMs} ms`;
-        // docs/postgres.en.md "What runs on PostgreSQL today": the file holds the directory, Sieve and Bayes, not the mail.
+        // docs/postgres.en.md "What runs on PostgreSQL today": the file holds the directory and Bayes, not the mail nor Sieve scripts.
         if (config.store.backend === 'postgres') {
-          return { json: { ...summary, mailNotIncluded: 'postgres' }, text: `${text}\nthe mail is in PostgreSQL ([store] backend = "postgres") and not in this backup: back it up with PostgreSQL's own tools (docs/postgres.en.md)` };
+          return { json: { ...summary, mailNotIncluded: 'postgres' }, text: `${text}\nthe mail and Sieve scripts are in PostgreSQL ([store] backend = "postgres"), not in this backup: back it up with PostgreSQL's own tools (docs/postgres.en.md)` };
         }
         return { json: summary, text };
       }),

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { accountOf, requireLocalAddress } from '../directory/index.js';
 import { readMboxFile } from '../mime/index.js';
 import { importMbox } from '../maintenance/index.js';
-import { MboxImportLedger, SqliteMailStore } from '../store/index.js';
+import { openImportLedger } from '../store/index.js';
 import { CliError, printOutput, runWithDirectory } from './runner.js';
 
 /**
@@ -17,10 +17,6 @@ export function defineImportCommand(importCommand: Command): void {
     .option('--folder <name>', 'put every message in this folder (default: X-Folder of each message, else INBOX)')
     .action((address: string, options: { mbox: string; folder?: string }, command: Command) =>
       runWithDirectory(command, async ({ config, directory, db, store, actor }) => {
-        // The import ledger lives beside the SQLite store's mailboxes (src/store/mbox.ts); docs/postgres.en.md "Moving an installation".
-        if (!(store instanceof SqliteMailStore)) {
-          throw new CliError('import works on the SQLite store only for now: import into the SQLite installation, then move it with "cantho-mail migrate"');
-        }
         const local = requireLocalAddress(address, config.localDomains, 'person');
         const account = accountOf(local, config.server.domain);
         const owner = directory.mailboxOwner(local);
@@ -31,7 +27,7 @@ export function defineImportCommand(importCommand: Command): void {
         } catch (err) {
           throw new CliError(`cannot read ${options.mbox}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
-        const report = await importMbox(store, new MboxImportLedger(db, store), account, readMboxFile(options.mbox), { folder: options.folder });
+        const report = await importMbox(store, openImportLedger(db, store), account, readMboxFile(options.mbox), { folder: options.folder });
         directory.audit({
           actor,
           action: 'mailbox.import',

@@ -24,7 +24,8 @@ export function defineMigrateCommand(migrate: Command): void {
           json: report,
           text: [
             `copied and verified: ${report.mailboxes} mailboxes, ${report.messages} messages, ${report.bodies} bodies (${report.bodyBytes} bytes),`,
-            `  ${report.subscriptions} subscriptions, ${report.expunged} VANISHED records, ${report.privateSeen} private \\Seen marks` +
+            `  ${report.subscriptions} subscriptions, ${report.expunged} VANISHED records, ${report.privateSeen} private \\Seen marks,`,
+            `  ${report.unitReminders} unit reminder and ${report.unitDigests} unit digest records, ${report.importLedger} import ledger rows` +
               (report.textExtracted > 0 ? `; search text extracted for ${report.textExtracted} bodies not yet indexed` : ''),
             `  ${report.sieveScripts} Sieve scripts, ${report.vacationReplies} vacation reply records`,
           ].join('\n'),

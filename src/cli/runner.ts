@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
+import pino from 'pino';
 import { CONFIG_LOOKUP_ORDER, ConfigError, loadConfig, locateConfigFile, type Config } from '../config/index.js';
 import { Directory, DirectoryError } from '../directory/index.js';
-import { openDatabase, openMailStore, type Db, type MailStore } from '../store/index.js';
+import { openDatabase, openMailStore, startChangeBus, type Db, type MailStore } from '../store/index.js';
 import { streamsOf } from './streams.js';
 
 /**
@@ -79,6 +80,15 @@ export async function runWithDirectory(command: Command, handler: (session: CliS
     const db = openExistingDatabase(config);
     const opened = await openMailStore(db, config.store, { vanishedHistory: config.imap.vanished_history });
     closeStore = opened.close;
+    if (config.store.backend === 'postgres') {
+      // Sessions on the nodes hear of what the command changes in the shared store as of a node's
+      // change (docs/postgres.en.md "Change events between nodes"); closing waits for the last notice.
+      const bus = await startChangeBus(config.store.postgres_url, opened.store, pino({ level: 'warn' }, pino.destination(2)), { listen: false });
+      closeStore = async () => {
+        await bus.close();
+        await opened.close();
+      };
+    }
     const directory = new Directory({ db, config, store: opened.store });
     printOutput(command, await handler({ config, directory, store: opened.store, db, actor: cliActor() }));
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { MailStore } from '../store/index.js';
-import type { ImportMessage, MboxImportLedger } from '../store/index.js';
+import type { ImportLedger, ImportMessage } from '../store/index.js';
 import type { AccountId, MailboxId } from '../store/index.js';
 import type { MboxEntry, MboxProblem } from '../mime/index.js';
 import { takeMetadata } from './mbox-headers.js';
@@ -8,7 +8,7 @@ import { takeMetadata } from './mbox-headers.js';
  * `cantho-mail import <addr> --mbox FILE [--folder NAME]` (docs/architecture.md "Retention and migration"): mail from the old system.
  * Each message goes to `--folder`, else the folder its `X-Folder:` names (our export), else
  * INBOX; flags come from `Status:`/`X-Status:`/`X-Keywords:`; the internal date from the `From `
- * line. Idempotent and resumable through the ledger (src/store/mbox.ts): messages are stored and
+ * line. Idempotent and resumable through the ledger (src/store/mbox.ts; on PostgreSQL postgres/mbox-import.ts): messages are stored and
  * recorded in the same transaction, a batch at a time, so a second run, or one after a crash or
  * after the file was repaired, imports only what is not in yet. A broken `From ` line or a truncated last message
  * stops the import there (what came before stays imported) and is reported in `stoppedAt`.
@@ -30,7 +30,7 @@ export interface ImportReport {
 
 export async function importMbox(
   store: Pick<MailStore, 'getMailbox' | 'createMailbox'>,
-  ledger: MboxImportLedger,
+  ledger: ImportLedger,
   account: AccountId,
   entries: AsyncIterable<MboxEntry> | Iterable<MboxEntry>,
   options: { readonly folder?: string | undefined } = {},
@@ -40,9 +40,9 @@ export async function importMbox(
   let skipped = 0;
   let batch: Array<ImportMessage & { folder: string }> = [];
   let batchBytes = 0;
-  const flush = () => {
+  const flush = async () => {
     if (batch.length === 0) return;
-    ledger.appendOnce(batch).forEach((outcome, index) => {
+    (await ledger.appendOnce(batch)).forEach((outcome, index) => {
       const count = (folders[batch[index]!.folder] ??= { imported: 0, skipped: 0 });
       if (outcome.imported) {
         count.imported++;
@@ -57,16 +57,16 @@ export async function importMbox(
   };
   for await (const entry of entries) {
     if (entry.kind !== 'message') {
-      flush();
+      await flush();
       return { account, imported, skipped, folders, stoppedAt: entry };
     }
     const { message, metadata } = takeMetadata(entry.raw);
     const folder = options.folder ?? metadata.folder ?? 'INBOX';
     batch.push({ folder, mailbox: await mailboxFor(store, account, folder), raw: message, flags: metadata.flags, internalDate: entry.date });
     batchBytes += message.length;
-    if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) flush();
+    if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) await flush();
   }
-  flush();
+  await flush();
   return { account, imported, skipped, folders, stoppedAt: null };
 }
 

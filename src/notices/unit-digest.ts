@@ -18,7 +18,7 @@ import type { LocalDay, WorkingCalendar } from './working-calendar.js';
 export interface UnitDigestDeps extends UnitNoticeDeps {
   readonly store: UnitNoticeDeps['store'] & UnitInboxStore;
   readonly directory: Pick<Directory, 'queryAudit'>;
-  readonly diligence: Pick<DiligenceStore, 'digestSent' | 'markDigestSent'>;
+  readonly diligence: Pick<DiligenceStore, 'digestSent'>;
   readonly calendar: WorkingCalendar;
 }
 
@@ -27,7 +27,7 @@ export async function sendDueDigest(deps: UnitDigestDeps, unit: DiligenceUnit, n
   if (unit.digestAt === null || unit.keepers.length === 0) return false;
   const { calendar } = deps;
   const today = calendar.local(now);
-  if (!calendar.isWorkingDay(today.day) || today.minutes < unit.digestAt || deps.diligence.digestSent(unit.address, today.day)) return false;
+  if (!calendar.isWorkingDay(today.day) || today.minutes < unit.digestAt || (await deps.diligence.digestSent(unit.address, today.day))) return false;
   const from = calendar.previousWorkingDay(today.day);
   const since = calendar.instant(from, 0);
   const inbox = await readUnitInbox(deps.store, unit, { wanted: (message) => message.state === 'unread' || message.internalDate >= since });
@@ -63,7 +63,7 @@ export async function sendDueDigest(deps: UnitDigestDeps, unit: DiligenceUnit, n
         ? '- (không có)'
         : unread.map((message, i) => `- ${message.from}: ${message.subject} (đã chờ ${formatHours(waited[i]!)} giờ làm việc)`).join('\n'),
   });
-  await sendUnitNotice(deps, unit, rendered, 'unit-digest', now, () => deps.diligence.markDigestSent(unit.address, today.day, now));
+  await sendUnitNotice(deps, unit, rendered, 'unit-digest', now, { kind: 'digest', account: unit.address, day: today.day, at: now });
   return true;
 }
 

@@ -1,6 +1,6 @@
 import { UNIT_MAILBOX_PATH, webBaseUrl, type Config } from '../config/index.js';
 import { accountOf, type DiligenceUnit } from '../directory/index.js';
-import type { AccountId, MailStore } from '../store/index.js';
+import type { AccountId, DiligenceRecord, MailStore } from '../store/index.js';
 import { asBuffer, type WorkerPool } from '../workers/index.js';
 import { COMPOSE_NOTICE, POSTMASTER_NAME, type NoticeMessage } from './notice-message.js';
 import type { RenderedNotice } from './templates.js';
@@ -8,7 +8,7 @@ import type { RenderedNotice } from './templates.js';
 /**
  * What the unit reminders and digests share (docs/architecture.md "Unit mailboxes"): the
  * placeholders naming the unit, and one delivery of one message to the unit's head and delegates,
- * with the caller's record of it written in the delivery's own transaction.
+ * with the record of it in the unit diligence memory written in the delivery's own transaction.
  */
 
 export interface UnitNoticeDeps {
@@ -29,7 +29,7 @@ export function unitPlaceholders(config: Config, unit: DiligenceUnit): Record<st
   };
 }
 
-export async function sendUnitNotice(deps: UnitNoticeDeps, unit: DiligenceUnit, rendered: RenderedNotice, kind: string, now: Date, record: () => void): Promise<void> {
+export async function sendUnitNotice(deps: UnitNoticeDeps, unit: DiligenceUnit, rendered: RenderedNotice, kind: string, now: Date, record: DiligenceRecord): Promise<void> {
   const { config } = deps;
   const notice: NoticeMessage = {
     from: { name: POSTMASTER_NAME, address: accountOf('postmaster', config.server.domain) },
@@ -42,7 +42,7 @@ export async function sendUnitNotice(deps: UnitNoticeDeps, unit: DiligenceUnit, 
   await deps.store.deliver(
     unit.keepers.map((account) => ({ account, folder: 'INBOX' as const })),
     asBuffer(composed.raw),
-    { analysis: composed.analysis, inTransaction: record },
+    { analysis: composed.analysis, diligence: record },
   );
 }
 

@@ -19,7 +19,7 @@ import type { WorkingCalendar } from './working-calendar.js';
 
 export interface UnitReminderDeps extends UnitNoticeDeps {
   readonly store: UnitNoticeDeps['store'] & UnitInboxStore;
-  readonly diligence: Pick<DiligenceStore, 'remindedUids' | 'markReminded'>;
+  readonly diligence: Pick<DiligenceStore, 'remindedUids'>;
   readonly calendar: WorkingCalendar;
 }
 
@@ -43,8 +43,6 @@ export async function remindOverdue(deps: UnitReminderDeps, unit: DiligenceUnit,
     so_gio: formatHours(unit.reminderHours),
     danh_sach: overdue.map(({ message, age }) => `- Người gửi: ${message.from}\n  Tiêu đề: ${message.subject}\n  Đã chờ: ${formatHours(age)} giờ làm việc`).join('\n'),
   });
-  await sendUnitNotice(deps, unit, rendered, 'unit-reminder', now, () =>
-    deps.diligence.markReminded(inbox.mailbox, overdue.map(({ message }) => message.uid), now),
-  );
+  await sendUnitNotice(deps, unit, rendered, 'unit-reminder', now, { kind: 'reminded', mailbox: inbox.mailbox, uids: overdue.map(({ message }) => message.uid), at: now });
   return overdue.length;
 }

@@ -1,10 +1,13 @@
 import type { MailStore } from './api.js';
 import { watchExternalChanges } from './external-changes.js';
 import type { Db } from './database.js';
-import { openPgOutboundQueue, openPgSieveStore, openPostgresPool, PgMailStore } from './postgres/index.js';
+import { MboxImportLedger, type ImportLedger } from './mbox.js';
+import { openPgOutboundQueue, openPgSieveStore, openPostgresPool, PgMailStore, PgMboxImportLedger } from './postgres/index.js';
 import { SqliteOutboundQueue, type OutboundQueue } from './queue.js';
 import { openSieveStore, type SieveScriptStore } from './sieve.js';
 import { SqliteMailStore } from './sqlite-store.js';
+import type { DiligenceStore } from './unit-diligence.js';
+import { StoreError } from './types.js';
 
 /** The `[store]` keys that choose where mail and the outbound queue live (DESIGN.md "Config"). */
 export interface StoreBackendSettings {
@@ -55,12 +58,17 @@ export interface MailStoreOptions {
  * PostgreSQL at `postgres_url`, whose directory and Bayes stay in the SQLite file `db`.
  * The server and the CLI's mail commands open it here, so a command never works on the SQLite
  * copy of an installation whose mail is in PostgreSQL. `close` ends the store and the connections
- * it opened (the SQLite file last).
+ * it opened (the SQLite file last). `diligence` is the unit diligence memory beside the store's
+ * messages (src/store/unit-diligence.ts), read by serve's reminders and digests.
  */
-export async function openMailStore(db: Db, settings: StoreBackendSettings, options: MailStoreOptions = {}): Promise<{ store: MailStore; close(): Promise<void> }> {
+export async function openMailStore(
+  db: Db,
+  settings: StoreBackendSettings,
+  options: MailStoreOptions = {},
+): Promise<{ store: MailStore; diligence: DiligenceStore; close(): Promise<void> }> {
   if (settings.backend === 'sqlite') {
     const store = new SqliteMailStore(db, options);
-    return { store, close: () => store.close() };
+    return { store, diligence: store.diligence, close: () => store.close() };
   }
   const pool = openPostgresPool(settings.postgres_url, { poolSize: settings.postgres_pool });
   const store = await PgMailStore.open(pool, options).catch(async (error: unknown) => {
@@ -71,6 +79,7 @@ export async function openMailStore(db: Db, settings: StoreBackendSettings, opti
   const stopWatching = watchExternalChanges(db, () => store.announceExternalChange());
   return {
     store,
+    diligence: store.diligence,
     async close() {
       stopWatching();
       await store.close();
@@ -78,4 +87,14 @@ export async function openMailStore(db: Db, settings: StoreBackendSettings, opti
       db.close();
     },
   };
+}
+
+/**
+ * The ledger of one `cantho-mail import` run, beside the mailboxes of the store openMailStore
+ * opened (src/store/mbox.ts; postgres/mbox-import.ts), so the import is idempotent on either backend.
+ */
+export function openImportLedger(db: Db, store: MailStore): ImportLedger {
+  if (store instanceof SqliteMailStore) return new MboxImportLedger(db, store);
+  if (store instanceof PgMailStore) return new PgMboxImportLedger(store);
+  throw new StoreError('cannot', 'import needs the store openMailStore opened');
 }

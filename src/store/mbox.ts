@@ -36,9 +36,40 @@ export interface ImportMessage {
 
 export type ImportOutcome = { readonly imported: true; readonly uid: Uid } | { readonly imported: false };
 
-/** One ledger per import run: it counts the occurrences of identical messages within the run. */
-export class MboxImportLedger {
+/** The ledger of one import run, on the store's backend (this file's for SQLite, postgres/mbox-import.ts). */
+export interface ImportLedger {
+  /**
+   * Appends each message unless its (mailbox, digest, occurrence) is in the ledger, all in ONE
+   * transaction: a message and its ledger row commit together, and a batch pays one commit
+   * instead of one per message.
+   */
+  appendOnce(messages: readonly ImportMessage[]): Promise<ImportOutcome[]>;
+}
+
+/** An ImportMessage with its ledger key. */
+export interface KeyedImportMessage extends ImportMessage {
+  readonly sha256: string;
+  readonly occurrence: number;
+}
+
+/** Counts the occurrences of identical messages per mailbox within one run: the n-th copy is keyed n. */
+export class OccurrenceCounter {
   private readonly occurrences = new Map<string, number>();
+
+  key(messages: readonly ImportMessage[]): KeyedImportMessage[] {
+    return messages.map((message) => {
+      const sha256 = createHash('sha256').update(message.raw).digest('hex');
+      const key = `${message.mailbox} ${sha256}`;
+      const occurrence = (this.occurrences.get(key) ?? 0) + 1;
+      this.occurrences.set(key, occurrence);
+      return { ...message, sha256, occurrence };
+    });
+  }
+}
+
+/** The SQLite ledger: one per import run. */
+export class MboxImportLedger implements ImportLedger {
+  private readonly occurrences = new OccurrenceCounter();
   private readonly seen;
   private readonly record;
 
@@ -53,19 +84,9 @@ export class MboxImportLedger {
     );
   }
 
-  /**
-   * Appends each message unless its (mailbox, digest, occurrence) is in the ledger, all in ONE
-   * transaction (the appends run as its savepoints): a message and its ledger row commit
-   * together, and a batch pays one fsync instead of one per message.
-   */
-  appendOnce(messages: readonly ImportMessage[]): ImportOutcome[] {
-    const keyed = messages.map((message) => {
-      const sha256 = createHash('sha256').update(message.raw).digest('hex');
-      const key = `${message.mailbox} ${sha256}`;
-      const occurrence = (this.occurrences.get(key) ?? 0) + 1;
-      this.occurrences.set(key, occurrence);
-      return { ...message, sha256, occurrence };
-    });
+  /** The appends run as savepoints of the ledger's transaction, on the same connection. */
+  async appendOnce(messages: readonly ImportMessage[]): Promise<ImportOutcome[]> {
+    const keyed = this.occurrences.key(messages);
     const importedAt = new Date().toISOString();
     return this.db
       .transaction(() =>

@@ -15,6 +15,7 @@ import { canonicalMailboxName, isSameOrInferior, isValidMailboxName, parentNames
 import { appendChanges, type Appended } from './change-events.js';
 import { deliveryCopies, prepareMessage, type DeliveryCopy, type PreparedMessage } from './prepared-message.js';
 import { STORE_MIGRATIONS } from './schema.js';
+import { openDiligenceStore, type DiligenceStore, type SqliteDiligenceStore } from './unit-diligence.js';
 import { toMailboxInfo } from './mailbox-row.js';
 import { prepareStatements, type MailboxRow, type StoreStatements } from './statements.js';
 import {
@@ -28,6 +29,7 @@ import {
   type BlobId,
   type CopyResult,
   type DeliveryOptions,
+  type DiligenceRecord,
   type DeliveryResult,
   type DeliveryTarget,
   type Flag,
@@ -55,6 +57,7 @@ interface DeliveryJob {
   readonly message: PreparedMessage;
   readonly targets: readonly DeliveryCopy[];
   readonly inTransaction: (() => void) | undefined;
+  readonly diligence: DiligenceRecord | undefined;
 }
 
 /** A delivery's result, the rows it added and the accounts that got a folder made for it (fileinto :create). */
@@ -82,7 +85,12 @@ export class SqliteMailStore implements MailStore {
   readonly changesEmitted = 'in-call';
   /** Bodies (the store's BlobStore); new ones are indexed for SEARCH in `fts` after their commit. */
   readonly blobs: SqliteBlobStore;
+  /** Unit diligence memory (Điều 9.2), written by deliveries that carry a record (DeliveryOptions `diligence`). */
+  get diligence(): DiligenceStore {
+    return this.diligenceMemory;
+  }
   private readonly fts: FullTextIndex;
+  private readonly diligenceMemory: SqliteDiligenceStore;
   private readonly deliveries: GroupCommit<DeliveryJob, DeliveryOutcome>;
   private readonly stopWatching: () => void;
   private readonly sql: StoreStatements;
@@ -109,6 +117,8 @@ export class SqliteMailStore implements MailStore {
     options: { readonly vanishedHistory?: number; readonly indexUnindexed?: boolean } = {},
   ) {
     migrate(db, 'store', STORE_MIGRATIONS);
+    // After the store's tables: a reminder row references `messages`.
+    this.diligenceMemory = openDiligenceStore(db);
     this.readers = new PrivateSeen(db);
     this.expunged = new ExpungeHistory(db, options.vanishedHistory ?? DEFAULT_VANISHED_HISTORY);
     this.sql = prepareStatements(db);
@@ -251,7 +261,7 @@ export class SqliteMailStore implements MailStore {
 
   async deliver(targets: readonly DeliveryTarget[], raw: MessageBytes, options: DeliveryOptions = {}): Promise<DeliveryResult> {
     const message = prepareMessage(raw, options);
-    const job = { message, targets: deliveryCopies(targets, message), inTransaction: options.inTransaction };
+    const job = { message, targets: deliveryCopies(targets, message), inTransaction: options.inTransaction, diligence: options.diligence };
     return (await this.deliveries.submit(job)).result;
   }
 
@@ -565,6 +575,7 @@ export class SqliteMailStore implements MailStore {
       appended.push(this.insertMessage(mailbox.id, blob, job.message, flags));
     }
     job.inTransaction?.();
+    if (job.diligence) this.diligenceMemory.write(job.diligence);
     const delivered = appended.map(({ account, mailbox, uid }) => ({ account, mailbox, uid }));
     return { result: { blobId: job.message.sha256, delivered }, appended, created: [...created] };
   }

@@ -130,7 +130,21 @@ export interface DeliveryOptions {
    * is marked sent exactly when it is in the INBOX). Throwing rolls back this delivery alone.
    */
   readonly inTransaction?: () => void;
+  /**
+   * The unit diligence memory this notice states (src/store/unit-diligence.ts), written by the
+   * store in the delivery's own transaction on either backend: a restart neither repeats the
+   * reminder or digest nor forgets it.
+   */
+  readonly diligence?: DiligenceRecord;
 }
+
+/**
+ * What Điều 9.2's reminders and digests remember (docs/architecture.md "Unit mailboxes"): the unit
+ * INBOX messages a reminder named, or that a unit's digest for a local day ("2027-01-04") went out.
+ */
+export type DiligenceRecord =
+  | { readonly kind: 'reminded'; readonly mailbox: MailboxId; readonly uids: readonly Uid[]; readonly at: Date }
+  | { readonly kind: 'digest'; readonly account: AccountId; readonly day: string; readonly at: Date };
 
 export interface DeliveryResult {
   readonly blobId: BlobId;

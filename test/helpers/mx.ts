@@ -14,3 +14,24 @@ export async function sendThroughMx(port: number, message: Mail.Options): Promis
     transport.close();
   }
 }
+
+/**
+ * One message through the submission listener on `port` as an official's mail client sends it
+ * (STARTTLS required, AUTH with `who`'s address and password). Returns the server's reply to the
+ * end of DATA.
+ */
+export async function sendThroughSubmission(port: number, who: { readonly address: string; readonly password: string }, message: Mail.Options): Promise<string> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: who.address, pass: who.password },
+  });
+  try {
+    return (await transport.sendMail(message)).response;
+  } finally {
+    transport.close();
+  }
+}

@@ -59,7 +59,7 @@ describe('serve on PostgreSQL', () => {
     }
   });
 
-  it('the CLI works on the same PostgreSQL store: export reads it, import refuses, backup create says the mail is not in it', async () => {
+  it('the CLI works on the same PostgreSQL store: export reads it, import writes it once, backup create says the mail is not in it', async () => {
     const user = await t.addUser('Trần Thị Bình');
     expect(await sendThroughMx(t.ports.mx, { from: 'a@example.org', to: user.address, subject: 'Lịch họp', text: 'Thứ hai.' })).toMatch(/^250 /);
     const configFile = path.join(t.dataDir, 'cli.toml');
@@ -68,10 +68,24 @@ describe('serve on PostgreSQL', () => {
     const exported = await runCliInProcess(['--config', configFile, 'export', user.address, '--mbox', mbox]);
     expect(exported.stderr).toBe('');
     expect(readFileSync(mbox, 'utf8')).toContain('Subject: =?UTF-8?');
-    const imported = await runCliInProcess(['--config', configFile, 'import', user.address, '--mbox', mbox]);
-    expect(imported.code).toBe(1);
-    expect(imported.stderr).toMatch(/import works on the SQLite store only/);
+    // Into another official's Lưu trữ folder; its ledger is in PostgreSQL, so a second run adds nothing.
+    const other = await t.addUser('Lý Văn Cường');
+    const importArgs = ['--config', configFile, 'import', other.address, '--mbox', mbox, '--folder', 'Lưu trữ', '--json'];
+    const imported = await runCliInProcess(importArgs);
+    expect(imported.stderr).toBe('');
+    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 1, skipped: 0 });
+    const again = await runCliInProcess(importArgs);
+    expect(JSON.parse(again.stdout)).toMatchObject({ imported: 0, skipped: 1 });
+    const flow = new ImapFlow({ host: '127.0.0.1', port: t.ports.imap, secure: false, tls: { rejectUnauthorized: false }, auth: { user: other.address, pass: other.password }, logger: false });
+    await flow.connect();
+    try {
+      expect((await flow.mailboxOpen('Lưu trữ')).exists).toBe(1);
+      const fetched = await flow.fetchOne('1', { envelope: true });
+      expect(fetched && fetched.envelope?.subject).toBe('Lịch họp');
+    } finally {
+      await flow.logout();
+    }
     const backup = await runCliInProcess(['--config', configFile, 'backup', 'create', path.join(t.dataDir, 'backups')]);
-    expect(backup.stdout).toMatch(/the mail is in PostgreSQL .* not in this backup/);
+    expect(backup.stdout).toMatch(/the mail and Sieve scripts are in PostgreSQL .* not in this backup/);
   });
 });

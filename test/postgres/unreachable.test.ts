@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../imap/support.js';
-import { sendThroughMx } from '../helpers/mx.js';
+import { sendThroughMx, sendThroughSubmission } from '../helpers/mx.js';
 import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { runSievelib } from '../helpers/sievelib.js';
@@ -53,7 +53,7 @@ async function untilAccepted(send: () => Promise<string>): Promise<string> {
 }
 
 describe('PostgreSQL briefly unreachable', () => {
-  it('answers SMTP with 451 and IMAP with NO, then serves again', async () => {
+  it('answers SMTP (MX and submission to the outbound queue) with 451 and IMAP with NO, then serves again', async () => {
     const imap = await RawClient.connect(t.ports.imap);
     try {
       expect((await imap.command('L', `LOGIN "${user.address}" "${user.password}"`)).at(-1)).toMatch(/^L OK/);
@@ -64,6 +64,11 @@ describe('PostgreSQL briefly unreachable', () => {
         const refused = await sendThroughMx(t.ports.mx, mail('Khi cơ sở dữ liệu vắng')).catch((error: { response?: string }) => error.response);
         expect(refused).toMatch(/^451 4\.3\.0 /);
         expect((await imap.command('F', 'STATUS INBOX (MESSAGES)')).at(-1)).toMatch(/^F NO \[UNAVAILABLE\] /);
+        // A remote recipient goes to the outbound queue, which is in PostgreSQL too.
+        const outbound = await sendThroughSubmission(t.ports.submission, user, { from: user.address, to: 'vanthu@soyte.example', subject: 'Gửi ra ngoài', text: 'Kính gửi Sở Y tế.' }).catch(
+          (error: { response?: string }) => error.response,
+        );
+        expect(outbound).toMatch(/^451 4\.3\.0 /);
       } finally {
         await setReachable(true);
       }

@@ -1,8 +1,7 @@
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkSieveScript } from '../../src/sieve/index.js';
 import { asAccountId } from '../../src/store/index.js';
-import { sendThroughMx } from '../helpers/mx.js';
+import { sendThroughMx, sendThroughSubmission } from '../helpers/mx.js';
 import { pendingDeliveries } from '../helpers/queue.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { withImap } from '../helpers/user-sessions.js';
@@ -41,22 +40,9 @@ function sendMx(message: Mail): Promise<string> {
   return sendThroughMx(server.ports.mx, message);
 }
 
-async function sendSubmission(user: TestUser, message: Mail): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: server.ports.submission,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: user.address, pass: user.password },
-  });
-  try {
-    return (await transport.sendMail(message)).response;
-  } finally {
-    transport.close();
-  }
+function sendSubmission(user: TestUser, message: Mail): Promise<string> {
+  return sendThroughSubmission(server.ports.submission, user, message);
 }
-
 
 async function subjectsIn(user: TestUser, folder: string): Promise<string[]> {
   return withImap(server, user, async (client) => {

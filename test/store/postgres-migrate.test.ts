@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PgMailStore, asModSeq, asUid, openDatabase, openPgSieveStore, openPostgresPool, openSieveStore, type AccountId, type MailStore } from '../../src/store/index.js';
+import { MboxImportLedger, PgMailStore, PgMboxImportLedger, SqliteMailStore, asModSeq, asUid, openDatabase, openPgSieveStore, openPostgresPool, openSieveStore, type AccountId, type MailStore } from '../../src/store/index.js';
 import { runCliInProcess } from '../cli/cli-helpers.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { annv, bigMessage, daott, message, openTestStore, type TestStore } from './helpers.js';
@@ -21,7 +21,11 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** A little of everything a client has cached: folders, UIDs with gaps, flags, MODSEQs, VANISHED history, private \Seen, a multi-chunk body shared by two accounts. */
+/**
+ * A little of everything a client has cached: folders, UIDs with gaps, flags, MODSEQs, VANISHED
+ * history, private \Seen, a multi-chunk body shared by two accounts; and the unit diligence memory
+ * of a reminder naming two INBOX messages and a digest (delivered to daott, as serve's notices are).
+ */
 async function fillSource(store: MailStore): Promise<void> {
   await store.ensureAccount(annv);
   await store.ensureAccount(daott);
@@ -41,6 +45,13 @@ async function fillSource(store: MailStore): Promise<void> {
   await store.deliver([{ account: annv, folder: 'INBOX' }, { account: daott, folder: 'INBOX' }], big);
   await store.append(project.id, message({ id: 'p1', subject: 'Dự án cầu Cần Thơ' }), { flags: ['\\Answered', '\\Draft'] });
   await store.setPrivateSeen(inbox.id, daott, [1, 2, 3].map(asUid), true);
+  const noticeAt = new Date('2027-01-11T03:00:00Z');
+  await store.deliver([{ account: daott, folder: 'INBOX' }], message({ id: 'reminder', subject: 'Nhắc việc' }), {
+    diligence: { kind: 'reminded', mailbox: inbox.id, uids: [1, 4].map(asUid), at: noticeAt },
+  });
+  await store.deliver([{ account: daott, folder: 'INBOX' }], message({ id: 'digest', subject: 'Tổng hợp hộp thư' }), {
+    diligence: { kind: 'digest', account: annv, day: '2027-01-11', at: noticeAt },
+  });
 }
 
 const HAND_WRITTEN = 'require ["fileinto"];\nif header :contains "subject" "Dự án" { fileinto "Dự án/2026"; }\n';
@@ -83,7 +94,7 @@ describe('migrate from SQLite to PostgreSQL', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ messages: 120 - 3 + 2 + 1, expunged: 3, privateSeen: 3, subscriptions: expect.any(Number), sieveScripts: 2, vacationReplies: 1 });
+    expect(report).toMatchObject({ messages: 120 - 3 + 2 + 1 + 2, expunged: 3, privateSeen: 3, subscriptions: expect.any(Number), sieveScripts: 2, vacationReplies: 1, unitReminders: 2, unitDigests: 1 });
 
     const sieve = await openPgSieveStore(openPostgresPool(url, { poolSize: 1 }));
     try {
@@ -103,6 +114,12 @@ describe('migrate from SQLite to PostgreSQL', () => {
     try {
       for (const account of [annv, daott]) expect(await snapshot(target, account)).toEqual(await snapshot(source.store, account));
       expect(await target.listSubscriptions(annv)).toEqual(await source.store.listSubscriptions(annv));
+      // The next diligence check on PostgreSQL neither reminds of these again nor sends the day's digest twice.
+      const annvInboxId = (await target.getMailbox(annv, 'INBOX'))!.id;
+      expect([...(await target.diligence.remindedUids(annvInboxId))].sort()).toEqual([1, 4]);
+      expect(await target.diligence.remindedUids(annvInboxId)).toEqual(await source.store.diligence.remindedUids(annvInboxId));
+      expect(await target.diligence.digestSent(annv, '2027-01-11')).toBe(true);
+      expect(await target.diligence.digestSent(annv, '2027-01-12')).toBe(false);
       const inbox = (await target.getMailbox(daott, 'INBOX'))!;
       const [bigRow] = await target.listMessages(inbox.id);
       expect((await target.readBlob(bigRow!.blobId)).equals(await source.store.readBlob(bigRow!.blobId))).toBe(true);
@@ -149,6 +166,36 @@ describe('migrate from SQLite to PostgreSQL', () => {
       }
     } finally {
       fs.rmSync(waiting.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the import ledger comes along: an import run again on PostgreSQL skips what came in on SQLite', async () => {
+    const dir = fs.mkdtempSync(path.join(source.dir, 'imported-'));
+    const file = path.join(dir, 'mail.db');
+    const db = openDatabase(file);
+    const store = new SqliteMailStore(db);
+    const imported = message({ id: 'old-1', subject: 'Công văn từ hệ thống cũ' });
+    try {
+      await store.ensureAccount(annv);
+      const inbox = (await store.getMailbox(annv, 'INBOX'))!;
+      const batch = [{ mailbox: inbox.id, raw: imported, flags: [], internalDate: new Date('2025-06-01T02:00:00Z') }];
+      expect(await new MboxImportLedger(db, store).appendOnce(batch)).toEqual([{ imported: true, uid: 1 }]);
+    } finally {
+      await store.close();
+    }
+    const url = await cluster.createDatabase();
+    const result = await runCliInProcess(['migrate', '--from', `sqlite:${file}`, '--to', url, '--json']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ messages: 1, importLedger: 1 });
+    const pool = openPostgresPool(url, { poolSize: 2 });
+    const target = await PgMailStore.open(pool);
+    try {
+      const inbox = (await target.getMailbox(annv, 'INBOX'))!;
+      const again = [{ mailbox: inbox.id, raw: imported, flags: [], internalDate: new Date('2025-06-01T02:00:00Z') }];
+      expect(await new PgMboxImportLedger(target).appendOnce(again)).toEqual([{ imported: false }]);
+      expect(await target.listMessages(inbox.id)).toHaveLength(1);
+    } finally {
+      await target.close();
+      await pool.end();
     }
   });
 

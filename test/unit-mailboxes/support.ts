@@ -95,3 +95,6 @@ export async function startUnitServer(config: Parameters<typeof startTestServer>
     },
   };
 }
+
+/** The `[store]` table (or none: SQLite) a shared test file's server gets, made when its tests start (test/postgres/unit-diligence.test.ts). */
+export type StoreConfig = () => Promise<NonNullable<Parameters<typeof startTestServer>[0]>['config']>;

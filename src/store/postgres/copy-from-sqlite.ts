@@ -10,6 +10,8 @@ import { copySieveRows, verifySieveCopy, type SieveCopyReport } from './copy-sie
 import { storeQuery } from './numbers.js';
 import { PG_STORE_MIGRATIONS } from './schema.js';
 import { PG_SIEVE_MIGRATIONS } from './sieve.js';
+import { migrateImportLedger } from './mbox-import.js';
+import { migrateDiligenceMemory } from './unit-diligence.js';
 
 /** What `migrate` copied, and what it checked after copying. */
 export interface StoreCopyReport {
@@ -22,6 +24,11 @@ export interface StoreCopyReport {
   readonly privateSeen: number;
   readonly sieveScripts: number;
   readonly vacationReplies: number;
+  /** Unit diligence memory (Điều 9.2): messages a reminder named, and digests sent per unit and day. */
+  readonly unitReminders: number;
+  readonly unitDigests: number;
+  /** Rows of the `import` ledger: an import run again on PostgreSQL skips what came in on SQLite. */
+  readonly importLedger: number;
   /** Bodies whose search text was not indexed yet in SQLite and was extracted from the bytes. */
   readonly textExtracted: number;
 }
@@ -32,6 +39,9 @@ export interface StoreCopyReport {
  * client has cached: mailbox ids, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, each message's UID,
  * MODSEQ, flags and internal date, the VANISHED history and private \Seen (RFC 3501 §2.3.1.1,
  * RFC 7162 §3), so clients do not resynchronise.
+ * The unit diligence memory comes along (src/store/unit-diligence.ts): without it the first check
+ * on PostgreSQL would remind every unit of messages already named, and send the day's digest again;
+ * so does the `import` ledger (src/store/mbox.ts), so an import run again skips what is in.
  *
  * - The SQLite side is one read transaction: a consistent snapshot even while `serve` runs (WAL).
  * - The PostgreSQL side is one transaction, checked before COMMIT (same mailboxes and counters,
@@ -47,6 +57,8 @@ export async function copySqliteStoreToPostgres(db: Db, pool: PgPool): Promise<S
   }
   await migratePostgres(pool, 'store', PG_STORE_MIGRATIONS);
   await migratePostgres(pool, 'sieve', PG_SIEVE_MIGRATIONS);
+  await migrateImportLedger(pool);
+  await migrateDiligenceMemory(pool);
   db.prepare('BEGIN').run();
   try {
     return await inPgTransaction(pool, async (client) => {
@@ -105,6 +117,8 @@ async function copyRows(db: Db, client: PgClient, blobs: PgBlobStore): Promise<O
     (rows) => [rows.map((r) => r.mailbox), rows.map((r) => r.uid), rows.map((r) => r.reader)],
     [0, 0, ''],
   );
+  const diligence = await copyDiligenceMemory(db, client);
+  const importLedger = await copyImportLedger(db, client);
   return {
     mailboxes: mailboxes.length,
     messages,
@@ -113,8 +127,48 @@ async function copyRows(db: Db, client: PgClient, blobs: PgBlobStore): Promise<O
     subscriptions: subscriptions.length,
     expunged,
     privateSeen,
+    ...diligence,
+    importLedger,
     textExtracted: bodies.textExtracted,
   };
+}
+
+/** The `import` ledger, when the SQLite file has one (no import ever ran: none). */
+async function copyImportLedger(db: Db, client: PgClient): Promise<number> {
+  if (!db.prepare("SELECT 1 FROM schema_migrations WHERE component = 'mbox-import'").get()) return 0;
+  return copyPaged(
+    db,
+    client,
+    'SELECT mailbox, sha256, occurrence, uid, imported_at FROM mbox_imports WHERE (mailbox, sha256, occurrence) > (?, ?, ?) ORDER BY mailbox, sha256, occurrence LIMIT ?',
+    (row: { mailbox: number; sha256: string; occurrence: number; uid: number; imported_at: string }) => [row.mailbox, row.sha256, row.occurrence],
+    `INSERT INTO mbox_imports (mailbox, sha256, occurrence, uid, imported_at)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::timestamptz[])`,
+    (rows) => [rows.map((r) => r.mailbox), rows.map((r) => r.sha256), rows.map((r) => r.occurrence), rows.map((r) => r.uid), rows.map((r) => r.imported_at)],
+    [0, '', 0],
+  );
+}
+
+/** The unit diligence memory, when the SQLite file has one (a file no serve of this version opened has none). */
+async function copyDiligenceMemory(db: Db, client: PgClient): Promise<Pick<StoreCopyReport, 'unitReminders' | 'unitDigests'>> {
+  if (!db.prepare("SELECT 1 FROM schema_migrations WHERE component = 'unit-diligence'").get()) return { unitReminders: 0, unitDigests: 0 };
+  const unitReminders = await copyPaged(
+    db,
+    client,
+    'SELECT mailbox, uid, reminded_at FROM unit_reminders WHERE (mailbox, uid) > (?, ?) ORDER BY mailbox, uid LIMIT ?',
+    (row: { mailbox: number; uid: number; reminded_at: string }) => [row.mailbox, row.uid],
+    'INSERT INTO unit_reminders (mailbox, uid, reminded_at) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[])',
+    (rows) => [rows.map((r) => r.mailbox), rows.map((r) => r.uid), rows.map((r) => r.reminded_at)],
+  );
+  const unitDigests = await copyPaged(
+    db,
+    client,
+    'SELECT account, day, sent_at FROM unit_digests WHERE (account, day) > (?, ?) ORDER BY account, day LIMIT ?',
+    (row: { account: string; day: string; sent_at: string }) => [row.account, row.day],
+    'INSERT INTO unit_digests (account, day, sent_at) SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])',
+    (rows) => [rows.map((r) => r.account), rows.map((r) => r.day), rows.map((r) => r.sent_at)],
+    ['', ''],
+  );
+  return { unitReminders, unitDigests };
 }
 
 interface BodyRow {

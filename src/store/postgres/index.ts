@@ -5,3 +5,4 @@ export { PgBlobStore } from './blob-store.js';
 export { PgMailStore } from './mail-store.js';
 export { copySqliteStoreToPostgres, migrateSqliteFileToPostgres, type StoreCopyReport } from './copy-from-sqlite.js';
 export { openPgSieveStore, type PgSieveStoreOptions } from './sieve.js';
+export { PgMboxImportLedger } from './mbox-import.js';

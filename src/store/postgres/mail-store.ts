@@ -46,6 +46,8 @@ import { storeQuery } from './numbers.js';
 import { forgetPrivateSeenReader, privateSeenUids, setPrivateSeenIn } from './private-seen.js';
 import { PG_STORE_MIGRATIONS } from './schema.js';
 import { searchBodyText } from './search.js';
+import { migrateImportLedger, type StoreWithAppends } from './mbox-import.js';
+import { PgDiligenceStore } from './unit-diligence.js';
 
 /** A `messages` row joined with its body's digest. */
 interface MessageRecord extends StoredFlags {
@@ -63,6 +65,19 @@ interface AppendedRow {
   new_modseq: number;
   mailbox_account: AccountId;
   mailbox_uidvalidity: number;
+}
+
+/** Appended messages, as announced after COMMIT and as answered to the caller. */
+interface AppendedMessages {
+  readonly appended: Appended[];
+  readonly results: AppendResult[];
+}
+
+function appendedRows(mailbox: MailboxId, rows: readonly AppendedRow[][]): AppendedMessages {
+  return {
+    appended: rows.map(([row]) => ({ account: row!.mailbox_account, mailbox, uid: asUid(row!.new_uid), modSeq: asModSeq(row!.new_modseq) })),
+    results: rows.map(([row]) => ({ mailbox, uidValidity: row!.mailbox_uidvalidity, uid: asUid(row!.new_uid) })),
+  };
 }
 
 /** What deliver_message answers per copy (schema.ts migration 2). */
@@ -113,11 +128,13 @@ const STORAGE_FULL = new Set(['53100', '53000', '53200']);
  *   (the directory, still SQLite) commits on its own, so a failed PostgreSQL COMMIT after it
  *   leaves the hook's record without the delivery (docs/postgres.en.md "What is not atomic").
  */
-export class PgMailStore implements MailStore {
+export class PgMailStore implements MailStore, StoreWithAppends {
   readonly events = new EventEmitter<{ change: [MailboxChange] }>();
   readonly changesEmitted = 'after-await';
   /** Bodies (the store's BlobStore): bytes only; what the store derives from them is in `bodies`. */
   readonly blobs: PgBlobStore;
+  /** Unit diligence memory (Điều 9.2), written by deliveries that carry a record (DeliveryOptions `diligence`). */
+  readonly diligence: PgDiligenceStore;
   private readonly expunged: PgExpungeHistory;
   private readonly flagLists = new FlagListCache();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -125,18 +142,25 @@ export class PgMailStore implements MailStore {
 
   private constructor(
     private readonly pool: PgPool,
+    diligence: PgDiligenceStore,
     options: { readonly vanishedHistory?: number },
   ) {
     this.blobs = new PgBlobStore(pool);
+    this.diligence = diligence;
     this.expunged = new PgExpungeHistory(options.vanishedHistory ?? DEFAULT_VANISHED_HISTORY);
     // Every IMAP session (IDLE, selected mailbox) listens: hundreds of listeners are normal here.
     this.events.setMaxListeners(0);
   }
 
-  /** Applies the store's migrations (under the advisory lock of migratePostgres) and opens the store on `pool`, which stays the caller's. */
+  /**
+   * Applies the store's migrations and those of the tables that reference its rows (the unit
+   * diligence memory, the import ledger), under the advisory lock of migratePostgres, and opens
+   * the store on `pool`, which stays the caller's.
+   */
   static async open(pool: PgPool, options: { readonly vanishedHistory?: number } = {}): Promise<PgMailStore> {
     await migratePostgres(pool, 'store', PG_STORE_MIGRATIONS);
-    return new PgMailStore(pool, options);
+    await migrateImportLedger(pool);
+    return new PgMailStore(pool, await PgDiligenceStore.open(pool), options);
   }
 
   // --- accounts and mailboxes --------------------------------------------------------------
@@ -255,13 +279,15 @@ export class PgMailStore implements MailStore {
     const copies = deliveryCopies(targets, message).sort((a, b) => (a.target.account < b.target.account ? -1 : a.target.account > b.target.account ? 1 : 0));
     const statement = deliverStatement(copies, message);
     const created = new Set<AccountId>();
-    // The common case, every mailbox there and no hook: one statement, one round trip. Otherwise
-    // a transaction makes the missing mailboxes, runs the same statement and then the hook.
-    let rows = statement.bodyInline && !options.inTransaction ? await this.writeOne<DeliveredRow>(statement).catch(unlessMissingMailbox) : null;
+    // The common case, every mailbox there, no hook and no diligence record: one statement, one
+    // round trip. Otherwise a transaction makes the missing mailboxes, runs the same statement,
+    // then the hook and the record.
+    let rows = statement.bodyInline && !options.inTransaction && !options.diligence ? await this.writeOne<DeliveredRow>(statement).catch(unlessMissingMailbox) : null;
     rows ??= await this.write(async (client) => {
       for (const copy of copies) await this.makeDeliveryMailbox(client, copy.target, created);
       const rows = await this.runMessageStatement<DeliveredRow>(client, statement, message);
       options.inTransaction?.();
+      if (options.diligence) await this.diligence.write(client, options.diligence);
       return rows;
     });
     const appended: Appended[] = rows.map((row) => ({ account: row.account, mailbox: row.mailbox, uid: asUid(row.uid), modSeq: asModSeq(row.modseq) }));
@@ -278,17 +304,32 @@ export class PgMailStore implements MailStore {
     const prepared = messages.map((message) => prepareMessage(message.raw, message));
     const statements = prepared.map((message) => appendStatement(mailbox, message));
     // One message (APPEND): one statement, one round trip. Several (MULTIAPPEND, RFC 3502 §6.3.11: all or none): one transaction.
-    const rows =
+    const { appended, results } =
       statements.length === 1 && statements[0]!.bodyInline
-        ? [await this.writeOne<AppendedRow>(statements[0]!)]
-        : await this.write(async (client) => {
-            const rows: AppendedRow[][] = [];
-            for (const [index, statement] of statements.entries()) rows.push(await this.runMessageStatement<AppendedRow>(client, statement, prepared[index]!));
-            return rows;
-          });
-    const appended = rows.map(([row]) => ({ account: row!.mailbox_account, mailbox, uid: asUid(row!.new_uid), modSeq: asModSeq(row!.new_modseq) }));
+        ? appendedRows(mailbox, [await this.writeOne<AppendedRow>(statements[0]!)])
+        : await this.write(async (client) => this.appendPrepared(client, mailbox, prepared));
     this.publishAppends(appended);
-    return rows.map(([row]) => ({ mailbox, uidValidity: row!.mailbox_uidvalidity, uid: asUid(row!.new_uid) }));
+    return results;
+  }
+
+  /**
+   * Runs `work` in one write transaction where `append` adds messages to a mailbox as
+   * appendMessages does: for PostgreSQL-only code whose own rows commit with the messages (the
+   * mbox import ledger, mbox-import.ts), as SqliteMailStore.appendMessagesNow is for SQLite's. The
+   * appends are announced after COMMIT; a transaction run again (deadlock) starts from scratch.
+   */
+  async withAppends<T>(work: (client: PgClient, append: (mailbox: MailboxId, messages: readonly AppendMessage[]) => Promise<AppendResult[]>) => Promise<T>): Promise<T> {
+    let appended: Appended[] = [];
+    const result = await this.write(async (client) => {
+      appended = [];
+      return work(client, async (mailbox, messages) => {
+        const added = await this.appendPrepared(client, mailbox, messages.map((message) => prepareMessage(message.raw, message)));
+        appended.push(...added.appended);
+        return added.results;
+      });
+    });
+    this.publishAppends(appended);
+    return result;
   }
 
   async listMessages(mailbox: MailboxId, options: MessageListOptions = {}): Promise<MessageRow[]> {
@@ -588,6 +629,13 @@ export class PgMailStore implements MailStore {
   private async mailboxByName(on: PgPool | PgClient, account: AccountId, name: string): Promise<MailboxRow | undefined> {
     const [row] = await storeQuery<MailboxRow>(on, `SELECT ${MAILBOX_COLUMNS} FROM mailboxes WHERE account = $1 AND name = $2`, [account, name]);
     return row;
+  }
+
+  /** Appends prepared messages to `mailbox` in the transaction on `client`, one statement each (UIDs in commit order). */
+  private async appendPrepared(client: PgClient, mailbox: MailboxId, prepared: readonly PreparedMessage[]): Promise<AppendedMessages> {
+    const rows: AppendedRow[][] = [];
+    for (const message of prepared) rows.push(await this.runMessageStatement<AppendedRow>(client, appendStatement(mailbox, message), message));
+    return appendedRows(mailbox, rows);
   }
 
   private async requireMailbox(on: PgPool | PgClient, id: MailboxId, lock = false): Promise<MailboxRow> {

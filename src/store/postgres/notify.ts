@@ -88,8 +88,13 @@ export class ChangeBus {
 
   /** Publishes local changes from now on; resolves once LISTEN runs (or keeps trying in the background after a failed first connect). */
   async start(): Promise<void> {
-    this.options.events.on('change', this.onLocalChange);
+    this.startSending();
     await this.listen();
+  }
+
+  /** Publishes local changes from now on, and listens to none: a process that serves no session (the CLI). */
+  startSending(): void {
+    this.options.events.on('change', this.onLocalChange);
   }
 
   /** Resolves when every change emitted so far has been handed to PostgreSQL. */
@@ -277,19 +282,24 @@ export class ChangeBus {
 }
 
 /**
- * The bus of a node whose store is PostgreSQL (`[store] backend = "postgres"`): NOTIFY goes
- * through two connections of its own, so that a store pool busy with deliveries never holds a
- * notice back. Closing stops the bus, then its connections.
+ * The bus of a process whose store is PostgreSQL (`[store] backend = "postgres"`): NOTIFY goes
+ * through connections of its own, so that a store pool busy with deliveries never holds a notice
+ * back. A node (`serve`) sends and listens; the CLI only sends (`listen: false`, one connection):
+ * what a command changes reaches the sessions on every node as a node's own change does
+ * (docs/postgres.en.md "Change events between nodes"). Closing stops the bus once every change
+ * emitted so far is handed to PostgreSQL, then ends its connections.
  */
 export async function startChangeBus(
   url: string,
   store: MailStore,
-  sieve: Pick<SieveScriptStore, 'forgetActiveScript'>,
   logger: Logger,
+  options: { readonly listen?: boolean; readonly sieve?: Pick<SieveScriptStore, 'forgetActiveScript'> } = {},
 ): Promise<Pick<ChangeBus, 'emittingRemoteChange' | 'close'>> {
-  const pool = openPostgresPool(url, { poolSize: 2 });
-  const bus = new ChangeBus({ url, pool, events: store.events, reader: store, sieve, logger });
-  await bus.start();
+  const listen = options.listen ?? true;
+  const pool = openPostgresPool(url, { poolSize: listen ? 2 : 1 });
+  const bus = new ChangeBus({ url, pool, events: store.events, reader: store, sieve: options.sieve, logger });
+  if (listen) await bus.start();
+  else bus.startSending();
   return {
     get emittingRemoteChange() {
       return bus.emittingRemoteChange;
