@@ -33,8 +33,6 @@ export interface SieveScriptStore {
   deleteScript(account: AccountId, name: string): Promise<DeleteScriptOutcome>;
   /** RFC 5804 §2.11.1; false when `from` is missing or `to` exists. */
   renameScript(account: AccountId, from: string, to: string): Promise<boolean>;
-  /** Scripts and their bytes, for the ManageSieve quota (RFC 5804 §2.3 HAVESPACE). */
-  usage(account: AccountId): Promise<{ readonly scripts: number; readonly bytes: number }>;
   /**
    * RFC 5230 §4.2: records a reply to `sender` for `handle` and returns true, unless one was
    * recorded within `periodSeconds` before `now` (then false, nothing written). Atomic: of two
@@ -145,9 +143,6 @@ export function openSieveStore(db: Db, changes?: EventEmitter<{ change: [Mailbox
   const isActive = db.prepare<[string, string], number>('SELECT active FROM sieve_scripts WHERE account = ? AND name = ?').pluck();
   const remove = db.prepare('DELETE FROM sieve_scripts WHERE account = ? AND name = ?');
   const rename = db.prepare('UPDATE sieve_scripts SET name = ?, updated_at = ? WHERE account = ? AND name = ?');
-  const usage = db.prepare<[string], { scripts: number; bytes: number }>(
-    'SELECT count(*) AS scripts, coalesce(sum(length(CAST(content AS BLOB))), 0) AS bytes FROM sieve_scripts WHERE account = ?',
-  );
   const lastReply = db.prepare<[string, string, string], number>('SELECT sent_at FROM vacation_replies WHERE account = ? AND sender = ? AND handle = ?').pluck();
   const recordReply = db.prepare(
     'INSERT INTO vacation_replies (account, sender, handle, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT (account, sender, handle) DO UPDATE SET sent_at = excluded.sent_at',
@@ -189,7 +184,6 @@ export function openSieveStore(db: Db, changes?: EventEmitter<{ change: [Mailbox
           return true;
         }),
       ),
-    usage: async (account) => usage.get(account)!,
     claimVacationReply: async (account, sender, handle, periodSeconds, now) =>
       immediate(() => {
         const last = lastReply.get(account, sender, handle);

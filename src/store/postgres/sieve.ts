@@ -143,14 +143,6 @@ export async function openPgSieveStore(pool: PgPool, options: PgSieveStoreOption
         }
         return true;
       }),
-    async usage(account) {
-      const [row] = await storeQuery<{ scripts: number; bytes: number }>(
-        pool,
-        'SELECT count(*) AS scripts, coalesce(sum(octet_length(content)), 0) AS bytes FROM sieve_scripts WHERE account = $1',
-        [account],
-      );
-      return { scripts: row!.scripts, bytes: row!.bytes };
-    },
     async claimVacationReply(account, sender, handle, periodSeconds, now) {
       const at = now.getTime();
       const claimed = await storeQuery(

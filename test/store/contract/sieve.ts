@@ -48,8 +48,6 @@ export function describeSieveStoreContract(name: string, open: OpenSieveBackend)
       ]);
       expect(await sieve.getScript(annv, 'viec')).toBe(FILE_INTO);
       expect(await sieve.getScript(annv, 'rieng')).toBeNull();
-      expect(await sieve.usage(annv)).toEqual({ scripts: 2, bytes: 6 + Buffer.byteLength(FILE_INTO) });
-      expect(await sieve.usage(asAccountId('khongco@cantho.gov.vn'))).toEqual({ scripts: 0, bytes: 0 });
     });
 
     test('a replaced script keeps being the active one (RFC 5804 §2.6)', async () => {
