@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One PostgreSQL cluster for the run, started in the background; files that only need
+    // databases of their own create them in it (clusterForThisFile).
+    globalSetup: ['test/helpers/postgres-suite.ts'],
     // Timeouts only catch a hung test; a slow but passing one on a loaded shared machine must still
     // pass, so they sit far above any test's time on a quiet one (the slowest files take about half a
     // minute). A test or hook sets its own only to give more, never less.
