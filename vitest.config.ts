@@ -11,11 +11,11 @@ export default defineConfig({
     // minute). A test or hook sets its own only to give more, never less.
     testTimeout: 180_000,
     hookTimeout: 240_000,
-    // Protocol tests start real servers; two cores, so keep the pool small. Measured on a 42-file
-    // subset (same CPU time each run, about 400 s): 4 workers 561 s, 2 workers 823 s, at load
-    // 15–18; but a clean-clone run with 4 lost a COMPRESS=DEFLATE LOGOUT reply under that load
-    // (test/imap/compress.test.ts), so 4 waits until that path is understood.
+    // Protocol tests start real servers and mostly wait on sockets and child processes, so four
+    // files at a time on two cores. Measured, same CPU time each run: a 42-file subset 561 s with 4
+    // workers against 823 s with 2 (load 15–18); an 18-file subset 276 s against 294 s (load 7–14).
+    // The COMPRESS=DEFLATE LOGOUT reply once lost with 4 was the test client's own race (fixed).
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 4,
   },
 });
