@@ -9,8 +9,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # Real peers the tests talk to: clamd (virus scans), swaks, mutt, mbsync, curl, Python's
 # imaplib/smtplib, OpenLDAP's ldapsearch/ldapwhoami, vdirsyncer (a CardDAV client), Chromium for
 # the web page's browser tests, Dovecot for the differential IMAP suite (test/interop/dovecot-diff.test.ts, which starts its
-# own private instance), and PostgreSQL's server programs for the PostgreSQL store (test/helpers/postgres.ts
-# starts a private cluster per test file).
+# own private instance), and PostgreSQL's server programs for the PostgreSQL store (one private cluster
+# for the run, test/helpers/postgres-suite.ts; the failover and contract files start their own).
 DEBIAN_PACKAGES=(clamav-daemon clamdscan swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync curl python3 python3-sievelib ldap-utils vdirsyncer chromium ca-certificates dovecot-imapd postgresql-15 haproxy)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

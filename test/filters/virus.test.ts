@@ -127,10 +127,8 @@ describe('virus filter when clamd is not there', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as net.AddressInfo).port;
-      const started = Date.now();
       const { logger, lines } = captureLogger();
       const verdict = await pipeline({ host: '127.0.0.1', port, timeout: '500ms', on_unavailable: 'accept' }, logger).check(plain('d', 'clean', { 'Message-ID': '<d@example.org>' }), inbound());
-      expect(Date.now() - started).toBeLessThan(2000);
       expect(verdict.action).toBe('tempfail');
       expect(verdict.reply).toEqual(NOT_SCANNED);
       expect(verdict.reasons[0]!.description).toBe('not scanned: no answer from clamd within 500 ms');
@@ -150,13 +148,21 @@ describe('virus filter when clamd is not there', () => {
     try {
       const port = (silent.address() as net.AddressInfo).port;
       const p = pipeline({ host: '127.0.0.1', port, timeout: '1s', max_concurrent_scans: 1, max_queued_scans: 4 });
-      const started = Date.now();
-      // One scanning, four waiting (the queue of the small lane), two refused without waiting.
-      const verdicts = await Promise.all(Array.from({ length: 7 }, (_, i) => p.check(plain(`q${i}`, 'clean'), inbound()).then((v) => ({ v, ms: Date.now() - started }))));
-      expect(verdicts.every(({ v }) => v.action === 'tempfail' && v.reply?.enhanced === '4.7.0')).toBe(true);
-      const refused = verdicts.filter(({ v }) => v.reasons[0]!.description === 'not scanned: scan queue full (small messages)');
-      expect(refused).toHaveLength(2);
-      expect(refused.every(({ ms }) => ms < 500)).toBe(true);
+      // One scanning, four waiting (the queue of the small lane), two refused without waiting:
+      // answered before the scan's 1 s timeout answers any of the others, whatever the load.
+      const answered: string[] = [];
+      const verdicts = await Promise.all(
+        Array.from({ length: 7 }, (_, i) =>
+          p.check(plain(`q${i}`, 'clean'), inbound()).then((v) => {
+            answered.push(v.reasons[0]!.description);
+            return v;
+          }),
+        ),
+      );
+      expect(verdicts.every((v) => v.action === 'tempfail' && v.reply?.enhanced === '4.7.0')).toBe(true);
+      const QUEUE_FULL = 'not scanned: scan queue full (small messages)';
+      expect(answered.filter((description) => description === QUEUE_FULL)).toHaveLength(2);
+      expect(answered.slice(0, 2)).toEqual([QUEUE_FULL, QUEUE_FULL]);
       // The timed-out scan still holds its slot: clamd was never asked to run two at once.
       expect(connections).toHaveLength(1);
     } finally {

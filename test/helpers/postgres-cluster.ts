@@ -1,19 +1,19 @@
-import { afterAll, beforeAll } from 'vitest';
-import { startPostgres, type RunningPostgres } from './postgres.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { databasesAt, type PostgresDatabases } from './postgres.js';
 import { startTestServer, type TestServer, type TestUser } from './server.js';
 
 /**
- * The test file's own PostgreSQL cluster (one per file, test/helpers/postgres.ts): started before
- * its tests, stopped after them. Call at the top level of the file; the getter is valid in tests.
+ * The cluster this test file creates its databases in: the suite's shared one
+ * (test/helpers/postgres-suite.ts, vitest globalSetup), once it accepts connections. Call at the
+ * top level of the file; the getter is valid in tests. Each file's databases have names of their
+ * own (createDatabase), so files running at once in the cluster do not meet.
  */
-export function clusterForThisFile(): () => RunningPostgres {
-  let cluster: RunningPostgres | undefined;
+export function clusterForThisFile(): () => PostgresDatabases {
+  let cluster: PostgresDatabases | undefined;
   beforeAll(async () => {
-    cluster = await startPostgres();
+    cluster = databasesAt(await suiteClusterUrl());
   }, 240_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
   return () => {
     if (!cluster) throw new Error('the PostgreSQL cluster is not started yet');
     return cluster;
@@ -28,7 +28,7 @@ export interface TwoNodes {
 }
 
 /**
- * Two cantho-mail nodes on different ports sharing one PostgreSQL database of the file's own
+ * Two cantho-mail nodes on different ports sharing one PostgreSQL database of the suite's
  * cluster and one data directory (the SQLite directory file), as two nodes behind HAProxy
  * (docs/postgres.en.md "Several nodes"), with one user named `userName`. Call at the top level of
  * the file; the getter is valid in tests.
@@ -53,4 +53,13 @@ export function twoNodesForThisFile(userName: string): () => TwoNodes {
     if (!nodeA || !nodeB || !user) throw new Error('the two nodes are not started yet');
     return { nodeA, nodeB, user };
   };
+}
+
+/** Waits for the suite's cluster to be started (the hook's timeout bounds the wait). */
+async function suiteClusterUrl(): Promise<string> {
+  const readyFile = inject('postgresReadyFile');
+  while (!existsSync(readyFile)) await new Promise((resolve) => setTimeout(resolve, 100));
+  const ready = JSON.parse(readFileSync(readyFile, 'utf8')) as { url?: string; error?: string };
+  if (!ready.url) throw new Error(`the suite's PostgreSQL cluster did not start: ${ready.error}`);
+  return ready.url;
 }

@@ -8,18 +8,22 @@ import { freeLoopbackPort } from './ports.js';
 
 const run = promisify(execFile);
 
-/** A private PostgreSQL cluster of the test's own: its data directory, port and superuser. */
-export interface RunningPostgres {
+/** A running cluster as a test that only needs databases of its own sees it. */
+export interface PostgresDatabases {
   /** `postgres://cantho@127.0.0.1:PORT/postgres`: the maintenance database, for CREATE DATABASE. */
   readonly url: string;
   readonly port: number;
-  readonly dataDir: string;
-  /** The postmaster's pid (kill -9 in failover tests). */
-  readonly pid: number;
   /** A new database in this cluster (empty, or a copy of `template`); resolves to its URL. */
   createDatabase(name?: string, options?: { readonly template?: string }): Promise<string>;
   /** Drops the database of `url` (its pages then never reach the disk at the shutdown checkpoint). */
   dropDatabase(url: string): Promise<void>;
+}
+
+/** A private PostgreSQL cluster of the test's own: its data directory, port and superuser. */
+export interface RunningPostgres extends PostgresDatabases {
+  readonly dataDir: string;
+  /** The postmaster's pid (kill -9 in failover tests). */
+  readonly pid: number;
   /** SIGKILL to the postmaster and its backends, as a crashed host; the data directory stays until stop(). */
   kill9(): Promise<void>;
   /** Fast shutdown (SIGINT) and wait; removes the data directory. Safe to call twice. */
@@ -163,17 +167,9 @@ async function launch(bin: string, dir: string, dataDir: string, extra: Readonly
   let stopped: Promise<void> | null = null;
   const exited = () => child.exitCode !== null || child.signalCode !== null;
   return {
-    url,
-    port,
+    ...databasesAt(url),
     dataDir,
     pid: child.pid!,
-    async createDatabase(name = `t${process.pid}_${++databaseCounter}`, options = {}) {
-      await onDatabase(url, (client) => client.query(`CREATE DATABASE ${name}${options.template ? ` TEMPLATE ${options.template}` : ''}`));
-      return `postgres://${SUPERUSER}@127.0.0.1:${port}/${name}`;
-    },
-    async dropDatabase(databaseUrl: string) {
-      await onDatabase(url, (client) => client.query(`DROP DATABASE ${new URL(databaseUrl).pathname.slice(1)}`));
-    },
     async kill9() {
       if (exited()) return;
       // A crashed host: the postmaster and its backends die at once, none gets to answer or flush.
@@ -199,6 +195,25 @@ async function launch(bin: string, dir: string, dataDir: string, extra: Readonly
         rmSync(dir, { recursive: true, force: true });
       })();
       return stopped;
+    },
+  };
+}
+
+/**
+ * The databases of the cluster whose maintenance database is `url`. Names are unique per process
+ * (pid and a counter), so test files in other workers can share the cluster.
+ */
+export function databasesAt(url: string): PostgresDatabases {
+  const port = Number(new URL(url).port);
+  return {
+    url,
+    port,
+    async createDatabase(name = `t${process.pid}_${++databaseCounter}`, options = {}) {
+      await onDatabase(url, (client) => client.query(`CREATE DATABASE ${name}${options.template ? ` TEMPLATE ${options.template}` : ''}`));
+      return `postgres://${SUPERUSER}@127.0.0.1:${port}/${name}`;
+    },
+    async dropDatabase(databaseUrl: string) {
+      await onDatabase(url, (client) => client.query(`DROP DATABASE ${new URL(databaseUrl).pathname.slice(1)}`));
     },
   };
 }

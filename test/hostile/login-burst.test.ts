@@ -4,7 +4,9 @@
  * with the production argon2 cost (19 MiB, t = 2). Their password checks wait their turn in the
  * fair queue instead of being refused, and all succeed. The time is printed, not asserted (the
  * target is 10 s: about 300 × 56 ms / 2 cores on this machine when idle; six engineers share it).
- * The queue deadline is raised to two minutes so that a loaded machine does not fail the test.
+ * The queue deadline is raised to two minutes so that a loaded machine does not fail the test, and
+ * so is `imap.login_timeout`: the autologout timer before login (src/imap/session.ts) also runs
+ * while a LOGIN waits in the queue, and the first connections also wait while the other 299 open.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword, PRODUCTION_ARGON2 } from '../../src/directory/password.js';
@@ -16,7 +18,7 @@ const PASSWORD = 'Mat-khau-thu-Hai-2026';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { imap: { max_connections_per_ip: ACCOUNTS + 10 }, policy: { login_queue_timeout: '120s' } }, smtp: { queueWorker: false } });
+  server = await startTestServer({ config: { imap: { max_connections_per_ip: ACCOUNTS + 10, login_timeout: '300s' }, policy: { login_queue_timeout: '120s' } }, smtp: { queueWorker: false } });
   // One production-cost hash for all: the same cost per check as 300 different ones.
   const slowHash = await hashPassword(PASSWORD, PRODUCTION_ARGON2);
   for (let i = 0; i < ACCOUNTS; i++) {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connectionsOpen } from '../../src/metrics.js';
 import { ANNV, PASSWORD, RawClient, imapflow, loggedIn, message, startImapTestServer, type ImapTestServer } from './support.js';
 
 let server: ImapTestServer;
@@ -68,10 +69,13 @@ describe('IDLE (RFC 2177)', () => {
   });
 
   test('a client that disconnects in IDLE is forgotten (its connection no longer counts)', async () => {
-    await new Promise((r) => setTimeout(r, 100)); // earlier tests' closed connections
+    // Until the server has seen every closed connection go (earlier tests' too): its per-user
+    // count drops as the socket closes, which takes a while on a loaded machine.
+    const allClosed = () => expect.poll(() => connectionsOpen.value({ listener: 'imap' }), { timeout: 30_000 }).toBe(0);
+    await allClosed();
     const clients = [await idling(), await idling(), await idling()];
     for (const client of clients) client.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await allClosed();
     const again = await RawClient.connect(server.ports.imap);
     expect((await again.command('l', `LOGIN annv "${PASSWORD}"`))[0]).toMatch(/^l OK /);
     await server.store.deliver([{ account: ANNV, folder: 'INBOX' }], message('after the disconnect'));

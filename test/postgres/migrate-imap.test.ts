@@ -6,23 +6,22 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { asAccountId, asUid } from '../../src/store/index.js';
 import { runCliInProcess } from '../cli/cli-helpers.js';
-import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { startTestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
+// An installation of real size moved without its clients resynchronising (docs/postgres.en.md "Moving an installation").
 const MESSAGES = 10_000;
 
 // docs/postgres.en.md "Moving an installation": a client that synchronised with the SQLite
 // installation sees the same UIDVALIDITY, UIDs and flags from the PostgreSQL one.
-let cluster: RunningPostgres;
+const cluster = clusterForThisFile();
 let dataDir: string;
 beforeAll(async () => {
-  cluster = await startPostgres();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'cm-migrate-'));
 });
 afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
-  await cluster?.stop();
 });
 
 /** Python's imaplib: INBOX's UIDVALIDITY and every message's UID and FLAGS, one line each. */
@@ -67,7 +66,7 @@ test(`a ${MESSAGES}-message installation moved to PostgreSQL keeps its UIDs and 
   const sqliteListing = await listing(before.ports.imap, user.address, user.password);
   await before.close();
 
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const started = performance.now();
   const migrated = await runCliInProcess(['migrate', '--from', `sqlite:${path.join(dataDir, 'mail.db')}`, '--to', url, '--json']);
   expect(migrated.stderr).toBe('');
@@ -82,4 +81,4 @@ test(`a ${MESSAGES}-message installation moved to PostgreSQL keeps its UIDs and 
   } finally {
     await after.close();
   }
-});
+}, 600_000);

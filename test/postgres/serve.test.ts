@@ -5,21 +5,19 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../cli/cli-helpers.js';
 import { sendThroughMx } from '../helpers/mx.js';
-import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** `serve` with `[store] backend = "postgres"` (docs/postgres.en.md): mail lands in PostgreSQL and IMAP reads it back. */
-let cluster: RunningPostgres;
+const cluster = clusterForThisFile();
 let url: string;
 let t: TestServer;
 beforeAll(async () => {
-  cluster = await startPostgres();
-  url = await cluster.createDatabase();
+  url = await cluster().createDatabase();
   t = await startTestServer({ config: { store: { backend: 'postgres', postgres_url: url, postgres_pool: 4 } } });
 });
 afterAll(async () => {
   await t?.close();
-  await cluster?.stop();
 });
 
 describe('serve on PostgreSQL', () => {

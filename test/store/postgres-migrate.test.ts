@@ -4,21 +4,19 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MboxImportLedger, PgMailStore, PgMboxImportLedger, SqliteMailStore, asModSeq, asUid, openDatabase, openPgSieveStore, openPostgresPool, openSieveStore, type AccountId, type MailStore } from '../../src/store/index.js';
 import { runCliInProcess } from '../cli/cli-helpers.js';
-import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { annv, bigMessage, daott, message, openTestStore, type TestStore } from './helpers.js';
 
 // `cantho-mail migrate --from sqlite:PATH --to postgres:URL` (docs/postgres.en.md "Moving an installation").
-let cluster: RunningPostgres;
+const cluster = clusterForThisFile();
 let source: TestStore;
 beforeAll(async () => {
-  cluster = await startPostgres();
   source = openTestStore();
   await fillSource(source.store);
   await fillSieve(source.file);
 });
 afterAll(async () => {
   await source?.cleanup();
-  await cluster?.stop();
 });
 
 /**
@@ -89,7 +87,7 @@ async function snapshot(store: MailStore, account: AccountId) {
 
 describe('migrate from SQLite to PostgreSQL', () => {
   test('copies every mailbox, UID, MODSEQ, flag and body, checked, so clients do not resynchronise', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const result = await runCliInProcess(['migrate', '--from', `sqlite:${source.file}`, '--to', url, '--json']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -136,7 +134,7 @@ describe('migrate from SQLite to PostgreSQL', () => {
   });
 
   test('refuses a PostgreSQL store that already holds mail, and leaves it as it was', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     expect((await runCliInProcess(['migrate', '--from', `sqlite:${source.file}`, '--to', url])).code).toBe(0);
     const again = await runCliInProcess(['migrate', '--from', `sqlite:${source.file}`, '--to', url]);
     expect(again.code).toBe(1);
@@ -153,7 +151,7 @@ describe('migrate from SQLite to PostgreSQL', () => {
       const db = new Database(waiting.file);
       db.prepare('DELETE FROM message_text').run();
       db.close();
-      const url = await cluster.createDatabase();
+      const url = await cluster().createDatabase();
       const result = await runCliInProcess(['migrate', '--from', `sqlite:${waiting.file}`, '--to', url, '--json']);
       expect(JSON.parse(result.stdout)).toMatchObject({ messages: 1, textExtracted: 1 });
       const pool = openPostgresPool(url, { poolSize: 2 });
@@ -183,7 +181,7 @@ describe('migrate from SQLite to PostgreSQL', () => {
     } finally {
       await store.close();
     }
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const result = await runCliInProcess(['migrate', '--from', `sqlite:${file}`, '--to', url, '--json']);
     expect(JSON.parse(result.stdout)).toMatchObject({ messages: 1, importLedger: 1 });
     const pool = openPostgresPool(url, { poolSize: 2 });
@@ -201,7 +199,7 @@ describe('migrate from SQLite to PostgreSQL', () => {
 
   test('a missing SQLite file is an error and no database is created', async () => {
     const missing = path.join(source.dir, 'nothing-here.db');
-    const result = await runCliInProcess(['migrate', '--from', `sqlite:${missing}`, '--to', await cluster.createDatabase()]);
+    const result = await runCliInProcess(['migrate', '--from', `sqlite:${missing}`, '--to', await cluster().createDatabase()]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: cannot open .*nothing-here\.db/);
     expect(fs.existsSync(missing)).toBe(false);

@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgMailStore, openPostgresPool, type PgPool } from '../../src/store/index.js';
-import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { annv, daott, message } from './contract/samples.js';
 
 /**
  * PostgreSQL only (docs/postgres.en.md "Durability and concurrency"): two stores on one database,
  * as two nodes would be, writing the same mailboxes at once.
  */
-let cluster: RunningPostgres;
+const cluster = clusterForThisFile();
 const pools: PgPool[] = [];
 let nodeA: PgMailStore;
 let nodeB: PgMailStore;
 beforeAll(async () => {
-  cluster = await startPostgres();
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   pools.push(openPostgresPool(url, { poolSize: 4 }), openPostgresPool(url, { poolSize: 4 }));
   // Both migrate at once: the advisory lock applies each step once.
   [nodeA, nodeB] = (await Promise.all(pools.map((pool) => PgMailStore.open(pool)))) as [PgMailStore, PgMailStore];
@@ -21,7 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([nodeA?.close(), nodeB?.close()]);
   await Promise.all(pools.map((pool) => pool.end()));
-  await cluster?.stop();
 });
 
 describe('two nodes on one database', () => {

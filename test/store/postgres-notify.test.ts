@@ -8,7 +8,7 @@ import { ChangeBus, openPostgresPool, type PgPool } from '../../src/store/index.
 import { decodeNotice, encodeChange, encodeScriptsWritten, MAX_PAYLOAD_BYTES } from '../../src/store/postgres/notify-payload.js';
 import { CHANGE_CHANNEL } from '../../src/store/postgres/notify.js';
 import { asModSeq, asUid, type MailboxChange, type MailboxId } from '../../src/store/types.js';
-import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { clusterForThisFile } from '../helpers/postgres-cluster.js';
 import { ANNV, loggedIn, startImapTestServer } from '../imap/support.js';
 import { annv, message, openTestStore, type TestStore } from './helpers.js';
 
@@ -17,7 +17,7 @@ import { annv, message, openTestStore, type TestStore } from './helpers.js';
  * B a second emitter reading the same store for catch-ups, as two cantho-mail processes sharing
  * one PostgreSQL store would.
  */
-let cluster: RunningPostgres;
+const cluster = clusterForThisFile();
 let url: string;
 let pool: PgPool;
 let data: TestStore;
@@ -27,8 +27,7 @@ let busB: ChangeBus;
 const logger = pino({ level: 'silent' });
 
 beforeAll(async () => {
-  cluster = await startPostgres();
-  url = await cluster.createDatabase();
+  url = await cluster().createDatabase();
   pool = openPostgresPool(url, { poolSize: 4 });
   data = openTestStore();
   await data.store.ensureAccount(annv);
@@ -43,7 +42,6 @@ afterAll(async () => {
   await busB?.close();
   await pool?.end();
   await data?.cleanup();
-  await cluster?.stop();
 });
 
 /** The next change `emitter` emits that `accept` takes. */
@@ -154,7 +152,7 @@ describe('change events between nodes (LISTEN/NOTIFY)', () => {
     expect(bus.listenerPid).toBeNull();
     try {
       const resync = nextChange(events, (c) => c.kind === 'external');
-      await cluster.createDatabase(name);
+      await cluster().createDatabase(name);
       await resync;
       expect(bus.listenerPid).not.toBeNull();
     } finally {
@@ -183,7 +181,7 @@ describe('a node with [store] backend = "postgres"', () => {
   // A STATUS for a mailbox that is not selected comes only from a change naming that mailbox
   // (RFC 5465 §5.2), never from a resynchronisation: it shows the notice took the bus's path.
   it('tells a NOTIFY session of a message another node put in a mailbox it watches', async () => {
-    const database = await cluster.createDatabase();
+    const database = await cluster().createDatabase();
     const server = await startImapTestServer({ store: { backend: 'postgres', postgres_url: database } });
     const otherNode = new pg.Client({ connectionString: database });
     await otherNode.connect();
