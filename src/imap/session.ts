@@ -106,6 +106,8 @@ export class Session {
   private closed = false;
   /** A command is running (from its frame to its tagged response). */
   private busy = false;
+  /** Another process changed the store while a command ran: NOTIFY's re-read waits for its end (onStoreChange). */
+  private externalAfterCommand = false;
   /** The chain of notification pushes in progress (RFC 5465 §4), null when idle. */
   private pushing: Promise<void> | null = null;
   private pushQueued = false;
@@ -338,6 +340,10 @@ export class Session {
           frame.reservation?.release();
           await removeSpooled(frame.spooled);
         }
+        if (this.externalAfterCommand) {
+          this.externalAfterCommand = false;
+          this.noteForWatcher({ kind: 'external' });
+        }
         await this.out.drained();
         this.touch();
         if (this.notify?.hasPending) this.requestPush();
@@ -352,17 +358,26 @@ export class Session {
     const selected = this.selected;
     const forSelected = selected !== null && (change.kind === 'external' || ('mailbox' in change && change.mailbox === selected.info.id));
     if (forSelected) selected.noteChange(change);
-    const watcher = this.notify;
-    if (watcher) {
-      // Read now (RFC 5465 §5, what the session's own command did is not echoed): by the time the
-      // watcher's reads answer, another call may be running.
-      watcher.note(change, isOwnChange(this.ctx.store)).then(
-        () => {
-          if (this.notify === watcher && watcher.hasPending) this.requestPush();
-        },
-        (err: unknown) => this.log.error({ err }, 'NOTIFY could not read the store'),
-      );
+    if (this.notify) {
+      // RFC 5465 §5: what the session's own command did is not echoed. An 'external' change makes
+      // the watcher re-read every mailbox name; during one of our commands (IDLE aside) that read
+      // could see the command's own CREATE or RENAME before its own change is noted, and announce
+      // it as another's: it waits for the command's end.
+      if (change.kind === 'external' && this.busy && !this.idleListener) this.externalAfterCommand = true;
+      else this.noteForWatcher(change);
     } else if (forSelected && this.idleListener) this.idleListener();
+  }
+
+  private noteForWatcher(change: MailboxChange): void {
+    const watcher = this.notify;
+    if (!watcher) return;
+    // Own or not is read now: by the time the watcher's reads answer, another call may be running.
+    watcher.note(change, isOwnChange(this.ctx.store)).then(
+      () => {
+        if (this.notify === watcher && watcher.hasPending) this.requestPush();
+      },
+      (err: unknown) => this.log.error({ err }, 'NOTIFY could not read the store'),
+    );
   }
 
   /** RFC 5465 NOTIFY SET (a watcher) or NOTIFY NONE (null). */

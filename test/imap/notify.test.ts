@@ -159,6 +159,26 @@ describe('NOTIFY (RFC 5465)', () => {
     client.close();
   });
 
+  test("another process's write seen during this session's own CREATE does not echo the CREATE (RFC 5465 §5)", async () => {
+    const client = await loggedIn(server);
+    expect(await client.command('n', 'NOTIFY SET (PERSONAL (MailboxName))')).toEqual(['n OK NOTIFY completed']);
+    // Another process (the CLI, another node on the same file) commits just as this CREATE runs:
+    // the store's 'external' change comes first, its re-read of the names would see the new one.
+    const store = server.store;
+    const create = store.createMailbox.bind(store);
+    store.createMailbox = (...args: Parameters<typeof create>) => {
+      store.events.emit('change', { kind: 'external' });
+      return create(...args);
+    };
+    try {
+      expect(await client.command('c', 'CREATE Rieng-2')).toEqual(['c OK CREATE completed']);
+    } finally {
+      store.createMailbox = create;
+    }
+    await expectQuiet(client);
+    client.close();
+  });
+
   test('a unit INBOX in the shared namespace is watched by its delegate and by nobody else', async () => {
     const delegate = await loggedIn(server);
     expect(await delegate.command('n', 'NOTIFY SET (SUBTREE Shared/sotttt (MessageNew MessageExpunge MailboxName))')).toEqual(['n OK NOTIFY completed']);
