@@ -3,7 +3,7 @@
  * message on the main thread (src/store/bayes.ts tokenCounts and nearest; filters/bayes/filter.ts).
  * A fresh SQLite file on tmpfs learns 4 of 5 messages of the corpus' training half
  * (../shared/corpus, message i unless i mod 5 = 0) with the real training code; the fifth it holds
- * out is tokenized once, then each round looks every held-out message up: the token counts
+ * out is tokenized once (the time spent learning is printed), then each round looks every held-out message up: the token counts
  * (one query per message), scores them (classifier.ts) and runs the near-duplicate query. Prints the mean per message of each, per
  * round (the first round is the coldest: its later half are new messages after the earlier half's), and a checksum of Bayes' probabilities so a change to
  * the lookups can be shown to give the same verdicts. Nothing asserts a timing.
@@ -31,16 +31,21 @@ export async function run(args: string[]): Promise<void> {
     const store = openBayesStore(db);
     const learner = new BayesLearner(store);
     const heldOut: string[][] = [];
+    let trainMs = 0;
     for (const kind of ['spam', 'ham'] as const) {
       let i = 0;
       for await (const raw of readMessages(path.join(values.corpus, `train-${kind}.mbox`))) {
         if (i++ % HELD_OUT_EVERY === 0) heldOut.push(tokenize(await readMessage(raw)));
-        else await learner.train(kind, raw);
+        else {
+          const started = performance.now();
+          await learner.train(kind, raw);
+          trainMs += performance.now() - started;
+        }
       }
     }
     const totals = learner.totals();
     const tokens = heldOut.reduce((sum, t) => sum + new Set(t).size, 0);
-    console.log(`learnt ${totals.spam} spam, ${totals.ham} ham; ${heldOut.length} held-out messages, ${(tokens / heldOut.length).toFixed(0)} distinct tokens each on average`);
+    console.log(`learnt ${totals.spam} spam, ${totals.ham} ham in ${(trainMs / 1000).toFixed(1)} s; ${heldOut.length} held-out messages, ${(tokens / heldOut.length).toFixed(0)} distinct tokens each on average`);
     for (let round = 1; round <= Number(values.rounds); round++) {
       let countsMs = 0;
       let scoringMs = 0;
