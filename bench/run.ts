@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-const BENCHES = ['store', 'smtp', 'filters', 'spam', 'imap', 'imap-search', 'latency', 'hostile', 'sieve', 'startup', 'event-loop'] as const;
+const BENCHES = ['store', 'smtp', 'filters', 'spam', 'imap', 'imap-search', 'latency', 'hostile', 'sieve', 'startup', 'event-loop', 'bayes-lookup'] as const;
 
 const [name, ...args] = process.argv.slice(2);
 const selected = name === undefined ? [...BENCHES] : [name];

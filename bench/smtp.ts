@@ -2,7 +2,7 @@
  * `npm run bench -- smtp [--messages N] [--connections C] [--size BYTES] [--filters off|on|both]
  *  [--clamd-tmpdir DIR] [--compare]`
  * `npm run bench -- smtp --served [--backend sqlite|postgres|both] [--compare] [--messages N] [--size BYTES]
- *  [--crash] [--profile DIR]`
+ *  [--crash] [--profile DIR] [--bayes trained|untrained]`
  *
  * --served: the headline figures, `cantho-mail serve` as a child process loaded by smtp-source
  * (bench/smtp-served.ts), then this file's in-process run as a second line (filters on, node
@@ -64,9 +64,11 @@ export async function run(args: string[]): Promise<void> {
       crash: { type: 'boolean', default: false },
       profile: { type: 'string' },
       backend: { type: 'string', default: 'sqlite' },
+      bayes: { type: 'string', default: 'trained' },
     },
   });
   if (values.served) {
+    if (values.bayes !== 'trained' && values.bayes !== 'untrained') throw new Error(`--bayes must be trained or untrained, not "${values.bayes}"`);
     const { runServed } = await import('./smtp-served.js');
     await runServed({
       messages: Number(values.messages),
@@ -76,6 +78,7 @@ export async function run(args: string[]): Promise<void> {
       profileDir: values.profile ?? null,
       clamdTmpdir: values['clamd-tmpdir'],
       backend: values.backend,
+      bayesTrained: values.bayes === 'trained',
     });
     console.log('second line, in-process (injected resolver, no child process):');
     values.filters = 'on';

@@ -58,7 +58,7 @@ function contextFor(raw: Buffer): FilterContext {
 }
 
 /** ../shared/corpus from the main checkout, ../../shared/corpus from a worktree under wt/. */
-function defaultCorpus(): string {
+export function defaultCorpus(): string {
   const candidates = [path.resolve('..', 'shared', 'corpus'), path.resolve('..', '..', 'shared', 'corpus')];
   return candidates.find((dir) => existsSync(path.join(dir, 'train-spam.mbox'))) ?? candidates[0]!;
 }

@@ -117,7 +117,28 @@ const migrations: readonly Migration[] = [
         END;
     `,
   },
+  {
+    version: 5,
+    // A number that moves whenever any token count does, whoever writes (the server, `spam train`
+    // from the CLI, a plain UPDATE): the token-count cache of openBayesStore is good while it stays.
+    sql: `
+      CREATE TABLE bayes_generation (n INTEGER NOT NULL);
+      INSERT INTO bayes_generation (n) VALUES (0);
+      CREATE TRIGGER bayes_generation_added AFTER INSERT ON bayes_tokens BEGIN UPDATE bayes_generation SET n = n + 1; END;
+      CREATE TRIGGER bayes_generation_changed AFTER UPDATE ON bayes_tokens BEGIN UPDATE bayes_generation SET n = n + 1; END;
+      CREATE TRIGGER bayes_generation_dropped AFTER DELETE ON bayes_tokens BEGIN UPDATE bayes_generation SET n = n + 1; END;
+    `,
+  },
 ];
+
+/**
+ * Token counts (null: never seen) kept in memory between messages, at most this many: the Bayes
+ * filter looks up every token of every inbound message on the event loop, and most tokens
+ * (header shapes, common words) come back message after message. Cleared whenever
+ * bayes_generation moves, then filled with the tokens first seen until full (the common ones
+ * come early; nothing is evicted); about 100 bytes an entry.
+ */
+const MAX_CACHED_TOKENS = 100_000;
 
 export function openBayesStore(db: Db): BayesStore {
   migrate(db, 'bayes', migrations);
@@ -126,6 +147,9 @@ export function openBayesStore(db: Db): BayesStore {
   const lookup = db.prepare<[string], { token: string; spam: number; ham: number }>(
     'SELECT token, spam, ham FROM bayes_tokens WHERE token IN (SELECT value FROM json_each(?))',
   );
+  const generation = db.prepare<[], number>('SELECT n FROM bayes_generation').pluck();
+  const cached = new Map<string, BayesTokenCounts | null>();
+  let cachedGeneration = -1;
   const learntAs = db.prepare<[string], BayesClass>('SELECT kind FROM bayes_messages WHERE digest = ?').pluck();
   const learntRow = db.prepare<[string], { kind: BayesClass; learnt_by: string | null }>('SELECT kind, learnt_by FROM bayes_messages WHERE digest = ?');
   const classTotal = db.prepare<[BayesClass], number>('SELECT n FROM bayes_class_totals WHERE kind = ?').pluck();
@@ -196,7 +220,20 @@ export function openBayesStore(db: Db): BayesStore {
     tokenCounts(tokens) {
       const counts = new Map<string, BayesTokenCounts>();
       if (tokens.length === 0) return counts;
-      for (const row of lookup.all(JSON.stringify(tokens))) counts.set(row.token, { spam: row.spam, ham: row.ham });
+      const now = generation.get()!;
+      if (now !== cachedGeneration) {
+        cached.clear();
+        cachedGeneration = now;
+      }
+      const missing: string[] = [];
+      for (const token of tokens) {
+        const known = cached.get(token);
+        if (known === undefined) missing.push(token);
+        else if (known !== null) counts.set(token, known);
+      }
+      if (missing.length === 0) return counts;
+      for (const row of lookup.all(JSON.stringify(missing))) counts.set(row.token, { spam: row.spam, ham: row.ham });
+      for (const token of missing) if (cached.size < MAX_CACHED_TOKENS) cached.set(token, counts.get(token) ?? null);
       return counts;
     },
     learn: (digest, kind, tokens, fingerprint, by) => learn.immediate(digest, kind, tokens, fingerprint ?? null, by ?? null),

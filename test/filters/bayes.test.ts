@@ -194,6 +194,26 @@ describe('Bayes learning in the store', () => {
       other.close();
     }
   });
+
+  it("sees another connection's learning and a plain UPDATE through its token-count cache", () => {
+    const other = openDatabase(path.join(temp.dir, 'mail.db'));
+    try {
+      const cli = openBayesStore(other);
+      // Asked twice: the second answer, "never seen", comes from the cache.
+      expect(store.tokenCounts(['tuyen dung']).has('tuyen dung')).toBe(false);
+      expect(store.tokenCounts(['tuyen dung']).has('tuyen dung')).toBe(false);
+      expect(cli.learn('cli-cache', 'spam', ['tuyen dung'])).toBe('learnt');
+      expect(store.tokenCounts(['tuyen dung']).get('tuyen dung')).toEqual({ spam: 1, ham: 0 });
+      other.prepare("UPDATE bayes_tokens SET ham = 7 WHERE token = 'tuyen dung'").run();
+      expect(store.tokenCounts(['tuyen dung']).get('tuyen dung')).toEqual({ spam: 1, ham: 7 });
+      expect(cli.forget('cli-cache', ['tuyen dung'])).toBe(true);
+      expect(store.tokenCounts(['tuyen dung']).get('tuyen dung')).toEqual({ spam: 0, ham: 7 });
+      other.prepare("DELETE FROM bayes_tokens WHERE token = 'tuyen dung'").run();
+      expect(store.tokenCounts(['tuyen dung']).has('tuyen dung')).toBe(false);
+    } finally {
+      other.close();
+    }
+  });
 });
 
 describe('learning through the pipeline (what IMAP calls)', () => {
@@ -296,5 +316,20 @@ describe('Bayes in the pipeline, measured on a synthetic corpus', () => {
     console.info(`Bayes on synthetic corpus: trained ${train.length}, tested ${test.length}, spam at p>=0.9: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, unsure (0.1<p<0.9) ${unsure}`);
     expect(precision).toBeGreaterThanOrEqual(0.98);
     expect(recall).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('scores the held-out messages the same from its token-count cache as from the tables', async () => {
+    const other = openDatabase(path.join(temp.dir, 'mail.db'));
+    try {
+      for (const message of test) {
+        const tokens = tokenize(await readMessage(message.raw));
+        // A store opened for this message alone has nothing cached; `learner`'s has the earlier messages' tokens.
+        const fresh = new BayesLearner(openBayesStore(other)).classify(tokens);
+        expect(learner.classify(tokens)).toEqual(fresh);
+        expect(learner.classify(tokens)).toEqual(fresh);
+      }
+    } finally {
+      other.close();
+    }
   });
 });
