@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- imap [--served [--backend sqlite|postgres|both]] [--messages N] [--connections C] [--compare]
- *                        [--clients K] [--seconds S] [--appends A] [--first-sync-only [--restarts K] [--warm-up on|off|both]]`
+ *                        [--clients K] [--seconds S] [--appends A] [--first-sync-only [--restarts K] [--warm-up on|off|both] [--serve-node-flags FLAGS]]`
  *
  * (a) N messages (default 10,000, about 3–7 KB, a third of them multipart with an attachment) in
  *     INBOX: time for `UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE)` over a socket,
@@ -44,6 +44,10 @@
  * measured once the server's start-up work in the background is done (startUpSettled).
  * --warm-up (default on): serve with `[imap] warm_up` on, off, or both (each restart then runs
  * both, in turns of order, and each setting gets its own medians).
+ * --serve-node-flags (with --first-sync-only): Node flags for each serve child, space-separated
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`); each timed FETCH's window is then printed on the
+ * monotonic clock in µs (process.hrtime, the clock V8's profiles use), so a profile can be cut
+ * into the first sync and the warm ones.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -202,7 +206,7 @@ async function measureIdleMemory(
 
 type RestartableImap = RunningImap & { restart(warmUp?: boolean): Promise<RunningImap> };
 
-async function startOurs(dir: string, messages: readonly Buffer[], connections: number): Promise<RestartableImap> {
+async function startOurs(dir: string, messages: readonly Buffer[], connections: number, nodeFlags: readonly string[] = []): Promise<RestartableImap> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freeLoopbackPort();
   // `[imap] warm_up` (src/imap/warm-up.ts) on unless a restart asks otherwise (--first-sync-only --warm-up).
@@ -217,7 +221,7 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
 
   const serve = async (warmUp = true): Promise<RestartableImap> => {
     writeImapBenchConfig(dir, port, imapLines(warmUp));
-    const child = spawn(process.execPath, [path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeFlags, path.resolve('bin/cantho-mail.mjs'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
     try {
       await waitForListener(port, 300_000, () => (child.exitCode === null ? null : `cantho-mail serve exited with ${child.exitCode}`));
     } catch (err) {
@@ -235,7 +239,7 @@ async function startOurs(dir: string, messages: readonly Buffer[], connections: 
  * server's CPU time (all its threads: the JIT compiles and GC helpers too) over each FETCH, which
  * a loaded machine disturbs less than the wall time.
  */
-async function measureFirstSyncAfterRestart(server: RunningImap): Promise<{ first: number; warm: number; firstCpu: number; warmCpu: number }> {
+async function measureFirstSyncAfterRestart(server: RunningImap, printWindows = false): Promise<{ first: number; warm: number; firstCpu: number; warmCpu: number }> {
   await startUpSettled(server.pid);
   const client = await ImapConnection.open(server.port);
   await client.login(server.user, server.password);
@@ -243,7 +247,9 @@ async function measureFirstSyncAfterRestart(server: RunningImap): Promise<{ firs
   const timed = async (tag: string) => {
     const cpuBefore = cpuOfProcessTree(server.pid);
     const started = performance.now();
+    const monotonicStart = process.hrtime.bigint() / 1000n;
     await client.command(tag, FETCH_COMMAND);
+    if (printWindows) console.log(`  window ${tag} ${monotonicStart} ${process.hrtime.bigint() / 1000n}`);
     return { ms: performance.now() - started, cpuMs: (cpuOfProcessTree(server.pid) - cpuBefore) * 1000 };
   };
   const first = await timed('F');
@@ -286,8 +292,15 @@ async function startUpSettled(pid: number): Promise<void> {
  * as (a) would, then `restarts` times: serve started again, (e) measured, serve stopped. The
  * machine is shared, so the figure to compare is the median ratio, not the milliseconds.
  */
-async function firstSyncOnly(dir: string, messages: readonly Buffer[], restarts: number, warmUps: readonly boolean[], running: RunningImap[]): Promise<void> {
-  const ours = await startOurs(path.join(dir, 'ours'), messages, 10);
+async function firstSyncOnly(
+  dir: string,
+  messages: readonly Buffer[],
+  restarts: number,
+  warmUps: readonly boolean[],
+  running: RunningImap[],
+  nodeFlags: readonly string[],
+): Promise<void> {
+  const ours = await startOurs(path.join(dir, 'ours'), messages, 10, nodeFlags);
   running.push(ours);
   await measureFetch(ours);
   await ours.stop();
@@ -299,7 +312,7 @@ async function firstSyncOnly(dir: string, messages: readonly Buffer[], restarts:
       const restarted = await ours.restart(warmUp);
       running.push(restarted);
       if (warmUps.length > 1) console.log(`  [imap] warm_up = ${warmUp}`);
-      const figures = await measureFirstSyncAfterRestart(restarted);
+      const figures = await measureFirstSyncAfterRestart(restarted, nodeFlags.length > 0);
       ratios.get(warmUp)!.wall.push(figures.first / figures.warm);
       ratios.get(warmUp)!.cpu.push(figures.firstCpu / figures.warmCpu);
       await restarted.stop();
@@ -477,6 +490,7 @@ export async function run(args: string[]): Promise<void> {
       'first-sync-only': { type: 'boolean', default: false },
       restarts: { type: 'string', default: '5' },
       'warm-up': { type: 'string', default: 'on' },
+      'serve-node-flags': { type: 'string', default: '' },
       backend: { type: 'string', default: 'sqlite' },
     },
   });
@@ -492,7 +506,8 @@ export async function run(args: string[]): Promise<void> {
     if (values['first-sync-only']) {
       const warmUps = { on: [true], off: [false], both: [false, true] }[values['warm-up']];
       if (!warmUps) throw new Error('--warm-up is on, off or both');
-      await firstSyncOnly(dir, messages, Number(values.restarts), warmUps, running);
+      const nodeFlags = values['serve-node-flags'].split(' ').filter((flag) => flag !== '');
+      await firstSyncOnly(dir, messages, Number(values.restarts), warmUps, running, nodeFlags);
       return;
     }
     if (values.served) {
