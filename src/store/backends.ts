@@ -2,7 +2,7 @@ import type { MailStore } from './api.js';
 import { watchExternalChanges } from './external-changes.js';
 import type { Db } from './database.js';
 import { MboxImportLedger, type ImportLedger } from './mbox.js';
-import { openPgOutboundQueue, openPgSieveStore, openPostgresPool, PgMailStore, PgMboxImportLedger } from './postgres/index.js';
+import { openPgOutboundQueue, openPgSieveStore, openPostgresPool, PgMailStore, PgMboxImportLedger, type PgPool } from './postgres/index.js';
 import { SqliteOutboundQueue, type OutboundQueue } from './queue.js';
 import { openSieveStore, type SieveScriptStore } from './sieve.js';
 import { SqliteMailStore } from './sqlite-store.js';
@@ -23,7 +23,18 @@ export interface StoreBackendSettings {
  */
 export async function openOutboundQueue(db: Db, settings: StoreBackendSettings): Promise<OutboundQueue> {
   if (settings.backend === 'sqlite') return new SqliteOutboundQueue(db);
-  return openPgOutboundQueue(openPostgresPool(settings.postgres_url, { poolSize: settings.postgres_pool }));
+  return onOwnPool(settings, settings.postgres_pool, openPgOutboundQueue);
+}
+
+/** What `open` builds on a pool of its own at `postgres_url`; the pool is ended when that fails. */
+async function onOwnPool<T>(settings: StoreBackendSettings, poolSize: number, open: (pool: PgPool) => Promise<T>): Promise<T> {
+  const pool = openPostgresPool(settings.postgres_url, { poolSize });
+  try {
+    return await open(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
 }
 
 /**
@@ -39,11 +50,7 @@ const SIEVE_POOL = 4;
  */
 export async function openSieveScriptStore(db: Db, settings: StoreBackendSettings, changes?: MailStore['events']): Promise<SieveScriptStore> {
   if (settings.backend === 'sqlite') return openSieveStore(db, changes);
-  const pool = openPostgresPool(settings.postgres_url, { poolSize: Math.min(SIEVE_POOL, settings.postgres_pool) });
-  return openPgSieveStore(pool, changes ? { changes } : {}).catch(async (error: unknown) => {
-    await pool.end();
-    throw error;
-  });
+  return onOwnPool(settings, Math.min(SIEVE_POOL, settings.postgres_pool), (pool) => openPgSieveStore(pool, changes ? { changes } : {}));
 }
 
 export interface MailStoreOptions {
@@ -70,11 +77,7 @@ export async function openMailStore(
     const store = new SqliteMailStore(db, options);
     return { store, diligence: store.diligence, close: () => store.close() };
   }
-  const pool = openPostgresPool(settings.postgres_url, { poolSize: settings.postgres_pool });
-  const store = await PgMailStore.open(pool, options).catch(async (error: unknown) => {
-    await pool.end();
-    throw error;
-  });
+  const { pool, store } = await onOwnPool(settings, settings.postgres_pool, async (pool) => ({ pool, store: await PgMailStore.open(pool, options) }));
   // DESIGN.md "CLI": a CLI change to the directory (still in the SQLite file) is seen within a second.
   const stopWatching = watchExternalChanges(db, () => store.announceExternalChange());
   return {
