@@ -30,7 +30,8 @@
  *   - the autologout timer (RFC 3501 §5.4) runs from the last complete command, the end of the last
  *     command's response, or the client taking more of a long response (socket 'drain'): a client
  *     trickling bytes without ever completing a command is logged out, one reading a large FETCH
- *     slowly is not;
+ *     slowly is not; it stops while a command waits on the server's own work (`whileServerWorks`:
+ *     a queued password check, a throttle's delay);
  *   - an APPEND literal's memory reservation (`[limits] memory_ceiling`) is released, and its spool
  *     file removed, when the command is over, whatever its outcome.
  */
@@ -540,6 +541,22 @@ export class Session {
     return () => {
       if (this.idleListener === wake) this.idleListener = null;
     };
+  }
+
+  /**
+   * Waits for work of the server's own (a password check queued behind others, a throttle's
+   * delay) with the autologout timer stopped: RFC 3501 §5.4 counts the client's inactivity, and
+   * a client waiting for our answer is not inactive. The wait itself is bounded by its owner
+   * (`policy.login_queue_timeout`, the throttle's longest delay).
+   */
+  async whileServerWorks<T>(work: Promise<T>): Promise<T> {
+    if (this.inactivity) clearTimeout(this.inactivity);
+    this.inactivity = null;
+    try {
+      return await work;
+    } finally {
+      this.touch();
+    }
   }
 
   /** Restarts the autologout timer (its length depends on whether we know who it is). */

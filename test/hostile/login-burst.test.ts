@@ -5,8 +5,8 @@
  * fair queue instead of being refused, and all succeed. The time is printed, not asserted (the
  * target is 10 s: about 300 × 56 ms / 2 cores on this machine when idle; six engineers share it).
  * The queue deadline is raised to two minutes so that a loaded machine does not fail the test, and
- * so is `imap.login_timeout`: the autologout timer before login (src/imap/session.ts) also runs
- * while a LOGIN waits in the queue, and the first connections also wait while the other 299 open.
+ * so is `imap.login_timeout`: the first connections wait, before their LOGIN, while the other 299
+ * open (the timer itself stops while a LOGIN waits in the queue, src/imap/session.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword, PRODUCTION_ARGON2 } from '../../src/directory/password.js';

@@ -37,15 +37,17 @@ function loginRefusal(reason: LoginFailure, config: Config): ImapError {
  */
 export async function completeLogin(session: Session, login: string, password: string): Promise<Completion> {
   requirePrivacy(session);
-  const result = await session.ctx.directory.verifyLogin(login, password, {
-    protocol: 'imap',
-    ip: session.remoteAddress,
-    ...(session.clientId ? { clientId: session.clientId } : {}),
-  });
+  const result = await session.whileServerWorks(
+    session.ctx.directory.verifyLogin(login, password, {
+      protocol: 'imap',
+      ip: session.remoteAddress,
+      ...(session.clientId ? { clientId: session.clientId } : {}),
+    }),
+  );
   logins.inc({ protocol: 'imap', result: result.ok ? 'ok' : result.reason });
   if (!result.ok) {
     session.log.info({ reason: result.reason }, 'login failed');
-    if (result.delayMs > 0) await sleep(result.delayMs);
+    if (result.delayMs > 0) await session.whileServerWorks(sleep(result.delayMs));
     throw loginRefusal(result.reason, session.ctx.config);
   }
   if (!session.authenticated(result.identity)) {
